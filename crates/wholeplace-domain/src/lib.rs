@@ -1,0 +1,12 @@
+//! The vocabulary every other part of wholeplace speaks: money in exact pence, UK financial years,
+//! GSS area codes, roles and agency kinds. Nothing here does IO, reads a clock or the environment.
+
+pub mod gss;
+pub mod money;
+pub mod role;
+pub mod year;
+
+pub use gss::{GssCode, GssError};
+pub use money::{Money, MoneyError};
+pub use role::{Role, RoleError};
+pub use year::{FinancialYear, Quarter, YearError};
