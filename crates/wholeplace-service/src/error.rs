@@ -1,0 +1,64 @@
+//! What a use case can answer instead of a result. Front ends map each kind to a page or a status.
+
+use wholeplace_store::StoreError;
+
+/// One problem with one field of a form, said so that the user can fix it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The form field's name (the id the error summary links to).
+    pub field: String,
+    /// What is wrong and how to put it right.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is invalid; every problem is listed.
+    #[error("the request has {} problem(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    /// Not signed in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed sign-ins.
+    #[error("too many failed sign-ins: try again in {retry_after_mins} minutes")]
+    Throttled {
+        /// Minutes until the next try.
+        retry_after_mins: i64,
+    },
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such record.
+    #[error("not found")]
+    NotFound,
+    /// Clashes with an existing record.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// Something failed inside; details go to the operator's log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound,
+            StoreError::Conflict(what) => ServiceError::Conflict(what),
+            StoreError::Backend(msg) => ServiceError::Internal(msg),
+        }
+    }
+}
+
+/// Shorthand.
+pub type ServiceResult<T> = Result<T, ServiceError>;

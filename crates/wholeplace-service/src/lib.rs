@@ -1,0 +1,214 @@
+//! The service layer: every use case of wholeplace, with its authorisation and its audit record.
+//! Web pages, the JSON API and the command line all call this; none of them decides who may do
+//! what on its own, and none of them speaks to the store directly.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod secret;
+
+pub use accounts::{NewUserForm, SignedIn};
+pub use clock::{Clock, SystemClock};
+pub use error::{FieldError, ServiceError, ServiceResult};
+
+use std::sync::Arc;
+use wholeplace_domain::Role;
+use wholeplace_store::{AuditEvent, Store, User};
+
+/// Tunable behaviour of the service (not domain parameters).
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How long a browser session lasts, in seconds.
+    pub session_ttl_secs: i64,
+    /// Failed sign-ins for one account within `throttle_window_secs` before sign-in is refused.
+    pub throttle_failures: i64,
+    /// The window over which failures are counted, in seconds.
+    pub throttle_window_secs: i64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_secs: 8 * 3600,
+            throttle_failures: 5,
+            throttle_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// Who is asking, and from where. Made by the front end after it has authenticated the caller.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The signed-in account; `None` for the operator at the command line.
+    pub user: Option<User>,
+    /// The client's address, or `cli` for the command line.
+    pub address: String,
+    /// The hash of the browser session, when there is one.
+    pub session_hash: Option<String>,
+}
+
+impl Actor {
+    /// The operator at the command line, who holds the machine and so acts as an administrator.
+    pub fn operator() -> Self {
+        Self {
+            user: None,
+            address: "cli".to_owned(),
+            session_hash: None,
+        }
+    }
+
+    /// A signed-in user.
+    pub fn user(user: User, address: impl Into<String>, session_hash: Option<String>) -> Self {
+        Self {
+            user: Some(user),
+            address: address.into(),
+            session_hash,
+        }
+    }
+
+    /// The role the actor holds (the operator is an administrator).
+    pub fn role(&self) -> Role {
+        self.user.as_ref().map_or(Role::Administrator, |u| u.role)
+    }
+
+    /// The account name for the audit log.
+    pub fn name(&self) -> String {
+        self.user
+            .as_ref()
+            .map_or_else(|| "cli-operator".to_owned(), |u| u.username.clone())
+    }
+
+    /// The account id for the audit log.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+}
+
+/// The service: a store, a clock and settings.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: ServiceConfig,
+}
+
+impl Service {
+    /// A service over a store.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config,
+        }
+    }
+
+    /// The current time, from the service's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The backend name, for start-up messages and health.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Is the database reachable?
+    pub async fn health(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// An audit event for an actor's action on a record.
+    pub(crate) fn event(
+        &self,
+        actor: &Actor,
+        action: &str,
+        record_type: &str,
+        record_id: Option<String>,
+        allowed: bool,
+        detail: &str,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: self.now(),
+            actor_user_id: actor.user_id(),
+            actor: actor.name(),
+            action: action.to_owned(),
+            record_type: record_type.to_owned(),
+            record_id,
+            address: actor.address.clone(),
+            allowed,
+            detail: detail.to_owned(),
+        }
+    }
+
+    /// Refuses (and records the refusal) unless `ok`.
+    pub(crate) async fn require(
+        &self,
+        actor: &Actor,
+        ok: bool,
+        action: &str,
+        record_type: &str,
+        record_id: Option<String>,
+    ) -> ServiceResult<()> {
+        if ok {
+            return Ok(());
+        }
+        let ev = self.event(
+            actor,
+            action,
+            record_type,
+            record_id,
+            false,
+            "role not permitted",
+        );
+        self.store.append_audit(&ev).await?;
+        Err(ServiceError::Forbidden(format!(
+            "Your role ({}) cannot do this.",
+            actor.role()
+        )))
+    }
+
+    /// Refuses unless the actor is an administrator.
+    pub(crate) async fn require_admin(
+        &self,
+        actor: &Actor,
+        action: &str,
+        record_type: &str,
+        record_id: Option<String>,
+    ) -> ServiceResult<()> {
+        self.require(
+            actor,
+            actor.role().is_admin(),
+            action,
+            record_type,
+            record_id,
+        )
+        .await
+    }
+
+    /// Refuses unless the actor may edit shared evidence (analysts and administrators).
+    pub async fn require_editor(
+        &self,
+        actor: &Actor,
+        action: &str,
+        record_type: &str,
+        record_id: Option<String>,
+    ) -> ServiceResult<()> {
+        self.require(
+            actor,
+            actor.role().can_edit_evidence(),
+            action,
+            record_type,
+            record_id,
+        )
+        .await
+    }
+}

@@ -1,0 +1,483 @@
+//! The storage port's conformance suite. Every case runs on SQLite, and on PostgreSQL when
+//! `WHOLEPLACE_TEST_POSTGRES_URL` names a server (always in CI).
+
+use wholeplace_domain::Role;
+use wholeplace_store::{AuditEvent, AuditFilter, NewUser, Session, Store, StoreError};
+use wholeplace_store_sql::SqlStore;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { let db = wholeplace_store_tests::sqlite().await; super::$name(&db.store).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(&db.store).await; } })*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent,
+    users_round_trip_with_their_agencies,
+    a_failed_write_leaves_nothing_behind,
+    sessions_expire_and_end_with_password_change,
+    disabling_ends_sessions_and_revokes_tokens,
+    api_tokens_work_until_revoked,
+    login_failures_are_counted_and_cleared,
+    audit_is_filtered_and_append_only,
+    overview_counts,
+);
+
+fn ev(action: &str, at: i64) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor_user_id: None,
+        actor: "tester".to_owned(),
+        action: action.to_owned(),
+        record_type: "user".to_owned(),
+        record_id: None,
+        address: "127.0.0.1".to_owned(),
+        allowed: true,
+        detail: String::new(),
+    }
+}
+
+async fn agency(store: &SqlStore, name: &str) -> i64 {
+    store
+        .create_agency(name, "county_council", &ev("agency.create", 1))
+        .await
+        .expect("agency")
+}
+
+async fn user(store: &SqlStore, name: &str, agencies: Vec<i64>) -> i64 {
+    let new = NewUser {
+        username: name.to_owned(),
+        display_name: format!("{name} display"),
+        role: Role::Analyst,
+        password_hash: "$argon2id$fake".to_owned(),
+        must_change_password: true,
+        agency_ids: agencies,
+    };
+    store
+        .create_user(&new, &ev("user.create", 2))
+        .await
+        .expect("user")
+}
+
+fn session(hash: &str, user_id: i64, expires_at: i64) -> Session {
+    Session {
+        token_hash: hash.to_owned(),
+        user_id,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: 10,
+        expires_at,
+        last_seen_at: 10,
+    }
+}
+
+async fn audit_count(store: &SqlStore) -> i64 {
+    store
+        .list_audit(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .1
+}
+
+async fn migrations_are_idempotent(store: &SqlStore) {
+    assert!(
+        store.migrate().await.expect("second migrate").is_empty(),
+        "nothing left to apply"
+    );
+    store.ping().await.expect("ping");
+    assert_eq!(store.integrity_check().await.expect("check"), "ok");
+}
+
+async fn users_round_trip_with_their_agencies(store: &SqlStore) {
+    let a = agency(store, "Kent County Council").await;
+    let b = agency(store, "Tunbridge Wells Borough Council").await;
+    let id = user(store, "amy", vec![a, b]).await;
+    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    assert_eq!(u.username, "amy");
+    assert_eq!(u.role, Role::Analyst);
+    assert!(u.must_change_password && !u.disabled);
+    let names: Vec<_> = u.agencies.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Kent County Council", "Tunbridge Wells Borough Council"]
+    );
+    assert_eq!(
+        store
+            .user_by_username("amy")
+            .await
+            .expect("read")
+            .map(|u| u.id),
+        Some(id)
+    );
+    assert!(
+        store
+            .user_by_username("nobody")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let dup = NewUser {
+        username: "amy".to_owned(),
+        display_name: "x".to_owned(),
+        role: Role::Viewer,
+        password_hash: "h".to_owned(),
+        must_change_password: false,
+        agency_ids: vec![a],
+    };
+    assert!(matches!(
+        store.create_user(&dup, &ev("user.create", 3)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .update_user(id, "Amy B", Role::Viewer, &[b], &ev("user.update", 4))
+        .await
+        .expect("update");
+    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    assert_eq!(
+        (u.display_name.as_str(), u.role, u.agencies.len()),
+        ("Amy B", Role::Viewer, 1)
+    );
+    assert_eq!(store.list_users().await.expect("list").len(), 1);
+}
+
+async fn a_failed_write_leaves_nothing_behind(store: &SqlStore) {
+    let before = audit_count(store).await;
+    let new = NewUser {
+        username: "ghost".to_owned(),
+        display_name: "Ghost".to_owned(),
+        role: Role::Viewer,
+        password_hash: "h".to_owned(),
+        must_change_password: false,
+        agency_ids: vec![9_999],
+    };
+    assert!(
+        store
+            .create_user(&new, &ev("user.create", 5))
+            .await
+            .is_err(),
+        "unknown agency refused"
+    );
+    assert!(
+        store
+            .user_by_username("ghost")
+            .await
+            .expect("read")
+            .is_none(),
+        "no half-made user"
+    );
+    assert_eq!(
+        audit_count(store).await,
+        before,
+        "no audit entry for a write that did not happen"
+    );
+}
+
+async fn sessions_expire_and_end_with_password_change(store: &SqlStore) {
+    let a = agency(store, "NHS Kent").await;
+    let id = user(store, "ben", vec![a]).await;
+    store
+        .create_session(&session("s1", id, 100), &ev("session.sign_in", 10))
+        .await
+        .expect("s1");
+    store
+        .create_session(&session("s2", id, 100), &ev("session.sign_in", 10))
+        .await
+        .expect("s2");
+    let (s, u) = store
+        .session_with_user("s1", 50)
+        .await
+        .expect("read")
+        .expect("live");
+    assert_eq!((s.csrf_token.as_str(), u.id), ("csrf-s1", id));
+    assert!(
+        store
+            .session_with_user("s1", 100)
+            .await
+            .expect("read")
+            .is_none(),
+        "expired at its end time"
+    );
+    store.touch_session("s1", 60).await.expect("touch");
+    assert_eq!(
+        store
+            .session_with_user("s1", 61)
+            .await
+            .expect("read")
+            .expect("live")
+            .0
+            .last_seen_at,
+        60
+    );
+    store
+        .set_password(
+            id,
+            "new-hash",
+            false,
+            Some("s1"),
+            &ev("user.change_password", 20),
+        )
+        .await
+        .expect("password");
+    assert!(
+        store
+            .session_with_user("s1", 50)
+            .await
+            .expect("read")
+            .is_some(),
+        "the changing session stays"
+    );
+    assert!(
+        store
+            .session_with_user("s2", 50)
+            .await
+            .expect("read")
+            .is_none(),
+        "other sessions end"
+    );
+    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    assert_eq!(
+        (u.password_hash.as_str(), u.must_change_password),
+        ("new-hash", false)
+    );
+    store
+        .delete_session("s1", &ev("session.sign_out", 30))
+        .await
+        .expect("delete");
+    assert!(
+        store
+            .session_with_user("s1", 50)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    store
+        .create_session(&session("s3", id, 40), &ev("session.sign_in", 10))
+        .await
+        .expect("s3");
+    assert_eq!(store.delete_expired_sessions(41).await.expect("sweep"), 1);
+    assert!(matches!(
+        store
+            .set_password(9_999, "h", false, None, &ev("x", 1))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn disabling_ends_sessions_and_revokes_tokens(store: &SqlStore) {
+    let a = agency(store, "Kent Police").await;
+    let id = user(store, "cat", vec![a]).await;
+    store
+        .create_session(&session("c1", id, 1_000), &ev("session.sign_in", 10))
+        .await
+        .expect("session");
+    store
+        .create_api_token(id, "script", "tok-c", 10, &ev("api_token.create", 10))
+        .await
+        .expect("token");
+    store
+        .set_user_disabled(id, true, &ev("user.disable", 20))
+        .await
+        .expect("disable");
+    assert!(
+        store
+            .session_with_user("c1", 50)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .user_by_api_token("tok-c", 50)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .user_by_id(id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .disabled
+    );
+    store
+        .set_user_disabled(id, false, &ev("user.enable", 30))
+        .await
+        .expect("enable");
+    assert!(
+        !store
+            .user_by_id(id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .disabled
+    );
+}
+
+async fn api_tokens_work_until_revoked(store: &SqlStore) {
+    let a = agency(store, "Jobcentre Plus").await;
+    let id = user(store, "dan", vec![a]).await;
+    let other = user(store, "eve", vec![a]).await;
+    let tid = store
+        .create_api_token(id, "report", "tok-d", 10, &ev("api_token.create", 10))
+        .await
+        .expect("token");
+    assert_eq!(
+        store
+            .user_by_api_token("tok-d", 20)
+            .await
+            .expect("read")
+            .map(|u| u.id),
+        Some(id)
+    );
+    let listed = store.list_api_tokens(id).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_used_at, Some(20));
+    assert!(
+        matches!(
+            store
+                .revoke_api_token(other, tid, 30, &ev("api_token.revoke", 30))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "not someone else's token"
+    );
+    store
+        .revoke_api_token(id, tid, 30, &ev("api_token.revoke", 30))
+        .await
+        .expect("revoke");
+    assert!(
+        store
+            .user_by_api_token("tok-d", 40)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store.list_api_tokens(id).await.expect("list")[0].revoked_at,
+        Some(30)
+    );
+}
+
+async fn login_failures_are_counted_and_cleared(store: &SqlStore) {
+    for t in [10, 20, 30] {
+        store.record_login_failure("fay", t).await.expect("record");
+    }
+    store.record_login_failure("gus", 25).await.expect("record");
+    assert_eq!(
+        store.count_login_failures("fay", 15).await.expect("count"),
+        2
+    );
+    assert_eq!(
+        store.count_login_failures("fay", 0).await.expect("count"),
+        3
+    );
+    store.clear_login_failures("fay").await.expect("clear");
+    assert_eq!(
+        store.count_login_failures("fay", 0).await.expect("count"),
+        0
+    );
+    assert_eq!(
+        store.count_login_failures("gus", 0).await.expect("count"),
+        1
+    );
+}
+
+async fn audit_is_filtered_and_append_only(store: &SqlStore) {
+    for (i, action) in ["session.sign_in", "user.create", "session.sign_out"]
+        .iter()
+        .enumerate()
+    {
+        let mut e = ev(action, 100 + i as i64);
+        e.allowed = i != 1;
+        e.actor = if i == 2 {
+            "zed".to_owned()
+        } else {
+            "yan".to_owned()
+        };
+        store.append_audit(&e).await.expect("append");
+    }
+    let all = store
+        .list_audit(&AuditFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(all.1, 3);
+    assert_eq!(all.0[0].event.action, "session.sign_out", "newest first");
+    let sessions = store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("session.".to_owned()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(sessions.1, 2);
+    let refused = store
+        .list_audit(&AuditFilter {
+            allowed: Some(false),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        (refused.1, refused.0[0].event.action.as_str()),
+        (1, "user.create")
+    );
+    let zed = store
+        .list_audit(&AuditFilter {
+            actor: Some("zed".to_owned()),
+            from: Some(101),
+            until: Some(103),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(zed.1, 1);
+    let paged = store
+        .list_audit(&AuditFilter {
+            limit: 1,
+            offset: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        (paged.0.len(), paged.0[0].event.action.as_str()),
+        (1, "user.create")
+    );
+    for sql in [
+        "UPDATE audit_log SET actor = 'mallory'",
+        "DELETE FROM audit_log",
+    ] {
+        assert!(
+            sqlx::query(sql).execute(store.pool()).await.is_err(),
+            "{sql} must be refused"
+        );
+    }
+    assert_eq!(audit_count(store).await, 3);
+}
+
+async fn overview_counts(store: &SqlStore) {
+    let a = agency(store, "Town and Country Housing").await;
+    let id = user(store, "hal", vec![a]).await;
+    user(store, "ida", vec![a]).await;
+    store
+        .set_user_disabled(id, true, &ev("user.disable", 5))
+        .await
+        .expect("disable");
+    let o = store.overview().await.expect("overview");
+    assert_eq!((o.users, o.agencies), (1, 1));
+    assert_eq!(o.audit_entries, 4, "agency, two users, one disable");
+}
