@@ -1,0 +1,547 @@
+//! Comparisons: for each pair, each comparison picks the first of its ordered levels whose
+//! condition holds (exact, Jaro-Winkler, edit distances, swapped names, alternative forenames,
+//! date differences and transpositions, postcode parts, numeric differences, Dice similarity of
+//! Bloom filters). Levels are written as [`Pred`] conditions over columns so that Splink
+//! settings translate into them one to one; templates build the usual ones.
+
+use serde::{Deserialize, Serialize};
+
+use crate::LinkageError;
+use crate::nicknames::are_alternatives;
+use crate::records::{ColumnData, Table};
+use crate::standardise::{Date, postcode_parts};
+use crate::strings::{damerau_levenshtein, jaro, jaro_winkler, lengths_exceed, levenshtein};
+
+/// A condition on a pair of records (`l` and `r`). `C` is a column name in settings and a
+/// column index once compiled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pred<C> {
+    /// Always true (the "else" level).
+    Else,
+    /// The column is missing on either side.
+    Null(C),
+    /// Equal values.
+    Exact(C),
+    /// `l.first == r.second` (one direction; Splink's cross-column equality).
+    CrossExact(C, C),
+    /// Jaro-Winkler similarity at least the threshold.
+    JaroWinkler(C, f64),
+    /// Jaro similarity at least the threshold.
+    Jaro(C, f64),
+    /// Levenshtein distance at most the threshold.
+    Levenshtein(C, u32),
+    /// Damerau-Levenshtein (optimal string alignment) distance at most the threshold.
+    Damerau(C, u32),
+    /// Alternative forms of one forename per the shipped nickname table.
+    Alternatives(C),
+    /// The two columns' values are swapped between the records (forename/surname swap).
+    Swapped(C, C),
+    /// Dates equal once day and month are exchanged on one side.
+    DateTransposed(C),
+    /// Dates at most this many days apart.
+    DateWithinDays(C, u32),
+    /// Same postcode sector.
+    PostcodeSector(C),
+    /// Same postcode district.
+    PostcodeDistrict(C),
+    /// Same postcode area.
+    PostcodeArea(C),
+    /// Numbers differ by at most this much.
+    NumberWithin(C, f64),
+    /// Numbers differ by at most this fraction of the larger.
+    NumberWithinPercent(C, f64),
+    /// Dice similarity of two bit sets at least the threshold.
+    DiceAtLeast(C, f64),
+    /// All hold.
+    And(Vec<Pred<C>>),
+    /// Any holds.
+    Or(Vec<Pred<C>>),
+    /// Does not hold.
+    Not(Box<Pred<C>>),
+}
+
+impl<C> Pred<C> {
+    /// Maps column references.
+    ///
+    /// # Errors
+    /// When `f` fails.
+    pub fn try_map<D, E>(&self, f: &mut impl FnMut(&C) -> Result<D, E>) -> Result<Pred<D>, E> {
+        Ok(match self {
+            Self::Else => Pred::Else,
+            Self::Null(c) => Pred::Null(f(c)?),
+            Self::Exact(c) => Pred::Exact(f(c)?),
+            Self::CrossExact(a, b) => Pred::CrossExact(f(a)?, f(b)?),
+            Self::JaroWinkler(c, t) => Pred::JaroWinkler(f(c)?, *t),
+            Self::Jaro(c, t) => Pred::Jaro(f(c)?, *t),
+            Self::Levenshtein(c, t) => Pred::Levenshtein(f(c)?, *t),
+            Self::Damerau(c, t) => Pred::Damerau(f(c)?, *t),
+            Self::Alternatives(c) => Pred::Alternatives(f(c)?),
+            Self::Swapped(a, b) => Pred::Swapped(f(a)?, f(b)?),
+            Self::DateTransposed(c) => Pred::DateTransposed(f(c)?),
+            Self::DateWithinDays(c, d) => Pred::DateWithinDays(f(c)?, *d),
+            Self::PostcodeSector(c) => Pred::PostcodeSector(f(c)?),
+            Self::PostcodeDistrict(c) => Pred::PostcodeDistrict(f(c)?),
+            Self::PostcodeArea(c) => Pred::PostcodeArea(f(c)?),
+            Self::NumberWithin(c, t) => Pred::NumberWithin(f(c)?, *t),
+            Self::NumberWithinPercent(c, t) => Pred::NumberWithinPercent(f(c)?, *t),
+            Self::DiceAtLeast(c, t) => Pred::DiceAtLeast(f(c)?, *t),
+            Self::And(v) => Pred::And(v.iter().map(|p| p.try_map(f)).collect::<Result<_, _>>()?),
+            Self::Or(v) => Pred::Or(v.iter().map(|p| p.try_map(f)).collect::<Result<_, _>>()?),
+            Self::Not(p) => Pred::Not(Box::new(p.try_map(f)?)),
+        })
+    }
+}
+
+/// One level of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelSpec {
+    /// Human label (`"exact"`, `"Jaro-Winkler >= 0.9"`).
+    pub label: String,
+    /// Condition.
+    pub when: Pred<String>,
+    /// The null level: contributes no evidence.
+    #[serde(default)]
+    pub null: bool,
+    /// Term-frequency adjustment on this column's value (exact-match levels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tf_column: Option<String>,
+    /// Weight of the term-frequency adjustment (0-1).
+    #[serde(default = "one")]
+    pub tf_weight: f64,
+    /// Fixed m probability (from a trained or imported model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<f64>,
+    /// Fixed u probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub u: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl LevelSpec {
+    fn new(label: &str, when: Pred<String>) -> Self {
+        Self {
+            label: label.to_owned(),
+            when,
+            null: false,
+            tf_column: None,
+            tf_weight: 1.0,
+            m: None,
+            u: None,
+        }
+    }
+    fn tf(mut self, col: &str, on: bool) -> Self {
+        if on {
+            self.tf_column = Some(col.to_owned());
+        }
+        self
+    }
+}
+
+/// A comparison: a name and ordered levels, the first being the null level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonSpec {
+    /// Name (`"first_name"`).
+    pub name: String,
+    /// Levels, strongest first after the null level; the last should be `Else`.
+    pub levels: Vec<LevelSpec>,
+}
+
+fn s(c: &str) -> String {
+    c.to_owned()
+}
+
+/// Ready-made comparisons for person records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Template {
+    /// A forename or surname: exact (term-frequency adjusted), swapped with `swap_with`,
+    /// alternative forenames (when `nicknames`), one edit, Jaro-Winkler 0.9 and 0.8, else.
+    Name {
+        /// Column.
+        column: String,
+        /// The other name column for forename/surname swaps.
+        #[serde(default)]
+        swap_with: Option<String>,
+        /// Use the nickname table.
+        #[serde(default)]
+        nicknames: bool,
+        /// Term-frequency adjust exact matches.
+        #[serde(default = "yes")]
+        tf: bool,
+    },
+    /// A date: exact, day/month transposed, one character edit, within 31 days, within a year, else.
+    Date {
+        /// Column.
+        column: String,
+    },
+    /// A postcode: exact, same sector, one edit, same district, same area, else.
+    Postcode {
+        /// Column.
+        column: String,
+        /// Term-frequency adjust exact matches.
+        #[serde(default = "yes")]
+        tf: bool,
+    },
+    /// Free text such as an address line: exact, Jaro-Winkler 0.9 and 0.7, else.
+    Text {
+        /// Column.
+        column: String,
+        /// Term-frequency adjust exact matches.
+        #[serde(default = "yes")]
+        tf: bool,
+    },
+    /// An identifier: exact, one edit (typo or transposition), else.
+    Identifier {
+        /// Column.
+        column: String,
+    },
+    /// Exact or not.
+    Exact {
+        /// Column.
+        column: String,
+        /// Term-frequency adjust.
+        #[serde(default)]
+        tf: bool,
+    },
+    /// A number: exact, then within each absolute difference, else.
+    Number {
+        /// Column.
+        column: String,
+        /// Ascending differences.
+        within: Vec<f64>,
+    },
+    /// A Bloom-filter encoding: Dice at least each threshold (descending), else.
+    Dice {
+        /// Column.
+        column: String,
+        /// Descending thresholds; default 1.0, 0.9, 0.8, 0.7, 0.6.
+        #[serde(default)]
+        thresholds: Vec<f64>,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Template {
+    /// The comparison this template stands for.
+    #[must_use]
+    pub fn expand(&self) -> ComparisonSpec {
+        let null = |c: &str| LevelSpec {
+            null: true,
+            ..LevelSpec::new("null", Pred::Null(s(c)))
+        };
+        let els = || LevelSpec::new("else", Pred::Else);
+        match self {
+            Self::Name {
+                column: c,
+                swap_with,
+                nicknames,
+                tf,
+            } => {
+                let mut levels = vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))).tf(c, *tf),
+                ];
+                if let Some(o) = swap_with {
+                    levels.push(LevelSpec::new(
+                        &format!("swapped with {o}"),
+                        Pred::Swapped(s(c), s(o)),
+                    ));
+                }
+                if *nicknames {
+                    levels.push(LevelSpec::new(
+                        "alternative forename",
+                        Pred::Alternatives(s(c)),
+                    ));
+                }
+                levels.push(LevelSpec::new("one edit", Pred::Damerau(s(c), 1)));
+                levels.push(LevelSpec::new(
+                    "Jaro-Winkler >= 0.9",
+                    Pred::JaroWinkler(s(c), 0.9),
+                ));
+                levels.push(LevelSpec::new(
+                    "Jaro-Winkler >= 0.8",
+                    Pred::JaroWinkler(s(c), 0.8),
+                ));
+                levels.push(els());
+                ComparisonSpec {
+                    name: c.clone(),
+                    levels,
+                }
+            }
+            Self::Date { column: c } => ComparisonSpec {
+                name: c.clone(),
+                levels: vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))),
+                    LevelSpec::new("day and month transposed", Pred::DateTransposed(s(c))),
+                    LevelSpec::new("one character edit", Pred::Damerau(s(c), 1)),
+                    LevelSpec::new("within 31 days", Pred::DateWithinDays(s(c), 31)),
+                    LevelSpec::new("within 1 year", Pred::DateWithinDays(s(c), 366)),
+                    els(),
+                ],
+            },
+            Self::Postcode { column: c, tf } => ComparisonSpec {
+                name: c.clone(),
+                levels: vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))).tf(c, *tf),
+                    LevelSpec::new("same sector", Pred::PostcodeSector(s(c))),
+                    LevelSpec::new("one edit", Pred::Damerau(s(c), 1)),
+                    LevelSpec::new("same district", Pred::PostcodeDistrict(s(c))),
+                    LevelSpec::new("same area", Pred::PostcodeArea(s(c))),
+                    els(),
+                ],
+            },
+            Self::Text { column: c, tf } => ComparisonSpec {
+                name: c.clone(),
+                levels: vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))).tf(c, *tf),
+                    LevelSpec::new("Jaro-Winkler >= 0.9", Pred::JaroWinkler(s(c), 0.9)),
+                    LevelSpec::new("Jaro-Winkler >= 0.7", Pred::JaroWinkler(s(c), 0.7)),
+                    els(),
+                ],
+            },
+            Self::Identifier { column: c } => ComparisonSpec {
+                name: c.clone(),
+                levels: vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))),
+                    LevelSpec::new("one edit", Pred::Damerau(s(c), 1)),
+                    els(),
+                ],
+            },
+            Self::Exact { column: c, tf } => ComparisonSpec {
+                name: c.clone(),
+                levels: vec![
+                    null(c),
+                    LevelSpec::new("exact", Pred::Exact(s(c))).tf(c, *tf),
+                    els(),
+                ],
+            },
+            Self::Number { column: c, within } => {
+                let mut levels = vec![null(c), LevelSpec::new("exact", Pred::Exact(s(c)))];
+                for w in within {
+                    levels.push(LevelSpec::new(
+                        &format!("within {w}"),
+                        Pred::NumberWithin(s(c), *w),
+                    ));
+                }
+                levels.push(els());
+                ComparisonSpec {
+                    name: c.clone(),
+                    levels,
+                }
+            }
+            Self::Dice {
+                column: c,
+                thresholds,
+            } => {
+                let t = if thresholds.is_empty() {
+                    vec![1.0, 0.9, 0.8, 0.7, 0.6]
+                } else {
+                    thresholds.clone()
+                };
+                let mut levels = vec![null(c)];
+                for x in t {
+                    levels.push(LevelSpec::new(
+                        &format!("Dice >= {x}"),
+                        Pred::DiceAtLeast(s(c), x),
+                    ));
+                }
+                levels.push(els());
+                ComparisonSpec {
+                    name: c.clone(),
+                    levels,
+                }
+            }
+        }
+    }
+}
+
+/// A comparison compiled against a table.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub levels: Vec<CompiledLevel>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledLevel {
+    pub pred: Pred<usize>,
+    pub null: bool,
+    pub tf: Option<usize>,
+}
+
+impl Compiled {
+    pub(crate) fn new(table: &Table, spec: &ComparisonSpec) -> Result<Self, LinkageError> {
+        if spec.levels.is_empty() || spec.levels.len() > 15 {
+            return Err(LinkageError::Settings(format!(
+                "comparison `{}` must have between 1 and 15 levels",
+                spec.name
+            )));
+        }
+        let mut resolve = |c: &String| {
+            table
+                .column_index(c)
+                .ok_or_else(|| LinkageError::UnknownColumn {
+                    column: c.clone(),
+                    context: format!("comparison `{}`", spec.name),
+                })
+        };
+        let levels = spec
+            .levels
+            .iter()
+            .map(|l| {
+                Ok(CompiledLevel {
+                    pred: l.when.try_map(&mut resolve)?,
+                    null: l.null,
+                    tf: l.tf_column.as_ref().map(&mut resolve).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, LinkageError>>()?;
+        Ok(Self { levels })
+    }
+
+    /// The level index for the pair (the last level when none holds).
+    pub(crate) fn level(&self, t: &Table, a: usize, b: usize) -> u8 {
+        for (k, l) in self.levels.iter().enumerate() {
+            if eval(&l.pred, t, a, b) {
+                return k as u8;
+            }
+        }
+        (self.levels.len() - 1) as u8
+    }
+}
+
+fn text<'t>(t: &'t Table, c: usize, i: usize) -> std::borrow::Cow<'t, str> {
+    t.columns[c].text(i)
+}
+
+/// Dice coefficient of two bit sets.
+#[must_use]
+pub fn dice(a: &[u64], b: &[u64]) -> f64 {
+    let (mut inter, mut total) = (0u32, 0u32);
+    for (x, y) in a.iter().zip(b) {
+        inter += (x & y).count_ones();
+        total += x.count_ones() + y.count_ones();
+    }
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * f64::from(inter) / f64::from(total)
+    }
+}
+
+/// Evaluates a compiled condition for records `a` and `b`.
+pub(crate) fn eval(p: &Pred<usize>, t: &Table, a: usize, b: usize) -> bool {
+    let either_null = |c: usize| t.columns[c].is_null(a) || t.columns[c].is_null(b);
+    match p {
+        Pred::Else => true,
+        Pred::Null(c) => either_null(*c),
+        Pred::Exact(c) => {
+            !either_null(*c)
+                && match &t.columns[*c].data {
+                    ColumnData::Text(x) => x.raw(a) == x.raw(b),
+                    ColumnData::Date(x) => x[a] == x[b],
+                    ColumnData::Number(x) => x[a] == x[b],
+                    ColumnData::Bits(x) => x.get(a) == x.get(b),
+                }
+        }
+        Pred::CrossExact(c1, c2) => {
+            !t.columns[*c1].is_null(a)
+                && !t.columns[*c2].is_null(b)
+                && text(t, *c1, a) == text(t, *c2, b)
+        }
+        Pred::JaroWinkler(c, th) => {
+            !either_null(*c) && jaro_winkler(&text(t, *c, a), &text(t, *c, b)) >= *th
+        }
+        Pred::Jaro(c, th) => !either_null(*c) && jaro(&text(t, *c, a), &text(t, *c, b)) >= *th,
+        Pred::Levenshtein(c, k) => {
+            if either_null(*c) {
+                return false;
+            }
+            let (x, y) = (text(t, *c, a), text(t, *c, b));
+            !lengths_exceed(&x, &y, *k as usize) && levenshtein(&x, &y) <= *k as usize
+        }
+        Pred::Damerau(c, k) => {
+            if either_null(*c) {
+                return false;
+            }
+            let (x, y) = (text(t, *c, a), text(t, *c, b));
+            !lengths_exceed(&x, &y, *k as usize) && damerau_levenshtein(&x, &y) <= *k as usize
+        }
+        Pred::Alternatives(c) => {
+            !either_null(*c) && are_alternatives(&text(t, *c, a), &text(t, *c, b))
+        }
+        Pred::Swapped(c1, c2) => {
+            !either_null(*c1)
+                && !either_null(*c2)
+                && text(t, *c1, a) == text(t, *c2, b)
+                && text(t, *c2, a) == text(t, *c1, b)
+                && text(t, *c1, a) != text(t, *c1, b)
+        }
+        Pred::DateTransposed(c) => match &t.columns[*c].data {
+            ColumnData::Date(d) => {
+                let (x, y) = (d[a], d[b]);
+                x != 0 && y != 0 && x != y && {
+                    let swap = |v: u32| (v / 10_000) * 10_000 + (v % 100) * 100 + (v / 100) % 100;
+                    swap(x) == y
+                }
+            }
+            _ => false,
+        },
+        Pred::DateWithinDays(c, days) => match &t.columns[*c].data {
+            ColumnData::Date(d) => match (Date::unpack(d[a]), Date::unpack(d[b])) {
+                (Some(x), Some(y)) => (x.days() - y.days()).unsigned_abs() <= u64::from(*days),
+                _ => false,
+            },
+            _ => false,
+        },
+        Pred::PostcodeSector(c) | Pred::PostcodeDistrict(c) | Pred::PostcodeArea(c) => {
+            if either_null(*c) {
+                return false;
+            }
+            let (x, y) = (text(t, *c, a), text(t, *c, b));
+            match (postcode_parts(&x), postcode_parts(&y)) {
+                (Some(px), Some(py)) => match p {
+                    Pred::PostcodeSector(_) => px.sector == py.sector,
+                    Pred::PostcodeDistrict(_) => px.district == py.district,
+                    _ => px.area == py.area,
+                },
+                _ => false,
+            }
+        }
+        Pred::NumberWithin(c, w) | Pred::NumberWithinPercent(c, w) => match &t.columns[*c].data {
+            ColumnData::Number(n) => {
+                let (x, y) = (n[a], n[b]);
+                if x.is_nan() || y.is_nan() {
+                    return false;
+                }
+                let d = (x - y).abs();
+                if matches!(p, Pred::NumberWithin(..)) {
+                    d <= *w
+                } else {
+                    d <= w / 100.0 * x.abs().max(y.abs())
+                }
+            }
+            _ => false,
+        },
+        Pred::DiceAtLeast(c, th) => match &t.columns[*c].data {
+            ColumnData::Bits(bits) => match (bits.get(a), bits.get(b)) {
+                (Some(x), Some(y)) => dice(x, y) >= *th,
+                _ => false,
+            },
+            _ => false,
+        },
+        Pred::And(v) => v.iter().all(|q| eval(q, t, a, b)),
+        Pred::Or(v) => v.iter().any(|q| eval(q, t, a, b)),
+        Pred::Not(q) => !eval(q, t, a, b),
+    }
+}

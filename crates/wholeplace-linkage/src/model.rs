@@ -1,0 +1,1059 @@
+//! The Fellegi-Sunter model: settings, training (u by random sampling, m by expectation
+//! maximisation without labels over aggregated comparison patterns, the prior from deterministic
+//! rules or from EM), scoring with term-frequency adjustments, and explanations (a waterfall of
+//! every comparison's contribution to a pair's match weight).
+//!
+//! EM runs over the counts of distinct comparison vectors, not over pairs: one streaming pass
+//! counts the patterns, after which each iteration costs microseconds. Scoring is a second
+//! streaming pass that keeps only pairs above a probability floor.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::blocking::{BlockingRule, Blocks, PairFilter, Task};
+use crate::compare::{ComparisonSpec, Compiled, Pred};
+use crate::records::Table;
+use crate::rng::{Rng, hash_bytes};
+use crate::{LinkageError, Progress};
+
+/// Whether to deduplicate one population or link between sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkType {
+    /// Every pair, within and across sources.
+    #[default]
+    Dedupe,
+    /// Only pairs from different sources.
+    Link,
+}
+
+/// How the prior (probability that two random records match) is estimated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum PriorMethod {
+    /// Count pairs satisfying any deterministic rule and divide by their assumed recall.
+    Deterministic {
+        /// Rules (exact agreement on all parts).
+        rules: Vec<BlockingRule>,
+        /// Share of true matches the rules are assumed to find.
+        recall: f64,
+    },
+    /// The expected number of matches among candidate pairs from EM.
+    Em,
+    /// A fixed value.
+    Fixed {
+        /// The probability.
+        value: f64,
+    },
+}
+
+/// Training parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Training {
+    /// Random pairs sampled to estimate u.
+    pub u_sample_pairs: u64,
+    /// Seed for sampling.
+    pub seed: u64,
+    /// Maximum EM iterations.
+    pub em_max_iterations: usize,
+    /// Stop when no parameter moves more than this.
+    pub em_tolerance: f64,
+    /// Candidate pairs used for EM at most (blocks are sub-sampled deterministically beyond).
+    pub em_max_pairs: u64,
+    /// Prior estimation.
+    pub prior: PriorMethod,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Self {
+            u_sample_pairs: 400_000,
+            seed: 42,
+            em_max_iterations: 100,
+            em_tolerance: 1e-6,
+            em_max_pairs: 3_000_000,
+            prior: PriorMethod::Em,
+        }
+    }
+}
+
+/// Everything that defines a linkage model apart from its fitted parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Dedupe or link.
+    #[serde(default)]
+    pub link_type: LinkType,
+    /// Blocking rules whose candidate pairs are united.
+    pub blocking: Vec<BlockingRule>,
+    /// Comparisons.
+    pub comparisons: Vec<ComparisonSpec>,
+    /// Training parameters.
+    #[serde(default)]
+    pub training: Training,
+    /// Blocks larger than this are skipped (reported).
+    #[serde(default = "default_max_block")]
+    pub max_block_size: usize,
+}
+
+fn default_max_block() -> usize {
+    3000
+}
+
+/// One level's fitted parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelParams {
+    /// Label.
+    pub label: String,
+    /// Null level (no evidence).
+    pub null: bool,
+    /// P(level | match).
+    pub m: f64,
+    /// P(level | non-match).
+    pub u: f64,
+}
+
+impl LevelParams {
+    /// Match weight in bits, `log2(m/u)`; 0 for the null level.
+    #[must_use]
+    pub fn weight(&self) -> f64 {
+        if self.null {
+            0.0
+        } else {
+            (self.m.max(1e-12) / self.u.max(1e-12)).log2()
+        }
+    }
+}
+
+/// A trained model: settings plus m, u per level and the prior. Serialisable, so it can be
+/// saved and reused on new data without retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Settings it was trained with.
+    pub settings: Settings,
+    /// Per comparison, per level.
+    pub params: Vec<Vec<LevelParams>>,
+    /// Probability two random records match.
+    pub prior: f64,
+    /// Training diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+/// What happened in training, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Diagnostics {
+    /// EM iterations run.
+    pub em_iterations: usize,
+    /// Whether EM converged.
+    pub em_converged: bool,
+    /// Candidate pairs used in EM.
+    pub em_pairs: u64,
+    /// Estimated candidate pairs in total.
+    pub candidate_pairs_estimate: f64,
+    /// EM's share of matches among candidate pairs.
+    pub em_match_share: f64,
+    /// Random pairs sampled for u.
+    pub u_pairs: u64,
+    /// Total possible pairs.
+    pub total_pairs: f64,
+    /// Pairs found by the deterministic rules (when used).
+    pub deterministic_pairs: Option<u64>,
+}
+
+impl Model {
+    /// Prior weight in bits.
+    #[must_use]
+    pub fn prior_weight(&self) -> f64 {
+        (self.prior / (1.0 - self.prior)).log2()
+    }
+}
+
+/// Converts a match weight (bits, including the prior) to a probability.
+#[must_use]
+pub fn probability(weight: f64) -> f64 {
+    let o = weight.exp2();
+    if o.is_infinite() { 1.0 } else { o / (1.0 + o) }
+}
+
+/// Converts a probability to a match weight.
+#[must_use]
+pub fn weight_of(probability: f64) -> f64 {
+    let p = probability.clamp(1e-15, 1.0 - 1e-15);
+    (p / (1.0 - p)).log2()
+}
+
+/// A scored candidate pair (record indices into the table, `a < b`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredPair {
+    /// First record.
+    pub a: u32,
+    /// Second record.
+    pub b: u32,
+    /// Match weight in bits, prior included.
+    pub weight: f64,
+    /// The comparison levels, four bits per comparison.
+    pub pattern: u64,
+}
+
+impl ScoredPair {
+    /// Match probability.
+    #[must_use]
+    pub fn probability(&self) -> f64 {
+        probability(self.weight)
+    }
+    /// The level of comparison `k`.
+    #[must_use]
+    pub fn level(&self, k: usize) -> u8 {
+        ((self.pattern >> (4 * k)) & 0xF) as u8
+    }
+}
+
+/// Histogram of match weights over all candidate pairs, in bins of 0.5 bits from -40 to +40.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightHistogram {
+    /// Lower edge of the first bin.
+    pub low: f64,
+    /// Bin width.
+    pub width: f64,
+    /// Counts.
+    pub counts: Vec<u64>,
+}
+
+impl Default for WeightHistogram {
+    fn default() -> Self {
+        Self {
+            low: -40.0,
+            width: 0.5,
+            counts: vec![0; 160],
+        }
+    }
+}
+
+impl WeightHistogram {
+    fn add(&mut self, w: f64) {
+        let k = ((w - self.low) / self.width)
+            .floor()
+            .clamp(0.0, (self.counts.len() - 1) as f64) as usize;
+        self.counts[k] += 1;
+    }
+    fn merge(mut self, o: &Self) -> Self {
+        for (a, b) in self.counts.iter_mut().zip(&o.counts) {
+            *a += b;
+        }
+        self
+    }
+    /// Pairs with weight at least `w` (to bin resolution).
+    #[must_use]
+    pub fn at_least(&self, w: f64) -> u64 {
+        let k = ((w - self.low) / self.width).floor().max(0.0) as usize;
+        self.counts.iter().skip(k).sum()
+    }
+    /// Total pairs.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// The result of scoring.
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    /// Pairs with probability at least the floor, sorted by (a, b).
+    pub pairs: Vec<ScoredPair>,
+    /// All candidate pairs' weights.
+    pub histogram: WeightHistogram,
+    /// Candidate pairs scored.
+    pub candidates: u64,
+}
+
+/// One comparison's contribution to a pair's weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// Comparison name.
+    pub comparison: String,
+    /// Level label.
+    pub level: String,
+    /// The two values compared (as standardised).
+    pub values: (String, String),
+    /// m of the level.
+    pub m: f64,
+    /// u of the level.
+    pub u: f64,
+    /// `log2(m/u)`.
+    pub weight: f64,
+    /// Term-frequency adjustment in bits.
+    pub tf_adjustment: f64,
+}
+
+/// A waterfall: the prior, then each comparison, summing to the final weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Source and id of each record.
+    pub records: ((String, String), (String, String)),
+    /// Prior weight in bits.
+    pub prior_weight: f64,
+    /// Contributions in comparison order.
+    pub contributions: Vec<Contribution>,
+    /// Final weight.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+}
+
+/// The linkage engine bound to one table and one set of settings.
+pub struct Linker<'t> {
+    table: &'t Table,
+    settings: Settings,
+    compiled: Vec<Compiled>,
+    blocks: Blocks,
+    /// Per tf column index: frequency of each record's value.
+    tf: HashMap<usize, Vec<f32>>,
+    /// Canonical rank of each record (by source name, id), for order-independent sampling.
+    canon: Vec<u32>,
+    filter: PairFilter,
+}
+
+impl std::fmt::Debug for Linker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linker")
+            .field("records", &self.table.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'t> Linker<'t> {
+    /// Compiles settings against a table and builds the blocking index.
+    ///
+    /// # Errors
+    /// When settings name unknown columns or are malformed.
+    pub fn new(table: &'t Table, settings: &Settings) -> Result<Self, LinkageError> {
+        if settings.comparisons.is_empty() || settings.comparisons.len() > 16 {
+            return Err(LinkageError::Settings(
+                "between 1 and 16 comparisons are needed".into(),
+            ));
+        }
+        if settings.blocking.is_empty() {
+            return Err(LinkageError::Settings(
+                "at least one blocking rule is needed".into(),
+            ));
+        }
+        if table.len() >= u32::MAX as usize {
+            return Err(LinkageError::Settings("too many records".into()));
+        }
+        let compiled = settings
+            .comparisons
+            .iter()
+            .map(|c| Compiled::new(table, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let blocks = Blocks::build(table, &settings.blocking, settings.max_block_size)?;
+        let mut tf = HashMap::new();
+        for c in &compiled {
+            for l in &c.levels {
+                if let Some(col) = l.tf
+                    && !tf.contains_key(&col)
+                {
+                    tf.insert(col, term_frequencies(table, col));
+                }
+            }
+        }
+        let mut order: Vec<u32> = (0..table.len() as u32).collect();
+        order.par_sort_by(|&x, &y| {
+            (table.source_name(x as usize), table.id(x as usize), x).cmp(&(
+                table.source_name(y as usize),
+                table.id(y as usize),
+                y,
+            ))
+        });
+        let mut canon = vec![0u32; table.len()];
+        for (r, &i) in order.iter().enumerate() {
+            canon[i as usize] = r as u32;
+        }
+        let filter = PairFilter {
+            cross_source_only: settings.link_type == LinkType::Link,
+            new_from: 0,
+        };
+        Ok(Self {
+            table,
+            settings: settings.clone(),
+            compiled,
+            blocks,
+            tf,
+            canon,
+            filter,
+        })
+    }
+
+    /// Restricts pairs to those involving at least one record at index `>= new_from`.
+    pub fn only_pairs_with_records_from(&mut self, new_from: usize) {
+        self.filter.new_from = new_from;
+    }
+
+    /// The table.
+    #[must_use]
+    pub fn table(&self) -> &Table {
+        self.table
+    }
+
+    /// The blocking index (for statistics such as skipped blocks).
+    #[must_use]
+    pub fn blocks(&self) -> &Blocks {
+        &self.blocks
+    }
+
+    /// The comparison pattern of a pair.
+    #[must_use]
+    pub fn pattern(&self, a: usize, b: usize) -> u64 {
+        let mut p = 0u64;
+        for (k, c) in self.compiled.iter().enumerate() {
+            p |= u64::from(c.level(self.table, a, b)) << (4 * k);
+        }
+        p
+    }
+
+    fn total_pairs(&self) -> f64 {
+        let n = self.table.len() as f64;
+        match self.settings.link_type {
+            LinkType::Dedupe => n * (n - 1.0) / 2.0,
+            LinkType::Link => {
+                let mut counts = vec![0f64; self.table.sources.len()];
+                for &s in &self.table.source {
+                    counts[s as usize] += 1.0;
+                }
+                let sq: f64 = counts.iter().map(|c| c * c).sum();
+                (n * n - sq) / 2.0
+            }
+        }
+    }
+
+    /// Estimates u for every level by comparing `pairs` random pairs.
+    #[must_use]
+    pub fn estimate_u(&self, pairs: u64, seed: u64) -> Vec<Vec<f64>> {
+        let n = self.table.len();
+        let mut by_rank = vec![0u32; n];
+        for (i, &r) in self.canon.iter().enumerate() {
+            by_rank[r as usize] = i as u32;
+        }
+        let chunks = 64u64;
+        let per = pairs.div_ceil(chunks);
+        let link = self.settings.link_type == LinkType::Link && self.table.sources.len() > 1;
+        let counts: Vec<Vec<u64>> = (0..chunks)
+            .into_par_iter()
+            .map(|ch| {
+                let mut rng = Rng::stream(seed, ch);
+                let mut counts: Vec<Vec<u64>> = self
+                    .compiled
+                    .iter()
+                    .map(|c| vec![0u64; c.levels.len()])
+                    .collect();
+                if n < 2 {
+                    return counts;
+                }
+                let mut done = 0;
+                let mut attempts = 0;
+                while done < per && attempts < per * 20 {
+                    attempts += 1;
+                    let a = by_rank[rng.index(n)] as usize;
+                    let b = by_rank[rng.index(n)] as usize;
+                    if a == b || (link && self.table.source[a] == self.table.source[b]) {
+                        continue;
+                    }
+                    done += 1;
+                    for (k, c) in self.compiled.iter().enumerate() {
+                        counts[k][c.level(self.table, a, b) as usize] += 1;
+                    }
+                }
+                counts
+            })
+            .reduce(
+                || {
+                    self.compiled
+                        .iter()
+                        .map(|c| vec![0u64; c.levels.len()])
+                        .collect()
+                },
+                |mut x, y| {
+                    for (a, b) in x.iter_mut().zip(&y) {
+                        for (p, q) in a.iter_mut().zip(b) {
+                            *p += q;
+                        }
+                    }
+                    x
+                },
+            );
+        counts
+            .iter()
+            .zip(&self.compiled)
+            .map(|(cs, c)| {
+                let non_null: u64 = cs
+                    .iter()
+                    .zip(&c.levels)
+                    .filter(|(_, l)| !l.null)
+                    .map(|(x, _)| *x)
+                    .sum();
+                let levels = c.levels.iter().filter(|l| !l.null).count().max(1) as f64;
+                cs.iter()
+                    .zip(&c.levels)
+                    .map(|(&x, l)| {
+                        if l.null {
+                            0.0
+                        } else {
+                            (x as f64 + 0.5) / (non_null as f64 + 0.5 * levels)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn run_tasks<A: Send>(
+        &self,
+        tasks: &[Task],
+        progress: &dyn Progress,
+        stage: &str,
+        init: impl Fn() -> A + Sync + Send,
+        work: impl Fn(&mut A, usize, usize) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
+        let done = AtomicU64::new(0);
+        let step = (total / 20).max(1);
+        progress.stage(stage, 0, total);
+        tasks
+            .par_iter()
+            .fold(&init, |mut acc, t| {
+                self.blocks
+                    .for_each_pair(self.table, t, self.filter, |a, b| work(&mut acc, a, b));
+                let tp = Blocks::task_pairs(t);
+                let before = done.fetch_add(tp, Ordering::Relaxed);
+                if (before + tp) / step != before / step {
+                    progress.stage(stage, before + tp, total);
+                }
+                acc
+            })
+            .reduce(&init, merge)
+    }
+
+    /// Counts the distinct comparison patterns over candidate pairs (sub-sampling blocks
+    /// deterministically beyond `max_pairs`), returning sorted (pattern, count) and the sampled
+    /// share of pairs.
+    #[must_use]
+    pub fn pattern_counts(
+        &self,
+        max_pairs: u64,
+        progress: &dyn Progress,
+    ) -> (Vec<(u64, u64)>, f64) {
+        let tasks = self.blocks.tasks();
+        let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
+        let share = if total > max_pairs {
+            max_pairs as f64 / total as f64
+        } else {
+            1.0
+        };
+        let chosen: Vec<Task> = if share < 1.0 {
+            let cut = (share * u64::MAX as f64) as u64;
+            tasks
+                .into_iter()
+                .filter(|t| {
+                    hash_bytes(&[t.rule.to_le_bytes(), t.start.to_le_bytes()].concat()) <= cut
+                })
+                .collect()
+        } else {
+            tasks
+        };
+        let sampled: u64 = chosen.iter().map(Blocks::task_pairs).sum();
+        let map = self.run_tasks(
+            &chosen,
+            progress,
+            "counting comparison patterns",
+            HashMap::<u64, u64>::new,
+            |m, a, b| *m.entry(self.pattern(a, b)).or_insert(0) += 1,
+            |mut x, y| {
+                for (k, v) in y {
+                    *x.entry(k).or_insert(0) += v;
+                }
+                x
+            },
+        );
+        let mut v: Vec<(u64, u64)> = map.into_iter().collect();
+        v.sort_unstable();
+        (
+            v,
+            if total == 0 {
+                1.0
+            } else {
+                sampled as f64 / total as f64
+            },
+        )
+    }
+
+    /// Counts pairs satisfying any of the deterministic rules (exact agreement on all parts).
+    ///
+    /// # Errors
+    /// On unknown columns.
+    pub fn count_deterministic(&self, rules: &[BlockingRule]) -> Result<u64, LinkageError> {
+        let blocks = Blocks::build(self.table, rules, usize::MAX)?;
+        let tasks = blocks.tasks();
+        let filter = self.filter;
+        Ok(tasks
+            .par_iter()
+            .map(|t| {
+                let mut c = 0u64;
+                blocks.for_each_pair(self.table, t, filter, |_, _| c += 1);
+                c
+            })
+            .sum())
+    }
+
+    /// Trains a model: u by random sampling, m by EM on candidate pairs, and the prior.
+    ///
+    /// # Errors
+    /// When deterministic rules name unknown columns.
+    pub fn train(&self, progress: &dyn Progress) -> Result<Model, LinkageError> {
+        let tr = &self.settings.training;
+        progress.stage("estimating u from random pairs", 0, tr.u_sample_pairs);
+        let u_random = self.estimate_u(tr.u_sample_pairs, tr.seed);
+        progress.stage(
+            "estimating u from random pairs",
+            tr.u_sample_pairs,
+            tr.u_sample_pairs,
+        );
+        let (patterns, share) = self.pattern_counts(tr.em_max_pairs, progress);
+        let em = em(
+            &self.compiled,
+            &self.settings.comparisons,
+            &patterns,
+            &u_random,
+            tr.em_max_iterations,
+            tr.em_tolerance,
+        );
+        progress.stage(
+            "expectation maximisation",
+            em.iterations as u64,
+            em.iterations as u64,
+        );
+        let em_pairs: u64 = patterns.iter().map(|p| p.1).sum();
+        let candidates = em_pairs as f64 / share.max(1e-12);
+        let total = self.total_pairs().max(1.0);
+        let mut diagnostics = Diagnostics {
+            em_iterations: em.iterations,
+            em_converged: em.converged,
+            em_pairs,
+            candidate_pairs_estimate: candidates,
+            em_match_share: em.lambda,
+            u_pairs: tr.u_sample_pairs,
+            total_pairs: total,
+            deterministic_pairs: None,
+        };
+        let prior = match &tr.prior {
+            PriorMethod::Em => em.lambda * candidates / total,
+            PriorMethod::Fixed { value } => *value,
+            PriorMethod::Deterministic { rules, recall } => {
+                let c = self.count_deterministic(rules)?;
+                diagnostics.deterministic_pairs = Some(c);
+                c as f64 / recall.clamp(0.01, 1.0) / total
+            }
+        };
+        let prior = prior.clamp(1e-12, 0.5);
+        let params = self
+            .settings
+            .comparisons
+            .iter()
+            .enumerate()
+            .map(|(k, spec)| {
+                spec.levels
+                    .iter()
+                    .enumerate()
+                    .map(|(l, ls)| LevelParams {
+                        label: ls.label.clone(),
+                        null: ls.null,
+                        m: ls.m.unwrap_or(em.m[k][l]),
+                        u: ls.u.unwrap_or(u_random[k][l]),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Model {
+            settings: self.settings.clone(),
+            params,
+            prior,
+            diagnostics,
+        })
+    }
+
+    /// A model from fixed parameters in the settings (levels' `m` and `u`), as imported from
+    /// Splink, with a given prior.
+    ///
+    /// # Errors
+    /// When a non-null level lacks m or u.
+    pub fn fixed_model(&self, prior: f64) -> Result<Model, LinkageError> {
+        let params = self
+            .settings
+            .comparisons
+            .iter()
+            .map(|spec| {
+                spec.levels
+                    .iter()
+                    .map(|ls| {
+                        if ls.null {
+                            return Ok(LevelParams {
+                                label: ls.label.clone(),
+                                null: true,
+                                m: 0.0,
+                                u: 0.0,
+                            });
+                        }
+                        match (ls.m, ls.u) {
+                            (Some(m), Some(u)) => Ok(LevelParams {
+                                label: ls.label.clone(),
+                                null: false,
+                                m,
+                                u,
+                            }),
+                            _ => Err(LinkageError::Settings(format!(
+                                "level `{}` of `{}` has no m or u probability",
+                                ls.label, spec.name
+                            ))),
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Model {
+            settings: self.settings.clone(),
+            params,
+            prior,
+            diagnostics: Diagnostics::default(),
+        })
+    }
+
+    fn weight_tables(&self, model: &Model) -> Vec<Vec<f64>> {
+        model
+            .params
+            .iter()
+            .map(|ls| ls.iter().map(LevelParams::weight).collect())
+            .collect()
+    }
+
+    fn tf_adjust(&self, model: &Model, k: usize, level: usize, a: usize, b: usize) -> f64 {
+        let l = &self.compiled[k].levels[level];
+        let Some(col) = l.tf else { return 0.0 };
+        let Some(freqs) = self.tf.get(&col) else {
+            return 0.0;
+        };
+        let spec = &self.settings.comparisons[k].levels[level];
+        let f = f64::from(freqs[a].max(freqs[b])).max(1.0 / self.table.len().max(1) as f64);
+        let u = model.params[k][level].u;
+        spec.tf_weight * (u / f).log2()
+    }
+
+    fn score_pair(
+        &self,
+        model: &Model,
+        weights: &[Vec<f64>],
+        prior_w: f64,
+        a: usize,
+        b: usize,
+    ) -> (f64, u64) {
+        let mut w = prior_w;
+        let mut p = 0u64;
+        for (k, c) in self.compiled.iter().enumerate() {
+            let l = c.level(self.table, a, b) as usize;
+            p |= (l as u64) << (4 * k);
+            w += weights[k][l];
+            if c.levels[l].tf.is_some() {
+                w += self.tf_adjust(model, k, l, a, b);
+            }
+        }
+        (w, p)
+    }
+
+    /// Scores one pair.
+    #[must_use]
+    pub fn score(&self, model: &Model, a: usize, b: usize) -> ScoredPair {
+        let weights = self.weight_tables(model);
+        let (w, p) = self.score_pair(model, &weights, model.prior_weight(), a, b);
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        ScoredPair {
+            a: a as u32,
+            b: b as u32,
+            weight: w,
+            pattern: p,
+        }
+    }
+
+    /// Scores every candidate pair, keeping those with probability at least `floor`.
+    #[must_use]
+    pub fn predict(&self, model: &Model, floor: f64, progress: &dyn Progress) -> Prediction {
+        let weights = self.weight_tables(model);
+        let prior_w = model.prior_weight();
+        let min_w = weight_of(floor);
+        let tasks = self.blocks.tasks();
+        let (mut pairs, histogram, candidates) = self.run_tasks(
+            &tasks,
+            progress,
+            "scoring candidate pairs",
+            || (Vec::new(), WeightHistogram::default(), 0u64),
+            |acc, a, b| {
+                let (w, p) = self.score_pair(model, &weights, prior_w, a, b);
+                acc.1.add(w);
+                acc.2 += 1;
+                if w >= min_w {
+                    acc.0.push(ScoredPair {
+                        a: a as u32,
+                        b: b as u32,
+                        weight: w,
+                        pattern: p,
+                    });
+                }
+            },
+            |mut x, y| {
+                x.0.extend(y.0);
+                (x.0, x.1.merge(&y.1), x.2 + y.2)
+            },
+        );
+        pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
+        Prediction {
+            pairs,
+            histogram,
+            candidates,
+        }
+    }
+
+    /// The waterfall for one pair.
+    #[must_use]
+    pub fn explain(&self, model: &Model, a: usize, b: usize) -> Explanation {
+        let prior_w = model.prior_weight();
+        let mut total = prior_w;
+        let mut contributions = Vec::new();
+        for (k, c) in self.compiled.iter().enumerate() {
+            let l = c.level(self.table, a, b) as usize;
+            let lp = &model.params[k][l];
+            let tf = if c.levels[l].tf.is_some() {
+                self.tf_adjust(model, k, l, a, b)
+            } else {
+                0.0
+            };
+            let w = lp.weight();
+            total += w + tf;
+            let col = first_column(&c.levels[0].pred)
+                .or_else(|| c.levels.iter().find_map(|x| first_column(&x.pred)));
+            let values = col.map_or((String::new(), String::new()), |col| {
+                (
+                    self.table.columns[col].text(a).into_owned(),
+                    self.table.columns[col].text(b).into_owned(),
+                )
+            });
+            contributions.push(Contribution {
+                comparison: self.settings.comparisons[k].name.clone(),
+                level: lp.label.clone(),
+                values,
+                m: lp.m,
+                u: lp.u,
+                weight: w,
+                tf_adjustment: tf,
+            });
+        }
+        Explanation {
+            records: (
+                (
+                    self.table.source_name(a).to_owned(),
+                    self.table.id(a).to_owned(),
+                ),
+                (
+                    self.table.source_name(b).to_owned(),
+                    self.table.id(b).to_owned(),
+                ),
+            ),
+            prior_weight: prior_w,
+            contributions,
+            weight: total,
+            probability: probability(total),
+        }
+    }
+}
+
+fn first_column(p: &Pred<usize>) -> Option<usize> {
+    match p {
+        Pred::Else => None,
+        Pred::Null(c)
+        | Pred::Exact(c)
+        | Pred::CrossExact(c, _)
+        | Pred::JaroWinkler(c, _)
+        | Pred::Jaro(c, _)
+        | Pred::Levenshtein(c, _)
+        | Pred::Damerau(c, _)
+        | Pred::Alternatives(c)
+        | Pred::Swapped(c, _)
+        | Pred::DateTransposed(c)
+        | Pred::DateWithinDays(c, _)
+        | Pred::PostcodeSector(c)
+        | Pred::PostcodeDistrict(c)
+        | Pred::PostcodeArea(c)
+        | Pred::NumberWithin(c, _)
+        | Pred::NumberWithinPercent(c, _)
+        | Pred::DiceAtLeast(c, _) => Some(*c),
+        Pred::And(v) | Pred::Or(v) => v.iter().find_map(first_column),
+        Pred::Not(q) => first_column(q),
+    }
+}
+
+fn term_frequencies(table: &Table, col: usize) -> Vec<f32> {
+    let c = &table.columns[col];
+    let mut counts: HashMap<std::borrow::Cow<'_, str>, u32> = HashMap::new();
+    let mut non_null = 0u32;
+    for i in 0..table.len() {
+        if !c.is_null(i) {
+            *counts.entry(c.text(i)).or_insert(0) += 1;
+            non_null += 1;
+        }
+    }
+    let n = f64::from(non_null.max(1));
+    (0..table.len())
+        .map(|i| {
+            if c.is_null(i) {
+                0.0
+            } else {
+                (f64::from(counts[&c.text(i)]) / n) as f32
+            }
+        })
+        .collect()
+}
+
+struct EmResult {
+    m: Vec<Vec<f64>>,
+    lambda: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+/// Expectation maximisation over pattern counts: estimates m (and, internally, u among
+/// candidate pairs, which blocking makes different from u over all pairs) and the share of
+/// matches, assuming comparisons independent given match status.
+fn em(
+    compiled: &[Compiled],
+    specs: &[ComparisonSpec],
+    patterns: &[(u64, u64)],
+    u_random: &[Vec<f64>],
+    max_iter: usize,
+    tol: f64,
+) -> EmResult {
+    let nc = compiled.len();
+    let mut m: Vec<Vec<f64>> = compiled
+        .iter()
+        .map(|c| {
+            let non_null: Vec<usize> = (0..c.levels.len()).filter(|&l| !c.levels[l].null).collect();
+            let mut v = vec![0.0; c.levels.len()];
+            // Initial m: most mass on the strongest level, decreasing geometrically.
+            let mut mass = 0.0;
+            for (r, &l) in non_null.iter().enumerate() {
+                v[l] = if r == 0 {
+                    0.9
+                } else {
+                    0.1 * 0.5f64.powi(r as i32)
+                };
+                mass += v[l];
+            }
+            for x in &mut v {
+                *x /= mass.max(1e-12);
+            }
+            v
+        })
+        .collect();
+    let mut u: Vec<Vec<f64>> = u_random.to_vec();
+    let fixed_m: Vec<Vec<Option<f64>>> = specs
+        .iter()
+        .map(|s| s.levels.iter().map(|l| l.m).collect())
+        .collect();
+    for (k, row) in fixed_m.iter().enumerate() {
+        for (l, f) in row.iter().enumerate() {
+            if let Some(x) = f {
+                m[k][l] = *x;
+            }
+        }
+    }
+    let mut lambda = 0.1;
+    let levels_of = |p: u64, k: usize| ((p >> (4 * k)) & 0xF) as usize;
+    let mut iterations = 0;
+    let mut converged = false;
+    let total: f64 = patterns.iter().map(|p| p.1 as f64).sum();
+    if total == 0.0 {
+        return EmResult {
+            m,
+            lambda: 0.0,
+            iterations: 0,
+            converged: true,
+        };
+    }
+    for _ in 0..max_iter {
+        iterations += 1;
+        let mut mc: Vec<Vec<f64>> = m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut uc: Vec<Vec<f64>> = u.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut matches = 0.0;
+        for &(p, count) in patterns {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for k in 0..nc {
+                let l = levels_of(p, k);
+                if compiled[k].levels[l].null {
+                    continue;
+                }
+                pm *= m[k][l].max(1e-300);
+                pu *= u[k][l].max(1e-300);
+            }
+            let post = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+            let c = count as f64;
+            matches += c * post;
+            for k in 0..nc {
+                let l = levels_of(p, k);
+                mc[k][l] += c * post;
+                uc[k][l] += c * (1.0 - post);
+            }
+        }
+        let mut delta: f64 = 0.0;
+        for k in 0..nc {
+            let nn = |v: &Vec<f64>| {
+                v.iter()
+                    .enumerate()
+                    .filter(|(l, _)| !compiled[k].levels[*l].null)
+                    .map(|(_, x)| *x)
+                    .sum::<f64>()
+            };
+            let (sm, su) = (nn(&mc[k]), nn(&uc[k]));
+            for l in 0..m[k].len() {
+                if compiled[k].levels[l].null {
+                    continue;
+                }
+                if fixed_m[k][l].is_none() {
+                    let new_m = if sm > 0.0 {
+                        (mc[k][l] / sm).max(1e-9)
+                    } else {
+                        m[k][l]
+                    };
+                    delta = delta.max((new_m - m[k][l]).abs());
+                    m[k][l] = new_m;
+                }
+                let new_u = if su > 0.0 {
+                    (uc[k][l] / su).max(1e-9)
+                } else {
+                    u[k][l]
+                };
+                u[k][l] = new_u;
+            }
+        }
+        let new_lambda = (matches / total).clamp(1e-9, 1.0 - 1e-9);
+        delta = delta.max((new_lambda - lambda).abs());
+        lambda = new_lambda;
+        if delta < tol {
+            converged = true;
+            break;
+        }
+    }
+    EmResult {
+        m,
+        lambda,
+        iterations,
+        converged,
+    }
+}
