@@ -1,0 +1,830 @@
+//! Turns a model file into a prepared model: every unit cost looked up and uprated to the price
+//! base, every parameter resolved, and every guard applied. Refusals (things that would make the
+//! figures wrong) stop here with all problems at once; warnings travel with the results.
+
+use crate::model::{
+    CostKind, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num, OutcomeLine,
+};
+use crate::params::{DiscountSchedule, ParameterSet};
+use crate::price::{DeflatorSeries, Priced};
+use crate::unitcost::{Origin, UnitCost, UnitCostLibrary};
+use serde::{Deserialize, Serialize};
+use wholeplace_domain::FinancialYear;
+
+/// How serious a guard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Shown with the results.
+    Warning,
+    /// Stops the appraisal.
+    Refusal,
+}
+
+/// A guard raised on a model: what, where, and why it matters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    /// Warning or refusal.
+    pub severity: Severity,
+    /// A stable short code, e.g. `gross`, `transfer-excluded`, `double-count`.
+    pub code: String,
+    /// The line or value concerned.
+    pub subject: String,
+    /// The reason, in words a user understands.
+    pub message: String,
+}
+
+/// The engine's reference data: the unit-cost library and the deflator series.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// The unit-cost library (national, before a model's local costs).
+    pub library: UnitCostLibrary,
+    /// The deflator series.
+    pub deflators: DeflatorSeries,
+}
+
+/// What kind of value an input is, which bounds it and how Monte Carlo draws are clamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// A share in 0..1.
+    Rate,
+    /// A count or multiplier, never negative.
+    NonNegative,
+}
+
+/// An input of the model that the evaluation reads (fixed or uncertain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    /// Plain label, e.g. "Family stays together: impact".
+    pub label: String,
+    /// The value or distribution.
+    pub num: Num,
+    /// Bounds.
+    pub kind: InputKind,
+}
+
+/// One uprated value part of an outcome line or As Is line (per outcome, in the price base).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValuePart {
+    /// Unit cost code.
+    pub code: String,
+    /// fiscal, economic or social.
+    pub kind: String,
+    /// The gaining agency (fiscal parts only).
+    pub agency: Option<String>,
+    /// Transfer payment (fiscal only).
+    pub transfer: bool,
+    /// Value as published, and its price year.
+    pub original: Priced,
+    /// index(price base) / index(price year).
+    pub uprating_factor: f64,
+    /// Units per outcome.
+    pub quantity: f64,
+    /// Per-outcome value in the price base = original x factor x quantity.
+    pub value: f64,
+}
+
+/// A cost line ready to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedCost {
+    /// Position in the model file.
+    pub index: usize,
+    /// Name.
+    pub name: String,
+    /// Bearing agency (index into the option's agencies).
+    pub agency: usize,
+    /// Kind.
+    pub kind: CostKind,
+    /// Grade.
+    pub grade: u8,
+    /// Optimism bias applied (fraction) and where it comes from.
+    pub optimism_bias: f64,
+    /// Where the optimism bias comes from.
+    pub optimism_source: String,
+    /// Uprating factor to the price base.
+    pub uprating_factor: f64,
+    /// Amounts per year in the price base before optimism bias.
+    pub amounts: Vec<f64>,
+    /// Input index of the scale multiplier.
+    pub scale: usize,
+}
+
+/// How the number of outcomes is given.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImpactInputs {
+    /// cohort x engagement x impact (input indices).
+    Rate {
+        /// Cohort input.
+        cohort: usize,
+        /// Engagement input.
+        engagement: usize,
+        /// Impact input.
+        impact: usize,
+    },
+    /// An absolute count (input index).
+    Count {
+        /// Count input.
+        count: usize,
+    },
+}
+
+/// An outcome line ready to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedOutcome {
+    /// Position in the model file.
+    pub index: usize,
+    /// Name.
+    pub name: String,
+    /// How one outcome is counted in words.
+    pub counted_as: String,
+    /// The number of outcomes.
+    pub impact: ImpactInputs,
+    /// Deadweight input.
+    pub deadweight: usize,
+    /// Attribution input.
+    pub attribution: usize,
+    /// Displacement input.
+    pub displacement: usize,
+    /// Drop-off input.
+    pub drop_off: usize,
+    /// Cashable-share input.
+    pub cashable: usize,
+    /// First year the cashable share applies.
+    pub cashable_from_year: u32,
+    /// Lag in years.
+    pub lag_years: u32,
+    /// Duration in years (None: to the horizon).
+    pub duration_years: Option<u32>,
+    /// Grade and its optimism bias.
+    pub grade: u8,
+    /// Optimism bias applied to outcomes.
+    pub optimism_bias: f64,
+    /// Discounted at the health rate.
+    pub health: bool,
+    /// No deadweight and no comparison: a gross figure.
+    pub gross: bool,
+    /// Value parts per outcome.
+    pub parts: Vec<ValuePart>,
+    /// Fiscal value per outcome by agency index: (agency, non-transfer, transfer).
+    pub fiscal_by_agency: Vec<(usize, f64, f64)>,
+    /// Fiscal (all) per outcome.
+    pub fiscal: f64,
+    /// Fiscal transfers per outcome.
+    pub transfer: f64,
+    /// Economic per outcome.
+    pub economic: f64,
+    /// Social per outcome.
+    pub social: f64,
+}
+
+/// One option (a To Be way of working) ready to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedOption {
+    /// Name.
+    pub name: String,
+    /// Agencies named by its costs and benefits, sorted.
+    pub agencies: Vec<String>,
+    /// Cost lines.
+    pub costs: Vec<PreparedCost>,
+    /// Outcome lines.
+    pub outcomes: Vec<PreparedOutcome>,
+}
+
+/// A model with everything resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedModel {
+    /// The model as written.
+    pub file: ModelFile,
+    /// Parameters after overrides.
+    pub params: ParameterSet,
+    /// The overrides applied, in words.
+    pub overrides: Vec<String>,
+    /// Library version used.
+    pub library_version: String,
+    /// Deflator series used.
+    pub deflator_name: String,
+    /// Price base.
+    pub price_base: FinancialYear,
+    /// Year 0.
+    pub start_year: FinancialYear,
+    /// Number of years.
+    pub horizon: u32,
+    /// DF(t) for t in 0..horizon.
+    pub discount_factors: Vec<f64>,
+    /// Health DF(t).
+    pub health_discount_factors: Vec<f64>,
+    /// All inputs (fixed and uncertain) read by the evaluation.
+    pub inputs: Vec<Input>,
+    /// The options.
+    pub options: Vec<PreparedOption>,
+    /// Library with local costs applied (for As Is, doing nothing and traces).
+    pub library: UnitCostLibrary,
+    /// Deflators.
+    pub deflators: DeflatorSeries,
+    /// Warnings raised.
+    pub warnings: Vec<Guard>,
+    /// N for P(payback within N years).
+    pub payback_within_years: u32,
+}
+
+impl PreparedModel {
+    /// Point values of all inputs.
+    pub fn point_values(&self) -> Vec<f64> {
+        self.inputs.iter().map(|i| clamp(i.kind, i.num.point())).collect()
+    }
+
+    /// Inputs given as distributions (index, input).
+    pub fn uncertain_inputs(&self) -> Vec<(usize, &Input)> {
+        self.inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i.num, Num::Dist(_)))
+            .collect()
+    }
+
+    /// The financial year of appraisal year `t`.
+    pub fn year_label(&self, t: u32) -> String {
+        self.start_year
+            .offset(t as i32)
+            .map(|y| y.to_string())
+            .unwrap_or_else(|_| format!("year {t}"))
+    }
+}
+
+/// Clamps a value to its kind's bounds.
+pub fn clamp(kind: InputKind, x: f64) -> f64 {
+    match kind {
+        InputKind::Rate => x.clamp(0.0, 1.0),
+        InputKind::NonNegative => x.max(0.0),
+    }
+}
+
+struct Ctx<'a> {
+    loc: Locator,
+    issues: Vec<ModelIssue>,
+    warnings: Vec<Guard>,
+    inputs: Vec<Input>,
+    _p: std::marker::PhantomData<&'a ()>,
+}
+
+impl Ctx<'_> {
+    fn refuse(&mut self, table: &str, index: usize, name: &str, key: Option<&str>, message: String) {
+        let location = match (name.is_empty(), key) {
+            (true, Some(k)) => format!("{table} #{}, {k}", index + 1),
+            (true, None) => format!("{table} #{}", index + 1),
+            (false, Some(k)) => format!("{table} #{} ({name}), {k}", index + 1),
+            (false, None) => format!("{table} #{} ({name})", index + 1),
+        };
+        let location = if table == "appraisal" || table == "parameters" {
+            match key {
+                Some(k) => format!("[{table}] {k}"),
+                None => format!("[{table}]"),
+            }
+        } else {
+            location
+        };
+        self.issues.push(ModelIssue {
+            location,
+            line: self.loc.line(table, index, key),
+            message,
+        });
+    }
+
+    fn warn(&mut self, code: &str, subject: &str, message: String) {
+        self.warnings.push(Guard {
+            severity: Severity::Warning,
+            code: code.into(),
+            subject: subject.into(),
+            message,
+        });
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one place that registers and checks every input")]
+    fn input(
+        &mut self,
+        table: &str,
+        index: usize,
+        line_name: &str,
+        key: &str,
+        num: Option<&Num>,
+        default: f64,
+        kind: InputKind,
+    ) -> usize {
+        let num = num.cloned().unwrap_or(Num::Fixed(default));
+        let check = |x: f64| match kind {
+            InputKind::Rate => (0.0..=1.0).contains(&x),
+            InputKind::NonNegative => x >= 0.0 && x.is_finite(),
+        };
+        let bounds = match kind {
+            InputKind::Rate => "a rate between 0 and 1 (write 30% as 0.3)",
+            InputKind::NonNegative => "a number that is not negative",
+        };
+        match &num {
+            Num::Fixed(x) => {
+                if !check(*x) {
+                    self.refuse(table, index, line_name, Some(key), format!("{x} is outside its range: {key} must be {bounds}"));
+                }
+            }
+            Num::Dist(d) => {
+                if let Some(p) = d.problem() {
+                    self.refuse(table, index, line_name, Some(key), format!("the {} distribution {p}", d.to_text()));
+                } else {
+                    let (lo, hi) = match d {
+                        Dist::Normal { .. } | Dist::Lognormal { .. } => (d.point(), d.point()),
+                        _ => d.tornado_range(),
+                    };
+                    if !check(lo) || !check(hi) || !check(d.point()) {
+                        self.refuse(table, index, line_name, Some(key), format!("{} goes outside its range: {key} must be {bounds}", d.to_text()));
+                    } else if matches!(d, Dist::Normal { .. }) {
+                        self.warn("clamped", line_name, format!("{key} is normally distributed; draws outside the allowed range are clamped to it"));
+                    }
+                }
+            }
+        }
+        self.inputs.push(Input {
+            label: format!("{line_name}: {key}"),
+            num,
+            kind,
+        });
+        self.inputs.len() - 1
+    }
+}
+
+const ANNUAL_UNITS: [&str; 4] = ["per year", "per week", "per annum", "per month"];
+
+impl Engine {
+    /// The shipped library and deflators.
+    pub fn shipped() -> Result<Self, crate::unitcost::LibraryError> {
+        Ok(Engine {
+            library: UnitCostLibrary::shipped()?,
+            deflators: DeflatorSeries::shipped(),
+        })
+    }
+
+    /// Checks and resolves a model. `src` (the TOML text, if any) lets errors name lines.
+    pub fn prepare(&self, file: &ModelFile, src: Option<&str>) -> Result<PreparedModel, ModelErrors> {
+        let mut cx = Ctx {
+            loc: src.map(Locator::new).unwrap_or_default(),
+            issues: Vec::new(),
+            warnings: Vec::new(),
+            inputs: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let a = &file.appraisal;
+        if a.format_version != crate::model::FORMAT_VERSION {
+            cx.refuse("appraisal", 0, "", Some("format_version"), format!("format_version {} is not supported: this engine reads version {}", a.format_version, crate::model::FORMAT_VERSION));
+        }
+        if !(1..=300).contains(&a.horizon_years) {
+            cx.refuse("appraisal", 0, "", Some("horizon_years"), format!("{} years: the horizon must be between 1 and 300 years", a.horizon_years));
+        }
+        let horizon = a.horizon_years.clamp(1, 300);
+
+        // Parameters.
+        let p = &file.parameters;
+        let set_id = p.set.clone().unwrap_or_else(|| "green-book-2022".into());
+        let mut params = match ParameterSet::by_id(&set_id) {
+            Some(s) => s,
+            None => {
+                let known: Vec<String> = ParameterSet::builtin().into_iter().map(|s| s.id).collect();
+                cx.refuse("parameters", 0, "", Some("set"), format!("unknown parameter set '{set_id}'; use one of: {}", known.join(", ")));
+                ParameterSet::green_book_2022()
+            }
+        };
+        let mut overrides = Vec::new();
+        if let Some(bands) = &p.discount_schedule {
+            let s = DiscountSchedule { bands: bands.clone() };
+            if let Err(e) = s.validate() {
+                cx.refuse("parameters", 0, "", Some("discount_schedule"), e);
+            }
+            overrides.push(format!("discount schedule replaced: {}", bands.iter().map(|b| format!("{}% from year {}", b.rate * 100.0, b.from_year)).collect::<Vec<_>>().join(", ")));
+            params.discount = s;
+        }
+        if let Some(r) = p.health_discount_rate {
+            if !(0.0..1.0).contains(&r) {
+                cx.refuse("parameters", 0, "", Some("health_discount_rate"), format!("{r} is not a rate: write 1.5% as 0.015"));
+            }
+            overrides.push(format!("health discount rate set to {}%", r * 100.0));
+            params.health_discount_rate = r;
+        }
+        if let Some(t) = &p.optimism_bias {
+            if t.len() != 6 || t.iter().any(|x| !(0.0..=5.0).contains(x)) {
+                cx.refuse("parameters", 0, "", Some("optimism_bias"), "give six fractions for grades 1 to 6, e.g. [0, 0.05, 0.10, 0.15, 0.25, 0.40]".into());
+            } else {
+                params.optimism_bias.copy_from_slice(t);
+                overrides.push(format!("optimism bias by grade set to {:?}", t));
+            }
+        }
+        if let Some(s) = p.stale_after_years {
+            params.stale_after_years = s;
+            overrides.push(format!("values older than {s} years flagged"));
+        }
+        let payback_within_years = p.payback_within_years.unwrap_or(horizon);
+
+        // Library with local unit costs.
+        let library = match self.library.clone().with_local(&file.local_unit_costs) {
+            Ok(l) => l,
+            Err(problems) => {
+                for (i, m) in problems.into_iter().enumerate() {
+                    cx.refuse("local_unit_costs", i, "", None, m);
+                }
+                self.library.clone()
+            }
+        };
+        let deflators = &self.deflators;
+        let pb = a.price_base;
+        if let Err(e) = deflators.index_of(pb) {
+            cx.refuse("appraisal", 0, "", Some("price_base"), e.to_string());
+        }
+
+        let mut option_names: Vec<String> = Vec::new();
+        let opt_of = |o: &Option<String>| o.clone().unwrap_or_else(|| "To Be".to_owned());
+        for n in file.costs.iter().map(|c| opt_of(&c.option)).chain(file.outcomes.iter().map(|o| opt_of(&o.option))) {
+            if !option_names.contains(&n) {
+                option_names.push(n);
+            }
+        }
+        let mut options = Vec::new();
+        for name in &option_names {
+            let mut agencies: Vec<String> = Vec::new();
+            let mut costs = Vec::new();
+            let mut outcomes = Vec::new();
+            for (i, c) in file.costs.iter().enumerate().filter(|(_, c)| &opt_of(&c.option) == name) {
+                if !(1..=6).contains(&c.grade) {
+                    cx.refuse("costs", i, &c.name, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", c.grade));
+                }
+                if c.amounts.len() > horizon as usize {
+                    cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
+                }
+                if c.amounts.iter().any(|x| !x.is_finite()) {
+                    cx.refuse("costs", i, &c.name, Some("amounts"), "every amount must be a number of pounds".into());
+                }
+                if c.amounts.iter().any(|x| *x < 0.0) {
+                    cx.warn("negative-cost", &c.name, "a negative cost is treated as income that offsets costs".into());
+                }
+                if c.agency.trim().is_empty() {
+                    cx.refuse("costs", i, &c.name, Some("agency"), "name the agency that bears this cost".into());
+                }
+                let factor = match deflators.factor(c.price_year, pb) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        cx.refuse("costs", i, &c.name, Some("price_year"), e.to_string());
+                        1.0
+                    }
+                };
+                let (ob, src) = if let Some(x) = c.optimism_bias {
+                    if !(0.0..=5.0).contains(&x) {
+                        cx.refuse("costs", i, &c.name, Some("optimism_bias"), format!("{x} is not a sensible optimism-bias fraction (24% is 0.24)"));
+                    }
+                    (x, "set on the line".to_owned())
+                } else if let Some(cat) = &c.optimism_bias_category {
+                    match params.capital_optimism_bias.iter().find(|m| &m.id == cat) {
+                        Some(m) => (m.upper, format!("Mott MacDonald upper bound, {}", m.name)),
+                        None => {
+                            let ids: Vec<&str> = params.capital_optimism_bias.iter().map(|m| m.id.as_str()).collect();
+                            cx.refuse("costs", i, &c.name, Some("optimism_bias_category"), format!("unknown category '{cat}'; use one of: {}", ids.join(", ")));
+                            (0.0, String::new())
+                        }
+                    }
+                } else {
+                    (params.optimism_for_grade(c.grade).unwrap_or(0.0), format!("grade {} table", c.grade))
+                };
+                let scale = cx.input("costs", i, &c.name, "scale", c.scale.as_ref(), 1.0, InputKind::NonNegative);
+                let mut amounts: Vec<f64> = c.amounts.iter().map(|x| x * factor).collect();
+                amounts.resize(horizon as usize, 0.0);
+                costs.push(PreparedCost {
+                    index: i,
+                    name: c.name.clone(),
+                    agency: agency_index(&mut agencies, &c.agency),
+                    kind: c.kind,
+                    grade: c.grade,
+                    optimism_bias: ob,
+                    optimism_source: src,
+                    uprating_factor: factor,
+                    amounts,
+                    scale,
+                });
+            }
+            let mut used: Vec<(usize, String, String)> = Vec::new();
+            for (i, o) in file.outcomes.iter().enumerate().filter(|(_, o)| &opt_of(&o.option) == name) {
+                let po = prepare_outcome(&mut cx, &library, deflators, &params, pb, a.start_year, horizon, i, o, &mut agencies);
+                if let Some(po) = po {
+                    for v in &o.unit_costs {
+                        used.push((i, o.name.clone(), v.code.clone()));
+                    }
+                    outcomes.push(po);
+                }
+            }
+            // Overlapping lines in one option: the same unit cost, or a headline with its constituents.
+            for x in 0..used.len() {
+                for y in x + 1..used.len() {
+                    if used[x].0 == used[y].0 {
+                        continue;
+                    }
+                    if let (Some(ux), Some(uy)) = (library.get(&used[x].2), library.get(&used[y].2))
+                        && let Some(why) = ux.double_counts_with(uy).or_else(|| uy.double_counts_with(ux))
+                    {
+                        cx.warn("overlap", &format!("{} / {}", used[x].1, used[y].1), format!("outcome lines '{}' and '{}' may count the same thing twice: {why}. If they concern different people, say so in the evidence; otherwise remove one", used[x].1, used[y].1));
+                    }
+                }
+            }
+            // Sort agencies alphabetically so results do not depend on line order.
+            let mut order: Vec<usize> = (0..agencies.len()).collect();
+            order.sort_by(|&x, &y| agencies[x].cmp(&agencies[y]));
+            let mut remap = vec![0; agencies.len()];
+            for (new, &old) in order.iter().enumerate() {
+                remap[old] = new;
+            }
+            let sorted: Vec<String> = order.iter().map(|&o| agencies[o].clone()).collect();
+            for c in &mut costs {
+                c.agency = remap[c.agency];
+            }
+            for o in &mut outcomes {
+                for f in &mut o.fiscal_by_agency {
+                    f.0 = remap[f.0];
+                }
+                o.fiscal_by_agency.sort_by_key(|f| f.0);
+            }
+            options.push(PreparedOption {
+                name: name.clone(),
+                agencies: sorted,
+                costs,
+                outcomes,
+            });
+        }
+        if options.is_empty() && file.as_is.is_empty() && file.doing_nothing.is_none() {
+            cx.refuse("appraisal", 0, "", None, "the model has no costs, outcomes, As Is lines or doing-nothing projection: add at least one [[costs]] and one [[outcomes]]".into());
+        }
+        // As Is and doing nothing are checked by their own modules, whose errors join the list.
+        for (i, l) in file.as_is.iter().enumerate() {
+            if library.get(&l.unit_cost).is_none() {
+                cx.refuse("as_is", i, &l.name, Some("unit_cost"), unknown_code(&library, &l.unit_cost));
+            }
+            if !(l.events_per_year >= 0.0 && l.quantity >= 0.0) {
+                cx.refuse("as_is", i, &l.name, Some("events_per_year"), "events per year and quantity must not be negative".into());
+            }
+        }
+        if let Some(dn) = &file.doing_nothing {
+            for m in crate::asis::check_doing_nothing(dn, &library) {
+                cx.issues.push(ModelIssue { location: "doing_nothing".into(), line: cx.loc.line("doing_nothing", 0, None), message: m });
+            }
+        }
+        if !cx.issues.is_empty() {
+            return Err(ModelErrors(cx.issues));
+        }
+        let discount_factors = params.discount.factors(horizon);
+        let health_discount_factors = params.health_schedule().factors(horizon);
+        Ok(PreparedModel {
+            file: file.clone(),
+            overrides,
+            library_version: library.version.clone(),
+            deflator_name: deflators.name.clone(),
+            price_base: pb,
+            start_year: a.start_year,
+            horizon,
+            discount_factors,
+            health_discount_factors,
+            inputs: cx.inputs,
+            options,
+            library,
+            deflators: deflators.clone(),
+            warnings: cx.warnings,
+            payback_within_years,
+            params,
+        })
+    }
+}
+
+fn agency_index(agencies: &mut Vec<String>, name: &str) -> usize {
+    let n = name.trim();
+    match agencies.iter().position(|a| a == n) {
+        Some(i) => i,
+        None => {
+            agencies.push(n.to_owned());
+            agencies.len() - 1
+        }
+    }
+}
+
+/// A message for an unknown unit cost code, with close matches.
+pub fn unknown_code(library: &UnitCostLibrary, code: &str) -> String {
+    let prefix: String = code.chars().take_while(|c| !c.is_ascii_digit()).collect();
+    let similar: Vec<&str> = library
+        .entries
+        .iter()
+        .filter(|e| !prefix.is_empty() && e.code.starts_with(&prefix) && e.code.len() + 1 >= code.len() && e.code.len() <= code.len() + 1)
+        .map(|e| e.code.as_str())
+        .take(5)
+        .collect();
+    format!(
+        "no unit cost has the code '{code}'{}; find codes with: wholeplace unit-costs search WORDS, or add it under [[local_unit_costs]]",
+        if similar.is_empty() { String::new() } else { format!(" (similar: {})", similar.join(", ")) }
+    )
+}
+
+#[expect(clippy::too_many_arguments, reason = "resolves one outcome line against all reference data")]
+fn prepare_outcome(
+    cx: &mut Ctx<'_>,
+    library: &UnitCostLibrary,
+    deflators: &DeflatorSeries,
+    params: &ParameterSet,
+    pb: FinancialYear,
+    start: FinancialYear,
+    horizon: u32,
+    i: usize,
+    o: &OutcomeLine,
+    agencies: &mut Vec<String>,
+) -> Option<PreparedOutcome> {
+    let t = "outcomes";
+    let n = o.name.as_str();
+    let before = cx.issues.len();
+    if !(1..=6).contains(&o.grade) {
+        cx.refuse(t, i, n, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", o.grade));
+    }
+    if o.unit_costs.is_empty() {
+        cx.refuse(t, i, n, Some("unit_costs"), "give at least one unit cost code that values the outcome, e.g. unit_costs = [\"SS1.0\"]".into());
+    }
+    let impact = match (&o.impact, &o.impact_count) {
+        (Some(_), Some(_)) => {
+            cx.refuse(t, i, n, Some("impact_count"), "give impact (a rate, with cohort) or impact_count (a number of outcomes), not both".into());
+            None
+        }
+        (None, None) => {
+            cx.refuse(t, i, n, Some("impact"), "give impact (a rate, with cohort) or impact_count (a number of outcomes)".into());
+            None
+        }
+        (Some(rate), None) => {
+            if o.cohort.is_none() {
+                cx.refuse(t, i, n, Some("cohort"), "an impact rate needs a cohort (the number in need)".into());
+            }
+            let cohort = cx.input(t, i, n, "cohort", o.cohort.as_ref(), 0.0, InputKind::NonNegative);
+            let engagement = cx.input(t, i, n, "engagement", o.engagement.as_ref(), 1.0, InputKind::Rate);
+            let impact = cx.input(t, i, n, "impact", Some(rate), 0.0, InputKind::Rate);
+            Some(ImpactInputs::Rate { cohort, engagement, impact })
+        }
+        (None, Some(c)) => {
+            if o.cohort.is_some() || o.engagement.is_some() {
+                cx.warn("count-ignores-cohort", n, "impact_count is an absolute number of outcomes: cohort and engagement are not used for this line".into());
+            }
+            let count = cx.input(t, i, n, "impact_count", Some(c), 0.0, InputKind::NonNegative);
+            Some(ImpactInputs::Count { count })
+        }
+    };
+    let deadweight = cx.input(t, i, n, "deadweight", o.deadweight.as_ref(), 0.0, InputKind::Rate);
+    let attribution = cx.input(t, i, n, "attribution", o.attribution.as_ref(), 0.0, InputKind::Rate);
+    let displacement = cx.input(t, i, n, "displacement", o.displacement.as_ref(), 0.0, InputKind::Rate);
+    let drop_off = cx.input(t, i, n, "drop_off", o.drop_off.as_ref(), 0.0, InputKind::Rate);
+    let cashable = cx.input(t, i, n, "cashable", o.cashable.as_ref(), 0.0, InputKind::Rate);
+    let gross = o.deadweight.is_none() && o.comparison.as_deref().is_none_or(|c| c.trim().is_empty());
+    if gross {
+        cx.warn("gross", n, "no deadweight and no comparison group: this line's figures are GROSS, not net. Families chosen at a crisis peak improve anyway (regression to the mean); give deadweight or a comparison".into());
+    }
+    if o.cashable.is_none() {
+        cx.warn("non-cashable", n, "no cashable share given: all fiscal benefit is treated as non-cashable (freed capacity), never assumed to leave a budget".into());
+    }
+    let lag = o.lag_years.unwrap_or(0);
+    if lag >= horizon {
+        cx.warn("after-horizon", n, format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"));
+    }
+    if o.duration_years == Some(0) {
+        cx.refuse(t, i, n, Some("duration_years"), "a duration of 0 years means no outcome: give at least 1 or remove the line".into());
+    }
+    let ob = params.optimism_for_grade(o.grade).unwrap_or(0.0);
+    let mut parts = Vec::new();
+    let mut codes: Vec<&UnitCost> = Vec::new();
+    for v in &o.unit_costs {
+        let Some(uc) = library.get(&v.code) else {
+            cx.refuse(t, i, n, Some("unit_costs"), unknown_code(library, &v.code));
+            continue;
+        };
+        if !(v.quantity.is_finite() && v.quantity >= 0.0) {
+            cx.refuse(t, i, n, Some("unit_costs"), format!("quantity {} for {} must be a number that is not negative", v.quantity, v.code));
+        }
+        let kinds: Vec<String> = v.values.clone().unwrap_or_else(|| vec!["fiscal".into(), "economic".into(), "social".into()]);
+        for k in &kinds {
+            if !["fiscal", "economic", "social"].contains(&k.as_str()) {
+                cx.refuse(t, i, n, Some("unit_costs"), format!("'{k}' is not a kind of value: use fiscal, economic or social"));
+            }
+        }
+        for prev in &codes {
+            if let Some(why) = prev.double_counts_with(uc).or_else(|| uc.double_counts_with(prev)) {
+                cx.refuse(t, i, n, Some("unit_costs"), format!("double counting: {why}. Use the headline or its constituents, not both"));
+            }
+        }
+        codes.push(uc);
+        if uc.fiscal.is_none() && uc.economic.is_none() && uc.social.is_none() {
+            cx.warn("no-value", n, format!("{} has no value in the library and adds nothing", uc.code));
+        }
+        if let Some(age) = uc.age_years(start)
+            && age > params.stale_after_years as i32
+        {
+            cx.warn("stale", &uc.code, format!("{} ({}) uses values from {} years before the appraisal starts (RAG {}): check for newer local data", uc.code, uc.description, age, if uc.rag.is_empty() { "n/a" } else { &uc.rag }));
+        }
+        if uc.rag == "R" {
+            cx.warn("red-rag", &uc.code, format!("{} is rated Red (weak robustness) by the database", uc.code));
+        }
+        if let Origin::Local { partner, overrides: Some(over), .. } = &uc.origin {
+            cx.warn("local-override", &uc.code, format!("{} replaces the national value {over} with a local estimate from {partner}", uc.code));
+        }
+        let unit = uc.unit.to_ascii_lowercase();
+        if o.duration_years.is_none() && ANNUAL_UNITS.iter().any(|u| unit.contains(u)) {
+            cx.warn("no-duration", n, format!("{} is a value {} but the line gives no duration_years: the outcome is assumed to last every year to the end of the horizon; give a duration (or a drop-off)", uc.code, uc.unit.to_lowercase()));
+        }
+        let mut push = |kind: &str, p: Priced, agency: Option<String>, transfer: bool, code: &str, cx: &mut Ctx<'_>| {
+            let factor = match deflators.factor(p.price_year, pb) {
+                Ok(f) => f,
+                Err(e) => {
+                    cx.refuse(t, i, n, Some("unit_costs"), e.to_string());
+                    1.0
+                }
+            };
+            parts.push(ValuePart {
+                code: code.to_owned(),
+                kind: kind.into(),
+                agency,
+                transfer,
+                original: p,
+                uprating_factor: factor,
+                quantity: v.quantity,
+                value: p.pounds * factor * v.quantity,
+            });
+        };
+        if kinds.iter().any(|k| k == "fiscal") {
+            for fp in &uc.fiscal_parts {
+                let agency = v.fiscal_agency.clone().unwrap_or_else(|| {
+                    if fp.agency.trim().is_empty() { "Unspecified agency".into() } else { fp.agency.clone() }
+                });
+                let code = fp.from_code.clone().unwrap_or_else(|| uc.code.clone());
+                push("fiscal", fp.value, Some(agency), fp.transfer, &code, cx);
+            }
+            if uc.transfer_share > 0.0 {
+                cx.warn("transfer-excluded", n, format!("{}: {:.0}% of the fiscal value is a transfer payment (benefits or tax); it counts in the financial case but is excluded from public value (NPPV, BCR)", uc.code, uc.transfer_share * 100.0));
+            }
+        }
+        if kinds.iter().any(|k| k == "economic")
+            && let Some(e) = uc.economic
+        {
+            push("economic", e, None, false, &uc.code, cx);
+        }
+        if kinds.iter().any(|k| k == "social")
+            && let Some(s) = uc.social
+        {
+            push("social", s, None, false, &uc.code, cx);
+        }
+    }
+    if cx.issues.len() > before {
+        return None;
+    }
+    let impact = impact?;
+    let mut fiscal_by_agency: Vec<(usize, f64, f64)> = Vec::new();
+    let (mut fiscal, mut transfer, mut economic, mut social) = (0.0, 0.0, 0.0, 0.0);
+    for p in &parts {
+        match p.kind.as_str() {
+            "fiscal" => {
+                fiscal += p.value;
+                let a = agency_index(agencies, p.agency.as_deref().unwrap_or("Unspecified agency"));
+                let entry = match fiscal_by_agency.iter_mut().find(|f| f.0 == a) {
+                    Some(e) => e,
+                    None => {
+                        fiscal_by_agency.push((a, 0.0, 0.0));
+                        let last = fiscal_by_agency.len() - 1;
+                        &mut fiscal_by_agency[last]
+                    }
+                };
+                if p.transfer {
+                    transfer += p.value;
+                    entry.2 += p.value;
+                } else {
+                    entry.1 += p.value;
+                }
+            }
+            "economic" => economic += p.value,
+            _ => social += p.value,
+        }
+    }
+    Some(PreparedOutcome {
+        index: i,
+        name: o.name.clone(),
+        counted_as: o.counted_as.clone().unwrap_or_else(|| format!("outcomes of '{}'", o.name)),
+        impact,
+        deadweight,
+        attribution,
+        displacement,
+        drop_off,
+        cashable,
+        cashable_from_year: o.cashable_from_year.unwrap_or(0),
+        lag_years: lag,
+        duration_years: o.duration_years,
+        grade: o.grade,
+        optimism_bias: ob,
+        health: o.health.unwrap_or(false),
+        gross,
+        parts,
+        fiscal_by_agency,
+        fiscal,
+        transfer,
+        economic,
+        social,
+    })
+}
