@@ -11,6 +11,7 @@
 
 pub mod csvtext;
 pub mod model;
+pub mod montecarlo;
 pub mod params;
 pub mod price;
 pub mod rng;
