@@ -1,0 +1,122 @@
+//! `wholeplace`: the one binary. Each subcommand parses its options here and calls the service
+//! layer (or an engine's job crate); this is the only crate that names the storage adapter.
+
+mod demo;
+mod serve;
+mod user;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use wholeplace_service::{Service, ServiceConfig, SystemClock};
+
+/// wholeplace: the shared workspace and evidence engine for place-based partnerships.
+#[derive(Parser, Debug)]
+#[command(name = "wholeplace", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Database URL: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB. Default: an SQLite
+    /// file in --data-dir.
+    #[arg(long, env = "WHOLEPLACE_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// Folder for the embedded SQLite database (used when --database-url is not given).
+    #[arg(long, env = "WHOLEPLACE_DATA_DIR", global = true, default_value = "var")]
+    data_dir: PathBuf,
+
+    /// Log filter, such as `info` or `wholeplace=debug,sqlx=warn`. Logs never hold personal data.
+    #[arg(long, env = "WHOLEPLACE_LOG", global = true, default_value = "info,sqlx=warn")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web application (migrates an SQLite database first; creates the first administrator on an empty one).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations (SQLite or PostgreSQL) and exit.
+    Migrate,
+    /// Manage user accounts.
+    User(user::UserArgs),
+    /// Load the demonstration partnership (agencies from the pilots in the source documents).
+    Demo(demo::DemoArgs),
+}
+
+/// Where the database is, as a URL, and a description that never shows a password.
+pub(crate) fn database_url(cli_url: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+    match cli_url {
+        Some(url) => {
+            let shown = match url.split_once('@') {
+                Some((_, host)) => format!("{}://…@{host}", url.split("://").next().unwrap_or("postgres")),
+                None => url.to_owned(),
+            };
+            Ok((url.to_owned(), shown))
+        }
+        None => {
+            std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+            let path = data_dir.join("wholeplace.db");
+            let shown = std::path::absolute(&path).unwrap_or(path.clone()).display().to_string();
+            Ok((wholeplace_store_sql::sqlite_url_for_path(&path), format!("SQLite file {shown}")))
+        }
+    }
+}
+
+/// Opens the store and the service over it.
+pub(crate) async fn open_service(cli_url: Option<&str>, data_dir: &std::path::Path, migrate: bool) -> anyhow::Result<(Service, wholeplace_store_sql::SqlStore, String)> {
+    let (url, shown) = database_url(cli_url, data_dir)?;
+    let backend = wholeplace_store_sql::Backend::of_url(&url)?;
+    // SQLite is migrated on every start; PostgreSQL only by `wholeplace migrate`, unless asked.
+    let migrate = migrate || backend == wholeplace_store_sql::Backend::Sqlite;
+    let store = wholeplace_store_sql::open(&url, &wholeplace_store_sql::OpenOptions { migrate, max_connections: 8 })
+        .await
+        .with_context(|| format!("opening the database ({shown})"))?;
+    let service = Service::new(Arc::new(store.clone()), Arc::new(SystemClock), ServiceConfig::default());
+    Ok((service, store, shown))
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.database_url.as_deref();
+    match cli.command {
+        Command::Serve(args) => serve::run(url, &cli.data_dir, args).await,
+        Command::Migrate => {
+            let (_, store, shown) = open_service(url, &cli.data_dir, false).await?;
+            let applied = store.migrate().await?;
+            if applied.is_empty() {
+                println!("{shown}: up to date, no migrations to apply");
+            } else {
+                println!("{shown}: applied migrations {applied:?}");
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::User(args) => user::run(url, &cli.data_dir, args).await,
+        Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
+    }
+}

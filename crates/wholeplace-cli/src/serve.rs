@@ -1,0 +1,106 @@
+//! `wholeplace serve`: the web application, with graceful shutdown on SIGTERM or Ctrl-C.
+
+use anyhow::Context;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use wholeplace_web::{AppState, WebConfig};
+
+/// Options of `wholeplace serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "WHOLEPLACE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Folder with the built stylesheet and GOV.UK Frontend assets (made by `cargo xtask assets`).
+    #[arg(long, env = "WHOLEPLACE_ASSETS_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/assets"))]
+    assets_dir: PathBuf,
+
+    /// Mark cookies Secure: set this when users reach the service over HTTPS (through a proxy).
+    #[arg(long, env = "WHOLEPLACE_SECURE_COOKIES", default_value_t = false)]
+    secure_cookies: bool,
+
+    /// Load the demonstration partnership into an empty database and show the demonstration banner.
+    #[arg(long, env = "WHOLEPLACE_DEMO", default_value_t = false)]
+    demo: bool,
+
+    /// Apply PostgreSQL migrations at start-up too (SQLite is always migrated).
+    #[arg(long, env = "WHOLEPLACE_MIGRATE", default_value_t = false)]
+    migrate: bool,
+}
+
+pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (service, store, shown) = crate::open_service(url, data_dir, args.migrate).await?;
+    let first_password = service.bootstrap_admin().await?;
+    if args.demo {
+        crate::demo::load_if_empty(&service).await?;
+    }
+    if !args.assets_dir.join("wholeplace.css").exists() {
+        tracing::warn!(folder = %args.assets_dir.display(), "stylesheet not found: pages will be unstyled; run `cargo xtask assets`");
+    }
+    let state = AppState {
+        service: service.clone(),
+        config: Arc::new(WebConfig { assets_dir: args.assets_dir.clone(), secure_cookies: args.secure_cookies, demo: args.demo }),
+    };
+    let app = wholeplace_web::router(state);
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}: is another server using it? Choose another with --listen", args.listen))?;
+    let local = listener.local_addr()?;
+    let sweeper = {
+        let service = service.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                if let Err(e) = service.sweep_sessions().await {
+                    tracing::warn!(error = %e, "could not remove expired sessions");
+                }
+            }
+        })
+    };
+    println!();
+    println!("wholeplace is running at http://{local}/");
+    println!("  database: {shown} ({})", service.backend());
+    match &first_password {
+        Some(pw) => {
+            println!("  sign in as: admin");
+            println!("  one-time password: {pw}");
+            println!("  (you will be asked to choose your own password; this one is not shown again)");
+        }
+        None => println!("  sign in with your account. Lost the administrator's password? Run: wholeplace user reset-password admin"),
+    }
+    println!("  stop with Ctrl-C. Started in {} ms.", started.elapsed().as_millis());
+    println!();
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the web server stopped with an error")?;
+    sweeper.abort();
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

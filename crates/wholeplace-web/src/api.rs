@@ -1,0 +1,272 @@
+//! The JSON API under `/api/v1`: the same use cases as the pages, for scripts and other systems.
+//! Callers authenticate with a personal API token (`Authorization: Bearer wp_...`). Errors come
+//! in one envelope: `{"error": {"code": "...", "message": "...", "fields": [...]}}`.
+
+use crate::AppState;
+use crate::auth::client_address;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use wholeplace_service::{Actor, FieldError, ServiceError};
+use wholeplace_store::AuditFilter;
+
+/// The API's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/me", get(me))
+        .route("/users", get(users))
+        .route("/audit", get(audit))
+        .route("/openapi.json", get(openapi))
+        .fallback(api_not_found)
+}
+
+/// The OpenAPI 3.1 document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
+    paths(health, me, users, audit),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The error envelope.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `validation`, `conflict`, `throttled`, `internal`.
+    code: &'static str,
+    /// A sentence for people.
+    message: String,
+    /// Problems with particular fields.
+    fields: Vec<FieldErrorView>,
+}
+
+/// A problem with one field.
+#[derive(Serialize, ToSchema)]
+pub struct FieldErrorView {
+    field: String,
+    message: String,
+}
+
+/// An API error.
+pub struct ApiError(StatusCode, &'static str, String, Vec<FieldError>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ApiError(status, code, message, fields) = self;
+        let body = ErrorEnvelope {
+            error: ErrorBody { code, message, fields: fields.into_iter().map(|f| FieldErrorView { field: f.field, message: f.message }).collect() },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Validation(f) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has problems: see fields.".into(), f),
+            ServiceError::Unauthenticated(m) => ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", m, vec![]),
+            ServiceError::Throttled { retry_after_mins } => ApiError(StatusCode::TOO_MANY_REQUESTS, "throttled", format!("Try again in {retry_after_mins} minutes."), vec![]),
+            ServiceError::Forbidden(m) => ApiError(StatusCode::FORBIDDEN, "forbidden", m, vec![]),
+            ServiceError::NotFound => ApiError(StatusCode::NOT_FOUND, "not_found", "No such record.".into(), vec![]),
+            ServiceError::Conflict(w) => ApiError(StatusCode::CONFLICT, "conflict", format!("{w} already exists."), vec![]),
+            ServiceError::Internal(detail) => {
+                tracing::error!(detail = %detail, "internal error in API");
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong inside the service.".into(), vec![])
+            }
+        }
+    }
+}
+
+/// An authenticated API caller.
+pub struct ApiCaller(pub Actor);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauth = || ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "Send a personal API token: Authorization: Bearer wp_...".into(), vec![]);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauth)?;
+        let user = state.service.authenticate_api_token(token.trim()).await?.ok_or_else(unauth)?;
+        Ok(ApiCaller(Actor::user(user, client_address(parts), None)))
+    }
+}
+
+/// Health.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+    /// The service's version.
+    version: &'static str,
+}
+
+/// Is the service up and its database reachable? No authentication needed.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(state): State<AppState>) -> Response {
+    let ok = state.service.health().await.is_ok();
+    let body = Health { status: if ok { "ok" } else { "unavailable" }, database: state.service.backend(), version: env!("CARGO_PKG_VERSION") };
+    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body)).into_response()
+}
+
+/// An agency.
+#[derive(Serialize, ToSchema)]
+pub struct AgencyView {
+    id: i64,
+    name: String,
+    kind: String,
+}
+
+/// An account, without secrets.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    id: i64,
+    username: String,
+    display_name: String,
+    /// administrator, analyst, practitioner or viewer.
+    role: String,
+    disabled: bool,
+    must_change_password: bool,
+    agencies: Vec<AgencyView>,
+    /// RFC 3339.
+    created_at: String,
+}
+
+fn user_view(u: wholeplace_store::User) -> UserView {
+    UserView {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: u.role.as_str().to_owned(),
+        disabled: u.disabled,
+        must_change_password: u.must_change_password,
+        agencies: u.agencies.into_iter().map(|a| AgencyView { id: a.id, name: a.name, kind: a.kind }).collect(),
+        created_at: wholeplace_service::clock::format_rfc3339(u.created_at),
+    }
+}
+
+/// The account the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", security(("token" = [])), responses((status = 200, body = UserView), (status = 401, body = ErrorEnvelope)))]
+async fn me(ApiCaller(actor): ApiCaller) -> Result<Json<UserView>, ApiError> {
+    let user = actor.user.ok_or(ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "No user".into(), vec![]))?;
+    Ok(Json(user_view(user)))
+}
+
+/// Every account (administrators only).
+#[utoipa::path(get, path = "/api/v1/users", security(("token" = [])), responses((status = 200, body = [UserView]), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+async fn users(State(state): State<AppState>, ApiCaller(actor): ApiCaller) -> Result<Json<Vec<UserView>>, ApiError> {
+    Ok(Json(state.service.list_users(&actor).await?.into_iter().map(user_view).collect()))
+}
+
+/// One audit entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    id: i64,
+    /// RFC 3339.
+    at: String,
+    actor: String,
+    actor_user_id: Option<i64>,
+    action: String,
+    record_type: String,
+    record_id: Option<String>,
+    address: String,
+    allowed: bool,
+    detail: String,
+}
+
+/// A page of audit entries.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    total: i64,
+    entries: Vec<AuditEntryView>,
+}
+
+/// Audit filters.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct AuditParams {
+    /// Exact username.
+    actor: Option<String>,
+    /// Action prefix, such as `session.`.
+    action: Option<String>,
+    /// `true` for allowed, `false` for refused.
+    allowed: Option<bool>,
+    /// At most this many (1 to 1,000; default 100).
+    limit: Option<i64>,
+    /// Skip this many.
+    offset: Option<i64>,
+}
+
+/// The audit log, newest first (administrators only).
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("token" = [])), responses((status = 200, body = AuditPage), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+async fn audit(State(state): State<AppState>, ApiCaller(actor): ApiCaller, params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>) -> Result<Json<AuditPage>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", format!("The query string is not valid: {}", e.body_text()), vec![]))?;
+    let filter = AuditFilter {
+        actor: p.actor,
+        action_prefix: p.action,
+        allowed: p.allowed,
+        from: None,
+        until: None,
+        limit: p.limit.unwrap_or(100).clamp(1, 1_000),
+        offset: p.offset.unwrap_or(0).max(0),
+    };
+    let (entries, total) = state.service.list_audit(&actor, &filter).await?;
+    Ok(Json(AuditPage {
+        total,
+        entries: entries
+            .into_iter()
+            .map(|e| AuditEntryView {
+                id: e.id,
+                at: wholeplace_service::clock::format_rfc3339(e.event.at),
+                actor: e.event.actor,
+                actor_user_id: e.event.actor_user_id,
+                action: e.event.action,
+                record_type: e.event.record_type,
+                record_id: e.event.record_id,
+                address: e.event.address,
+                allowed: e.event.allowed,
+                detail: e.event.detail,
+            })
+            .collect(),
+    }))
+}
+
+/// The OpenAPI document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "not_found", "No such API endpoint. See /api/v1/openapi.json.".into(), vec![])
+}

@@ -1,0 +1,69 @@
+//! What every page's frame needs: who is signed in, the navigation, the form token, errors.
+
+use wholeplace_service::FieldError;
+use wholeplace_store::User;
+
+/// One navigation link.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    /// Where it goes.
+    pub href: &'static str,
+    /// What it says.
+    pub label: &'static str,
+    /// The current section.
+    pub active: bool,
+}
+
+/// The page frame's data.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// The signed-in user.
+    pub user: Option<User>,
+    /// The navigation for that user.
+    pub nav: Vec<NavItem>,
+    /// The token forms echo back.
+    pub csrf: String,
+    /// Errors for the summary and the fields.
+    pub errors: Vec<FieldError>,
+    /// Any errors at all (prefixes the title with "Error:").
+    pub has_errors: bool,
+    /// A success message.
+    pub flash: Option<String>,
+    /// Show the demonstration-data tag.
+    pub demo: bool,
+}
+
+impl Layout {
+    /// The frame for a signed-in user, with `section` marked current in the navigation.
+    pub fn signed_in(user: &User, csrf: &str, section: &str, demo: bool) -> Self {
+        let mut nav = vec![NavItem { href: "/", label: "Home", active: section == "home" }];
+        if user.role.is_admin() {
+            nav.push(NavItem { href: "/users", label: "Users", active: section == "users" });
+            nav.push(NavItem { href: "/audit", label: "Audit log", active: section == "audit" });
+        }
+        Self { user: Some(user.clone()), nav, csrf: csrf.to_owned(), demo, ..Default::default() }
+    }
+
+    /// The frame for someone not signed in.
+    pub fn anonymous(csrf: &str, demo: bool) -> Self {
+        Self { csrf: csrf.to_owned(), demo, ..Default::default() }
+    }
+
+    /// With these errors.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.has_errors = !errors.is_empty();
+        self.errors = errors;
+        self
+    }
+
+    /// With a success message.
+    pub fn with_flash(mut self, flash: Option<String>) -> Self {
+        self.flash = flash;
+        self
+    }
+
+    /// The first error for a field.
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}

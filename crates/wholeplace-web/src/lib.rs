@@ -1,0 +1,72 @@
+//! The web front end: server-rendered pages (askama templates with GOV.UK Frontend's classes,
+//! without GOV.UK branding) and the `/api/v1` JSON API. Handlers only translate between HTTP and
+//! the service layer: they authenticate the caller and call `wholeplace-service`, which decides
+//! what is allowed and records it. This crate never touches SQL.
+
+pub mod api;
+mod auth;
+mod error;
+mod form;
+mod layout;
+mod pages;
+mod security;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::path::PathBuf;
+use std::sync::Arc;
+use wholeplace_service::Service;
+
+pub use auth::SESSION_COOKIE;
+
+/// Settings of the web front end.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Folder with the built stylesheet and GOV.UK Frontend's script and images (served at /assets).
+    pub assets_dir: PathBuf,
+    /// Mark cookies `Secure` (when the service is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// Show the "demonstration data" banner.
+    pub demo: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The service layer.
+    pub service: Service,
+    /// Web settings.
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole application: pages, API, assets, health and security headers.
+pub fn router(state: AppState) -> Router {
+    let assets = tower_http::services::ServeDir::new(&state.config.assets_dir);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/account", get(pages::account))
+        .route("/account/password", get(pages::password_page).post(pages::change_password))
+        .route("/account/tokens", post(pages::create_token))
+        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/users", get(pages::users).post(pages::create_user))
+        .route("/users/new", get(pages::new_user_page))
+        .route("/users/{id}", get(pages::show_user))
+        .route("/users/{id}/disable", post(pages::disable_user))
+        .route("/users/{id}/enable", post(pages::enable_user))
+        .route("/users/{id}/reset-password", post(pages::reset_password))
+        .route("/audit", get(pages::audit))
+        .route("/audit.csv", get(pages::audit_csv))
+        .route("/about/data", get(pages::about_data))
+        .route("/about/accessibility", get(pages::about_accessibility))
+        .route("/healthz", get(pages::healthz))
+        .route("/static/app.js", get(pages::app_js))
+        .route("/static/favicon.svg", get(pages::favicon))
+        .nest("/api/v1", api::router())
+        .nest_service("/assets", assets)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .with_state(state)
+}
