@@ -1,0 +1,48 @@
+//! The input and output edge of the evidence engine: reads model files, renders results as a
+//! terminal summary, JSON and an HTML report with accessible SVG charts, and provides the
+//! `wholeplace appraise` and `wholeplace unit-costs` command lines.
+
+pub mod cli;
+pub mod html;
+pub mod text;
+
+pub use cli::{AppraiseArgs, UnitCostsArgs, run_appraise, run_unit_costs};
+pub use html::{report_html_document, report_html_fragment};
+pub use text::text_summary;
+
+use wholeplace_appraisal::montecarlo::McResults;
+use wholeplace_appraisal::{AppraisalResults, Engine, PreparedModel, parse_model_toml};
+
+/// A model's results with its optional Monte Carlo run: what every renderer takes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// Deterministic results.
+    pub results: AppraisalResults,
+    /// Monte Carlo results, if run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monte_carlo: Option<McResults>,
+}
+
+/// Parses and prepares a model from TOML text with the given engine (errors list every problem).
+pub fn prepare_toml(engine: &Engine, src: &str) -> Result<PreparedModel, wholeplace_appraisal::ModelErrors> {
+    let file = parse_model_toml(src)?;
+    engine.prepare(&file, Some(src))
+}
+
+/// Results as pretty JSON.
+pub fn report_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Money as the UK reader expects, to the pound.
+pub(crate) fn gbp(x: f64) -> String {
+    wholeplace_domain::Money::from_pounds_f64(x).map(|m| {
+        let s = m.to_full_string();
+        s.rsplit_once('.').map(|(a, _)| a.to_owned()).unwrap_or(s)
+    }).unwrap_or_else(|_| format!("£{x:.0}"))
+}
+
+/// A ratio to two decimals or a dash.
+pub(crate) fn ratio(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into())
+}
