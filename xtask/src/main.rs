@@ -7,18 +7,32 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: {shown}");
-    let status = cmd.current_dir(root()).status().map_err(|e| format!("cannot start {shown}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }
 
 fn have(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Installs the npm packages (pinned by package-lock.json) when missing, and builds the stylesheet.
@@ -27,14 +41,22 @@ fn assets() -> Result<(), String> {
     if !have("npm") {
         return Err("npm is needed to build the stylesheet (GOV.UK Frontend). Install Node.js and npm, e.g. apt-get install nodejs npm".into());
     }
-    if !root.join("node_modules/govuk-frontend/package.json").exists() || !root.join("node_modules/.bin/sass").exists() {
+    if !root
+        .join("node_modules/govuk-frontend/package.json")
+        .exists()
+        || !root.join("node_modules/.bin/sass").exists()
+    {
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     let out = root.join("target/assets");
     std::fs::create_dir_all(out.join("govuk")).map_err(|e| e.to_string())?;
     run(Command::new("npm").args(["run", "--silent", "build:css"]))?;
     let dist = root.join("node_modules/govuk-frontend/dist/govuk");
-    std::fs::copy(dist.join("govuk-frontend.min.js"), out.join("govuk/govuk-frontend.min.js")).map_err(|e| format!("copying GOV.UK Frontend's script: {e}"))?;
+    std::fs::copy(
+        dist.join("govuk-frontend.min.js"),
+        out.join("govuk/govuk-frontend.min.js"),
+    )
+    .map_err(|e| format!("copying GOV.UK Frontend's script: {e}"))?;
     Ok(())
 }
 
@@ -44,10 +66,20 @@ fn ensure_chromium() -> Result<(), String> {
         return Ok(());
     }
     if !have("apt-get") {
-        return Err("the browser tests need Chromium at /usr/bin/chromium (Debian package chromium)".into());
+        return Err(
+            "the browser tests need Chromium at /usr/bin/chromium (Debian package chromium)".into(),
+        );
     }
     run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends", "chromium"]).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn cargo() -> Command {
@@ -66,15 +98,38 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.iter().skip(1).cloned().collect();
     let result = match task {
         "assets" => assets(),
-        "run" => assets().and_then(|()| run(cargo().args(["run", "-p", "wholeplace-cli", "--", "serve", "--demo"]).args(&rest))),
+        "run" => assets().and_then(|()| {
+            run(cargo()
+                .args(["run", "-p", "wholeplace-cli", "--", "serve", "--demo"])
+                .args(&rest))
+        }),
         "test" => assets()
-            .and_then(|()| run(cargo().args(["test", "--workspace", "--no-fail-fast"]).args(&rest)))
+            .and_then(|()| {
+                run(cargo()
+                    .args(["test", "--workspace", "--no-fail-fast"])
+                    .args(&rest))
+            })
             .and_then(|()| browser_test()),
         "browser-test" => assets().and_then(|()| browser_test()),
-        "lint" => run(cargo().args(["fmt", "--all", "--check"])).and_then(|()| run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))),
+        "lint" => run(cargo().args(["fmt", "--all", "--check"])).and_then(|()| {
+            run(cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        }),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|assets|browser-test|lint>\n  run           build the stylesheet and serve the demo on SQLite\n  test          every Rust test, then the browser tests\n  assets        build the stylesheet into target/assets\n  browser-test  only the browser tests\n  lint          rustfmt and clippy");
-            return if task == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            eprintln!(
+                "usage: cargo xtask <run|test|assets|browser-test|lint>\n  run           build the stylesheet and serve the demo on SQLite\n  test          every Rust test, then the browser tests\n  assets        build the stylesheet into target/assets\n  browser-test  only the browser tests\n  lint          rustfmt and clippy"
+            );
+            return if task == "help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     match result {

@@ -26,18 +26,28 @@ pub const DEMO_AGENCIES: &[(&str, &str)] = &[
 
 /// Loads the demonstration agencies that are missing; returns how many were added.
 pub async fn load_if_empty(service: &Service) -> anyhow::Result<usize> {
-    let existing = service.list_agencies().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let existing = service
+        .list_agencies()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut added = 0;
     for (name, kind) in DEMO_AGENCIES {
         if !existing.iter().any(|a| a.name == *name) {
-            service.create_agency_as_operator(name, kind).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            service
+                .create_agency_as_operator(name, kind)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             added += 1;
         }
     }
     Ok(added)
 }
 
-pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: DemoArgs) -> anyhow::Result<()> {
+pub async fn run(
+    url: Option<&str>,
+    data_dir: &std::path::Path,
+    args: DemoArgs,
+) -> anyhow::Result<()> {
     let (service, store, shown) = crate::open_service(url, data_dir, false).await?;
     let _ = args.reset;
     let added = load_if_empty(&service).await?;

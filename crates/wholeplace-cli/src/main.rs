@@ -17,15 +17,30 @@ use wholeplace_service::{Service, ServiceConfig, SystemClock};
 struct Cli {
     /// Database URL: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB. Default: an SQLite
     /// file in --data-dir.
-    #[arg(long, env = "WHOLEPLACE_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WHOLEPLACE_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 
     /// Folder for the embedded SQLite database (used when --database-url is not given).
-    #[arg(long, env = "WHOLEPLACE_DATA_DIR", global = true, default_value = "var")]
+    #[arg(
+        long,
+        env = "WHOLEPLACE_DATA_DIR",
+        global = true,
+        default_value = "var"
+    )]
     data_dir: PathBuf,
 
     /// Log filter, such as `info` or `wholeplace=debug,sqlx=warn`. Logs never hold personal data.
-    #[arg(long, env = "WHOLEPLACE_LOG", global = true, default_value = "info,sqlx=warn")]
+    #[arg(
+        long,
+        env = "WHOLEPLACE_LOG",
+        global = true,
+        default_value = "info,sqlx=warn"
+    )]
     log: String,
 
     #[command(subcommand)]
@@ -40,51 +55,88 @@ enum Command {
     Migrate,
     /// Manage user accounts.
     User(user::UserArgs),
+    /// Check the database: connect, report pending migrations and (SQLite) run an integrity check.
+    Check,
     /// Load the demonstration partnership (agencies from the pilots in the source documents).
     Demo(demo::DemoArgs),
 }
 
 /// Where the database is, as a URL, and a description that never shows a password.
-pub(crate) fn database_url(cli_url: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+pub(crate) fn database_url(
+    cli_url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(String, String)> {
     match cli_url {
         Some(url) => {
             let shown = match url.split_once('@') {
-                Some((_, host)) => format!("{}://…@{host}", url.split("://").next().unwrap_or("postgres")),
+                Some((_, host)) => format!(
+                    "{}://…@{host}",
+                    url.split("://").next().unwrap_or("postgres")
+                ),
                 None => url.to_owned(),
             };
             Ok((url.to_owned(), shown))
         }
         None => {
-            std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
             let path = data_dir.join("wholeplace.db");
-            let shown = std::path::absolute(&path).unwrap_or(path.clone()).display().to_string();
-            Ok((wholeplace_store_sql::sqlite_url_for_path(&path), format!("SQLite file {shown}")))
+            let shown = std::path::absolute(&path)
+                .unwrap_or(path.clone())
+                .display()
+                .to_string();
+            Ok((
+                wholeplace_store_sql::sqlite_url_for_path(&path),
+                format!("SQLite file {shown}"),
+            ))
         }
     }
 }
 
 /// Opens the store and the service over it.
-pub(crate) async fn open_service(cli_url: Option<&str>, data_dir: &std::path::Path, migrate: bool) -> anyhow::Result<(Service, wholeplace_store_sql::SqlStore, String)> {
+pub(crate) async fn open_service(
+    cli_url: Option<&str>,
+    data_dir: &std::path::Path,
+    migrate: bool,
+) -> anyhow::Result<(Service, wholeplace_store_sql::SqlStore, String)> {
     let (url, shown) = database_url(cli_url, data_dir)?;
     let backend = wholeplace_store_sql::Backend::of_url(&url)?;
     // SQLite is migrated on every start; PostgreSQL only by `wholeplace migrate`, unless asked.
     let migrate = migrate || backend == wholeplace_store_sql::Backend::Sqlite;
-    let store = wholeplace_store_sql::open(&url, &wholeplace_store_sql::OpenOptions { migrate, max_connections: 8 })
-        .await
-        .with_context(|| format!("opening the database ({shown})"))?;
-    let service = Service::new(Arc::new(store.clone()), Arc::new(SystemClock), ServiceConfig::default());
+    let store = wholeplace_store_sql::open(
+        &url,
+        &wholeplace_store_sql::OpenOptions {
+            migrate,
+            max_connections: 8,
+        },
+    )
+    .await
+    .with_context(|| format!("opening the database ({shown})"))?;
+    let service = Service::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        ServiceConfig::default(),
+    );
     Ok((service, store, shown))
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -114,6 +166,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{shown}: applied migrations {applied:?}");
             }
             store.close().await;
+            Ok(())
+        }
+        Command::Check => {
+            let (_, store, shown) = open_service(url, &cli.data_dir, false).await?;
+            let result = store
+                .integrity_check()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let journal = store
+                .journal_mode()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.close().await;
+            println!(
+                "{shown}: integrity {result}{}",
+                journal
+                    .map(|j| format!(", journal mode {j}"))
+                    .unwrap_or_default()
+            );
+            if result != "ok" {
+                anyhow::bail!("the database failed its integrity check: restore it from a backup");
+            }
             Ok(())
         }
         Command::User(args) => user::run(url, &cli.data_dir, args).await,

@@ -32,7 +32,11 @@ pub struct ServeArgs {
     migrate: bool,
 }
 
-pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(
+    url: Option<&str>,
+    data_dir: &std::path::Path,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let (service, store, shown) = crate::open_service(url, data_dir, args.migrate).await?;
     let first_password = service.bootstrap_admin().await?;
@@ -44,10 +48,21 @@ pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: ServeArgs)
     }
     let state = AppState {
         service: service.clone(),
-        config: Arc::new(WebConfig { assets_dir: args.assets_dir.clone(), secure_cookies: args.secure_cookies, demo: args.demo }),
+        config: Arc::new(WebConfig {
+            assets_dir: args.assets_dir.clone(),
+            secure_cookies: args.secure_cookies,
+            demo: args.demo,
+        }),
     };
     let app = wholeplace_web::router(state);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}: is another server using it? Choose another with --listen", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another server using it? Choose another with --listen",
+                args.listen
+            )
+        })?;
     let local = listener.local_addr()?;
     let sweeper = {
         let service = service.clone();
@@ -67,16 +82,26 @@ pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: ServeArgs)
         Some(pw) => {
             println!("  sign in as: admin");
             println!("  one-time password: {pw}");
-            println!("  (you will be asked to choose your own password; this one is not shown again)");
+            println!(
+                "  (you will be asked to choose your own password; this one is not shown again)"
+            );
         }
-        None => println!("  sign in with your account. Lost the administrator's password? Run: wholeplace user reset-password admin"),
+        None => println!(
+            "  sign in with your account. Lost the administrator's password? Run: wholeplace user reset-password admin"
+        ),
     }
-    println!("  stop with Ctrl-C. Started in {} ms.", started.elapsed().as_millis());
+    println!(
+        "  stop with Ctrl-C. Started in {} ms.",
+        started.elapsed().as_millis()
+    );
     println!();
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the web server stopped with an error")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the web server stopped with an error")?;
     sweeper.abort();
     store.close().await;
     tracing::info!("stopped cleanly");

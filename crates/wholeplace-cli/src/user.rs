@@ -52,40 +52,83 @@ fn explain(e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Validation(errs) => anyhow::anyhow!(
             "{}",
-            errs.iter().map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message)).collect::<Vec<_>>().join("\n       ")
+            errs.iter()
+                .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                .collect::<Vec<_>>()
+                .join("\n       ")
         ),
         ServiceError::NotFound => anyhow::anyhow!("no such user: see `wholeplace user list`"),
         other => anyhow::anyhow!("{other}"),
     }
 }
 
-pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: UserArgs) -> anyhow::Result<()> {
+pub async fn run(
+    url: Option<&str>,
+    data_dir: &std::path::Path,
+    args: UserArgs,
+) -> anyhow::Result<()> {
     let (service, store, _) = crate::open_service(url, data_dir, false).await?;
     let op = Actor::operator();
     let result = async {
         match args.command {
-            UserCommand::Add { username, name, role, agencies } => {
+            UserCommand::Add {
+                username,
+                name,
+                role,
+                agencies,
+            } => {
                 let known = service.list_agencies().await.map_err(explain)?;
                 let mut ids = Vec::new();
                 for a in &agencies {
                     let found = known.iter().find(|k| k.name.eq_ignore_ascii_case(a.trim()));
                     match found {
                         Some(k) => ids.push(k.id),
-                        None => anyhow::bail!("--agency: there is no agency called '{a}'. Known agencies: {}", known.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ")),
+                        None => anyhow::bail!(
+                            "--agency: there is no agency called '{a}'. Known agencies: {}",
+                            known
+                                .iter()
+                                .map(|k| k.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     }
                 }
                 let (user, password) = service
-                    .create_user(&op, &NewUserForm { username, display_name: name, role, agency_ids: ids })
+                    .create_user(
+                        &op,
+                        &NewUserForm {
+                            username,
+                            display_name: name,
+                            role,
+                            agency_ids: ids,
+                        },
+                    )
                     .await
                     .map_err(explain)?;
-                println!("Added {} ({}). One-time password: {password}", user.username, user.role);
+                println!(
+                    "Added {} ({}). One-time password: {password}",
+                    user.username, user.role
+                );
                 println!("They must choose their own password when they first sign in.");
             }
             UserCommand::List => {
                 for u in service.list_users(&op).await.map_err(explain)? {
-                    let status = if u.disabled { "disabled" } else if u.must_change_password { "password to set" } else { "active" };
+                    let status = if u.disabled {
+                        "disabled"
+                    } else if u.must_change_password {
+                        "password to set"
+                    } else {
+                        "active"
+                    };
                     let agencies: Vec<_> = u.agencies.iter().map(|a| a.name.as_str()).collect();
-                    println!("{:<20} {:<14} {:<16} {} [{}]", u.username, u.role, status, u.display_name, agencies.join(", "));
+                    println!(
+                        "{:<20} {:<14} {:<16} {} [{}]",
+                        u.username,
+                        u.role,
+                        status,
+                        u.display_name,
+                        agencies.join(", ")
+                    );
                 }
             }
             UserCommand::Agencies => {
@@ -95,12 +138,21 @@ pub async fn run(url: Option<&str>, data_dir: &std::path::Path, args: UserArgs) 
             }
             UserCommand::Disable { username } => {
                 let u = service.find_user(&op, &username).await.map_err(explain)?;
-                service.set_user_disabled(&op, u.id, true).await.map_err(explain)?;
-                println!("Disabled {}: signed out everywhere, API tokens revoked.", u.username);
+                service
+                    .set_user_disabled(&op, u.id, true)
+                    .await
+                    .map_err(explain)?;
+                println!(
+                    "Disabled {}: signed out everywhere, API tokens revoked.",
+                    u.username
+                );
             }
             UserCommand::Enable { username } => {
                 let u = service.find_user(&op, &username).await.map_err(explain)?;
-                service.set_user_disabled(&op, u.id, false).await.map_err(explain)?;
+                service
+                    .set_user_disabled(&op, u.id, false)
+                    .await
+                    .map_err(explain)?;
                 println!("Enabled {}.", u.username);
             }
             UserCommand::ResetPassword { username } => {

@@ -1,0 +1,322 @@
+//! The binary as a user meets it: its help, its start-up message, user management, and crash safety.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wholeplace");
+
+fn wholeplace(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--log", "warn"])
+        .args(args)
+        .env_remove("WHOLEPLACE_DATABASE_URL")
+        .output()
+        .expect("run wholeplace")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Starts `serve` and waits for its start-up message; returns the child and what it printed.
+fn serve(data_dir: &Path, port: u16) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args([
+            "--log",
+            "warn",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env_remove("WHOLEPLACE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut buf = [0_u8; 4096];
+    while !printed.contains("stop with Ctrl-C") {
+        assert!(Instant::now() < deadline, "server did not start: {printed}");
+        let n = out.read(&mut buf).expect("read stdout");
+        assert!(n > 0, "server exited: {printed}");
+        printed.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    (child, printed)
+}
+
+/// One HTTP/1.1 request over a plain socket; returns the whole response text.
+fn http(port: u16, request: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(request.as_bytes())?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    Ok(resp)
+}
+
+#[test]
+fn help_documents_every_command_and_its_environment_variable() {
+    let out = Command::new(BIN).arg("--help").output().expect("help");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    insta::assert_snapshot!("help", text);
+    let serve = String::from_utf8_lossy(
+        &Command::new(BIN)
+            .args(["serve", "--help"])
+            .output()
+            .expect("help")
+            .stdout,
+    )
+    .to_string();
+    insta::assert_snapshot!("serve_help", serve);
+    for var in [
+        "WHOLEPLACE_DATABASE_URL",
+        "WHOLEPLACE_DATA_DIR",
+        "WHOLEPLACE_LOG",
+    ] {
+        assert!(text.contains(var), "--help names {var}");
+    }
+    for var in [
+        "WHOLEPLACE_LISTEN",
+        "WHOLEPLACE_ASSETS_DIR",
+        "WHOLEPLACE_SECURE_COOKIES",
+        "WHOLEPLACE_DEMO",
+    ] {
+        assert!(serve.contains(var), "serve --help names {var}");
+    }
+}
+
+#[test]
+fn first_start_prints_where_to_go_and_a_one_time_password_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let (mut child, printed) = serve(dir.path(), port);
+    assert!(
+        printed.contains(&format!("http://127.0.0.1:{port}/")),
+        "{printed}"
+    );
+    assert!(printed.contains("sign in as: admin"), "{printed}");
+    assert!(printed.contains("one-time password: "), "{printed}");
+    assert!(printed.contains("wholeplace.db"), "{printed}");
+    let health = http(
+        port,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .expect("health");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    // SIGTERM stops it cleanly.
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    let (mut again, printed) = serve(dir.path(), free_port());
+    assert!(
+        !printed.contains("one-time password"),
+        "the password is shown only once: {printed}"
+    );
+    assert!(printed.contains("reset-password admin"), "{printed}");
+    again.kill().expect("kill");
+    let _ = again.wait();
+}
+
+#[test]
+fn users_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = wholeplace(dir.path(), &["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = wholeplace(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "sam.jones",
+            "--name",
+            "Sam Jones",
+            "--role",
+            "analyst",
+            "--agency",
+            "Kent Police",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("One-time password: "), "{text}");
+    let bad = wholeplace(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "Bad Name!",
+            "--name",
+            "",
+            "--role",
+            "boss",
+            "--agency",
+            "Kent Police",
+        ],
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        err.contains("--username") && err.contains("--role") && err.contains("--display-name"),
+        "every problem is named: {err}"
+    );
+    let unknown = wholeplace(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "kim",
+            "--name",
+            "Kim",
+            "--role",
+            "viewer",
+            "--agency",
+            "Nowhere Council",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no agency called 'Nowhere Council'")
+    );
+    let out = wholeplace(dir.path(), &["user", "disable", "sam.jones"]);
+    assert!(out.status.success());
+    let list =
+        String::from_utf8_lossy(&wholeplace(dir.path(), &["user", "list"]).stdout).to_string();
+    assert!(
+        list.contains("sam.jones") && list.contains("disabled"),
+        "{list}"
+    );
+    let reset = wholeplace(dir.path(), &["user", "reset-password", "sam.jones"]);
+    assert!(String::from_utf8_lossy(&reset.stdout).contains("New one-time password for sam.jones"));
+    let missing = wholeplace(dir.path(), &["user", "disable", "nobody"]);
+    assert!(
+        !missing.status.success()
+            && String::from_utf8_lossy(&missing.stderr).contains("no such user")
+    );
+}
+
+#[test]
+fn a_bad_database_url_is_explained_without_showing_secrets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = Command::new(BIN)
+        .args(["--database-url", "mysql://root:hunter2@db/x", "check"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("sqlite: or postgres:"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password never appears: {err}"
+    );
+}
+
+/// Sign-in attempts write (a failure record and an audit entry), so a stream of them keeps the
+/// server writing while it is killed.
+fn hammer_sign_in(port: u16, stop: &std::sync::atomic::AtomicBool) -> usize {
+    let mut sent = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let Ok(page) = http(
+            port,
+            "GET /sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        ) else {
+            break;
+        };
+        let cookie = page
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: wp_signin="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .to_owned();
+        let token = page
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .unwrap_or("")
+            .to_owned();
+        let body = format!("csrf_token={token}&next=%2F&username=user{sent}&password=wrong");
+        let req = format!(
+            "POST /sign-in HTTP/1.1\r\nHost: x\r\nCookie: wp_signin={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        if http(port, &req).is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    sent
+}
+
+#[test]
+fn sigkill_in_the_middle_of_writes_leaves_a_consistent_database() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let (mut child, _) = serve(dir.path(), port);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || hammer_sign_in(port, &stop))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    let _ = child.wait();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent: usize = writers.into_iter().map(|w| w.join().expect("writer")).sum();
+    assert!(
+        sent > 5,
+        "the server was writing when it was killed ({sent} sign-in attempts)"
+    );
+    let check = wholeplace(dir.path(), &["check"]);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        text.contains("integrity ok") && text.contains("journal mode wal"),
+        "{text}"
+    );
+    let port2 = free_port();
+    let (mut again, _) = serve(dir.path(), port2);
+    let health = http(
+        port2,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .expect("health");
+    assert!(
+        health.starts_with("HTTP/1.1 200"),
+        "restarts after the crash: {health}"
+    );
+    again.kill().expect("kill");
+    let _ = again.wait();
+}

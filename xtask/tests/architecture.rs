@@ -1,0 +1,249 @@
+//! The architecture invariants of ARCHITECTURE.md, checked against `cargo metadata` and the
+//! source tree. A change that breaks one (an engine that gains a database dependency, a web
+//! handler that reaches for SQL) fails here with the rule it broke.
+
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+struct Graph {
+    names: HashMap<String, String>,
+    normal_deps: HashMap<String, Vec<String>>,
+}
+
+fn metadata() -> Graph {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(root())
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let names = v["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id").to_owned(),
+                p["name"].as_str().expect("name").to_owned(),
+            )
+        })
+        .collect();
+    let mut normal_deps = HashMap::new();
+    for node in v["resolve"]["nodes"].as_array().expect("nodes") {
+        let deps = node["deps"]
+            .as_array()
+            .expect("deps")
+            .iter()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .expect("kinds")
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| d["pkg"].as_str().expect("pkg").to_owned())
+            .collect();
+        normal_deps.insert(node["id"].as_str().expect("id").to_owned(), deps);
+    }
+    Graph { names, normal_deps }
+}
+
+impl Graph {
+    fn id_of(&self, name: &str) -> &str {
+        self.names
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(id, _)| id.as_str())
+            .unwrap_or_else(|| panic!("no package {name}"))
+    }
+
+    /// Every package a crate needs at run time (its normal dependencies, transitively).
+    fn runtime_closure(&self, name: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![self.id_of(name).to_owned()];
+        while let Some(id) = stack.pop() {
+            for d in self.normal_deps.get(&id).into_iter().flatten() {
+                if seen.insert(self.names[d].clone()) {
+                    stack.push(d.clone());
+                }
+            }
+        }
+        seen
+    }
+
+    fn has_package(&self, name: &str) -> bool {
+        self.names.values().any(|n| n == name)
+    }
+}
+
+const ENGINES: &[&str] = &[
+    "wholeplace-domain",
+    "wholeplace-appraisal",
+    "wholeplace-linkage",
+];
+const FORBIDDEN_IN_ENGINES: &[&str] = &[
+    "tokio",
+    "async-std",
+    "smol",
+    "sqlx",
+    "sqlx-core",
+    "rusqlite",
+    "diesel",
+    "postgres",
+    "hyper",
+    "axum",
+    "reqwest",
+    "askama",
+    "minijinja",
+    "tower",
+    "futures",
+];
+
+fn rust_sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Architecture invariant: the engines and the domain depend on no async runtime, database, HTTP
+/// or template crate.
+#[test]
+fn engines_have_no_io_dependencies() {
+    let g = metadata();
+    for engine in ENGINES.iter().filter(|e| g.has_package(e)) {
+        let closure = g.runtime_closure(engine);
+        let bad: Vec<_> = FORBIDDEN_IN_ENGINES
+            .iter()
+            .filter(|f| closure.contains(**f))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{engine} must stay pure but depends on {bad:?}"
+        );
+    }
+}
+
+/// Architecture invariant: the engines and the domain read no clock, environment, file or network.
+#[test]
+fn engines_do_no_io_in_their_source() {
+    let forbidden = [
+        "std::fs",
+        "std::env",
+        "std::net",
+        "std::process",
+        "SystemTime",
+        "Instant::now",
+        "File::open",
+        "std::io::stdin",
+        "println!",
+    ];
+    for engine in ENGINES {
+        let src = root().join("crates").join(engine).join("src");
+        if !src.exists() {
+            continue;
+        }
+        for file in rust_sources(&src) {
+            let text = std::fs::read_to_string(&file).expect("read source");
+            // Only the non-test part of a file counts.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for f in forbidden {
+                assert!(
+                    !code.contains(f),
+                    "{} uses {f}: engines are pure (no IO, clock or environment)",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+/// Architecture invariant: `web` never touches SQL, and `service` knows the store port, never an adapter.
+#[test]
+fn web_and_service_know_only_the_port() {
+    let g = metadata();
+    for front in ["wholeplace-web", "wholeplace-service"] {
+        let closure = g.runtime_closure(front);
+        for bad in ["sqlx", "sqlx-core", "wholeplace-store-sql"] {
+            assert!(!closure.contains(bad), "{front} must not depend on {bad}");
+        }
+    }
+    for file in rust_sources(&root().join("crates/wholeplace-web/src")) {
+        let text = std::fs::read_to_string(&file).expect("read");
+        for word in ["SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "sqlx"] {
+            assert!(
+                !text.contains(word),
+                "{} contains `{word}`: SQL belongs in the store adapter",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Architecture invariant: only the binary names the storage adapter (tests may use it too).
+#[test]
+fn only_the_binary_names_the_adapter() {
+    let g = metadata();
+    let adapter = g.id_of("wholeplace-store-sql").to_owned();
+    let users: BTreeSet<_> = g
+        .normal_deps
+        .iter()
+        .filter(|(_, deps)| deps.contains(&adapter))
+        .map(|(id, _)| g.names[id].clone())
+        .collect();
+    let allowed: BTreeSet<_> = ["wholeplace-cli", "wholeplace-store-tests"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(
+        users.is_subset(&allowed),
+        "only the binary (and the test-database helper) may depend on wholeplace-store-sql; found {users:?}"
+    );
+}
+
+/// Architecture invariant: ARCHITECTURE.md names every crate, so the map stays true.
+#[test]
+fn the_map_names_every_crate() {
+    let map =
+        std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md exists");
+    for e in std::fs::read_dir(root().join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().to_string();
+        if e.path().join("Cargo.toml").exists() {
+            assert!(
+                map.contains(&name),
+                "ARCHITECTURE.md does not mention crates/{name}: add it to the map"
+            );
+        }
+    }
+    assert!(
+        map.matches("Architecture invariant:").count() >= 4,
+        "the invariants are written down"
+    );
+}
