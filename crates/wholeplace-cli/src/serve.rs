@@ -15,8 +15,9 @@ pub struct ServeArgs {
     #[arg(long, env = "WHOLEPLACE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
-    /// Folder with the built stylesheet and GOV.UK Frontend assets (made by `cargo xtask assets`).
-    #[arg(long, env = "WHOLEPLACE_ASSETS_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/assets"))]
+    /// Folder with the built stylesheet and GOV.UK Frontend assets (made by `cargo xtask assets`),
+    /// relative to the working directory.
+    #[arg(long, env = "WHOLEPLACE_ASSETS_DIR", default_value = "target/assets")]
     assets_dir: PathBuf,
 
     /// Mark cookies Secure: set this when users reach the service over HTTPS (through a proxy).
