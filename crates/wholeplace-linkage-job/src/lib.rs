@@ -1,1 +1,851 @@
-//! x
+//! The IO edge of wholeplace's record linkage: `wholeplace link` reads CSV extracts and a
+//! TOML configuration, trains or loads a model, and writes scored pairs, clusters (entities and
+//! households), weak links and an HTML report; `wholeplace synth` writes synthetic extracts
+//! with their truth. The engine itself is the pure `wholeplace-linkage` crate.
+
+pub mod config;
+pub mod input;
+pub mod report;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use wholeplace_linkage::defaults::{PersonColumns, person_settings};
+use wholeplace_linkage::privacy::{EncodingSpec, encode, encoded_settings};
+use wholeplace_linkage::{
+    ColumnKind, ColumnSpec, LinkType, Linker, Model, Progress, Table, cluster, evaluate,
+    households, incremental, splink, split_weak, weak_links,
+};
+
+pub use config::LinkConfig;
+
+/// Dedupe or link, as chosen on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Find duplicates within and across all inputs.
+    Dedupe,
+    /// Only link records of different inputs (agencies' extracts).
+    Link,
+}
+
+/// `wholeplace link`: link or deduplicate person records.
+#[derive(Debug, Clone, Args)]
+pub struct LinkArgs {
+    /// Configuration file (TOML); without one, columns are recognised from the headers.
+    #[arg(long, env = "WHOLEPLACE_LINK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// CSV files to link (one per agency) or deduplicate.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Directory for pairs.csv, clusters.csv, weak_links.csv and report.html.
+    #[arg(
+        long,
+        env = "WHOLEPLACE_LINK_OUTPUT_DIR",
+        default_value = "linkage-output"
+    )]
+    pub output_dir: PathBuf,
+    /// Deduplicate or link (overrides the configuration; default dedupe).
+    #[arg(long, value_enum, env = "WHOLEPLACE_LINK_MODE")]
+    pub mode: Option<Mode>,
+    /// Match probability at which records are joined (overrides the configuration; default 0.5).
+    #[arg(long, env = "WHOLEPLACE_LINK_THRESHOLD")]
+    pub threshold: Option<f64>,
+    /// Save the trained model (settings and parameters) as JSON here.
+    #[arg(long, env = "WHOLEPLACE_LINK_SAVE_MODEL")]
+    pub save_model: Option<PathBuf>,
+    /// Use this saved model instead of training.
+    #[arg(long, env = "WHOLEPLACE_LINK_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Use a Splink settings JSON (with trained m and u) unchanged instead of training.
+    #[arg(long, env = "WHOLEPLACE_LINK_SPLINK_SETTINGS")]
+    pub splink_settings: Option<PathBuf>,
+    /// Encode the inputs' identifiers with the secret key into <output-dir>/<name>.encoded.csv
+    /// instead of linking (run by each agency locally).
+    #[arg(long, env = "WHOLEPLACE_LINK_ENCODE", requires = "key_file")]
+    pub encode: bool,
+    /// The inputs are encoded files (from --encode); link them without seeing identifiers.
+    #[arg(long, env = "WHOLEPLACE_LINK_ENCODED", conflicts_with = "encode")]
+    pub encoded: bool,
+    /// File holding the shared secret key (at least 16 bytes) for --encode.
+    #[arg(long, env = "WHOLEPLACE_LINK_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// clusters.csv of an earlier run: link the inputs into those entities, keeping their ids
+    /// (needs --model). The earlier run's inputs must be given first, in the same order.
+    #[arg(long, env = "WHOLEPLACE_LINK_EXISTING_CLUSTERS", requires = "model")]
+    pub existing_clusters: Option<PathBuf>,
+    /// Truth file (CSV: source, record_id, entity) to measure accuracy against.
+    #[arg(long, env = "WHOLEPLACE_LINK_TRUTH")]
+    pub truth: Option<PathBuf>,
+    /// Split weak clusters at their weak links before writing clusters.
+    #[arg(long, env = "WHOLEPLACE_LINK_SPLIT_WEAK")]
+    pub split_weak: bool,
+    /// Print nothing but errors.
+    #[arg(long, short, env = "WHOLEPLACE_LINK_QUIET")]
+    pub quiet: bool,
+}
+
+/// `wholeplace synth`: write synthetic UK-style extracts with known truth.
+#[derive(Debug, Clone, Args)]
+pub struct SynthArgs {
+    /// Number of people.
+    #[arg(long, env = "WHOLEPLACE_SYNTH_PEOPLE", default_value_t = 10_000)]
+    pub people: usize,
+    /// Seed: the same seed writes the same files.
+    #[arg(long, env = "WHOLEPLACE_SYNTH_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Number of agencies (files).
+    #[arg(long, env = "WHOLEPLACE_SYNTH_SOURCES", default_value_t = 1)]
+    pub sources: usize,
+    /// Probability of each further duplicate of a person within one file (default 0.4 for one
+    /// file, 0.1 for several).
+    #[arg(long, env = "WHOLEPLACE_SYNTH_DUPLICATE_RATE")]
+    pub duplicate_rate: Option<f64>,
+    /// Scale of corruption (0 = clean copies, 1 = realistic).
+    #[arg(long, env = "WHOLEPLACE_SYNTH_CORRUPTION", default_value_t = 1.0)]
+    pub corruption: f64,
+    /// Directory for <agency>.csv files and truth.csv.
+    #[arg(long, env = "WHOLEPLACE_SYNTH_OUTPUT_DIR", default_value = "synthetic")]
+    pub output_dir: PathBuf,
+}
+
+/// Progress on stderr: one line per stage step, throttled by the engine.
+struct StderrProgress {
+    quiet: bool,
+    last: Mutex<String>,
+}
+
+impl Progress for StderrProgress {
+    fn stage(&self, name: &str, done: u64, total: u64) {
+        if self.quiet {
+            return;
+        }
+        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let line = format!("{name}: {pct}%");
+        if let Ok(mut l) = self.last.lock()
+            && *l != line
+        {
+            eprintln!("{line}");
+            *l = line;
+        }
+    }
+    fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+fn say(quiet: bool, msg: &str) {
+    if !quiet {
+        eprintln!("{msg}");
+    }
+}
+
+fn source_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    )
+}
+
+fn read_key(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read the key file {}; create it with `openssl rand -hex 32 > {}`",
+            path.display(),
+            path.display()
+        )
+    })?;
+    let trimmed = String::from_utf8_lossy(&bytes).trim().to_owned();
+    anyhow::ensure!(
+        trimmed.len() >= 16,
+        "key file {} holds fewer than 16 characters; fix: use `openssl rand -hex 32`",
+        path.display()
+    );
+    Ok(trimmed.into_bytes())
+}
+
+/// Column specs for encoded files, from the first file's headers and first row.
+fn encoded_specs(path: &Path) -> anyhow::Result<(Vec<ColumnSpec>, EncodingSpec)> {
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let heads: Vec<String> = r.headers()?.iter().map(ToOwned::to_owned).collect();
+    let first = r.records().next().transpose()?.with_context(|| {
+        format!(
+            "{}: an encoded file needs at least one record",
+            path.display()
+        )
+    })?;
+    let mut specs = Vec::new();
+    let mut fields = Vec::new();
+    let mut blocking = 0;
+    for (i, h) in heads.iter().enumerate() {
+        let width = first.get(i).map_or(0, str::len) * 4;
+        if let Some(f) = h.strip_suffix("_bf") {
+            specs.push(ColumnSpec::new(
+                h,
+                ColumnKind::Bits {
+                    bits: width.max(64),
+                },
+            ));
+            fields.push(wholeplace_linkage::privacy::FieldEncoding {
+                column: f.to_owned(),
+                bits: width.max(64),
+                hashes: 0,
+            });
+        } else if h == "clk" {
+            specs.push(ColumnSpec::new(
+                h,
+                ColumnKind::Bits {
+                    bits: width.max(64),
+                },
+            ));
+        } else if h.starts_with("bk") {
+            specs.push(ColumnSpec::new(h, ColumnKind::Raw));
+            blocking += 1;
+        }
+    }
+    anyhow::ensure!(
+        !fields.is_empty(),
+        "{}: no `*_bf` columns; fix: give files written by `wholeplace link --encode`",
+        path.display()
+    );
+    let rule = wholeplace_linkage::BlockingRule(Vec::new());
+    Ok((
+        specs,
+        EncodingSpec {
+            fields,
+            blocking: vec![rule; blocking],
+            clk_bits: 0,
+        },
+    ))
+}
+
+fn write_table_encoded(table: &Table, dir: &Path) -> anyhow::Result<()> {
+    for (s, name) in table.sources.iter().enumerate() {
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or_else(|| name.clone(), |x| x.to_string_lossy().into_owned());
+        let path = dir.join(format!("{stem}.encoded.csv"));
+        let mut w = csv::Writer::from_path(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut head = vec!["record_id".to_owned()];
+        head.extend(table.columns.iter().map(|c| c.name.clone()));
+        w.write_record(&head)?;
+        for i in (0..table.len()).filter(|&i| table.source[i] as usize == s) {
+            let mut row = vec![table.id(i).to_owned()];
+            row.extend(table.columns.iter().map(|c| c.text(i).into_owned()));
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// Runs `wholeplace link`.
+///
+/// # Errors
+/// With the file, line or key at fault and how to fix it.
+pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
+    let cfg = match &args.config {
+        Some(p) => LinkConfig::load(p)?,
+        None => LinkConfig::default(),
+    };
+    let progress = StderrProgress {
+        quiet: args.quiet,
+        last: Mutex::new(String::new()),
+    };
+    let link_type = match args.mode {
+        Some(Mode::Link) => LinkType::Link,
+        Some(Mode::Dedupe) => LinkType::Dedupe,
+        None => cfg.mode.unwrap_or_default(),
+    };
+    let threshold = args.threshold.or(cfg.threshold).unwrap_or(0.5);
+    anyhow::ensure!(
+        (0.0..1.0).contains(&threshold) && threshold > 0.0,
+        "--threshold {threshold}: give a probability between 0 and 1 such as 0.5"
+    );
+    std::fs::create_dir_all(&args.output_dir).with_context(|| {
+        format!(
+            "cannot create the output directory {}",
+            args.output_dir.display()
+        )
+    })?;
+    let first = args
+        .inputs
+        .first()
+        .context("give at least one input CSV file")?;
+    let saved: Option<Model> = match &args.model {
+        Some(p) => Some(
+            serde_json::from_str(
+                &std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read the model {}", p.display()))?,
+            )
+            .with_context(|| format!("{} is not a model saved by --save-model", p.display()))?,
+        ),
+        None => None,
+    };
+    let splink_model = match &args.splink_settings {
+        Some(p) => Some(
+            splink::load(
+                &std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .with_context(|| format!("Splink settings {}", p.display()))?,
+        ),
+        None => None,
+    };
+    // Columns and settings.
+    let heads = input::headers(first)?;
+    let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
+    let person = cfg
+        .columns
+        .clone()
+        .unwrap_or_else(|| PersonColumns::detect(&head_refs));
+    let (specs, mut settings) = if args.encoded {
+        let (specs, enc) = encoded_specs(first)?;
+        (specs, encoded_settings(&enc, link_type))
+    } else if let Some(sm) = &splink_model {
+        let mut names: Vec<String> = Vec::new();
+        for c in &sm.settings.comparisons {
+            for l in &c.levels {
+                let _ = l.when.try_map(&mut |c: &String| -> Result<(), ()> {
+                    if !names.contains(c) {
+                        names.push(c.clone());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        for r in &sm.settings.blocking {
+            for p in &r.0 {
+                if !names.contains(&p.column) {
+                    names.push(p.column.clone());
+                }
+            }
+        }
+        let known = person.column_specs();
+        let specs = names
+            .iter()
+            .map(|n| {
+                known
+                    .iter()
+                    .find(|s| &s.name == n)
+                    .cloned()
+                    .unwrap_or_else(|| ColumnSpec::new(n, ColumnKind::Text))
+            })
+            .collect();
+        (specs, sm.settings.clone())
+    } else {
+        let mut specs = person.column_specs();
+        specs.extend(cfg.extra_columns.iter().cloned());
+        anyhow::ensure!(
+            !specs.is_empty(),
+            "{}: no person columns recognised among {}; fix: map them in the configuration's [columns] table (first_name, surname, dob, postcode ...)",
+            first.display(),
+            heads.join(", ")
+        );
+        let mut s = person_settings(&person, link_type);
+        if let Some(b) = &cfg.blocking {
+            s.blocking.clone_from(b);
+        }
+        if let Some(c) = &cfg.comparisons {
+            s.comparisons = c.iter().map(Template::expand).collect();
+        }
+        if let Some(t) = &cfg.training {
+            s.training = t.clone();
+        }
+        if let Some(m) = cfg.max_block_size {
+            s.max_block_size = m;
+        }
+        (specs, s)
+    };
+    let specs: Vec<ColumnSpec> = if cfg.date_formats.is_empty() {
+        specs
+    } else {
+        specs
+            .into_iter()
+            .map(|mut s| {
+                if let ColumnKind::Date { formats } = &mut s.kind {
+                    *formats = cfg
+                        .date_formats
+                        .iter()
+                        .map(|f| wholeplace_linkage::standardise::DateFormat(f.clone()))
+                        .collect();
+                }
+                s
+            })
+            .collect()
+    };
+    if let Some(m) = &saved {
+        settings = m.settings.clone();
+    }
+    settings.link_type = link_type;
+    // Read.
+    let mut table: Option<Table> = None;
+    for p in &args.inputs {
+        say(args.quiet, &format!("reading {}", p.display()));
+        input::read_csv(
+            p,
+            &source_name(p),
+            &specs,
+            cfg.id_column.as_deref(),
+            25,
+            &mut table,
+        )?;
+    }
+    let table = table.context("no records read")?;
+    let mut warnings = Vec::new();
+    for c in &table.columns {
+        if c.invalid > 0 {
+            let (s, row) = c.first_invalid.unwrap_or((0, 0));
+            warnings.push(format!("{} values of column `{}` were invalid and treated as missing (first in {}, data row {}); check the column's format or `date_formats`", c.invalid, c.name, table.sources[s as usize], row + 1));
+        }
+    }
+    for w in &warnings {
+        progress.warn(w);
+    }
+    if args.encode {
+        let key = read_key(
+            args.key_file
+                .as_deref()
+                .context("--encode needs --key-file")?,
+        )?;
+        let enc = EncodingSpec::for_columns(
+            &specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+            &settings.blocking,
+        );
+        let encoded = encode(&table, &key, &enc)?;
+        write_table_encoded(&encoded, &args.output_dir)?;
+        say(
+            args.quiet,
+            &format!(
+                "wrote {} encoded records to {}",
+                encoded.len(),
+                args.output_dir.display()
+            ),
+        );
+        return Ok(());
+    }
+    let linker = Linker::new(&table, &settings).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}{}",
+            args.config
+                .as_ref()
+                .map_or_else(String::new, |p| format!(" (configuration {})", p.display()))
+        )
+    })?;
+    for (rule, size) in &linker.blocks().skipped_blocks {
+        let w = format!(
+            "blocking rule `{}` has a block of {size} records, larger than max_block_size {}; it was skipped; add a column to that rule",
+            settings.blocking[*rule], settings.max_block_size
+        );
+        progress.warn(&w);
+        warnings.push(w);
+    }
+    let model = match (saved, &splink_model) {
+        (Some(m), _) => m,
+        (None, Some(sm)) => linker.fixed_model(sm.prior)?,
+        (None, None) => linker.train(&progress)?,
+    };
+    if let Some(p) = &args.save_model {
+        std::fs::write(p, serde_json::to_string_pretty(&model)?)
+            .with_context(|| format!("cannot write the model to {}", p.display()))?;
+    }
+    let floor = cfg.write_pairs_above.unwrap_or(0.01).min(threshold);
+    let pred = linker.predict(&model, floor, &progress);
+    say(
+        args.quiet,
+        &format!(
+            "{} candidate pairs scored, {} at or above probability {floor}",
+            pred.candidates,
+            pred.pairs.len()
+        ),
+    );
+    // Cluster.
+    let dup_free: Vec<bool> = table
+        .sources
+        .iter()
+        .map(|s| cfg.duplicate_free.iter().any(|d| d == s))
+        .collect();
+    let (entity, clusters) = if let Some(existing) = &args.existing_clusters {
+        let old = read_existing(existing)?;
+        let n_old = (0..table.len())
+            .take_while(|&i| {
+                old.contains_key(&(table.source_name(i).to_owned(), table.id(i).to_owned()))
+            })
+            .count();
+        let old_ids: Vec<String> = (0..n_old)
+            .map(|i| old[&(table.source_name(i).to_owned(), table.id(i).to_owned())].clone())
+            .collect();
+        let res = incremental::link_new(&table, n_old, &old_ids, &model, threshold, &progress)?;
+        say(
+            args.quiet,
+            &format!(
+                "linked {} new records into {} existing; {} entities merged",
+                table.len() - n_old,
+                n_old,
+                res.merged.len()
+            ),
+        );
+        let labels = evaluate::labels(&res.entity);
+        let count = labels.iter().map(|l| *l as usize + 1).max().unwrap_or(0);
+        (
+            res.entity,
+            wholeplace_linkage::Clusters {
+                cluster_of: labels,
+                count,
+            },
+        )
+    } else {
+        let mut c = cluster(&table, &pred.pairs, threshold, &dup_free);
+        let weak = weak_links(
+            &c,
+            &pred.pairs,
+            threshold,
+            cfg.weak_link_below.unwrap_or(0.9),
+        );
+        if args.split_weak && !weak.is_empty() {
+            c = split_weak(table.len(), &pred.pairs, threshold, &weak);
+        }
+        let (ids, _) = incremental::assign_ids(&table, &c.cluster_of, &[]);
+        (ids, c)
+    };
+    let weak = weak_links(
+        &clusters,
+        &pred.pairs,
+        threshold,
+        cfg.weak_link_below.unwrap_or(0.9),
+    );
+    let hh_cols: Vec<usize> = cfg
+        .household_columns
+        .clone()
+        .unwrap_or_else(|| person.address_columns())
+        .iter()
+        .filter_map(|c| table.column_index(c))
+        .collect();
+    let hh = households(&table, &clusters, &hh_cols);
+    // Write.
+    write_pairs(
+        &args.output_dir.join("pairs.csv"),
+        &table,
+        &model,
+        &pred.pairs,
+    )?;
+    write_clusters(&args.output_dir.join("clusters.csv"), &table, &entity, &hh)?;
+    write_weak(
+        &args.output_dir.join("weak_links.csv"),
+        &table,
+        &entity,
+        &weak,
+    )?;
+    let accuracy = match &args.truth {
+        Some(t) => {
+            let truth = read_truth(t, &table)?;
+            let labels = evaluate::labels(&truth);
+            let cross = link_type == LinkType::Link;
+            let tw = wholeplace_linkage::weight_of(threshold);
+            let p = evaluate::pairwise(
+                &table,
+                &labels,
+                pred.pairs
+                    .iter()
+                    .filter(|p| p.weight >= tw)
+                    .map(|p| (p.a, p.b)),
+                cross,
+            );
+            let c = evaluate::clusters(&table, &labels, &clusters, cross);
+            say(
+                args.quiet,
+                &format!(
+                    "accuracy: pairwise precision {:.4} recall {:.4} F1 {:.4}; cluster pairs F1 {:.4}; exact entities {:.4}",
+                    p.precision, p.recall, p.f1, c.pairs.f1, c.exact_entities
+                ),
+            );
+            Some((p, c))
+        }
+        None => None,
+    };
+    let tw = wholeplace_linkage::weight_of(threshold);
+    let mut near: Vec<&wholeplace_linkage::ScoredPair> = pred.pairs.iter().collect();
+    near.sort_by(|a, b| (a.weight - tw).abs().total_cmp(&(b.weight - tw).abs()));
+    let examples = near
+        .iter()
+        .take(10)
+        .map(|p| linker.explain(&model, p.a as usize, p.b as usize))
+        .collect();
+    let weak_ex = weak
+        .iter()
+        .take(20)
+        .map(|w| linker.explain(&model, w.pair.a as usize, w.pair.b as usize))
+        .collect();
+    let html = report::render(&report::ReportData {
+        model: &model,
+        histogram: &pred.histogram,
+        threshold,
+        counts: (table.len(), clusters.count, hh.count),
+        candidates: pred.candidates,
+        examples,
+        weak: weak_ex,
+        accuracy,
+        warnings,
+    });
+    std::fs::write(args.output_dir.join("report.html"), html).with_context(|| {
+        format!(
+            "cannot write {}",
+            args.output_dir.join("report.html").display()
+        )
+    })?;
+    say(
+        args.quiet,
+        &format!(
+            "{} records, {} entities, {} households, {} weak links; wrote {}",
+            table.len(),
+            clusters.count,
+            hh.count,
+            weak.len(),
+            args.output_dir.display()
+        ),
+    );
+    Ok(())
+}
+
+use wholeplace_linkage::Template;
+
+fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut m = HashMap::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}, line {}", path.display(), line + 2))?;
+        anyhow::ensure!(
+            rec.len() >= 3,
+            "{}, line {}: expected source, record_id, entity_id (a clusters.csv written by wholeplace link)",
+            path.display(),
+            line + 2
+        );
+        m.insert((rec[0].to_owned(), rec[1].to_owned()), rec[2].to_owned());
+    }
+    Ok(m)
+}
+
+fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut m: HashMap<(String, String), String> = HashMap::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}, line {}", path.display(), line + 2))?;
+        anyhow::ensure!(
+            rec.len() >= 3,
+            "{}, line {}: expected source, record_id, entity",
+            path.display(),
+            line + 2
+        );
+        m.insert((rec[0].to_owned(), rec[1].to_owned()), rec[2].to_owned());
+    }
+    (0..table.len())
+        .map(|i| {
+            m.get(&(table.source_name(i).to_owned(), table.id(i).to_owned()))
+                .cloned()
+                .with_context(|| {
+                    format!(
+                        "{}: no truth for record {} of {}",
+                        path.display(),
+                        table.id(i),
+                        table.source_name(i)
+                    )
+                })
+        })
+        .collect()
+}
+
+fn guard_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn write_pairs(
+    path: &Path,
+    table: &Table,
+    model: &Model,
+    pairs: &[wholeplace_linkage::ScoredPair],
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    ));
+    let mut head = vec![
+        "source_l".to_owned(),
+        "record_id_l".into(),
+        "source_r".into(),
+        "record_id_r".into(),
+        "match_weight".into(),
+        "match_probability".into(),
+    ];
+    head.extend(
+        model
+            .settings
+            .comparisons
+            .iter()
+            .map(|c| format!("{}_level", c.name)),
+    );
+    w.write_record(&head)?;
+    for p in pairs {
+        let (a, b) = (p.a as usize, p.b as usize);
+        let mut row = vec![
+            guard_cell(table.source_name(a)),
+            guard_cell(table.id(a)),
+            guard_cell(table.source_name(b)),
+            guard_cell(table.id(b)),
+            format!("{:.3}", p.weight),
+            format!("{:.6}", p.probability()),
+        ];
+        row.extend(
+            (0..model.params.len()).map(|k| model.params[k][p.level(k) as usize].label.clone()),
+        );
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_clusters(
+    path: &Path,
+    table: &Table,
+    entity: &[String],
+    hh: &wholeplace_linkage::Clusters,
+) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    );
+    writeln!(w, "source,record_id,entity_id,household")?;
+    let mut cw = csv::Writer::from_writer(w);
+    for i in 0..table.len() {
+        cw.write_record([
+            guard_cell(table.source_name(i)),
+            guard_cell(table.id(i)),
+            entity[i].clone(),
+            format!("H{}", hh.cluster_of[i]),
+        ])?;
+    }
+    cw.flush()?;
+    Ok(())
+}
+
+fn write_weak(
+    path: &Path,
+    table: &Table,
+    entity: &[String],
+    weak: &[wholeplace_linkage::WeakLink],
+) -> anyhow::Result<()> {
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record([
+        "entity_id",
+        "source_l",
+        "record_id_l",
+        "source_r",
+        "record_id_r",
+        "match_probability",
+    ])?;
+    for l in weak {
+        let (a, b) = (l.pair.a as usize, l.pair.b as usize);
+        w.write_record([
+            entity[a].clone(),
+            guard_cell(table.source_name(a)),
+            guard_cell(table.id(a)),
+            guard_cell(table.source_name(b)),
+            guard_cell(table.id(b)),
+            format!("{:.6}", l.pair.probability()),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Runs `wholeplace synth`.
+///
+/// # Errors
+/// When the output directory cannot be written.
+pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
+    use wholeplace_linkage::synth::{COLUMNS, SynthConfig, generate, source_name as agency};
+    anyhow::ensure!(
+        args.sources >= 1 && args.sources <= 60,
+        "--sources {}: give between 1 and 60",
+        args.sources
+    );
+    std::fs::create_dir_all(&args.output_dir)
+        .with_context(|| format!("cannot create {}", args.output_dir.display()))?;
+    let mut cfg = SynthConfig::new(args.people, args.seed, args.sources);
+    if let Some(d) = args.duplicate_rate {
+        anyhow::ensure!(
+            (0.0..0.95).contains(&d),
+            "--duplicate-rate {d}: give a probability below 0.95"
+        );
+        cfg.duplicate_rate = d;
+    }
+    cfg.corruption = args.corruption;
+    let mut writers = (0..args.sources)
+        .map(|s| {
+            let p = args.output_dir.join(format!("{}.csv", agency(s)));
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(&p)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+            ));
+            w.write_record(COLUMNS)?;
+            Ok(w)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let tp = args.output_dir.join("truth.csv");
+    let mut truth = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&tp).with_context(|| format!("cannot write {}", tp.display()))?,
+    ));
+    truth.write_record(["source", "record_id", "person", "household"])?;
+    let mut err: Option<anyhow::Error> = None;
+    let mut n = 0u64;
+    generate(&cfg, |r| {
+        if err.is_some() {
+            return;
+        }
+        n += 1;
+        let res = (|| -> anyhow::Result<()> {
+            let w = &mut writers[r.source];
+            w.write_field(&r.record_id)?;
+            for v in &r.values {
+                w.write_field(v)?;
+            }
+            w.write_record(None::<&[u8]>)?;
+            truth.write_record([
+                format!("{}.csv", agency(r.source)),
+                r.record_id.clone(),
+                format!("P{}", r.person),
+                format!("H{}", r.household),
+            ])?;
+            Ok(())
+        })();
+        if let Err(e) = res {
+            err = Some(e);
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    for w in &mut writers {
+        w.flush()?;
+    }
+    truth.flush()?;
+    eprintln!(
+        "wrote {n} records of {} people to {}",
+        args.people,
+        args.output_dir.display()
+    );
+    Ok(())
+}

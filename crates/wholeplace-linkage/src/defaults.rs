@@ -211,19 +211,16 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
             .expand(),
         );
     }
-    if let Some(c) = pc {
-        comparisons.push(
-            Template::Postcode {
-                column: c.to_owned(),
-                tf: true,
-            }
-            .expand(),
-        );
+    if let Some(c) = address_comparison(p) {
+        comparisons.push(c);
     }
-    if let Some(c) = &p.house_number {
-        comparisons.push(Template::Identifier { column: c.clone() }.expand());
-    }
-    for c in [&p.address, &p.address2, &p.town].into_iter().flatten() {
+    // The town and county add evidence only when no postcode says the same thing.
+    let extra: Vec<&String> = if pc.is_some() {
+        [&p.address2].into_iter().flatten().collect()
+    } else {
+        [&p.address2, &p.town].into_iter().flatten().collect()
+    };
+    for c in extra {
         comparisons.push(
             Template::Text {
                 column: c.clone(),
@@ -232,7 +229,7 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
             .expand(),
         );
     }
-    if let Some(c) = &p.county {
+    if let (Some(c), None) = (&p.county, pc) {
         comparisons.push(
             Template::Exact {
                 column: c.clone(),
@@ -249,11 +246,100 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
         comparisons.push(Template::Identifier { column: c.clone() }.expand());
     }
     comparisons.truncate(16);
+    let mut training = Training::default();
+    // Train m on pairs sharing a name, then on pairs sharing a date of birth: within those
+    // blocks the other fields of non-matches behave as in random pairs, so u can stay fixed and
+    // EM cannot mistake "same household" for "same person".
+    if let (Some(f), Some(s)) = (f, s) {
+        training
+            .em_sessions
+            .push(BlockingRule(vec![part(f, Exact), part(s, Exact)]));
+    }
+    if let Some(d) = d {
+        training
+            .em_sessions
+            .push(BlockingRule(vec![part(d, Exact)]));
+    }
     Settings {
         link_type,
         blocking,
         comparisons,
-        training: Training::default(),
+        training,
         max_block_size: 3000,
     }
+}
+
+/// One comparison for where a person lives, from postcode, house number and street together:
+/// these describe one dwelling, so counting them as independent comparisons would count the
+/// same evidence several times (and make household members look like the same person).
+#[must_use]
+pub fn address_comparison(p: &PersonColumns) -> Option<crate::compare::ComparisonSpec> {
+    use crate::compare::{ComparisonSpec, LevelSpec, Pred};
+    let pc = p.postcode.clone();
+    let h = p.house_number.clone();
+    let st = p.address.clone();
+    let present: Vec<String> = [&pc, &h, &st].into_iter().flatten().cloned().collect();
+    if present.is_empty() {
+        return None;
+    }
+    let lvl = |label: &str, when: Pred<String>| LevelSpec {
+        label: label.to_owned(),
+        when,
+        null: false,
+        tf_column: None,
+        tf_weight: 1.0,
+        m: None,
+        u: None,
+    };
+    let mut levels = vec![LevelSpec {
+        null: true,
+        ..lvl(
+            "null",
+            Pred::And(present.iter().map(|c| Pred::Null(c.clone())).collect()),
+        )
+    }];
+    let house_street = match (&h, &st) {
+        (Some(h), Some(st)) => Some(Pred::And(vec![
+            Pred::Exact(h.clone()),
+            Pred::JaroWinkler(st.clone(), 0.9),
+        ])),
+        (Some(h), None) => Some(Pred::Exact(h.clone())),
+        (None, Some(st)) => Some(Pred::JaroWinkler(st.clone(), 0.9)),
+        (None, None) => None,
+    };
+    if let Some(pc) = &pc {
+        if let Some(hs) = &house_street {
+            levels.push(lvl(
+                "same postcode and house",
+                Pred::And(vec![Pred::Exact(pc.clone()), hs.clone()]),
+            ));
+        }
+        levels.push(lvl("same postcode", Pred::Exact(pc.clone())));
+        if let Some(hs) = &house_street {
+            levels.push(lvl(
+                "same house, postcode one edit or same sector",
+                Pred::And(vec![
+                    Pred::Or(vec![
+                        Pred::Damerau(pc.clone(), 1),
+                        Pred::PostcodeSector(pc.clone()),
+                    ]),
+                    hs.clone(),
+                ]),
+            ));
+            levels.push(lvl("same house and street", hs.clone()));
+        }
+        levels.push(lvl("postcode one edit", Pred::Damerau(pc.clone(), 1)));
+        levels.push(lvl("same sector", Pred::PostcodeSector(pc.clone())));
+        levels.push(lvl("same district", Pred::PostcodeDistrict(pc.clone())));
+    } else if let Some(hs) = house_street {
+        levels.push(lvl("same house and street", hs));
+        if let Some(st) = &st {
+            levels.push(lvl("street similar", Pred::JaroWinkler(st.clone(), 0.8)));
+        }
+    }
+    levels.push(lvl("else", Pred::Else));
+    Some(ComparisonSpec {
+        name: "address".into(),
+        levels,
+    })
 }

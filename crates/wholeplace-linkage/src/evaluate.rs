@@ -28,10 +28,29 @@ pub struct Scores {
 
 impl Scores {
     fn new(tp: u64, predicted: u64, actual: u64) -> Self {
-        let precision = if predicted == 0 { 1.0 } else { tp as f64 / predicted as f64 };
-        let recall = if actual == 0 { 1.0 } else { tp as f64 / actual as f64 };
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-        Self { tp, fp: predicted - tp, fn_: actual - tp, precision, recall, f1 }
+        let precision = if predicted == 0 {
+            1.0
+        } else {
+            tp as f64 / predicted as f64
+        };
+        let recall = if actual == 0 {
+            1.0
+        } else {
+            tp as f64 / actual as f64
+        };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        Self {
+            tp,
+            fp: predicted - tp,
+            fn_: actual - tp,
+            precision,
+            recall,
+            f1,
+        }
     }
 }
 
@@ -74,7 +93,12 @@ pub fn true_pairs(table: &Table, truth: &[u32], cross_source_only: bool) -> u64 
 
 /// Pairwise scores of predicted links.
 #[must_use]
-pub fn pairwise(table: &Table, truth: &[u32], predicted: impl IntoIterator<Item = (u32, u32)>, cross_source_only: bool) -> Scores {
+pub fn pairwise(
+    table: &Table,
+    truth: &[u32],
+    predicted: impl IntoIterator<Item = (u32, u32)>,
+    cross_source_only: bool,
+) -> Scores {
     let (mut tp, mut n) = (0, 0);
     for (a, b) in predicted {
         n += 1;
@@ -100,7 +124,12 @@ pub struct ClusterScores {
 
 /// Cluster-level scores.
 #[must_use]
-pub fn clusters(table: &Table, truth: &[u32], clusters: &Clusters, cross_source_only: bool) -> ClusterScores {
+pub fn clusters(
+    table: &Table,
+    truth: &[u32],
+    clusters: &Clusters,
+    cross_source_only: bool,
+) -> ClusterScores {
     let mut joint: HashMap<(u32, u32), Vec<u16>> = HashMap::new();
     let mut pred: HashMap<u32, Vec<u16>> = HashMap::new();
     let mut act: HashMap<u32, u64> = HashMap::new();
@@ -126,6 +155,14 @@ pub fn clusters(table: &Table, truth: &[u32], clusters: &Clusters, cross_source_
     let tp: u64 = joint.values().map(pairs_of).sum();
     let predicted: u64 = pred.values().map(pairs_of).sum();
     let actual = true_pairs(table, truth, cross_source_only);
-    let exact = joint.iter().filter(|((c, t), v)| pred[c].len() == v.len() && act[t] == v.len() as u64).count();
-    ClusterScores { pairs: Scores::new(tp, predicted, actual), exact_entities: exact as f64 / act.len().max(1) as f64, clusters: pred.len(), entities: act.len() }
+    let exact = joint
+        .iter()
+        .filter(|((c, t), v)| pred[c].len() == v.len() && act[t] == v.len() as u64)
+        .count();
+    ClusterScores {
+        pairs: Scores::new(tp, predicted, actual),
+        exact_entities: exact as f64 / act.len().max(1) as f64,
+        clusters: pred.len(),
+        entities: act.len(),
+    }
 }

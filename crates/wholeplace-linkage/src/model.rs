@@ -66,6 +66,11 @@ pub struct Training {
     pub em_max_pairs: u64,
     /// Prior estimation.
     pub prior: PriorMethod,
+    /// EM training sessions: for each rule, m is estimated by EM (u fixed from random sampling)
+    /// on the pairs that rule blocks, for the comparisons not on the rule's columns; each
+    /// comparison's m is the mean over the sessions that estimated it. Empty: one EM over all
+    /// candidate pairs with u free.
+    pub em_sessions: Vec<BlockingRule>,
 }
 
 impl Default for Training {
@@ -77,6 +82,7 @@ impl Default for Training {
             em_tolerance: 1e-6,
             em_max_pairs: 3_000_000,
             prior: PriorMethod::Em,
+            em_sessions: Vec::new(),
         }
     }
 }
@@ -517,6 +523,23 @@ impl<'t> Linker<'t> {
         work: impl Fn(&mut A, usize, usize) + Sync + Send,
         merge: impl Fn(A, A) -> A + Sync + Send,
     ) -> A {
+        self.run_tasks_in(&self.blocks, tasks, progress, stage, init, work, merge)
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "internal helper threading closures"
+    )]
+    fn run_tasks_in<A: Send>(
+        &self,
+        blocks: &Blocks,
+        tasks: &[Task],
+        progress: &dyn Progress,
+        stage: &str,
+        init: impl Fn() -> A + Sync + Send,
+        work: impl Fn(&mut A, usize, usize) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
         let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
         let done = AtomicU64::new(0);
         let step = (total / 20).max(1);
@@ -524,8 +547,7 @@ impl<'t> Linker<'t> {
         tasks
             .par_iter()
             .fold(&init, |mut acc, t| {
-                self.blocks
-                    .for_each_pair(self.table, t, self.filter, |a, b| work(&mut acc, a, b));
+                blocks.for_each_pair(self.table, t, self.filter, |a, b| work(&mut acc, a, b));
                 let tp = Blocks::task_pairs(t);
                 let before = done.fetch_add(tp, Ordering::Relaxed);
                 if (before + tp) / step != before / step {
@@ -545,7 +567,16 @@ impl<'t> Linker<'t> {
         max_pairs: u64,
         progress: &dyn Progress,
     ) -> (Vec<(u64, u64)>, f64) {
-        let tasks = self.blocks.tasks();
+        self.pattern_counts_in(&self.blocks, max_pairs, progress)
+    }
+
+    fn pattern_counts_in(
+        &self,
+        blocks: &Blocks,
+        max_pairs: u64,
+        progress: &dyn Progress,
+    ) -> (Vec<(u64, u64)>, f64) {
+        let tasks = blocks.tasks();
         let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
         let share = if total > max_pairs {
             max_pairs as f64 / total as f64
@@ -564,7 +595,8 @@ impl<'t> Linker<'t> {
             tasks
         };
         let sampled: u64 = chosen.iter().map(Blocks::task_pairs).sum();
-        let map = self.run_tasks(
+        let map = self.run_tasks_in(
+            blocks,
             &chosen,
             progress,
             "counting comparison patterns",
@@ -621,14 +653,87 @@ impl<'t> Linker<'t> {
             tr.u_sample_pairs,
         );
         let (patterns, share) = self.pattern_counts(tr.em_max_pairs, progress);
-        let em = em(
+        let mut session_prior_matches: Option<f64> = None;
+        let mut em = em(
             &self.compiled,
             &self.settings.comparisons,
             &patterns,
             &u_random,
             tr.em_max_iterations,
             tr.em_tolerance,
+            None,
         );
+        if !tr.em_sessions.is_empty() {
+            let mut sum: Vec<Vec<f64>> = em.m.iter().map(|v| vec![0.0; v.len()]).collect();
+            let mut n = vec![0usize; self.compiled.len()];
+            let mut session_matches: Vec<(f64, Vec<bool>)> = Vec::new();
+            for rule in &tr.em_sessions {
+                let blocks = Blocks::build(
+                    self.table,
+                    std::slice::from_ref(rule),
+                    self.settings.max_block_size,
+                )?;
+                let cols: Vec<String> = rule.0.iter().map(|p| p.column.clone()).collect();
+                let excluded: Vec<bool> = self
+                    .settings
+                    .comparisons
+                    .iter()
+                    .map(|c| {
+                        c.levels
+                            .iter()
+                            .any(|l| pred_columns(&l.when).iter().any(|x| cols.contains(x)))
+                    })
+                    .collect();
+                let (pats, sh) = self.pattern_counts_in(&blocks, tr.em_max_pairs, progress);
+                let session_pairs = pats.iter().map(|p| p.1 as f64).sum::<f64>() / sh.max(1e-12);
+                let r = self::em(
+                    &self.compiled,
+                    &self.settings.comparisons,
+                    &pats,
+                    &u_random,
+                    tr.em_max_iterations,
+                    tr.em_tolerance,
+                    Some(&excluded),
+                );
+                for k in 0..self.compiled.len() {
+                    if !excluded[k] {
+                        n[k] += 1;
+                        for (a, b) in sum[k].iter_mut().zip(&r.m[k]) {
+                            *a += b;
+                        }
+                    }
+                }
+                em.iterations += r.iterations;
+                em.converged &= r.converged;
+                session_matches.push((r.lambda * session_pairs, excluded));
+            }
+            for k in 0..self.compiled.len() {
+                if n[k] > 0 {
+                    em.m[k] = sum[k].iter().map(|x| x / n[k] as f64).collect();
+                }
+            }
+            // Matches in all pairs: each session's expected matches divided by the share of
+            // matches that agree exactly on the session's rule (the exact levels' m).
+            let estimates: Vec<f64> = session_matches
+                .iter()
+                .filter_map(|(found, excl)| {
+                    let agree: f64 = (0..self.compiled.len())
+                        .filter(|&k| excl[k])
+                        .map(|k| {
+                            let first = (0..self.compiled[k].levels.len())
+                                .find(|&l| !self.compiled[k].levels[l].null)
+                                .unwrap_or(0);
+                            em.m[k][first]
+                        })
+                        .product();
+                    (agree > 0.05).then(|| found / agree)
+                })
+                .collect();
+            if !estimates.is_empty() {
+                session_prior_matches =
+                    Some(estimates.iter().sum::<f64>() / estimates.len() as f64);
+            }
+        }
         progress.stage(
             "expectation maximisation",
             em.iterations as u64,
@@ -648,7 +753,7 @@ impl<'t> Linker<'t> {
             deterministic_pairs: None,
         };
         let prior = match &tr.prior {
-            PriorMethod::Em => em.lambda * candidates / total,
+            PriorMethod::Em => session_prior_matches.unwrap_or(em.lambda * candidates) / total,
             PriorMethod::Fixed { value } => *value,
             PriorMethod::Deterministic { rules, recall } => {
                 let c = self.count_deterministic(rules)?;
@@ -900,6 +1005,15 @@ fn first_column(p: &Pred<usize>) -> Option<usize> {
     }
 }
 
+fn pred_columns(p: &Pred<String>) -> Vec<String> {
+    let mut v = Vec::new();
+    let _ = p.try_map(&mut |c: &String| -> Result<(), ()> {
+        v.push(c.clone());
+        Ok(())
+    });
+    v
+}
+
 fn term_frequencies(table: &Table, col: usize) -> Vec<f32> {
     let c = &table.columns[col];
     let mut counts: HashMap<std::borrow::Cow<'_, str>, u32> = HashMap::new();
@@ -939,7 +1053,9 @@ fn em(
     u_random: &[Vec<f64>],
     max_iter: usize,
     tol: f64,
+    fixed_u_excluding: Option<&[bool]>,
 ) -> EmResult {
+    let skip = |k: usize| fixed_u_excluding.is_some_and(|e| e[k]);
     let nc = compiled.len();
     let mut m: Vec<Vec<f64>> = compiled
         .iter()
@@ -996,7 +1112,7 @@ fn em(
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for k in 0..nc {
                 let l = levels_of(p, k);
-                if compiled[k].levels[l].null {
+                if compiled[k].levels[l].null || skip(k) {
                     continue;
                 }
                 pm *= m[k][l].max(1e-300);
@@ -1034,12 +1150,14 @@ fn em(
                     delta = delta.max((new_m - m[k][l]).abs());
                     m[k][l] = new_m;
                 }
-                let new_u = if su > 0.0 {
-                    (uc[k][l] / su).max(1e-9)
-                } else {
-                    u[k][l]
-                };
-                u[k][l] = new_u;
+                if fixed_u_excluding.is_none() {
+                    let new_u = if su > 0.0 {
+                        (uc[k][l] / su).max(1e-9)
+                    } else {
+                        u[k][l]
+                    };
+                    u[k][l] = new_u;
+                }
             }
         }
         let new_lambda = (matches / total).clamp(1e-9, 1.0 - 1e-9);

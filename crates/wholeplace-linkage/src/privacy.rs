@@ -62,8 +62,19 @@ impl EncodingSpec {
     #[must_use]
     pub fn for_columns(columns: &[String], rules: &[BlockingRule]) -> Self {
         Self {
-            fields: columns.iter().map(|c| FieldEncoding { column: c.clone(), bits: default_bits(), hashes: default_hashes() }).collect(),
-            blocking: rules.iter().filter(|r| r.0.iter().all(|p| columns.contains(&p.column))).cloned().collect(),
+            fields: columns
+                .iter()
+                .map(|c| FieldEncoding {
+                    column: c.clone(),
+                    bits: default_bits(),
+                    hashes: default_hashes(),
+                })
+                .collect(),
+            blocking: rules
+                .iter()
+                .filter(|r| r.0.iter().all(|p| columns.contains(&p.column)))
+                .cloned()
+                .collect(),
             clk_bits: default_clk(),
         }
     }
@@ -82,7 +93,10 @@ pub fn blocking_column(i: usize) -> String {
 }
 
 fn bigrams(s: &str) -> Vec<String> {
-    let padded: Vec<char> = std::iter::once('_').chain(s.chars()).chain(std::iter::once('_')).collect();
+    let padded: Vec<char> = std::iter::once('_')
+        .chain(s.chars())
+        .chain(std::iter::once('_'))
+        .collect();
     padded.windows(2).map(|w| w.iter().collect()).collect()
 }
 
@@ -112,16 +126,35 @@ fn set_bits(mac: &Hmac<Sha256>, field: &str, token: &str, hashes: usize, out: &m
 /// When the key is empty or a field or rule names an unknown column.
 pub fn encode(table: &Table, key: &[u8], spec: &EncodingSpec) -> Result<Table, LinkageError> {
     if key.len() < 16 {
-        return Err(LinkageError::Settings("the secret key must be at least 16 bytes; generate one with `openssl rand -hex 32`".into()));
+        return Err(LinkageError::Settings(
+            "the secret key must be at least 16 bytes; generate one with `openssl rand -hex 32`"
+                .into(),
+        ));
     }
-    let mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|e| LinkageError::Settings(e.to_string()))?;
+    let mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .map_err(|e| LinkageError::Settings(e.to_string()))?;
     let cols: Vec<usize> = spec
         .fields
         .iter()
-        .map(|f| table.column_index(&f.column).ok_or_else(|| LinkageError::UnknownColumn { column: f.column.clone(), context: "privacy-preserving encoding".into() }))
+        .map(|f| {
+            table
+                .column_index(&f.column)
+                .ok_or_else(|| LinkageError::UnknownColumn {
+                    column: f.column.clone(),
+                    context: "privacy-preserving encoding".into(),
+                })
+        })
         .collect::<Result<_, _>>()?;
-    let rules: Vec<Vec<(usize, KeyTransform)>> = spec.blocking.iter().map(|r| resolve(table, r)).collect::<Result<_, _>>()?;
-    let words: Vec<usize> = spec.fields.iter().map(|f| f.bits.div_ceil(64).max(1)).collect();
+    let rules: Vec<Vec<(usize, KeyTransform)>> = spec
+        .blocking
+        .iter()
+        .map(|r| resolve(table, r))
+        .collect::<Result<_, _>>()?;
+    let words: Vec<usize> = spec
+        .fields
+        .iter()
+        .map(|f| f.bits.div_ceil(64).max(1))
+        .collect();
     let clk_words = spec.clk_bits.div_ceil(64);
     let n = table.len();
     struct Enc {
@@ -139,9 +172,21 @@ pub fn encode(table: &Table, key: &[u8], spec: &EncodingSpec) -> Result<Table, L
                 if !table.columns[c].is_null(i) {
                     let v = table.columns[c].text(i);
                     for t in bigrams(&v) {
-                        set_bits(&mac, &spec.fields[k].column, &t, spec.fields[k].hashes, &mut bf);
+                        set_bits(
+                            &mac,
+                            &spec.fields[k].column,
+                            &t,
+                            spec.fields[k].hashes,
+                            &mut bf,
+                        );
                         if clk_words > 0 {
-                            set_bits(&mac, &spec.fields[k].column, &t, spec.fields[k].hashes / 2 + 1, &mut clk);
+                            set_bits(
+                                &mac,
+                                &spec.fields[k].column,
+                                &t,
+                                spec.fields[k].hashes / 2 + 1,
+                                &mut clk,
+                            );
                         }
                     }
                 }
@@ -156,7 +201,10 @@ pub fn encode(table: &Table, key: &[u8], spec: &EncodingSpec) -> Result<Table, L
                         m.update(b"block");
                         m.update(&(r as u32).to_le_bytes());
                         m.update(buf);
-                        m.finalize().into_bytes()[..10].iter().map(|b| format!("{b:02x}")).collect()
+                        m.finalize().into_bytes()[..10]
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect()
                     } else {
                         String::new()
                     }
@@ -171,34 +219,86 @@ pub fn encode(table: &Table, key: &[u8], spec: &EncodingSpec) -> Result<Table, L
         for e in &encoded {
             data.extend_from_slice(&e.fields[k]);
         }
-        columns.push(Column { name: filter_column(&f.column), kind: ColumnKind::Bits { bits: words[k] * 64 }, data: ColumnData::Bits(BitColumn { words: words[k], data }), invalid: 0, first_invalid: None });
+        columns.push(Column {
+            name: filter_column(&f.column),
+            kind: ColumnKind::Bits {
+                bits: words[k] * 64,
+            },
+            data: ColumnData::Bits(BitColumn {
+                words: words[k],
+                data,
+            }),
+            invalid: 0,
+            first_invalid: None,
+        });
     }
     if clk_words > 0 {
         let mut data = Vec::with_capacity(n * clk_words);
         for e in &encoded {
             data.extend_from_slice(&e.clk);
         }
-        columns.push(Column { name: "clk".into(), kind: ColumnKind::Bits { bits: clk_words * 64 }, data: ColumnData::Bits(BitColumn { words: clk_words, data }), invalid: 0, first_invalid: None });
+        columns.push(Column {
+            name: "clk".into(),
+            kind: ColumnKind::Bits {
+                bits: clk_words * 64,
+            },
+            data: ColumnData::Bits(BitColumn {
+                words: clk_words,
+                data,
+            }),
+            invalid: 0,
+            first_invalid: None,
+        });
     }
     for r in 0..rules.len() {
         let mut t = TextColumn::default();
         for e in &encoded {
             t.push(&e.keys[r]);
         }
-        columns.push(Column { name: blocking_column(r), kind: ColumnKind::Raw, data: ColumnData::Text(t), invalid: 0, first_invalid: None });
+        columns.push(Column {
+            name: blocking_column(r),
+            kind: ColumnKind::Raw,
+            data: ColumnData::Text(t),
+            invalid: 0,
+            first_invalid: None,
+        });
     }
-    Ok(Table { sources: table.sources.clone(), source: table.source.clone(), ids: table.ids.clone(), columns })
+    Ok(Table {
+        sources: table.sources.clone(),
+        source: table.source.clone(),
+        ids: table.ids.clone(),
+        columns,
+    })
 }
 
 /// Column specs of an encoded file, for reading one back.
 #[must_use]
 pub fn encoded_column_specs(spec: &EncodingSpec) -> Vec<crate::records::ColumnSpec> {
-    let mut v: Vec<crate::records::ColumnSpec> = spec.fields.iter().map(|f| crate::records::ColumnSpec::new(&filter_column(&f.column), ColumnKind::Bits { bits: f.bits.div_ceil(64) * 64 })).collect();
+    let mut v: Vec<crate::records::ColumnSpec> = spec
+        .fields
+        .iter()
+        .map(|f| {
+            crate::records::ColumnSpec::new(
+                &filter_column(&f.column),
+                ColumnKind::Bits {
+                    bits: f.bits.div_ceil(64) * 64,
+                },
+            )
+        })
+        .collect();
     if spec.clk_bits > 0 {
-        v.push(crate::records::ColumnSpec::new("clk", ColumnKind::Bits { bits: spec.clk_bits.div_ceil(64) * 64 }));
+        v.push(crate::records::ColumnSpec::new(
+            "clk",
+            ColumnKind::Bits {
+                bits: spec.clk_bits.div_ceil(64) * 64,
+            },
+        ));
     }
     for r in 0..spec.blocking.len() {
-        v.push(crate::records::ColumnSpec::new(&blocking_column(r), ColumnKind::Raw));
+        v.push(crate::records::ColumnSpec::new(
+            &blocking_column(r),
+            ColumnKind::Raw,
+        ));
     }
     v
 }
@@ -206,9 +306,33 @@ pub fn encoded_column_specs(spec: &EncodingSpec) -> Vec<crate::records::ColumnSp
 /// Settings to link encoded tables: exact blocking on each keyed key, Dice levels per field.
 #[must_use]
 pub fn encoded_settings(spec: &EncodingSpec, link_type: LinkType) -> Settings {
-    let blocking = (0..spec.blocking.len()).map(|r| BlockingRule(vec![KeyPart { column: blocking_column(r), transform: KeyTransform::Exact }])).collect();
-    let comparisons = spec.fields.iter().take(16).map(|f| Template::Dice { column: filter_column(&f.column), thresholds: vec![1.0, 0.9, 0.8, 0.7, 0.55] }.expand()).collect();
-    Settings { link_type, blocking, comparisons, training: Training::default(), max_block_size: 3000 }
+    let blocking = (0..spec.blocking.len())
+        .map(|r| {
+            BlockingRule(vec![KeyPart {
+                column: blocking_column(r),
+                transform: KeyTransform::Exact,
+            }])
+        })
+        .collect();
+    let comparisons = spec
+        .fields
+        .iter()
+        .take(16)
+        .map(|f| {
+            Template::Dice {
+                column: filter_column(&f.column),
+                thresholds: vec![1.0, 0.9, 0.8, 0.7, 0.55],
+            }
+            .expand()
+        })
+        .collect();
+    Settings {
+        link_type,
+        blocking,
+        comparisons,
+        training: Training::default(),
+        max_block_size: 3000,
+    }
 }
 
 #[cfg(test)]
@@ -225,17 +349,30 @@ mod tests {
             b.push(s, v, [v]);
         }
         let t = b.finish();
-        let spec = EncodingSpec::for_columns(&["surname".into()], &[BlockingRule::parse(&["surname:soundex"]).expect("rule")]);
+        let spec = EncodingSpec::for_columns(
+            &["surname".into()],
+            &[BlockingRule::parse(&["surname:soundex"]).expect("rule")],
+        );
         let e = encode(&t, b"0123456789abcdef0123", &spec).expect("encode");
-        let ColumnData::Bits(bits) = &e.columns[0].data else { panic!("bits") };
-        let (a, b2, c) = (bits.get(0).expect("a"), bits.get(1).expect("b"), bits.get(2).expect("c"));
+        let ColumnData::Bits(bits) = &e.columns[0].data else {
+            panic!("bits")
+        };
+        let (a, b2, c) = (
+            bits.get(0).expect("a"),
+            bits.get(1).expect("b"),
+            bits.get(2).expect("c"),
+        );
         assert!(dice(a, b2) > 0.8, "{}", dice(a, b2));
         assert!(dice(a, c) < 0.4, "{}", dice(a, c));
         assert!(bits.get(3).is_none());
         let other = encode(&t, b"another-secret-key-000", &spec).expect("encode");
         assert_ne!(e.columns[0], other.columns[0]);
         assert_eq!(e.columns[2].text(0), e.columns[2].text(1));
-        assert!(!e.columns.iter().any(|c| (0..3).any(|i| c.text(i).contains("thom"))));
+        assert!(
+            !e.columns
+                .iter()
+                .any(|c| (0..3).any(|i| c.text(i).contains("thom")))
+        );
         assert!(encode(&t, b"short", &spec).is_err());
     }
 }

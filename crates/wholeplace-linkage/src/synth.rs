@@ -28,12 +28,32 @@ impl SynthConfig {
     /// Defaults for `people` people in `sources` sources.
     #[must_use]
     pub fn new(people: usize, seed: u64, sources: usize) -> Self {
-        Self { people, seed, sources: sources.max(1), coverage: if sources > 1 { 0.8 } else { 1.0 }, duplicate_rate: if sources > 1 { 0.1 } else { 0.4 }, corruption: 1.0 }
+        Self {
+            people,
+            seed,
+            sources: sources.max(1),
+            coverage: if sources > 1 { 0.8 } else { 1.0 },
+            duplicate_rate: if sources > 1 { 0.1 } else { 0.4 },
+            corruption: 1.0,
+        }
     }
 }
 
 /// The columns every generated file has, in order.
-pub const COLUMNS: [&str; 12] = ["record_id", "first_name", "surname", "dob", "sex", "house_number", "street", "town", "postcode", "nhs_number", "ni_number", "phone"];
+pub const COLUMNS: [&str; 12] = [
+    "record_id",
+    "first_name",
+    "surname",
+    "dob",
+    "sex",
+    "house_number",
+    "street",
+    "town",
+    "postcode",
+    "nhs_number",
+    "ni_number",
+    "phone",
+];
 
 /// One generated record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,50 +74,574 @@ pub struct SynthRecord {
 pub const AGENCIES: [&str; 6] = ["council", "police", "health", "school", "dwp", "housing"];
 
 const MALE: &[&str] = &[
-    "james", "john", "robert", "michael", "william", "david", "richard", "joseph", "thomas", "charles", "christopher", "daniel", "matthew", "anthony", "mark", "paul", "steven", "andrew",
-    "kenneth", "joshua", "kevin", "brian", "george", "timothy", "ronald", "edward", "jason", "jeffrey", "ryan", "jacob", "gary", "nicholas", "eric", "jonathan", "stephen", "larry",
-    "justin", "scott", "brandon", "benjamin", "samuel", "gregory", "alexander", "frank", "patrick", "raymond", "jack", "dennis", "jerry", "tyler", "aaron", "henry", "adam", "peter",
-    "harry", "oliver", "charlie", "alfie", "freddie", "leo", "oscar", "archie", "noah", "theo", "arthur", "lewis", "callum", "connor", "liam", "kieran", "jamie", "dean", "craig",
-    "lee", "wayne", "darren", "stuart", "graham", "ian", "neil", "keith", "colin", "derek", "trevor", "nigel", "philip", "simon", "martin", "alan", "barry", "terry", "mohammed", "ali",
-    "omar", "hassan", "ahmed", "yusuf", "ibrahim", "krzysztof", "piotr", "tomasz", "rajesh", "sanjay", "arjun", "kwame", "tunde", "chukwuma",
+    "james",
+    "john",
+    "robert",
+    "michael",
+    "william",
+    "david",
+    "richard",
+    "joseph",
+    "thomas",
+    "charles",
+    "christopher",
+    "daniel",
+    "matthew",
+    "anthony",
+    "mark",
+    "paul",
+    "steven",
+    "andrew",
+    "kenneth",
+    "joshua",
+    "kevin",
+    "brian",
+    "george",
+    "timothy",
+    "ronald",
+    "edward",
+    "jason",
+    "jeffrey",
+    "ryan",
+    "jacob",
+    "gary",
+    "nicholas",
+    "eric",
+    "jonathan",
+    "stephen",
+    "larry",
+    "justin",
+    "scott",
+    "brandon",
+    "benjamin",
+    "samuel",
+    "gregory",
+    "alexander",
+    "frank",
+    "patrick",
+    "raymond",
+    "jack",
+    "dennis",
+    "jerry",
+    "tyler",
+    "aaron",
+    "henry",
+    "adam",
+    "peter",
+    "harry",
+    "oliver",
+    "charlie",
+    "alfie",
+    "freddie",
+    "leo",
+    "oscar",
+    "archie",
+    "noah",
+    "theo",
+    "arthur",
+    "lewis",
+    "callum",
+    "connor",
+    "liam",
+    "kieran",
+    "jamie",
+    "dean",
+    "craig",
+    "lee",
+    "wayne",
+    "darren",
+    "stuart",
+    "graham",
+    "ian",
+    "neil",
+    "keith",
+    "colin",
+    "derek",
+    "trevor",
+    "nigel",
+    "philip",
+    "simon",
+    "martin",
+    "alan",
+    "barry",
+    "terry",
+    "mohammed",
+    "ali",
+    "omar",
+    "hassan",
+    "ahmed",
+    "yusuf",
+    "ibrahim",
+    "krzysztof",
+    "piotr",
+    "tomasz",
+    "rajesh",
+    "sanjay",
+    "arjun",
+    "kwame",
+    "tunde",
+    "chukwuma",
 ];
 const FEMALE: &[&str] = &[
-    "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica", "sarah", "karen", "nancy", "lisa", "margaret", "sandra", "ashley", "kimberly", "emily", "donna",
-    "michelle", "dorothy", "carol", "amanda", "melissa", "deborah", "stephanie", "rebecca", "laura", "sharon", "cynthia", "kathleen", "amy", "shirley", "angela", "helen", "anna",
-    "brenda", "pamela", "nicola", "emma", "samantha", "katherine", "christine", "debra", "rachel", "catherine", "carolyn", "janet", "ruth", "maria", "heather", "diane", "victoria",
-    "olivia", "amelia", "isla", "ava", "mia", "ivy", "lily", "isabella", "rosie", "sophia", "grace", "freya", "poppy", "evie", "ella", "chloe", "charlotte", "jade", "leanne", "kelly",
-    "gemma", "claire", "joanne", "tracey", "julie", "jacqueline", "lorraine", "gillian", "wendy", "hayley", "natalie", "zoe", "lauren", "megan", "bethany", "abigail", "fatima",
-    "aisha", "zainab", "maryam", "agnieszka", "katarzyna", "priya", "sunita", "anjali", "ngozi", "abena", "siobhan", "niamh", "aoife",
+    "mary",
+    "patricia",
+    "jennifer",
+    "linda",
+    "elizabeth",
+    "barbara",
+    "susan",
+    "jessica",
+    "sarah",
+    "karen",
+    "nancy",
+    "lisa",
+    "margaret",
+    "sandra",
+    "ashley",
+    "kimberly",
+    "emily",
+    "donna",
+    "michelle",
+    "dorothy",
+    "carol",
+    "amanda",
+    "melissa",
+    "deborah",
+    "stephanie",
+    "rebecca",
+    "laura",
+    "sharon",
+    "cynthia",
+    "kathleen",
+    "amy",
+    "shirley",
+    "angela",
+    "helen",
+    "anna",
+    "brenda",
+    "pamela",
+    "nicola",
+    "emma",
+    "samantha",
+    "katherine",
+    "christine",
+    "debra",
+    "rachel",
+    "catherine",
+    "carolyn",
+    "janet",
+    "ruth",
+    "maria",
+    "heather",
+    "diane",
+    "victoria",
+    "olivia",
+    "amelia",
+    "isla",
+    "ava",
+    "mia",
+    "ivy",
+    "lily",
+    "isabella",
+    "rosie",
+    "sophia",
+    "grace",
+    "freya",
+    "poppy",
+    "evie",
+    "ella",
+    "chloe",
+    "charlotte",
+    "jade",
+    "leanne",
+    "kelly",
+    "gemma",
+    "claire",
+    "joanne",
+    "tracey",
+    "julie",
+    "jacqueline",
+    "lorraine",
+    "gillian",
+    "wendy",
+    "hayley",
+    "natalie",
+    "zoe",
+    "lauren",
+    "megan",
+    "bethany",
+    "abigail",
+    "fatima",
+    "aisha",
+    "zainab",
+    "maryam",
+    "agnieszka",
+    "katarzyna",
+    "priya",
+    "sunita",
+    "anjali",
+    "ngozi",
+    "abena",
+    "siobhan",
+    "niamh",
+    "aoife",
 ];
 const SURNAMES: &[&str] = &[
-    "smith", "jones", "williams", "taylor", "brown", "davies", "evans", "wilson", "thomas", "johnson", "roberts", "robinson", "thompson", "wright", "walker", "white", "edwards", "hughes",
-    "green", "hall", "lewis", "harris", "clarke", "patel", "jackson", "wood", "turner", "martin", "cooper", "hill", "ward", "morris", "moore", "clark", "lee", "king", "baker", "harrison",
-    "morgan", "allen", "james", "scott", "phillips", "watson", "davis", "parker", "price", "bennett", "young", "griffiths", "mitchell", "kelly", "cook", "carter", "richardson", "bailey",
-    "collins", "bell", "shaw", "murphy", "miller", "cox", "richards", "khan", "marshall", "anderson", "simpson", "ellis", "adams", "singh", "begum", "wilkinson", "foster", "chapman",
-    "powell", "webb", "rogers", "gray", "mason", "ali", "hunt", "hussain", "campbell", "matthews", "owen", "palmer", "holmes", "mills", "barnes", "knight", "lloyd", "butler", "russell",
-    "barker", "fisher", "stevens", "jenkins", "murray", "dixon", "harvey", "graham", "pearson", "ahmed", "fletcher", "walsh", "kaur", "gibson", "howard", "andrews", "stewart", "elliott",
-    "reynolds", "saunders", "payne", "fox", "ford", "pearce", "day", "brooks", "west", "lawrence", "cole", "atkinson", "bradley", "spencer", "gill", "dawson", "ball", "burton", "obrien",
-    "watts", "rose", "booth", "perry", "ryan", "grant", "wells", "armstrong", "francis", "rees", "hayes", "hart", "hudson", "newman", "barrett", "webster", "hunter", "gregory", "carr",
-    "lowe", "page", "marsh", "riley", "dunn", "woods", "parsons", "berry", "stone", "reid", "holland", "hawkins", "harding", "porter", "robertson", "newton", "oliver", "reed", "kennedy",
-    "williamson", "bird", "gardner", "shah", "dean", "lane", "cooke", "bates", "henderson", "parry", "burgess", "bishop", "walton", "burns", "nicholson", "shepherd", "ross", "cross",
-    "long", "freeman", "warren", "nicholls", "hamilton", "byrne", "sutton", "mcdonald", "yates", "hodgson", "robson", "curtis", "hopkins", "oconnor", "kowalski", "nowak", "wisniewski",
-    "okafor", "mensah", "osei", "chowdhury", "rahman", "islam", "miah", "sharma", "kumar", "mistry", "nguyen", "chen", "wong", "fitzgerald", "mcgregor", "macleod", "fraser", "doherty",
+    "smith",
+    "jones",
+    "williams",
+    "taylor",
+    "brown",
+    "davies",
+    "evans",
+    "wilson",
+    "thomas",
+    "johnson",
+    "roberts",
+    "robinson",
+    "thompson",
+    "wright",
+    "walker",
+    "white",
+    "edwards",
+    "hughes",
+    "green",
+    "hall",
+    "lewis",
+    "harris",
+    "clarke",
+    "patel",
+    "jackson",
+    "wood",
+    "turner",
+    "martin",
+    "cooper",
+    "hill",
+    "ward",
+    "morris",
+    "moore",
+    "clark",
+    "lee",
+    "king",
+    "baker",
+    "harrison",
+    "morgan",
+    "allen",
+    "james",
+    "scott",
+    "phillips",
+    "watson",
+    "davis",
+    "parker",
+    "price",
+    "bennett",
+    "young",
+    "griffiths",
+    "mitchell",
+    "kelly",
+    "cook",
+    "carter",
+    "richardson",
+    "bailey",
+    "collins",
+    "bell",
+    "shaw",
+    "murphy",
+    "miller",
+    "cox",
+    "richards",
+    "khan",
+    "marshall",
+    "anderson",
+    "simpson",
+    "ellis",
+    "adams",
+    "singh",
+    "begum",
+    "wilkinson",
+    "foster",
+    "chapman",
+    "powell",
+    "webb",
+    "rogers",
+    "gray",
+    "mason",
+    "ali",
+    "hunt",
+    "hussain",
+    "campbell",
+    "matthews",
+    "owen",
+    "palmer",
+    "holmes",
+    "mills",
+    "barnes",
+    "knight",
+    "lloyd",
+    "butler",
+    "russell",
+    "barker",
+    "fisher",
+    "stevens",
+    "jenkins",
+    "murray",
+    "dixon",
+    "harvey",
+    "graham",
+    "pearson",
+    "ahmed",
+    "fletcher",
+    "walsh",
+    "kaur",
+    "gibson",
+    "howard",
+    "andrews",
+    "stewart",
+    "elliott",
+    "reynolds",
+    "saunders",
+    "payne",
+    "fox",
+    "ford",
+    "pearce",
+    "day",
+    "brooks",
+    "west",
+    "lawrence",
+    "cole",
+    "atkinson",
+    "bradley",
+    "spencer",
+    "gill",
+    "dawson",
+    "ball",
+    "burton",
+    "obrien",
+    "watts",
+    "rose",
+    "booth",
+    "perry",
+    "ryan",
+    "grant",
+    "wells",
+    "armstrong",
+    "francis",
+    "rees",
+    "hayes",
+    "hart",
+    "hudson",
+    "newman",
+    "barrett",
+    "webster",
+    "hunter",
+    "gregory",
+    "carr",
+    "lowe",
+    "page",
+    "marsh",
+    "riley",
+    "dunn",
+    "woods",
+    "parsons",
+    "berry",
+    "stone",
+    "reid",
+    "holland",
+    "hawkins",
+    "harding",
+    "porter",
+    "robertson",
+    "newton",
+    "oliver",
+    "reed",
+    "kennedy",
+    "williamson",
+    "bird",
+    "gardner",
+    "shah",
+    "dean",
+    "lane",
+    "cooke",
+    "bates",
+    "henderson",
+    "parry",
+    "burgess",
+    "bishop",
+    "walton",
+    "burns",
+    "nicholson",
+    "shepherd",
+    "ross",
+    "cross",
+    "long",
+    "freeman",
+    "warren",
+    "nicholls",
+    "hamilton",
+    "byrne",
+    "sutton",
+    "mcdonald",
+    "yates",
+    "hodgson",
+    "robson",
+    "curtis",
+    "hopkins",
+    "oconnor",
+    "kowalski",
+    "nowak",
+    "wisniewski",
+    "okafor",
+    "mensah",
+    "osei",
+    "chowdhury",
+    "rahman",
+    "islam",
+    "miah",
+    "sharma",
+    "kumar",
+    "mistry",
+    "nguyen",
+    "chen",
+    "wong",
+    "fitzgerald",
+    "mcgregor",
+    "macleod",
+    "fraser",
+    "doherty",
 ];
 const STREETS: &[&str] = &[
-    "high", "station", "main", "park", "church", "london", "victoria", "green", "manor", "kings", "queens", "new", "grange", "mill", "school", "north", "south", "west", "east",
-    "springfield", "windsor", "york", "chester", "albert", "george", "highfield", "stanley", "alexandra", "richmond", "hollybush", "oak", "ash", "elm", "beech", "willow", "cedar",
-    "chestnut", "meadow", "orchard", "brook", "lime", "sycamore", "hawthorn", "rowan", "heather", "primrose", "clarence", "cromwell", "nelson", "wellington", "marlborough",
-    "shakespeare", "milton", "byron", "tennyson", "chaucer", "dickens", "kipling", "brunel", "stephenson", "darwin", "newton", "faraday", "raleigh", "drake", "nightingale",
+    "high",
+    "station",
+    "main",
+    "park",
+    "church",
+    "london",
+    "victoria",
+    "green",
+    "manor",
+    "kings",
+    "queens",
+    "new",
+    "grange",
+    "mill",
+    "school",
+    "north",
+    "south",
+    "west",
+    "east",
+    "springfield",
+    "windsor",
+    "york",
+    "chester",
+    "albert",
+    "george",
+    "highfield",
+    "stanley",
+    "alexandra",
+    "richmond",
+    "hollybush",
+    "oak",
+    "ash",
+    "elm",
+    "beech",
+    "willow",
+    "cedar",
+    "chestnut",
+    "meadow",
+    "orchard",
+    "brook",
+    "lime",
+    "sycamore",
+    "hawthorn",
+    "rowan",
+    "heather",
+    "primrose",
+    "clarence",
+    "cromwell",
+    "nelson",
+    "wellington",
+    "marlborough",
+    "shakespeare",
+    "milton",
+    "byron",
+    "tennyson",
+    "chaucer",
+    "dickens",
+    "kipling",
+    "brunel",
+    "stephenson",
+    "darwin",
+    "newton",
+    "faraday",
+    "raleigh",
+    "drake",
+    "nightingale",
 ];
-const SUFFIXES: &[&str] = &["street", "road", "lane", "avenue", "close", "drive", "way", "crescent", "gardens", "place", "terrace", "court", "grove", "walk", "view", "rise"];
+const SUFFIXES: &[&str] = &[
+    "street", "road", "lane", "avenue", "close", "drive", "way", "crescent", "gardens", "place",
+    "terrace", "court", "grove", "walk", "view", "rise",
+];
 const TOWNS: &[(&str, &str)] = &[
-    ("manchester", "M"), ("birmingham", "B"), ("leeds", "LS"), ("sheffield", "S"), ("bradford", "BD"), ("liverpool", "L"), ("bristol", "BS"), ("newcastle", "NE"), ("nottingham", "NG"),
-    ("leicester", "LE"), ("coventry", "CV"), ("stoke", "ST"), ("derby", "DE"), ("plymouth", "PL"), ("southampton", "SO"), ("portsmouth", "PO"), ("norwich", "NR"), ("york", "YO"),
-    ("hull", "HU"), ("preston", "PR"), ("bolton", "BL"), ("wigan", "WN"), ("oldham", "OL"), ("stockport", "SK"), ("blackburn", "BB"), ("sunderland", "SR"), ("doncaster", "DN"),
-    ("wakefield", "WF"), ("huddersfield", "HD"), ("halifax", "HX"), ("exeter", "EX"), ("cambridge", "CB"), ("oxford", "OX"), ("reading", "RG"), ("luton", "LU"), ("northampton", "NN"),
-    ("peterborough", "PE"), ("ipswich", "IP"), ("colchester", "CO"), ("chelmsford", "CM"), ("canterbury", "CT"), ("brighton", "BN"), ("guildford", "GU"), ("swindon", "SN"),
-    ("gloucester", "GL"), ("worcester", "WR"), ("hereford", "HR"), ("telford", "TF"), ("shrewsbury", "SY"), ("chester", "CH"), ("warrington", "WA"), ("carlisle", "CA"),
-    ("lancaster", "LA"), ("harrogate", "HG"), ("darlington", "DL"), ("durham", "DH"), ("lincoln", "LN"), ("walsall", "WS"), ("wolverhampton", "WV"), ("dudley", "DY"),
+    ("manchester", "M"),
+    ("birmingham", "B"),
+    ("leeds", "LS"),
+    ("sheffield", "S"),
+    ("bradford", "BD"),
+    ("liverpool", "L"),
+    ("bristol", "BS"),
+    ("newcastle", "NE"),
+    ("nottingham", "NG"),
+    ("leicester", "LE"),
+    ("coventry", "CV"),
+    ("stoke", "ST"),
+    ("derby", "DE"),
+    ("plymouth", "PL"),
+    ("southampton", "SO"),
+    ("portsmouth", "PO"),
+    ("norwich", "NR"),
+    ("york", "YO"),
+    ("hull", "HU"),
+    ("preston", "PR"),
+    ("bolton", "BL"),
+    ("wigan", "WN"),
+    ("oldham", "OL"),
+    ("stockport", "SK"),
+    ("blackburn", "BB"),
+    ("sunderland", "SR"),
+    ("doncaster", "DN"),
+    ("wakefield", "WF"),
+    ("huddersfield", "HD"),
+    ("halifax", "HX"),
+    ("exeter", "EX"),
+    ("cambridge", "CB"),
+    ("oxford", "OX"),
+    ("reading", "RG"),
+    ("luton", "LU"),
+    ("northampton", "NN"),
+    ("peterborough", "PE"),
+    ("ipswich", "IP"),
+    ("colchester", "CO"),
+    ("chelmsford", "CM"),
+    ("canterbury", "CT"),
+    ("brighton", "BN"),
+    ("guildford", "GU"),
+    ("swindon", "SN"),
+    ("gloucester", "GL"),
+    ("worcester", "WR"),
+    ("hereford", "HR"),
+    ("telford", "TF"),
+    ("shrewsbury", "SY"),
+    ("chester", "CH"),
+    ("warrington", "WA"),
+    ("carlisle", "CA"),
+    ("lancaster", "LA"),
+    ("harrogate", "HG"),
+    ("darlington", "DL"),
+    ("durham", "DH"),
+    ("lincoln", "LN"),
+    ("walsall", "WS"),
+    ("wolverhampton", "WV"),
+    ("dudley", "DY"),
 ];
 
 /// A person's true details.
@@ -134,11 +678,17 @@ fn random_address(rng: &mut Rng) -> Address {
     let district = 1 + rng.below(if area.len() == 1 { 40 } else { 30 });
     let letters = b"ABDEFGHJLNPQRSTUWXYZ";
     let sector = rng.below(10);
-    let unit: String = (0..2).map(|_| letters[rng.index(letters.len())] as char).collect();
+    let unit: String = (0..2)
+        .map(|_| letters[rng.index(letters.len())] as char)
+        .collect();
     let max_number = if rng.chance(0.8) { 120 } else { 400 };
     Address {
         number: 1 + rng.below(max_number) as u32,
-        street: format!("{} {}", STREETS[rng.index(STREETS.len())], SUFFIXES[rng.index(SUFFIXES.len())]),
+        street: format!(
+            "{} {}",
+            STREETS[rng.index(STREETS.len())],
+            SUFFIXES[rng.index(SUFFIXES.len())]
+        ),
         town: town.to_owned(),
         postcode: format!("{area}{district} {sector}{unit}"),
     }
@@ -146,14 +696,26 @@ fn random_address(rng: &mut Rng) -> Address {
 
 fn nhs_number(rng: &mut Rng) -> String {
     loop {
-        let d: Vec<u32> = (0..9).map(|i| if i == 0 { 4 + rng.below(3) as u32 } else { rng.below(10) as u32 }).collect();
+        let d: Vec<u32> = (0..9)
+            .map(|i| {
+                if i == 0 {
+                    4 + rng.below(3) as u32
+                } else {
+                    rng.below(10) as u32
+                }
+            })
+            .collect();
         let sum: u32 = d.iter().zip((2..=10).rev()).map(|(x, w)| x * w).sum();
         let check = match 11 - sum % 11 {
             11 => 0,
             10 => continue,
             c => c,
         };
-        return d.iter().chain(std::iter::once(&check)).map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect();
+        return d
+            .iter()
+            .chain(std::iter::once(&check))
+            .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+            .collect();
     }
 }
 
@@ -161,18 +723,34 @@ fn ni_number(rng: &mut Rng) -> String {
     let first = b"ABCEGHJKLMNOPRSTWXYZ";
     let second = b"ABCEGHJKLMNPRSTWXYZ";
     loop {
-        let (a, b) = (first[rng.index(first.len())] as char, second[rng.index(second.len())] as char);
+        let (a, b) = (
+            first[rng.index(first.len())] as char,
+            second[rng.index(second.len())] as char,
+        );
         let p: String = [a, b].iter().collect();
         if ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(&p.as_str()) {
             continue;
         }
-        let digits: String = (0..6).map(|_| char::from_digit(rng.below(10) as u32, 10).unwrap_or('0')).collect();
+        let digits: String = (0..6)
+            .map(|_| char::from_digit(rng.below(10) as u32, 10).unwrap_or('0'))
+            .collect();
         return format!("{p}{digits}{}", (b'A' + rng.below(4) as u8) as char);
     }
 }
 
 fn days_in(y: u16, m: u8) -> u8 {
-    crate::standardise::Date::new(y, m, 31).map_or_else(|| if crate::standardise::Date::new(y, m, 30).is_some() { 30 } else if crate::standardise::Date::new(y, m, 29).is_some() { 29 } else { 28 }, |_| 31)
+    crate::standardise::Date::new(y, m, 31).map_or_else(
+        || {
+            if crate::standardise::Date::new(y, m, 30).is_some() {
+                30
+            } else if crate::standardise::Date::new(y, m, 29).is_some() {
+                29
+            } else {
+                28
+            }
+        },
+        |_| 31,
+    )
 }
 
 fn random_dob(rng: &mut Rng, from: u16, to: u16) -> (u16, u8, u8) {
@@ -205,7 +783,17 @@ fn typo(rng: &mut Rng, s: &str) -> String {
 }
 
 fn ocr(rng: &mut Rng, s: &str) -> String {
-    const PAIRS: [(&str, &str); 9] = [("m", "rn"), ("l", "1"), ("o", "0"), ("s", "5"), ("b", "8"), ("i", "l"), ("e", "c"), ("g", "9"), ("cl", "d")];
+    const PAIRS: [(&str, &str); 9] = [
+        ("m", "rn"),
+        ("l", "1"),
+        ("o", "0"),
+        ("s", "5"),
+        ("b", "8"),
+        ("i", "l"),
+        ("e", "c"),
+        ("g", "9"),
+        ("cl", "d"),
+    ];
     let start = rng.index(PAIRS.len());
     for k in 0..PAIRS.len() {
         let (a, b) = PAIRS[(start + k) % PAIRS.len()];
@@ -217,7 +805,20 @@ fn ocr(rng: &mut Rng, s: &str) -> String {
 }
 
 fn phonetic_spelling(rng: &mut Rng, s: &str) -> String {
-    const SWAPS: [(&str, &str); 12] = [("ph", "f"), ("ck", "k"), ("ie", "y"), ("y", "ie"), ("ou", "ow"), ("th", "t"), ("ll", "l"), ("nn", "n"), ("tt", "t"), ("c", "k"), ("ee", "ea"), ("z", "s")];
+    const SWAPS: [(&str, &str); 12] = [
+        ("ph", "f"),
+        ("ck", "k"),
+        ("ie", "y"),
+        ("y", "ie"),
+        ("ou", "ow"),
+        ("th", "t"),
+        ("ll", "l"),
+        ("nn", "n"),
+        ("tt", "t"),
+        ("c", "k"),
+        ("ee", "ea"),
+        ("z", "s"),
+    ];
     let start = rng.index(SWAPS.len());
     for k in 0..SWAPS.len() {
         let (a, b) = SWAPS[(start + k) % SWAPS.len()];
@@ -232,15 +833,24 @@ fn title(s: &str) -> String {
     s.split(' ')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
-fn render_record(rng: &mut Rng, p: &Person, source: usize, cfg: &SynthConfig, other_address: &Address) -> [String; 11] {
+fn render_record(
+    rng: &mut Rng,
+    p: &Person,
+    source: usize,
+    cfg: &SynthConfig,
+    other_address: &Address,
+) -> [String; 11] {
     let k = cfg.corruption;
     let style = source % AGENCIES.len();
     let mut first = p.first.clone();
@@ -308,27 +918,78 @@ fn render_record(rng: &mut Rng, p: &Person, source: usize, cfg: &SynthConfig, ot
         2 => (title(&first), surname.to_uppercase()),
         _ => (title(&first), title(&surname)),
     };
-    let postcode = if style == 1 { addr.postcode.replace(' ', "") } else if style == 3 { addr.postcode.to_lowercase() } else { addr.postcode.clone() };
+    let postcode = if style == 1 {
+        addr.postcode.replace(' ', "")
+    } else if style == 3 {
+        addr.postcode.to_lowercase()
+    } else {
+        addr.postcode.clone()
+    };
     let has_nhs = matches!(style, 2 | 3) || rng.chance(0.2);
     let has_ni = matches!(style, 4) || (style == 1 && rng.chance(0.5));
     let mut v = [
-        if miss(rng, 0.02) { String::new() } else { first },
-        if miss(rng, 0.01) { String::new() } else { surname },
+        if miss(rng, 0.02) {
+            String::new()
+        } else {
+            first
+        },
+        if miss(rng, 0.01) {
+            String::new()
+        } else {
+            surname
+        },
         if miss(rng, 0.03) { String::new() } else { dob },
-        if miss(rng, 0.1) { String::new() } else { (if p.sex { "M" } else { "F" }).to_owned() },
-        if miss(rng, 0.05) { String::new() } else { addr.number.to_string() },
-        if miss(rng, 0.05) { String::new() } else { title(&addr.street) },
-        if miss(rng, 0.1) { String::new() } else { title(&addr.town) },
-        if miss(rng, 0.04) { String::new() } else { postcode },
-        if has_nhs && !miss(rng, 0.1) { p.nhs.clone() } else { String::new() },
-        if has_ni && !miss(rng, 0.1) { p.ni.clone() } else { String::new() },
-        if rng.chance(0.3) && !miss(rng, 0.2) { p.phone.clone() } else { String::new() },
+        if miss(rng, 0.1) {
+            String::new()
+        } else {
+            (if p.sex { "M" } else { "F" }).to_owned()
+        },
+        if miss(rng, 0.05) {
+            String::new()
+        } else {
+            addr.number.to_string()
+        },
+        if miss(rng, 0.05) {
+            String::new()
+        } else {
+            title(&addr.street)
+        },
+        if miss(rng, 0.1) {
+            String::new()
+        } else {
+            title(&addr.town)
+        },
+        if miss(rng, 0.04) {
+            String::new()
+        } else {
+            postcode
+        },
+        if has_nhs && !miss(rng, 0.1) {
+            p.nhs.clone()
+        } else {
+            String::new()
+        },
+        if has_ni && !miss(rng, 0.1) {
+            p.ni.clone()
+        } else {
+            String::new()
+        },
+        if rng.chance(0.3) && !miss(rng, 0.2) {
+            p.phone.clone()
+        } else {
+            String::new()
+        },
     ];
     if !v[8].is_empty() && rng.chance(0.01 * k) {
         v[8] = typo(rng, &v[8]);
     }
     if style == 2 && !v[8].is_empty() {
-        v[8] = format!("{} {} {}", &v[8][..3.min(v[8].len())], &v[8][3.min(v[8].len())..6.min(v[8].len())], &v[8][6.min(v[8].len())..]);
+        v[8] = format!(
+            "{} {} {}",
+            &v[8][..3.min(v[8].len())],
+            &v[8][3.min(v[8].len())..6.min(v[8].len())],
+            &v[8][6.min(v[8].len())..]
+        );
     }
     v
 }
@@ -350,8 +1011,20 @@ pub fn generate(cfg: &SynthConfig, mut sink: impl FnMut(&SynthRecord)) {
             person_id += 1;
             let sex = rng.chance(0.5);
             let first = skewed(&mut rng, if sex { MALE } else { FEMALE }).to_owned();
-            let dob = if member < 2 { random_dob(&mut rng, adults_year.saturating_sub(3), adults_year + 3) } else { random_dob(&mut rng, (adults_year + 18).min(2020), (adults_year + 40).min(2024)) };
-            let surname = if member == 1 && rng.chance(0.3) { skewed(&mut rng, SURNAMES).to_owned() } else { family_surname.clone() };
+            let dob = if member < 2 {
+                random_dob(&mut rng, adults_year.saturating_sub(3), adults_year + 3)
+            } else {
+                random_dob(
+                    &mut rng,
+                    (adults_year + 18).min(2020),
+                    (adults_year + 40).min(2024),
+                )
+            };
+            let surname = if member == 1 && rng.chance(0.3) {
+                skewed(&mut rng, SURNAMES).to_owned()
+            } else {
+                family_surname.clone()
+            };
             let p = Person {
                 id: person_id,
                 household,
@@ -374,7 +1047,11 @@ pub fn generate(cfg: &SynthConfig, mut sink: impl FnMut(&SynthRecord)) {
                     rec.source = source;
                     rec.person = p.id;
                     rec.household = p.household;
-                    rec.record_id = format!("{}-{:x}", &AGENCIES[source % AGENCIES.len()][..1], counters[source] * 7919 % 0xffff_ffff + counters[source] * 0x1_0000_0000);
+                    rec.record_id = format!(
+                        "{}-{:x}",
+                        &AGENCIES[source % AGENCIES.len()][..1],
+                        counters[source] * 7919 % 0xffff_ffff + counters[source] * 0x1_0000_0000
+                    );
                     rec.values = render_record(&mut rng, &p, source, cfg, &other);
                     sink(&rec);
                     if !rng.chance(cfg.duplicate_rate) {
@@ -389,7 +1066,15 @@ pub fn generate(cfg: &SynthConfig, mut sink: impl FnMut(&SynthRecord)) {
 /// The file name of a source.
 #[must_use]
 pub fn source_name(source: usize) -> String {
-    if source < AGENCIES.len() { AGENCIES[source].to_owned() } else { format!("{}{}", AGENCIES[source % AGENCIES.len()], source / AGENCIES.len() + 1) }
+    if source < AGENCIES.len() {
+        AGENCIES[source].to_owned()
+    } else {
+        format!(
+            "{}{}",
+            AGENCIES[source % AGENCIES.len()],
+            source / AGENCIES.len() + 1
+        )
+    }
 }
 
 #[cfg(test)]
@@ -411,9 +1096,17 @@ mod tests {
         let c = collect(&SynthConfig::new(500, 4, 3));
         assert_ne!(a, c);
         let people: std::collections::HashSet<u64> = a.iter().map(|r| r.person).collect();
-        assert!(people.len() > 450 && people.len() <= 500, "{}", people.len());
+        assert!(
+            people.len() > 450 && people.len() <= 500,
+            "{}",
+            people.len()
+        );
         assert!(a.iter().all(|r| r.source < 3));
-        let nhs = a.iter().filter(|r| !r.values[8].is_empty()).filter(|r| crate::standardise::is_valid_nhs_number(&r.values[8])).count();
+        let nhs = a
+            .iter()
+            .filter(|r| !r.values[8].is_empty())
+            .filter(|r| crate::standardise::is_valid_nhs_number(&r.values[8]))
+            .count();
         assert!(nhs > 100);
     }
 
@@ -422,7 +1115,8 @@ mod tests {
         let mut clean = SynthConfig::new(200, 1, 2);
         clean.corruption = 0.0;
         let recs = collect(&clean);
-        let mut by_person: std::collections::HashMap<u64, Vec<&SynthRecord>> = std::collections::HashMap::new();
+        let mut by_person: std::collections::HashMap<u64, Vec<&SynthRecord>> =
+            std::collections::HashMap::new();
         for r in &recs {
             by_person.entry(r.person).or_default().push(r);
         }
@@ -432,11 +1126,20 @@ mod tests {
             }
         }
         let noisy = collect(&SynthConfig::new(2000, 1, 2));
-        let mut p: std::collections::HashMap<u64, Vec<&SynthRecord>> = std::collections::HashMap::new();
+        let mut p: std::collections::HashMap<u64, Vec<&SynthRecord>> =
+            std::collections::HashMap::new();
         for r in &noisy {
             p.entry(r.person).or_default().push(r);
         }
-        let differing = p.values().filter(|rs| rs.len() > 1 && rs.iter().any(|r| r.values[1].to_lowercase() != rs[0].values[1].to_lowercase())).count();
+        let differing = p
+            .values()
+            .filter(|rs| {
+                rs.len() > 1
+                    && rs
+                        .iter()
+                        .any(|r| r.values[1].to_lowercase() != rs[0].values[1].to_lowercase())
+            })
+            .count();
         assert!(differing > 20, "{differing}");
     }
 }
