@@ -27,7 +27,12 @@ pub struct AppraiseArgs {
     #[arg(env = "WHOLEPLACE_APPRAISAL_MODEL")]
     pub model: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text", env = "WHOLEPLACE_APPRAISAL_FORMAT")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "WHOLEPLACE_APPRAISAL_FORMAT"
+    )]
     pub format: Format,
     /// Write to this file instead of standard output.
     #[arg(long, short, env = "WHOLEPLACE_APPRAISAL_OUTPUT")]
@@ -95,34 +100,70 @@ pub enum UnitCostsCommand {
 fn engine(deflators: Option<&PathBuf>) -> anyhow::Result<Engine> {
     let mut e = Engine::shipped().context("reading the shipped unit-cost library")?;
     if let Some(p) = deflators {
-        let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         e.deflators = DeflatorSeries::from_csv(&p.display().to_string(), &text)?;
     }
     Ok(e)
 }
 
 /// Builds the report for a model text (used by the CLI and tests).
-pub fn build_report(engine: &Engine, src: &str, price_base: Option<&str>, draws: u32, seed: u64, keep_draws: bool) -> anyhow::Result<Report> {
-    let mut file = wholeplace_appraisal::parse_model_toml(src).map_err(|e| anyhow::anyhow!("{e}"))?;
+pub fn build_report(
+    engine: &Engine,
+    src: &str,
+    price_base: Option<&str>,
+    draws: u32,
+    seed: u64,
+    keep_draws: bool,
+) -> anyhow::Result<Report> {
+    let mut file =
+        wholeplace_appraisal::parse_model_toml(src).map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(pb) = price_base {
-        file.appraisal.price_base = pb.parse().map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
+        file.appraisal.price_base = pb
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
     }
     let _ = prepare_toml;
-    let prepared = engine.prepare(&file, Some(src)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let prepared = engine
+        .prepare(&file, Some(src))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let results = appraise(&prepared);
-    let monte_carlo = (draws > 0).then(|| monte_carlo(&prepared, &McConfig { draws, keep_draws }, &mut SeededRng::new(seed)));
-    Ok(Report { results, monte_carlo })
+    let monte_carlo = (draws > 0).then(|| {
+        monte_carlo(
+            &prepared,
+            &McConfig { draws, keep_draws },
+            &mut SeededRng::new(seed),
+        )
+    });
+    Ok(Report {
+        results,
+        monte_carlo,
+    })
 }
 
 /// Runs `wholeplace appraise`.
 pub fn run_appraise(args: &AppraiseArgs) -> anyhow::Result<()> {
     let e = engine(args.deflators.as_ref())?;
-    let src = std::fs::read_to_string(&args.model).with_context(|| format!("reading the model {}", args.model.display()))?;
-    if args.model.extension().is_some_and(|x| x.eq_ignore_ascii_case("xlsx")) {
-        bail!("workbook models are not supported by this build yet: export the model as TOML (docs/APPRAISAL-MODEL.md)");
+    let src = std::fs::read_to_string(&args.model)
+        .with_context(|| format!("reading the model {}", args.model.display()))?;
+    if args
+        .model
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"))
+    {
+        bail!(
+            "workbook models are not supported by this build yet: export the model as TOML (docs/APPRAISAL-MODEL.md)"
+        );
     }
-    let report = build_report(&e, &src, args.price_base.as_deref(), args.draws, args.seed, args.keep_draws)
-        .with_context(|| format!("in {}", args.model.display()))?;
+    let report = build_report(
+        &e,
+        &src,
+        args.price_base.as_deref(),
+        args.draws,
+        args.seed,
+        args.keep_draws,
+    )
+    .with_context(|| format!("in {}", args.model.display()))?;
     let out = match args.format {
         Format::Text => text_summary(&report),
         Format::Json => report_json(&report),
@@ -139,22 +180,61 @@ pub fn run_appraise(args: &AppraiseArgs) -> anyhow::Result<()> {
 pub fn run_unit_costs(args: &UnitCostsArgs) -> anyhow::Result<()> {
     let e = engine(None)?;
     match &args.command {
-        UnitCostsCommand::Search { query, theme, agency } => {
-            let hits = e.library.search(&Query { text: query.clone(), theme: theme.clone(), agency: agency.clone() });
+        UnitCostsCommand::Search {
+            query,
+            theme,
+            agency,
+        } => {
+            let hits = e.library.search(&Query {
+                text: query.clone(),
+                theme: theme.clone(),
+                agency: agency.clone(),
+            });
             for u in &hits {
-                let f = u.fiscal.map(|f| format!("£{:.2} ({})", f.pounds, f.price_year)).unwrap_or_else(|| "-".into());
-                println!("{:<10} {:<18} {:<22} {:<24} {}", u.code, u.theme, f, u.unit, u.description);
+                let f = u
+                    .fiscal
+                    .map(|f| format!("£{:.2} ({})", f.pounds, f.price_year))
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<10} {:<18} {:<22} {:<24} {}",
+                    u.code, u.theme, f, u.unit, u.description
+                );
             }
-            println!("{} match(es). {}", hits.len(), wholeplace_appraisal::ATTRIBUTION);
+            println!(
+                "{} match(es). {}",
+                hits.len(),
+                wholeplace_appraisal::ATTRIBUTION
+            );
         }
         UnitCostsCommand::Show { code, price_base } => {
-            let u = e.library.get(code).with_context(|| wholeplace_appraisal::prepare::unknown_code(&e.library, code))?;
-            println!("{} — {}\nTheme: {} / {} / {}\nUnit: {}\nAgency: {} / {}\nRAG: {}\nSource: {}", u.code, u.description, u.theme, u.category, u.detail, u.unit, u.agency_level1, u.agency_level2, u.rag, u.source);
-            for (k, v) in [("Fiscal", u.fiscal), ("Economic", u.economic), ("Social", u.social)] {
+            let u = e
+                .library
+                .get(code)
+                .with_context(|| wholeplace_appraisal::prepare::unknown_code(&e.library, code))?;
+            println!(
+                "{} — {}\nTheme: {} / {} / {}\nUnit: {}\nAgency: {} / {}\nRAG: {}\nSource: {}",
+                u.code,
+                u.description,
+                u.theme,
+                u.category,
+                u.detail,
+                u.unit,
+                u.agency_level1,
+                u.agency_level2,
+                u.rag,
+                u.source
+            );
+            for (k, v) in [
+                ("Fiscal", u.fiscal),
+                ("Economic", u.economic),
+                ("Social", u.social),
+            ] {
                 if let Some(v) = v {
                     let up = match price_base {
                         Some(pb) => {
-                            let y = pb.parse().map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
+                            let y = pb
+                                .parse()
+                                .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
                             let x = e.deflators.uprate(v, y)?;
                             format!(" = {} in {} prices", x.money(), y)
                         }
@@ -164,43 +244,108 @@ pub fn run_unit_costs(args: &UnitCostsArgs) -> anyhow::Result<()> {
                 }
             }
             for p in &u.fiscal_parts {
-                println!("  fiscal part: {} to {}{}", p.value.money(), p.agency, if p.transfer { " (transfer payment: not public value)" } else { "" });
+                println!(
+                    "  fiscal part: {} to {}{}",
+                    p.value.money(),
+                    p.agency,
+                    if p.transfer {
+                        " (transfer payment: not public value)"
+                    } else {
+                        ""
+                    }
+                );
             }
-            println!("Transfer share: {:.1}% ({:?})", u.transfer_share * 100.0, u.transfer_rule);
+            println!(
+                "Transfer share: {:.1}% ({:?})",
+                u.transfer_share * 100.0,
+                u.transfer_rule
+            );
             if let Some(h) = &u.headline {
                 println!("Constituent of: {h}");
             }
             if !u.constituents.is_empty() {
                 println!("Constituents: {}", u.constituents.join(", "));
             }
-            println!("Comment: {}\n{}", u.comment, wholeplace_appraisal::ATTRIBUTION);
+            println!(
+                "Comment: {}\n{}",
+                u.comment,
+                wholeplace_appraisal::ATTRIBUTION
+            );
         }
         UnitCostsCommand::Import { file, write } => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
             let header = text.lines().next().unwrap_or("").to_ascii_lowercase();
             if header.contains("index") && header.contains("financial_year") {
                 let d = DeflatorSeries::from_csv(&file.display().to_string(), &text)?;
-                println!("Deflator series: {} years, {} to {}", d.index.len(), d.first_year().map(|y| y.to_string()).unwrap_or_default(), d.last_year().map(|y| y.to_string()).unwrap_or_default());
+                println!(
+                    "Deflator series: {} years, {} to {}",
+                    d.index.len(),
+                    d.first_year().map(|y| y.to_string()).unwrap_or_default(),
+                    d.last_year().map(|y| y.to_string()).unwrap_or_default()
+                );
                 if let Some(w) = write {
                     let mut out = String::from("financial_year,index,status\n");
                     for (y, v) in &d.index {
-                        out.push_str(&format!("{y},{v},{}\n", d.status.get(y).cloned().unwrap_or_default()));
+                        out.push_str(&format!(
+                            "{y},{v},{}\n",
+                            d.status.get(y).cloned().unwrap_or_default()
+                        ));
                     }
                     std::fs::write(w, out)?;
                 }
             } else {
-                let local = local_unit_costs_from_csv(&text).map_err(|errs| anyhow::anyhow!("{} problem(s):\n  {}", errs.len(), errs.join("\n  ")))?;
-                let lib = e.library.clone().with_local(&local).map_err(|errs| anyhow::anyhow!("{}", errs.join("\n")))?;
+                let local = local_unit_costs_from_csv(&text).map_err(|errs| {
+                    anyhow::anyhow!("{} problem(s):\n  {}", errs.len(), errs.join("\n  "))
+                })?;
+                let lib = e
+                    .library
+                    .clone()
+                    .with_local(&local)
+                    .map_err(|errs| anyhow::anyhow!("{}", errs.join("\n")))?;
                 for l in &local {
-                    println!("{:<12} {:<40} {} {}", l.code, l.description, l.agency, l.overrides.as_ref().map(|o| format!("(overrides {o})")).unwrap_or_default());
+                    println!(
+                        "{:<12} {:<40} {} {}",
+                        l.code,
+                        l.description,
+                        l.agency,
+                        l.overrides
+                            .as_ref()
+                            .map(|o| format!("(overrides {o})"))
+                            .unwrap_or_default()
+                    );
                 }
-                println!("{} local unit cost(s) would be loaded; library becomes: {}", local.len(), lib.version);
+                println!(
+                    "{} local unit cost(s) would be loaded; library becomes: {}",
+                    local.len(),
+                    lib.version
+                );
                 if let Some(w) = write {
-                    let mut out = String::from("code,description,unit,theme,agency,fiscal,economic,social,price_year,transfer_share,source,grade,partner,overrides\n");
+                    let mut out = String::from(
+                        "code,description,unit,theme,agency,fiscal,economic,social,price_year,transfer_share,source,grade,partner,overrides\n",
+                    );
                     let q = wholeplace_appraisal::csvtext::quote;
                     let n = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
                     for l in &local {
-                        out.push_str(&[q(&l.code), q(&l.description), q(&l.unit), q(&l.theme), q(&l.agency), n(l.fiscal), n(l.economic), n(l.social), l.price_year.to_string(), l.transfer_share.to_string(), q(&l.source), l.grade.to_string(), q(&l.partner), q(l.overrides.as_deref().unwrap_or(""))].join(","));
+                        out.push_str(
+                            &[
+                                q(&l.code),
+                                q(&l.description),
+                                q(&l.unit),
+                                q(&l.theme),
+                                q(&l.agency),
+                                n(l.fiscal),
+                                n(l.economic),
+                                n(l.social),
+                                l.price_year.to_string(),
+                                l.transfer_share.to_string(),
+                                q(&l.source),
+                                l.grade.to_string(),
+                                q(&l.partner),
+                                q(l.overrides.as_deref().unwrap_or("")),
+                            ]
+                            .join(","),
+                        );
                         out.push('\n');
                     }
                     std::fs::write(w, out)?;
@@ -227,7 +372,10 @@ mod tests {
         assert!(j["results"]["options"][0]["summary"]["npbi"].is_number());
         let frag = crate::report_html_fragment(&r);
         assert!(!frag.contains("<script") && !frag.contains("style="));
-        assert_eq!(frag.matches("<svg").count(), frag.matches("<title id=").count());
+        assert_eq!(
+            frag.matches("<svg").count(),
+            frag.matches("<title id=").count()
+        );
         assert!(frag.matches("<svg").count() >= 5);
         assert!(frag.contains("govuk-summary-list") && frag.contains("Unit Cost Database v1.4"));
         let doc = crate::report_html_document(&r);

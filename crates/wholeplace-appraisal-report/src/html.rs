@@ -6,22 +6,40 @@ use crate::{Report, gbp, ratio};
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = format!("<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">{}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">", esc(caption));
+    let mut s = format!(
+        "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">{}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
+        esc(caption)
+    );
     for h in head {
-        let _ = write!(s, "<th scope=\"col\" class=\"govuk-table__header\">{}</th>", esc(h));
+        let _ = write!(
+            s,
+            "<th scope=\"col\" class=\"govuk-table__header\">{}</th>",
+            esc(h)
+        );
     }
     s.push_str("</tr></thead><tbody class=\"govuk-table__body\">");
     for r in rows {
         s.push_str("<tr class=\"govuk-table__row\">");
         for (i, c) in r.iter().enumerate() {
             if i == 0 {
-                let _ = write!(s, "<th scope=\"row\" class=\"govuk-table__header\">{}</th>", esc(c));
+                let _ = write!(
+                    s,
+                    "<th scope=\"row\" class=\"govuk-table__header\">{}</th>",
+                    esc(c)
+                );
             } else {
-                let _ = write!(s, "<td class=\"govuk-table__cell govuk-table__cell--numeric\">{}</td>", esc(c));
+                let _ = write!(
+                    s,
+                    "<td class=\"govuk-table__cell govuk-table__cell--numeric\">{}</td>",
+                    esc(c)
+                );
             }
         }
         s.push_str("</tr>");
@@ -40,20 +58,53 @@ fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> S
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (x0, x1) = (220.0, w - 20.0);
     let sx = |v: f64| x0 + (v - lo) / span * (x1 - x0);
-    let mut s = format!("<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>", esc(title), esc(desc));
-    let _ = write!(s, "<line x1=\"{0}\" y1=\"10\" x2=\"{0}\" y2=\"{1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>", sx(0.0), h - 10.0);
+    let mut s = format!(
+        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(desc)
+    );
+    let _ = write!(
+        s,
+        "<line x1=\"{0}\" y1=\"10\" x2=\"{0}\" y2=\"{1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>",
+        sx(0.0),
+        h - 10.0
+    );
     for (i, (label, a, b)) in bars.iter().enumerate() {
         let y = 15.0 + row * i as f64;
         let (l, r) = (sx(a.min(*b)), sx(a.max(*b)));
-        let fill = if a.max(*b) > 0.0 && a.min(*b) >= 0.0 { "#00703c" } else if a.max(*b) <= 0.0 { "#d4351c" } else { "#1d70b8" };
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" fill=\"#0b0c0c\">{}</text>", x0 - 6.0, y + 14.0, esc(&label.chars().take(34).collect::<String>()));
-        let _ = write!(s, "<rect x=\"{l:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\"/>", (r - l).max(1.0), row - 8.0);
+        let fill = if a.max(*b) > 0.0 && a.min(*b) >= 0.0 {
+            "#00703c"
+        } else if a.max(*b) <= 0.0 {
+            "#d4351c"
+        } else {
+            "#1d70b8"
+        };
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" fill=\"#0b0c0c\">{}</text>",
+            x0 - 6.0,
+            y + 14.0,
+            esc(&label.chars().take(34).collect::<String>())
+        );
+        let _ = write!(
+            s,
+            "<rect x=\"{l:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\"/>",
+            (r - l).max(1.0),
+            row - 8.0
+        );
     }
     s.push_str("</svg>");
     s
 }
 
-fn line_svg(id: &str, title: &str, desc: &str, labels: &[String], values: &[f64], mark: Option<usize>) -> String {
+fn line_svg(
+    id: &str,
+    title: &str,
+    desc: &str,
+    labels: &[String],
+    values: &[f64],
+    mark: Option<usize>,
+) -> String {
     let (w, h) = (640.0, 260.0);
     let lo = values.iter().copied().fold(0.0f64, f64::min);
     let hi = values.iter().copied().fold(0.0f64, f64::max);
@@ -61,15 +112,45 @@ fn line_svg(id: &str, title: &str, desc: &str, labels: &[String], values: &[f64]
     let n = values.len().max(2) as f64 - 1.0;
     let px = |i: usize| 60.0 + i as f64 / n * (w - 80.0);
     let py = |v: f64| 20.0 + (hi - v) / span * (h - 60.0);
-    let mut s = format!("<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>", esc(title), esc(desc));
-    let _ = write!(s, "<line x1=\"60\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#505a5f\" stroke-width=\"1\"/>", py(0.0), w - 20.0);
-    let pts: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", px(i), py(*v))).collect();
-    let _ = write!(s, "<polyline points=\"{}\" fill=\"none\" stroke=\"#1d70b8\" stroke-width=\"3\"/>", pts.join(" "));
+    let mut s = format!(
+        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(desc)
+    );
+    let _ = write!(
+        s,
+        "<line x1=\"60\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#505a5f\" stroke-width=\"1\"/>",
+        py(0.0),
+        w - 20.0
+    );
+    let pts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{:.1},{:.1}", px(i), py(*v)))
+        .collect();
+    let _ = write!(
+        s,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#1d70b8\" stroke-width=\"3\"/>",
+        pts.join(" ")
+    );
     for (i, l) in labels.iter().enumerate() {
-        let _ = write!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1d70b8\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>", px(i), py(values[i]), px(i), h - 20.0, esc(l));
+        let _ = write!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1d70b8\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>",
+            px(i),
+            py(values[i]),
+            px(i),
+            h - 20.0,
+            esc(l)
+        );
     }
     if let Some(m) = mark {
-        let _ = write!(s, "<line x1=\"{0:.1}\" y1=\"15\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#00703c\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{0:.1}\" y=\"12\" font-size=\"12\" text-anchor=\"middle\" fill=\"#00703c\">payback</text>", px(m), h - 35.0);
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"15\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#00703c\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{0:.1}\" y=\"12\" font-size=\"12\" text-anchor=\"middle\" fill=\"#00703c\">payback</text>",
+            px(m),
+            h - 35.0
+        );
     }
     s.push_str("</svg>");
     s
@@ -79,10 +160,21 @@ fn histogram_svg(id: &str, title: &str, desc: &str, counts: &[u32]) -> String {
     let (w, h) = (640.0, 220.0);
     let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let bw = (w - 40.0) / counts.len().max(1) as f64;
-    let mut s = format!("<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>", esc(title), esc(desc));
+    let mut s = format!(
+        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(desc)
+    );
     for (i, c) in counts.iter().enumerate() {
         let bh = *c as f64 / max * (h - 30.0);
-        let _ = write!(s, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/>", 20.0 + i as f64 * bw, h - 10.0 - bh, bw - 2.0, bh);
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/>",
+            20.0 + i as f64 * bw,
+            h - 10.0 - bh,
+            bw - 2.0,
+            bh
+        );
     }
     s.push_str("</svg>");
     s
@@ -92,97 +184,406 @@ fn histogram_svg(id: &str, title: &str, desc: &str, counts: &[u32]) -> String {
 pub fn report_html_fragment(report: &Report) -> String {
     let r = &report.results;
     let mut s = String::new();
-    let _ = write!(s, "<div class=\"wp-appraisal-report\"><h1 class=\"govuk-heading-l\">{}</h1>", esc(&r.title));
-    let _ = write!(s, "<p class=\"govuk-body\">All figures in {} prices; year 0 is {}; {} years; parameters {}.</p>", esc(&r.price_base), esc(&r.start_year), r.horizon_years, esc(&r.parameter_set));
+    let _ = write!(
+        s,
+        "<div class=\"wp-appraisal-report\"><h1 class=\"govuk-heading-l\">{}</h1>",
+        esc(&r.title)
+    );
+    let _ = write!(
+        s,
+        "<p class=\"govuk-body\">All figures in {} prices; year 0 is {}; {} years; parameters {}.</p>",
+        esc(&r.price_base),
+        esc(&r.start_year),
+        r.horizon_years,
+        esc(&r.parameter_set)
+    );
     if !r.warnings.is_empty() {
         s.push_str("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">Read these warnings before using the figures</strong></div><ul class=\"govuk-list govuk-list--bullet\">");
         for w in &r.warnings {
-            let _ = write!(s, "<li><strong>{}</strong> ({}): {}</li>", esc(&w.subject), esc(&w.code), esc(&w.message));
+            let _ = write!(
+                s,
+                "<li><strong>{}</strong> ({}): {}</li>",
+                esc(&w.subject),
+                esc(&w.code),
+                esc(&w.message)
+            );
         }
         s.push_str("</ul>");
     }
     for (k, o) in r.options.iter().enumerate() {
         let m = &o.summary;
-        let _ = write!(s, "<h2 class=\"govuk-heading-m\">{} — {} figures</h2><dl class=\"govuk-summary-list\">", esc(&o.name), esc(&o.basis));
+        let _ = write!(
+            s,
+            "<h2 class=\"govuk-heading-m\">{} — {} figures</h2><dl class=\"govuk-summary-list\">",
+            esc(&o.name),
+            esc(&o.basis)
+        );
         for (key, val) in [
             ("PV of costs", gbp(m.pv_costs)),
             ("PV of fiscal benefits", gbp(m.pv_fiscal)),
             ("Net present budget impact (NPBI)", gbp(m.npbi)),
             ("Financial return on investment (FROI)", ratio(m.froi)),
             ("Payback", o.payback_statement.clone()),
-            ("Transfer payments excluded from public value", gbp(m.pv_transfers)),
+            (
+                "Transfer payments excluded from public value",
+                gbp(m.pv_transfers),
+            ),
             ("Net present public value (NPPV)", gbp(m.nppv)),
             ("Benefit-cost ratio (BCR)", ratio(m.bcr)),
-            ("SROI net / gross", format!("{} / {}", ratio(m.sroi_net), ratio(m.sroi_gross))),
+            (
+                "SROI net / gross",
+                format!("{} / {}", ratio(m.sroi_net), ratio(m.sroi_gross)),
+            ),
         ] {
-            let _ = write!(s, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{}</dt><dd class=\"govuk-summary-list__value\">{}</dd></div>", esc(key), esc(&val));
+            let _ = write!(
+                s,
+                "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{}</dt><dd class=\"govuk-summary-list__value\">{}</dd></div>",
+                esc(key),
+                esc(&val)
+            );
         }
         s.push_str("</dl>");
         // Cumulative cash flow.
         let labels: Vec<String> = o.years.iter().map(|y| y.financial_year.clone()).collect();
-        let cum: Vec<f64> = o.years.iter().map(|y| y.cumulative_net_fiscal_discounted).collect();
-        let _ = write!(s, "<h3 class=\"govuk-heading-s\">Cumulative discounted cash flow</h3>{}", line_svg(&format!("cf{k}"), "Cumulative discounted fiscal benefits minus costs by year", &format!("Line chart; payback {}", o.payback_statement), &labels, &cum, m.payback_year_discounted.map(|v| v as usize)));
-        let rows: Vec<Vec<String>> = o.years.iter().map(|y| vec![y.financial_year.clone(), format!("{:.6}", y.discount_factor), gbp(y.costs), gbp(y.fiscal), gbp(y.transfers), gbp(y.economic), gbp(y.social), gbp(y.cashable), gbp(y.costs_discounted), gbp(y.fiscal_discounted), gbp(y.cumulative_net_fiscal_discounted)]).collect();
-        s.push_str(&table("Per-year streams (undiscounted, then discounted)", &["Year", "DF", "Costs", "Fiscal", "of which transfers", "Economic", "Social", "Cashable", "Costs (PV)", "Fiscal (PV)", "Cumulative net (PV)"], &rows));
+        let cum: Vec<f64> = o
+            .years
+            .iter()
+            .map(|y| y.cumulative_net_fiscal_discounted)
+            .collect();
+        let _ = write!(
+            s,
+            "<h3 class=\"govuk-heading-s\">Cumulative discounted cash flow</h3>{}",
+            line_svg(
+                &format!("cf{k}"),
+                "Cumulative discounted fiscal benefits minus costs by year",
+                &format!("Line chart; payback {}", o.payback_statement),
+                &labels,
+                &cum,
+                m.payback_year_discounted.map(|v| v as usize)
+            )
+        );
+        let rows: Vec<Vec<String>> = o
+            .years
+            .iter()
+            .map(|y| {
+                vec![
+                    y.financial_year.clone(),
+                    format!("{:.6}", y.discount_factor),
+                    gbp(y.costs),
+                    gbp(y.fiscal),
+                    gbp(y.transfers),
+                    gbp(y.economic),
+                    gbp(y.social),
+                    gbp(y.cashable),
+                    gbp(y.costs_discounted),
+                    gbp(y.fiscal_discounted),
+                    gbp(y.cumulative_net_fiscal_discounted),
+                ]
+            })
+            .collect();
+        s.push_str(&table(
+            "Per-year streams (undiscounted, then discounted)",
+            &[
+                "Year",
+                "DF",
+                "Costs",
+                "Fiscal",
+                "of which transfers",
+                "Economic",
+                "Social",
+                "Cashable",
+                "Costs (PV)",
+                "Fiscal (PV)",
+                "Cumulative net (PV)",
+            ],
+            &rows,
+        ));
         // Agencies.
-        let bars: Vec<(String, f64, f64)> = o.ledger.iter().map(|l| (l.agency.clone(), 0.0, l.pv_fiscal)).collect();
-        let _ = write!(s, "<h3 class=\"govuk-heading-s\">Benefits by agency</h3>{}", hbar_svg(&format!("ag{k}"), "Present value of fiscal benefits received by each agency", "Bar chart of each agency's PV fiscal benefit; the table below gives costs, cashable share and net position", &bars));
-        let rows: Vec<Vec<String>> = o.ledger.iter().map(|l| vec![l.agency.clone(), gbp(l.pv_costs), gbp(l.pv_fiscal), gbp(l.pv_cashable), gbp(l.pv_non_cashable), gbp(l.pv_transfers), gbp(l.net), l.own_payback_year.map(|y| format!("year {y}")).unwrap_or("-".into())]).collect();
-        s.push_str(&table("By agency (present values)", &["Agency", "Costs borne", "Fiscal received", "Cashable", "Non-cashable", "Transfers", "Net", "Own payback"], &rows));
+        let bars: Vec<(String, f64, f64)> = o
+            .ledger
+            .iter()
+            .map(|l| (l.agency.clone(), 0.0, l.pv_fiscal))
+            .collect();
+        let _ = write!(
+            s,
+            "<h3 class=\"govuk-heading-s\">Benefits by agency</h3>{}",
+            hbar_svg(
+                &format!("ag{k}"),
+                "Present value of fiscal benefits received by each agency",
+                "Bar chart of each agency's PV fiscal benefit; the table below gives costs, cashable share and net position",
+                &bars
+            )
+        );
+        let rows: Vec<Vec<String>> = o
+            .ledger
+            .iter()
+            .map(|l| {
+                vec![
+                    l.agency.clone(),
+                    gbp(l.pv_costs),
+                    gbp(l.pv_fiscal),
+                    gbp(l.pv_cashable),
+                    gbp(l.pv_non_cashable),
+                    gbp(l.pv_transfers),
+                    gbp(l.net),
+                    l.own_payback_year
+                        .map(|y| format!("year {y}"))
+                        .unwrap_or("-".into()),
+                ]
+            })
+            .collect();
+        s.push_str(&table(
+            "By agency (present values)",
+            &[
+                "Agency",
+                "Costs borne",
+                "Fiscal received",
+                "Cashable",
+                "Non-cashable",
+                "Transfers",
+                "Net",
+                "Own payback",
+            ],
+            &rows,
+        ));
         // Matrix.
         let mut head = vec!["Invests \\ gains"];
         head.extend(o.matrix.gainers.iter().map(|g| g.as_str()));
-        let rows: Vec<Vec<String>> = o.matrix.investors.iter().zip(&o.matrix.cells).map(|(i, c)| std::iter::once(i.clone()).chain(c.iter().map(|v| gbp(*v))).collect()).collect();
-        let cells: Vec<(String, f64, f64)> = o.matrix.investors.iter().zip(&o.matrix.cells).flat_map(|(i, c)| o.matrix.gainers.iter().zip(c).map(move |(g, v)| (format!("{i} → {g}"), 0.0, *v))).collect();
-        let _ = write!(s, "<h3 class=\"govuk-heading-s\">Who pays, who gains</h3>{}<p class=\"govuk-body-s\">{}</p>", hbar_svg(&format!("mx{k}"), "Who invests and who gains", "Bars for each investing agency and gaining agency pair, PV of fiscal benefit", &cells), esc(&o.matrix.rule));
-        s.push_str(&table("Who invests × who gains (PV fiscal benefit)", &head, &rows));
+        let rows: Vec<Vec<String>> = o
+            .matrix
+            .investors
+            .iter()
+            .zip(&o.matrix.cells)
+            .map(|(i, c)| {
+                std::iter::once(i.clone())
+                    .chain(c.iter().map(|v| gbp(*v)))
+                    .collect()
+            })
+            .collect();
+        let cells: Vec<(String, f64, f64)> = o
+            .matrix
+            .investors
+            .iter()
+            .zip(&o.matrix.cells)
+            .flat_map(|(i, c)| {
+                o.matrix
+                    .gainers
+                    .iter()
+                    .zip(c)
+                    .map(move |(g, v)| (format!("{i} → {g}"), 0.0, *v))
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "<h3 class=\"govuk-heading-s\">Who pays, who gains</h3>{}<p class=\"govuk-body-s\">{}</p>",
+            hbar_svg(
+                &format!("mx{k}"),
+                "Who invests and who gains",
+                "Bars for each investing agency and gaining agency pair, PV of fiscal benefit",
+                &cells
+            ),
+            esc(&o.matrix.rule)
+        );
+        s.push_str(&table(
+            "Who invests × who gains (PV fiscal benefit)",
+            &head,
+            &rows,
+        ));
         // Switching.
         s.push_str("<h3 class=\"govuk-heading-s\">Break-even and switching values</h3><ul class=\"govuk-list govuk-list--bullet\">");
         for w in &o.switching {
             let _ = write!(s, "<li>{}</li>", esc(&w.sentence));
         }
         s.push_str("</ul>");
-        if let Some(mc) = report.monte_carlo.as_ref().and_then(|mc| mc.options.get(k).map(|o| (mc.draws, o))) {
+        if let Some(mc) = report
+            .monte_carlo
+            .as_ref()
+            .and_then(|mc| mc.options.get(k).map(|o| (mc.draws, o)))
+        {
             let (draws, mo) = mc;
-            let _ = write!(s, "<h3 class=\"govuk-heading-s\">Uncertainty ({draws} draws)</h3>{}", histogram_svg(&format!("mc{k}"), "Distribution of NPBI across Monte Carlo draws", &format!("Histogram from {} in 20 bins of {}; median {}", gbp(mo.npbi.histogram_from), gbp(mo.npbi.histogram_width), gbp(mo.npbi.p50)), &mo.npbi.histogram));
+            let _ = write!(
+                s,
+                "<h3 class=\"govuk-heading-s\">Uncertainty ({draws} draws)</h3>{}",
+                histogram_svg(
+                    &format!("mc{k}"),
+                    "Distribution of NPBI across Monte Carlo draws",
+                    &format!(
+                        "Histogram from {} in 20 bins of {}; median {}",
+                        gbp(mo.npbi.histogram_from),
+                        gbp(mo.npbi.histogram_width),
+                        gbp(mo.npbi.p50)
+                    ),
+                    &mo.npbi.histogram
+                )
+            );
             let rows = vec![
-                vec!["NPBI".into(), gbp(mo.npbi.p5), gbp(mo.npbi.p50), gbp(mo.npbi.p95), gbp(mo.npbi.mean)],
-                vec!["FROI".into(), ratio(Some(mo.froi.p5)), ratio(Some(mo.froi.p50)), ratio(Some(mo.froi.p95)), ratio(Some(mo.froi.mean))],
-                vec!["BCR".into(), ratio(Some(mo.bcr.p5)), ratio(Some(mo.bcr.p50)), ratio(Some(mo.bcr.p95)), ratio(Some(mo.bcr.mean))],
+                vec![
+                    "NPBI".into(),
+                    gbp(mo.npbi.p5),
+                    gbp(mo.npbi.p50),
+                    gbp(mo.npbi.p95),
+                    gbp(mo.npbi.mean),
+                ],
+                vec![
+                    "FROI".into(),
+                    ratio(Some(mo.froi.p5)),
+                    ratio(Some(mo.froi.p50)),
+                    ratio(Some(mo.froi.p95)),
+                    ratio(Some(mo.froi.mean)),
+                ],
+                vec![
+                    "BCR".into(),
+                    ratio(Some(mo.bcr.p5)),
+                    ratio(Some(mo.bcr.p50)),
+                    ratio(Some(mo.bcr.p95)),
+                    ratio(Some(mo.bcr.mean)),
+                ],
             ];
-            s.push_str(&table("Percentiles", &["Figure", "5th", "Median", "95th", "Mean"], &rows));
-            let _ = write!(s, "<p class=\"govuk-body\">Probability FROI ≥ 1: {:.0}%. Probability of payback within {} years: {:.0}%.</p>", mo.prob_froi_at_least_1 * 100.0, mo.payback_within_years, mo.prob_payback_within * 100.0);
-            let bars: Vec<(String, f64, f64)> = mo.tornado.iter().take(10).map(|b| (b.input.clone(), b.npbi_at_low, b.npbi_at_high)).collect();
-            let _ = write!(s, "{}", hbar_svg(&format!("tn{k}"), "Tornado: largest drivers of NPBI", "Each bar spans NPBI with one input at its low and high end", &bars));
-            let rows: Vec<Vec<String>> = mo.tornado.iter().map(|b| vec![b.input.clone(), format!("{:.3} – {:.3}", b.low_value, b.high_value), gbp(b.npbi_at_low), gbp(b.npbi_at_high)]).collect();
-            s.push_str(&table("Tornado", &["Input", "Range", "NPBI at low", "NPBI at high"], &rows));
+            s.push_str(&table(
+                "Percentiles",
+                &["Figure", "5th", "Median", "95th", "Mean"],
+                &rows,
+            ));
+            let _ = write!(
+                s,
+                "<p class=\"govuk-body\">Probability FROI ≥ 1: {:.0}%. Probability of payback within {} years: {:.0}%.</p>",
+                mo.prob_froi_at_least_1 * 100.0,
+                mo.payback_within_years,
+                mo.prob_payback_within * 100.0
+            );
+            let bars: Vec<(String, f64, f64)> = mo
+                .tornado
+                .iter()
+                .take(10)
+                .map(|b| (b.input.clone(), b.npbi_at_low, b.npbi_at_high))
+                .collect();
+            let _ = write!(
+                s,
+                "{}",
+                hbar_svg(
+                    &format!("tn{k}"),
+                    "Tornado: largest drivers of NPBI",
+                    "Each bar spans NPBI with one input at its low and high end",
+                    &bars
+                )
+            );
+            let rows: Vec<Vec<String>> = mo
+                .tornado
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.input.clone(),
+                        format!("{:.3} – {:.3}", b.low_value, b.high_value),
+                        gbp(b.npbi_at_low),
+                        gbp(b.npbi_at_high),
+                    ]
+                })
+                .collect();
+            s.push_str(&table(
+                "Tornado",
+                &["Input", "Range", "NPBI at low", "NPBI at high"],
+                &rows,
+            ));
         }
         // How calculated.
         s.push_str("<h3 class=\"govuk-heading-s\">How this was calculated</h3>");
         for e in &o.explanations {
-            let _ = write!(s, "<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">{} = {}</span></summary><div class=\"govuk-details__text\"><p class=\"govuk-body-s\">{}</p><dl class=\"govuk-summary-list govuk-summary-list--no-border\">", esc(&e.figure), esc(&if e.id == "froi" || e.id == "bcr" || e.id == "sroi" { format!("{:.2}", e.value) } else { gbp(e.value) }), esc(&e.formula));
+            let _ = write!(
+                s,
+                "<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">{} = {}</span></summary><div class=\"govuk-details__text\"><p class=\"govuk-body-s\">{}</p><dl class=\"govuk-summary-list govuk-summary-list--no-border\">",
+                esc(&e.figure),
+                esc(&if e.id == "froi" || e.id == "bcr" || e.id == "sroi" {
+                    format!("{:.2}", e.value)
+                } else {
+                    gbp(e.value)
+                }),
+                esc(&e.formula)
+            );
             for i in &e.inputs {
-                let _ = write!(s, "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{}</dt><dd class=\"govuk-summary-list__value\">{}<br><span class=\"govuk-hint\">{}</span></dd></div>", esc(&i.name), esc(&i.value), esc(&i.source));
+                let _ = write!(
+                    s,
+                    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{}</dt><dd class=\"govuk-summary-list__value\">{}<br><span class=\"govuk-hint\">{}</span></dd></div>",
+                    esc(&i.name),
+                    esc(&i.value),
+                    esc(&i.source)
+                );
             }
             s.push_str("</dl></div></details>");
         }
     }
     if !r.comparison.is_empty() {
-        let rows: Vec<Vec<String>> = r.comparison.iter().map(|c| vec![c.option.clone(), gbp(c.pv_costs), gbp(c.pv_fiscal), gbp(c.npbi), ratio(c.bcr), c.projected_public_spend.map(gbp).unwrap_or("-".into())]).collect();
+        let rows: Vec<Vec<String>> = r
+            .comparison
+            .iter()
+            .map(|c| {
+                vec![
+                    c.option.clone(),
+                    gbp(c.pv_costs),
+                    gbp(c.pv_fiscal),
+                    gbp(c.npbi),
+                    ratio(c.bcr),
+                    c.projected_public_spend.map(gbp).unwrap_or("-".into()),
+                ]
+            })
+            .collect();
         s.push_str("<h2 class=\"govuk-heading-m\">Options compared</h2>");
-        s.push_str(&table("Doing nothing and To Be options (present values)", &["Option", "Costs", "Fiscal benefits", "NPBI", "BCR", "Projected public spend"], &rows));
+        s.push_str(&table(
+            "Doing nothing and To Be options (present values)",
+            &[
+                "Option",
+                "Costs",
+                "Fiscal benefits",
+                "NPBI",
+                "BCR",
+                "Projected public spend",
+            ],
+            &rows,
+        ));
     }
     if let Some(a) = &r.as_is {
-        let rows: Vec<Vec<String>> = a.by_agency.iter().map(|(k, v)| vec![k.clone(), gbp(*v)]).collect();
-        let _ = write!(s, "<h2 class=\"govuk-heading-m\">The cost of As Is</h2><p class=\"govuk-body\">{} a year in fiscal costs; {} including economic and social costs ({} prices).</p>", gbp(a.fiscal_total), gbp(a.total), esc(&r.price_base));
-        s.push_str(&table("As Is fiscal cost a year by agency", &["Agency", "Cost a year"], &rows));
+        let rows: Vec<Vec<String>> = a
+            .by_agency
+            .iter()
+            .map(|(k, v)| vec![k.clone(), gbp(*v)])
+            .collect();
+        let _ = write!(
+            s,
+            "<h2 class=\"govuk-heading-m\">The cost of As Is</h2><p class=\"govuk-body\">{} a year in fiscal costs; {} including economic and social costs ({} prices).</p>",
+            gbp(a.fiscal_total),
+            gbp(a.total),
+            esc(&r.price_base)
+        );
+        s.push_str(&table(
+            "As Is fiscal cost a year by agency",
+            &["Agency", "Cost a year"],
+            &rows,
+        ));
     }
     if let Some(d) = &r.doing_nothing {
-        let rows: Vec<Vec<String>> = d.total.iter().enumerate().map(|(t, v)| vec![format!("Year {t}"), gbp(*v), gbp(d.total_discounted[t])]).collect();
-        let _ = write!(s, "<h2 class=\"govuk-heading-m\">The cost of doing nothing</h2><p class=\"govuk-body\">Present value {}.</p>", gbp(d.pv_total));
-        s.push_str(&table("Projected cost of doing nothing", &["Year", "Cost", "Discounted"], &rows));
+        let rows: Vec<Vec<String>> = d
+            .total
+            .iter()
+            .enumerate()
+            .map(|(t, v)| vec![format!("Year {t}"), gbp(*v), gbp(d.total_discounted[t])])
+            .collect();
+        let _ = write!(
+            s,
+            "<h2 class=\"govuk-heading-m\">The cost of doing nothing</h2><p class=\"govuk-body\">Present value {}.</p>",
+            gbp(d.pv_total)
+        );
+        s.push_str(&table(
+            "Projected cost of doing nothing",
+            &["Year", "Cost", "Discounted"],
+            &rows,
+        ));
     }
-    let _ = write!(s, "<p class=\"govuk-body-s\">{}. Library: {}. Deflators: {}.</p></div>", esc(&r.attribution), esc(&r.library_version), esc(&r.deflator_series));
+    let _ = write!(
+        s,
+        "<p class=\"govuk-body-s\">{}. Library: {}. Deflators: {}.</p></div>",
+        esc(&r.attribution),
+        esc(&r.library_version),
+        esc(&r.deflator_series)
+    );
     s
 }
 

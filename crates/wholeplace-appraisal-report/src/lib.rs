@@ -24,7 +24,10 @@ pub struct Report {
 }
 
 /// Parses and prepares a model from TOML text with the given engine (errors list every problem).
-pub fn prepare_toml(engine: &Engine, src: &str) -> Result<PreparedModel, wholeplace_appraisal::ModelErrors> {
+pub fn prepare_toml(
+    engine: &Engine,
+    src: &str,
+) -> Result<PreparedModel, wholeplace_appraisal::ModelErrors> {
     let file = parse_model_toml(src)?;
     engine.prepare(&file, Some(src))
 }
@@ -36,10 +39,12 @@ pub fn report_json(report: &Report) -> String {
 
 /// Money as the UK reader expects, to the pound.
 pub(crate) fn gbp(x: f64) -> String {
-    wholeplace_domain::Money::from_pounds_f64(x).map(|m| {
-        let s = m.to_full_string();
-        s.rsplit_once('.').map(|(a, _)| a.to_owned()).unwrap_or(s)
-    }).unwrap_or_else(|_| format!("£{x:.0}"))
+    wholeplace_domain::Money::from_pounds_f64(x)
+        .map(|m| {
+            let s = m.to_full_string();
+            s.rsplit_once('.').map(|(a, _)| a.to_owned()).unwrap_or(s)
+        })
+        .unwrap_or_else(|_| format!("£{x:.0}"))
 }
 
 /// A ratio to two decimals or a dash.

@@ -61,14 +61,28 @@ impl Workspace {
     fn reset(&mut self, h: usize, agencies: usize, lines: usize, cost_lines: usize) {
         self.h = h;
         for v in [
-            &mut self.cost, &mut self.cost_d, &mut self.fiscal, &mut self.fiscal_d, &mut self.transfer,
-            &mut self.transfer_d, &mut self.economic, &mut self.economic_d, &mut self.social,
-            &mut self.social_d, &mut self.cashable, &mut self.cashable_d,
+            &mut self.cost,
+            &mut self.cost_d,
+            &mut self.fiscal,
+            &mut self.fiscal_d,
+            &mut self.transfer,
+            &mut self.transfer_d,
+            &mut self.economic,
+            &mut self.economic_d,
+            &mut self.social,
+            &mut self.social_d,
+            &mut self.cashable,
+            &mut self.cashable_d,
         ] {
             v.clear();
             v.resize(h, 0.0);
         }
-        for v in [&mut self.agency_cost_d, &mut self.agency_fiscal_d, &mut self.agency_cashable_d, &mut self.agency_transfer_d] {
+        for v in [
+            &mut self.agency_cost_d,
+            &mut self.agency_fiscal_d,
+            &mut self.agency_cashable_d,
+            &mut self.agency_transfer_d,
+        ] {
             v.clear();
             v.resize(h * agencies, 0.0);
         }
@@ -138,7 +152,11 @@ fn payback(benefit: &[f64], cost: &[f64]) -> Option<u32> {
 /// base x persistence(t), base = count x (1-dw)(1-attr)(1-disp)(1-OB).
 fn line_base(o: &PreparedOutcome, x: &[f64]) -> (f64, f64) {
     let count = match o.impact {
-        ImpactInputs::Rate { cohort, engagement, impact } => x[cohort] * x[engagement] * x[impact],
+        ImpactInputs::Rate {
+            cohort,
+            engagement,
+            impact,
+        } => x[cohort] * x[engagement] * x[impact],
         ImpactInputs::Count { count } => x[count],
     };
     let adj = (1.0 - x[o.deadweight]) * (1.0 - x[o.attribution]) * (1.0 - x[o.displacement]);
@@ -155,8 +173,8 @@ pub fn evaluate(m: &PreparedModel, opt: &PreparedOption, x: &[f64], ws: &mut Wor
     let dfh = &m.health_discount_factors;
     for (k, c) in opt.costs.iter().enumerate() {
         let s = x[c.scale] * (1.0 + c.optimism_bias);
-        for t in 0..h {
-            let v = c.amounts[t] * s;
+        for (t, amount) in c.amounts.iter().enumerate().take(h) {
+            let v = amount * s;
             if v == 0.0 {
                 continue;
             }
@@ -194,8 +212,13 @@ pub fn evaluate(m: &PreparedModel, opt: &PreparedOption, x: &[f64], ws: &mut Wor
             ws.social_d[t] += n * o.social * d;
             ws.line_pv_fiscal[li] += f * d;
             ws.line_pv_public[li] += n * public_per * d;
-            ws.gross_public_d += gross_base * (persistence / keep.max(f64::MIN_POSITIVE)) * public_per * d;
-            let cash_now = if t as u32 >= o.cashable_from_year { cash } else { 0.0 };
+            ws.gross_public_d +=
+                gross_base * (persistence / keep.max(f64::MIN_POSITIVE)) * public_per * d;
+            let cash_now = if t as u32 >= o.cashable_from_year {
+                cash
+            } else {
+                0.0
+            };
             ws.cashable[t] += f * cash_now;
             ws.cashable_d[t] += f * cash_now * d;
             for &(a, non_transfer, transfer) in &o.fiscal_by_agency {
@@ -228,8 +251,16 @@ pub fn evaluate(m: &PreparedModel, opt: &PreparedOption, x: &[f64], ws: &mut Wor
         bcr: ratio(pv_public_value, pv_costs),
         sroi_net: ratio(pv_public_value, pv_costs),
         sroi_gross: ratio(ws.gross_public_d, pv_costs),
-        payback_year_discounted: if pays { payback(&ws.fiscal_d, &ws.cost_d) } else { None },
-        payback_year_undiscounted: if pays { payback(&ws.fiscal, &ws.cost) } else { None },
+        payback_year_discounted: if pays {
+            payback(&ws.fiscal_d, &ws.cost_d)
+        } else {
+            None
+        },
+        payback_year_undiscounted: if pays {
+            payback(&ws.fiscal, &ws.cost)
+        } else {
+            None
+        },
     }
 }
 
@@ -446,7 +477,9 @@ pub struct AppraisalResults {
 }
 
 fn money(x: f64) -> String {
-    wholeplace_domain::Money::from_pounds_f64(x).map(|m| m.to_full_string()).unwrap_or_else(|_| format!("£{x:.2}"))
+    wholeplace_domain::Money::from_pounds_f64(x)
+        .map(|m| m.to_full_string())
+        .unwrap_or_else(|_| format!("£{x:.2}"))
 }
 
 fn pct(x: f64) -> String {
@@ -491,7 +524,9 @@ pub fn appraise(m: &PreparedModel) -> AppraisalResults {
             npbi: o.summary.npbi,
             nppv: o.summary.nppv,
             bcr: o.summary.bcr,
-            projected_public_spend: doing_nothing.as_ref().map(|d| d.pv_total - o.summary.pv_fiscal + o.summary.pv_costs),
+            projected_public_spend: doing_nothing
+                .as_ref()
+                .map(|d| d.pv_total - o.summary.pv_fiscal + o.summary.pv_costs),
         });
     }
     AppraisalResults {
@@ -514,7 +549,13 @@ pub fn appraise(m: &PreparedModel) -> AppraisalResults {
     }
 }
 
-fn option_result(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: &Workspace) -> OptionResult {
+fn option_result(
+    m: &PreparedModel,
+    opt: &PreparedOption,
+    x: &[f64],
+    s: &Summary,
+    ws: &Workspace,
+) -> OptionResult {
     let h = m.horizon as usize;
     let mut years = Vec::with_capacity(h);
     let (mut cumd, mut cum) = (0.0, 0.0);
@@ -543,7 +584,12 @@ fn option_result(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary
     let mut ledger = Vec::new();
     for (a, name) in opt.agencies.iter().enumerate() {
         let slice = |v: &Vec<f64>| v[a * h..(a + 1) * h].to_vec();
-        let (c, f, cash, tr) = (slice(&ws.agency_cost_d), slice(&ws.agency_fiscal_d), slice(&ws.agency_cashable_d), slice(&ws.agency_transfer_d));
+        let (c, f, cash, tr) = (
+            slice(&ws.agency_cost_d),
+            slice(&ws.agency_fiscal_d),
+            slice(&ws.agency_cashable_d),
+            slice(&ws.agency_transfer_d),
+        );
         let pv_costs: f64 = c.iter().sum();
         let pv_fiscal: f64 = f.iter().sum();
         let pv_cashable: f64 = cash.iter().sum();
@@ -582,9 +628,22 @@ fn option_result(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary
             gross: o.gross,
         })
         .collect();
-    let gross_lines: Vec<&str> = opt.outcomes.iter().filter(|o| o.gross).map(|o| o.name.as_str()).collect();
-    let basis = if gross_lines.is_empty() { "net".to_owned() } else { "gross".to_owned() };
-    let payback_statement = match (s.froi, s.payback_year_discounted, s.payback_year_undiscounted) {
+    let gross_lines: Vec<&str> = opt
+        .outcomes
+        .iter()
+        .filter(|o| o.gross)
+        .map(|o| o.name.as_str())
+        .collect();
+    let basis = if gross_lines.is_empty() {
+        "net".to_owned()
+    } else {
+        "gross".to_owned()
+    };
+    let payback_statement = match (
+        s.froi,
+        s.payback_year_discounted,
+        s.payback_year_undiscounted,
+    ) {
         (Some(f), d, u) if f > 1.0 => format!(
             "Pays back (discounted) in year {} ({}), i.e. within {} years; undiscounted in year {} ({}).",
             d.map(|v| v.to_string()).unwrap_or("-".into()),
@@ -593,15 +652,35 @@ fn option_result(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary
             u.map(|v| v.to_string()).unwrap_or("-".into()),
             u.map(|v| m.year_label(v)).unwrap_or("-".into()),
         ),
-        (Some(f), _, _) => format!("Does not pay back within the {}-year horizon: the financial return is {:.2} (below 1), so no payback period is reported.", m.horizon, f),
+        (Some(f), _, _) => format!(
+            "Does not pay back within the {}-year horizon: the financial return is {:.2} (below 1), so no payback period is reported.",
+            m.horizon, f
+        ),
         (None, _, _) => "No costs: no return or payback can be computed.".into(),
     };
     let switching = switching_values(m, opt, x, s, ws);
     let explanations = explain(m, opt, x, s, ws, &basis);
-    OptionResult { name: opt.name.clone(), basis, summary: *s, payback_statement, years, ledger, matrix, lines, switching, explanations }
+    OptionResult {
+        name: opt.name.clone(),
+        basis,
+        summary: *s,
+        payback_statement,
+        years,
+        ledger,
+        matrix,
+        lines,
+        switching,
+        explanations,
+    }
 }
 
-fn switching_values(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: &Workspace) -> Vec<Switching> {
+fn switching_values(
+    m: &PreparedModel,
+    opt: &PreparedOption,
+    x: &[f64],
+    s: &Summary,
+    ws: &Workspace,
+) -> Vec<Switching> {
     let mut out = Vec::new();
     if s.pv_costs > 0.0 {
         let k = s.pv_fiscal / s.pv_costs;
@@ -628,32 +707,66 @@ fn switching_values(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summ
             continue;
         }
         let avg = outcomes.iter().sum::<f64>() / active as f64;
-        let k = if pvf > 0.0 { Some((s.pv_costs - (s.pv_fiscal - pvf)) / pvf) } else { None };
-        let kb = if pvp > 0.0 { Some((s.pv_costs - (s.pv_public_value - pvp)) / pvp) } else { None };
+        let k = if pvf > 0.0 {
+            Some((s.pv_costs - (s.pv_fiscal - pvf)) / pvf)
+        } else {
+            None
+        };
+        let kb = if pvp > 0.0 {
+            Some((s.pv_costs - (s.pv_public_value - pvp)) / pvp)
+        } else {
+            None
+        };
         let sentence = match k {
-            Some(k) if k <= 0.0 => format!("The fiscal case pays back even if '{}' achieves nothing.", o.name),
+            Some(k) if k <= 0.0 => format!(
+                "The fiscal case pays back even if '{}' achieves nothing.",
+                o.name
+            ),
             Some(k) => format!(
                 "Pays back (NPBI = 0) if it achieves {:.1} {} a year (the model assumes {:.1} a year from '{}').",
-                avg * k, o.counted_as, avg, o.name
+                avg * k,
+                o.counted_as,
+                avg,
+                o.name
             ),
-            None => format!("'{}' has no fiscal value, so it cannot make the fiscal case pay back.", o.name),
+            None => format!(
+                "'{}' has no fiscal value, so it cannot make the fiscal case pay back.",
+                o.name
+            ),
         };
         let (label, current) = match o.impact {
             ImpactInputs::Rate { impact, .. } => (format!("{}: impact", o.name), x[impact]),
             ImpactInputs::Count { count } => (format!("{}: impact_count", o.name), x[count]),
         };
-        out.push(Switching { input: label, current, npbi_zero_at: k.map(|k| current * k), bcr_one_at: kb.map(|k| current * k), sentence });
+        out.push(Switching {
+            input: label,
+            current,
+            npbi_zero_at: k.map(|k| current * k),
+            bcr_one_at: kb.map(|k| current * k),
+            sentence,
+        });
         if pvf > 0.0 {
             let dw = x[o.deadweight];
-            let z = k.map(|k| 1.0 - (1.0 - dw) * k).filter(|v| (0.0..=1.0).contains(v));
+            let z = k
+                .map(|k| 1.0 - (1.0 - dw) * k)
+                .filter(|v| (0.0..=1.0).contains(v));
             out.push(Switching {
                 input: format!("{}: deadweight", o.name),
                 current: dw,
                 npbi_zero_at: z,
-                bcr_one_at: kb.map(|k| 1.0 - (1.0 - dw) * k).filter(|v| (0.0..=1.0).contains(v)),
+                bcr_one_at: kb
+                    .map(|k| 1.0 - (1.0 - dw) * k)
+                    .filter(|v| (0.0..=1.0).contains(v)),
                 sentence: match z {
-                    Some(z) => format!("NPBI falls to zero if deadweight on '{}' reaches {}.", o.name, pct(z)),
-                    None => format!("No deadweight between 0% and 100% on '{}' alone brings NPBI to zero.", o.name),
+                    Some(z) => format!(
+                        "NPBI falls to zero if deadweight on '{}' reaches {}.",
+                        o.name,
+                        pct(z)
+                    ),
+                    None => format!(
+                        "No deadweight between 0% and 100% on '{}' alone brings NPBI to zero.",
+                        o.name
+                    ),
                 },
             });
         }
@@ -661,17 +774,43 @@ fn switching_values(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summ
     out
 }
 
-fn explain(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: &Workspace, basis: &str) -> Vec<Explanation> {
+fn explain(
+    m: &PreparedModel,
+    opt: &PreparedOption,
+    x: &[f64],
+    s: &Summary,
+    ws: &Workspace,
+    basis: &str,
+) -> Vec<Explanation> {
     let h = m.horizon as usize;
     let mut out = Vec::new();
     let params = TraceItem {
         name: "Parameter set".into(),
         value: format!("{} dated {}", m.params.id, m.params.dated),
-        source: format!("discount {}; overrides: {}", m.params.discount.bands.iter().map(|b| format!("{} from year {}", pct(b.rate), b.from_year)).collect::<Vec<_>>().join(", "), if m.overrides.is_empty() { "none".into() } else { m.overrides.join("; ") }),
+        source: format!(
+            "discount {}; overrides: {}",
+            m.params
+                .discount
+                .bands
+                .iter()
+                .map(|b| format!("{} from year {}", pct(b.rate), b.from_year))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if m.overrides.is_empty() {
+                "none".into()
+            } else {
+                m.overrides.join("; ")
+            }
+        ),
     };
     let dfs = TraceItem {
         name: "Discount factors DF(0..)".into(),
-        value: m.discount_factors.iter().map(|d| format!("{d:.6}")).collect::<Vec<_>>().join(", "),
+        value: m
+            .discount_factors
+            .iter()
+            .map(|d| format!("{d:.6}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         source: "DF(t) = product over years 1..t of 1/(1+r)".into(),
     };
     for (k, c) in opt.costs.iter().enumerate() {
@@ -679,12 +818,37 @@ fn explain(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: 
             id: format!("cost-{}", c.index + 1),
             figure: format!("PV of cost '{}'", c.name),
             value: ws.cost_line_pv[k],
-            formula: "sum over years of amount x uprating x (1 + optimism bias) x scale x DF(t)".into(),
+            formula: "sum over years of amount x uprating x (1 + optimism bias) x scale x DF(t)"
+                .into(),
             inputs: vec![
-                TraceItem { name: "Agency".into(), value: opt.agencies[c.agency].clone(), source: format!("costs #{}", c.index + 1) },
-                TraceItem { name: "Amounts (price base)".into(), value: c.amounts.iter().map(|a| money(*a)).collect::<Vec<_>>().join(", "), source: format!("uprating factor {:.6} from {}", c.uprating_factor, m.file.costs[c.index].price_year) },
-                TraceItem { name: "Optimism bias".into(), value: pct(c.optimism_bias), source: c.optimism_source.clone() },
-                TraceItem { name: "Scale".into(), value: format!("{}", x[c.scale]), source: "costs scale (1 unless uncertain)".into() },
+                TraceItem {
+                    name: "Agency".into(),
+                    value: opt.agencies[c.agency].clone(),
+                    source: format!("costs #{}", c.index + 1),
+                },
+                TraceItem {
+                    name: "Amounts (price base)".into(),
+                    value: c
+                        .amounts
+                        .iter()
+                        .map(|a| money(*a))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    source: format!(
+                        "uprating factor {:.6} from {}",
+                        c.uprating_factor, m.file.costs[c.index].price_year
+                    ),
+                },
+                TraceItem {
+                    name: "Optimism bias".into(),
+                    value: pct(c.optimism_bias),
+                    source: c.optimism_source.clone(),
+                },
+                TraceItem {
+                    name: "Scale".into(),
+                    value: format!("{}", x[c.scale]),
+                    source: "costs scale (1 unless uncertain)".into(),
+                },
                 dfs.clone(),
             ],
         });
@@ -692,27 +856,106 @@ fn explain(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: 
     for (li, o) in opt.outcomes.iter().enumerate() {
         let mut inputs = Vec::new();
         match o.impact {
-            ImpactInputs::Rate { cohort, engagement, impact } => {
-                inputs.push(TraceItem { name: "Cohort".into(), value: format!("{}", x[cohort]), source: format!("outcomes #{}", o.index + 1) });
-                inputs.push(TraceItem { name: "Engagement".into(), value: pct(x[engagement]), source: format!("outcomes #{}", o.index + 1) });
-                inputs.push(TraceItem { name: "Impact".into(), value: pct(x[impact]), source: format!("outcomes #{}", o.index + 1) });
+            ImpactInputs::Rate {
+                cohort,
+                engagement,
+                impact,
+            } => {
+                inputs.push(TraceItem {
+                    name: "Cohort".into(),
+                    value: format!("{}", x[cohort]),
+                    source: format!("outcomes #{}", o.index + 1),
+                });
+                inputs.push(TraceItem {
+                    name: "Engagement".into(),
+                    value: pct(x[engagement]),
+                    source: format!("outcomes #{}", o.index + 1),
+                });
+                inputs.push(TraceItem {
+                    name: "Impact".into(),
+                    value: pct(x[impact]),
+                    source: format!("outcomes #{}", o.index + 1),
+                });
             }
-            ImpactInputs::Count { count } => inputs.push(TraceItem { name: "Impact count".into(), value: format!("{}", x[count]), source: format!("outcomes #{}", o.index + 1) }),
+            ImpactInputs::Count { count } => inputs.push(TraceItem {
+                name: "Impact count".into(),
+                value: format!("{}", x[count]),
+                source: format!("outcomes #{}", o.index + 1),
+            }),
         }
-        for (n, i) in [("Deadweight", o.deadweight), ("Attribution", o.attribution), ("Displacement", o.displacement), ("Drop-off", o.drop_off), ("Cashable", o.cashable)] {
-            inputs.push(TraceItem { name: n.into(), value: pct(x[i]), source: format!("outcomes #{}", o.index + 1) });
+        for (n, i) in [
+            ("Deadweight", o.deadweight),
+            ("Attribution", o.attribution),
+            ("Displacement", o.displacement),
+            ("Drop-off", o.drop_off),
+            ("Cashable", o.cashable),
+        ] {
+            inputs.push(TraceItem {
+                name: n.into(),
+                value: pct(x[i]),
+                source: format!("outcomes #{}", o.index + 1),
+            });
         }
-        inputs.push(TraceItem { name: "Optimism bias (benefits reduced)".into(), value: pct(o.optimism_bias), source: format!("grade {} table", o.grade) });
-        inputs.push(TraceItem { name: "Timing".into(), value: format!("lag {} years, duration {}", o.lag_years, o.duration_years.map(|d| format!("{d} years")).unwrap_or("to the horizon".into())), source: format!("outcomes #{}", o.index + 1) });
+        inputs.push(TraceItem {
+            name: "Optimism bias (benefits reduced)".into(),
+            value: pct(o.optimism_bias),
+            source: format!("grade {} table", o.grade),
+        });
+        inputs.push(TraceItem {
+            name: "Timing".into(),
+            value: format!(
+                "lag {} years, duration {}",
+                o.lag_years,
+                o.duration_years
+                    .map(|d| format!("{d} years"))
+                    .unwrap_or("to the horizon".into())
+            ),
+            source: format!("outcomes #{}", o.index + 1),
+        });
         for p in &o.parts {
             inputs.push(TraceItem {
-                name: format!("{} value {}{}", p.kind, p.code, p.agency.as_ref().map(|a| format!(" to {a}")).unwrap_or_default()),
-                value: format!("{} ({} prices) x {:.6} x {} = {}{}", money(p.original.pounds), p.original.price_year, p.uprating_factor, p.quantity, money(p.value), if p.transfer { " — transfer payment, excluded from public value" } else { "" }),
-                source: format!("{} — {}", m.library_version, m.library.get(&p.code).map(|u| u.description.clone()).unwrap_or_default()),
+                name: format!(
+                    "{} value {}{}",
+                    p.kind,
+                    p.code,
+                    p.agency
+                        .as_ref()
+                        .map(|a| format!(" to {a}"))
+                        .unwrap_or_default()
+                ),
+                value: format!(
+                    "{} ({} prices) x {:.6} x {} = {}{}",
+                    money(p.original.pounds),
+                    p.original.price_year,
+                    p.uprating_factor,
+                    p.quantity,
+                    money(p.value),
+                    if p.transfer {
+                        " — transfer payment, excluded from public value"
+                    } else {
+                        ""
+                    }
+                ),
+                source: format!(
+                    "{} — {}",
+                    m.library_version,
+                    m.library
+                        .get(&p.code)
+                        .map(|u| u.description.clone())
+                        .unwrap_or_default()
+                ),
             });
         }
         inputs.push(TraceItem { name: "Net outcomes by year".into(), value: ws.line_outcomes[li * h..(li + 1) * h].iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "), source: "count x (1-deadweight)(1-attribution)(1-displacement)(1-optimism bias) x (1-drop-off)^(years since start)".into() });
-        inputs.push(if o.health { TraceItem { name: "Discounting".into(), value: pct(m.params.health_discount_rate), source: "health rate".into() } } else { dfs.clone() });
+        inputs.push(if o.health {
+            TraceItem {
+                name: "Discounting".into(),
+                value: pct(m.params.health_discount_rate),
+                source: "health rate".into(),
+            }
+        } else {
+            dfs.clone()
+        });
         out.push(Explanation {
             id: format!("outcome-{}", o.index + 1),
             figure: format!("PV of fiscal benefit of '{}'", o.name),
@@ -721,25 +964,92 @@ fn explain(m: &PreparedModel, opt: &PreparedOption, x: &[f64], s: &Summary, ws: 
             inputs,
         });
     }
-    let headline = |id: &str, figure: &str, value: f64, formula: &str, extra: Vec<TraceItem>| Explanation {
-        id: id.into(),
-        figure: figure.into(),
-        value,
-        formula: formula.into(),
-        inputs: {
-            let mut v = vec![params.clone(), TraceItem { name: "Basis".into(), value: basis.into(), source: if basis == "gross" { "some outcome lines have no deadweight or comparison group".into() } else { "every line has deadweight or a comparison".into() } }];
-            v.extend(extra);
-            v
-        },
+    let headline =
+        |id: &str, figure: &str, value: f64, formula: &str, extra: Vec<TraceItem>| Explanation {
+            id: id.into(),
+            figure: figure.into(),
+            value,
+            formula: formula.into(),
+            inputs: {
+                let mut v = vec![
+                    params.clone(),
+                    TraceItem {
+                        name: "Basis".into(),
+                        value: basis.into(),
+                        source: if basis == "gross" {
+                            "some outcome lines have no deadweight or comparison group".into()
+                        } else {
+                            "every line has deadweight or a comparison".into()
+                        },
+                    },
+                ];
+                v.extend(extra);
+                v
+            },
+        };
+    let pv = |n: &str, v: f64, src: &str| TraceItem {
+        name: n.into(),
+        value: money(v),
+        source: src.into(),
     };
-    let pv = |n: &str, v: f64, src: &str| TraceItem { name: n.into(), value: money(v), source: src.into() };
-    out.push(headline("npbi", "Net present budget impact (NPBI)", s.npbi, "PV fiscal benefits - PV costs", vec![pv("PV fiscal benefits", s.pv_fiscal, "sum of outcome lines' PV fiscal"), pv("PV costs", s.pv_costs, "sum of cost lines' PV")]));
+    out.push(headline(
+        "npbi",
+        "Net present budget impact (NPBI)",
+        s.npbi,
+        "PV fiscal benefits - PV costs",
+        vec![
+            pv(
+                "PV fiscal benefits",
+                s.pv_fiscal,
+                "sum of outcome lines' PV fiscal",
+            ),
+            pv("PV costs", s.pv_costs, "sum of cost lines' PV"),
+        ],
+    ));
     if let Some(f) = s.froi {
-        out.push(headline("froi", "Financial return on investment (FROI)", f, "PV fiscal benefits / PV costs", vec![pv("PV fiscal benefits", s.pv_fiscal, "outcome lines"), pv("PV costs", s.pv_costs, "cost lines")]));
+        out.push(headline(
+            "froi",
+            "Financial return on investment (FROI)",
+            f,
+            "PV fiscal benefits / PV costs",
+            vec![
+                pv("PV fiscal benefits", s.pv_fiscal, "outcome lines"),
+                pv("PV costs", s.pv_costs, "cost lines"),
+            ],
+        ));
     }
-    out.push(headline("nppv", "Net present public value (NPPV)", s.nppv, "PV (fiscal - transfers + economic + social) - PV costs", vec![pv("PV fiscal", s.pv_fiscal, "outcome lines"), pv("PV transfers excluded", s.pv_transfers, "fiscal parts marked as transfer payments"), pv("PV economic", s.pv_economic, "outcome lines"), pv("PV social", s.pv_social, "outcome lines"), pv("PV costs", s.pv_costs, "cost lines")]));
+    out.push(headline(
+        "nppv",
+        "Net present public value (NPPV)",
+        s.nppv,
+        "PV (fiscal - transfers + economic + social) - PV costs",
+        vec![
+            pv("PV fiscal", s.pv_fiscal, "outcome lines"),
+            pv(
+                "PV transfers excluded",
+                s.pv_transfers,
+                "fiscal parts marked as transfer payments",
+            ),
+            pv("PV economic", s.pv_economic, "outcome lines"),
+            pv("PV social", s.pv_social, "outcome lines"),
+            pv("PV costs", s.pv_costs, "cost lines"),
+        ],
+    ));
     if let Some(b) = s.bcr {
-        out.push(headline("bcr", "Public value benefit-cost ratio (BCR)", b, "PV public value (transfers excluded) / PV costs", vec![pv("PV public value", s.pv_public_value, "fiscal - transfers + economic + social"), pv("PV costs", s.pv_costs, "cost lines")]));
+        out.push(headline(
+            "bcr",
+            "Public value benefit-cost ratio (BCR)",
+            b,
+            "PV public value (transfers excluded) / PV costs",
+            vec![
+                pv(
+                    "PV public value",
+                    s.pv_public_value,
+                    "fiscal - transfers + economic + social",
+                ),
+                pv("PV costs", s.pv_costs, "cost lines"),
+            ],
+        ));
     }
     if let (Some(n), Some(g)) = (s.sroi_net, s.sroi_gross) {
         out.push(headline("sroi", "Social return on investment (SROI, net)", n, "PV public value per £1 of PV costs; gross = before deadweight, attribution and displacement", vec![TraceItem { name: "SROI gross".into(), value: format!("{g:.2}"), source: "same, before deadweight, attribution and displacement".into() }]));
@@ -756,7 +1066,9 @@ mod tests {
     fn run(src: &str) -> AppraisalResults {
         let e = Engine::shipped().expect("engine");
         let f = parse_model_toml(src).expect("parses");
-        let p = e.prepare(&f, Some(src)).unwrap_or_else(|err| panic!("{err}"));
+        let p = e
+            .prepare(&f, Some(src))
+            .unwrap_or_else(|err| panic!("{err}"));
         appraise(&p)
     }
 
@@ -913,7 +1225,15 @@ cashable_from_year = 1
         assert!(r.warnings.iter().any(|w| w.code == "gross"));
         assert!(r.warnings.iter().any(|w| w.code == "stale"));
         // Break-even: k = 10,000 / 20,196.94; average 15 a year -> 7.4 a year.
-        let be = o.switching.iter().find(|s| s.input.contains("impact_count")).expect("be");
-        assert!(be.sentence.contains("7.4 ASB incidents prevented a year"), "{}", be.sentence);
+        let be = o
+            .switching
+            .iter()
+            .find(|s| s.input.contains("impact_count"))
+            .expect("be");
+        assert!(
+            be.sentence.contains("7.4 ASB incidents prevented a year"),
+            "{}",
+            be.sentence
+        );
     }
 }

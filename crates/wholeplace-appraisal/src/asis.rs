@@ -64,7 +64,12 @@ pub fn cost_as_is(
     };
     for (i, l) in lines.iter().enumerate() {
         let Some(uc) = library.get(&l.unit_cost) else {
-            errors.push(format!("as_is #{} ({}): {}", i + 1, l.name, crate::prepare::unknown_code(library, &l.unit_cost)));
+            errors.push(format!(
+                "as_is #{} ({}): {}",
+                i + 1,
+                l.name,
+                crate::prepare::unknown_code(library, &l.unit_cost)
+            ));
             continue;
         };
         let units = l.events_per_year * l.quantity;
@@ -79,7 +84,9 @@ pub fn cost_as_is(
             economic: 0.0,
             social: 0.0,
         };
-        let mut fail = |e: crate::price::PriceError| errors.push(format!("as_is #{} ({}): {e}", i + 1, l.name));
+        let mut fail = |e: crate::price::PriceError| {
+            errors.push(format!("as_is #{} ({}): {e}", i + 1, l.name))
+        };
         for fp in &uc.fiscal_parts {
             match up(fp.value) {
                 Ok(v) => {
@@ -111,7 +118,11 @@ pub fn cost_as_is(
         out.total += all;
         out.rows.push(row);
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a doing-nothing projection: names, probabilities (each row sums to at most 1; the rest
@@ -124,38 +135,66 @@ pub fn check_doing_nothing(dn: &DoingNothing, library: &UnitCostLibrary) -> Vec<
     let names: Vec<&str> = dn.states.iter().map(|s| s.name.as_str()).collect();
     for (i, s) in dn.states.iter().enumerate() {
         if names.iter().filter(|n| **n == s.name).count() > 1 {
-            p.push(format!("state '{}' is named twice; give each state a different name", s.name));
+            p.push(format!(
+                "state '{}' is named twice; give each state a different name",
+                s.name
+            ));
         }
         if !(s.initial >= 0.0 && s.initial.is_finite()) {
-            p.push(format!("state '{}': initial must be a number that is not negative", s.name));
+            p.push(format!(
+                "state '{}': initial must be a number that is not negative",
+                s.name
+            ));
         }
         match (&s.unit_cost, s.annual_cost) {
             (Some(c), None) => {
                 if library.get(c).is_none() {
-                    p.push(format!("state '{}': {}", s.name, crate::prepare::unknown_code(library, c)));
+                    p.push(format!(
+                        "state '{}': {}",
+                        s.name,
+                        crate::prepare::unknown_code(library, c)
+                    ));
                 }
             }
             (None, Some(_)) => {
                 if s.price_year.is_none() || s.agency.is_none() {
-                    p.push(format!("state '{}': annual_cost needs price_year and agency", s.name));
+                    p.push(format!(
+                        "state '{}': annual_cost needs price_year and agency",
+                        s.name
+                    ));
                 }
             }
             (None, None) => {}
-            (Some(_), Some(_)) => p.push(format!("state #{} '{}': give unit_cost or annual_cost, not both", i + 1, s.name)),
+            (Some(_), Some(_)) => p.push(format!(
+                "state #{} '{}': give unit_cost or annual_cost, not both",
+                i + 1,
+                s.name
+            )),
         }
     }
     for t in &dn.transitions {
         for n in [&t.from, &t.to] {
             if !names.contains(&n.as_str()) {
-                p.push(format!("transition {} -> {}: there is no state called '{n}'", t.from, t.to));
+                p.push(format!(
+                    "transition {} -> {}: there is no state called '{n}'",
+                    t.from, t.to
+                ));
             }
         }
         if !(0.0..=1.0).contains(&t.probability) {
-            p.push(format!("transition {} -> {}: probability {} must be between 0 and 1", t.from, t.to, t.probability));
+            p.push(format!(
+                "transition {} -> {}: probability {} must be between 0 and 1",
+                t.from, t.to, t.probability
+            ));
         }
     }
     for s in &names {
-        let sum: f64 = dn.transitions.iter().filter(|t| t.from == *s && t.to != *s).map(|t| t.probability).sum();
+        let sum: f64 = dn
+            .transitions
+            .iter()
+            .filter(|t| t.from == *s && t.to != *s)
+            .map(|t| t.probability)
+            .sum();
         if sum > 1.0 + 1e-9 {
             p.push(format!("the probabilities of leaving '{s}' add up to {sum:.3}, more than 1: lower them (what is left over is the chance of staying)"));
         }
@@ -206,7 +245,12 @@ pub fn project_doing_nothing(
         }
     }
     for (a, row) in p.iter_mut().enumerate() {
-        let leave: f64 = row.iter().enumerate().filter(|(b, _)| *b != a).map(|(_, x)| x).sum();
+        let leave: f64 = row
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| *b != a)
+            .map(|(_, x)| x)
+            .sum();
         row[a] = 1.0 - leave;
     }
     // Annual cost per state by agency.
@@ -219,7 +263,10 @@ pub fn project_doing_nothing(
         {
             for fp in &uc.fiscal_parts {
                 match deflators.uprate(fp.value, price_base) {
-                    Ok(x) => v.push((s.agency.clone().unwrap_or_else(|| fp.agency.clone()), x.pounds * s.quantity)),
+                    Ok(x) => v.push((
+                        s.agency.clone().unwrap_or_else(|| fp.agency.clone()),
+                        x.pounds * s.quantity,
+                    )),
                     Err(e) => errors.push(format!("state '{}': {e}", s.name)),
                 }
             }
@@ -245,11 +292,16 @@ pub fn project_doing_nothing(
         pv_total: 0.0,
     };
     for t in 0..years {
-        let df = discount_factors.get(t).copied().unwrap_or_else(|| discount_factors.last().copied().unwrap_or(1.0));
+        let df = discount_factors
+            .get(t)
+            .copied()
+            .unwrap_or_else(|| discount_factors.last().copied().unwrap_or(1.0));
         for (s, costs) in state_costs.iter().enumerate() {
             for (agency, c) in costs {
                 let v = occ[s] * c;
-                out.by_agency.entry(agency.clone()).or_insert_with(|| vec![0.0; years])[t] += v;
+                out.by_agency
+                    .entry(agency.clone())
+                    .or_insert_with(|| vec![0.0; years])[t] += v;
                 *out.pv_by_agency.entry(agency.clone()).or_insert(0.0) += v * df;
                 out.total[t] += v;
                 out.total_discounted[t] += v * df;
@@ -299,13 +351,23 @@ mod tests {
         let dn = DoingNothing {
             years: Some(3),
             states: vec![state("CIN", 100.0, 1_000.0), state("LAC", 0.0, 50_000.0)],
-            transitions: vec![TransitionDef { from: "CIN".into(), to: "LAC".into(), probability: 0.1 }],
+            transitions: vec![TransitionDef {
+                from: "CIN".into(),
+                to: "LAC".into(),
+                probability: 0.1,
+            }],
         };
         let lib = UnitCostLibrary::shipped().expect("lib");
         let d = DeflatorSeries::shipped();
         let df = crate::params::DiscountSchedule::flat(0.10).factors(3);
         let r = project_doing_nothing(&dn, &lib, &d, fy("2014/15"), &df).expect("ok");
-        assert_eq!(r.total.iter().map(|x| (x * 100.0).round() as i64).collect::<Vec<_>>(), vec![10_000_000, 59_000_000, 103_100_000]);
+        assert_eq!(
+            r.total
+                .iter()
+                .map(|x| (x * 100.0).round() as i64)
+                .collect::<Vec<_>>(),
+            vec![10_000_000, 59_000_000, 103_100_000]
+        );
         assert_eq!((r.pv_total * 100.0).round() as i64, 148_842_975);
         assert!((r.occupancy[2][1] - 19.0).abs() < 1e-9);
     }
@@ -314,11 +376,27 @@ mod tests {
     fn rows_summing_above_one_are_refused() {
         let dn = DoingNothing {
             years: None,
-            states: vec![state("A", 1.0, 1.0), state("B", 0.0, 1.0), state("C", 0.0, 1.0)],
+            states: vec![
+                state("A", 1.0, 1.0),
+                state("B", 0.0, 1.0),
+                state("C", 0.0, 1.0),
+            ],
             transitions: vec![
-                TransitionDef { from: "A".into(), to: "B".into(), probability: 0.7 },
-                TransitionDef { from: "A".into(), to: "C".into(), probability: 0.4 },
-                TransitionDef { from: "A".into(), to: "D".into(), probability: 0.1 },
+                TransitionDef {
+                    from: "A".into(),
+                    to: "B".into(),
+                    probability: 0.7,
+                },
+                TransitionDef {
+                    from: "A".into(),
+                    to: "C".into(),
+                    probability: 0.4,
+                },
+                TransitionDef {
+                    from: "A".into(),
+                    to: "D".into(),
+                    probability: 0.1,
+                },
             ],
         };
         let lib = UnitCostLibrary::shipped().expect("lib");
@@ -333,12 +411,24 @@ mod tests {
     fn as_is_by_agency_and_theme() {
         let lib = UnitCostLibrary::shipped().expect("lib");
         let d = DeflatorSeries::shipped();
-        let lines = vec![AsIsLine { name: "ASB".into(), unit_cost: "CR1.0".into(), events_per_year: 4.0, quantity: 1.0, agency: None }];
+        let lines = vec![AsIsLine {
+            name: "ASB".into(),
+            unit_cost: "CR1.0".into(),
+            events_per_year: 4.0,
+            quantity: 1.0,
+            agency: None,
+        }];
         let r = cost_as_is(&lines, &lib, &d, fy("2015/16")).expect("ok");
         assert_eq!((r.by_agency["Police"] * 100.0).round() as i64, 269_292);
         assert_eq!((r.by_theme["Crime"] * 100.0).round() as i64, 269_292);
         assert_eq!(r.fiscal_total, r.total);
-        let bad = vec![AsIsLine { name: "x".into(), unit_cost: "CR99.9".into(), events_per_year: 1.0, quantity: 1.0, agency: None }];
+        let bad = vec![AsIsLine {
+            name: "x".into(),
+            unit_cost: "CR99.9".into(),
+            events_per_year: 1.0,
+            quantity: 1.0,
+            agency: None,
+        }];
         assert!(cost_as_is(&bad, &lib, &d, fy("2015/16")).is_err());
     }
 }

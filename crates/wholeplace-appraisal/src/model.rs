@@ -108,7 +108,7 @@ impl Dist {
         let fin = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
         match *self {
             Dist::Triangular { min, mode, max, .. } | Dist::Pert { min, mode, max, .. } => {
-                if !fin(&[min, mode, max]) || !(min <= mode && mode <= max) || min == max {
+                if !(fin(&[min, mode, max]) && min <= mode && mode <= max) || min == max {
                     return Some(format!(
                         "needs min <= mode <= max with min < max (got min {min}, mode {mode}, max {max})"
                     ));

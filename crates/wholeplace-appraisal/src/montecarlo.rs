@@ -63,7 +63,14 @@ pub struct Stat {
 
 impl Stat {
     fn new() -> Self {
-        Stat { n: 0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, reservoir: Vec::with_capacity(RESERVOIR) }
+        Stat {
+            n: 0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            reservoir: Vec::with_capacity(RESERVOIR),
+        }
     }
     fn push(&mut self, x: f64, slot: Option<usize>) {
         self.n += 1;
@@ -91,8 +98,15 @@ impl Stat {
         };
         let bins = 20;
         let mut histogram = vec![0u32; bins];
-        let (lo, hi) = (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0));
-        let width = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
+        let (lo, hi) = (
+            v.first().copied().unwrap_or(0.0),
+            v.last().copied().unwrap_or(0.0),
+        );
+        let width = if hi > lo {
+            (hi - lo) / bins as f64
+        } else {
+            1.0
+        };
         for x in &v {
             let b = (((x - lo) / width) as usize).min(bins - 1);
             histogram[b] += 1;
@@ -100,7 +114,11 @@ impl Stat {
         Distribution {
             draws: self.n,
             mean: self.mean,
-            sd: if self.n > 1 { (self.m2 / (self.n - 1) as f64).sqrt() } else { 0.0 },
+            sd: if self.n > 1 {
+                (self.m2 / (self.n - 1) as f64).sqrt()
+            } else {
+                0.0
+            },
             min: self.min,
             max: self.max,
             p5: q(0.05),
@@ -221,7 +239,9 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
     let mut ws = Workspace::default();
     let mut options = Vec::new();
     let n_opt = m.options.len();
-    let mut stats: Vec<[Stat; 3]> = (0..n_opt).map(|_| [Stat::new(), Stat::new(), Stat::new()]).collect();
+    let mut stats: Vec<[Stat; 3]> = (0..n_opt)
+        .map(|_| [Stat::new(), Stat::new(), Stat::new()])
+        .collect();
     let mut froi_ok = vec![0u64; n_opt];
     let mut payback_ok = vec![0u64; n_opt];
     let mut kept: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); n_opt];
@@ -249,7 +269,9 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
             if froi >= 1.0 {
                 froi_ok[k] += 1;
             }
-            if s.payback_year_discounted.is_some_and(|y| y < m.payback_within_years) {
+            if s.payback_year_discounted
+                .is_some_and(|y| y < m.payback_within_years)
+            {
                 payback_ok[k] += 1;
             }
             if cfg.keep_draws {
@@ -271,13 +293,27 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
             draws: std::mem::take(&mut kept[k]),
         });
     }
-    McResults { draws: cfg.draws, uncertain_inputs: uncertain.iter().map(|(i, _)| m.inputs[*i].label.clone()).collect(), options }
+    McResults {
+        draws: cfg.draws,
+        uncertain_inputs: uncertain
+            .iter()
+            .map(|(i, _)| m.inputs[*i].label.clone())
+            .collect(),
+        options,
+    }
 }
 
 /// Tornado: each uncertain input moved to its low and high ends (min and max, or the 5th and 95th
 /// percentiles for normal and lognormal) with every other input at its point value.
-pub fn tornado(m: &PreparedModel, option: usize, base: &[f64], ws: &mut Workspace) -> Vec<TornadoBar> {
-    let Some(opt) = m.options.get(option) else { return Vec::new() };
+pub fn tornado(
+    m: &PreparedModel,
+    option: usize,
+    base: &[f64],
+    ws: &mut Workspace,
+) -> Vec<TornadoBar> {
+    let Some(opt) = m.options.get(option) else {
+        return Vec::new();
+    };
     let mut x = base.to_vec();
     let mut bars = Vec::new();
     for (i, inp) in m.inputs.iter().enumerate() {
@@ -289,9 +325,20 @@ pub fn tornado(m: &PreparedModel, option: usize, base: &[f64], ws: &mut Workspac
         x[i] = hi;
         let b = evaluate(m, opt, &x, ws).npbi;
         x[i] = base[i];
-        bars.push(TornadoBar { input: inp.label.clone(), low_value: lo, high_value: hi, npbi_at_low: a, npbi_at_high: b, swing: (b - a).abs() });
+        bars.push(TornadoBar {
+            input: inp.label.clone(),
+            low_value: lo,
+            high_value: hi,
+            npbi_at_low: a,
+            npbi_at_high: b,
+            swing: (b - a).abs(),
+        });
     }
-    bars.sort_by(|p, q| q.swing.total_cmp(&p.swing).then_with(|| p.input.cmp(&q.input)));
+    bars.sort_by(|p, q| {
+        q.swing
+            .total_cmp(&p.swing)
+            .then_with(|| p.input.cmp(&q.input))
+    });
     bars
 }
 
@@ -303,8 +350,18 @@ mod tests {
     fn samplers_stay_in_range_and_centre_right() {
         let mut r = SeededRng::new(1);
         let n = 100_000;
-        let tri = Dist::Triangular { min: 0.0, mode: 0.3, max: 1.0, point: None };
-        let pert = Dist::Pert { min: 0.0, mode: 0.3, max: 1.0, point: None };
+        let tri = Dist::Triangular {
+            min: 0.0,
+            mode: 0.3,
+            max: 1.0,
+            point: None,
+        };
+        let pert = Dist::Pert {
+            min: 0.0,
+            mode: 0.3,
+            max: 1.0,
+            point: None,
+        };
         let (mut st, mut sp) = (0.0, 0.0);
         for _ in 0..n {
             let a = sample(&tri, &mut r);
@@ -316,7 +373,11 @@ mod tests {
         // Means: triangular (0+0.3+1)/3 = 0.4333; PERT (0 + 4x0.3 + 1)/6 = 0.3667.
         assert!((st / n as f64 - 0.4333).abs() < 0.005);
         assert!((sp / n as f64 - 0.3667).abs() < 0.005);
-        let ln = Dist::Lognormal { median: 100.0, sigma: 0.5, point: None };
+        let ln = Dist::Lognormal {
+            median: 100.0,
+            sigma: 0.5,
+            point: None,
+        };
         let mut v: Vec<f64> = (0..n).map(|_| sample(&ln, &mut r)).collect();
         v.sort_by(f64::total_cmp);
         assert!((v[n / 2] - 100.0).abs() < 2.0);
@@ -334,7 +395,12 @@ mod tests {
         let mut s = Stat::new();
         let mut r = SeededRng::new(3);
         for i in 0..50_000u64 {
-            let slot = if i as usize >= RESERVOIR { let j = (r.next_u64() % (i + 1)) as usize; (j < RESERVOIR).then_some(j) } else { None };
+            let slot = if i as usize >= RESERVOIR {
+                let j = (r.next_u64() % (i + 1)) as usize;
+                (j < RESERVOIR).then_some(j)
+            } else {
+                None
+            };
             s.push(i as f64, slot);
         }
         assert_eq!(s.reservoir.len(), RESERVOIR);

@@ -2,9 +2,7 @@
 //! base, every parameter resolved, and every guard applied. Refusals (things that would make the
 //! figures wrong) stop here with all problems at once; warnings travel with the results.
 
-use crate::model::{
-    CostKind, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num, OutcomeLine,
-};
+use crate::model::{CostKind, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num, OutcomeLine};
 use crate::params::{DiscountSchedule, ParameterSet};
 use crate::price::{DeflatorSeries, Priced};
 use crate::unitcost::{Origin, UnitCost, UnitCostLibrary};
@@ -232,7 +230,10 @@ pub struct PreparedModel {
 impl PreparedModel {
     /// Point values of all inputs.
     pub fn point_values(&self) -> Vec<f64> {
-        self.inputs.iter().map(|i| clamp(i.kind, i.num.point())).collect()
+        self.inputs
+            .iter()
+            .map(|i| clamp(i.kind, i.num.point()))
+            .collect()
     }
 
     /// Inputs given as distributions (index, input).
@@ -270,7 +271,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn refuse(&mut self, table: &str, index: usize, name: &str, key: Option<&str>, message: String) {
+    fn refuse(
+        &mut self,
+        table: &str,
+        index: usize,
+        name: &str,
+        key: Option<&str>,
+        message: String,
+    ) {
         let location = match (name.is_empty(), key) {
             (true, Some(k)) => format!("{table} #{}, {k}", index + 1),
             (true, None) => format!("{table} #{}", index + 1),
@@ -301,7 +309,10 @@ impl Ctx<'_> {
         });
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one place that registers and checks every input")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one place that registers and checks every input"
+    )]
     fn input(
         &mut self,
         table: &str,
@@ -324,19 +335,40 @@ impl Ctx<'_> {
         match &num {
             Num::Fixed(x) => {
                 if !check(*x) {
-                    self.refuse(table, index, line_name, Some(key), format!("{x} is outside its range: {key} must be {bounds}"));
+                    self.refuse(
+                        table,
+                        index,
+                        line_name,
+                        Some(key),
+                        format!("{x} is outside its range: {key} must be {bounds}"),
+                    );
                 }
             }
             Num::Dist(d) => {
                 if let Some(p) = d.problem() {
-                    self.refuse(table, index, line_name, Some(key), format!("the {} distribution {p}", d.to_text()));
+                    self.refuse(
+                        table,
+                        index,
+                        line_name,
+                        Some(key),
+                        format!("the {} distribution {p}", d.to_text()),
+                    );
                 } else {
                     let (lo, hi) = match d {
                         Dist::Normal { .. } | Dist::Lognormal { .. } => (d.point(), d.point()),
                         _ => d.tornado_range(),
                     };
                     if !check(lo) || !check(hi) || !check(d.point()) {
-                        self.refuse(table, index, line_name, Some(key), format!("{} goes outside its range: {key} must be {bounds}", d.to_text()));
+                        self.refuse(
+                            table,
+                            index,
+                            line_name,
+                            Some(key),
+                            format!(
+                                "{} goes outside its range: {key} must be {bounds}",
+                                d.to_text()
+                            ),
+                        );
                     } else if matches!(d, Dist::Normal { .. }) {
                         self.warn("clamped", line_name, format!("{key} is normally distributed; draws outside the allowed range are clamped to it"));
                     }
@@ -364,7 +396,11 @@ impl Engine {
     }
 
     /// Checks and resolves a model. `src` (the TOML text, if any) lets errors name lines.
-    pub fn prepare(&self, file: &ModelFile, src: Option<&str>) -> Result<PreparedModel, ModelErrors> {
+    pub fn prepare(
+        &self,
+        file: &ModelFile,
+        src: Option<&str>,
+    ) -> Result<PreparedModel, ModelErrors> {
         let mut cx = Ctx {
             loc: src.map(Locator::new).unwrap_or_default(),
             issues: Vec::new(),
@@ -374,10 +410,29 @@ impl Engine {
         };
         let a = &file.appraisal;
         if a.format_version != crate::model::FORMAT_VERSION {
-            cx.refuse("appraisal", 0, "", Some("format_version"), format!("format_version {} is not supported: this engine reads version {}", a.format_version, crate::model::FORMAT_VERSION));
+            cx.refuse(
+                "appraisal",
+                0,
+                "",
+                Some("format_version"),
+                format!(
+                    "format_version {} is not supported: this engine reads version {}",
+                    a.format_version,
+                    crate::model::FORMAT_VERSION
+                ),
+            );
         }
         if !(1..=300).contains(&a.horizon_years) {
-            cx.refuse("appraisal", 0, "", Some("horizon_years"), format!("{} years: the horizon must be between 1 and 300 years", a.horizon_years));
+            cx.refuse(
+                "appraisal",
+                0,
+                "",
+                Some("horizon_years"),
+                format!(
+                    "{} years: the horizon must be between 1 and 300 years",
+                    a.horizon_years
+                ),
+            );
         }
         let horizon = a.horizon_years.clamp(1, 300);
 
@@ -387,30 +442,62 @@ impl Engine {
         let mut params = match ParameterSet::by_id(&set_id) {
             Some(s) => s,
             None => {
-                let known: Vec<String> = ParameterSet::builtin().into_iter().map(|s| s.id).collect();
-                cx.refuse("parameters", 0, "", Some("set"), format!("unknown parameter set '{set_id}'; use one of: {}", known.join(", ")));
+                let known: Vec<String> =
+                    ParameterSet::builtin().into_iter().map(|s| s.id).collect();
+                cx.refuse(
+                    "parameters",
+                    0,
+                    "",
+                    Some("set"),
+                    format!(
+                        "unknown parameter set '{set_id}'; use one of: {}",
+                        known.join(", ")
+                    ),
+                );
                 ParameterSet::green_book_2022()
             }
         };
         let mut overrides = Vec::new();
         if let Some(bands) = &p.discount_schedule {
-            let s = DiscountSchedule { bands: bands.clone() };
+            let s = DiscountSchedule {
+                bands: bands.clone(),
+            };
             if let Err(e) = s.validate() {
                 cx.refuse("parameters", 0, "", Some("discount_schedule"), e);
             }
-            overrides.push(format!("discount schedule replaced: {}", bands.iter().map(|b| format!("{}% from year {}", b.rate * 100.0, b.from_year)).collect::<Vec<_>>().join(", ")));
+            overrides.push(format!(
+                "discount schedule replaced: {}",
+                bands
+                    .iter()
+                    .map(|b| format!("{}% from year {}", b.rate * 100.0, b.from_year))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             params.discount = s;
         }
         if let Some(r) = p.health_discount_rate {
             if !(0.0..1.0).contains(&r) {
-                cx.refuse("parameters", 0, "", Some("health_discount_rate"), format!("{r} is not a rate: write 1.5% as 0.015"));
+                cx.refuse(
+                    "parameters",
+                    0,
+                    "",
+                    Some("health_discount_rate"),
+                    format!("{r} is not a rate: write 1.5% as 0.015"),
+                );
             }
             overrides.push(format!("health discount rate set to {}%", r * 100.0));
             params.health_discount_rate = r;
         }
         if let Some(t) = &p.optimism_bias {
             if t.len() != 6 || t.iter().any(|x| !(0.0..=5.0).contains(x)) {
-                cx.refuse("parameters", 0, "", Some("optimism_bias"), "give six fractions for grades 1 to 6, e.g. [0, 0.05, 0.10, 0.15, 0.25, 0.40]".into());
+                cx.refuse(
+                    "parameters",
+                    0,
+                    "",
+                    Some("optimism_bias"),
+                    "give six fractions for grades 1 to 6, e.g. [0, 0.05, 0.10, 0.15, 0.25, 0.40]"
+                        .into(),
+                );
             } else {
                 params.optimism_bias.copy_from_slice(t);
                 overrides.push(format!("optimism bias by grade set to {:?}", t));
@@ -440,7 +527,12 @@ impl Engine {
 
         let mut option_names: Vec<String> = Vec::new();
         let opt_of = |o: &Option<String>| o.clone().unwrap_or_else(|| "To Be".to_owned());
-        for n in file.costs.iter().map(|c| opt_of(&c.option)).chain(file.outcomes.iter().map(|o| opt_of(&o.option))) {
+        for n in file
+            .costs
+            .iter()
+            .map(|c| opt_of(&c.option))
+            .chain(file.outcomes.iter().map(|o| opt_of(&o.option)))
+        {
             if !option_names.contains(&n) {
                 option_names.push(n);
             }
@@ -450,7 +542,12 @@ impl Engine {
             let mut agencies: Vec<String> = Vec::new();
             let mut costs = Vec::new();
             let mut outcomes = Vec::new();
-            for (i, c) in file.costs.iter().enumerate().filter(|(_, c)| &opt_of(&c.option) == name) {
+            for (i, c) in file
+                .costs
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| &opt_of(&c.option) == name)
+            {
                 if !(1..=6).contains(&c.grade) {
                     cx.refuse("costs", i, &c.name, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", c.grade));
                 }
@@ -458,13 +555,29 @@ impl Engine {
                     cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
                 }
                 if c.amounts.iter().any(|x| !x.is_finite()) {
-                    cx.refuse("costs", i, &c.name, Some("amounts"), "every amount must be a number of pounds".into());
+                    cx.refuse(
+                        "costs",
+                        i,
+                        &c.name,
+                        Some("amounts"),
+                        "every amount must be a number of pounds".into(),
+                    );
                 }
                 if c.amounts.iter().any(|x| *x < 0.0) {
-                    cx.warn("negative-cost", &c.name, "a negative cost is treated as income that offsets costs".into());
+                    cx.warn(
+                        "negative-cost",
+                        &c.name,
+                        "a negative cost is treated as income that offsets costs".into(),
+                    );
                 }
                 if c.agency.trim().is_empty() {
-                    cx.refuse("costs", i, &c.name, Some("agency"), "name the agency that bears this cost".into());
+                    cx.refuse(
+                        "costs",
+                        i,
+                        &c.name,
+                        Some("agency"),
+                        "name the agency that bears this cost".into(),
+                    );
                 }
                 let factor = match deflators.factor(c.price_year, pb) {
                     Ok(f) => f,
@@ -475,22 +588,49 @@ impl Engine {
                 };
                 let (ob, src) = if let Some(x) = c.optimism_bias {
                     if !(0.0..=5.0).contains(&x) {
-                        cx.refuse("costs", i, &c.name, Some("optimism_bias"), format!("{x} is not a sensible optimism-bias fraction (24% is 0.24)"));
+                        cx.refuse(
+                            "costs",
+                            i,
+                            &c.name,
+                            Some("optimism_bias"),
+                            format!("{x} is not a sensible optimism-bias fraction (24% is 0.24)"),
+                        );
                     }
                     (x, "set on the line".to_owned())
                 } else if let Some(cat) = &c.optimism_bias_category {
                     match params.capital_optimism_bias.iter().find(|m| &m.id == cat) {
                         Some(m) => (m.upper, format!("Mott MacDonald upper bound, {}", m.name)),
                         None => {
-                            let ids: Vec<&str> = params.capital_optimism_bias.iter().map(|m| m.id.as_str()).collect();
-                            cx.refuse("costs", i, &c.name, Some("optimism_bias_category"), format!("unknown category '{cat}'; use one of: {}", ids.join(", ")));
+                            let ids: Vec<&str> = params
+                                .capital_optimism_bias
+                                .iter()
+                                .map(|m| m.id.as_str())
+                                .collect();
+                            cx.refuse(
+                                "costs",
+                                i,
+                                &c.name,
+                                Some("optimism_bias_category"),
+                                format!("unknown category '{cat}'; use one of: {}", ids.join(", ")),
+                            );
                             (0.0, String::new())
                         }
                     }
                 } else {
-                    (params.optimism_for_grade(c.grade).unwrap_or(0.0), format!("grade {} table", c.grade))
+                    (
+                        params.optimism_for_grade(c.grade).unwrap_or(0.0),
+                        format!("grade {} table", c.grade),
+                    )
                 };
-                let scale = cx.input("costs", i, &c.name, "scale", c.scale.as_ref(), 1.0, InputKind::NonNegative);
+                let scale = cx.input(
+                    "costs",
+                    i,
+                    &c.name,
+                    "scale",
+                    c.scale.as_ref(),
+                    1.0,
+                    InputKind::NonNegative,
+                );
                 let mut amounts: Vec<f64> = c.amounts.iter().map(|x| x * factor).collect();
                 amounts.resize(horizon as usize, 0.0);
                 costs.push(PreparedCost {
@@ -507,8 +647,24 @@ impl Engine {
                 });
             }
             let mut used: Vec<(usize, String, String)> = Vec::new();
-            for (i, o) in file.outcomes.iter().enumerate().filter(|(_, o)| &opt_of(&o.option) == name) {
-                let po = prepare_outcome(&mut cx, &library, deflators, &params, pb, a.start_year, horizon, i, o, &mut agencies);
+            for (i, o) in file
+                .outcomes
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| &opt_of(&o.option) == name)
+            {
+                let po = prepare_outcome(
+                    &mut cx,
+                    &library,
+                    deflators,
+                    &params,
+                    pb,
+                    a.start_year,
+                    horizon,
+                    i,
+                    o,
+                    &mut agencies,
+                );
                 if let Some(po) = po {
                     for v in &o.unit_costs {
                         used.push((i, o.name.clone(), v.code.clone()));
@@ -523,7 +679,9 @@ impl Engine {
                         continue;
                     }
                     if let (Some(ux), Some(uy)) = (library.get(&used[x].2), library.get(&used[y].2))
-                        && let Some(why) = ux.double_counts_with(uy).or_else(|| uy.double_counts_with(ux))
+                        && let Some(why) = ux
+                            .double_counts_with(uy)
+                            .or_else(|| uy.double_counts_with(ux))
                     {
                         cx.warn("overlap", &format!("{} / {}", used[x].1, used[y].1), format!("outcome lines '{}' and '{}' may count the same thing twice: {why}. If they concern different people, say so in the evidence; otherwise remove one", used[x].1, used[y].1));
                     }
@@ -559,15 +717,31 @@ impl Engine {
         // As Is and doing nothing are checked by their own modules, whose errors join the list.
         for (i, l) in file.as_is.iter().enumerate() {
             if library.get(&l.unit_cost).is_none() {
-                cx.refuse("as_is", i, &l.name, Some("unit_cost"), unknown_code(&library, &l.unit_cost));
+                cx.refuse(
+                    "as_is",
+                    i,
+                    &l.name,
+                    Some("unit_cost"),
+                    unknown_code(&library, &l.unit_cost),
+                );
             }
             if !(l.events_per_year >= 0.0 && l.quantity >= 0.0) {
-                cx.refuse("as_is", i, &l.name, Some("events_per_year"), "events per year and quantity must not be negative".into());
+                cx.refuse(
+                    "as_is",
+                    i,
+                    &l.name,
+                    Some("events_per_year"),
+                    "events per year and quantity must not be negative".into(),
+                );
             }
         }
         if let Some(dn) = &file.doing_nothing {
             for m in crate::asis::check_doing_nothing(dn, &library) {
-                cx.issues.push(ModelIssue { location: "doing_nothing".into(), line: cx.loc.line("doing_nothing", 0, None), message: m });
+                cx.issues.push(ModelIssue {
+                    location: "doing_nothing".into(),
+                    line: cx.loc.line("doing_nothing", 0, None),
+                    message: m,
+                });
             }
         }
         if !cx.issues.is_empty() {
@@ -613,17 +787,29 @@ pub fn unknown_code(library: &UnitCostLibrary, code: &str) -> String {
     let similar: Vec<&str> = library
         .entries
         .iter()
-        .filter(|e| !prefix.is_empty() && e.code.starts_with(&prefix) && e.code.len() + 1 >= code.len() && e.code.len() <= code.len() + 1)
+        .filter(|e| {
+            !prefix.is_empty()
+                && e.code.starts_with(&prefix)
+                && e.code.len() + 1 >= code.len()
+                && e.code.len() <= code.len() + 1
+        })
         .map(|e| e.code.as_str())
         .take(5)
         .collect();
     format!(
         "no unit cost has the code '{code}'{}; find codes with: wholeplace unit-costs search WORDS, or add it under [[local_unit_costs]]",
-        if similar.is_empty() { String::new() } else { format!(" (similar: {})", similar.join(", ")) }
+        if similar.is_empty() {
+            String::new()
+        } else {
+            format!(" (similar: {})", similar.join(", "))
+        }
     )
 }
 
-#[expect(clippy::too_many_arguments, reason = "resolves one outcome line against all reference data")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "resolves one outcome line against all reference data"
+)]
 fn prepare_outcome(
     cx: &mut Ctx<'_>,
     library: &UnitCostLibrary,
@@ -651,32 +837,113 @@ fn prepare_outcome(
             None
         }
         (None, None) => {
-            cx.refuse(t, i, n, Some("impact"), "give impact (a rate, with cohort) or impact_count (a number of outcomes)".into());
+            cx.refuse(
+                t,
+                i,
+                n,
+                Some("impact"),
+                "give impact (a rate, with cohort) or impact_count (a number of outcomes)".into(),
+            );
             None
         }
         (Some(rate), None) => {
             if o.cohort.is_none() {
-                cx.refuse(t, i, n, Some("cohort"), "an impact rate needs a cohort (the number in need)".into());
+                cx.refuse(
+                    t,
+                    i,
+                    n,
+                    Some("cohort"),
+                    "an impact rate needs a cohort (the number in need)".into(),
+                );
             }
-            let cohort = cx.input(t, i, n, "cohort", o.cohort.as_ref(), 0.0, InputKind::NonNegative);
-            let engagement = cx.input(t, i, n, "engagement", o.engagement.as_ref(), 1.0, InputKind::Rate);
+            let cohort = cx.input(
+                t,
+                i,
+                n,
+                "cohort",
+                o.cohort.as_ref(),
+                0.0,
+                InputKind::NonNegative,
+            );
+            let engagement = cx.input(
+                t,
+                i,
+                n,
+                "engagement",
+                o.engagement.as_ref(),
+                1.0,
+                InputKind::Rate,
+            );
             let impact = cx.input(t, i, n, "impact", Some(rate), 0.0, InputKind::Rate);
-            Some(ImpactInputs::Rate { cohort, engagement, impact })
+            Some(ImpactInputs::Rate {
+                cohort,
+                engagement,
+                impact,
+            })
         }
         (None, Some(c)) => {
             if o.cohort.is_some() || o.engagement.is_some() {
                 cx.warn("count-ignores-cohort", n, "impact_count is an absolute number of outcomes: cohort and engagement are not used for this line".into());
             }
-            let count = cx.input(t, i, n, "impact_count", Some(c), 0.0, InputKind::NonNegative);
+            let count = cx.input(
+                t,
+                i,
+                n,
+                "impact_count",
+                Some(c),
+                0.0,
+                InputKind::NonNegative,
+            );
             Some(ImpactInputs::Count { count })
         }
     };
-    let deadweight = cx.input(t, i, n, "deadweight", o.deadweight.as_ref(), 0.0, InputKind::Rate);
-    let attribution = cx.input(t, i, n, "attribution", o.attribution.as_ref(), 0.0, InputKind::Rate);
-    let displacement = cx.input(t, i, n, "displacement", o.displacement.as_ref(), 0.0, InputKind::Rate);
-    let drop_off = cx.input(t, i, n, "drop_off", o.drop_off.as_ref(), 0.0, InputKind::Rate);
-    let cashable = cx.input(t, i, n, "cashable", o.cashable.as_ref(), 0.0, InputKind::Rate);
-    let gross = o.deadweight.is_none() && o.comparison.as_deref().is_none_or(|c| c.trim().is_empty());
+    let deadweight = cx.input(
+        t,
+        i,
+        n,
+        "deadweight",
+        o.deadweight.as_ref(),
+        0.0,
+        InputKind::Rate,
+    );
+    let attribution = cx.input(
+        t,
+        i,
+        n,
+        "attribution",
+        o.attribution.as_ref(),
+        0.0,
+        InputKind::Rate,
+    );
+    let displacement = cx.input(
+        t,
+        i,
+        n,
+        "displacement",
+        o.displacement.as_ref(),
+        0.0,
+        InputKind::Rate,
+    );
+    let drop_off = cx.input(
+        t,
+        i,
+        n,
+        "drop_off",
+        o.drop_off.as_ref(),
+        0.0,
+        InputKind::Rate,
+    );
+    let cashable = cx.input(
+        t,
+        i,
+        n,
+        "cashable",
+        o.cashable.as_ref(),
+        0.0,
+        InputKind::Rate,
+    );
+    let gross =
+        o.deadweight.is_none() && o.comparison.as_deref().is_none_or(|c| c.trim().is_empty());
     if gross {
         cx.warn("gross", n, "no deadweight and no comparison group: this line's figures are GROSS, not net. Families chosen at a crisis peak improve anyway (regression to the mean); give deadweight or a comparison".into());
     }
@@ -685,10 +952,20 @@ fn prepare_outcome(
     }
     let lag = o.lag_years.unwrap_or(0);
     if lag >= horizon {
-        cx.warn("after-horizon", n, format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"));
+        cx.warn(
+            "after-horizon",
+            n,
+            format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"),
+        );
     }
     if o.duration_years == Some(0) {
-        cx.refuse(t, i, n, Some("duration_years"), "a duration of 0 years means no outcome: give at least 1 or remove the line".into());
+        cx.refuse(
+            t,
+            i,
+            n,
+            Some("duration_years"),
+            "a duration of 0 years means no outcome: give at least 1 or remove the line".into(),
+        );
     }
     let ob = params.optimism_for_grade(o.grade).unwrap_or(0.0);
     let mut parts = Vec::new();
@@ -699,22 +976,55 @@ fn prepare_outcome(
             continue;
         };
         if !(v.quantity.is_finite() && v.quantity >= 0.0) {
-            cx.refuse(t, i, n, Some("unit_costs"), format!("quantity {} for {} must be a number that is not negative", v.quantity, v.code));
+            cx.refuse(
+                t,
+                i,
+                n,
+                Some("unit_costs"),
+                format!(
+                    "quantity {} for {} must be a number that is not negative",
+                    v.quantity, v.code
+                ),
+            );
         }
-        let kinds: Vec<String> = v.values.clone().unwrap_or_else(|| vec!["fiscal".into(), "economic".into(), "social".into()]);
+        let kinds: Vec<String> = v
+            .values
+            .clone()
+            .unwrap_or_else(|| vec!["fiscal".into(), "economic".into(), "social".into()]);
         for k in &kinds {
             if !["fiscal", "economic", "social"].contains(&k.as_str()) {
-                cx.refuse(t, i, n, Some("unit_costs"), format!("'{k}' is not a kind of value: use fiscal, economic or social"));
+                cx.refuse(
+                    t,
+                    i,
+                    n,
+                    Some("unit_costs"),
+                    format!("'{k}' is not a kind of value: use fiscal, economic or social"),
+                );
             }
         }
         for prev in &codes {
-            if let Some(why) = prev.double_counts_with(uc).or_else(|| uc.double_counts_with(prev)) {
-                cx.refuse(t, i, n, Some("unit_costs"), format!("double counting: {why}. Use the headline or its constituents, not both"));
+            if let Some(why) = prev
+                .double_counts_with(uc)
+                .or_else(|| uc.double_counts_with(prev))
+            {
+                cx.refuse(
+                    t,
+                    i,
+                    n,
+                    Some("unit_costs"),
+                    format!(
+                        "double counting: {why}. Use the headline or its constituents, not both"
+                    ),
+                );
             }
         }
         codes.push(uc);
         if uc.fiscal.is_none() && uc.economic.is_none() && uc.social.is_none() {
-            cx.warn("no-value", n, format!("{} has no value in the library and adds nothing", uc.code));
+            cx.warn(
+                "no-value",
+                n,
+                format!("{} has no value in the library and adds nothing", uc.code),
+            );
         }
         if let Some(age) = uc.age_years(start)
             && age > params.stale_after_years as i32
@@ -722,16 +1032,37 @@ fn prepare_outcome(
             cx.warn("stale", &uc.code, format!("{} ({}) uses values from {} years before the appraisal starts (RAG {}): check for newer local data", uc.code, uc.description, age, if uc.rag.is_empty() { "n/a" } else { &uc.rag }));
         }
         if uc.rag == "R" {
-            cx.warn("red-rag", &uc.code, format!("{} is rated Red (weak robustness) by the database", uc.code));
+            cx.warn(
+                "red-rag",
+                &uc.code,
+                format!("{} is rated Red (weak robustness) by the database", uc.code),
+            );
         }
-        if let Origin::Local { partner, overrides: Some(over), .. } = &uc.origin {
-            cx.warn("local-override", &uc.code, format!("{} replaces the national value {over} with a local estimate from {partner}", uc.code));
+        if let Origin::Local {
+            partner,
+            overrides: Some(over),
+            ..
+        } = &uc.origin
+        {
+            cx.warn(
+                "local-override",
+                &uc.code,
+                format!(
+                    "{} replaces the national value {over} with a local estimate from {partner}",
+                    uc.code
+                ),
+            );
         }
         let unit = uc.unit.to_ascii_lowercase();
         if o.duration_years.is_none() && ANNUAL_UNITS.iter().any(|u| unit.contains(u)) {
             cx.warn("no-duration", n, format!("{} is a value {} but the line gives no duration_years: the outcome is assumed to last every year to the end of the horizon; give a duration (or a drop-off)", uc.code, uc.unit.to_lowercase()));
         }
-        let mut push = |kind: &str, p: Priced, agency: Option<String>, transfer: bool, code: &str, cx: &mut Ctx<'_>| {
+        let mut push = |kind: &str,
+                        p: Priced,
+                        agency: Option<String>,
+                        transfer: bool,
+                        code: &str,
+                        cx: &mut Ctx<'_>| {
             let factor = match deflators.factor(p.price_year, pb) {
                 Ok(f) => f,
                 Err(e) => {
@@ -753,7 +1084,11 @@ fn prepare_outcome(
         if kinds.iter().any(|k| k == "fiscal") {
             for fp in &uc.fiscal_parts {
                 let agency = v.fiscal_agency.clone().unwrap_or_else(|| {
-                    if fp.agency.trim().is_empty() { "Unspecified agency".into() } else { fp.agency.clone() }
+                    if fp.agency.trim().is_empty() {
+                        "Unspecified agency".into()
+                    } else {
+                        fp.agency.clone()
+                    }
                 });
                 let code = fp.from_code.clone().unwrap_or_else(|| uc.code.clone());
                 push("fiscal", fp.value, Some(agency), fp.transfer, &code, cx);
@@ -783,7 +1118,10 @@ fn prepare_outcome(
         match p.kind.as_str() {
             "fiscal" => {
                 fiscal += p.value;
-                let a = agency_index(agencies, p.agency.as_deref().unwrap_or("Unspecified agency"));
+                let a = agency_index(
+                    agencies,
+                    p.agency.as_deref().unwrap_or("Unspecified agency"),
+                );
                 let entry = match fiscal_by_agency.iter_mut().find(|f| f.0 == a) {
                     Some(e) => e,
                     None => {
@@ -806,7 +1144,10 @@ fn prepare_outcome(
     Some(PreparedOutcome {
         index: i,
         name: o.name.clone(),
-        counted_as: o.counted_as.clone().unwrap_or_else(|| format!("outcomes of '{}'", o.name)),
+        counted_as: o
+            .counted_as
+            .clone()
+            .unwrap_or_else(|| format!("outcomes of '{}'", o.name)),
         impact,
         deadweight,
         attribution,

@@ -9,13 +9,22 @@ const EXAMPLE: &str = include_str!("../../../examples/appraisal/family-intervent
 fn example_model_appraises() {
     let e = Engine::shipped().expect("engine");
     let f = parse_model_toml(EXAMPLE).expect("parses");
-    let p = e.prepare(&f, Some(EXAMPLE)).unwrap_or_else(|err| panic!("{err}"));
+    let p = e
+        .prepare(&f, Some(EXAMPLE))
+        .unwrap_or_else(|err| panic!("{err}"));
     let r = appraise(&p);
     assert_eq!(r.options.len(), 1);
     let o = &r.options[0];
     assert!(o.summary.pv_costs > 0.0 && o.summary.pv_fiscal > 0.0);
-    assert!(o.summary.pv_transfers > 0.0, "E&E1.0's DWP benefits are transfers");
-    assert!(r.as_is.as_ref().is_some_and(|a| a.by_agency.contains_key("Town and Country Housing")));
+    assert!(
+        o.summary.pv_transfers > 0.0,
+        "E&E1.0's DWP benefits are transfers"
+    );
+    assert!(
+        r.as_is
+            .as_ref()
+            .is_some_and(|a| a.by_agency.contains_key("Town and Country Housing"))
+    );
     assert!(r.doing_nothing.as_ref().is_some_and(|d| d.pv_total > 0.0));
     assert_eq!(r.comparison.len(), 2);
     assert!(o.explanations.iter().any(|x| x.id == "npbi"));
@@ -26,13 +35,21 @@ fn example_model_appraises() {
 #[test]
 fn same_seed_same_monte_carlo() {
     let e = Engine::shipped().expect("engine");
-    let p = e.prepare(&parse_model_toml(EXAMPLE).expect("parses"), None).expect("valid");
-    let cfg = McConfig { draws: 500, keep_draws: true };
+    let p = e
+        .prepare(&parse_model_toml(EXAMPLE).expect("parses"), None)
+        .expect("valid");
+    let cfg = McConfig {
+        draws: 500,
+        keep_draws: true,
+    };
     let a = monte_carlo(&p, &cfg, &mut SeededRng::new(2026));
     let b = monte_carlo(&p, &cfg, &mut SeededRng::new(2026));
     let c = monte_carlo(&p, &cfg, &mut SeededRng::new(2027));
     assert_eq!(a, b);
     assert_ne!(a.options[0].npbi.mean, c.options[0].npbi.mean);
     assert!(!a.options[0].tornado.is_empty());
-    assert!(a.options[0].npbi.p5 <= a.options[0].npbi.p50 && a.options[0].npbi.p50 <= a.options[0].npbi.p95);
+    assert!(
+        a.options[0].npbi.p5 <= a.options[0].npbi.p50
+            && a.options[0].npbi.p50 <= a.options[0].npbi.p95
+    );
 }

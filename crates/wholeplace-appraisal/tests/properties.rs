@@ -57,7 +57,12 @@ fn model(costs: &[(f64, u8, usize)], outcomes: &[(f64, f64, u32, u8, bool)]) -> 
             name: format!("o{i}"),
             option: None,
             counted_as: None,
-            unit_costs: vec![ValueRef { code: if *b { "B".into() } else { "A".into() }, quantity: 1.0, fiscal_agency: None, values: None }],
+            unit_costs: vec![ValueRef {
+                code: if *b { "B".into() } else { "A".into() },
+                quantity: 1.0,
+                fiscal_agency: None,
+                values: None,
+            }],
             cohort: Some(Num::Fixed(50.0)),
             engagement: Some(Num::Fixed(0.8)),
             impact: Some(Num::Fixed(*impact)),
@@ -88,7 +93,10 @@ fn costs() -> impl Strategy<Value = Vec<(f64, u8, usize)>> {
     prop::collection::vec((1_000.0..100_000.0f64, 1u8..=6, 0usize..3), 1..4)
 }
 fn outcomes() -> impl Strategy<Value = Vec<(f64, f64, u32, u8, bool)>> {
-    prop::collection::vec((0.0..1.0f64, 0.0..0.9f64, 0u32..3, 1u8..=6, any::<bool>()), 1..5)
+    prop::collection::vec(
+        (0.0..1.0f64, 0.0..0.9f64, 0u32..3, 1u8..=6, any::<bool>()),
+        1..5,
+    )
 }
 
 proptest! {
