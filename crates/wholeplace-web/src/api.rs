@@ -42,7 +42,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -77,7 +80,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let ApiError(status, code, message, fields) = self;
         let body = ErrorEnvelope {
-            error: ErrorBody { code, message, fields: fields.into_iter().map(|f| FieldErrorView { field: f.field, message: f.message }).collect() },
+            error: ErrorBody {
+                code,
+                message,
+                fields: fields
+                    .into_iter()
+                    .map(|f| FieldErrorView {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+            },
         };
         (status, Json(body)).into_response()
     }
@@ -86,15 +99,42 @@ impl IntoResponse for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Validation(f) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has problems: see fields.".into(), f),
-            ServiceError::Unauthenticated(m) => ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", m, vec![]),
-            ServiceError::Throttled { retry_after_mins } => ApiError(StatusCode::TOO_MANY_REQUESTS, "throttled", format!("Try again in {retry_after_mins} minutes."), vec![]),
+            ServiceError::Validation(f) => ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "The request has problems: see fields.".into(),
+                f,
+            ),
+            ServiceError::Unauthenticated(m) => {
+                ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", m, vec![])
+            }
+            ServiceError::Throttled { retry_after_mins } => ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!("Try again in {retry_after_mins} minutes."),
+                vec![],
+            ),
             ServiceError::Forbidden(m) => ApiError(StatusCode::FORBIDDEN, "forbidden", m, vec![]),
-            ServiceError::NotFound => ApiError(StatusCode::NOT_FOUND, "not_found", "No such record.".into(), vec![]),
-            ServiceError::Conflict(w) => ApiError(StatusCode::CONFLICT, "conflict", format!("{w} already exists."), vec![]),
+            ServiceError::NotFound => ApiError(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such record.".into(),
+                vec![],
+            ),
+            ServiceError::Conflict(w) => ApiError(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("{w} already exists."),
+                vec![],
+            ),
             ServiceError::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error in API");
-                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong inside the service.".into(), vec![])
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong inside the service.".into(),
+                    vec![],
+                )
             }
         }
     }
@@ -105,15 +145,29 @@ pub struct ApiCaller(pub Actor);
 
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauth = || ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "Send a personal API token: Authorization: Bearer wp_...".into(), vec![]);
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauth = || {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Send a personal API token: Authorization: Bearer wp_...".into(),
+                vec![],
+            )
+        };
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(unauth)?;
-        let user = state.service.authenticate_api_token(token.trim()).await?.ok_or_else(unauth)?;
+        let user = state
+            .service
+            .authenticate_api_token(token.trim())
+            .await?
+            .ok_or_else(unauth)?;
         Ok(ApiCaller(Actor::user(user, client_address(parts), None)))
     }
 }
@@ -133,8 +187,20 @@ pub struct Health {
 #[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> Response {
     let ok = state.service.health().await.is_ok();
-    let body = Health { status: if ok { "ok" } else { "unavailable" }, database: state.service.backend(), version: env!("CARGO_PKG_VERSION") };
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body)).into_response()
+    let body = Health {
+        status: if ok { "ok" } else { "unavailable" },
+        database: state.service.backend(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
+        .into_response()
 }
 
 /// An agency.
@@ -168,7 +234,15 @@ fn user_view(u: wholeplace_store::User) -> UserView {
         role: u.role.as_str().to_owned(),
         disabled: u.disabled,
         must_change_password: u.must_change_password,
-        agencies: u.agencies.into_iter().map(|a| AgencyView { id: a.id, name: a.name, kind: a.kind }).collect(),
+        agencies: u
+            .agencies
+            .into_iter()
+            .map(|a| AgencyView {
+                id: a.id,
+                name: a.name,
+                kind: a.kind,
+            })
+            .collect(),
         created_at: wholeplace_service::clock::format_rfc3339(u.created_at),
     }
 }
@@ -176,14 +250,30 @@ fn user_view(u: wholeplace_store::User) -> UserView {
 /// The account the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", security(("token" = [])), responses((status = 200, body = UserView), (status = 401, body = ErrorEnvelope)))]
 async fn me(ApiCaller(actor): ApiCaller) -> Result<Json<UserView>, ApiError> {
-    let user = actor.user.ok_or(ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", "No user".into(), vec![]))?;
+    let user = actor.user.ok_or(ApiError(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "No user".into(),
+        vec![],
+    ))?;
     Ok(Json(user_view(user)))
 }
 
 /// Every account (administrators only).
 #[utoipa::path(get, path = "/api/v1/users", security(("token" = [])), responses((status = 200, body = [UserView]), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-async fn users(State(state): State<AppState>, ApiCaller(actor): ApiCaller) -> Result<Json<Vec<UserView>>, ApiError> {
-    Ok(Json(state.service.list_users(&actor).await?.into_iter().map(user_view).collect()))
+async fn users(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    Ok(Json(
+        state
+            .service
+            .list_users(&actor)
+            .await?
+            .into_iter()
+            .map(user_view)
+            .collect(),
+    ))
 }
 
 /// One audit entry.
@@ -226,8 +316,19 @@ pub struct AuditParams {
 
 /// The audit log, newest first (administrators only).
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("token" = [])), responses((status = 200, body = AuditPage), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-async fn audit(State(state): State<AppState>, ApiCaller(actor): ApiCaller, params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>) -> Result<Json<AuditPage>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", format!("The query string is not valid: {}", e.body_text()), vec![]))?;
+async fn audit(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let Query(p) = params.map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "validation",
+            format!("The query string is not valid: {}", e.body_text()),
+            vec![],
+        )
+    })?;
     let filter = AuditFilter {
         actor: p.actor,
         action_prefix: p.action,
@@ -268,5 +369,10 @@ async fn openapi() -> Response {
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, "not_found", "No such API endpoint. See /api/v1/openapi.json.".into(), vec![])
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such API endpoint. See /api/v1/openapi.json.".into(),
+        vec![],
+    )
 }

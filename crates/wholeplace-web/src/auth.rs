@@ -41,7 +41,10 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 
 /// The client's address, as far as the server can tell.
 pub fn client_address(parts: &Parts) -> String {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
 /// A signed-in page request: the user, their session and the actor the service needs.
@@ -59,17 +62,31 @@ pub struct SignedIn {
 pub struct SignedInAllowingPasswordChange(pub SignedIn);
 
 async fn load(parts: &Parts, service: &Service) -> Result<Option<SignedIn>, WebError> {
-    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let found = service.session(token).await?;
     Ok(found.map(|(session, user)| {
-        let actor = Actor::user(user.clone(), client_address(parts), Some(session.token_hash.clone()));
-        SignedIn { user, session, actor }
+        let actor = Actor::user(
+            user.clone(),
+            client_address(parts),
+            Some(session.token_hash.clone()),
+        );
+        SignedIn {
+            user,
+            session,
+            actor,
+        }
     }))
 }
 
 fn path_and_query(parts: &Parts) -> String {
     if parts.method == axum::http::Method::GET {
-        parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default()
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default()
     } else {
         String::new()
     }
@@ -77,7 +94,10 @@ fn path_and_query(parts: &Parts) -> String {
 
 impl FromRequestParts<AppState> for SignedInAllowingPasswordChange {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match load(parts, &state.service).await? {
             Some(s) => Ok(Self(s)),
             None => Err(WebError::NotSignedIn(path_and_query(parts))),
@@ -87,8 +107,12 @@ impl FromRequestParts<AppState> for SignedInAllowingPasswordChange {
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let SignedInAllowingPasswordChange(s) = SignedInAllowingPasswordChange::from_request_parts(parts, state).await?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInAllowingPasswordChange(s) =
+            SignedInAllowingPasswordChange::from_request_parts(parts, state).await?;
         if s.user.must_change_password {
             return Err(WebError::MustChangePassword);
         }
@@ -101,14 +125,21 @@ pub struct MaybeSignedIn(pub Option<SignedIn>);
 
 impl FromRequestParts<AppState> for MaybeSignedIn {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self(load(parts, &state.service).await?))
     }
 }
 
 /// Checks a submitted form token against the session's.
 pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), WebError> {
-    if Service::csrf_ok(session, submitted) { Ok(()) } else { Err(WebError::Csrf) }
+    if Service::csrf_ok(session, submitted) {
+        Ok(())
+    } else {
+        Err(WebError::Csrf)
+    }
 }
 
 /// The client's address as an extractor.

@@ -37,11 +37,18 @@ struct MessagePage {
 
 /// Renders a template, turning a rendering failure into a logged internal error.
 pub fn render<T: Template>(t: &T) -> Result<Html<String>, WebError> {
-    t.render().map(Html).map_err(|e| WebError::Internal(format!("template: {e}")))
+    t.render()
+        .map(Html)
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
 /// A plain message page with a status.
-pub fn message_page(status: StatusCode, heading: &str, paragraphs: Vec<String>, link: Option<(&str, &str)>) -> Response {
+pub fn message_page(
+    status: StatusCode,
+    heading: &str,
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> Response {
     let page = MessagePage {
         layout: Layout::default(),
         heading: heading.to_owned(),
@@ -114,9 +121,16 @@ impl From<ServiceError> for WebError {
             ServiceError::Forbidden(m) => WebError::Forbidden(m),
             ServiceError::NotFound => WebError::NotFound,
             ServiceError::Unauthenticated(_) => WebError::NotSignedIn(String::new()),
-            ServiceError::Validation(errs) => WebError::BadRequest(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join(". ")),
+            ServiceError::Validation(errs) => WebError::BadRequest(
+                errs.into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(". "),
+            ),
             ServiceError::Conflict(what) => WebError::BadRequest(format!("{what} already exists")),
-            ServiceError::Throttled { retry_after_mins } => WebError::BadRequest(format!("Too many attempts: try again in {retry_after_mins} minutes")),
+            ServiceError::Throttled { retry_after_mins } => WebError::BadRequest(format!(
+                "Too many attempts: try again in {retry_after_mins} minutes"
+            )),
             ServiceError::Internal(detail) => WebError::Internal(detail),
         }
     }

@@ -36,17 +36,39 @@ pub struct Layout {
 impl Layout {
     /// The frame for a signed-in user, with `section` marked current in the navigation.
     pub fn signed_in(user: &User, csrf: &str, section: &str, demo: bool) -> Self {
-        let mut nav = vec![NavItem { href: "/", label: "Home", active: section == "home" }];
+        let mut nav = vec![NavItem {
+            href: "/",
+            label: "Home",
+            active: section == "home",
+        }];
         if user.role.is_admin() {
-            nav.push(NavItem { href: "/users", label: "Users", active: section == "users" });
-            nav.push(NavItem { href: "/audit", label: "Audit log", active: section == "audit" });
+            nav.push(NavItem {
+                href: "/users",
+                label: "Users",
+                active: section == "users",
+            });
+            nav.push(NavItem {
+                href: "/audit",
+                label: "Audit log",
+                active: section == "audit",
+            });
         }
-        Self { user: Some(user.clone()), nav, csrf: csrf.to_owned(), demo, ..Default::default() }
+        Self {
+            user: Some(user.clone()),
+            nav,
+            csrf: csrf.to_owned(),
+            demo,
+            ..Default::default()
+        }
     }
 
     /// The frame for someone not signed in.
     pub fn anonymous(csrf: &str, demo: bool) -> Self {
-        Self { csrf: csrf.to_owned(), demo, ..Default::default() }
+        Self {
+            csrf: csrf.to_owned(),
+            demo,
+            ..Default::default()
+        }
     }
 
     /// With these errors.
@@ -64,6 +86,9 @@ impl Layout {
 
     /// The first error for a field.
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 }

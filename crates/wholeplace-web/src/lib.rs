@@ -47,7 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
         .route("/account", get(pages::account))
-        .route("/account/password", get(pages::password_page).post(pages::change_password))
+        .route(
+            "/account/password",
+            get(pages::password_page).post(pages::change_password),
+        )
         .route("/account/tokens", post(pages::create_token))
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/users", get(pages::users).post(pages::create_user))
@@ -67,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/assets", assets)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            64 * 1024 * 1024,
+        ))
         .with_state(state)
 }

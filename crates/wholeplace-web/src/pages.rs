@@ -1,6 +1,9 @@
 //! The HTML pages of the foundation: sign in and out, home, account and password, users, audit log.
 
-use crate::auth::{ClientAddr, MaybeSignedIn, SIGNIN_CSRF_COOKIE, SignedIn, SignedInAllowingPasswordChange, check_csrf, cookie, set_cookie};
+use crate::auth::{
+    ClientAddr, MaybeSignedIn, SIGNIN_CSRF_COOKIE, SignedIn, SignedInAllowingPasswordChange,
+    check_csrf, cookie, set_cookie,
+};
 use crate::error::{WebError, render};
 use crate::form::FormFields;
 use crate::layout::Layout;
@@ -27,12 +30,20 @@ fn see_other(to: &str) -> Response {
 }
 
 fn agencies_text(u: &User) -> String {
-    u.agencies.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+    u.agencies
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Only local paths are followed after sign-in, never another site.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_owned() } else { "/".to_owned() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
 }
 
 // ---------- sign in / out ----------
@@ -45,16 +56,38 @@ struct SignInPage {
     next: String,
 }
 
-fn sign_in_response(state: &AppState, status: StatusCode, username: &str, next: &str, errors: Vec<FieldError>) -> PageResult {
+fn sign_in_response(
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    next: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
     let csrf = random_token("");
-    let page = SignInPage { layout: Layout::anonymous(&csrf, state.config.demo).with_errors(errors), username: username.to_owned(), next: next.to_owned() };
+    let page = SignInPage {
+        layout: Layout::anonymous(&csrf, state.config.demo).with_errors(errors),
+        username: username.to_owned(),
+        next: next.to_owned(),
+    };
     let mut r = (status, render(&page)?).into_response();
-    let c = set_cookie(SIGNIN_CSRF_COOKIE, &csrf, Some(3600), state.config.secure_cookies);
-    r.headers_mut().append(header::SET_COOKIE, c.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+    let c = set_cookie(
+        SIGNIN_CSRF_COOKIE,
+        &csrf,
+        Some(3600),
+        state.config.secure_cookies,
+    );
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        c.parse().map_err(|_| WebError::Internal("cookie".into()))?,
+    );
     Ok(r)
 }
 
-pub async fn sign_in_page(State(state): State<AppState>, MaybeSignedIn(who): MaybeSignedIn, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    MaybeSignedIn(who): MaybeSignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     if who.is_some() {
         return Ok(see_other("/"));
     }
@@ -62,42 +95,90 @@ pub async fn sign_in_page(State(state): State<AppState>, MaybeSignedIn(who): May
     sign_in_response(&state, StatusCode::OK, "", &next, Vec::new())
 }
 
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, ClientAddr(addr): ClientAddr, form: FormFields) -> PageResult {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    form: FormFields,
+) -> PageResult {
     let next = safe_next(form.get("next"));
     let username = form.get("username");
     let expected = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !wholeplace_service::secret::constant_time_eq(expected, form.get("csrf_token")) {
+    if expected.is_empty()
+        || !wholeplace_service::secret::constant_time_eq(expected, form.get("csrf_token"))
+    {
         return Err(WebError::Csrf);
     }
-    match state.service.sign_in(username, form.get("password"), &addr).await {
+    match state
+        .service
+        .sign_in(username, form.get("password"), &addr)
+        .await
+    {
         Ok(signed) => {
-            let to = if signed.user.must_change_password { "/account/password".to_owned() } else { next };
+            let to = if signed.user.must_change_password {
+                "/account/password".to_owned()
+            } else {
+                next
+            };
             let mut r = see_other(&to);
-            let c = set_cookie(SESSION_COOKIE, &signed.token, None, state.config.secure_cookies);
-            r.headers_mut().append(header::SET_COOKIE, c.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+            let c = set_cookie(
+                SESSION_COOKIE,
+                &signed.token,
+                None,
+                state.config.secure_cookies,
+            );
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                c.parse().map_err(|_| WebError::Internal("cookie".into()))?,
+            );
             let clear = set_cookie(SIGNIN_CSRF_COOKIE, "", Some(0), state.config.secure_cookies);
-            r.headers_mut().append(header::SET_COOKIE, clear.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                clear
+                    .parse()
+                    .map_err(|_| WebError::Internal("cookie".into()))?,
+            );
             Ok(r)
         }
-        Err(ServiceError::Validation(errors)) => sign_in_response(&state, StatusCode::BAD_REQUEST, username, &next, errors),
-        Err(ServiceError::Unauthenticated(msg)) => sign_in_response(&state, StatusCode::UNAUTHORIZED, username, &next, vec![FieldError::new("username", msg)]),
+        Err(ServiceError::Validation(errors)) => {
+            sign_in_response(&state, StatusCode::BAD_REQUEST, username, &next, errors)
+        }
+        Err(ServiceError::Unauthenticated(msg)) => sign_in_response(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            username,
+            &next,
+            vec![FieldError::new("username", msg)],
+        ),
         Err(ServiceError::Throttled { retry_after_mins }) => sign_in_response(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             username,
             &next,
-            vec![FieldError::new("username", format!("There have been too many failed attempts to sign in to this account. Wait {retry_after_mins} minutes and try again, or ask your administrator to reset your password."))],
+            vec![FieldError::new(
+                "username",
+                format!(
+                    "There have been too many failed attempts to sign in to this account. Wait {retry_after_mins} minutes and try again, or ask your administrator to reset your password."
+                ),
+            )],
         ),
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn sign_out(State(state): State<AppState>, SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange, form: FormFields) -> PageResult {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.sign_out(&s.actor).await?;
     let mut r = see_other("/sign-in");
     let c = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
-    r.headers_mut().append(header::SET_COOKIE, c.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        c.parse().map_err(|_| WebError::Internal("cookie".into()))?,
+    );
     Ok(r)
 }
 
@@ -116,19 +197,47 @@ pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
     let o = state.service.overview().await?;
     let is_admin = s.user.role.is_admin();
     let mut summary = vec![
-        ("Partner agencies".to_owned(), o.agencies.to_string(), String::new()),
-        ("People with accounts".to_owned(), o.users.to_string(), if is_admin { "/users".to_owned() } else { String::new() }),
+        (
+            "Partner agencies".to_owned(),
+            o.agencies.to_string(),
+            String::new(),
+        ),
+        (
+            "People with accounts".to_owned(),
+            o.users.to_string(),
+            if is_admin {
+                "/users".to_owned()
+            } else {
+                String::new()
+            },
+        ),
     ];
     if is_admin {
-        summary.push(("Audit log entries".to_owned(), o.audit_entries.to_string(), "/audit".to_owned()));
+        summary.push((
+            "Audit log entries".to_owned(),
+            o.audit_entries.to_string(),
+            "/audit".to_owned(),
+        ));
     }
     let mut next_steps = Vec::new();
     if is_admin {
-        next_steps.push(("/users/new".to_owned(), "Add the people who will use wholeplace, with their role and agency".to_owned()));
-        next_steps.push(("/audit".to_owned(), "Check who has signed in and what changed".to_owned()));
+        next_steps.push((
+            "/users/new".to_owned(),
+            "Add the people who will use wholeplace, with their role and agency".to_owned(),
+        ));
+        next_steps.push((
+            "/audit".to_owned(),
+            "Check who has signed in and what changed".to_owned(),
+        ));
     }
-    next_steps.push(("/account".to_owned(), "Create an API token to use the partnership's data from a script".to_owned()));
-    next_steps.push(("/about/data".to_owned(), "Read about the reference data wholeplace ships".to_owned()));
+    next_steps.push((
+        "/account".to_owned(),
+        "Create an API token to use the partnership's data from a script".to_owned(),
+    ));
+    next_steps.push((
+        "/about/data".to_owned(),
+        "Read about the reference data wholeplace ships".to_owned(),
+    ));
     let page = HomePage {
         layout: Layout::signed_in(&s.user, &s.session.csrf_token, "home", state.config.demo),
         display_name: s.user.display_name.clone(),
@@ -160,7 +269,14 @@ struct AccountPage {
     new_token: Option<String>,
 }
 
-async fn account_page(state: &AppState, s: &SignedIn, status: StatusCode, errors: Vec<FieldError>, new_token: Option<String>, flash: Option<String>) -> PageResult {
+async fn account_page(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+    new_token: Option<String>,
+    flash: Option<String>,
+) -> PageResult {
     let tokens = state
         .service
         .list_api_tokens(&s.actor)
@@ -170,12 +286,16 @@ async fn account_page(state: &AppState, s: &SignedIn, status: StatusCode, errors
             id: t.id,
             name: t.name,
             created: format_time(t.created_at),
-            last_used: t.last_used_at.map_or_else(|| "Never".to_owned(), format_time),
+            last_used: t
+                .last_used_at
+                .map_or_else(|| "Never".to_owned(), format_time),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
     let page = AccountPage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "account", state.config.demo).with_errors(errors).with_flash(flash),
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "account", state.config.demo)
+            .with_errors(errors)
+            .with_flash(flash),
         username: s.user.username.clone(),
         display_name: s.user.display_name.clone(),
         role: s.user.role,
@@ -186,7 +306,11 @@ async fn account_page(state: &AppState, s: &SignedIn, status: StatusCode, errors
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn account(State(state): State<AppState>, s: SignedIn, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn account(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let flash = match q.get("done").map(String::as_str) {
         Some("password") => Some("Your password has been changed".to_owned()),
         Some("revoked") => Some("The API token has been revoked".to_owned()),
@@ -195,16 +319,31 @@ pub async fn account(State(state): State<AppState>, s: SignedIn, Query(q): Query
     account_page(&state, &s, StatusCode::OK, Vec::new(), None, flash).await
 }
 
-pub async fn create_token(State(state): State<AppState>, s: SignedIn, form: FormFields) -> PageResult {
+pub async fn create_token(
+    State(state): State<AppState>,
+    s: SignedIn,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
-    match state.service.create_api_token(&s.actor, form.get("token_name")).await {
+    match state
+        .service
+        .create_api_token(&s.actor, form.get("token_name"))
+        .await
+    {
         Ok(token) => account_page(&state, &s, StatusCode::OK, Vec::new(), Some(token), None).await,
-        Err(ServiceError::Validation(errors)) => account_page(&state, &s, StatusCode::BAD_REQUEST, errors, None, None).await,
+        Err(ServiceError::Validation(errors)) => {
+            account_page(&state, &s, StatusCode::BAD_REQUEST, errors, None, None).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn revoke_token(State(state): State<AppState>, s: SignedIn, Path(id): Path<String>, form: FormFields) -> PageResult {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     state.service.revoke_api_token(&s.actor, id).await?;
@@ -219,28 +358,67 @@ struct PasswordPage {
     fields: Vec<(&'static str, &'static str, &'static str, &'static str)>,
 }
 
-fn password_page_response(state: &AppState, s: &SignedIn, status: StatusCode, errors: Vec<FieldError>) -> PageResult {
+fn password_page_response(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> PageResult {
     let page = PasswordPage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "account", state.config.demo).with_errors(errors),
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "account", state.config.demo)
+            .with_errors(errors),
         forced: s.user.must_change_password,
         fields: vec![
-            ("current_password", "Current password", "", "current-password"),
-            ("new_password", "New password", "At least 12 characters. A few unrelated words make a strong password.", "new-password"),
-            ("confirm_password", "Type the new password again", "", "new-password"),
+            (
+                "current_password",
+                "Current password",
+                "",
+                "current-password",
+            ),
+            (
+                "new_password",
+                "New password",
+                "At least 12 characters. A few unrelated words make a strong password.",
+                "new-password",
+            ),
+            (
+                "confirm_password",
+                "Type the new password again",
+                "",
+                "new-password",
+            ),
         ],
     };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn password_page(State(state): State<AppState>, SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange) -> PageResult {
+pub async fn password_page(
+    State(state): State<AppState>,
+    SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange,
+) -> PageResult {
     password_page_response(&state, &s, StatusCode::OK, Vec::new())
 }
 
-pub async fn change_password(State(state): State<AppState>, SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange, form: FormFields) -> PageResult {
+pub async fn change_password(
+    State(state): State<AppState>,
+    SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
-    match state.service.change_password(&s.actor, form.get("current_password"), form.get("new_password"), form.get("confirm_password")).await {
+    match state
+        .service
+        .change_password(
+            &s.actor,
+            form.get("current_password"),
+            form.get("new_password"),
+            form.get("confirm_password"),
+        )
+        .await
+    {
         Ok(()) => Ok(see_other("/account?done=password")),
-        Err(ServiceError::Validation(errors)) => password_page_response(&state, &s, StatusCode::BAD_REQUEST, errors),
+        Err(ServiceError::Validation(errors)) => {
+            password_page_response(&state, &s, StatusCode::BAD_REQUEST, errors)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -280,7 +458,10 @@ struct UsersPage {
 
 pub async fn users(State(state): State<AppState>, s: SignedIn) -> PageResult {
     let users = state.service.list_users(&s.actor).await?;
-    let page = UsersPage { layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo), users: users.iter().map(user_row).collect() };
+    let page = UsersPage {
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo),
+        users: users.iter().map(user_row).collect(),
+    };
     Ok(html(render(&page)?))
 }
 
@@ -295,14 +476,31 @@ struct NewUserPage {
     agencies: Vec<(i64, String, bool)>,
 }
 
-async fn new_user_response(state: &AppState, s: &SignedIn, status: StatusCode, form: &NewUserForm, errors: Vec<FieldError>) -> PageResult {
-    let agencies = state.service.list_agencies().await?.into_iter().map(|a| (a.id, a.name, form.agency_ids.contains(&a.id))).collect();
+async fn new_user_response(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    form: &NewUserForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let agencies = state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name, form.agency_ids.contains(&a.id)))
+        .collect();
     let page = NewUserPage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo).with_errors(errors),
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo)
+            .with_errors(errors),
         username: form.username.clone(),
         display_name: form.display_name.clone(),
         role: form.role.clone(),
-        roles: Role::ALL.iter().rev().map(|r| (r.as_str(), r.description())).collect(),
+        roles: Role::ALL
+            .iter()
+            .rev()
+            .map(|r| (r.as_str(), r.description()))
+            .collect(),
         agencies,
     };
     Ok((status, render(&page)?).into_response())
@@ -313,7 +511,14 @@ pub async fn new_user_page(State(state): State<AppState>, s: SignedIn) -> PageRe
         // Let the service decide and record the refusal.
         state.service.list_users(&s.actor).await?;
     }
-    new_user_response(&state, &s, StatusCode::OK, &NewUserForm::default(), Vec::new()).await
+    new_user_response(
+        &state,
+        &s,
+        StatusCode::OK,
+        &NewUserForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -325,9 +530,16 @@ struct UserPage {
     one_time_password: Option<String>,
 }
 
-fn user_page(state: &AppState, s: &SignedIn, user: &User, one_time_password: Option<String>, flash: Option<String>) -> PageResult {
+fn user_page(
+    state: &AppState,
+    s: &SignedIn,
+    user: &User,
+    one_time_password: Option<String>,
+    flash: Option<String>,
+) -> PageResult {
     let page = UserPage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo).with_flash(flash),
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "users", state.config.demo)
+            .with_flash(flash),
         user: user_row(user),
         is_self: user.id == s.user.id,
         one_time_password,
@@ -335,7 +547,11 @@ fn user_page(state: &AppState, s: &SignedIn, user: &User, one_time_password: Opt
     Ok(html(render(&page)?))
 }
 
-pub async fn create_user(State(state): State<AppState>, s: SignedIn, form: FormFields) -> PageResult {
+pub async fn create_user(
+    State(state): State<AppState>,
+    s: SignedIn,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
     let mut bad_agency = false;
     let agency_ids = form
@@ -354,11 +570,20 @@ pub async fn create_user(State(state): State<AppState>, s: SignedIn, form: FormF
         agency_ids,
     };
     if bad_agency {
-        return new_user_response(&state, &s, StatusCode::BAD_REQUEST, &new, vec![FieldError::new("agencies", "Select agencies from the list")]).await;
+        return new_user_response(
+            &state,
+            &s,
+            StatusCode::BAD_REQUEST,
+            &new,
+            vec![FieldError::new("agencies", "Select agencies from the list")],
+        )
+        .await;
     }
     match state.service.create_user(&s.actor, &new).await {
         Ok((user, password)) => user_page(&state, &s, &user, Some(password), None),
-        Err(ServiceError::Validation(errors)) => new_user_response(&state, &s, StatusCode::BAD_REQUEST, &new, errors).await,
+        Err(ServiceError::Validation(errors)) => {
+            new_user_response(&state, &s, StatusCode::BAD_REQUEST, &new, errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -367,34 +592,69 @@ fn parse_id(raw: &str) -> Result<i64, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
-pub async fn show_user(State(state): State<AppState>, s: SignedIn, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn show_user(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let user = state.service.get_user(&s.actor, parse_id(&id)?).await?;
     let flash = match q.get("done").map(String::as_str) {
-        Some("disabled") => Some("The account has been disabled and signed out everywhere".to_owned()),
+        Some("disabled") => {
+            Some("The account has been disabled and signed out everywhere".to_owned())
+        }
         Some("enabled") => Some("The account has been enabled".to_owned()),
         _ => None,
     };
     user_page(&state, &s, &user, None, flash)
 }
 
-async fn set_disabled(state: AppState, s: SignedIn, id: String, form: FormFields, disabled: bool) -> PageResult {
+async fn set_disabled(
+    state: AppState,
+    s: SignedIn,
+    id: String,
+    form: FormFields,
+    disabled: bool,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
     let id = parse_id(&id)?;
-    match state.service.set_user_disabled(&s.actor, id, disabled).await {
-        Ok(()) => Ok(see_other(&format!("/users/{id}?done={}", if disabled { "disabled" } else { "enabled" }))),
+    match state
+        .service
+        .set_user_disabled(&s.actor, id, disabled)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/users/{id}?done={}",
+            if disabled { "disabled" } else { "enabled" }
+        ))),
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn disable_user(State(state): State<AppState>, s: SignedIn, Path(id): Path<String>, form: FormFields) -> PageResult {
+pub async fn disable_user(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
     set_disabled(state, s, id, form, true).await
 }
 
-pub async fn enable_user(State(state): State<AppState>, s: SignedIn, Path(id): Path<String>, form: FormFields) -> PageResult {
+pub async fn enable_user(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
     set_disabled(state, s, id, form, false).await
 }
 
-pub async fn reset_password(State(state): State<AppState>, s: SignedIn, Path(id): Path<String>, form: FormFields) -> PageResult {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
     let id = parse_id(&id)?;
     let password = state.service.reset_password(&s.actor, id).await?;
@@ -431,17 +691,34 @@ fn audit_filter(q: &AuditQuery, limit: i64) -> Result<(AuditFilter, i64), Vec<Fi
         }
         let parsed = parse_date(text);
         if parsed.is_none() {
-            errors.push(FieldError::new(field, format!("Enter the date as year-month-day, for example 2026-11-01 (you entered '{}')", text.trim())));
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "Enter the date as year-month-day, for example 2026-11-01 (you entered '{}')",
+                    text.trim()
+                ),
+            ));
         }
         parsed
     };
     let from = date("from", &q.from);
     let until = date("to", &q.to).map(|t| t + 86_400);
-    let page = q.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
+    let page = q
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let nonempty = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().to_owned()) };
+    let nonempty = |s: &str| {
+        if s.trim().is_empty() {
+            None
+        } else {
+            Some(s.trim().to_owned())
+        }
+    };
     Ok((
         AuditFilter {
             actor: nonempty(&q.actor).map(|a| a.to_lowercase()),
@@ -483,18 +760,41 @@ struct AuditPage {
 }
 
 fn audit_query_string(q: &AuditQuery) -> String {
-    serde_urlencoded::to_string([("actor", &q.actor), ("action", &q.action), ("outcome", &q.outcome), ("from", &q.from), ("to", &q.to)]).unwrap_or_default()
+    serde_urlencoded::to_string([
+        ("actor", &q.actor),
+        ("action", &q.action),
+        ("outcome", &q.outcome),
+        ("from", &q.from),
+        ("to", &q.to),
+    ])
+    .unwrap_or_default()
 }
 
-pub async fn audit(State(state): State<AppState>, s: SignedIn, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn audit(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let (filter, page, errors) = match audit_filter(&q, AUDIT_PAGE_SIZE) {
         Ok((f, p)) => (f, p, Vec::new()),
-        Err(errors) => (AuditFilter { limit: AUDIT_PAGE_SIZE, ..Default::default() }, 1, errors),
+        Err(errors) => (
+            AuditFilter {
+                limit: AUDIT_PAGE_SIZE,
+                ..Default::default()
+            },
+            1,
+            errors,
+        ),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let (entries, total) = state.service.list_audit(&s.actor, &filter).await?;
     let page_view = AuditPage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "audit", state.config.demo).with_errors(errors),
+        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "audit", state.config.demo)
+            .with_errors(errors),
         query_string: audit_query_string(&q),
         q,
         entries: entries
@@ -519,12 +819,29 @@ pub async fn audit(State(state): State<AppState>, s: SignedIn, Query(q): Query<A
     Ok((status, render(&page_view)?).into_response())
 }
 
-pub async fn audit_csv(State(state): State<AppState>, s: SignedIn, Query(q): Query<AuditQuery>) -> PageResult {
-    let (filter, _) = audit_filter(&q, 10_000).map_err(|errs| WebError::BadRequest(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join(". ")))?;
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let (filter, _) = audit_filter(&q, 10_000).map_err(|errs| {
+        WebError::BadRequest(
+            errs.into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(". "),
+        )
+    })?;
     let (entries, _) = state.service.list_audit(&s.actor, &filter).await?;
     let body = wholeplace_service::audit::audit_csv(&entries);
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"wholeplace-audit-log.csv\"")],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"wholeplace-audit-log.csv\"",
+            ),
+        ],
         body,
     )
         .into_response())
@@ -551,27 +868,61 @@ async fn about_layout(state: &AppState, who: Option<SignedIn>) -> Layout {
     }
 }
 
-pub async fn about_data(State(state): State<AppState>, MaybeSignedIn(who): MaybeSignedIn) -> PageResult {
-    Ok(html(render(&AboutData { layout: about_layout(&state, who).await })?))
+pub async fn about_data(
+    State(state): State<AppState>,
+    MaybeSignedIn(who): MaybeSignedIn,
+) -> PageResult {
+    Ok(html(render(&AboutData {
+        layout: about_layout(&state, who).await,
+    })?))
 }
 
-pub async fn about_accessibility(State(state): State<AppState>, MaybeSignedIn(who): MaybeSignedIn) -> PageResult {
-    Ok(html(render(&AboutAccessibility { layout: about_layout(&state, who).await })?))
+pub async fn about_accessibility(
+    State(state): State<AppState>,
+    MaybeSignedIn(who): MaybeSignedIn,
+) -> PageResult {
+    Ok(html(render(&AboutAccessibility {
+        layout: about_layout(&state, who).await,
+    })?))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.service.health().await {
-        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok\n").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain")], "database unavailable\n").into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "ok\n",
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "database unavailable\n",
+        )
+            .into_response(),
     }
 }
 
 pub async fn app_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../static/app.js")).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
 }
 
 pub async fn favicon() -> Response {
-    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], include_str!("../static/favicon.svg")).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
+        .into_response()
 }
 
 pub async fn not_found() -> WebError {
