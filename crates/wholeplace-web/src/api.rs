@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users))
         .route("/audit", get(audit))
         .route("/openapi.json", get(openapi))
+        .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
 }
 
@@ -58,7 +59,7 @@ pub struct ErrorEnvelope {
 /// What went wrong.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `validation`, `conflict`, `throttled`, `internal`.
+    /// A stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `method_not_allowed`, `validation`, `conflict`, `throttled`, `internal`.
     code: &'static str,
     /// A sentence for people.
     message: String,
@@ -366,6 +367,15 @@ pub fn openapi_json() -> String {
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+async fn api_method_not_allowed() -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This endpoint does not accept that method. See /api/v1/openapi.json.".into(),
+        vec![],
+    )
 }
 
 async fn api_not_found() -> ApiError {

@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/favicon.svg", get(pages::favicon))
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .nest("/api/v1", api::router())
         .nest_service("/assets", assets)
         .fallback(pages::not_found)

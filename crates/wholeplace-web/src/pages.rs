@@ -9,7 +9,8 @@ use crate::form::FormFields;
 use crate::layout::Layout;
 use crate::{AppState, SESSION_COOKIE};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -37,9 +38,14 @@ fn agencies_text(u: &User) -> String {
         .join(", ")
 }
 
-/// Only local paths are followed after sign-in, never another site.
+/// Only local paths are followed after sign-in, never another site, and never anything that
+/// cannot be a `Location` header (control characters would make the redirect fail).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -341,7 +347,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     s: SignedIn,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
     form: FormFields,
 ) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
@@ -592,10 +598,41 @@ fn parse_id(raw: &str) -> Result<i64, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
+/// A record id from the path, as text. A segment that is not even text (such as `%FF`) is a
+/// page that does not exist, like any other id that is not a number.
+pub struct RecordId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| WebError::NotFound)
+    }
+}
+
+/// A page's query string. One that the page's own form could not have sent (a repeated field,
+/// say) gets the service's "problem with the request" page rather than the framework's text.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| Self(q))
+            .map_err(|_| {
+                WebError::BadRequest(
+                    "The web address has a search this page cannot read. Use the page's own form to filter.".to_owned(),
+                )
+            })
+    }
+}
+
 pub async fn show_user(
     State(state): State<AppState>,
     s: SignedIn,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let user = state.service.get_user(&s.actor, parse_id(&id)?).await?;
@@ -634,7 +671,7 @@ async fn set_disabled(
 pub async fn disable_user(
     State(state): State<AppState>,
     s: SignedIn,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
     form: FormFields,
 ) -> PageResult {
     set_disabled(state, s, id, form, true).await
@@ -643,7 +680,7 @@ pub async fn disable_user(
 pub async fn enable_user(
     State(state): State<AppState>,
     s: SignedIn,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
     form: FormFields,
 ) -> PageResult {
     set_disabled(state, s, id, form, false).await
@@ -652,7 +689,7 @@ pub async fn enable_user(
 pub async fn reset_password(
     State(state): State<AppState>,
     s: SignedIn,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
     form: FormFields,
 ) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
@@ -773,7 +810,7 @@ fn audit_query_string(q: &AuditQuery) -> String {
 pub async fn audit(
     State(state): State<AppState>,
     s: SignedIn,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, page, errors) = match audit_filter(&q, AUDIT_PAGE_SIZE) {
         Ok((f, p)) => (f, p, Vec::new()),
@@ -822,7 +859,7 @@ pub async fn audit(
 pub async fn audit_csv(
     State(state): State<AppState>,
     s: SignedIn,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult {
     let (filter, _) = audit_filter(&q, 10_000).map_err(|errs| {
         WebError::BadRequest(
@@ -927,4 +964,14 @@ pub async fn favicon() -> Response {
 
 pub async fn not_found() -> WebError {
     WebError::NotFound
+}
+
+/// A route asked with a method it does not have (a GET of a form's action, say).
+pub async fn method_not_allowed() -> Response {
+    crate::error::message_page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This page cannot be used that way",
+        vec!["The web address is right, but it does not accept that kind of request. Go back and use the page's links and buttons.".to_owned()],
+        Some(("/", "Go to the home page")),
+    )
 }

@@ -252,6 +252,10 @@ async fn sign_in_returns_to_a_local_next_only(db: TestDb) {
         ("//evil.example/", "/"),
         ("https://evil.example/", "/"),
         ("/\\evil.example", "/"),
+        // Control characters cannot go into a Location header: they must not make a 500.
+        ("/\r\nSet-Cookie: evil=1", "/"),
+        ("/audit\u{0}", "/"),
+        ("/audit\u{7f}", "/"),
     ] {
         let (cookie, csrf) = app.sign_in_form().await;
         let r = app
@@ -268,6 +272,14 @@ async fn sign_in_returns_to_a_local_next_only(db: TestDb) {
             .await;
         assert_redirect(&r, expected);
     }
+    let crlf = app
+        .get("/sign-in?next=%2Faudit%0D%0ASet-Cookie:%20x=1", None)
+        .await;
+    assert_eq!(crlf.status, StatusCode::OK);
+    assert_eq!(
+        common::hidden_value(&crlf.body, "next").as_deref(),
+        Some("/")
+    );
     let evil = app.get("/sign-in?next=https://evil.example/", None).await;
     assert_eq!(
         common::hidden_value(&evil.body, "next").as_deref(),
@@ -942,6 +954,20 @@ async fn bad_ids_are_not_found(db: TestDb) {
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "revoke {id}: {}", r.body);
     }
+    // An id that is not even text is not found either, in the service's style.
+    let r = app.get_as(&admin, "/users/%FF").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    r.assert_styled_page();
+    for path in [
+        "/users/%FF/disable",
+        "/users/%FF/enable",
+        "/users/%FF/reset-password",
+        "/account/tokens/%FF/revoke",
+    ] {
+        let r = app.post_as(&admin, path, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+        r.assert_styled_page();
+    }
     // Nothing was recorded as done to a record that does not exist.
     assert!(
         app.audit()
@@ -1039,6 +1065,12 @@ async fn audit_page_filters_and_refuses_bad_dates(db: TestDb) {
             "/audit.csv?{q}: {}",
             r.status
         );
+    }
+    // A query the form could not have sent still gets a page in the service's style.
+    for path in ["/audit?actor=a&actor=b", "/audit.csv?from=a&from=b"] {
+        let r = app.get_as(&admin, path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        r.assert_styled_page();
     }
     // Looking is itself recorded.
     assert!(
@@ -1499,6 +1531,28 @@ async fn garbage_bodies_never_give_500(db: TestDb) {
             )
             .await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        r.assert_styled_page();
+        assert!(
+            !r.header("allow").is_empty(),
+            "{method} {path} says what is allowed"
+        );
+    }
+    for (method, path) in [
+        ("POST", "/api/v1/me"),
+        ("DELETE", "/api/v1/users"),
+        ("PUT", "/api/v1/openapi.json"),
+    ] {
+        let r = app
+            .send(
+                axum::http::Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(envelope_code(&r), "method_not_allowed", "{method} {path}");
     }
     // Still fine afterwards.
     assert_eq!(app.get_as(&admin, "/").await.status, StatusCode::OK);
