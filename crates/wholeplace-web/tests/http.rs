@@ -23,6 +23,7 @@ macro_rules! both_backends {
 both_backends!(
     signed_out_requests_go_to_sign_in,
     public_pages_and_health,
+    every_page_renders_for_an_administrator,
     sign_in_succeeds_and_fails_politely,
     sign_in_returns_to_a_local_next_only,
     sign_in_refuses_a_missing_or_wrong_form_token,
@@ -164,6 +165,42 @@ async fn public_pages_and_health(db: TestDb) {
     assert_redirect(&app.get_as(&admin, "/sign-in").await, "/");
     let nope = app.get_as(&admin, "/nope").await;
     assert_eq!(nope.status, StatusCode::NOT_FOUND);
+}
+
+async fn every_page_renders_for_an_administrator(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let id = app.user_named("admin").await.id;
+    for (path, heading) in [
+        ("/", "Administrator"),
+        ("/account", "Your account"),
+        ("/account/password", "current_password"),
+        ("/users", "admin"),
+        ("/users/new", "Partnership office"),
+        (&format!("/users/{id}"), "Administrator"),
+        ("/audit", "Audit log"),
+        ("/about/data", "Unit Cost Database"),
+        ("/about/accessibility", "ccessibility"),
+    ] {
+        let r = app.get_as(&admin, path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        r.assert_styled_page();
+        assert!(
+            !r.title().starts_with("Error:") && r.title().ends_with("wholeplace"),
+            "{path}: {}",
+            r.title()
+        );
+        assert!(r.body.contains(heading), "{path} lacks {heading:?}");
+        // Every signed-in page can sign out, with this session's token.
+        assert!(
+            r.body.contains("action=\"/sign-out\"") && r.csrf() == admin.csrf,
+            "{path}"
+        );
+        assert!(
+            r.body.contains("href=\"/users\"") && r.body.contains("href=\"/audit\""),
+            "{path}: administrators see their links"
+        );
+    }
 }
 
 // ---------- signing in ----------
