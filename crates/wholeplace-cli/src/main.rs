@@ -59,6 +59,14 @@ enum Command {
     Check,
     /// Load the demonstration partnership (agencies from the pilots in the source documents).
     Demo(demo::DemoArgs),
+    /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
+    Appraise(wholeplace_appraisal_report::AppraiseArgs),
+    /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
+    UnitCosts(wholeplace_appraisal_report::UnitCostsArgs),
+    /// Link or deduplicate person records from agencies' CSV extracts.
+    Link(wholeplace_linkage_job::LinkArgs),
+    /// Generate synthetic UK-style person records with known truth (test and demo data).
+    Synth(wholeplace_linkage_job::SynthArgs),
 }
 
 /// Where the database is, as a URL, and a description that never shows a password.
@@ -118,6 +126,12 @@ pub(crate) async fn open_service(
         ServiceConfig::default(),
     );
     Ok((service, store, shown))
+}
+
+async fn blocking(job: impl FnOnce() -> anyhow::Result<()> + Send + 'static) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .context("the job stopped unexpectedly")?
 }
 
 fn init_logging(filter: &str) {
@@ -192,5 +206,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(args) => user::run(url, &cli.data_dir, args).await,
         Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
+        // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
+        Command::Appraise(args) => {
+            blocking(move || wholeplace_appraisal_report::run_appraise(&args)).await
+        }
+        Command::UnitCosts(args) => {
+            blocking(move || wholeplace_appraisal_report::run_unit_costs(&args)).await
+        }
+        Command::Link(args) => blocking(move || wholeplace_linkage_job::run_link(&args)).await,
+        Command::Synth(args) => blocking(move || wholeplace_linkage_job::run_synth(&args)).await,
     }
 }

@@ -123,7 +123,7 @@ impl Progress for StderrProgress {
         if self.quiet {
             return;
         }
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         let line = format!("{name}: {pct}%");
         if let Ok(mut l) = self.last.lock()
             && *l != line
@@ -726,11 +726,11 @@ fn write_clusters(
     );
     writeln!(w, "source,record_id,entity_id,household")?;
     let mut cw = csv::Writer::from_writer(w);
-    for i in 0..table.len() {
+    for (i, entity_id) in entity.iter().enumerate().take(table.len()) {
         cw.write_record([
             guard_cell(table.source_name(i)),
             guard_cell(table.id(i)),
-            entity[i].clone(),
+            entity_id.clone(),
             format!("H{}", hh.cluster_of[i]),
         ])?;
     }

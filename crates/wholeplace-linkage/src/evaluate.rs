@@ -133,8 +133,8 @@ pub fn clusters(
     let mut joint: HashMap<(u32, u32), Vec<u16>> = HashMap::new();
     let mut pred: HashMap<u32, Vec<u16>> = HashMap::new();
     let mut act: HashMap<u32, u64> = HashMap::new();
-    for i in 0..table.len() {
-        let (c, t) = (clusters.cluster_of[i], truth[i]);
+    for (i, &t) in truth.iter().enumerate().take(table.len()) {
+        let c = clusters.cluster_of[i];
         joint.entry((c, t)).or_default().push(table.source[i]);
         pred.entry(c).or_default().push(table.source[i]);
         *act.entry(t).or_insert(0) += 1;

@@ -37,8 +37,8 @@ pub fn assign_ids(
         .unwrap_or(0);
     let mut votes: Vec<HashMap<&str, usize>> = vec![HashMap::new(); count];
     let mut first: Vec<Option<(&str, &str)>> = vec![None; count];
-    for i in 0..table.len() {
-        let c = cluster_of[i] as usize;
+    for (i, &cluster) in cluster_of.iter().enumerate().take(table.len()) {
+        let c = cluster as usize;
         if let Some(Some(p)) = previous.get(i) {
             *votes[c].entry(p.as_str()).or_insert(0) += 1;
         }

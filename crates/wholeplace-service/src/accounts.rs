@@ -584,6 +584,26 @@ fn dummy_hash() -> String {
         .clone()
 }
 
+impl Service {
+    /// Removes expired sessions (run periodically by the server).
+    pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
+        Ok(self.store().delete_expired_sessions(self.now()).await?)
+    }
+
+    /// Creates an agency as the operator (demo data and set-up).
+    pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
+        let ev = self.event(
+            &Actor::operator(),
+            "agency.create",
+            "agency",
+            None,
+            true,
+            "",
+        );
+        Ok(self.store().create_agency(name, kind, &ev).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,18 +633,5 @@ mod tests {
         assert!(check_username("").is_some());
         assert!(check_username("jo bloggs").is_some());
         assert!(check_username("<script>").is_some());
-    }
-}
-
-impl Service {
-    /// Removes expired sessions (run periodically by the server).
-    pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
-        Ok(self.store().delete_expired_sessions(self.now()).await?)
-    }
-
-    /// Creates an agency as the operator (demo data and set-up).
-    pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
-        let ev = self.event(&Actor::operator(), "agency.create", "agency", None, true, "");
-        Ok(self.store().create_agency(name, kind, &ev).await?)
     }
 }
