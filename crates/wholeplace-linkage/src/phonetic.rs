@@ -123,6 +123,9 @@ pub fn phonetic_key(s: &str) -> String {
                 if next == Some(&b'h') {
                     skip = 2;
                     Some(b'f')
+                } else if i > 0 && w[i - 1] == b'm' && next == Some(&b's') {
+                    // Silent between m and s: Thompson / Thomson, Simpson / Simson.
+                    None
                 } else {
                     Some(b'p')
                 }
