@@ -4,6 +4,7 @@
 pub mod gss;
 pub mod money;
 pub mod role;
+pub mod taxonomy;
 pub mod year;
 
 pub use gss::{GssCode, GssError};

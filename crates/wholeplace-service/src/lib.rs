@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod places;
 pub mod secret;
 
 pub use accounts::{NewUserForm, SignedIn};

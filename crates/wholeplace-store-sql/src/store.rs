@@ -219,7 +219,7 @@ async fn set_user_agencies(
     Ok(())
 }
 
-fn expect_one(rows: u64) -> StoreResult<()> {
+pub(crate) fn expect_one(rows: u64) -> StoreResult<()> {
     if rows == 0 {
         Err(StoreError::NotFound)
     } else {

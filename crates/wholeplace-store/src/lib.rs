@@ -3,6 +3,13 @@
 //! changes data takes the [`AuditEvent`] that records it, so a change and its audit entry are
 //! written together or not at all.
 
+pub mod places;
+
+pub use places::{
+    BudgetLine, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace, Partnership,
+    Place, PlaceStore, Related,
+};
+
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::Role;
@@ -182,7 +189,7 @@ pub struct Overview {
 
 /// The storage port.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PlaceStore + Send + Sync + 'static {
     /// Which backend, for the start-up message: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -1,0 +1,221 @@
+//! Tables in and out. Councils live in Excel: every list wholeplace keeps can leave as CSV or
+//! XLSX and come back in the same shape. Reading reports the row and column of every problem;
+//! writing guards text cells against formula injection (a cell starting with = + - @ is made text).
+
+use std::io::Cursor;
+
+/// A table: a header row and rows of text cells, all the same width.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Rows; row `i` is spreadsheet row `i + 2` (after the header).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Why a file could not be read as a table.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The CSV is malformed.
+    #[error("row {row}: {message}")]
+    Csv {
+        /// Spreadsheet row number (1 is the header).
+        row: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The workbook cannot be opened.
+    #[error("the file is not an XLSX workbook that can be read: {0}")]
+    Workbook(String),
+    /// The sheet is missing.
+    #[error(
+        "the workbook has no sheet called '{0}': name the sheet so, or export it again from wholeplace"
+    )]
+    NoSheet(String),
+    /// Nothing to read.
+    #[error("the file is empty: it needs a header row naming the columns")]
+    Empty,
+}
+
+impl Table {
+    /// The index of a column by name (case and spacing ignored).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
+        self.headers.iter().position(|h| norm(h) == norm(name))
+    }
+}
+
+/// Reads CSV text (a leading byte-order mark is ignored).
+pub fn read_csv(text: &str) -> Result<Table, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ReadError::Csv {
+            row: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(ReadError::Empty);
+    }
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| ReadError::Csv {
+            row: i as u64 + 2,
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("has {len} cells but the header has {expected_len}: check for a stray comma or a missing quote"),
+                _ => e.to_string(),
+            },
+        })?;
+        rows.push(rec.iter().map(unguard).collect());
+    }
+    Ok(Table { headers, rows })
+}
+
+/// Reads the named sheet of an XLSX workbook.
+pub fn read_xlsx(bytes: &[u8], sheet: &str) -> Result<Table, ReadError> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Workbook(e.to_string()))?;
+    if !wb.sheet_names().iter().any(|s| s == sheet) {
+        return Err(ReadError::NoSheet(sheet.to_owned()));
+    }
+    let range = wb
+        .worksheet_range(sheet)
+        .map_err(|e| ReadError::Workbook(e.to_string()))?;
+    let mut it = range.rows();
+    let headers: Vec<String> = it
+        .next()
+        .ok_or(ReadError::Empty)?
+        .iter()
+        .map(|c| c.to_string().trim().to_owned())
+        .collect();
+    let rows = it
+        .map(|r| {
+            let mut row: Vec<String> = r.iter().map(|c| unguard(c.to_string().trim())).collect();
+            row.resize(headers.len(), String::new());
+            row
+        })
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    Ok(Table { headers, rows })
+}
+
+/// Makes a cell safe to open in a spreadsheet: text starting with = + - @ (or a tab or carriage
+/// return) gets a leading apostrophe, unless it is a plain number such as -12.50.
+pub fn guard(cell: &str) -> String {
+    let numeric = cell.parse::<f64>().is_ok();
+    if !numeric && cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// Undoes [`guard`] on the way back in, so an export re-imports to the same data.
+fn unguard(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+/// Writes a table as CSV, every cell guarded.
+pub fn write_csv(table: &Table) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(table.headers.iter().map(|h| guard(h)));
+    for r in &table.rows {
+        let _ = w.write_record(r.iter().map(|c| guard(c)));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Why a workbook could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the workbook: {0}")]
+pub struct WriteError(String);
+
+/// Writes sheets into an XLSX workbook. Numbers in `numeric_columns` are written as numbers;
+/// everything else as text (so no cell is ever a formula).
+pub fn write_xlsx(sheets: &[(&str, &Table, &[usize])]) -> Result<Vec<u8>, WriteError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (name, table, numeric) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).map_err(|e| WriteError(e.to_string()))?;
+        for (c, h) in table.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)
+                .map_err(|e| WriteError(e.to_string()))?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (rr, cc) = (r as u32 + 1, c as u16);
+                match cell.parse::<f64>() {
+                    Ok(n) if numeric.contains(&c) => ws.write_number(rr, cc, n),
+                    _ => ws.write_string(rr, cc, cell),
+                }
+                .map_err(|e| WriteError(e.to_string()))?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(|e| WriteError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            headers: vec!["agency".into(), "amount".into(), "note".into()],
+            rows: vec![
+                vec![
+                    "Kent County Council".into(),
+                    "9550000.00".into(),
+                    "=HYPERLINK(\"x\")".into(),
+                ],
+                vec!["NHS, West Kent".into(), "-12.50".into(), "@risk".into()],
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_round_trips_and_is_safe() {
+        let t = sample();
+        let text = write_csv(&t);
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(text.contains("'@risk"), "{text}");
+        assert!(text.contains(",-12.50,"), "numbers stay numbers: {text}");
+        assert_eq!(read_csv(&text).expect("read"), t);
+    }
+
+    #[test]
+    fn xlsx_round_trips() {
+        let t = sample();
+        let bytes = write_xlsx(&[("Budget lines", &t, &[])]).expect("write");
+        assert_eq!(read_xlsx(&bytes, "Budget lines").expect("read"), t);
+        assert!(matches!(
+            read_xlsx(&bytes, "Other"),
+            Err(ReadError::NoSheet(_))
+        ));
+        assert!(matches!(
+            read_xlsx(b"not a zip", "x"),
+            Err(ReadError::Workbook(_))
+        ));
+    }
+
+    #[test]
+    fn bad_csv_names_the_row() {
+        let err = read_csv("a,b\n1,2\n3\n").expect_err("ragged");
+        assert!(err.to_string().starts_with("row 3:"), "{err}");
+        assert!(matches!(read_csv(""), Err(ReadError::Empty)));
+    }
+}
