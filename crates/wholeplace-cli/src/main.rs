@@ -2,6 +2,7 @@
 //! layer (or an engine's job crate); this is the only crate that names the storage adapter.
 
 mod demo;
+mod places;
 mod serve;
 mod user;
 
@@ -59,6 +60,10 @@ enum Command {
     Check,
     /// Load the demonstration partnership (agencies from the pilots in the source documents).
     Demo(demo::DemoArgs),
+    /// Places: import the shipped local authorities, list places.
+    Places(places::PlacesArgs),
+    /// The resource map's budget lines: import from and export to CSV or XLSX.
+    Budget(places::BudgetArgs),
     /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
     Appraise(wholeplace_appraisal_report::AppraiseArgs),
     /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
@@ -206,6 +211,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(args) => user::run(url, &cli.data_dir, args).await,
         Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
+        Command::Places(args) => places::run_places(url, &cli.data_dir, args).await,
+        Command::Budget(args) => places::run_budget(url, &cli.data_dir, args).await,
         // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
         Command::Appraise(args) => {
             blocking(move || wholeplace_appraisal_report::run_appraise(&args)).await

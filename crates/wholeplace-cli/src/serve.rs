@@ -41,9 +41,14 @@ pub async fn run(
     let started = Instant::now();
     let (service, store, shown) = crate::open_service(url, data_dir, args.migrate).await?;
     let first_password = service.bootstrap_admin().await?;
-    if args.demo {
-        crate::demo::load_if_empty(&service).await?;
+    if args.demo && crate::demo::load_if_empty(&service).await? {
+        println!("Loaded the demonstration partnership (Sherwood, Worcestershire, Shropshire).");
     }
+    let demo = args.demo
+        || service
+            .is_demo()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !args.assets_dir.join("wholeplace.css").exists() {
         tracing::warn!(folder = %args.assets_dir.display(), "stylesheet not found: pages will be unstyled; run `cargo xtask assets`");
     }
@@ -52,7 +57,7 @@ pub async fn run(
         config: Arc::new(WebConfig {
             assets_dir: args.assets_dir.clone(),
             secure_cookies: args.secure_cookies,
-            demo: args.demo,
+            demo,
         }),
     };
     let app = wholeplace_web::router(state);

@@ -320,3 +320,163 @@ fn sigkill_in_the_middle_of_writes_leaves_a_consistent_database() {
     again.kill().expect("kill");
     let _ = again.wait();
 }
+
+fn budget_csv(rows: usize, bad_row: Option<usize>) -> String {
+    let mut s = String::from(
+        "agency,place,service_area,financial_year,amount,spend_kind,source,confidence\n",
+    );
+    let places = ["Tunbridge Wells", "Shropshire", "E06000001", "Worcester"];
+    let services = ["health", "housing", "crime", "Social services"];
+    for i in 0..rows {
+        let amount = if Some(i) == bad_row {
+            "12x".to_owned()
+        } else {
+            format!("{}.{:02}", 1000 + i * 7, i % 100)
+        };
+        let agency = if i % 2 == 0 {
+            "Kent County Council"
+        } else {
+            "NHS West Kent"
+        };
+        s.push_str(&format!(
+            "{agency},{},{},20{:02}/{:02},{amount},revenue,\"budget book, p.{i}\",grade 2\n",
+            places[i % 4],
+            services[i % 4],
+            10 + i % 5,
+            11 + i % 5
+        ));
+    }
+    s
+}
+
+fn setup_places_db(dir: &Path) {
+    for args in [
+        &["places", "import-local-authorities"][..],
+        &[
+            "places",
+            "add-agency",
+            "Kent County Council",
+            "--kind",
+            "county_council",
+        ],
+        &["places", "add-agency", "NHS West Kent", "--kind", "nhs_icb"],
+    ] {
+        let out = wholeplace(dir, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn budget_lines_round_trip_through_xlsx_and_csv() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (b, c) = (work.path().join("b"), work.path().join("c"));
+    let input = work.path().join("input.csv");
+    std::fs::write(&input, budget_csv(300, None)).expect("write");
+    setup_places_db(&b);
+    let out = wholeplace(&b, &["budget", "import", input.to_str().expect("path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 300 budget lines"));
+    let (b_csv, b_xlsx) = (work.path().join("b.csv"), work.path().join("b.xlsx"));
+    assert!(
+        wholeplace(&b, &["budget", "export", b_csv.to_str().expect("p")])
+            .status
+            .success()
+    );
+    assert!(
+        wholeplace(&b, &["budget", "export", b_xlsx.to_str().expect("p")])
+            .status
+            .success()
+    );
+    setup_places_db(&c);
+    let out = wholeplace(&c, &["budget", "import", b_xlsx.to_str().expect("p")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c_csv = work.path().join("c.csv");
+    assert!(
+        wholeplace(&c, &["budget", "export", c_csv.to_str().expect("p")])
+            .status
+            .success()
+    );
+    let (first, second) = (
+        std::fs::read_to_string(&b_csv).expect("b"),
+        std::fs::read_to_string(&c_csv).expect("c"),
+    );
+    assert_eq!(first.lines().count(), 301);
+    assert_eq!(
+        first, second,
+        "export, import into an empty database, export again: identical"
+    );
+}
+
+#[test]
+fn one_bad_row_imports_nothing_and_says_where() {
+    let dir = tempfile::tempdir().expect("tmp");
+    setup_places_db(dir.path());
+    let input = dir.path().join("bad.csv");
+    std::fs::write(&input, budget_csv(1_000, Some(499))).expect("write");
+    let out = wholeplace(
+        dir.path(),
+        &["budget", "import", input.to_str().expect("p")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("nothing was imported")
+            && err.contains("row 501, column amount")
+            && err.contains("'12x' is not an amount"),
+        "{err}"
+    );
+    let export = dir.path().join("after.csv");
+    assert!(
+        wholeplace(
+            dir.path(),
+            &["budget", "export", export.to_str().expect("p")]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&export)
+            .expect("read")
+            .lines()
+            .count(),
+        1,
+        "only the header: the database is unchanged"
+    );
+    // Asked to skip invalid rows, the good ones go in and the bad one comes back with its reason.
+    let rejected = dir.path().join("rejected.csv");
+    let out = wholeplace(
+        dir.path(),
+        &[
+            "budget",
+            "import",
+            input.to_str().expect("p"),
+            "--skip-invalid",
+            "--rejected",
+            rejected.to_str().expect("p"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 999 budget lines"));
+    let back = std::fs::read_to_string(&rejected).expect("rejected file");
+    assert_eq!(back.lines().count(), 2);
+    assert!(
+        back.lines().next().expect("header").ends_with(",reason") && back.contains("column amount"),
+        "{back}"
+    );
+}

@@ -822,3 +822,189 @@ mod tests {
         assert_eq!(pounds_text(7), "0.07");
     }
 }
+
+impl Service {
+    /// All partnerships.
+    pub async fn list_partnerships(&self) -> ServiceResult<Vec<wholeplace_store::Partnership>> {
+        Ok(self.store().list_partnerships().await?)
+    }
+
+    /// All grants with their recorded changes.
+    pub async fn list_grants(&self) -> ServiceResult<Vec<wholeplace_store::Grant>> {
+        Ok(self.store().list_grants().await?)
+    }
+
+    /// Records a grant (analysts and administrators).
+    pub async fn create_grant(
+        &self,
+        actor: &Actor,
+        grant: &wholeplace_store::NewGrant,
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "grant.create", "grant", None)
+            .await?;
+        let mut errors = Vec::new();
+        if grant.title.trim().is_empty() {
+            errors.push(FieldError::new("title", "Enter the grant's title"));
+        }
+        if grant.amount_pence <= 0 {
+            errors.push(FieldError::new("amount", "The amount must be more than £0"));
+        }
+        if grant.end_year < grant.start_year {
+            errors.push(FieldError::new(
+                "end_year",
+                "The last year must not be before the first",
+            ));
+        }
+        if grant.recipient_ids.is_empty() {
+            errors.push(FieldError::new(
+                "recipients",
+                "Select at least one recipient",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let ev = self.event(actor, "grant.create", "grant", None, true, "");
+        Ok(self.store().create_grant(grant, &ev).await?)
+    }
+
+    /// Records a change to a grant from a year on: a cut is a new record, never an overwrite.
+    pub async fn change_grant(
+        &self,
+        actor: &Actor,
+        grant_id: i64,
+        change: &wholeplace_store::GrantChange,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
+            .await?;
+        if change.new_amount_pence < 0 || change.reason.trim().is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "reason",
+                "Give the new amount (£0 or more) and the reason for the change",
+            )]));
+        }
+        let ev = self.event(
+            actor,
+            "grant.change",
+            "grant",
+            Some(grant_id.to_string()),
+            true,
+            "",
+        );
+        Ok(self.store().add_grant_change(grant_id, change, &ev).await?)
+    }
+
+    /// Makes a partnership (analysts and administrators).
+    pub async fn create_partnership(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+        governance: &str,
+        members: &[i64],
+        places: &[i64],
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "partnership.create", "partnership", None)
+            .await?;
+        if name.trim().is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "name",
+                "Enter the partnership's name",
+            )]));
+        }
+        let ev = self.event(actor, "partnership.create", "partnership", None, true, "");
+        Ok(self
+            .store()
+            .create_partnership(
+                name.trim(),
+                description.trim(),
+                governance.trim(),
+                members,
+                places,
+                &ev,
+            )
+            .await?)
+    }
+
+    /// Grants in the 360Giving data standard's column shape: one row per recipient, the amount
+    /// as currently awarded (after recorded changes), with the original amount in the description.
+    pub async fn grants_360giving(&self) -> ServiceResult<Table> {
+        let grants = self.store().list_grants().await?;
+        let headers = [
+            "Identifier",
+            "Title",
+            "Description",
+            "Currency",
+            "Amount Awarded",
+            "Award Date",
+            "Planned Dates:Start Date",
+            "Planned Dates:End Date",
+            "Recipient Org:Identifier",
+            "Recipient Org:Name",
+            "Funding Org:Identifier",
+            "Funding Org:Name",
+            "Beneficiary Location:Name",
+        ];
+        let mut rows = Vec::new();
+        for g in &grants {
+            let current = g
+                .changes
+                .last()
+                .map_or(g.amount_pence, |c| c.new_amount_pence);
+            let changes: Vec<String> = g
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "from {}: {} ({})",
+                        FinancialYear::new(c.from_year)
+                            .map(|y| y.to_string())
+                            .unwrap_or_default(),
+                        Money::from_pence(c.new_amount_pence),
+                        c.reason
+                    )
+                })
+                .collect();
+            let description = if changes.is_empty() {
+                g.purpose.clone()
+            } else {
+                format!(
+                    "{} Originally {}; changed {}.",
+                    g.purpose,
+                    Money::from_pence(g.amount_pence),
+                    changes.join("; ")
+                )
+            };
+            for r in &g.recipients {
+                rows.push(vec![
+                    format!("wholeplace-grant-{}-{}", g.id, r.id),
+                    g.title.clone(),
+                    description.clone(),
+                    "GBP".to_owned(),
+                    pounds_text(current),
+                    format!("{}-04-01", g.start_year),
+                    format!("{}-04-01", g.start_year),
+                    format!("{}-03-31", g.end_year + 1),
+                    format!("wholeplace-agency-{}", r.id),
+                    r.name.clone(),
+                    format!("wholeplace-agency-{}", g.funder.id),
+                    g.funder.name.clone(),
+                    g.places
+                        .iter()
+                        .map(|(_, n)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]);
+            }
+        }
+        Ok(Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+        })
+    }
+
+    /// Marks the database as demonstration data.
+    pub async fn mark_demo(&self) -> ServiceResult<()> {
+        Ok(self.store().mark_demo(self.now()).await?)
+    }
+}

@@ -36,22 +36,20 @@ pub struct Layout {
 impl Layout {
     /// The frame for a signed-in user, with `section` marked current in the navigation.
     pub fn signed_in(user: &User, csrf: &str, section: &str, demo: bool) -> Self {
-        let mut nav = vec![NavItem {
-            href: "/",
-            label: "Home",
-            active: section == "home",
-        }];
+        let item = |href: &'static str, label: &'static str, key: &str| NavItem {
+            href,
+            label,
+            active: section == key,
+        };
+        let mut nav = vec![
+            item("/", "Home", "home"),
+            item("/places", "Places", "places"),
+            item("/agencies", "Agencies", "agencies"),
+            item("/funding", "Funding", "funding"),
+        ];
         if user.role.is_admin() {
-            nav.push(NavItem {
-                href: "/users",
-                label: "Users",
-                active: section == "users",
-            });
-            nav.push(NavItem {
-                href: "/audit",
-                label: "Audit log",
-                active: section == "audit",
-            });
+            nav.push(item("/users", "Users", "users"));
+            nav.push(item("/audit", "Audit log", "audit"));
         }
         Self {
             user: Some(user.clone()),

@@ -5,10 +5,12 @@
 
 pub mod api;
 mod auth;
+mod charts;
 mod error;
 mod form;
 mod layout;
 mod pages;
+mod places;
 mod security;
 
 use axum::Router;
@@ -59,6 +61,23 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/disable", post(pages::disable_user))
         .route("/users/{id}/enable", post(pages::enable_user))
         .route("/users/{id}/reset-password", post(pages::reset_password))
+        .route("/places", get(places::list).post(places::create_place))
+        .route("/places/new", get(places::new_place))
+        .route(
+            "/places/import-local-authorities",
+            post(places::import_local_authorities),
+        )
+        .route("/places/{id}", get(places::show))
+        .route("/places/{id}/budget-lines.csv", get(places::lines_csv))
+        .route("/places/{id}/budget-lines.xlsx", get(places::lines_xlsx))
+        .route("/budget-lines", post(places::create_budget_line))
+        .route("/budget-lines/new", get(places::new_budget_line))
+        .route(
+            "/agencies",
+            get(places::agencies).post(places::create_agency),
+        )
+        .route("/funding", get(places::funding))
+        .route("/grants.csv", get(places::grants_csv))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/about/data", get(pages::about_data))
