@@ -116,6 +116,7 @@ pub struct SynthArgs {
 struct StderrProgress {
     quiet: bool,
     last: Mutex<String>,
+    start: std::time::Instant,
 }
 
 impl Progress for StderrProgress {
@@ -128,7 +129,7 @@ impl Progress for StderrProgress {
         if let Ok(mut l) = self.last.lock()
             && *l != line
         {
-            eprintln!("{line}");
+            eprintln!("{line} ({:.2} s)", self.start.elapsed().as_secs_f64());
             *l = line;
         }
     }
@@ -258,6 +259,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
     let progress = StderrProgress {
         quiet: args.quiet,
         last: Mutex::new(String::new()),
+        start: std::time::Instant::now(),
     };
     let link_type = match args.mode {
         Some(Mode::Link) => LinkType::Link,
@@ -431,6 +433,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    progress.stage("blocking and preparing values", 0, 1);
     let linker = Linker::new(&table, &settings).map_err(|e| {
         anyhow::anyhow!(
             "{e}{}",
@@ -466,7 +469,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
             pred.pairs.len()
         ),
     );
-    // Cluster.
+    progress.stage("clustering", 0, 1);
     let dup_free: Vec<bool> = table
         .sources
         .iter()
@@ -529,7 +532,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         .filter_map(|c| table.column_index(c))
         .collect();
     let hh = households(&table, &clusters, &hh_cols);
-    // Write.
+    progress.stage("writing outputs", 0, 1);
     write_pairs(
         &args.output_dir.join("pairs.csv"),
         &table,

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::LinkageError;
 use crate::nicknames::are_alternatives;
+use crate::prepared::{Memo, Need, Prepared, TextPrep};
 use crate::records::{ColumnData, Table};
 use crate::standardise::{Date, postcode_parts};
-use crate::strings::{damerau_levenshtein, jaro, jaro_winkler, lengths_exceed, levenshtein};
+use crate::strings::{damerau_within, jaro, jaro_winkler, levenshtein_within};
 
 /// A condition on a pair of records (`l` and `r`). `C` is a column name in settings and a
 /// column index once compiled.
@@ -410,13 +411,91 @@ impl Compiled {
     }
 
     /// The level index for the pair (the last level when none holds).
-    pub(crate) fn level(&self, t: &Table, a: usize, b: usize) -> u8 {
+    pub(crate) fn level(&self, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> u8 {
         for (k, l) in self.levels.iter().enumerate() {
-            if eval(&l.pred, t, a, b) {
+            if eval(&l.pred, cx, pr, memo) {
                 return k as u8;
             }
         }
         (self.levels.len() - 1) as u8
+    }
+
+    /// Records what each column is used for, so that it can be prepared.
+    pub(crate) fn needs(&self, table: &Table, needs: &mut [Need]) {
+        for l in &self.levels {
+            pred_needs(&l.pred, table, needs);
+            if let Some(c) = l.tf
+                && matches!(table.columns[c].data, ColumnData::Text(_))
+            {
+                needs[c].text = true;
+            }
+        }
+    }
+}
+
+fn pred_needs(p: &Pred<usize>, table: &Table, needs: &mut [Need]) {
+    let is_text = |c: usize| matches!(table.columns[c].data, ColumnData::Text(_));
+    match p {
+        Pred::JaroWinkler(c, th) => {
+            needs[*c].text |= is_text(*c);
+            needs[*c].jw_min = Some(needs[*c].jw_min.map_or(*th, |m| m.min(*th)));
+        }
+        Pred::Jaro(c, th) => {
+            needs[*c].text |= is_text(*c);
+            needs[*c].jaro_min = Some(needs[*c].jaro_min.map_or(*th, |m| m.min(*th)));
+        }
+        Pred::Null(c) | Pred::Exact(c) | Pred::Levenshtein(c, _) | Pred::Damerau(c, _) => {
+            needs[*c].text |= is_text(*c)
+        }
+        Pred::CrossExact(a, b) | Pred::Swapped(a, b) => {
+            needs[*a].text |= is_text(*a);
+            needs[*b].text |= is_text(*b);
+        }
+        Pred::Alternatives(c) => {
+            needs[*c].text |= is_text(*c);
+            needs[*c].nicknames |= is_text(*c);
+        }
+        Pred::PostcodeSector(c) | Pred::PostcodeDistrict(c) | Pred::PostcodeArea(c) => {
+            needs[*c].text |= is_text(*c);
+            needs[*c].postcode |= is_text(*c);
+        }
+        Pred::DateWithinDays(c, _) => needs[*c].days = true,
+        Pred::And(v) | Pred::Or(v) => v.iter().for_each(|q| pred_needs(q, table, needs)),
+        Pred::Not(q) => pred_needs(q, table, needs),
+        Pred::Else
+        | Pred::DateTransposed(_)
+        | Pred::NumberWithin(..)
+        | Pred::NumberWithinPercent(..)
+        | Pred::DiceAtLeast(..) => {}
+    }
+}
+
+/// A table and its prepared columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub t: &'a Table,
+    pub p: &'a Prepared,
+}
+
+/// Two records and their prepared rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PairRef<'a> {
+    pub a: usize,
+    pub b: usize,
+    ra: &'a [u32],
+    rb: &'a [u32],
+}
+
+impl<'a> Ctx<'a> {
+    /// The pair `a`, `b`.
+    #[inline]
+    pub(crate) fn pair(&self, a: usize, b: usize) -> PairRef<'a> {
+        PairRef {
+            a,
+            b,
+            ra: self.p.row(a),
+            rb: self.p.row(b),
+        }
     }
 }
 
@@ -424,72 +503,138 @@ fn text<'t>(t: &'t Table, c: usize, i: usize) -> std::borrow::Cow<'t, str> {
     t.columns[c].text(i)
 }
 
-/// Dice coefficient of two bit sets.
-#[must_use]
-pub fn dice(a: &[u64], b: &[u64]) -> f64 {
-    let (mut inter, mut total) = (0u32, 0u32);
-    for (x, y) in a.iter().zip(b) {
-        inter += (x & y).count_ones();
-        total += x.count_ones() + y.count_ones();
+/// The eight digits of a packed date.
+fn date_digits(v: u32) -> [u8; 8] {
+    let mut out = [b'0'; 8];
+    let mut x = v;
+    for d in out.iter_mut().rev() {
+        *d = b'0' + (x % 10) as u8;
+        x /= 10;
     }
-    if total == 0 {
-        0.0
-    } else {
-        2.0 * f64::from(inter) / f64::from(total)
-    }
+    out
 }
 
+const JW: u8 = 0;
+const JARO: u8 = 1;
+const LEV: u8 = 2;
+const DAMERAU: u8 = 3;
+
 /// Evaluates a compiled condition for records `a` and `b`.
-pub(crate) fn eval(p: &Pred<usize>, t: &Table, a: usize, b: usize) -> bool {
-    let either_null = |c: usize| t.columns[c].is_null(a) || t.columns[c].is_null(b);
+pub(crate) fn eval(p: &Pred<usize>, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> bool {
+    let t = cx.t;
+    let (a, b) = (pr.a, pr.b);
+    // A prepared text column and the two records' interned ids (0 when missing).
+    let prep = |c: usize| -> Option<(&TextPrep, (u32, u32))> {
+        let s = cx.p.text_slot[c]?;
+        Some((cx.p.text[c].as_ref()?, (pr.ra[s], pr.rb[s])))
+    };
+    // Two packed dates.
+    let dates = |c: usize| cx.p.date_slot[c].map(|s| (pr.ra[s], pr.rb[s]));
+    let either_null = |c: usize| {
+        if let Some((_, (i, j))) = prep(c) {
+            i == 0 || j == 0
+        } else if let Some((x, y)) = dates(c) {
+            x == 0 || y == 0
+        } else {
+            t.columns[c].is_null(a) || t.columns[c].is_null(b)
+        }
+    };
+    // Interned ids of a prepared column, `None` when either is missing.
+    let ids = |(i, j): (u32, u32)| (i != 0 && j != 0).then_some((i, j));
     match p {
         Pred::Else => true,
         Pred::Null(c) => either_null(*c),
-        Pred::Exact(c) => {
-            !either_null(*c)
-                && match &t.columns[*c].data {
-                    ColumnData::Text(x) => x.raw(a) == x.raw(b),
-                    ColumnData::Date(x) => x[a] == x[b],
-                    ColumnData::Number(x) => x[a] == x[b],
-                    ColumnData::Bits(x) => x.get(a) == x.get(b),
-                }
-        }
+        Pred::Exact(c) => match (prep(*c), dates(*c)) {
+            (Some((_, ij)), _) => ids(ij).is_some_and(|(i, j)| i == j),
+            (None, Some((x, y))) => x != 0 && x == y,
+            (None, None) => {
+                !either_null(*c)
+                    && match &t.columns[*c].data {
+                        ColumnData::Text(x) => x.raw(a) == x.raw(b),
+                        ColumnData::Date(x) => x[a] == x[b],
+                        ColumnData::Number(x) => x[a] == x[b],
+                        ColumnData::Bits(x) => x.get(a) == x.get(b),
+                    }
+            }
+        },
         Pred::CrossExact(c1, c2) => {
             !t.columns[*c1].is_null(a)
                 && !t.columns[*c2].is_null(b)
                 && text(t, *c1, a) == text(t, *c2, b)
         }
-        Pred::JaroWinkler(c, th) => {
-            !either_null(*c) && jaro_winkler(&text(t, *c, a), &text(t, *c, b)) >= *th
-        }
-        Pred::Jaro(c, th) => !either_null(*c) && jaro(&text(t, *c, a), &text(t, *c, b)) >= *th,
-        Pred::Levenshtein(c, k) => {
-            if either_null(*c) {
-                return false;
+        Pred::JaroWinkler(c, th) | Pred::Jaro(c, th) => {
+            let winkler = matches!(p, Pred::JaroWinkler(..));
+            let f = if winkler { jaro_winkler } else { jaro };
+            match prep(*c) {
+                Some((x, ij)) => ids(ij).is_some_and(|(i, j)| {
+                    let sim = if i == j {
+                        1.0
+                    } else {
+                        memo.get((*c as u32, if winkler { JW } else { JARO }, 0), || {
+                            x.similarity(i, j, winkler)
+                        })
+                    };
+                    sim >= *th
+                }),
+                None => !either_null(*c) && f(&text(t, *c, a), &text(t, *c, b)) >= *th,
             }
-            let (x, y) = (text(t, *c, a), text(t, *c, b));
-            !lengths_exceed(&x, &y, *k as usize) && levenshtein(&x, &y) <= *k as usize
         }
-        Pred::Damerau(c, k) => {
-            if either_null(*c) {
-                return false;
+        Pred::Levenshtein(c, k) | Pred::Damerau(c, k) => {
+            let transpose = matches!(p, Pred::Damerau(..));
+            let within = if transpose {
+                damerau_within
+            } else {
+                levenshtein_within
+            };
+            let k = *k as usize;
+            match (prep(*c), &t.columns[*c].data) {
+                (Some((x, ij)), _) => ids(ij).is_some_and(|(i, j)| {
+                    i == j
+                        || memo.get(
+                            (*c as u32, if transpose { DAMERAU } else { LEV }, k as u32),
+                            || f64::from(u8::from(within(x.value(i), x.value(j), k))),
+                        ) > 0.5
+                }),
+                (None, ColumnData::Date(_)) => {
+                    let (x, y) = dates(*c).unwrap_or((0, 0));
+                    x != 0 && y != 0 && {
+                        let (dx, dy) = (date_digits(x), date_digits(y));
+                        match (std::str::from_utf8(&dx), std::str::from_utf8(&dy)) {
+                            (Ok(sx), Ok(sy)) => within(sx, sy, k),
+                            _ => false,
+                        }
+                    }
+                }
+                (None, _) => !either_null(*c) && within(&text(t, *c, a), &text(t, *c, b), k),
             }
-            let (x, y) = (text(t, *c, a), text(t, *c, b));
-            !lengths_exceed(&x, &y, *k as usize) && damerau_levenshtein(&x, &y) <= *k as usize
         }
-        Pred::Alternatives(c) => {
-            !either_null(*c) && are_alternatives(&text(t, *c, a), &text(t, *c, b))
-        }
-        Pred::Swapped(c1, c2) => {
-            !either_null(*c1)
-                && !either_null(*c2)
-                && text(t, *c1, a) == text(t, *c2, b)
-                && text(t, *c2, a) == text(t, *c1, b)
-                && text(t, *c1, a) != text(t, *c1, b)
-        }
-        Pred::DateTransposed(c) => match &t.columns[*c].data {
-            ColumnData::Date(d) => {
-                let (x, y) = (d[a], d[b]);
+        Pred::Alternatives(c) => match prep(*c) {
+            Some((x, ij)) if !x.nicknames.is_empty() => ids(ij).is_some_and(|(i, j)| {
+                i == j
+                    || match (x.nicknames[i as usize], x.nicknames[j as usize]) {
+                        (Some(g), Some(h)) => g.iter().any(|q| h.contains(q)),
+                        _ => false,
+                    }
+            }),
+            _ => !either_null(*c) && are_alternatives(&text(t, *c, a), &text(t, *c, b)),
+        },
+        Pred::Swapped(c1, c2) => match (prep(*c1), prep(*c2)) {
+            (Some((x, xij)), Some((y, yij))) => match (ids(xij), ids(yij)) {
+                (Some((x1, x2)), Some((y1, y2))) => {
+                    x1 != x2 && x.value(x1) == y.value(y2) && y.value(y1) == x.value(x2)
+                }
+                _ => false,
+            },
+            _ => {
+                !either_null(*c1)
+                    && !either_null(*c2)
+                    && text(t, *c1, a) == text(t, *c2, b)
+                    && text(t, *c2, a) == text(t, *c1, b)
+                    && text(t, *c1, a) != text(t, *c1, b)
+            }
+        },
+        Pred::DateTransposed(c) => match dates(*c) {
+            Some((x, y)) => {
                 x != 0 && y != 0 && x != y && {
                     let swap = |v: u32| (v / 10_000) * 10_000 + (v % 100) * 100 + (v / 100) % 100;
                     swap(x) == y
@@ -497,25 +642,42 @@ pub(crate) fn eval(p: &Pred<usize>, t: &Table, a: usize, b: usize) -> bool {
             }
             _ => false,
         },
-        Pred::DateWithinDays(c, days) => match &t.columns[*c].data {
-            ColumnData::Date(d) => match (Date::unpack(d[a]), Date::unpack(d[b])) {
+        Pred::DateWithinDays(c, days) => match (cx.p.days_slot[*c], &t.columns[*c].data) {
+            (Some(s), _) => {
+                let (x, y) = (pr.ra[s].cast_signed(), pr.rb[s].cast_signed());
+                x != i32::MIN && y != i32::MIN && (x - y).unsigned_abs() <= *days
+            }
+            (None, ColumnData::Date(d)) => match (Date::unpack(d[a]), Date::unpack(d[b])) {
                 (Some(x), Some(y)) => (x.days() - y.days()).unsigned_abs() <= u64::from(*days),
                 _ => false,
             },
             _ => false,
         },
         Pred::PostcodeSector(c) | Pred::PostcodeDistrict(c) | Pred::PostcodeArea(c) => {
-            if either_null(*c) {
-                return false;
-            }
-            let (x, y) = (text(t, *c, a), text(t, *c, b));
-            match (postcode_parts(&x), postcode_parts(&y)) {
-                (Some(px), Some(py)) => match p {
-                    Pred::PostcodeSector(_) => px.sector == py.sector,
-                    Pred::PostcodeDistrict(_) => px.district == py.district,
-                    _ => px.area == py.area,
-                },
-                _ => false,
+            let part = match p {
+                Pred::PostcodeSector(_) => 2,
+                Pred::PostcodeDistrict(_) => 1,
+                _ => 0,
+            };
+            match prep(*c) {
+                Some((x, ij)) if !x.postcode.is_empty() => ids(ij).is_some_and(|(i, j)| {
+                    let (pi, pj) = (x.postcode[i as usize][part], x.postcode[j as usize][part]);
+                    pi != 0 && pi == pj
+                }),
+                _ => {
+                    if either_null(*c) {
+                        return false;
+                    }
+                    let (x, y) = (text(t, *c, a), text(t, *c, b));
+                    match (postcode_parts(&x), postcode_parts(&y)) {
+                        (Some(px), Some(py)) => match part {
+                            2 => px.sector == py.sector,
+                            1 => px.district == py.district,
+                            _ => px.area == py.area,
+                        },
+                        _ => false,
+                    }
+                }
             }
         }
         Pred::NumberWithin(c, w) | Pred::NumberWithinPercent(c, w) => match &t.columns[*c].data {
@@ -540,8 +702,23 @@ pub(crate) fn eval(p: &Pred<usize>, t: &Table, a: usize, b: usize) -> bool {
             },
             _ => false,
         },
-        Pred::And(v) => v.iter().all(|q| eval(q, t, a, b)),
-        Pred::Or(v) => v.iter().any(|q| eval(q, t, a, b)),
-        Pred::Not(q) => !eval(q, t, a, b),
+        Pred::And(v) => v.iter().all(|q| eval(q, cx, pr, memo)),
+        Pred::Or(v) => v.iter().any(|q| eval(q, cx, pr, memo)),
+        Pred::Not(q) => !eval(q, cx, pr, memo),
+    }
+}
+
+/// Dice coefficient of two bit sets.
+#[must_use]
+pub fn dice(a: &[u64], b: &[u64]) -> f64 {
+    let (mut inter, mut total) = (0u32, 0u32);
+    for (x, y) in a.iter().zip(b) {
+        inter += (x & y).count_ones();
+        total += x.count_ones() + y.count_ones();
+    }
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * f64::from(inter) / f64::from(total)
     }
 }

@@ -18,6 +18,7 @@ pub mod incremental;
 pub mod model;
 pub mod nicknames;
 pub mod phonetic;
+mod prepared;
 pub mod privacy;
 pub mod records;
 pub mod rng;

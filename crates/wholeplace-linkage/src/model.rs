@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::{BlockingRule, Blocks, PairFilter, Task};
-use crate::compare::{ComparisonSpec, Compiled, Pred};
+use crate::compare::{ComparisonSpec, Compiled, Ctx, Pred};
+use crate::prepared::{FastMap, Memo, Need, Prepared};
 use crate::records::Table;
 use crate::rng::{Rng, hash_bytes};
 use crate::{LinkageError, Progress};
@@ -54,7 +55,8 @@ pub enum PriorMethod {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Training {
-    /// Random pairs sampled to estimate u.
+    /// Random pairs sampled to estimate u, at most: ten per record, at least 100,000 (an
+    /// exact-match level's u is computed from the value counts instead).
     pub u_sample_pairs: u64,
     /// Seed for sampling.
     pub seed: u64,
@@ -315,7 +317,9 @@ pub struct Linker<'t> {
     settings: Settings,
     compiled: Vec<Compiled>,
     blocks: Blocks,
-    /// Per tf column index: frequency of each record's value.
+    /// Interned values, postcode parts, day numbers and term frequencies.
+    prep: Prepared,
+    /// Per tf column index not prepared as text: frequency of each record's value.
     tf: HashMap<usize, Vec<f32>>,
     /// Canonical rank of each record (by source name, id), for order-independent sampling.
     canon: Vec<u32>,
@@ -355,10 +359,16 @@ impl<'t> Linker<'t> {
             .map(|c| Compiled::new(table, c))
             .collect::<Result<Vec<_>, _>>()?;
         let blocks = Blocks::build(table, &settings.blocking, settings.max_block_size)?;
+        let mut needs = vec![Need::default(); table.columns.len()];
+        for c in &compiled {
+            c.needs(table, &mut needs);
+        }
+        let prep = Prepared::build(table, &needs);
         let mut tf = HashMap::new();
         for c in &compiled {
             for l in &c.levels {
                 if let Some(col) = l.tf
+                    && prep.text[col].is_none()
                     && !tf.contains_key(&col)
                 {
                     tf.insert(col, term_frequencies(table, col));
@@ -386,6 +396,7 @@ impl<'t> Linker<'t> {
             settings: settings.clone(),
             compiled,
             blocks,
+            prep,
             tf,
             canon,
             filter,
@@ -409,12 +420,22 @@ impl<'t> Linker<'t> {
         &self.blocks
     }
 
+    fn cx(&self) -> Ctx<'_> {
+        Ctx {
+            t: self.table,
+            p: &self.prep,
+        }
+    }
+
     /// The comparison pattern of a pair.
     #[must_use]
     pub fn pattern(&self, a: usize, b: usize) -> u64 {
+        let cx = self.cx();
+        let pr = cx.pair(a, b);
+        let mut memo = Memo::default();
         let mut p = 0u64;
         for (k, c) in self.compiled.iter().enumerate() {
-            p |= u64::from(c.level(self.table, a, b)) << (4 * k);
+            p |= u64::from(c.level(&cx, &pr, &mut memo)) << (4 * k);
         }
         p
     }
@@ -445,6 +466,7 @@ impl<'t> Linker<'t> {
         let chunks = 64u64;
         let per = pairs.div_ceil(chunks);
         let link = self.settings.link_type == LinkType::Link && self.table.sources.len() > 1;
+        let cx = self.cx();
         let counts: Vec<Vec<u64>> = (0..chunks)
             .into_par_iter()
             .map(|ch| {
@@ -467,8 +489,10 @@ impl<'t> Linker<'t> {
                         continue;
                     }
                     done += 1;
+                    let mut memo = Memo::default();
+                    let pr = cx.pair(a, b);
                     for (k, c) in self.compiled.iter().enumerate() {
-                        counts[k][c.level(self.table, a, b) as usize] += 1;
+                        counts[k][c.level(&cx, &pr, &mut memo) as usize] += 1;
                     }
                 }
                 counts
@@ -500,7 +524,8 @@ impl<'t> Linker<'t> {
                     .map(|(x, _)| *x)
                     .sum();
                 let levels = c.levels.iter().filter(|l| !l.null).count().max(1) as f64;
-                cs.iter()
+                let mut u: Vec<f64> = cs
+                    .iter()
                     .zip(&c.levels)
                     .map(|(&x, l)| {
                         if l.null {
@@ -509,9 +534,73 @@ impl<'t> Linker<'t> {
                             (x as f64 + 0.5) / (non_null as f64 + 0.5 * levels)
                         }
                     })
-                    .collect()
+                    .collect();
+                // An exact-match first level's u is known exactly from the value counts: use
+                // it, and share the rest among the other levels as sampled.
+                let first = c.levels.iter().position(|l| !l.null);
+                if let Some(f) = first
+                    && let Pred::Exact(col) = c.levels[f].pred
+                    && let Some(exact) = self.exact_u(col)
+                    && u[f] < 1.0 - 1e-12
+                {
+                    let rest = (1.0 - exact) / (1.0 - u[f]);
+                    for (l, x) in u.iter_mut().enumerate() {
+                        if !c.levels[l].null {
+                            *x = if l == f { exact.max(1e-12) } else { *x * rest };
+                        }
+                    }
+                }
+                u
             })
             .collect()
+    }
+
+    /// The probability that two random records (of different sources when linking), both
+    /// having a value in `col`, have the same value; from the value counts. `None` when the
+    /// column is not prepared or too few values are present.
+    fn exact_u(&self, col: usize) -> Option<f64> {
+        let slot = self.prep.text_slot[col].or(self.prep.date_slot[col])?;
+        let link = self.settings.link_type == LinkType::Link && self.table.sources.len() > 1;
+        let groups = if link { self.table.sources.len() } else { 1 };
+        let mut counts: Vec<FastMap<u32, u64>> = vec![FastMap::default(); groups];
+        for i in 0..self.table.len() {
+            let v = self.prep.row(i)[slot];
+            if v != 0 {
+                let g = if link {
+                    self.table.source[i] as usize
+                } else {
+                    0
+                };
+                *counts[g].entry(v).or_insert(0) += 1;
+            }
+        }
+        // Integer arithmetic: exact, so independent of the order values were counted in.
+        let sizes: Vec<u128> = counts
+            .iter()
+            .map(|m| m.values().map(|&c| u128::from(c)).sum())
+            .collect();
+        let (equal, total) = if link {
+            let mut all: FastMap<u32, (u128, u128)> = FastMap::default();
+            for m in &counts {
+                for (&v, &c) in m {
+                    let e = all.entry(v).or_insert((0, 0));
+                    e.0 += u128::from(c);
+                    e.1 += u128::from(c) * u128::from(c);
+                }
+            }
+            let equal: u128 = all.values().map(|(s, sq)| (s * s - sq) / 2).sum();
+            let m: u128 = sizes.iter().sum();
+            let sq: u128 = sizes.iter().map(|x| x * x).sum();
+            (equal, (m * m - sq) / 2)
+        } else {
+            let equal: u128 = counts[0]
+                .values()
+                .map(|&c| u128::from(c) * u128::from(c.saturating_sub(1)) / 2)
+                .sum();
+            (equal, sizes[0] * sizes[0].saturating_sub(1) / 2)
+        };
+        let (equal, total) = (equal as f64, total as f64);
+        (total >= 1.0).then(|| equal / total)
     }
 
     fn run_tasks<A: Send>(
@@ -645,13 +734,12 @@ impl<'t> Linker<'t> {
     /// When deterministic rules name unknown columns.
     pub fn train(&self, progress: &dyn Progress) -> Result<Model, LinkageError> {
         let tr = &self.settings.training;
-        progress.stage("estimating u from random pairs", 0, tr.u_sample_pairs);
-        let u_random = self.estimate_u(tr.u_sample_pairs, tr.seed);
-        progress.stage(
-            "estimating u from random pairs",
-            tr.u_sample_pairs,
-            tr.u_sample_pairs,
-        );
+        let u_pairs = tr
+            .u_sample_pairs
+            .min((self.table.len() as u64 * 10).max(100_000));
+        progress.stage("estimating u from random pairs", 0, u_pairs);
+        let u_random = self.estimate_u(u_pairs, tr.seed);
+        progress.stage("estimating u from random pairs", u_pairs, u_pairs);
         let (patterns, share) = self.pattern_counts(tr.em_max_pairs, progress);
         let mut session_prior_matches: Option<f64> = None;
         let mut em = em(
@@ -748,7 +836,7 @@ impl<'t> Linker<'t> {
             em_pairs,
             candidate_pairs_estimate: candidates,
             em_match_share: em.lambda,
-            u_pairs: tr.u_sample_pairs,
+            u_pairs,
             total_pairs: total,
             deterministic_pairs: None,
         };
@@ -845,11 +933,19 @@ impl<'t> Linker<'t> {
     fn tf_adjust(&self, model: &Model, k: usize, level: usize, a: usize, b: usize) -> f64 {
         let l = &self.compiled[k].levels[level];
         let Some(col) = l.tf else { return 0.0 };
-        let Some(freqs) = self.tf.get(&col) else {
+        let (fa, fb) = if let (Some(x), Some(s)) = (&self.prep.text[col], self.prep.text_slot[col])
+        {
+            (
+                x.frequency[self.prep.row(a)[s] as usize],
+                x.frequency[self.prep.row(b)[s] as usize],
+            )
+        } else if let Some(freqs) = self.tf.get(&col) {
+            (freqs[a], freqs[b])
+        } else {
             return 0.0;
         };
         let spec = &self.settings.comparisons[k].levels[level];
-        let f = f64::from(freqs[a].max(freqs[b])).max(1.0 / self.table.len().max(1) as f64);
+        let f = f64::from(fa.max(fb)).max(1.0 / self.table.len().max(1) as f64);
         let u = model.params[k][level].u;
         spec.tf_weight * (u / f).log2()
     }
@@ -862,10 +958,13 @@ impl<'t> Linker<'t> {
         a: usize,
         b: usize,
     ) -> (f64, u64) {
+        let cx = self.cx();
+        let pr = cx.pair(a, b);
+        let mut memo = Memo::default();
         let mut w = prior_w;
         let mut p = 0u64;
         for (k, c) in self.compiled.iter().enumerate() {
-            let l = c.level(self.table, a, b) as usize;
+            let l = c.level(&cx, &pr, &mut memo) as usize;
             p |= (l as u64) << (4 * k);
             w += weights[k][l];
             if c.levels[l].tf.is_some() {
@@ -933,8 +1032,11 @@ impl<'t> Linker<'t> {
         let prior_w = model.prior_weight();
         let mut total = prior_w;
         let mut contributions = Vec::new();
+        let cx = self.cx();
+        let pr = cx.pair(a, b);
+        let mut memo = Memo::default();
         for (k, c) in self.compiled.iter().enumerate() {
-            let l = c.level(self.table, a, b) as usize;
+            let l = c.level(&cx, &pr, &mut memo) as usize;
             let lp = &model.params[k][l];
             let tf = if c.levels[l].tf.is_some() {
                 self.tf_adjust(model, k, l, a, b)

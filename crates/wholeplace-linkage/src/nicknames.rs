@@ -126,6 +126,11 @@ fn index() -> &'static HashMap<&'static str, Vec<u16>> {
     })
 }
 
+/// The groups of the table a (standardised, lower-case) forename belongs to.
+pub(crate) fn groups_of(name: &str) -> Option<&'static [u16]> {
+    index().get(name).map(Vec::as_slice)
+}
+
 /// Whether two (standardised, lower-case) forenames are alternative forms of one name according
 /// to the shipped table. Equal names are alternatives of each other.
 #[must_use]

@@ -176,6 +176,66 @@ pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
     }
 }
 
+/// Whether two unit sequences are at most one edit apart: one substitution, insertion or
+/// deletion, or (with `transpose`) one exchange of adjacent units. Linear time.
+fn within_one_units<T: PartialEq>(a: &[T], b: &[T], transpose: bool) -> bool {
+    let (la, lb) = (a.len(), b.len());
+    if la == lb {
+        let Some(i) = (0..la).find(|&i| a[i] != b[i]) else {
+            return true;
+        };
+        a[i + 1..] == b[i + 1..]
+            || (transpose
+                && i + 1 < la
+                && a[i] == b[i + 1]
+                && a[i + 1] == b[i]
+                && a[i + 2..] == b[i + 2..])
+    } else if la.abs_diff(lb) == 1 {
+        let (s, l) = if la < lb { (a, b) } else { (b, a) };
+        let i = (0..s.len()).find(|&i| s[i] != l[i]).unwrap_or(s.len());
+        s[i..] == l[i + 1..]
+    } else {
+        false
+    }
+}
+
+fn bounded(a: &str, b: &str, k: usize, transpose: bool) -> bool {
+    if a == b {
+        return true;
+    }
+    if lengths_exceed(a, b, k) {
+        return false;
+    }
+    if k == 0 {
+        return false;
+    }
+    if k == 1 {
+        return if a.is_ascii() && b.is_ascii() {
+            within_one_units(a.as_bytes(), b.as_bytes(), transpose)
+        } else {
+            within_one_units(&to_units(a), &to_units(b), transpose)
+        };
+    }
+    if transpose {
+        damerau_levenshtein(a, b) <= k
+    } else {
+        levenshtein(a, b) <= k
+    }
+}
+
+/// Whether the Levenshtein distance is at most `k` (linear time for `k <= 1`).
+#[must_use]
+pub fn levenshtein_within(a: &str, b: &str, k: usize) -> bool {
+    bounded(a, b, k, false)
+}
+
+/// Whether the Damerau-Levenshtein (optimal string alignment) distance is at most `k` (linear
+/// time for `k <= 1`).
+#[must_use]
+pub fn damerau_within(a: &str, b: &str, k: usize) -> bool {
+    bounded(a, b, k, true)
+}
+
 /// Whether the character-length difference alone already exceeds `k` edits (a cheap pre-check).
 #[must_use]
 pub fn lengths_exceed(a: &str, b: &str, k: usize) -> bool {

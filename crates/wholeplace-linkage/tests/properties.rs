@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use wholeplace_linkage::compare::dice;
 use wholeplace_linkage::defaults::{PersonColumns, person_settings};
 use wholeplace_linkage::standardise::{Date, postcode_parts};
-use wholeplace_linkage::strings::{damerau_levenshtein, jaro, jaro_winkler, levenshtein};
+use wholeplace_linkage::strings::{
+    damerau_levenshtein, damerau_within, jaro, jaro_winkler, levenshtein, levenshtein_within,
+};
 use wholeplace_linkage::synth::{COLUMNS, SynthConfig, SynthRecord, generate};
 use wholeplace_linkage::{
     BlockingRule, ColumnKind, ColumnSpec, ComparisonSpec, LevelSpec, LinkType, Linker, NoProgress,
@@ -51,6 +53,29 @@ proptest! {
         if a == b {
             prop_assert_eq!(j, 1.0);
         }
+        // The bounded checks used when scoring agree with the full distances.
+        for k in 0..3 {
+            prop_assert_eq!(levenshtein_within(&a, &b, k), lev <= k, "levenshtein within {}", k);
+            prop_assert_eq!(damerau_within(&a, &b, k), dl <= k, "damerau within {}", k);
+            prop_assert_eq!(damerau_within(&a, &b, k), damerau_within(&b, &a, k));
+        }
+    }
+
+    #[test]
+    fn one_edit_checks_agree_with_distances(a in "[ab]{0,6}", edit in 0usize..4, at in 0usize..7, c in "[abc]") {
+        // Strings one typical edit apart (and unrelated ones), where the linear check matters.
+        let mut chars: Vec<char> = a.chars().collect();
+        let i = at.min(chars.len());
+        let ch = c.chars().next().unwrap_or('c');
+        match edit {
+            0 => chars.insert(i, ch),
+            1 if i < chars.len() => chars[i] = ch,
+            2 if i + 1 < chars.len() => chars.swap(i, i + 1),
+            _ => {}
+        }
+        let b: String = chars.into_iter().collect();
+        prop_assert_eq!(damerau_within(&a, &b, 1), damerau_levenshtein(&a, &b) <= 1);
+        prop_assert_eq!(levenshtein_within(&a, &b, 1), levenshtein(&a, &b) <= 1);
     }
 
     #[test]
