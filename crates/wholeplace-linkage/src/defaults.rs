@@ -141,7 +141,18 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
     let s = p.surname.as_deref();
     let d = p.dob.as_deref();
     let pc = p.postcode.as_deref();
-    rule(vec![f.map(|c| part(c, Exact)), s.map(|c| part(c, Exact))]);
+    // The same full name alone makes blocks that grow with the square of the population (every
+    // John Smith against every other); within one postcode district it stays local. Without a
+    // postcode, the name alone.
+    if pc.is_some() {
+        rule(vec![
+            f.map(|c| part(c, Exact)),
+            s.map(|c| part(c, Exact)),
+            pc.map(|c| part(c, KeyTransform::PostcodeDistrict)),
+        ]);
+    } else {
+        rule(vec![f.map(|c| part(c, Exact)), s.map(|c| part(c, Exact))]);
+    }
     rule(vec![s.map(|c| part(c, Exact)), d.map(|c| part(c, Exact))]);
     rule(vec![f.map(|c| part(c, Exact)), d.map(|c| part(c, Exact))]);
     rule(vec![
