@@ -47,10 +47,13 @@ pub enum KeyTransform {
     MonthDay,
     /// Day and month regardless of order (catches day/month swaps): the smaller then larger.
     DayMonthUnordered,
+    /// Postcode district, or a marker when the postcode is missing (so that records without a
+    /// postcode still share blocks on the rule's other parts).
+    PostcodeDistrictOrMissing,
 }
 
 impl KeyTransform {
-    const ALL: [(&'static str, KeyTransform); 14] = [
+    const ALL: [(&'static str, KeyTransform); 15] = [
         ("exact", Self::Exact),
         ("soundex", Self::Soundex),
         ("phonetic", Self::Phonetic),
@@ -65,6 +68,10 @@ impl KeyTransform {
         ("year_month", Self::YearMonth),
         ("month_day", Self::MonthDay),
         ("day_month_unordered", Self::DayMonthUnordered),
+        (
+            "postcode_district_or_missing",
+            Self::PostcodeDistrictOrMissing,
+        ),
     ];
 
     /// The transform's name as written in settings.
@@ -168,6 +175,10 @@ pub(crate) fn key_bytes(
     for &(c, t) in cols {
         let col = &table.columns[c];
         if col.is_null(i) {
+            if t == KeyTransform::PostcodeDistrictOrMissing {
+                buf.extend_from_slice(b"\x00missing\x1f");
+                continue;
+            }
             return false;
         }
         let start = buf.len();
@@ -211,11 +222,13 @@ pub(crate) fn key_bytes(
                     }
                     KeyTransform::PostcodeArea
                     | KeyTransform::PostcodeDistrict
+                    | KeyTransform::PostcodeDistrictOrMissing
                     | KeyTransform::PostcodeSector => {
                         if let Some(p) = postcode_parts(&text) {
                             let s = match t {
                                 KeyTransform::PostcodeArea => p.area,
-                                KeyTransform::PostcodeDistrict => p.district,
+                                KeyTransform::PostcodeDistrict
+                                | KeyTransform::PostcodeDistrictOrMissing => p.district,
                                 _ => p.sector,
                             };
                             buf.extend_from_slice(s.as_bytes());

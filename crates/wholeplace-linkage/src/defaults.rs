@@ -142,13 +142,13 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
     let d = p.dob.as_deref();
     let pc = p.postcode.as_deref();
     // The same full name alone makes blocks that grow with the square of the population (every
-    // John Smith against every other); within one postcode district it stays local. Without a
-    // postcode, the name alone.
+    // John Smith against every other); within one postcode district (or among records without
+    // a postcode) it stays local. Without a postcode column, the name alone.
     if pc.is_some() {
         rule(vec![
             f.map(|c| part(c, Exact)),
             s.map(|c| part(c, Exact)),
-            pc.map(|c| part(c, KeyTransform::PostcodeDistrict)),
+            pc.map(|c| part(c, KeyTransform::PostcodeDistrictOrMissing)),
         ]);
     } else {
         rule(vec![f.map(|c| part(c, Exact)), s.map(|c| part(c, Exact))]);
