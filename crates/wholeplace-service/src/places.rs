@@ -142,6 +142,45 @@ pub struct ImportOutcome {
     pub rejected: Table,
 }
 
+/// Agencies and places found by id, name (any case) or GSS code, in constant time per row.
+struct Lookup {
+    agencies: std::collections::HashMap<String, i64>,
+    places: std::collections::HashMap<String, i64>,
+}
+
+impl Lookup {
+    fn new(agencies: &[Agency], places: &[Place]) -> Self {
+        let mut a = std::collections::HashMap::new();
+        for x in agencies {
+            a.insert(x.id.to_string(), x.id);
+            a.insert(x.name.to_lowercase(), x.id);
+        }
+        let mut p = std::collections::HashMap::new();
+        for x in places {
+            p.insert(x.name.to_lowercase(), x.id);
+            if let Some(g) = &x.gss_code {
+                p.insert(g.to_lowercase(), x.id);
+            }
+        }
+        // Ids win over names that happen to be digits.
+        for x in places {
+            p.insert(x.id.to_string(), x.id);
+        }
+        Self {
+            agencies: a,
+            places: p,
+        }
+    }
+
+    fn agency(&self, key: &str) -> Option<i64> {
+        self.agencies.get(&key.to_lowercase()).copied()
+    }
+
+    fn place(&self, key: &str) -> Option<i64> {
+        self.places.get(&key.to_lowercase()).copied()
+    }
+}
+
 fn opt_text(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty() {
@@ -374,15 +413,12 @@ impl Service {
     fn resolve_budget(
         &self,
         f: &BudgetForm,
-        agencies: &[Agency],
-        places: &[Place],
+        lookup: &Lookup,
         field: &dyn Fn(&str) -> String,
     ) -> Result<NewBudgetLine, Vec<FieldError>> {
         let mut errors = Vec::new();
         let a = f.agency.trim();
-        let agency = agencies
-            .iter()
-            .find(|x| x.id.to_string() == a || x.name.eq_ignore_ascii_case(a));
+        let agency = lookup.agency(a);
         if agency.is_none() {
             errors.push(FieldError::new(
                 &field("agency"),
@@ -394,13 +430,7 @@ impl Service {
             ));
         }
         let p = f.place.trim();
-        let place = places.iter().find(|x| {
-            x.id.to_string() == p
-                || x.name.eq_ignore_ascii_case(p)
-                || x.gss_code
-                    .as_deref()
-                    .is_some_and(|g| g.eq_ignore_ascii_case(p))
-        });
+        let place = lookup.place(p);
         if place.is_none() {
             errors.push(FieldError::new(
                 &field("place"),
@@ -455,8 +485,8 @@ impl Service {
         match (agency, place, service, year, amount, kind) {
             (Some(a), Some(p), Some(s), Ok(y), Ok(m), Some(k)) if errors.is_empty() => {
                 Ok(NewBudgetLine {
-                    agency_id: a.id,
-                    place_id: p.id,
+                    agency_id: a,
+                    place_id: p,
                     service_area: s.to_owned(),
                     financial_year: y.start_year(),
                     amount_pence: m.pence(),
@@ -473,10 +503,12 @@ impl Service {
     pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<()> {
         self.require_editor(actor, "budget_line.create", "budget_line", None)
             .await?;
-        let agencies = self.store().list_agencies().await?;
-        let places = self.store().list_places().await?;
+        let lookup = Lookup::new(
+            &self.store().list_agencies().await?,
+            &self.store().list_places().await?,
+        );
         let line = self
-            .resolve_budget(f, &agencies, &places, &|f| f.to_owned())
+            .resolve_budget(f, &lookup, &|f| f.to_owned())
             .map_err(ServiceError::Validation)?;
         let ev = self.event(actor, "budget_line.create", "budget_line", None, true, "");
         self.store().insert_budget_lines(&[line], &ev).await?;
@@ -534,8 +566,10 @@ impl Service {
                 ),
             )]));
         }
-        let agencies = self.store().list_agencies().await?;
-        let places = self.store().list_places().await?;
+        let lookup = Lookup::new(
+            &self.store().list_agencies().await?,
+            &self.store().list_places().await?,
+        );
         let cell = |row: &[String], i: usize| {
             if cols[i] == usize::MAX {
                 String::new()
@@ -561,7 +595,7 @@ impl Service {
                 source: cell(row, 6),
                 confidence: cell(row, 7),
             };
-            match self.resolve_budget(&f, &agencies, &places, &|c| c.to_owned()) {
+            match self.resolve_budget(&f, &lookup, &|c| c.to_owned()) {
                 Ok(line) => good.push(line),
                 Err(errs) => {
                     let reason = errs

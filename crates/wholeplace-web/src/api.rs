@@ -22,6 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/users", get(users))
         .route("/audit", get(audit))
+        .route("/places", get(places))
+        .route("/places/{id}", get(place))
+        .route("/budget-lines", axum::routing::post(create_budget_line))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
@@ -31,8 +34,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
-    paths(health, me, users, audit),
-    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage)),
+    paths(health, me, users, audit, places, place, create_budget_line),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -385,4 +388,147 @@ async fn api_not_found() -> ApiError {
         "No such API endpoint. See /api/v1/openapi.json.".into(),
         vec![],
     )
+}
+
+/// A place.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceView {
+    id: i64,
+    name: String,
+    /// country, region, county, district, unitary, ward, msoa, lsoa, neighbourhood, estate, street, police_area or cohort.
+    level: String,
+    gss_code: Option<String>,
+    gss_vintage: Option<String>,
+    population: Option<i64>,
+}
+
+fn place_view(p: wholeplace_store::Place) -> PlaceView {
+    PlaceView {
+        id: p.id,
+        name: p.name,
+        level: p.level,
+        gss_code: p.gss_code,
+        gss_vintage: p.gss_vintage,
+        population: p.population,
+    }
+}
+
+/// An amount in a resource-map breakdown.
+#[derive(Serialize, ToSchema)]
+pub struct Amount {
+    /// Agency, service area or financial year.
+    key: String,
+    /// Pence, exactly.
+    pence: i64,
+    /// Pence per head of population, when the population is known.
+    per_head_pence: Option<i64>,
+}
+
+/// A place with its resource map.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceDetail {
+    place: PlaceView,
+    /// Total recorded spending, pence.
+    total_pence: i64,
+    by_agency: Vec<Amount>,
+    by_service_area: Vec<Amount>,
+    by_financial_year: Vec<Amount>,
+    budget_lines: usize,
+}
+
+/// Every place.
+#[utoipa::path(get, path = "/api/v1/places", security(("token" = [])), responses((status = 200, body = [PlaceView]), (status = 401, body = ErrorEnvelope)))]
+async fn places(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+) -> Result<Json<Vec<PlaceView>>, ApiError> {
+    Ok(Json(
+        state
+            .service
+            .list_places()
+            .await?
+            .into_iter()
+            .map(place_view)
+            .collect(),
+    ))
+}
+
+/// One place and its resource map.
+#[utoipa::path(get, path = "/api/v1/places/{id}", params(("id" = i64, Path, description = "Place id")), security(("token" = [])), responses((status = 200, body = PlaceDetail), (status = 404, body = ErrorEnvelope)))]
+async fn place(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<PlaceDetail>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::from(ServiceError::NotFound))?;
+    let v = state.service.place_view(id).await?;
+    let m = &v.map;
+    let amounts = |rows: Vec<(String, i64)>| {
+        rows.into_iter()
+            .map(|(key, pence)| Amount {
+                per_head_pence: m.per_head(pence).map(|x| x.pence()),
+                key,
+                pence,
+            })
+            .collect()
+    };
+    Ok(Json(PlaceDetail {
+        total_pence: m.total,
+        by_agency: amounts(m.by_agency.clone()),
+        by_service_area: amounts(m.by_service.clone()),
+        by_financial_year: amounts(m.by_year.iter().map(|(y, x)| (y.to_string(), *x)).collect()),
+        budget_lines: v.lines.len(),
+        place: place_view(v.place),
+    }))
+}
+
+/// A budget line to add: agency and place by id or name (place also by GSS code).
+#[derive(serde::Deserialize, ToSchema)]
+pub struct BudgetLineInput {
+    agency: String,
+    place: String,
+    /// crime, education_skills, employment_economy, fire, health, housing, social_services, benefits or other.
+    service_area: String,
+    /// Such as 2024/25.
+    financial_year: String,
+    /// Pounds, such as "9550000.00".
+    amount: String,
+    /// revenue (default) or capital.
+    #[serde(default)]
+    spend_kind: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    confidence: String,
+}
+
+/// Adds a budget line (analysts and administrators).
+#[utoipa::path(post, path = "/api/v1/budget-lines", request_body = BudgetLineInput, security(("token" = [])), responses((status = 201), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn create_budget_line(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    body: Result<Json<BudgetLineInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "validation",
+            format!("The body is not a valid budget line: {}", e.body_text()),
+            vec![],
+        )
+    })?;
+    let form = wholeplace_service::places::BudgetForm {
+        agency: b.agency,
+        place: b.place,
+        service_area: b.service_area,
+        financial_year: b.financial_year,
+        amount: b.amount,
+        spend_kind: b.spend_kind,
+        source: b.source,
+        confidence: b.confidence,
+    };
+    state.service.add_budget_line(&actor, &form).await?;
+    Ok(StatusCode::CREATED)
 }

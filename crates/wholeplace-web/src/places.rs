@@ -19,6 +19,9 @@ use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
 
+/// Budget lines listed on the place page; the downloads hold them all.
+const LINES_SHOWN: usize = 200;
+
 fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
     Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
 }
@@ -206,6 +209,7 @@ struct PlacePage {
     per_head: String,
     has_population: bool,
     line_count: usize,
+    lines_shown: usize,
     charts: Vec<Chart>,
     lines: Vec<(String, String, &'static str, String, String)>,
     can_edit: bool,
@@ -352,11 +356,12 @@ pub async fn show(
         per_head: per_head(map.total),
         has_population: map.population.is_some(),
         line_count: v.lines.len(),
+        lines_shown: v.lines.len().min(LINES_SHOWN),
         charts,
         lines: v
             .lines
             .iter()
-            .take(2_000)
+            .take(LINES_SHOWN)
             .map(|l| {
                 (
                     FinancialYear::new(l.financial_year)
@@ -429,11 +434,14 @@ pub async fn lines_xlsx(
     ))
 }
 
+/// A select field: name, label, options (value, text), chosen value.
+type Select = (&'static str, &'static str, Vec<(String, String)>, String);
+
 #[derive(Template)]
 #[template(path = "budget_new.html")]
 struct BudgetPage {
     layout: Layout,
-    selects: Vec<(&'static str, &'static str, Vec<(String, String)>, String)>,
+    selects: Vec<Select>,
     text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
 }
 
