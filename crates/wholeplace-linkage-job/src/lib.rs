@@ -637,31 +637,43 @@ fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String
 }
 
 fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
+    // Index the table's records by (source, id) borrowing their ids, then stream the truth
+    // file: memory stays near one entity name per record.
+    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(table.len());
+    for i in 0..table.len() {
+        index.insert((table.source_name(i), table.id(i)), i);
+    }
+    let mut truth: Vec<Option<String>> = vec![None; table.len()];
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut m: HashMap<(String, String), String> = HashMap::new();
-    for (line, rec) in r.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}, line {}", path.display(), line + 2))?;
+    let mut rec = csv::StringRecord::new();
+    let mut line = 1;
+    while r
+        .read_record(&mut rec)
+        .with_context(|| format!("{}, line {}", path.display(), line + 1))?
+    {
+        line += 1;
         anyhow::ensure!(
             rec.len() >= 3,
-            "{}, line {}: expected source, record_id, entity",
-            path.display(),
-            line + 2
+            "{}, line {line}: expected source, record_id, entity",
+            path.display()
         );
-        m.insert((rec[0].to_owned(), rec[1].to_owned()), rec[2].to_owned());
+        if let Some(&i) = index.get(&(&rec[0], &rec[1])) {
+            truth[i] = Some(rec[2].to_owned());
+        }
     }
-    (0..table.len())
-        .map(|i| {
-            m.get(&(table.source_name(i).to_owned(), table.id(i).to_owned()))
-                .cloned()
-                .with_context(|| {
-                    format!(
-                        "{}: no truth for record {} of {}",
-                        path.display(),
-                        table.id(i),
-                        table.source_name(i)
-                    )
-                })
+    truth
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.with_context(|| {
+                format!(
+                    "{}: no truth for record {} of {}",
+                    path.display(),
+                    table.id(i),
+                    table.source_name(i)
+                )
+            })
         })
         .collect()
 }

@@ -518,6 +518,7 @@ const JW: u8 = 0;
 const JARO: u8 = 1;
 const LEV: u8 = 2;
 const DAMERAU: u8 = 3;
+const DICE: u8 = 4;
 
 /// Evaluates a compiled condition for records `a` and `b`.
 pub(crate) fn eval(p: &Pred<usize>, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> bool {
@@ -697,7 +698,7 @@ pub(crate) fn eval(p: &Pred<usize>, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut M
         },
         Pred::DiceAtLeast(c, th) => match &t.columns[*c].data {
             ColumnData::Bits(bits) => match (bits.get(a), bits.get(b)) {
-                (Some(x), Some(y)) => dice(x, y) >= *th,
+                (Some(x), Some(y)) => memo.get((*c as u32, DICE, 0), || dice(x, y)) >= *th,
                 _ => false,
             },
             _ => false,

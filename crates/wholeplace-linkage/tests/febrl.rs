@@ -101,3 +101,37 @@ fn febrl_1_to_3_deduplicate() {
         assert!(f1 >= min, "{f}: F1 {f1}");
     }
 }
+
+#[test]
+fn febrl4_privacy_preserving_links_at_f1_0_995() {
+    use wholeplace_linkage::privacy::{EncodingSpec, encode, encoded_settings};
+    let (table, truth) = load(&["dataset4a.csv", "dataset4b.csv"]);
+    let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let header: Vec<&str> = names.iter().map(String::as_str).collect();
+    let plain = person_settings(&PersonColumns::detect(&header), LinkType::Link);
+    let spec = EncodingSpec::for_columns(&names, &plain.blocking);
+    let encoded = encode(&table, b"a test key of thirty-two bytes!!", &spec).expect("encode");
+    // Nothing but encodings and keyed blocking keys is linked.
+    assert!(
+        encoded
+            .columns
+            .iter()
+            .all(|c| c.name.ends_with("_bf") || c.name == "clk" || c.name.starts_with("bk"))
+    );
+    let settings = encoded_settings(&spec, LinkType::Link);
+    let linker = Linker::new(&encoded, &settings).expect("settings");
+    let model = linker.train(&NoProgress).expect("train");
+    let pred = linker.predict(&model, 0.01, &NoProgress);
+    let labels = evaluate::labels(&truth);
+    let s = evaluate::pairwise(
+        &encoded,
+        &labels,
+        pred.pairs
+            .iter()
+            .filter(|p| p.probability() >= 0.5)
+            .map(|p| (p.a, p.b)),
+        true,
+    );
+    eprintln!("privacy-preserving FEBRL4: {s:?}");
+    assert!(s.f1 >= 0.995, "pairwise F1 {}", s.f1);
+}
