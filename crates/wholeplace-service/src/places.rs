@@ -20,6 +20,9 @@ pub const BUDGET_COLUMNS: [&str; 8] = [
     "confidence",
 ];
 
+/// How many budget lines the place view lists; downloads hold them all.
+pub const LINES_LISTED: i64 = 200;
+
 /// Everything the place page shows.
 #[derive(Clone, Debug)]
 pub struct PlaceView {
@@ -33,7 +36,7 @@ pub struct PlaceView {
     pub agencies: Vec<Agency>,
     /// Its local-authority profile.
     pub profile: Option<LaProfile>,
-    /// Its budget lines.
+    /// Its first budget lines (at most [`LINES_LISTED`]); `map.count` says how many there are.
     pub lines: Vec<BudgetLine>,
     /// The resource map of those lines.
     pub map: ResourceMap,
@@ -52,6 +55,8 @@ pub struct ResourceMap {
     pub by_year: Vec<(FinancialYear, i64)>,
     /// Population used for per-head figures.
     pub population: Option<i64>,
+    /// How many budget lines make it.
+    pub count: i64,
 }
 
 impl ResourceMap {
@@ -83,6 +88,44 @@ impl ResourceMap {
                 .filter_map(|(y, v)| FinancialYear::new(y).ok().map(|fy| (fy, v)))
                 .collect(),
             population: population.filter(|p| *p > 0),
+            count: lines.len() as i64,
+        }
+    }
+
+    /// The map from totals the database summed (the place page's fast path).
+    pub fn from_totals(t: wholeplace_store::BudgetTotals, population: Option<i64>) -> Self {
+        let sorted = |mut v: Vec<(String, i64)>| {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        let mut by_service: BTreeMap<&str, i64> = BTreeMap::new();
+        for (k, v) in &t.by_service {
+            *by_service
+                .entry(taxonomy::label(SERVICE_AREAS, k))
+                .or_default() += v;
+        }
+        let mut by_year: Vec<(FinancialYear, i64)> = t
+            .by_year
+            .iter()
+            .filter_map(|(y, v)| FinancialYear::new(*y).ok().map(|fy| (fy, *v)))
+            .collect();
+        by_year.sort();
+        Self {
+            total: t
+                .by_agency
+                .iter()
+                .map(|(_, v)| *v)
+                .fold(0_i64, i64::saturating_add),
+            by_service: sorted(
+                by_service
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ),
+            by_agency: sorted(t.by_agency),
+            by_year,
+            population: population.filter(|p| *p > 0),
+            count: t.count,
         }
     }
 
@@ -206,11 +249,15 @@ impl Service {
         let (parents, children) = self.store().place_relations(id).await?;
         let agencies = self.store().agencies_covering(id).await?;
         let profile = self.store().la_profile(id).await?;
-        let lines = self.store().budget_lines_for_place(id).await?;
+        let lines = self
+            .store()
+            .budget_lines_for_place(id, Some(LINES_LISTED))
+            .await?;
+        let totals = self.store().budget_totals_for_place(id).await?;
         let population = place
             .population
             .or(profile.as_ref().and_then(|p| p.population));
-        let map = ResourceMap::of(&lines, population);
+        let map = ResourceMap::from_totals(totals, population);
         Ok(PlaceView {
             place,
             parents,
@@ -635,6 +682,17 @@ impl Service {
         Ok(ImportOutcome { imported, rejected })
     }
 
+    /// Every budget line of a place as a table, in the import's shape (for downloads).
+    pub async fn place_budget_table(&self, place_id: i64) -> ServiceResult<(Place, Table)> {
+        let place = self
+            .store()
+            .place_by_id(place_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let lines = self.store().budget_lines_for_place(place_id, None).await?;
+        Ok((place, budget_table(&lines)))
+    }
+
     /// Every budget line as a table, in the import's shape.
     pub async fn export_budget_lines(&self) -> ServiceResult<Table> {
         let lines = self.store().all_budget_lines().await?;
@@ -830,6 +888,31 @@ mod tests {
         assert_eq!(m.by_year.len(), 2);
         assert_eq!(m.per_head(m.total).map(|x| x.pence()), Some(212_429));
         assert_eq!(ResourceMap::of(&lines, Some(0)).per_head(1), None);
+    }
+
+    #[test]
+    fn summed_totals_give_the_same_map_as_the_lines() {
+        let lines = [
+            line("Kent County Council", "social_services", 2012, 955_000_000),
+            line("NHS", "health", 2013, 532_000_000),
+            line("NHS", "health", 2012, 7),
+        ];
+        let totals = wholeplace_store::BudgetTotals {
+            count: 3,
+            by_agency: vec![
+                ("NHS".to_owned(), 532_000_007),
+                ("Kent County Council".to_owned(), 955_000_000),
+            ],
+            by_service: vec![
+                ("health".to_owned(), 532_000_007),
+                ("social_services".to_owned(), 955_000_000),
+            ],
+            by_year: vec![(2013, 532_000_000), (2012, 955_000_007)],
+        };
+        assert_eq!(
+            ResourceMap::from_totals(totals, Some(10)),
+            ResourceMap::of(&lines, Some(10))
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use wholeplace_store::{
-    Agency, AuditEvent, BudgetLine, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant,
-    NewPlace, Partnership, Place, PlaceStore, Related, StoreError, StoreResult,
+    Agency, AuditEvent, BudgetLine, BudgetTotals, Grant, GrantChange, LaProfile, NewBudgetLine,
+    NewGrant, NewPlace, Partnership, Place, PlaceStore, Related, StoreError, StoreResult,
 };
 
 const PLACE_COLUMNS: &str =
@@ -251,9 +251,16 @@ impl PlaceStore for SqlStore {
         .transpose()
     }
 
-    async fn budget_lines_for_place(&self, place_id: i64) -> StoreResult<Vec<BudgetLine>> {
+    async fn budget_lines_for_place(
+        &self,
+        place_id: i64,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<BudgetLine>> {
+        let limit = limit
+            .map(|l| format!(" LIMIT {}", l.max(0)))
+            .unwrap_or_default();
         let sql = format!(
-            "{BUDGET_SELECT} WHERE b.place_id = $1 ORDER BY b.financial_year, a.name, b.service_area, b.id"
+            "{BUDGET_SELECT} WHERE b.place_id = $1 ORDER BY b.financial_year, a.name, b.service_area, b.id{limit}"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(place_id)
@@ -261,6 +268,40 @@ impl PlaceStore for SqlStore {
             .await
             .map_err(db_err)?;
         rows.iter().map(budget_from_row).collect()
+    }
+
+    async fn budget_totals_for_place(&self, place_id: i64) -> StoreResult<BudgetTotals> {
+        let mut totals = BudgetTotals::default();
+        for (key, which) in [
+            ("a.name", 0),
+            ("b.service_area", 1),
+            ("b.financial_year", 2),
+        ] {
+            let sql = format!(
+                "SELECT {key}, CAST(SUM(b.amount_pence) AS BIGINT), COUNT(*) FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
+            );
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(place_id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err)?;
+            let mut count = 0;
+            for r in &rows {
+                let sum: i64 = r.try_get(1).map_err(db_err)?;
+                count += r.try_get::<i64, _>(2).map_err(db_err)?;
+                match which {
+                    0 => totals.by_agency.push((r.try_get(0).map_err(db_err)?, sum)),
+                    1 => totals.by_service.push((r.try_get(0).map_err(db_err)?, sum)),
+                    _ => {
+                        let y = i32::try_from(r.try_get::<i64, _>(0).map_err(db_err)?)
+                            .map_err(|e| StoreError::Backend(e.to_string()))?;
+                        totals.by_year.push((y, sum));
+                    }
+                }
+            }
+            totals.count = count;
+        }
+        Ok(totals)
     }
 
     async fn all_budget_lines(&self) -> StoreResult<Vec<BudgetLine>> {

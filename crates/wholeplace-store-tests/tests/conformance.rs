@@ -2,7 +2,10 @@
 //! `WHOLEPLACE_TEST_POSTGRES_URL` names a server (always in CI).
 
 use wholeplace_domain::Role;
-use wholeplace_store::{AuditEvent, AuditFilter, NewUser, Session, Store, StoreError};
+use wholeplace_store::{
+    AuditEvent, AuditFilter, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace, NewUser,
+    PlaceStore, Session, Store, StoreError,
+};
 use wholeplace_store_sql::SqlStore;
 
 macro_rules! conformance {
@@ -26,6 +29,7 @@ conformance!(
     login_failures_are_counted_and_cleared,
     audit_is_filtered_and_append_only,
     overview_counts,
+    places_budgets_grants_and_partnerships,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -480,4 +484,206 @@ async fn overview_counts(store: &SqlStore) {
     let o = store.overview().await.expect("overview");
     assert_eq!((o.users, o.agencies), (1, 1));
     assert_eq!(o.audit_entries, 4, "agency, two users, one disable");
+}
+
+async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let nhs = agency(store, "NHS West Kent").await;
+    let la = NewPlace {
+        name: "Tunbridge Wells".into(),
+        level: "district".into(),
+        gss_code: Some("E07000116".into()),
+        gss_vintage: Some("2023".into()),
+        population: Some(118_000),
+        description: String::new(),
+    };
+    let profile = LaProfile {
+        population: Some(118_000),
+        population_year: Some(2024),
+        claimant_rate_pct: Some(1.9),
+        median_earnings_gbp: Some(38_000),
+        imd_rank: Some(280),
+        imd_total: Some(317),
+        domain_ranks: "income=250".into(),
+    };
+    assert_eq!(
+        store
+            .upsert_local_authorities(&[(la.clone(), profile.clone())], &ev("place.import", 1))
+            .await
+            .expect("upsert"),
+        1
+    );
+    let mut again = profile.clone();
+    again.claimant_rate_pct = Some(2.1);
+    store
+        .upsert_local_authorities(&[(la, again)], &ev("place.import", 2))
+        .await
+        .expect("upsert twice updates");
+    let places = store.list_places().await.expect("places");
+    assert_eq!(places.len(), 1, "upsert does not duplicate");
+    let tw = places[0].id;
+    assert_eq!(
+        store
+            .la_profile(tw)
+            .await
+            .expect("profile")
+            .expect("there")
+            .claimant_rate_pct,
+        Some(2.1)
+    );
+    let sherwood = store
+        .create_place(
+            &NewPlace {
+                name: "Sherwood".into(),
+                level: "ward".into(),
+                ..Default::default()
+            },
+            &ev("place.create", 3),
+        )
+        .await
+        .expect("place");
+    assert!(matches!(
+        store
+            .create_place(
+                &NewPlace {
+                    name: "Sherwood".into(),
+                    level: "ward".into(),
+                    ..Default::default()
+                },
+                &ev("place.create", 3)
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .relate_places(tw, sherwood, "contains", &ev("place.relate", 4))
+        .await
+        .expect("relate");
+    let (parents, _) = store.place_relations(sherwood).await.expect("relations");
+    assert_eq!(
+        (parents[0].place.id, parents[0].relation.as_str()),
+        (tw, "contains")
+    );
+    store
+        .add_agency_coverage(kcc, sherwood, &ev("agency.cover", 5))
+        .await
+        .expect("cover");
+    assert_eq!(
+        store
+            .agencies_covering(sherwood)
+            .await
+            .expect("covering")
+            .len(),
+        1
+    );
+    // 1,000 lines in several batches, summed by the database.
+    let lines: Vec<NewBudgetLine> = (0..1_000)
+        .map(|i| NewBudgetLine {
+            agency_id: if i % 2 == 0 { kcc } else { nhs },
+            place_id: sherwood,
+            service_area: if i % 4 == 0 {
+                "health".into()
+            } else {
+                "housing".into()
+            },
+            financial_year: 2012 + (i % 3),
+            amount_pence: 1_000_000_000 + i64::from(i),
+            spend_kind: "revenue".into(),
+            source: String::new(),
+            confidence: String::new(),
+        })
+        .collect();
+    store
+        .insert_budget_lines(&lines, &ev("budget_line.import", 6))
+        .await
+        .expect("insert");
+    let totals = store
+        .budget_totals_for_place(sherwood)
+        .await
+        .expect("totals");
+    let expected: i64 = lines.iter().map(|l| l.amount_pence).sum();
+    assert_eq!(totals.count, 1_000);
+    assert_eq!(
+        totals.by_agency.iter().map(|x| x.1).sum::<i64>(),
+        expected,
+        "sums beyond 32 bits are exact"
+    );
+    assert_eq!(totals.by_year.len(), 3);
+    assert_eq!(
+        store
+            .budget_lines_for_place(sherwood, Some(10))
+            .await
+            .expect("lines")
+            .len(),
+        10
+    );
+    assert_eq!(store.all_budget_lines().await.expect("all").len(), 1_000);
+    // A batch with one bad reference writes nothing.
+    let mut bad = lines[..5].to_vec();
+    bad[3].agency_id = 9_999;
+    assert!(
+        store
+            .insert_budget_lines(&bad, &ev("budget_line.import", 7))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.all_budget_lines().await.expect("all").len(),
+        1_000,
+        "all or nothing"
+    );
+    let grant = NewGrant {
+        funder_agency_id: kcc,
+        title: "Reward grant".into(),
+        purpose: "p".into(),
+        amount_pence: 50_000_000,
+        start_year: 2009,
+        end_year: 2014,
+        conditions: String::new(),
+        recipient_ids: vec![nhs],
+        place_ids: vec![sherwood],
+    };
+    let gid = store
+        .create_grant(&grant, &ev("grant.create", 8))
+        .await
+        .expect("grant");
+    store
+        .add_grant_change(
+            gid,
+            &GrantChange {
+                from_year: 2011,
+                new_amount_pence: 40_000_000,
+                reason: "20% cut".into(),
+            },
+            &ev("grant.change", 9),
+        )
+        .await
+        .expect("change");
+    let grants = store.list_grants().await.expect("grants");
+    assert_eq!(
+        (
+            grants[0].amount_pence,
+            grants[0].changes[0].new_amount_pence,
+            grants[0].recipients[0].id
+        ),
+        (50_000_000, 40_000_000, nhs),
+        "a cut is recorded beside the original"
+    );
+    store
+        .create_partnership(
+            "Sherwood NCB",
+            "aims",
+            "board",
+            &[kcc, nhs],
+            &[sherwood],
+            &ev("partnership.create", 10),
+        )
+        .await
+        .expect("partnership");
+    let p = store.list_partnerships().await.expect("partnerships");
+    assert_eq!((p[0].members.len(), p[0].places[0].id), (2, sherwood));
+    assert!(!store.is_demo().await.expect("demo"));
+    store.mark_demo(11).await.expect("mark");
+    store.mark_demo(12).await.expect("mark twice");
+    assert!(store.is_demo().await.expect("demo"));
 }

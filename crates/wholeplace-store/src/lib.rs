@@ -6,8 +6,8 @@
 pub mod places;
 
 pub use places::{
-    BudgetLine, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace, Partnership,
-    Place, PlaceStore, Related,
+    BudgetLine, BudgetTotals, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace,
+    Partnership, Place, PlaceStore, Related,
 };
 
 use async_trait::async_trait;

@@ -118,6 +118,19 @@ pub struct NewBudgetLine {
     pub confidence: String,
 }
 
+/// A place's spending summed three ways, in pence.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BudgetTotals {
+    /// How many budget lines.
+    pub count: i64,
+    /// By agency name.
+    pub by_agency: Vec<(String, i64)>,
+    /// By service-area key.
+    pub by_service: Vec<(String, i64)>,
+    /// By financial year (start year).
+    pub by_year: Vec<(i32, i64)>,
+}
+
 /// A recorded change to a grant from a year on (a cut is a change, not an overwrite).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantChange {
@@ -233,8 +246,14 @@ pub trait PlaceStore: Send + Sync {
     /// A place's local-authority profile.
     async fn la_profile(&self, place_id: i64) -> StoreResult<Option<LaProfile>>;
 
-    /// Budget lines in a place.
-    async fn budget_lines_for_place(&self, place_id: i64) -> StoreResult<Vec<BudgetLine>>;
+    /// Budget lines in a place, at most `limit` of them when given.
+    async fn budget_lines_for_place(
+        &self,
+        place_id: i64,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<BudgetLine>>;
+    /// Totals of a place's budget lines by agency name, service-area key and year, summed by the database.
+    async fn budget_totals_for_place(&self, place_id: i64) -> StoreResult<BudgetTotals>;
     /// Every budget line (for export), ordered by id.
     async fn all_budget_lines(&self) -> StoreResult<Vec<BudgetLine>>;
     /// Adds budget lines, all or nothing, in one transaction with one audit entry.

@@ -479,7 +479,7 @@ async fn place(
         by_agency: amounts(m.by_agency.clone()),
         by_service_area: amounts(m.by_service.clone()),
         by_financial_year: amounts(m.by_year.iter().map(|(y, x)| (y.to_string(), *x)).collect()),
-        budget_lines: v.lines.len(),
+        budget_lines: m.count as usize,
         place: place_view(v.place),
     }))
 }

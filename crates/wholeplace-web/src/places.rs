@@ -14,13 +14,10 @@ use std::collections::HashMap;
 use wholeplace_domain::money::group_thousands;
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
-use wholeplace_service::places::{BudgetForm, PlaceForm, budget_table, england_medians};
+use wholeplace_service::places::{BudgetForm, PlaceForm, england_medians};
 use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
-
-/// Budget lines listed on the place page; the downloads hold them all.
-const LINES_SHOWN: usize = 200;
 
 fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
     Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
@@ -251,7 +248,7 @@ pub async fn show(
             .collect(),
     };
     let mut charts = Vec::new();
-    if !v.lines.is_empty() {
+    if map.count > 0 {
         charts.push(mk(
             1,
             format!("Spending in {} by agency", v.place.name),
@@ -348,20 +345,19 @@ pub async fn show(
             .collect::<Vec<_>>()
             .join(", "),
         profile,
-        total: if v.lines.is_empty() {
+        total: if map.count == 0 {
             String::new()
         } else {
             Money::from_pence(map.total).to_full_string()
         },
         per_head: per_head(map.total),
         has_population: map.population.is_some(),
-        line_count: v.lines.len(),
-        lines_shown: v.lines.len().min(LINES_SHOWN),
+        line_count: map.count as usize,
+        lines_shown: v.lines.len(),
         charts,
         lines: v
             .lines
             .iter()
-            .take(LINES_SHOWN)
             .map(|l| {
                 (
                     FinancialYear::new(l.financial_year)
@@ -410,12 +406,12 @@ pub async fn lines_csv(
     _s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let v = state.service.place_view(parse_id(&id)?).await?;
-    let body = wholeplace_tabular::write_csv(&budget_table(&v.lines));
+    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let body = wholeplace_tabular::write_csv(&table);
     Ok(download(
         body.into_bytes(),
         "text/csv; charset=utf-8",
-        format!("{}-budget-lines.csv", file_stem(&v.place.name)),
+        format!("{}-budget-lines.csv", file_stem(&place.name)),
     ))
 }
 
@@ -424,13 +420,13 @@ pub async fn lines_xlsx(
     _s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let v = state.service.place_view(parse_id(&id)?).await?;
-    let body = wholeplace_tabular::write_xlsx(&[("Budget lines", &budget_table(&v.lines), &[4])])
+    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let body = wholeplace_tabular::write_xlsx(&[("Budget lines", &table, &[4])])
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("{}-budget-lines.xlsx", file_stem(&v.place.name)),
+        format!("{}-budget-lines.xlsx", file_stem(&place.name)),
     ))
 }
 
