@@ -199,7 +199,7 @@ pub fn report_html_fragment(report: &Report) -> String {
     );
     if !r.warnings.is_empty() {
         s.push_str("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">Read these warnings before using the figures</strong></div><ul class=\"govuk-list govuk-list--bullet\">");
-        for w in &r.warnings {
+        for w in r.warnings.iter() {
             let _ = write!(
                 s,
                 "<li><strong>{}</strong> ({}): {}</li>",

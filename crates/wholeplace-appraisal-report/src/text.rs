@@ -108,7 +108,7 @@ pub fn text_summary(report: &Report) -> String {
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(s, "\nWarnings:");
-        for w in &r.warnings {
+        for w in r.warnings.iter() {
             let _ = writeln!(s, "  [{}] {}: {}", w.code, w.subject, w.message);
         }
     }

@@ -5,7 +5,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::fmt::Write;
 use std::hint::black_box;
 use wholeplace_appraisal::montecarlo::{McConfig, monte_carlo};
-use wholeplace_appraisal::{Engine, SeededRng, appraise, parse_model_toml};
+use wholeplace_appraisal::{Engine, SeededRng, appraise, appraise_figures, parse_model_toml};
 
 fn model() -> String {
     let codes = [
@@ -37,6 +37,10 @@ fn bench(c: &mut Criterion) {
     let p = e
         .prepare(&parse_model_toml(&src).expect("parses"), None)
         .expect("valid");
+    c.bench_function(
+        "deterministic appraisal, 200 lines x 10 years, figures (traces on request)",
+        |b| b.iter(|| black_box(appraise_figures(black_box(&p)))),
+    );
     c.bench_function("deterministic appraisal, 200 lines x 10 years", |b| {
         b.iter(|| black_box(appraise(black_box(&p))))
     });

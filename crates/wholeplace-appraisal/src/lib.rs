@@ -15,6 +15,7 @@ pub mod montecarlo;
 pub mod params;
 pub mod price;
 pub mod rng;
+pub mod sampler;
 pub mod unitcost;
 
 pub use params::{DiscountSchedule, ParameterSet};
@@ -25,6 +26,6 @@ pub mod appraise;
 pub mod asis;
 pub mod prepare;
 
-pub use appraise::{AppraisalResults, appraise};
+pub use appraise::{AppraisalResults, appraise, appraise_figures, explanations};
 pub use model::{ModelErrors, ModelFile, parse_model_toml};
 pub use prepare::{Engine, PreparedModel};

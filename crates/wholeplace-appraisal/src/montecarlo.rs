@@ -4,10 +4,11 @@
 //! Percentiles are exact up to 4,096 draws and a uniform-sample estimate beyond. All draws are
 //! kept only when asked for. Also the tornado of the largest drivers (one input at a time).
 
-use crate::appraise::{Workspace, evaluate};
+use crate::appraise::FastOption;
 use crate::model::{Dist, Num};
-use crate::prepare::{PreparedModel, clamp};
+use crate::prepare::{InputKind, PreparedModel, clamp};
 use crate::rng::{RandomSource, SeededRng, gamma, standard_normal};
+use crate::sampler::{DrawRng, Sampler, Samplers};
 use serde::{Deserialize, Serialize};
 
 /// Reservoir size for percentiles.
@@ -222,21 +223,29 @@ pub struct McResults {
     pub options: Vec<McOption>,
 }
 
-/// Runs `cfg.draws` draws of every option with the caller's seeded generator. The reservoir uses
-/// its own stream seeded from the first word of `rng`, so results depend only on the seed.
+/// Runs `cfg.draws` draws of every option. The caller's seeded generator gives two words: one
+/// seeds the stream the inputs are drawn from (see [`crate::sampler`]), the other the reservoir's
+/// own stream, so results depend only on the seed. Each draw evaluates only the headline figures
+/// ([`FastOption`]) into reused buffers: nothing is allocated per draw unless `keep_draws`.
 pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource) -> McResults {
     let base = m.point_values();
-    let uncertain: Vec<(usize, Dist)> = m
-        .inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, inp)| match &inp.num {
-            Num::Dist(d) => Some((i, d.clone())),
-            Num::Fixed(_) => None,
-        })
-        .collect();
+    let mut samplers = Samplers::default();
+    // Inputs with the same distribution are drawn together (in input order within a group, groups
+    // in order of first appearance), so each draw is a few tight loops.
+    let mut uncertain: Vec<usize> = Vec::new();
+    let mut groups: Vec<(Sampler, Vec<(usize, InputKind)>)> = Vec::new();
+    for (i, inp) in m.inputs.iter().enumerate() {
+        let Num::Dist(d) = &inp.num else { continue };
+        uncertain.push(i);
+        let s = samplers.prepare(d);
+        match groups.iter_mut().find(|(g, _)| *g == s) {
+            Some((_, targets)) => targets.push((i, inp.kind)),
+            None => groups.push((s, vec![(i, inp.kind)])),
+        }
+    }
     let mut res_rng = SeededRng::new(rng.next_u64());
-    let mut ws = Workspace::default();
+    let mut draw_rng = DrawRng::new(rng.next_u64());
+    let mut fast: Vec<FastOption> = m.options.iter().map(|o| FastOption::new(m, o)).collect();
     let mut options = Vec::new();
     let n_opt = m.options.len();
     let mut stats: Vec<[Stat; 3]> = (0..n_opt)
@@ -246,9 +255,11 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
     let mut payback_ok = vec![0u64; n_opt];
     let mut kept: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); n_opt];
     let mut x = base.clone();
+    // Paying back within N >= horizon years is FROI > 1: the per-year streams are then not needed.
+    let years = m.payback_within_years < m.horizon;
     for draw in 0..cfg.draws as u64 {
-        for (i, d) in &uncertain {
-            x[*i] = clamp(m.inputs[*i].kind, sample(d, rng));
+        for (s, targets) in &groups {
+            samplers.fill(s, targets, &mut x, &mut draw_rng);
         }
         // One reservoir slot decision per draw, shared by all outputs (keeps them paired).
         let slot = if draw as usize >= RESERVOIR {
@@ -257,8 +268,8 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
         } else {
             None
         };
-        for (k, opt) in m.options.iter().enumerate() {
-            let s = evaluate(m, opt, &x, &mut ws);
+        for (k, f) in fast.iter_mut().enumerate() {
+            let s = f.evaluate_with(&x, years);
             let froi = s.froi.unwrap_or(f64::NAN);
             let bcr = s.bcr.unwrap_or(f64::NAN);
             stats[k][0].push(s.npbi, slot);
@@ -269,9 +280,13 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
             if froi >= 1.0 {
                 froi_ok[k] += 1;
             }
-            if s.payback_year_discounted
-                .is_some_and(|y| y < m.payback_within_years)
-            {
+            let paid = if years {
+                s.payback_year_discounted
+                    .is_some_and(|y| y < m.payback_within_years)
+            } else {
+                froi > 1.0
+            };
+            if paid {
                 payback_ok[k] += 1;
             }
             if cfg.keep_draws {
@@ -289,7 +304,7 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
             prob_froi_at_least_1: froi_ok[k] as f64 / n,
             prob_payback_within: payback_ok[k] as f64 / n,
             payback_within_years: m.payback_within_years,
-            tornado: tornado(m, k, &base, &mut ws),
+            tornado: tornado_fast(m, &mut fast[k], &base),
             draws: std::mem::take(&mut kept[k]),
         });
     }
@@ -297,7 +312,7 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
         draws: cfg.draws,
         uncertain_inputs: uncertain
             .iter()
-            .map(|(i, _)| m.inputs[*i].label.clone())
+            .map(|i| m.inputs[*i].label.clone())
             .collect(),
         options,
     }
@@ -305,15 +320,14 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
 
 /// Tornado: each uncertain input moved to its low and high ends (min and max, or the 5th and 95th
 /// percentiles for normal and lognormal) with every other input at its point value.
-pub fn tornado(
-    m: &PreparedModel,
-    option: usize,
-    base: &[f64],
-    ws: &mut Workspace,
-) -> Vec<TornadoBar> {
-    let Some(opt) = m.options.get(option) else {
-        return Vec::new();
-    };
+pub fn tornado(m: &PreparedModel, option: usize, base: &[f64]) -> Vec<TornadoBar> {
+    match m.options.get(option) {
+        Some(opt) => tornado_fast(m, &mut FastOption::new(m, opt), base),
+        None => Vec::new(),
+    }
+}
+
+fn tornado_fast(m: &PreparedModel, f: &mut FastOption, base: &[f64]) -> Vec<TornadoBar> {
     let mut x = base.to_vec();
     let mut bars = Vec::new();
     for (i, inp) in m.inputs.iter().enumerate() {
@@ -321,9 +335,9 @@ pub fn tornado(
         let (lo, hi) = d.tornado_range();
         let (lo, hi) = (clamp(inp.kind, lo), clamp(inp.kind, hi));
         x[i] = lo;
-        let a = evaluate(m, opt, &x, ws).npbi;
+        let a = f.evaluate_with(&x, false).npbi;
         x[i] = hi;
-        let b = evaluate(m, opt, &x, ws).npbi;
+        let b = f.evaluate_with(&x, false).npbi;
         x[i] = base[i];
         bars.push(TornadoBar {
             input: inp.label.clone(),

@@ -222,7 +222,7 @@ pub struct PreparedModel {
     /// Deflators.
     pub deflators: DeflatorSeries,
     /// Warnings raised.
-    pub warnings: Vec<Guard>,
+    pub warnings: std::sync::Arc<[Guard]>,
     /// N for P(payback within N years).
     pub payback_within_years: u32,
 }
@@ -763,7 +763,7 @@ impl Engine {
             options,
             library,
             deflators: deflators.clone(),
-            warnings: cx.warnings,
+            warnings: cx.warnings.into(),
             payback_within_years,
             params,
         })
