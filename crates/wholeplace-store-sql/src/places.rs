@@ -15,7 +15,7 @@ const PLACE_COLUMNS: &str =
 const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name, b.place_id, p.name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
      FROM budget_line b JOIN agency a ON a.id = b.agency_id JOIN place p ON p.id = b.place_id";
 /// Rows per multi-row INSERT when loading budget lines.
-const BATCH: usize = 400;
+const BATCH: usize = 100;
 
 fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
     Ok(Place {
