@@ -1,13 +1,16 @@
 //! The command lines `wholeplace appraise` and `wholeplace unit-costs`, as clap derive structs and
 //! run functions for the binary to call. Every option can also be set from a WHOLEPLACE_ variable.
 
-use crate::{Report, prepare_toml, report_html_document, report_json, text_summary};
+use crate::{
+    Report, WorkbookLayout, model_xlsx, prepare_toml, read_model_xlsx, report_html_document,
+    report_json, report_xlsx, text_summary,
+};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use wholeplace_appraisal::montecarlo::{McConfig, monte_carlo};
 use wholeplace_appraisal::unitcost::local_unit_costs_from_csv;
-use wholeplace_appraisal::{DeflatorSeries, Engine, Query, SeededRng, appraise};
+use wholeplace_appraisal::{DeflatorSeries, Engine, ModelFile, Query, SeededRng, appraise};
 
 /// Output formats of `appraise`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -18,12 +21,16 @@ pub enum Format {
     Json,
     /// Standalone HTML report with charts.
     Html,
+    /// XLSX results workbook (needs --output).
+    Xlsx,
+    /// The model itself as an XLSX model workbook (needs --output): a template to fill in.
+    ModelXlsx,
 }
 
 /// `wholeplace appraise MODEL`: run an appraisal model.
 #[derive(Debug, Clone, Args)]
 pub struct AppraiseArgs {
-    /// The model file (.toml, see docs/APPRAISAL-MODEL.md).
+    /// The model file: .toml, or an .xlsx model workbook (see docs/APPRAISAL-MODEL.md).
     #[arg(env = "WHOLEPLACE_APPRAISAL_MODEL")]
     pub model: PathBuf,
     /// Output format.
@@ -116,17 +123,50 @@ pub fn build_report(
     seed: u64,
     keep_draws: bool,
 ) -> anyhow::Result<Report> {
-    let mut file =
-        wholeplace_appraisal::parse_model_toml(src).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = wholeplace_appraisal::parse_model_toml(src).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let _ = prepare_toml;
+    build_report_from(
+        engine,
+        file,
+        ModelSource::Toml(src),
+        price_base,
+        draws,
+        seed,
+        keep_draws,
+    )
+}
+
+/// Where a model came from, so that problems name its lines or its sheets and cells.
+#[derive(Debug, Clone, Copy)]
+pub enum ModelSource<'a> {
+    /// TOML text (problems name lines).
+    Toml(&'a str),
+    /// A model workbook (problems name sheets and cells).
+    Workbook(&'a WorkbookLayout),
+}
+
+/// Builds the report for a model already read.
+pub fn build_report_from(
+    engine: &Engine,
+    mut file: ModelFile,
+    source: ModelSource<'_>,
+    price_base: Option<&str>,
+    draws: u32,
+    seed: u64,
+    keep_draws: bool,
+) -> anyhow::Result<Report> {
     if let Some(pb) = price_base {
         file.appraisal.price_base = pb
             .parse()
             .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
     }
-    let _ = prepare_toml;
-    let prepared = engine
-        .prepare(&file, Some(src))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let prepared = match source {
+        ModelSource::Toml(src) => engine.prepare(&file, Some(src)),
+        ModelSource::Workbook(layout) => engine
+            .prepare(&file, None)
+            .map_err(|e| layout.locate_all(e)),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let results = appraise(&prepared);
     let monte_carlo = (draws > 0).then(|| {
         monte_carlo(
@@ -138,40 +178,91 @@ pub fn build_report(
     Ok(Report {
         results,
         monte_carlo,
+        model: Some(file),
     })
+}
+
+/// Reads a model file: TOML, or an XLSX model workbook (by extension).
+pub fn read_model(path: &std::path::Path) -> anyhow::Result<(ModelFile, ModelInput)> {
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
+        let (file, layout) = read_model_xlsx(&bytes)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok((file, ModelInput::Workbook(layout)))
+    } else {
+        let src = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the model {}", path.display()))?;
+        let file = wholeplace_appraisal::parse_model_toml(&src)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok((file, ModelInput::Toml(src)))
+    }
+}
+
+/// What a model was read from (owned).
+#[derive(Debug, Clone)]
+pub enum ModelInput {
+    /// The TOML text.
+    Toml(String),
+    /// The workbook's layout.
+    Workbook(WorkbookLayout),
+}
+
+impl ModelInput {
+    /// Borrowed form.
+    pub fn source(&self) -> ModelSource<'_> {
+        match self {
+            ModelInput::Toml(s) => ModelSource::Toml(s),
+            ModelInput::Workbook(l) => ModelSource::Workbook(l),
+        }
+    }
 }
 
 /// Runs `wholeplace appraise`.
 pub fn run_appraise(args: &AppraiseArgs) -> anyhow::Result<()> {
     let e = engine(args.deflators.as_ref())?;
-    let src = std::fs::read_to_string(&args.model)
-        .with_context(|| format!("reading the model {}", args.model.display()))?;
-    if args
-        .model
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"))
-    {
+    let (file, input) = read_model(&args.model)?;
+    let binary = matches!(args.format, Format::Xlsx | Format::ModelXlsx);
+    if binary && args.output.is_none() {
         bail!(
-            "workbook models are not supported by this build yet: export the model as TOML (docs/APPRAISAL-MODEL.md)"
+            "--format xlsx and --format model-xlsx write a workbook: give the file with --output FILE.xlsx"
         );
     }
-    let report = build_report(
-        &e,
-        &src,
-        args.price_base.as_deref(),
-        args.draws,
-        args.seed,
-        args.keep_draws,
-    )
-    .with_context(|| format!("in {}", args.model.display()))?;
-    let out = match args.format {
-        Format::Text => text_summary(&report),
-        Format::Json => report_json(&report),
-        Format::Html => report_html_document(&report),
+    let out: Vec<u8> = if args.format == Format::ModelXlsx {
+        model_xlsx(&file).map_err(|m| anyhow::anyhow!(m))?
+    } else {
+        let report = build_report_from(
+            &e,
+            file,
+            input.source(),
+            args.price_base.as_deref(),
+            args.draws,
+            args.seed,
+            args.keep_draws,
+        )
+        .with_context(|| format!("in {}", args.model.display()))?;
+        match args.format {
+            Format::Text => text_summary(&report).into_bytes(),
+            Format::Json => report_json(&report).into_bytes(),
+            Format::Html => report_html_document(&report).into_bytes(),
+            Format::Xlsx | Format::ModelXlsx => {
+                report_xlsx(&report, report.model.as_ref()).map_err(|m| anyhow::anyhow!(m))?
+            }
+        }
     };
     match &args.output {
         Some(p) => std::fs::write(p, out).with_context(|| format!("writing {}", p.display()))?,
-        None => print!("{out}"),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&out)
+                .context("writing to standard output")?;
+        }
     }
     Ok(())
 }

@@ -1,14 +1,19 @@
-//! The input and output edge of the evidence engine: reads model files, renders results as a
-//! terminal summary, JSON and an HTML report with accessible SVG charts, and provides the
+//! The input and output edge of the evidence engine: reads model files (TOML or an XLSX model
+//! workbook), renders results as a terminal summary, JSON, an XLSX results workbook and an HTML
+//! report with accessible SVG charts, writes model workbooks, and provides the
 //! `wholeplace appraise` and `wholeplace unit-costs` command lines.
 
 pub mod cli;
 pub mod html;
+pub mod model_xlsx;
 pub mod text;
+pub mod xlsx;
 
 pub use cli::{AppraiseArgs, UnitCostsArgs, run_appraise, run_unit_costs};
 pub use html::{report_html_document, report_html_fragment};
+pub use model_xlsx::{WorkbookLayout, model_xlsx, read_model_xlsx};
 pub use text::text_summary;
+pub use xlsx::report_xlsx;
 
 use wholeplace_appraisal::montecarlo::McResults;
 use wholeplace_appraisal::{AppraisalResults, Engine, PreparedModel, parse_model_toml};
@@ -21,6 +26,9 @@ pub struct Report {
     /// Monte Carlo results, if run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monte_carlo: Option<McResults>,
+    /// The model as read (for the workbook's Inputs sheet; not part of the JSON).
+    #[serde(skip)]
+    pub model: Option<wholeplace_appraisal::ModelFile>,
 }
 
 /// Parses and prepares a model from TOML text with the given engine (errors list every problem).
