@@ -473,6 +473,37 @@ mod tests {
         assert!(doc.starts_with("<!DOCTYPE html>") && doc.contains("<style>"));
     }
 
+    /// The command line end to end: TOML -> model workbook -> results workbook, and JSON from the
+    /// workbook equal to JSON from the TOML.
+    #[test]
+    fn appraise_writes_and_reads_workbooks() {
+        let dir = std::env::temp_dir().join(format!("wholeplace-appraise-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let toml = dir.join("model.toml");
+        std::fs::write(&toml, EXAMPLE).expect("write");
+        let args = |model: &std::path::Path, format: Format, out: Option<&str>| AppraiseArgs {
+            model: model.to_owned(),
+            format,
+            output: out.map(|o| dir.join(o)),
+            draws: 50,
+            seed: 4,
+            price_base: None,
+            deflators: None,
+            keep_draws: false,
+        };
+        run_appraise(&args(&toml, Format::ModelXlsx, Some("model.xlsx"))).expect("model-xlsx");
+        let xlsx = dir.join("model.xlsx");
+        run_appraise(&args(&xlsx, Format::Xlsx, Some("results.xlsx"))).expect("xlsx");
+        run_appraise(&args(&xlsx, Format::Json, Some("from-xlsx.json"))).expect("json");
+        run_appraise(&args(&toml, Format::Json, Some("from-toml.json"))).expect("json");
+        let read = |n: &str| std::fs::read(dir.join(n)).expect("read");
+        assert!(read("results.xlsx").starts_with(b"PK"));
+        assert_eq!(read("from-xlsx.json"), read("from-toml.json"));
+        let err = run_appraise(&args(&toml, Format::Xlsx, None)).expect_err("needs --output");
+        assert!(err.to_string().contains("--output"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn price_base_override_outside_the_series_explains() {
         let e = Engine::shipped().expect("engine");
