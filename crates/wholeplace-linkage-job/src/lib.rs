@@ -411,6 +411,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
     for w in &warnings {
         progress.warn(w);
     }
+    progress.stage("read", 1, 1);
     if args.encode {
         let key = read_key(
             args.key_file
@@ -475,7 +476,9 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         .iter()
         .map(|s| cfg.duplicate_free.iter().any(|d| d == s))
         .collect();
-    let (entity, clusters) = if let Some(existing) = &args.existing_clusters {
+    let weak_below = cfg.weak_link_below.unwrap_or(0.9);
+    // Entities: a number per record (`clusters`) and an id per entity number (`names`).
+    let (names, clusters, weak) = if let Some(existing) = &args.existing_clusters {
         let old = read_existing(existing)?;
         let n_old = (0..table.len())
             .take_while(|&i| {
@@ -497,33 +500,31 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         );
         let labels = evaluate::labels(&res.entity);
         let count = labels.iter().map(|l| *l as usize + 1).max().unwrap_or(0);
-        (
-            res.entity,
-            wholeplace_linkage::Clusters {
-                cluster_of: labels,
-                count,
-            },
-        )
+        let mut names = vec![String::new(); count];
+        for (l, e) in labels.iter().zip(&res.entity) {
+            if names[*l as usize].is_empty() {
+                names[*l as usize].clone_from(e);
+            }
+        }
+        let clusters = wholeplace_linkage::Clusters {
+            cluster_of: labels,
+            count,
+        };
+        progress.stage("finding weak links", 0, 1);
+        let weak = weak_links(&clusters, &pred.pairs, threshold, weak_below);
+        (names, clusters, weak)
     } else {
         let mut c = cluster(&table, &pred.pairs, threshold, &dup_free);
-        let weak = weak_links(
-            &c,
-            &pred.pairs,
-            threshold,
-            cfg.weak_link_below.unwrap_or(0.9),
-        );
+        progress.stage("finding weak links", 0, 1);
+        let mut weak = weak_links(&c, &pred.pairs, threshold, weak_below);
         if args.split_weak && !weak.is_empty() {
             c = split_weak(table.len(), &pred.pairs, threshold, &weak);
+            weak = weak_links(&c, &pred.pairs, threshold, weak_below);
         }
-        let (ids, _) = incremental::assign_ids(&table, &c.cluster_of, &[]);
-        (ids, c)
+        progress.stage("assigning entity ids", 0, 1);
+        let (names, _) = incremental::assign_cluster_ids(&table, &c.cluster_of, &[]);
+        (names, c, weak)
     };
-    let weak = weak_links(
-        &clusters,
-        &pred.pairs,
-        threshold,
-        cfg.weak_link_below.unwrap_or(0.9),
-    );
     let hh_cols: Vec<usize> = cfg
         .household_columns
         .clone()
@@ -531,6 +532,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         .iter()
         .filter_map(|c| table.column_index(c))
         .collect();
+    progress.stage("households", 0, 1);
     let hh = households(&table, &clusters, &hh_cols);
     progress.stage("writing outputs", 0, 1);
     write_pairs(
@@ -539,17 +541,26 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         &model,
         &pred.pairs,
     )?;
-    write_clusters(&args.output_dir.join("clusters.csv"), &table, &entity, &hh)?;
+    progress.stage("writing clusters", 0, 1);
+    write_clusters(
+        &args.output_dir.join("clusters.csv"),
+        &table,
+        &names,
+        &clusters,
+        &hh,
+    )?;
     write_weak(
         &args.output_dir.join("weak_links.csv"),
         &table,
-        &entity,
+        &names,
+        &clusters,
         &weak,
     )?;
     let accuracy = match &args.truth {
         Some(t) => {
-            let truth = read_truth(t, &table)?;
-            let labels = evaluate::labels(&truth);
+            progress.stage("reading truth", 0, 1);
+            let labels = read_truth(t, &table)?;
+            progress.stage("measuring accuracy", 0, 1);
             let cross = link_type == LinkType::Link;
             let tw = wholeplace_linkage::weight_of(threshold);
             let p = evaluate::pairwise(
@@ -573,9 +584,20 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    progress.stage("writing the report", 0, 1);
     let tw = wholeplace_linkage::weight_of(threshold);
     let mut near: Vec<&wholeplace_linkage::ScoredPair> = pred.pairs.iter().collect();
-    near.sort_by(|a, b| (a.weight - tw).abs().total_cmp(&(b.weight - tw).abs()));
+    let closer = |a: &&wholeplace_linkage::ScoredPair, b: &&wholeplace_linkage::ScoredPair| {
+        (a.weight - tw)
+            .abs()
+            .total_cmp(&(b.weight - tw).abs())
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    };
+    if near.len() > 10 {
+        near.select_nth_unstable_by(10, closer);
+        near.truncate(10);
+    }
+    near.sort_by(closer);
     let examples = near
         .iter()
         .take(10)
@@ -603,6 +625,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
             args.output_dir.join("report.html").display()
         )
     })?;
+    progress.stage("done", 1, 1);
     say(
         args.quiet,
         &format!(
@@ -636,14 +659,13 @@ fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String
     Ok(m)
 }
 
-fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
-    // Index the table's records by (source, id) borrowing their ids, then stream the truth
-    // file: memory stays near one entity name per record.
-    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(table.len());
-    for i in 0..table.len() {
-        index.insert((table.source_name(i), table.id(i)), i);
-    }
-    let mut truth: Vec<Option<String>> = vec![None; table.len()];
+/// Reads the truth file as a dense entity label per record of the table. Truth files usually
+/// list the records in the table's order, so each row is first checked against the record at
+/// its own position; an index by (source, id) is built only when that fails.
+fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
+    let mut index: Option<HashMap<(&str, &str), usize>> = None;
+    let mut names: HashMap<Box<str>, u32> = HashMap::new();
+    let mut truth: Vec<u32> = vec![u32::MAX; table.len()];
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut rec = csv::StringRecord::new();
@@ -652,30 +674,45 @@ fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
         .read_record(&mut rec)
         .with_context(|| format!("{}, line {}", path.display(), line + 1))?
     {
+        let k = line - 1;
         line += 1;
         anyhow::ensure!(
             rec.len() >= 3,
             "{}, line {line}: expected source, record_id, entity",
             path.display()
         );
-        if let Some(&i) = index.get(&(&rec[0], &rec[1])) {
-            truth[i] = Some(rec[2].to_owned());
+        let at = if k < table.len() && table.source_name(k) == &rec[0] && table.id(k) == &rec[1] {
+            Some(k)
+        } else {
+            index
+                .get_or_insert_with(|| {
+                    (0..table.len())
+                        .map(|i| ((table.source_name(i), table.id(i)), i))
+                        .collect()
+                })
+                .get(&(&rec[0], &rec[1]))
+                .copied()
+        };
+        if let Some(i) = at {
+            let next = names.len() as u32;
+            truth[i] = match names.get(&rec[2]) {
+                Some(&l) => l,
+                None => {
+                    names.insert(rec[2].into(), next);
+                    next
+                }
+            };
         }
     }
-    truth
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            t.with_context(|| {
-                format!(
-                    "{}: no truth for record {} of {}",
-                    path.display(),
-                    table.id(i),
-                    table.source_name(i)
-                )
-            })
-        })
-        .collect()
+    if let Some(i) = truth.iter().position(|&t| t == u32::MAX) {
+        anyhow::bail!(
+            "{}: no truth for record {} of {}",
+            path.display(),
+            table.id(i),
+            table.source_name(i)
+        );
+    }
+    Ok(truth)
 }
 
 fn guard_cell(s: &str) -> String {
@@ -686,15 +723,28 @@ fn guard_cell(s: &str) -> String {
     }
 }
 
+/// A CSV field guarded against formula injection in spreadsheets.
+fn write_guarded<W: std::io::Write>(w: &mut csv::Writer<W>, s: &str) -> csv::Result<()> {
+    if s.starts_with(['=', '+', '-', '@']) {
+        w.write_field(format!("'{s}"))
+    } else {
+        w.write_field(s)
+    }
+}
+
 fn write_pairs(
     path: &Path,
     table: &Table,
     model: &Model,
     pairs: &[wholeplace_linkage::ScoredPair],
 ) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(
+    use rayon::prelude::*;
+    use std::fmt::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
-    ));
+    );
+    let mut w = csv::Writer::from_writer(Vec::new());
     let mut head = vec![
         "source_l".to_owned(),
         "record_id_l".into(),
@@ -711,43 +761,68 @@ fn write_pairs(
             .map(|c| format!("{}_level", c.name)),
     );
     w.write_record(&head)?;
-    for p in pairs {
-        let (a, b) = (p.a as usize, p.b as usize);
-        let mut row = vec![
-            guard_cell(table.source_name(a)),
-            guard_cell(table.id(a)),
-            guard_cell(table.source_name(b)),
-            guard_cell(table.id(b)),
-            format!("{:.3}", p.weight),
-            format!("{:.6}", p.probability()),
-        ];
-        row.extend(
-            (0..model.params.len()).map(|k| model.params[k][p.level(k) as usize].label.clone()),
-        );
-        w.write_record(&row)?;
+    out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    // Rows are formatted in parallel a batch at a time and written in order, so memory stays
+    // at one batch whatever the number of pairs.
+    const CHUNK: usize = 16_384;
+    for batch in pairs.chunks(CHUNK * 8) {
+        let parts: Vec<anyhow::Result<Vec<u8>>> = batch
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut w = csv::Writer::from_writer(Vec::with_capacity(chunk.len() * 128));
+                let mut num = String::new();
+                for p in chunk {
+                    let (a, b) = (p.a as usize, p.b as usize);
+                    write_guarded(&mut w, table.source_name(a))?;
+                    write_guarded(&mut w, table.id(a))?;
+                    write_guarded(&mut w, table.source_name(b))?;
+                    write_guarded(&mut w, table.id(b))?;
+                    num.clear();
+                    write!(num, "{:.3}", p.weight)?;
+                    w.write_field(&num)?;
+                    num.clear();
+                    write!(num, "{:.6}", p.probability())?;
+                    w.write_field(&num)?;
+                    for k in 0..model.params.len() {
+                        w.write_field(&model.params[k][p.level(k) as usize].label)?;
+                    }
+                    w.write_record(None::<&[u8]>)?;
+                }
+                w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?)?;
+        }
     }
-    w.flush()?;
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
 fn write_clusters(
     path: &Path,
     table: &Table,
-    entity: &[String],
+    names: &[String],
+    clusters: &wholeplace_linkage::Clusters,
     hh: &wholeplace_linkage::Clusters,
 ) -> anyhow::Result<()> {
-    let mut w = std::io::BufWriter::new(
+    use std::fmt::Write as _;
+    let mut w = std::io::BufWriter::with_capacity(
+        1 << 20,
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
     );
     writeln!(w, "source,record_id,entity_id,household")?;
     let mut cw = csv::Writer::from_writer(w);
-    for (i, entity_id) in entity.iter().enumerate().take(table.len()) {
-        cw.write_record([
-            guard_cell(table.source_name(i)),
-            guard_cell(table.id(i)),
-            entity_id.clone(),
-            format!("H{}", hh.cluster_of[i]),
-        ])?;
+    let mut household = String::new();
+    for i in 0..table.len() {
+        write_guarded(&mut cw, table.source_name(i))?;
+        write_guarded(&mut cw, table.id(i))?;
+        cw.write_field(&names[clusters.cluster_of[i] as usize])?;
+        household.clear();
+        write!(household, "H{}", hh.cluster_of[i])?;
+        cw.write_field(&household)?;
+        cw.write_record(None::<&[u8]>)?;
     }
     cw.flush()?;
     Ok(())
@@ -756,7 +831,8 @@ fn write_clusters(
 fn write_weak(
     path: &Path,
     table: &Table,
-    entity: &[String],
+    names: &[String],
+    clusters: &wholeplace_linkage::Clusters,
     weak: &[wholeplace_linkage::WeakLink],
 ) -> anyhow::Result<()> {
     let mut w =
@@ -772,7 +848,7 @@ fn write_weak(
     for l in weak {
         let (a, b) = (l.pair.a as usize, l.pair.b as usize);
         w.write_record([
-            entity[a].clone(),
+            names[clusters.cluster_of[a] as usize].clone(),
             guard_cell(table.source_name(a)),
             guard_cell(table.id(a)),
             guard_cell(table.source_name(b)),

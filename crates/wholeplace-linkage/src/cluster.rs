@@ -3,9 +3,8 @@
 //! weak clusters (held together by a single low-probability link) and splitting them, and
 //! grouping entities into households through a shared normalised address.
 
-use std::collections::HashMap;
-
 use crate::model::{ScoredPair, weight_of};
+use crate::prepared::FastMap;
 use crate::records::Table;
 
 /// Union-find with path halving and union by size.
@@ -59,16 +58,21 @@ pub struct Clusters {
 
 impl Clusters {
     fn from_roots(uf: &mut UnionFind, n: usize) -> Self {
-        let mut map: HashMap<u32, u32> = HashMap::new();
+        // Number clusters in order of their first record.
+        let mut number = vec![u32::MAX; n];
+        let mut count = 0u32;
         let mut cluster_of = Vec::with_capacity(n);
         for i in 0..n as u32 {
-            let r = uf.find(i);
-            let next = map.len() as u32;
-            cluster_of.push(*map.entry(r).or_insert(next));
+            let r = uf.find(i) as usize;
+            if number[r] == u32::MAX {
+                number[r] = count;
+                count += 1;
+            }
+            cluster_of.push(number[r]);
         }
         Self {
             cluster_of,
-            count: map.len(),
+            count: count as usize,
         }
     }
 
@@ -156,6 +160,7 @@ pub fn weak_links(
 ) -> Vec<WeakLink> {
     let min_w = weight_of(threshold);
     let weak_w = weight_of(weak_below);
+    let n = clusters.cluster_of.len();
     let links: Vec<&ScoredPair> = pairs
         .iter()
         .filter(|p| {
@@ -163,51 +168,63 @@ pub fn weak_links(
                 && clusters.cluster_of[p.a as usize] == clusters.cluster_of[p.b as usize]
         })
         .collect();
-    let mut adj: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
-    for (e, p) in links.iter().enumerate() {
-        adj.entry(p.a).or_default().push((p.b, e));
-        adj.entry(p.b).or_default().push((p.a, e));
+    // Adjacency in compressed rows: the neighbours of `v` and the edges to them are
+    // `adj[start[v]..start[v + 1]]`.
+    let mut start = vec![0u32; n + 1];
+    for p in &links {
+        start[p.a as usize + 1] += 1;
+        start[p.b as usize + 1] += 1;
     }
-    let mut nodes: Vec<u32> = adj.keys().copied().collect();
-    nodes.sort_unstable();
-    let mut disc: HashMap<u32, u32> = HashMap::new();
-    let mut low: HashMap<u32, u32> = HashMap::new();
+    for v in 0..n {
+        start[v + 1] += start[v];
+    }
+    let mut fill: Vec<u32> = start[..n].to_vec();
+    let mut adj = vec![(0u32, 0u32); 2 * links.len()];
+    for (e, p) in links.iter().enumerate() {
+        adj[fill[p.a as usize] as usize] = (p.b, e as u32);
+        fill[p.a as usize] += 1;
+        adj[fill[p.b as usize] as usize] = (p.a, e as u32);
+        fill[p.b as usize] += 1;
+    }
+    drop(fill);
+    const UNSEEN: u32 = u32::MAX;
+    let mut disc = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
     let mut time = 0u32;
     let mut bridges = Vec::new();
-    for &root in &nodes {
-        if disc.contains_key(&root) {
+    // Iterative DFS: (node, parent edge, next neighbour index).
+    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+    for root in 0..n as u32 {
+        if disc[root as usize] != UNSEEN || start[root as usize] == start[root as usize + 1] {
             continue;
         }
-        // Iterative DFS: (node, parent edge, next neighbour index).
-        let mut stack: Vec<(u32, usize, usize)> = vec![(root, usize::MAX, 0)];
-        disc.insert(root, time);
-        low.insert(root, time);
+        stack.push((root, u32::MAX, start[root as usize]));
+        disc[root as usize] = time;
+        low[root as usize] = time;
         time += 1;
         while let Some(&mut (v, pe, ref mut idx)) = stack.last_mut() {
-            let nb = &adj[&v];
-            if *idx < nb.len() {
-                let (w, e) = nb[*idx];
+            if *idx < start[v as usize + 1] {
+                let (w, e) = adj[*idx as usize];
                 *idx += 1;
                 if e == pe {
                     continue;
                 }
-                if let Some(&dw) = disc.get(&w) {
-                    let lv = low[&v].min(dw);
-                    low.insert(v, lv);
-                } else {
-                    disc.insert(w, time);
-                    low.insert(w, time);
+                let dw = disc[w as usize];
+                if dw == UNSEEN {
+                    disc[w as usize] = time;
+                    low[w as usize] = time;
                     time += 1;
-                    stack.push((w, e, 0));
+                    stack.push((w, e, start[w as usize]));
+                } else {
+                    low[v as usize] = low[v as usize].min(dw);
                 }
             } else {
                 stack.pop();
                 if let Some(&(parent, _, _)) = stack.last() {
-                    let lv = low[&v];
-                    let lp = low[&parent].min(lv);
-                    low.insert(parent, lp);
-                    if lv > disc[&parent] {
-                        bridges.push(pe);
+                    let lv = low[v as usize];
+                    low[parent as usize] = low[parent as usize].min(lv);
+                    if lv > disc[parent as usize] {
+                        bridges.push(pe as usize);
                     }
                 }
             }
@@ -247,24 +264,26 @@ pub fn split_weak(n: usize, pairs: &[ScoredPair], threshold: f64, weak: &[WeakLi
 #[must_use]
 pub fn households(table: &Table, clusters: &Clusters, address_columns: &[usize]) -> Clusters {
     let mut uf = UnionFind::new(clusters.count);
-    let mut first: HashMap<String, u32> = HashMap::new();
-    for i in 0..table.len() {
-        if address_columns.is_empty()
-            || address_columns.iter().any(|&c| table.columns[c].is_null(i))
-        {
-            continue;
-        }
-        let key: Vec<String> = address_columns
-            .iter()
-            .map(|&c| table.columns[c].text(i).into_owned())
-            .collect();
-        let e = clusters.cluster_of[i];
-        match first.get(&key.join("\u{1f}")) {
-            Some(&other) => {
-                uf.union(other, e);
+    let mut first: FastMap<Box<str>, u32> = FastMap::default();
+    let mut key = String::new();
+    if !address_columns.is_empty() {
+        for i in 0..table.len() {
+            if address_columns.iter().any(|&c| table.columns[c].is_null(i)) {
+                continue;
             }
-            None => {
-                first.insert(key.join("\u{1f}"), e);
+            key.clear();
+            for &c in address_columns {
+                key.push_str(&table.columns[c].text(i));
+                key.push('\u{1f}');
+            }
+            let e = clusters.cluster_of[i];
+            match first.get(key.as_str()) {
+                Some(&other) => {
+                    uf.union(other, e);
+                }
+                None => {
+                    first.insert(key.as_str().into(), e);
+                }
             }
         }
     }

@@ -67,28 +67,47 @@ pub fn labels<S: AsRef<str>>(truth: &[S]) -> Vec<u32> {
         .collect()
 }
 
+/// Pairs within groups: `items` are (group, source) sorted; pairs of records in one group,
+/// counting only pairs of different sources when `cross_source_only`.
+fn pairs_in_groups(items: &[(u64, u16)], cross_source_only: bool) -> u64 {
+    let mut total = 0u64;
+    let mut s = 0;
+    while s < items.len() {
+        let g = items[s].0;
+        let mut e = s;
+        let mut same_source = 0u64;
+        while e < items.len() && items[e].0 == g {
+            let src = items[e].1;
+            let mut k = e;
+            while k < items.len() && items[k] == (g, src) {
+                k += 1;
+            }
+            let run = (k - e) as u64;
+            same_source += run * run.saturating_sub(1) / 2;
+            e = k;
+        }
+        let n = (e - s) as u64;
+        let all = n * n.saturating_sub(1) / 2;
+        total += if cross_source_only {
+            all - same_source
+        } else {
+            all
+        };
+        s = e;
+    }
+    total
+}
+
 /// Number of true pairs (cross-source only when linking).
 #[must_use]
 pub fn true_pairs(table: &Table, truth: &[u32], cross_source_only: bool) -> u64 {
-    let mut by: HashMap<u32, Vec<u16>> = HashMap::new();
-    for (i, &t) in truth.iter().enumerate() {
-        by.entry(t).or_default().push(table.source[i]);
-    }
-    by.values()
-        .map(|srcs| {
-            let n = srcs.len() as u64;
-            let all = n * n.saturating_sub(1) / 2;
-            if cross_source_only {
-                let mut c: HashMap<u16, u64> = HashMap::new();
-                for s in srcs {
-                    *c.entry(*s).or_insert(0) += 1;
-                }
-                all - c.values().map(|k| k * k.saturating_sub(1) / 2).sum::<u64>()
-            } else {
-                all
-            }
-        })
-        .sum()
+    let mut items: Vec<(u64, u16)> = truth
+        .iter()
+        .zip(&table.source)
+        .map(|(&t, &s)| (u64::from(t), s))
+        .collect();
+    items.sort_unstable();
+    pairs_in_groups(&items, cross_source_only)
 }
 
 /// Pairwise scores of predicted links.
@@ -130,39 +149,58 @@ pub fn clusters(
     clusters: &Clusters,
     cross_source_only: bool,
 ) -> ClusterScores {
-    let mut joint: HashMap<(u32, u32), Vec<u16>> = HashMap::new();
-    let mut pred: HashMap<u32, Vec<u16>> = HashMap::new();
-    let mut act: HashMap<u32, u64> = HashMap::new();
-    for (i, &t) in truth.iter().enumerate().take(table.len()) {
-        let c = clusters.cluster_of[i];
-        joint.entry((c, t)).or_default().push(table.source[i]);
-        pred.entry(c).or_default().push(table.source[i]);
-        *act.entry(t).or_insert(0) += 1;
-    }
-    let pairs_of = |srcs: &Vec<u16>| {
-        let n = srcs.len() as u64;
-        let all = n * n.saturating_sub(1) / 2;
-        if cross_source_only {
-            let mut c: HashMap<u16, u64> = HashMap::new();
-            for s in srcs {
-                *c.entry(*s).or_insert(0) += 1;
+    let n = table.len().min(truth.len());
+    let key = |c: u32, t: u32| (u64::from(c) << 32) | u64::from(t);
+    // Records by (predicted cluster, true entity, source): runs of one cluster and one entity
+    // are the joint groups, runs of one cluster the predicted ones.
+    let mut joint: Vec<(u64, u16)> = (0..n)
+        .map(|i| (key(clusters.cluster_of[i], truth[i]), table.source[i]))
+        .collect();
+    joint.sort_unstable();
+    let tp = pairs_in_groups(&joint, cross_source_only);
+    let mut pred: Vec<(u64, u16)> = joint.iter().map(|&(k, s)| (k >> 32, s)).collect();
+    pred.sort_unstable();
+    let predicted = pairs_in_groups(&pred, cross_source_only);
+    let mut act: Vec<(u64, u16)> = joint.iter().map(|&(k, s)| (k & 0xffff_ffff, s)).collect();
+    act.sort_unstable();
+    let actual = pairs_in_groups(&act, cross_source_only);
+    // Sizes of each predicted cluster and true entity.
+    let sizes = |v: &[(u64, u16)]| -> Vec<(u64, u64)> {
+        let mut m = Vec::new();
+        let mut s = 0;
+        while s < v.len() {
+            let mut e = s;
+            while e < v.len() && v[e].0 == v[s].0 {
+                e += 1;
             }
-            all - c.values().map(|k| k * k.saturating_sub(1) / 2).sum::<u64>()
-        } else {
-            all
+            m.push((v[s].0, (e - s) as u64));
+            s = e;
         }
+        m
     };
-    let tp: u64 = joint.values().map(pairs_of).sum();
-    let predicted: u64 = pred.values().map(pairs_of).sum();
-    let actual = true_pairs(table, truth, cross_source_only);
-    let exact = joint
-        .iter()
-        .filter(|((c, t), v)| pred[c].len() == v.len() && act[t] == v.len() as u64)
-        .count();
+    let (pred_size, act_size) = (sizes(&pred), sizes(&act));
+    let size_of =
+        |m: &[(u64, u64)], k: u64| m.binary_search_by_key(&k, |x| x.0).map_or(0, |p| m[p].1);
+    let mut exact = 0usize;
+    let mut s = 0;
+    while s < joint.len() {
+        let k = joint[s].0;
+        let mut e = s;
+        while e < joint.len() && joint[e].0 == k {
+            e += 1;
+        }
+        let size = (e - s) as u64;
+        if size_of(&pred_size, k >> 32) == size && size_of(&act_size, k & 0xffff_ffff) == size {
+            exact += 1;
+        }
+        s = e;
+    }
+    let clusters_n = pred_size.len();
+    let entities = act_size.len();
     ClusterScores {
         pairs: Scores::new(tp, predicted, actual),
-        exact_entities: exact as f64 / act.len().max(1) as f64,
-        clusters: pred.len(),
-        entities: act.len(),
+        exact_entities: exact as f64 / entities.max(1) as f64,
+        clusters: clusters_n,
+        entities,
     }
 }

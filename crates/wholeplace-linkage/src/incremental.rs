@@ -30,39 +30,7 @@ pub fn assign_ids(
     cluster_of: &[u32],
     previous: &[Option<String>],
 ) -> (Vec<String>, Vec<(String, String)>) {
-    let count = cluster_of
-        .iter()
-        .map(|c| *c as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let mut votes: Vec<HashMap<&str, usize>> = vec![HashMap::new(); count];
-    let mut first: Vec<Option<(&str, &str)>> = vec![None; count];
-    for (i, &cluster) in cluster_of.iter().enumerate().take(table.len()) {
-        let c = cluster as usize;
-        if let Some(Some(p)) = previous.get(i) {
-            *votes[c].entry(p.as_str()).or_insert(0) += 1;
-        }
-        let key = (table.source_name(i), table.id(i));
-        if first[c].is_none_or(|f| key < f) {
-            first[c] = Some(key);
-        }
-    }
-    let mut merged = Vec::new();
-    let ids: Vec<String> = (0..count)
-        .map(|c| {
-            let mut v: Vec<(&str, usize)> = votes[c].iter().map(|(k, n)| (*k, *n)).collect();
-            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            match v.first() {
-                Some((winner, _)) => {
-                    for (other, _) in &v[1..] {
-                        merged.push(((*other).to_owned(), (*winner).to_owned()));
-                    }
-                    (*winner).to_owned()
-                }
-                None => first[c].map_or_else(String::new, |(s, i)| fresh_id(s, i)),
-            }
-        })
-        .collect();
+    let (ids, merged) = assign_cluster_ids(table, cluster_of, previous);
     (
         cluster_of
             .iter()
@@ -70,6 +38,76 @@ pub fn assign_ids(
             .collect(),
         merged,
     )
+}
+
+/// As [`assign_ids`], but one id per cluster (indexed by cluster number) rather than per record.
+#[must_use]
+pub fn assign_cluster_ids(
+    table: &Table,
+    cluster_of: &[u32],
+    previous: &[Option<String>],
+) -> (Vec<String>, Vec<(String, String)>) {
+    let count = cluster_of
+        .iter()
+        .map(|c| *c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    // Votes: (cluster, previous id) of every record that had one, sorted so that each
+    // cluster's votes are adjacent and equal ids run together.
+    let mut votes: Vec<(u32, &str)> = cluster_of
+        .iter()
+        .enumerate()
+        .take(table.len())
+        .filter_map(|(i, &c)| match previous.get(i) {
+            Some(Some(p)) => Some((c, p.as_str())),
+            _ => None,
+        })
+        .collect();
+    votes.sort_unstable();
+    let mut first: Vec<u32> = vec![u32::MAX; count];
+    for (i, &cluster) in cluster_of.iter().enumerate().take(table.len()) {
+        let c = cluster as usize;
+        let key = (table.source_name(i), table.id(i));
+        let f = first[c];
+        if f == u32::MAX || key < (table.source_name(f as usize), table.id(f as usize)) {
+            first[c] = i as u32;
+        }
+    }
+    let mut ids: Vec<String> = (0..count)
+        .map(|c| {
+            let f = first[c];
+            if f == u32::MAX {
+                String::new()
+            } else {
+                fresh_id(table.source_name(f as usize), table.id(f as usize))
+            }
+        })
+        .collect();
+    let mut merged = Vec::new();
+    let mut s = 0;
+    while s < votes.len() {
+        let c = votes[s].0;
+        let mut e = s;
+        // (count, id) of each distinct previous id in this cluster.
+        let mut tally: Vec<(usize, &str)> = Vec::new();
+        while e < votes.len() && votes[e].0 == c {
+            let id = votes[e].1;
+            let mut k = e;
+            while k < votes.len() && votes[k].0 == c && votes[k].1 == id {
+                k += 1;
+            }
+            tally.push((k - e, id));
+            e = k;
+        }
+        tally.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let winner = tally[0].1;
+        for (_, other) in &tally[1..] {
+            merged.push(((*other).to_owned(), winner.to_owned()));
+        }
+        ids[c as usize] = winner.to_owned();
+        s = e;
+    }
+    (ids, merged)
 }
 
 /// The outcome of linking new records into existing entities.
