@@ -378,6 +378,292 @@ pub(crate) struct CompiledLevel {
     pub pred: Pred<usize>,
     pub null: bool,
     pub tf: Option<usize>,
+    /// The condition resolved against the prepared values (set by [`Compiled::prepare`]).
+    op: Option<Op>,
+}
+
+/// A condition resolved against prepared values: slots in the records' rows and the columns'
+/// interned values are found once, not per pair. Conditions without a prepared form keep the
+/// general evaluation.
+#[derive(Debug, Clone)]
+enum Op {
+    True,
+    False,
+    /// Either slot value is 0 (missing text id or date).
+    NullSlot(usize),
+    /// Equal non-zero slot values (text id or packed date).
+    ExactSlot(usize),
+    /// Jaro-Winkler (`winkler`) or Jaro of a prepared text column at least `th`.
+    Similar {
+        slot: usize,
+        col: usize,
+        winkler: bool,
+        th: f64,
+    },
+    /// Edit distance of a prepared text column at most `k`.
+    TextEdit {
+        slot: usize,
+        col: usize,
+        transpose: bool,
+        k: u32,
+    },
+    /// Edit distance of two packed dates' digits at most `k`.
+    DateEdit {
+        slot: usize,
+        transpose: bool,
+        k: u32,
+    },
+    /// Alternative forenames.
+    Alternatives {
+        slot: usize,
+        col: usize,
+    },
+    /// Values swapped between two prepared text columns.
+    Swapped {
+        s1: usize,
+        c1: usize,
+        s2: usize,
+        c2: usize,
+    },
+    /// Day and month exchanged.
+    DateTransposed(usize),
+    /// Day numbers at most `days` apart.
+    DaysWithin {
+        slot: usize,
+        days: u32,
+    },
+    /// Same postcode part (0 area, 1 district, 2 sector).
+    PostcodePart {
+        slot: usize,
+        col: usize,
+        part: usize,
+    },
+    And(Vec<Op>),
+    Or(Vec<Op>),
+    Not(Box<Op>),
+    /// No prepared form: the general evaluation.
+    General(Pred<usize>),
+}
+
+impl Op {
+    fn compile(p: &Pred<usize>, t: &Table, prep: &Prepared) -> Self {
+        let text = |c: usize| -> Option<(usize, &TextPrep)> {
+            Some((prep.text_slot[c]?, prep.text[c].as_ref()?))
+        };
+        let date = |c: usize| prep.date_slot[c];
+        let slot_of = |c: usize| text(c).map(|(s, _)| s).or_else(|| date(c));
+        let general = || Self::General(p.clone());
+        match p {
+            Pred::Else => Self::True,
+            Pred::Null(c) => slot_of(*c).map_or_else(general, Self::NullSlot),
+            Pred::Exact(c) => slot_of(*c).map_or_else(general, Self::ExactSlot),
+            Pred::JaroWinkler(c, th) | Pred::Jaro(c, th) => match text(*c) {
+                Some((slot, _)) => Self::Similar {
+                    slot,
+                    col: *c,
+                    winkler: matches!(p, Pred::JaroWinkler(..)),
+                    th: *th,
+                },
+                None => general(),
+            },
+            Pred::Levenshtein(c, k) | Pred::Damerau(c, k) => {
+                let transpose = matches!(p, Pred::Damerau(..));
+                match (text(*c), date(*c), &t.columns[*c].data) {
+                    (Some((slot, _)), _, _) => Self::TextEdit {
+                        slot,
+                        col: *c,
+                        transpose,
+                        k: *k,
+                    },
+                    (None, Some(slot), ColumnData::Date(_)) => Self::DateEdit {
+                        slot,
+                        transpose,
+                        k: *k,
+                    },
+                    _ => general(),
+                }
+            }
+            Pred::Alternatives(c) => match text(*c) {
+                Some((slot, x)) if !x.nicknames.is_empty() => Self::Alternatives { slot, col: *c },
+                _ => general(),
+            },
+            Pred::Swapped(c1, c2) => match (text(*c1), text(*c2)) {
+                (Some((s1, _)), Some((s2, _))) => Self::Swapped {
+                    s1,
+                    c1: *c1,
+                    s2,
+                    c2: *c2,
+                },
+                _ => general(),
+            },
+            Pred::DateTransposed(c) => date(*c).map_or(Self::False, Self::DateTransposed),
+            Pred::DateWithinDays(c, days) => match prep.days_slot[*c] {
+                Some(slot) => Self::DaysWithin { slot, days: *days },
+                None => general(),
+            },
+            Pred::PostcodeSector(c) | Pred::PostcodeDistrict(c) | Pred::PostcodeArea(c) => {
+                let part = match p {
+                    Pred::PostcodeSector(_) => 2,
+                    Pred::PostcodeDistrict(_) => 1,
+                    _ => 0,
+                };
+                match text(*c) {
+                    Some((slot, x)) if !x.postcode.is_empty() => Self::PostcodePart {
+                        slot,
+                        col: *c,
+                        part,
+                    },
+                    _ => general(),
+                }
+            }
+            Pred::And(v) => Self::And(v.iter().map(|q| Self::compile(q, t, prep)).collect()),
+            Pred::Or(v) => Self::Or(v.iter().map(|q| Self::compile(q, t, prep)).collect()),
+            Pred::Not(q) => Self::Not(Box::new(Self::compile(q, t, prep))),
+            _ => general(),
+        }
+    }
+}
+
+/// The prepared text of column `c` (present by construction of the [`Op`]).
+#[inline]
+fn text_prep<'a>(cx: &Ctx<'a>, c: usize) -> &'a TextPrep {
+    cx.p.text[c]
+        .as_ref()
+        .unwrap_or_else(|| unreachable!("ops are compiled only for prepared text columns"))
+}
+
+/// Evaluates a prepared condition.
+fn run(op: &Op, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> bool {
+    match op {
+        Op::True => true,
+        Op::False => false,
+        Op::NullSlot(s) => pr.ra[*s] == 0 || pr.rb[*s] == 0,
+        Op::ExactSlot(s) => {
+            let (i, j) = (pr.ra[*s], pr.rb[*s]);
+            i != 0 && i == j
+        }
+        Op::Similar {
+            slot,
+            col,
+            winkler,
+            th,
+        } => {
+            let (i, j) = (pr.ra[*slot], pr.rb[*slot]);
+            if i == 0 || j == 0 {
+                return false;
+            }
+            let sim = if i == j {
+                1.0
+            } else {
+                memo.get((*col as u32, if *winkler { JW } else { JARO }, 0), || {
+                    text_prep(cx, *col).similarity(i, j, *winkler)
+                })
+            };
+            sim >= *th
+        }
+        Op::TextEdit {
+            slot,
+            col,
+            transpose,
+            k,
+        } => {
+            let (i, j) = (pr.ra[*slot], pr.rb[*slot]);
+            if i == 0 || j == 0 {
+                return false;
+            }
+            i == j
+                || memo.get(
+                    (*col as u32, if *transpose { DAMERAU } else { LEV }, *k),
+                    || {
+                        let x = text_prep(cx, *col);
+                        let within = if *transpose {
+                            damerau_within
+                        } else {
+                            levenshtein_within
+                        };
+                        f64::from(u8::from(within(x.value(i), x.value(j), *k as usize)))
+                    },
+                ) > 0.5
+        }
+        Op::DateEdit { slot, transpose, k } => {
+            let (x, y) = (pr.ra[*slot], pr.rb[*slot]);
+            x != 0 && y != 0 && (x == y || date_edit_within(x, y, *transpose, *k as usize))
+        }
+        Op::Alternatives { slot, col } => {
+            let (i, j) = (pr.ra[*slot], pr.rb[*slot]);
+            if i == 0 || j == 0 {
+                return false;
+            }
+            let x = text_prep(cx, *col);
+            i == j
+                || match (x.nicknames[i as usize], x.nicknames[j as usize]) {
+                    (Some(g), Some(h)) => g.iter().any(|q| h.contains(q)),
+                    _ => false,
+                }
+        }
+        Op::Swapped { s1, c1, s2, c2 } => {
+            let (x1, x2, y1, y2) = (pr.ra[*s1], pr.rb[*s1], pr.ra[*s2], pr.rb[*s2]);
+            if x1 == 0 || x2 == 0 || y1 == 0 || y2 == 0 || x1 == x2 {
+                return false;
+            }
+            let (x, y) = (text_prep(cx, *c1), text_prep(cx, *c2));
+            x.value(x1) == y.value(y2) && y.value(y1) == x.value(x2)
+        }
+        Op::DateTransposed(s) => {
+            let (x, y) = (pr.ra[*s], pr.rb[*s]);
+            x != 0 && y != 0 && x != y && {
+                let swap = |v: u32| (v / 10_000) * 10_000 + (v % 100) * 100 + (v / 100) % 100;
+                swap(x) == y
+            }
+        }
+        Op::DaysWithin { slot, days } => {
+            let (x, y) = (pr.ra[*slot].cast_signed(), pr.rb[*slot].cast_signed());
+            x != i32::MIN && y != i32::MIN && (x - y).unsigned_abs() <= *days
+        }
+        Op::PostcodePart { slot, col, part } => {
+            let (i, j) = (pr.ra[*slot], pr.rb[*slot]);
+            if i == 0 || j == 0 {
+                return false;
+            }
+            let x = text_prep(cx, *col);
+            let (pi, pj) = (x.postcode[i as usize][*part], x.postcode[j as usize][*part]);
+            pi != 0 && pi == pj
+        }
+        Op::And(v) => v.iter().all(|q| run(q, cx, pr, memo)),
+        Op::Or(v) => v.iter().any(|q| run(q, cx, pr, memo)),
+        Op::Not(q) => !run(q, cx, pr, memo),
+        Op::General(p) => eval(p, cx, pr, memo),
+    }
+}
+
+/// Whether two packed dates' eight digits are within `k` edits.
+fn date_edit_within(x: u32, y: u32, transpose: bool, k: usize) -> bool {
+    let (dx, dy) = (date_digits(x), date_digits(y));
+    if k == 1 {
+        // Same length: one substitution, or (with `transpose`) one adjacent transposition.
+        let mut diff = [0usize; 3];
+        let mut n = 0;
+        for i in 0..8 {
+            if dx[i] != dy[i] {
+                if n == 2 {
+                    return false;
+                }
+                diff[n] = i;
+                n += 1;
+            }
+        }
+        let (a, b) = (diff[0], diff[1]);
+        return n < 2 || (transpose && b == a + 1 && dx[a] == dy[b] && dx[b] == dy[a]);
+    }
+    let within = if transpose {
+        damerau_within
+    } else {
+        levenshtein_within
+    };
+    match (std::str::from_utf8(&dx), std::str::from_utf8(&dy)) {
+        (Ok(sx), Ok(sy)) => within(sx, sy, k),
+        _ => false,
+    }
 }
 
 impl Compiled {
@@ -404,16 +690,29 @@ impl Compiled {
                     pred: l.when.try_map(&mut resolve)?,
                     null: l.null,
                     tf: l.tf_column.as_ref().map(&mut resolve).transpose()?,
+                    op: None,
                 })
             })
             .collect::<Result<Vec<_>, LinkageError>>()?;
         Ok(Self { levels })
     }
 
+    /// Resolves the levels' conditions against the prepared values.
+    pub(crate) fn prepare(&mut self, table: &Table, prep: &Prepared) {
+        for l in &mut self.levels {
+            l.op = Some(Op::compile(&l.pred, table, prep));
+        }
+    }
+
     /// The level index for the pair (the last level when none holds).
+    #[inline]
     pub(crate) fn level(&self, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> u8 {
         for (k, l) in self.levels.iter().enumerate() {
-            if eval(&l.pred, cx, pr, memo) {
+            let holds = match &l.op {
+                Some(op) => run(op, cx, pr, memo),
+                None => eval(&l.pred, cx, pr, memo),
+            };
+            if holds {
                 return k as u8;
             }
         }

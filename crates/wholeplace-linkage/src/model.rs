@@ -82,7 +82,7 @@ impl Default for Training {
             seed: 42,
             em_max_iterations: 100,
             em_tolerance: 1e-6,
-            em_max_pairs: 3_000_000,
+            em_max_pairs: 1_000_000,
             prior: PriorMethod::Em,
             em_sessions: Vec::new(),
         }
@@ -353,7 +353,7 @@ impl<'t> Linker<'t> {
         if table.len() >= u32::MAX as usize {
             return Err(LinkageError::Settings("too many records".into()));
         }
-        let compiled = settings
+        let mut compiled = settings
             .comparisons
             .iter()
             .map(|c| Compiled::new(table, c))
@@ -364,6 +364,9 @@ impl<'t> Linker<'t> {
             c.needs(table, &mut needs);
         }
         let prep = Prepared::build(table, &needs);
+        for c in &mut compiled {
+            c.prepare(table, &prep);
+        }
         let mut tf = HashMap::new();
         for c in &compiled {
             for l in &c.levels {
