@@ -50,13 +50,22 @@ fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Horizontal bars (positive and negative) with labels: used for agencies and the tornado.
 fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> String {
-    let w = 640.0;
+    // Labels are shown whole (up to LABEL_CHARS characters): the label column is as wide as the
+    // longest label, at about 6.8 units per character of 12-unit text, and the chart widens with it.
+    const LABEL_CHARS: usize = 64;
+    let longest = bars
+        .iter()
+        .map(|b| b.0.chars().count().min(LABEL_CHARS))
+        .max()
+        .unwrap_or(0) as f64;
+    let x0 = (longest * 6.8 + 16.0).max(120.0);
+    let w = (x0 + 420.0).max(640.0);
     let row = 28.0;
-    let h = 30.0 + row * bars.len() as f64;
+    let h = 50.0 + row * bars.len() as f64;
     let lo = bars.iter().map(|b| b.1.min(b.2)).fold(0.0f64, f64::min);
     let hi = bars.iter().map(|b| b.1.max(b.2)).fold(0.0f64, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let (x0, x1) = (220.0, w - 20.0);
+    let x1 = w - 20.0;
     let sx = |v: f64| x0 + (v - lo) / span * (x1 - x0);
     let mut s = format!(
         "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
@@ -67,8 +76,21 @@ fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> S
         s,
         "<line x1=\"{0}\" y1=\"10\" x2=\"{0}\" y2=\"{1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>",
         sx(0.0),
-        h - 10.0
+        h - 30.0
     );
+    // The scale: the lowest and highest values, and zero when it lies between them.
+    let mut ticks = vec![(x0, lo, "start"), (x1, hi, "end")];
+    if lo < 0.0 && hi > 0.0 {
+        ticks.push((sx(0.0), 0.0, "middle"));
+    }
+    for (x, v, anchor) in ticks {
+        let _ = write!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
+            h - 12.0,
+            esc(&gbp(v))
+        );
+    }
     for (i, (label, a, b)) in bars.iter().enumerate() {
         let y = 15.0 + row * i as f64;
         let (l, r) = (sx(a.min(*b)), sx(a.max(*b)));
@@ -84,7 +106,7 @@ fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> S
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" fill=\"#0b0c0c\">{}</text>",
             x0 - 6.0,
             y + 14.0,
-            esc(&label.chars().take(34).collect::<String>())
+            esc(&label.chars().take(LABEL_CHARS).collect::<String>())
         );
         let _ = write!(
             s,
@@ -156,8 +178,15 @@ fn line_svg(
     s
 }
 
-fn histogram_svg(id: &str, title: &str, desc: &str, counts: &[u32]) -> String {
-    let (w, h) = (640.0, 220.0);
+fn histogram_svg(
+    id: &str,
+    title: &str,
+    desc: &str,
+    counts: &[u32],
+    from: f64,
+    width: f64,
+) -> String {
+    let (w, h) = (640.0, 240.0);
     let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let bw = (w - 40.0) / counts.len().max(1) as f64;
     let mut s = format!(
@@ -166,14 +195,28 @@ fn histogram_svg(id: &str, title: &str, desc: &str, counts: &[u32]) -> String {
         esc(desc)
     );
     for (i, c) in counts.iter().enumerate() {
-        let bh = *c as f64 / max * (h - 30.0);
+        let bh = *c as f64 / max * (h - 50.0);
         let _ = write!(
             s,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/>",
             20.0 + i as f64 * bw,
-            h - 10.0 - bh,
+            h - 30.0 - bh,
             bw - 2.0,
             bh
+        );
+    }
+    // The scale under the bars: where the first bin starts, the middle, and where the last ends.
+    let n = counts.len() as f64;
+    for (x, v, anchor) in [
+        (20.0, from, "start"),
+        (20.0 + (w - 40.0) / 2.0, from + width * n / 2.0, "middle"),
+        (w - 20.0, from + width * n, "end"),
+    ] {
+        let _ = write!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
+            h - 12.0,
+            esc(&gbp(v))
         );
     }
     s.push_str("</svg>");
@@ -360,7 +403,7 @@ pub fn report_html_fragment(report: &Report) -> String {
                     .collect()
             })
             .collect();
-        let cells: Vec<(String, f64, f64)> = o
+        let mut cells: Vec<(String, f64, f64)> = o
             .matrix
             .investors
             .iter()
@@ -372,14 +415,17 @@ pub fn report_html_fragment(report: &Report) -> String {
                     .zip(c)
                     .map(move |(g, v)| (format!("{i} → {g}"), 0.0, *v))
             })
-            .collect();
+            .filter(|(_, _, v)| v.abs() >= 0.5)
+            .collect::<Vec<_>>();
+        // Largest flows first; pairs with no flow are left to the table.
+        cells.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
         let _ = write!(
             s,
             "<h3 class=\"govuk-heading-s\">Who pays, who gains</h3>{}<p class=\"govuk-body-s\">{}</p>",
             hbar_svg(
                 &format!("mx{k}"),
                 "Who invests and who gains",
-                "Bars for each investing agency and gaining agency pair, PV of fiscal benefit",
+                "Bars for each investing agency and gaining agency pair with a flow, largest first, PV of fiscal benefit; every pair is in the table below",
                 &cells
             ),
             esc(&o.matrix.rule)
@@ -403,7 +449,7 @@ pub fn report_html_fragment(report: &Report) -> String {
             let (draws, mo) = mc;
             let _ = write!(
                 s,
-                "<h3 class=\"govuk-heading-s\">Uncertainty ({draws} draws)</h3>{}",
+                "<h3 class=\"govuk-heading-s\" id=\"monte-carlo-{k}\">Uncertainty ({draws} draws)</h3>{}",
                 histogram_svg(
                     &format!("mc{k}"),
                     "Distribution of NPBI across Monte Carlo draws",
@@ -413,7 +459,9 @@ pub fn report_html_fragment(report: &Report) -> String {
                         gbp(mo.npbi.histogram_width),
                         gbp(mo.npbi.p50)
                     ),
-                    &mo.npbi.histogram
+                    &mo.npbi.histogram,
+                    mo.npbi.histogram_from,
+                    mo.npbi.histogram_width
                 )
             );
             let rows = vec![

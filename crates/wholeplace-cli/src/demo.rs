@@ -173,7 +173,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
         .iter()
         .map(|a| agency(a))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    service
+    let sherwood_partnership = service
         .create_partnership(
             &op,
             "Sherwood Neighbourhood Community Budget",
@@ -181,6 +181,16 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             "Leaders board; steering group",
             &members,
             &[sherwood],
+        )
+        .await
+        .map_err(err)?;
+    // The worked appraisal: a family-intervention service for Sherwood's families against doing
+    // nothing, valued with real GMCA unit costs (the shipped example model).
+    service
+        .create_appraisal_from_text(
+            &op,
+            &sherwood_partnership.to_string(),
+            include_str!("../../../examples/appraisal/family-intervention.toml"),
         )
         .await
         .map_err(err)?;

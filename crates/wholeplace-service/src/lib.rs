@@ -3,6 +3,7 @@
 //! what on its own, and none of them speaks to the store directly.
 
 pub mod accounts;
+pub mod appraisals;
 pub mod audit;
 pub mod clock;
 pub mod error;

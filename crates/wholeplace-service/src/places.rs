@@ -851,95 +851,6 @@ pub fn shipped_local_authorities() -> Result<Vec<(NewPlace, LaProfile)>, String>
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(agency: &str, service: &str, year: i32, pence: i64) -> BudgetLine {
-        BudgetLine {
-            id: 0,
-            agency_id: 0,
-            agency_name: agency.to_owned(),
-            place_id: 1,
-            place_name: "Sherwood".to_owned(),
-            service_area: service.to_owned(),
-            financial_year: year,
-            amount_pence: pence,
-            spend_kind: "revenue".to_owned(),
-            source: String::new(),
-            confidence: String::new(),
-        }
-    }
-
-    #[test]
-    fn the_resource_map_totals_every_way() {
-        let lines = [
-            line("Kent County Council", "social_services", 2012, 955_000_000),
-            line("NHS", "health", 2012, 532_000_000),
-            line("Kent County Council", "education_skills", 2013, 100),
-        ];
-        let m = ResourceMap::of(&lines, Some(7_000));
-        assert_eq!(m.total, 1_487_000_100);
-        assert_eq!(
-            m.by_agency[0],
-            ("Kent County Council".to_owned(), 955_000_100)
-        );
-        assert_eq!(m.by_service.len(), 3);
-        assert_eq!(m.by_year.len(), 2);
-        assert_eq!(m.per_head(m.total).map(|x| x.pence()), Some(212_429));
-        assert_eq!(ResourceMap::of(&lines, Some(0)).per_head(1), None);
-    }
-
-    #[test]
-    fn summed_totals_give_the_same_map_as_the_lines() {
-        let lines = [
-            line("Kent County Council", "social_services", 2012, 955_000_000),
-            line("NHS", "health", 2013, 532_000_000),
-            line("NHS", "health", 2012, 7),
-        ];
-        let totals = wholeplace_store::BudgetTotals {
-            count: 3,
-            by_agency: vec![
-                ("NHS".to_owned(), 532_000_007),
-                ("Kent County Council".to_owned(), 955_000_000),
-            ],
-            by_service: vec![
-                ("health".to_owned(), 532_000_007),
-                ("social_services".to_owned(), 955_000_000),
-            ],
-            by_year: vec![(2013, 532_000_000), (2012, 955_000_007)],
-        };
-        assert_eq!(
-            ResourceMap::from_totals(totals, Some(10)),
-            ResourceMap::of(&lines, Some(10))
-        );
-    }
-
-    #[test]
-    fn the_shipped_profiles_load() {
-        let rows = shipped_local_authorities().expect("profiles");
-        assert_eq!(rows.len(), 391);
-        let tw = rows
-            .iter()
-            .find(|(p, _)| p.name == "Tunbridge Wells")
-            .expect("Tunbridge Wells is there");
-        assert_eq!(tw.0.level, "district");
-        assert!(tw.1.imd_rank.is_some() && tw.1.domain_ranks.contains("income="));
-        let (claim, earn) = england_medians();
-        assert!(claim.is_some_and(|c| c > 0.0 && c < 20.0) && earn.is_some_and(|e| e > 10_000));
-    }
-
-    #[test]
-    fn budget_tables_have_the_import_shape() {
-        let t = budget_table(&[line("NHS", "health", 2024, 123_456)]);
-        assert_eq!(t.headers, BUDGET_COLUMNS);
-        assert_eq!(t.rows[0][3], "2024/25");
-        assert_eq!(t.rows[0][4], "1234.56");
-        assert_eq!(pounds_text(-5), "-0.05");
-        assert_eq!(pounds_text(7), "0.07");
-    }
-}
-
 impl Service {
     /// All partnerships.
     pub async fn list_partnerships(&self) -> ServiceResult<Vec<wholeplace_store::Partnership>> {
@@ -1123,5 +1034,94 @@ impl Service {
     /// Marks the database as demonstration data.
     pub async fn mark_demo(&self) -> ServiceResult<()> {
         Ok(self.store().mark_demo(self.now()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(agency: &str, service: &str, year: i32, pence: i64) -> BudgetLine {
+        BudgetLine {
+            id: 0,
+            agency_id: 0,
+            agency_name: agency.to_owned(),
+            place_id: 1,
+            place_name: "Sherwood".to_owned(),
+            service_area: service.to_owned(),
+            financial_year: year,
+            amount_pence: pence,
+            spend_kind: "revenue".to_owned(),
+            source: String::new(),
+            confidence: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_resource_map_totals_every_way() {
+        let lines = [
+            line("Kent County Council", "social_services", 2012, 955_000_000),
+            line("NHS", "health", 2012, 532_000_000),
+            line("Kent County Council", "education_skills", 2013, 100),
+        ];
+        let m = ResourceMap::of(&lines, Some(7_000));
+        assert_eq!(m.total, 1_487_000_100);
+        assert_eq!(
+            m.by_agency[0],
+            ("Kent County Council".to_owned(), 955_000_100)
+        );
+        assert_eq!(m.by_service.len(), 3);
+        assert_eq!(m.by_year.len(), 2);
+        assert_eq!(m.per_head(m.total).map(|x| x.pence()), Some(212_429));
+        assert_eq!(ResourceMap::of(&lines, Some(0)).per_head(1), None);
+    }
+
+    #[test]
+    fn summed_totals_give_the_same_map_as_the_lines() {
+        let lines = [
+            line("Kent County Council", "social_services", 2012, 955_000_000),
+            line("NHS", "health", 2013, 532_000_000),
+            line("NHS", "health", 2012, 7),
+        ];
+        let totals = wholeplace_store::BudgetTotals {
+            count: 3,
+            by_agency: vec![
+                ("NHS".to_owned(), 532_000_007),
+                ("Kent County Council".to_owned(), 955_000_000),
+            ],
+            by_service: vec![
+                ("health".to_owned(), 532_000_007),
+                ("social_services".to_owned(), 955_000_000),
+            ],
+            by_year: vec![(2013, 532_000_000), (2012, 955_000_007)],
+        };
+        assert_eq!(
+            ResourceMap::from_totals(totals, Some(10)),
+            ResourceMap::of(&lines, Some(10))
+        );
+    }
+
+    #[test]
+    fn the_shipped_profiles_load() {
+        let rows = shipped_local_authorities().expect("profiles");
+        assert_eq!(rows.len(), 391);
+        let tw = rows
+            .iter()
+            .find(|(p, _)| p.name == "Tunbridge Wells")
+            .expect("Tunbridge Wells is there");
+        assert_eq!(tw.0.level, "district");
+        assert!(tw.1.imd_rank.is_some() && tw.1.domain_ranks.contains("income="));
+        let (claim, earn) = england_medians();
+        assert!(claim.is_some_and(|c| c > 0.0 && c < 20.0) && earn.is_some_and(|e| e > 10_000));
+    }
+
+    #[test]
+    fn budget_tables_have_the_import_shape() {
+        let t = budget_table(&[line("NHS", "health", 2024, 123_456)]);
+        assert_eq!(t.headers, BUDGET_COLUMNS);
+        assert_eq!(t.rows[0][3], "2024/25");
+        assert_eq!(t.rows[0][4], "1234.56");
+        assert_eq!(pounds_text(-5), "-0.05");
+        assert_eq!(pounds_text(7), "0.07");
     }
 }

@@ -4,6 +4,7 @@
 //! keeps its own forward-only migrations (`migrations/sqlite`, `migrations/postgres`) for what
 //! they do not share: identity columns, STRICT tables, triggers. See ARCHITECTURE.md for why.
 
+mod appraisals;
 mod migrate;
 mod places;
 mod store;

@@ -27,6 +27,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "places",
         sql: include_str!("../migrations/sqlite/0002_places.sql"),
     },
+    Migration {
+        version: 3,
+        name: "appraisals",
+        sql: include_str!("../migrations/sqlite/0003_appraisals.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -40,6 +45,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 2,
         name: "places",
         sql: include_str!("../migrations/postgres/0002_places.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "appraisals",
+        sql: include_str!("../migrations/postgres/0003_appraisals.sql"),
     },
 ];
 

@@ -54,7 +54,7 @@ fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
     })
 }
 
-fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
+pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
         sqlx::Error::Database(d) if d.is_unique_violation() => {

@@ -3,8 +3,8 @@
 
 use wholeplace_domain::Role;
 use wholeplace_store::{
-    AuditEvent, AuditFilter, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace, NewUser,
-    PlaceStore, Session, Store, StoreError,
+    AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
+    NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
 use wholeplace_store_sql::SqlStore;
 
@@ -30,6 +30,7 @@ conformance!(
     audit_is_filtered_and_append_only,
     overview_counts,
     places_budgets_grants_and_partnerships,
+    appraisals_are_stored_per_partnership,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -686,4 +687,99 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     store.mark_demo(11).await.expect("mark");
     store.mark_demo(12).await.expect("mark twice");
     assert!(store.is_demo().await.expect("demo"));
+}
+
+async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let p = store
+        .create_partnership(
+            "Sherwood",
+            "",
+            "board",
+            &[kcc],
+            &[],
+            &ev("partnership.create", 1),
+        )
+        .await
+        .expect("partnership");
+    let before = audit_count(store).await;
+    let new = NewAppraisal {
+        partnership_id: Some(p),
+        title: "Family intervention".into(),
+        model_toml: "[appraisal]\ntitle = \"Family intervention\"\n".into(),
+        created_by: "analyst".into(),
+        at: 100,
+    };
+    let id = store
+        .create_appraisal(&new, &ev("appraisal.create", 100))
+        .await
+        .expect("create");
+    let got = store
+        .appraisal_by_id(id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(got.title, "Family intervention");
+    assert_eq!(got.partnership_id, Some(p));
+    assert_eq!(got.partnership_name.as_deref(), Some("Sherwood"));
+    assert_eq!(got.model_toml, new.model_toml);
+    assert_eq!((got.created_at, got.updated_at), (100, 100));
+    assert_eq!(audit_count(store).await, before + 1);
+
+    // A missing partnership is refused and leaves nothing behind.
+    let bad = NewAppraisal {
+        partnership_id: Some(p + 1000),
+        ..new.clone()
+    };
+    assert!(
+        store
+            .create_appraisal(&bad, &ev("appraisal.create", 101))
+            .await
+            .is_err()
+    );
+    assert_eq!(store.list_appraisals().await.expect("list").len(), 1);
+    assert_eq!(audit_count(store).await, before + 1);
+
+    let changed = NewAppraisal {
+        partnership_id: None,
+        title: "Renamed".into(),
+        at: 200,
+        ..new.clone()
+    };
+    store
+        .update_appraisal(id, &changed, &ev("appraisal.update", 200))
+        .await
+        .expect("update");
+    let got = store
+        .appraisal_by_id(id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(
+        (
+            got.title.as_str(),
+            got.partnership_id,
+            got.created_at,
+            got.updated_at
+        ),
+        ("Renamed", None, 100, 200)
+    );
+    assert!(matches!(
+        store
+            .update_appraisal(id + 1000, &changed, &ev("appraisal.update", 201))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .delete_appraisal(id, &ev("appraisal.delete", 300))
+        .await
+        .expect("delete");
+    assert!(store.appraisal_by_id(id).await.expect("read").is_none());
+    assert!(matches!(
+        store
+            .delete_appraisal(id, &ev("appraisal.delete", 301))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(audit_count(store).await, before + 3);
 }

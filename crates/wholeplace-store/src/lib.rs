@@ -3,7 +3,10 @@
 //! changes data takes the [`AuditEvent`] that records it, so a change and its audit entry are
 //! written together or not at all.
 
+pub mod appraisals;
 pub mod places;
+
+pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
 
 pub use places::{
     BudgetLine, BudgetTotals, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace,
@@ -189,7 +192,7 @@ pub struct Overview {
 
 /// The storage port.
 #[async_trait]
-pub trait Store: PlaceStore + Send + Sync + 'static {
+pub trait Store: PlaceStore + AppraisalStore + Send + Sync + 'static {
     /// Which backend, for the start-up message: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

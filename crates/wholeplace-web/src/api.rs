@@ -25,6 +25,14 @@ pub fn router() -> Router<AppState> {
         .route("/places", get(places))
         .route("/places/{id}", get(place))
         .route("/budget-lines", axum::routing::post(create_budget_line))
+        .route("/appraisals", get(appraisals).post(create_appraisal))
+        .route(
+            "/appraisals/{id}",
+            get(appraisal)
+                .put(update_appraisal)
+                .delete(delete_appraisal),
+        )
+        .route("/unit-costs", get(unit_costs))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
@@ -34,8 +42,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
-    paths(health, me, users, audit, places, place, create_budget_line),
-    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput)),
+    paths(health, me, users, audit, places, place, create_budget_line, appraisals, appraisal, create_appraisal, update_appraisal, delete_appraisal, unit_costs),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -531,4 +539,257 @@ async fn create_budget_line(
     };
     state.service.add_budget_line(&actor, &form).await?;
     Ok(StatusCode::CREATED)
+}
+
+/// Headline figures of an appraisal's first option.
+#[derive(Serialize, ToSchema)]
+pub struct HeadlineView {
+    option: String,
+    /// Net present budget impact, pounds.
+    npbi_pounds: f64,
+    /// Financial return on investment (PV fiscal benefits / PV costs).
+    froi: Option<f64>,
+    /// Public value per pound of cost.
+    bcr: Option<f64>,
+    /// Payback in words.
+    payback: String,
+}
+
+/// An appraisal in a list.
+#[derive(Serialize, ToSchema)]
+pub struct AppraisalItem {
+    id: i64,
+    title: String,
+    partnership_id: Option<i64>,
+    partnership: Option<String>,
+    /// How many problems stop it being appraised (0 when ready).
+    problems: usize,
+    headline: Option<HeadlineView>,
+}
+
+/// An appraisal with its model and results.
+#[derive(Serialize, ToSchema)]
+pub struct AppraisalDetail {
+    id: i64,
+    title: String,
+    partnership_id: Option<i64>,
+    partnership: Option<String>,
+    /// The model text (docs/APPRAISAL-MODEL.md).
+    model_toml: String,
+    /// Every problem, each naming its line, when the model cannot be appraised.
+    problems: Vec<String>,
+    /// The results (as `wholeplace appraise --format json`), when the model can be appraised.
+    #[schema(value_type = Object)]
+    results: Option<serde_json::Value>,
+}
+
+/// A model to store.
+#[derive(serde::Deserialize, ToSchema)]
+pub struct AppraisalInput {
+    /// The partnership it belongs to (none when absent).
+    #[serde(default)]
+    partnership_id: Option<i64>,
+    /// The model text in the documented format.
+    model_toml: String,
+}
+
+/// The new appraisal's id.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Monte Carlo settings for one appraisal.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct DrawParams {
+    /// Monte Carlo draws (0 to 20000; default 0, none).
+    draws: Option<u32>,
+    /// Seed of the random draws (default 1).
+    seed: Option<u64>,
+}
+
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+    what: &str,
+) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "validation",
+            format!("The body is not a valid {what}: {}", e.body_text()),
+            vec![],
+        )
+    })
+}
+
+fn path_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::from(ServiceError::NotFound))
+}
+
+/// Every appraisal with its headline figures.
+#[utoipa::path(get, path = "/api/v1/appraisals", security(("token" = [])), responses((status = 200, body = [AppraisalItem]), (status = 401, body = ErrorEnvelope)))]
+async fn appraisals(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+) -> Result<Json<Vec<AppraisalItem>>, ApiError> {
+    Ok(Json(
+        state
+            .service
+            .list_appraisals()
+            .await?
+            .into_iter()
+            .map(|a| AppraisalItem {
+                id: a.stored.id,
+                title: a.stored.title,
+                partnership_id: a.stored.partnership_id,
+                partnership: a.stored.partnership_name,
+                problems: a.problems,
+                headline: a.headline.map(|h| HeadlineView {
+                    option: h.option,
+                    npbi_pounds: h.npbi,
+                    froi: h.froi,
+                    bcr: h.bcr,
+                    payback: h.payback,
+                }),
+            })
+            .collect(),
+    ))
+}
+
+/// One appraisal: its model, and its results or problems.
+#[utoipa::path(get, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id"), DrawParams), security(("token" = [])), responses((status = 200, body = AppraisalDetail), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn appraisal(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    q: Result<Query<DrawParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AppraisalDetail>, ApiError> {
+    let Query(q) =
+        q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", e.body_text(), vec![]))?;
+    let v = state
+        .service
+        .appraisal_view(path_id(&id)?, q.draws.unwrap_or(0), q.seed.unwrap_or(1))
+        .await?;
+    let results = v.report.as_ref().and_then(|r| serde_json::to_value(r).ok());
+    Ok(Json(AppraisalDetail {
+        id: v.stored.id,
+        title: v.stored.title,
+        partnership_id: v.stored.partnership_id,
+        partnership: v.stored.partnership_name,
+        model_toml: v.stored.model_toml,
+        problems: v.problems,
+        results,
+    }))
+}
+
+/// Stores a new appraisal from its model text (analysts and administrators).
+#[utoipa::path(post, path = "/api/v1/appraisals", request_body = AppraisalInput, security(("token" = [])), responses((status = 201, body = Created), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn create_appraisal(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    body: Result<Json<AppraisalInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let b = json_body(body, "appraisal")?;
+    let p = b.partnership_id.map(|p| p.to_string()).unwrap_or_default();
+    let id = state
+        .service
+        .create_appraisal_from_text(&actor, &p, &b.model_toml)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Replaces an appraisal's model text and partnership (analysts and administrators).
+#[utoipa::path(put, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id")), request_body = AppraisalInput, security(("token" = [])), responses((status = 204), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn update_appraisal(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Json<AppraisalInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let b = json_body(body, "appraisal")?;
+    let p = b.partnership_id.map(|p| p.to_string()).unwrap_or_default();
+    state
+        .service
+        .update_appraisal_text(&actor, id, &p, &b.model_toml)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an appraisal (analysts and administrators).
+#[utoipa::path(delete, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id")), security(("token" = [])), responses((status = 204), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn delete_appraisal(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .service
+        .delete_appraisal(&actor, path_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A unit cost from the library.
+#[derive(Serialize, ToSchema)]
+pub struct UnitCostView {
+    code: String,
+    theme: String,
+    description: String,
+    unit: String,
+    /// Fiscal value in pounds, in the prices of `fiscal_price_year`.
+    fiscal_pounds: Option<f64>,
+    fiscal_price_year: Option<String>,
+    economic_pounds: Option<f64>,
+    social_pounds: Option<f64>,
+    /// The bearing agency (level 1 / level 2).
+    agency: String,
+    /// Robustness (red, amber, green).
+    rag: String,
+    /// Share of the fiscal value that is a transfer payment.
+    transfer_share: f64,
+}
+
+/// Unit-cost search.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct UnitCostParams {
+    /// Words that must all appear.
+    q: Option<String>,
+    /// Theme (part of its name).
+    theme: Option<String>,
+}
+
+/// Searches the unit-cost library (at most 500 entries).
+#[utoipa::path(get, path = "/api/v1/unit-costs", params(UnitCostParams), security(("token" = [])), responses((status = 200, body = [UnitCostView]), (status = 401, body = ErrorEnvelope)))]
+async fn unit_costs(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+    q: Result<Query<UnitCostParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<UnitCostView>>, ApiError> {
+    let Query(q) =
+        q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", e.body_text(), vec![]))?;
+    let (found, _) = state.service.search_unit_costs(
+        q.q.as_deref().unwrap_or(""),
+        q.theme.as_deref().unwrap_or(""),
+        500,
+    )?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|u| UnitCostView {
+                fiscal_pounds: u.fiscal.map(|p| p.pounds),
+                fiscal_price_year: u.fiscal.map(|p| p.price_year.to_string()),
+                economic_pounds: u.economic.map(|p| p.pounds),
+                social_pounds: u.social.map(|p| p.pounds),
+                agency: format!("{} / {}", u.agency_level1, u.agency_level2),
+                code: u.code,
+                theme: u.theme,
+                description: u.description,
+                unit: u.unit,
+                rag: u.rag,
+                transfer_share: u.transfer_share,
+            })
+            .collect(),
+    ))
 }

@@ -46,6 +46,8 @@ impl Layout {
             item("/places", "Places", "places"),
             item("/agencies", "Agencies", "agencies"),
             item("/funding", "Funding", "funding"),
+            item("/appraisals", "Appraisals", "appraisals"),
+            item("/unit-costs", "Unit costs", "unit-costs"),
         ];
         if user.role.is_admin() {
             nav.push(item("/users", "Users", "users"));

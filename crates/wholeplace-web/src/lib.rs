@@ -4,6 +4,7 @@
 //! what is allowed and records it. This crate never touches SQL.
 
 pub mod api;
+mod appraisals;
 mod auth;
 mod charts;
 mod error;
@@ -78,6 +79,29 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/funding", get(places::funding))
         .route("/grants.csv", get(places::grants_csv))
+        .route("/appraisals", get(appraisals::list).post(appraisals::start))
+        .route("/appraisals/new", get(appraisals::new_page))
+        .route("/appraisals/upload", post(appraisals::upload))
+        .route("/appraisals/template.xlsx", get(appraisals::template))
+        .route("/appraisals/{id}", get(appraisals::show))
+        .route(
+            "/appraisals/{id}/edit",
+            get(appraisals::edit).post(appraisals::save),
+        )
+        .route("/appraisals/{id}/costs/new", get(appraisals::new_cost))
+        .route("/appraisals/{id}/costs", post(appraisals::add_cost))
+        .route(
+            "/appraisals/{id}/outcomes/new",
+            get(appraisals::new_outcome),
+        )
+        .route("/appraisals/{id}/outcomes", post(appraisals::add_outcome))
+        .route(
+            "/appraisals/{id}/delete",
+            get(appraisals::confirm_delete).post(appraisals::delete),
+        )
+        .route("/appraisals/{id}/{file}", get(appraisals::download))
+        .route("/unit-costs", get(appraisals::unit_costs))
+        .route("/unit-costs/{code}", get(appraisals::unit_cost))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/about/data", get(pages::about_data))

@@ -1,0 +1,114 @@
+//! [`AppraisalStore`] for [`SqlStore`].
+
+use crate::SqlStore;
+use crate::places::fk_or;
+use crate::store::{db_err, insert_audit};
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wholeplace_store::{
+    AppraisalStore, AuditEvent, NewAppraisal, StoreError, StoreResult, StoredAppraisal,
+};
+
+const SELECT: &str = "SELECT a.id, a.partnership_id, p.name, a.title, a.model_toml, a.created_by, a.created_at, a.updated_at \
+     FROM appraisal a LEFT JOIN partnership p ON p.id = a.partnership_id";
+
+fn from_row(r: &AnyRow) -> StoreResult<StoredAppraisal> {
+    Ok(StoredAppraisal {
+        id: r.try_get(0).map_err(db_err)?,
+        partnership_id: r.try_get(1).map_err(db_err)?,
+        partnership_name: r.try_get(2).map_err(db_err)?,
+        title: r.try_get(3).map_err(db_err)?,
+        model_toml: r.try_get(4).map_err(db_err)?,
+        created_by: r.try_get(5).map_err(db_err)?,
+        created_at: r.try_get(6).map_err(db_err)?,
+        updated_at: r.try_get(7).map_err(db_err)?,
+    })
+}
+
+#[async_trait]
+impl AppraisalStore for SqlStore {
+    async fn list_appraisals(&self) -> StoreResult<Vec<StoredAppraisal>> {
+        let sql = format!("{SELECT} ORDER BY p.name, a.title, a.id");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    async fn appraisal_by_id(&self, id: i64) -> StoreResult<Option<StoredAppraisal>> {
+        let sql = format!("{SELECT} WHERE a.id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+    }
+
+    async fn create_appraisal(&self, a: &NewAppraisal, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let row = sqlx::query(
+            "INSERT INTO appraisal (partnership_id, title, model_toml, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(a.partnership_id)
+        .bind(a.title.clone())
+        .bind(a.model_toml.clone())
+        .bind(a.created_by.clone())
+        .bind(a.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "the appraisal"))?;
+        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn update_appraisal(
+        &self,
+        id: i64,
+        a: &NewAppraisal,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let done = sqlx::query(
+            "UPDATE appraisal SET partnership_id = $1, title = $2, model_toml = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(a.partnership_id)
+        .bind(a.title.clone())
+        .bind(a.model_toml.clone())
+        .bind(a.at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "the appraisal"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn delete_appraisal(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let done = sqlx::query("DELETE FROM appraisal WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
