@@ -28,6 +28,43 @@ pub fn headers(path: &Path) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
+/// Splits `bytes[from..]` into ranges of whole records of about `size` bytes each: a range
+/// ends at a line break outside quotes.
+fn record_chunks(bytes: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let quoted = bytes[from..].contains(&b'"');
+    let mut start = from;
+    let mut pos = from;
+    let mut in_quotes = false;
+    while start < bytes.len() {
+        let target = (start + size).min(bytes.len());
+        let end = if quoted {
+            // Track quotes from `pos` (where the scan left off) to the first line break
+            // outside quotes at or after `target`.
+            let mut e = bytes.len();
+            while pos < bytes.len() {
+                let b = bytes[pos];
+                pos += 1;
+                if b == b'"' {
+                    in_quotes = !in_quotes;
+                } else if b == b'\n' && !in_quotes && pos >= target {
+                    e = pos;
+                    break;
+                }
+            }
+            e
+        } else {
+            bytes[target..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |p| target + p + 1)
+        };
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
 /// Picks the id column: the configured one, else `record_id`/`rec_id`/`id`, else the first.
 #[must_use]
 pub fn id_column(headers: &[String], configured: Option<&str>) -> Option<usize> {
@@ -70,59 +107,95 @@ pub fn read_csv(
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("cannot open input {}", path.display()))?;
-    let mut chunk: Vec<csv::ByteRecord> = Vec::with_capacity(65_536);
-    let mut rec = csv::ByteRecord::new();
-    let mut row = 0usize;
-    let mut parts: Vec<Table> = Vec::new();
-    let flush = |chunk: &mut Vec<csv::ByteRecord>, parts: &mut Vec<Table>| {
-        let built: Vec<Table> = chunk
-            .par_chunks(8192)
-            .map(|c| {
-                let mut b = TableBuilder::new(specs);
-                b.pivot = pivot;
-                let s = b.source(source_name);
-                for r in c {
-                    let get =
-                        |i: usize| std::str::from_utf8(r.get(i).unwrap_or_default()).unwrap_or("");
-                    b.push(s, get(idc), idx.iter().map(|&i| get(i)));
-                }
-                b.finish()
-            })
-            .collect();
-        parts.extend(built);
-        chunk.clear();
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot open input {}; check the path", path.display()))?;
+    // Skip the header record.
+    let body = {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        let mut head = csv::ByteRecord::new();
+        r.read_byte_record(&mut head)
+            .with_context(|| format!("{}: cannot read the header row", path.display()))?;
+        r.position().byte() as usize
     };
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(true) => {
-                row += 1;
-                if std::str::from_utf8(rec.as_slice()).is_err() {
+    let header_lines = 1 + bytes[..body].iter().filter(|&&b| b == b'\n').count()
+        - usize::from(bytes[..body].ends_with(b"\n"));
+    let ranges = record_chunks(&bytes, body, 1 << 20);
+    // Line on which each chunk starts, for error messages.
+    let newlines: Vec<usize> = ranges
+        .par_iter()
+        .map(|&(s, e)| bytes[s..e].iter().filter(|&&b| b == b'\n').count())
+        .collect();
+    let mut first_line = Vec::with_capacity(ranges.len());
+    let mut line = header_lines + 1;
+    for n in &newlines {
+        first_line.push(line);
+        line += n;
+    }
+    let expected = heads.len();
+    let built: Vec<anyhow::Result<(Table, usize)>> = ranges
+        .par_iter()
+        .zip(&first_line)
+        .map(|(&(s, e), &line0)| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(&bytes[s..e]);
+            let mut b = TableBuilder::new(specs);
+            b.pivot = pivot;
+            let src = b.source(source_name);
+            let mut rec = csv::ByteRecord::new();
+            loop {
+                let line = line0 + reader.position().line() as usize - 1;
+                match reader.read_byte_record(&mut rec) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        let line = e
+                            .position()
+                            .map_or(line, |p| line0 + p.line() as usize - 1);
+                        anyhow::bail!(
+                            "{}, line {line}: {e}; fix: every row must have the same number of fields as the header, with quotes around values containing commas",
+                            path.display()
+                        );
+                    }
+                }
+                if rec.len() != expected {
                     anyhow::bail!(
-                        "{}, line {}: not valid UTF-8; fix: save the file as UTF-8 (in Excel: CSV UTF-8)",
+                        "{}, line {line}: found {} fields but the header has {expected}; fix: every row must have the same number of fields as the header, with quotes around values containing commas",
                         path.display(),
-                        row + 1
+                        rec.len()
                     );
                 }
-                chunk.push(rec.clone());
-                if chunk.len() == chunk.capacity() {
-                    flush(&mut chunk, &mut parts);
+                if std::str::from_utf8(rec.as_slice()).is_err() {
+                    anyhow::bail!(
+                        "{}, line {line}: not valid UTF-8; fix: save the file as UTF-8 (in Excel: CSV UTF-8)",
+                        path.display()
+                    );
                 }
+                let get = |i: usize| std::str::from_utf8(rec.get(i).unwrap_or_default()).unwrap_or("");
+                b.push(src, get(idc), idx.iter().map(|&i| get(i)));
             }
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(row + 1, |p| p.line() as usize);
-                anyhow::bail!(
-                    "{}, line {line}: {e}; fix: every row must have the same number of fields as the header, with quotes around values containing commas",
-                    path.display()
-                );
+            let rows = b.len();
+            Ok((b.finish(), rows))
+        })
+        .collect();
+    let mut parts: Vec<Table> = Vec::with_capacity(built.len());
+    let mut before = 0usize;
+    for r in built {
+        let (mut t, rows) = r?;
+        // Rows of invalid values count from the start of the file, not of the chunk.
+        for c in &mut t.columns {
+            if let Some((s, row)) = c.first_invalid {
+                c.first_invalid = Some((s, row + before));
             }
         }
+        before += rows;
+        parts.push(t);
     }
-    flush(&mut chunk, &mut parts);
+    drop(bytes);
     for p in parts {
         match table {
             Some(t) => t.append(&p)?,

@@ -16,7 +16,7 @@ use crate::rng::hash_bytes;
 use crate::standardise::postcode_parts;
 
 /// How a column's value is turned into a blocking key part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyTransform {
     /// The standardised value.
@@ -197,45 +197,7 @@ pub(crate) fn key_bytes(
                 };
                 buf.extend_from_slice(s.as_bytes());
             }
-            _ => {
-                let text = col.text(i);
-                match t {
-                    KeyTransform::Exact
-                    | KeyTransform::Year
-                    | KeyTransform::Month
-                    | KeyTransform::Day
-                    | KeyTransform::YearMonth
-                    | KeyTransform::MonthDay
-                    | KeyTransform::DayMonthUnordered => {
-                        buf.extend_from_slice(text.as_bytes());
-                    }
-                    KeyTransform::Soundex => buf.extend_from_slice(soundex(&text).as_bytes()),
-                    KeyTransform::Phonetic => buf.extend_from_slice(phonetic_key(&text).as_bytes()),
-                    KeyTransform::Initial => {
-                        if let Some(c) = text.chars().next() {
-                            let mut b = [0u8; 4];
-                            buf.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-                        }
-                    }
-                    KeyTransform::Prefix3 => {
-                        buf.extend(text.chars().take(3).collect::<String>().bytes())
-                    }
-                    KeyTransform::PostcodeArea
-                    | KeyTransform::PostcodeDistrict
-                    | KeyTransform::PostcodeDistrictOrMissing
-                    | KeyTransform::PostcodeSector => {
-                        if let Some(p) = postcode_parts(&text) {
-                            let s = match t {
-                                KeyTransform::PostcodeArea => p.area,
-                                KeyTransform::PostcodeDistrict
-                                | KeyTransform::PostcodeDistrictOrMissing => p.district,
-                                _ => p.sector,
-                            };
-                            buf.extend_from_slice(s.as_bytes());
-                        }
-                    }
-                }
-            }
+            _ => text_part(&col.text(i), t, buf),
         }
         if buf.len() == start {
             return false;
@@ -243,6 +205,190 @@ pub(crate) fn key_bytes(
         buf.push(0x1f);
     }
     true
+}
+
+/// Appends the key part of a text value under transform `t` (nothing when it has none).
+fn text_part(text: &str, t: KeyTransform, buf: &mut Vec<u8>) {
+    match t {
+        KeyTransform::Exact
+        | KeyTransform::Year
+        | KeyTransform::Month
+        | KeyTransform::Day
+        | KeyTransform::YearMonth
+        | KeyTransform::MonthDay
+        | KeyTransform::DayMonthUnordered => {
+            buf.extend_from_slice(text.as_bytes());
+        }
+        KeyTransform::Soundex => buf.extend_from_slice(soundex(text).as_bytes()),
+        KeyTransform::Phonetic => buf.extend_from_slice(phonetic_key(text).as_bytes()),
+        KeyTransform::Initial => {
+            if let Some(c) = text.chars().next() {
+                let mut b = [0u8; 4];
+                buf.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        KeyTransform::Prefix3 => buf.extend(text.chars().take(3).collect::<String>().bytes()),
+        KeyTransform::PostcodeArea
+        | KeyTransform::PostcodeDistrict
+        | KeyTransform::PostcodeDistrictOrMissing
+        | KeyTransform::PostcodeSector => {
+            if let Some(p) = postcode_parts(text) {
+                let s = match t {
+                    KeyTransform::PostcodeArea => p.area,
+                    KeyTransform::PostcodeDistrict | KeyTransform::PostcodeDistrictOrMissing => {
+                        p.district
+                    }
+                    _ => p.sector,
+                };
+                buf.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// The hash standing for a missing postcode under `PostcodeDistrictOrMissing`.
+fn missing_part() -> u64 {
+    hash_bytes(b"\x00missing").max(1)
+}
+
+/// Mixes a 64-bit value (the SplitMix64 finaliser).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One key part for every record, as a hash (0 when the record has no such part). Text values
+/// are transformed once per distinct value, dates arithmetically.
+fn part_hashes(table: &Table, c: usize, t: KeyTransform) -> Vec<u64> {
+    use rayon::prelude::*;
+    let col = &table.columns[c];
+    let n = table.len();
+    let missing = if t == KeyTransform::PostcodeDistrictOrMissing {
+        missing_part()
+    } else {
+        0
+    };
+    let mut out = vec![0u64; n];
+    match &col.data {
+        ColumnData::Text(x) => {
+            out.par_chunks_mut(65_536)
+                .enumerate()
+                .for_each(|(ch, chunk)| {
+                    let mut cache: crate::prepared::FastMap<&str, u64> =
+                        crate::prepared::FastMap::default();
+                    let mut buf = Vec::new();
+                    for (k, o) in chunk.iter_mut().enumerate() {
+                        let v = x.raw(ch * 65_536 + k);
+                        *o = if v.is_empty() {
+                            missing
+                        } else {
+                            *cache.entry(v).or_insert_with(|| {
+                                buf.clear();
+                                text_part(v, t, &mut buf);
+                                if buf.is_empty() {
+                                    0
+                                } else {
+                                    hash_bytes(&buf).max(1)
+                                }
+                            })
+                        };
+                    }
+                });
+        }
+        ColumnData::Date(d) => {
+            out.par_iter_mut().zip(d.par_iter()).for_each(|(o, &v)| {
+                *o = if v == 0 {
+                    missing
+                } else {
+                    let (y, m, dd) = (
+                        u64::from(v / 10_000),
+                        u64::from((v / 100) % 100),
+                        u64::from(v % 100),
+                    );
+                    let (tag, x) = match t {
+                        KeyTransform::Year => (1, y),
+                        KeyTransform::Month => (2, m),
+                        KeyTransform::Day => (3, dd),
+                        KeyTransform::YearMonth => (4, y * 100 + m),
+                        KeyTransform::MonthDay => (5, m * 100 + dd),
+                        KeyTransform::DayMonthUnordered => (6, m.min(dd) * 100 + m.max(dd)),
+                        _ => (7, u64::from(v)),
+                    };
+                    mix((tag << 56) ^ x ^ 0x5bd1_e995).max(1)
+                };
+            });
+        }
+        _ => {
+            out.par_iter_mut()
+                .enumerate()
+                .for_each_init(Vec::new, |buf, (i, o)| {
+                    *o = if col.is_null(i) {
+                        missing
+                    } else if key_bytes(table, &[(c, t)], i, buf) {
+                        hash_bytes(buf).max(1)
+                    } else {
+                        0
+                    };
+                });
+        }
+    }
+    out
+}
+
+/// A rule's key per record from its parts' hashes (0 when any part is missing).
+fn combine_parts(parts: &[&[u64]], n: usize) -> Vec<u64> {
+    use rayon::prelude::*;
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut h = 0x243f_6a88_85a3_08d3u64;
+            for p in parts {
+                let v = p[i];
+                if v == 0 {
+                    return 0;
+                }
+                h = mix(h.rotate_left(5) ^ v);
+            }
+            h.max(1)
+        })
+        .collect()
+}
+
+/// The (key, record) pairs of the records with a key, sorted: distributed by the key's top 16
+/// bits (keys are hashes, so the buckets are even), then each bucket sorted on its own.
+fn sort_by_key(keys: &[u64]) -> Vec<(u64, u32)> {
+    use rayon::prelude::*;
+    const BITS: u32 = 16;
+    let bucket = |k: u64| (k >> (64 - BITS)) as usize;
+    let mut start = vec![0usize; (1 << BITS) + 1];
+    for &k in keys.iter().filter(|&&k| k != 0) {
+        start[bucket(k) + 1] += 1;
+    }
+    for b in 0..1 << BITS {
+        start[b + 1] += start[b];
+    }
+    let mut fill = start.clone();
+    let mut out = vec![(0u64, 0u32); start[1 << BITS]];
+    for (i, &k) in keys.iter().enumerate() {
+        if k != 0 {
+            let b = bucket(k);
+            out[fill[b]] = (k, i as u32);
+            fill[b] += 1;
+        }
+    }
+    let mut slices: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << BITS);
+    let mut rest = out.as_mut_slice();
+    for b in 0..1 << BITS {
+        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
+        slices.push(head);
+        rest = tail;
+    }
+    slices
+        .par_iter_mut()
+        .with_min_len(1024)
+        .for_each(|s| s.sort_unstable());
+    out
 }
 
 /// Resolves a rule's columns against a table.
@@ -267,7 +413,9 @@ pub(crate) fn resolve(
 /// One rule's blocks over a table: a key per record and the records sorted into groups.
 #[derive(Debug, Clone)]
 pub struct RuleIndex {
-    /// Key hash per record; 0 when the record has no key under this rule.
+    /// Key hash per record; 0 when the record has no key under this rule. Emptied when the
+    /// index becomes part of [`Blocks`], which keeps each record's keys under all rules
+    /// together (see [`Blocks::key`]).
     pub keys: Vec<u64>,
     /// Record indices sorted by key (records without a key left out).
     pub order: Vec<u32>,
@@ -279,35 +427,25 @@ impl RuleIndex {
     /// Builds the index of one rule.
     #[must_use]
     pub fn build(table: &Table, cols: &[(usize, KeyTransform)]) -> Self {
-        use rayon::prelude::*;
-        let n = table.len();
-        let keys: Vec<u64> = (0..n)
-            .into_par_iter()
-            .map_init(Vec::new, |buf, i| {
-                if key_bytes(table, cols, i, buf) {
-                    hash_bytes(buf).max(1)
-                } else {
-                    0
-                }
-            })
+        let parts: Vec<Vec<u64>> = cols
+            .iter()
+            .map(|&(c, t)| part_hashes(table, c, t))
             .collect();
-        Self::from_keys(keys)
+        let refs: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
+        Self::from_keys(combine_parts(&refs, table.len()))
     }
 
     /// Builds the index from precomputed key hashes (0 = no key).
     #[must_use]
     pub fn from_keys(keys: Vec<u64>) -> Self {
-        use rayon::prelude::*;
-        let mut order: Vec<u32> = (0..keys.len() as u32)
-            .filter(|&i| keys[i as usize] != 0)
-            .collect();
-        order.par_sort_unstable_by_key(|&i| (keys[i as usize], i));
+        let keyed = sort_by_key(&keys);
+        let order: Vec<u32> = keyed.iter().map(|x| x.1).collect();
         let mut groups = Vec::new();
         let mut s = 0usize;
-        while s < order.len() {
-            let k = keys[order[s] as usize];
+        while s < keyed.len() {
+            let k = keyed[s].0;
             let mut e = s + 1;
-            while e < order.len() && keys[order[e] as usize] == k {
+            while e < keyed.len() && keyed[e].0 == k {
                 e += 1;
             }
             if e - s >= 2 {
@@ -341,6 +479,9 @@ pub struct Blocks {
     pub max_block_size: usize,
     /// Blocks skipped as too large: (rule, size).
     pub skipped_blocks: Vec<(usize, usize)>,
+    /// Each record's keys under every rule, side by side, so that checking whether an earlier
+    /// rule already produced a pair touches one short row per record.
+    record_keys: Vec<u64>,
 }
 
 /// One unit of pair-generation work: a group of one rule.
@@ -365,10 +506,20 @@ impl Blocks {
         max_block_size: usize,
     ) -> Result<Self, LinkageError> {
         let mut out = Vec::with_capacity(rules.len());
+        // Key parts shared by several rules are computed once.
+        let mut parts: std::collections::HashMap<(usize, KeyTransform), Vec<u64>> =
+            std::collections::HashMap::new();
         for r in rules {
             let cols = resolve(table, r)?;
-            out.push(RuleIndex::build(table, &cols));
+            for &(c, t) in &cols {
+                parts
+                    .entry((c, t))
+                    .or_insert_with(|| part_hashes(table, c, t));
+            }
+            let refs: Vec<&[u64]> = cols.iter().map(|ct| parts[ct].as_slice()).collect();
+            out.push(RuleIndex::from_keys(combine_parts(&refs, table.len())));
         }
+        drop(parts);
         let mut skipped = Vec::new();
         for (ri, r) in out.iter_mut().enumerate() {
             for &(s, e) in &r.groups {
@@ -382,11 +533,26 @@ impl Blocks {
                 }
             }
         }
+        let stride = out.len();
+        let mut record_keys = vec![0u64; table.len() * stride];
+        for (ri, r) in out.iter_mut().enumerate() {
+            for (i, k) in r.keys.iter().enumerate() {
+                record_keys[i * stride + ri] = *k;
+            }
+            r.keys = Vec::new();
+        }
         Ok(Self {
             rules: out,
             max_block_size,
             skipped_blocks: skipped,
+            record_keys,
         })
+    }
+
+    /// Record `i`'s key under rule `rule` (0 when it has none).
+    #[must_use]
+    pub fn key(&self, rule: usize, i: usize) -> u64 {
+        self.record_keys[i * self.rules.len() + rule]
     }
 
     /// The work units, largest first for load balance.
@@ -429,7 +595,8 @@ impl Blocks {
     ) {
         let rule = &self.rules[task.rule as usize];
         let members = &rule.order[task.start as usize..task.end as usize];
-        let earlier = &self.rules[..task.rule as usize];
+        let stride = self.rules.len();
+        let earlier = task.rule as usize;
         for (x, &i) in members.iter().enumerate() {
             for &j in &members[x + 1..] {
                 let (a, b) = if i < j {
@@ -443,10 +610,11 @@ impl Blocks {
                 if b < filter.new_from {
                     continue;
                 }
-                if earlier
-                    .iter()
-                    .any(|r| r.keys[a] != 0 && r.keys[a] == r.keys[b])
-                {
+                let (ka, kb) = (
+                    &self.record_keys[a * stride..a * stride + earlier],
+                    &self.record_keys[b * stride..b * stride + earlier],
+                );
+                if ka.iter().zip(kb).any(|(x, y)| *x != 0 && x == y) {
                     continue;
                 }
                 f(a, b);

@@ -707,6 +707,9 @@ impl Compiled {
     /// The level index for the pair (the last level when none holds).
     #[inline]
     pub(crate) fn level(&self, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> u8 {
+        // Similarities are shared by one comparison's levels; a fresh memo per comparison
+        // keeps its search short.
+        memo.clear();
         for (k, l) in self.levels.iter().enumerate() {
             let holds = match &l.op {
                 Some(op) => run(op, cx, pr, memo),

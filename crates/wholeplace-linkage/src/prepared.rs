@@ -300,6 +300,12 @@ pub(crate) struct Memo {
 }
 
 impl Memo {
+    /// Forgets every value.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.n = 0;
+    }
+
     /// The memoised value for (column, measure, parameter), computing it when absent.
     #[inline]
     pub fn get(&mut self, key: (u32, u8, u32), f: impl FnOnce() -> f64) -> f64 {
