@@ -1,6 +1,7 @@
 //! `wholeplace`: the one binary. Each subcommand parses its options here and calls the service
 //! layer (or an engine's job crate); this is the only crate that names the storage adapter.
 
+mod data;
 mod demo;
 mod places;
 mod serve;
@@ -64,6 +65,10 @@ enum Command {
     Places(places::PlacesArgs),
     /// The resource map's budget lines: import from and export to CSV or XLSX.
     Budget(places::BudgetArgs),
+    /// Export every place-and-partner record to one XLSX workbook or a folder of CSV files.
+    Export(data::ExportArgs),
+    /// Import a workbook or CSV files in the export's shape (all or nothing, or --skip-invalid).
+    Import(data::ImportArgs),
     /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
     Appraise(wholeplace_appraisal_report::AppraiseArgs),
     /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
@@ -213,6 +218,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
         Command::Places(args) => places::run_places(url, &cli.data_dir, args).await,
         Command::Budget(args) => places::run_budget(url, &cli.data_dir, args).await,
+        Command::Export(args) => data::run_export(url, &cli.data_dir, args).await,
+        Command::Import(args) => data::run_import(url, &cli.data_dir, args).await,
         // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
         Command::Appraise(args) => {
             blocking(move || wholeplace_appraisal_report::run_appraise(&args)).await

@@ -62,7 +62,7 @@ enum BudgetCommand {
     },
 }
 
-fn explain(e: ServiceError) -> anyhow::Error {
+pub(crate) fn explain(e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Validation(list) => anyhow!(
             "{}",

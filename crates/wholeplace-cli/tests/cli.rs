@@ -480,3 +480,152 @@ fn one_bad_row_imports_nothing_and_says_where() {
         "{back}"
     );
 }
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn everything_round_trips_through_one_workbook() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (a, b) = (work.path().join("a"), work.path().join("b"));
+    ok(&wholeplace(&a, &["demo"]));
+    let first = work.path().join("first.xlsx");
+    let out = ok(&wholeplace(&a, &["export", first.to_str().expect("p")]));
+    assert!(out.contains("in 11 sheets"), "{out}");
+    ok(&wholeplace(&b, &["migrate"]));
+    let out = ok(&wholeplace(&b, &["import", first.to_str().expect("p")]));
+    assert!(
+        out.contains("Budget lines") && out.contains("Grants"),
+        "{out}"
+    );
+    let second = work.path().join("second.xlsx");
+    ok(&wholeplace(&b, &["export", second.to_str().expect("p")]));
+    let (x, y) = (
+        std::fs::read(&first).expect("first"),
+        std::fs::read(&second).expect("second"),
+    );
+    assert!(x.len() > 10_000, "a real workbook");
+    assert_eq!(
+        x, y,
+        "export everything, import into an empty database, export again: identical"
+    );
+    // The same file again changes nothing.
+    let out = ok(&wholeplace(&b, &["import", first.to_str().expect("p")]));
+    assert!(out.contains("were already there"), "{out}");
+    let third = work.path().join("third.xlsx");
+    ok(&wholeplace(&b, &["export", third.to_str().expect("p")]));
+    assert_eq!(
+        x,
+        std::fs::read(&third).expect("third"),
+        "importing twice adds nothing"
+    );
+
+    // One CSV per sheet, and back.
+    let dir = work.path().join("csv");
+    ok(&wholeplace(&a, &["export", dir.to_str().expect("p")]));
+    let places = std::fs::read_to_string(dir.join("places.csv")).expect("places.csv");
+    assert!(places.starts_with("name,level,gss_code,gss_vintage,population,description"));
+    assert!(places.contains("Sherwood,ward"));
+    let c = work.path().join("c");
+    ok(&wholeplace(&c, &["migrate"]));
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path().display().to_string())
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    ok(&wholeplace(&c, &args));
+    let fourth = work.path().join("fourth.xlsx");
+    ok(&wholeplace(&c, &["export", fourth.to_str().expect("p")]));
+    assert_eq!(
+        x,
+        std::fs::read(&fourth).expect("fourth"),
+        "CSV files give the same data"
+    );
+}
+
+#[test]
+fn a_bad_row_in_any_sheet_imports_nothing_and_names_sheet_row_and_column() {
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("db");
+    ok(&wholeplace(&db, &["migrate"]));
+    let agencies = work.path().join("agencies.csv");
+    std::fs::write(
+        &agencies,
+        "name,kind\nKent County Council,county_council\nSherwood Big Local,voluntary\n",
+    )
+    .expect("write");
+    let places = work.path().join("places.csv");
+    std::fs::write(&places, "name,level,gss_code,gss_vintage,population,description\nKent,county,E10000016,2023,1600000,\nSherwood,ward,,,8000,\nElsewhere,planet,,,,\n").expect("write");
+    let lines = work.path().join("budget-lines.csv");
+    std::fs::write(&lines, "agency,place,place_level,service_area,financial_year,amount,spend_kind,source,confidence\nKent County Council,Sherwood,ward,social_services,2012/13,9550000.00,revenue,seed,\nNobody,Sherwood,ward,housing,2012/13,1.00,revenue,,\n").expect("write");
+    let paths = [&agencies, &places, &lines].map(|p| p.to_str().expect("p").to_owned());
+    let out = wholeplace(&db, &["import", &paths[0], &paths[1], &paths[2]]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(
+        err.contains("Places, row 4, column level: 'planet' is not a kind of place"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Budget lines, row 3, column agency: there is no agency called 'Nobody'"),
+        "{err}"
+    );
+    let after = work.path().join("after.xlsx");
+    ok(&wholeplace(&db, &["export", after.to_str().expect("p")]));
+    let csv_dir = work.path().join("after");
+    ok(&wholeplace(&db, &["export", csv_dir.to_str().expect("p")]));
+    assert_eq!(
+        std::fs::read_to_string(csv_dir.join("agencies.csv"))
+            .expect("read")
+            .lines()
+            .count(),
+        1,
+        "only the header: nothing was written"
+    );
+
+    // Skipping invalid rows: the good ones go in, the bad ones come back with a reason.
+    let rejected = work.path().join("rejected");
+    let out = ok(&wholeplace(
+        &db,
+        &[
+            "import",
+            &paths[0],
+            &paths[1],
+            &paths[2],
+            "--skip-invalid",
+            "--rejected",
+            rejected.to_str().expect("p"),
+        ],
+    ));
+    assert!(out.contains("invalid rows of Places were skipped"), "{out}");
+    let back = std::fs::read_to_string(rejected.join("places.csv")).expect("rejected places");
+    assert!(back.lines().next().expect("header").ends_with(",reason"));
+    assert!(
+        back.contains("Elsewhere,planet") && back.contains("column level"),
+        "{back}"
+    );
+    let lines_back =
+        std::fs::read_to_string(rejected.join("budget-lines.csv")).expect("rejected lines");
+    assert_eq!(lines_back.lines().count(), 2, "{lines_back}");
+    ok(&wholeplace(&db, &["export", csv_dir.to_str().expect("p")]));
+    let exported = std::fs::read_to_string(csv_dir.join("budget-lines.csv")).expect("read");
+    assert!(
+        exported.contains("Kent County Council,Sherwood,ward,social_services,2012/13,9550000.00"),
+        "{exported}"
+    );
+
+    let unknown = work.path().join("mystery.csv");
+    std::fs::write(&unknown, "colour,size\nred,3\n").expect("write");
+    let out = wholeplace(&db, &["import", unknown.to_str().expect("p")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot tell which sheet this is"));
+}

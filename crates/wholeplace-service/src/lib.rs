@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod appraisals;
 pub mod audit;
 pub mod clock;
+pub mod dataset;
 pub mod error;
 pub mod places;
 pub mod secret;

@@ -5,6 +5,7 @@
 //! they do not share: identity columns, STRICT tables, triggers. See ARCHITECTURE.md for why.
 
 mod appraisals;
+mod dataset;
 mod migrate;
 mod places;
 mod store;

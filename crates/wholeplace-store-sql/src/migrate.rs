@@ -32,6 +32,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "appraisals",
         sql: include_str!("../migrations/sqlite/0003_appraisals.sql"),
     },
+    Migration {
+        version: 4,
+        name: "contacts and projects",
+        sql: include_str!("../migrations/sqlite/0004_contacts_projects.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -50,6 +55,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 3,
         name: "appraisals",
         sql: include_str!("../migrations/postgres/0003_appraisals.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "contacts and projects",
+        sql: include_str!("../migrations/postgres/0004_contacts_projects.sql"),
     },
 ];
 

@@ -10,14 +10,14 @@ use wholeplace_store::{
     NewGrant, NewPlace, Partnership, Place, PlaceStore, Related, StoreError, StoreResult,
 };
 
-const PLACE_COLUMNS: &str =
+pub(crate) const PLACE_COLUMNS: &str =
     "p.id, p.name, p.level, p.gss_code, p.gss_vintage, p.population, p.description";
 const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name, b.place_id, p.name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
      FROM budget_line b JOIN agency a ON a.id = b.agency_id JOIN place p ON p.id = b.place_id";
 /// Rows per multi-row INSERT when loading budget lines.
-const BATCH: usize = 100;
+pub(crate) const BATCH: usize = 100;
 
-fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
+pub(crate) fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
     Ok(Place {
         id: r.try_get(o).map_err(db_err)?,
         name: r.try_get(o + 1).map_err(db_err)?,
@@ -29,7 +29,7 @@ fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
     })
 }
 
-fn agency_from_row(r: &AnyRow, o: usize) -> StoreResult<Agency> {
+pub(crate) fn agency_from_row(r: &AnyRow, o: usize) -> StoreResult<Agency> {
     Ok(Agency {
         id: r.try_get(o).map_err(db_err)?,
         name: r.try_get(o + 1).map_err(db_err)?,
@@ -62,6 +62,51 @@ pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
         }
         _ => db_err(e),
     }
+}
+
+/// Inserts budget lines in multi-row statements of [`BATCH`] rows inside a transaction.
+pub(crate) async fn insert_budget_batches(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    lines: &[NewBudgetLine],
+) -> StoreResult<()> {
+    for chunk in lines.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for l in chunk {
+            q = q
+                .bind(l.agency_id)
+                .bind(l.place_id)
+                .bind(l.service_area.clone())
+                .bind(i64::from(l.financial_year))
+                .bind(l.amount_pence)
+                .bind(l.spend_kind.clone())
+                .bind(l.source.clone())
+                .bind(l.confidence.clone());
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| fk_or(e, "that budget line"))?;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -319,43 +364,7 @@ impl PlaceStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<usize> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        for chunk in lines.chunks(BATCH) {
-            let mut sql = String::from(
-                "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 8;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                ));
-            }
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for l in chunk {
-                q = q
-                    .bind(l.agency_id)
-                    .bind(l.place_id)
-                    .bind(l.service_area.clone())
-                    .bind(i64::from(l.financial_year))
-                    .bind(l.amount_pence)
-                    .bind(l.spend_kind.clone())
-                    .bind(l.source.clone())
-                    .bind(l.confidence.clone());
-            }
-            q.execute(&mut *tx)
-                .await
-                .map_err(|e| fk_or(e, "that budget line"))?;
-        }
+        insert_budget_batches(&mut tx, lines).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(lines.len())

@@ -31,6 +31,7 @@ conformance!(
     overview_counts,
     places_budgets_grants_and_partnerships,
     appraisals_are_stored_per_partnership,
+    a_dataset_round_trips_in_one_transaction,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -782,4 +783,156 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(audit_count(store).await, before + 3);
+}
+
+async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
+    use wholeplace_store::{
+        Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, PartnerStore,
+        PlaceKey, Project,
+    };
+    let k = |n: &str, l: &str| PlaceKey {
+        name: n.into(),
+        level: l.into(),
+    };
+    let place = |n: &str, l: &str, gss: Option<&str>| NewPlace {
+        name: n.into(),
+        level: l.into(),
+        gss_code: gss.map(Into::into),
+        gss_vintage: gss.map(|_| "2023".into()),
+        population: Some(1000),
+        description: String::new(),
+    };
+    let d = Dataset {
+        agencies: vec![
+            ("Kent County Council".into(), "county_council".into()),
+            (
+                "Town and Country Housing".into(),
+                "housing_association".into(),
+            ),
+        ],
+        places: vec![
+            place("Tunbridge Wells", "district", Some("E07000116")),
+            place("Sherwood", "ward", None),
+        ],
+        relations: vec![(
+            k("Tunbridge Wells", "district"),
+            k("Sherwood", "ward"),
+            "contains".into(),
+        )],
+        profiles: vec![(
+            k("Tunbridge Wells", "district"),
+            LaProfile {
+                population: Some(118_000),
+                population_year: Some(2024),
+                claimant_rate_pct: Some(1.9),
+                median_earnings_gbp: Some(38_000),
+                imd_rank: Some(280),
+                imd_total: Some(317),
+                domain_ranks: "income=250".into(),
+            },
+        )],
+        coverage: vec![("Kent County Council".into(), k("Sherwood", "ward"))],
+        contacts: vec![Contact {
+            id: 0,
+            agency: "Kent County Council".into(),
+            name: "A. Link".into(),
+            role: "Identified link".into(),
+            email: "a.link@example.org".into(),
+            phone: String::new(),
+        }],
+        partnerships: vec![DatasetPartnership {
+            name: "Sherwood NCB".into(),
+            description: "d".into(),
+            governance: "board".into(),
+            members: vec![
+                "Kent County Council".into(),
+                "Town and Country Housing".into(),
+            ],
+            places: vec![k("Sherwood", "ward")],
+        }],
+        projects: vec![Project {
+            id: 0,
+            partnership: "Sherwood NCB".into(),
+            name: "Family key workers".into(),
+            place: Some(k("Sherwood", "ward")),
+            theme: String::new(),
+            lead_agency: Some("Kent County Council".into()),
+            aims: "whole-family working".into(),
+            start_date: "2013-04-01".into(),
+            end_date: "2015-03-31".into(),
+        }],
+        budget_lines: vec![DatasetBudgetLine {
+            agency: "Kent County Council".into(),
+            place: k("Sherwood", "ward"),
+            service_area: "social_services".into(),
+            financial_year: 2012,
+            amount_pence: 955_000_000,
+            spend_kind: "revenue".into(),
+            source: "seed".into(),
+            confidence: "medium".into(),
+        }],
+        grants: vec![DatasetGrant {
+            funder: "Kent County Council".into(),
+            title: "Prevention fund".into(),
+            purpose: "p".into(),
+            amount_pence: 50_000_000,
+            start_year: 2010,
+            end_year: 2014,
+            conditions: String::new(),
+            recipients: vec!["Town and Country Housing".into()],
+            places: vec![k("Sherwood", "ward")],
+            changes: vec![GrantChange {
+                from_year: 2011,
+                new_amount_pence: 40_000_000,
+                reason: "20% cut".into(),
+            }],
+        }],
+    };
+    let before = audit_count(store).await;
+    let counts = store
+        .import_dataset(&d, &ev("dataset.import", 1))
+        .await
+        .expect("import");
+    assert_eq!(counts.already_present, 0);
+    assert_eq!(
+        audit_count(store).await,
+        before + 1,
+        "one audit entry for the whole import"
+    );
+    assert_eq!(
+        store.export_dataset().await.expect("export"),
+        d,
+        "what went in comes out"
+    );
+    let again = store
+        .import_dataset(&d, &ev("dataset.import", 2))
+        .await
+        .expect("again");
+    assert_eq!(
+        again.already_present, 2,
+        "the budget line and the grant are left alone"
+    );
+    assert_eq!(
+        store.export_dataset().await.expect("export"),
+        d,
+        "importing twice adds nothing"
+    );
+
+    // A dataset that names a place nobody has fails as a whole and writes nothing.
+    let mut bad = d.clone();
+    bad.agencies.push(("Kent Police".into(), "police".into()));
+    bad.coverage
+        .push(("Kent Police".into(), k("Atlantis", "ward")));
+    assert!(
+        store
+            .import_dataset(&bad, &ev("dataset.import", 3))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.export_dataset().await.expect("export"),
+        d,
+        "nothing of the failed import"
+    );
+    assert_eq!(audit_count(store).await, before + 2);
 }

@@ -4,9 +4,14 @@
 //! written together or not at all.
 
 pub mod appraisals;
+pub mod dataset;
 pub mod places;
 
 pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
+pub use dataset::{
+    Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, ImportCounts,
+    PartnerStore, PlaceKey, Project,
+};
 
 pub use places::{
     BudgetLine, BudgetTotals, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace,
@@ -192,7 +197,7 @@ pub struct Overview {
 
 /// The storage port.
 #[async_trait]
-pub trait Store: PlaceStore + AppraisalStore + Send + Sync + 'static {
+pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'static {
     /// Which backend, for the start-up message: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -145,8 +145,25 @@ pub struct WriteError(String);
 /// Writes sheets into an XLSX workbook. Numbers in `numeric_columns` are written as numbers;
 /// everything else as text (so no cell is ever a formula).
 pub fn write_xlsx(sheets: &[(&str, &Table, &[usize])]) -> Result<Vec<u8>, WriteError> {
-    use rust_xlsxwriter::{Format, Workbook};
+    write_workbook(sheets, false)
+}
+
+/// Like [`write_xlsx`], but reproducible: the workbook's creation date is fixed (1 January 2000),
+/// so the same tables always give the same bytes (two exports of the same data can be compared).
+pub fn write_xlsx_reproducible(sheets: &[(&str, &Table, &[usize])]) -> Result<Vec<u8>, WriteError> {
+    write_workbook(sheets, true)
+}
+
+fn write_workbook(
+    sheets: &[(&str, &Table, &[usize])],
+    reproducible: bool,
+) -> Result<Vec<u8>, WriteError> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
+    if reproducible {
+        let epoch = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| WriteError(e.to_string()))?;
+        wb.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
+    }
     let bold = Format::new().set_bold();
     for (name, table, numeric) in sheets {
         let ws = wb.add_worksheet();
@@ -195,6 +212,15 @@ mod tests {
         assert!(text.contains("'@risk"), "{text}");
         assert!(text.contains(",-12.50,"), "numbers stay numbers: {text}");
         assert_eq!(read_csv(&text).expect("read"), t);
+    }
+
+    #[test]
+    fn reproducible_workbooks_are_byte_identical() {
+        let t = sample();
+        let a = write_xlsx_reproducible(&[("Budget lines", &t, &[1])]).expect("write");
+        let b = write_xlsx_reproducible(&[("Budget lines", &t, &[1])]).expect("write");
+        assert_eq!(a, b);
+        assert_eq!(read_xlsx(&a, "Budget lines").expect("read").rows.len(), 2);
     }
 
     #[test]

@@ -1,0 +1,1152 @@
+//! The whole places-and-partners dataset as sheets: export to an XLSX workbook (or one CSV per
+//! sheet) and import from the same shape. Every problem names its sheet, row and column and says
+//! how to fix it. An import is all or nothing unless invalid rows are skipped, when they come back
+//! with a reason column. Records are matched by natural keys (agency name; place name and level;
+//! partnership name), so an export imports into any database, and importing the same file twice
+//! changes nothing.
+
+use crate::places::pounds_text;
+use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
+use wholeplace_domain::{FinancialYear, GssCode, Money};
+use wholeplace_store::{
+    Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, GrantChange,
+    ImportCounts, LaProfile, NewPlace, PlaceKey, Project,
+};
+use wholeplace_tabular::Table;
+
+/// One sheet of the dataset workbook: its name, its columns in order, how many of the first
+/// columns are required, and which columns are numbers in a workbook.
+#[derive(Clone, Copy, Debug)]
+pub struct SheetDef {
+    /// Sheet name (and the CSV file's stem, in lower case with hyphens).
+    pub name: &'static str,
+    /// Columns.
+    pub columns: &'static [&'static str],
+    /// The first `required` columns must be present.
+    pub required: usize,
+    /// Numeric columns (by index) in a workbook.
+    pub numeric: &'static [usize],
+}
+
+/// The sheets, in the order they are read (later sheets refer to earlier ones).
+pub const SHEETS: [SheetDef; 11] = [
+    SheetDef {
+        name: "Agencies",
+        columns: &["name", "kind"],
+        required: 2,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Places",
+        columns: &[
+            "name",
+            "level",
+            "gss_code",
+            "gss_vintage",
+            "population",
+            "description",
+        ],
+        required: 2,
+        numeric: &[4],
+    },
+    SheetDef {
+        name: "Place relations",
+        columns: &["parent", "parent_level", "child", "child_level", "relation"],
+        required: 5,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Local authority profiles",
+        columns: &[
+            "place",
+            "place_level",
+            "population",
+            "population_year",
+            "claimant_rate_pct",
+            "median_earnings_gbp",
+            "imd_rank",
+            "imd_total",
+            "domain_ranks",
+        ],
+        required: 2,
+        numeric: &[2, 3, 4, 5, 6, 7],
+    },
+    SheetDef {
+        name: "Coverage",
+        columns: &["agency", "place", "place_level"],
+        required: 3,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Contacts",
+        columns: &["agency", "name", "role", "email", "phone"],
+        required: 2,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Partnerships",
+        columns: &["name", "description", "governance", "members", "places"],
+        required: 1,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Projects",
+        columns: &[
+            "partnership",
+            "name",
+            "place",
+            "place_level",
+            "theme",
+            "lead_agency",
+            "aims",
+            "start_date",
+            "end_date",
+        ],
+        required: 2,
+        numeric: &[],
+    },
+    SheetDef {
+        name: "Budget lines",
+        columns: &[
+            "agency",
+            "place",
+            "place_level",
+            "service_area",
+            "financial_year",
+            "amount",
+            "spend_kind",
+            "source",
+            "confidence",
+        ],
+        required: 6,
+        numeric: &[5],
+    },
+    SheetDef {
+        name: "Grants",
+        columns: &[
+            "funder",
+            "title",
+            "purpose",
+            "amount",
+            "start_year",
+            "end_year",
+            "conditions",
+            "recipients",
+            "places",
+        ],
+        required: 6,
+        numeric: &[3],
+    },
+    SheetDef {
+        name: "Grant changes",
+        columns: &["funder", "title", "from_year", "new_amount", "reason"],
+        required: 4,
+        numeric: &[3],
+    },
+];
+
+/// The sheet whose name, or CSV file stem ("budget-lines"), is `name` (any case).
+pub fn sheet_named(name: &str) -> Option<&'static SheetDef> {
+    let n = name.trim().to_lowercase().replace(['-', '_'], " ");
+    SHEETS.iter().find(|s| s.name.to_lowercase() == n)
+}
+
+/// The sheet a CSV file's header row belongs to: the one with every required column present,
+/// preferring the most columns matched.
+pub fn sheet_for_headers(headers: &[String]) -> Option<&'static SheetDef> {
+    let has = |c: &str| headers.iter().any(|h| h.trim().eq_ignore_ascii_case(c));
+    SHEETS
+        .iter()
+        .filter(|s| s.columns[..s.required].iter().all(|c| has(c)))
+        .max_by_key(|s| (s.columns.iter().filter(|c| has(c)).count(), s.required))
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct DatasetOutcome {
+    /// What was written.
+    pub counts: ImportCounts,
+    /// Rows refused, by sheet, with a reason column (only when invalid rows were skipped).
+    pub rejected: Vec<(String, Table)>,
+}
+
+/// A place reference as written in a list cell: `Sherwood [ward]`, or just `Sherwood`.
+pub fn place_ref_text(k: &PlaceKey) -> String {
+    format!("{} [{}]", k.name, k.level)
+}
+
+fn list_cell(items: impl IntoIterator<Item = String>) -> String {
+    items.into_iter().collect::<Vec<_>>().join("; ")
+}
+
+fn year_text(y: i32) -> String {
+    FinancialYear::new(y)
+        .map(|y| y.to_string())
+        .unwrap_or_default()
+}
+
+fn opt_num<T: ToString>(x: Option<T>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The dataset as tables, one per sheet, in [`SHEETS`] order.
+pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
+    let t = |i: usize, rows: Vec<Vec<String>>| {
+        (
+            &SHEETS[i],
+            Table {
+                headers: SHEETS[i].columns.iter().map(|c| (*c).to_owned()).collect(),
+                rows,
+            },
+        )
+    };
+    vec![
+        t(
+            0,
+            d.agencies
+                .iter()
+                .map(|(n, k)| vec![n.clone(), k.clone()])
+                .collect(),
+        ),
+        t(
+            1,
+            d.places
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name.clone(),
+                        p.level.clone(),
+                        p.gss_code.clone().unwrap_or_default(),
+                        p.gss_vintage.clone().unwrap_or_default(),
+                        opt_num(p.population),
+                        p.description.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            2,
+            d.relations
+                .iter()
+                .map(|(a, b, r)| {
+                    vec![
+                        a.name.clone(),
+                        a.level.clone(),
+                        b.name.clone(),
+                        b.level.clone(),
+                        r.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            3,
+            d.profiles
+                .iter()
+                .map(|(k, p)| {
+                    vec![
+                        k.name.clone(),
+                        k.level.clone(),
+                        opt_num(p.population),
+                        opt_num(p.population_year),
+                        opt_num(p.claimant_rate_pct),
+                        opt_num(p.median_earnings_gbp),
+                        opt_num(p.imd_rank),
+                        opt_num(p.imd_total),
+                        p.domain_ranks.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            4,
+            d.coverage
+                .iter()
+                .map(|(a, k)| vec![a.clone(), k.name.clone(), k.level.clone()])
+                .collect(),
+        ),
+        t(
+            5,
+            d.contacts
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.agency.clone(),
+                        c.name.clone(),
+                        c.role.clone(),
+                        c.email.clone(),
+                        c.phone.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            6,
+            d.partnerships
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name.clone(),
+                        p.description.clone(),
+                        p.governance.clone(),
+                        list_cell(p.members.clone()),
+                        list_cell(p.places.iter().map(place_ref_text)),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            7,
+            d.projects
+                .iter()
+                .map(|j| {
+                    vec![
+                        j.partnership.clone(),
+                        j.name.clone(),
+                        j.place.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                        j.place
+                            .as_ref()
+                            .map(|k| k.level.clone())
+                            .unwrap_or_default(),
+                        j.theme.clone(),
+                        j.lead_agency.clone().unwrap_or_default(),
+                        j.aims.clone(),
+                        j.start_date.clone(),
+                        j.end_date.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            8,
+            d.budget_lines
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.agency.clone(),
+                        b.place.name.clone(),
+                        b.place.level.clone(),
+                        b.service_area.clone(),
+                        year_text(b.financial_year),
+                        pounds_text(b.amount_pence),
+                        b.spend_kind.clone(),
+                        b.source.clone(),
+                        b.confidence.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            9,
+            d.grants
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.funder.clone(),
+                        g.title.clone(),
+                        g.purpose.clone(),
+                        pounds_text(g.amount_pence),
+                        year_text(g.start_year),
+                        year_text(g.end_year),
+                        g.conditions.clone(),
+                        list_cell(g.recipients.clone()),
+                        list_cell(g.places.iter().map(place_ref_text)),
+                    ]
+                })
+                .collect(),
+        ),
+        t(
+            10,
+            d.grants
+                .iter()
+                .flat_map(|g| {
+                    g.changes.iter().map(move |c| {
+                        vec![
+                            g.funder.clone(),
+                            g.title.clone(),
+                            year_text(c.from_year),
+                            pounds_text(c.new_amount_pence),
+                            c.reason.clone(),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+    ]
+}
+
+/// The dataset tables as one workbook (reproducible: the same data gives the same bytes).
+pub fn dataset_xlsx(tables: &[(&'static SheetDef, Table)]) -> ServiceResult<Vec<u8>> {
+    let sheets: Vec<(&str, &Table, &[usize])> =
+        tables.iter().map(|(s, t)| (s.name, t, s.numeric)).collect();
+    wholeplace_tabular::write_xlsx_reproducible(&sheets)
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// Reads every dataset sheet a workbook has (sheets with other names are ignored; a workbook
+/// with none of them is an error).
+pub fn read_dataset_workbook(bytes: &[u8]) -> Result<Vec<(String, Table)>, String> {
+    let mut out = Vec::new();
+    for s in &SHEETS {
+        match wholeplace_tabular::read_xlsx(bytes, s.name) {
+            Ok(t) => out.push((s.name.to_owned(), t)),
+            Err(wholeplace_tabular::ReadError::NoSheet(_))
+            | Err(wholeplace_tabular::ReadError::Empty) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "the workbook has none of the sheets {}: export a workbook to see the shape",
+            SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Names known to the import: from the database and from the rows read so far, any case.
+#[derive(Default)]
+struct Names {
+    agencies: HashMap<String, String>,
+    places: HashMap<(String, String), PlaceKey>,
+    places_by_name: HashMap<String, Vec<PlaceKey>>,
+    places_by_gss: HashMap<String, PlaceKey>,
+    partnerships: HashMap<String, String>,
+}
+
+impl Names {
+    fn add_agency(&mut self, name: &str) {
+        self.agencies.insert(name.to_lowercase(), name.to_owned());
+    }
+
+    fn add_place(&mut self, k: &PlaceKey, gss: Option<&str>) {
+        let lower = (k.name.to_lowercase(), k.level.clone());
+        if self.places.insert(lower, k.clone()).is_none() {
+            self.places_by_name
+                .entry(k.name.to_lowercase())
+                .or_default()
+                .push(k.clone());
+        }
+        if let Some(g) = gss {
+            self.places_by_gss.insert(g.to_lowercase(), k.clone());
+        }
+    }
+
+    fn agency(&self, raw: &str, what: &str) -> Result<String, String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Err(format!("give the {what}'s name"));
+        }
+        self.agencies
+            .get(&t.to_lowercase())
+            .cloned()
+            .ok_or_else(|| format!("there is no agency called '{t}': add it to the Agencies sheet, or check the spelling"))
+    }
+
+    /// A place by name and level, by name alone when only one place has it, or by GSS code.
+    fn place(&self, name: &str, level: &str) -> Result<PlaceKey, String> {
+        let (n, l) = (name.trim(), level.trim());
+        if n.is_empty() {
+            return Err("give the place's name".into());
+        }
+        if !l.is_empty() {
+            let level = taxonomy::find(PLACE_LEVELS, l)
+                .ok_or_else(|| format!("'{l}' is not a kind of place"))?;
+            return self
+                .places
+                .get(&(n.to_lowercase(), level.to_owned()))
+                .cloned()
+                .ok_or_else(|| format!("there is no {level} called '{n}': add it to the Places sheet, or check the name and level"));
+        }
+        if let Some(k) = self.places_by_gss.get(&n.to_lowercase()) {
+            return Ok(k.clone());
+        }
+        match self
+            .places_by_name
+            .get(&n.to_lowercase())
+            .map(Vec::as_slice)
+        {
+            Some([one]) => Ok(one.clone()),
+            Some(many) if many.len() > 1 => Err(format!(
+                "{} places are called '{n}': give the level too ({})",
+                many.len(),
+                many.iter()
+                    .map(|k| k.level.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => Err(format!(
+                "there is no place called '{n}': add it to the Places sheet, or check the spelling"
+            )),
+        }
+    }
+
+    /// A list cell of places: `Sherwood [ward]; Tunbridge Wells [district]`.
+    fn place_list(&self, cell: &str) -> Result<Vec<PlaceKey>, String> {
+        let mut out = Vec::new();
+        for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let (name, level) = match item.strip_suffix(']').and_then(|x| x.rsplit_once(" [")) {
+                Some((n, l)) => (n, l),
+                None => (item, ""),
+            };
+            out.push(self.place(name, level)?);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn agency_list(&self, cell: &str, what: &str) -> Result<Vec<String>, String> {
+        let mut out = cell
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|a| self.agency(a, what))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// One sheet being read: cells by column name, and the problems found.
+struct SheetRows {
+    def: &'static SheetDef,
+    cols: Vec<Option<usize>>,
+}
+
+impl SheetRows {
+    fn new(def: &'static SheetDef, table: &Table) -> Result<Self, String> {
+        let cols: Vec<Option<usize>> = def
+            .columns
+            .iter()
+            .map(|c| {
+                table
+                    .headers
+                    .iter()
+                    .position(|h| h.trim().eq_ignore_ascii_case(c))
+            })
+            .collect();
+        let missing: Vec<&str> = def.columns[..def.required]
+            .iter()
+            .zip(&cols)
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "{}: the header row has no column {}; the columns are {}",
+                def.name,
+                missing.join(", "),
+                def.columns.join(", ")
+            ));
+        }
+        Ok(Self { def, cols })
+    }
+
+    fn cell<'r>(&self, row: &'r [String], name: &str) -> &'r str {
+        self.def
+            .columns
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| self.cols[i])
+            .and_then(|c| row.get(c))
+            .map_or("", |s| s.trim())
+    }
+}
+
+/// Problems of one row: (column, message).
+type RowErrors = Vec<(&'static str, String)>;
+
+fn need<T>(errs: &mut RowErrors, col: &'static str, r: Result<T, String>) -> Option<T> {
+    r.map_err(|e| errs.push((col, e))).ok()
+}
+
+fn money(raw: &str) -> Result<i64, String> {
+    match raw.parse::<Money>() {
+        Ok(m) if m.pence() >= 0 => Ok(m.pence()),
+        Ok(_) => Err("must not be negative".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn year(raw: &str) -> Result<i32, String> {
+    raw.parse::<FinancialYear>()
+        .map(|y| y.start_year())
+        .map_err(|e| e.to_string())
+}
+
+fn opt_parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
+    let t = raw.replace(',', "");
+    if t.trim().is_empty() {
+        return Ok(None);
+    }
+    t.trim()
+        .parse::<T>()
+        .map(Some)
+        .map_err(|_| format!("'{raw}' is not {what}"))
+}
+
+fn date(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw, &fmt)
+        .map(|_| raw.to_owned())
+        .map_err(|_| format!("'{raw}' is not a date: write it as YYYY-MM-DD, such as 2013-04-01"))
+}
+
+fn nonempty(raw: &str, what: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        Err(format!("give the {what}"))
+    } else if raw.chars().count() > 500 {
+        Err(format!("the {what} is longer than 500 characters"))
+    } else {
+        Ok(raw.to_owned())
+    }
+}
+
+/// Reads every sheet into a dataset, checking every row.
+struct Reader {
+    names: Names,
+    errors: Vec<FieldError>,
+    rejected: BTreeMap<&'static str, Table>,
+    skip_invalid: bool,
+}
+
+impl Reader {
+    /// Runs `f` on each row of `sheet` (if given); rows with problems are reported or rejected.
+    fn rows<F>(&mut self, sheets: &HashMap<&'static str, &Table>, i: usize, mut f: F)
+    where
+        F: FnMut(&mut Self, &SheetRows, &[String]) -> RowErrors,
+    {
+        let def = &SHEETS[i];
+        let Some(table) = sheets.get(def.name) else {
+            return;
+        };
+        let rows = match SheetRows::new(def, table) {
+            Ok(r) => r,
+            Err(e) => {
+                self.errors.push(FieldError::new("file", e));
+                return;
+            }
+        };
+        for (n, row) in table.rows.iter().enumerate() {
+            let errs = f(self, &rows, row);
+            if errs.is_empty() {
+                continue;
+            }
+            if self.skip_invalid {
+                let reason = errs
+                    .iter()
+                    .map(|(c, m)| format!("column {c}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let t = self.rejected.entry(def.name).or_insert_with(|| Table {
+                    headers: [table.headers.clone(), vec!["reason".to_owned()]].concat(),
+                    rows: Vec::new(),
+                });
+                t.rows.push([row.clone(), vec![reason]].concat());
+            } else if self.errors.len() < 200 {
+                for (c, m) in errs {
+                    self.errors.push(FieldError::new(
+                        "file",
+                        format!("{}, row {}, column {c}: {m}", def.name, n + 2),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Service {
+    /// Every place-and-partner record as sheets (recorded in the audit log: contacts are
+    /// personal data).
+    pub async fn export_dataset(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(&'static SheetDef, Table)>> {
+        let d = self.store().export_dataset().await?;
+        let ev = self.event(
+            actor,
+            "dataset.export",
+            "dataset",
+            None,
+            true,
+            &format!("{} contacts", d.contacts.len()),
+        );
+        self.store().append_audit(&ev).await?;
+        Ok(dataset_tables(&d))
+    }
+
+    /// Imports sheets (by sheet name) into the database in one transaction. All or nothing: one
+    /// bad row writes nothing and every problem is listed with its sheet, row and column, unless
+    /// `skip_invalid`, when good rows are written and bad ones come back with a reason.
+    pub async fn import_dataset(
+        &self,
+        actor: &Actor,
+        sheets: &[(String, Table)],
+        skip_invalid: bool,
+    ) -> ServiceResult<DatasetOutcome> {
+        self.require_editor(actor, "dataset.import", "dataset", None)
+            .await?;
+        let mut by_name: HashMap<&'static str, &Table> = HashMap::new();
+        let mut errors = Vec::new();
+        for (name, t) in sheets {
+            match sheet_named(name) {
+                Some(def) => {
+                    by_name.insert(def.name, t);
+                }
+                None => errors.push(FieldError::new(
+                    "file",
+                    format!(
+                        "there is no sheet called '{name}': the sheets are {}",
+                        SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let mut r = Reader {
+            names: Names::default(),
+            errors: Vec::new(),
+            rejected: BTreeMap::new(),
+            skip_invalid,
+        };
+        for a in self.store().list_agencies().await? {
+            r.names.add_agency(&a.name);
+        }
+        for p in self.store().list_places().await? {
+            r.names.add_place(
+                &PlaceKey {
+                    name: p.name.clone(),
+                    level: p.level.clone(),
+                },
+                p.gss_code.as_deref(),
+            );
+        }
+        for p in self.store().list_partnerships().await? {
+            r.names
+                .partnerships
+                .insert(p.name.to_lowercase(), p.name.clone());
+        }
+        let mut d = Dataset::default();
+
+        r.rows(&by_name, 0, |r, s, row| {
+            let mut e = RowErrors::new();
+            let name = need(
+                &mut e,
+                "name",
+                nonempty(s.cell(row, "name"), "agency's name"),
+            );
+            let kind = need(
+                &mut e,
+                "kind",
+                taxonomy::find(AGENCY_KINDS, s.cell(row, "kind")).ok_or_else(|| {
+                    format!(
+                        "'{}' is not a kind of agency: use one of {}",
+                        s.cell(row, "kind"),
+                        AGENCY_KINDS
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            );
+            if let (Some(n), Some(k), true) = (name, kind, e.is_empty()) {
+                r.names.add_agency(&n);
+                d.agencies.push((n, k.to_owned()));
+            }
+            e
+        });
+        r.rows(&by_name, 1, |r, s, row| {
+            let mut e = RowErrors::new();
+            let name = need(
+                &mut e,
+                "name",
+                nonempty(s.cell(row, "name"), "place's name"),
+            );
+            let level = need(
+                &mut e,
+                "level",
+                taxonomy::find(PLACE_LEVELS, s.cell(row, "level")).ok_or_else(|| {
+                    format!(
+                        "'{}' is not a kind of place: use one of {}",
+                        s.cell(row, "level"),
+                        PLACE_LEVELS
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            );
+            let gss_raw = s.cell(row, "gss_code");
+            let gss = if gss_raw.is_empty() {
+                None
+            } else {
+                need(
+                    &mut e,
+                    "gss_code",
+                    gss_raw
+                        .parse::<GssCode>()
+                        .map(|g| g.to_string())
+                        .map_err(|x| x.to_string()),
+                )
+            };
+            let vintage = s.cell(row, "gss_vintage");
+            if gss.is_some() && vintage.is_empty() {
+                e.push((
+                    "gss_vintage",
+                    "give the boundary vintage the GSS code belongs to, such as 2023".into(),
+                ));
+            }
+            let population = need(
+                &mut e,
+                "population",
+                opt_parse::<i64>(s.cell(row, "population"), "a whole number"),
+            );
+            if let (Some(n), Some(l), Some(population), true) =
+                (name, level, population, e.is_empty())
+            {
+                let k = PlaceKey {
+                    name: n.clone(),
+                    level: l.to_owned(),
+                };
+                r.names.add_place(&k, gss.as_deref());
+                d.places.push(NewPlace {
+                    name: n,
+                    level: l.to_owned(),
+                    gss_code: gss,
+                    gss_vintage: (!vintage.is_empty()).then(|| vintage.to_owned()),
+                    population,
+                    description: s.cell(row, "description").to_owned(),
+                });
+            }
+            e
+        });
+        r.rows(&by_name, 2, |r, s, row| {
+            let mut e = RowErrors::new();
+            let parent = need(
+                &mut e,
+                "parent",
+                r.names
+                    .place(s.cell(row, "parent"), s.cell(row, "parent_level")),
+            );
+            let child = need(
+                &mut e,
+                "child",
+                r.names
+                    .place(s.cell(row, "child"), s.cell(row, "child_level")),
+            );
+            let rel = s.cell(row, "relation").to_lowercase();
+            if rel != "contains" && rel != "overlaps" {
+                e.push(("relation", "write contains or overlaps".into()));
+            }
+            if let (Some(p), Some(c), true) = (parent, child, e.is_empty()) {
+                if p == c {
+                    e.push(("child", "a place cannot contain or overlap itself".into()));
+                } else {
+                    d.relations.push((p, c, rel));
+                }
+            }
+            e
+        });
+        r.rows(&by_name, 3, |r, s, row| {
+            let mut e = RowErrors::new();
+            let place = need(
+                &mut e,
+                "place",
+                r.names
+                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
+            );
+            let int = |e: &mut RowErrors, c: &'static str| {
+                need(e, c, opt_parse::<i64>(s.cell(row, c), "a whole number")).flatten()
+            };
+            let profile = LaProfile {
+                population: int(&mut e, "population"),
+                population_year: int(&mut e, "population_year"),
+                claimant_rate_pct: need(
+                    &mut e,
+                    "claimant_rate_pct",
+                    opt_parse::<f64>(s.cell(row, "claimant_rate_pct"), "a number"),
+                )
+                .flatten(),
+                median_earnings_gbp: int(&mut e, "median_earnings_gbp"),
+                imd_rank: int(&mut e, "imd_rank"),
+                imd_total: int(&mut e, "imd_total"),
+                domain_ranks: s.cell(row, "domain_ranks").to_owned(),
+            };
+            if let (Some(p), true) = (place, e.is_empty()) {
+                d.profiles.push((p, profile));
+            }
+            e
+        });
+        r.rows(&by_name, 4, |r, s, row| {
+            let mut e = RowErrors::new();
+            let a = need(
+                &mut e,
+                "agency",
+                r.names.agency(s.cell(row, "agency"), "agency"),
+            );
+            let p = need(
+                &mut e,
+                "place",
+                r.names
+                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
+            );
+            if let (Some(a), Some(p)) = (a, p) {
+                d.coverage.push((a, p));
+            }
+            e
+        });
+        r.rows(&by_name, 5, |r, s, row| {
+            let mut e = RowErrors::new();
+            let agency = need(
+                &mut e,
+                "agency",
+                r.names.agency(s.cell(row, "agency"), "agency"),
+            );
+            let name = need(
+                &mut e,
+                "name",
+                nonempty(s.cell(row, "name"), "contact's name"),
+            );
+            let email = s.cell(row, "email");
+            if !email.is_empty() && !email.contains('@') {
+                e.push(("email", format!("'{email}' is not an email address")));
+            }
+            if let (Some(agency), Some(name), true) = (agency, name, e.is_empty()) {
+                d.contacts.push(Contact {
+                    id: 0,
+                    agency,
+                    name,
+                    role: s.cell(row, "role").to_owned(),
+                    email: email.to_owned(),
+                    phone: s.cell(row, "phone").to_owned(),
+                });
+            }
+            e
+        });
+        r.rows(&by_name, 6, |r, s, row| {
+            let mut e = RowErrors::new();
+            let name = need(
+                &mut e,
+                "name",
+                nonempty(s.cell(row, "name"), "partnership's name"),
+            );
+            let members = need(
+                &mut e,
+                "members",
+                r.names.agency_list(s.cell(row, "members"), "member agency"),
+            );
+            let places = need(&mut e, "places", r.names.place_list(s.cell(row, "places")));
+            if let (Some(name), Some(members), Some(places), true) =
+                (name, members, places, e.is_empty())
+            {
+                r.names
+                    .partnerships
+                    .insert(name.to_lowercase(), name.clone());
+                d.partnerships.push(DatasetPartnership {
+                    name,
+                    description: s.cell(row, "description").to_owned(),
+                    governance: s.cell(row, "governance").to_owned(),
+                    members,
+                    places,
+                });
+            }
+            e
+        });
+        r.rows(&by_name, 7, |r, s, row| {
+            let mut e = RowErrors::new();
+            let pname = s.cell(row, "partnership");
+            let partnership = need(&mut e, "partnership", r.names.partnerships.get(&pname.to_lowercase()).cloned().ok_or_else(|| {
+                format!("there is no partnership called '{pname}': add it to the Partnerships sheet, or check the spelling")
+            }));
+            let name = need(&mut e, "name", nonempty(s.cell(row, "name"), "project's name"));
+            let place = if s.cell(row, "place").is_empty() { Some(None) } else { need(&mut e, "place", r.names.place(s.cell(row, "place"), s.cell(row, "place_level")).map(Some)) };
+            let lead = if s.cell(row, "lead_agency").is_empty() { Some(None) } else { need(&mut e, "lead_agency", r.names.agency(s.cell(row, "lead_agency"), "lead agency").map(Some)) };
+            let start = need(&mut e, "start_date", date(s.cell(row, "start_date")));
+            let end = need(&mut e, "end_date", date(s.cell(row, "end_date")));
+            if let (Some(a), Some(b)) = (&start, &end)
+                && !a.is_empty() && !b.is_empty() && b < a
+            {
+                    e.push(("end_date", "the end date is before the start date".into()));
+            }
+            if let (Some(partnership), Some(name), Some(place), Some(lead_agency), Some(start_date), Some(end_date), true) = (partnership, name, place, lead, start, end, e.is_empty()) {
+                d.projects.push(Project { id: 0, partnership, name, place, theme: s.cell(row, "theme").to_owned(), lead_agency, aims: s.cell(row, "aims").to_owned(), start_date, end_date });
+            }
+            e
+        });
+        r.rows(&by_name, 8, |r, s, row| {
+            let mut e = RowErrors::new();
+            let agency = need(
+                &mut e,
+                "agency",
+                r.names.agency(s.cell(row, "agency"), "agency"),
+            );
+            let place = need(
+                &mut e,
+                "place",
+                r.names
+                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
+            );
+            let service = need(
+                &mut e,
+                "service_area",
+                taxonomy::find(SERVICE_AREAS, s.cell(row, "service_area")).ok_or_else(|| {
+                    format!(
+                        "'{}' is not a service area: use one of {}",
+                        s.cell(row, "service_area"),
+                        SERVICE_AREAS
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            );
+            let fy = need(
+                &mut e,
+                "financial_year",
+                year(s.cell(row, "financial_year")),
+            );
+            let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
+            let kind = match s.cell(row, "spend_kind").to_lowercase().as_str() {
+                "" | "revenue" => Some("revenue"),
+                "capital" => Some("capital"),
+                _ => {
+                    e.push(("spend_kind", "write revenue or capital".into()));
+                    None
+                }
+            };
+            if let (Some(agency), Some(place), Some(service), Some(fy), Some(amount), Some(kind)) =
+                (agency, place, service, fy, amount, kind)
+            {
+                d.budget_lines.push(DatasetBudgetLine {
+                    agency,
+                    place,
+                    service_area: service.to_owned(),
+                    financial_year: fy,
+                    amount_pence: amount,
+                    spend_kind: kind.to_owned(),
+                    source: s.cell(row, "source").to_owned(),
+                    confidence: s.cell(row, "confidence").to_owned(),
+                });
+            }
+            e
+        });
+        let mut grant_keys: HashSet<(String, String)> = HashSet::new();
+        r.rows(&by_name, 9, |r, s, row| {
+            let mut e = RowErrors::new();
+            let funder = need(
+                &mut e,
+                "funder",
+                r.names.agency(s.cell(row, "funder"), "funder"),
+            );
+            let title = need(
+                &mut e,
+                "title",
+                nonempty(s.cell(row, "title"), "grant's title"),
+            );
+            let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
+            let start = need(&mut e, "start_year", year(s.cell(row, "start_year")));
+            let end = need(&mut e, "end_year", year(s.cell(row, "end_year")));
+            if let (Some(a), Some(b)) = (start, end)
+                && b < a
+            {
+                e.push(("end_year", "the last year is before the first".into()));
+            }
+            let recipients = need(
+                &mut e,
+                "recipients",
+                r.names.agency_list(s.cell(row, "recipients"), "recipient"),
+            );
+            let places = need(&mut e, "places", r.names.place_list(s.cell(row, "places")));
+            if let (Some(f), Some(t)) = (&funder, &title)
+                && !grant_keys.insert((f.clone(), t.clone()))
+            {
+                e.push((
+                    "title",
+                    format!("{f} has another grant called '{t}' in this sheet: titles must differ"),
+                ));
+            }
+            if let (
+                Some(funder),
+                Some(title),
+                Some(amount_pence),
+                Some(start_year),
+                Some(end_year),
+                Some(recipients),
+                Some(places),
+                true,
+            ) = (
+                funder,
+                title,
+                amount,
+                start,
+                end,
+                recipients,
+                places,
+                e.is_empty(),
+            ) {
+                d.grants.push(DatasetGrant {
+                    funder,
+                    title,
+                    purpose: s.cell(row, "purpose").to_owned(),
+                    amount_pence,
+                    start_year,
+                    end_year,
+                    conditions: s.cell(row, "conditions").to_owned(),
+                    recipients,
+                    places,
+                    changes: Vec::new(),
+                });
+            }
+            e
+        });
+        r.rows(&by_name, 10, |r, s, row| {
+            let mut e = RowErrors::new();
+            let funder = need(&mut e, "funder", r.names.agency(s.cell(row, "funder"), "funder"));
+            let title = s.cell(row, "title");
+            let from = need(&mut e, "from_year", year(s.cell(row, "from_year")));
+            let amount = need(&mut e, "new_amount", money(s.cell(row, "new_amount")));
+            let grant = funder.as_ref().and_then(|f| d.grants.iter_mut().find(|g| &g.funder == f && g.title.eq_ignore_ascii_case(title)));
+            match (grant, from, amount) {
+                (None, _, _) if funder.is_some() => e.push(("title", format!("no grant called '{title}' from this funder is in the Grants sheet: a change comes with its grant"))),
+                (Some(g), Some(from_year), Some(new_amount_pence)) if e.is_empty() => {
+                    g.changes.push(GrantChange { from_year, new_amount_pence, reason: s.cell(row, "reason").to_owned() });
+                }
+                _ => {}
+            }
+            e
+        });
+        if !r.errors.is_empty() {
+            return Err(ServiceError::Validation(r.errors));
+        }
+        let total: usize = sheets.iter().map(|(_, t)| t.rows.len()).sum();
+        let ev = self.event(
+            actor,
+            "dataset.import",
+            "dataset",
+            None,
+            true,
+            &format!("{total} rows read"),
+        );
+        let counts = self.store().import_dataset(&d, &ev).await?;
+        Ok(DatasetOutcome {
+            counts,
+            rejected: r
+                .rejected
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        })
+    }
+}
