@@ -56,7 +56,7 @@ impl LinkConfig {
             )
         })?;
         let cfg: Self = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
             anyhow::anyhow!(
                 "configuration file {}{}: {}\nfix: correct or remove this key; docs/LINKAGE.md lists every key and its allowed values",
                 path.display(),
