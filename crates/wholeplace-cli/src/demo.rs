@@ -306,7 +306,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
         place_ids: shrop_places[..2].to_vec(),
     };
     service.create_grant(&op, &hubs).await.map_err(err)?;
-    service
+    let shrop_partnership = service
         .create_partnership(
             &op,
             "Shropshire place-based pilots",
@@ -317,6 +317,79 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
         )
         .await
         .map_err(err)?;
+    // The four pilots themselves (seed 000, sections 2 to 5).
+    for (name, place, theme, lead, aims, start) in [
+        (
+            "Sandpits community hub",
+            shrop_places[0],
+            "",
+            "Shropshire Council",
+            "Rockspring Thursdays: public and voluntary services together once a week; community hubs, health and wellbeing, affordable housing for young people, youth employment",
+            "",
+        ),
+        (
+            "Fairfields worklessness pilot",
+            shrop_places[1],
+            "",
+            "Shropshire Housing Group",
+            "Tackle worklessness with residents on the project steering group; a multi-agency community hub on the Fairfields estate",
+            "",
+        ),
+        (
+            "Harlescott families pilot",
+            shrop_places[2],
+            "",
+            "Shropshire Council",
+            "Understand the service jigsaw from five volunteer families' point of view and remove demand rather than redesign services to meet it",
+            "2011-12-01",
+        ),
+        (
+            "Oswestry substance misuse pilot",
+            shrop_places[3],
+            "Transient singles, poorly supported by family and neighbours",
+            "",
+            "Better support at crisis points; peer networks and buddy systems",
+            "",
+        ),
+    ] {
+        let f = wholeplace_service::partners::ProjectForm {
+            partnership_id: shrop_partnership.to_string(),
+            name: name.to_owned(),
+            place_id: place.to_string(),
+            theme: theme.to_owned(),
+            lead_agency_id: if lead.is_empty() {
+                String::new()
+            } else {
+                agency(lead)?.to_string()
+            },
+            aims: aims.to_owned(),
+            start_date: start.to_owned(),
+            end_date: String::new(),
+        };
+        service.create_project(&op, &f).await.map_err(err)?;
+    }
+    // An identified link at each partner of the Oswestry pilot (seed 000, 4.3). Names are invented.
+    for (agency_name, name, role) in [
+        (
+            "Shropshire Council",
+            "Sam Example",
+            "Identified link, Oswestry pilot",
+        ),
+        (
+            "Shropshire Housing Group",
+            "Jo Sample",
+            "Identified link, Oswestry pilot",
+        ),
+    ] {
+        let f = wholeplace_service::partners::ContactForm {
+            agency_id: agency(agency_name)?.to_string(),
+            name: name.to_owned(),
+            role: role.to_owned(),
+            email: String::new(),
+            phone: String::new(),
+        };
+        service.create_contact(&op, &f).await.map_err(err)?;
+    }
     service.mark_demo().await.map_err(err)?;
     Ok(true)
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod dataset;
 pub mod error;
+pub mod partners;
 pub mod places;
 pub mod secret;
 

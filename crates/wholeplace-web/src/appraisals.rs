@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::auth::{SignedIn, check_csrf};
 use crate::error::{WebError, render};
+use crate::fields::Field;
 use crate::form::FormFields;
 use crate::layout::Layout;
 use askama::Template;
@@ -114,48 +115,6 @@ pub async fn list(
         rows,
     };
     Ok(render(&page)?.into_response())
-}
-
-/// One form field of the generic appraisal form.
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    hint: String,
-    value: String,
-    options: Vec<(String, String)>,
-    rows: u32,
-    width: &'static str,
-}
-
-impl Field {
-    fn text(name: &'static str, label: &'static str, hint: &str, value: &str) -> Self {
-        Self {
-            name,
-            label,
-            hint: hint.to_owned(),
-            value: value.to_owned(),
-            options: Vec::new(),
-            rows: 0,
-            width: "",
-        }
-    }
-
-    fn narrow(mut self) -> Self {
-        self.width = "govuk-input--width-10";
-        self
-    }
-
-    fn select(
-        name: &'static str,
-        label: &'static str,
-        options: Vec<(String, String)>,
-        value: &str,
-    ) -> Self {
-        Self {
-            options,
-            ..Self::text(name, label, "", value)
-        }
-    }
 }
 
 #[derive(Template)]

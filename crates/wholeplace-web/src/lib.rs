@@ -8,9 +8,11 @@ mod appraisals;
 mod auth;
 mod charts;
 mod error;
+mod fields;
 mod form;
 mod layout;
 mod pages;
+mod partners;
 mod places;
 mod security;
 
@@ -78,6 +80,21 @@ pub fn router(state: AppState) -> Router {
             get(places::agencies).post(places::create_agency),
         )
         .route("/funding", get(places::funding))
+        .route(
+            "/contacts",
+            get(partners::contacts).post(partners::create_contact),
+        )
+        .route(
+            "/contacts/{id}/delete",
+            get(partners::confirm_delete_contact).post(partners::delete_contact),
+        )
+        .route(
+            "/projects",
+            get(partners::projects).post(partners::create_project),
+        )
+        .route("/data", get(partners::data))
+        .route("/data/import", post(partners::import))
+        .route("/data/{file}", get(partners::export_file))
         .route("/grants.csv", get(places::grants_csv))
         .route("/appraisals", get(appraisals::list).post(appraisals::start))
         .route("/appraisals/new", get(appraisals::new_page))

@@ -181,6 +181,17 @@ async fn every_page_renders_for_an_administrator(db: TestDb) {
         ("/audit", "Audit log"),
         ("/about/data", "Unit Cost Database"),
         ("/about/accessibility", "ccessibility"),
+        ("/places", "Places"),
+        ("/places/new", "Add a place"),
+        ("/agencies", "Partner agencies"),
+        ("/funding", "Partnerships and funding"),
+        ("/budget-lines/new", "Add a budget line"),
+        ("/contacts", "Add a contact"),
+        ("/projects", "Add a pilot or project"),
+        ("/data", "Import and export"),
+        ("/appraisals", "Start an appraisal"),
+        ("/appraisals/new", "Upload model"),
+        ("/unit-costs", "CC BY 4.0"),
     ] {
         let r = app.get_as(&admin, path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);

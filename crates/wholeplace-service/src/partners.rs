@@ -1,0 +1,274 @@
+//! Agencies' named contacts (the "identified link") and partnerships' pilots or projects.
+//! Contacts are personal data: every read of them is recorded in the audit log.
+
+use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
+use wholeplace_store::{Contact, Project};
+
+/// The "add a contact" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ContactForm {
+    /// Agency id.
+    pub agency_id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// The "add a project" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectForm {
+    /// Partnership id.
+    pub partnership_id: String,
+    /// Name.
+    pub name: String,
+    /// Place id or "".
+    pub place_id: String,
+    /// Theme.
+    pub theme: String,
+    /// Lead agency id or "".
+    pub lead_agency_id: String,
+    /// Aims.
+    pub aims: String,
+    /// Start date, YYYY-MM-DD or "".
+    pub start_date: String,
+    /// End date, YYYY-MM-DD or "".
+    pub end_date: String,
+}
+
+fn text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    max: usize,
+    missing: Option<&str>,
+) -> String {
+    let t = raw.trim();
+    if t.is_empty() {
+        if let Some(m) = missing {
+            errors.push(FieldError::new(field, m));
+        }
+    } else if t.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("Use {max} characters or fewer"),
+        ));
+    }
+    t.to_owned()
+}
+
+fn date(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> String {
+    let t = raw.trim();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    if !t.is_empty() && time::Date::parse(t, &fmt).is_err() {
+        errors.push(FieldError::new(
+            field,
+            "Enter a date as year-month-day, such as 2013-04-01",
+        ));
+    }
+    t.to_owned()
+}
+
+impl Service {
+    fn id_in(
+        errors: &mut Vec<FieldError>,
+        field: &str,
+        raw: &str,
+        ids: &[i64],
+        message: &str,
+    ) -> Option<i64> {
+        match raw.trim().parse::<i64>() {
+            Ok(id) if ids.contains(&id) => Some(id),
+            _ => {
+                errors.push(FieldError::new(field, message));
+                None
+            }
+        }
+    }
+
+    /// Every contact (an audited read: contacts are personal data).
+    pub async fn list_contacts(&self, actor: &Actor) -> ServiceResult<Vec<Contact>> {
+        let contacts = self.store().list_contacts().await?;
+        let ev = self.event(
+            actor,
+            "contact.list",
+            "contact",
+            None,
+            true,
+            &format!("{} contacts", contacts.len()),
+        );
+        self.store().append_audit(&ev).await?;
+        Ok(contacts)
+    }
+
+    /// Adds a named contact to an agency (analysts and administrators).
+    pub async fn create_contact(&self, actor: &Actor, f: &ContactForm) -> ServiceResult<i64> {
+        self.require_editor(actor, "contact.create", "contact", None)
+            .await?;
+        let mut errors = Vec::new();
+        let agencies: Vec<i64> = self
+            .store()
+            .list_agencies()
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let agency = Self::id_in(
+            &mut errors,
+            "agency_id",
+            &f.agency_id,
+            &agencies,
+            "Select the contact's agency",
+        );
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the contact's name"),
+        );
+        let role = text(&mut errors, "role", &f.role, 200, None);
+        let email = text(&mut errors, "email", &f.email, 254, None);
+        if !email.is_empty() && !email.contains('@') {
+            errors.push(FieldError::new(
+                "email",
+                "Enter an email address in the correct format, like name@example.org",
+            ));
+        }
+        let phone = text(&mut errors, "phone", &f.phone, 40, None);
+        let (Some(agency_id), true) = (agency, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let c = Contact {
+            id: 0,
+            agency: String::new(),
+            name,
+            role,
+            email,
+            phone,
+        };
+        let ev = self.event(actor, "contact.create", "contact", None, true, "");
+        Ok(self.store().create_contact(agency_id, &c, &ev).await?)
+    }
+
+    /// Deletes a contact (analysts and administrators).
+    pub async fn delete_contact(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "contact.delete", "contact", rid.clone())
+            .await?;
+        let ev = self.event(actor, "contact.delete", "contact", rid, true, "");
+        Ok(self.store().delete_contact(id, &ev).await?)
+    }
+
+    /// Every project.
+    pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
+        Ok(self.store().list_projects().await?)
+    }
+
+    /// Adds a pilot or project to a partnership (analysts and administrators).
+    pub async fn create_project(&self, actor: &Actor, f: &ProjectForm) -> ServiceResult<i64> {
+        self.require_editor(actor, "project.create", "project", None)
+            .await?;
+        let mut errors = Vec::new();
+        let partnerships: Vec<i64> = self
+            .store()
+            .list_partnerships()
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let partnership = Self::id_in(
+            &mut errors,
+            "partnership_id",
+            &f.partnership_id,
+            &partnerships,
+            "Select the partnership the project belongs to",
+        );
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the project's name"),
+        );
+        let place = if f.place_id.trim().is_empty() {
+            None
+        } else {
+            let places: Vec<i64> = self
+                .store()
+                .list_places()
+                .await?
+                .iter()
+                .map(|p| p.id)
+                .collect();
+            Self::id_in(
+                &mut errors,
+                "place_id",
+                &f.place_id,
+                &places,
+                "Select a place from the list, or none for a thematic project",
+            )
+        };
+        let lead = if f.lead_agency_id.trim().is_empty() {
+            None
+        } else {
+            let agencies: Vec<i64> = self
+                .store()
+                .list_agencies()
+                .await?
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            Self::id_in(
+                &mut errors,
+                "lead_agency_id",
+                &f.lead_agency_id,
+                &agencies,
+                "Select the lead agency from the list, or none",
+            )
+        };
+        let theme = text(&mut errors, "theme", &f.theme, 300, None);
+        if place.is_none() && f.place_id.trim().is_empty() && theme.is_empty() {
+            errors.push(FieldError::new(
+                "place_id",
+                "Select the place the project works in, or give its theme",
+            ));
+        }
+        let aims = text(&mut errors, "aims", &f.aims, 2000, None);
+        let start_date = date(&mut errors, "start_date", &f.start_date);
+        let end_date = date(&mut errors, "end_date", &f.end_date);
+        if !start_date.is_empty()
+            && !end_date.is_empty()
+            && end_date < start_date
+            && errors.is_empty()
+        {
+            errors.push(FieldError::new(
+                "end_date",
+                "The end date must be on or after the start date",
+            ));
+        }
+        let (Some(partnership_id), true) = (partnership, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let p = Project {
+            id: 0,
+            partnership: String::new(),
+            name,
+            place: None,
+            theme,
+            lead_agency: None,
+            aims,
+            start_date,
+            end_date,
+        };
+        let ev = self.event(actor, "project.create", "project", None, true, &p.name);
+        Ok(self
+            .store()
+            .create_project(partnership_id, place, lead, &p, &ev)
+            .await?)
+    }
+}

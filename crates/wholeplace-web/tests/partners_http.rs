@@ -1,0 +1,367 @@
+//! In-process HTTP tests of contacts, projects, and importing and exporting every record, on
+//! SQLite and (when `WHOLEPLACE_TEST_POSTGRES_URL` is set, always in CI) PostgreSQL.
+
+#[allow(dead_code)]
+mod common;
+
+use axum::http::StatusCode;
+use common::{App, Browser, Resp};
+use wholeplace_service::Actor;
+use wholeplace_store_tests::TestDb;
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(wholeplace_store_tests::sqlite().await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(db).await; } })*
+        }
+    };
+}
+
+both_backends!(
+    contacts_are_added_listed_with_an_audit_and_deleted_after_asking,
+    projects_are_added_with_their_place_or_theme,
+    everything_is_exported_and_imported_on_the_data_page,
+);
+
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "wholeplace-test-boundary-91ac";
+    let mut body = Vec::new();
+    for (name, file, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn import(app: &App, who: &Browser, file: &str, bytes: &[u8], skip: bool) -> Resp {
+    import_with_token(app, who, &who.csrf, file, bytes, skip).await
+}
+
+async fn import_with_token(
+    app: &App,
+    who: &Browser,
+    token: &str,
+    file: &str,
+    bytes: &[u8],
+    skip: bool,
+) -> Resp {
+    let mut fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("csrf_token", None, token.as_bytes()),
+        ("file", Some(file), bytes),
+    ];
+    if skip {
+        fields.push(("skip_invalid", None, b"yes"));
+    }
+    let (ct, body) = multipart(&fields);
+    app.post_raw("/data/import", Some(&who.cookie()), &ct, body)
+        .await
+}
+
+async fn contacts_are_added_listed_with_an_audit_and_deleted_after_asking(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let agency = app.agency().await.to_string();
+    let bad = app
+        .post_as(
+            &admin,
+            "/contacts",
+            &[
+                ("agency_id", "999999"),
+                ("name", " "),
+                ("email", "not-an-address"),
+            ],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &[
+            "Select the contact&#39;s agency",
+            "Enter the contact&#39;s name",
+            "Enter an email address in the correct format, like name@example.org",
+        ],
+    );
+    let ok = app
+        .post_as(
+            &admin,
+            "/contacts",
+            &[
+                ("agency_id", &agency),
+                ("name", "Sam Example"),
+                ("role", "Identified link"),
+                ("email", "sam@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let dup = app
+        .post_as(
+            &admin,
+            "/contacts",
+            &[("agency_id", &agency), ("name", "Sam Example")],
+        )
+        .await;
+    assert_eq!(
+        dup.status,
+        StatusCode::BAD_REQUEST,
+        "a second contact of the same name at the agency"
+    );
+
+    let reads_before = app
+        .audit()
+        .await
+        .iter()
+        .filter(|e| e.event.action == "contact.list")
+        .count();
+    let page = app.get_as(&admin, "/contacts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Sam Example") && page.body.contains("sam@example.org"));
+    let reads_after = app
+        .audit()
+        .await
+        .iter()
+        .filter(|e| e.event.action == "contact.list")
+        .count();
+    assert_eq!(
+        reads_after,
+        reads_before + 1,
+        "every view of contacts is audited"
+    );
+
+    let viewer = app.user("viewer1", "viewer").await;
+    let seen = app.get_as(&viewer, "/contacts").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.body.contains("Add a contact"));
+    let refused = app
+        .post_as(
+            &viewer,
+            "/contacts",
+            &[("agency_id", &agency), ("name", "Sneaky")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let id = app
+        .service
+        .list_contacts(&Actor::operator())
+        .await
+        .expect("list")[0]
+        .id;
+    let confirm = app.get_as(&admin, &format!("/contacts/{id}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm
+            .body
+            .contains("Are you sure you want to delete this contact?")
+    );
+    assert_eq!(
+        app.get_as(&viewer, &format!("/contacts/{id}/delete"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let gone = app
+        .post_as(&admin, &format!("/contacts/{id}/delete"), &[])
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.service
+            .list_contacts(&Actor::operator())
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        app.post_as(&admin, &format!("/contacts/{id}/delete"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_as(&admin, "/contacts/abc/delete").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn projects_are_added_with_their_place_or_theme(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let agency = app.agency().await;
+    let p = app
+        .service
+        .create_partnership(
+            &Actor::operator(),
+            "Shropshire pilots",
+            "",
+            "",
+            &[agency],
+            &[],
+        )
+        .await
+        .expect("partnership")
+        .to_string();
+    let bad = app
+        .post_as(
+            &admin,
+            "/projects",
+            &[
+                ("partnership_id", ""),
+                ("name", "x"),
+                ("start_date", "1 April 2013"),
+                ("end_date", ""),
+            ],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &[
+            "Select the partnership the project belongs to",
+            "Select the place the project works in, or give its theme",
+            "Enter a date as year-month-day, such as 2013-04-01",
+        ],
+    );
+    let backwards = app
+        .post_as(
+            &admin,
+            "/projects",
+            &[
+                ("partnership_id", &p),
+                ("name", "Oswestry"),
+                ("theme", "substance misuse"),
+                ("start_date", "2013-04-01"),
+                ("end_date", "2012-04-01"),
+            ],
+        )
+        .await;
+    backwards.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["The end date must be on or after the start date"],
+    );
+    let ok = app
+        .post_as(
+            &admin,
+            "/projects",
+            &[
+                ("partnership_id", &p),
+                ("name", "Oswestry substance misuse pilot"),
+                ("theme", "Transient singles"),
+                ("lead_agency_id", &agency.to_string()),
+                ("start_date", "2012-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = app.get_as(&admin, "/projects").await;
+    assert!(
+        page.body.contains("Oswestry substance misuse pilot")
+            && page.body.contains("Transient singles")
+            && page.body.contains("From 2012-01-01")
+    );
+    let viewer = app.user("viewer2", "viewer").await;
+    assert_eq!(
+        app.post_as(
+            &viewer,
+            "/projects",
+            &[("partnership_id", &p), ("name", "y"), ("theme", "t")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let page = app.get_as(&admin, "/data").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_styled_page();
+
+    let places = "name,level,gss_code,gss_vintage,population,description\nKent,county,E10000016,2023,1600000,\nSherwood,ward,,,8000,\nElsewhere,planet,,,,\n";
+    let failed = import(&app, &admin, "places.csv", places.as_bytes(), false).await;
+    failed.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["Places, row 4, column level: &#39;planet&#39; is not a kind of place: use one of"],
+    );
+    assert!(
+        app.service.list_places().await.expect("places").is_empty(),
+        "one bad row writes nothing"
+    );
+
+    let skipped = import(&app, &admin, "places.csv", places.as_bytes(), true).await;
+    assert_eq!(skipped.status, StatusCode::OK, "{}", skipped.body);
+    assert!(skipped.body.contains("Places: 2"));
+    assert!(skipped.body.contains("1 invalid row skipped") && skipped.body.contains("Elsewhere"));
+    assert_eq!(app.service.list_places().await.expect("places").len(), 2);
+
+    let csv = app.get_as(&admin, "/data/places.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("name,level,gss_code") && csv.body.contains("Sherwood,ward"));
+    let xlsx = app.get_as(&admin, "/data/everything.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.header("content-type").contains("spreadsheetml") && xlsx.body.starts_with("PK"));
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.event.action == "dataset.export"),
+        "exports are audited (contacts are personal data)"
+    );
+    assert_eq!(
+        app.get_as(&admin, "/data/secrets.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let again = import(&app, &admin, "places.csv", csv.body.as_bytes(), false).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(
+        app.service.list_places().await.expect("places").len(),
+        2,
+        "importing an export again adds nothing"
+    );
+
+    let garbage = import(&app, &admin, "everything.xlsx", b"not a workbook", false).await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+    assert!(garbage.body.contains("govuk-error-summary"));
+    let nameless = import(&app, &admin, "mystery.csv", b"colour,size\nred,3\n", false).await;
+    nameless.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["Cannot tell which sheet mystery.csv is"],
+    );
+    let empty = import(&app, &admin, "places.csv", b"", false).await;
+    empty.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["Choose a workbook (.xlsx) or CSV file to import"],
+    );
+
+    let viewer = app.user("viewer3", "viewer").await;
+    let refused = import(&app, &viewer, "places.csv", places.as_bytes(), true).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let before = app.service.list_places().await.expect("places").len();
+    let forged = import_with_token(
+        &app,
+        &admin,
+        "not-the-token",
+        "places.csv",
+        b"name,level\nForged,ward\n",
+        false,
+    )
+    .await;
+    assert!(forged.status.is_client_error(), "{}", forged.status);
+    assert_eq!(
+        app.service.list_places().await.expect("places").len(),
+        before,
+        "a forged form writes nothing"
+    );
+}

@@ -1,0 +1,85 @@
+// Contacts, projects and the import/export page in a real browser: the demo's Shropshire pilots,
+// an export of everything, a CSV import with an invalid row skipped and shown, and a new contact.
+// axe-core must find no WCAG 2.2 AA violations on these pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startServer, launch, axe, screenshots } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(['--demo']);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function checkPage(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `${name}: accessibility violations ${JSON.stringify(violations, null, 2)}`);
+}
+
+test('projects, contacts, and importing and exporting everything', async () => {
+  const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(server.url + '/sign-in');
+  await page.fill('#username', 'admin');
+  await page.fill('#password', server.password);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForURL(/\/account\/password$/);
+  const pw = 'partners test password 1';
+  await page.fill('#current_password', server.password);
+  await page.fill('#new_password', pw);
+  await page.fill('#confirm_password', pw);
+  await page.click('button:has-text("Change password")');
+  await page.waitForURL(/\/account/);
+
+  // The demo's Shropshire pilots.
+  await page.goto(server.url + '/funding');
+  await page.click('a:has-text("pilots and projects")');
+  assert.match(await page.textContent('main'), /Oswestry substance misuse pilot/);
+  assert.match(await page.textContent('main'), /Shropshire Housing Group/);
+  await checkPage(page, '40-projects');
+
+  // A contact.
+  await page.goto(server.url + '/agencies');
+  await page.click('a:has-text("each agency")');
+  await page.selectOption('#agency_id', { label: 'Kent Police' });
+  await page.fill('#name', 'Pat Placeholder');
+  await page.fill('#email', 'not an email');
+  await page.click('button:has-text("Add contact")');
+  assert.match(await page.textContent('.govuk-error-summary'), /email address in the correct format/);
+  await page.fill('#email', 'pat@example.org');
+  await page.click('button:has-text("Add contact")');
+  await page.waitForURL(/\/contacts$/);
+  assert.match(await page.textContent('main'), /Pat Placeholder/);
+  await checkPage(page, '41-contacts');
+
+  // Export everything, then import a CSV with one invalid row skipped.
+  await page.goto(server.url + '/data');
+  await checkPage(page, '42-data');
+  const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Download everything")')]);
+  assert.equal(xlsx.suggestedFilename(), 'wholeplace-everything.xlsx');
+  const dir = mkdtempSync(join(tmpdir(), 'wholeplace-import-'));
+  const csv = join(dir, 'places.csv');
+  writeFileSync(csv, 'name,level,gss_code,gss_vintage,population,description\nCamden Road,street,,,,\nNowhere,planet,,,,\n');
+  await page.setInputFiles('#file', csv);
+  await page.click('button:has-text("Import")');
+  assert.match(await page.textContent('.govuk-error-summary'), /Places, row 3, column level/);
+  await checkPage(page, '43-data-import-error');
+  await page.setInputFiles('#file', csv);
+  await page.check('#skip_invalid');
+  await page.click('button:has-text("Import")');
+  assert.match(await page.textContent('main'), /Places: 1/);
+  assert.match(await page.textContent('main'), /1 invalid row skipped/);
+  await checkPage(page, '44-data-import-skipped');
+  await context.close();
+});
