@@ -414,10 +414,11 @@ pub(crate) fn resolve(
 #[derive(Debug, Clone)]
 pub struct RuleIndex {
     /// Key hash per record; 0 when the record has no key under this rule. Emptied when the
-    /// index becomes part of [`Blocks`], which keeps each record's keys under all rules
-    /// together (see [`Blocks::key`]).
+    /// index becomes part of [`Blocks`], which keeps each record's block under all rules
+    /// together (see [`Blocks::group`]).
     pub keys: Vec<u64>,
-    /// Record indices sorted by key (records without a key left out).
+    /// The records that share their key with another record, sorted by key (records alone
+    /// with their key, or without one, are left out: they are in no pair).
     pub order: Vec<u32>,
     /// Ranges of `order` that share a key, at least two long.
     pub groups: Vec<(u32, u32)>,
@@ -439,7 +440,7 @@ impl RuleIndex {
     #[must_use]
     pub fn from_keys(keys: Vec<u64>) -> Self {
         let keyed = sort_by_key(&keys);
-        let order: Vec<u32> = keyed.iter().map(|x| x.1).collect();
+        let mut order = Vec::new();
         let mut groups = Vec::new();
         let mut s = 0usize;
         while s < keyed.len() {
@@ -449,10 +450,13 @@ impl RuleIndex {
                 e += 1;
             }
             if e - s >= 2 {
-                groups.push((s as u32, e as u32));
+                let start = order.len() as u32;
+                order.extend(keyed[s..e].iter().map(|x| x.1));
+                groups.push((start, order.len() as u32));
             }
             s = e;
         }
+        order.shrink_to_fit();
         Self {
             keys,
             order,
@@ -479,9 +483,10 @@ pub struct Blocks {
     pub max_block_size: usize,
     /// Blocks skipped as too large: (rule, size).
     pub skipped_blocks: Vec<(usize, usize)>,
-    /// Each record's keys under every rule, side by side, so that checking whether an earlier
-    /// rule already produced a pair touches one short row per record.
-    record_keys: Vec<u64>,
+    /// Each record's block under every rule, side by side (see [`Blocks::group`]), so that
+    /// checking whether an earlier rule already produced a pair touches one short row per
+    /// record.
+    record_groups: Vec<u32>,
 }
 
 /// One unit of pair-generation work: a group of one rule.
@@ -505,54 +510,61 @@ impl Blocks {
         rules: &[BlockingRule],
         max_block_size: usize,
     ) -> Result<Self, LinkageError> {
-        let mut out = Vec::with_capacity(rules.len());
-        // Key parts shared by several rules are computed once.
+        let resolved: Vec<Vec<(usize, KeyTransform)>> = rules
+            .iter()
+            .map(|r| resolve(table, r))
+            .collect::<Result<_, _>>()?;
+        // Key parts shared by several rules are computed once and dropped after their last use.
+        let mut last_use: std::collections::HashMap<(usize, KeyTransform), usize> =
+            std::collections::HashMap::new();
+        for (ri, cols) in resolved.iter().enumerate() {
+            for ct in cols {
+                last_use.insert(*ct, ri);
+            }
+        }
         let mut parts: std::collections::HashMap<(usize, KeyTransform), Vec<u64>> =
             std::collections::HashMap::new();
-        for r in rules {
-            let cols = resolve(table, r)?;
-            for &(c, t) in &cols {
+        let n = table.len();
+        let stride = rules.len();
+        let mut record_groups = vec![0u32; n * stride];
+        let mut out = Vec::with_capacity(rules.len());
+        let mut skipped = Vec::new();
+        for (ri, cols) in resolved.iter().enumerate() {
+            for &(c, t) in cols {
                 parts
                     .entry((c, t))
                     .or_insert_with(|| part_hashes(table, c, t));
             }
             let refs: Vec<&[u64]> = cols.iter().map(|ct| parts[ct].as_slice()).collect();
-            out.push(RuleIndex::from_keys(combine_parts(&refs, table.len())));
-        }
-        drop(parts);
-        let mut skipped = Vec::new();
-        for (ri, r) in out.iter_mut().enumerate() {
-            for &(s, e) in &r.groups {
+            let mut index = RuleIndex::from_keys(combine_parts(&refs, n));
+            index.keys = Vec::new();
+            parts.retain(|ct, _| last_use[ct] > ri);
+            for (g, &(s, e)) in index.groups.iter().enumerate() {
                 if (e - s) as usize > max_block_size {
-                    skipped.push((ri, (e - s) as usize));
                     // Records of a skipped block count as unblocked under this rule, so later
                     // rules still produce their pairs.
-                    for &m in &r.order[s as usize..e as usize] {
-                        r.keys[m as usize] = 0;
-                    }
+                    skipped.push((ri, (e - s) as usize));
+                    continue;
+                }
+                for &m in &index.order[s as usize..e as usize] {
+                    record_groups[m as usize * stride + ri] = g as u32 + 1;
                 }
             }
-        }
-        let stride = out.len();
-        let mut record_keys = vec![0u64; table.len() * stride];
-        for (ri, r) in out.iter_mut().enumerate() {
-            for (i, k) in r.keys.iter().enumerate() {
-                record_keys[i * stride + ri] = *k;
-            }
-            r.keys = Vec::new();
+            out.push(index);
         }
         Ok(Self {
             rules: out,
             max_block_size,
             skipped_blocks: skipped,
-            record_keys,
+            record_groups,
         })
     }
 
-    /// Record `i`'s key under rule `rule` (0 when it has none).
+    /// The block (numbered from 1) record `i` is in under rule `rule`; 0 when it is in none
+    /// (no key, alone with its key, or in a skipped oversized block).
     #[must_use]
-    pub fn key(&self, rule: usize, i: usize) -> u64 {
-        self.record_keys[i * self.rules.len() + rule]
+    pub fn group(&self, rule: usize, i: usize) -> u32 {
+        self.record_groups[i * self.rules.len() + rule]
     }
 
     /// The work units, largest first for load balance.
@@ -611,8 +623,8 @@ impl Blocks {
                     continue;
                 }
                 let (ka, kb) = (
-                    &self.record_keys[a * stride..a * stride + earlier],
-                    &self.record_keys[b * stride..b * stride + earlier],
+                    &self.record_groups[a * stride..a * stride + earlier],
+                    &self.record_groups[b * stride..b * stride + earlier],
                 );
                 if ka.iter().zip(kb).any(|(x, y)| *x != 0 && x == y) {
                     continue;

@@ -17,7 +17,7 @@ use crate::blocking::{BlockingRule, Blocks, PairFilter, Task};
 use crate::compare::{ComparisonSpec, Compiled, Ctx, Pred};
 use crate::prepared::{FastMap, Memo, Need, Prepared};
 use crate::records::Table;
-use crate::rng::{Rng, hash_bytes};
+use crate::rng::Rng;
 use crate::{LinkageError, Progress};
 
 /// Whether to deduplicate one population or link between sources.
@@ -670,45 +670,47 @@ impl<'t> Linker<'t> {
     ) -> (Vec<(u64, u64)>, f64) {
         let tasks = blocks.tasks();
         let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
-        let share = if total > max_pairs {
-            max_pairs as f64 / total as f64
+        // Beyond `max_pairs`, a deterministic sample of pairs spread over every block: a pair
+        // is taken when a hash of its records' canonical ranks (independent of record order)
+        // falls below the share.
+        let cut = if total > max_pairs {
+            Some((max_pairs as f64 / total as f64 * u64::MAX as f64) as u64)
         } else {
-            1.0
+            None
         };
-        let chosen: Vec<Task> = if share < 1.0 {
-            let cut = (share * u64::MAX as f64) as u64;
-            tasks
-                .into_iter()
-                .filter(|t| {
-                    hash_bytes(&[t.rule.to_le_bytes(), t.start.to_le_bytes()].concat()) <= cut
-                })
-                .collect()
-        } else {
-            tasks
-        };
-        let sampled: u64 = chosen.iter().map(Blocks::task_pairs).sum();
-        let map = self.run_tasks_in(
+        let (map, visited, sampled) = self.run_tasks_in(
             blocks,
-            &chosen,
+            &tasks,
             progress,
             "counting comparison patterns",
-            HashMap::<u64, u64>::new,
-            |m, a, b| *m.entry(self.pattern(a, b)).or_insert(0) += 1,
-            |mut x, y| {
-                for (k, v) in y {
-                    *x.entry(k).or_insert(0) += v;
+            || (FastMap::<u64, u64>::default(), 0u64, 0u64),
+            |acc, a, b| {
+                acc.1 += 1;
+                if let Some(cut) = cut {
+                    let (x, y) = (self.canon[a], self.canon[b]);
+                    let (x, y) = if x < y { (x, y) } else { (y, x) };
+                    if pair_hash(x, y) > cut {
+                        return;
+                    }
                 }
-                x
+                acc.2 += 1;
+                *acc.0.entry(self.pattern(a, b)).or_insert(0) += 1;
+            },
+            |mut x, y| {
+                for (k, v) in y.0 {
+                    *x.0.entry(k).or_insert(0) += v;
+                }
+                (x.0, x.1 + y.1, x.2 + y.2)
             },
         );
         let mut v: Vec<(u64, u64)> = map.into_iter().collect();
         v.sort_unstable();
         (
             v,
-            if total == 0 {
+            if visited == 0 {
                 1.0
             } else {
-                sampled as f64 / total as f64
+                sampled as f64 / visited as f64
             },
         )
     }
@@ -1139,6 +1141,14 @@ fn term_frequencies(table: &Table, col: usize) -> Vec<f32> {
             }
         })
         .collect()
+}
+
+/// A well-mixed hash of two record ranks.
+fn pair_hash(x: u32, y: u32) -> u64 {
+    let mut z = (u64::from(x) << 32 | u64::from(y)) ^ 0x9E37_79B9_7F4A_7C15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 struct EmResult {
