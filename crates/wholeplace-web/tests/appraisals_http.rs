@@ -2,7 +2,7 @@
 //! library, on SQLite and (when `WHOLEPLACE_TEST_POSTGRES_URL` is set, always in CI) PostgreSQL.
 //! None of them may give a 500.
 
-#[allow(dead_code)]
+#[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
 use axum::body::Body;

@@ -1,7 +1,7 @@
 //! In-process HTTP tests of contacts, projects, and importing and exporting every record, on
 //! SQLite and (when `WHOLEPLACE_TEST_POSTGRES_URL` is set, always in CI) PostgreSQL.
 
-#[allow(dead_code)]
+#[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
 use axum::http::StatusCode;
