@@ -1,8 +1,10 @@
 //! Agencies' named contacts (the "identified link") and partnerships' pilots or projects.
 //! Contacts are personal data: every read of them is recorded in the audit log.
 
+use crate::places::{BudgetForm, Lookup, PlaceForm};
 use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
-use wholeplace_store::{Contact, Project};
+use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
+use wholeplace_store::{BudgetLine, Contact, Project, StoreError};
 
 /// The "add a contact" form, as typed.
 #[derive(Clone, Debug, Default)]
@@ -270,5 +272,133 @@ impl Service {
             .store()
             .create_project(partnership_id, place, lead, &p, &ev)
             .await?)
+    }
+
+    /// Changes a place (analysts and administrators). The "inside" field is ignored: relations
+    /// are changed separately.
+    pub async fn update_place(&self, actor: &Actor, id: i64, f: &PlaceForm) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "place.update", "place", rid.clone())
+            .await?;
+        let mut f = f.clone();
+        f.parent_id.clear();
+        let (new, _) = self.validate_place(&f).await?;
+        let ev = self.event(actor, "place.update", "place", rid, true, "");
+        self.store()
+            .update_place(id, &new, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                    "name",
+                    "There is already a place with this name and kind, or with this GSS code",
+                )]),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes a place (analysts and administrators); refused while records use it.
+    pub async fn delete_place(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "place.delete", "place", rid.clone())
+            .await?;
+        let ev = self.event(actor, "place.delete", "place", rid, true, "");
+        self.store().delete_place(id, &ev).await.map_err(in_use)
+    }
+
+    /// Changes an agency's name and kind (analysts and administrators).
+    pub async fn update_agency(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        kind: &str,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "agency.update", "agency", rid.clone())
+            .await?;
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            name,
+            200,
+            Some("Enter the agency's name"),
+        );
+        let kind = taxonomy::find(AGENCY_KINDS, kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "Select the kind of agency"));
+        }
+        let (Some(kind), true) = (kind, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let ev = self.event(actor, "agency.update", "agency", rid, true, "");
+        self.store()
+            .update_agency(id, &name, kind, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                    "name",
+                    format!("There is already an agency called '{name}'"),
+                )]),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes an agency (analysts and administrators); refused while records use it.
+    pub async fn delete_agency(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "agency.delete", "agency", rid.clone())
+            .await?;
+        let ev = self.event(actor, "agency.delete", "agency", rid, true, "");
+        self.store().delete_agency(id, &ev).await.map_err(in_use)
+    }
+
+    /// One budget line.
+    pub async fn budget_line(&self, id: i64) -> ServiceResult<BudgetLine> {
+        self.store()
+            .budget_line_by_id(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Replaces a budget line (analysts and administrators).
+    pub async fn update_budget_line(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: &BudgetForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "budget_line.update", "budget_line", rid.clone())
+            .await?;
+        let lookup = Lookup::new(
+            &self.store().list_agencies().await?,
+            &self.store().list_places().await?,
+        );
+        let line = self
+            .resolve_budget(f, &lookup, &|f| f.to_owned())
+            .map_err(ServiceError::Validation)?;
+        let ev = self.event(actor, "budget_line.update", "budget_line", rid, true, "");
+        Ok(self.store().update_budget_line(id, &line, &ev).await?)
+    }
+
+    /// Deletes a grant with its changes (analysts and administrators).
+    pub async fn delete_grant(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "grant.delete", "grant", rid.clone())
+            .await?;
+        let ev = self.event(actor, "grant.delete", "grant", rid, true, "");
+        Ok(self.store().delete_grant(id, &ev).await?)
+    }
+}
+
+/// A refused delete says what still uses the record.
+fn in_use(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Conflict(what) => ServiceError::Validation(vec![FieldError::new(
+            "record",
+            format!("This cannot be deleted while there are {what}: delete or change those first"),
+        )]),
+        other => other.into(),
     }
 }

@@ -186,13 +186,13 @@ pub struct ImportOutcome {
 }
 
 /// Agencies and places found by id, name (any case) or GSS code, in constant time per row.
-struct Lookup {
+pub(crate) struct Lookup {
     agencies: std::collections::HashMap<String, i64>,
     places: std::collections::HashMap<String, i64>,
 }
 
 impl Lookup {
-    fn new(agencies: &[Agency], places: &[Place]) -> Self {
+    pub(crate) fn new(agencies: &[Agency], places: &[Place]) -> Self {
         let mut a = std::collections::HashMap::new();
         for x in agencies {
             a.insert(x.id.to_string(), x.id);
@@ -273,6 +273,40 @@ impl Service {
     pub async fn create_place(&self, actor: &Actor, f: &PlaceForm) -> ServiceResult<i64> {
         self.require_editor(actor, "place.create", "place", None)
             .await?;
+        let (new, parent) = self.validate_place(f).await?;
+        let ev = self.event(actor, "place.create", "place", None, true, "");
+        let id = self
+            .store()
+            .create_place(&new, &ev)
+            .await
+            .map_err(|e| match e {
+                wholeplace_store::StoreError::Conflict(_) => {
+                    ServiceError::Validation(vec![FieldError::new(
+                        "name",
+                        "There is already a place with this name and kind, or with this GSS code",
+                    )])
+                }
+                other => other.into(),
+            })?;
+        if let Some(p) = parent {
+            let ev = self.event(
+                actor,
+                "place.relate",
+                "place",
+                Some(id.to_string()),
+                true,
+                "contains",
+            );
+            self.store().relate_places(p, id, "contains", &ev).await?;
+        }
+        Ok(id)
+    }
+
+    /// Checks a place form: the place, and the place it sits inside, or every problem.
+    pub(crate) async fn validate_place(
+        &self,
+        f: &PlaceForm,
+    ) -> ServiceResult<(NewPlace, Option<i64>)> {
         let mut errors = Vec::new();
         let name = f.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -342,32 +376,7 @@ impl Service {
             population,
             description: f.description.trim().to_owned(),
         };
-        let ev = self.event(actor, "place.create", "place", None, true, "");
-        let id = self
-            .store()
-            .create_place(&new, &ev)
-            .await
-            .map_err(|e| match e {
-                wholeplace_store::StoreError::Conflict(_) => {
-                    ServiceError::Validation(vec![FieldError::new(
-                        "name",
-                        "There is already a place with this name and kind, or with this GSS code",
-                    )])
-                }
-                other => other.into(),
-            })?;
-        if let Some(p) = parent {
-            let ev = self.event(
-                actor,
-                "place.relate",
-                "place",
-                Some(id.to_string()),
-                true,
-                "contains",
-            );
-            self.store().relate_places(p, id, "contains", &ev).await?;
-        }
-        Ok(id)
+        Ok((new, parent))
     }
 
     /// Records that one place contains or overlaps another.
@@ -457,7 +466,7 @@ impl Service {
             .await?)
     }
 
-    fn resolve_budget(
+    pub(crate) fn resolve_budget(
         &self,
         f: &BudgetForm,
         lookup: &Lookup,

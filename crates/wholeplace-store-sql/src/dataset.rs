@@ -143,8 +143,129 @@ async fn link(tx: &mut Tx, sql: &'static str, a: i64, b: i64) -> StoreResult<()>
     Ok(())
 }
 
+/// A foreign-key or uniqueness refusal, on either backend. Through the `Any` driver SQLite's
+/// refusals arrive by extended code: 787 (foreign key), 1811 (an ON DELETE RESTRICT action,
+/// "FOREIGN KEY constraint failed"), 1555 and 2067 (unique); PostgreSQL's as SQLSTATE 23503 and
+/// 23505.
+fn is_constraint(d: &dyn sqlx::error::DatabaseError) -> bool {
+    d.is_foreign_key_violation()
+        || d.is_unique_violation()
+        || matches!(
+            d.code().as_deref(),
+            Some("787" | "1811" | "1555" | "2067" | "23503" | "23505")
+        )
+}
+
+/// Runs one UPDATE or DELETE by id with its audit entry: `NotFound` when no row matched, and
+/// `Conflict(in_use)` when other records still refer to it.
+async fn change_one(
+    store: &SqlStore,
+    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    in_use: &str,
+    audit: &AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.pool().begin().await.map_err(db_err)?;
+    let done = q.execute(&mut *tx).await.map_err(|e| match &e {
+        sqlx::Error::Database(d) if is_constraint(d.as_ref()) => {
+            StoreError::Conflict(in_use.to_owned())
+        }
+        _ => db_err(e),
+    })?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db_err)
+}
+
 #[async_trait]
 impl PartnerStore for SqlStore {
+    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE place SET name = $1, level = $2, gss_code = $3, gss_vintage = $4, population = $5, description = $6 WHERE id = $7")
+            .bind(p.name.clone())
+            .bind(p.level.clone())
+            .bind(p.gss_code.clone())
+            .bind(p.gss_vintage.clone())
+            .bind(p.population)
+            .bind(p.description.clone())
+            .bind(id);
+        change_one(
+            self,
+            q,
+            "a place with that name and level, or that GSS code,",
+            audit,
+        )
+        .await
+    }
+
+    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM place WHERE id = $1").bind(id);
+        change_one(
+            self,
+            q,
+            "budget lines, grants, partnerships or projects that use this place",
+            audit,
+        )
+        .await
+    }
+
+    async fn update_agency(
+        &self,
+        id: i64,
+        name: &str,
+        kind: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE agency SET name = $1, kind = $2 WHERE id = $3")
+            .bind(name.to_owned())
+            .bind(kind.to_owned())
+            .bind(id);
+        change_one(self, q, &format!("an agency called '{name}'"), audit).await
+    }
+
+    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM agency WHERE id = $1").bind(id);
+        change_one(
+            self,
+            q,
+            "users, budget lines, grants, partnerships or projects that use this agency",
+            audit,
+        )
+        .await
+    }
+
+    async fn budget_line_by_id(
+        &self,
+        id: i64,
+    ) -> StoreResult<Option<wholeplace_store::BudgetLine>> {
+        let lines = self.all_budget_lines_where(id).await?;
+        Ok(lines.into_iter().next())
+    }
+
+    async fn update_budget_line(
+        &self,
+        id: i64,
+        l: &NewBudgetLine,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE budget_line SET agency_id = $1, place_id = $2, service_area = $3, financial_year = $4, amount_pence = $5, spend_kind = $6, source = $7, confidence = $8 WHERE id = $9")
+            .bind(l.agency_id)
+            .bind(l.place_id)
+            .bind(l.service_area.clone())
+            .bind(i64::from(l.financial_year))
+            .bind(l.amount_pence)
+            .bind(l.spend_kind.clone())
+            .bind(l.source.clone())
+            .bind(l.confidence.clone())
+            .bind(id);
+        change_one(self, q, "that budget line", audit).await
+    }
+
+    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id);
+        change_one(self, q, "records that use this grant", audit).await
+    }
+
     async fn list_contacts(&self) -> StoreResult<Vec<Contact>> {
         let mut v: Vec<Contact> = sqlx::query(CONTACTS)
             .fetch_all(self.pool())

@@ -64,6 +64,21 @@ pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
     }
 }
 
+impl SqlStore {
+    /// The budget line with this id (none or one).
+    pub(crate) async fn all_budget_lines_where(&self, id: i64) -> StoreResult<Vec<BudgetLine>> {
+        let sql = format!("{BUDGET_SELECT} WHERE b.id = $1");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(budget_from_row)
+            .collect()
+    }
+}
+
 /// Inserts budget lines in multi-row statements of [`BATCH`] rows inside a transaction.
 pub(crate) async fn insert_budget_batches(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,

@@ -176,6 +176,33 @@ pub trait PartnerStore: Send + Sync {
         p: &Project,
         audit: &AuditEvent,
     ) -> StoreResult<i64>;
+    /// Changes a place's name, level, code, population and description.
+    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()>;
+    /// Deletes a place with its relations, coverage and profile; refused (`Conflict`) while
+    /// budget lines, grants, partnerships or projects use it.
+    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    /// Changes an agency's name and kind.
+    async fn update_agency(
+        &self,
+        id: i64,
+        name: &str,
+        kind: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes an agency with its coverage and contacts; refused (`Conflict`) while users,
+    /// budget lines, grants, partnerships or projects use it.
+    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    /// One budget line.
+    async fn budget_line_by_id(&self, id: i64) -> StoreResult<Option<crate::BudgetLine>>;
+    /// Replaces a budget line.
+    async fn update_budget_line(
+        &self,
+        id: i64,
+        line: &crate::NewBudgetLine,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a grant with its recipients, places and changes.
+    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
     /// Every record as a dataset, in a stable order.
     async fn export_dataset(&self) -> StoreResult<Dataset>;
     /// Writes a dataset in one transaction: named records are created or updated by their

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::{SignedIn, check_csrf};
 use crate::error::{WebError, render};
-use crate::fields::Field;
+use crate::fields::{Field, FormPage};
 use crate::form::FormFields;
 use crate::layout::Layout;
 use askama::Template;
@@ -115,19 +115,6 @@ pub async fn list(
         rows,
     };
     Ok(render(&page)?.into_response())
-}
-
-#[derive(Template)]
-#[template(path = "appraisal_form.html")]
-struct FormPage {
-    layout: Layout,
-    heading: String,
-    intro: Vec<String>,
-    back: (String, String),
-    action: String,
-    fields: Vec<Field>,
-    submit: &'static str,
-    upload: Option<Vec<(String, String)>>,
 }
 
 async fn partnership_options(state: &AppState) -> Result<Vec<(String, String)>, WebError> {

@@ -1,4 +1,8 @@
-//! Form fields rendered by `templates/fields.html` (GOV.UK form groups with hint, error and value).
+//! Form fields rendered by `templates/fields.html` (GOV.UK form groups with hint, error and value),
+//! the generic one-form page (`templates/form.html`) and the generic delete confirmation.
+
+use crate::layout::Layout;
+use askama::Template;
 
 /// One form field: a text input, a select (when it has options) or a textarea (when it has rows).
 pub(crate) struct Field {
@@ -40,4 +44,31 @@ impl Field {
             ..Self::text(name, label, "", value)
         }
     }
+}
+
+/// A page with one form of [`Field`]s (and, for appraisals, the upload form).
+#[derive(Template)]
+#[template(path = "form.html")]
+pub(crate) struct FormPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub intro: Vec<String>,
+    pub back: (String, String),
+    pub action: String,
+    pub fields: Vec<Field>,
+    pub submit: &'static str,
+    pub upload: Option<Vec<(String, String)>>,
+}
+
+/// "Are you sure?" before a destructive change: what will go, and the button that does it.
+#[derive(Template)]
+#[template(path = "confirm_delete.html")]
+pub(crate) struct ConfirmDeletePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub rows: Vec<(&'static str, String)>,
+    pub warning: String,
+    pub action: String,
+    pub cancel: String,
+    pub button: &'static str,
 }

@@ -6,6 +6,7 @@
 pub mod api;
 mod appraisals;
 mod auth;
+mod changes;
 mod charts;
 mod error;
 mod fields;
@@ -71,6 +72,34 @@ pub fn router(state: AppState) -> Router {
             post(places::import_local_authorities),
         )
         .route("/places/{id}", get(places::show))
+        .route(
+            "/places/{id}/edit",
+            get(changes::edit_place).post(changes::save_place),
+        )
+        .route(
+            "/places/{id}/delete",
+            get(changes::confirm_delete_place).post(changes::delete_place),
+        )
+        .route(
+            "/agencies/{id}/edit",
+            get(changes::edit_agency).post(changes::save_agency),
+        )
+        .route(
+            "/agencies/{id}/delete",
+            get(changes::confirm_delete_agency).post(changes::delete_agency),
+        )
+        .route(
+            "/budget-lines/{id}/edit",
+            get(changes::edit_budget_line).post(changes::save_budget_line),
+        )
+        .route(
+            "/budget-lines/{id}/delete",
+            get(changes::confirm_delete_budget_line).post(changes::delete_budget_line),
+        )
+        .route(
+            "/grants/{id}/delete",
+            get(changes::confirm_delete_grant).post(changes::delete_grant),
+        )
         .route("/places/{id}/budget-lines.csv", get(places::lines_csv))
         .route("/places/{id}/budget-lines.xlsx", get(places::lines_xlsx))
         .route("/budget-lines", post(places::create_budget_line))

@@ -208,7 +208,7 @@ struct PlacePage {
     line_count: usize,
     lines_shown: usize,
     charts: Vec<Chart>,
-    lines: Vec<(String, String, &'static str, String, String)>,
+    lines: Vec<(String, String, &'static str, String, String, i64)>,
     can_edit: bool,
 }
 
@@ -367,6 +367,7 @@ pub async fn show(
                     taxonomy::label(SERVICE_AREAS, &l.service_area),
                     Money::from_pence(l.amount_pence).to_full_string(),
                     l.source.clone(),
+                    l.id,
                 )
             })
             .collect(),
@@ -437,6 +438,9 @@ type Select = (&'static str, &'static str, Vec<(String, String)>, String);
 #[template(path = "budget_new.html")]
 struct BudgetPage {
     layout: Layout,
+    heading: &'static str,
+    action: String,
+    submit: &'static str,
     selects: Vec<Select>,
     text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
 }
@@ -447,6 +451,18 @@ async fn budget_response(
     status: StatusCode,
     f: &BudgetForm,
     errors: Vec<FieldError>,
+) -> PageResult {
+    budget_form_page(state, s, status, f, errors, None).await
+}
+
+/// The budget-line form: adding one, or changing line `edit`.
+pub(crate) async fn budget_form_page(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &BudgetForm,
+    errors: Vec<FieldError>,
+    edit: Option<i64>,
 ) -> PageResult {
     let agencies = state
         .service
@@ -477,6 +493,20 @@ async fn budget_response(
     ];
     let page = BudgetPage {
         layout: layout(state, s, "places").with_errors(errors),
+        heading: if edit.is_some() {
+            "Change a budget line"
+        } else {
+            "Add a budget line"
+        },
+        action: edit.map_or_else(
+            || "/budget-lines".to_owned(),
+            |id| format!("/budget-lines/{id}/edit"),
+        ),
+        submit: if edit.is_some() {
+            "Save budget line"
+        } else {
+            "Add budget line"
+        },
         selects: vec![
             ("place", "Place", places, f.place.clone()),
             ("agency", "Agency", agencies, f.agency.clone()),
@@ -574,7 +604,7 @@ pub async fn create_budget_line(
 #[template(path = "agencies.html")]
 struct AgenciesPage {
     layout: Layout,
-    agencies: Vec<(String, &'static str)>,
+    agencies: Vec<(String, &'static str, i64)>,
     can_edit: bool,
     kinds: &'static [(&'static str, &'static str)],
     name: String,
@@ -594,7 +624,7 @@ async fn agencies_response(
         .list_agencies()
         .await?
         .into_iter()
-        .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind)))
+        .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id))
         .collect();
     let page = AgenciesPage {
         layout: layout(state, s, "agencies").with_errors(errors),
@@ -643,7 +673,8 @@ pub async fn create_agency(
 struct FundingPage {
     layout: Layout,
     partnerships: Vec<(String, String, String, String, String)>,
-    grants: Vec<(String, String, String, String, String, String)>,
+    grants: Vec<(String, String, String, String, String, String, i64)>,
+    can_edit: bool,
 }
 
 fn year_span(a: i32, b: i32) -> String {
@@ -714,6 +745,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
                 } else {
                     changes
                 },
+                g.id,
             )
         })
         .collect();
@@ -721,6 +753,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
         layout: layout(&state, &s, "funding"),
         partnerships,
         grants,
+        can_edit: s.user.role.can_edit_evidence(),
     })?
     .into_response())
 }

@@ -24,6 +24,7 @@ both_backends!(
     contacts_are_added_listed_with_an_audit_and_deleted_after_asking,
     projects_are_added_with_their_place_or_theme,
     everything_is_exported_and_imported_on_the_data_page,
+    records_are_changed_and_deleted_after_asking,
 );
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -364,4 +365,294 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
         before,
         "a forged form writes nothing"
     );
+}
+
+async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
+    use wholeplace_service::places::{BudgetForm, PlaceForm};
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let op = Actor::operator();
+    let place = app
+        .service
+        .create_place(
+            &op,
+            &PlaceForm {
+                name: "Sherwood".into(),
+                level: "ward".into(),
+                population: "8000".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("place");
+    let agency = app
+        .service
+        .create_agency(&op, "Kent County Council", "county_council")
+        .await
+        .expect("agency");
+    let line = BudgetForm {
+        agency: agency.to_string(),
+        place: place.to_string(),
+        service_area: "social_services".into(),
+        financial_year: "2012/13".into(),
+        amount: "9550000".into(),
+        ..Default::default()
+    };
+    app.service.add_budget_line(&op, &line).await.expect("line");
+    let line_id = app.service.place_view(place).await.expect("view").lines[0].id;
+
+    // A place.
+    let edit = app.get_as(&admin, &format!("/places/{place}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("value=\"Sherwood\""));
+    let bad = app
+        .post_as(
+            &admin,
+            &format!("/places/{place}/edit"),
+            &[("name", ""), ("level", "planet"), ("population", "many")],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &[
+            "Enter the place&#39;s name, up to 200 characters",
+            "Select the kind of place",
+            "Population must be a whole number, such as 118,054",
+        ],
+    );
+    let ok = app
+        .post_as(
+            &admin,
+            &format!("/places/{place}/edit"),
+            &[
+                ("name", "Sherwood ward"),
+                ("level", "ward"),
+                ("population", "8,100"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let v = app.service.place_view(place).await.expect("view");
+    assert_eq!(
+        (v.place.name.as_str(), v.place.population),
+        ("Sherwood ward", Some(8100))
+    );
+    let ask = app.get_as(&admin, &format!("/places/{place}/delete")).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(
+        ask.body
+            .contains("Are you sure you want to delete Sherwood ward?")
+    );
+    let refused = app
+        .post_as(&admin, &format!("/places/{place}/delete"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused
+            .body
+            .contains("cannot be deleted while there are budget lines"),
+        "{}",
+        refused.body
+    );
+    assert!(app.service.place_view(place).await.is_ok(), "still there");
+
+    // A budget line.
+    let edit = app
+        .get_as(&admin, &format!("/budget-lines/{line_id}/edit"))
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(
+        edit.body.contains("Change a budget line") && edit.body.contains("value=\"9550000.00\"")
+    );
+    let bad = app
+        .post_as(
+            &admin,
+            &format!("/budget-lines/{line_id}/edit"),
+            &[
+                ("agency", &agency.to_string()),
+                ("place", &place.to_string()),
+                ("service_area", "social_services"),
+                ("financial_year", "2012/13"),
+                ("amount", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let ok = app
+        .post_as(
+            &admin,
+            &format!("/budget-lines/{line_id}/edit"),
+            &[
+                ("agency", &agency.to_string()),
+                ("place", &place.to_string()),
+                ("service_area", "social_services"),
+                ("financial_year", "2013/14"),
+                ("amount", "9,000,000"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.location(), format!("/places/{place}"));
+    let l = app.service.budget_line(line_id).await.expect("line");
+    assert_eq!((l.amount_pence, l.financial_year), (900_000_000, 2013));
+    let ask = app
+        .get_as(&admin, &format!("/budget-lines/{line_id}/delete"))
+        .await;
+    assert!(
+        ask.body
+            .contains("Are you sure you want to delete this budget line?")
+            && ask.body.contains("£9,000,000.00")
+    );
+    assert_eq!(
+        app.post_as(&admin, &format!("/budget-lines/{line_id}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(app.service.budget_line(line_id).await.is_err(), "deleted");
+
+    // Now the place can go.
+    assert_eq!(
+        app.post_as(&admin, &format!("/places/{place}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get_as(&admin, &format!("/places/{place}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Agencies: one a user belongs to cannot go; a renamed one can.
+    let office = app
+        .service
+        .list_agencies()
+        .await
+        .expect("agencies")
+        .into_iter()
+        .find(|a| a.name == "Partnership office")
+        .expect("the administrator's agency")
+        .id;
+    let refused = app
+        .post_as(&admin, &format!("/agencies/{office}/delete"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused
+            .body
+            .contains("cannot be deleted while there are users"),
+        "{}",
+        refused.body
+    );
+    let clash = app
+        .post_as(
+            &admin,
+            &format!("/agencies/{agency}/edit"),
+            &[("name", "Partnership office"), ("kind", "county_council")],
+        )
+        .await;
+    clash.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["There is already an agency called &#39;Partnership office&#39;"],
+    );
+    let ok = app
+        .post_as(
+            &admin,
+            &format!("/agencies/{agency}/edit"),
+            &[("name", "Kent CC"), ("kind", "county_council")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get_as(&admin, "/agencies")
+            .await
+            .body
+            .contains("Kent CC")
+    );
+
+    // A grant.
+    let grant = app
+        .service
+        .create_grant(
+            &op,
+            &wholeplace_store::NewGrant {
+                funder_agency_id: agency,
+                title: "Prevention fund".into(),
+                purpose: String::new(),
+                amount_pence: 100,
+                start_year: 2012,
+                end_year: 2013,
+                conditions: String::new(),
+                recipient_ids: vec![office],
+                place_ids: vec![],
+            },
+        )
+        .await
+        .expect("grant");
+    let ask = app.get_as(&admin, &format!("/grants/{grant}/delete")).await;
+    assert!(
+        ask.body
+            .contains("Are you sure you want to delete &#39;Prevention fund&#39;?"),
+        "{}",
+        ask.body
+    );
+    assert_eq!(
+        app.post_as(&admin, &format!("/grants/{grant}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(app.service.list_grants().await.expect("grants").is_empty());
+    assert_eq!(
+        app.post_as(&admin, &format!("/agencies/{agency}/delete"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Viewers may not; bad ids are not found.
+    let viewer = app.user("viewer4", "viewer").await;
+    assert_eq!(
+        app.get_as(&viewer, &format!("/agencies/{office}/edit"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_as(&viewer, &format!("/agencies/{office}/delete"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    for path in [
+        "/places/abc/edit",
+        "/places/999999/delete",
+        "/budget-lines/999999/edit",
+        "/grants/999999/delete",
+        "/agencies/999999/edit",
+    ] {
+        assert_eq!(
+            app.get_as(&admin, path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let actions: Vec<String> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.event.allowed)
+        .map(|e| e.event.action)
+        .collect();
+    for a in [
+        "place.update",
+        "place.delete",
+        "budget_line.update",
+        "budget_line.delete",
+        "agency.update",
+        "agency.delete",
+        "grant.delete",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} is audited");
+    }
 }

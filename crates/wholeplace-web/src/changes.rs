@@ -1,0 +1,499 @@
+//! Changing and deleting places, agencies, budget lines and grants. Every delete asks first on
+//! a page that shows what will go; a delete refused because other records still use the record
+//! says which, on the same page.
+
+use crate::AppState;
+use crate::auth::{SignedIn, check_csrf};
+use crate::error::{WebError, render};
+use crate::fields::{ConfirmDeletePage, Field, FormPage};
+use crate::form::FormFields;
+use crate::layout::Layout;
+use crate::places::budget_form_page;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
+use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::places::{BudgetForm, PlaceForm, pounds_text};
+use wholeplace_service::{FieldError, ServiceError};
+
+type PageResult = Result<Response, WebError>;
+
+fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
+    Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
+}
+
+fn id_of(raw: &str) -> Result<i64, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+fn vocabulary(v: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "Select".to_owned()))
+        .chain(v.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())))
+        .collect()
+}
+
+fn confirm(
+    state: &AppState,
+    s: &SignedIn,
+    section: &str,
+    status: StatusCode,
+    page: (
+        String,
+        Vec<(&'static str, String)>,
+        String,
+        String,
+        String,
+        &'static str,
+    ),
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let (heading, rows, warning, action, cancel, button) = page;
+    let p = ConfirmDeletePage {
+        layout: layout(state, s, section).with_errors(errors),
+        heading,
+        rows,
+        warning,
+        action,
+        cancel,
+        button,
+    };
+    Ok((status, render(&p)?).into_response())
+}
+
+// ---------- places ----------
+
+async fn place_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    f: &PlaceForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let page = FormPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: format!("Change {}", f.name),
+        intro: vec!["Where it sits and what it overlaps are kept as they are.".into()],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/edit"),
+        fields: vec![
+            Field::text("name", "Name", "", &f.name),
+            Field::select("level", "Kind of place", vocabulary(PLACE_LEVELS), &f.level),
+            Field::text(
+                "gss_code",
+                "GSS code (optional)",
+                "Nine characters, such as E05011234 for a ward",
+                &f.gss_code,
+            )
+            .narrow(),
+            Field::text(
+                "gss_vintage",
+                "Boundary vintage of the code",
+                "The year of the boundaries the code belongs to, such as 2023",
+                &f.gss_vintage,
+            )
+            .narrow(),
+            Field::text(
+                "population",
+                "Population (optional)",
+                "Used for spending per head",
+                &f.population,
+            )
+            .narrow(),
+            Field::text("description", "Description (optional)", "", &f.description),
+        ],
+        submit: "Save place",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn edit_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "place.update", "place", Some(id.to_string()))
+        .await?;
+    let p = state.service.place_view(id).await?.place;
+    let f = PlaceForm {
+        name: p.name,
+        level: p.level,
+        gss_code: p.gss_code.unwrap_or_default(),
+        gss_vintage: p.gss_vintage.unwrap_or_default(),
+        population: p.population.map(|n| n.to_string()).unwrap_or_default(),
+        parent_id: String::new(),
+        description: p.description,
+    };
+    place_form(&state, &s, id, StatusCode::OK, &f, Vec::new()).await
+}
+
+pub async fn save_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let g = |k: &str| form.get(k).to_owned();
+    let f = PlaceForm {
+        name: g("name"),
+        level: g("level"),
+        gss_code: g("gss_code"),
+        gss_vintage: g("gss_vintage"),
+        population: g("population"),
+        parent_id: String::new(),
+        description: g("description"),
+    };
+    match state.service.update_place(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            place_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn place_confirm(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state.service.place_view(id).await?;
+    let page = (
+        format!("Are you sure you want to delete {}?", v.place.name),
+        vec![
+            ("Place", v.place.name.clone()),
+            ("Kind", taxonomy::label(PLACE_LEVELS, &v.place.level).to_owned()),
+            ("Places inside or overlapping it", v.children.len().to_string()),
+            ("Budget lines", v.map.count.to_string()),
+        ],
+        "Its links to other places, its coverage and its profile go with it. A place that budget lines, grants, partnerships or projects use cannot be deleted until they are changed.".to_owned(),
+        format!("/places/{id}/delete"),
+        format!("/places/{id}"),
+        "Delete place",
+    );
+    confirm(state, s, "places", status, page, errors)
+}
+
+pub async fn confirm_delete_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "place.delete", "place", Some(id.to_string()))
+        .await?;
+    place_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
+}
+
+pub async fn delete_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    match state.service.delete_place(&s.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/places").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            place_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- agencies ----------
+
+async fn agency_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    name: &str,
+    kind: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let page = FormPage {
+        layout: layout(state, s, "agencies").with_errors(errors),
+        heading: format!("Change {name}"),
+        intro: Vec::new(),
+        back: ("/agencies".into(), "Back to agencies".into()),
+        action: format!("/agencies/{id}/edit"),
+        fields: vec![
+            Field::text("name", "Name", "", name),
+            Field::select("kind", "Kind", vocabulary(AGENCY_KINDS), kind),
+        ],
+        submit: "Save agency",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn find_agency(state: &AppState, id: i64) -> Result<wholeplace_store::Agency, WebError> {
+    state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn edit_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.update", "agency", Some(id.to_string()))
+        .await?;
+    let a = find_agency(&state, id).await?;
+    agency_form(&state, &s, id, StatusCode::OK, &a.name, &a.kind, Vec::new()).await
+}
+
+pub async fn save_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let (name, kind) = (form.get("name"), form.get("kind"));
+    match state.service.update_agency(&s.actor, id, name, kind).await {
+        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            agency_form(&state, &s, id, StatusCode::BAD_REQUEST, name, kind, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn agency_confirm(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let a = find_agency(state, id).await?;
+    let page = (
+        format!("Are you sure you want to delete {}?", a.name),
+        vec![("Agency", a.name.clone()), ("Kind", taxonomy::label(AGENCY_KINDS, &a.kind).to_owned())],
+        "Its coverage of places and its contacts go with it. An agency that users, budget lines, grants, partnerships or projects use cannot be deleted until they are changed.".to_owned(),
+        format!("/agencies/{id}/delete"),
+        "/agencies".to_owned(),
+        "Delete agency",
+    );
+    confirm(state, s, "agencies", status, page, errors)
+}
+
+pub async fn confirm_delete_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.delete", "agency", Some(id.to_string()))
+        .await?;
+    agency_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
+}
+
+pub async fn delete_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    match state.service.delete_agency(&s.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            agency_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- budget lines ----------
+
+pub async fn edit_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(
+            &s.actor,
+            "budget_line.update",
+            "budget_line",
+            Some(id.to_string()),
+        )
+        .await?;
+    let l = state.service.budget_line(id).await?;
+    let f = BudgetForm {
+        agency: l.agency_id.to_string(),
+        place: l.place_id.to_string(),
+        service_area: l.service_area,
+        financial_year: FinancialYear::new(l.financial_year)
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        amount: pounds_text(l.amount_pence),
+        spend_kind: l.spend_kind,
+        source: l.source,
+        confidence: l.confidence,
+    };
+    budget_form_page(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+}
+
+pub async fn save_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let g = |k: &str| form.get(k).to_owned();
+    let f = BudgetForm {
+        agency: g("agency"),
+        place: g("place"),
+        service_area: g("service_area"),
+        financial_year: g("financial_year"),
+        amount: g("amount"),
+        spend_kind: g("spend_kind"),
+        source: g("source"),
+        confidence: g("confidence"),
+    };
+    match state.service.update_budget_line(&s.actor, id, &f).await {
+        Ok(()) => {
+            let place = state.service.budget_line(id).await?.place_id;
+            Ok(Redirect::to(&format!("/places/{place}")).into_response())
+        }
+        Err(ServiceError::Validation(errors)) => {
+            budget_form_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn confirm_delete_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(
+            &s.actor,
+            "budget_line.delete",
+            "budget_line",
+            Some(id.to_string()),
+        )
+        .await?;
+    let l = state.service.budget_line(id).await?;
+    let page = (
+        "Are you sure you want to delete this budget line?".to_owned(),
+        vec![
+            ("Agency", l.agency_name.clone()),
+            ("Place", l.place_name.clone()),
+            (
+                "Service area",
+                taxonomy::label(SERVICE_AREAS, &l.service_area).to_owned(),
+            ),
+            (
+                "Financial year",
+                FinancialYear::new(l.financial_year)
+                    .map(|y| y.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("Amount", Money::from_pence(l.amount_pence).to_full_string()),
+        ],
+        String::new(),
+        format!("/budget-lines/{id}/delete"),
+        format!("/places/{}", l.place_id),
+        "Delete budget line",
+    );
+    confirm(&state, &s, "places", StatusCode::OK, page, Vec::new())
+}
+
+pub async fn delete_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let place = state.service.budget_line(id).await?.place_id;
+    state.service.delete_budget_line(&s.actor, id).await?;
+    Ok(Redirect::to(&format!("/places/{place}")).into_response())
+}
+
+// ---------- grants ----------
+
+pub async fn confirm_delete_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.delete", "grant", Some(id.to_string()))
+        .await?;
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let page = (
+        format!("Are you sure you want to delete '{}'?", g.title),
+        vec![
+            ("Funder", g.funder.name.clone()),
+            (
+                "Amount first awarded",
+                Money::from_pence(g.amount_pence).to_full_string(),
+            ),
+            ("Recorded changes", g.changes.len().to_string()),
+        ],
+        "Its recorded changes go with it.".to_owned(),
+        format!("/grants/{id}/delete"),
+        "/funding".to_owned(),
+        "Delete grant",
+    );
+    confirm(&state, &s, "funding", StatusCode::OK, page, Vec::new())
+}
+
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    state.service.delete_grant(&s.actor, id).await?;
+    Ok(Redirect::to("/funding").into_response())
+}
