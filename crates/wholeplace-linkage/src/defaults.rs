@@ -271,6 +271,19 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
             .em_sessions
             .push(BlockingRule(vec![part(d, Exact)]));
     }
+    // And on pairs sharing an identifier (NHS number, NI number ...): nearly all are matches,
+    // and nothing about a household makes them agree, so they show what a match's names,
+    // date of birth and address look like without the confusion of household members who
+    // share a surname and an address.
+    for id in [&p.nhs_number, &p.ni_number]
+        .into_iter()
+        .flatten()
+        .chain(p.identifiers.iter())
+    {
+        training
+            .em_sessions
+            .push(BlockingRule(vec![part(id, Exact)]));
+    }
     Settings {
         link_type,
         blocking,

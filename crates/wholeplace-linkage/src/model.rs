@@ -758,8 +758,8 @@ impl<'t> Linker<'t> {
         );
         if !tr.em_sessions.is_empty() {
             let mut sum: Vec<Vec<f64>> = em.m.iter().map(|v| vec![0.0; v.len()]).collect();
-            let mut n = vec![0usize; self.compiled.len()];
-            let mut session_matches: Vec<(f64, Vec<bool>)> = Vec::new();
+            let mut n = vec![0f64; self.compiled.len()];
+            let mut session_matches: Vec<(f64, Vec<bool>, f64)> = Vec::new();
             for rule in &tr.em_sessions {
                 let blocks = Blocks::build(
                     self.table,
@@ -778,7 +778,22 @@ impl<'t> Linker<'t> {
                     })
                     .collect();
                 let (pats, sh) = self.pattern_counts_in(&blocks, tr.em_max_pairs, progress);
-                let session_pairs = pats.iter().map(|p| p.1 as f64).sum::<f64>() / sh.max(1e-12);
+                let counted = pats.iter().map(|p| p.1 as f64).sum::<f64>();
+                if counted == 0.0 {
+                    // No pairs (the rule's columns are empty): nothing to learn here.
+                    continue;
+                }
+                let session_pairs = counted / sh.max(1e-12);
+                // Share of records with every column of the rule: a match can agree on the
+                // rule only when both records have them.
+                let rule_cols: Vec<usize> = cols
+                    .iter()
+                    .filter_map(|c| self.table.column_index(c))
+                    .collect();
+                let present = (0..self.table.len())
+                    .filter(|&i| rule_cols.iter().all(|&c| !self.table.columns[c].is_null(i)))
+                    .count() as f64
+                    / self.table.len().max(1) as f64;
                 let r = self::em(
                     &self.compiled,
                     &self.settings.comparisons,
@@ -788,28 +803,35 @@ impl<'t> Linker<'t> {
                     tr.em_tolerance,
                     Some(&excluded),
                 );
+                // Each session's m counts in proportion to the matches it saw.
+                let weight = if r.lambda * counted >= MIN_SESSION_MATCHES {
+                    1.0
+                } else {
+                    0.0
+                };
                 for k in 0..self.compiled.len() {
-                    if !excluded[k] {
-                        n[k] += 1;
+                    if !excluded[k] && weight > 0.0 {
+                        n[k] += weight;
                         for (a, b) in sum[k].iter_mut().zip(&r.m[k]) {
-                            *a += b;
+                            *a += weight * b;
                         }
                     }
                 }
                 em.iterations += r.iterations;
                 em.converged &= r.converged;
-                session_matches.push((r.lambda * session_pairs, excluded));
+                session_matches.push((r.lambda * session_pairs, excluded, present * present));
             }
             for k in 0..self.compiled.len() {
-                if n[k] > 0 {
-                    em.m[k] = sum[k].iter().map(|x| x / n[k] as f64).collect();
+                if n[k] > 0.0 {
+                    em.m[k] = sum[k].iter().map(|x| x / n[k]).collect();
                 }
             }
             // Matches in all pairs: each session's expected matches divided by the share of
             // matches that agree exactly on the session's rule (the exact levels' m).
             let estimates: Vec<f64> = session_matches
                 .iter()
-                .filter_map(|(found, excl)| {
+                .filter(|(_, _, both_present)| *both_present >= 0.5)
+                .filter_map(|(found, excl, _)| {
                     let agree: f64 = (0..self.compiled.len())
                         .filter(|&k| excl[k])
                         .map(|k| {
@@ -818,7 +840,7 @@ impl<'t> Linker<'t> {
                                 .unwrap_or(0);
                             em.m[k][first]
                         })
-                        .product();
+                        .product::<f64>();
                     (agree > 0.05).then(|| found / agree)
                 })
                 .collect();
@@ -1142,6 +1164,10 @@ fn term_frequencies(table: &Table, col: usize) -> Vec<f32> {
         })
         .collect()
 }
+
+/// An EM session whose blocks hold fewer expected matches than this teaches too little about
+/// m to count (an identifier column that is nearly empty, say).
+const MIN_SESSION_MATCHES: f64 = 200.0;
 
 /// A well-mixed hash of two record ranks.
 fn pair_hash(x: u32, y: u32) -> u64 {
