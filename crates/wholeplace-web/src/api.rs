@@ -15,6 +15,8 @@ use utoipa::{OpenApi, ToSchema};
 use wholeplace_service::{Actor, FieldError, ServiceError};
 use wholeplace_store::AuditFilter;
 
+mod records;
+
 /// The API's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,8 +24,13 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/users", get(users))
         .route("/audit", get(audit))
-        .route("/places", get(places))
-        .route("/places/{id}", get(place))
+        .route("/places", get(places).post(records::create_place))
+        .route(
+            "/places/{id}",
+            get(place)
+                .put(records::update_place)
+                .delete(records::delete_place),
+        )
         .route("/budget-lines", axum::routing::post(create_budget_line))
         .route("/appraisals", get(appraisals).post(create_appraisal))
         .route(
@@ -33,6 +40,7 @@ pub fn router() -> Router<AppState> {
                 .delete(delete_appraisal),
         )
         .route("/unit-costs", get(unit_costs))
+        .merge(records::router())
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
@@ -42,8 +50,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
-    paths(health, me, users, audit, places, place, create_budget_line, appraisals, appraisal, create_appraisal, update_appraisal, delete_appraisal, unit_costs),
-    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView)),
+    paths(health, me, users, audit, places, place, create_budget_line, appraisals, appraisal, create_appraisal, update_appraisal, delete_appraisal, unit_costs, records::create_place, records::update_place, records::delete_place, records::agencies, records::create_agency, records::update_agency, records::delete_agency, records::budget_line, records::update_budget_line, records::delete_budget_line, records::grants, records::delete_grant, records::partnerships, records::contacts, records::create_contact, records::delete_contact, records::projects, records::create_project),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView, records::PlaceInput, records::AgencyInput, records::BudgetLineView, records::GrantView, records::PartnershipView, records::ContactView, records::ContactInput, records::ProjectView, records::ProjectInput)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -512,6 +520,21 @@ pub struct BudgetLineInput {
     confidence: String,
 }
 
+impl From<BudgetLineInput> for wholeplace_service::places::BudgetForm {
+    fn from(b: BudgetLineInput) -> Self {
+        Self {
+            agency: b.agency,
+            place: b.place,
+            service_area: b.service_area,
+            financial_year: b.financial_year,
+            amount: b.amount,
+            spend_kind: b.spend_kind,
+            source: b.source,
+            confidence: b.confidence,
+        }
+    }
+}
+
 /// Adds a budget line (analysts and administrators).
 #[utoipa::path(post, path = "/api/v1/budget-lines", request_body = BudgetLineInput, security(("token" = [])), responses((status = 201), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 async fn create_budget_line(
@@ -527,16 +550,7 @@ async fn create_budget_line(
             vec![],
         )
     })?;
-    let form = wholeplace_service::places::BudgetForm {
-        agency: b.agency,
-        place: b.place,
-        service_area: b.service_area,
-        financial_year: b.financial_year,
-        amount: b.amount,
-        spend_kind: b.spend_kind,
-        source: b.source,
-        confidence: b.confidence,
-    };
+    let form: wholeplace_service::places::BudgetForm = b.into();
     state.service.add_budget_line(&actor, &form).await?;
     Ok(StatusCode::CREATED)
 }

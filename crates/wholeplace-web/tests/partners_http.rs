@@ -4,8 +4,9 @@
 #[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
-use axum::http::StatusCode;
-use common::{App, Browser, Resp};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::{App, Browser, Resp, mono};
 use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
@@ -25,6 +26,7 @@ both_backends!(
     projects_are_added_with_their_place_or_theme,
     everything_is_exported_and_imported_on_the_data_page,
     records_are_changed_and_deleted_after_asking,
+    the_api_creates_changes_and_deletes_records,
 );
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -655,4 +657,247 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
     ] {
         assert!(actions.iter().any(|x| x == a), "{a} is audited");
     }
+}
+
+async fn call(
+    app: &App,
+    method: Method,
+    path: &str,
+    token: &str,
+    json: Option<serde_json::Value>,
+) -> Resp {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if json.is_some() {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+    }
+    let body = json.map(|j| Body::from(j.to_string())).unwrap_or_default();
+    app.send(b.body(body).expect("request")).await
+}
+
+async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
+    use serde_json::json;
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let made = app
+        .post_as(&admin, "/account/tokens", &[("token_name", "records")])
+        .await;
+    let t = mono(&made.body).expect("token");
+
+    let a = call(
+        &app,
+        Method::POST,
+        "/api/v1/agencies",
+        &t,
+        Some(json!({"name": "Kent County Council", "kind": "county_council"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let agency = a.json()["id"].as_i64().expect("id");
+    let bad = call(
+        &app,
+        Method::POST,
+        "/api/v1/agencies",
+        &t,
+        Some(json!({"name": "X", "kind": "pirate"})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["error"]["fields"][0]["field"], "kind");
+
+    let p = call(
+        &app,
+        Method::POST,
+        "/api/v1/places",
+        &t,
+        Some(json!({"name": "Sherwood", "level": "ward", "population": "8000"})),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let place = p.json()["id"].as_i64().expect("id");
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/places/{place}"),
+        &t,
+        Some(json!({"name": "Sherwood", "level": "ward", "population": "8100"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/places/{place}"),
+            &t,
+            None
+        )
+        .await
+        .json()["place"]["population"],
+        8100
+    );
+
+    let line = call(&app, Method::POST, "/api/v1/budget-lines", &t, Some(json!({"agency": "Kent County Council", "place": "Sherwood", "service_area": "social_services", "financial_year": "2012/13", "amount": "9550000"}))).await;
+    assert_eq!(line.status, StatusCode::CREATED, "{}", line.body);
+    let id = app.service.place_view(place).await.expect("view").lines[0].id;
+    let got = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/budget-lines/{id}"),
+        &t,
+        None,
+    )
+    .await;
+    assert_eq!(got.json()["amount"], "9550000.00");
+    let r = call(&app, Method::PUT, &format!("/api/v1/budget-lines/{id}"), &t, Some(json!({"agency": "Kent County Council", "place": "Sherwood", "service_area": "social_services", "financial_year": "2012/13", "amount": "9000000"}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/budget-lines/{id}"),
+            &t,
+            None
+        )
+        .await
+        .json()["amount"],
+        "9000000.00"
+    );
+
+    let refused = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/places/{place}"),
+        &t,
+        None,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "in use: {}",
+        refused.body
+    );
+    assert_eq!(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/budget-lines/{id}"),
+            &t,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/places/{place}"),
+            &t,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let c = call(
+        &app,
+        Method::POST,
+        "/api/v1/contacts",
+        &t,
+        Some(json!({"agency_id": agency, "name": "Sam Example", "role": "Identified link"})),
+    )
+    .await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    let listed = call(&app, Method::GET, "/api/v1/contacts", &t, None).await;
+    assert_eq!(listed.json()[0]["name"], "Sam Example");
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.event.action == "contact.list"),
+        "reading contacts is audited"
+    );
+
+    let partnership = app
+        .service
+        .create_partnership(&Actor::operator(), "Pilots", "", "", &[agency], &[])
+        .await
+        .expect("partnership");
+    let j = call(&app, Method::POST, "/api/v1/projects", &t, Some(json!({"partnership_id": partnership, "name": "Oswestry", "theme": "substance misuse", "start_date": "2012-01-01"}))).await;
+    assert_eq!(j.status, StatusCode::CREATED, "{}", j.body);
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/projects", &t, None)
+            .await
+            .json()[0]["name"],
+        "Oswestry"
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/partnerships", &t, None)
+            .await
+            .json()[0]["members"][0]["name"],
+        "Kent County Council"
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/grants", &t, None)
+            .await
+            .json(),
+        json!([])
+    );
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/agencies/{agency}"),
+        &t,
+        Some(json!({"name": "Kent CC", "kind": "county_council"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        call(&app, Method::DELETE, "/api/v1/agencies/999999", &t, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(
+            &app,
+            Method::PUT,
+            "/api/v1/places/1",
+            &t,
+            Some(json!({"wrong": true}))
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let viewer = app.user("viewer5", "viewer").await;
+    let vm = app
+        .post_as(&viewer, "/account/tokens", &[("token_name", "v")])
+        .await;
+    let vt = mono(&vm.body).expect("token");
+    assert_eq!(
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/agencies",
+            &vt,
+            Some(json!({"name": "Y", "kind": "police"}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/agencies", &vt, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
