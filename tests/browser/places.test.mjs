@@ -48,6 +48,7 @@ test('the demo resource map, then a new place, agency and budget line', async ()
   const body = await page.textContent('main');
   assert.match(body, /£41,370,000\.00/, 'the four budget holders and benefits add up');
   assert.match(body, /Kent County Council/);
+  assert.match(body, /£5,372\.73/, 'per head: £41,370,000 over 7,700 residents');
   assert.equal(await page.locator('svg.wp-chart').count(), 3);
   await checkPage(page, '21-sherwood-resource-map');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("as XLSX")')]);

@@ -101,12 +101,17 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
     let sherwood = service
         .create_place(
             &op,
-            &place(
-                "Sherwood",
-                "ward",
-                la("Tunbridge Wells")?,
-                "Neighbourhood community budget pilot area in Tunbridge Wells",
-            ),
+            &PlaceForm {
+                // The pilot reports give no population for the ward: 7,700 is an illustrative
+                // round figure so the demo shows spending per head; it is not an ONS estimate.
+                population: "7700".to_owned(),
+                ..place(
+                    "Sherwood",
+                    "ward",
+                    la("Tunbridge Wells")?,
+                    "Neighbourhood community budget pilot area in Tunbridge Wells. Population: an illustrative round figure for per-head views, not an ONS estimate.",
+                )
+            },
         )
         .await
         .map_err(err)?;
