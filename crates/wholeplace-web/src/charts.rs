@@ -13,8 +13,15 @@ fn escape(s: &str) -> String {
 
 /// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique.
 pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
+    const LABEL_CHARS: usize = 56;
     let row_h = 34;
-    let label_w = 330;
+    // The label column is as wide as the longest label (about 7.6 units a character at 14).
+    let longest = rows
+        .iter()
+        .map(|r| r.0.chars().count().min(LABEL_CHARS))
+        .max()
+        .unwrap_or(0);
+    let label_w = ((longest as f64 * 7.6) as usize + 16).clamp(140, 440);
     let bar_w = 330;
     let height = 20 + rows.len() * row_h;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
@@ -32,8 +39,8 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
     for (i, (label, value)) in rows.iter().enumerate() {
         let y = 10 + i * row_h;
         let w = ((*value).max(0) as f64 / max as f64 * bar_w as f64).round() as i64;
-        let short: String = if label.chars().count() > 36 {
-            format!("{}…", label.chars().take(35).collect::<String>())
+        let short: String = if label.chars().count() > LABEL_CHARS {
+            format!("{}…", label.chars().take(LABEL_CHARS - 1).collect::<String>())
         } else {
             label.clone()
         };
@@ -73,5 +80,8 @@ mod tests {
         assert!(svg.contains("£9.6m"));
         assert!(!svg.contains("style="), "no inline style");
         assert_eq!(svg.matches("<rect").count(), 2);
+        let long = "Department for Work and Pensions (benefits)";
+        let svg = bar_chart("c2", "t", &[(long.to_owned(), 1)]);
+        assert!(svg.contains(long), "a label of {} characters is shown whole", long.len());
     }
 }
