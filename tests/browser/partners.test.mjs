@@ -81,5 +81,30 @@ test('projects, contacts, and importing and exporting everything', async () => {
   assert.match(await page.textContent('main'), /Places: 1/);
   assert.match(await page.textContent('main'), /1 invalid row skipped/);
   await checkPage(page, '44-data-import-skipped');
+
+  // A grant through the form, then a 20% cut recorded as a change.
+  await page.goto(server.url + '/funding');
+  await page.click('a:has-text("Record a grant")');
+  await page.selectOption('#funder_id', { label: 'Jobcentre Plus' });
+  await page.fill('#title', 'Flexible Support Fund: Harlescott');
+  await page.fill('#amount', '50,000');
+  await page.fill('#start_year', '2012/13');
+  await page.fill('#end_year', '2013/14');
+  await page.click('button:has-text("Record grant")');
+  assert.match(await page.textContent('.govuk-error-summary'), /Select at least one recipient/);
+  await checkPage(page, '45-grant-error');
+  await page.getByLabel('Shropshire Council').check();
+  await page.fill('#places', 'York Road / Kynaston Road');
+  await page.click('button:has-text("Record grant")');
+  await page.waitForURL(/\/funding$/);
+  await page.click('a:has-text("Record a change to Flexible Support Fund: Harlescott")');
+  await page.fill('#from_year', '2013/14');
+  await page.fill('#new_amount', '40,000');
+  await page.fill('#reason', '20% cut');
+  await checkPage(page, '46-grant-change');
+  await page.click('button:has-text("Record change")');
+  await page.waitForURL(/\/funding$/);
+  assert.match(await page.textContent('main'), /From 2013\/14: £40k \(20% cut\)|From 2013\/14: £40,000/);
+  await checkPage(page, '47-funding');
   await context.close();
 });

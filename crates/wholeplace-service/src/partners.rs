@@ -392,6 +392,267 @@ impl Service {
     }
 }
 
+/// The "record a grant" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct GrantForm {
+    /// Funder agency id.
+    pub funder_id: String,
+    /// Title.
+    pub title: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Pounds.
+    pub amount: String,
+    /// First financial year, such as 2009/10.
+    pub start_year: String,
+    /// Last financial year.
+    pub end_year: String,
+    /// Conditions.
+    pub conditions: String,
+    /// Recipient agency ids (ticked).
+    pub recipients: Vec<String>,
+    /// Places: names or GSS codes separated by semicolons.
+    pub places: String,
+}
+
+/// The "record a change to a grant" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct GrantChangeForm {
+    /// From this financial year.
+    pub from_year: String,
+    /// The new amount in pounds.
+    pub new_amount: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The "add a partnership" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct PartnershipForm {
+    /// Name.
+    pub name: String,
+    /// Description and aims.
+    pub description: String,
+    /// Governance.
+    pub governance: String,
+    /// Member agency ids (ticked).
+    pub members: Vec<String>,
+    /// Places: names or GSS codes separated by semicolons.
+    pub places: String,
+}
+
+/// Places named in a cell (names, GSS codes or ids, separated by semicolons).
+fn place_names(errors: &mut Vec<FieldError>, field: &str, raw: &str, lookup: &Lookup) -> Vec<i64> {
+    let mut out = Vec::new();
+    for name in raw.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+        match lookup.place(name) {
+            Some(id) => out.push(id),
+            None => errors.push(FieldError::new(
+                field,
+                format!("There is no place called '{name}': give names or GSS codes separated by semicolons"),
+            )),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn ids(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &[String],
+    known: &[i64],
+    message: &str,
+) -> Vec<i64> {
+    let mut out = Vec::new();
+    for r in raw {
+        match r.trim().parse::<i64>() {
+            Ok(id) if known.contains(&id) => out.push(id),
+            _ => {
+                errors.push(FieldError::new(field, message));
+                return Vec::new();
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn year_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i32> {
+    match raw.trim().parse::<wholeplace_domain::FinancialYear>() {
+        Ok(y) => Some(y.start_year()),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "Enter a financial year, such as 2009/10",
+            ));
+            None
+        }
+    }
+}
+
+fn pounds_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i64> {
+    match raw.trim().parse::<wholeplace_domain::Money>() {
+        Ok(m) if m.pence() >= 0 => Some(m.pence()),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "Enter an amount in pounds, such as 500,000",
+            ));
+            None
+        }
+    }
+}
+
+impl Service {
+    /// Records a grant from its form (analysts and administrators).
+    pub async fn create_grant_from_form(&self, actor: &Actor, f: &GrantForm) -> ServiceResult<i64> {
+        self.require_editor(actor, "grant.create", "grant", None)
+            .await?;
+        let all_agencies = self.store().list_agencies().await?;
+        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
+        let mut errors = Vec::new();
+        let funder = Self::id_in(
+            &mut errors,
+            "funder_id",
+            &f.funder_id,
+            &agencies,
+            "Select the funder",
+        );
+        let amount = pounds_field(&mut errors, "amount", &f.amount);
+        let start = year_field(&mut errors, "start_year", &f.start_year);
+        let end = year_field(&mut errors, "end_year", &f.end_year);
+        let recipients = ids(
+            &mut errors,
+            "recipients",
+            &f.recipients,
+            &agencies,
+            "Select recipients from the list",
+        );
+        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
+        let (Some(funder_agency_id), Some(amount_pence), Some(start_year), Some(end_year), true) =
+            (funder, amount, start, end, errors.is_empty())
+        else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let g = wholeplace_store::NewGrant {
+            funder_agency_id,
+            title: f.title.trim().to_owned(),
+            purpose: f.purpose.trim().to_owned(),
+            amount_pence,
+            start_year,
+            end_year,
+            conditions: f.conditions.trim().to_owned(),
+            recipient_ids: recipients,
+            place_ids,
+        };
+        self.create_grant(actor, &g).await
+    }
+
+    /// Records a change to a grant from its form: a cut is a change, not an overwrite.
+    pub async fn change_grant_from_form(
+        &self,
+        actor: &Actor,
+        grant_id: i64,
+        f: &GrantChangeForm,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
+            .await?;
+        let grant = self
+            .store()
+            .list_grants()
+            .await?
+            .into_iter()
+            .find(|g| g.id == grant_id)
+            .ok_or(ServiceError::NotFound)?;
+        let mut errors = Vec::new();
+        let from = year_field(&mut errors, "from_year", &f.from_year);
+        if let Some(y) = from
+            && (y < grant.start_year || y > grant.end_year)
+        {
+            errors.push(FieldError::new(
+                "from_year",
+                "The change must start within the grant's years",
+            ));
+        }
+        let amount = pounds_field(&mut errors, "new_amount", &f.new_amount);
+        let reason = text(
+            &mut errors,
+            "reason",
+            &f.reason,
+            500,
+            Some(
+                "Give the reason for the change, such as '20% cut due to pressure on public funding'",
+            ),
+        );
+        let (Some(from_year), Some(new_amount_pence), true) = (from, amount, errors.is_empty())
+        else {
+            return Err(ServiceError::Validation(errors));
+        };
+        self.change_grant(
+            actor,
+            grant_id,
+            &wholeplace_store::GrantChange {
+                from_year,
+                new_amount_pence,
+                reason,
+            },
+        )
+        .await
+    }
+
+    /// Makes a partnership from its form (analysts and administrators).
+    pub async fn create_partnership_from_form(
+        &self,
+        actor: &Actor,
+        f: &PartnershipForm,
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "partnership.create", "partnership", None)
+            .await?;
+        let all_agencies = self.store().list_agencies().await?;
+        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the partnership's name"),
+        );
+        let members = ids(
+            &mut errors,
+            "members",
+            &f.members,
+            &agencies,
+            "Select members from the list",
+        );
+        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        self.create_partnership(
+            actor,
+            &name,
+            &f.description,
+            &f.governance,
+            &members,
+            &place_ids,
+        )
+        .await
+        .map_err(|e| match e {
+            ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                "name",
+                format!("There is already a partnership called '{name}'"),
+            )]),
+            other => other,
+        })
+    }
+}
+
 /// A refused delete says what still uses the record.
 fn in_use(e: StoreError) -> ServiceError {
     match e {

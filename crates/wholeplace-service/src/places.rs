@@ -219,7 +219,7 @@ impl Lookup {
         self.agencies.get(&key.to_lowercase()).copied()
     }
 
-    fn place(&self, key: &str) -> Option<i64> {
+    pub(crate) fn place(&self, key: &str) -> Option<i64> {
         self.places.get(&key.to_lowercase()).copied()
     }
 }

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::partners::{GrantChangeForm, GrantForm, PartnershipForm};
 use wholeplace_service::places::{BudgetForm, PlaceForm, pounds_text};
 use wholeplace_service::{FieldError, ServiceError};
 
@@ -496,4 +497,285 @@ pub async fn delete_grant(
     check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.delete_grant(&s.actor, id).await?;
     Ok(Redirect::to("/funding").into_response())
+}
+
+fn agency_options(agencies: &[wholeplace_store::Agency]) -> Vec<(String, String)> {
+    agencies
+        .iter()
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect()
+}
+
+const PLACES_HINT: &str = "Names or GSS codes separated by semicolons, such as 'Sandpits, Ludlow; Fairfields, Market Drayton'";
+
+async fn grant_form(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &GrantForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let agencies = state.service.list_agencies().await?;
+    let mut funders = vec![(String::new(), "Select".to_owned())];
+    funders.extend(agency_options(&agencies));
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: "Record a grant".into(),
+        intro: vec!["A grant or funding stream as first awarded. Record a later cut or top-up as a change, so the history stays.".into()],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: "/grants".into(),
+        fields: vec![
+            Field::select("funder_id", "Funder", funders, &f.funder_id),
+            Field::text("title", "Title", "Such as 'Areas of High Need reward grant: Bromsgrove'", &f.title),
+            Field::text("purpose", "Purpose (optional)", "", &f.purpose),
+            Field::text("amount", "Amount first awarded", "In pounds, such as 500,000", &f.amount).narrow(),
+            Field::text("start_year", "First financial year", "Such as 2009/10", &f.start_year).narrow(),
+            Field::text("end_year", "Last financial year", "Such as 2014/15", &f.end_year).narrow(),
+            Field::text("conditions", "Conditions (optional)", "Such as 'Quarterly returns'", &f.conditions),
+            Field::checkboxes("recipients", "Recipients", "Select all that apply", agency_options(&agencies), &f.recipients),
+            Field::text("places", "Places (optional)", PLACES_HINT, &f.places),
+        ],
+        submit: "Record grant",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_grant(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    state
+        .service
+        .require_editor(&s.actor, "grant.create", "grant", None)
+        .await?;
+    grant_form(
+        &state,
+        &s,
+        StatusCode::OK,
+        &GrantForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn create_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    form: FormFields,
+) -> PageResult {
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let g = |k: &str| form.get(k).to_owned();
+    let f = GrantForm {
+        funder_id: g("funder_id"),
+        title: g("title"),
+        purpose: g("purpose"),
+        amount: g("amount"),
+        start_year: g("start_year"),
+        end_year: g("end_year"),
+        conditions: g("conditions"),
+        recipients: form
+            .all("recipients")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        places: g("places"),
+    };
+    match state.service.create_grant_from_form(&s.actor, &f).await {
+        Ok(_) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn change_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    f: &GrantChangeForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: format!("Record a change to '{}'", g.title),
+        intro: vec![format!(
+            "First awarded: {} a year from {} to {}. The change applies from the year you give; earlier years keep their amount.",
+            Money::from_pence(g.amount_pence).to_full_string(),
+            FinancialYear::new(g.start_year)
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            FinancialYear::new(g.end_year)
+                .map(|y| y.to_string())
+                .unwrap_or_default()
+        )],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: format!("/grants/{id}/change"),
+        fields: vec![
+            Field::text(
+                "from_year",
+                "From financial year",
+                "Such as 2011/12",
+                &f.from_year,
+            )
+            .narrow(),
+            Field::text(
+                "new_amount",
+                "New amount",
+                "In pounds, such as 400,000",
+                &f.new_amount,
+            )
+            .narrow(),
+            Field::text(
+                "reason",
+                "Reason",
+                "Such as '20% cut due to pressure on public funding'",
+                &f.reason,
+            ),
+        ],
+        submit: "Record change",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_grant_change(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.change", "grant", Some(id.to_string()))
+        .await?;
+    change_form(
+        &state,
+        &s,
+        id,
+        StatusCode::OK,
+        &GrantChangeForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn create_grant_change(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let f = GrantChangeForm {
+        from_year: form.get("from_year").to_owned(),
+        new_amount: form.get("new_amount").to_owned(),
+        reason: form.get("reason").to_owned(),
+    };
+    match state.service.change_grant_from_form(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            change_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn partnership_form(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &PartnershipForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let agencies = state.service.list_agencies().await?;
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: "Add a partnership".into(),
+        intro: vec![
+            "Agencies working together in places, such as a neighbourhood community budget pilot."
+                .into(),
+        ],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: "/partnerships".into(),
+        fields: vec![
+            Field::text(
+                "name",
+                "Name",
+                "Such as 'Sherwood Neighbourhood Community Budget'",
+                &f.name,
+            ),
+            Field::text("description", "Aims (optional)", "", &f.description),
+            Field::text(
+                "governance",
+                "Governance (optional)",
+                "Such as 'Leaders board; steering group'",
+                &f.governance,
+            ),
+            Field::checkboxes(
+                "members",
+                "Member agencies",
+                "Select all that apply",
+                agency_options(&agencies),
+                &f.members,
+            ),
+            Field::text(
+                "places",
+                "Places it works in (optional)",
+                PLACES_HINT,
+                &f.places,
+            ),
+        ],
+        submit: "Add partnership",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_partnership(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    state
+        .service
+        .require_editor(&s.actor, "partnership.create", "partnership", None)
+        .await?;
+    partnership_form(
+        &state,
+        &s,
+        StatusCode::OK,
+        &PartnershipForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn create_partnership(
+    State(state): State<AppState>,
+    s: SignedIn,
+    form: FormFields,
+) -> PageResult {
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let f = PartnershipForm {
+        name: form.get("name").to_owned(),
+        description: form.get("description").to_owned(),
+        governance: form.get("governance").to_owned(),
+        members: form.all("members").into_iter().map(str::to_owned).collect(),
+        places: form.get("places").to_owned(),
+    };
+    match state
+        .service
+        .create_partnership_from_form(&s.actor, &f)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -40,7 +40,10 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
         let y = 10 + i * row_h;
         let w = ((*value).max(0) as f64 / max as f64 * bar_w as f64).round() as i64;
         let short: String = if label.chars().count() > LABEL_CHARS {
-            format!("{}…", label.chars().take(LABEL_CHARS - 1).collect::<String>())
+            format!(
+                "{}…",
+                label.chars().take(LABEL_CHARS - 1).collect::<String>()
+            )
         } else {
             label.clone()
         };
@@ -82,6 +85,10 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 2);
         let long = "Department for Work and Pensions (benefits)";
         let svg = bar_chart("c2", "t", &[(long.to_owned(), 1)]);
-        assert!(svg.contains(long), "a label of {} characters is shown whole", long.len());
+        assert!(
+            svg.contains(long),
+            "a label of {} characters is shown whole",
+            long.len()
+        );
     }
 }

@@ -4,8 +4,10 @@
 use crate::layout::Layout;
 use askama::Template;
 
-/// One form field: a text input, a select (when it has options) or a textarea (when it has rows).
+/// One form field: a text input, a select (when it has options), checkboxes (when it has options
+/// and `chosen`), or a textarea (when it has rows).
 pub(crate) struct Field {
+    pub chosen: Option<Vec<String>>,
     pub name: &'static str,
     pub label: &'static str,
     pub hint: String,
@@ -25,6 +27,22 @@ impl Field {
             options: Vec::new(),
             rows: 0,
             width: "",
+            chosen: None,
+        }
+    }
+
+    /// Checkboxes: pick any of `options`; `chosen` are ticked.
+    pub fn checkboxes(
+        name: &'static str,
+        label: &'static str,
+        hint: &str,
+        options: Vec<(String, String)>,
+        chosen: &[String],
+    ) -> Self {
+        Self {
+            options,
+            chosen: Some(chosen.to_vec()),
+            ..Self::text(name, label, hint, "")
         }
     }
 

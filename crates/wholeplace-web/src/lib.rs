@@ -96,6 +96,14 @@ pub fn router(state: AppState) -> Router {
             "/budget-lines/{id}/delete",
             get(changes::confirm_delete_budget_line).post(changes::delete_budget_line),
         )
+        .route("/grants", post(changes::create_grant))
+        .route("/grants/new", get(changes::new_grant))
+        .route(
+            "/grants/{id}/change",
+            get(changes::new_grant_change).post(changes::create_grant_change),
+        )
+        .route("/partnerships", post(changes::create_partnership))
+        .route("/partnerships/new", get(changes::new_partnership))
         .route(
             "/grants/{id}/delete",
             get(changes::confirm_delete_grant).post(changes::delete_grant),

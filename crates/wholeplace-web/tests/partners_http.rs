@@ -27,6 +27,7 @@ both_backends!(
     everything_is_exported_and_imported_on_the_data_page,
     records_are_changed_and_deleted_after_asking,
     the_api_creates_changes_and_deletes_records,
+    grants_changes_and_partnerships_are_recorded_through_forms,
 );
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -899,5 +900,205 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
             .await
             .status,
         StatusCode::OK
+    );
+}
+
+async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) {
+    use wholeplace_service::places::PlaceForm;
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let op = Actor::operator();
+    let funder = app
+        .service
+        .create_agency(&op, "Worcestershire Partnership", "voluntary")
+        .await
+        .expect("agency")
+        .to_string();
+    let lsp = app
+        .service
+        .create_agency(&op, "Bromsgrove Partnership", "voluntary")
+        .await
+        .expect("agency")
+        .to_string();
+    app.service
+        .create_place(
+            &op,
+            &PlaceForm {
+                name: "Bromsgrove area of high need".into(),
+                level: "neighbourhood".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("place");
+    assert_eq!(
+        app.get_as(&admin, "/grants/new").await.status,
+        StatusCode::OK
+    );
+    let bad = app
+        .post_as(
+            &admin,
+            "/grants",
+            &[
+                ("funder_id", ""),
+                ("title", "x"),
+                ("amount", "lots"),
+                ("start_year", "2009"),
+                ("end_year", "2014/15"),
+                ("places", "Atlantis"),
+            ],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &[
+            "Select the funder",
+            "Enter an amount in pounds, such as 500,000",
+            "Enter a financial year, such as 2009/10",
+            "There is no place called &#39;Atlantis&#39;",
+        ],
+    );
+    let none = app
+        .post_as(
+            &admin,
+            "/grants",
+            &[
+                ("funder_id", &funder),
+                ("title", "Reward grant"),
+                ("amount", "500,000"),
+                ("start_year", "2009/10"),
+                ("end_year", "2014/15"),
+            ],
+        )
+        .await;
+    none.assert_error_summary(StatusCode::BAD_REQUEST, &["Select at least one recipient"]);
+    let ok = app
+        .post_as(
+            &admin,
+            "/grants",
+            &[
+                ("funder_id", &funder),
+                ("title", "Reward grant"),
+                ("amount", "500,000"),
+                ("start_year", "2009/10"),
+                ("end_year", "2014/15"),
+                ("recipients", &lsp),
+                ("places", "Bromsgrove area of high need"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let grant = app.service.list_grants().await.expect("grants")[0].clone();
+    assert_eq!(
+        (
+            grant.amount_pence,
+            grant.places.len(),
+            grant.recipients.len()
+        ),
+        (50_000_000, 1, 1)
+    );
+
+    let path = format!("/grants/{}/change", grant.id);
+    assert!(
+        app.get_as(&admin, &path)
+            .await
+            .body
+            .contains("Record a change to &#39;Reward grant&#39;")
+    );
+    let outside = app
+        .post_as(
+            &admin,
+            &path,
+            &[
+                ("from_year", "2020/21"),
+                ("new_amount", "400000"),
+                ("reason", "cut"),
+            ],
+        )
+        .await;
+    outside.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["The change must start within the grant&#39;s years"],
+    );
+    let cut = app
+        .post_as(
+            &admin,
+            &path,
+            &[
+                ("from_year", "2011/12"),
+                ("new_amount", "400,000"),
+                ("reason", "20% cut due to pressure on public funding"),
+            ],
+        )
+        .await;
+    assert_eq!(cut.status, StatusCode::SEE_OTHER, "{}", cut.body);
+    let grant = app.service.list_grants().await.expect("grants")[0].clone();
+    assert_eq!(
+        grant.amount_pence, 50_000_000,
+        "the award is kept: a cut is a change, not an overwrite"
+    );
+    assert_eq!(grant.changes.len(), 1);
+    assert_eq!(
+        (
+            grant.changes[0].from_year,
+            grant.changes[0].new_amount_pence
+        ),
+        (2011, 40_000_000)
+    );
+    let funding = app.get_as(&admin, "/funding").await;
+    assert!(
+        funding
+            .body
+            .contains("20% cut due to pressure on public funding")
+    );
+
+    assert_eq!(
+        app.get_as(&admin, "/partnerships/new").await.status,
+        StatusCode::OK
+    );
+    let p = app
+        .post_as(
+            &admin,
+            "/partnerships",
+            &[
+                ("name", "Worcestershire Areas of High Need"),
+                ("governance", "LSP boards"),
+                ("members", &funder),
+                ("members", &lsp),
+                ("places", "Bromsgrove area of high need"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let again = app
+        .post_as(
+            &admin,
+            "/partnerships",
+            &[("name", "Worcestershire Areas of High Need")],
+        )
+        .await;
+    again.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["There is already a partnership called &#39;Worcestershire Areas of High Need&#39;"],
+    );
+    let ps = app.service.list_partnerships().await.expect("partnerships");
+    assert_eq!(
+        (ps.len(), ps[0].members.len(), ps[0].places.len()),
+        (1, 2, 1)
+    );
+    let viewer = app.user("viewer6", "viewer").await;
+    assert_eq!(
+        app.post_as(
+            &viewer,
+            &path,
+            &[
+                ("from_year", "2011/12"),
+                ("new_amount", "1"),
+                ("reason", "x")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
     );
 }
