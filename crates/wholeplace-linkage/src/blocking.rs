@@ -596,6 +596,12 @@ impl Blocks {
         n * (n - 1) / 2
     }
 
+    /// The records of a task's block.
+    #[must_use]
+    pub fn members(&self, task: &Task) -> &[u32] {
+        &self.rules[task.rule as usize].order[task.start as usize..task.end as usize]
+    }
+
     /// Calls `f(a, b)` (with `a < b`) for each wanted pair of the task not already produced by
     /// an earlier rule.
     pub fn for_each_pair(
@@ -603,12 +609,36 @@ impl Blocks {
         table: &Table,
         task: &Task,
         filter: PairFilter,
+        f: impl FnMut(usize, usize),
+    ) {
+        self.for_each_pair_among(table, task, filter, None, f);
+    }
+
+    /// As [`Blocks::for_each_pair`], but with `keep` only the pairs of kept records (a sample).
+    pub fn for_each_pair_among(
+        &self,
+        table: &Table,
+        task: &Task,
+        filter: PairFilter,
+        keep: Option<&[bool]>,
         mut f: impl FnMut(usize, usize),
     ) {
-        let rule = &self.rules[task.rule as usize];
-        let members = &rule.order[task.start as usize..task.end as usize];
+        let kept: Vec<u32>;
+        let members = match keep {
+            Some(k) => {
+                kept = self
+                    .members(task)
+                    .iter()
+                    .copied()
+                    .filter(|&m| k[m as usize])
+                    .collect();
+                &kept
+            }
+            None => self.members(task),
+        };
         let stride = self.rules.len();
         let earlier = task.rule as usize;
+
         for (x, &i) in members.iter().enumerate() {
             for &j in &members[x + 1..] {
                 let (a, b) = if i < j {

@@ -615,7 +615,16 @@ impl<'t> Linker<'t> {
         work: impl Fn(&mut A, usize, usize) + Sync + Send,
         merge: impl Fn(A, A) -> A + Sync + Send,
     ) -> A {
-        self.run_tasks_in(&self.blocks, tasks, progress, stage, init, work, merge)
+        self.run_tasks_in(
+            &self.blocks,
+            tasks,
+            None,
+            progress,
+            stage,
+            init,
+            work,
+            merge,
+        )
     }
 
     #[expect(
@@ -626,6 +635,7 @@ impl<'t> Linker<'t> {
         &self,
         blocks: &Blocks,
         tasks: &[Task],
+        keep: Option<&[bool]>,
         progress: &dyn Progress,
         stage: &str,
         init: impl Fn() -> A + Sync + Send,
@@ -639,7 +649,9 @@ impl<'t> Linker<'t> {
         tasks
             .par_iter()
             .fold(&init, |mut acc, t| {
-                blocks.for_each_pair(self.table, t, self.filter, |a, b| work(&mut acc, a, b));
+                blocks.for_each_pair_among(self.table, t, self.filter, keep, |a, b| {
+                    work(&mut acc, a, b);
+                });
                 let tp = Blocks::task_pairs(t);
                 let before = done.fetch_add(tp, Ordering::Relaxed);
                 if (before + tp) / step != before / step {
@@ -670,49 +682,40 @@ impl<'t> Linker<'t> {
     ) -> (Vec<(u64, u64)>, f64) {
         let tasks = blocks.tasks();
         let total: u64 = tasks.iter().map(Blocks::task_pairs).sum();
-        // Beyond `max_pairs`, a deterministic sample of pairs spread over every block: a pair
-        // is taken when a hash of its records' canonical ranks (independent of record order)
-        // falls below the share.
-        let cut = if total > max_pairs {
-            Some((max_pairs as f64 / total as f64 * u64::MAX as f64) as u64)
+        // Beyond `max_pairs`, a deterministic sample spread over every block: the pairs among
+        // a sample of records (each kept when a hash of its canonical rank, independent of
+        // record order, falls below the square root of the share), so that only the sampled
+        // pairs are visited.
+        let share = if total > max_pairs {
+            max_pairs as f64 / total as f64
         } else {
-            None
+            1.0
         };
-        let (map, visited, sampled) = self.run_tasks_in(
+        let keep: Option<Vec<bool>> = (share < 1.0).then(|| {
+            let cut = (share.sqrt() * u64::MAX as f64) as u64;
+            self.canon
+                .par_iter()
+                .map(|&r| pair_hash(r, 0x5eed) <= cut)
+                .collect()
+        });
+        let map = self.run_tasks_in(
             blocks,
             &tasks,
+            keep.as_deref(),
             progress,
             "counting comparison patterns",
-            || (FastMap::<u64, u64>::default(), 0u64, 0u64),
-            |acc, a, b| {
-                acc.1 += 1;
-                if let Some(cut) = cut {
-                    let (x, y) = (self.canon[a], self.canon[b]);
-                    let (x, y) = if x < y { (x, y) } else { (y, x) };
-                    if pair_hash(x, y) > cut {
-                        return;
-                    }
-                }
-                acc.2 += 1;
-                *acc.0.entry(self.pattern(a, b)).or_insert(0) += 1;
-            },
+            FastMap::<u64, u64>::default,
+            |m, a, b| *m.entry(self.pattern(a, b)).or_insert(0) += 1,
             |mut x, y| {
-                for (k, v) in y.0 {
-                    *x.0.entry(k).or_insert(0) += v;
+                for (k, v) in y {
+                    *x.entry(k).or_insert(0) += v;
                 }
-                (x.0, x.1 + y.1, x.2 + y.2)
+                x
             },
         );
         let mut v: Vec<(u64, u64)> = map.into_iter().collect();
         v.sort_unstable();
-        (
-            v,
-            if visited == 0 {
-                1.0
-            } else {
-                sampled as f64 / visited as f64
-            },
-        )
+        (v, share)
     }
 
     /// Counts pairs satisfying any of the deterministic rules (exact agreement on all parts).
