@@ -663,15 +663,15 @@ fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String
 /// list the records in the table's order, so each row is first checked against the record at
 /// its own position; an index by (source, id) is built only when that fails.
 fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
-    let mut index: Option<HashMap<(&str, &str), usize>> = None;
-    let mut names: HashMap<Box<str>, u32> = HashMap::new();
+    let mut index: Option<HashMap<(&[u8], &[u8]), usize>> = None;
+    let mut names: HashMap<Box<[u8]>, u32, std::hash::BuildHasherDefault<Fnv>> = HashMap::default();
     let mut truth: Vec<u32> = vec![u32::MAX; table.len()];
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut rec = csv::StringRecord::new();
+    let mut rec = csv::ByteRecord::new();
     let mut line = 1;
     while r
-        .read_record(&mut rec)
+        .read_byte_record(&mut rec)
         .with_context(|| format!("{}, line {}", path.display(), line + 1))?
     {
         let k = line - 1;
@@ -681,13 +681,16 @@ fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
             "{}, line {line}: expected source, record_id, entity",
             path.display()
         );
-        let at = if k < table.len() && table.source_name(k) == &rec[0] && table.id(k) == &rec[1] {
+        let at = if k < table.len()
+            && table.source_name(k).as_bytes() == &rec[0]
+            && table.id(k).as_bytes() == &rec[1]
+        {
             Some(k)
         } else {
             index
                 .get_or_insert_with(|| {
                     (0..table.len())
-                        .map(|i| ((table.source_name(i), table.id(i)), i))
+                        .map(|i| ((table.source_name(i).as_bytes(), table.id(i).as_bytes()), i))
                         .collect()
                 })
                 .get(&(&rec[0], &rec[1]))
@@ -713,6 +716,27 @@ fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
         );
     }
     Ok(truth)
+}
+
+/// FNV-1a, for short keys read from files (truth labels).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn guard_cell(s: &str) -> String {
