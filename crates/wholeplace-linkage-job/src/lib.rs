@@ -662,8 +662,11 @@ fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String
 /// Reads the truth file as a dense entity label per record of the table. Truth files usually
 /// list the records in the table's order, so each row is first checked against the record at
 /// its own position; an index by (source, id) is built only when that fails.
+/// Records by (source, id), as bytes.
+type RecordIndex<'a> = HashMap<(&'a [u8], &'a [u8]), usize>;
+
 fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
-    let mut index: Option<HashMap<(&[u8], &[u8]), usize>> = None;
+    let mut index: Option<RecordIndex<'_>> = None;
     let mut names: HashMap<Box<[u8]>, u32, std::hash::BuildHasherDefault<Fnv>> = HashMap::default();
     let mut truth: Vec<u32> = vec![u32::MAX; table.len()];
     let mut r =
