@@ -653,6 +653,91 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Records how a place relates to another, from a form: `contains` (this place contains the
+    /// other), `inside` (the other contains this one) or `overlaps`.
+    pub async fn relate_place_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        other: &str,
+        how: &str,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "place.relate", "place", Some(id.to_string()))
+            .await?;
+        let places: Vec<i64> = self
+            .store()
+            .list_places()
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        if !places.contains(&id) {
+            return Err(ServiceError::NotFound);
+        }
+        let mut errors = Vec::new();
+        let other = Self::id_in(
+            &mut errors,
+            "other_id",
+            other,
+            &places,
+            "Select the other place",
+        );
+        if other == Some(id) {
+            errors.push(FieldError::new("other_id", "Select a different place"));
+        }
+        let relation = match how {
+            "contains" | "inside" => Some("contains"),
+            "overlaps" => Some("overlaps"),
+            _ => {
+                errors.push(FieldError::new("how", "Select how the places relate"));
+                None
+            }
+        };
+        let (Some(other), Some(relation), true) = (other, relation, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let (parent, child) = if how == "inside" {
+            (other, id)
+        } else {
+            (id, other)
+        };
+        self.relate_places(actor, parent, child, relation).await
+    }
+
+    /// Records that an agency covers a place, from a form.
+    pub async fn cover_place_from_form(
+        &self,
+        actor: &Actor,
+        place_id: i64,
+        agency: &str,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "agency.cover", "agency", None)
+            .await?;
+        if self.store().place_by_id(place_id).await?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        let agencies: Vec<i64> = self
+            .store()
+            .list_agencies()
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let mut errors = Vec::new();
+        let Some(agency_id) = Self::id_in(
+            &mut errors,
+            "agency_id",
+            agency,
+            &agencies,
+            "Select the agency",
+        ) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        self.add_agency_coverage(actor, agency_id, place_id).await
+    }
+}
+
 /// A refused delete says what still uses the record.
 fn in_use(e: StoreError) -> ServiceError {
     match e {

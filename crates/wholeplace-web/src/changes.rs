@@ -779,3 +779,152 @@ pub async fn create_partnership(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---------- how a place relates to other places and agencies ----------
+
+async fn links_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    how: &str,
+    other: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state.service.place_view(id).await?;
+    let mut others = vec![(String::new(), "Select".to_owned())];
+    others.extend(
+        state
+            .service
+            .list_places()
+            .await?
+            .into_iter()
+            .filter(|p| p.id != id)
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    format!("{} ({})", p.name, taxonomy::label(PLACE_LEVELS, &p.level)),
+                )
+            }),
+    );
+    let hows = [
+        ("", "Select"),
+        ("contains", "contains the other place"),
+        ("inside", "is inside the other place"),
+        ("overlaps", "overlaps the other place"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    let page = FormPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: format!("Relate {} to another place", v.place.name),
+        intro: vec!["A place may sit in more than one hierarchy: a ward in a district, and a police neighbourhood that cuts across wards.".into()],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/relations"),
+        fields: vec![
+            Field::select("how", "This place", hows, how),
+            Field::select("other_id", "Other place", others, other),
+        ],
+        submit: "Record relation",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_relation(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "place.relate", "place", Some(id.to_string()))
+        .await?;
+    links_form(&state, &s, id, StatusCode::OK, "", "", Vec::new()).await
+}
+
+pub async fn create_relation(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let (how, other) = (form.get("how"), form.get("other_id"));
+    match state
+        .service
+        .relate_place_from_form(&s.actor, id, other, how)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            links_form(&state, &s, id, StatusCode::BAD_REQUEST, how, other, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn coverage_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    agency: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state.service.place_view(id).await?;
+    let mut agencies = vec![(String::new(), "Select".to_owned())];
+    agencies.extend(agency_options(&state.service.list_agencies().await?));
+    let page = FormPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: format!("Record an agency covering {}", v.place.name),
+        intro: vec![
+            "Agencies' boundaries do not all line up: record each agency that serves this place."
+                .into(),
+        ],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/coverage"),
+        fields: vec![Field::select("agency_id", "Agency", agencies, agency)],
+        submit: "Record coverage",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_coverage(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.cover", "agency", None)
+        .await?;
+    coverage_form(&state, &s, id, StatusCode::OK, "", Vec::new()).await
+}
+
+pub async fn create_coverage(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let agency = form.get("agency_id");
+    match state
+        .service
+        .cover_place_from_form(&s.actor, id, agency)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            coverage_form(&state, &s, id, StatusCode::BAD_REQUEST, agency, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

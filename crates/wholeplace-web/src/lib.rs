@@ -77,6 +77,14 @@ pub fn router(state: AppState) -> Router {
             get(changes::edit_place).post(changes::save_place),
         )
         .route(
+            "/places/{id}/relations",
+            get(changes::new_relation).post(changes::create_relation),
+        )
+        .route(
+            "/places/{id}/coverage",
+            get(changes::new_coverage).post(changes::create_coverage),
+        )
+        .route(
             "/places/{id}/delete",
             get(changes::confirm_delete_place).post(changes::delete_place),
         )

@@ -28,6 +28,7 @@ both_backends!(
     records_are_changed_and_deleted_after_asking,
     the_api_creates_changes_and_deletes_records,
     grants_changes_and_partnerships_are_recorded_through_forms,
+    places_relate_in_more_than_one_hierarchy_and_agencies_cover_them,
 );
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
@@ -1096,6 +1097,119 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
                 ("new_amount", "1"),
                 ("reason", "x")
             ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: TestDb) {
+    use wholeplace_service::places::PlaceForm;
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let op = Actor::operator();
+    let mk = |name: &str, level: &str| PlaceForm {
+        name: name.into(),
+        level: level.into(),
+        ..Default::default()
+    };
+    let district = app
+        .service
+        .create_place(&op, &mk("Tunbridge Wells", "district"))
+        .await
+        .expect("place");
+    let ward = app
+        .service
+        .create_place(&op, &mk("Sherwood", "ward"))
+        .await
+        .expect("place");
+    let police = app
+        .service
+        .create_place(&op, &mk("Sherwood police neighbourhood", "police_area"))
+        .await
+        .expect("place");
+
+    assert_eq!(
+        app.get_as(&admin, &format!("/places/{ward}/relations"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bad = app
+        .post_as(
+            &admin,
+            &format!("/places/{ward}/relations"),
+            &[("how", "beside"), ("other_id", &ward.to_string())],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::BAD_REQUEST,
+        &["Select a different place", "Select how the places relate"],
+    );
+    let inside = app
+        .post_as(
+            &admin,
+            &format!("/places/{ward}/relations"),
+            &[("how", "inside"), ("other_id", &district.to_string())],
+        )
+        .await;
+    assert_eq!(inside.status, StatusCode::SEE_OTHER, "{}", inside.body);
+    let overlaps = app
+        .post_as(
+            &admin,
+            &format!("/places/{police}/relations"),
+            &[("how", "overlaps"), ("other_id", &ward.to_string())],
+        )
+        .await;
+    assert_eq!(overlaps.status, StatusCode::SEE_OTHER, "{}", overlaps.body);
+    let v = app.service.place_view(ward).await.expect("view");
+    let parents: Vec<(&str, &str)> = v
+        .parents
+        .iter()
+        .map(|r| (r.place.name.as_str(), r.relation.as_str()))
+        .collect();
+    assert!(
+        parents.contains(&("Tunbridge Wells", "contains"))
+            && parents.contains(&("Sherwood police neighbourhood", "overlaps")),
+        "{parents:?}"
+    );
+
+    let agency = app.agency().await.to_string();
+    let none = app
+        .post_as(
+            &admin,
+            &format!("/places/{ward}/coverage"),
+            &[("agency_id", "")],
+        )
+        .await;
+    none.assert_error_summary(StatusCode::BAD_REQUEST, &["Select the agency"]);
+    let ok = app
+        .post_as(
+            &admin,
+            &format!("/places/{ward}/coverage"),
+            &[("agency_id", &agency)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get_as(&admin, &format!("/places/{ward}"))
+            .await
+            .body
+            .contains("Partnership office")
+    );
+    assert_eq!(
+        app.post_as(&admin, "/places/999999/coverage", &[("agency_id", &agency)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let viewer = app.user("viewer7", "viewer").await;
+    assert_eq!(
+        app.post_as(
+            &viewer,
+            &format!("/places/{ward}/coverage"),
+            &[("agency_id", &agency)]
         )
         .await
         .status,
