@@ -106,5 +106,17 @@ test('projects, contacts, and importing and exporting everything', async () => {
   await page.waitForURL(/\/funding$/);
   assert.match(await page.textContent('main'), /From 2013\/14: £40k \(20% cut\)|From 2013\/14: £40,000/);
   await checkPage(page, '47-funding');
+
+  // Sherwood also overlaps a police neighbourhood, another hierarchy.
+  await page.goto(server.url + '/places');
+  await page.getByRole('link', { name: 'Sherwood', exact: true }).click();
+  await page.click('a:has-text("Relate Sherwood to another place")');
+  await checkPage(page, '48-relate-place');
+  await page.selectOption('#how', 'overlaps');
+  await page.selectOption('#other_id', { label: 'York Road / Kynaston Road (Neighbourhood)' });
+  await page.click('button:has-text("Record relation")');
+  assert.match(await page.textContent('main'), /York Road \/ Kynaston Road/);
+  await page.click('a:has-text("Record an agency covering Sherwood")');
+  await checkPage(page, '49-cover-place');
   await context.close();
 });
