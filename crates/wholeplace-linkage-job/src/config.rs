@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Deserialize;
 use wholeplace_linkage::defaults::PersonColumns;
-use wholeplace_linkage::{BlockingRule, ColumnSpec, LinkType, Template, Training};
+use wholeplace_linkage::{BlockingRule, ColumnSpec, LinkType, PriorMethod, Template, Training};
 
 /// The configuration file.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -29,8 +29,8 @@ pub struct LinkConfig {
     pub blocking: Option<Vec<BlockingRule>>,
     /// Comparisons (default: one per recognised person column).
     pub comparisons: Option<Vec<Template>>,
-    /// Training parameters.
-    pub training: Option<Training>,
+    /// Training parameters: each key given replaces that one default, the others stay.
+    pub training: Option<TrainingOverrides>,
     /// File names (as given) of sources known to hold each person at most once.
     pub duplicate_free: Vec<String>,
     /// Blocks larger than this are skipped with a warning (default 3000).
@@ -73,5 +73,79 @@ impl LinkConfig {
             );
         }
         Ok(cfg)
+    }
+}
+
+/// `[training]`: the training parameters to change. A key left out keeps its default, so
+/// changing one number never drops the default EM sessions or prior.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingOverrides {
+    /// Random pairs sampled to estimate u, at most.
+    pub u_sample_pairs: Option<u64>,
+    /// Seed for sampling.
+    pub seed: Option<u64>,
+    /// Maximum EM iterations.
+    pub em_max_iterations: Option<usize>,
+    /// EM stops when no parameter moves more than this.
+    pub em_tolerance: Option<f64>,
+    /// Candidate pairs used for EM at most, per session.
+    pub em_max_pairs: Option<u64>,
+    /// Prior estimation.
+    pub prior: Option<PriorMethod>,
+    /// EM training sessions (replaces the default ones).
+    pub em_sessions: Option<Vec<BlockingRule>>,
+}
+
+impl TrainingOverrides {
+    /// Applies the keys given onto `t`.
+    pub fn apply(&self, t: &mut Training) {
+        if let Some(x) = self.u_sample_pairs {
+            t.u_sample_pairs = x;
+        }
+        if let Some(x) = self.seed {
+            t.seed = x;
+        }
+        if let Some(x) = self.em_max_iterations {
+            t.em_max_iterations = x;
+        }
+        if let Some(x) = self.em_tolerance {
+            t.em_tolerance = x;
+        }
+        if let Some(x) = self.em_max_pairs {
+            t.em_max_pairs = x;
+        }
+        if let Some(x) = &self.prior {
+            t.prior = x.clone();
+        }
+        if let Some(x) = &self.em_sessions {
+            t.em_sessions.clone_from(x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_training_key_changes_only_itself() {
+        let cfg: LinkConfig = toml::from_str("[training]\nem_max_pairs = 500000\n").expect("parse");
+        let mut t = Training {
+            em_sessions: vec![BlockingRule(Vec::new())],
+            ..Training::default()
+        };
+        let before = t.clone();
+        cfg.training.expect("training").apply(&mut t);
+        assert_eq!(t.em_max_pairs, 500_000);
+        assert_eq!(
+            t.em_sessions, before.em_sessions,
+            "the default sessions stay"
+        );
+        assert_eq!(t.prior, before.prior, "the default prior stays");
+        assert!(
+            toml::from_str::<LinkConfig>("[training]\nem_max_pear = 1\n").is_err(),
+            "a misspelt key is refused"
+        );
     }
 }

@@ -359,7 +359,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
             s.comparisons = c.iter().map(Template::expand).collect();
         }
         if let Some(t) = &cfg.training {
-            s.training = t.clone();
+            t.apply(&mut s.training);
         }
         if let Some(m) = cfg.max_block_size {
             s.max_block_size = m;
