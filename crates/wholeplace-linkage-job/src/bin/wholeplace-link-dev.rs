@@ -1,4 +1,5 @@
-//! A development entry point for `link` and `synth` until they are wired into `wholeplace`.
+//! `link` and `synth` alone, for benchmarks: it builds without the web and storage stack. Users run
+//! the same commands as `wholeplace link` and `wholeplace synth`.
 
 use clap::{Parser, Subcommand};
 use wholeplace_linkage_job::{LinkArgs, SynthArgs, run_link, run_synth};
