@@ -511,6 +511,28 @@ impl Service {
     pub async fn create_grant_from_form(&self, actor: &Actor, f: &GrantForm) -> ServiceResult<i64> {
         self.require_editor(actor, "grant.create", "grant", None)
             .await?;
+        let g = self.grant_from_form(f).await?;
+        self.create_grant(actor, &g).await
+    }
+
+    /// Changes a grant's details, recipients and places from its form (its recorded changes
+    /// stay; analysts and administrators).
+    pub async fn update_grant_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: &GrantForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "grant.update", "grant", rid.clone())
+            .await?;
+        let g = self.grant_from_form(f).await?;
+        let ev = self.event(actor, "grant.update", "grant", rid, true, &g.title);
+        Ok(self.store().update_grant(id, &g, &ev).await?)
+    }
+
+    /// Checks a grant form: the grant, or every problem.
+    async fn grant_from_form(&self, f: &GrantForm) -> ServiceResult<wholeplace_store::NewGrant> {
         let all_agencies = self.store().list_agencies().await?;
         let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
         let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
@@ -549,7 +571,30 @@ impl Service {
             recipient_ids: recipients,
             place_ids,
         };
-        self.create_grant(actor, &g).await
+        let mut errors = Vec::new();
+        if g.title.is_empty() {
+            errors.push(FieldError::new("title", "Enter the grant's title"));
+        }
+        if g.amount_pence <= 0 {
+            errors.push(FieldError::new("amount", "The amount must be more than £0"));
+        }
+        if g.end_year < g.start_year {
+            errors.push(FieldError::new(
+                "end_year",
+                "The last year must not be before the first",
+            ));
+        }
+        if g.recipient_ids.is_empty() {
+            errors.push(FieldError::new(
+                "recipients",
+                "Select at least one recipient",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(g)
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
     }
 
     /// Records a change to a grant from its form: a cut is a change, not an overwrite.
@@ -602,6 +647,59 @@ impl Service {
             },
         )
         .await
+    }
+
+    /// Changes a partnership from its form (analysts and administrators).
+    pub async fn update_partnership_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: &PartnershipForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "partnership.update", "partnership", rid.clone())
+            .await?;
+        let all_agencies = self.store().list_agencies().await?;
+        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the partnership's name"),
+        );
+        let members = ids(
+            &mut errors,
+            "members",
+            &f.members,
+            &agencies,
+            "Select members from the list",
+        );
+        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let ev = self.event(actor, "partnership.update", "partnership", rid, true, &name);
+        self.store()
+            .update_partnership(
+                id,
+                &name,
+                f.description.trim(),
+                f.governance.trim(),
+                &members,
+                &place_ids,
+                &ev,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                    "name",
+                    format!("There is already a partnership called '{name}'"),
+                )]),
+                other => other.into(),
+            })
     }
 
     /// Makes a partnership from its form (analysts and administrators).

@@ -261,6 +261,92 @@ impl PartnerStore for SqlStore {
         change_one(self, q, "that budget line", audit).await
     }
 
+    async fn update_grant(
+        &self,
+        id: i64,
+        g: &wholeplace_store::NewGrant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
+        let done = sqlx::query("UPDATE grant_award SET funder_agency_id = $1, title = $2, purpose = $3, amount_pence = $4, start_year = $5, end_year = $6, conditions = $7 WHERE id = $8")
+            .bind(g.funder_agency_id)
+            .bind(g.title.clone())
+            .bind(g.purpose.clone())
+            .bind(g.amount_pence)
+            .bind(i64::from(g.start_year))
+            .bind(i64::from(g.end_year))
+            .bind(g.conditions.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fk_or(e, "that grant"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for sql in [
+            "DELETE FROM grant_recipient WHERE grant_id = $1",
+            "DELETE FROM grant_place WHERE grant_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for a in &g.recipient_ids {
+            link(&mut tx, "INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *a).await?;
+        }
+        for p in &g.place_ids {
+            link(&mut tx, "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *p).await?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn update_partnership(
+        &self,
+        id: i64,
+        name: &str,
+        description: &str,
+        governance: &str,
+        member_ids: &[i64],
+        place_ids: &[i64],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
+        let done = sqlx::query(
+            "UPDATE partnership SET name = $1, description = $2, governance = $3 WHERE id = $4",
+        )
+        .bind(name.to_owned())
+        .bind(description.to_owned())
+        .bind(governance.to_owned())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, &format!("a partnership called '{name}'")))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for sql in [
+            "DELETE FROM partnership_member WHERE partnership_id = $1",
+            "DELETE FROM partnership_place WHERE partnership_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for a in member_ids {
+            link(&mut tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *a).await?;
+        }
+        for p in place_ids {
+            link(&mut tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *p).await?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
     async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
         let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id);
         change_one(self, q, "records that use this grant", audit).await

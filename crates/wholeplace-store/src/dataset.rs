@@ -201,6 +201,24 @@ pub trait PartnerStore: Send + Sync {
         line: &crate::NewBudgetLine,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Replaces a grant's details, recipients and places (its recorded changes stay).
+    async fn update_grant(
+        &self,
+        id: i64,
+        g: &crate::NewGrant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Replaces a partnership's name, description, governance, members and places.
+    async fn update_partnership(
+        &self,
+        id: i64,
+        name: &str,
+        description: &str,
+        governance: &str,
+        member_ids: &[i64],
+        place_ids: &[i64],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Deletes a grant with its recipients, places and changes.
     async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
     /// Every record as a dataset, in a stable order.

@@ -514,16 +514,17 @@ async fn grant_form(
     status: StatusCode,
     f: &GrantForm,
     errors: Vec<FieldError>,
+    edit: Option<i64>,
 ) -> PageResult {
     let agencies = state.service.list_agencies().await?;
     let mut funders = vec![(String::new(), "Select".to_owned())];
     funders.extend(agency_options(&agencies));
     let page = FormPage {
         layout: layout(state, s, "funding").with_errors(errors),
-        heading: "Record a grant".into(),
+        heading: if edit.is_some() { format!("Change '{}'", f.title) } else { "Record a grant".into() },
         intro: vec!["A grant or funding stream as first awarded. Record a later cut or top-up as a change, so the history stays.".into()],
         back: ("/funding".into(), "Back to partnerships and funding".into()),
-        action: "/grants".into(),
+        action: edit.map_or_else(|| "/grants".to_owned(), |id| format!("/grants/{id}/edit")),
         fields: vec![
             Field::select("funder_id", "Funder", funders, &f.funder_id),
             Field::text("title", "Title", "Such as 'Areas of High Need reward grant: Bromsgrove'", &f.title),
@@ -535,7 +536,7 @@ async fn grant_form(
             Field::checkboxes("recipients", "Recipients", "Select all that apply", agency_options(&agencies), &f.recipients),
             Field::text("places", "Places (optional)", PLACES_HINT, &f.places),
         ],
-        submit: "Record grant",
+        submit: if edit.is_some() { "Save grant" } else { "Record grant" },
         upload: None,
     };
     Ok((status, render(&page)?).into_response())
@@ -552,6 +553,7 @@ pub async fn new_grant(State(state): State<AppState>, s: SignedIn) -> PageResult
         StatusCode::OK,
         &GrantForm::default(),
         Vec::new(),
+        None,
     )
     .await
 }
@@ -562,26 +564,11 @@ pub async fn create_grant(
     form: FormFields,
 ) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
-    let g = |k: &str| form.get(k).to_owned();
-    let f = GrantForm {
-        funder_id: g("funder_id"),
-        title: g("title"),
-        purpose: g("purpose"),
-        amount: g("amount"),
-        start_year: g("start_year"),
-        end_year: g("end_year"),
-        conditions: g("conditions"),
-        recipients: form
-            .all("recipients")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        places: g("places"),
-    };
+    let f = grant_fields(&form);
     match state.service.create_grant_from_form(&s.actor, &f).await {
         Ok(_) => Ok(Redirect::to("/funding").into_response()),
         Err(ServiceError::Validation(errors)) => {
-            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -694,17 +681,25 @@ async fn partnership_form(
     status: StatusCode,
     f: &PartnershipForm,
     errors: Vec<FieldError>,
+    edit: Option<i64>,
 ) -> PageResult {
     let agencies = state.service.list_agencies().await?;
     let page = FormPage {
         layout: layout(state, s, "funding").with_errors(errors),
-        heading: "Add a partnership".into(),
+        heading: if edit.is_some() {
+            format!("Change {}", f.name)
+        } else {
+            "Add a partnership".into()
+        },
         intro: vec![
             "Agencies working together in places, such as a neighbourhood community budget pilot."
                 .into(),
         ],
         back: ("/funding".into(), "Back to partnerships and funding".into()),
-        action: "/partnerships".into(),
+        action: edit.map_or_else(
+            || "/partnerships".to_owned(),
+            |id| format!("/partnerships/{id}/edit"),
+        ),
         fields: vec![
             Field::text(
                 "name",
@@ -733,7 +728,11 @@ async fn partnership_form(
                 &f.places,
             ),
         ],
-        submit: "Add partnership",
+        submit: if edit.is_some() {
+            "Save partnership"
+        } else {
+            "Add partnership"
+        },
         upload: None,
     };
     Ok((status, render(&page)?).into_response())
@@ -750,6 +749,7 @@ pub async fn new_partnership(State(state): State<AppState>, s: SignedIn) -> Page
         StatusCode::OK,
         &PartnershipForm::default(),
         Vec::new(),
+        None,
     )
     .await
 }
@@ -760,13 +760,7 @@ pub async fn create_partnership(
     form: FormFields,
 ) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
-    let f = PartnershipForm {
-        name: form.get("name").to_owned(),
-        description: form.get("description").to_owned(),
-        governance: form.get("governance").to_owned(),
-        members: form.all("members").into_iter().map(str::to_owned).collect(),
-        places: form.get("places").to_owned(),
-    };
+    let f = partnership_fields(&form);
     match state
         .service
         .create_partnership_from_form(&s.actor, &f)
@@ -774,7 +768,7 @@ pub async fn create_partnership(
     {
         Ok(_) => Ok(Redirect::to("/funding").into_response()),
         Err(ServiceError::Validation(errors)) => {
-            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -924,6 +918,155 @@ pub async fn create_coverage(
         Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
         Err(ServiceError::Validation(errors)) => {
             coverage_form(&state, &s, id, StatusCode::BAD_REQUEST, agency, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn grant_fields(form: &FormFields) -> GrantForm {
+    let g = |k: &str| form.get(k).to_owned();
+    GrantForm {
+        funder_id: g("funder_id"),
+        title: g("title"),
+        purpose: g("purpose"),
+        amount: g("amount"),
+        start_year: g("start_year"),
+        end_year: g("end_year"),
+        conditions: g("conditions"),
+        recipients: form
+            .all("recipients")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        places: g("places"),
+    }
+}
+
+fn partnership_fields(form: &FormFields) -> PartnershipForm {
+    PartnershipForm {
+        name: form.get("name").to_owned(),
+        description: form.get("description").to_owned(),
+        governance: form.get("governance").to_owned(),
+        members: form.all("members").into_iter().map(str::to_owned).collect(),
+        places: form.get("places").to_owned(),
+    }
+}
+
+fn place_list(places: &[(i64, String)]) -> String {
+    places
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub async fn edit_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.update", "grant", Some(id.to_string()))
+        .await?;
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let f = GrantForm {
+        funder_id: g.funder.id.to_string(),
+        title: g.title,
+        purpose: g.purpose,
+        amount: pounds_text(g.amount_pence),
+        start_year: FinancialYear::new(g.start_year)
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        end_year: FinancialYear::new(g.end_year)
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        conditions: g.conditions,
+        recipients: g.recipients.iter().map(|a| a.id.to_string()).collect(),
+        places: place_list(&g.places),
+    };
+    grant_form(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+}
+
+pub async fn save_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let f = grant_fields(&form);
+    match state.service.update_grant_from_form(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_partnership(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = id_of(&id)?;
+    state
+        .service
+        .require_editor(
+            &s.actor,
+            "partnership.update",
+            "partnership",
+            Some(id.to_string()),
+        )
+        .await?;
+    let p = state
+        .service
+        .list_partnerships()
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(WebError::NotFound)?;
+    let f = PartnershipForm {
+        name: p.name,
+        description: p.description,
+        governance: p.governance,
+        members: p.members.iter().map(|a| a.id.to_string()).collect(),
+        places: p
+            .places
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    partnership_form(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+}
+
+pub async fn save_partnership(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    form: FormFields,
+) -> PageResult {
+    let id = id_of(&id)?;
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    let f = partnership_fields(&form);
+    match state
+        .service
+        .update_partnership_from_form(&s.actor, id, &f)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
         }
         Err(e) => Err(e.into()),
     }

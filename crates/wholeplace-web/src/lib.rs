@@ -113,6 +113,14 @@ pub fn router(state: AppState) -> Router {
         .route("/partnerships", post(changes::create_partnership))
         .route("/partnerships/new", get(changes::new_partnership))
         .route(
+            "/partnerships/{id}/edit",
+            get(changes::edit_partnership).post(changes::save_partnership),
+        )
+        .route(
+            "/grants/{id}/edit",
+            get(changes::edit_grant).post(changes::save_grant),
+        )
+        .route(
             "/grants/{id}/delete",
             get(changes::confirm_delete_grant).post(changes::delete_grant),
         )

@@ -672,7 +672,7 @@ pub async fn create_agency(
 #[template(path = "funding.html")]
 struct FundingPage {
     layout: Layout,
-    partnerships: Vec<(String, String, String, String, String)>,
+    partnerships: Vec<(String, String, String, String, String, i64)>,
     grants: Vec<(String, String, String, String, String, String, i64)>,
     can_edit: bool,
 }
@@ -706,6 +706,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
                     .map(|x| x.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+                p.id,
             )
         })
         .collect();

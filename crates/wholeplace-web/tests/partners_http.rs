@@ -1087,7 +1087,100 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         (ps.len(), ps[0].members.len(), ps[0].places.len()),
         (1, 2, 1)
     );
+    // Changing a grant keeps its recorded changes; changing a partnership replaces its members.
+    let edit = app
+        .get_as(&admin, &format!("/grants/{}/edit", grant.id))
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(
+        edit.body.contains("value=\"500000.00\"") && edit.body.contains("checked"),
+        "the form is filled in"
+    );
+    let renamed = app
+        .post_as(
+            &admin,
+            &format!("/grants/{}/edit", grant.id),
+            &[
+                ("funder_id", &funder),
+                ("title", "Reward grant (Bromsgrove)"),
+                ("amount", "500000"),
+                ("start_year", "2009/10"),
+                ("end_year", "2014/15"),
+                ("recipients", &lsp),
+                ("recipients", &funder),
+                ("places", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let g = app.service.list_grants().await.expect("grants")[0].clone();
+    assert_eq!(
+        (
+            g.title.as_str(),
+            g.recipients.len(),
+            g.places.len(),
+            g.changes.len()
+        ),
+        ("Reward grant (Bromsgrove)", 2, 0, 1)
+    );
+    let empty = app
+        .post_as(
+            &admin,
+            &format!("/grants/{}/edit", grant.id),
+            &[
+                ("funder_id", &funder),
+                ("title", ""),
+                ("amount", "500000"),
+                ("start_year", "2009/10"),
+                ("end_year", "2014/15"),
+                ("recipients", &lsp),
+            ],
+        )
+        .await;
+    empty.assert_error_summary(StatusCode::BAD_REQUEST, &["Enter the grant&#39;s title"]);
+    let pid = ps[0].id;
+    assert!(
+        app.get_as(&admin, &format!("/partnerships/{pid}/edit"))
+            .await
+            .body
+            .contains("value=\"Worcestershire Areas of High Need\"")
+    );
+    let changed = app
+        .post_as(
+            &admin,
+            &format!("/partnerships/{pid}/edit"),
+            &[
+                ("name", "Worcestershire AHN"),
+                ("governance", "LSP boards"),
+                ("members", &lsp),
+                ("places", ""),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let p = app.service.list_partnerships().await.expect("partnerships")[0].clone();
+    assert_eq!(
+        (p.name.as_str(), p.members.len(), p.places.len()),
+        ("Worcestershire AHN", 1, 0)
+    );
+    assert_eq!(
+        app.get_as(&admin, "/grants/999999/edit").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_as(&admin, "/partnerships/999999/edit", &[("name", "x")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     let viewer = app.user("viewer6", "viewer").await;
+    assert_eq!(
+        app.get_as(&viewer, &format!("/partnerships/{pid}/edit"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         app.post_as(
             &viewer,
