@@ -685,11 +685,13 @@ impl Service {
         self.store()
             .update_partnership(
                 id,
-                &name,
-                f.description.trim(),
-                f.governance.trim(),
-                &members,
-                &place_ids,
+                &wholeplace_store::PartnershipChange {
+                    name: name.clone(),
+                    description: f.description.trim().to_owned(),
+                    governance: f.governance.trim().to_owned(),
+                    member_ids: members,
+                    place_ids,
+                },
                 &ev,
             )
             .await

@@ -306,13 +306,11 @@ impl PartnerStore for SqlStore {
     async fn update_partnership(
         &self,
         id: i64,
-        name: &str,
-        description: &str,
-        governance: &str,
-        member_ids: &[i64],
-        place_ids: &[i64],
+        p: &wholeplace_store::PartnershipChange,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
+        let (name, description, governance) = (&p.name, &p.description, &p.governance);
+        let (member_ids, place_ids) = (&p.member_ids, &p.place_ids);
         let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
         let done = sqlx::query(
             "UPDATE partnership SET name = $1, description = $2, governance = $3 WHERE id = $4",

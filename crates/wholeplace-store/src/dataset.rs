@@ -142,6 +142,21 @@ pub struct Dataset {
     pub grants: Vec<DatasetGrant>,
 }
 
+/// A partnership's details, members and places, by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartnershipChange {
+    /// Name.
+    pub name: String,
+    /// Description and aims.
+    pub description: String,
+    /// Governance.
+    pub governance: String,
+    /// Member agency ids.
+    pub member_ids: Vec<i64>,
+    /// Place ids.
+    pub place_ids: Vec<i64>,
+}
+
 /// What an import wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -212,11 +227,7 @@ pub trait PartnerStore: Send + Sync {
     async fn update_partnership(
         &self,
         id: i64,
-        name: &str,
-        description: &str,
-        governance: &str,
-        member_ids: &[i64],
-        place_ids: &[i64],
+        p: &PartnershipChange,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes a grant with its recipients, places and changes.

@@ -10,7 +10,7 @@ pub mod places;
 pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
 pub use dataset::{
     Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, ImportCounts,
-    PartnerStore, PlaceKey, Project,
+    PartnerStore, PartnershipChange, PlaceKey, Project,
 };
 
 pub use places::{
