@@ -167,19 +167,33 @@ pub fn build_report_from(
             .map_err(|e| layout.locate_all(e)),
     }
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let results = appraise(&prepared);
+    Ok(report_from_prepared(
+        &prepared, file, draws, seed, keep_draws,
+    ))
+}
+
+/// The report of a model already prepared (so a caller that needed the preparation's own
+/// problems does not prepare twice): results, and Monte Carlo over `draws` draws from `seed`.
+pub fn report_from_prepared(
+    prepared: &wholeplace_appraisal::PreparedModel,
+    file: ModelFile,
+    draws: u32,
+    seed: u64,
+    keep_draws: bool,
+) -> Report {
+    let results = appraise(prepared);
     let monte_carlo = (draws > 0).then(|| {
         monte_carlo(
-            &prepared,
+            prepared,
             &McConfig { draws, keep_draws },
             &mut SeededRng::new(seed),
         )
     });
-    Ok(Report {
+    Report {
         results,
         monte_carlo,
         model: Some(file),
-    })
+    }
 }
 
 /// Reads a model file: TOML, or an XLSX model workbook (by extension).

@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use wholeplace_appraisal::model::{CostKind, CostLine, Num, OutcomeLine, ValueRef};
 use wholeplace_appraisal::{Engine, ModelErrors, ModelFile, Query, UnitCost, parse_model_toml};
 use wholeplace_appraisal_report::Report;
-use wholeplace_appraisal_report::cli::{ModelSource, build_report_from};
+use wholeplace_appraisal_report::cli::report_from_prepared;
 use wholeplace_domain::FinancialYear;
 use wholeplace_store::{NewAppraisal, StoredAppraisal};
 
@@ -615,21 +615,10 @@ impl Service {
             )
         })?;
         // Problems the engine finds are reported against the workbook's cells before storing.
-        let engine = engine()?;
-        if let Err(e) = build_report_from(
-            &engine,
-            file.clone(),
-            ModelSource::Workbook(&layout),
-            None,
-            0,
-            0,
-            false,
-        ) {
-            let text = e.to_string();
+        if let Err(e) = engine()?.prepare(&file, None) {
             return Err(ServiceError::Validation(
-                text.lines()
-                    .map(|l| l.trim().trim_start_matches("- ").to_owned())
-                    .filter(|l| !l.is_empty() && !l.starts_with("the model has"))
+                issues(&layout.locate_all(e))
+                    .into_iter()
                     .map(|m| FieldError::new("workbook", m))
                     .collect(),
             ));
@@ -991,7 +980,7 @@ pub fn model_template_xlsx() -> ServiceResult<Vec<u8>> {
     wholeplace_appraisal_report::model_xlsx(&file).map_err(ServiceError::Internal)
 }
 
-/// Runs a model text: its report, or every problem.
+/// Runs a model text: its report, or every problem (the model is prepared once).
 fn report_of(engine: &Engine, text: &str, draws: u32, seed: u64) -> (Option<Report>, Vec<String>) {
     let file = match parse_model_toml(text) {
         Ok(f) => f,
@@ -999,17 +988,9 @@ fn report_of(engine: &Engine, text: &str, draws: u32, seed: u64) -> (Option<Repo
     };
     match engine.prepare(&file, Some(text)) {
         Err(e) => (None, issues(&e)),
-        Ok(_) => match build_report_from(
-            engine,
-            file,
-            ModelSource::Toml(text),
-            None,
-            draws,
-            seed,
-            false,
-        ) {
-            Ok(r) => (Some(r), Vec::new()),
-            Err(e) => (None, vec![e.to_string()]),
-        },
+        Ok(prepared) => (
+            Some(report_from_prepared(&prepared, file, draws, seed, false)),
+            Vec::new(),
+        ),
     }
 }
