@@ -2,7 +2,7 @@
 
 use crate::SqlStore;
 use crate::places::{fk_or, insert_budget_batches};
-use crate::store::{db_err, insert_audit};
+use crate::store::{db_err, insert_audit, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -143,19 +143,6 @@ async fn link(tx: &mut Tx, sql: &'static str, a: i64, b: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// A foreign-key or uniqueness refusal, on either backend. Through the `Any` driver SQLite's
-/// refusals arrive by extended code: 787 (foreign key), 1811 (an ON DELETE RESTRICT action,
-/// "FOREIGN KEY constraint failed"), 1555 and 2067 (unique); PostgreSQL's as SQLSTATE 23503 and
-/// 23505.
-fn is_constraint(d: &dyn sqlx::error::DatabaseError) -> bool {
-    d.is_foreign_key_violation()
-        || d.is_unique_violation()
-        || matches!(
-            d.code().as_deref(),
-            Some("787" | "1811" | "1555" | "2067" | "23503" | "23505")
-        )
-}
-
 /// Runs one UPDATE or DELETE by id with its audit entry: `NotFound` when no row matched, and
 /// `Conflict(in_use)` when other records still refer to it.
 async fn change_one(
@@ -165,11 +152,9 @@ async fn change_one(
     audit: &AuditEvent,
 ) -> StoreResult<()> {
     let mut tx = store.pool().begin().await.map_err(db_err)?;
-    let done = q.execute(&mut *tx).await.map_err(|e| match &e {
-        sqlx::Error::Database(d) if is_constraint(d.as_ref()) => {
-            StoreError::Conflict(in_use.to_owned())
-        }
-        _ => db_err(e),
+    let done = q.execute(&mut *tx).await.map_err(|e| match refusal(&e) {
+        Some(_) => StoreError::Conflict(in_use.to_owned()),
+        None => db_err(e),
     })?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);

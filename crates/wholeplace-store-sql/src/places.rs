@@ -1,7 +1,7 @@
 //! [`PlaceStore`] for [`SqlStore`]: places, coverage, profiles, budget lines, grants, partnerships.
 
 use crate::SqlStore;
-use crate::store::{db_err, insert_audit};
+use crate::store::{Refusal, db_err, insert_audit, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -55,12 +55,10 @@ fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
 }
 
 pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(what.to_owned())
-        }
-        _ => db_err(e),
+    match refusal(&e) {
+        Some(Refusal::ForeignKey) => StoreError::NotFound,
+        Some(Refusal::Unique) => StoreError::Conflict(what.to_owned()),
+        None => db_err(e),
     }
 }
 

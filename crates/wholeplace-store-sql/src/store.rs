@@ -18,13 +18,39 @@ pub struct SqlStore {
     backend: Backend,
 }
 
+/// A constraint the database refused a write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A foreign key: a missing parent, or a row others still refer to.
+    ForeignKey,
+    /// A unique key.
+    Unique,
+}
+
+/// Which constraint refused a write, on either backend. Through the `Any` driver not every
+/// refusal keeps its kind, so the codes are checked too: SQLite's extended codes 787 (foreign
+/// key), 1811 (an ON DELETE RESTRICT action, "FOREIGN KEY constraint failed"), 1555 and 2067
+/// (unique); PostgreSQL's SQLSTATE 23503 and 23505.
+pub(crate) fn refusal(e: &sqlx::Error) -> Option<Refusal> {
+    let sqlx::Error::Database(d) = e else {
+        return None;
+    };
+    let code = d.code();
+    if d.is_foreign_key_violation() || matches!(code.as_deref(), Some("787" | "1811" | "23503")) {
+        Some(Refusal::ForeignKey)
+    } else if d.is_unique_violation() || matches!(code.as_deref(), Some("1555" | "2067" | "23505"))
+    {
+        Some(Refusal::Unique)
+    } else {
+        None
+    }
+}
+
 /// Maps a database error to the port's error, keeping unique-key clashes apart.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("a record with that name".to_owned())
-        }
+    match (&e, refusal(&e)) {
+        (sqlx::Error::RowNotFound, _) => StoreError::NotFound,
+        (_, Some(Refusal::Unique)) => StoreError::Conflict("a record with that name".to_owned()),
         _ => StoreError::Backend(e.to_string()),
     }
 }
@@ -211,8 +237,8 @@ async fn set_user_agencies(
         .bind(*a)
         .execute(&mut **tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+        .map_err(|e| match refusal(&e) {
+            Some(Refusal::ForeignKey) => StoreError::NotFound,
             _ => db_err(e),
         })?;
     }
