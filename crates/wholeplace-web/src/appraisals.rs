@@ -6,10 +6,11 @@ use crate::error::{WebError, render};
 use crate::fields::{Field, FormPage};
 use crate::form::FormFields;
 use crate::layout::Layout;
+use crate::page::{self, layout, parse_id};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wholeplace_appraisal::ATTRIBUTION;
@@ -20,19 +21,6 @@ use wholeplace_service::appraisals::{
 use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
-
-fn layout(state: &AppState, s: &SignedIn) -> Layout {
-    Layout::signed_in(
-        &s.user,
-        &s.session.csrf_token,
-        "appraisals",
-        state.config.demo,
-    )
-}
-
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 /// Pounds to the pound, as a UK reader expects.
 pub(crate) fn pounds(x: f64) -> String {
@@ -110,7 +98,7 @@ pub async fn list(
         .get("deleted")
         .map(|_| "The appraisal was deleted".to_owned());
     let page = ListPage {
-        layout: layout(&state, &s).with_flash(flash),
+        layout: layout(&state, &s, "appraisals").with_flash(flash),
         can_edit: s.user.role.can_edit_evidence(),
         rows,
     };
@@ -155,7 +143,7 @@ async fn start_page(
     let parts = partnership_options(state).await?;
     let (_, _, range) = state.service.appraisal_defaults()?;
     let page = FormPage {
-        layout: layout(state, s).with_errors(errors),
+        layout: layout(state, s, "appraisals").with_errors(errors),
         heading: "Start an appraisal".into(),
         intro: vec![
             "Give the appraisal's title and time frame. You then add its cost lines and outcome lines, one at a time.".into(),
@@ -344,7 +332,7 @@ pub async fn show(
         _ => "The appraisal was saved".to_owned(),
     });
     let page = ShowPage {
-        layout: layout(&state, &s).with_flash(flash),
+        layout: layout(&state, &s, "appraisals").with_flash(flash),
         id,
         title: v.stored.title.clone(),
         report: v
@@ -385,26 +373,12 @@ pub async fn download(
         .service
         .appraisal_download(parse_id(&id)?, kind)
         .await?;
-    Ok(file_response(body, kind.content_type(), &name))
-}
-
-fn file_response(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    Ok(page::download(body, kind.content_type(), &name))
 }
 
 pub async fn template(_s: SignedIn) -> PageResult {
     let body = model_template_xlsx().map_err(WebError::from)?;
-    Ok(file_response(
+    Ok(page::download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "appraisal-model-template.xlsx",
@@ -429,7 +403,7 @@ async fn cost_page(
     .map(|(a, b)| (a.to_owned(), b.to_owned()))
     .collect();
     let page = FormPage {
-        layout: layout(state, s).with_errors(errors),
+        layout: layout(state, s, "appraisals").with_errors(errors),
         heading: "Add a cost line".into(),
         intro: vec![format!(
             "A cost of '{}': what one agency pays, year by year.",
@@ -543,7 +517,7 @@ async fn outcome_page(
 ) -> PageResult {
     let a = state.service.appraisal(id).await?;
     let page = FormPage {
-        layout: layout(state, s).with_errors(errors),
+        layout: layout(state, s, "appraisals").with_errors(errors),
         heading: "Add an outcome line".into(),
         intro: vec![
             format!("An outcome of '{}': what changes, for how many, valued with unit costs.", a.title),
@@ -650,7 +624,7 @@ async fn edit_page(
 ) -> PageResult {
     let a = state.service.appraisal(id).await?;
     let page = FormPage {
-        layout: layout(state, s).with_errors(errors),
+        layout: layout(state, s, "appraisals").with_errors(errors),
         heading: format!("Edit {}", a.title),
         intro: vec![
             "The whole model as text, in the format documented in docs/APPRAISAL-MODEL.md. Problems are listed with their line.".into(),
@@ -752,7 +726,7 @@ pub async fn confirm_delete(
         .as_ref()
         .map_or((0, 0), |m| (m.costs.len(), m.outcomes.len()));
     let page = DeletePage {
-        layout: layout(&state, &s),
+        layout: layout(&state, &s, "appraisals"),
         id,
         title: v.stored.title,
         partnership: v.stored.partnership_name.unwrap_or_else(|| "None".into()),
@@ -799,12 +773,7 @@ pub async fn unit_costs(
     let (found, n) = state.service.search_unit_costs(&text, &theme, LISTED)?;
     let (themes, version) = state.service.unit_cost_library_info()?;
     let page = UnitCostsPage {
-        layout: Layout::signed_in(
-            &s.user,
-            &s.session.csrf_token,
-            "unit-costs",
-            state.config.demo,
-        ),
+        layout: layout(&state, &s, "unit-costs"),
         version,
         themes,
         found: n,
@@ -884,12 +853,7 @@ pub async fn unit_cost(
         rows.push(("The database's comment", u.comment.clone()));
     }
     let page = UnitCostPage {
-        layout: Layout::signed_in(
-            &s.user,
-            &s.session.csrf_token,
-            "unit-costs",
-            state.config.demo,
-        ),
+        layout: layout(&state, &s, "unit-costs"),
         code: u.code.clone(),
         description: u.description.clone(),
         rows,

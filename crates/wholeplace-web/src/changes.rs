@@ -7,7 +7,7 @@ use crate::auth::{SignedIn, check_csrf};
 use crate::error::{WebError, render};
 use crate::fields::{ConfirmDeletePage, Field, FormPage};
 use crate::form::FormFields;
-use crate::layout::Layout;
+use crate::page::{layout, parse_id};
 use crate::places::budget_form_page;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,14 +19,6 @@ use wholeplace_service::places::{BudgetForm, PlaceForm, pounds_text};
 use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
-
-fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
-    Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
-}
-
-fn id_of(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 fn vocabulary(v: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
     std::iter::once((String::new(), "Select".to_owned()))
@@ -115,7 +107,7 @@ pub async fn edit_place(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "place.update", "place", Some(id.to_string()))
@@ -139,7 +131,7 @@ pub async fn save_place(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let g = |k: &str| form.get(k).to_owned();
     let f = PlaceForm {
@@ -189,7 +181,7 @@ pub async fn confirm_delete_place(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "place.delete", "place", Some(id.to_string()))
@@ -203,7 +195,7 @@ pub async fn delete_place(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     match state.service.delete_place(&s.actor, id).await {
         Ok(()) => Ok(Redirect::to("/places").into_response()),
@@ -256,7 +248,7 @@ pub async fn edit_agency(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "agency.update", "agency", Some(id.to_string()))
@@ -271,7 +263,7 @@ pub async fn save_agency(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let (name, kind) = (form.get("name"), form.get("kind"));
     match state.service.update_agency(&s.actor, id, name, kind).await {
@@ -307,7 +299,7 @@ pub async fn confirm_delete_agency(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "agency.delete", "agency", Some(id.to_string()))
@@ -321,7 +313,7 @@ pub async fn delete_agency(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     match state.service.delete_agency(&s.actor, id).await {
         Ok(()) => Ok(Redirect::to("/agencies").into_response()),
@@ -339,7 +331,7 @@ pub async fn edit_budget_line(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(
@@ -371,7 +363,7 @@ pub async fn save_budget_line(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let g = |k: &str| form.get(k).to_owned();
     let f = BudgetForm {
@@ -401,7 +393,7 @@ pub async fn confirm_delete_budget_line(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(
@@ -443,7 +435,7 @@ pub async fn delete_budget_line(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let place = state.service.budget_line(id).await?.place_id;
     state.service.delete_budget_line(&s.actor, id).await?;
@@ -457,7 +449,7 @@ pub async fn confirm_delete_grant(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "grant.delete", "grant", Some(id.to_string()))
@@ -493,7 +485,7 @@ pub async fn delete_grant(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.delete_grant(&s.actor, id).await?;
     Ok(Redirect::to("/funding").into_response())
@@ -637,7 +629,7 @@ pub async fn new_grant_change(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "grant.change", "grant", Some(id.to_string()))
@@ -659,7 +651,7 @@ pub async fn create_grant_change(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let f = GrantChangeForm {
         from_year: form.get("from_year").to_owned(),
@@ -831,7 +823,7 @@ pub async fn new_relation(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "place.relate", "place", Some(id.to_string()))
@@ -845,7 +837,7 @@ pub async fn create_relation(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let (how, other) = (form.get("how"), form.get("other_id"));
     match state
@@ -893,7 +885,7 @@ pub async fn new_coverage(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "agency.cover", "agency", None)
@@ -907,7 +899,7 @@ pub async fn create_coverage(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let agency = form.get("agency_id");
     match state
@@ -965,7 +957,7 @@ pub async fn edit_grant(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "grant.update", "grant", Some(id.to_string()))
@@ -1001,7 +993,7 @@ pub async fn save_grant(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let f = grant_fields(&form);
     match state.service.update_grant_from_form(&s.actor, id, &f).await {
@@ -1018,7 +1010,7 @@ pub async fn edit_partnership(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(
@@ -1056,7 +1048,7 @@ pub async fn save_partnership(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     let f = partnership_fields(&form);
     match state

@@ -12,6 +12,7 @@ mod error;
 mod fields;
 mod form;
 mod layout;
+mod page;
 mod pages;
 mod partners;
 mod places;

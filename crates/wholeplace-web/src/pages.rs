@@ -7,6 +7,7 @@ use crate::auth::{
 use crate::error::{WebError, render};
 use crate::form::FormFields;
 use crate::layout::Layout;
+use crate::page::parse_id;
 use crate::{AppState, SESSION_COOKIE};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -351,7 +352,7 @@ pub async fn revoke_token(
     form: FormFields,
 ) -> PageResult {
     check_csrf(&s.session, form.get("csrf_token"))?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = parse_id(&id)?;
     state.service.revoke_api_token(&s.actor, id).await?;
     Ok(see_other("/account?done=revoked"))
 }
@@ -592,10 +593,6 @@ pub async fn create_user(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
 }
 
 /// A record id from the path, as text. A segment that is not even text (such as `%FF`) is a

@@ -7,10 +7,11 @@ use crate::error::{WebError, render};
 use crate::fields::Field;
 use crate::form::FormFields;
 use crate::layout::Layout;
+use crate::page::{download, layout, parse_id};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
 use wholeplace_service::dataset::{
@@ -20,10 +21,6 @@ use wholeplace_service::partners::{ContactForm, ProjectForm};
 use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
-
-fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
-    Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
-}
 
 fn options(first: &str, items: impl IntoIterator<Item = (i64, String)>) -> Vec<(String, String)> {
     std::iter::once((String::new(), first.to_owned()))
@@ -141,7 +138,7 @@ pub async fn confirm_delete_contact(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = parse_id(&id)?;
     state
         .service
         .require_editor(&s.actor, "contact.delete", "contact", Some(id.to_string()))
@@ -169,7 +166,7 @@ pub async fn delete_contact(
     Path(id): Path<String>,
     form: FormFields,
 ) -> PageResult {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = parse_id(&id)?;
     check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.delete_contact(&s.actor, id).await?;
     Ok(Redirect::to("/contacts").into_response())
@@ -352,20 +349,6 @@ pub async fn data(State(state): State<AppState>, s: SignedIn) -> PageResult {
     data_page(&state, &s, StatusCode::OK, None, Vec::new())
 }
 
-fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 pub async fn export_file(
     State(state): State<AppState>,
     s: SignedIn,
@@ -374,7 +357,7 @@ pub async fn export_file(
     if file == "everything.xlsx" {
         let tables = state.service.export_dataset(&s.actor).await?;
         let body = dataset_xlsx(&tables)?;
-        return Ok(attachment(
+        return Ok(download(
             body,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "wholeplace-everything.xlsx",
@@ -389,7 +372,7 @@ pub async fn export_file(
         .into_iter()
         .find(|(d, _)| d.name == def.name)
         .ok_or(WebError::NotFound)?;
-    Ok(attachment(
+    Ok(download(
         wholeplace_tabular::write_csv(&table).into_bytes(),
         "text/csv; charset=utf-8",
         &file,

@@ -6,9 +6,10 @@ use crate::charts::bar_chart;
 use crate::error::{WebError, render};
 use crate::form::FormFields;
 use crate::layout::Layout;
+use crate::page::{download, layout, parse_id};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wholeplace_domain::money::group_thousands;
@@ -18,14 +19,6 @@ use wholeplace_service::places::{BudgetForm, PlaceForm, england_medians};
 use wholeplace_service::{FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
-
-fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
-    Layout::signed_in(&s.user, &s.session.csrf_token, section, state.config.demo)
-}
-
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 #[derive(Template)]
 #[template(path = "places.html")]
@@ -376,20 +369,6 @@ pub async fn show(
     Ok(render(&page)?.into_response())
 }
 
-fn download(body: Vec<u8>, content_type: &'static str, filename: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 fn file_stem(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -412,7 +391,7 @@ pub async fn lines_csv(
     Ok(download(
         body.into_bytes(),
         "text/csv; charset=utf-8",
-        format!("{}-budget-lines.csv", file_stem(&place.name)),
+        &format!("{}-budget-lines.csv", file_stem(&place.name)),
     ))
 }
 
@@ -427,7 +406,7 @@ pub async fn lines_xlsx(
     Ok(download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("{}-budget-lines.xlsx", file_stem(&place.name)),
+        &format!("{}-budget-lines.xlsx", file_stem(&place.name)),
     ))
 }
 
@@ -764,6 +743,6 @@ pub async fn grants_csv(State(state): State<AppState>, _s: SignedIn) -> PageResu
     Ok(download(
         wholeplace_tabular::write_csv(&table).into_bytes(),
         "text/csv; charset=utf-8",
-        "wholeplace-grants-360giving.csv".to_owned(),
+        "wholeplace-grants-360giving.csv",
     ))
 }
