@@ -659,49 +659,19 @@ impl Service {
         let rid = Some(id.to_string());
         self.require_editor(actor, "partnership.update", "partnership", rid.clone())
             .await?;
-        let all_agencies = self.store().list_agencies().await?;
-        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
-        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
-        let mut errors = Vec::new();
-        let name = text(
-            &mut errors,
-            "name",
-            &f.name,
-            200,
-            Some("Enter the partnership's name"),
+        let p = self.partnership_from_form(f).await?;
+        let ev = self.event(
+            actor,
+            "partnership.update",
+            "partnership",
+            rid,
+            true,
+            &p.name,
         );
-        let members = ids(
-            &mut errors,
-            "members",
-            &f.members,
-            &agencies,
-            "Select members from the list",
-        );
-        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
-        if !errors.is_empty() {
-            return Err(ServiceError::Validation(errors));
-        }
-        let ev = self.event(actor, "partnership.update", "partnership", rid, true, &name);
         self.store()
-            .update_partnership(
-                id,
-                &wholeplace_store::PartnershipChange {
-                    name: name.clone(),
-                    description: f.description.trim().to_owned(),
-                    governance: f.governance.trim().to_owned(),
-                    member_ids: members,
-                    place_ids,
-                },
-                &ev,
-            )
+            .update_partnership(id, &p, &ev)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
-                    "name",
-                    format!("There is already a partnership called '{name}'"),
-                )]),
-                other => other.into(),
-            })
+            .map_err(|e| partnership_clash(e.into(), &p.name))
     }
 
     /// Makes a partnership from its form (analysts and administrators).
@@ -712,6 +682,24 @@ impl Service {
     ) -> ServiceResult<i64> {
         self.require_editor(actor, "partnership.create", "partnership", None)
             .await?;
+        let p = self.partnership_from_form(f).await?;
+        self.create_partnership(
+            actor,
+            &p.name,
+            &p.description,
+            &p.governance,
+            &p.member_ids,
+            &p.place_ids,
+        )
+        .await
+        .map_err(|e| partnership_clash(e, &p.name))
+    }
+
+    /// Checks a partnership form: the partnership, or every problem.
+    async fn partnership_from_form(
+        &self,
+        f: &PartnershipForm,
+    ) -> ServiceResult<wholeplace_store::PartnershipChange> {
         let all_agencies = self.store().list_agencies().await?;
         let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
         let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
@@ -723,7 +711,7 @@ impl Service {
             200,
             Some("Enter the partnership's name"),
         );
-        let members = ids(
+        let member_ids = ids(
             &mut errors,
             "members",
             &f.members,
@@ -734,22 +722,24 @@ impl Service {
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
-        self.create_partnership(
-            actor,
-            &name,
-            &f.description,
-            &f.governance,
-            &members,
-            &place_ids,
-        )
-        .await
-        .map_err(|e| match e {
-            ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
-                "name",
-                format!("There is already a partnership called '{name}'"),
-            )]),
-            other => other,
+        Ok(wholeplace_store::PartnershipChange {
+            name,
+            description: f.description.trim().to_owned(),
+            governance: f.governance.trim().to_owned(),
+            member_ids,
+            place_ids,
         })
+    }
+}
+
+/// A partnership name already taken is a problem with the form's name field.
+fn partnership_clash(e: ServiceError, name: &str) -> ServiceError {
+    match e {
+        ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+            "name",
+            format!("There is already a partnership called '{name}'"),
+        )]),
+        other => other,
     }
 }
 

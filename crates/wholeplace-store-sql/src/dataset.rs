@@ -1,7 +1,7 @@
 //! [`PartnerStore`] for [`SqlStore`]: contacts, projects, and whole datasets in one transaction.
 
 use crate::SqlStore;
-use crate::places::{fk_or, insert_budget_batches};
+use crate::places::{fk_or, insert_budget_batches, insert_grant, link_grant};
 use crate::store::{db_err, insert_audit, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -278,12 +278,7 @@ impl PartnerStore for SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        for a in &g.recipient_ids {
-            link(&mut tx, "INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *a).await?;
-        }
-        for p in &g.place_ids {
-            link(&mut tx, "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *p).await?;
-        }
+        link_grant(&mut tx, id, &g.recipient_ids, &g.place_ids).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }
@@ -740,24 +735,29 @@ impl PartnerStore for SqlStore {
                 counts.already_present += 1;
                 continue;
             }
-            let row = sqlx::query("INSERT INTO grant_award (funder_agency_id, title, purpose, amount_pence, start_year, end_year, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                .bind(funder)
-                .bind(g.title.clone())
-                .bind(g.purpose.clone())
-                .bind(g.amount_pence)
-                .bind(i64::from(g.start_year))
-                .bind(i64::from(g.end_year))
-                .bind(g.conditions.clone())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let id: i64 = get(&row, 0)?;
-            for a in &g.recipients {
-                link(&mut tx, "INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&agencies, a)?).await?;
-            }
-            for p in &g.places {
-                link(&mut tx, "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&places, p)?).await?;
-            }
+            let id = insert_grant(
+                &mut tx,
+                &wholeplace_store::NewGrant {
+                    funder_agency_id: funder,
+                    title: g.title.clone(),
+                    purpose: g.purpose.clone(),
+                    amount_pence: g.amount_pence,
+                    start_year: g.start_year,
+                    end_year: g.end_year,
+                    conditions: g.conditions.clone(),
+                    recipient_ids: g
+                        .recipients
+                        .iter()
+                        .map(|a| find(&agencies, a))
+                        .collect::<StoreResult<_>>()?,
+                    place_ids: g
+                        .places
+                        .iter()
+                        .map(|p| find(&places, p))
+                        .collect::<StoreResult<_>>()?,
+                },
+            )
+            .await?;
             for c in &g.changes {
                 sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
                     .bind(id)

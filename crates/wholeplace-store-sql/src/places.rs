@@ -77,6 +77,57 @@ impl SqlStore {
     }
 }
 
+/// Inserts a grant with its recipients and places inside a transaction; returns its id.
+pub(crate) async fn insert_grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    g: &NewGrant,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO grant_award (funder_agency_id, title, purpose, amount_pence, start_year, end_year, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(g.funder_agency_id)
+    .bind(g.title.clone())
+    .bind(g.purpose.clone())
+    .bind(g.amount_pence)
+    .bind(i64::from(g.start_year))
+    .bind(i64::from(g.end_year))
+    .bind(g.conditions.clone())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| fk_or(e, "that grant"))?;
+    let id: i64 = row.try_get(0).map_err(db_err)?;
+    link_grant(tx, id, &g.recipient_ids, &g.place_ids).await?;
+    Ok(id)
+}
+
+/// Adds a grant's recipients and places (those already linked are left as they are).
+pub(crate) async fn link_grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    recipient_ids: &[i64],
+    place_ids: &[i64],
+) -> StoreResult<()> {
+    for a in recipient_ids {
+        sqlx::query("INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*a)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| fk_or(e, "recipient"))?;
+    }
+    for p in place_ids {
+        sqlx::query(
+            "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(*p)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| fk_or(e, "place"))?;
+    }
+    Ok(())
+}
+
 /// Inserts budget lines in multi-row statements of [`BATCH`] rows inside a transaction.
 pub(crate) async fn insert_budget_batches(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -399,26 +450,7 @@ impl PlaceStore for SqlStore {
 
     async fn create_grant(&self, g: &NewGrant, audit: &AuditEvent) -> StoreResult<i64> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
-        let row = sqlx::query(
-            "INSERT INTO grant_award (funder_agency_id, title, purpose, amount_pence, start_year, end_year, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(g.funder_agency_id)
-        .bind(g.title.clone())
-        .bind(g.purpose.clone())
-        .bind(g.amount_pence)
-        .bind(i64::from(g.start_year))
-        .bind(i64::from(g.end_year))
-        .bind(g.conditions.clone())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, "that grant"))?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
-        for a in &g.recipient_ids {
-            sqlx::query("INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(*a).execute(&mut *tx).await.map_err(|e| fk_or(e, "recipient"))?;
-        }
-        for p in &g.place_ids {
-            sqlx::query("INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(*p).execute(&mut *tx).await.map_err(|e| fk_or(e, "place"))?;
-        }
+        let id = insert_grant(&mut tx, g).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
