@@ -5,9 +5,8 @@
 #[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use common::{App, Browser, Resp, mono};
+use axum::http::{Method, StatusCode};
+use common::{App, Browser, Resp, mono, multipart};
 use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
@@ -66,35 +65,7 @@ async fn token(app: &App, who: &Browser) -> String {
 }
 
 async fn api(app: &App, method: Method, path: &str, token: &str, json: Option<&str>) -> Resp {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if json.is_some() {
-        b = b.header(header::CONTENT_TYPE, "application/json");
-    }
-    let body = json.map(|j| Body::from(j.to_owned())).unwrap_or_default();
-    app.send(b.body(body).expect("request")).await
-}
-
-fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "wholeplace-test-boundary-7d3f";
-    let mut body = Vec::new();
-    for (name, file, value) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(value);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    app.api(method, path, token, json.map(str::to_owned)).await
 }
 
 async fn upload(app: &App, who: &Browser, csrf: &str, file: &str, bytes: &[u8]) -> Resp {

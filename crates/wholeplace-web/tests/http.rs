@@ -3,6 +3,7 @@
 //! with `tower::ServiceExt::oneshot`, including the failures: signed out, wrong role, missing or
 //! wrong form token, bad forms, bad queries, unknown addresses. None of them may give a 500.
 
+#[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
 use axum::http::StatusCode;

@@ -4,9 +4,8 @@
 #[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use common::{App, Browser, Resp, mono};
+use axum::http::{Method, StatusCode};
+use common::{App, Browser, Resp, mono, multipart};
 use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
@@ -30,25 +29,6 @@ both_backends!(
     grants_changes_and_partnerships_are_recorded_through_forms,
     places_relate_in_more_than_one_hierarchy_and_agencies_cover_them,
 );
-
-fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "wholeplace-test-boundary-91ac";
-    let mut body = Vec::new();
-    for (name, file, value) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let disposition = match file {
-            Some(f) => format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            ),
-            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
-        };
-        body.extend_from_slice(disposition.as_bytes());
-        body.extend_from_slice(value);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 async fn import(app: &App, who: &Browser, file: &str, bytes: &[u8], skip: bool) -> Resp {
     import_with_token(app, who, &who.csrf, file, bytes, skip).await
@@ -668,15 +648,8 @@ async fn call(
     token: &str,
     json: Option<serde_json::Value>,
 ) -> Resp {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if json.is_some() {
-        b = b.header(header::CONTENT_TYPE, "application/json");
-    }
-    let body = json.map(|j| Body::from(j.to_string())).unwrap_or_default();
-    app.send(b.body(body).expect("request")).await
+    app.api(method, path, token, json.map(|j| j.to_string()))
+        .await
 }
 
 async fn the_api_creates_changes_and_deletes_records(db: TestDb) {

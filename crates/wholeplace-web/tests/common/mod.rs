@@ -447,3 +447,39 @@ impl App {
             .expect("user exists")
     }
 }
+
+/// A `multipart/form-data` body: each field is a name, a file name for files, and its bytes.
+pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "wholeplace-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, file, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl App {
+    /// An API call with a bearer token and, optionally, a JSON body (sent as given, so it may
+    /// be malformed on purpose).
+    pub async fn api(&self, method: Method, path: &str, token: &str, json: Option<String>) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if json.is_some() {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+        }
+        let body = json.map(Body::from).unwrap_or_default();
+        self.send(b.body(body).expect("request")).await
+    }
+}
