@@ -40,6 +40,14 @@ impl FinancialYear {
         self.0
     }
 
+    /// The financial year starting in `start_year` as text, such as "2024/25" (how stored years,
+    /// kept by their start year, are shown); "" for a year outside the supported range.
+    pub fn label_of(start_year: i32) -> String {
+        Self::new(start_year)
+            .map(|y| y.to_string())
+            .unwrap_or_default()
+    }
+
     /// The financial year containing a calendar date (month 1..=12).
     pub fn containing(year: i32, month: u32) -> Result<Self, YearError> {
         if month >= 4 {
@@ -156,6 +164,13 @@ mod tests {
             FinancialYear::new(2024).expect("valid").to_string(),
             "2024/25"
         );
+    }
+
+    #[test]
+    fn a_stored_start_year_is_labelled() {
+        assert_eq!(FinancialYear::label_of(2011), "2011/12");
+        assert_eq!(FinancialYear::label_of(1999), "1999/00");
+        assert_eq!(FinancialYear::label_of(i32::MAX), "");
     }
 
     #[test]

@@ -181,12 +181,6 @@ fn list_cell(items: impl IntoIterator<Item = String>) -> String {
     items.into_iter().collect::<Vec<_>>().join("; ")
 }
 
-fn year_text(y: i32) -> String {
-    FinancialYear::new(y)
-        .map(|y| y.to_string())
-        .unwrap_or_default()
-}
-
 fn opt_num<T: ToString>(x: Option<T>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -329,7 +323,7 @@ pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
                         b.place.name.clone(),
                         b.place.level.clone(),
                         b.service_area.clone(),
-                        year_text(b.financial_year),
+                        FinancialYear::label_of(b.financial_year),
                         pounds_text(b.amount_pence),
                         b.spend_kind.clone(),
                         b.source.clone(),
@@ -348,8 +342,8 @@ pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
                         g.title.clone(),
                         g.purpose.clone(),
                         pounds_text(g.amount_pence),
-                        year_text(g.start_year),
-                        year_text(g.end_year),
+                        FinancialYear::label_of(g.start_year),
+                        FinancialYear::label_of(g.end_year),
                         g.conditions.clone(),
                         list_cell(g.recipients.clone()),
                         list_cell(g.places.iter().map(place_ref_text)),
@@ -366,7 +360,7 @@ pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
                         vec![
                             g.funder.clone(),
                             g.title.clone(),
-                            year_text(c.from_year),
+                            FinancialYear::label_of(c.from_year),
                             pounds_text(c.new_amount_pence),
                             c.reason.clone(),
                         ]

@@ -741,9 +741,7 @@ pub fn budget_table(lines: &[BudgetLine]) -> Table {
                     l.agency_name.clone(),
                     l.place_name.clone(),
                     l.service_area.clone(),
-                    FinancialYear::new(l.financial_year)
-                        .map(|y| y.to_string())
-                        .unwrap_or_default(),
+                    FinancialYear::label_of(l.financial_year),
                     pounds_text(l.amount_pence),
                     l.spend_kind.clone(),
                     l.source.clone(),
@@ -994,9 +992,7 @@ impl Service {
                 .map(|c| {
                     format!(
                         "from {}: {} ({})",
-                        FinancialYear::new(c.from_year)
-                            .map(|y| y.to_string())
-                            .unwrap_or_default(),
+                        FinancialYear::label_of(c.from_year),
                         Money::from_pence(c.new_amount_pence),
                         c.reason
                     )

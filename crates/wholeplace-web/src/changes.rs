@@ -346,9 +346,7 @@ pub async fn edit_budget_line(
         agency: l.agency_id.to_string(),
         place: l.place_id.to_string(),
         service_area: l.service_area,
-        financial_year: FinancialYear::new(l.financial_year)
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
+        financial_year: FinancialYear::label_of(l.financial_year),
         amount: pounds_text(l.amount_pence),
         spend_kind: l.spend_kind,
         source: l.source,
@@ -413,12 +411,7 @@ pub async fn confirm_delete_budget_line(
                 "Service area",
                 taxonomy::label(SERVICE_AREAS, &l.service_area).to_owned(),
             ),
-            (
-                "Financial year",
-                FinancialYear::new(l.financial_year)
-                    .map(|y| y.to_string())
-                    .unwrap_or_default(),
-            ),
+            ("Financial year", FinancialYear::label_of(l.financial_year)),
             ("Amount", Money::from_pence(l.amount_pence).to_full_string()),
         ],
         String::new(),
@@ -587,12 +580,8 @@ async fn change_form(
         intro: vec![format!(
             "First awarded: {} a year from {} to {}. The change applies from the year you give; earlier years keep their amount.",
             Money::from_pence(g.amount_pence).to_full_string(),
-            FinancialYear::new(g.start_year)
-                .map(|y| y.to_string())
-                .unwrap_or_default(),
-            FinancialYear::new(g.end_year)
-                .map(|y| y.to_string())
-                .unwrap_or_default()
+            FinancialYear::label_of(g.start_year),
+            FinancialYear::label_of(g.end_year)
         )],
         back: ("/funding".into(), "Back to partnerships and funding".into()),
         action: format!("/grants/{id}/change"),
@@ -974,12 +963,8 @@ pub async fn edit_grant(
         title: g.title,
         purpose: g.purpose,
         amount: pounds_text(g.amount_pence),
-        start_year: FinancialYear::new(g.start_year)
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
-        end_year: FinancialYear::new(g.end_year)
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
+        start_year: FinancialYear::label_of(g.start_year),
+        end_year: FinancialYear::label_of(g.end_year),
         conditions: g.conditions,
         recipients: g.recipients.iter().map(|a| a.id.to_string()).collect(),
         places: place_list(&g.places),

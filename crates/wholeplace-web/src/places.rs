@@ -353,9 +353,7 @@ pub async fn show(
             .iter()
             .map(|l| {
                 (
-                    FinancialYear::new(l.financial_year)
-                        .map(|y| y.to_string())
-                        .unwrap_or_default(),
+                    FinancialYear::label_of(l.financial_year),
                     l.agency_name.clone(),
                     taxonomy::label(SERVICE_AREAS, &l.service_area),
                     Money::from_pence(l.amount_pence).to_full_string(),
@@ -701,9 +699,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
                 .map(|c| {
                     format!(
                         "From {}: {} ({})",
-                        FinancialYear::new(c.from_year)
-                            .map(|y| y.to_string())
-                            .unwrap_or_default(),
+                        FinancialYear::label_of(c.from_year),
                         Money::from_pence(c.new_amount_pence).to_short_string(),
                         c.reason
                     )

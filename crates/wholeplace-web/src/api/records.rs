@@ -209,9 +209,7 @@ async fn budget_line(
         place_id: l.place_id,
         place: l.place_name,
         service_area: l.service_area,
-        financial_year: wholeplace_domain::FinancialYear::new(l.financial_year)
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
+        financial_year: wholeplace_domain::FinancialYear::label_of(l.financial_year),
         amount: pounds_text(l.amount_pence),
         spend_kind: l.spend_kind,
         source: l.source,
@@ -267,12 +265,6 @@ pub struct GrantView {
     changes: Vec<(String, String, String)>,
 }
 
-fn fy(y: i32) -> String {
-    wholeplace_domain::FinancialYear::new(y)
-        .map(|y| y.to_string())
-        .unwrap_or_default()
-}
-
 /// Every grant.
 #[utoipa::path(get, path = "/api/v1/grants", security(("token" = [])), responses((status = 200, body = [GrantView]), (status = 401, body = super::ErrorEnvelope)))]
 async fn grants(
@@ -291,15 +283,21 @@ async fn grants(
                 title: g.title,
                 purpose: g.purpose,
                 amount: pounds_text(g.amount_pence),
-                start_year: fy(g.start_year),
-                end_year: fy(g.end_year),
+                start_year: wholeplace_domain::FinancialYear::label_of(g.start_year),
+                end_year: wholeplace_domain::FinancialYear::label_of(g.end_year),
                 conditions: g.conditions,
                 recipients: g.recipients.into_iter().map(|a| a.name).collect(),
                 places: g.places.into_iter().map(|p| p.1).collect(),
                 changes: g
                     .changes
                     .into_iter()
-                    .map(|c| (fy(c.from_year), pounds_text(c.new_amount_pence), c.reason))
+                    .map(|c| {
+                        (
+                            wholeplace_domain::FinancialYear::label_of(c.from_year),
+                            pounds_text(c.new_amount_pence),
+                            c.reason,
+                        )
+                    })
                     .collect(),
             })
             .collect(),
