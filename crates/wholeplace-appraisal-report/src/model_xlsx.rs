@@ -13,16 +13,16 @@
 //! `normal(mean, sd)` or `lognormal(median, sigma)`, optionally with `, point=x`.
 
 use crate::xlsx::{Cell, Sheet};
-use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::io::Cursor;
 use wholeplace_appraisal::model::{
     DoingNothing, ModelErrors, ModelFile, ModelIssue, Num, ParametersSection, ValueRef,
 };
 use wholeplace_appraisal::params::DiscountBand;
 use wholeplace_domain::FinancialYear;
+use wholeplace_tabular::ReadError;
+use wholeplace_tabular::workbook::{Data, Limits, SheetCells, Workbook as ReadWorkbook};
 
 /// How a column's cells are read and written.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -507,24 +507,16 @@ impl WorkbookLayout {
     }
 }
 
-struct Grid {
-    name: String,
-    cells: Vec<Vec<Data>>,
-}
+/// A model sheet: only its filled cells are held (see `wholeplace_tabular::workbook`).
+type Grid = SheetCells;
 
-impl Grid {
-    fn get(&self, r: u32, c: u32) -> &Data {
-        static EMPTY: Data = Data::Empty;
-        self.cells
-            .get(r as usize)
-            .and_then(|row| row.get(c as usize))
-            .unwrap_or(&EMPTY)
-    }
-    fn rows(&self) -> u32 {
-        self.cells.len() as u32
-    }
-    fn cols(&self) -> u32 {
-        self.cells.iter().map(Vec::len).max().unwrap_or(0) as u32
+/// What a model workbook may hold: a model has hundreds of lines, not a million.
+fn model_limits() -> Limits {
+    Limits {
+        max_rows: 20_000,
+        max_columns: 500,
+        max_cells: 500_000,
+        ..Limits::default()
     }
 }
 
@@ -698,7 +690,7 @@ fn read_keys(
     layout: &mut WorkbookLayout,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for r in 0..g.rows() {
+    for r in g.filled_rows() {
         let key = text_of(g.get(r, 0));
         if key.is_empty() || (r == 0 && key.eq_ignore_ascii_case("key")) {
             continue;
@@ -781,8 +773,8 @@ fn read_table(
     }
     let mut rows = Vec::new();
     let mut out = Vec::new();
-    for r in 1..g.rows() {
-        let blank = (0..g.cols()).all(|c| text_of(g.get(r, c)).is_empty());
+    for r in g.filled_rows().into_iter().filter(|r| *r > 0) {
+        let blank = g.row(r).all(|(_, d)| text_of(d).is_empty());
         if blank {
             continue;
         }
@@ -888,41 +880,21 @@ pub fn read_model_xlsx(bytes: &[u8]) -> Result<(ModelFile, WorkbookLayout), Mode
             message: m,
         }])
     };
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        fail(format!(
+    let mut wb = ReadWorkbook::open(bytes, model_limits()).map_err(|e| match e {
+        ReadError::TooLarge(m) => fail(format!("{m}: a model workbook holds a few sheets of lines, one a row")),
+        e => fail(format!(
             "this is not an XLSX workbook that can be read ({e}): save it as an Excel workbook (.xlsx)"
-        ))
+        )),
     })?;
     let names = wb.sheet_names();
     let mut grid = |name: &str| -> Result<Option<Grid>, ModelErrors> {
         let Some(actual) = names.iter().find(|n| n.eq_ignore_ascii_case(name)) else {
             return Ok(None);
         };
-        let range = wb
-            .worksheet_range(actual)
-            .map_err(|e| fail(format!("sheet {actual} cannot be read: {e}")))?;
-        let mut cells = Vec::new();
-        if let (Some((r0, c0)), Some((r1, c1))) = (range.start(), range.end()) {
-            // Cap the area read so a stray cell far away cannot exhaust memory.
-            let (r1, c1) = (r1.min(100_000), c1.min(1_000));
-            for r in 0..=r1 {
-                let mut row = Vec::new();
-                if r >= r0 {
-                    for c in 0..=c1 {
-                        row.push(if c >= c0 {
-                            range.get_value((r, c)).cloned().unwrap_or(Data::Empty)
-                        } else {
-                            Data::Empty
-                        });
-                    }
-                }
-                cells.push(row);
-            }
-        }
-        Ok(Some(Grid {
-            name: actual.clone(),
-            cells,
-        }))
+        wb.sheet(actual).map(Some).map_err(|e| match e {
+            ReadError::TooLarge(m) => fail(m),
+            e => fail(format!("sheet {actual} cannot be read: {e}")),
+        })
     };
     let appraisal = grid("Appraisal")?.ok_or_else(|| {
         fail("the workbook has no sheet named Appraisal: start from the template made by wholeplace appraise MODEL.toml --format model-xlsx --output MODEL.xlsx".into())

@@ -158,8 +158,9 @@ pub async fn run_budget(
                         other => explain(other),
                     })?;
                 println!(
-                    "imported {} budget lines in {:.1} s",
+                    "{} new budget lines, {} already present (left alone), in {:.1} s",
                     outcome.imported,
+                    outcome.already_present,
                     started.elapsed().as_secs_f64()
                 );
                 if !outcome.rejected.rows.is_empty() {

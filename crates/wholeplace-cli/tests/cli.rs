@@ -383,7 +383,9 @@ fn budget_lines_round_trip_through_xlsx_and_csv() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 300 budget lines"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("300 new budget lines, 0 already present")
+    );
     let (b_csv, b_xlsx) = (work.path().join("b.csv"), work.path().join("b.xlsx"));
     assert!(
         wholeplace(&b, &["budget", "export", b_csv.to_str().expect("p")])
@@ -417,6 +419,71 @@ fn budget_lines_round_trip_through_xlsx_and_csv() {
         first, second,
         "export, import into an empty database, export again: identical"
     );
+}
+
+#[test]
+fn budget_import_run_twice_stores_each_line_once() {
+    // Re-running an import (after an interruption, say) used to store every line again and
+    // double the place's totals.
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("db");
+    let input = work.path().join("input.csv");
+    std::fs::write(&input, budget_csv(120, None)).expect("write");
+    setup_places_db(&db);
+    let first = ok(&wholeplace(
+        &db,
+        &["budget", "import", input.to_str().expect("p")],
+    ));
+    assert!(
+        first.contains("120 new budget lines, 0 already present"),
+        "{first}"
+    );
+    let second = ok(&wholeplace(
+        &db,
+        &["budget", "import", input.to_str().expect("p")],
+    ));
+    assert!(
+        second.contains("0 new budget lines, 120 already present"),
+        "{second}"
+    );
+    let export = work.path().join("out.csv");
+    ok(&wholeplace(
+        &db,
+        &["budget", "export", export.to_str().expect("p")],
+    ));
+    let text = std::fs::read_to_string(&export).expect("read");
+    assert_eq!(
+        text.lines().count(),
+        121,
+        "each line once, after the header"
+    );
+}
+
+#[test]
+fn hostile_workbooks_are_refused_not_fatal() {
+    // A 1.6 KB workbook with one cell at XFD1048576 used to make the reader allocate 512 GiB
+    // and abort the process (exit 134).
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("db");
+    setup_places_db(&db);
+    let far = work.path().join("far.xlsx");
+    std::fs::write(
+        &far,
+        wholeplace_tabular::workbook::minimal_workbook(
+            "Budget lines",
+            r#"<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#,
+        ),
+    )
+    .expect("write");
+    for args in [
+        vec!["budget", "import", far.to_str().expect("p")],
+        vec!["import", far.to_str().expect("p")],
+    ] {
+        let out = wholeplace(&db, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("column XFD"), "{args:?}: {err}");
+    }
 }
 
 #[test]
@@ -472,7 +539,9 @@ fn one_bad_row_imports_nothing_and_says_where() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 999 budget lines"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("999 new budget lines, 0 already present")
+    );
     let back = std::fs::read_to_string(&rejected).expect("rejected file");
     assert_eq!(back.lines().count(), 2);
     assert!(

@@ -181,6 +181,8 @@ pub struct BudgetForm {
 pub struct ImportOutcome {
     /// Rows written.
     pub imported: usize,
+    /// Rows identical to a budget line already stored, left alone.
+    pub already_present: usize,
     /// Rows refused: the original row and the reason (only when invalid rows were skipped).
     pub rejected: Table,
 }
@@ -683,12 +685,16 @@ impl Service {
             true,
             &format!("{} rows", good.len()),
         );
-        let imported = if good.is_empty() {
-            0
+        let (imported, already_present) = if good.is_empty() {
+            (0, 0)
         } else {
-            self.store().insert_budget_lines(&good, &ev).await?
+            self.store().import_budget_lines(&good, &ev).await?
         };
-        Ok(ImportOutcome { imported, rejected })
+        Ok(ImportOutcome {
+            imported,
+            already_present,
+            rejected,
+        })
     }
 
     /// Every budget line of a place as a table, in the import's shape (for downloads).

@@ -680,18 +680,9 @@ impl PartnerStore for SqlStore {
         }
 
         // Budget lines: those identical to one already stored are left alone.
-        type LineKey = (i64, i64, String, i64, i64, String, String, String);
-        let mut existing: HashSet<LineKey> = HashSet::new();
-        for r in sqlx::query("SELECT agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence FROM budget_line")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-        {
-            existing.insert((get(&r, 0)?, get(&r, 1)?, get(&r, 2)?, get(&r, 3)?, get(&r, 4)?, get(&r, 5)?, get(&r, 6)?, get(&r, 7)?));
-        }
         let mut lines = Vec::with_capacity(d.budget_lines.len());
         for b in &d.budget_lines {
-            let line = NewBudgetLine {
+            lines.push(NewBudgetLine {
                 agency_id: find(&agencies, &b.agency)?,
                 place_id: find(&places, &b.place)?,
                 service_area: b.service_area.clone(),
@@ -700,23 +691,10 @@ impl PartnerStore for SqlStore {
                 spend_kind: b.spend_kind.clone(),
                 source: b.source.clone(),
                 confidence: b.confidence.clone(),
-            };
-            let k: LineKey = (
-                line.agency_id,
-                line.place_id,
-                line.service_area.clone(),
-                i64::from(line.financial_year),
-                line.amount_pence,
-                line.spend_kind.clone(),
-                line.source.clone(),
-                line.confidence.clone(),
-            );
-            if existing.contains(&k) {
-                counts.already_present += 1;
-            } else {
-                lines.push(line);
-            }
+            });
         }
+        let (lines, already) = lines_not_stored(&mut tx, lines).await?;
+        counts.already_present += already;
         insert_budget_batches(&mut tx, &lines).await?;
 
         // Grants: one with the same funder and title is already there and left alone.
@@ -786,4 +764,39 @@ impl PartnerStore for SqlStore {
         tx.commit().await.map_err(db_err)?;
         Ok(counts)
     }
+}
+
+/// The budget lines not identical to one already stored (every column alike), and how many were.
+/// Two identical lines in one batch are both kept: a file may list the same spend twice.
+pub(crate) async fn lines_not_stored(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    lines: Vec<NewBudgetLine>,
+) -> StoreResult<(Vec<NewBudgetLine>, usize)> {
+    type LineKey = (i64, i64, String, i64, i64, String, String, String);
+    let mut existing: HashSet<LineKey> = HashSet::new();
+    for r in sqlx::query("SELECT agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence FROM budget_line")
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+    {
+        existing.insert((get(&r, 0)?, get(&r, 1)?, get(&r, 2)?, get(&r, 3)?, get(&r, 4)?, get(&r, 5)?, get(&r, 6)?, get(&r, 7)?));
+    }
+    let before = lines.len();
+    let fresh: Vec<NewBudgetLine> = lines
+        .into_iter()
+        .filter(|l| {
+            !existing.contains(&(
+                l.agency_id,
+                l.place_id,
+                l.service_area.clone(),
+                i64::from(l.financial_year),
+                l.amount_pence,
+                l.spend_kind.clone(),
+                l.source.clone(),
+                l.confidence.clone(),
+            ))
+        })
+        .collect();
+    let already = before - fresh.len();
+    Ok((fresh, already))
 }

@@ -434,6 +434,21 @@ impl PlaceStore for SqlStore {
         Ok(lines.len())
     }
 
+    async fn import_budget_lines(
+        &self,
+        lines: &[NewBudgetLine],
+        audit: &AuditEvent,
+    ) -> StoreResult<(usize, usize)> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let (fresh, already) = crate::dataset::lines_not_stored(&mut tx, lines.to_vec()).await?;
+        insert_budget_batches(&mut tx, &fresh).await?;
+        let mut ev = audit.clone();
+        ev.detail = format!("{} new, {already} already present", fresh.len());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((fresh.len(), already))
+    }
+
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         let done = sqlx::query("DELETE FROM budget_line WHERE id = $1")

@@ -262,6 +262,14 @@ pub trait PlaceStore: Send + Sync {
         lines: &[NewBudgetLine],
         audit: &AuditEvent,
     ) -> StoreResult<usize>;
+    /// Imports budget lines in one transaction with one audit entry (its detail set to the
+    /// counts), leaving out lines identical in every column to one already stored, so importing
+    /// the same file again changes nothing. Returns (new, already present).
+    async fn import_budget_lines(
+        &self,
+        lines: &[NewBudgetLine],
+        audit: &AuditEvent,
+    ) -> StoreResult<(usize, usize)>;
     /// Deletes a budget line.
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
 

@@ -2,7 +2,7 @@
 //! XLSX and come back in the same shape. Reading reports the row and column of every problem;
 //! writing guards text cells against formula injection (a cell starting with = + - @ is made text).
 
-use std::io::Cursor;
+pub mod workbook;
 
 /// A table: a header row and rows of text cells, all the same width.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,9 +35,56 @@ pub enum ReadError {
     /// Nothing to read.
     #[error("the file is empty: it needs a header row naming the columns")]
     Empty,
+    /// A cell holds a control character (NUL and the like), which no field may hold.
+    #[error(
+        "row {row}, column {column}: the cell contains a control character (an invisible character such as NUL) at character {position}: remove it and upload the file again"
+    )]
+    Control {
+        /// Spreadsheet row number (1 is the header).
+        row: u64,
+        /// The column's name, or its letter when the header is the problem.
+        column: String,
+        /// Character position in the cell, from 1.
+        position: usize,
+    },
+    /// The file is larger than wholeplace reads; the message names the limit.
+    #[error("the file is too large: {0}")]
+    TooLarge(String),
+}
+
+/// Is this a control character no text field may hold (all C0 codes but tab, line feed and
+/// carriage return, and DEL)? PostgreSQL cannot store NUL at all, so none is accepted anywhere.
+pub fn is_refused_control(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
 }
 
 impl Table {
+    /// Refuses the table if any cell holds a control character, naming the first such cell.
+    pub fn check_text(&self) -> Result<(), ReadError> {
+        let at = |cell: &str| cell.chars().position(is_refused_control).map(|p| p + 1);
+        for (c, h) in self.headers.iter().enumerate() {
+            if let Some(position) = at(h) {
+                return Err(ReadError::Control {
+                    row: 1,
+                    column: workbook::column_letters(c as u32 + 1),
+                    position,
+                });
+            }
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if let Some(position) = at(cell) {
+                    return Err(ReadError::Control {
+                        row: r as u64 + 2,
+                        column: self.headers.get(c).cloned().unwrap_or_default(),
+                        position,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The index of a column by name (case and spacing ignored).
     pub fn column(&self, name: &str) -> Option<usize> {
         let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
@@ -76,36 +123,47 @@ pub fn read_csv(text: &str) -> Result<Table, ReadError> {
         })?;
         rows.push(rec.iter().map(unguard).collect());
     }
-    Ok(Table { headers, rows })
+    let table = Table { headers, rows };
+    table.check_text()?;
+    Ok(table)
 }
 
-/// Reads the named sheet of an XLSX workbook.
+/// Reads the named sheet of an XLSX workbook, within [`workbook::Limits::default`]: the first
+/// row holding a value is the header; later rows without a value are left out.
 pub fn read_xlsx(bytes: &[u8], sheet: &str) -> Result<Table, ReadError> {
-    use calamine::{Reader, Xlsx};
-    let mut wb: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Workbook(e.to_string()))?;
+    let mut wb = workbook::Workbook::open(bytes, workbook::Limits::default())?;
     if !wb.sheet_names().iter().any(|s| s == sheet) {
         return Err(ReadError::NoSheet(sheet.to_owned()));
     }
-    let range = wb
-        .worksheet_range(sheet)
-        .map_err(|e| ReadError::Workbook(e.to_string()))?;
-    let mut it = range.rows();
-    let headers: Vec<String> = it
-        .next()
-        .ok_or(ReadError::Empty)?
+    let sheet_rows = wb.sheet_text(sheet)?;
+    // Columns count from the leftmost column holding a value, as the sheet's used range does.
+    let first = sheet_rows
         .iter()
-        .map(|c| c.to_string().trim().to_owned())
-        .collect();
+        .filter_map(|(_, cells)| cells.first().map(|(c, _)| *c))
+        .min()
+        .unwrap_or(0);
+    let mut it = sheet_rows.into_iter();
+    let (_, header) = it.next().ok_or(ReadError::Empty)?;
+    let width = header.last().map_or(0, |(c, _)| (c - first) as usize + 1);
+    let mut headers = vec![String::new(); width];
+    for (c, text) in header {
+        headers[(c - first) as usize] = text.trim().to_owned();
+    }
     let rows = it
-        .map(|r| {
-            let mut row: Vec<String> = r.iter().map(|c| unguard(c.to_string().trim())).collect();
-            row.resize(headers.len(), String::new());
+        .map(|(_, cells)| {
+            let mut row = vec![String::new(); width];
+            for (c, text) in cells {
+                if let Some(slot) = row.get_mut((c - first) as usize) {
+                    *slot = unguard(text.trim());
+                }
+            }
             row
         })
         .filter(|r| r.iter().any(|c| !c.is_empty()))
         .collect();
-    Ok(Table { headers, rows })
+    let table = Table { headers, rows };
+    table.check_text()?;
+    Ok(table)
 }
 
 /// Makes a cell safe to open in a spreadsheet: text starting with = + - @ (or a tab or carriage
@@ -236,6 +294,20 @@ mod tests {
             read_xlsx(b"not a zip", "x"),
             Err(ReadError::Workbook(_))
         ));
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_cell() {
+        let err = read_csv("agency,amount\nKent,12\nSu\u{0}rrey,3\n").expect_err("NUL refused");
+        assert_eq!(
+            err.to_string(),
+            "row 3, column agency: the cell contains a control character (an invisible character such as NUL) at character 3: remove it and upload the file again"
+        );
+        let err = read_csv("agency\u{1b},amount\nKent,12\n").expect_err("escape refused");
+        assert!(err.to_string().starts_with("row 1, column A:"), "{err}");
+        // Tabs and line breaks inside quoted cells are ordinary text.
+        let t = read_csv("agency,note\nKent,\"two\nlines\tand a tab\"\n").expect("read");
+        assert_eq!(t.rows[0][1], "two\nlines\tand a tab");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum WebError {
     NotFound,
     /// The request itself is malformed.
     BadRequest(String),
+    /// The request body is over the size limit.
+    TooLarge,
     /// Something failed inside.
     Internal(String),
 }
@@ -89,6 +91,12 @@ impl IntoResponse for WebError {
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 vec!["If you typed the web address, check it is correct.".to_owned(), "If you pasted the web address, check you copied the entire address.".to_owned()],
+                Some(("/", "Go to the home page")),
+            ),
+            WebError::TooLarge => message_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The file is too large",
+                vec![format!("wholeplace accepts uploads of up to {} MiB. Split the file into smaller ones and upload each; nothing was changed.", crate::edge::MAX_BODY_BYTES / (1024 * 1024))],
                 Some(("/", "Go to the home page")),
             ),
             WebError::BadRequest(msg) => message_page(StatusCode::BAD_REQUEST, "There is a problem with the request", vec![msg], Some(("/", "Go to the home page"))),

@@ -1,9 +1,11 @@
 //! Form bodies read as name/value pairs, so repeated fields (checkboxes) and missing fields never
 //! make a request fail before the handler can say, politely, what is wrong.
 
+use crate::edge::{control_message, is_refused_control, refused_position};
 use crate::error::WebError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 
 /// The fields of a submitted `application/x-www-form-urlencoded` form.
 #[derive(Debug, Default)]
@@ -28,19 +30,35 @@ impl FormFields {
     }
 }
 
+/// The error for an unreadable request body or upload with this status: too large, or not
+/// readable.
+pub fn body_error(status: StatusCode, what: &str) -> WebError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge
+    } else {
+        WebError::BadRequest(format!(
+            "The {what} could not be read. Go back and try again."
+        ))
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for FormFields {
     type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            WebError::BadRequest("The form could not be read. Go back and try again.".to_owned())
-        })?;
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(FormFields)
-            .map_err(|_| {
-                WebError::BadRequest(
-                    "The form could not be read. Go back and try again.".to_owned(),
-                )
-            })
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| body_error(e.status(), "form"))?;
+        let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map_err(|_| body_error(StatusCode::BAD_REQUEST, "form"))?;
+        for (name, value) in &fields {
+            if let Some(pos) = refused_position(value).or_else(|| refused_position(name)) {
+                return Err(WebError::BadRequest(control_message(
+                    &format!("The field '{}'", name.replace(is_refused_control, "?")),
+                    pos,
+                )));
+            }
+        }
+        Ok(FormFields(fields))
     }
 }

@@ -8,6 +8,7 @@ mod appraisals;
 mod auth;
 mod changes;
 mod charts;
+mod edge;
 mod error;
 mod fields;
 mod form;
@@ -184,9 +185,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .nest_service("/assets", assets)
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::extract::DefaultBodyLimit::max(edge::MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            64 * 1024 * 1024,
+            edge::MAX_BODY_BYTES,
         ))
+        .layer(axum::middleware::from_fn(edge::guard))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

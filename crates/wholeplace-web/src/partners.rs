@@ -384,18 +384,17 @@ pub async fn import(
     s: SignedIn,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
-    let bad =
-        || WebError::BadRequest("The upload could not be read. Go back and try again.".to_owned());
-    let mut multipart = multipart.map_err(|_| bad())?;
+    let bad = |status| crate::form::body_error(status, "upload");
+    let mut multipart = multipart.map_err(|e| bad(e.status()))?;
     let (mut csrf, mut skip, mut name, mut bytes) =
         (String::new(), false, String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.status()))? {
         match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.map_err(|_| bad())?,
-            "skip_invalid" => skip = field.text().await.map_err(|_| bad())? == "yes",
+            "csrf_token" => csrf = field.text().await.map_err(|e| bad(e.status()))?,
+            "skip_invalid" => skip = field.text().await.map_err(|e| bad(e.status()))? == "yes",
             "file" => {
                 name = field.file_name().unwrap_or("").to_owned();
-                bytes = field.bytes().await.map_err(|_| bad())?.to_vec();
+                bytes = field.bytes().await.map_err(|e| bad(e.status()))?.to_vec();
             }
             _ => {}
         }
