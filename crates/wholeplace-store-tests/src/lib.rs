@@ -10,13 +10,88 @@ use wholeplace_store_sql::{OpenOptions, SqlStore};
 /// `postgres://postgres@localhost/postgres`. In CI it must be set (see `.ci/run`).
 pub const POSTGRES_ENV: &str = "WHOLEPLACE_TEST_POSTGRES_URL";
 
-/// A test database; the SQLite folder is removed when this is dropped.
+/// A test database; the SQLite folder is removed, and the PostgreSQL database dropped, when this
+/// is dropped.
 pub struct TestDb {
     /// The opened, migrated store.
     pub store: SqlStore,
     /// Its URL (for tests that open it again).
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL server's URL and the database's name, to drop it afterwards.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with its
+        // own runtime drops the database (FORCE ends the store's still-open connections).
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let admin = sqlx::AnyPool::connect(&server)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                admin.close().await;
+                Ok::<(), String>(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("note: the test database could not be dropped: {e}");
+        }
+    }
+}
+
+/// Runs each named test function on SQLite and on PostgreSQL: `both_backends!(a, b)` passes each
+/// a [`TestDb`]; `both_backends!(store: a, b)` passes `&db.store`. The PostgreSQL half needs
+/// `WHOLEPLACE_TEST_POSTGRES_URL`: without it the tests are reported as ignored (skipped), never
+/// as passed; with `CI` set they run and fail. (The calling crate's `build.rs` sets the
+/// `no_test_postgres` cfg: see this crate's.)
+#[macro_export]
+macro_rules! both_backends {
+    (store: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { let db = $crate::sqlite().await; super::$name(&db.store).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            #[cfg_attr(no_test_postgres, ignore = "WHOLEPLACE_TEST_POSTGRES_URL is not set, so PostgreSQL was not tested")]
+            async fn $name() { let db = $crate::postgres_required().await; super::$name(&db.store).await; })*
+        }
+    };
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name($crate::sqlite().await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            #[cfg_attr(no_test_postgres, ignore = "WHOLEPLACE_TEST_POSTGRES_URL is not set, so PostgreSQL was not tested")]
+            async fn $name() { super::$name($crate::postgres_required().await).await; })*
+        }
+    };
+}
+
+/// A new PostgreSQL test database; panics, saying how to fix it, when no server is named.
+pub async fn postgres_required() -> TestDb {
+    match postgres().await {
+        Some(db) => db,
+        None => panic!(
+            "{POSTGRES_ENV} is not set: name a PostgreSQL server (see .ci/run), or build without CI set to skip these tests"
+        ),
+    }
 }
 
 /// A new SQLite database in a temporary folder.
@@ -30,6 +105,7 @@ pub async fn sqlite() -> TestDb {
         store,
         url,
         _dir: Some(dir),
+        pg: None,
     }
 }
 
@@ -42,9 +118,6 @@ pub fn postgres_server() -> Option<String> {
             assert!(
                 std::env::var("CI").is_err(),
                 "{POSTGRES_ENV} must be set in CI so the PostgreSQL suite runs"
-            );
-            eprintln!(
-                "note: {POSTGRES_ENV} is not set; the PostgreSQL half of this test did not run"
             );
             None
         }
@@ -89,5 +162,6 @@ pub async fn postgres() -> Option<TestDb> {
         store,
         url,
         _dir: None,
+        pg: Some((server, name)),
     })
 }

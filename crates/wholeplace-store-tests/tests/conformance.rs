@@ -8,18 +8,8 @@ use wholeplace_store::{
 };
 use wholeplace_store_sql::SqlStore;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { let db = wholeplace_store_tests::sqlite().await; super::$name(&db.store).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(&db.store).await; } })*
-        }
-    };
-}
-
-conformance!(
+wholeplace_store_tests::both_backends!(
+    store:
     migrations_are_idempotent,
     users_round_trip_with_their_agencies,
     a_failed_write_leaves_nothing_behind,

@@ -208,17 +208,17 @@ pub async fn upload(
     s: SignedIn,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
-    let bad = |status| crate::form::body_error(status, "upload");
-    let mut multipart = multipart.map_err(|e| bad(e.status()))?;
+    let bad = |e: &(dyn std::error::Error + 'static)| crate::form::upload_error(e);
+    let mut multipart = multipart.map_err(|e| bad(&e))?;
     let (mut csrf, mut partnership, mut file_name, mut bytes) =
         (String::new(), String::new(), String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.status()))? {
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
         match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.map_err(|e| bad(e.status()))?,
-            "partnership_id" => partnership = field.text().await.map_err(|e| bad(e.status()))?,
+            "csrf_token" => csrf = field.text().await.map_err(|e| bad(&e))?,
+            "partnership_id" => partnership = field.text().await.map_err(|e| bad(&e))?,
             "workbook" => {
                 file_name = field.file_name().unwrap_or("").to_owned();
-                bytes = field.bytes().await.map_err(|e| bad(e.status()))?.to_vec();
+                bytes = field.bytes().await.map_err(|e| bad(&e))?.to_vec();
             }
             _ => {}
         }

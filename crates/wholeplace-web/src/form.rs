@@ -42,6 +42,22 @@ pub fn body_error(status: StatusCode, what: &str) -> WebError {
     }
 }
 
+/// The error for an upload that could not be read: too large when any error in the chain is the
+/// body's length limit (the framework reports a limit met while streaming as a 500), else
+/// unreadable.
+pub fn upload_error(e: &(dyn std::error::Error + 'static)) -> WebError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>()
+            || c.to_string().contains("length limit exceeded")
+        {
+            return WebError::TooLarge;
+        }
+        cause = c.source();
+    }
+    body_error(StatusCode::BAD_REQUEST, "upload")
+}
+
 impl<S: Send + Sync> FromRequest<S> for FormFields {
     type Rejection = WebError;
 

@@ -384,17 +384,17 @@ pub async fn import(
     s: SignedIn,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
-    let bad = |status| crate::form::body_error(status, "upload");
-    let mut multipart = multipart.map_err(|e| bad(e.status()))?;
+    let bad = |e: &(dyn std::error::Error + 'static)| crate::form::upload_error(e);
+    let mut multipart = multipart.map_err(|e| bad(&e))?;
     let (mut csrf, mut skip, mut name, mut bytes) =
         (String::new(), false, String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.status()))? {
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
         match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.map_err(|e| bad(e.status()))?,
-            "skip_invalid" => skip = field.text().await.map_err(|e| bad(e.status()))? == "yes",
+            "csrf_token" => csrf = field.text().await.map_err(|e| bad(&e))?,
+            "skip_invalid" => skip = field.text().await.map_err(|e| bad(&e))? == "yes",
             "file" => {
                 name = field.file_name().unwrap_or("").to_owned();
-                bytes = field.bytes().await.map_err(|e| bad(e.status()))?.to_vec();
+                bytes = field.bytes().await.map_err(|e| bad(&e))?.to_vec();
             }
             _ => {}
         }

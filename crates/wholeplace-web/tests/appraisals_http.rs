@@ -10,18 +10,7 @@ use common::{App, Browser, Resp, mono, multipart};
 use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(wholeplace_store_tests::sqlite().await).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(db).await; } })*
-        }
-    };
-}
-
-both_backends!(
+wholeplace_store_tests::both_backends!(
     the_example_appraisal_reads_runs_and_downloads,
     an_appraisal_is_built_through_the_forms,
     models_are_uploaded_as_workbook_or_text,

@@ -9,18 +9,7 @@ use common::{App, Browser, Resp, mono, multipart};
 use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(wholeplace_store_tests::sqlite().await).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(db).await; } })*
-        }
-    };
-}
-
-both_backends!(
+wholeplace_store_tests::both_backends!(
     contacts_are_added_listed_with_an_audit_and_deleted_after_asking,
     projects_are_added_with_their_place_or_theme,
     everything_is_exported_and_imported_on_the_data_page,
