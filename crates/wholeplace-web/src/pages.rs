@@ -791,6 +791,7 @@ struct AuditPage {
     page: i64,
     page_size: i64,
     query_string: String,
+    head: Option<wholeplace_store::AuditHead>,
 }
 
 fn audit_query_string(q: &AuditQuery) -> String {
@@ -826,7 +827,9 @@ pub async fn audit(
         StatusCode::BAD_REQUEST
     };
     let (entries, total) = state.service.list_audit(&s.actor, &filter).await?;
+    let head = state.service.audit_head(&s.actor).await?;
     let page_view = AuditPage {
+        head,
         layout: Layout::signed_in(&s.user, &s.session.csrf_token, "audit", state.config.demo)
             .with_errors(errors),
         query_string: audit_query_string(&q),
@@ -867,7 +870,9 @@ pub async fn audit_csv(
         )
     })?;
     let (entries, _) = state.service.list_audit(&s.actor, &filter).await?;
-    let body = wholeplace_service::audit::audit_csv(&entries);
+    let head = state.service.audit_head(&s.actor).await?;
+    let body =
+        wholeplace_service::audit::audit_csv(&entries, head.as_ref(), state.service.now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
