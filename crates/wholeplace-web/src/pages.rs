@@ -262,6 +262,9 @@ struct TokenRow {
     created: String,
     last_used: String,
     revoked: bool,
+    /// When it stops working, if it has an end (tokens made with `wholeplace user token`).
+    expires: Option<String>,
+    expired: bool,
 }
 
 #[derive(Template)]
@@ -297,6 +300,8 @@ async fn account_page(
                 .last_used_at
                 .map_or_else(|| "Never".to_owned(), format_time),
             revoked: t.revoked_at.is_some(),
+            expires: t.expires_at.map(format_time),
+            expired: t.expires_at.is_some_and(|e| e <= state.service.now()),
         })
         .collect();
     let page = AccountPage {

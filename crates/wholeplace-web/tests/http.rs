@@ -1230,6 +1230,19 @@ async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
             .expect("verify")
             .is_ok()
     );
+    // A token made at the command line shows when it expires on its owner's account page.
+    let issued = app
+        .service
+        .issue_api_token(&wholeplace_service::Actor::operator(), "admin", "nightly", 7)
+        .await
+        .expect("issue");
+    let account = app.get_as(&admin, "/account").await;
+    assert!(
+        account.body.contains("nightly<br><span class=\"govuk-body-s\">Expires ")
+            && !account.body.contains(&issued.token),
+        "{}",
+        account.body
+    );
 }
 
 // ---------- API ----------
