@@ -644,16 +644,28 @@ async fn audit_verify_names_an_entry_edited_in_the_database(db: wholeplace_store
     let postgres = db.url.starts_with("postgres");
     let url = db.url.clone();
     let fresh = wholeplace_at(&url, &["audit", "verify"]);
-    assert!(fresh.status.success(), "{}", String::from_utf8_lossy(&fresh.stderr));
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&fresh.stdout),
         "0 entries verified: the audit log is empty\n"
     );
     let demo = wholeplace_at(&url, &["demo"]);
-    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     let ok = wholeplace_at(&url, &["audit", "verify"]);
     let text = String::from_utf8_lossy(&ok.stdout).to_string();
-    assert!(ok.status.success(), "{text} {}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(
         text.contains(" entries verified, latest hash ") && text.trim_end().ends_with(')'),
         "{text}"
@@ -666,7 +678,11 @@ async fn audit_verify_names_an_entry_edited_in_the_database(db: wholeplace_store
         .to_owned();
     assert_eq!(recorded.len(), 64);
     let again = wholeplace_at(&url, &["audit", "verify", "--expect", &recorded]);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 
     let (off, on) = if postgres {
         (
@@ -712,9 +728,17 @@ async fn audit_verify_names_an_edited_entry_on_postgres() {
 fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
     let dir = tempfile::tempdir().expect("tmp");
     let demo = wholeplace(dir.path(), &["demo"]);
-    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     let out = wholeplace(dir.path(), &["user", "token", "admin"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         token.starts_with("wp_") && token.ends_with('\n') && token.lines().count() == 1,
@@ -723,7 +747,9 @@ fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
     let token = token.trim_end().to_owned();
     let note = String::from_utf8_lossy(&out.stderr);
     assert!(
-        note.contains("'command line' for admin") && note.contains("expires ") && !note.contains(&token),
+        note.contains("'command line' for admin")
+            && note.contains("expires ")
+            && !note.contains(&token),
         "{note}"
     );
 
@@ -750,9 +776,21 @@ fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
     // While serving: a second token, named and for a week, also works.
     let week = wholeplace(
         dir.path(),
-        &["user", "token", "admin", "--expires", "7", "--name", "nightly check"],
+        &[
+            "user",
+            "token",
+            "admin",
+            "--expires",
+            "7",
+            "--name",
+            "nightly check",
+        ],
     );
-    assert!(week.status.success(), "{}", String::from_utf8_lossy(&week.stderr));
+    assert!(
+        week.status.success(),
+        "{}",
+        String::from_utf8_lossy(&week.stderr)
+    );
     let week_token = String::from_utf8_lossy(&week.stdout).trim_end().to_owned();
     assert!(get("/api/v1/me", &week_token).starts_with("HTTP/1.1 200"));
     child.kill().expect("kill");
@@ -764,9 +802,14 @@ fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
             &["user", "token", "admin", &format!("--expires={days}")],
         );
         let err = String::from_utf8_lossy(&bad.stderr);
-        assert!(!bad.status.success() && bad.stdout.is_empty(), "{days}: {err}");
         assert!(
-            err.contains("--expires: Enter the days the token lasts as a whole number from 1 to 365"),
+            !bad.status.success() && bad.stdout.is_empty(),
+            "{days}: {err}"
+        );
+        assert!(
+            err.contains(
+                "--expires: Enter the days the token lasts as a whole number from 1 to 365"
+            ),
             "{days}: {err}"
         );
     }
@@ -775,15 +818,40 @@ fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user"));
     let add = wholeplace(
         dir.path(),
-        &["user", "add", "old.account", "--name", "Old", "--role", "viewer", "--agency", "Kent Police"],
+        &[
+            "user",
+            "add",
+            "old.account",
+            "--name",
+            "Old",
+            "--role",
+            "viewer",
+            "--agency",
+            "Kent Police",
+        ],
     );
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    assert!(wholeplace(dir.path(), &["user", "disable", "old.account"]).status.success());
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    assert!(
+        wholeplace(dir.path(), &["user", "disable", "old.account"])
+            .status
+            .success()
+    );
     let disabled = wholeplace(dir.path(), &["user", "token", "old.account"]);
     let err = String::from_utf8_lossy(&disabled.stderr);
-    assert!(!disabled.status.success() && disabled.stdout.is_empty(), "{err}");
+    assert!(
+        !disabled.status.success() && disabled.stdout.is_empty(),
+        "{err}"
+    );
     assert!(err.contains("'old.account' is disabled"), "{err}");
 
     let verify = wholeplace(dir.path(), &["audit", "verify"]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }

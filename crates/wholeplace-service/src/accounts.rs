@@ -710,7 +710,14 @@ impl Service {
             &format!("for user {}, expires after {days} days", user.id),
         );
         self.store()
-            .create_api_token(user.id, name, &token_hash(&token), now, Some(expires_at), &ev)
+            .create_api_token(
+                user.id,
+                name,
+                &token_hash(&token),
+                now,
+                Some(expires_at),
+                &ev,
+            )
             .await?;
         Ok(IssuedToken {
             user,

@@ -173,7 +173,10 @@ mod tests {
         assert!(csv.contains(",'=cmd,"), "{csv}");
         assert!(csv.contains("\"a, \"\"b\"\"\""), "{csv}");
         let lines: Vec<&str> = csv.lines().collect();
-        assert!(lines[1].ends_with(&format!(",{}", "ab".repeat(32))), "{csv}");
+        assert!(
+            lines[1].ends_with(&format!(",{}", "ab".repeat(32))),
+            "{csv}"
+        );
         assert!(
             lines[2].starts_with(",1970-01-01T00:00:00Z,,,audit.chain_head,audit_log,9,")
                 && lines[2].ends_with(&format!(",{}", "cd".repeat(32))),

@@ -280,21 +280,21 @@ pub(crate) async fn insert_audit(
     };
     let hash = entry_hash(id, e, &prev_hash);
     sqlx::query(sql)
-    .bind(id)
-    .bind(e.at)
-    .bind(e.actor_user_id)
-    .bind(e.actor.clone())
-    .bind(e.action.clone())
-    .bind(e.record_type.clone())
-    .bind(e.record_id.clone())
-    .bind(e.address.clone())
-    .bind(i64::from(e.allowed))
-    .bind(e.detail.clone())
-    .bind(prev_hash)
-    .bind(hash)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+        .bind(id)
+        .bind(e.at)
+        .bind(e.actor_user_id)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.record_type.clone())
+        .bind(e.record_id.clone())
+        .bind(e.address.clone())
+        .bind(i64::from(e.allowed))
+        .bind(e.detail.clone())
+        .bind(prev_hash)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
@@ -307,9 +307,8 @@ pub(crate) async fn chain_existing_audit_entries(
     let mut after = 0_i64;
     let mut done = 0;
     loop {
-        let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000"
-        );
+        let sql =
+            format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000");
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(after)
             .fetch_all(&mut **tx)

@@ -2,11 +2,11 @@
 //! `WHOLEPLACE_TEST_POSTGRES_URL` names a server (always in CI).
 
 use wholeplace_domain::Role;
+use wholeplace_store::audit_chain::{ChainBreak, verify_chain};
 use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
-use wholeplace_store::audit_chain::{ChainBreak, verify_chain};
 use wholeplace_store_sql::{Backend, SqlStore};
 
 macro_rules! conformance {
@@ -1016,7 +1016,9 @@ async fn audit_chain_verifies_and_names_an_entry_changed_in_the_database(store: 
     );
     as_dba(
         store,
-        &format!("UPDATE audit_log SET detail = 'nothing happened', hash = '{rehash}' WHERE id = 2"),
+        &format!(
+            "UPDATE audit_log SET detail = 'nothing happened', hash = '{rehash}' WHERE id = 2"
+        ),
     )
     .await;
     assert_eq!(
@@ -1142,7 +1144,14 @@ async fn api_tokens_stop_at_their_expiry(store: &SqlStore) {
     let a = agency(store, "Redditch Partnership").await;
     let id = user(store, "kit", vec![a]).await;
     store
-        .create_api_token(id, "ci", "tok-e", 10, Some(100), &ev("api_token.create", 10))
+        .create_api_token(
+            id,
+            "ci",
+            "tok-e",
+            10,
+            Some(100),
+            &ev("api_token.create", 10),
+        )
         .await
         .expect("token");
     let live = |at| async move {

@@ -87,13 +87,17 @@ pub enum ChainBreak {
         after: Option<i64>,
     },
     /// The entry's content does not give its stored hash.
-    #[error("entry {id} does not verify: its content does not match its chain hash, so it was changed after it was written")]
+    #[error(
+        "entry {id} does not verify: its content does not match its chain hash, so it was changed after it was written"
+    )]
     Changed {
         /// The entry.
         id: i64,
     },
     /// A hash recorded earlier is not in the chain.
-    #[error("the recorded chain hash {0} is not in the log: entries were removed from its end or the log was rewritten since it was recorded")]
+    #[error(
+        "the recorded chain hash {0} is not in the log: entries were removed from its end or the log was rewritten since it was recorded"
+    )]
     ExpectedMissing(String),
 }
 

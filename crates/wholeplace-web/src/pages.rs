@@ -876,8 +876,7 @@ pub async fn audit_csv(
     })?;
     let (entries, _) = state.service.list_audit(&s.actor, &filter).await?;
     let head = state.service.audit_head(&s.actor).await?;
-    let body =
-        wholeplace_service::audit::audit_csv(&entries, head.as_ref(), state.service.now());
+    let body = wholeplace_service::audit::audit_csv(&entries, head.as_ref(), state.service.now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -1148,7 +1148,9 @@ async fn audit_csv_is_csv_and_guards_formulas(db: TestDb) {
     let mut lines = r.body.lines();
     assert_eq!(
         lines.next(),
-        Some("id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail,chain_hash")
+        Some(
+            "id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail,chain_hash"
+        )
     );
     assert!(r.body.contains(",'=cmd|' /c calc'!a0,"), "{}", r.body);
     assert!(
@@ -1187,7 +1189,12 @@ async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
     let page = app.get_as(&admin, "/audit").await;
     assert_eq!(page.status, StatusCode::OK);
     // The page's own look is recorded before the head is read, so the head is that entry.
-    let head = app.store.audit_head().await.expect("head").expect("entries");
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
     assert_eq!(head.hash.len(), 64);
     assert!(
         page.body.contains(&format!("of entry {},", head.id))
@@ -1199,7 +1206,12 @@ async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
     );
 
     let csv = app.get_as(&admin, "/audit.csv?outcome=refused").await;
-    let head = app.store.audit_head().await.expect("head").expect("entries");
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
     let last = csv.body.lines().last().expect("a last row");
     assert!(
         last.starts_with(',')
@@ -1214,12 +1226,15 @@ async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
         .post_as(&admin, "/account/tokens", &[("token_name", "chain check")])
         .await;
     let token = mono(&made.body).expect("the token is shown");
-    let api = app
-        .get_bearer("/api/v1/audit?limit=3", Some(&token))
-        .await;
+    let api = app.get_bearer("/api/v1/audit?limit=3", Some(&token)).await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     let body = api.json();
-    let head = app.store.audit_head().await.expect("head").expect("entries");
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
     assert_eq!(body["chain_head"]["id"], head.id);
     assert_eq!(body["chain_head"]["chain_hash"], head.hash.as_str());
     assert_eq!(body["entries"][0]["chain_hash"], head.hash.as_str());
@@ -1233,12 +1248,19 @@ async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
     // A token made at the command line shows when it expires on its owner's account page.
     let issued = app
         .service
-        .issue_api_token(&wholeplace_service::Actor::operator(), "admin", "nightly", 7)
+        .issue_api_token(
+            &wholeplace_service::Actor::operator(),
+            "admin",
+            "nightly",
+            7,
+        )
         .await
         .expect("issue");
     let account = app.get_as(&admin, "/account").await;
     assert!(
-        account.body.contains("nightly<br><span class=\"govuk-body-s\">Expires ")
+        account
+            .body
+            .contains("nightly<br><span class=\"govuk-body-s\">Expires ")
             && !account.body.contains(&issued.token),
         "{}",
         account.body
