@@ -1,6 +1,7 @@
 //! `wholeplace`: the one binary. Each subcommand parses its options here and calls the service
 //! layer (or an engine's job crate); this is the only crate that names the storage adapter.
 
+mod audit;
 mod data;
 mod demo;
 mod places;
@@ -59,6 +60,8 @@ enum Command {
     User(user::UserArgs),
     /// Check the database: connect, report pending migrations and (SQLite) run an integrity check.
     Check,
+    /// The audit log: verify its hash chain.
+    Audit(audit::AuditArgs),
     /// Load the demonstration partnership (agencies from the pilots in the source documents).
     Demo(demo::DemoArgs),
     /// Places: import the shipped local authorities, list places.
@@ -215,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(args) => user::run(url, &cli.data_dir, args).await,
+        Command::Audit(args) => audit::run(url, &cli.data_dir, args).await,
         Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
         Command::Places(args) => places::run_places(url, &cli.data_dir, args).await,
         Command::Budget(args) => places::run_budget(url, &cli.data_dir, args).await,

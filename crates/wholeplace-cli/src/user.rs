@@ -1,4 +1,4 @@
-//! `wholeplace user add|list|disable|enable|reset-password`: account management at the command line,
+//! `wholeplace user add|list|disable|enable|reset-password|token`: account management at the command line,
 //! as the machine's operator (recorded in the audit log as `cli-operator`).
 
 use clap::{Args, Subcommand};
@@ -45,6 +45,18 @@ enum UserCommand {
     ResetPassword {
         /// Sign-in name.
         username: String,
+    },
+    /// Make an API token for an account, for scripts, CI and checks: prints only the token, so
+    /// `TOKEN=$(wholeplace user token admin)` works. It acts as that account until it expires.
+    Token {
+        /// Sign-in name of the account the token acts as.
+        username: String,
+        /// Days until the token stops working (1 to 365).
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        expires: i64,
+        /// Its label on the account page.
+        #[arg(long, default_value = "command line")]
+        name: String,
     },
 }
 
@@ -154,6 +166,26 @@ pub async fn run(
                     .await
                     .map_err(explain)?;
                 println!("Enabled {}.", u.username);
+            }
+            UserCommand::Token {
+                username,
+                expires,
+                name,
+            } => {
+                let issued = service
+                    .issue_api_token(&op, &username, &name, expires)
+                    .await
+                    .map_err(explain)?;
+                println!("{}", issued.token);
+                eprintln!(
+                    "API token '{}' for {} ({}), expires {}. It is shown only this once; send it as \
+                     `Authorization: Bearer <token>`. Revoke it on {}'s account page.",
+                    issued.name,
+                    issued.user.username,
+                    issued.user.role,
+                    wholeplace_service::clock::format_rfc3339(issued.expires_at),
+                    issued.user.username,
+                );
             }
             UserCommand::ResetPassword { username } => {
                 let u = service.find_user(&op, &username).await.map_err(explain)?;

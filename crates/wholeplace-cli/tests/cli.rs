@@ -698,3 +698,229 @@ fn a_bad_row_in_any_sheet_imports_nothing_and_names_sheet_row_and_column() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot tell which sheet this is"));
 }
+
+fn wholeplace_at(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["--database-url", url, "--log", "warn"])
+        .args(args)
+        .output()
+        .expect("run wholeplace")
+}
+
+/// The demonstration on each backend verifies; an entry edited directly in the database (with the
+/// append-only triggers out of the way, as its administrator could) is named, exit code 1.
+async fn audit_verify_names_an_entry_edited_in_the_database(db: wholeplace_store_tests::TestDb) {
+    let postgres = db.url.starts_with("postgres");
+    let url = db.url.clone();
+    let fresh = wholeplace_at(&url, &["audit", "verify"]);
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&fresh.stdout),
+        "0 entries verified: the audit log is empty\n"
+    );
+    let demo = wholeplace_at(&url, &["demo"]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let ok = wholeplace_at(&url, &["audit", "verify"]);
+    let text = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(
+        ok.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        text.contains(" entries verified, latest hash ") && text.trim_end().ends_with(')'),
+        "{text}"
+    );
+    let recorded = text
+        .split("latest hash ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .expect("a hash")
+        .to_owned();
+    assert_eq!(recorded.len(), 64);
+    let again = wholeplace_at(&url, &["audit", "verify", "--expect", &recorded]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let (off, on) = if postgres {
+        (
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+            "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change",
+        )
+    } else {
+        (
+            "DROP TRIGGER audit_log_no_update",
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        )
+    };
+    // One batch, so it runs on one connection.
+    let sql = format!("{off}; UPDATE audit_log SET detail = 'nothing to see' WHERE id = 7; {on};");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(db.store.pool())
+        .await
+        .expect("administrator's SQL");
+    let bad = wholeplace_at(&url, &["audit", "verify"]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("entry 7 does not verify: its content does not match its chain hash"),
+        "{err}"
+    );
+    assert!(bad.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_edited_entry_on_sqlite() {
+    audit_verify_names_an_entry_edited_in_the_database(wholeplace_store_tests::sqlite().await)
+        .await;
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_edited_entry_on_postgres() {
+    if let Some(db) = wholeplace_store_tests::postgres().await {
+        audit_verify_names_an_entry_edited_in_the_database(db).await;
+    }
+}
+
+#[test]
+fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let demo = wholeplace(dir.path(), &["demo"]);
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let out = wholeplace(dir.path(), &["user", "token", "admin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        token.starts_with("wp_") && token.ends_with('\n') && token.lines().count() == 1,
+        "only the token on stdout: {token:?}"
+    );
+    let token = token.trim_end().to_owned();
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        note.contains("'command line' for admin")
+            && note.contains("expires ")
+            && !note.contains(&token),
+        "{note}"
+    );
+
+    let port = free_port();
+    let (mut child, _) = serve(dir.path(), port);
+    let get = |path: &str, token: &str| {
+        http(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"),
+        )
+        .expect("request")
+    };
+    let me = get("/api/v1/me", &token);
+    assert!(me.starts_with("HTTP/1.1 200"), "{me}");
+    assert!(me.contains("\"username\":\"admin\""), "{me}");
+    let audit = get("/api/v1/audit?action=api_token.create&limit=5", &token);
+    assert!(
+        audit.contains("\"actor\":\"cli-operator\"")
+            && audit.contains("expires after 30 days")
+            && !audit.contains(&token),
+        "audited, without the token: {audit}"
+    );
+
+    // While serving: a second token, named and for a week, also works.
+    let week = wholeplace(
+        dir.path(),
+        &[
+            "user",
+            "token",
+            "admin",
+            "--expires",
+            "7",
+            "--name",
+            "nightly check",
+        ],
+    );
+    assert!(
+        week.status.success(),
+        "{}",
+        String::from_utf8_lossy(&week.stderr)
+    );
+    let week_token = String::from_utf8_lossy(&week.stdout).trim_end().to_owned();
+    assert!(get("/api/v1/me", &week_token).starts_with("HTTP/1.1 200"));
+    child.kill().expect("kill");
+    let _ = child.wait();
+
+    for days in ["0", "366", "-1"] {
+        let bad = wholeplace(
+            dir.path(),
+            &["user", "token", "admin", &format!("--expires={days}")],
+        );
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            !bad.status.success() && bad.stdout.is_empty(),
+            "{days}: {err}"
+        );
+        assert!(
+            err.contains(
+                "--expires: Enter the days the token lasts as a whole number from 1 to 365"
+            ),
+            "{days}: {err}"
+        );
+    }
+    let unknown = wholeplace(dir.path(), &["user", "token", "nobody"]);
+    assert!(!unknown.status.success() && unknown.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user"));
+    let add = wholeplace(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "old.account",
+            "--name",
+            "Old",
+            "--role",
+            "viewer",
+            "--agency",
+            "Kent Police",
+        ],
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    assert!(
+        wholeplace(dir.path(), &["user", "disable", "old.account"])
+            .status
+            .success()
+    );
+    let disabled = wholeplace(dir.path(), &["user", "token", "old.account"]);
+    let err = String::from_utf8_lossy(&disabled.stderr);
+    assert!(
+        !disabled.status.success() && disabled.stdout.is_empty(),
+        "{err}"
+    );
+    assert!(err.contains("'old.account' is disabled"), "{err}");
+
+    let verify = wholeplace(dir.path(), &["audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

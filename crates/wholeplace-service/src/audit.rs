@@ -1,7 +1,8 @@
 //! The audit log: read by administrators (and that reading is itself recorded), exported as CSV.
 
 use crate::{Actor, Service, ServiceResult};
-use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter};
+use wholeplace_store::audit_chain::verify_chain;
+use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter, AuditHead, ChainBreak, ChainVerified};
 
 impl Service {
     /// Lists audit entries (administrators only); the look is recorded.
@@ -15,6 +16,34 @@ impl Service {
         let ev = self.event(actor, "audit.view", "audit_log", None, true, "");
         self.store().append_audit(&ev).await?;
         Ok(self.store().list_audit(filter).await?)
+    }
+
+    /// The newest entry and its chain hash, to be recorded outside the system (administrators
+    /// only; shown with a listing, whose look is already recorded).
+    pub async fn audit_head(&self, actor: &Actor) -> ServiceResult<Option<AuditHead>> {
+        self.require_admin(actor, "audit.view", "audit_log", None)
+            .await?;
+        Ok(self.store().audit_head().await?)
+    }
+
+    /// Verifies the whole hash chain, page by page (administrators only). `expect` is a chain
+    /// hash recorded earlier, which must still be in the chain. The check and its outcome are
+    /// recorded, after the entries it checked.
+    pub async fn verify_audit_chain(
+        &self,
+        actor: &Actor,
+        expect: Option<String>,
+    ) -> ServiceResult<Result<ChainVerified, ChainBreak>> {
+        self.require_admin(actor, "audit.verify", "audit_log", None)
+            .await?;
+        let outcome = verify_chain(self.store(), expect).await?;
+        let detail = match &outcome {
+            Ok(v) => format!("{} entries verified", v.entries),
+            Err(b) => format!("failed: {b}"),
+        };
+        let ev = self.event(actor, "audit.verify", "audit_log", None, true, &detail);
+        self.store().append_audit(&ev).await?;
+        Ok(outcome)
     }
 
     /// Records a read of restricted data, or any other event that is not itself a change.
@@ -40,10 +69,16 @@ pub fn csv_safe(cell: &str) -> String {
     }
 }
 
-/// The audit entries as CSV, with a header row, every cell guarded.
-pub fn audit_csv(entries: &[AuditEntry]) -> String {
+/// The `action` of the CSV export's last row, which carries the whole log's chain head.
+pub const CSV_CHAIN_HEAD_ACTION: &str = "audit.chain_head";
+
+/// The audit entries as CSV, with a header row, every cell guarded. Each row carries its entry's
+/// chain hash; a last row, with no id and the action [`CSV_CHAIN_HEAD_ACTION`], gives the newest
+/// entry of the whole log (in `record_id`) and its chain hash at the time of the export, as a
+/// plain row a spreadsheet opens like the others, to be recorded outside the system.
+pub fn audit_csv(entries: &[AuditEntry], head: Option<&AuditHead>, exported_at: i64) -> String {
     let mut out = String::from(
-        "id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail\n",
+        "id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail,chain_hash\n",
     );
     for e in entries {
         let AuditEvent {
@@ -68,12 +103,33 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
             address.clone(),
             allowed.to_string(),
             detail.clone(),
+            e.hash.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| quote(&csv_safe(c))).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        push_row(&mut out, &cells);
+    }
+    if let Some(h) = head {
+        let cells = [
+            String::new(),
+            crate::clock::format_rfc3339(exported_at),
+            String::new(),
+            String::new(),
+            CSV_CHAIN_HEAD_ACTION.to_owned(),
+            "audit_log".to_owned(),
+            h.id.to_string(),
+            String::new(),
+            String::new(),
+            "the newest entry of the whole log when exported and its chain hash: record it outside wholeplace and check it with `wholeplace audit verify --expect`".to_owned(),
+            h.hash.clone(),
+        ];
+        push_row(&mut out, &cells);
     }
     out
+}
+
+fn push_row(out: &mut String, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| quote(&csv_safe(c))).collect();
+    out.push_str(&line.join(","));
+    out.push('\n');
 }
 
 fn quote(cell: &str) -> String {
@@ -106,9 +162,26 @@ mod tests {
                 allowed: true,
                 detail: "a, \"b\"".to_owned(),
             },
+            prev_hash: Some("0".repeat(64)),
+            hash: Some("ab".repeat(32)),
         };
-        let csv = audit_csv(&[e]);
+        let head = AuditHead {
+            id: 9,
+            hash: "cd".repeat(32),
+        };
+        let csv = audit_csv(&[e], Some(&head), 0);
         assert!(csv.contains(",'=cmd,"), "{csv}");
         assert!(csv.contains("\"a, \"\"b\"\"\""), "{csv}");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[1].ends_with(&format!(",{}", "ab".repeat(32))),
+            "{csv}"
+        );
+        assert!(
+            lines[2].starts_with(",1970-01-01T00:00:00Z,,,audit.chain_head,audit_log,9,")
+                && lines[2].ends_with(&format!(",{}", "cd".repeat(32))),
+            "{csv}"
+        );
+        assert_eq!(lines[2].split(',').count(), lines[0].split(',').count());
     }
 }

@@ -52,7 +52,7 @@ impl AppraisalStore for SqlStore {
     }
 
     async fn create_appraisal(&self, a: &NewAppraisal, audit: &AuditEvent) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO appraisal (partnership_id, title, model_toml, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -79,7 +79,7 @@ impl AppraisalStore for SqlStore {
         a: &NewAppraisal,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE appraisal SET partnership_id = $1, title = $2, model_toml = $3, updated_at = $4 WHERE id = $5",
         )
@@ -99,7 +99,7 @@ impl AppraisalStore for SqlStore {
     }
 
     async fn delete_appraisal(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM appraisal WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -151,7 +151,7 @@ async fn change_one(
     in_use: &str,
     audit: &AuditEvent,
 ) -> StoreResult<()> {
-    let mut tx = store.pool().begin().await.map_err(db_err)?;
+    let mut tx = store.begin().await?;
     let done = q.execute(&mut *tx).await.map_err(|e| match refusal(&e) {
         Some(_) => StoreError::Conflict(in_use.to_owned()),
         None => db_err(e),
@@ -252,7 +252,7 @@ impl PartnerStore for SqlStore {
         g: &wholeplace_store::NewGrant,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx: Tx = self.begin().await?;
         let done = sqlx::query("UPDATE grant_award SET funder_agency_id = $1, title = $2, purpose = $3, amount_pence = $4, start_year = $5, end_year = $6, conditions = $7 WHERE id = $8")
             .bind(g.funder_agency_id)
             .bind(g.title.clone())
@@ -291,7 +291,7 @@ impl PartnerStore for SqlStore {
     ) -> StoreResult<()> {
         let (name, description, governance) = (&p.name, &p.description, &p.governance);
         let (member_ids, place_ids) = (&p.member_ids, &p.place_ids);
-        let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx: Tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE partnership SET name = $1, description = $2, governance = $3 WHERE id = $4",
         )
@@ -348,7 +348,7 @@ impl PartnerStore for SqlStore {
         c: &Contact,
         audit: &AuditEvent,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -369,7 +369,7 @@ impl PartnerStore for SqlStore {
     }
 
     async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM contact WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -402,7 +402,7 @@ impl PartnerStore for SqlStore {
         p: &Project,
         audit: &AuditEvent,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -591,7 +591,7 @@ impl PartnerStore for SqlStore {
     }
 
     async fn import_dataset(&self, d: &Dataset, audit: &AuditEvent) -> StoreResult<ImportCounts> {
-        let mut tx: Tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx: Tx = self.begin().await?;
         let mut counts = ImportCounts::default();
         for (name, kind) in &d.agencies {
             sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind")

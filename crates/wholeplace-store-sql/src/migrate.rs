@@ -4,6 +4,9 @@
 use crate::{Backend, OpenError, SqlStore};
 use sqlx::Row;
 
+/// The line in a migration at which existing audit entries are chained (see 0005).
+const CHAIN_MARKER: &str = "-- @chain-existing-audit-entries";
+
 /// One migration.
 #[derive(Clone, Copy, Debug)]
 pub struct Migration {
@@ -37,6 +40,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "contacts and projects",
         sql: include_str!("../migrations/sqlite/0004_contacts_projects.sql"),
     },
+    Migration {
+        version: 5,
+        name: "audit chain and token expiry",
+        sql: include_str!("../migrations/sqlite/0005_audit_chain.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations.
@@ -60,6 +68,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 4,
         name: "contacts and projects",
         sql: include_str!("../migrations/postgres/0004_contacts_projects.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "audit chain and token expiry",
+        sql: include_str!("../migrations/postgres/0005_audit_chain.sql"),
     },
 ];
 
@@ -102,10 +115,29 @@ impl SqlStore {
                 .begin()
                 .await
                 .map_err(|e| fail(m.version, m.name, e))?;
-            sqlx::raw_sql(m.sql)
+            // A migration may ask for the existing audit entries to be chained at a marker line,
+            // between the SQL before it and the SQL after it, in the same transaction.
+            let (before, after) = m
+                .sql
+                .split_once(CHAIN_MARKER)
+                .map_or((m.sql, None), |(b, a)| (b, Some(a)));
+            sqlx::raw_sql(before)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| fail(m.version, m.name, e))?;
+            if let Some(after) = after {
+                crate::store::chain_existing_audit_entries(&mut tx)
+                    .await
+                    .map_err(|e| OpenError::Migration {
+                        version: m.version,
+                        name: m.name.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                sqlx::raw_sql(after)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| fail(m.version, m.name, e))?;
+            }
             sqlx::query(
                 "INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)",
             )

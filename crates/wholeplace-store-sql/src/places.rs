@@ -195,7 +195,7 @@ impl PlaceStore for SqlStore {
     }
 
     async fn create_place(&self, p: &NewPlace, audit: &AuditEvent) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO place (name, level, gss_code, gss_vintage, population, description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -223,7 +223,7 @@ impl PlaceStore for SqlStore {
         relation: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO place_relation (parent_id, child_id, relation) VALUES ($1, $2, $3) ON CONFLICT (parent_id, child_id) DO UPDATE SET relation = excluded.relation")
             .bind(parent_id)
             .bind(child_id)
@@ -275,7 +275,7 @@ impl PlaceStore for SqlStore {
         place_id: i64,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO agency_place (agency_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -302,7 +302,7 @@ impl PlaceStore for SqlStore {
         rows: &[(NewPlace, LaProfile)],
         audit: &AuditEvent,
     ) -> StoreResult<usize> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         for (p, prof) in rows {
             let row = sqlx::query(
                 "INSERT INTO place (name, level, gss_code, gss_vintage, population, description) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -427,7 +427,7 @@ impl PlaceStore for SqlStore {
         lines: &[NewBudgetLine],
         audit: &AuditEvent,
     ) -> StoreResult<usize> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         insert_budget_batches(&mut tx, lines).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)?;
@@ -450,7 +450,7 @@ impl PlaceStore for SqlStore {
     }
 
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM budget_line WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -464,7 +464,7 @@ impl PlaceStore for SqlStore {
     }
 
     async fn create_grant(&self, g: &NewGrant, audit: &AuditEvent) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let id = insert_grant(&mut tx, g).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
@@ -479,7 +479,7 @@ impl PlaceStore for SqlStore {
         c: &GrantChange,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
             .bind(grant_id)
             .bind(i64::from(c.from_year))
@@ -566,7 +566,7 @@ impl PlaceStore for SqlStore {
         place_ids: &[i64],
         audit: &AuditEvent,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query("INSERT INTO partnership (name, description, governance) VALUES ($1, $2, $3) RETURNING id")
             .bind(name.to_owned())
             .bind(description.to_owned())

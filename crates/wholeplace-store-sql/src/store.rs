@@ -6,9 +6,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use sqlx::{AnyPool, AssertSqlSafe};
 use wholeplace_domain::Role;
+use wholeplace_store::audit_chain::{GENESIS_HASH, entry_hash};
 use wholeplace_store::{
-    Agency, ApiToken, AuditEntry, AuditEvent, AuditFilter, NewUser, Overview, Session, Store,
-    StoreError, StoreResult, Timestamp, User,
+    Agency, ApiToken, AuditEntry, AuditEvent, AuditFilter, AuditHead, NewUser, Overview, Session,
+    Store, StoreError, StoreResult, Timestamp, User,
 };
 
 /// A store on SQLite or PostgreSQL.
@@ -106,8 +107,16 @@ impl SqlStore {
         }
     }
 
-    async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
-        self.pool.begin().await.map_err(db_err)
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
+    /// the start (waiting up to the busy timeout), so a transaction that reads before it writes,
+    /// such as an audit append reading the chain's last hash, never fails to upgrade its lock.
+    /// PostgreSQL serialises audit appends with an advisory lock instead ([`insert_audit`]).
+    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db_err)
     }
 
     async fn agencies_of(&self, user_ids: &[i64]) -> StoreResult<Vec<(i64, Agency)>> {
@@ -195,28 +204,134 @@ fn session_from_row(r: &AnyRow, offset: usize) -> StoreResult<Session> {
     })
 }
 
-/// Writes an audit entry inside a transaction (the change and its record land together).
+/// The PostgreSQL advisory lock that serialises audit appends ("wpaudit" in ASCII).
+const AUDIT_CHAIN_LOCK: i64 = 0x0077_7061_7564_6974;
+
+const AUDIT_COLUMNS: &str = "id, at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail, prev_hash, hash";
+
+fn audit_entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.try_get(0).map_err(db_err)?,
+        event: AuditEvent {
+            at: r.try_get(1).map_err(db_err)?,
+            actor_user_id: r.try_get(2).map_err(db_err)?,
+            actor: r.try_get(3).map_err(db_err)?,
+            action: r.try_get(4).map_err(db_err)?,
+            record_type: r.try_get(5).map_err(db_err)?,
+            record_id: r.try_get(6).map_err(db_err)?,
+            address: r.try_get(7).map_err(db_err)?,
+            allowed: r.try_get::<i64, _>(8).map_err(db_err)? != 0,
+            detail: r.try_get(9).map_err(db_err)?,
+        },
+        prev_hash: r.try_get(10).map_err(db_err)?,
+        hash: r.try_get(11).map_err(db_err)?,
+    })
+}
+
+fn is_postgres(tx: &Transaction<'static, Any>) -> bool {
+    tx.backend_name() == "PostgreSQL"
+}
+
+/// Writes an audit entry inside a transaction (the change and its record land together), chained
+/// to the entry before it. Appends are serialised, so two writers never chain from the same
+/// entry: SQLite has one writer at a time (write transactions begin `IMMEDIATE`); PostgreSQL takes
+/// a transaction-scoped advisory lock before reading the last entry, held until commit.
 pub(crate) async fn insert_audit(
     tx: &mut Transaction<'static, Any>,
     e: &AuditEvent,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(e.at)
-    .bind(e.actor_user_id)
-    .bind(e.actor.clone())
-    .bind(e.action.clone())
-    .bind(e.record_type.clone())
-    .bind(e.record_id.clone())
-    .bind(e.address.clone())
-    .bind(i64::from(e.allowed))
-    .bind(e.detail.clone())
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    let postgres = is_postgres(tx);
+    if postgres {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS chain_lock")
+            .bind(AUDIT_CHAIN_LOCK)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    let (last_id, prev_hash) = match last {
+        Some(r) => (
+            r.try_get::<i64, _>(0).map_err(db_err)?,
+            r.try_get::<Option<String>, _>(1)
+                .map_err(db_err)?
+                .unwrap_or_default(),
+        ),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    let (id, sql) = if postgres {
+        let row = sqlx::query("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        (
+            row.try_get::<i64, _>(0).map_err(db_err)?,
+            "INSERT INTO audit_log (id, at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail, prev_hash, hash) \
+             OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+    } else {
+        (
+            last_id + 1,
+            "INSERT INTO audit_log (id, at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+    };
+    let hash = entry_hash(id, e, &prev_hash);
+    sqlx::query(sql)
+        .bind(id)
+        .bind(e.at)
+        .bind(e.actor_user_id)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.record_type.clone())
+        .bind(e.record_id.clone())
+        .bind(e.address.clone())
+        .bind(i64::from(e.allowed))
+        .bind(e.detail.clone())
+        .bind(prev_hash)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
     Ok(())
+}
+
+/// Chains the entries written before the log was a chain (migration 0005), in id order, the
+/// same way [`insert_audit`] chains new ones, so an upgraded database verifies.
+pub(crate) async fn chain_existing_audit_entries(
+    tx: &mut Transaction<'static, Any>,
+) -> StoreResult<u64> {
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    let mut after = 0_i64;
+    let mut done = 0;
+    loop {
+        let sql =
+            format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        for r in &rows {
+            let e = audit_entry_from_row(r)?;
+            let hash = entry_hash(e.id, &e.event, &prev_hash);
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+                .bind(prev_hash.clone())
+                .bind(hash.clone())
+                .bind(e.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+            prev_hash = hash;
+            after = e.id;
+            done += 1;
+        }
+    }
 }
 
 async fn set_user_agencies(
@@ -563,14 +678,16 @@ impl Store for SqlStore {
         name: &str,
         token_hash: &str,
         at: Timestamp,
+        expires_at: Option<Timestamp>,
         audit: &AuditEvent,
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("INSERT INTO api_token (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        let row = sqlx::query("INSERT INTO api_token (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(user_id)
             .bind(name.to_owned())
             .bind(token_hash.to_owned())
             .bind(at)
+            .bind(expires_at)
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -584,7 +701,7 @@ impl Store for SqlStore {
 
     async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at FROM api_token WHERE user_id = $1 ORDER BY id DESC",
+            "SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at, expires_at FROM api_token WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -600,6 +717,7 @@ impl Store for SqlStore {
                     created_at: r.try_get(4).map_err(db_err)?,
                     last_used_at: r.try_get(5).map_err(db_err)?,
                     revoked_at: r.try_get(6).map_err(db_err)?,
+                    expires_at: r.try_get(7).map_err(db_err)?,
                 })
             })
             .collect()
@@ -631,9 +749,10 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Option<User>> {
         let row = sqlx::query(
-            "SELECT user_id FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT user_id FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(token_hash.to_owned())
+        .bind(now)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?;
@@ -697,7 +816,7 @@ impl Store for SqlStore {
         let limit = f.limit.clamp(1, 10_000);
         let offset = f.offset.max(0);
         let list_sql = format!(
-            "SELECT id, at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail FROM audit_log {where_sql} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+            "SELECT {AUDIT_COLUMNS} FROM audit_log {where_sql} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
         );
         let count_sql = format!("SELECT COUNT(*) FROM audit_log {where_sql}");
         debug_assert_eq!(texts.len(), text_count);
@@ -720,24 +839,39 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         let entries = rows
             .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.try_get(0).map_err(db_err)?,
-                    event: AuditEvent {
-                        at: r.try_get(1).map_err(db_err)?,
-                        actor_user_id: r.try_get(2).map_err(db_err)?,
-                        actor: r.try_get(3).map_err(db_err)?,
-                        action: r.try_get(4).map_err(db_err)?,
-                        record_type: r.try_get(5).map_err(db_err)?,
-                        record_id: r.try_get(6).map_err(db_err)?,
-                        address: r.try_get(7).map_err(db_err)?,
-                        allowed: r.try_get::<i64, _>(8).map_err(db_err)? != 0,
-                        detail: r.try_get(9).map_err(db_err)?,
-                    },
-                })
-            })
+            .map(audit_entry_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((entries, total))
+    }
+
+    async fn audit_chain_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT {}",
+            limit.clamp(1, 10_000)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(audit_entry_from_row).collect()
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
+        let row = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            Ok(AuditHead {
+                id: r.try_get(0).map_err(db_err)?,
+                hash: r
+                    .try_get::<Option<String>, _>(1)
+                    .map_err(db_err)?
+                    .unwrap_or_default(),
+            })
+        })
+        .transpose()
     }
 
     async fn overview(&self) -> StoreResult<Overview> {

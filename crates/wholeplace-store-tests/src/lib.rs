@@ -96,9 +96,22 @@ pub async fn postgres_required() -> TestDb {
 
 /// A new SQLite database in a temporary folder.
 pub async fn sqlite() -> TestDb {
+    sqlite_with(true).await
+}
+
+/// A new SQLite database with no migrations applied (for upgrade tests).
+pub async fn sqlite_unmigrated() -> TestDb {
+    sqlite_with(false).await
+}
+
+async fn sqlite_with(migrate: bool) -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = wholeplace_store_sql::sqlite_url_for_path(&dir.path().join("test.db"));
-    let store = wholeplace_store_sql::open(&url, &OpenOptions::default())
+    let options = OpenOptions {
+        migrate,
+        ..OpenOptions::default()
+    };
+    let store = wholeplace_store_sql::open(&url, &options)
         .await
         .expect("open sqlite");
     TestDb {
@@ -126,6 +139,15 @@ pub fn postgres_server() -> Option<String> {
 
 /// A new, empty database on the test PostgreSQL server, if one is configured.
 pub async fn postgres() -> Option<TestDb> {
+    postgres_with(true).await
+}
+
+/// A new database on the test PostgreSQL server with no migrations applied (for upgrade tests).
+pub async fn postgres_unmigrated() -> Option<TestDb> {
+    postgres_with(false).await
+}
+
+async fn postgres_with(migrate: bool) -> Option<TestDb> {
     let server = postgres_server()?;
     let mut suffix = [0_u8; 6];
     rand::rng().fill_bytes(&mut suffix);
@@ -152,7 +174,7 @@ pub async fn postgres() -> Option<TestDb> {
     let store = wholeplace_store_sql::open(
         &url,
         &OpenOptions {
-            migrate: true,
+            migrate,
             max_connections: 4,
         },
     )

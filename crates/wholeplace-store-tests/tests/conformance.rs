@@ -2,11 +2,12 @@
 //! `WHOLEPLACE_TEST_POSTGRES_URL` names a server (always in CI).
 
 use wholeplace_domain::Role;
+use wholeplace_store::audit_chain::{ChainBreak, verify_chain};
 use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
-use wholeplace_store_sql::SqlStore;
+use wholeplace_store_sql::{Backend, SqlStore};
 
 wholeplace_store_tests::both_backends!(
     store:
@@ -18,6 +19,10 @@ wholeplace_store_tests::both_backends!(
     api_tokens_work_until_revoked,
     login_failures_are_counted_and_cleared,
     audit_is_filtered_and_append_only,
+    audit_chain_verifies_and_names_an_entry_changed_in_the_database,
+    audit_log_refuses_replace_and_truncate,
+    audit_appends_from_concurrent_writers_form_one_chain,
+    api_tokens_stop_at_their_expiry,
     overview_counts,
     places_budgets_grants_and_partnerships,
     appraisals_are_stored_per_partnership,
@@ -274,7 +279,7 @@ async fn disabling_ends_sessions_and_revokes_tokens(store: &SqlStore) {
         .await
         .expect("session");
     store
-        .create_api_token(id, "script", "tok-c", 10, &ev("api_token.create", 10))
+        .create_api_token(id, "script", "tok-c", 10, None, &ev("api_token.create", 10))
         .await
         .expect("token");
     store
@@ -322,7 +327,7 @@ async fn api_tokens_work_until_revoked(store: &SqlStore) {
     let id = user(store, "dan", vec![a]).await;
     let other = user(store, "eve", vec![a]).await;
     let tid = store
-        .create_api_token(id, "report", "tok-d", 10, &ev("api_token.create", 10))
+        .create_api_token(id, "report", "tok-d", 10, None, &ev("api_token.create", 10))
         .await
         .expect("token");
     assert_eq!(
@@ -925,4 +930,295 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
         "nothing of the failed import"
     );
     assert_eq!(audit_count(store).await, before + 2);
+}
+
+async fn verify(store: &SqlStore) -> Result<wholeplace_store::ChainVerified, ChainBreak> {
+    verify_chain(store, None).await.expect("read the chain")
+}
+
+/// Runs SQL as a database administrator could, who can drop the append-only triggers.
+async fn as_dba(store: &SqlStore, sql: &str) {
+    let (off, on) = match store.backend_kind() {
+        Backend::Sqlite => (
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END; \
+             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+        ),
+        Backend::Postgres => (
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change;",
+            "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change;",
+        ),
+    };
+    let all = format!("{off} {sql}; {on}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(all))
+        .execute(store.pool())
+        .await
+        .expect("administrator's SQL");
+}
+
+async fn audit_chain_verifies_and_names_an_entry_changed_in_the_database(store: &SqlStore) {
+    assert_eq!(
+        verify(store).await.expect("an empty log verifies").entries,
+        0
+    );
+    assert_eq!(store.audit_head().await.expect("head"), None);
+    let a = agency(store, "Kent Police").await;
+    user(store, "ann", vec![a]).await;
+    for (i, action) in ["audit.view", "contact.view", "session.sign_out"]
+        .iter()
+        .enumerate()
+    {
+        let mut e = ev(action, 10 + i as i64);
+        e.record_id = (i == 1).then(|| "7".to_owned());
+        store.append_audit(&e).await.expect("append");
+    }
+    let good = verify(store).await.expect("verifies");
+    assert_eq!(good.entries, 5);
+    let head = store.audit_head().await.expect("head").expect("an entry");
+    assert_eq!(good.head.as_ref(), Some(&head));
+    assert_eq!((head.id, head.hash.len()), (5, 64));
+    let newest = store
+        .list_audit(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .0;
+    assert_eq!(newest[0].hash.as_deref(), Some(head.hash.as_str()));
+
+    // One column of one entry edited directly: that entry is named.
+    as_dba(store, "UPDATE audit_log SET actor = 'mallory' WHERE id = 3").await;
+    assert_eq!(verify(store).await, Err(ChainBreak::Changed { id: 3 }));
+    as_dba(store, "UPDATE audit_log SET actor = 'tester' WHERE id = 3").await;
+    assert!(verify(store).await.is_ok(), "put back, it verifies again");
+    as_dba(store, "UPDATE audit_log SET allowed = 0 WHERE id = 4").await;
+    assert_eq!(verify(store).await, Err(ChainBreak::Changed { id: 4 }));
+    as_dba(store, "UPDATE audit_log SET allowed = 1 WHERE id = 4").await;
+
+    // The edit re-hashed by someone who knows the scheme: the next entry no longer chains.
+    let mut forged = store.audit_chain_page(1, 1).await.expect("page").remove(0);
+    forged.event.detail = "nothing happened".to_owned();
+    let rehash = wholeplace_store::audit_chain::entry_hash(
+        forged.id,
+        &forged.event,
+        forged.prev_hash.as_deref().unwrap_or_default(),
+    );
+    as_dba(
+        store,
+        &format!(
+            "UPDATE audit_log SET detail = 'nothing happened', hash = '{rehash}' WHERE id = 2"
+        ),
+    )
+    .await;
+    assert_eq!(
+        verify(store).await,
+        Err(ChainBreak::Broken {
+            id: 3,
+            after: Some(2)
+        })
+    );
+
+    // A removed entry: the one after it is named.
+    let db2 = match store.backend_kind() {
+        Backend::Sqlite => wholeplace_store_tests::sqlite().await,
+        Backend::Postgres => wholeplace_store_tests::postgres()
+            .await
+            .expect("a PostgreSQL server"),
+    };
+    for i in 0..4 {
+        db2.store
+            .append_audit(&ev("audit.view", i))
+            .await
+            .expect("append");
+    }
+    let recorded = db2.store.audit_head().await.expect("head").expect("entry");
+    as_dba(&db2.store, "DELETE FROM audit_log WHERE id = 2").await;
+    assert_eq!(
+        verify(&db2.store).await,
+        Err(ChainBreak::Broken {
+            id: 3,
+            after: Some(1)
+        })
+    );
+    // The newest entries removed: only a hash recorded outside shows it.
+    as_dba(&db2.store, "DELETE FROM audit_log WHERE id >= 2").await;
+    assert!(verify(&db2.store).await.is_ok());
+    assert_eq!(
+        verify_chain(&db2.store, Some(recorded.hash.clone()))
+            .await
+            .expect("read"),
+        Err(ChainBreak::ExpectedMissing(recorded.hash))
+    );
+}
+
+async fn audit_log_refuses_replace_and_truncate(store: &SqlStore) {
+    for i in 0..3 {
+        store
+            .append_audit(&ev("audit.view", i))
+            .await
+            .expect("append");
+    }
+    let before = store.audit_chain_page(0, 10).await.expect("page");
+    let refused: &[&str] = match store.backend_kind() {
+        Backend::Sqlite => &[
+            "INSERT OR REPLACE INTO audit_log (id, at, actor, action, record_type, address, allowed, detail, prev_hash, hash) \
+             SELECT id, at, 'mallory', action, record_type, address, allowed, detail, prev_hash, hash FROM audit_log WHERE id = 1",
+            "REPLACE INTO audit_log (id, at, actor, action, record_type, address, allowed, detail, prev_hash, hash) \
+             SELECT id, at, 'mallory', action, record_type, address, allowed, detail, prev_hash, hash FROM audit_log WHERE id = 1",
+            "INSERT INTO audit_log (id, at, actor, action, record_type, address, allowed, detail, prev_hash, hash) \
+             SELECT id, at, 'mallory', action, record_type, address, allowed, detail, prev_hash, hash FROM audit_log WHERE id = 1 \
+             ON CONFLICT (id) DO UPDATE SET actor = 'mallory'",
+            "INSERT INTO audit_log (at, actor, action, record_type, address, allowed, detail) VALUES (1, 'mallory', 'x', 'y', 'z', 1, '')",
+        ],
+        Backend::Postgres => &[
+            "TRUNCATE audit_log",
+            "TRUNCATE TABLE audit_log RESTART IDENTITY",
+            "INSERT INTO audit_log (id, at, actor, action, record_type, address, allowed, detail, prev_hash, hash) OVERRIDING SYSTEM VALUE \
+             SELECT id, at, 'mallory', action, record_type, address, allowed, detail, prev_hash, hash FROM audit_log WHERE id = 1 \
+             ON CONFLICT (id) DO UPDATE SET actor = 'mallory'",
+            "INSERT INTO audit_log (at, actor, action, record_type, address, allowed, detail) VALUES (1, 'mallory', 'x', 'y', 'z', 1, '')",
+        ],
+    };
+    for sql in refused {
+        assert!(
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(store.pool())
+                .await
+                .is_err(),
+            "{sql} must be refused"
+        );
+    }
+    assert_eq!(
+        store.audit_chain_page(0, 10).await.expect("page"),
+        before,
+        "nothing changed"
+    );
+    assert_eq!(verify(store).await.map(|v| v.entries), Ok(3));
+}
+
+async fn audit_appends_from_concurrent_writers_form_one_chain(store: &SqlStore) {
+    let a = agency(store, "Shropshire Council").await;
+    let writers: Vec<_> = (0..6)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..8 {
+                    if i % 2 == 0 {
+                        store
+                            .append_audit(&ev("audit.view", w * 100 + i))
+                            .await
+                            .expect("append");
+                    } else {
+                        store
+                            .create_agency(
+                                &format!("Agency {w}-{i}"),
+                                "voluntary",
+                                &ev("agency.create", w * 100 + i),
+                            )
+                            .await
+                            .expect("agency");
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("writer");
+    }
+    assert!(a > 0);
+    assert_eq!(verify(store).await.map(|v| v.entries), Ok(1 + 6 * 8));
+}
+
+async fn api_tokens_stop_at_their_expiry(store: &SqlStore) {
+    let a = agency(store, "Redditch Partnership").await;
+    let id = user(store, "kit", vec![a]).await;
+    store
+        .create_api_token(
+            id,
+            "ci",
+            "tok-e",
+            10,
+            Some(100),
+            &ev("api_token.create", 10),
+        )
+        .await
+        .expect("token");
+    let live = |at| async move {
+        store
+            .user_by_api_token("tok-e", at)
+            .await
+            .expect("read")
+            .map(|u| u.id)
+    };
+    assert_eq!(live(99).await, Some(id));
+    assert_eq!(live(100).await, None, "expired at its expiry time");
+    assert_eq!(live(5_000).await, None);
+    assert_eq!(
+        store.list_api_tokens(id).await.expect("list")[0].expires_at,
+        Some(100)
+    );
+}
+
+/// A database made before the chain (migrations 1 to 4, entries without hashes) is chained by the
+/// upgrade, deterministically, and then verifies; new entries chain on from it.
+async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStore) {
+    let old: Vec<_> = store
+        .migrations()
+        .iter()
+        .filter(|m| m.version <= 4)
+        .collect();
+    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        .execute(store.pool())
+        .await
+        .expect("schema_migration");
+    for m in &old {
+        sqlx::raw_sql(m.sql)
+            .execute(store.pool())
+            .await
+            .expect("old migration");
+        sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(m.version)
+            .bind(m.name)
+            .execute(store.pool())
+            .await
+            .expect("record");
+    }
+    for i in 0..2500_i64 {
+        sqlx::query("INSERT INTO audit_log (at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail) VALUES ($1, $2, 'old', 'user.create', 'user', $3, '10.0.0.1', 1, '')")
+            .bind(i)
+            .bind((i % 3 == 0).then_some(i))
+            .bind((i % 2 == 0).then(|| i.to_string()))
+            .execute(store.pool())
+            .await
+            .expect("old entry");
+    }
+    assert_eq!(store.migrate().await.expect("upgrade"), vec![5]);
+    let v = verify(store).await.expect("an upgraded log verifies");
+    assert_eq!(v.entries, 2500);
+    store
+        .append_audit(&ev("audit.view", 3000))
+        .await
+        .expect("append");
+    assert_eq!(verify(store).await.map(|v| v.entries), Ok(2501));
+    let first = store.audit_chain_page(0, 1).await.expect("page").remove(0);
+    assert_eq!(
+        first.prev_hash.as_deref(),
+        Some(wholeplace_store::audit_chain::GENESIS_HASH)
+    );
+}
+
+mod upgrade {
+    #[tokio::test]
+    async fn sqlite_audit_entries_written_before_the_chain_are_chained_on_upgrade() {
+        let db = wholeplace_store_tests::sqlite_unmigrated().await;
+        super::entries_written_before_the_chain_are_chained_on_upgrade(&db.store).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_audit_entries_written_before_the_chain_are_chained_on_upgrade() {
+        if let Some(db) = wholeplace_store_tests::postgres_unmigrated().await {
+            super::entries_written_before_the_chain_are_chained_on_upgrade(&db.store).await;
+        }
+    }
 }

@@ -4,10 +4,12 @@
 //! written together or not at all.
 
 pub mod appraisals;
+pub mod audit_chain;
 pub mod dataset;
 pub mod places;
 
 pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
+pub use audit_chain::{AuditHead, ChainBreak, ChainVerified};
 pub use dataset::{
     Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, ImportCounts,
     PartnerStore, PartnershipChange, PlaceKey, Project,
@@ -66,7 +68,7 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
-/// A stored audit entry.
+/// A stored audit entry with its place in the hash chain (see [`audit_chain`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     /// Sequence number, increasing.
@@ -74,6 +76,11 @@ pub struct AuditEntry {
     /// The event.
     #[serde(flatten)]
     pub event: AuditEvent,
+    /// The chain hash of the entry before it ([`audit_chain::GENESIS_HASH`] for the first);
+    /// `None` only if it was removed in the database, which verification reports.
+    pub prev_hash: Option<String>,
+    /// This entry's chain hash: SHA-256 over its content and `prev_hash`, lower-case hex.
+    pub hash: Option<String>,
 }
 
 /// Which audit entries to list. Empty fields do not filter.
@@ -180,6 +187,8 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     /// Last used.
     pub last_used_at: Option<Timestamp>,
+    /// When it stops working, if it has an end.
+    pub expires_at: Option<Timestamp>,
     /// Revoked, if it was.
     pub revoked_at: Option<Timestamp>,
 }
@@ -273,13 +282,14 @@ pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'sta
     async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
 
     // --- API tokens ---
-    /// Store a new token.
+    /// Store a new token; it stops working at `expires_at`, if given.
     async fn create_api_token(
         &self,
         user_id: i64,
         name: &str,
         token_hash: &str,
         at: Timestamp,
+        expires_at: Option<Timestamp>,
         audit: &AuditEvent,
     ) -> StoreResult<i64>;
     /// A user's tokens, newest first.
@@ -292,7 +302,7 @@ pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'sta
         at: Timestamp,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// A live token and its user; records its use.
+    /// A live (not revoked, not expired) token and its user; records its use.
     async fn user_by_api_token(
         &self,
         token_hash: &str,
@@ -304,6 +314,11 @@ pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'sta
     async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// List entries, newest first, and the total matching the filter.
     async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEntry>, i64)>;
+    /// Entries with ids above `after_id`, oldest first, at most `limit`: the chain read a page at
+    /// a time for verification ([`audit_chain::verify_chain`]).
+    async fn audit_chain_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// The newest entry and its chain hash, if there is any entry.
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>>;
 
     // --- overview ---
     /// Counts for the home page.

@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
     paths(health, me, users, audit, places, place, create_budget_line, appraisals, appraisal, create_appraisal, update_appraisal, delete_appraisal, unit_costs, records::create_place, records::update_place, records::delete_place, records::agencies, records::create_agency, records::update_agency, records::delete_agency, records::budget_line, records::update_budget_line, records::delete_budget_line, records::grants, records::delete_grant, records::partnerships, records::contacts, records::create_contact, records::delete_contact, records::projects, records::create_project),
-    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView, records::PlaceInput, records::AgencyInput, records::BudgetLineView, records::GrantView, records::PartnershipView, records::ContactView, records::ContactInput, records::ProjectView, records::ProjectInput)),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, ChainHeadView, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView, records::PlaceInput, records::AgencyInput, records::BudgetLineView, records::GrantView, records::PartnershipView, records::ContactView, records::ContactInput, records::ProjectView, records::ProjectInput)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -310,6 +310,17 @@ pub struct AuditEntryView {
     address: String,
     allowed: bool,
     detail: String,
+    /// This entry's chain hash (SHA-256, hex) over its content and the previous entry's hash.
+    chain_hash: Option<String>,
+}
+
+/// The newest entry of the whole log and its chain hash.
+#[derive(Serialize, ToSchema)]
+pub struct ChainHeadView {
+    /// The newest entry's id.
+    id: i64,
+    /// Its chain hash: record it outside wholeplace; `wholeplace audit verify --expect` checks it.
+    chain_hash: String,
 }
 
 /// A page of audit entries.
@@ -317,6 +328,8 @@ pub struct AuditEntryView {
 pub struct AuditPage {
     total: i64,
     entries: Vec<AuditEntryView>,
+    /// The whole log's newest entry and chain hash, whatever the filter (null only while the log is empty).
+    chain_head: Option<ChainHeadView>,
 }
 
 /// Audit filters.
@@ -359,8 +372,13 @@ async fn audit(
         offset: p.offset.unwrap_or(0).max(0),
     };
     let (entries, total) = state.service.list_audit(&actor, &filter).await?;
+    let head = state.service.audit_head(&actor).await?;
     Ok(Json(AuditPage {
         total,
+        chain_head: head.map(|h| ChainHeadView {
+            id: h.id,
+            chain_hash: h.hash,
+        }),
         entries: entries
             .into_iter()
             .map(|e| AuditEntryView {
@@ -374,6 +392,7 @@ async fn audit(
                 address: e.event.address,
                 allowed: e.event.allowed,
                 detail: e.event.detail,
+                chain_hash: e.hash,
             })
             .collect(),
     }))

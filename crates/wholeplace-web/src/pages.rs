@@ -262,6 +262,9 @@ struct TokenRow {
     created: String,
     last_used: String,
     revoked: bool,
+    /// When it stops working, if it has an end (tokens made with `wholeplace user token`).
+    expires: Option<String>,
+    expired: bool,
 }
 
 #[derive(Template)]
@@ -297,6 +300,8 @@ async fn account_page(
                 .last_used_at
                 .map_or_else(|| "Never".to_owned(), format_time),
             revoked: t.revoked_at.is_some(),
+            expires: t.expires_at.map(format_time),
+            expired: t.expires_at.is_some_and(|e| e <= state.service.now()),
         })
         .collect();
     let page = AccountPage {
@@ -791,6 +796,7 @@ struct AuditPage {
     page: i64,
     page_size: i64,
     query_string: String,
+    head: Option<wholeplace_store::AuditHead>,
 }
 
 fn audit_query_string(q: &AuditQuery) -> String {
@@ -826,7 +832,9 @@ pub async fn audit(
         StatusCode::BAD_REQUEST
     };
     let (entries, total) = state.service.list_audit(&s.actor, &filter).await?;
+    let head = state.service.audit_head(&s.actor).await?;
     let page_view = AuditPage {
+        head,
         layout: Layout::signed_in(&s.user, &s.session.csrf_token, "audit", state.config.demo)
             .with_errors(errors),
         query_string: audit_query_string(&q),
@@ -867,7 +875,8 @@ pub async fn audit_csv(
         )
     })?;
     let (entries, _) = state.service.list_audit(&s.actor, &filter).await?;
-    let body = wholeplace_service::audit::audit_csv(&entries);
+    let head = state.service.audit_head(&s.actor).await?;
+    let body = wholeplace_service::audit::audit_csv(&entries, head.as_ref(), state.service.now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -8,6 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{App, Browser, PASSWORD, Resp, START, mono};
+use wholeplace_store::Store;
 use wholeplace_store_tests::TestDb;
 
 wholeplace_store_tests::both_backends!(
@@ -27,6 +28,7 @@ wholeplace_store_tests::both_backends!(
     bad_ids_are_not_found,
     audit_page_filters_and_refuses_bad_dates,
     audit_csv_is_csv_and_guards_formulas,
+    audit_page_csv_and_api_show_the_latest_chain_hash,
     api_tokens_work_until_revoked,
     api_errors_use_the_envelope,
     security_headers_are_on_every_response,
@@ -1155,7 +1157,9 @@ async fn audit_csv_is_csv_and_guards_formulas(db: TestDb) {
     let mut lines = r.body.lines();
     assert_eq!(
         lines.next(),
-        Some("id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail")
+        Some(
+            "id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail,chain_hash"
+        )
     );
     assert!(r.body.contains(",'=cmd|' /c calc'!a0,"), "{}", r.body);
     assert!(
@@ -1174,10 +1178,101 @@ async fn audit_csv_is_csv_and_guards_formulas(db: TestDb) {
     assert!(r.body.contains("2026-06-01T09:00:00Z"));
     let filtered = app.get_as(&admin, "/audit.csv?outcome=allowed").await;
     assert!(!filtered.body.contains("=cmd"));
+    let rows: Vec<&str> = filtered.body.lines().skip(1).collect();
+    let (head_row, entry_rows) = rows.split_last().expect("rows");
     assert!(
-        filtered.body.lines().skip(1).all(|l| l.contains(",true,")),
+        entry_rows.iter().all(|l| l.contains(",true,")),
         "{}",
         filtered.body
+    );
+    assert!(
+        head_row.contains(",audit.chain_head,"),
+        "the last row is the chain head: {}",
+        filtered.body
+    );
+}
+
+async fn audit_page_csv_and_api_show_the_latest_chain_hash(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let page = app.get_as(&admin, "/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The page's own look is recorded before the head is read, so the head is that entry.
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
+    assert_eq!(head.hash.len(), 64);
+    assert!(
+        page.body.contains(&format!("of entry {},", head.id))
+            && page
+                .body
+                .contains(&format!("id=\"chain-hash\">{}</span>", head.hash)),
+        "{}",
+        page.body
+    );
+
+    let csv = app.get_as(&admin, "/audit.csv?outcome=refused").await;
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
+    let last = csv.body.lines().last().expect("a last row");
+    assert!(
+        last.starts_with(',')
+            && last.contains(&format!(",audit.chain_head,audit_log,{},", head.id))
+            && last.ends_with(&format!(",{}", head.hash)),
+        "the whole log's head even when filtered: {last}"
+    );
+    let newest = &app.audit().await[0];
+    assert_eq!(newest.hash.as_deref(), Some(head.hash.as_str()));
+
+    let made = app
+        .post_as(&admin, "/account/tokens", &[("token_name", "chain check")])
+        .await;
+    let token = mono(&made.body).expect("the token is shown");
+    let api = app.get_bearer("/api/v1/audit?limit=3", Some(&token)).await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let body = api.json();
+    let head = app
+        .store
+        .audit_head()
+        .await
+        .expect("head")
+        .expect("entries");
+    assert_eq!(body["chain_head"]["id"], head.id);
+    assert_eq!(body["chain_head"]["chain_hash"], head.hash.as_str());
+    assert_eq!(body["entries"][0]["chain_hash"], head.hash.as_str());
+    assert!(
+        app.service
+            .verify_audit_chain(&wholeplace_service::Actor::operator(), Some(head.hash))
+            .await
+            .expect("verify")
+            .is_ok()
+    );
+    // A token made at the command line shows when it expires on its owner's account page.
+    let issued = app
+        .service
+        .issue_api_token(
+            &wholeplace_service::Actor::operator(),
+            "admin",
+            "nightly",
+            7,
+        )
+        .await
+        .expect("issue");
+    let account = app.get_as(&admin, "/account").await;
+    assert!(
+        account
+            .body
+            .contains("nightly<br><span class=\"govuk-body-s\">Expires ")
+            && !account.body.contains(&issued.token),
+        "{}",
+        account.body
     );
 }
 
