@@ -787,10 +787,15 @@ async fn audit_verify_names_an_edited_entry_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    no_test_postgres,
+    ignore = "WHOLEPLACE_TEST_POSTGRES_URL is not set, so PostgreSQL was not tested"
+)]
 async fn audit_verify_names_an_edited_entry_on_postgres() {
-    if let Some(db) = wholeplace_store_tests::postgres().await {
-        audit_verify_names_an_entry_edited_in_the_database(db).await;
-    }
+    audit_verify_names_an_entry_edited_in_the_database(
+        wholeplace_store_tests::postgres_required().await,
+    )
+    .await;
 }
 
 #[test]

@@ -1216,9 +1216,14 @@ mod upgrade {
     }
 
     #[tokio::test]
+    #[cfg_attr(
+        no_test_postgres,
+        ignore = "WHOLEPLACE_TEST_POSTGRES_URL is not set, so PostgreSQL was not tested"
+    )]
     async fn postgres_audit_entries_written_before_the_chain_are_chained_on_upgrade() {
-        if let Some(db) = wholeplace_store_tests::postgres_unmigrated().await {
-            super::entries_written_before_the_chain_are_chained_on_upgrade(&db.store).await;
-        }
+        let db = wholeplace_store_tests::postgres_unmigrated()
+            .await
+            .expect("WHOLEPLACE_TEST_POSTGRES_URL names a PostgreSQL server");
+        super::entries_written_before_the_chain_are_chained_on_upgrade(&db.store).await;
     }
 }
