@@ -114,11 +114,21 @@ pub(crate) fn database_url(
     }
 }
 
-/// Opens the store and the service over it.
+/// Opens the store and the service over it, with the default settings.
 pub(crate) async fn open_service(
     cli_url: Option<&str>,
     data_dir: &std::path::Path,
     migrate: bool,
+) -> anyhow::Result<(Service, wholeplace_store_sql::SqlStore, String)> {
+    open_service_with(cli_url, data_dir, migrate, ServiceConfig::default()).await
+}
+
+/// Opens the store and the service over it.
+pub(crate) async fn open_service_with(
+    cli_url: Option<&str>,
+    data_dir: &std::path::Path,
+    migrate: bool,
+    config: ServiceConfig,
 ) -> anyhow::Result<(Service, wholeplace_store_sql::SqlStore, String)> {
     let (url, shown) = database_url(cli_url, data_dir)?;
     let backend = wholeplace_store_sql::Backend::of_url(&url)?;
@@ -133,11 +143,7 @@ pub(crate) async fn open_service(
     )
     .await
     .with_context(|| format!("opening the database ({shown})"))?;
-    let service = Service::new(
-        Arc::new(store.clone()),
-        Arc::new(SystemClock),
-        ServiceConfig::default(),
-    );
+    let service = Service::new(Arc::new(store.clone()), Arc::new(SystemClock), config);
     Ok((service, store, shown))
 }
 

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WHOLEPLACE_DEMO", default_value_t = false)]
     demo: bool,
 
+    /// Minutes a browser session may go unused before it ends (sessions also end 8 hours after
+    /// sign-in).
+    #[arg(long, env = "WHOLEPLACE_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=480))]
+    session_idle_minutes: i64,
+
     /// Apply PostgreSQL migrations at start-up too (SQLite is always migrated).
     #[arg(long, env = "WHOLEPLACE_MIGRATE", default_value_t = false)]
     migrate: bool,
@@ -39,7 +44,12 @@ pub async fn run(
     args: ServeArgs,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (service, store, shown) = crate::open_service(url, data_dir, args.migrate).await?;
+    let config = wholeplace_service::ServiceConfig {
+        session_idle_secs: args.session_idle_minutes * 60,
+        ..wholeplace_service::ServiceConfig::default()
+    };
+    let (service, store, shown) =
+        crate::open_service_with(url, data_dir, args.migrate, config).await?;
     let first_password = service.bootstrap_admin().await?;
     if args.demo && crate::demo::load_if_empty(&service).await? {
         println!("Loaded the demonstration partnership (Sherwood, Worcestershire, Shropshire).");

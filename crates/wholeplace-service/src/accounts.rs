@@ -7,7 +7,8 @@ use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
 use wholeplace_domain::Role;
 use wholeplace_store::{ApiToken, NewUser, Session, User};
 
-/// Sessions are touched at most this often, so that reading a page does not write.
+/// Sessions are touched at most this often, so that reading a page does not write (and at least
+/// ten times within the idle timeout, so a session in use is never taken for an idle one).
 const TOUCH_EVERY_SECS: i64 = 300;
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -22,6 +23,24 @@ pub struct SignedIn {
     /// Who signed in.
     pub user: User,
 }
+
+/// One of a person's own sessions, as their account page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    /// A short reference (the start of the session's hash): enough to name it, useless to use it.
+    pub reference: String,
+    /// Started.
+    pub created_at: i64,
+    /// Last used (to within a few minutes).
+    pub last_seen_at: i64,
+    /// Ends at the latest.
+    pub expires_at: i64,
+    /// Is it the session asking?
+    pub current: bool,
+}
+
+/// How many characters of a session's hash name it.
+const SESSION_REFERENCE_LEN: usize = 12;
 
 /// The fields of the new-user form.
 #[derive(Clone, Debug, Default)]
@@ -249,10 +268,24 @@ impl Service {
         let now = self.now();
         let hash = token_hash(token);
         let found = self.store().session_with_user(&hash, now).await?;
-        if let Some((s, _)) = &found
-            && now - s.last_seen_at > TOUCH_EVERY_SECS
-        {
-            self.store().touch_session(&hash, now).await?;
+        let idle = self.config().session_idle_secs;
+        if let Some((s, u)) = &found {
+            if now - s.last_seen_at > idle {
+                let actor = Actor::user(u.clone(), "", Some(hash.clone()));
+                let ev = self.event(
+                    &actor,
+                    "session.idle_timeout",
+                    "user",
+                    Some(u.id.to_string()),
+                    true,
+                    &format!("unused for over {} minutes", idle / 60),
+                );
+                self.store().delete_session(&hash, &ev).await?;
+                return Ok(None);
+            }
+            if now - s.last_seen_at > TOUCH_EVERY_SECS.min(idle / 10) {
+                self.store().touch_session(&hash, now).await?;
+            }
         }
         Ok(found)
     }
@@ -276,6 +309,86 @@ impl Service {
             "",
         );
         Ok(self.store().delete_session(hash, &ev).await?)
+    }
+
+    /// Ends the session a browser presented when it signed in again, so signing in twice does
+    /// not leave the older session alive.
+    pub async fn end_replaced_session(&self, old_token: &str) -> ServiceResult<()> {
+        if old_token.is_empty() || old_token.len() > 128 {
+            return Ok(());
+        }
+        let hash = token_hash(old_token);
+        let Some((_, user)) = self.store().session_with_user(&hash, self.now()).await? else {
+            return Ok(());
+        };
+        let actor = Actor::user(user.clone(), "", Some(hash.clone()));
+        let ev = self.event(
+            &actor,
+            "session.sign_out",
+            "user",
+            Some(user.id.to_string()),
+            true,
+            "replaced by a new sign-in",
+        );
+        Ok(self.store().delete_session(&hash, &ev).await?)
+    }
+
+    /// The actor's own live sessions, most recently used first.
+    pub async fn list_own_sessions(&self, actor: &Actor) -> ServiceResult<Vec<SessionView>> {
+        let user = actor
+            .user
+            .as_ref()
+            .ok_or_else(|| ServiceError::Unauthenticated("Sign in first.".to_owned()))?;
+        let sessions = self.store().list_sessions(user.id, self.now()).await?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| SessionView {
+                reference: s.token_hash.chars().take(SESSION_REFERENCE_LEN).collect(),
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                expires_at: s.expires_at,
+                current: actor.session_hash.as_deref() == Some(s.token_hash.as_str()),
+            })
+            .collect())
+    }
+
+    /// Ends one of the actor's own sessions, named by its reference, or every other one when
+    /// `reference` is "others". Returns how many ended.
+    pub async fn revoke_own_session(&self, actor: &Actor, reference: &str) -> ServiceResult<usize> {
+        let user = actor
+            .user
+            .as_ref()
+            .ok_or_else(|| ServiceError::Unauthenticated("Sign in first.".to_owned()))?;
+        let reference = reference.trim();
+        let sessions = self.store().list_sessions(user.id, self.now()).await?;
+        let chosen: Vec<&Session> = sessions
+            .iter()
+            .filter(|s| {
+                if reference == "others" {
+                    actor.session_hash.as_deref() != Some(s.token_hash.as_str())
+                } else {
+                    reference.len() == SESSION_REFERENCE_LEN && s.token_hash.starts_with(reference)
+                }
+            })
+            .collect();
+        if chosen.is_empty() && reference != "others" {
+            return Err(ServiceError::NotFound);
+        }
+        for s in &chosen {
+            let ev = self.event(
+                actor,
+                "session.revoke",
+                "user",
+                Some(user.id.to_string()),
+                true,
+                &format!(
+                    "session {}",
+                    &s.token_hash[..SESSION_REFERENCE_LEN.min(s.token_hash.len())]
+                ),
+            );
+            self.store().delete_session(&s.token_hash, &ev).await?;
+        }
+        Ok(chosen.len())
     }
 
     /// Changes the actor's own password after checking the current one. Other sessions end.

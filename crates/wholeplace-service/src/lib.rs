@@ -12,7 +12,7 @@ pub mod partners;
 pub mod places;
 pub mod secret;
 
-pub use accounts::{NewUserForm, SignedIn};
+pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use clock::{Clock, SystemClock};
 pub use error::{FieldError, ServiceError, ServiceResult};
 
@@ -23,8 +23,10 @@ use wholeplace_store::{AuditEvent, Store, User};
 /// Tunable behaviour of the service (not domain parameters).
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
-    /// How long a browser session lasts, in seconds.
+    /// How long a browser session lasts at most, in seconds.
     pub session_ttl_secs: i64,
+    /// A session unused for this long ends, in seconds.
+    pub session_idle_secs: i64,
     /// Failed sign-ins for one account within `throttle_window_secs` before sign-in is refused.
     pub throttle_failures: i64,
     /// The window over which failures are counted, in seconds.
@@ -35,6 +37,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             session_ttl_secs: 8 * 3600,
+            session_idle_secs: 30 * 60,
             throttle_failures: 5,
             throttle_window_secs: 15 * 60,
         }
@@ -126,7 +129,7 @@ impl Service {
         self.store.as_ref()
     }
 
-    pub(crate) fn config(&self) -> &ServiceConfig {
+    pub fn config(&self) -> &ServiceConfig {
         &self.config
     }
 

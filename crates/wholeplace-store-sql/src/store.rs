@@ -193,6 +193,21 @@ fn user_from_row(r: &AnyRow) -> StoreResult<User> {
     })
 }
 
+/// Revokes every live API token of a user (on a password reset, or when the account is disabled).
+async fn revoke_user_tokens(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(at)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 fn session_from_row(r: &AnyRow, offset: usize) -> StoreResult<Session> {
     Ok(Session {
         token_hash: r.try_get(offset).map_err(db_err)?,
@@ -504,6 +519,9 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        if must_change {
+            revoke_user_tokens(&mut tx, user_id, audit.at).await?;
+        }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }
@@ -528,14 +546,7 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            sqlx::query(
-                "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(audit.at)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            revoke_user_tokens(&mut tx, user_id, audit.at).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
@@ -661,6 +672,19 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_sessions(&self, user_id: i64, now: Timestamp) -> StoreResult<Vec<Session>> {
+        let rows = sqlx::query(
+            "SELECT token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at FROM session \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| session_from_row(r, 0)).collect()
     }
 
     async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64> {

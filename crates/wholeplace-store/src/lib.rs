@@ -230,8 +230,9 @@ pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'sta
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// All accounts, by username.
     async fn list_users(&self) -> StoreResult<Vec<User>>;
-    /// Set a new password hash; `must_change` forces another change at next sign-in. Ends every
-    /// session of that user except `keep_session` (the hash of the session making the change).
+    /// Set a new password hash; `must_change` forces another change at next sign-in (a reset by
+    /// an administrator), and then also revokes the user's API tokens. Ends every session of
+    /// that user except `keep_session` (the hash of the session making the change).
     async fn set_password(
         &self,
         user_id: i64,
@@ -278,6 +279,9 @@ pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'sta
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
     /// End a session.
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
+    /// A user's live sessions, most recently used first (not written: a read of one's own
+    /// sessions is not personal data about anyone else).
+    async fn list_sessions(&self, user_id: i64, now: Timestamp) -> StoreResult<Vec<Session>>;
     /// Remove expired sessions; returns how many.
     async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
 

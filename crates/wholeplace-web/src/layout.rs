@@ -1,6 +1,27 @@
 //! What every page's frame needs: who is signed in, the navigation, the form token, errors.
 
+use std::sync::OnceLock;
 use wholeplace_service::FieldError;
+
+static ASSET_VERSION: OnceLock<String> = OnceLock::new();
+
+/// Fingerprints the stylesheet and script once, at start-up: the pages ask for
+/// `/assets/wholeplace.css?v=FINGERPRINT`, which may be cached for a year.
+pub fn set_asset_version(assets_dir: &std::path::Path) {
+    ASSET_VERSION.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(std::fs::read(assets_dir.join("wholeplace.css")).unwrap_or_default());
+        h.update(std::fs::read(assets_dir.join("govuk/govuk-frontend.min.js")).unwrap_or_default());
+        h.update(include_str!("../static/app.js"));
+        hex::encode(&h.finalize()[..8])
+    });
+}
+
+/// The assets' fingerprint ("dev" before [`set_asset_version`]).
+pub fn asset_version() -> &'static str {
+    ASSET_VERSION.get().map_or("dev", String::as_str)
+}
 use wholeplace_store::User;
 
 /// One navigation link.
@@ -34,6 +55,11 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The assets' fingerprint, for the links in the page's head.
+    pub fn asset_version(&self) -> &'static str {
+        asset_version()
+    }
+
     /// The frame for a signed-in user, with `section` marked current in the navigation.
     pub fn signed_in(user: &User, csrf: &str, section: &str, demo: bool) -> Self {
         let item = |href: &'static str, label: &'static str, key: &str| NavItem {

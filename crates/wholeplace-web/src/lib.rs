@@ -50,7 +50,9 @@ pub struct AppState {
 /// The whole application: pages, API, assets, health and security headers.
 pub fn router(state: AppState) -> Router {
     let assets = tower_http::services::ServeDir::new(&state.config.assets_dir);
-    Router::new()
+    layout::set_asset_version(&state.config.assets_dir);
+    let hsts = state.config.secure_cookies;
+    let app = Router::new()
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/tokens", post(pages::create_token))
         .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/account/sessions/{id}/revoke", post(pages::revoke_session))
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/users/new", get(pages::new_user_page))
         .route("/users/{id}", get(pages::show_user))
@@ -183,7 +186,12 @@ pub fn router(state: AppState) -> Router {
         .route("/static/favicon.svg", get(pages::favicon))
         .method_not_allowed_fallback(pages::method_not_allowed)
         .nest("/api/v1", api::router())
-        .nest_service("/assets", assets)
+        .nest_service(
+            "/assets",
+            Router::new()
+                .fallback_service(assets)
+                .layer(axum::middleware::from_fn(security::asset_caching)),
+        )
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(edge::MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
@@ -191,5 +199,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(edge::guard))
         .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state)
+        .with_state(state);
+    if hsts {
+        // Only when the service is reached over HTTPS (the same setting as Secure cookies).
+        app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        app
+    }
 }

@@ -122,6 +122,9 @@ pub async fn sign_in(
         .await
     {
         Ok(signed) => {
+            if let Some(old) = cookie(&headers, crate::auth::SESSION_COOKIE) {
+                state.service.end_replaced_session(old).await?;
+            }
             let to = if signed.user.must_change_password {
                 "/account/password".to_owned()
             } else {
@@ -277,6 +280,15 @@ struct AccountPage {
     agencies: String,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
+    sessions: Vec<SessionRow>,
+    idle_minutes: i64,
+}
+
+struct SessionRow {
+    reference: String,
+    started: String,
+    last_used: String,
+    current: bool,
 }
 
 async fn account_page(
@@ -314,6 +326,19 @@ async fn account_page(
         agencies: agencies_text(&s.user),
         tokens,
         new_token,
+        sessions: state
+            .service
+            .list_own_sessions(&s.actor)
+            .await?
+            .into_iter()
+            .map(|v| SessionRow {
+                reference: v.reference,
+                started: format_time(v.created_at),
+                last_used: format_time(v.last_seen_at),
+                current: v.current,
+            })
+            .collect(),
+        idle_minutes: state.service.config().session_idle_secs / 60,
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -326,6 +351,8 @@ pub async fn account(
     let flash = match q.get("done").map(String::as_str) {
         Some("password") => Some("Your password has been changed".to_owned()),
         Some("revoked") => Some("The API token has been revoked".to_owned()),
+        Some("session") => Some("The session has been signed out".to_owned()),
+        Some("sessions") => Some("Your other sessions have been signed out".to_owned()),
         _ => None,
     };
     account_page(&state, &s, StatusCode::OK, Vec::new(), None, flash).await
@@ -360,6 +387,32 @@ pub async fn revoke_token(
     let id = parse_id(&id)?;
     state.service.revoke_api_token(&s.actor, id).await?;
     Ok(see_other("/account?done=revoked"))
+}
+
+/// Signs out one of your own sessions (or, with the reference "others", every other one).
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    s: SignedIn,
+    RecordId(reference): RecordId,
+    form: FormFields,
+) -> PageResult {
+    check_csrf(&s.session, form.get("csrf_token"))?;
+    state
+        .service
+        .revoke_own_session(&s.actor, &reference)
+        .await?;
+    if reference == "others" {
+        Ok(see_other("/account?done=sessions#sessions"))
+    } else if s
+        .actor
+        .session_hash
+        .as_deref()
+        .is_some_and(|h| h.starts_with(&reference))
+    {
+        Ok(see_other("/sign-in"))
+    } else {
+        Ok(see_other("/account?done=session#sessions"))
+    }
 }
 
 #[derive(Template)]

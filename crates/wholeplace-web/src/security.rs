@@ -40,3 +40,25 @@ pub async fn headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Caching of `/assets`: a request naming the current fingerprint (`?v=` as the pages write it)
+/// may be kept for a year, since a changed file gets a new fingerprint; any other is revalidated.
+pub async fn asset_caching(request: Request, next: Next) -> Response {
+    let current = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("v=")))
+        .is_some_and(|v| v == crate::layout::asset_version());
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let value = if current {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}

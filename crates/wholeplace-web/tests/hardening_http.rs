@@ -15,6 +15,9 @@ wholeplace_store_tests::both_backends!(
     control_characters_are_refused_where_they_enter,
     bodies_over_the_limit_get_413_in_the_house_style,
     a_large_csv_imports_through_the_data_page,
+    sessions_end_when_idle_and_are_listed_and_signed_out,
+    a_password_reset_revokes_api_tokens,
+    https_settings_add_hsts_and_assets_are_fingerprinted,
 );
 
 async fn upload(
@@ -305,5 +308,132 @@ async fn a_large_csv_imports_through_the_data_page(db: TestDb) {
         r.body.contains(&format!("Budget lines: {lines}")),
         "{}",
         r.body
+    );
+}
+
+async fn sessions_end_when_idle_and_are_listed_and_signed_out(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    // In use: a request every 20 minutes keeps the session (idle timeout 30 minutes).
+    for _ in 0..3 {
+        app.clock.advance(20 * 60);
+        assert_eq!(app.get_as(&admin, "/account").await.status, StatusCode::OK);
+    }
+    // Unused for 31 minutes: it ends, and the ending is audited.
+    app.clock.advance(31 * 60);
+    let r = app.get_as(&admin, "/account").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().starts_with("/sign-in"), "{}", r.location());
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.event.action == "session.idle_timeout")
+    );
+
+    // Signing in again from a browser that still holds a session ends that session.
+    let first = app.sign_in("admin", common::PASSWORD).await;
+    let (cookie, csrf) = app.sign_in_form().await;
+    let again = app
+        .post_form(
+            "/sign-in",
+            Some(&format!("wp_signin={cookie}; wp_session={}", first.session)),
+            &[
+                ("csrf_token", &csrf),
+                ("username", "admin"),
+                ("password", common::PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(
+        app.get_as(&first, "/account").await.status,
+        StatusCode::SEE_OTHER,
+        "the replaced session no longer works"
+    );
+
+    // Two browsers: each lists both sessions, and one signs the other out.
+    let a = app.sign_in("admin", common::PASSWORD).await;
+    let b = app.sign_in("admin", common::PASSWORD).await;
+    let page = app.get_as(&a, "/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Where you are signed in") && page.body.contains("This browser"));
+    assert!(
+        page.body.matches("/account/sessions/").count() >= 3,
+        "two sessions and 'everywhere else'"
+    );
+    assert!(
+        !page.body.contains(&a.session) && !page.body.contains(&b.session),
+        "tokens never shown"
+    );
+    let r = app
+        .post_as(&a, "/account/sessions/others/revoke", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.get_as(&b, "/account").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.get_as(&a, "/account").await.status, StatusCode::OK);
+    // An unknown reference is a 404, not a 500.
+    let r = app
+        .post_as(&a, "/account/sessions/000000000000/revoke", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_password_reset_revokes_api_tokens(db: TestDb) {
+    let app = App::new(db);
+    let admin = app.admin().await;
+    let val = app.user("val", "analyst").await;
+    let t = token(&app, &val).await;
+    assert_eq!(
+        app.get_bearer("/api/v1/me", Some(&t)).await.status,
+        StatusCode::OK
+    );
+    let id = app.user_named("val").await.id;
+    let r = app
+        .post_as(&admin, &format!("/users/{id}/reset-password"), &[])
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_redirection(),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.get_bearer("/api/v1/me", Some(&t)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a reset password's tokens stop working"
+    );
+}
+
+async fn https_settings_add_hsts_and_assets_are_fingerprinted(db: TestDb) {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("wholeplace.css"), "body{}").expect("css");
+    let app = App::with_assets(db, true, dir.path().to_path_buf());
+    let r = app.get("/sign-in", None).await;
+    assert!(
+        r.header("strict-transport-security")
+            .starts_with("max-age=31536000")
+    );
+    let href = common::between(&r.body, "href=\"/assets/wholeplace.css?v=", "\"")
+        .expect("fingerprinted link");
+    let css = app
+        .get(&format!("/assets/wholeplace.css?v={href}"), None)
+        .await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let plain = app.get("/assets/wholeplace.css", None).await;
+    assert_eq!(plain.header("cache-control"), "no-cache");
+    let stale = app.get("/assets/wholeplace.css?v=0000", None).await;
+    assert_eq!(stale.header("cache-control"), "no-cache");
+    assert!(
+        stale
+            .header("content-security-policy")
+            .contains("default-src")
     );
 }

@@ -192,6 +192,15 @@ impl App {
 
     /// An application over `db`, marking cookies Secure when asked.
     pub fn with_config(db: TestDb, secure_cookies: bool) -> Self {
+        Self::with_assets(
+            db,
+            secure_cookies,
+            std::env::temp_dir().join("wholeplace-web-tests-no-assets"),
+        )
+    }
+
+    /// An application over `db` serving `/assets` from `assets_dir`.
+    pub fn with_assets(db: TestDb, secure_cookies: bool, assets_dir: std::path::PathBuf) -> Self {
         let clock = Arc::new(TestClock(AtomicI64::new(START)));
         let store = db.store.clone();
         let service = Service::new(
@@ -200,7 +209,7 @@ impl App {
             ServiceConfig::default(),
         );
         let config = WebConfig {
-            assets_dir: std::env::temp_dir().join("wholeplace-web-tests-no-assets"),
+            assets_dir,
             secure_cookies,
             demo: false,
         };
