@@ -86,9 +86,16 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// The same build as `cargo test --workspace`, so after the Rust tests this compiles nothing:
+/// the test build already made `target/debug/wholeplace` (the CLI's tests run it). A plain
+/// `cargo build -p wholeplace-cli` selects other features and rebuilt 35 crates.
+fn test_build() -> Result<(), String> {
+    run(cargo().args(["test", "--workspace", "--no-run"]))
+}
+
 fn browser_test() -> Result<(), String> {
     ensure_chromium()?;
-    run(cargo().args(["build", "-p", "wholeplace-cli"]))?;
+    test_build()?;
     run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/browser/"]))
 }
 
