@@ -12,3 +12,48 @@ import('/assets/govuk/govuk-frontend.min.js')
   .catch(() => {
     // Without the components the pages still work as plain HTML.
   });
+
+// Uploads show their progress: a form marked data-wp-progress is sent in the background, its
+// progress bar shows how much has been sent, then says the file is being checked, and the
+// answer replaces the page (as an ordinary submission would). Without this script the form
+// submits normally.
+for (const form of document.querySelectorAll('form[data-wp-progress]')) {
+  const box = form.querySelector('.wp-progress');
+  const bar = form.querySelector('.wp-progress__bar');
+  const status = form.querySelector('[role="status"]');
+  if (!box || !bar || !status || !window.XMLHttpRequest || !window.FormData) continue;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    box.hidden = false;
+    bar.value = 0;
+    status.textContent = 'Sending the file…';
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable) {
+        const pct = Math.round((e.loaded / e.total) * 100);
+        bar.value = pct;
+        status.textContent = `Sending the file: ${pct}% of ${(e.total / 1048576).toFixed(1)} MB`;
+      }
+    });
+    xhr.upload.addEventListener('load', () => {
+      bar.removeAttribute('value');
+      status.textContent = 'Sent. Checking every row and importing: this can take a minute for a large file…';
+    });
+    xhr.addEventListener('load', () => {
+      if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+        window.history.replaceState(null, '', xhr.responseURL);
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener('error', () => {
+      if (button) button.disabled = false;
+      status.textContent = 'The upload failed: check your connection and try again. Nothing was imported.';
+    });
+    xhr.send(new FormData(form));
+  });
+}
