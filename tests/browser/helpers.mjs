@@ -14,10 +14,11 @@ const require = createRequire(import.meta.url);
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshots = join(root, 'tests', 'browser', 'screenshots');
 
-// The binary cargo built: in CARGO_TARGET_DIR when that is set (a shared target folder), else
-// in the checkout's target/. The stylesheet is always in the checkout's target/assets, where
-// `cargo xtask assets` writes it.
-export const bin = join(resolve(root, process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'wholeplace');
+// The binary cargo built: WHOLEPLACE_BIN when set, else in CARGO_TARGET_DIR when that is set (a
+// shared target folder), else in the checkout's target/. The stylesheet is always in the
+// checkout's target/assets, where `cargo xtask assets` writes it.
+export const bin = process.env.WHOLEPLACE_BIN
+  || join(resolve(root, process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'wholeplace');
 export const assetsDir = join(root, 'target', 'assets');
 
 // PostgreSQL for the tests, when a server is named (CI sets it; see .ci/run).

@@ -40,17 +40,26 @@ function slug(path) {
   return path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '') || 'home';
 }
 
-// Chart labels (SVG text) that stick out of their chart's viewBox, or are clipped by its box.
+// Chart labels (SVG text, measured as drawn) that stick out of their chart's viewBox, where they
+// would be clipped, or that overlap each other.
 async function clippedChartText(page) {
   return page.evaluate(() => {
     const bad = [];
     for (const svg of document.querySelectorAll('svg.wp-chart')) {
       const vb = svg.viewBox.baseVal;
+      const chart = svg.querySelector('title')?.textContent;
+      const boxes = [];
       for (const t of svg.querySelectorAll('text')) {
         const b = t.getBBox();
         if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 || b.y + b.height > vb.y + vb.height + 0.5) {
-          bad.push(`${svg.querySelector('title')?.textContent}: "${t.textContent}" spans x ${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)} in a viewBox ${vb.width} wide`);
+          bad.push(`${chart}: "${t.textContent}" spans x ${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)}, y ${b.y.toFixed(0)}..${(b.y + b.height).toFixed(0)} in a viewBox ${vb.width} by ${vb.height}`);
         }
+        for (const [o, ob] of boxes) {
+          const overlapX = Math.min(b.x + b.width, ob.x + ob.width) - Math.max(b.x, ob.x);
+          const overlapY = Math.min(b.y + b.height, ob.y + ob.height) - Math.max(b.y, ob.y);
+          if (overlapX > 1 && overlapY > 1) bad.push(`${chart}: "${t.textContent}" overlaps "${o}"`);
+        }
+        boxes.push([t.textContent, b]);
       }
     }
     return bad;
