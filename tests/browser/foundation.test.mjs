@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, axe, screenshots } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots } from './helpers.mjs';
 
 let server;
 let browser;
@@ -15,7 +15,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 async function checkPage(page, name) {
@@ -25,7 +25,7 @@ async function checkPage(page, name) {
 }
 
 test('sign in, change the one-time password, visit the pages, sign out', async () => {
-  const context = await browser.newContext({ bypassCSP: true });
+  const context = await newContext(browser);
   const page = await context.newPage();
   await page.goto(server.url + '/');
   assert.match(page.url(), /\/sign-in$/);
@@ -91,5 +91,6 @@ test('sign in, change the one-time password, visit the pages, sign out', async (
   await page.fill('#password', newPassword);
   await page.click('button:has-text("Sign in")');
   await page.waitForURL(/\/users$/);
+  assert.deepEqual(await context.cspViolations(), [], 'no Content-Security-Policy violations');
   await context.close();
 });

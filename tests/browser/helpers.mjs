@@ -126,27 +126,23 @@ export async function launch() {
 }
 
 // A browser context under the page's real Content-Security-Policy (never bypassed) that records
-// every CSP violation: from the `securitypolicyviolation` event in each page (an init script, which
-// the CSP does not govern) and from the console. `context.cspViolations()` lists them.
+// every CSP violation on every page it shows: each page reports its `securitypolicyviolation`
+// events to the test through a binding (an init script and a binding work through the DevTools
+// protocol, which the CSP does not govern), and Chromium's console messages about the policy are
+// kept too. `await context.cspViolations()` lists them.
 export async function newContext(browser, options = {}) {
   const context = await browser.newContext(options);
   const seen = [];
+  await context.exposeBinding('__wpCspViolation', (source, text) => { seen.push(`${source.page?.url()}: ${text}`); });
   await context.addInitScript(() => {
-    window.__cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile || document.location.href}:${e.lineNumber})`);
+      window.__wpCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || document.location.href}:${e.lineNumber}`);
     });
   });
   context.on('console', (msg) => {
     if (/Content Security Policy|Content-Security-Policy/i.test(msg.text())) seen.push(`console: ${msg.text()}`);
   });
-  context.cspViolations = async () => {
-    const fromPages = [];
-    for (const p of context.pages()) {
-      fromPages.push(...await p.evaluate(() => window.__cspViolations ?? []).catch(() => []));
-    }
-    return [...seen, ...fromPages];
-  };
+  context.cspViolations = async () => [...seen];
   return context;
 }
 
