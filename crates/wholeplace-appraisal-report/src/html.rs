@@ -431,7 +431,10 @@ pub fn report_html_fragment(report: &Report) -> String {
             })
             .collect();
         s.push_str(&table(
-            &format!("{} ({})", "Per-year streams (undiscounted, then discounted)", o.name),
+            &format!(
+                "Per-year streams (undiscounted, then discounted) ({})",
+                o.name
+            ),
             "Per-year streams (undiscounted, then discounted)",
             &[
                 "Year",
@@ -483,7 +486,7 @@ pub fn report_html_fragment(report: &Report) -> String {
             })
             .collect();
         s.push_str(&table(
-            &format!("{} ({})", "By agency (present values)", o.name),
+            &format!("By agency (present values) ({})", o.name),
             "By agency (present values)",
             &[
                 "Agency",
@@ -539,7 +542,7 @@ pub fn report_html_fragment(report: &Report) -> String {
             esc(&o.matrix.rule)
         );
         s.push_str(&table(
-            &format!("{} ({})", "Who invests × who gains (PV fiscal benefit)", o.name),
+            &format!("Who invests × who gains (PV fiscal benefit) ({})", o.name),
             "Who invests × who gains (PV fiscal benefit)",
             &head,
             &rows,
@@ -597,7 +600,7 @@ pub fn report_html_fragment(report: &Report) -> String {
                 ],
             ];
             s.push_str(&table(
-                &format!("{} ({})", "Percentiles", o.name),
+                &format!("Percentiles ({})", o.name),
                 "Percentiles",
                 &["Figure", "5th", "Median", "95th", "Mean"],
                 &rows,
@@ -638,7 +641,7 @@ pub fn report_html_fragment(report: &Report) -> String {
                 })
                 .collect();
             s.push_str(&table(
-                &format!("{} ({})", "Tornado", o.name),
+                &format!("Tornado ({})", o.name),
                 "Tornado",
                 &["Input", "Range", "NPBI at low", "NPBI at high"],
                 &rows,
