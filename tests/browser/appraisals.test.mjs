@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, axe, screenshots, root } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots, root } from './helpers.mjs';
 
 let server;
 let browser;
@@ -17,7 +17,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 async function checkPage(page, name) {
@@ -27,7 +27,7 @@ async function checkPage(page, name) {
 }
 
 test('the demo appraisal, unit costs, and appraisals built by form and by upload', async () => {
-  const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+  const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(server.url + '/sign-in');
   await page.fill('#username', 'admin');
@@ -126,5 +126,6 @@ test('the demo appraisal, unit costs, and appraisals built by form and by upload
   await page.click('button:has-text("Delete appraisal")');
   await page.waitForURL(/deleted=1/);
   assert.doesNotMatch(await page.textContent('main'), /Rent arrears early help/);
+  assert.deepEqual(await context.cspViolations(), [], 'no Content-Security-Policy violations');
   await context.close();
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { startServer, launch, axe, screenshots } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots } from './helpers.mjs';
 
 let server;
 let browser;
@@ -18,7 +18,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 async function checkPage(page, name) {
@@ -28,7 +28,7 @@ async function checkPage(page, name) {
 }
 
 test('projects, contacts, and importing and exporting everything', async () => {
-  const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+  const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(server.url + '/sign-in');
   await page.fill('#username', 'admin');
@@ -118,5 +118,6 @@ test('projects, contacts, and importing and exporting everything', async () => {
   assert.match(await page.textContent('main'), /York Road \/ Kynaston Road/);
   await page.click('a:has-text("Record an agency covering Sherwood")');
   await checkPage(page, '49-cover-place');
+  assert.deepEqual(await context.cspViolations(), [], 'no Content-Security-Policy violations');
   await context.close();
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, axe, screenshots } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots } from './helpers.mjs';
 
 let server;
 let browser;
@@ -16,7 +16,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 async function checkPage(page, name) {
@@ -26,7 +26,7 @@ async function checkPage(page, name) {
 }
 
 test('the demo resource map, then a new place, agency and budget line', async () => {
-  const context = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+  const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(server.url + '/sign-in');
   await page.fill('#username', 'admin');
@@ -96,5 +96,6 @@ test('the demo resource map, then a new place, agency and budget line', async ()
   await page.goto(server.url + '/funding');
   assert.match(await page.textContent('main'), /20% cut/);
   await checkPage(page, '26-funding');
+  assert.deepEqual(await context.cspViolations(), [], 'no Content-Security-Policy violations');
   await context.close();
 });

@@ -12,9 +12,13 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+/// A table in a focusable box that scrolls sideways when the table is wider than the window (so
+/// the page itself never does); `region` names the box for screen readers and must be unique on
+/// the page.
+fn table(region: &str, caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
     let mut s = format!(
-        "<table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">{}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
+        "<div class=\"wp-table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"govuk-table\"><caption class=\"govuk-table__caption govuk-table__caption--s\">{}</caption><thead class=\"govuk-table__head\"><tr class=\"govuk-table__row\">",
+        esc(region),
         esc(caption)
     );
     for h in head {
@@ -44,55 +48,91 @@ fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
         }
         s.push_str("</tr>");
     }
-    s.push_str("</tbody></table>");
+    s.push_str("</tbody></table></div>");
     s
 }
 
-/// Horizontal bars (positive and negative) with labels: used for agencies and the tornado.
+/// Charts are drawn this many units wide: at that many pixels where there is room, scaled down
+/// by their viewBox on a phone. Labels go above bars rather than beside them so that the bars keep
+/// the whole width and every label is shown whole.
+const CHART_W: f64 = 400.0;
+
+/// A generous estimate of how wide `text` is at `size` units (0.64 of the size a character covers
+/// the widest fallback face of Arial, DejaVu Sans, for letters and digits).
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.64
+}
+
+/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can.
+fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
+    let per_line = ((width / (size * 0.64)).floor() as usize).max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in label.split_whitespace() {
+        let mut word: String = word.to_owned();
+        loop {
+            let sep = usize::from(!line.is_empty());
+            if line.chars().count() + sep + word.chars().count() <= per_line {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            let head: String = word.chars().take(per_line).collect();
+            word = word.chars().skip(per_line).collect();
+            lines.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Where to put a label of `width` centred on `x` so that it stays inside the chart.
+fn clamp_centre(x: f64, width: f64) -> f64 {
+    x.clamp(width / 2.0 + 1.0, CHART_W - width / 2.0 - 1.0)
+}
+
+fn svg_open(id: &str, title: &str, desc: &str, h: f64) -> String {
+    format!(
+        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {CHART_W} {h}\" width=\"{CHART_W}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(desc)
+    )
+}
+
+/// Horizontal bars (positive and negative) with labels: used for agencies and the tornado. Each
+/// label is written whole above its bar (wrapped when long); the scale is under the bars.
 fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> String {
-    // Labels are shown whole (up to LABEL_CHARS characters): the label column is as wide as the
-    // longest label, at about 6.8 units per character of 12-unit text, and the chart widens with it.
-    const LABEL_CHARS: usize = 64;
-    let longest = bars
-        .iter()
-        .map(|b| b.0.chars().count().min(LABEL_CHARS))
-        .max()
-        .unwrap_or(0) as f64;
-    let x0 = (longest * 6.8 + 16.0).max(120.0);
-    let w = (x0 + 420.0).max(640.0);
-    let row = 28.0;
-    let h = 50.0 + row * bars.len() as f64;
+    const LABEL: f64 = 14.0;
+    const TICK: f64 = 13.0;
+    let (x0, x1) = (2.0, CHART_W - 2.0);
     let lo = bars.iter().map(|b| b.1.min(b.2)).fold(0.0f64, f64::min);
     let hi = bars.iter().map(|b| b.1.max(b.2)).fold(0.0f64, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let x1 = w - 20.0;
     let sx = |v: f64| x0 + (v - lo) / span * (x1 - x0);
-    let mut s = format!(
-        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    );
-    let _ = write!(
-        s,
-        "<line x1=\"{0}\" y1=\"10\" x2=\"{0}\" y2=\"{1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>",
-        sx(0.0),
-        h - 30.0
-    );
-    // The scale: the lowest and highest values, and zero when it lies between them.
-    let mut ticks = vec![(x0, lo, "start"), (x1, hi, "end")];
-    if lo < 0.0 && hi > 0.0 {
-        ticks.push((sx(0.0), 0.0, "middle"));
-    }
-    for (x, v, anchor) in ticks {
-        let _ = write!(
-            s,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
-            h - 12.0,
-            esc(&gbp(v))
-        );
-    }
-    for (i, (label, a, b)) in bars.iter().enumerate() {
-        let y = 15.0 + row * i as f64;
+    let mut body = String::new();
+    let mut y = 6.0;
+    for (label, a, b) in bars {
+        for line in wrap(label, CHART_W - 8.0, LABEL) {
+            let _ = write!(
+                body,
+                "<text x=\"6\" y=\"{:.1}\" font-size=\"{LABEL}\" fill=\"#0b0c0c\">{}</text>",
+                y + LABEL,
+                esc(&line)
+            );
+            y += LABEL + 4.0;
+        }
+        y += 2.0;
         let (l, r) = (sx(a.min(*b)), sx(a.max(*b)));
         let fill = if a.max(*b) > 0.0 && a.min(*b) >= 0.0 {
             "#00703c"
@@ -102,17 +142,40 @@ fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> S
             "#1d70b8"
         };
         let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" fill=\"#0b0c0c\">{}</text>",
-            x0 - 6.0,
-            y + 14.0,
-            esc(&label.chars().take(LABEL_CHARS).collect::<String>())
+            body,
+            "<rect x=\"{l:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"{fill}\"/>",
+            (r - l).max(1.0)
         );
+        y += 18.0 + 12.0;
+    }
+    let axis_bottom = y;
+    let h = (axis_bottom + TICK + 12.0).ceil();
+    let mut s = svg_open(id, title, desc, h);
+    let _ = write!(
+        s,
+        "<line x1=\"{0:.1}\" y1=\"2\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>",
+        sx(0.0),
+        axis_bottom
+    );
+    s.push_str(&body);
+    // The scale: the lowest and highest values, and zero when it lies between them with room.
+    let (lo_t, hi_t) = (gbp(lo), gbp(hi));
+    let mut ticks = vec![(x0, lo_t.clone(), "start"), (x1, hi_t.clone(), "end")];
+    if lo < 0.0 && hi > 0.0 {
+        let zw = text_width("£0", TICK);
+        let z = sx(0.0);
+        if z - zw / 2.0 > x0 + text_width(&lo_t, TICK) + 8.0
+            && z + zw / 2.0 < x1 - text_width(&hi_t, TICK) - 8.0
+        {
+            ticks.push((z, gbp(0.0), "middle"));
+        }
+    }
+    for (x, v, anchor) in ticks {
         let _ = write!(
             s,
-            "<rect x=\"{l:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\"/>",
-            (r - l).max(1.0),
-            row - 8.0
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"{TICK}\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
+            axis_bottom + TICK + 4.0,
+            esc(&v)
         );
     }
     s.push_str("</svg>");
@@ -127,24 +190,55 @@ fn line_svg(
     values: &[f64],
     mark: Option<usize>,
 ) -> String {
-    let (w, h) = (640.0, 260.0);
+    const LABEL: f64 = 13.0;
+    let (w, h) = (CHART_W, 240.0);
     let lo = values.iter().copied().fold(0.0f64, f64::min);
     let hi = values.iter().copied().fold(0.0f64, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let n = values.len().max(2) as f64 - 1.0;
-    let px = |i: usize| 60.0 + i as f64 / n * (w - 80.0);
-    let py = |v: f64| 20.0 + (hi - v) / span * (h - 60.0);
-    let mut s = format!(
-        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    );
+    let widest = labels
+        .iter()
+        .map(|l| text_width(l, LABEL))
+        .fold(0.0, f64::max);
+    // The scale on the left: the highest and lowest values, and zero between them.
+    let mut scale = vec![hi, lo];
+    if lo < 0.0 && hi > 0.0 {
+        scale.push(0.0);
+    }
+    let scale_w = scale
+        .iter()
+        .map(|v| text_width(&gbp(*v), LABEL))
+        .fold(0.0, f64::max);
+    // The first and last points sit far enough in for their labels to be whole.
+    let left = scale_w + 8.0 + (widest / 2.0).max(8.0);
+    let right = (widest / 2.0 + 4.0).max(20.0);
+    let px = |i: usize| left + i as f64 / n * (w - left - right);
+    let py = |v: f64| 24.0 + (hi - v) / span * (h - 70.0);
+    // Label every point if they fit side by side, else every second, third ... point.
+    let gap = (w - left - right) / n.max(1.0);
+    let step = ((widest + 8.0) / gap).ceil().max(1.0) as usize;
+    let mut s = svg_open(id, title, desc, h);
     let _ = write!(
         s,
-        "<line x1=\"60\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#505a5f\" stroke-width=\"1\"/>",
+        "<line x1=\"{left:.1}\" y1=\"{0:.1}\" x2=\"{1:.1}\" y2=\"{0:.1}\" stroke=\"#505a5f\" stroke-width=\"1\"/>",
         py(0.0),
-        w - 20.0
+        w - right
     );
+    let mut shown_at: Vec<f64> = Vec::new();
+    for v in scale {
+        let y = py(v);
+        if shown_at.iter().any(|s| (s - y).abs() < LABEL + 4.0) {
+            continue;
+        }
+        shown_at.push(y);
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{LABEL}\" text-anchor=\"end\" fill=\"#505a5f\">{}</text>",
+            scale_w + 2.0,
+            y + LABEL / 3.0,
+            esc(&gbp(v))
+        );
+    }
     let pts: Vec<String> = values
         .iter()
         .enumerate()
@@ -158,20 +252,27 @@ fn line_svg(
     for (i, l) in labels.iter().enumerate() {
         let _ = write!(
             s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1d70b8\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1d70b8\"/>",
             px(i),
-            py(values[i]),
-            px(i),
-            h - 20.0,
-            esc(l)
+            py(values[i])
         );
+        if i % step == 0 {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"{LABEL}\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>",
+                px(i),
+                h - 16.0,
+                esc(l)
+            );
+        }
     }
     if let Some(m) = mark {
+        let x = px(m);
         let _ = write!(
             s,
-            "<line x1=\"{0:.1}\" y1=\"15\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#00703c\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{0:.1}\" y=\"12\" font-size=\"12\" text-anchor=\"middle\" fill=\"#00703c\">payback</text>",
-            px(m),
-            h - 35.0
+            "<line x1=\"{x:.1}\" y1=\"20\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#00703c\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"14\" font-size=\"{LABEL}\" text-anchor=\"middle\" fill=\"#00703c\">payback</text>",
+            h - 38.0,
+            clamp_centre(x, text_width("payback", LABEL))
         );
     }
     s.push_str("</svg>");
@@ -186,37 +287,42 @@ fn histogram_svg(
     from: f64,
     width: f64,
 ) -> String {
-    let (w, h) = (640.0, 240.0);
+    const TICK: f64 = 13.0;
+    let (w, h) = (CHART_W, 220.0);
     let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let bw = (w - 40.0) / counts.len().max(1) as f64;
-    let mut s = format!(
-        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    );
+    let bw = (w - 4.0) / counts.len().max(1) as f64;
+    let mut s = svg_open(id, title, desc, h);
     for (i, c) in counts.iter().enumerate() {
         let bh = *c as f64 / max * (h - 50.0);
         let _ = write!(
             s,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/>",
-            20.0 + i as f64 * bw,
+            2.0 + i as f64 * bw,
             h - 30.0 - bh,
-            bw - 2.0,
+            (bw - 2.0).max(1.0),
             bh
         );
     }
     // The scale under the bars: where the first bin starts, the middle, and where the last ends.
     let n = counts.len() as f64;
-    for (x, v, anchor) in [
-        (20.0, from, "start"),
-        (20.0 + (w - 40.0) / 2.0, from + width * n / 2.0, "middle"),
-        (w - 20.0, from + width * n, "end"),
-    ] {
+    let (a, m, b) = (
+        gbp(from),
+        gbp(from + width * n / 2.0),
+        gbp(from + width * n),
+    );
+    let mut ticks = vec![(2.0, a.clone(), "start"), (w - 2.0, b.clone(), "end")];
+    let mw = text_width(&m, TICK);
+    if w / 2.0 - mw / 2.0 > 2.0 + text_width(&a, TICK) + 8.0
+        && w / 2.0 + mw / 2.0 < w - 2.0 - text_width(&b, TICK) - 8.0
+    {
+        ticks.push((w / 2.0, m, "middle"));
+    }
+    for (x, v, anchor) in ticks {
         let _ = write!(
             s,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
-            h - 12.0,
-            esc(&gbp(v))
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"{TICK}\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
+            h - 10.0,
+            esc(&v)
         );
     }
     s.push_str("</svg>");
@@ -241,7 +347,7 @@ pub fn report_html_fragment(report: &Report) -> String {
         esc(&r.parameter_set)
     );
     if !r.warnings.is_empty() {
-        s.push_str("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">Read these warnings before using the figures</strong></div><ul class=\"govuk-list govuk-list--bullet\">");
+        s.push_str("<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning: </span>Read these warnings before using the figures</strong></div><ul class=\"govuk-list govuk-list--bullet\">");
         for w in r.warnings.iter() {
             let _ = write!(
                 s,
@@ -325,6 +431,10 @@ pub fn report_html_fragment(report: &Report) -> String {
             })
             .collect();
         s.push_str(&table(
+            &format!(
+                "Per-year streams (undiscounted, then discounted) ({})",
+                o.name
+            ),
             "Per-year streams (undiscounted, then discounted)",
             &[
                 "Year",
@@ -376,6 +486,7 @@ pub fn report_html_fragment(report: &Report) -> String {
             })
             .collect();
         s.push_str(&table(
+            &format!("By agency (present values) ({})", o.name),
             "By agency (present values)",
             &[
                 "Agency",
@@ -431,6 +542,7 @@ pub fn report_html_fragment(report: &Report) -> String {
             esc(&o.matrix.rule)
         );
         s.push_str(&table(
+            &format!("Who invests × who gains (PV fiscal benefit) ({})", o.name),
             "Who invests × who gains (PV fiscal benefit)",
             &head,
             &rows,
@@ -488,6 +600,7 @@ pub fn report_html_fragment(report: &Report) -> String {
                 ],
             ];
             s.push_str(&table(
+                &format!("Percentiles ({})", o.name),
                 "Percentiles",
                 &["Figure", "5th", "Median", "95th", "Mean"],
                 &rows,
@@ -528,6 +641,7 @@ pub fn report_html_fragment(report: &Report) -> String {
                 })
                 .collect();
             s.push_str(&table(
+                &format!("Tornado ({})", o.name),
                 "Tornado",
                 &["Input", "Range", "NPBI at low", "NPBI at high"],
                 &rows,
@@ -577,6 +691,7 @@ pub fn report_html_fragment(report: &Report) -> String {
         s.push_str("<h2 class=\"govuk-heading-m\">Options compared</h2>");
         s.push_str(&table(
             "Doing nothing and To Be options (present values)",
+            "Doing nothing and To Be options (present values)",
             &[
                 "Option",
                 "Costs",
@@ -603,6 +718,7 @@ pub fn report_html_fragment(report: &Report) -> String {
         );
         s.push_str(&table(
             "As Is fiscal cost a year by agency",
+            "As Is fiscal cost a year by agency",
             &["Agency", "Cost a year"],
             &rows,
         ));
@@ -621,6 +737,7 @@ pub fn report_html_fragment(report: &Report) -> String {
         );
         s.push_str(&table(
             "Projected cost of doing nothing",
+            "Projected cost of doing nothing",
             &["Year", "Cost", "Discounted"],
             &rows,
         ));
@@ -638,7 +755,7 @@ pub fn report_html_fragment(report: &Report) -> String {
 /// A standalone HTML page with a small embedded stylesheet.
 pub fn report_html_document(report: &Report) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{}</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>body{{font-family:Arial,sans-serif;margin:2em auto;max-width:60em;color:#0b0c0c;line-height:1.4}}.govuk-table{{border-collapse:collapse;margin:1em 0;width:100%}}.govuk-table th,.govuk-table td{{border-bottom:1px solid #b1b4b6;padding:4px 8px;text-align:left}}.govuk-table__cell--numeric{{text-align:right!important}}.govuk-summary-list__row{{display:flex;border-bottom:1px solid #b1b4b6}}.govuk-summary-list__key{{font-weight:bold;width:40%}}.govuk-hint{{color:#505a5f}}.wp-chart{{max-width:640px}}</style></head><body>{}</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{}</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>body{{font-family:Arial,sans-serif;margin:2em auto;max-width:60em;color:#0b0c0c;line-height:1.4}}.govuk-table{{border-collapse:collapse;margin:1em 0;width:100%}}.govuk-table th,.govuk-table td{{border-bottom:1px solid #b1b4b6;padding:4px 8px;text-align:left}}.govuk-table__cell--numeric{{text-align:right!important}}.govuk-summary-list__row{{display:flex;border-bottom:1px solid #b1b4b6}}.govuk-summary-list__key{{font-weight:bold;width:40%}}.govuk-hint{{color:#505a5f}}.wp-chart{{display:block;max-width:100%;height:auto}}.wp-table-scroll{{overflow-x:auto}}</style></head><body>{}</body></html>\n",
         esc(&report.results.title),
         report_html_fragment(report)
     )

@@ -11,54 +11,104 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique.
+/// Width of the chart in SVG units: it is drawn at this many pixels where there is room and
+/// scaled down with its viewBox where there is not (a phone), so labels sit above their bars
+/// rather than beside them, leaving the bars the whole width.
+const WIDTH: f64 = 400.0;
+const LABEL_SIZE: f64 = 15.0;
+const VALUE_SIZE: f64 = 15.0;
+
+/// A generous estimate of how wide `text` is at `size` units: 0.64 of the size per character,
+/// which covers the widest fallback face of "arial, sans-serif" (DejaVu Sans) for letters and digits.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.64
+}
+
+/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can
+/// (a word longer than a line is broken), so that every label is shown whole.
+pub(crate) fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
+    let per_line = ((width / (size * 0.64)).floor() as usize).max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in label.split_whitespace() {
+        let mut word: String = word.to_owned();
+        loop {
+            let sep = usize::from(!line.is_empty());
+            if line.chars().count() + sep + word.chars().count() <= per_line {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than a whole line.
+            let head: String = word.chars().take(per_line).collect();
+            word = word.chars().skip(per_line).collect();
+            lines.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique. Each
+/// label is written whole above its bar (wrapped onto more lines when long) and each amount at the
+/// end of its bar.
 pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
-    const LABEL_CHARS: usize = 56;
-    let row_h = 34;
-    // The label column is as wide as the longest label (about 7.6 units a character at 14).
-    let longest = rows
-        .iter()
-        .map(|r| r.0.chars().count().min(LABEL_CHARS))
-        .max()
-        .unwrap_or(0);
-    let label_w = ((longest as f64 * 7.6) as usize + 16).clamp(140, 440);
-    let bar_w = 330;
-    let height = 20 + rows.len() * row_h;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| Money::from_pence(r.1).to_short_string())
+        .collect();
+    let value_w = values
+        .iter()
+        .map(|v| text_width(v, VALUE_SIZE))
+        .fold(0.0, f64::max);
+    let bar_max = WIDTH - value_w - 12.0;
+    let line_h = LABEL_SIZE + 5.0;
+    let bar_h = 20.0;
+    let mut body = String::new();
+    let mut y = 4.0;
+    for ((label, value), shown) in rows.iter().zip(&values) {
+        for line in wrap(label, WIDTH - 4.0, LABEL_SIZE) {
+            body.push_str(&format!(
+                "<text x=\"2\" y=\"{ty}\" font-family=\"arial, sans-serif\" font-size=\"{LABEL_SIZE}\" fill=\"#0b0c0c\">{l}</text>",
+                ty = y + LABEL_SIZE,
+                l = escape(&line),
+            ));
+            y += line_h;
+        }
+        y += 2.0;
+        let w = ((*value).max(0) as f64 / max as f64 * bar_max).round();
+        body.push_str(&format!(
+            "<rect x=\"2\" y=\"{y}\" width=\"{w}\" height=\"{bar_h}\" fill=\"#1d5b79\"/><text x=\"{vx}\" y=\"{vy}\" font-family=\"arial, sans-serif\" font-size=\"{VALUE_SIZE}\" fill=\"#0b0c0c\">{v}</text>",
+            vx = 2.0 + w + 6.0,
+            vy = y + 16.0,
+            v = escape(shown),
+        ));
+        y += bar_h + 14.0;
+    }
+    let height = y.ceil();
     let desc = rows
         .iter()
-        .map(|(l, v)| format!("{l}: {}", Money::from_pence(*v).to_short_string()))
+        .zip(&values)
+        .map(|((l, _), v)| format!("{l}: {v}"))
         .collect::<Vec<_>>()
         .join("; ");
-    let mut svg = format!(
-        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-title\">{t}</title><desc id=\"{id}-desc\">{d}</desc>",
-        w = label_w + bar_w + 110,
+    format!(
+        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-title\">{t}</title><desc id=\"{id}-desc\">{d}</desc>{body}</svg>",
         t = escape(title),
         d = escape(&desc)
-    );
-    for (i, (label, value)) in rows.iter().enumerate() {
-        let y = 10 + i * row_h;
-        let w = ((*value).max(0) as f64 / max as f64 * bar_w as f64).round() as i64;
-        let short: String = if label.chars().count() > LABEL_CHARS {
-            format!(
-                "{}…",
-                label.chars().take(LABEL_CHARS - 1).collect::<String>()
-            )
-        } else {
-            label.clone()
-        };
-        svg.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" font-family=\"arial, sans-serif\" font-size=\"14\" fill=\"#0b0c0c\">{l}</text><rect x=\"{bx}\" y=\"{y}\" width=\"{w}\" height=\"22\" fill=\"#1d5b79\"/><text x=\"{vx}\" y=\"{ty}\" font-family=\"arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{v}</text>",
-            lx = label_w - 8,
-            ty = y + 16,
-            l = escape(&short),
-            bx = label_w,
-            vx = label_w as i64 + w + 6,
-            v = escape(&Money::from_pence(*value).to_short_string()),
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
+    )
 }
 
 #[cfg(test)]
@@ -90,5 +140,22 @@ mod tests {
             "a label of {} characters is shown whole",
             long.len()
         );
+    }
+
+    #[test]
+    fn long_labels_wrap_whole_within_the_chart() {
+        let label = "Community safety, including the youth offending service and the anti-social behaviour team";
+        let lines = wrap(label, WIDTH - 4.0, LABEL_SIZE);
+        assert!(lines.len() >= 2);
+        assert_eq!(lines.join(" "), label, "nothing lost");
+        for l in &lines {
+            assert!(text_width(l, LABEL_SIZE) <= WIDTH - 4.0, "{l} fits");
+        }
+        let word = "x".repeat(120);
+        assert_eq!(wrap(&word, WIDTH - 4.0, LABEL_SIZE).concat(), word);
+        let svg = bar_chart("c3", "t", &[(label.to_owned(), 5)]);
+        for l in &lines {
+            assert!(svg.contains(l.as_str()));
+        }
     }
 }

@@ -1,16 +1,19 @@
 // wholeplace's only script: marks the page as having JavaScript and starts GOV.UK Frontend's
 // components. Loaded as a module from our own origin (the Content-Security-Policy allows no
 // inline script). Every page also works without it.
-document.body.classList.add('js-enabled');
+//
+// GOV.UK Frontend's components start only where the body has `govuk-frontend-supported`, which
+// its template sets from an inline script when the browser runs modules; this script is a module,
+// so reaching this line says the same. Without the class the service navigation never collapses
+// into its Menu button on a phone.
+document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 import('/assets/govuk/govuk-frontend.min.js')
   .then((govuk) => {
-    if (govuk.isSupported && govuk.isSupported()) {
-      document.body.classList.add('govuk-frontend-supported');
-      govuk.initAll();
-    }
+    govuk.initAll();
   })
   .catch(() => {
     // Without the components the pages still work as plain HTML.
+    document.body.classList.remove('govuk-frontend-supported');
   });
 
 // Uploads show their progress: a form marked data-wp-progress is sent in the background, its
