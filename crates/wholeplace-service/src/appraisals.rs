@@ -668,6 +668,7 @@ impl Service {
         title: &str,
         text: &str,
     ) -> ServiceResult<i64> {
+        refuse_control_in_title(title)?;
         let ev = self.event(actor, "appraisal.create", "appraisal", None, true, title);
         Ok(self
             .store()
@@ -725,6 +726,7 @@ impl Service {
         text: &str,
         detail: &str,
     ) -> ServiceResult<()> {
+        refuse_control_in_title(title)?;
         let ev = self.event(
             actor,
             "appraisal.update",
@@ -992,5 +994,23 @@ fn report_of(engine: &Engine, text: &str, draws: u32, seed: u64) -> (Option<Repo
             Some(report_from_prepared(&prepared, file, draws, seed, false)),
             Vec::new(),
         ),
+    }
+}
+
+/// A model's title is stored beside it and named in the audit log, so a control character in it
+/// (NUL, say, written `\u0000` in a model file) is refused: PostgreSQL cannot store NUL at all.
+fn refuse_control_in_title(title: &str) -> ServiceResult<()> {
+    match title
+        .chars()
+        .position(wholeplace_tabular::is_refused_control)
+    {
+        Some(p) => Err(ServiceError::Validation(vec![FieldError::new(
+            "title",
+            format!(
+                "The model's title contains a control character (an invisible character such as NUL) at character {}: remove it and try again",
+                p + 1
+            ),
+        )])),
+        None => Ok(()),
     }
 }

@@ -178,6 +178,33 @@ async fn control_characters_are_refused_where_they_enter(db: TestDb) {
         &["row 3, column name: the cell contains a control character"],
     );
 
+    // A model file may write NUL as an escape; its title is stored apart and audited, so refused.
+    let model = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/appraisal/family-intervention.toml"
+    ))
+    .expect("example model")
+    .replace(
+        "title = \"Sherwood family intervention service\"",
+        "title = \"Sherwood\\u0000family\"",
+    );
+    assert!(model.contains("\\u0000"));
+    let r = upload(
+        &app,
+        &admin,
+        "/appraisals/upload",
+        "workbook",
+        "model.toml",
+        model.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("contains a control character"),
+        "{}",
+        r.body
+    );
+
     // Line breaks and tabs are text, not control characters.
     let r = app
         .post_as(
