@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, axe, newContext, screenshots, root } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots, root, signInAsAdmin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -29,17 +29,7 @@ async function checkPage(page, name) {
 test('the demo appraisal, unit costs, and appraisals built by form and by upload', async () => {
   const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(server.url + '/sign-in');
-  await page.fill('#username', 'admin');
-  await page.fill('#password', server.password);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/account\/password$/);
-  const pw = 'appraisal test password 1';
-  await page.fill('#current_password', server.password);
-  await page.fill('#new_password', pw);
-  await page.fill('#confirm_password', pw);
-  await page.click('button:has-text("Change password")');
-  await page.waitForURL(/\/account/);
+  const pw = await signInAsAdmin(page, server, 'appraisal test password 1');
 
   // The demo's worked appraisal.
   await page.click('nav a:has-text("Appraisals")');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { startServer, launch, screenshots } from './helpers.mjs';
+import { startServer, launch, screenshots, signInAsAdmin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -24,17 +24,7 @@ after(async () => {
 test('a 100,000-line budget CSV imports through /data with progress shown', { timeout: 600000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.url + '/sign-in');
-  await page.fill('#username', 'admin');
-  await page.fill('#password', server.password);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/account\/password$/);
-  const pw = 'import progress password 1';
-  await page.fill('#current_password', server.password);
-  await page.fill('#new_password', pw);
-  await page.fill('#confirm_password', pw);
-  await page.click('button:has-text("Change password")');
-  await page.waitForURL(/\/account/);
+  await signInAsAdmin(page, server, 'import progress password 1');
 
   const lines = ['agency,place,place_level,service_area,financial_year,amount,spend_kind,source,confidence'];
   for (let i = 0; i < 100000; i++) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { startServer, launch, axe, newContext, screenshots } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots, signInAsAdmin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -30,17 +30,7 @@ async function checkPage(page, name) {
 test('projects, contacts, and importing and exporting everything', async () => {
   const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(server.url + '/sign-in');
-  await page.fill('#username', 'admin');
-  await page.fill('#password', server.password);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/account\/password$/);
-  const pw = 'partners test password 1';
-  await page.fill('#current_password', server.password);
-  await page.fill('#new_password', pw);
-  await page.fill('#confirm_password', pw);
-  await page.click('button:has-text("Change password")');
-  await page.waitForURL(/\/account/);
+  const pw = await signInAsAdmin(page, server, 'partners test password 1');
 
   // The demo's Shropshire pilots.
   await page.goto(server.url + '/funding');

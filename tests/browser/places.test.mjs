@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, axe, newContext, screenshots } from './helpers.mjs';
+import { startServer, launch, axe, newContext, screenshots, signInAsAdmin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -28,17 +28,7 @@ async function checkPage(page, name) {
 test('the demo resource map, then a new place, agency and budget line', async () => {
   const context = await newContext(browser, { acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(server.url + '/sign-in');
-  await page.fill('#username', 'admin');
-  await page.fill('#password', server.password);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/account\/password$/);
-  const pw = 'places test password 1';
-  await page.fill('#current_password', server.password);
-  await page.fill('#new_password', pw);
-  await page.fill('#confirm_password', pw);
-  await page.click('button:has-text("Change password")');
-  await page.waitForURL(/\/account/);
+  const pw = await signInAsAdmin(page, server, 'places test password 1');
 
   await page.goto(server.url + '/places');
   assert.match(await page.textContent('.govuk-phase-banner'), /Demonstration data/);

@@ -58,13 +58,16 @@ fn table(region: &str, caption: &str, head: &[&str], rows: &[Vec<String>]) -> St
 const CHART_W: f64 = 400.0;
 
 /// A generous estimate of how wide `text` is at `size` units (0.64 of the size a character covers
-/// the widest fallback face of Arial, DejaVu Sans, for letters and digits).
-fn text_width(text: &str, size: f64) -> f64 {
+/// the widest fallback face of Arial, DejaVu Sans, for letters and digits). Shared with the web
+/// application's charts.
+pub fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.64
 }
 
-/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can.
-fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
+/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can (a
+/// word longer than a line is broken), so that every label is shown whole. Shared with the web
+/// application's charts.
+pub fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
     let per_line = ((width / (size * 0.64)).floor() as usize).max(8);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();

@@ -2,6 +2,7 @@
 //! shows the same figures in a table beside it. No script and no style attributes (the
 //! Content-Security-Policy forbids inline style); colours are SVG presentation attributes.
 
+use wholeplace_appraisal_report::html::{text_width, wrap};
 use wholeplace_domain::Money;
 
 fn escape(s: &str) -> String {
@@ -17,48 +18,6 @@ fn escape(s: &str) -> String {
 const WIDTH: f64 = 400.0;
 const LABEL_SIZE: f64 = 15.0;
 const VALUE_SIZE: f64 = 15.0;
-
-/// A generous estimate of how wide `text` is at `size` units: 0.64 of the size per character,
-/// which covers the widest fallback face of "arial, sans-serif" (DejaVu Sans) for letters and digits.
-fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size * 0.64
-}
-
-/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can
-/// (a word longer than a line is broken), so that every label is shown whole.
-pub(crate) fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
-    let per_line = ((width / (size * 0.64)).floor() as usize).max(8);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in label.split_whitespace() {
-        let mut word: String = word.to_owned();
-        loop {
-            let sep = usize::from(!line.is_empty());
-            if line.chars().count() + sep + word.chars().count() <= per_line {
-                if sep == 1 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                continue;
-            }
-            // A word longer than a whole line.
-            let head: String = word.chars().take(per_line).collect();
-            word = word.chars().skip(per_line).collect();
-            lines.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
 
 /// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique. Each
 /// label is written whole above its bar (wrapped onto more lines when long) and each amount at the
