@@ -339,8 +339,15 @@ impl Service {
 
     /// All accounts (administrators only).
     pub async fn list_users(&self, actor: &Actor) -> ServiceResult<Vec<User>> {
-        self.authorize(actor, crate::DataClass::Accounts, crate::Access::Read, "user.list", "user", None)
-            .await?;
+        self.authorize(
+            actor,
+            crate::DataClass::Accounts,
+            crate::Access::Read,
+            "user.list",
+            "user",
+            None,
+        )
+        .await?;
         Ok(self.store().list_users().await?)
     }
 
@@ -368,8 +375,15 @@ impl Service {
 
     /// Finds an account by name (administrators only), for the command line.
     pub async fn find_user(&self, actor: &Actor, username: &str) -> ServiceResult<User> {
-        self.authorize(actor, crate::DataClass::Accounts, crate::Access::Read, "user.view", "user", None)
-            .await?;
+        self.authorize(
+            actor,
+            crate::DataClass::Accounts,
+            crate::Access::Read,
+            "user.view",
+            "user",
+            None,
+        )
+        .await?;
         let name = normalise_username(username);
         self.store()
             .user_by_username(&name)

@@ -73,6 +73,7 @@ const ADMINS: &str = "---Y";
 const OPEN: &str = "YYYY";
 
 /// The table: every route, HTML and API.
+#[rustfmt::skip]
 const ROUTES: &[Row] = &[
     // Signing in and out, your own account.
     r("GET", "/sign-in", "/sign-in", Open, OPEN),
@@ -299,13 +300,19 @@ fn router_routes() -> BTreeSet<(String, String)> {
         if !text.contains(".route(") {
             continue;
         }
-        let rel = f.strip_prefix(&src).expect("under src").to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
         let prefix = if rel == "lib.rs" {
             ""
         } else if rel == "api.rs" || rel.starts_with("api/") {
             "/api/v1"
         } else {
-            panic!("src/{rel} adds routes, but this test does not know where its router is nested: add it to router_routes()")
+            panic!(
+                "src/{rel} adds routes, but this test does not know where its router is nested: add it to router_routes()"
+            )
         };
         all.extend(routes_in_source(&text, prefix));
     }
@@ -316,7 +323,9 @@ fn router_routes() -> BTreeSet<(String, String)> {
 fn openapi_operations(doc: &serde_json::Value) -> BTreeSet<(String, String)> {
     let mut ops = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in ["get", "put", "post", "delete", "patch", "head", "options", "trace"] {
+        for method in [
+            "get", "put", "post", "delete", "patch", "head", "options", "trace",
+        ] {
             if item.get(method).is_some() {
                 ops.insert((method.to_uppercase(), path.clone()));
             }
@@ -509,7 +518,14 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         .await
         .expect("grant");
     let partnership = s
-        .create_partnership(&op, &format!("Partnership {tag}"), "", "", &[agency], &[place])
+        .create_partnership(
+            &op,
+            &format!("Partnership {tag}"),
+            "",
+            "",
+            &[agency],
+            &[place],
+        )
         .await
         .expect("partnership");
     let contact = s
@@ -576,7 +592,13 @@ struct Caller {
     ids: Ids,
 }
 
-async fn send(app: &App, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> Resp {
+async fn send(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
     let mut b = Request::builder()
         .method(Method::from_bytes(method.as_bytes()).expect("method"))
         .uri(path);
@@ -732,11 +754,15 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
                 let ok = if row.method == "GET" {
                     got == StatusCode::OK || (got == StatusCode::SEE_OTHER && !sign_in)
                 } else if row.route == "/sign-in" {
-                    got == StatusCode::BAD_REQUEST || got == StatusCode::UNAUTHORIZED || got == StatusCode::OK
+                    got == StatusCode::BAD_REQUEST
+                        || got == StatusCode::UNAUTHORIZED
+                        || got == StatusCode::OK
                 } else {
                     !matches!(
                         got,
-                        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::METHOD_NOT_ALLOWED
+                        StatusCode::UNAUTHORIZED
+                            | StatusCode::FORBIDDEN
+                            | StatusCode::METHOD_NOT_ALLOWED
                     ) && !sign_in
                 };
                 if !ok {
@@ -800,6 +826,31 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
         "the practitioner's reads of contacts and exports are audited ({reads})"
     );
 
+    // The data page offers each role only the exports it may have.
+    let by = |role: Role| {
+        callers
+            .iter()
+            .find(|c| c.role == Some(role))
+            .and_then(|c| c.browser.clone())
+            .expect("a browser")
+    };
+    let viewer_data = app.get_as(&by(Role::Viewer), "/data").await;
+    assert!(
+        viewer_data.body.contains("/data/agencies.csv")
+            && !viewer_data.body.contains("/data/contacts.csv")
+            && !viewer_data.body.contains("/data/everything.xlsx")
+            && viewer_data.body.contains("/about/roles"),
+        "{}",
+        viewer_data.body
+    );
+    let practitioner_data = app.get_as(&by(Role::Practitioner), "/data").await;
+    assert!(
+        practitioner_data.body.contains("/data/contacts.csv")
+            && practitioner_data.body.contains("/data/everything.xlsx"),
+        "{}",
+        practitioner_data.body
+    );
+
     // The OpenAPI document served is the one checked for completeness.
     let served = app.get_bearer("/api/v1/openapi.json", None).await;
     assert_eq!(served.status, StatusCode::OK);
@@ -817,7 +868,8 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
             class.name()
         );
     }
-    let row = common::between(&about.body, ">Personal data</th>", "</tr>").expect("the personal data row");
+    let row = common::between(&about.body, ">Personal data</th>", "</tr>")
+        .expect("the personal data row");
     let cells: Vec<&str> = row
         .split("<td class=\"govuk-table__cell\">")
         .skip(1)
@@ -841,6 +893,7 @@ fn askama_escape(s: &str) -> String {
 }
 
 fn snippet(body: &str) -> String {
-    let text = common::between(body, "<h1", "</h1>").unwrap_or_else(|| body.chars().take(200).collect());
+    let text =
+        common::between(body, "<h1", "</h1>").unwrap_or_else(|| body.chars().take(200).collect());
     text.replace('\n', " ")
 }
