@@ -452,16 +452,29 @@ impl Service {
 
     /// All accounts (administrators only).
     pub async fn list_users(&self, actor: &Actor) -> ServiceResult<Vec<User>> {
-        self.require_admin(actor, "user.list", "user", None).await?;
+        self.authorize(
+            actor,
+            crate::DataClass::Accounts,
+            crate::Access::Read,
+            "user.list",
+            "user",
+            None,
+        )
+        .await?;
         Ok(self.store().list_users().await?)
     }
 
     /// One account (administrators, or the user themself).
     pub async fn get_user(&self, actor: &Actor, id: i64) -> ServiceResult<User> {
-        let own = actor.user_id() == Some(id);
-        self.require(
+        let class = if actor.user_id() == Some(id) {
+            crate::DataClass::OwnAccount
+        } else {
+            crate::DataClass::Accounts
+        };
+        self.authorize(
             actor,
-            own || actor.role().is_admin(),
+            class,
+            crate::Access::Read,
             "user.view",
             "user",
             Some(id.to_string()),
@@ -475,7 +488,15 @@ impl Service {
 
     /// Finds an account by name (administrators only), for the command line.
     pub async fn find_user(&self, actor: &Actor, username: &str) -> ServiceResult<User> {
-        self.require_admin(actor, "user.view", "user", None).await?;
+        self.authorize(
+            actor,
+            crate::DataClass::Accounts,
+            crate::Access::Read,
+            "user.view",
+            "user",
+            None,
+        )
+        .await?;
         let name = normalise_username(username);
         self.store()
             .user_by_username(&name)

@@ -1,6 +1,6 @@
 //! The audit log: read by administrators (and that reading is itself recorded), exported as CSV.
 
-use crate::{Actor, Service, ServiceResult};
+use crate::{Access, Actor, DataClass, Service, ServiceResult};
 use wholeplace_store::audit_chain::verify_chain;
 use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter, AuditHead, ChainBreak, ChainVerified};
 
@@ -11,8 +11,15 @@ impl Service {
         actor: &Actor,
         filter: &AuditFilter,
     ) -> ServiceResult<(Vec<AuditEntry>, i64)> {
-        self.require_admin(actor, "audit.view", "audit_log", None)
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::AuditLog,
+            Access::Read,
+            "audit.view",
+            "audit_log",
+            None,
+        )
+        .await?;
         let ev = self.event(actor, "audit.view", "audit_log", None, true, "");
         self.store().append_audit(&ev).await?;
         Ok(self.store().list_audit(filter).await?)
@@ -21,8 +28,15 @@ impl Service {
     /// The newest entry and its chain hash, to be recorded outside the system (administrators
     /// only; shown with a listing, whose look is already recorded).
     pub async fn audit_head(&self, actor: &Actor) -> ServiceResult<Option<AuditHead>> {
-        self.require_admin(actor, "audit.view", "audit_log", None)
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::AuditLog,
+            Access::Read,
+            "audit.view",
+            "audit_log",
+            None,
+        )
+        .await?;
         Ok(self.store().audit_head().await?)
     }
 
@@ -34,8 +48,15 @@ impl Service {
         actor: &Actor,
         expect: Option<String>,
     ) -> ServiceResult<Result<ChainVerified, ChainBreak>> {
-        self.require_admin(actor, "audit.verify", "audit_log", None)
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::AuditLog,
+            Access::Read,
+            "audit.verify",
+            "audit_log",
+            None,
+        )
+        .await?;
         let outcome = verify_chain(self.store(), expect).await?;
         let detail = match &outcome {
             Ok(v) => format!("{} entries verified", v.entries),

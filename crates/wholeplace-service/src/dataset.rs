@@ -6,7 +6,7 @@
 //! changes nothing.
 
 use crate::places::pounds_text;
-use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
+use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, GssCode, Money};
@@ -151,6 +151,16 @@ pub const SHEETS: [SheetDef; 11] = [
 pub fn sheet_named(name: &str) -> Option<&'static SheetDef> {
     let n = name.trim().to_lowercase().replace(['-', '_'], " ");
     SHEETS.iter().find(|s| s.name.to_lowercase() == n)
+}
+
+/// The class of data a sheet holds: the contacts sheet names people (personal data); the
+/// others are the partnership's non-personal information.
+pub fn sheet_class(def: &SheetDef) -> DataClass {
+    if def.name == "Contacts" {
+        DataClass::Personal
+    } else {
+        DataClass::Reference
+    }
 }
 
 /// The sheet a CSV file's header row belongs to: the one with every required column present,
@@ -657,12 +667,52 @@ impl Reader {
 }
 
 impl Service {
-    /// Every place-and-partner record as sheets (recorded in the audit log: contacts are
-    /// personal data).
+    /// Every place-and-partner record as sheets (recorded in the audit log: the workbook holds
+    /// the contacts, personal data, so the policy keeps it from viewers).
     pub async fn export_dataset(
         &self,
         actor: &Actor,
     ) -> ServiceResult<Vec<(&'static SheetDef, Table)>> {
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Read,
+            "dataset.export",
+            "dataset",
+            None,
+        )
+        .await?;
+        self.export_all(actor).await
+    }
+
+    /// One sheet of the export, such as `Contacts` (by its name; `None` if there is no such
+    /// sheet). A sheet of personal data is refused to roles that may not read it; every export
+    /// is recorded in the audit log as the whole workbook's is.
+    pub async fn export_sheet(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> ServiceResult<Option<(&'static SheetDef, Table)>> {
+        let Some(def) = sheet_named(name) else {
+            return Ok(None);
+        };
+        self.authorize(
+            actor,
+            sheet_class(def),
+            Access::Read,
+            "dataset.export",
+            "dataset",
+            Some(def.name.to_owned()),
+        )
+        .await?;
+        Ok(self
+            .export_all(actor)
+            .await?
+            .into_iter()
+            .find(|(d, _)| d.name == def.name))
+    }
+
+    async fn export_all(&self, actor: &Actor) -> ServiceResult<Vec<(&'static SheetDef, Table)>> {
         let d = self.store().export_dataset().await?;
         let ev = self.event(
             actor,

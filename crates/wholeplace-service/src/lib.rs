@@ -10,11 +10,13 @@ pub mod dataset;
 pub mod error;
 pub mod partners;
 pub mod places;
+pub mod policy;
 pub mod secret;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use clock::{Clock, SystemClock};
 pub use error::{FieldError, ServiceError, ServiceResult};
+pub use policy::{Access, DataClass};
 
 use std::sync::Arc;
 use wholeplace_domain::Role;
@@ -183,7 +185,8 @@ impl Service {
         )))
     }
 
-    /// Refuses unless the actor is an administrator.
+    /// Refuses unless the policy lets the actor change everyone's accounts (administrators):
+    /// managing users and the command line's administrator-only actions.
     pub(crate) async fn require_admin(
         &self,
         actor: &Actor,
@@ -191,9 +194,10 @@ impl Service {
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {
-        self.require(
+        self.authorize(
             actor,
-            actor.role().is_admin(),
+            DataClass::Accounts,
+            Access::Change,
             action,
             record_type,
             record_id,
@@ -201,7 +205,8 @@ impl Service {
         .await
     }
 
-    /// Refuses unless the actor may edit shared evidence (analysts and administrators).
+    /// Refuses unless the policy lets the actor change the partnership's non-personal
+    /// information (analysts and administrators).
     pub async fn require_editor(
         &self,
         actor: &Actor,
@@ -209,9 +214,10 @@ impl Service {
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {
-        self.require(
+        self.authorize(
             actor,
-            actor.role().can_edit_evidence(),
+            DataClass::Reference,
+            Access::Change,
             action,
             record_type,
             record_id,

@@ -2,7 +2,7 @@
 //! Contacts are personal data: every read of them is recorded in the audit log.
 
 use crate::places::{BudgetForm, Lookup, PlaceForm};
-use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
+use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
 use wholeplace_store::{BudgetLine, Contact, Project, StoreError};
 
@@ -92,8 +92,18 @@ impl Service {
         }
     }
 
-    /// Every contact (an audited read: contacts are personal data).
+    /// Every contact (an audited read: contacts are personal data, which the policy keeps from
+    /// viewers).
     pub async fn list_contacts(&self, actor: &Actor) -> ServiceResult<Vec<Contact>> {
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Read,
+            "contact.list",
+            "contact",
+            None,
+        )
+        .await?;
         let contacts = self.store().list_contacts().await?;
         let ev = self.event(
             actor,
@@ -109,8 +119,15 @@ impl Service {
 
     /// Adds a named contact to an agency (analysts and administrators).
     pub async fn create_contact(&self, actor: &Actor, f: &ContactForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "contact.create", "contact", None)
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Change,
+            "contact.create",
+            "contact",
+            None,
+        )
+        .await?;
         let mut errors = Vec::new();
         let agencies: Vec<i64> = self
             .store()
@@ -160,8 +177,15 @@ impl Service {
     /// Deletes a contact (analysts and administrators).
     pub async fn delete_contact(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "contact.delete", "contact", rid.clone())
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Change,
+            "contact.delete",
+            "contact",
+            rid.clone(),
+        )
+        .await?;
         let ev = self.event(actor, "contact.delete", "contact", rid, true, "");
         Ok(self.store().delete_contact(id, &ev).await?)
     }

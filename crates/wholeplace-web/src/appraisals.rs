@@ -224,6 +224,10 @@ pub async fn upload(
         }
     }
     check_csrf(&s.session, &csrf)?;
+    state
+        .service
+        .require_editor(&s.actor, "appraisal.create", "appraisal", None)
+        .await?;
     let is_toml = file_name.to_ascii_lowercase().ends_with(".toml");
     let result = if bytes.is_empty() {
         Err(ServiceError::Validation(vec![FieldError::new(

@@ -17,6 +17,7 @@ mod page;
 mod pages;
 mod partners;
 mod places;
+mod roles;
 mod security;
 
 use axum::Router;
@@ -181,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit.csv", get(pages::audit_csv))
         .route("/about/data", get(pages::about_data))
         .route("/about/accessibility", get(pages::about_accessibility))
+        .route("/about/roles", get(roles::about_roles))
         .route("/healthz", get(pages::healthz))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/favicon.svg", get(pages::favicon))

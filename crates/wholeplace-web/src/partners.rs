@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
 use wholeplace_service::dataset::{
-    SHEETS, dataset_xlsx, read_dataset_workbook, sheet_for_headers, sheet_named,
+    SHEETS, dataset_xlsx, read_dataset_workbook, sheet_class, sheet_for_headers, sheet_named,
 };
 use wholeplace_service::partners::{ContactForm, ProjectForm};
-use wholeplace_service::{FieldError, ServiceError};
+use wholeplace_service::{Access, DataClass, FieldError, ServiceError};
 
 type PageResult = Result<Response, WebError>;
 
@@ -141,7 +141,14 @@ pub async fn confirm_delete_contact(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "contact.delete", "contact", Some(id.to_string()))
+        .authorize(
+            &s.actor,
+            DataClass::Personal,
+            Access::Change,
+            "contact.delete",
+            "contact",
+            Some(id.to_string()),
+        )
         .await?;
     let c = state
         .service
@@ -321,7 +328,10 @@ struct ImportResult {
 struct DataPage {
     layout: Layout,
     can_edit: bool,
-    sheets: Vec<(String, &'static str)>,
+    /// May the reader export personal data (the contacts sheet and the whole workbook)?
+    can_read_personal: bool,
+    /// Each sheet's CSV file, name, and whether it is personal data.
+    sheets: Vec<(String, &'static str, bool)>,
     result: Option<ImportResult>,
 }
 
@@ -339,7 +349,19 @@ fn data_page(
     let page = DataPage {
         layout: layout(state, s, "places").with_errors(errors),
         can_edit: s.user.role.can_edit_evidence(),
-        sheets: SHEETS.iter().map(|d| (csv_file(d.name), d.name)).collect(),
+        can_read_personal: state
+            .service
+            .may(&s.actor, DataClass::Personal, Access::Read),
+        sheets: SHEETS
+            .iter()
+            .map(|d| {
+                (
+                    csv_file(d.name),
+                    d.name,
+                    sheet_class(d) == DataClass::Personal,
+                )
+            })
+            .collect(),
         result,
     };
     Ok((status, render(&page)?).into_response())
@@ -363,14 +385,11 @@ pub async fn export_file(
             "wholeplace-everything.xlsx",
         ));
     }
-    let def = file
-        .strip_suffix(".csv")
-        .and_then(sheet_named)
-        .ok_or(WebError::NotFound)?;
-    let tables = state.service.export_dataset(&s.actor).await?;
-    let (_, table) = tables
-        .into_iter()
-        .find(|(d, _)| d.name == def.name)
+    let stem = file.strip_suffix(".csv").ok_or(WebError::NotFound)?;
+    let (_, table) = state
+        .service
+        .export_sheet(&s.actor, stem)
+        .await?
         .ok_or(WebError::NotFound)?;
     Ok(download(
         wholeplace_tabular::write_csv(&table).into_bytes(),

@@ -113,10 +113,19 @@ async fn contacts_are_added_listed_with_an_audit_and_deleted_after_asking(db: Te
         "every view of contacts is audited"
     );
 
-    let viewer = app.user("viewer1", "viewer").await;
-    let seen = app.get_as(&viewer, "/contacts").await;
+    let practitioner = app.user("practitioner1", "practitioner").await;
+    let seen = app.get_as(&practitioner, "/contacts").await;
     assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("Sam Example"), "{}", seen.body);
     assert!(!seen.body.contains("Add a contact"));
+    let viewer = app.user("viewer1", "viewer").await;
+    let hidden = app.get_as(&viewer, "/contacts").await;
+    assert_eq!(
+        hidden.status,
+        StatusCode::FORBIDDEN,
+        "contacts are personal data: {}",
+        hidden.body
+    );
     let refused = app
         .post_as(
             &viewer,

@@ -1,0 +1,239 @@
+//! The role policy: who may read and who may change each class of data, as one table.
+//!
+//! Every authorisation decision in the service goes through [`allows`] (by way of
+//! [`Service::authorize`]); the about page `/about/roles` is rendered from [`POLICY`], and the
+//! role-by-route test (`crates/wholeplace-web/tests/roles.rs`) holds every route to it.
+
+use crate::{Actor, Service, ServiceResult};
+use wholeplace_domain::Role;
+
+/// A class of data, by how sensitive it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DataClass {
+    /// The partnership's non-personal information: places, agencies and their coverage, budget
+    /// lines, grants, partnerships, projects, appraisals and unit costs.
+    Reference,
+    /// Personal data about people other than the reader: agencies' named contacts, and any
+    /// export that contains them (the contacts sheet and the whole workbook).
+    Personal,
+    /// The signed-in person's own account: their password, their API tokens, their profile.
+    OwnAccount,
+    /// Everyone's accounts: creating users, disabling them, resetting passwords, listing them.
+    Accounts,
+    /// The audit log: who did what, when and from where (itself personal data). Entries are
+    /// written by the service as things happen; nobody can change or delete one.
+    AuditLog,
+}
+
+/// What is being done to the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Seeing, listing, downloading or exporting.
+    Read,
+    /// Adding, changing, importing or deleting.
+    Change,
+}
+
+/// One line of the policy: the roles that may have `access` to `class`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    /// The data.
+    pub class: DataClass,
+    /// Reading or changing it.
+    pub access: Access,
+    /// The roles allowed; every other role is refused, and the refusal is audited.
+    pub roles: &'static [Role],
+}
+
+use Role::{Administrator, Analyst, Practitioner, Viewer};
+
+/// The policy, as one table: class x access -> roles allowed. A class and access missing from
+/// the table is allowed to nobody.
+pub const POLICY: [Rule; 10] = [
+    Rule {
+        class: DataClass::Reference,
+        access: Access::Read,
+        roles: &[Viewer, Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Reference,
+        access: Access::Change,
+        roles: &[Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Personal,
+        access: Access::Read,
+        roles: &[Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Personal,
+        access: Access::Change,
+        roles: &[Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::OwnAccount,
+        access: Access::Read,
+        roles: &[Viewer, Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::OwnAccount,
+        access: Access::Change,
+        roles: &[Viewer, Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Accounts,
+        access: Access::Read,
+        roles: &[Administrator],
+    },
+    Rule {
+        class: DataClass::Accounts,
+        access: Access::Change,
+        roles: &[Administrator],
+    },
+    Rule {
+        class: DataClass::AuditLog,
+        access: Access::Read,
+        roles: &[Administrator],
+    },
+    Rule {
+        class: DataClass::AuditLog,
+        access: Access::Change,
+        roles: &[],
+    },
+];
+
+impl DataClass {
+    /// Every class, least sensitive first.
+    pub const ALL: [DataClass; 5] = [
+        DataClass::Reference,
+        DataClass::OwnAccount,
+        DataClass::Personal,
+        DataClass::Accounts,
+        DataClass::AuditLog,
+    ];
+
+    /// A short name, for pages and audit details.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataClass::Reference => "Partnership information (non-personal)",
+            DataClass::Personal => "Personal data",
+            DataClass::OwnAccount => "Your own account",
+            DataClass::Accounts => "Everyone's accounts",
+            DataClass::AuditLog => "The audit log",
+        }
+    }
+
+    /// What the class holds, in a sentence or two.
+    pub fn description(self) -> &'static str {
+        match self {
+            DataClass::Reference => {
+                "Places, agencies and the places they cover, budget lines, grants, partnerships, projects, appraisals and unit costs. None of it names a person."
+            }
+            DataClass::Personal => {
+                "Agencies' named contacts (names, job titles, work email and phone), and every export that contains them: the contacts sheet and the whole workbook. Every read is recorded in the audit log."
+            }
+            DataClass::OwnAccount => {
+                "Your password and your personal API tokens. Everyone may see and change their own."
+            }
+            DataClass::Accounts => {
+                "Other people's accounts: adding users, choosing their role, disabling them and resetting their passwords."
+            }
+            DataClass::AuditLog => {
+                "Who did what, when and from where, including every refusal. Entries are written as things happen and can never be changed or deleted, by anyone."
+            }
+        }
+    }
+}
+
+impl Access {
+    /// Both kinds of access.
+    pub const ALL: [Access; 2] = [Access::Read, Access::Change];
+
+    /// The verb, for pages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Change => "change",
+        }
+    }
+}
+
+/// The roles allowed `access` to `class` (none when the table has no line for it).
+pub fn roles_for(class: DataClass, access: Access) -> &'static [Role] {
+    POLICY
+        .iter()
+        .find(|r| r.class == class && r.access == access)
+        .map_or(&[], |r| r.roles)
+}
+
+/// May `role` have `access` to `class`?
+pub fn allows(role: Role, class: DataClass, access: Access) -> bool {
+    roles_for(class, access).contains(&role)
+}
+
+impl Service {
+    /// Refuses, and records the refusal in the audit log, unless the policy table lets the
+    /// actor's role have `access` to `class`. Allowed actions are recorded by the use case itself
+    /// (with the change, or as an audited read).
+    pub async fn authorize(
+        &self,
+        actor: &Actor,
+        class: DataClass,
+        access: Access,
+        action: &str,
+        record_type: &str,
+        record_id: Option<String>,
+    ) -> ServiceResult<()> {
+        self.require(
+            actor,
+            allows(actor.role(), class, access),
+            action,
+            record_type,
+            record_id,
+        )
+        .await
+    }
+
+    /// May this actor have `access` to `class`? For pages deciding what to offer; the use case
+    /// still decides with [`Service::authorize`].
+    pub fn may(&self, actor: &Actor, class: DataClass, access: Access) -> bool {
+        allows(actor.role(), class, access)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_class_and_access_has_exactly_one_line() {
+        for class in DataClass::ALL {
+            for access in Access::ALL {
+                let n = POLICY
+                    .iter()
+                    .filter(|r| r.class == class && r.access == access)
+                    .count();
+                assert_eq!(n, 1, "{class:?} {access:?}");
+            }
+        }
+        assert_eq!(POLICY.len(), DataClass::ALL.len() * Access::ALL.len());
+    }
+
+    #[test]
+    fn viewers_read_only_non_personal_information() {
+        assert!(allows(Viewer, DataClass::Reference, Access::Read));
+        assert!(!allows(Viewer, DataClass::Personal, Access::Read));
+        assert!(!allows(Viewer, DataClass::Reference, Access::Change));
+        for r in [Practitioner, Analyst, Administrator] {
+            assert!(allows(r, DataClass::Personal, Access::Read), "{r}");
+        }
+        for r in Role::ALL {
+            assert!(!allows(r, DataClass::AuditLog, Access::Change), "{r}");
+            assert_eq!(
+                allows(r, DataClass::Reference, Access::Change),
+                r.can_edit_evidence()
+            );
+            assert_eq!(allows(r, DataClass::Accounts, Access::Change), r.is_admin());
+        }
+    }
+}

@@ -1,0 +1,899 @@
+//! Role by route: every route of the router and every operation of the OpenAPI document,
+//! requested as each role (and signed out), against one table of what each role may do. The
+//! table is held to the service's policy (`wholeplace_service::policy`), and to the router
+//! itself: a route in the router's source or an operation in the OpenAPI document without a line
+//! here fails the test, naming it. On SQLite and (when `WHOLEPLACE_TEST_POSTGRES_URL` is set)
+//! PostgreSQL.
+
+#[expect(dead_code, reason = "each test binary uses part of the shared harness")]
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::{App, Browser, Resp, mono, multipart};
+use std::collections::BTreeSet;
+use wholeplace_domain::Role;
+use wholeplace_service::partners::ContactForm;
+use wholeplace_service::places::{BudgetForm, PlaceForm};
+use wholeplace_service::policy::{self, Access, DataClass};
+use wholeplace_service::{Actor, NewUserForm};
+use wholeplace_store::NewGrant;
+use wholeplace_store_tests::TestDb;
+
+wholeplace_store_tests::both_backends!(every_role_gets_what_the_policy_says_on_every_route);
+
+const EXAMPLE: &str = include_str!("../../../examples/appraisal/family-intervention.toml");
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug)]
+enum Need {
+    /// Anyone, signed in or not.
+    Open,
+    /// The roles the policy allows this access to this class of data.
+    Policy(DataClass, Access),
+}
+
+use Access::{Change, Read};
+use DataClass::{Accounts, AuditLog, OwnAccount, Personal, Reference};
+use Need::{Open, Policy};
+
+/// One request: the router's method and path pattern, the path requested (`{place}`,
+/// `{agency}`, ... stand for records made for each role), who may, and the outcome expected
+/// for viewer, practitioner, analyst and administrator in that order (`Y` allowed, `-` refused
+/// with 403 and an audited refusal). Signed out, every route that is not [`Need::Open`] sends
+/// pages to the sign-in page and the API answers 401.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    need: Need,
+    who: &'static str,
+}
+
+const fn r(
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    need: Need,
+    who: &'static str,
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        need,
+        who,
+    }
+}
+
+const ALL: &str = "YYYY";
+const EDITORS: &str = "--YY";
+const NOT_VIEWERS: &str = "-YYY";
+const ADMINS: &str = "---Y";
+const OPEN: &str = "YYYY";
+
+/// The table: every route, HTML and API.
+#[rustfmt::skip]
+const ROUTES: &[Row] = &[
+    // Signing in and out, your own account.
+    r("GET", "/sign-in", "/sign-in", Open, OPEN),
+    r("POST", "/sign-in", "/sign-in", Open, OPEN),
+    r("POST", "/sign-out", "/sign-out", Policy(OwnAccount, Change), ALL),
+    r("GET", "/account", "/account", Policy(OwnAccount, Read), ALL),
+    r("GET", "/account/password", "/account/password", Policy(OwnAccount, Read), ALL),
+    r("POST", "/account/password", "/account/password", Policy(OwnAccount, Change), ALL),
+    r("POST", "/account/tokens", "/account/tokens", Policy(OwnAccount, Change), ALL),
+    r("POST", "/account/tokens/{id}/revoke", "/account/tokens/{token}/revoke", Policy(OwnAccount, Change), ALL),
+    // Everyone's accounts.
+    r("GET", "/users", "/users", Policy(Accounts, Read), ADMINS),
+    r("POST", "/users", "/users", Policy(Accounts, Change), ADMINS),
+    r("GET", "/users/new", "/users/new", Policy(Accounts, Change), ADMINS),
+    r("GET", "/users/{id}", "/users/{user}", Policy(Accounts, Read), ADMINS),
+    r("POST", "/users/{id}/disable", "/users/{user}/disable", Policy(Accounts, Change), ADMINS),
+    r("POST", "/users/{id}/enable", "/users/{user}/enable", Policy(Accounts, Change), ADMINS),
+    r("POST", "/users/{id}/reset-password", "/users/{user}/reset-password", Policy(Accounts, Change), ADMINS),
+    // The partnership's non-personal information.
+    r("GET", "/", "/", Policy(Reference, Read), ALL),
+    r("GET", "/places", "/places", Policy(Reference, Read), ALL),
+    r("POST", "/places", "/places", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/new", "/places/new", Policy(Reference, Change), EDITORS),
+    r("POST", "/places/import-local-authorities", "/places/import-local-authorities", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/{id}", "/places/{place}", Policy(Reference, Read), ALL),
+    r("GET", "/places/{id}/edit", "/places/{place}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/places/{id}/edit", "/places/{place}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/{id}/relations", "/places/{place}/relations", Policy(Reference, Change), EDITORS),
+    r("POST", "/places/{id}/relations", "/places/{place}/relations", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/{id}/coverage", "/places/{place}/coverage", Policy(Reference, Change), EDITORS),
+    r("POST", "/places/{id}/coverage", "/places/{place}/coverage", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/{id}/delete", "/places/{place}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/places/{id}/delete", "/places/{place}/delete", Policy(Reference, Change), EDITORS),
+    r("GET", "/places/{id}/budget-lines.csv", "/places/{place}/budget-lines.csv", Policy(Reference, Read), ALL),
+    r("GET", "/places/{id}/budget-lines.xlsx", "/places/{place}/budget-lines.xlsx", Policy(Reference, Read), ALL),
+    r("GET", "/agencies", "/agencies", Policy(Reference, Read), ALL),
+    r("POST", "/agencies", "/agencies", Policy(Reference, Change), EDITORS),
+    r("GET", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/agencies/{id}/delete", "/agencies/{agency}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/agencies/{id}/delete", "/agencies/{agency}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/budget-lines", "/budget-lines", Policy(Reference, Change), EDITORS),
+    r("GET", "/budget-lines/new", "/budget-lines/new", Policy(Reference, Change), EDITORS),
+    r("GET", "/budget-lines/{id}/edit", "/budget-lines/{line}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/budget-lines/{id}/edit", "/budget-lines/{line}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/budget-lines/{id}/delete", "/budget-lines/{line}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/budget-lines/{id}/delete", "/budget-lines/{line}/delete", Policy(Reference, Change), EDITORS),
+    r("GET", "/funding", "/funding", Policy(Reference, Read), ALL),
+    r("GET", "/grants.csv", "/grants.csv", Policy(Reference, Read), ALL),
+    r("POST", "/grants", "/grants", Policy(Reference, Change), EDITORS),
+    r("GET", "/grants/new", "/grants/new", Policy(Reference, Change), EDITORS),
+    r("GET", "/grants/{id}/change", "/grants/{grant}/change", Policy(Reference, Change), EDITORS),
+    r("POST", "/grants/{id}/change", "/grants/{grant}/change", Policy(Reference, Change), EDITORS),
+    r("GET", "/grants/{id}/edit", "/grants/{grant}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/grants/{id}/edit", "/grants/{grant}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/grants/{id}/delete", "/grants/{grant}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/grants/{id}/delete", "/grants/{grant}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/partnerships", "/partnerships", Policy(Reference, Change), EDITORS),
+    r("GET", "/partnerships/new", "/partnerships/new", Policy(Reference, Change), EDITORS),
+    r("GET", "/partnerships/{id}/edit", "/partnerships/{partnership}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/partnerships/{id}/edit", "/partnerships/{partnership}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/projects", "/projects", Policy(Reference, Read), ALL),
+    r("POST", "/projects", "/projects", Policy(Reference, Change), EDITORS),
+    r("GET", "/data", "/data", Policy(Reference, Read), ALL),
+    r("POST", "/data/import", "/data/import", Policy(Reference, Change), EDITORS),
+    r("GET", "/data/{file}", "/data/agencies.csv", Policy(Reference, Read), ALL),
+    r("GET", "/appraisals", "/appraisals", Policy(Reference, Read), ALL),
+    r("POST", "/appraisals", "/appraisals", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/new", "/appraisals/new", Policy(Reference, Change), EDITORS),
+    r("POST", "/appraisals/upload", "/appraisals/upload", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/template.xlsx", "/appraisals/template.xlsx", Policy(Reference, Read), ALL),
+    r("GET", "/appraisals/{id}", "/appraisals/{appraisal}", Policy(Reference, Read), ALL),
+    r("GET", "/appraisals/{id}/edit", "/appraisals/{appraisal}/edit", Policy(Reference, Change), EDITORS),
+    r("POST", "/appraisals/{id}/edit", "/appraisals/{appraisal}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/costs/new", "/appraisals/{appraisal}/costs/new", Policy(Reference, Change), EDITORS),
+    r("POST", "/appraisals/{id}/costs", "/appraisals/{appraisal}/costs", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/outcomes/new", "/appraisals/{appraisal}/outcomes/new", Policy(Reference, Change), EDITORS),
+    r("POST", "/appraisals/{id}/outcomes", "/appraisals/{appraisal}/outcomes", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/delete", "/appraisals/{appraisal}/delete", Policy(Reference, Change), EDITORS),
+    r("POST", "/appraisals/{id}/delete", "/appraisals/{appraisal}/delete", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/{file}", "/appraisals/{appraisal}/model.toml", Policy(Reference, Read), ALL),
+    r("GET", "/unit-costs", "/unit-costs", Policy(Reference, Read), ALL),
+    r("GET", "/unit-costs/{code}", "/unit-costs/HO1.0", Policy(Reference, Read), ALL),
+    // Personal data: contacts, and the exports that hold them.
+    r("GET", "/contacts", "/contacts", Policy(Personal, Read), NOT_VIEWERS),
+    r("POST", "/contacts", "/contacts", Policy(Personal, Change), EDITORS),
+    r("GET", "/contacts/{id}/delete", "/contacts/{contact}/delete", Policy(Personal, Change), EDITORS),
+    r("POST", "/contacts/{id}/delete", "/contacts/{contact}/delete", Policy(Personal, Change), EDITORS),
+    r("GET", "/data/{file}", "/data/contacts.csv", Policy(Personal, Read), NOT_VIEWERS),
+    r("GET", "/data/{file}", "/data/everything.xlsx", Policy(Personal, Read), NOT_VIEWERS),
+    // The audit log.
+    r("GET", "/audit", "/audit", Policy(AuditLog, Read), ADMINS),
+    r("GET", "/audit.csv", "/audit.csv", Policy(AuditLog, Read), ADMINS),
+    // Open to all.
+    r("GET", "/about/data", "/about/data", Open, OPEN),
+    r("GET", "/about/accessibility", "/about/accessibility", Open, OPEN),
+    r("GET", "/about/roles", "/about/roles", Open, OPEN),
+    r("GET", "/healthz", "/healthz", Open, OPEN),
+    r("GET", "/static/app.js", "/static/app.js", Open, OPEN),
+    r("GET", "/static/favicon.svg", "/static/favicon.svg", Open, OPEN),
+    // The API.
+    r("GET", "/api/v1/health", "/api/v1/health", Open, OPEN),
+    r("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Open, OPEN),
+    r("GET", "/api/v1/me", "/api/v1/me", Policy(OwnAccount, Read), ALL),
+    r("GET", "/api/v1/users", "/api/v1/users", Policy(Accounts, Read), ADMINS),
+    r("GET", "/api/v1/audit", "/api/v1/audit", Policy(AuditLog, Read), ADMINS),
+    r("GET", "/api/v1/places", "/api/v1/places", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/places", "/api/v1/places", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/places/{id}", "/api/v1/places/{place}", Policy(Reference, Read), ALL),
+    r("PUT", "/api/v1/places/{id}", "/api/v1/places/{place}", Policy(Reference, Change), EDITORS),
+    r("DELETE", "/api/v1/places/{id}", "/api/v1/places/{place}", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Change), EDITORS),
+    r("PUT", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
+    r("DELETE", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
+    r("POST", "/api/v1/budget-lines", "/api/v1/budget-lines", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Read), ALL),
+    r("PUT", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Change), EDITORS),
+    r("DELETE", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/grants", "/api/v1/grants", Policy(Reference, Read), ALL),
+    r("DELETE", "/api/v1/grants/{id}", "/api/v1/grants/{grant}", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/partnerships", "/api/v1/partnerships", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/projects", "/api/v1/projects", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/projects", "/api/v1/projects", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/appraisals", "/api/v1/appraisals", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/appraisals", "/api/v1/appraisals", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Read), ALL),
+    r("PUT", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Change), EDITORS),
+    r("DELETE", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/unit-costs", "/api/v1/unit-costs", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/contacts", "/api/v1/contacts", Policy(Personal, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/contacts", "/api/v1/contacts", Policy(Personal, Change), EDITORS),
+    r("DELETE", "/api/v1/contacts/{id}", "/api/v1/contacts/{contact}", Policy(Personal, Change), EDITORS),
+];
+
+/// Routes whose forms are `multipart/form-data` (file uploads).
+const MULTIPART: &[&str] = &["/data/import", "/appraisals/upload"];
+
+/// A body every JSON endpoint can read but no use case accepts: each input's fields, empty.
+const INVALID_JSON: &str = r#"{"name": "", "level": "", "kind": "", "agency": "", "place": "", "service_area": "", "financial_year": "", "amount": "", "model_toml": "", "agency_id": 0, "partnership_id": 0}"#;
+
+/// The roles in the order of a row's `who`.
+const ROLES: [Role; 4] = [
+    Role::Viewer,
+    Role::Practitioner,
+    Role::Analyst,
+    Role::Administrator,
+];
+
+fn is_api(route: &str) -> bool {
+    route.starts_with("/api/")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completeness: the router's source and the OpenAPI document against the table.
+
+/// Every `(METHOD, path)` routed by `.route("...", ...)` calls in a source file, with `prefix`
+/// (where the file's router is nested) added to each path.
+fn routes_in_source(source: &str, prefix: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        // The call's arguments: up to the matching close parenthesis.
+        let mut depth = 1;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let args = &rest[..end];
+        let open = args.find('"').expect("a route's path is a string literal");
+        let close = args[open + 1..].find('"').expect("closing quote") + open + 1;
+        let path = format!("{prefix}{}", &args[open + 1..close]);
+        let handlers = &args[close + 1..];
+        let mut found = false;
+        for method in ["get", "post", "put", "delete", "patch"] {
+            let call = format!("{method}(");
+            let mut from = 0;
+            while let Some(i) = handlers[from..].find(&call) {
+                let i = from + i;
+                let before = handlers[..i].chars().next_back();
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    out.push((method.to_uppercase(), path.clone()));
+                    found = true;
+                    break;
+                }
+                from = i + call.len();
+            }
+        }
+        assert!(found, "no method found for the route {path}: {args}");
+    }
+    out
+}
+
+/// Every route in the web crate's source: `src/lib.rs` at the root, `src/api.rs` and everything
+/// in `src/api/` under `/api/v1`. Any other file that routes is named as unaccounted for.
+fn router_routes() -> BTreeSet<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("read src") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut all = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read source");
+        if !text.contains(".route(") {
+            continue;
+        }
+        let rel = f
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let prefix = if rel == "lib.rs" {
+            ""
+        } else if rel == "api.rs" || rel.starts_with("api/") {
+            "/api/v1"
+        } else {
+            panic!(
+                "src/{rel} adds routes, but this test does not know where its router is nested: add it to router_routes()"
+            )
+        };
+        all.extend(routes_in_source(&text, prefix));
+    }
+    all
+}
+
+/// Every `(METHOD, path)` operation in an OpenAPI document.
+fn openapi_operations(doc: &serde_json::Value) -> BTreeSet<(String, String)> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in [
+            "get", "put", "post", "delete", "patch", "head", "options", "trace",
+        ] {
+            if item.get(method).is_some() {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+fn table_routes() -> BTreeSet<(String, String)> {
+    ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.route.to_owned()))
+        .collect()
+}
+
+/// The names of routes in `found` without a line in the table.
+fn missing_from_table(found: &BTreeSet<(String, String)>) -> Vec<String> {
+    let table = table_routes();
+    found
+        .iter()
+        .filter(|k| !table.contains(k))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect()
+}
+
+#[test]
+fn the_source_parser_finds_routes_split_over_lines_and_chained_methods() {
+    let src = r#"
+        Router::new()
+            .route("/a", get(x::a).post(x::b))
+            .route(
+                "/b/{id}",
+                get(changes::confirm_delete).post(changes::delete_place),
+            )
+            .route("/c/{id}", put(update_c).delete(delete_c))
+            .route("/d", axum::routing::delete(delete_d))
+    "#;
+    let got: BTreeSet<_> = routes_in_source(src, "/p").into_iter().collect();
+    let want: BTreeSet<_> = [
+        ("GET", "/p/a"),
+        ("POST", "/p/a"),
+        ("GET", "/p/b/{id}"),
+        ("POST", "/p/b/{id}"),
+        ("PUT", "/p/c/{id}"),
+        ("DELETE", "/p/c/{id}"),
+        ("DELETE", "/p/d"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn every_route_and_every_openapi_operation_has_a_line_in_the_table() {
+    let routes = router_routes();
+    assert!(
+        routes.len() > 100,
+        "the source parser found only {} routes",
+        routes.len()
+    );
+    let missing = missing_from_table(&routes);
+    assert!(
+        missing.is_empty(),
+        "routes in the router with no line in tests/roles.rs ROUTES (say who may use each): {missing:#?}"
+    );
+    let doc = serde_json::to_value(<wholeplace_web::api::ApiDoc as utoipa::OpenApi>::openapi())
+        .expect("the OpenAPI document serialises");
+    let ops = openapi_operations(&doc);
+    assert!(!ops.is_empty());
+    let missing = missing_from_table(&ops);
+    assert!(
+        missing.is_empty(),
+        "operations in the OpenAPI document with no line in tests/roles.rs ROUTES: {missing:#?}"
+    );
+    let stale: Vec<String> = table_routes()
+        .into_iter()
+        .filter(|k| !routes.contains(k))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "lines in ROUTES for routes the router does not have: {stale:#?}"
+    );
+}
+
+#[test]
+fn the_table_agrees_with_the_service_policy() {
+    for row in ROUTES {
+        assert_eq!(row.who.len(), 4, "{} {}", row.method, row.route);
+        for (i, role) in ROLES.into_iter().enumerate() {
+            let expected = row.who.as_bytes()[i] == b'Y';
+            let policy = match row.need {
+                Open => true,
+                Policy(class, access) => policy::allows(role, class, access),
+            };
+            assert_eq!(
+                expected, policy,
+                "{} {} ({}) for {role}: the table says {}, the policy {}",
+                row.method, row.path, row.route, expected, policy
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The requests.
+
+/// Records made for one caller, so that each role changes and deletes its own.
+struct Ids {
+    place: i64,
+    agency: i64,
+    line: i64,
+    grant: i64,
+    partnership: i64,
+    contact: i64,
+    appraisal: i64,
+    user: i64,
+    token: i64,
+}
+
+impl Ids {
+    fn path(&self, pattern: &str) -> String {
+        pattern
+            .replace("{place}", &self.place.to_string())
+            .replace("{agency}", &self.agency.to_string())
+            .replace("{line}", &self.line.to_string())
+            .replace("{grant}", &self.grant.to_string())
+            .replace("{partnership}", &self.partnership.to_string())
+            .replace("{contact}", &self.contact.to_string())
+            .replace("{appraisal}", &self.appraisal.to_string())
+            .replace("{user}", &self.user.to_string())
+            .replace("{token}", &self.token.to_string())
+    }
+}
+
+/// Makes a place, an agency with a budget line and a grant there, a partnership, a contact, an
+/// appraisal and an account for `tag` to use; `owner` is the account whose spare API token the
+/// caller may revoke (0 when signed out).
+async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
+    let op = Actor::operator();
+    let s = &app.service;
+    let agency_name = format!("Agency {tag}");
+    let agency = s
+        .create_agency(&op, &agency_name, "police")
+        .await
+        .expect("agency");
+    let place_name = format!("Place {tag}");
+    let place = s
+        .create_place(
+            &op,
+            &PlaceForm {
+                name: place_name.clone(),
+                level: "ward".into(),
+                population: "8000".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("place");
+    s.add_budget_line(
+        &op,
+        &BudgetForm {
+            agency: agency_name.clone(),
+            place: place_name,
+            service_area: "social_services".into(),
+            financial_year: "2012/13".into(),
+            amount: "1000".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("budget line");
+    let line = s.place_view(place).await.expect("place view").lines[0].id;
+    let grant = s
+        .create_grant(
+            &op,
+            &NewGrant {
+                funder_agency_id: agency,
+                title: format!("Grant {tag}"),
+                purpose: String::new(),
+                amount_pence: 100_000,
+                start_year: 2012,
+                end_year: 2013,
+                conditions: String::new(),
+                recipient_ids: vec![agency],
+                place_ids: vec![place],
+            },
+        )
+        .await
+        .expect("grant");
+    let partnership = s
+        .create_partnership(
+            &op,
+            &format!("Partnership {tag}"),
+            "",
+            "",
+            &[agency],
+            &[place],
+        )
+        .await
+        .expect("partnership");
+    let contact = s
+        .create_contact(
+            &op,
+            &ContactForm {
+                agency_id: agency.to_string(),
+                name: format!("Contact {tag}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("contact");
+    let appraisal = s
+        .create_appraisal_from_text(&op, "", EXAMPLE)
+        .await
+        .expect("appraisal");
+    let (user, _) = s
+        .create_user(
+            &op,
+            &NewUserForm {
+                username: format!("target-{tag}"),
+                display_name: format!("Target {tag}"),
+                role: "viewer".into(),
+                agency_ids: vec![agency],
+            },
+        )
+        .await
+        .expect("user");
+    let token = match owner {
+        Some(name) => {
+            let me = Actor::user(app.user_named(name).await, "test", None);
+            s.create_api_token(&me, "spare").await.expect("token");
+            s.list_api_tokens(&me)
+                .await
+                .expect("tokens")
+                .into_iter()
+                .find(|t| t.name == "spare")
+                .expect("the spare token")
+                .id
+        }
+        None => 0,
+    };
+    Ids {
+        place,
+        agency,
+        line,
+        grant,
+        partnership,
+        contact,
+        appraisal,
+        user: user.id,
+        token,
+    }
+}
+
+/// One caller: signed in as a role (with a browser and an API token made on the account page),
+/// or signed out.
+struct Caller {
+    name: String,
+    role: Option<Role>,
+    browser: Option<Browser>,
+    token: Option<String>,
+    ids: Ids,
+}
+
+async fn send(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
+    let mut b = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).expect("method"))
+        .uri(path);
+    for (k, v) in headers {
+        b = b.header(*k, v);
+    }
+    app.send(b.body(Body::from(body)).expect("request")).await
+}
+
+/// Makes the row's request as the caller: pages with the session cookie and, for forms, its
+/// form token and nothing else; the API with the bearer token and a body no use case accepts.
+async fn request(app: &App, c: &Caller, row: &Row) -> Resp {
+    let path = c.ids.path(row.path);
+    if row.route == "/sign-in" && row.method == "POST" {
+        return app
+            .submit_sign_in(&format!("nobody-{}", c.name), "wrong password")
+            .await;
+    }
+    if is_api(row.route) {
+        let mut headers = Vec::new();
+        if let Some(t) = &c.token {
+            headers.push((header::AUTHORIZATION.as_str(), format!("Bearer {t}")));
+        }
+        let body = if matches!(row.method, "POST" | "PUT") {
+            headers.push((header::CONTENT_TYPE.as_str(), "application/json".to_owned()));
+            INVALID_JSON.as_bytes().to_vec()
+        } else {
+            Vec::new()
+        };
+        return send(app, row.method, &path, &headers, body).await;
+    }
+    let browser = if row.route == "/sign-out" {
+        // Sign out a session of its own, so the caller's stays.
+        match c.browser {
+            Some(_) => Some(app.sign_in(&c.name, common::PASSWORD).await),
+            None => None,
+        }
+    } else {
+        c.browser.clone()
+    };
+    if let (Some(b), "/sign-out") = (&browser, row.route) {
+        let res = app.post_as(b, "/sign-out", &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let after = app.get_as(b, "/account").await;
+        assert!(
+            after.status == StatusCode::SEE_OTHER && after.location().starts_with("/sign-in"),
+            "{} is signed out",
+            c.name
+        );
+        // Signing out sends you to the sign-in page: report it as the allowed outcome.
+        return Resp {
+            status: StatusCode::NO_CONTENT,
+            ..res
+        };
+    }
+    let mut headers = Vec::new();
+    if let Some(b) = &browser {
+        headers.push((header::COOKIE.as_str(), b.cookie()));
+    }
+    if row.method == "GET" {
+        return send(app, "GET", &path, &headers, Vec::new()).await;
+    }
+    let csrf = browser.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+    let (content_type, body) = if MULTIPART.contains(&row.route) {
+        multipart(&[("csrf_token", None, csrf.as_bytes())])
+    } else {
+        (
+            "application/x-www-form-urlencoded".to_owned(),
+            serde_urlencoded::to_string([("csrf_token", csrf.as_str())])
+                .expect("form")
+                .into_bytes(),
+        )
+    };
+    headers.push((header::CONTENT_TYPE.as_str(), content_type));
+    send(app, row.method, &path, &headers, body).await
+}
+
+/// Requests that change or delete go after the reads, and deletes last, so each read sees the
+/// caller's records.
+fn order(row: &Row) -> u8 {
+    let deletes = row.method == "DELETE" || row.route.ends_with("/delete");
+    match (row.method, deletes) {
+        ("GET", _) => 0,
+        (_, false) => 1,
+        (_, true) => 2,
+    }
+}
+
+async fn refusals(app: &App, name: &str) -> usize {
+    app.audit()
+        .await
+        .iter()
+        .filter(|e| !e.event.allowed && e.event.actor == name)
+        .count()
+}
+
+async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let mut callers = Vec::new();
+    let signed_out = seed(&app, "signed-out", None).await;
+    callers.push(Caller {
+        name: "signed-out".into(),
+        role: None,
+        browser: None,
+        token: None,
+        ids: signed_out,
+    });
+    for role in ROLES {
+        let name = format!("the-{role}");
+        let browser = app.user(&name, role.as_str()).await;
+        let made = app
+            .post_as(&browser, "/account/tokens", &[("token_name", "roles test")])
+            .await;
+        let token = mono(&made.body).unwrap_or_else(|| panic!("a token for {role}: {}", made.body));
+        let ids = seed(&app, role.as_str(), Some(&name)).await;
+        callers.push(Caller {
+            name,
+            role: Some(role),
+            browser: Some(browser),
+            token: Some(token),
+            ids,
+        });
+    }
+
+    let mut rows: Vec<&Row> = ROUTES.iter().collect();
+    rows.sort_by_key(|r| order(r));
+    let mut failures = Vec::new();
+    for c in &callers {
+        for row in &rows {
+            let path = c.ids.path(row.path);
+            let allowed = match c.role {
+                None => matches!(row.need, Open),
+                Some(role) => {
+                    let i = ROLES.iter().position(|r| *r == role).expect("role");
+                    row.who.as_bytes()[i] == b'Y'
+                }
+            };
+            let before = if allowed || c.role.is_none() {
+                0
+            } else {
+                refusals(&app, &c.name).await
+            };
+            let res = request(&app, c, row).await;
+            let got = res.status;
+            let what = format!("{} {} as {}", row.method, path, c.name);
+            let sign_in = got == StatusCode::SEE_OTHER && res.location().starts_with("/sign-in");
+            if got.is_server_error() {
+                failures.push(format!("{what}: {got} (a server error)"));
+                continue;
+            }
+            if allowed {
+                let ok = if row.method == "GET" {
+                    got == StatusCode::OK || (got == StatusCode::SEE_OTHER && !sign_in)
+                } else if row.route == "/sign-in" {
+                    got == StatusCode::BAD_REQUEST
+                        || got == StatusCode::UNAUTHORIZED
+                        || got == StatusCode::OK
+                } else {
+                    !matches!(
+                        got,
+                        StatusCode::UNAUTHORIZED
+                            | StatusCode::FORBIDDEN
+                            | StatusCode::METHOD_NOT_ALLOWED
+                    ) && !sign_in
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{what}: expected allowed, got {got} {} {}",
+                        res.location(),
+                        snippet(&res.body)
+                    ));
+                }
+            } else if c.role.is_none() {
+                let ok = if is_api(row.route) {
+                    got == StatusCode::UNAUTHORIZED
+                } else {
+                    sign_in
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{what}: expected the sign-in page (or 401 from the API), got {got} {}",
+                        res.location()
+                    ));
+                }
+            } else {
+                let refused_by_role = got == StatusCode::FORBIDDEN
+                    && if is_api(row.route) {
+                        res.body.contains("\"forbidden\"")
+                    } else {
+                        res.body.contains("You do not have permission")
+                    };
+                if !refused_by_role {
+                    failures.push(format!(
+                        "{what}: expected 403 (refused by role), got {got} {} {}",
+                        res.location(),
+                        snippet(&res.body)
+                    ));
+                } else if refusals(&app, &c.name).await <= before {
+                    failures.push(format!("{what}: refused but the refusal is not audited"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} requests did not get what the table says:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Personal data read by those allowed is still recorded, as before.
+    let reads = app
+        .audit()
+        .await
+        .iter()
+        .filter(|e| {
+            e.event.allowed
+                && e.event.actor == "the-practitioner"
+                && matches!(e.event.action.as_str(), "contact.list" | "dataset.export")
+        })
+        .count();
+    assert!(
+        reads >= 4,
+        "the practitioner's reads of contacts and exports are audited ({reads})"
+    );
+
+    // The data page offers each role only the exports it may have.
+    let by = |role: Role| {
+        callers
+            .iter()
+            .find(|c| c.role == Some(role))
+            .and_then(|c| c.browser.clone())
+            .expect("a browser")
+    };
+    let viewer_data = app.get_as(&by(Role::Viewer), "/data").await;
+    assert!(
+        viewer_data.body.contains("/data/agencies.csv")
+            && !viewer_data.body.contains("/data/contacts.csv")
+            && !viewer_data.body.contains("/data/everything.xlsx")
+            && viewer_data.body.contains("/about/roles"),
+        "{}",
+        viewer_data.body
+    );
+    let practitioner_data = app.get_as(&by(Role::Practitioner), "/data").await;
+    assert!(
+        practitioner_data.body.contains("/data/contacts.csv")
+            && practitioner_data.body.contains("/data/everything.xlsx"),
+        "{}",
+        practitioner_data.body
+    );
+
+    // The OpenAPI document served is the one checked for completeness.
+    let served = app.get_bearer("/api/v1/openapi.json", None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    let missing = missing_from_table(&openapi_operations(&served.json()));
+    assert!(missing.is_empty(), "{missing:?}");
+
+    // The about page shows the table the service enforces.
+    let about = app.get("/about/roles", None).await;
+    assert_eq!(about.status, StatusCode::OK);
+    assert!(about.body.contains("govuk-table"), "{}", about.body);
+    for class in DataClass::ALL {
+        assert!(
+            about.body.contains(&askama_escape(class.name())),
+            "{} on the page",
+            class.name()
+        );
+    }
+    let row = common::between(&about.body, ">Personal data</th>", "</tr>")
+        .expect("the personal data row");
+    let cells: Vec<&str> = row
+        .split("<td class=\"govuk-table__cell\">")
+        .skip(1)
+        .map(|c| c.split("</td>").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        cells,
+        ["read", "No", "Yes", "Yes", "Yes"],
+        "viewer, practitioner, analyst, administrator"
+    );
+    assert!(
+        about.body.find(">viewer<") < about.body.find(">administrator<"),
+        "roles least trusted first"
+    );
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('\'', "&#39;")
+        .replace('"', "&quot;")
+}
+
+fn snippet(body: &str) -> String {
+    let text =
+        common::between(body, "<h1", "</h1>").unwrap_or_else(|| body.chars().take(200).collect());
+    text.replace('\n', " ")
+}
