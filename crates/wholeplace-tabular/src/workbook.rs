@@ -120,6 +120,9 @@ fn check_parts(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     Ok(())
 }
 
+/// One row of a sheet as text: its 0-based number and its (column, text) cells, left to right.
+pub type TextRow = (u32, Vec<(u32, String)>);
+
 /// An XLSX workbook whose parts have been checked against [`Limits`].
 pub struct Workbook<'a> {
     xlsx: Xlsx<Cursor<&'a [u8]>>,
@@ -264,7 +267,7 @@ impl<'a> Workbook<'a> {
     }
 
     /// A sheet's cells as text, grouped by row in row order (rows without a value left out).
-    pub fn sheet_text(&mut self, sheet: &str) -> Result<Vec<(u32, Vec<(u32, String)>)>, ReadError> {
+    pub fn sheet_text(&mut self, sheet: &str) -> Result<Vec<TextRow>, ReadError> {
         let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
         self.each_cell(sheet, |r, c, v| {
             let text = match v {

@@ -117,27 +117,26 @@ pub async fn guard(request: Request, next: Next) -> Response {
             "The web address contains a control character (such as %00): remove it and try again",
         );
     }
-    if let Some(query) = request.uri().query() {
-        if encoded_control(query) {
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_str(query).unwrap_or_default();
-            let name = pairs
-                .iter()
-                .find(|(k, v)| refused_position(k).is_some() || refused_position(v).is_some())
-                .map(|(k, _)| k.clone())
-                .unwrap_or_else(|| "query".to_owned());
-            let pos = pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .and_then(|(_, v)| refused_position(v))
-                .unwrap_or(1);
-            return client_error(
-                api,
-                StatusCode::BAD_REQUEST,
-                Some(&name),
-                &control_message(&format!("The query parameter '{name}'"), pos),
-            );
-        }
+    if let Some(query) = request.uri().query()
+        && encoded_control(query)
+    {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let name = pairs
+            .iter()
+            .find(|(k, v)| refused_position(k).is_some() || refused_position(v).is_some())
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| "query".to_owned());
+        let pos = pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| refused_position(v))
+            .unwrap_or(1);
+        return client_error(
+            api,
+            StatusCode::BAD_REQUEST,
+            Some(&name),
+            &control_message(&format!("The query parameter '{name}'"), pos),
+        );
     }
     let request = if api && has_body(request.method()) && is_json(&request) {
         let (parts, body) = request.into_parts();
@@ -152,16 +151,16 @@ pub async fn guard(request: Request, next: Next) -> Response {
                 );
             }
         };
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            if let Some((field, pos)) = json_control(&value, "") {
-                let shown = if field.is_empty() { "/" } else { &field };
-                return client_error(
-                    true,
-                    StatusCode::BAD_REQUEST,
-                    Some(shown),
-                    &control_message(&format!("The field '{shown}'"), pos),
-                );
-            }
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some((field, pos)) = json_control(&value, "")
+        {
+            let shown = if field.is_empty() { "/" } else { &field };
+            return client_error(
+                true,
+                StatusCode::BAD_REQUEST,
+                Some(shown),
+                &control_message(&format!("The field '{shown}'"), pos),
+            );
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
