@@ -183,8 +183,8 @@ fn key_expr(e: &str) -> Option<(String, KeyTransform)> {
     }
     for (f, t) in [
         ("soundex(", KeyTransform::Soundex),
-        ("dmetaphone(", KeyTransform::Phonetic),
-        ("double_metaphone(", KeyTransform::Phonetic),
+        ("dmetaphone(", KeyTransform::DoubleMetaphone),
+        ("double_metaphone(", KeyTransform::DoubleMetaphone),
         ("year(", KeyTransform::Year),
         ("month(", KeyTransform::Month),
     ] {

@@ -148,3 +148,30 @@ fn an_untranslatable_splink_condition_is_refused_naming_it() {
     assert!(msg.contains("postcode"), "{msg}");
     assert!(msg.contains("regexp_extract"), "{msg}");
 }
+
+#[test]
+fn splink_dmetaphone_blocks_on_double_metaphone() {
+    // Splink's dmetaphone() is Double Metaphone's primary code; it used to be mapped to
+    // wholeplace's own Metaphone-like key, so a Splink model's blocks were not Splink's.
+    let settings = SETTINGS.replace(
+        r#""l.soc_sec_id = r.soc_sec_id""#,
+        r#""dmetaphone(l.surname) = dmetaphone(r.surname) and l.date_of_birth = r.date_of_birth""#,
+    );
+    let sm = splink::load(&settings).expect("dmetaphone translates");
+    let rules: Vec<String> = sm
+        .settings
+        .blocking
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        rules.contains(&"surname:double_metaphone & date_of_birth".to_owned()),
+        "{rules:?}"
+    );
+    use wholeplace_linkage::blocking::double_metaphone;
+    // Published examples: Smith and Smyth share SM0; Schmidt is XMT; Thompson TMPS.
+    assert_eq!(double_metaphone("Smith"), "SM0");
+    assert_eq!(double_metaphone("Smyth"), "SM0");
+    assert_eq!(double_metaphone("Schmidt"), "XMT");
+    assert_eq!(double_metaphone("Thompson"), "TMPS");
+}
