@@ -1,7 +1,6 @@
-//! A small, seeded, reproducible random generator and the sampling of the distributions users
-//! give for uncertain inputs. Written here (not taken from a crate) so that the same seed gives the
-//! same Monte Carlo result on every platform and across dependency upgrades: a published appraisal
-//! must be reproducible years later.
+//! The sampling of the distributions users give for uncertain inputs, over the one seeded
+//! generator both engines share (`wholeplace_domain::rng::SeededRng`), so that the same seed gives
+//! the same Monte Carlo result on every platform and across dependency upgrades.
 
 /// A source of uniformly distributed 64-bit words. The caller supplies it (seeded), so the engine
 /// never reads a clock or the operating system's entropy.
@@ -16,40 +15,15 @@ pub trait RandomSource {
     }
 }
 
-/// xoshiro256** seeded through SplitMix64: fast, good statistical quality, fully specified.
-#[derive(Clone, Debug)]
-pub struct SeededRng {
-    s: [u64; 4],
-}
-
-impl SeededRng {
-    /// A generator whose whole sequence is determined by `seed`.
-    pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        SeededRng {
-            s: [next(), next(), next(), next()],
-        }
-    }
-}
+pub use wholeplace_domain::rng::SeededRng;
 
 impl RandomSource for SeededRng {
     fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        SeededRng::next_u64(self)
+    }
+
+    fn next_open01(&mut self) -> f64 {
+        SeededRng::next_open01(self)
     }
 }
 

@@ -19,7 +19,7 @@
 
 use crate::model::Dist;
 use crate::prepare::{InputKind, clamp};
-use crate::rng::{RandomSource, SeededRng};
+use crate::rng::SeededRng;
 
 /// Number of envelope bins of a Beta table.
 const BINS: usize = 128;

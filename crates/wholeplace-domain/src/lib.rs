@@ -3,6 +3,7 @@
 
 pub mod gss;
 pub mod money;
+pub mod rng;
 pub mod role;
 pub mod taxonomy;
 pub mod year;
