@@ -434,10 +434,12 @@ fn place_view(p: wholeplace_store::Place) -> PlaceView {
 pub struct Amount {
     /// Agency, service area or financial year.
     key: String,
-    /// Pence, exactly.
-    pence: i64,
+    /// Pence, exactly (a sum: it may exceed 64 bits in principle, never in practice).
+    #[schema(value_type = i64)]
+    pence: i128,
     /// Pence per head of population, when the population is known.
-    per_head_pence: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    per_head_pence: Option<i128>,
 }
 
 /// A place with its resource map.
@@ -445,7 +447,8 @@ pub struct Amount {
 pub struct PlaceDetail {
     place: PlaceView,
     /// Total recorded spending, pence.
-    total_pence: i64,
+    #[schema(value_type = i64)]
+    total_pence: i128,
     by_agency: Vec<Amount>,
     by_service_area: Vec<Amount>,
     by_financial_year: Vec<Amount>,
@@ -481,10 +484,10 @@ async fn place(
         .map_err(|_| ApiError::from(ServiceError::NotFound))?;
     let v = state.service.place_view(id).await?;
     let m = &v.map;
-    let amounts = |rows: Vec<(String, i64)>| {
+    let amounts = |rows: Vec<(String, i128)>| {
         rows.into_iter()
             .map(|(key, pence)| Amount {
-                per_head_pence: m.per_head(pence).map(|x| x.pence()),
+                per_head_pence: m.per_head(pence),
                 key,
                 pence,
             })

@@ -2,7 +2,7 @@
 //! shows the same figures in a table beside it. No script and no style attributes (the
 //! Content-Security-Policy forbids inline style); colours are SVG presentation attributes.
 
-use wholeplace_domain::Money;
+use wholeplace_domain::money::total_short_string;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -12,7 +12,7 @@ fn escape(s: &str) -> String {
 }
 
 /// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique.
-pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
+pub fn bar_chart(id: &str, title: &str, rows: &[(String, i128)]) -> String {
     const LABEL_CHARS: usize = 56;
     let row_h = 34;
     // The label column is as wide as the longest label (about 7.6 units a character at 14).
@@ -27,7 +27,7 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let desc = rows
         .iter()
-        .map(|(l, v)| format!("{l}: {}", Money::from_pence(*v).to_short_string()))
+        .map(|(l, v)| format!("{l}: {}", total_short_string(*v)))
         .collect::<Vec<_>>()
         .join("; ");
     let mut svg = format!(
@@ -54,7 +54,7 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
             l = escape(&short),
             bx = label_w,
             vx = label_w as i64 + w + 6,
-            v = escape(&Money::from_pence(*value).to_short_string()),
+            v = escape(&total_short_string(*value)),
         ));
     }
     svg.push_str("</svg>");
