@@ -26,7 +26,9 @@ pub enum MoneyError {
     #[error("amount is too large")]
     Overflow,
     /// Beyond what any public budget can be (see [`Money::LIMIT`]).
-    #[error("'{0}' is too large: an amount must be at most £1,000,000,000,000.00 (one trillion pounds) either way")]
+    #[error(
+        "'{0}' is too large: an amount must be at most £1,000,000,000,000.00 (one trillion pounds) either way"
+    )]
     OutOfRange(String),
 }
 

@@ -287,7 +287,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 wholeplace_store::StoreError::Conflict(_) => {
-                    ServiceError::Validation(vec![FieldError::new(
+                    ServiceError::Validation(vec![FieldError::conflict(
                         "name",
                         "There is already a place with this name and kind, or with this GSS code",
                     )])
@@ -359,11 +359,13 @@ impl Service {
             None => None,
             Some(t) => match t.parse::<i64>() {
                 Ok(id) if self.store().place_by_id(id).await?.is_some() => Some(id),
-                _ => {
-                    errors.push(FieldError::new(
-                        "parent_id",
-                        "Select a place from the list, or none",
-                    ));
+                parsed => {
+                    let message = "Select a place from the list, or none";
+                    errors.push(if parsed.is_ok() {
+                        FieldError::conflict("parent_id", message)
+                    } else {
+                        FieldError::new("parent_id", message)
+                    });
                     None
                 }
             },
@@ -440,7 +442,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 wholeplace_store::StoreError::Conflict(_) => {
-                    ServiceError::Validation(vec![FieldError::new(
+                    ServiceError::Validation(vec![FieldError::conflict(
                         "name",
                         format!("There is already an agency called '{name}'"),
                     )])
@@ -482,28 +484,28 @@ impl Service {
         let a = f.agency.trim();
         let agency = lookup.agency(a);
         if agency.is_none() {
-            errors.push(FieldError::new(
-                &field("agency"),
-                if a.is_empty() {
-                    "Select the agency that spends the money".to_owned()
-                } else {
-                    format!("There is no agency called '{a}': add it first, or check the spelling")
-                },
-            ));
+            errors.push(if a.is_empty() {
+                FieldError::new(&field("agency"), "Select the agency that spends the money")
+            } else {
+                FieldError::conflict(
+                    &field("agency"),
+                    format!("There is no agency called '{a}': add it first, or check the spelling"),
+                )
+            });
         }
         let p = f.place.trim();
         let place = lookup.place(p);
         if place.is_none() {
-            errors.push(FieldError::new(
-                &field("place"),
-                if p.is_empty() {
-                    "Select the place where the money is spent".to_owned()
-                } else {
+            errors.push(if p.is_empty() {
+                FieldError::new(&field("place"), "Select the place where the money is spent")
+            } else {
+                FieldError::conflict(
+                    &field("place"),
                     format!(
                         "There is no place called '{p}': give its name or GSS code, or add it first"
-                    )
-                },
-            ));
+                    ),
+                )
+            });
         }
         let service = taxonomy::find(SERVICE_AREAS, &f.service_area);
         if service.is_none() {
@@ -562,7 +564,7 @@ impl Service {
     }
 
     /// Adds one budget line from the form (analysts and administrators).
-    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<()> {
+    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
         self.require_editor(actor, "budget_line.create", "budget_line", None)
             .await?;
         let lookup = Lookup::new(
@@ -573,8 +575,7 @@ impl Service {
             .resolve_budget(f, &lookup, &|f| f.to_owned())
             .map_err(ServiceError::Validation)?;
         let ev = self.event(actor, "budget_line.create", "budget_line", None, true, "");
-        self.store().insert_budget_lines(&[line], &ev).await?;
-        Ok(())
+        Ok(self.store().create_budget_line(&line, &ev).await?)
     }
 
     /// Deletes a budget line.

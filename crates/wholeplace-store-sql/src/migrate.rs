@@ -269,7 +269,10 @@ mod tests {
             )
         );
         assert_eq!(
-            autoincrement_definition("CREATE TABLE s (token TEXT PRIMARY KEY, id INTEGER PRIMARY KEY, x INT)", "s"),
+            autoincrement_definition(
+                "CREATE TABLE s (token TEXT PRIMARY KEY, id INTEGER PRIMARY KEY, x INT)",
+                "s"
+            ),
             None
         );
     }

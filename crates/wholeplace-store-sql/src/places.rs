@@ -441,6 +441,31 @@ impl PlaceStore for SqlStore {
         Ok(lines.len())
     }
 
+    async fn create_budget_line(&self, l: &NewBudgetLine, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(l.agency_id)
+        .bind(l.place_id)
+        .bind(l.service_area.clone())
+        .bind(i64::from(l.financial_year))
+        .bind(l.amount_pence)
+        .bind(l.spend_kind.clone())
+        .bind(l.source.clone())
+        .bind(l.confidence.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .try_get(0)
+        .map_err(db_err)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.pool().begin().await.map_err(db_err)?;
         let done = sqlx::query("DELETE FROM budget_line WHERE id = $1")

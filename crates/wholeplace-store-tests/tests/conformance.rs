@@ -1035,7 +1035,10 @@ async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
         .expect("totals of the largest amounts");
     let expected = i128::from(i64::MAX) * 3 - 1 + 7;
     assert_eq!(totals.count, 4);
-    assert_eq!(totals.by_agency, vec![("Kent County Council".to_owned(), expected)]);
+    assert_eq!(
+        totals.by_agency,
+        vec![("Kent County Council".to_owned(), expected)]
+    );
     assert_eq!(totals.by_service, vec![("health".to_owned(), expected)]);
     assert_eq!(totals.by_year, vec![(2024, expected)]);
 }

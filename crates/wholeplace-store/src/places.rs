@@ -262,6 +262,12 @@ pub trait PlaceStore: Send + Sync {
         lines: &[NewBudgetLine],
         audit: &AuditEvent,
     ) -> StoreResult<usize>;
+    /// Adds one budget line; its id, which the audit entry names.
+    async fn create_budget_line(
+        &self,
+        line: &NewBudgetLine,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
     /// Deletes a budget line.
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
 

@@ -219,25 +219,14 @@ pub async fn show(
             String::new()
         }
     };
-    let per_head = |x: i128| {
-        map.per_head(x)
-            .map(total_full_string)
-            .unwrap_or_default()
-    };
+    let per_head = |x: i128| map.per_head(x).map(total_full_string).unwrap_or_default();
     let mk = |n: usize, title: String, key: &'static str, rows: Vec<(String, i128)>| Chart {
         svg: bar_chart(&format!("chart-{n}"), &title, &rows),
         title,
         key,
         rows: rows
             .iter()
-            .map(|(l, x)| {
-                (
-                    l.clone(),
-                    total_full_string(*x),
-                    share(*x),
-                    per_head(*x),
-                )
-            })
+            .map(|(l, x)| (l.clone(), total_full_string(*x), share(*x), per_head(*x)))
             .collect(),
     };
     let mut charts = Vec::new();
@@ -567,7 +556,7 @@ pub async fn create_budget_line(
         confidence: form.get("confidence").to_owned(),
     };
     match state.service.add_budget_line(&s.actor, &f).await {
-        Ok(()) => {
+        Ok(_) => {
             Ok(Redirect::to(&format!("/places/{}#resource-map", f.place.trim())).into_response())
         }
         Err(ServiceError::Validation(errors)) => {

@@ -1313,7 +1313,7 @@ async fn api_errors_use_the_envelope(db: TestDb) {
             .get_bearer(&format!("/api/v1/audit?{q}"), Some(&token))
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.body);
-        assert_eq!(envelope_code(&r), "validation", "{q}");
+        assert_eq!(envelope_code(&r), "bad_request", "{q}");
     }
     // Out-of-range numbers are clamped, not errors.
     for q in [
