@@ -298,8 +298,10 @@ pub const FIELD_RULES: &[FieldRule] = &[
     r(
         "AppraisalInput",
         "model_toml",
-        Rule::MaxLength(1_000_000),
-        "Use 1,000,000 characters or fewer",
+        // Any valid body fits in the 2 MiB limit even with every character escaped as a
+        // surrogate pair (12 bytes), so a body is never refused for its size before its fields.
+        Rule::MaxLength(100_000),
+        "Use 100,000 characters or fewer (a model is a few thousand)",
     ),
 ];
 
