@@ -357,9 +357,9 @@ pub fn integral(n: &serde_json::Number) -> Option<i64> {
         return Some(i);
     }
     let f = n.as_f64()?;
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    (f.fract() == 0.0 && f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18)
-        .then_some(f as i64)
+    // 2^63 is exactly representable as a float; anything at or beyond it does not fit.
+    let limit = 2_f64.powi(63);
+    (f.fract() == 0.0 && (-limit..limit).contains(&f)).then_some(f as i64)
 }
 
 /// Checks a body against its schema's field rules: the problems, each naming its field.
@@ -464,10 +464,10 @@ fn ids_as_integers(schema: &str, mut value: Value) -> Value {
             .iter()
             .filter(|f| f.schema == schema && matches!(f.rule, Rule::Id))
         {
-            if let Some(Value::Number(n)) = obj.get(f.field) {
-                if let Some(i) = integral(n) {
-                    obj.insert(f.field.to_owned(), Value::from(i));
-                }
+            if let Some(Value::Number(n)) = obj.get(f.field)
+                && let Some(i) = integral(n)
+            {
+                obj.insert(f.field.to_owned(), Value::from(i));
             }
         }
     }
