@@ -172,7 +172,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             source: source.to_owned(),
             confidence: confidence.to_owned(),
         };
-        service.add_budget_line(&op, &f).await.map_err(err)?;
+        let _ = service.add_budget_line(&op, &f).await.map_err(err)?;
     }
     let members = sherwood_agencies
         .iter()

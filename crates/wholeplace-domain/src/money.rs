@@ -25,11 +25,26 @@ pub enum MoneyError {
     /// Too large to hold.
     #[error("amount is too large")]
     Overflow,
+    /// Beyond what any public budget can be (see [`Money::LIMIT`]).
+    #[error(
+        "'{0}' is too large: an amount must be at most £1,000,000,000,000.00 (one trillion pounds) either way"
+    )]
+    OutOfRange(String),
 }
 
 impl Money {
     /// Zero pounds.
     pub const ZERO: Money = Money(0);
+
+    /// The largest amount read from people or files, either way: one trillion pounds, more than any
+    /// public budget (the UK's total public spending is about £1.3 trillion a year). Bounding amounts
+    /// at the edge keeps every sum of them far from overflowing; sums are taken in `i128` besides.
+    pub const LIMIT: Money = Money(100_000_000_000_000);
+
+    /// Is the amount within [`Money::LIMIT`] either way?
+    pub const fn is_within_limit(self) -> bool {
+        self.0 >= -Self::LIMIT.0 && self.0 <= Self::LIMIT.0
+    }
 
     /// From a whole number of pence.
     pub const fn from_pence(pence: i64) -> Self {
@@ -81,27 +96,41 @@ impl Money {
 
     /// Full form with pence and thousands separators: `£1,234.56`, `-£5.00`.
     pub fn to_full_string(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        format!("{sign}£{}.{:02}", group_thousands(abs / 100), abs % 100)
+        total_full_string(i128::from(self.0))
     }
 
     /// Short form for headlines: `£1,234`, `£12,345`, `£1.2m`, `£3.4bn` (pounds rounded).
     pub fn to_short_string(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let pounds = self.0.unsigned_abs() as f64 / 100.0;
-        if pounds >= 1.0e9 {
-            format!("{sign}£{:.1}bn", pounds / 1.0e9)
-        } else if pounds >= 1.0e6 {
-            format!("{sign}£{:.1}m", pounds / 1.0e6)
-        } else {
-            format!("{sign}£{}", group_thousands(pounds.round() as u64))
-        }
+        total_short_string(i128::from(self.0))
+    }
+}
+
+/// A total of pence (summed in `i128`, so it cannot overflow) in full: `£1,234.56`, `-£5.00`.
+pub fn total_full_string(pence: i128) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let abs = pence.unsigned_abs();
+    format!("{sign}£{}.{:02}", group_digits(abs / 100), abs % 100)
+}
+
+/// A total of pence in short: `£1,234`, `£1.2m`, `£3.4bn` (pounds rounded).
+pub fn total_short_string(pence: i128) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let pounds = pence.unsigned_abs() as f64 / 100.0;
+    if pounds >= 1.0e9 {
+        format!("{sign}£{:.1}bn", pounds / 1.0e9)
+    } else if pounds >= 1.0e6 {
+        format!("{sign}£{:.1}m", pounds / 1.0e6)
+    } else {
+        format!("{sign}£{}", group_thousands(pounds.round() as u64))
     }
 }
 
 /// `1234567` as `1,234,567`.
 pub fn group_thousands(n: u64) -> String {
+    group_digits(u128::from(n))
+}
+
+fn group_digits(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -121,7 +150,8 @@ impl fmt::Display for Money {
 
 impl FromStr for Money {
     type Err = MoneyError;
-    /// Reads `1234`, `1234.5`, `£1,234.56`, `-12.30`. Refuses more than two decimals.
+    /// Reads `1234`, `1234.5`, `£1,234.56`, `-12.30`. Refuses more than two decimals and amounts
+    /// beyond [`Money::LIMIT`].
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let original = s.trim();
         let bad = || MoneyError::Format(original.to_owned());
@@ -143,10 +173,11 @@ impl FromStr for Money {
         if frac.len() > 2 {
             return Err(MoneyError::TooPrecise(original.to_owned()));
         }
+        let too_large = || MoneyError::OutOfRange(original.to_owned());
         let pounds: i64 = if whole.is_empty() {
             0
         } else {
-            whole.parse().map_err(|_| MoneyError::Overflow)?
+            whole.parse().map_err(|_| too_large())?
         };
         let pence: i64 = match frac.len() {
             0 => 0,
@@ -156,8 +187,13 @@ impl FromStr for Money {
         let total = pounds
             .checked_mul(100)
             .and_then(|p| p.checked_add(pence))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money(if neg { -total } else { total }))
+            .ok_or_else(too_large)?;
+        let m = Money(if neg { -total } else { total });
+        if m.is_within_limit() {
+            Ok(m)
+        } else {
+            Err(too_large())
+        }
     }
 }
 
@@ -183,7 +219,30 @@ mod tests {
     }
 
     #[test]
+    fn amounts_beyond_a_trillion_pounds_are_refused_and_say_the_bound() {
+        assert_eq!(
+            "1000000000000".parse::<Money>().expect("the limit"),
+            Money::LIMIT
+        );
+        assert!("-1,000,000,000,000.00".parse::<Money>().is_ok());
+        for too_large in [
+            "1000000000000.01",
+            "-1000000000000.01",
+            "92233720368547758.07",
+            "99999999999999999999999",
+        ] {
+            let e = too_large.parse::<Money>().expect_err(too_large);
+            assert!(matches!(e, MoneyError::OutOfRange(_)), "{too_large}: {e:?}");
+            assert!(e.to_string().contains("£1,000,000,000,000.00"), "{e}");
+        }
+    }
+
+    #[test]
     fn shows_money_the_uk_way() {
+        assert_eq!(
+            total_full_string(i128::from(i64::MAX) * 3),
+            "£276,701,161,105,643,274.21"
+        );
         assert_eq!(Money::from_pence(123_456).to_full_string(), "£1,234.56");
         assert_eq!(Money::from_pence(-500).to_full_string(), "-£5.00");
         assert_eq!(Money::from_pence(123_456).to_short_string(), "£1,235");

@@ -498,10 +498,10 @@ impl Service {
             .iter()
             .any(|p| p.id == id)
         {
-            return Err(invalid(
+            return Err(ServiceError::Validation(vec![FieldError::conflict(
                 "partnership_id",
                 "Choose a partnership from the list",
-            ));
+            )]));
         }
         Ok(Some(id))
     }

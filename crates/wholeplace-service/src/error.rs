@@ -9,14 +9,28 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong and how to put it right.
     pub message: String,
+    /// The value is well formed but clashes with stored records: a name already taken, a
+    /// record that does not exist, a record still in use. The API answers 409 when every problem
+    /// is of this kind, 422 otherwise; pages show both alike.
+    #[serde(skip)]
+    pub conflict: bool,
 }
 
 impl FieldError {
-    /// A field error.
+    /// A field error: the value itself breaks a rule.
     pub fn new(field: &str, message: impl Into<String>) -> Self {
         Self {
             field: field.to_owned(),
             message: message.into(),
+            conflict: false,
+        }
+    }
+
+    /// A field whose value clashes with stored records (see [`FieldError::conflict`]).
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            conflict: true,
+            ..Self::new(field, message)
         }
     }
 }

@@ -85,7 +85,11 @@ impl Service {
     ) -> Option<i64> {
         match raw.trim().parse::<i64>() {
             Ok(id) if ids.contains(&id) => Some(id),
-            _ => {
+            Ok(_) => {
+                errors.push(FieldError::conflict(field, message));
+                None
+            }
+            Err(_) => {
                 errors.push(FieldError::new(field, message));
                 None
             }
@@ -171,7 +175,17 @@ impl Service {
             phone,
         };
         let ev = self.event(actor, "contact.create", "contact", None, true, "");
-        Ok(self.store().create_contact(agency_id, &c, &ev).await?)
+        let name = c.name.clone();
+        self.store()
+            .create_contact(agency_id, &c, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+                    "name",
+                    format!("There is already a contact called '{name}' at this agency"),
+                )]),
+                other => other.into(),
+            })
     }
 
     /// Deletes a contact (analysts and administrators).
@@ -292,10 +306,19 @@ impl Service {
             end_date,
         };
         let ev = self.event(actor, "project.create", "project", None, true, &p.name);
-        Ok(self
-            .store()
+        self.store()
             .create_project(partnership_id, place, lead, &p, &ev)
-            .await?)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+                    "name",
+                    format!(
+                        "There is already a project called '{}' in this partnership",
+                        p.name
+                    ),
+                )]),
+                other => other.into(),
+            })
     }
 
     /// Changes a place (analysts and administrators). The "inside" field is ignored: relations
@@ -312,7 +335,7 @@ impl Service {
             .update_place(id, &new, &ev)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
                     "name",
                     "There is already a place with this name and kind, or with this GSS code",
                 )]),
@@ -360,7 +383,7 @@ impl Service {
             .update_agency(id, &name, kind, &ev)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
                     "name",
                     format!("There is already an agency called '{name}'"),
                 )]),
@@ -759,7 +782,7 @@ impl Service {
 /// A partnership name already taken is a problem with the form's name field.
 fn partnership_clash(e: ServiceError, name: &str) -> ServiceError {
     match e {
-        ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::new(
+        ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
             "name",
             format!("There is already a partnership called '{name}'"),
         )]),
@@ -855,7 +878,7 @@ impl Service {
 /// A refused delete says what still uses the record.
 fn in_use(e: StoreError) -> ServiceError {
     match e {
-        StoreError::Conflict(what) => ServiceError::Validation(vec![FieldError::new(
+        StoreError::Conflict(what) => ServiceError::Validation(vec![FieldError::conflict(
             "record",
             format!("This cannot be deleted while there are {what}: delete or change those first"),
         )]),

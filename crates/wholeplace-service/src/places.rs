@@ -45,14 +45,14 @@ pub struct PlaceView {
 /// Totals of a set of budget lines, by agency, service area and year.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceMap {
-    /// Grand total, pence.
-    pub total: i64,
+    /// Grand total, pence (summed in `i128`, so no number of lines can overflow it).
+    pub total: i128,
     /// By agency name, largest first.
-    pub by_agency: Vec<(String, i64)>,
+    pub by_agency: Vec<(String, i128)>,
     /// By service-area label, largest first.
-    pub by_service: Vec<(String, i64)>,
+    pub by_service: Vec<(String, i128)>,
     /// By financial year, in order.
-    pub by_year: Vec<(FinancialYear, i64)>,
+    pub by_year: Vec<(FinancialYear, i128)>,
     /// Population used for per-head figures.
     pub population: Option<i64>,
     /// How many budget lines make it.
@@ -62,20 +62,22 @@ pub struct ResourceMap {
 impl ResourceMap {
     /// Totals the lines.
     pub fn of(lines: &[BudgetLine], population: Option<i64>) -> Self {
-        let mut agency: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut service: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut year: BTreeMap<i32, i64> = BTreeMap::new();
-        let mut total = 0_i64;
+        let mut agency: BTreeMap<&str, i128> = BTreeMap::new();
+        let mut service: BTreeMap<&str, i128> = BTreeMap::new();
+        let mut year: BTreeMap<i32, i128> = BTreeMap::new();
+        let mut total = 0_i128;
         for l in lines {
-            total = total.saturating_add(l.amount_pence);
-            *agency.entry(&l.agency_name).or_default() += l.amount_pence;
+            let pence = i128::from(l.amount_pence);
+            total += pence;
+            *agency.entry(&l.agency_name).or_default() += pence;
             *service
                 .entry(taxonomy::label(SERVICE_AREAS, &l.service_area))
-                .or_default() += l.amount_pence;
-            *year.entry(l.financial_year).or_default() += l.amount_pence;
+                .or_default() += pence;
+            *year.entry(l.financial_year).or_default() += pence;
         }
-        let sorted = |m: BTreeMap<&str, i64>| {
-            let mut v: Vec<(String, i64)> = m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let sorted = |m: BTreeMap<&str, i128>| {
+            let mut v: Vec<(String, i128)> =
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
@@ -94,28 +96,24 @@ impl ResourceMap {
 
     /// The map from totals the database summed (the place page's fast path).
     pub fn from_totals(t: wholeplace_store::BudgetTotals, population: Option<i64>) -> Self {
-        let sorted = |mut v: Vec<(String, i64)>| {
+        let sorted = |mut v: Vec<(String, i128)>| {
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
-        let mut by_service: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut by_service: BTreeMap<&str, i128> = BTreeMap::new();
         for (k, v) in &t.by_service {
             *by_service
                 .entry(taxonomy::label(SERVICE_AREAS, k))
                 .or_default() += v;
         }
-        let mut by_year: Vec<(FinancialYear, i64)> = t
+        let mut by_year: Vec<(FinancialYear, i128)> = t
             .by_year
             .iter()
             .filter_map(|(y, v)| FinancialYear::new(*y).ok().map(|fy| (fy, *v)))
             .collect();
         by_year.sort();
         Self {
-            total: t
-                .by_agency
-                .iter()
-                .map(|(_, v)| *v)
-                .fold(0_i64, i64::saturating_add),
+            total: t.by_agency.iter().map(|(_, v)| *v).sum(),
             by_service: sorted(
                 by_service
                     .into_iter()
@@ -129,10 +127,18 @@ impl ResourceMap {
         }
     }
 
-    /// Pence per head of population, when the population is known.
-    pub fn per_head(&self, pence: i64) -> Option<Money> {
-        self.population
-            .map(|p| Money::from_pence((pence as f64 / p as f64).round() as i64))
+    /// Pence per head of population, when the population is known (whole pence, rounded; the
+    /// quotient of a total by a population of at least one fits the total's type).
+    pub fn per_head(&self, pence: i128) -> Option<i128> {
+        self.population.map(|p| {
+            let p = i128::from(p);
+            let half = p / 2;
+            if pence >= 0 {
+                (pence + half) / p
+            } else {
+                (pence - half) / p
+            }
+        })
     }
 }
 
@@ -283,7 +289,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 wholeplace_store::StoreError::Conflict(_) => {
-                    ServiceError::Validation(vec![FieldError::new(
+                    ServiceError::Validation(vec![FieldError::conflict(
                         "name",
                         "There is already a place with this name and kind, or with this GSS code",
                     )])
@@ -355,11 +361,13 @@ impl Service {
             None => None,
             Some(t) => match t.parse::<i64>() {
                 Ok(id) if self.store().place_by_id(id).await?.is_some() => Some(id),
-                _ => {
-                    errors.push(FieldError::new(
-                        "parent_id",
-                        "Select a place from the list, or none",
-                    ));
+                parsed => {
+                    let message = "Select a place from the list, or none";
+                    errors.push(if parsed.is_ok() {
+                        FieldError::conflict("parent_id", message)
+                    } else {
+                        FieldError::new("parent_id", message)
+                    });
                     None
                 }
             },
@@ -436,7 +444,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 wholeplace_store::StoreError::Conflict(_) => {
-                    ServiceError::Validation(vec![FieldError::new(
+                    ServiceError::Validation(vec![FieldError::conflict(
                         "name",
                         format!("There is already an agency called '{name}'"),
                     )])
@@ -478,28 +486,28 @@ impl Service {
         let a = f.agency.trim();
         let agency = lookup.agency(a);
         if agency.is_none() {
-            errors.push(FieldError::new(
-                &field("agency"),
-                if a.is_empty() {
-                    "Select the agency that spends the money".to_owned()
-                } else {
-                    format!("There is no agency called '{a}': add it first, or check the spelling")
-                },
-            ));
+            errors.push(if a.is_empty() {
+                FieldError::new(&field("agency"), "Select the agency that spends the money")
+            } else {
+                FieldError::conflict(
+                    &field("agency"),
+                    format!("There is no agency called '{a}': add it first, or check the spelling"),
+                )
+            });
         }
         let p = f.place.trim();
         let place = lookup.place(p);
         if place.is_none() {
-            errors.push(FieldError::new(
-                &field("place"),
-                if p.is_empty() {
-                    "Select the place where the money is spent".to_owned()
-                } else {
+            errors.push(if p.is_empty() {
+                FieldError::new(&field("place"), "Select the place where the money is spent")
+            } else {
+                FieldError::conflict(
+                    &field("place"),
                     format!(
                         "There is no place called '{p}': give its name or GSS code, or add it first"
-                    )
-                },
-            ));
+                    ),
+                )
+            });
         }
         let service = taxonomy::find(SERVICE_AREAS, &f.service_area);
         if service.is_none() {
@@ -558,7 +566,7 @@ impl Service {
     }
 
     /// Adds one budget line from the form (analysts and administrators).
-    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<()> {
+    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
         self.require_editor(actor, "budget_line.create", "budget_line", None)
             .await?;
         let lookup = Lookup::new(
@@ -569,8 +577,7 @@ impl Service {
             .resolve_budget(f, &lookup, &|f| f.to_owned())
             .map_err(ServiceError::Validation)?;
         let ev = self.event(actor, "budget_line.create", "budget_line", None, true, "");
-        self.store().insert_budget_lines(&[line], &ev).await?;
-        Ok(())
+        Ok(self.store().create_budget_line(&line, &ev).await?)
     }
 
     /// Deletes a budget line.
@@ -1083,7 +1090,7 @@ mod tests {
         );
         assert_eq!(m.by_service.len(), 3);
         assert_eq!(m.by_year.len(), 2);
-        assert_eq!(m.per_head(m.total).map(|x| x.pence()), Some(212_429));
+        assert_eq!(m.per_head(m.total), Some(212_429));
         assert_eq!(ResourceMap::of(&lines, Some(0)).per_head(1), None);
     }
 

@@ -10,7 +10,7 @@ mod migrate;
 mod places;
 mod store;
 
-pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use migrate::{AUTOINCREMENT_TABLES, MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use store::SqlStore;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

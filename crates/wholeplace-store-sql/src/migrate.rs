@@ -45,6 +45,31 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "audit chain and token expiry",
         sql: include_str!("../migrations/sqlite/0005_audit_chain.sql"),
     },
+    Migration {
+        version: AUTOINCREMENT_VERSION,
+        name: "ids never reused",
+        sql: include_str!("../migrations/sqlite/0006_ids_never_reused.sql"),
+    },
+];
+
+/// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
+const AUTOINCREMENT_VERSION: i64 = 6;
+
+/// Every SQLite table with an integer id whose rows can be deleted: rebuilt with AUTOINCREMENT so
+/// an id is never given twice. (The audit log is append-only: its ids cannot be freed.)
+pub const AUTOINCREMENT_TABLES: &[&str] = &[
+    "agency",
+    "app_user",
+    "login_failure",
+    "api_token",
+    "place",
+    "budget_line",
+    "grant_award",
+    "grant_change",
+    "partnership",
+    "appraisal",
+    "contact",
+    "project",
 ];
 
 /// PostgreSQL's migrations.
@@ -73,6 +98,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 5,
         name: "audit chain and token expiry",
         sql: include_str!("../migrations/postgres/0005_audit_chain.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "ids never reused",
+        sql: include_str!("../migrations/postgres/0006_ids_never_reused.sql"),
     },
 ];
 
@@ -108,6 +138,14 @@ impl SqlStore {
         let mut done = Vec::new();
         for m in self.migrations() {
             if applied.contains(&m.version) {
+                continue;
+            }
+            if self.backend_kind() == Backend::Sqlite && m.version == AUTOINCREMENT_VERSION {
+                self.rebuild_with_autoincrement(m)
+                    .await
+                    .map_err(|e| fail(m.version, m.name, e))?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+                done.push(m.version);
                 continue;
             }
             let mut tx = self
@@ -152,5 +190,122 @@ impl SqlStore {
             done.push(m.version);
         }
         Ok(done)
+    }
+
+    /// SQLite's table rebuild (<https://sqlite.org/lang_altertable.html#otheralter>) for
+    /// [`AUTOINCREMENT_TABLES`], in one transaction with the migration's record: each table is
+    /// created anew from its stored definition with `AUTOINCREMENT` added to its id, its rows
+    /// copied, the old table dropped and the new one renamed, then its indexes and triggers made
+    /// again. Foreign keys are off on this connection meanwhile (dropping a parent table would
+    /// otherwise cascade) and checked before the commit. Working from the stored definitions keeps
+    /// any column an earlier migration added.
+    async fn rebuild_with_autoincrement(&self, m: &Migration) -> Result<(), sqlx::Error> {
+        use sqlx::Acquire;
+        let mut conn = self.pool().acquire().await?;
+        sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            for table in AUTOINCREMENT_TABLES {
+                let create: String = sqlx::query(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = $1",
+                )
+                .bind(*table)
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0);
+                let Some(rewritten) = autoincrement_definition(&create, table) else {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "table {table} has no 'id INTEGER PRIMARY KEY' column to give AUTOINCREMENT"
+                    )));
+                };
+                let others: Vec<String> = sqlx::query(
+                    "SELECT sql FROM sqlite_schema WHERE tbl_name = $1 AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+                )
+                .bind(*table)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect();
+                let new = format!("{table}__rebuilt");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "{rewritten}; INSERT INTO {new} SELECT * FROM {table}; DROP TABLE {table}; ALTER TABLE {new} RENAME TO {table};"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                for sql in others {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+            }
+            let broken = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut *tx)
+                .await?;
+            if !broken.is_empty() {
+                return Err(sqlx::Error::Protocol(format!(
+                    "{} rows would break a foreign key after the rebuild",
+                    broken.len()
+                )));
+            }
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(0_i64)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }
+        .await;
+        let restored = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await;
+        result.and(restored.map(|_| ()))
+    }
+}
+
+/// `CREATE TABLE name (id INTEGER PRIMARY KEY, ...)` as `CREATE TABLE name__rebuilt (id INTEGER
+/// PRIMARY KEY AUTOINCREMENT, ...)`; `None` when the definition has no such id column.
+fn autoincrement_definition(create: &str, table: &str) -> Option<String> {
+    let head = format!("CREATE TABLE {table} (");
+    let rest = create.strip_prefix(&head)?;
+    let column = "id INTEGER PRIMARY KEY,";
+    let at = rest.find(column)?;
+    if rest[..at].trim() != "" {
+        return None;
+    }
+    Some(format!(
+        "CREATE TABLE {table}__rebuilt ({}id INTEGER PRIMARY KEY AUTOINCREMENT,{}",
+        &rest[..at],
+        &rest[at + column.len()..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::autoincrement_definition;
+
+    #[test]
+    fn an_id_column_gets_autoincrement_and_the_rest_is_kept() {
+        assert_eq!(
+            autoincrement_definition(
+                "CREATE TABLE agency (\n    id INTEGER PRIMARY KEY,\n    name TEXT NOT NULL UNIQUE\n) STRICT",
+                "agency"
+            )
+            .as_deref(),
+            Some(
+                "CREATE TABLE agency__rebuilt (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    name TEXT NOT NULL UNIQUE\n) STRICT"
+            )
+        );
+        assert_eq!(
+            autoincrement_definition(
+                "CREATE TABLE s (token TEXT PRIMARY KEY, id INTEGER PRIMARY KEY, x INT)",
+                "s"
+            ),
+            None
+        );
     }
 }

@@ -379,7 +379,12 @@ impl PlaceStore for SqlStore {
         rows.iter().map(budget_from_row).collect()
     }
 
+    /// Sums each group in two parts, the amounts divided by `SPLIT` and their remainders (both
+    /// backends truncate towards zero, so `amount = high * SPLIT + low` exactly): neither part's sum
+    /// can overflow a BIGINT for fewer than 9 billion lines, and the parts are joined in `i128`.
+    /// A plain `SUM` overflows on SQLite (an error) once lines add up past 2^63 pence.
     async fn budget_totals_for_place(&self, place_id: i64) -> StoreResult<BudgetTotals> {
+        const SPLIT: i64 = 1_000_000_000;
         let mut totals = BudgetTotals::default();
         for (key, which) in [
             ("a.name", 0),
@@ -387,7 +392,7 @@ impl PlaceStore for SqlStore {
             ("b.financial_year", 2),
         ] {
             let sql = format!(
-                "SELECT {key}, CAST(SUM(b.amount_pence) AS BIGINT), COUNT(*) FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
+                "SELECT {key}, CAST(SUM(b.amount_pence / {SPLIT}) AS BIGINT), CAST(SUM(b.amount_pence % {SPLIT}) AS BIGINT), COUNT(*) FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
             );
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(place_id)
@@ -396,8 +401,10 @@ impl PlaceStore for SqlStore {
                 .map_err(db_err)?;
             let mut count = 0;
             for r in &rows {
-                let sum: i64 = r.try_get(1).map_err(db_err)?;
-                count += r.try_get::<i64, _>(2).map_err(db_err)?;
+                let high: i64 = r.try_get(1).map_err(db_err)?;
+                let low: i64 = r.try_get(2).map_err(db_err)?;
+                let sum = i128::from(high) * i128::from(SPLIT) + i128::from(low);
+                count += r.try_get::<i64, _>(3).map_err(db_err)?;
                 match which {
                     0 => totals.by_agency.push((r.try_get(0).map_err(db_err)?, sum)),
                     1 => totals.by_service.push((r.try_get(0).map_err(db_err)?, sum)),
@@ -434,12 +441,37 @@ impl PlaceStore for SqlStore {
         Ok(lines.len())
     }
 
+    async fn create_budget_line(&self, l: &NewBudgetLine, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(l.agency_id)
+        .bind(l.place_id)
+        .bind(l.service_area.clone())
+        .bind(i64::from(l.financial_year))
+        .bind(l.amount_pence)
+        .bind(l.spend_kind.clone())
+        .bind(l.source.clone())
+        .bind(l.confidence.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .try_get(0)
+        .map_err(db_err)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
     async fn import_budget_lines(
         &self,
         lines: &[NewBudgetLine],
         audit: &AuditEvent,
     ) -> StoreResult<(usize, usize)> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.begin().await?;
         let (fresh, already) = crate::dataset::lines_not_stored(&mut tx, lines.to_vec()).await?;
         insert_budget_batches(&mut tx, &fresh).await?;
         let mut ev = audit.clone();

@@ -27,6 +27,8 @@ wholeplace_store_tests::both_backends!(
     places_budgets_grants_and_partnerships,
     appraisals_are_stored_per_partnership,
     a_dataset_round_trips_in_one_transaction,
+    ids_are_never_reused_after_a_delete,
+    sums_of_the_largest_amounts_never_overflow,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -598,10 +600,10 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
         .budget_totals_for_place(sherwood)
         .await
         .expect("totals");
-    let expected: i64 = lines.iter().map(|l| l.amount_pence).sum();
+    let expected: i128 = lines.iter().map(|l| i128::from(l.amount_pence)).sum();
     assert_eq!(totals.count, 1_000);
     assert_eq!(
-        totals.by_agency.iter().map(|x| x.1).sum::<i64>(),
+        totals.by_agency.iter().map(|x| x.1).sum::<i128>(),
         expected,
         "sums beyond 32 bits are exact"
     );
@@ -1193,7 +1195,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
             .await
             .expect("old entry");
     }
-    assert_eq!(store.migrate().await.expect("upgrade"), vec![5]);
+    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6]);
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
     store
@@ -1226,4 +1228,108 @@ mod upgrade {
             .expect("WHOLEPLACE_TEST_POSTGRES_URL names a PostgreSQL server");
         super::entries_written_before_the_chain_are_chained_on_upgrade(&db.store).await;
     }
+}
+
+/// Deleting the newest record and making another must give a new id (SQLite used to give the
+/// largest id + 1 again), so audit entries naming an id always mean one record.
+async fn ids_are_never_reused_after_a_delete(store: &SqlStore) {
+    use wholeplace_store::PartnerStore;
+    let first = agency(store, "Short-lived agency").await;
+    store
+        .delete_agency(first, &ev("agency.delete", 2))
+        .await
+        .expect("delete agency");
+    let second = agency(store, "Next agency").await;
+    assert!(second > first, "agency id {first} given again as {second}");
+
+    let place = |name: &str| NewPlace {
+        name: name.into(),
+        level: "ward".into(),
+        gss_code: None,
+        gss_vintage: None,
+        population: None,
+        description: String::new(),
+    };
+    let p1 = store
+        .create_place(&place("Gone"), &ev("place.create", 3))
+        .await
+        .expect("place");
+    store
+        .delete_place(p1, &ev("place.delete", 4))
+        .await
+        .expect("delete place");
+    let p2 = store
+        .create_place(&place("Here"), &ev("place.create", 5))
+        .await
+        .expect("place");
+    assert!(p2 > p1, "place id {p1} given again as {p2}");
+
+    let contact = |name: &str| wholeplace_store::Contact {
+        id: 0,
+        agency: String::new(),
+        name: name.into(),
+        role: String::new(),
+        email: String::new(),
+        phone: String::new(),
+    };
+    let c1 = store
+        .create_contact(second, &contact("Ann"), &ev("contact.create", 6))
+        .await
+        .expect("contact");
+    store
+        .delete_contact(c1, &ev("contact.delete", 7))
+        .await
+        .expect("delete contact");
+    let c2 = store
+        .create_contact(second, &contact("Bob"), &ev("contact.create", 8))
+        .await
+        .expect("contact");
+    assert!(c2 > c1, "contact id {c1} given again as {c2}");
+}
+
+/// Budget lines at the largest amount a row can hold: the place's totals are exact (the database
+/// used to refuse to sum them, "integer overflow", so the place answered 500 from then on).
+async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let place = store
+        .create_place(
+            &NewPlace {
+                name: "Overflow ward".into(),
+                level: "ward".into(),
+                gss_code: None,
+                gss_vintage: None,
+                population: None,
+                description: String::new(),
+            },
+            &ev("place.create", 2),
+        )
+        .await
+        .expect("place");
+    let line = |pence: i64| NewBudgetLine {
+        agency_id: kcc,
+        place_id: place,
+        service_area: "health".into(),
+        financial_year: 2024,
+        amount_pence: pence,
+        spend_kind: "revenue".into(),
+        source: String::new(),
+        confidence: String::new(),
+    };
+    let lines = [line(i64::MAX), line(i64::MAX), line(i64::MAX - 1), line(7)];
+    store
+        .insert_budget_lines(&lines, &ev("budget_line.import", 3))
+        .await
+        .expect("insert");
+    let totals = store
+        .budget_totals_for_place(place)
+        .await
+        .expect("totals of the largest amounts");
+    let expected = i128::from(i64::MAX) * 3 - 1 + 7;
+    assert_eq!(totals.count, 4);
+    assert_eq!(
+        totals.by_agency,
+        vec![("Kent County Council".to_owned(), expected)]
+    );
+    assert_eq!(totals.by_service, vec![("health".to_owned(), expected)]);
+    assert_eq!(totals.by_year, vec![(2024, expected)]);
 }

@@ -118,17 +118,17 @@ pub struct NewBudgetLine {
     pub confidence: String,
 }
 
-/// A place's spending summed three ways, in pence.
+/// A place's spending summed three ways, in pence (`i128`: no number of lines can overflow it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BudgetTotals {
     /// How many budget lines.
     pub count: i64,
     /// By agency name.
-    pub by_agency: Vec<(String, i64)>,
+    pub by_agency: Vec<(String, i128)>,
     /// By service-area key.
-    pub by_service: Vec<(String, i64)>,
+    pub by_service: Vec<(String, i128)>,
     /// By financial year (start year).
-    pub by_year: Vec<(i32, i64)>,
+    pub by_year: Vec<(i32, i128)>,
 }
 
 /// A recorded change to a grant from a year on (a cut is a change, not an overwrite).
@@ -270,6 +270,12 @@ pub trait PlaceStore: Send + Sync {
         lines: &[NewBudgetLine],
         audit: &AuditEvent,
     ) -> StoreResult<(usize, usize)>;
+    /// Adds one budget line; its id, which the audit entry names.
+    async fn create_budget_line(
+        &self,
+        line: &NewBudgetLine,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
     /// Deletes a budget line.
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
 

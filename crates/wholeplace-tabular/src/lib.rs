@@ -52,10 +52,11 @@ pub enum ReadError {
     TooLarge(String),
 }
 
-/// Is this a control character no text field may hold (all C0 codes but tab, line feed and
-/// carriage return, and DEL)? PostgreSQL cannot store NUL at all, so none is accepted anywhere.
+/// Is this a control character no text field may hold (the C0 codes that are not white space,
+/// that is all but tab, line feed, vertical tab, form feed and carriage return, and DEL)?
+/// PostgreSQL cannot store NUL at all, so none is accepted anywhere.
 pub fn is_refused_control(c: char) -> bool {
-    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
+    matches!(c, '\0'..='\u{8}' | '\u{e}'..='\u{1f}' | '\u{7f}')
 }
 
 impl Table {

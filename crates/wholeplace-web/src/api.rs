@@ -1,57 +1,72 @@
 //! The JSON API under `/api/v1`: the same use cases as the pages, for scripts and other systems.
 //! Callers authenticate with a personal API token (`Authorization: Bearer wp_...`). Errors come
 //! in one envelope: `{"error": {"code": "...", "message": "...", "fields": [...]}}`.
+//!
+//! The router and the OpenAPI document are made from the same handler annotations
+//! (`utoipa-axum`), so no route can be missing from the document; `contract.rs` adds the field
+//! rules and the status codes every operation can answer, and checks bodies against the same rules.
 
 use crate::AppState;
 use crate::auth::client_address;
+use axum::Json;
+use axum::Router;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use contract::ApiJson;
 use serde::Serialize;
+use std::sync::OnceLock;
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wholeplace_service::{Actor, FieldError, ServiceError};
 use wholeplace_store::AuditFilter;
 
+pub mod contract;
 mod records;
 
-/// The API's routes.
+/// Every operation, its route and its documentation from one annotation each.
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(openapi))
+        .routes(routes!(me))
+        .routes(routes!(users))
+        .routes(routes!(audit))
+        .routes(routes!(places, records::create_place))
+        .routes(routes!(place, records::update_place, records::delete_place))
+        .routes(routes!(create_budget_line))
+        .routes(routes!(appraisals, create_appraisal))
+        .routes(routes!(appraisal, update_appraisal, delete_appraisal))
+        .routes(routes!(unit_costs))
+        .merge(records::operations())
+}
+
+/// The API's routes (nested at `/api/v1`).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/me", get(me))
-        .route("/users", get(users))
-        .route("/audit", get(audit))
-        .route("/places", get(places).post(records::create_place))
-        .route(
-            "/places/{id}",
-            get(place)
-                .put(records::update_place)
-                .delete(records::delete_place),
-        )
-        .route("/budget-lines", axum::routing::post(create_budget_line))
-        .route("/appraisals", get(appraisals).post(create_appraisal))
-        .route(
-            "/appraisals/{id}",
-            get(appraisal)
-                .put(update_appraisal)
-                .delete(delete_appraisal),
-        )
-        .route("/unit-costs", get(unit_costs))
-        .merge(records::router())
-        .route("/openapi.json", get(openapi))
+    let (router, _) = operations().split_for_parts();
+    router
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
 }
 
-/// The OpenAPI 3.1 document.
+/// The OpenAPI 3.1 document: the operations' annotations with the contract applied.
+pub fn document() -> &'static serde_json::Value {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+            .nest("/api/v1", operations())
+            .split_for_parts();
+        contract::apply(serde_json::to_value(doc).unwrap_or_default())
+    })
+}
+
+/// The document's frame: what it is, the error envelope and the token scheme.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`."),
-    paths(health, me, users, audit, places, place, create_budget_line, appraisals, appraisal, create_appraisal, update_appraisal, delete_appraisal, unit_costs, records::create_place, records::update_place, records::delete_place, records::agencies, records::create_agency, records::update_agency, records::delete_agency, records::budget_line, records::update_budget_line, records::delete_budget_line, records::grants, records::delete_grant, records::partnerships, records::contacts, records::create_contact, records::delete_contact, records::projects, records::create_project),
-    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView, Health, UserView, AgencyView, AuditEntryView, AuditPage, ChainHeadView, PlaceView, PlaceDetail, Amount, BudgetLineInput, HeadlineView, AppraisalItem, AppraisalDetail, AppraisalInput, Created, UnitCostView, records::PlaceInput, records::AgencyInput, records::BudgetLineView, records::GrantView, records::PartnershipView, records::ContactView, records::ContactInput, records::ProjectView, records::ProjectInput)),
+    info(title = "wholeplace API", version = "1", description = "The shared workspace and evidence engine for place-based partnerships. Authenticate with a personal API token from your account page: `Authorization: Bearer wp_...`.\n\nOne rule for each error, across the API (every error is the envelope `{\"error\": {\"code\", \"message\", \"fields\"}}`): 400 the body or query is not JSON or not the documented shape, or a text in it holds a control character such as NUL (the field named); 401 no token, or one unknown, revoked or expired; 403 the token's account may not do this; 404 the path names no record; 409 the request is well formed but clashes with stored records (a name already taken, a record named that does not exist, a record still in use), each field named; 413 the body is over 2 MiB; 415 the body is not `application/json`; 422 a field breaks a documented rule, each field named. Ids are never reused, on either database."),
+    components(schemas(ErrorEnvelope, ErrorBody, FieldErrorView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -78,7 +93,7 @@ pub struct ErrorEnvelope {
 /// What went wrong.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `method_not_allowed`, `validation`, `conflict`, `throttled`, `internal`.
+    /// A stable machine-readable code: `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `too_large`, `unsupported_media_type`, `validation`, `throttled`, `internal`.
     code: &'static str,
     /// A sentence for people.
     message: String,
@@ -119,6 +134,14 @@ impl IntoResponse for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
+            ServiceError::Validation(f) if !f.is_empty() && f.iter().all(|e| e.conflict) => {
+                ApiError(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "The request clashes with stored records: see fields.".into(),
+                    f,
+                )
+            }
             ServiceError::Validation(f) => ApiError(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
@@ -145,7 +168,10 @@ impl From<ServiceError> for ApiError {
                 StatusCode::CONFLICT,
                 "conflict",
                 format!("{w} already exists."),
-                vec![],
+                vec![FieldError::conflict(
+                    "record",
+                    format!("{w} already exists"),
+                )],
             ),
             ServiceError::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error in API");
@@ -204,7 +230,7 @@ pub struct Health {
 }
 
 /// Is the service up and its database reachable? No authentication needed.
-#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> Response {
     let ok = state.service.health().await.is_ok();
     let body = Health {
@@ -268,7 +294,7 @@ fn user_view(u: wholeplace_store::User) -> UserView {
 }
 
 /// The account the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", security(("token" = [])), responses((status = 200, body = UserView), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/me", security(("token" = [])), responses((status = 200, body = UserView)))]
 async fn me(ApiCaller(actor): ApiCaller) -> Result<Json<UserView>, ApiError> {
     let user = actor.user.ok_or(ApiError(
         StatusCode::UNAUTHORIZED,
@@ -280,7 +306,7 @@ async fn me(ApiCaller(actor): ApiCaller) -> Result<Json<UserView>, ApiError> {
 }
 
 /// Every account (administrators only).
-#[utoipa::path(get, path = "/api/v1/users", security(("token" = [])), responses((status = 200, body = [UserView]), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/users", security(("token" = [])), responses((status = 200, body = [UserView]), (status = 403, body = ErrorEnvelope)))]
 async fn users(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -334,6 +360,7 @@ pub struct AuditPage {
 
 /// Audit filters.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Exact username.
     actor: Option<String>,
@@ -341,27 +368,20 @@ pub struct AuditParams {
     action: Option<String>,
     /// `true` for allowed, `false` for refused.
     allowed: Option<bool>,
-    /// At most this many (1 to 1,000; default 100).
+    /// At most this many (default 100; below 1 counts as 1, above 1,000 as 1,000).
     limit: Option<i64>,
-    /// Skip this many.
+    /// Skip this many (below 0 counts as 0).
     offset: Option<i64>,
 }
 
 /// The audit log, newest first (administrators only).
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("token" = [])), responses((status = 200, body = AuditPage), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/audit", params(AuditParams), security(("token" = [])), responses((status = 200, body = AuditPage), (status = 403, body = ErrorEnvelope)))]
 async fn audit(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let Query(p) = params.map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            "validation",
-            format!("The query string is not valid: {}", e.body_text()),
-            vec![],
-        )
-    })?;
+    let Query(p) = params.map_err(query_error)?;
     let filter = AuditFilter {
         actor: p.actor,
         action_prefix: p.action,
@@ -400,11 +420,22 @@ async fn audit(
 
 /// The OpenAPI document as JSON text.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    serde_json::to_string_pretty(document()).unwrap_or_default()
 }
 
+/// This document (OpenAPI 3.1). No authentication needed.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+fn query_error(e: axum::extract::rejection::QueryRejection) -> ApiError {
+    ApiError(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        format!("The query string is not valid: {}", e.body_text()),
+        vec![],
+    )
 }
 
 async fn api_method_not_allowed() -> ApiError {
@@ -453,10 +484,12 @@ fn place_view(p: wholeplace_store::Place) -> PlaceView {
 pub struct Amount {
     /// Agency, service area or financial year.
     key: String,
-    /// Pence, exactly.
-    pence: i64,
+    /// Pence, exactly (a sum: it may exceed 64 bits in principle, never in practice).
+    #[schema(value_type = i64)]
+    pence: i128,
     /// Pence per head of population, when the population is known.
-    per_head_pence: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    per_head_pence: Option<i128>,
 }
 
 /// A place with its resource map.
@@ -464,7 +497,8 @@ pub struct Amount {
 pub struct PlaceDetail {
     place: PlaceView,
     /// Total recorded spending, pence.
-    total_pence: i64,
+    #[schema(value_type = i64)]
+    total_pence: i128,
     by_agency: Vec<Amount>,
     by_service_area: Vec<Amount>,
     by_financial_year: Vec<Amount>,
@@ -472,7 +506,7 @@ pub struct PlaceDetail {
 }
 
 /// Every place.
-#[utoipa::path(get, path = "/api/v1/places", security(("token" = [])), responses((status = 200, body = [PlaceView]), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/places", security(("token" = [])), responses((status = 200, body = [PlaceView])))]
 async fn places(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -489,21 +523,18 @@ async fn places(
 }
 
 /// One place and its resource map.
-#[utoipa::path(get, path = "/api/v1/places/{id}", params(("id" = i64, Path, description = "Place id")), security(("token" = [])), responses((status = 200, body = PlaceDetail), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/places/{id}", params(("id" = i64, Path, minimum = 1, description = "Place id")), security(("token" = [])), responses((status = 200, body = PlaceDetail)))]
 async fn place(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<PlaceDetail>, ApiError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::from(ServiceError::NotFound))?;
-    let v = state.service.place_view(id).await?;
+    let v = state.service.place_view(path_id(&id)?).await?;
     let m = &v.map;
-    let amounts = |rows: Vec<(String, i64)>| {
+    let amounts = |rows: Vec<(String, i128)>| {
         rows.into_iter()
             .map(|(key, pence)| Amount {
-                per_head_pence: m.per_head(pence).map(|x| x.pence()),
+                per_head_pence: m.per_head(pence),
                 key,
                 pence,
             })
@@ -521,6 +552,7 @@ async fn place(
 
 /// A budget line to add: agency and place by id or name (place also by GSS code).
 #[derive(serde::Deserialize, ToSchema)]
+#[schema(title = "BudgetLineInput")]
 pub struct BudgetLineInput {
     agency: String,
     place: String,
@@ -530,7 +562,7 @@ pub struct BudgetLineInput {
     financial_year: String,
     /// Pounds, such as "9550000.00".
     amount: String,
-    /// revenue (default) or capital.
+    /// revenue (the default, also when empty) or capital.
     #[serde(default)]
     spend_kind: String,
     #[serde(default)]
@@ -554,24 +586,17 @@ impl From<BudgetLineInput> for wholeplace_service::places::BudgetForm {
     }
 }
 
-/// Adds a budget line (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/budget-lines", request_body = BudgetLineInput, security(("token" = [])), responses((status = 201), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+/// Adds a budget line (analysts and administrators). An agency or place that does not exist is a
+/// conflict (409).
+#[utoipa::path(post, path = "/budget-lines", request_body = BudgetLineInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = ErrorEnvelope)))]
 async fn create_budget_line(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Result<Json<BudgetLineInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            "validation",
-            format!("The body is not a valid budget line: {}", e.body_text()),
-            vec![],
-        )
-    })?;
+    ApiJson(b): ApiJson<BudgetLineInput>,
+) -> Result<Response, ApiError> {
     let form: wholeplace_service::places::BudgetForm = b.into();
-    state.service.add_budget_line(&actor, &form).await?;
-    Ok(StatusCode::CREATED)
+    let id = state.service.add_budget_line(&actor, &form).await?;
+    Ok(created("budget-lines", id))
 }
 
 /// Headline figures of an appraisal's first option.
@@ -611,57 +636,66 @@ pub struct AppraisalDetail {
     model_toml: String,
     /// Every problem, each naming its line, when the model cannot be appraised.
     problems: Vec<String>,
-    /// The results (as `wholeplace appraise --format json`), when the model can be appraised.
-    #[schema(value_type = Object)]
+    /// The results (as `wholeplace appraise --format json`) when the model can be appraised; null
+    /// when it has problems.
+    #[schema(value_type = Option<Object>)]
     results: Option<serde_json::Value>,
 }
 
 /// A model to store.
 #[derive(serde::Deserialize, ToSchema)]
 pub struct AppraisalInput {
-    /// The partnership it belongs to (none when absent).
+    /// The partnership it belongs to (none when absent or null).
     #[serde(default)]
+    #[schema(minimum = 1)]
     partnership_id: Option<i64>,
     /// The model text in the documented format.
     model_toml: String,
 }
 
-/// The new appraisal's id.
+/// The new record's id (also in the `Location` header when the record can be read).
 #[derive(Serialize, ToSchema)]
 pub struct Created {
     id: i64,
 }
 
+/// 201 with the new id, and where to read the record.
+fn created(collection: &str, id: i64) -> Response {
+    let location = format!("/api/v1/{collection}/{id}");
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(Created { id }),
+    )
+        .into_response()
+}
+
 /// Monte Carlo settings for one appraisal.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DrawParams {
-    /// Monte Carlo draws (0 to 20000; default 0, none).
+    /// Monte Carlo draws (default 0, none).
+    #[param(minimum = 0, maximum = 20000)]
     draws: Option<u32>,
     /// Seed of the random draws (default 1).
-    seed: Option<u64>,
+    #[param(minimum = 0)]
+    seed: Option<i64>,
 }
 
-fn json_body<T>(
-    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
-    what: &str,
-) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            "validation",
-            format!("The body is not a valid {what}: {}", e.body_text()),
-            vec![],
-        )
-    })
-}
-
+/// A record's id in a path: a whole number (`3` or `3.0`); anything else names no record (404).
 fn path_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::from(ServiceError::NotFound))
+    raw.parse::<i64>()
+        .ok()
+        .or_else(|| {
+            serde_json::from_str::<serde_json::Number>(raw)
+                .ok()
+                .and_then(|n| contract::integral(&n))
+        })
+        .ok_or_else(|| ApiError::from(ServiceError::NotFound))
 }
 
 /// Every appraisal with its headline figures.
-#[utoipa::path(get, path = "/api/v1/appraisals", security(("token" = [])), responses((status = 200, body = [AppraisalItem]), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/appraisals", security(("token" = [])), responses((status = 200, body = [AppraisalItem])))]
 async fn appraisals(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -691,18 +725,42 @@ async fn appraisals(
 }
 
 /// One appraisal: its model, and its results or problems.
-#[utoipa::path(get, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id"), DrawParams), security(("token" = [])), responses((status = 200, body = AppraisalDetail), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/appraisals/{id}", params(("id" = i64, Path, minimum = 1, description = "Appraisal id"), DrawParams), security(("token" = [])), responses((status = 200, body = AppraisalDetail)))]
 async fn appraisal(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
     q: Result<Query<DrawParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AppraisalDetail>, ApiError> {
-    let Query(q) =
-        q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", e.body_text(), vec![]))?;
+    let id = path_id(&id)?;
+    let Query(q) = q.map_err(query_error)?;
+    let draws = q.draws.unwrap_or(0);
+    let seed = q.seed.unwrap_or(1);
+    let max = wholeplace_service::appraisals::MAX_DRAWS;
+    let mut fields = Vec::new();
+    if draws > max {
+        fields.push(FieldError::new(
+            "draws",
+            format!("Ask for 0 to {max} draws"),
+        ));
+    }
+    if seed < 0 {
+        fields.push(FieldError::new(
+            "seed",
+            "A seed is from 0 to 9223372036854775807",
+        ));
+    }
+    if !fields.is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The query is outside the documented ranges: see fields.".into(),
+            fields,
+        ));
+    }
     let v = state
         .service
-        .appraisal_view(path_id(&id)?, q.draws.unwrap_or(0), q.seed.unwrap_or(1))
+        .appraisal_view(id, draws, seed.unsigned_abs())
         .await?;
     let results = v.report.as_ref().and_then(|r| serde_json::to_value(r).ok());
     Ok(Json(AppraisalDetail {
@@ -717,31 +775,31 @@ async fn appraisal(
 }
 
 /// Stores a new appraisal from its model text (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/appraisals", request_body = AppraisalInput, security(("token" = [])), responses((status = 201, body = Created), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+/// A model text that cannot be read is refused (422, each problem naming its line); a model that
+/// can be read is stored even when incomplete. A partnership that does not exist is a conflict.
+#[utoipa::path(post, path = "/appraisals", request_body = AppraisalInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = ErrorEnvelope)))]
 async fn create_appraisal(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Result<Json<AppraisalInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let b = json_body(body, "appraisal")?;
+    ApiJson(b): ApiJson<AppraisalInput>,
+) -> Result<Response, ApiError> {
     let p = b.partnership_id.map(|p| p.to_string()).unwrap_or_default();
     let id = state
         .service
         .create_appraisal_from_text(&actor, &p, &b.model_toml)
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok(created("appraisals", id))
 }
 
 /// Replaces an appraisal's model text and partnership (analysts and administrators).
-#[utoipa::path(put, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id")), request_body = AppraisalInput, security(("token" = [])), responses((status = 204), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+#[utoipa::path(put, path = "/appraisals/{id}", params(("id" = i64, Path, minimum = 1, description = "Appraisal id")), request_body = AppraisalInput, security(("token" = [])), responses((status = 204, description = "Changed"), (status = 409, body = ErrorEnvelope)))]
 async fn update_appraisal(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
-    body: Result<Json<AppraisalInput>, axum::extract::rejection::JsonRejection>,
+    ApiJson(b): ApiJson<AppraisalInput>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    let b = json_body(body, "appraisal")?;
     let p = b.partnership_id.map(|p| p.to_string()).unwrap_or_default();
     state
         .service
@@ -751,7 +809,7 @@ async fn update_appraisal(
 }
 
 /// Deletes an appraisal (analysts and administrators).
-#[utoipa::path(delete, path = "/api/v1/appraisals/{id}", params(("id" = i64, Path, description = "Appraisal id")), security(("token" = [])), responses((status = 204), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/appraisals/{id}", params(("id" = i64, Path, minimum = 1, description = "Appraisal id")), security(("token" = [])), responses((status = 204, description = "Deleted")))]
 async fn delete_appraisal(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -786,6 +844,7 @@ pub struct UnitCostView {
 
 /// Unit-cost search.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitCostParams {
     /// Words that must all appear.
     q: Option<String>,
@@ -794,14 +853,13 @@ pub struct UnitCostParams {
 }
 
 /// Searches the unit-cost library (at most 500 entries).
-#[utoipa::path(get, path = "/api/v1/unit-costs", params(UnitCostParams), security(("token" = [])), responses((status = 200, body = [UnitCostView]), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/unit-costs", params(UnitCostParams), security(("token" = [])), responses((status = 200, body = [UnitCostView])))]
 async fn unit_costs(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
     q: Result<Query<UnitCostParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<UnitCostView>>, ApiError> {
-    let Query(q) =
-        q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "validation", e.body_text(), vec![]))?;
+    let Query(q) = q.map_err(query_error)?;
     let (found, _) = state.service.search_unit_costs(
         q.q.as_deref().unwrap_or(""),
         q.theme.as_deref().unwrap_or(""),

@@ -3,7 +3,7 @@
 //! Content-Security-Policy forbids inline style); colours are SVG presentation attributes.
 
 use wholeplace_appraisal_report::html::{text_width, wrap};
-use wholeplace_domain::Money;
+use wholeplace_domain::money::total_short_string;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -22,12 +22,9 @@ const VALUE_SIZE: f64 = 15.0;
 /// A horizontal bar chart of amounts in pence. `id` makes the title/description ids unique. Each
 /// label is written whole above its bar (wrapped onto more lines when long) and each amount at the
 /// end of its bar.
-pub fn bar_chart(id: &str, title: &str, rows: &[(String, i64)]) -> String {
+pub fn bar_chart(id: &str, title: &str, rows: &[(String, i128)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let values: Vec<String> = rows
-        .iter()
-        .map(|r| Money::from_pence(r.1).to_short_string())
-        .collect();
+    let values: Vec<String> = rows.iter().map(|r| total_short_string(r.1)).collect();
     let value_w = values
         .iter()
         .map(|v| text_width(v, VALUE_SIZE))

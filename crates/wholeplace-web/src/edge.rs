@@ -1,6 +1,6 @@
 //! The edge of the application: what every request and every error response passes through.
 //!
-//! - Control characters (NUL and the other C0 codes but tab, line feed and carriage return, and
+//! - Control characters (NUL and the other C0 codes that are not white space, and
 //!   DEL) are refused where they enter: in the path, the query and JSON bodies here; in form
 //!   fields by [`crate::form::FormFields`]; in uploaded tables by `wholeplace-tabular`. Each
 //!   refusal is a 400 naming the parameter or field. (SQLite stores NUL; PostgreSQL cannot, so
@@ -40,7 +40,7 @@ fn encoded_control(path: &str) -> bool {
         w[0] == b'%'
             && matches!((hex(w[1]), hex(w[2])), (Some(h), Some(l)) if {
                 let v = h * 16 + l;
-                (v < 0x20 && !matches!(v, 0x09 | 0x0a | 0x0d)) || v == 0x7f
+                (v < 0x20 && !(0x09..=0x0d).contains(&v)) || v == 0x7f
             })
     })
 }

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
-use wholeplace_domain::money::group_thousands;
+use wholeplace_domain::money::{group_thousands, total_full_string};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::places::{BudgetForm, PlaceForm, england_medians};
@@ -212,32 +212,21 @@ pub async fn show(
 ) -> PageResult {
     let v = state.service.place_view(parse_id(&id)?).await?;
     let map = &v.map;
-    let share = |x: i64| {
+    let share = |x: i128| {
         if map.total > 0 {
             format!("{:.1}%", x as f64 * 100.0 / map.total as f64)
         } else {
             String::new()
         }
     };
-    let per_head = |x: i64| {
-        map.per_head(x)
-            .map(Money::to_full_string)
-            .unwrap_or_default()
-    };
-    let mk = |n: usize, title: String, key: &'static str, rows: Vec<(String, i64)>| Chart {
+    let per_head = |x: i128| map.per_head(x).map(total_full_string).unwrap_or_default();
+    let mk = |n: usize, title: String, key: &'static str, rows: Vec<(String, i128)>| Chart {
         svg: bar_chart(&format!("chart-{n}"), &title, &rows),
         title,
         key,
         rows: rows
             .iter()
-            .map(|(l, x)| {
-                (
-                    l.clone(),
-                    Money::from_pence(*x).to_full_string(),
-                    share(*x),
-                    per_head(*x),
-                )
-            })
+            .map(|(l, x)| (l.clone(), total_full_string(*x), share(*x), per_head(*x)))
             .collect(),
     };
     let mut charts = Vec::new();
@@ -341,7 +330,7 @@ pub async fn show(
         total: if map.count == 0 {
             String::new()
         } else {
-            Money::from_pence(map.total).to_full_string()
+            total_full_string(map.total)
         },
         per_head: per_head(map.total),
         has_population: map.population.is_some(),
@@ -567,7 +556,7 @@ pub async fn create_budget_line(
         confidence: form.get("confidence").to_owned(),
     };
     match state.service.add_budget_line(&s.actor, &f).await {
-        Ok(()) => {
+        Ok(_) => {
             Ok(Redirect::to(&format!("/places/{}#resource-map", f.place.trim())).into_response())
         }
         Err(ServiceError::Validation(errors)) => {

@@ -538,7 +538,11 @@ async fn the_api_stores_reads_changes_and_deletes(db: TestDb) {
         None,
     )
     .await;
-    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        too_many.status,
+        StatusCode::BAD_REQUEST,
+        "outside the documented range of the query"
+    );
     assert_eq!(too_many.json()["error"]["fields"][0]["field"], "draws");
 
     let broken =

@@ -749,7 +749,7 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
     .await;
     assert_eq!(
         refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "in use: {}",
         refused.body
     );

@@ -1,36 +1,32 @@
 //! `/api/v1` for places, agencies, budget lines, grants, partnerships, contacts and projects:
 //! the same use cases as the pages, decided and audited in the service layer.
 
-use super::{AgencyView, ApiCaller, ApiError, Created, PlaceView, json_body, path_id, place_view};
+use super::contract::ApiJson;
+use super::{AgencyView, ApiCaller, ApiError, Created, PlaceView, created, path_id, place_view};
 use crate::AppState;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::{Json, Router};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wholeplace_service::partners::{ContactForm, ProjectForm};
 use wholeplace_service::places::{BudgetForm, PlaceForm, pounds_text};
 
-type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-/// The routes.
-pub fn router() -> Router<AppState> {
-    use axum::routing::{get, put};
-    Router::new()
-        .route("/agencies", get(agencies).post(create_agency))
-        .route("/agencies/{id}", put(update_agency).delete(delete_agency))
-        .route(
-            "/budget-lines/{id}",
-            get(budget_line)
-                .put(update_budget_line)
-                .delete(delete_budget_line),
-        )
-        .route("/grants", get(grants))
-        .route("/grants/{id}", axum::routing::delete(delete_grant))
-        .route("/partnerships", get(partnerships))
-        .route("/contacts", get(contacts).post(create_contact))
-        .route("/contacts/{id}", axum::routing::delete(delete_contact))
-        .route("/projects", get(projects).post(create_project))
+/// The operations.
+pub(super) fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(agencies, create_agency))
+        .routes(routes!(agency, update_agency, delete_agency))
+        .routes(routes!(budget_line, update_budget_line, delete_budget_line))
+        .routes(routes!(grants))
+        .routes(routes!(delete_grant))
+        .routes(routes!(partnerships))
+        .routes(routes!(contacts, create_contact))
+        .routes(routes!(delete_contact))
+        .routes(routes!(projects, create_project))
 }
 
 /// A place to create or change.
@@ -43,13 +39,14 @@ pub struct PlaceInput {
     gss_code: String,
     #[serde(default)]
     gss_vintage: String,
-    /// Whole number, such as "8000".
+    /// Whole number, such as "8000" (empty when not known).
     #[serde(default)]
     population: String,
     #[serde(default)]
     description: String,
-    /// On create only: the place it sits inside.
+    /// On create only: the place it sits inside (none when absent or null).
     #[serde(default)]
+    #[schema(minimum = 1)]
     parent_id: Option<i64>,
 }
 
@@ -68,33 +65,34 @@ impl PlaceInput {
 }
 
 /// Creates a place (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/places", request_body = PlaceInput, security(("token" = [])), responses((status = 201, body = Created), (status = 400, body = super::ErrorEnvelope), (status = 403, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// A place with the same name and level, or the same GSS code, or a parent that does not exist,
+/// is a conflict.
+#[utoipa::path(post, path = "/places", request_body = PlaceInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
 pub(super) async fn create_place(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Body<PlaceInput>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let f = json_body(body, "place")?.form();
-    let id = state.service.create_place(&actor, &f).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    ApiJson(b): ApiJson<PlaceInput>,
+) -> Result<Response, ApiError> {
+    let id = state.service.create_place(&actor, &b.form()).await?;
+    Ok(created("places", id))
 }
 
 /// Changes a place (analysts and administrators).
-#[utoipa::path(put, path = "/api/v1/places/{id}", params(("id" = i64, Path, description = "Place id")), request_body = PlaceInput, security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+#[utoipa::path(put, path = "/places/{id}", params(("id" = i64, Path, minimum = 1, description = "Place id")), request_body = PlaceInput, security(("token" = [])), responses((status = 204, description = "Changed"), (status = 409, body = super::ErrorEnvelope)))]
 pub(super) async fn update_place(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
     Path(id): Path<String>,
-    body: Body<PlaceInput>,
+    ApiJson(b): ApiJson<PlaceInput>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    let f = json_body(body, "place")?.form();
+    let f = b.form();
     state.service.update_place(&actor, id, &f).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Deletes a place; refused (422) while budget lines, grants, partnerships or projects use it.
-#[utoipa::path(delete, path = "/api/v1/places/{id}", params(("id" = i64, Path, description = "Place id")), security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// Deletes a place; refused (409) while budget lines, grants, partnerships or projects use it.
+#[utoipa::path(delete, path = "/places/{id}", params(("id" = i64, Path, minimum = 1, description = "Place id")), security(("token" = [])), responses((status = 204, description = "Deleted"), (status = 409, body = super::ErrorEnvelope)))]
 pub(super) async fn delete_place(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -108,12 +106,12 @@ pub(super) async fn delete_place(
 #[derive(Deserialize, ToSchema)]
 pub struct AgencyInput {
     name: String,
-    /// county_council, district_council, unitary, police, nhs_trust, nhs_icb, gp_practice, dwp, probation, fire, school, housing_association, voluntary, social_enterprise ...
+    /// The kind of agency, such as county_council or nhs_trust.
     kind: String,
 }
 
 /// Every agency.
-#[utoipa::path(get, path = "/api/v1/agencies", security(("token" = [])), responses((status = 200, body = [AgencyView]), (status = 401, body = super::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/agencies", security(("token" = [])), responses((status = 200, body = [AgencyView])))]
 async fn agencies(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -133,31 +131,51 @@ async fn agencies(
     ))
 }
 
-/// Creates an agency (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/agencies", request_body = AgencyInput, security(("token" = [])), responses((status = 201, body = Created), (status = 403, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// Creates an agency (analysts and administrators). A name already taken is a conflict.
+#[utoipa::path(post, path = "/agencies", request_body = AgencyInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
 async fn create_agency(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Body<AgencyInput>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let a = json_body(body, "agency")?;
+    ApiJson(a): ApiJson<AgencyInput>,
+) -> Result<Response, ApiError> {
     let id = state
         .service
         .create_agency(&actor, &a.name, &a.kind)
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok(created("agencies", id))
+}
+
+/// One agency.
+#[utoipa::path(get, path = "/agencies/{id}", params(("id" = i64, Path, minimum = 1, description = "Agency id")), security(("token" = [])), responses((status = 200, body = AgencyView)))]
+async fn agency(
+    State(state): State<AppState>,
+    ApiCaller(_actor): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<AgencyView>, ApiError> {
+    let id = path_id(&id)?;
+    let a = state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(wholeplace_service::ServiceError::NotFound)?;
+    Ok(Json(AgencyView {
+        id: a.id,
+        name: a.name,
+        kind: a.kind,
+    }))
 }
 
 /// Changes an agency (analysts and administrators).
-#[utoipa::path(put, path = "/api/v1/agencies/{id}", params(("id" = i64, Path, description = "Agency id")), request_body = AgencyInput, security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+#[utoipa::path(put, path = "/agencies/{id}", params(("id" = i64, Path, minimum = 1, description = "Agency id")), request_body = AgencyInput, security(("token" = [])), responses((status = 204, description = "Changed"), (status = 409, body = super::ErrorEnvelope)))]
 async fn update_agency(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
     Path(id): Path<String>,
-    body: Body<AgencyInput>,
+    ApiJson(a): ApiJson<AgencyInput>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    let a = json_body(body, "agency")?;
     state
         .service
         .update_agency(&actor, id, &a.name, &a.kind)
@@ -165,8 +183,8 @@ async fn update_agency(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Deletes an agency; refused (422) while users, budget lines, grants, partnerships or projects use it.
-#[utoipa::path(delete, path = "/api/v1/agencies/{id}", params(("id" = i64, Path, description = "Agency id")), security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// Deletes an agency; refused (409) while users, budget lines, grants, partnerships or projects use it.
+#[utoipa::path(delete, path = "/agencies/{id}", params(("id" = i64, Path, minimum = 1, description = "Agency id")), security(("token" = [])), responses((status = 204, description = "Deleted"), (status = 409, body = super::ErrorEnvelope)))]
 async fn delete_agency(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -195,7 +213,7 @@ pub struct BudgetLineView {
 }
 
 /// One budget line.
-#[utoipa::path(get, path = "/api/v1/budget-lines/{id}", params(("id" = i64, Path, description = "Budget line id")), security(("token" = [])), responses((status = 200, body = BudgetLineView), (status = 404, body = super::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/budget-lines/{id}", params(("id" = i64, Path, minimum = 1, description = "Budget line id")), security(("token" = [])), responses((status = 200, body = BudgetLineView)))]
 async fn budget_line(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -218,22 +236,21 @@ async fn budget_line(
 }
 
 /// Replaces a budget line (analysts and administrators).
-#[utoipa::path(put, path = "/api/v1/budget-lines/{id}", params(("id" = i64, Path, description = "Budget line id")), request_body = super::BudgetLineInput, security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+#[utoipa::path(put, path = "/budget-lines/{id}", params(("id" = i64, Path, minimum = 1, description = "Budget line id")), request_body = super::BudgetLineInput, security(("token" = [])), responses((status = 204, description = "Changed"), (status = 409, body = super::ErrorEnvelope)))]
 async fn update_budget_line(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
     Path(id): Path<String>,
-    body: Body<super::BudgetLineInput>,
+    ApiJson(b): ApiJson<super::BudgetLineInput>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    let b = json_body(body, "budget line")?;
     let f: BudgetForm = b.into();
     state.service.update_budget_line(&actor, id, &f).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Deletes a budget line (analysts and administrators).
-#[utoipa::path(delete, path = "/api/v1/budget-lines/{id}", params(("id" = i64, Path, description = "Budget line id")), security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/budget-lines/{id}", params(("id" = i64, Path, minimum = 1, description = "Budget line id")), security(("token" = [])), responses((status = 204, description = "Deleted")))]
 async fn delete_budget_line(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -266,7 +283,7 @@ pub struct GrantView {
 }
 
 /// Every grant.
-#[utoipa::path(get, path = "/api/v1/grants", security(("token" = [])), responses((status = 200, body = [GrantView]), (status = 401, body = super::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/grants", security(("token" = [])), responses((status = 200, body = [GrantView])))]
 async fn grants(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -305,7 +322,7 @@ async fn grants(
 }
 
 /// Deletes a grant with its changes (analysts and administrators).
-#[utoipa::path(delete, path = "/api/v1/grants/{id}", params(("id" = i64, Path, description = "Grant id")), security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/grants/{id}", params(("id" = i64, Path, minimum = 1, description = "Grant id")), security(("token" = [])), responses((status = 204, description = "Deleted")))]
 async fn delete_grant(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -327,7 +344,7 @@ pub struct PartnershipView {
 }
 
 /// Every partnership with its members and places.
-#[utoipa::path(get, path = "/api/v1/partnerships", security(("token" = [])), responses((status = 200, body = [PartnershipView]), (status = 401, body = super::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/partnerships", security(("token" = [])), responses((status = 200, body = [PartnershipView])))]
 async fn partnerships(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -372,6 +389,7 @@ pub struct ContactView {
 /// A contact to add.
 #[derive(Deserialize, ToSchema)]
 pub struct ContactInput {
+    #[schema(minimum = 1)]
     agency_id: i64,
     name: String,
     #[serde(default)]
@@ -382,8 +400,8 @@ pub struct ContactInput {
     phone: String,
 }
 
-/// Every contact (personal data: each call is recorded in the audit log).
-#[utoipa::path(get, path = "/api/v1/contacts", security(("token" = [])), responses((status = 200, body = [ContactView]), (status = 401, body = super::ErrorEnvelope)))]
+/// Every contact (personal data: each call is recorded in the audit log; viewers are refused).
+#[utoipa::path(get, path = "/contacts", security(("token" = [])), responses((status = 200, body = [ContactView]), (status = 403, description = "The token's account may not read personal data (viewers): see /about/roles", body = super::ErrorEnvelope)))]
 async fn contacts(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -406,14 +424,14 @@ async fn contacts(
     ))
 }
 
-/// Adds a contact (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput, security(("token" = [])), responses((status = 201, body = Created), (status = 403, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// Adds a contact (analysts and administrators). A name already at that agency, or an agency
+/// that does not exist, is a conflict.
+#[utoipa::path(post, path = "/contacts", request_body = ContactInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
 async fn create_contact(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Body<ContactInput>,
+    ApiJson(c): ApiJson<ContactInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let c = json_body(body, "contact")?;
     let f = ContactForm {
         agency_id: c.agency_id.to_string(),
         name: c.name,
@@ -426,7 +444,7 @@ async fn create_contact(
 }
 
 /// Deletes a contact (analysts and administrators).
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", params(("id" = i64, Path, description = "Contact id")), security(("token" = [])), responses((status = 204), (status = 404, body = super::ErrorEnvelope)))]
+#[utoipa::path(delete, path = "/contacts/{id}", params(("id" = i64, Path, minimum = 1, description = "Contact id")), security(("token" = [])), responses((status = 204, description = "Deleted")))]
 async fn delete_contact(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -453,13 +471,18 @@ pub struct ProjectView {
 /// A project to add.
 #[derive(Deserialize, ToSchema)]
 pub struct ProjectInput {
+    #[schema(minimum = 1)]
     partnership_id: i64,
     name: String,
+    /// The place it works in (none when absent or null: then give its theme).
     #[serde(default)]
+    #[schema(minimum = 1)]
     place_id: Option<i64>,
+    /// Its theme (needed when it works in no place).
     #[serde(default)]
     theme: String,
     #[serde(default)]
+    #[schema(minimum = 1)]
     lead_agency_id: Option<i64>,
     #[serde(default)]
     aims: String,
@@ -472,7 +495,7 @@ pub struct ProjectInput {
 }
 
 /// Every project.
-#[utoipa::path(get, path = "/api/v1/projects", security(("token" = [])), responses((status = 200, body = [ProjectView]), (status = 401, body = super::ErrorEnvelope)))]
+#[utoipa::path(get, path = "/projects", security(("token" = [])), responses((status = 200, body = [ProjectView])))]
 async fn projects(
     State(state): State<AppState>,
     ApiCaller(_actor): ApiCaller,
@@ -497,14 +520,15 @@ async fn projects(
     ))
 }
 
-/// Adds a pilot or project (analysts and administrators).
-#[utoipa::path(post, path = "/api/v1/projects", request_body = ProjectInput, security(("token" = [])), responses((status = 201, body = Created), (status = 403, body = super::ErrorEnvelope), (status = 422, body = super::ErrorEnvelope)))]
+/// Adds a pilot or project (analysts and administrators). A name already in the partnership, or a
+/// partnership, place or agency that does not exist, is a conflict; a project needs a place or a
+/// theme, and an end date on or after its start (422).
+#[utoipa::path(post, path = "/projects", request_body = ProjectInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
 async fn create_project(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    body: Body<ProjectInput>,
+    ApiJson(p): ApiJson<ProjectInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let p = json_body(body, "project")?;
     let opt = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_default();
     let f = ProjectForm {
         partnership_id: p.partnership_id.to_string(),

@@ -1,0 +1,4 @@
+-- Ids are never reused. PostgreSQL's identity columns draw from sequences, which never go back
+-- (not even when a transaction rolls back), so there is nothing to change; this migration keeps
+-- the two backends' version numbers in step (SQLite's 0006 adds AUTOINCREMENT).
+SELECT 1;

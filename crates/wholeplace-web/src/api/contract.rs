@@ -1,0 +1,717 @@
+//! The API's contract in one place, so the document and the server cannot disagree:
+//!
+//! - [`FIELD_RULES`]: each request field's pattern, vocabulary and length. The document's schemas
+//!   are given them ([`apply`]) and [`ApiJson`] checks every body against the same table before the
+//!   service sees it (422, each failing field named).
+//! - [`apply`] also adds the status codes every operation can answer by what it declares: 401 when
+//!   it needs a token, 403 when it changes something, 404 when its path names a record, 400 when it
+//!   takes a query or a body, 413 and 415 when it takes a body, 422 when a body field can break a
+//!   rule; 409 is declared by the handlers that can clash with stored records. Create operations get
+//!   a `Location` header and OpenAPI links to the operations that use the new id.
+//!
+//! One rule for each case, across the API: 400 the body or query is not JSON or not the documented
+//! shape; 413 the body is over 2 MiB; 415 the body is not `application/json`; 422 a field breaks a
+//! documented rule (pattern, vocabulary, length, a rule between fields); 409 the request is well
+//! formed but clashes with stored records (a name already taken, a record named that does not
+//! exist, a record still in use); 404 the path names no record.
+
+use super::ApiError;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use std::sync::OnceLock;
+use wholeplace_domain::taxonomy::{AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS, Term};
+
+/// The largest body the API reads (axum's default body limit).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Whitespace as Rust's `str::trim` sees it (Unicode White_Space), in a form JSON Schema (ECMA
+/// 262), Python and the `regex` crate all read alike.
+const WS: &str =
+    r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// The control characters refused in any text (`wholeplace_tabular::is_refused_control`: NUL
+/// and the C0 codes that are not white space, and DEL), as a class body JSON Schema, Python and
+/// the `regex` crate read alike.
+const CTRL: &str = r"\u0000-\u0008\u000E-\u001F\u007F";
+
+/// What a request field must be.
+#[derive(Clone, Copy)]
+pub enum Rule {
+    /// At least one character that is not whitespace (the service trims), at most this many.
+    NotBlank(usize),
+    /// At most this many characters.
+    MaxLength(usize),
+    /// One of these words exactly.
+    OneOf(fn() -> Vec<String>),
+    /// Matches this pattern (whole value), in characters: the pattern's text uses `{WS}` for
+    /// whitespace.
+    Pattern(&'static str, usize),
+    /// An id: a whole number from 1 (written `3` or `3.0`).
+    Id,
+}
+
+/// One request field's rule and what to say when it is broken.
+pub struct FieldRule {
+    /// The request schema's name.
+    pub schema: &'static str,
+    /// The property.
+    pub field: &'static str,
+    /// The rule.
+    pub rule: Rule,
+    /// The message when it is broken.
+    pub message: &'static str,
+}
+
+const fn r(
+    schema: &'static str,
+    field: &'static str,
+    rule: Rule,
+    message: &'static str,
+) -> FieldRule {
+    FieldRule {
+        schema,
+        field,
+        rule,
+        message,
+    }
+}
+
+fn keys(terms: &[Term]) -> Vec<String> {
+    terms.iter().map(|(k, _)| (*k).to_owned()).collect()
+}
+fn agency_kinds() -> Vec<String> {
+    keys(AGENCY_KINDS)
+}
+fn place_levels() -> Vec<String> {
+    keys(PLACE_LEVELS)
+}
+fn service_areas() -> Vec<String> {
+    keys(SERVICE_AREAS)
+}
+fn spend_kinds() -> Vec<String> {
+    vec![String::new(), "revenue".into(), "capital".into()]
+}
+/// Every financial year the service keeps, 1900/01 to 2199/00.
+fn financial_years() -> Vec<String> {
+    (1900..=2199)
+        .map(wholeplace_domain::FinancialYear::label_of)
+        .collect()
+}
+
+/// Pounds with up to two decimals, from 0 to £1,000,000,000,000 (`Money::LIMIT`).
+const AMOUNT: &str = r"^(?:[0-9]{1,12}(?:\.[0-9]{1,2})?|1000000000000(?:\.0{1,2})?)$";
+/// Empty, or a whole number (commas allowed), at most 18 digits.
+const POPULATION: &str = r"^[{WS}]*$|^[{WS}]*,*(?:[0-9],*){1,18}[{WS}]*$";
+/// Empty, or a GSS code: a letter (E, W, S, N or K) and eight digits.
+const GSS_CODE: &str = r"^[{WS}]*(?:[EWSNKewsnk][0-9]{8}[{WS}]*)?$";
+/// Empty, or an address with an @.
+const EMAIL: &str = r"^[{WS}]*$|^[^{CTRL}]*@[^{CTRL}]*$";
+/// Empty, or a date as year-month-day.
+const DATE: &str = r"^[{WS}]*(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*)?$";
+
+/// Every request field's rule.
+pub const FIELD_RULES: &[FieldRule] = &[
+    r(
+        "AgencyInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the agency's name, up to 200 characters",
+    ),
+    r(
+        "AgencyInput",
+        "kind",
+        Rule::OneOf(agency_kinds),
+        "Use one of the agency kinds listed in the schema",
+    ),
+    r(
+        "PlaceInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the place's name, up to 200 characters",
+    ),
+    r(
+        "PlaceInput",
+        "level",
+        Rule::OneOf(place_levels),
+        "Use one of the place levels listed in the schema",
+    ),
+    r(
+        "PlaceInput",
+        "gss_code",
+        Rule::Pattern(GSS_CODE, 100),
+        "A GSS code is a letter (E, W, S, N or K) and eight digits, such as E05005003",
+    ),
+    r(
+        "PlaceInput",
+        "gss_vintage",
+        Rule::MaxLength(100),
+        "Use 100 characters or fewer",
+    ),
+    r(
+        "PlaceInput",
+        "population",
+        Rule::Pattern(POPULATION, 100),
+        "Population must be a whole number, such as 118054",
+    ),
+    r(
+        "PlaceInput",
+        "description",
+        Rule::MaxLength(5000),
+        "Use 5000 characters or fewer",
+    ),
+    r(
+        "PlaceInput",
+        "parent_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "BudgetLineInput",
+        "agency",
+        Rule::NotBlank(200),
+        "Give the agency's id or name",
+    ),
+    r(
+        "BudgetLineInput",
+        "place",
+        Rule::NotBlank(200),
+        "Give the place's id, name or GSS code",
+    ),
+    r(
+        "BudgetLineInput",
+        "service_area",
+        Rule::OneOf(service_areas),
+        "Use one of the service areas listed in the schema",
+    ),
+    r(
+        "BudgetLineInput",
+        "financial_year",
+        Rule::OneOf(financial_years),
+        "Write a financial year from 1900/01 to 2199/00, such as 2024/25",
+    ),
+    r(
+        "BudgetLineInput",
+        "amount",
+        Rule::Pattern(AMOUNT, 16),
+        "Write pounds with up to two decimals, from 0 to 1000000000000 (one trillion pounds, more than any public budget), such as 9550000.00",
+    ),
+    r(
+        "BudgetLineInput",
+        "spend_kind",
+        Rule::OneOf(spend_kinds),
+        "Spend kind must be revenue or capital (empty means revenue)",
+    ),
+    r(
+        "BudgetLineInput",
+        "source",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "BudgetLineInput",
+        "confidence",
+        Rule::MaxLength(200),
+        "Use 200 characters or fewer",
+    ),
+    r(
+        "ContactInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ContactInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the contact's name, up to 200 characters",
+    ),
+    r(
+        "ContactInput",
+        "role",
+        Rule::MaxLength(200),
+        "Use 200 characters or fewer",
+    ),
+    r(
+        "ContactInput",
+        "email",
+        Rule::Pattern(EMAIL, 254),
+        "Enter an email address with an @, up to 254 characters",
+    ),
+    r(
+        "ContactInput",
+        "phone",
+        Rule::MaxLength(40),
+        "Use 40 characters or fewer",
+    ),
+    r(
+        "ProjectInput",
+        "partnership_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ProjectInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the project's name, up to 200 characters",
+    ),
+    r(
+        "ProjectInput",
+        "place_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ProjectInput",
+        "theme",
+        Rule::MaxLength(300),
+        "Use 300 characters or fewer",
+    ),
+    r(
+        "ProjectInput",
+        "lead_agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ProjectInput",
+        "aims",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "ProjectInput",
+        "start_date",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2013-04-01",
+    ),
+    r(
+        "ProjectInput",
+        "end_date",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2013-04-01",
+    ),
+    r(
+        "AppraisalInput",
+        "partnership_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "AppraisalInput",
+        "model_toml",
+        // Any valid body fits in the 2 MiB limit even with every character escaped as a
+        // surrogate pair (12 bytes), so a body is never refused for its size before its fields.
+        Rule::MaxLength(100_000),
+        "Use 100,000 characters or fewer (a model is a few thousand)",
+    ),
+];
+
+fn not_blank() -> String {
+    format!("^[^{CTRL}]*[^{WS}{CTRL}][^{CTRL}]*$")
+}
+
+fn no_control() -> String {
+    format!("^[^{CTRL}]*$")
+}
+
+fn pattern_text(p: &str) -> String {
+    p.replace("{WS}", WS).replace("{CTRL}", CTRL)
+}
+
+fn compiled(p: &str) -> &'static Regex {
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, &'static Regex)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut list = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, re)) = list.iter().find(|(k, _)| k == p) {
+        return re;
+    }
+    // The patterns are constants of this file, checked by a test: a failure here is a bug.
+    let re: &'static Regex =
+        Box::leak(Box::new(Regex::new(p).unwrap_or_else(|_| {
+            Regex::new("$^").unwrap_or_else(|_| unreachable!())
+        })));
+    list.push((p.to_owned(), re));
+    re
+}
+
+/// Is `value` (the field's JSON) allowed by `rule`? Absent and null fields are the handlers' and
+/// serde's business (required fields are in the schema).
+fn allowed(rule: Rule, value: &Value) -> bool {
+    match (rule, value) {
+        (Rule::Id, Value::Number(n)) => integral(n).is_some_and(|i| i >= 1),
+        (Rule::Id, _) => false,
+        (_, Value::String(s)) => {
+            let len = s.chars().count();
+            match rule {
+                Rule::NotBlank(max) => len <= max && compiled(&not_blank()).is_match(s),
+                Rule::MaxLength(max) => len <= max && compiled(&no_control()).is_match(s),
+                Rule::OneOf(words) => words().iter().any(|w| w == s),
+                Rule::Pattern(p, max) => len <= max && compiled(&pattern_text(p)).is_match(s),
+                Rule::Id => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A JSON number that is a whole number in range (`3` or `3.0`).
+pub fn integral(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // 2^63 is exactly representable as a float; anything at or beyond it does not fit.
+    let limit = 2_f64.powi(63);
+    (f.fract() == 0.0 && (-limit..limit).contains(&f)).then_some(f as i64)
+}
+
+/// Checks a body against its schema's field rules: the problems, each naming its field.
+pub fn check(schema: &str, body: &Value) -> Vec<wholeplace_service::FieldError> {
+    let Some(obj) = body.as_object() else {
+        return vec![];
+    };
+    FIELD_RULES
+        .iter()
+        .filter(|f| f.schema == schema)
+        .filter_map(|f| match obj.get(f.field) {
+            None | Some(Value::Null) => None,
+            Some(v) if allowed(f.rule, v) => None,
+            Some(_) => Some(wholeplace_service::FieldError::new(f.field, f.message)),
+        })
+        .collect()
+}
+
+/// A JSON body, read by the contract's rules: 415 unless `application/json`, 413 over
+/// [`MAX_BODY_BYTES`], 400 unless JSON of the documented shape, 422 when a field breaks its rule.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned + utoipa::ToSchema,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        if !json {
+            return Err(ApiError(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON, with Content-Type: application/json.".into(),
+                vec![],
+            ));
+        }
+        let too_large = || {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("The body is larger than {} MiB.", MAX_BODY_BYTES >> 20),
+                vec![],
+            )
+        };
+        // The application reads bodies of up to 64 MiB (uploads); the API's JSON is held to its own
+        // documented limit here, whatever the framework's limit is.
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    ApiError(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "The body could not be read.".into(),
+                        vec![],
+                    )
+                }
+            })?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        let name = T::name();
+        let shape = |e: serde_json::Error| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body is not a valid {name} (see the schema): {e}"),
+                vec![],
+            )
+        };
+        let value: Value = serde_json::from_slice(&bytes).map_err(shape)?;
+        if !value.is_object() {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body must be a JSON object, a {name}."),
+                vec![],
+            ));
+        }
+        let value = ids_as_integers(&name, value);
+        let problems = check(&name, &value);
+        if !problems.is_empty() {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "The request has problems: see fields.".into(),
+                problems,
+            ));
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(shape)
+    }
+}
+
+/// Id fields written as whole floats (`3.0`, an integer to JSON Schema) made integers, so serde
+/// reads them as `i64`.
+fn ids_as_integers(schema: &str, mut value: Value) -> Value {
+    if let Some(obj) = value.as_object_mut() {
+        for f in FIELD_RULES
+            .iter()
+            .filter(|f| f.schema == schema && matches!(f.rule, Rule::Id))
+        {
+            if let Some(Value::Number(n)) = obj.get(f.field)
+                && let Some(i) = integral(n)
+            {
+                obj.insert(f.field.to_owned(), Value::from(i));
+            }
+        }
+    }
+    value
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    })
+}
+
+/// The document with the contract applied: field rules in the request schemas, the status codes
+/// each operation can answer, `Location` and links on create operations.
+pub fn apply(mut doc: Value) -> Value {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for f in FIELD_RULES {
+            let Some(prop) = schemas
+                .get_mut(f.schema)
+                .and_then(|s| s.pointer_mut(&format!("/properties/{}", f.field)))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            match f.rule {
+                Rule::NotBlank(max) => {
+                    prop.insert("pattern".into(), not_blank().into());
+                    prop.insert("maxLength".into(), max.into());
+                }
+                Rule::MaxLength(max) => {
+                    prop.insert("pattern".into(), no_control().into());
+                    prop.insert("maxLength".into(), max.into());
+                }
+                Rule::OneOf(words) => {
+                    prop.insert("enum".into(), words().into());
+                }
+                Rule::Pattern(p, max) => {
+                    prop.insert("pattern".into(), pattern_text(p).into());
+                    prop.insert("maxLength".into(), max.into());
+                }
+                Rule::Id => {
+                    prop.insert("minimum".into(), 1.into());
+                }
+            }
+            let note = format!("Rule: {}.", f.message);
+            let description = match prop.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d}\n\n{note}"),
+                None => note,
+            };
+            prop.insert("description".into(), description.into());
+        }
+        // A GSS code needs its boundary vintage.
+        if let Some(place) = schemas.get_mut("PlaceInput").and_then(Value::as_object_mut) {
+            place.insert(
+                "if".into(),
+                json!({"required": ["gss_code"], "properties": {"gss_code": {"pattern": "[EWSNKewsnk]"}}}),
+            );
+            place.insert(
+                "then".into(),
+                json!({"required": ["gss_vintage"], "properties": {"gss_vintage": {"pattern": not_blank()}}}),
+            );
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return doc;
+    };
+    let follow_ups: Vec<(String, Vec<(String, String)>)> = paths
+        .iter()
+        .map(|(path, item)| {
+            let ops = item
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(m, op)| {
+                            op.get("operationId")
+                                .and_then(Value::as_str)
+                                .map(|id| (m.clone(), id.to_owned()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (path.clone(), ops)
+        })
+        .collect();
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
+            let writes = matches!(method.as_str(), "post" | "put" | "delete" | "patch");
+            let has_body = op.contains_key("requestBody");
+            let has_query = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let names_record = path.contains('{');
+            let mut add: Vec<(&str, &str)> = Vec::new();
+            if secured {
+                add.push((
+                    "401",
+                    "No token, or a token that is unknown, revoked or expired",
+                ));
+            }
+            if secured && writes {
+                add.push(("403", "The token's account may not do this"));
+            }
+            if names_record {
+                add.push(("404", "No such record"));
+            }
+            if has_body || has_query {
+                add.push((
+                    "400",
+                    "The body or query is not JSON or not the documented shape",
+                ));
+            }
+            if has_body {
+                add.push(("413", "The body is larger than 2 MiB"));
+                add.push(("415", "The body is not application/json"));
+                add.push(("422", "A field breaks a documented rule: see error.fields"));
+            }
+            let responses = op
+                .entry("responses")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(responses) = responses.as_object_mut() {
+                for (code, description) in add {
+                    responses
+                        .entry(code)
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+            if method == "post" {
+                link_created(op, path, &follow_ups);
+            }
+            if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+                body.insert("required".into(), true.into());
+            }
+        }
+    }
+    doc
+}
+
+/// A create operation's 201: a `Location` header when the new record can be read, and a link to
+/// each operation on `{path}/{id}`.
+fn link_created(
+    op: &mut Map<String, Value>,
+    path: &str,
+    follow_ups: &[(String, Vec<(String, String)>)],
+) {
+    let target = format!("{path}/{{id}}");
+    let Some((_, ops)) = follow_ups.iter().find(|(p, _)| *p == target) else {
+        return;
+    };
+    let Some(created) = op
+        .get_mut("responses")
+        .and_then(|r| r.get_mut("201"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut links = Map::new();
+    for (method, id) in ops {
+        links.insert(
+            id.clone(),
+            json!({
+                "operationId": id,
+                "parameters": {"id": "$response.body#/id"},
+                "description": format!("{} the new record", method.to_uppercase()),
+            }),
+        );
+    }
+    created.insert("links".into(), Value::Object(links));
+    if ops.iter().any(|(m, _)| m == "get") {
+        created.insert(
+            "headers".into(),
+            json!({"Location": {"description": "The new record's address", "schema": {"type": "string"}}}),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_means_what_it_says() {
+        for f in FIELD_RULES {
+            if let Rule::Pattern(p, _) = f.rule {
+                assert!(
+                    Regex::new(&pattern_text(p)).is_ok(),
+                    "{}.{}",
+                    f.schema,
+                    f.field
+                );
+            }
+        }
+        let ok = |rule, v: Value| allowed(rule, &v);
+        assert!(ok(Rule::Pattern(AMOUNT, 16), json!("1000000000000.00")));
+        assert!(ok(Rule::Pattern(AMOUNT, 16), json!("0.5")));
+        assert!(!ok(Rule::Pattern(AMOUNT, 16), json!("1000000000000.01")));
+        assert!(!ok(Rule::Pattern(AMOUNT, 16), json!("-1")));
+        assert!(ok(Rule::Pattern(POPULATION, 100), json!(" 118,054 ")));
+        assert!(ok(Rule::Pattern(POPULATION, 100), json!("\u{3000}")));
+        assert!(!ok(Rule::Pattern(POPULATION, 100), json!(",")));
+        assert!(!ok(Rule::Pattern(POPULATION, 100), json!("+5")));
+        assert!(ok(Rule::Pattern(GSS_CODE, 100), json!("e05005003 ")));
+        assert!(!ok(Rule::Pattern(GSS_CODE, 100), json!("E0500500")));
+        assert!(ok(Rule::NotBlank(3), json!(" a ")));
+        assert!(!ok(Rule::NotBlank(3), json!("\u{a0} \t")));
+        assert!(ok(Rule::Id, json!(3.0)));
+        assert!(!ok(Rule::Id, json!(0)));
+        assert!(!ok(Rule::Id, json!(3.5)));
+        assert!(!ok(Rule::Id, json!(1e30)));
+        assert_eq!(
+            financial_years().first().map(String::as_str),
+            Some("1900/01")
+        );
+        assert_eq!(financial_years().len(), 300);
+    }
+}
