@@ -1,17 +1,17 @@
 //! The edge of the application: what every request and every error response passes through.
 //!
 //! - Control characters (NUL and the other C0 codes that are not white space, and
-//!   DEL) are refused where they enter: in the path, the query and JSON bodies here; in form
-//!   fields by [`crate::form::FormFields`]; in uploaded tables by `wholeplace-tabular`. Each
-//!   refusal is a 400 naming the parameter or field. (SQLite stores NUL; PostgreSQL cannot, so
+//!   DEL) are refused where they enter: in the query here (400 naming the parameter; a path with
+//!   one names nothing, so 404); in form fields by [`crate::form::FormFields`]; in API bodies by
+//!   the contract's field rules (`api/contract.rs`, 422 naming the field); in uploaded tables by
+//!   `wholeplace-tabular`. (SQLite stores NUL; PostgreSQL cannot, so
 //!   letting one through made the two backends differ and PostgreSQL answer 500.)
 //! - Error responses made by the framework rather than by our handlers (a body over the size
 //!   limit, a wrong content type, an unreadable body) have no page of ours: they are replaced by
 //!   the house-style error page, or by the JSON error envelope under `/api/`.
 
-use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -110,11 +110,12 @@ pub async fn guard(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let api = is_api(&path);
     if encoded_control(&path) {
+        // No page or record is named with a control character: there is nothing at this address.
         return client_error(
             api,
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             None,
-            "The web address contains a control character (such as %00): remove it and try again",
+            "There is nothing at this address: it contains a control character (such as %00).",
         );
     }
     if let Some(query) = request.uri().query()
@@ -138,67 +139,8 @@ pub async fn guard(request: Request, next: Next) -> Response {
             &control_message(&format!("The query parameter '{name}'"), pos),
         );
     }
-    let request = if api && has_body(request.method()) && is_json(&request) {
-        let (parts, body) = request.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(_) => {
-                return client_error(
-                    true,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    None,
-                    &framework_message(StatusCode::PAYLOAD_TOO_LARGE),
-                );
-            }
-        };
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
-            && let Some((field, pos)) = json_control(&value, "")
-        {
-            let shown = if field.is_empty() { "/" } else { &field };
-            return client_error(
-                true,
-                StatusCode::BAD_REQUEST,
-                Some(shown),
-                &control_message(&format!("The field '{shown}'"), pos),
-            );
-        }
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        request
-    };
     let response = next.run(request).await;
     house_style(api, response)
-}
-
-fn has_body(m: &Method) -> bool {
-    matches!(*m, Method::POST | Method::PUT | Method::PATCH)
-}
-
-fn is_json(request: &Request) -> bool {
-    request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
-}
-
-/// The JSON pointer of the first string (or key) holding a refused character, and where in it.
-fn json_control(value: &serde_json::Value, at: &str) -> Option<(String, usize)> {
-    match value {
-        serde_json::Value::String(s) => refused_position(s).map(|p| (at.to_owned(), p)),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| json_control(v, &format!("{at}/{i}"))),
-        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-            match refused_position(k) {
-                Some(p) => Some((here, p)),
-                None => json_control(v, &here),
-            }
-        }),
-        _ => None,
-    }
 }
 
 /// Replaces an error response that is not one of ours (not HTML, not JSON) with one that is.
@@ -253,15 +195,5 @@ mod tests {
         assert!(!encoded_control("actor=a%20b&line=%0A"));
         assert!(!encoded_control("/places/12"));
         assert!(!encoded_control("q=100%"));
-    }
-
-    #[test]
-    fn json_strings_and_keys_are_checked_with_their_pointer() {
-        let v =
-            serde_json::json!({"name": "ok", "lines": [{"note": "fine"}, {"note": "bad\u{0}"}]});
-        assert_eq!(json_control(&v, ""), Some(("/lines/1/note".into(), 4)));
-        let v = serde_json::json!({"a/b\u{1}": 1});
-        assert_eq!(json_control(&v, ""), Some(("/a~1b\u{1}".into(), 4)));
-        assert_eq!(json_control(&serde_json::json!({"n": 3}), ""), None);
     }
 }

@@ -150,8 +150,13 @@ async fn control_characters_are_refused_where_they_enter(db: TestDb) {
             Some(r#"{"name": "Kent\u0000CC", "kind": "county_council"}"#.to_owned()),
         )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert_eq!(r.json()["error"]["fields"][0]["field"], "/name");
+    // The API's contract: a field that breaks its documented rule is a 422 naming the field.
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "name");
+    // A path with a control character names nothing.
+    let r = app.get_bearer("/api/v1/places/1%00", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "not_found");
     assert!(
         app.service
             .list_agencies()

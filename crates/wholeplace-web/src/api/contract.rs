@@ -592,6 +592,18 @@ pub fn apply(mut doc: Value) -> Value {
                 .and_then(Value::as_array)
                 .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
             let names_record = path.contains('{');
+            // Text in the query is refused with a control character in it (400, `edge.rs`).
+            if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                for p in params.iter_mut().filter(|p| p["in"] == "query") {
+                    if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
+                        && schema.get("type").and_then(Value::as_str) == Some("string")
+                        && !schema.contains_key("pattern")
+                        && !schema.contains_key("enum")
+                    {
+                        schema.insert("pattern".into(), no_control().into());
+                    }
+                }
+            }
             let mut add: Vec<(&str, &str)> = Vec::new();
             if secured {
                 add.push((
