@@ -432,6 +432,27 @@ async fn each_case_has_one_status_across_the_api(db: TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A number just short of a whole one is not an id (the JSON reader used to round
+    // 0.9999999999999999 to 1 and answer with record 1; found by the API fuzzer).
+    let r = call(
+        &app,
+        Method::GET,
+        "/api/v1/agencies/0.9999999999999999",
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = send(
+        &app,
+        "POST",
+        "/api/v1/contacts",
+        Some(t),
+        Some("application/json"),
+        br#"{"agency_id": 0.9999999999999999, "name": "Nearly"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // Oversized and non-JSON bodies.
     let r = send(
         &app,
