@@ -3,6 +3,8 @@
 //! `cargo xtask test` (build the assets, run every Rust test, then the browser tests).
 //! Other tasks: `assets`, `browser-test`, `lint`.
 
+mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -111,6 +113,7 @@ fn main() -> ExitCode {
             })
             .and_then(|()| browser_test()),
         "browser-test" => assets().and_then(|()| browser_test()),
+        "fuzz" => fuzz::fuzz(root(), cargo(), &rest),
         "lint" => run(cargo().args(["fmt", "--all", "--check"])).and_then(|()| {
             run(cargo().args([
                 "clippy",
