@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wholeplace_fuzz::run::{
-    Event, Findings, Generator, HANG_EXIT, Kind, RunConfig, quiet_panics, run_here, save_finding,
+    Event, Findings, Generator, HANG_EXIT, Kind, RunConfig, mask_numbers, quiet_panics, run_here, save_finding,
 };
 use wholeplace_fuzz::targets;
 
@@ -297,11 +297,7 @@ fn abort_key(stderr: &str, exit: Option<i32>) -> String {
                 || l.contains("panicked")
                 || l.contains("abort")
         })
-        .map(|l| {
-            l.chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
-                .collect::<String>()
-        })
+        .map(mask_numbers)
         .unwrap_or_else(|| format!("the process died (exit {exit:?})"))
 }
 

@@ -211,18 +211,37 @@ fn take_panic() -> String {
         .unwrap_or_else(|| "panicked (no message)".into())
 }
 
-/// The part of a panic message that says where: `panicked at src/x.rs:1:2:` with the
-/// message's first line, so one bug counts once whatever the input.
+/// The part of a panic message that says where (`panicked at src/x.rs:1:2:`) and the first
+/// words of what, numbers masked, so one bug counts once whatever the input.
 fn panic_key(message: &str) -> String {
     let mut lines = message.lines();
     let at = lines.next().unwrap_or_default();
-    let what = lines.next().unwrap_or_default();
-    let what: String = what
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .take(160)
+    let what: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(6)
+        .map(mask_numbers)
         .collect();
-    format!("{at} {what}").trim().to_owned()
+    format!("{at} {}", what.join(" ")).trim().to_owned()
+}
+
+/// Each run of digits as one `#`, so messages that differ only in numbers read the same.
+pub fn mask_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
 }
 
 /// The folder of a target's findings.
