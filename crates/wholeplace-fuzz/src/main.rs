@@ -345,15 +345,21 @@ fn parent(args: &Args, name: &'static str) -> (u64, Duration, Findings) {
                     "the process died on this input (exit {:?}); its last words:\n{}",
                     p.exit, p.stderr
                 );
-                let file = save_finding(
-                    &args.out,
-                    name,
-                    Kind::Crash,
-                    args.seed,
-                    i,
-                    &g.input(i),
-                    &message,
-                );
+                // One saved input per kind of abort; later ones are counted.
+                let seen = findings.0.contains_key(&(Kind::Crash, key.clone()));
+                let file = if seen {
+                    None
+                } else {
+                    save_finding(
+                        &args.out,
+                        name,
+                        Kind::Crash,
+                        args.seed,
+                        i,
+                        &g.input(i),
+                        &message,
+                    )
+                };
                 findings.add(Kind::Crash, &key, i, file);
                 runs += i - from + 1;
                 start = i + 1;
