@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wholeplace_fuzz::run::{
-    Event, Findings, Generator, HANG_EXIT, Kind, RunConfig, mask_numbers, quiet_panics, run_here, save_finding,
+    Event, Findings, Generator, HANG_EXIT, Kind, RunConfig, mask_numbers, quiet_panics, run_here,
+    save_finding,
 };
 use wholeplace_fuzz::targets;
 
@@ -68,7 +69,8 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         let num = |v: String, name: &str| -> Result<u64, String> {
-            v.parse().map_err(|_| format!("{name}: `{v}` is not a whole number"))
+            v.parse()
+                .map_err(|_| format!("{name}: `{v}` is not a whole number"))
         };
         match arg.as_str() {
             "--target" => a.target = value("--target")?,
@@ -195,10 +197,18 @@ fn replay(args: &Args) -> ExitCode {
     let ok = handle.is_ok_and(|h| h.join().unwrap_or(false));
     eprintln!(
         "{} in {:.3} s",
-        if ok { "ran without panicking" } else { "PANICKED" },
+        if ok {
+            "ran without panicking"
+        } else {
+            "PANICKED"
+        },
         t0.elapsed().as_secs_f64()
     );
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// A child process: runs one target from `--start`, printing events on stdout.
@@ -309,7 +319,9 @@ fn parent(args: &Args, name: &'static str) -> (u64, Duration, Findings) {
     let mut runs = 0_u64;
     let mut start = 0_u64;
     for _ in 0..MAX_RESTARTS {
-        let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
         let Some(run) = spawn_child(args, name, start, left, None, false) else {
             eprintln!("{name}: cannot start a child process");
             break;

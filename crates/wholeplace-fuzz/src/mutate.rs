@@ -116,9 +116,9 @@ fn range(rng: &mut Rng, len: usize) -> (usize, usize) {
 
 fn token(rng: &mut Rng, g: &Grammar) -> &'static [u8] {
     if !g.tokens.is_empty() && rng.chance(2, 3) {
-        *rng.pick(g.tokens)
+        g.tokens[rng.below(g.tokens.len())]
     } else {
-        *rng.pick(GENERIC_TOKENS)
+        GENERIC_TOKENS[rng.below(GENERIC_TOKENS.len())]
     }
 }
 
@@ -305,6 +305,9 @@ mod tests {
                 ) != seeds[0]
             })
             .count();
-        assert!(changed > 150, "only {changed} of 200 inputs differ from the seed");
+        assert!(
+            changed > 150,
+            "only {changed} of 200 inputs differ from the seed"
+        );
     }
 }

@@ -293,7 +293,9 @@ impl Event {
             Event::Finding(k, i, f, key) => format!(
                 "finding\t{}\t{i}\t{}\t{key}",
                 k.as_str(),
-                f.as_ref().map(|f| f.display().to_string()).unwrap_or_default()
+                f.as_ref()
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_default()
             ),
             Event::Done(i) => format!("done\t{i}"),
         }
@@ -432,9 +434,10 @@ fn worker(
         let input = generator.input(i);
         shared.current.store(i, Ordering::SeqCst);
         let t0 = Instant::now();
-        shared
-            .started
-            .store(shared.base.elapsed().as_nanos() as u64 + 1, Ordering::SeqCst);
+        shared.started.store(
+            shared.base.elapsed().as_nanos() as u64 + 1,
+            Ordering::SeqCst,
+        );
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&input)));
         shared.started.store(0, Ordering::SeqCst);
         let took = t0.elapsed();

@@ -184,7 +184,8 @@ const CSV_TOKENS: &[&[u8]] = &[
 fn csv_seeds() -> Vec<Vec<u8>> {
     vec![
         b"name,kind,amount\nSherwood,ward,12.50\nKent,county,-3\n".to_vec(),
-        b"\xef\xbb\xbfName, Level ,GSS code\r\n\"Tunbridge Wells, Borough\",district,E07000116\r\n".to_vec(),
+        b"\xef\xbb\xbfName, Level ,GSS code\r\n\"Tunbridge Wells, Borough\",district,E07000116\r\n"
+            .to_vec(),
         b"a,b,c\n\"multi\nline\",\"quote \"\"here\"\"\",'=1+1\n,,\n".to_vec(),
         b"funder,title,amount,year\nLottery,Youth club,\"1,000\",2024/25\n".to_vec(),
         b"only\n".to_vec(),
@@ -280,7 +281,15 @@ const ROWS_XML: &[&str] = &[
     r#"<row><c><v>1</v></c><c><v>2</v></c></row><row><c t="inlineStr"><is><t>'=cmd</t></is></c></row>"#,
 ];
 
-const DIMENSIONS: &[&str] = &["A1", "A1:B2", "A1:XFD1048576", "", "B2:A1", "ZZZZ9999999", "A0"];
+const DIMENSIONS: &[&str] = &[
+    "A1",
+    "A1:B2",
+    "A1:XFD1048576",
+    "",
+    "B2:A1",
+    "ZZZZ9999999",
+    "A0",
+];
 
 fn xlsx_seeds() -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
@@ -296,15 +305,19 @@ fn xlsx_seeds() -> Vec<Vec<u8>> {
         seeds.push(b);
     }
     let t2 = table(&["a"], &[&["\u{e9}t\u{e9}"], &[""], &["line\nbreak"]]);
-    if let Ok(b) = wholeplace_tabular::write_xlsx_reproducible(&[(SHEET, &t2, &[]), ("Other", &t, &[])]) {
+    if let Ok(b) =
+        wholeplace_tabular::write_xlsx_reproducible(&[(SHEET, &t2, &[]), ("Other", &t, &[])])
+    {
         seeds.push(b);
     }
     for (i, rows) in ROWS_XML.iter().enumerate() {
-        seeds.push(wholeplace_tabular::workbook::minimal_workbook_with_dimension(
-            SHEET,
-            DIMENSIONS[i % DIMENSIONS.len()],
-            rows,
-        ));
+        seeds.push(
+            wholeplace_tabular::workbook::minimal_workbook_with_dimension(
+                SHEET,
+                DIMENSIONS[i % DIMENSIONS.len()],
+                rows,
+            ),
+        );
     }
     seeds
 }
@@ -323,7 +336,11 @@ fn structured_tabular_xlsx(rng: &mut Rng, base: &[u8], seeds: &[Vec<u8>], g: &Gr
         } else {
             (*rng.pick(DIMENSIONS)).to_owned()
         };
-        let sheet = if rng.chance(1, 16) { "Data\u{0}" } else { SHEET };
+        let sheet = if rng.chance(1, 16) {
+            "Data\u{0}"
+        } else {
+            SHEET
+        };
         wholeplace_tabular::workbook::minimal_workbook_with_dimension(
             sheet,
             &dim.replace('"', "&quot;"),
@@ -348,7 +365,10 @@ fn unzip(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
         let mut f = zip.by_index(i).ok()?;
         let name = f.name().ok()?.into_owned();
         let mut data = Vec::new();
-        f.by_ref().take(8 * MIB as u64).read_to_end(&mut data).ok()?;
+        f.by_ref()
+            .take(8 * MIB as u64)
+            .read_to_end(&mut data)
+            .ok()?;
         parts.push((name, data));
     }
     Some(parts)
@@ -405,8 +425,8 @@ fn structured_zip(rng: &mut Rng, base: &[u8], seeds: &[Vec<u8>], g: &Grammar) ->
         }
         3 => {
             let name = parts[i].0.as_bytes().to_vec();
-            parts[i].0 = String::from_utf8_lossy(&mutate(rng, &name, &[], &Grammar::PLAIN))
-                .into_owned();
+            parts[i].0 =
+                String::from_utf8_lossy(&mutate(rng, &name, &[], &Grammar::PLAIN)).into_owned();
         }
         _ => {
             let others: Vec<Vec<u8>> = parts.iter().map(|(_, d)| d.clone()).collect();
@@ -616,23 +636,74 @@ const LINK_HEADERS: &[&str] = &[
 ];
 const LINK_ROWS: &[&[&str]] = &[
     &[
-        "1", "Ann", "Smith", "1980-02-29", "F", "SW1A 1AA", "10", "Downing Street", "London",
-        "9434765919", "QQ123456C", "Ann", "29/02/1980", "1234567",
+        "1",
+        "Ann",
+        "Smith",
+        "1980-02-29",
+        "F",
+        "SW1A 1AA",
+        "10",
+        "Downing Street",
+        "London",
+        "9434765919",
+        "QQ123456C",
+        "Ann",
+        "29/02/1980",
+        "1234567",
     ],
     &[
-        "2", "Anne", "Smyth", "29/02/1980", "f", "sw1a1aa", "10", "Downing St", "LONDON", "",
-        "", "Anne", "1980-02-29", "1234568",
+        "2",
+        "Anne",
+        "Smyth",
+        "29/02/1980",
+        "f",
+        "sw1a1aa",
+        "10",
+        "Downing St",
+        "LONDON",
+        "",
+        "",
+        "Anne",
+        "1980-02-29",
+        "1234568",
     ],
     &[
-        "3", "Bob", "Jones", "31/12/1999", "M", "TN1 1AA", "", "High Street", "Tunbridge Wells",
-        "9434765870", "", "Robert", "19991231", "",
+        "3",
+        "Bob",
+        "Jones",
+        "31/12/1999",
+        "M",
+        "TN1 1AA",
+        "",
+        "High Street",
+        "Tunbridge Wells",
+        "9434765870",
+        "",
+        "Robert",
+        "19991231",
+        "",
     ],
-    &["4", "", "", "not a date", "", "ZZ99 9ZZ", "x", "", "", "1", "", "", "", ""],
+    &[
+        "4",
+        "",
+        "",
+        "not a date",
+        "",
+        "ZZ99 9ZZ",
+        "x",
+        "",
+        "",
+        "1",
+        "",
+        "",
+        "",
+        "",
+    ],
 ];
 
 fn run_linkage_config(data: &[u8]) {
     use wholeplace_linkage::defaults::{PersonColumns, person_settings};
-    use wholeplace_linkage::{ColumnKind, Linker, Template, TableBuilder};
+    use wholeplace_linkage::{ColumnKind, Linker, TableBuilder, Template};
     let text = String::from_utf8_lossy(data);
     let Ok(cfg) = wholeplace_linkage_job::LinkConfig::parse(&text, Path::new("linkage.toml"))
     else {
@@ -736,7 +807,8 @@ fn run_linkage_csv(data: &[u8]) {
     let _ = wholeplace_linkage_job::input::read_csv(path, "input", &specs, None, 25, &mut table);
 }
 
-const SPLINK_JSON: &str = include_str!("../../wholeplace-linkage/tests/fixtures/splink_febrl4_settings.json");
+const SPLINK_JSON: &str =
+    include_str!("../../wholeplace-linkage/tests/fixtures/splink_febrl4_settings.json");
 
 const SPLINK_TOKENS: &[&[u8]] = &[
     b"\"sql_condition\": ",

@@ -9,7 +9,10 @@ use wholeplace_fuzz::run::{Event, Generator, Kind, RunConfig, Stats, quiet_panic
 use wholeplace_fuzz::targets::{self, Target};
 
 fn out_dir(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("wholeplace-fuzz-test-{}-{name}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "wholeplace-fuzz-test-{}-{name}",
+        std::process::id()
+    ))
 }
 
 fn config(name: &str, inputs: u64, seconds: f64) -> RunConfig {
@@ -33,8 +36,8 @@ fn run(target: Target, config: &RunConfig) -> (Stats, Vec<Event>) {
         config,
         sink.clone(),
     );
-    let text = String::from_utf8(sink.lock().map(|v| v.clone()).unwrap_or_default())
-        .unwrap_or_default();
+    let text =
+        String::from_utf8(sink.lock().map(|v| v.clone()).unwrap_or_default()).unwrap_or_default();
     (stats, text.lines().filter_map(Event::parse).collect())
 }
 
@@ -45,7 +48,12 @@ fn every_target_runs_its_seeds_and_some_mutations() {
         let seeds = (t.seeds)().len() as u64;
         assert!(seeds > 0, "{} has no seeds", t.name);
         let (stats, events) = run(t, &config(t.name, 150, 1.0));
-        assert!(stats.runs > seeds, "{}: only {} inputs ran", t.name, stats.runs);
+        assert!(
+            stats.runs > seeds,
+            "{}: only {} inputs ran",
+            t.name,
+            stats.runs
+        );
         assert_eq!(events.last(), Some(&Event::Done(stats.next)), "{}", t.name);
         // Findings are allowed here (they are what docs/FUZZING.md reports), but are shown.
         for f in stats.findings.0.values() {
@@ -93,7 +101,7 @@ fn a_panic_is_caught_counted_once_and_saved_with_how_to_reproduce_it() {
     let (stats, events) = run(fake("boom", panics_on_boom, seeds_boom), &cfg);
     assert_eq!(stats.runs, 200);
     assert_eq!(stats.findings.len(), 1);
-    let f = stats.findings.0.values().next().map(Clone::clone);
+    let f = stats.findings.0.values().next().cloned();
     let f = f.expect("one finding");
     assert_eq!(f.kind, Kind::Panic);
     assert_eq!(f.index, 1, "the second seed panics");

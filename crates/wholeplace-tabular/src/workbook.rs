@@ -143,7 +143,10 @@ fn declared_unique_count(xml: &[u8]) -> Option<u64> {
             continue;
         }
         i += 1;
-        i += rest[i..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        i += rest[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_whitespace())
+            .count();
         if !matches!(rest.get(i), Some(b'"' | b'\'')) {
             continue;
         }
@@ -181,6 +184,9 @@ fn check_shared_strings_count(name: &str, xml: &[u8]) -> Result<(), ReadError> {
         _ => Ok(()),
     }
 }
+
+/// A sheet's cells as text: `(row, [(column, text)])`, both 0-based, in order.
+pub type SheetText = Vec<(u32, Vec<(u32, String)>)>;
 
 /// An XLSX workbook whose parts have been checked against [`Limits`].
 pub struct Workbook<'a> {
@@ -326,7 +332,7 @@ impl<'a> Workbook<'a> {
     }
 
     /// A sheet's cells as text, grouped by row in row order (rows without a value left out).
-    pub fn sheet_text(&mut self, sheet: &str) -> Result<Vec<(u32, Vec<(u32, String)>)>, ReadError> {
+    pub fn sheet_text(&mut self, sheet: &str) -> Result<SheetText, ReadError> {
         let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
         self.each_cell(sheet, |r, c, v| {
             let text = match v {
