@@ -230,6 +230,7 @@ fn child(args: &Args) -> ExitCode {
     };
     let events = Arc::new(Mutex::new(std::io::stdout()));
     run_here(Arc::new(Generator::new(target, args.seed)), &config, events);
+    targets::remove_scratch();
     ExitCode::SUCCESS
 }
 

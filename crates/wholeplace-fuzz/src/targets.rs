@@ -791,6 +791,13 @@ fn scratch_file() -> &'static PathBuf {
     })
 }
 
+/// Removes this process's scratch folder (the linkage CSV target's file), if it made one.
+pub fn remove_scratch() {
+    if let Some(dir) = scratch_file().parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 fn run_linkage_csv(data: &[u8]) {
     use wholeplace_linkage::defaults::PersonColumns;
     let path = scratch_file();

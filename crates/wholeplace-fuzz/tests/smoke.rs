@@ -59,7 +59,9 @@ fn every_target_runs_its_seeds_and_some_mutations() {
         for f in stats.findings.0.values() {
             eprintln!("{}: {:?} {} (input {})", t.name, f.kind, f.key, f.index);
         }
+        let _ = std::fs::remove_dir_all(out_dir(t.name));
     }
+    targets::remove_scratch();
 }
 
 fn panics_on_boom(data: &[u8]) {
