@@ -1,9 +1,11 @@
 //! Project automation, so that a newcomer needs only two commands:
 //! `cargo xtask run` (build the front-end assets, then serve the demo on SQLite) and
 //! `cargo xtask test` (build the assets, run every Rust test, then the browser tests).
-//! Other tasks: `assets`, `browser-test`, `lint`, `fuzz-api` (by hand: long).
+//! Other tasks: `assets`, `browser-test`, `lint`, `fuzz` and `fuzz-api` (by hand: long).
 
 mod fuzz_api;
+
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -121,6 +123,7 @@ fn main() -> ExitCode {
             .and_then(|()| browser_test()),
         "browser-test" => assets().and_then(|()| browser_test()),
         "fuzz-api" => fuzz_api::fuzz_api(&rest),
+        "fuzz" => fuzz::fuzz(root(), cargo(), &rest),
         "lint" => run(cargo().args(["fmt", "--all", "--check"])).and_then(|()| {
             run(cargo().args([
                 "clippy",
@@ -133,7 +136,7 @@ fn main() -> ExitCode {
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|assets|browser-test|lint|fuzz-api>\n  run           build the stylesheet and serve the demo on SQLite\n  test          every Rust test, then the browser tests\n  assets        build the stylesheet into target/assets\n  browser-test  only the browser tests\n  lint          rustfmt and clippy\n  fuzz-api      the OpenAPI fuzzer (schemathesis) against a local server [--examples N] [--phases LIST]"
+                "usage: cargo xtask <run|test|assets|browser-test|lint|fuzz|fuzz-api>\n  run           build the stylesheet and serve the demo on SQLite\n  test          every Rust test, then the browser tests\n  assets        build the stylesheet into target/assets\n  browser-test  only the browser tests\n  lint          rustfmt and clippy\n  fuzz          every parser's fuzz target for N seconds each [--seconds N] [--target NAME] [--seed S]\n  fuzz-api      the OpenAPI fuzzer (schemathesis) against a local server [--examples N] [--phases LIST]"
             );
             return if task == "help" {
                 ExitCode::SUCCESS

@@ -511,6 +511,9 @@ impl WorkbookLayout {
 type Grid = SheetCells;
 
 /// What a model workbook may hold: a model has hundreds of lines, not a million.
+/// The longest horizon the engine accepts (`horizon_years` is 1 to 300).
+const MAX_HORIZON_YEARS: usize = 300;
+
 fn model_limits() -> Limits {
     Limits {
         max_rows: 20_000,
@@ -749,6 +752,17 @@ fn read_table(
             .and_then(|n| n.trim().parse::<usize>().ok());
         match (spec.iter().find(|(k, _)| k.eq_ignore_ascii_case(&h)), year) {
             (Some((k, kind)), _) => cols.push(((*k).into(), c, *kind)),
+            // Amounts are held for every year up to the last column's: a year no horizon
+            // reaches is refused, not allocated (`year 4294967295` asked for 32 GB; fuzzing).
+            (None, Some(t)) if amounts && t >= MAX_HORIZON_YEARS => problems.at(
+                &g.name,
+                0,
+                c,
+                format!(
+                    "'{h}': years count from 0 to {} (a horizon is at most {MAX_HORIZON_YEARS} years): correct the year or delete the column",
+                    MAX_HORIZON_YEARS - 1
+                ),
+            ),
             (None, Some(t)) if amounts => years.push((t, c)),
             _ => {
                 let mut known: Vec<&str> = spec.iter().map(|(k, _)| *k).collect();

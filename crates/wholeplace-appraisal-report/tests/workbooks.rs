@@ -304,6 +304,38 @@ const APPRAISAL: &[&[&str]] = &[
     &["horizon_years", "3"],
 ];
 
+/// Found by `wholeplace-fuzz` (appraisal-xlsx): a `year 4294967295` column made the reader
+/// allocate amounts for every year up to it (32 GB), aborting the process.
+#[test]
+fn a_year_column_beyond_any_horizon_is_refused_not_allocated() {
+    for (header, refused) in [
+        ("year 4294967295", true),
+        ("year 18446744073709551615", true),
+        ("year 300", true),
+        ("year 299", false),
+    ] {
+        let bytes = workbook(&[
+            ("Appraisal", APPRAISAL),
+            (
+                "Costs",
+                &[
+                    &["name", "agency", "kind", "grade", "price_year", header],
+                    &["C", "Council", "revenue", "1", "2014/15", "100"],
+                ],
+            ),
+        ]);
+        let text = match read_model_xlsx(&bytes) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(
+            text.contains("sheet Costs, cell F1") && text.contains("years count from 0 to 299"),
+            refused,
+            "{header}: {text}"
+        );
+    }
+}
+
 #[test]
 fn errors_name_the_sheet_and_cell_and_say_how_to_fix() {
     let bytes = workbook(&[

@@ -132,6 +132,15 @@ pub fn check_doing_nothing(dn: &DoingNothing, library: &UnitCostLibrary) -> Vec<
     if dn.states.is_empty() {
         p.push("give at least one [[doing_nothing.states]]".into());
     }
+    // The projection holds every year in memory: a year count from outside is bounded like the
+    // horizon (found by fuzzing: `years = 4294967295` asked for 34 GB and killed the process).
+    if let Some(y) = dn.years
+        && !(1..=300).contains(&y)
+    {
+        p.push(format!(
+            "years is {y}: project between 1 and 300 years (leave it out to use the horizon)"
+        ));
+    }
     let names: Vec<&str> = dn.states.iter().map(|s| s.name.as_str()).collect();
     for (i, s) in dn.states.iter().enumerate() {
         if names.iter().filter(|n| **n == s.name).count() > 1 {
@@ -370,6 +379,33 @@ mod tests {
         );
         assert_eq!((r.pv_total * 100.0).round() as i64, 148_842_975);
         assert!((r.occupancy[2][1] - 19.0).abs() < 1e-9);
+    }
+
+    /// Found by `wholeplace-fuzz` (appraisal-toml): `years = 4294967295` passed the checks and
+    /// the projection's discount factors asked for 34 GB, aborting the process.
+    #[test]
+    fn a_projection_over_more_years_than_a_horizon_may_have_is_refused() {
+        let lib = UnitCostLibrary::shipped().expect("lib");
+        for (years, refused) in [
+            (Some(0), true),
+            (Some(1), false),
+            (Some(300), false),
+            (Some(301), true),
+            (Some(u32::MAX), true),
+            (None, false),
+        ] {
+            let dn = DoingNothing {
+                years,
+                states: vec![state("A", 1.0, 1.0)],
+                transitions: vec![],
+            };
+            let p = check_doing_nothing(&dn, &lib);
+            assert_eq!(
+                p.iter().any(|m| m.contains("between 1 and 300 years")),
+                refused,
+                "{years:?}: {p:?}"
+            );
+        }
     }
 
     #[test]

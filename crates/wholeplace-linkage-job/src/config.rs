@@ -55,7 +55,15 @@ impl LinkConfig {
                 path.display()
             )
         })?;
-        let cfg: Self = toml::from_str(&text).map_err(|e| {
+        Self::parse(&text, path)
+    }
+
+    /// Reads and checks the text of a configuration file; `path` names it in errors.
+    ///
+    /// # Errors
+    /// With the file, line and key at fault and how to fix it.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+        let cfg: Self = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
             anyhow::anyhow!(
                 "configuration file {}{}: {}\nfix: correct or remove this key; docs/LINKAGE.md lists every key and its allowed values",

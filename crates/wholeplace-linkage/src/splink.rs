@@ -207,7 +207,9 @@ fn split_top<'a>(s: &'a str, kw: &str) -> Vec<&'a str> {
             b')' => depth -= 1,
             _ => {}
         }
-        if depth == 0 && lower[i..].starts_with(kw) {
+        // Bytes, not `&lower[i..]`: `i` may fall inside a multi-byte character (found by
+        // fuzzing); an ASCII keyword only ever matches at a character boundary.
+        if depth == 0 && b[i..].starts_with(kw.as_bytes()) {
             out.push(s[start..i].trim());
             i += kw.len();
             start = i;
@@ -407,5 +409,29 @@ mod tests {
         )
         .expect("rule");
         assert_eq!(r.to_string(), "first_name & surname:initial");
+    }
+
+    /// Found by `wholeplace-fuzz` (splink-settings): a condition holding a multi-byte character
+    /// panicked ("byte index is not a char boundary") instead of being read or refused.
+    #[test]
+    fn conditions_with_multi_byte_characters_are_read_or_refused_without_panicking() {
+        assert_eq!(
+            parse_condition("\"prénom_l\" = \"prénom_r\" or \"prénom_l\" is null"),
+            Ok(Pred::Or(vec![
+                Pred::Exact("prénom".into()),
+                Pred::Null("prénom".into())
+            ]))
+        );
+        for sql in [
+            "surname_l = s\u{1F600}urname_r",
+            "surname_l is null \u{1F600}or surname_r is null",
+            "jaro_winkler_similarity(\"surname_l\", \"surname_r\") >= 0.\u{1F600}9",
+            "l.surname = \u{1F600}r.surname",
+        ] {
+            let _ = parse_condition(sql);
+            let _ = blocking_rule(sql);
+        }
+        let json = r#"{"comparisons":[{"comparison_levels":[{"sql_condition":"surname_l = su😀rname_r"}]}]}"#;
+        assert!(load(json).is_err());
     }
 }

@@ -88,16 +88,22 @@ fn check_parts(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     for i in 0..zip.len() {
         let mut part = zip.by_index(i).map_err(|e| not_workbook(&e))?;
         let name = part.name().map_err(|e| not_workbook(&e))?.into_owned();
-        let cap = if name.ends_with("sharedStrings.xml") {
+        let shared_strings = name.to_ascii_lowercase().ends_with("sharedstrings.xml");
+        let cap = if shared_strings {
             limits.max_shared_strings_bytes
         } else {
             limits.max_part_bytes
         };
         let mut size = 0_u64;
+        // The shared strings are kept (within their cap) to check the count they declare.
+        let mut kept = Vec::new();
         loop {
             let n = part.read(&mut buf).map_err(|e| not_workbook(&e))?;
             if n == 0 {
                 break;
+            }
+            if shared_strings && size + (n as u64) <= cap {
+                kept.extend_from_slice(&buf[..n]);
             }
             size += n as u64;
             total += n as u64;
@@ -116,12 +122,70 @@ fn check_parts(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
                 )));
             }
         }
+        if shared_strings {
+            check_shared_strings_count(&name, &kept)?;
+        }
     }
     Ok(())
 }
 
 /// One row of a sheet as text: its 0-based number and its (column, text) cells, left to right.
 pub type TextRow = (u32, Vec<(u32, String)>);
+/// The largest number a `uniqueCount="..."` attribute in `xml` states (leading `+`, zeros and
+/// spaces allowed, saturating), or `None` when there is none.
+fn declared_unique_count(xml: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"uniqueCount";
+    let mut most = None;
+    let mut from = 0;
+    while let Some(p) = xml[from..].windows(KEY.len()).position(|w| w == KEY) {
+        from += p + KEY.len();
+        let rest = &xml[from..];
+        let mut i = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if rest.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        i += rest[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_whitespace())
+            .count();
+        if !matches!(rest.get(i), Some(b'"' | b'\'')) {
+            continue;
+        }
+        i += 1;
+        i += rest[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_whitespace() || **c == b'+')
+            .count();
+        let digits = rest[i..].iter().take_while(|c| c.is_ascii_digit());
+        let mut n: Option<u64> = None;
+        for d in digits {
+            n = Some(
+                n.unwrap_or(0)
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(d - b'0')),
+            );
+        }
+        if let Some(n) = n {
+            most = Some(most.map_or(n, |m: u64| m.max(n)));
+        }
+    }
+    most
+}
+
+/// Refuses a shared-strings part that declares more strings than it could hold. The reader
+/// reserves room for the declared count before reading a string: `uniqueCount="2147483647"` in
+/// a 5 KB workbook asked for 51 GB and aborted the process (found by fuzzing). Every string
+/// takes at least five bytes (`<si/>`), so an honest count is at most a fifth of the part.
+fn check_shared_strings_count(name: &str, xml: &[u8]) -> Result<(), ReadError> {
+    let most = xml.len() as u64 / 5;
+    match declared_unique_count(xml) {
+        Some(n) if n > most => Err(ReadError::Workbook(format!(
+            "part {name} declares {n} shared strings but has room for at most {most}: the file is damaged; save it again from the spreadsheet program"
+        ))),
+        _ => Ok(()),
+    }
+}
 
 /// An XLSX workbook whose parts have been checked against [`Limits`].
 pub struct Workbook<'a> {
@@ -344,6 +408,54 @@ mod tests {
 
     fn workbook_with_sheet((cells, dimension): (String, String)) -> Vec<u8> {
         minimal_workbook_with_dimension("Sheet1", &dimension, &cells)
+    }
+
+    /// `minimal_workbook` with a shared-strings part added.
+    fn with_shared_strings(sst: &str) -> Vec<u8> {
+        let base = minimal_workbook("Sheet1", r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#);
+        let mut zip = zip::ZipArchive::new(Cursor::new(base.as_slice())).expect("zip");
+        let mut out = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("part");
+            let name = f.name().expect("name").into_owned();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("read");
+            w.start_file(name, opts).expect("start");
+            w.write_all(&data).expect("write");
+        }
+        w.start_file("xl/sharedStrings.xml", opts).expect("start");
+        w.write_all(sst.as_bytes()).expect("write");
+        w.finish().expect("finish");
+        out.into_inner()
+    }
+
+    /// Found by `wholeplace-fuzz` (tabular-xlsx, appraisal-xlsx): the reader reserved room for
+    /// the shared strings' declared count before reading any, so a 5 KB workbook declaring
+    /// 2147483647 of them asked for 51 GB and aborted the process (a larger count panicked).
+    #[test]
+    fn a_shared_strings_count_the_part_cannot_hold_is_refused_before_reading() {
+        let sst = |count: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount{count}><si><t>name</t></si></sst>"#
+            )
+        };
+        let ok = crate::read_xlsx(&with_shared_strings(&sst(r#"="1""#)), "Sheet1").expect("reads");
+        assert_eq!(ok.headers, vec!["name".to_owned()]);
+        for lie in [
+            r#"="2147483647""#,
+            r#"="18446744073709551615""#,
+            r#"="99999999999999999999999999""#,
+            r#" = '+0002147483647'"#,
+        ] {
+            match crate::read_xlsx(&with_shared_strings(&sst(lie)), "Sheet1") {
+                Err(ReadError::Workbook(m)) => assert!(m.contains("shared strings"), "{m}"),
+                other => panic!("{lie}: {other:?}"),
+            }
+        }
+        assert_eq!(declared_unique_count(b"<sst uniqueCount=\"12\">"), Some(12));
+        assert_eq!(declared_unique_count(b"<sst count=\"12\">"), None);
     }
 
     #[test]

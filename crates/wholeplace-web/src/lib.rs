@@ -27,6 +27,8 @@ use std::sync::Arc;
 use wholeplace_service::Service;
 
 pub use auth::SESSION_COOKIE;
+/// The form-body extractor, public so that `wholeplace-fuzz` can drive it with hostile bodies.
+pub use form::FormFields;
 
 /// Settings of the web front end.
 #[derive(Clone, Debug)]
