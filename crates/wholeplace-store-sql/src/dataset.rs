@@ -145,6 +145,22 @@ async fn link(tx: &mut Tx, sql: &'static str, a: i64, b: i64) -> StoreResult<()>
 
 /// Runs one UPDATE or DELETE by id with its audit entry: `NotFound` when no row matched, and
 /// `Conflict(in_use)` when other records still refer to it.
+/// Binds a budget line's eight columns, in the order agency, place, service area, year, amount,
+/// spend kind, source, confidence (`$1` to `$8`).
+pub(crate) fn bind_line(
+    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    l: &NewBudgetLine,
+) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
+    q.bind(l.agency_id)
+        .bind(l.place_id)
+        .bind(l.service_area.clone())
+        .bind(i64::from(l.financial_year))
+        .bind(l.amount_pence)
+        .bind(l.spend_kind.clone())
+        .bind(l.source.clone())
+        .bind(l.confidence.clone())
+}
+
 async fn change_one(
     store: &SqlStore,
     q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
@@ -233,15 +249,7 @@ impl PartnerStore for SqlStore {
         l: &NewBudgetLine,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let q = sqlx::query("UPDATE budget_line SET agency_id = $1, place_id = $2, service_area = $3, financial_year = $4, amount_pence = $5, spend_kind = $6, source = $7, confidence = $8 WHERE id = $9")
-            .bind(l.agency_id)
-            .bind(l.place_id)
-            .bind(l.service_area.clone())
-            .bind(i64::from(l.financial_year))
-            .bind(l.amount_pence)
-            .bind(l.spend_kind.clone())
-            .bind(l.source.clone())
-            .bind(l.confidence.clone())
+        let q = bind_line(sqlx::query("UPDATE budget_line SET agency_id = $1, place_id = $2, service_area = $3, financial_year = $4, amount_pence = $5, spend_kind = $6, source = $7, confidence = $8 WHERE id = $9"), l)
             .bind(id);
         change_one(self, q, "that budget line", audit).await
     }

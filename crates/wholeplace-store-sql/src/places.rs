@@ -443,17 +443,12 @@ impl PlaceStore for SqlStore {
 
     async fn create_budget_line(&self, l: &NewBudgetLine, audit: &AuditEvent) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        let id: i64 = crate::dataset::bind_line(
+            sqlx::query(
+                "INSERT INTO budget_line (agency_id, place_id, service_area, financial_year, amount_pence, spend_kind, source, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            ),
+            l,
         )
-        .bind(l.agency_id)
-        .bind(l.place_id)
-        .bind(l.service_area.clone())
-        .bind(i64::from(l.financial_year))
-        .bind(l.amount_pence)
-        .bind(l.spend_kind.clone())
-        .bind(l.source.clone())
-        .bind(l.confidence.clone())
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?
