@@ -1,6 +1,7 @@
-//! A small RFC 4180 CSV reader (quoted fields, doubled quotes, commas and newlines inside quotes)
-//! for the reference data the engine ships and the partner files users load. Kept here so the pure
-//! engine needs no IO crate; every record keeps the line on which it starts for error messages.
+//! CSV records with the line each starts on, for the reference data the engine ships and the
+//! partner files users load. Read by the `csv` crate (RFC 4180: quoted fields, doubled quotes,
+//! commas and line breaks inside quotes) from text the caller passes in, so the engine still reads
+//! no file; every record keeps its line for error messages.
 
 /// One CSV record with the 1-based line number on which it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,72 +12,33 @@ pub struct Record {
     pub fields: Vec<String>,
 }
 
-/// Splits CSV text into records. An unterminated quote is reported with its line.
+/// Splits CSV text into records (blank lines left out). An unterminated quote is reported with
+/// the line of the record it opens in.
 pub fn parse(text: &str) -> Result<Vec<Record>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut out = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut line = 1usize;
-    let mut start_line = 1usize;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_quotes = true;
-                any = true;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                any = true;
-            }
-            '\r' => {}
-            '\n' => {
-                if any || !field.is_empty() {
-                    fields.push(std::mem::take(&mut field));
-                    out.push(Record {
-                        line: start_line,
-                        fields: std::mem::take(&mut fields),
-                    });
-                }
-                any = false;
-                line += 1;
-                start_line = line;
-            }
-            _ => {
-                field.push(c);
-                any = true;
-            }
-        }
-    }
-    if in_quotes {
-        return Err(format!(
-            "line {start_line}: a quoted field is never closed; add the missing \" character"
-        ));
-    }
-    if any || !field.is_empty() {
-        fields.push(field);
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            format!("line {line}: {e}")
+        })?;
+        let line = rec.position().map_or(0, csv::Position::line) as usize;
         out.push(Record {
-            line: start_line,
-            fields,
+            line,
+            fields: rec.iter().map(str::to_owned).collect(),
         });
+    }
+    // The reader takes an unclosed quote to the end of the text; say so instead, as a spreadsheet
+    // would refuse it (quotes inside a quoted field are doubled, so a closed file has an even count).
+    if text.matches('"').count() % 2 == 1 {
+        let line = out.last().map_or(1, |r| r.line);
+        return Err(format!(
+            "line {line}: a quoted field is never closed; add the missing \" character"
+        ));
     }
     Ok(out)
 }
