@@ -572,6 +572,8 @@ struct AgenciesPage {
     layout: Layout,
     agencies: Vec<(String, &'static str, i64)>,
     can_edit: bool,
+    /// May this role read contacts (personal data)? Only then is the contacts page linked.
+    can_read_personal: bool,
     kinds: &'static [(&'static str, &'static str)],
     name: String,
     kind: String,
@@ -596,6 +598,11 @@ async fn agencies_response(
         layout: layout(state, s, "agencies").with_errors(errors),
         agencies,
         can_edit: s.user.role.can_edit_evidence(),
+        can_read_personal: state.service.may(
+            &s.actor,
+            wholeplace_service::DataClass::Personal,
+            wholeplace_service::Access::Read,
+        ),
         kinds: AGENCY_KINDS,
         name: name.to_owned(),
         kind: kind.to_owned(),

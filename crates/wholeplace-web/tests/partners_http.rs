@@ -119,6 +119,20 @@ async fn contacts_are_added_listed_with_an_audit_and_deleted_after_asking(db: Te
     assert!(seen.body.contains("Sam Example"), "{}", seen.body);
     assert!(!seen.body.contains("Add a contact"));
     let viewer = app.user("viewer1", "viewer").await;
+    // The agencies page links to contacts only for roles that may read them.
+    let agencies = app.get_as(&viewer, "/agencies").await;
+    assert_eq!(agencies.status, StatusCode::OK);
+    assert!(
+        !agencies.body.contains("href=\"/contacts\""),
+        "{}",
+        agencies.body
+    );
+    assert!(
+        app.get_as(&admin, "/agencies")
+            .await
+            .body
+            .contains("href=\"/contacts\"")
+    );
     let hidden = app.get_as(&viewer, "/contacts").await;
     assert_eq!(
         hidden.status,
