@@ -505,57 +505,79 @@ pub fn apply(mut doc: Value) -> Value {
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     {
-        for f in FIELD_RULES {
-            let Some(prop) = schemas
-                .get_mut(f.schema)
-                .and_then(|s| s.pointer_mut(&format!("/properties/{}", f.field)))
-                .and_then(Value::as_object_mut)
-            else {
-                continue;
-            };
-            match f.rule {
-                Rule::NotBlank(max) => {
-                    prop.insert("pattern".into(), not_blank().into());
-                    prop.insert("maxLength".into(), max.into());
-                }
-                Rule::MaxLength(max) => {
-                    prop.insert("pattern".into(), no_control().into());
-                    prop.insert("maxLength".into(), max.into());
-                }
-                Rule::OneOf(words) => {
-                    prop.insert("enum".into(), words().into());
-                }
-                Rule::Pattern(p, max) => {
-                    prop.insert("pattern".into(), pattern_text(p).into());
-                    prop.insert("maxLength".into(), max.into());
-                }
-                Rule::Id => {
-                    prop.insert("minimum".into(), 1.into());
-                }
-            }
-            let note = format!("Rule: {}.", f.message);
-            let description = match prop.get("description").and_then(Value::as_str) {
-                Some(d) => format!("{d}\n\n{note}"),
-                None => note,
-            };
-            prop.insert("description".into(), description.into());
-        }
-        // A GSS code needs its boundary vintage.
-        if let Some(place) = schemas.get_mut("PlaceInput").and_then(Value::as_object_mut) {
-            place.insert(
-                "if".into(),
-                json!({"required": ["gss_code"], "properties": {"gss_code": {"pattern": "[EWSNKewsnk]"}}}),
-            );
-            place.insert(
-                "then".into(),
-                json!({"required": ["gss_vintage"], "properties": {"gss_vintage": {"pattern": not_blank()}}}),
-            );
-        }
+        rules_into_schemas(schemas);
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return doc;
     };
-    let follow_ups: Vec<(String, Vec<(String, String)>)> = paths
+    let follow_ups = operation_ids(paths);
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if let Some(op) = op.as_object_mut() {
+                complete_operation(path, method, op, &follow_ups);
+            }
+        }
+    }
+    doc
+}
+
+/// Each field's rule written into its request schema (pattern, enum, bounds, and the rule's
+/// sentence in the description), and the rule between a GSS code and its vintage.
+fn rules_into_schemas(schemas: &mut Map<String, Value>) {
+    for f in FIELD_RULES {
+        let Some(prop) = schemas
+            .get_mut(f.schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{}", f.field)))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        match f.rule {
+            Rule::NotBlank(max) => {
+                prop.insert("pattern".into(), not_blank().into());
+                prop.insert("maxLength".into(), max.into());
+            }
+            Rule::MaxLength(max) => {
+                prop.insert("pattern".into(), no_control().into());
+                prop.insert("maxLength".into(), max.into());
+            }
+            Rule::OneOf(words) => {
+                prop.insert("enum".into(), words().into());
+            }
+            Rule::Pattern(p, max) => {
+                prop.insert("pattern".into(), pattern_text(p).into());
+                prop.insert("maxLength".into(), max.into());
+            }
+            Rule::Id => {
+                prop.insert("minimum".into(), 1.into());
+            }
+        }
+        let note = format!("Rule: {}.", f.message);
+        let description = match prop.get("description").and_then(Value::as_str) {
+            Some(d) => format!("{d}\n\n{note}"),
+            None => note,
+        };
+        prop.insert("description".into(), description.into());
+    }
+    // A GSS code needs its boundary vintage.
+    if let Some(place) = schemas.get_mut("PlaceInput").and_then(Value::as_object_mut) {
+        place.insert(
+            "if".into(),
+            json!({"required": ["gss_code"], "properties": {"gss_code": {"pattern": "[EWSNKewsnk]"}}}),
+        );
+        place.insert(
+            "then".into(),
+            json!({"required": ["gss_vintage"], "properties": {"gss_vintage": {"pattern": not_blank()}}}),
+        );
+    }
+}
+
+/// Every path's operations as (method, operationId), for links from create operations.
+fn operation_ids(paths: &Map<String, Value>) -> Vec<(String, Vec<(String, String)>)> {
+    paths
         .iter()
         .map(|(path, item)| {
             let ops = item
@@ -572,81 +594,82 @@ pub fn apply(mut doc: Value) -> Value {
                 .unwrap_or_default();
             (path.clone(), ops)
         })
-        .collect();
-    for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, op) in item.iter_mut() {
-            let Some(op) = op.as_object_mut() else {
-                continue;
-            };
-            let secured = op
-                .get("security")
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty());
-            let writes = matches!(method.as_str(), "post" | "put" | "delete" | "patch");
-            let has_body = op.contains_key("requestBody");
-            let has_query = op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
-            let names_record = path.contains('{');
-            // Text in the query is refused with a control character in it (400, `edge.rs`).
-            if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
-                for p in params.iter_mut().filter(|p| p["in"] == "query") {
-                    if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
-                        && schema.get("type").and_then(Value::as_str) == Some("string")
-                        && !schema.contains_key("pattern")
-                        && !schema.contains_key("enum")
-                    {
-                        schema.insert("pattern".into(), no_control().into());
-                    }
-                }
-            }
-            let mut add: Vec<(&str, &str)> = Vec::new();
-            if secured {
-                add.push((
-                    "401",
-                    "No token, or a token that is unknown, revoked or expired",
-                ));
-            }
-            if secured && writes {
-                add.push(("403", "The token's account may not do this"));
-            }
-            if names_record {
-                add.push(("404", "No such record"));
-            }
-            if has_body || has_query {
-                add.push((
-                    "400",
-                    "The body or query is not JSON or not the documented shape",
-                ));
-            }
-            if has_body {
-                add.push(("413", "The body is larger than 2 MiB"));
-                add.push(("415", "The body is not application/json"));
-                add.push(("422", "A field breaks a documented rule: see error.fields"));
-            }
-            let responses = op
-                .entry("responses")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(responses) = responses.as_object_mut() {
-                for (code, description) in add {
-                    responses
-                        .entry(code)
-                        .or_insert_with(|| error_response(description));
-                }
-            }
-            if method == "post" {
-                link_created(op, path, &follow_ups);
-            }
-            if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
-                body.insert("required".into(), true.into());
+        .collect()
+}
+
+/// One operation made whole: query text without control characters, every error status it can
+/// answer (by what it declares: a token, a body, a query, a record id), links when it creates,
+/// and its body required.
+fn complete_operation(
+    path: &str,
+    method: &str,
+    op: &mut Map<String, Value>,
+    follow_ups: &[(String, Vec<(String, String)>)],
+) {
+    let secured = op
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    let writes = matches!(method, "post" | "put" | "delete" | "patch");
+    let has_body = op.contains_key("requestBody");
+    let has_query = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    // Text in the query is refused with a control character in it (400, `edge.rs`).
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params.iter_mut().filter(|p| p["in"] == "query") {
+            if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
+                && schema.get("type").and_then(Value::as_str) == Some("string")
+                && !schema.contains_key("pattern")
+                && !schema.contains_key("enum")
+            {
+                schema.insert("pattern".into(), no_control().into());
             }
         }
     }
-    doc
+    let statuses: [(bool, &str, &str); 7] = [
+        (
+            secured,
+            "401",
+            "No token, or a token that is unknown, revoked or expired",
+        ),
+        (
+            secured && writes,
+            "403",
+            "The token's account may not do this",
+        ),
+        (path.contains('{'), "404", "No such record"),
+        (
+            has_body || has_query,
+            "400",
+            "The body or query is not JSON or not the documented shape",
+        ),
+        (has_body, "413", "The body is larger than 2 MiB"),
+        (has_body, "415", "The body is not application/json"),
+        (
+            has_body,
+            "422",
+            "A field breaks a documented rule: see error.fields",
+        ),
+    ];
+    if let Some(responses) = op
+        .entry("responses")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+    {
+        for (_, code, description) in statuses.iter().filter(|(applies, ..)| *applies) {
+            responses
+                .entry(*code)
+                .or_insert_with(|| error_response(description));
+        }
+    }
+    if method == "post" {
+        link_created(op, path, follow_ups);
+    }
+    if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+        body.insert("required".into(), true.into());
+    }
 }
 
 /// A create operation's 201: a `Location` header when the new record can be read, and a link to
