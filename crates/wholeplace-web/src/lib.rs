@@ -50,12 +50,9 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
 }
 
-/// The whole application: pages, API, assets, health and security headers.
-pub fn router(state: AppState) -> Router {
-    let assets = tower_http::services::ServeDir::new(&state.config.assets_dir);
-    layout::set_asset_version(&state.config.assets_dir);
-    let hsts = state.config.secure_cookies;
-    let app = Router::new()
+/// Every page's route (the API is nested under `/api/v1` by [`router`]).
+fn pages_router() -> Router<AppState> {
+    Router::new()
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
@@ -188,6 +185,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/favicon.svg", get(pages::favicon))
+}
+
+/// The whole application: pages, API, assets, health and security headers.
+pub fn router(state: AppState) -> Router {
+    let assets = tower_http::services::ServeDir::new(&state.config.assets_dir);
+    layout::set_asset_version(&state.config.assets_dir);
+    let hsts = state.config.secure_cookies;
+    let app = pages_router()
         .method_not_allowed_fallback(pages::method_not_allowed)
         .nest("/api/v1", api::router())
         .nest_service(
