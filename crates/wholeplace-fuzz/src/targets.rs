@@ -703,7 +703,7 @@ const LINK_ROWS: &[&[&str]] = &[
 
 fn run_linkage_config(data: &[u8]) {
     use wholeplace_linkage::defaults::{PersonColumns, person_settings};
-    use wholeplace_linkage::{ColumnKind, Linker, TableBuilder, Template};
+    use wholeplace_linkage::{ColumnKind, Linker, TableBuilder};
     let text = String::from_utf8_lossy(data);
     let Ok(cfg) = wholeplace_linkage_job::LinkConfig::parse(&text, Path::new("linkage.toml"))
     else {
@@ -717,18 +717,7 @@ fn run_linkage_config(data: &[u8]) {
     let mut specs = person.column_specs();
     specs.extend(cfg.extra_columns.iter().cloned());
     let mut s = person_settings(&person, cfg.mode.unwrap_or_default());
-    if let Some(b) = &cfg.blocking {
-        s.blocking.clone_from(b);
-    }
-    if let Some(c) = &cfg.comparisons {
-        s.comparisons = c.iter().map(Template::expand).collect();
-    }
-    if let Some(t) = &cfg.training {
-        t.apply(&mut s.training);
-    }
-    if let Some(m) = cfg.max_block_size {
-        s.max_block_size = m;
-    }
+    cfg.apply_to(&mut s);
     if !cfg.date_formats.is_empty() {
         for spec in &mut specs {
             if let ColumnKind::Date { formats } = &mut spec.kind {

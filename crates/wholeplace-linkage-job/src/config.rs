@@ -44,6 +44,23 @@ pub struct LinkConfig {
 }
 
 impl LinkConfig {
+    /// The configuration's changes to default settings: its blocking rules, comparisons,
+    /// training keys (each changing only itself) and block size cap, where given.
+    pub fn apply_to(&self, s: &mut wholeplace_linkage::Settings) {
+        if let Some(b) = &self.blocking {
+            s.blocking.clone_from(b);
+        }
+        if let Some(c) = &self.comparisons {
+            s.comparisons = c.iter().map(Template::expand).collect();
+        }
+        if let Some(t) = &self.training {
+            t.apply(&mut s.training);
+        }
+        if let Some(m) = self.max_block_size {
+            s.max_block_size = m;
+        }
+    }
+
     /// Reads and checks a configuration file.
     ///
     /// # Errors

@@ -352,18 +352,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
             heads.join(", ")
         );
         let mut s = person_settings(&person, link_type);
-        if let Some(b) = &cfg.blocking {
-            s.blocking.clone_from(b);
-        }
-        if let Some(c) = &cfg.comparisons {
-            s.comparisons = c.iter().map(Template::expand).collect();
-        }
-        if let Some(t) = &cfg.training {
-            t.apply(&mut s.training);
-        }
-        if let Some(m) = cfg.max_block_size {
-            s.max_block_size = m;
-        }
+        cfg.apply_to(&mut s);
         (specs, s)
     };
     let specs: Vec<ColumnSpec> = if cfg.date_formats.is_empty() {
@@ -639,8 +628,6 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
-
-use wholeplace_linkage::Template;
 
 fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
     let mut r =
