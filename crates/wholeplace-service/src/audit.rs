@@ -5,21 +5,26 @@ use wholeplace_store::audit_chain::verify_chain;
 use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter, AuditHead, ChainBreak, ChainVerified};
 
 impl Service {
+    /// Refuses (and records the refusal) unless the actor's role may read the audit log.
+    async fn may_read_audit(&self, actor: &Actor, action: &str) -> ServiceResult<()> {
+        self.authorize(
+            actor,
+            DataClass::AuditLog,
+            Access::Read,
+            action,
+            "audit_log",
+            None,
+        )
+        .await
+    }
+
     /// Lists audit entries (administrators only); the look is recorded.
     pub async fn list_audit(
         &self,
         actor: &Actor,
         filter: &AuditFilter,
     ) -> ServiceResult<(Vec<AuditEntry>, i64)> {
-        self.authorize(
-            actor,
-            DataClass::AuditLog,
-            Access::Read,
-            "audit.view",
-            "audit_log",
-            None,
-        )
-        .await?;
+        self.may_read_audit(actor, "audit.view").await?;
         let ev = self.event(actor, "audit.view", "audit_log", None, true, "");
         self.store().append_audit(&ev).await?;
         Ok(self.store().list_audit(filter).await?)
@@ -28,15 +33,7 @@ impl Service {
     /// The newest entry and its chain hash, to be recorded outside the system (administrators
     /// only; shown with a listing, whose look is already recorded).
     pub async fn audit_head(&self, actor: &Actor) -> ServiceResult<Option<AuditHead>> {
-        self.authorize(
-            actor,
-            DataClass::AuditLog,
-            Access::Read,
-            "audit.view",
-            "audit_log",
-            None,
-        )
-        .await?;
+        self.may_read_audit(actor, "audit.view").await?;
         Ok(self.store().audit_head().await?)
     }
 
@@ -48,15 +45,7 @@ impl Service {
         actor: &Actor,
         expect: Option<String>,
     ) -> ServiceResult<Result<ChainVerified, ChainBreak>> {
-        self.authorize(
-            actor,
-            DataClass::AuditLog,
-            Access::Read,
-            "audit.verify",
-            "audit_log",
-            None,
-        )
-        .await?;
+        self.may_read_audit(actor, "audit.verify").await?;
         let outcome = verify_chain(self.store(), expect).await?;
         let detail = match &outcome {
             Ok(v) => format!("{} entries verified", v.entries),
