@@ -247,3 +247,82 @@ fn the_map_names_every_crate() {
         "the invariants are written down"
     );
 }
+
+/// The features, each one slice with a module of its name on every layer (ARCHITECTURE.md).
+const FEATURES: [&str; 11] = [
+    "accounts",
+    "audit",
+    "agencies",
+    "places",
+    "budget",
+    "grants",
+    "partnerships",
+    "contacts",
+    "projects",
+    "appraisals",
+    "dataset",
+];
+
+/// Architecture invariant: each feature has its module on every layer.
+#[test]
+fn every_feature_is_one_slice_through_every_layer() {
+    let crates = root().join("crates");
+    for f in FEATURES {
+        for layer in [
+            "wholeplace-store",
+            "wholeplace-store-sql",
+            "wholeplace-service",
+        ] {
+            let path = crates.join(layer).join("src").join(format!("{f}.rs"));
+            assert!(path.exists(), "feature {f} has no module {}", path.display());
+        }
+        // The pages of the workbook feature are `data.rs` (its address is /data).
+        let page = if f == "dataset" { "data" } else { f };
+        let path = crates.join("wholeplace-web/src").join(format!("{page}.rs"));
+        assert!(path.exists(), "feature {f} has no pages module {}", path.display());
+        let port = std::fs::read_to_string(crates.join("wholeplace-store/src").join(format!("{f}.rs")))
+            .expect("port module");
+        assert!(port.contains("pub trait "), "store/src/{f}.rs declares no port trait");
+    }
+}
+
+/// The port's methods that change data without taking an `AuditEvent`: bookkeeping that records
+/// no one's action on a record (ARCHITECTURE.md names each and why).
+const UNAUDITED_WRITES: [&str; 5] = [
+    "touch_session",
+    "record_login_failure",
+    "clear_login_failures",
+    "delete_expired_sessions",
+    "mark_demo",
+];
+
+/// Architecture invariant: every change takes its audit event, except the named bookkeeping.
+#[test]
+fn every_change_to_the_port_takes_its_audit_event() {
+    const WRITE_VERBS: [&str; 15] = [
+        "create_", "update_", "delete_", "set_", "add_", "relate_", "insert_", "import_",
+        "upsert_", "revoke_", "append_", "record_", "clear_", "touch_", "mark_",
+    ];
+    let mut unaudited = Vec::new();
+    for path in rust_sources(&root().join("crates/wholeplace-store/src")) {
+        let text = std::fs::read_to_string(&path).expect("read");
+        // Each declaration runs from `fn name(` to its `;`.
+        for decl in text.split("    async fn ").skip(1) {
+            let decl = decl.split(';').next().unwrap_or_default();
+            let name: String = decl
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if WRITE_VERBS.iter().any(|v| name.starts_with(v)) && !decl.contains("&AuditEvent") {
+                unaudited.push(name);
+            }
+        }
+    }
+    unaudited.sort();
+    let mut expected: Vec<String> = UNAUDITED_WRITES.iter().map(|s| (*s).to_owned()).collect();
+    expected.sort();
+    assert_eq!(
+        unaudited, expected,
+        "a port method that changes data must take its AuditEvent (or be named, with its reason, in ARCHITECTURE.md and UNAUDITED_WRITES)"
+    );
+}

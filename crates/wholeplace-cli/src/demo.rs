@@ -5,8 +5,8 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use wholeplace_service::places::{BudgetForm, PlaceForm};
 use wholeplace_service::{Actor, Service};
+use wholeplace_service::{BudgetForm, PlaceForm};
 use wholeplace_store::{GrantChange, NewGrant};
 
 /// Options of `wholeplace demo`.
@@ -357,7 +357,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             "",
         ),
     ] {
-        let f = wholeplace_service::partners::ProjectForm {
+        let f = wholeplace_service::ProjectForm {
             partnership_id: shrop_partnership.to_string(),
             name: name.to_owned(),
             place_id: place.to_string(),
@@ -386,7 +386,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             "Identified link, Oswestry pilot",
         ),
     ] {
-        let f = wholeplace_service::partners::ContactForm {
+        let f = wholeplace_service::ContactForm {
             agency_id: agency(agency_name)?.to_string(),
             name: name.to_owned(),
             role: role.to_owned(),

@@ -405,7 +405,7 @@ impl Service {
             .ok_or_else(|| ServiceError::Unauthenticated("Sign in first.".to_owned()))?;
         let fresh = self
             .store()
-            .user_by_id(user.id)
+            .get_user(user.id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let mut errors = Vec::new();
@@ -481,7 +481,7 @@ impl Service {
         )
         .await?;
         self.store()
-            .user_by_id(id)
+            .get_user(id)
             .await?
             .ok_or(ServiceError::NotFound)
     }
@@ -578,7 +578,7 @@ impl Service {
         let id = self.store().create_user(&new, &ev).await?;
         let user = self
             .store()
-            .user_by_id(id)
+            .get_user(id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         Ok((user, password))
@@ -629,18 +629,13 @@ impl Service {
             .clear_login_failures(
                 &self
                     .store()
-                    .user_by_id(id)
+                    .get_user(id)
                     .await?
                     .ok_or(ServiceError::NotFound)?
                     .username,
             )
             .await?;
         Ok(password)
-    }
-
-    /// Agencies, for forms.
-    pub async fn list_agencies(&self) -> ServiceResult<Vec<wholeplace_store::Agency>> {
-        Ok(self.store().list_agencies().await?)
     }
 
     /// Creates a personal API token; the token is returned once and stored only as a hash.
@@ -722,19 +717,6 @@ impl Service {
     /// Removes expired sessions (run periodically by the server).
     pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
         Ok(self.store().delete_expired_sessions(self.now()).await?)
-    }
-
-    /// Creates an agency as the operator (demo data and set-up).
-    pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
-        let ev = self.event(
-            &Actor::operator(),
-            "agency.create",
-            "agency",
-            None,
-            true,
-            "",
-        );
-        Ok(self.store().create_agency(name, kind, &ev).await?)
     }
 }
 

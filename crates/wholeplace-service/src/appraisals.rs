@@ -535,7 +535,7 @@ impl Service {
     /// One stored appraisal.
     pub async fn appraisal(&self, id: i64) -> ServiceResult<StoredAppraisal> {
         self.store()
-            .appraisal_by_id(id)
+            .get_appraisal(id)
             .await?
             .ok_or(ServiceError::NotFound)
     }

@@ -5,7 +5,7 @@
 //! partnership name), so an export imports into any database, and importing the same file twice
 //! changes nothing.
 
-use crate::places::pounds_text;
+use crate::budget::pounds_text;
 use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
@@ -591,16 +591,6 @@ fn opt_parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, S
         .parse::<T>()
         .map(Some)
         .map_err(|_| format!("'{raw}' is not {what}"))
-}
-
-fn date(raw: &str) -> Result<String, String> {
-    if raw.is_empty() {
-        return Ok(String::new());
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw, &fmt)
-        .map(|_| raw.to_owned())
-        .map_err(|_| format!("'{raw}' is not a date: write it as YYYY-MM-DD, such as 2013-04-01"))
 }
 
 fn nonempty(raw: &str, what: &str) -> Result<String, String> {
@@ -1193,4 +1183,28 @@ impl Service {
                 .collect(),
         })
     }
+}
+
+impl Service {
+    /// Does the database hold demonstration data?
+    pub async fn is_demo(&self) -> ServiceResult<bool> {
+        Ok(self.store().is_demo().await?)
+    }
+}
+
+impl Service {
+    /// Marks the database as demonstration data.
+    pub async fn mark_demo(&self) -> ServiceResult<()> {
+        Ok(self.store().mark_demo(self.now()).await?)
+    }
+}
+
+fn date(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw, &fmt)
+        .map(|_| raw.to_owned())
+        .map_err(|_| format!("'{raw}' is not a date: write it as YYYY-MM-DD, such as 2013-04-01"))
 }

@@ -64,6 +64,47 @@ pub enum ServiceError {
     Internal(String),
 }
 
+/// How every front end answers a [`ServiceError`]: the HTTP status and the API's error code.
+/// Pages and the API both read this one table, so the same refusal has the same status
+/// everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The API's `error.code`.
+    pub code: &'static str,
+}
+
+impl ServiceError {
+    /// This error's [`Answer`]:
+    ///
+    /// | error | status | code |
+    /// | --- | --- | --- |
+    /// | validation, every problem a clash with stored records | 409 | `conflict` |
+    /// | validation | 422 | `validation` |
+    /// | not signed in | 401 | `unauthenticated` |
+    /// | throttled | 429 | `throttled` |
+    /// | forbidden | 403 | `forbidden` |
+    /// | not found | 404 | `not_found` |
+    /// | conflict (a name taken) | 409 | `conflict` |
+    /// | internal | 500 | `internal` |
+    pub fn answer(&self) -> Answer {
+        let (status, code) = match self {
+            ServiceError::Validation(f) if !f.is_empty() && f.iter().all(|e| e.conflict) => {
+                (409, "conflict")
+            }
+            ServiceError::Validation(_) => (422, "validation"),
+            ServiceError::Unauthenticated(_) => (401, "unauthenticated"),
+            ServiceError::Throttled { .. } => (429, "throttled"),
+            ServiceError::Forbidden(_) => (403, "forbidden"),
+            ServiceError::NotFound => (404, "not_found"),
+            ServiceError::Conflict(_) => (409, "conflict"),
+            ServiceError::Internal(_) => (500, "internal"),
+        };
+        Answer { status, code }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {

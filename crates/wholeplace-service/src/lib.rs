@@ -3,20 +3,32 @@
 //! what on its own, and none of them speaks to the store directly.
 
 pub mod accounts;
+pub mod agencies;
 pub mod appraisals;
 pub mod audit;
+pub mod budget;
 pub mod clock;
+pub mod contacts;
 pub mod dataset;
 pub mod error;
-pub mod partners;
+pub mod fields;
+pub mod grants;
+pub mod partnerships;
 pub mod places;
 pub mod policy;
+pub mod projects;
 pub mod secret;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
+pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_text};
 pub use clock::{Clock, SystemClock};
-pub use error::{FieldError, ServiceError, ServiceResult};
+pub use contacts::ContactForm;
+pub use error::{Answer, FieldError, ServiceError, ServiceResult};
+pub use grants::{GrantChangeForm, GrantForm};
+pub use partnerships::PartnershipForm;
+pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};
 pub use policy::{Access, DataClass};
+pub use projects::ProjectForm;
 
 use std::sync::Arc;
 use wholeplace_domain::Role;

@@ -1,8 +1,9 @@
 //! [`AppraisalStore`] for [`SqlStore`].
 
 use crate::SqlStore;
-use crate::places::fk_or;
-use crate::store::{db_err, insert_audit};
+
+use crate::audit::insert_audit;
+use crate::store::{db_err, fk_or};
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -39,7 +40,7 @@ impl AppraisalStore for SqlStore {
             .collect()
     }
 
-    async fn appraisal_by_id(&self, id: i64) -> StoreResult<Option<StoredAppraisal>> {
+    async fn get_appraisal(&self, id: i64) -> StoreResult<Option<StoredAppraisal>> {
         let sql = format!("{SELECT} WHERE a.id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)

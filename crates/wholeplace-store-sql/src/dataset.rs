@@ -1,63 +1,39 @@
-//! [`PartnerStore`] for [`SqlStore`]: contacts, projects, and whole datasets in one transaction.
+//! [`DatasetStore`] for [`SqlStore`]: contacts, projects, and whole datasets in one transaction.
 
 use crate::SqlStore;
-use crate::places::{fk_or, insert_budget_batches, insert_grant, link_grant};
-use crate::store::{db_err, insert_audit, refusal};
+use crate::audit::insert_audit;
+use crate::budget::insert_budget_batches;
+use crate::grants::insert_grant;
+use crate::store::fk_or;
+use crate::store::{db_err, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
+use wholeplace_store::prelude::*;
 use wholeplace_store::{
-    AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, GrantChange,
-    ImportCounts, LaProfile, NewBudgetLine, NewPlace, PartnerStore, PlaceKey, Project, StoreError,
+    AuditEvent, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore,
+    GrantChange, ImportCounts, LaProfile, NewBudgetLine, NewPlace, PlaceKey, StoreError,
     StoreResult,
 };
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
-fn get<T>(r: &AnyRow, i: usize) -> StoreResult<T>
+pub(crate) fn get<T>(r: &AnyRow, i: usize) -> StoreResult<T>
 where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     r.try_get(i).map_err(db_err)
 }
 
-fn key(name: String, level: String) -> PlaceKey {
+pub(crate) fn key(name: String, level: String) -> PlaceKey {
     PlaceKey { name, level }
 }
 
-const CONTACTS: &str = "SELECT c.id, a.name, c.name, c.role, c.email, c.phone FROM contact c JOIN agency a ON a.id = c.agency_id";
-const PROJECTS: &str = "SELECT j.id, pa.name, j.name, pl.name, pl.level, j.theme, a.name, j.aims, j.start_date, j.end_date \
-     FROM project j JOIN partnership pa ON pa.id = j.partnership_id LEFT JOIN place pl ON pl.id = j.place_id LEFT JOIN agency a ON a.id = j.lead_agency_id";
-
-fn contact_from_row(r: &AnyRow) -> StoreResult<Contact> {
-    Ok(Contact {
-        id: get(r, 0)?,
-        agency: get(r, 1)?,
-        name: get(r, 2)?,
-        role: get(r, 3)?,
-        email: get(r, 4)?,
-        phone: get(r, 5)?,
-    })
-}
-
-fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
-    let place_name: Option<String> = get(r, 3)?;
-    let place_level: Option<String> = get(r, 4)?;
-    Ok(Project {
-        id: get(r, 0)?,
-        partnership: get(r, 1)?,
-        name: get(r, 2)?,
-        place: place_name.zip(place_level).map(|(n, l)| key(n, l)),
-        theme: get(r, 5)?,
-        lead_agency: get(r, 6)?,
-        aims: get(r, 7)?,
-        start_date: get(r, 8)?,
-        end_date: get(r, 9)?,
-    })
-}
-
-async fn ids_by_name(tx: &mut Tx, sql: &'static str) -> StoreResult<HashMap<String, i64>> {
+pub(crate) async fn ids_by_name(
+    tx: &mut Tx,
+    sql: &'static str,
+) -> StoreResult<HashMap<String, i64>> {
     let rows = sqlx::query(sql)
         .fetch_all(&mut **tx)
         .await
@@ -67,7 +43,7 @@ async fn ids_by_name(tx: &mut Tx, sql: &'static str) -> StoreResult<HashMap<Stri
         .collect()
 }
 
-async fn place_ids(tx: &mut Tx) -> StoreResult<HashMap<PlaceKey, i64>> {
+pub(crate) async fn place_ids(tx: &mut Tx) -> StoreResult<HashMap<PlaceKey, i64>> {
     let rows = sqlx::query("SELECT id, name, level FROM place")
         .fetch_all(&mut **tx)
         .await
@@ -79,7 +55,7 @@ async fn place_ids(tx: &mut Tx) -> StoreResult<HashMap<PlaceKey, i64>> {
 
 /// Looks a name up, or says which record is missing (the service checks references first, so
 /// this only fires on a race with a concurrent delete).
-fn find<K: std::hash::Hash + Eq + std::fmt::Debug>(
+pub(crate) fn find<K: std::hash::Hash + Eq + std::fmt::Debug>(
     map: &HashMap<K, i64>,
     k: &K,
 ) -> StoreResult<i64> {
@@ -88,7 +64,7 @@ fn find<K: std::hash::Hash + Eq + std::fmt::Debug>(
         .ok_or_else(|| StoreError::Backend(format!("dataset refers to a missing record {k:?}")))
 }
 
-async fn upsert_place(tx: &mut Tx, p: &NewPlace) -> StoreResult<()> {
+pub(crate) async fn upsert_place(tx: &mut Tx, p: &NewPlace) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO place (name, level, gss_code, gss_vintage, population, description) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (name, level) DO UPDATE SET gss_code = excluded.gss_code, gss_vintage = excluded.gss_vintage, population = excluded.population, description = excluded.description",
@@ -113,7 +89,11 @@ async fn upsert_place(tx: &mut Tx, p: &NewPlace) -> StoreResult<()> {
     Ok(())
 }
 
-async fn upsert_profile(tx: &mut Tx, place_id: i64, prof: &LaProfile) -> StoreResult<()> {
+pub(crate) async fn upsert_profile(
+    tx: &mut Tx,
+    place_id: i64,
+    prof: &LaProfile,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO la_profile (place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (place_id) DO UPDATE SET population = excluded.population, population_year = excluded.population_year, \
@@ -133,7 +113,7 @@ async fn upsert_profile(tx: &mut Tx, place_id: i64, prof: &LaProfile) -> StoreRe
     Ok(())
 }
 
-async fn link(tx: &mut Tx, sql: &'static str, a: i64, b: i64) -> StoreResult<()> {
+pub(crate) async fn link(tx: &mut Tx, sql: &'static str, a: i64, b: i64) -> StoreResult<()> {
     sqlx::query(sql)
         .bind(a)
         .bind(b)
@@ -161,7 +141,7 @@ pub(crate) fn bind_line(
         .bind(l.confidence.clone())
 }
 
-async fn change_one(
+pub(crate) async fn change_one(
     store: &SqlStore,
     q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
     in_use: &str,
@@ -180,258 +160,22 @@ async fn change_one(
 }
 
 #[async_trait]
-impl PartnerStore for SqlStore {
-    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("UPDATE place SET name = $1, level = $2, gss_code = $3, gss_vintage = $4, population = $5, description = $6 WHERE id = $7")
-            .bind(p.name.clone())
-            .bind(p.level.clone())
-            .bind(p.gss_code.clone())
-            .bind(p.gss_vintage.clone())
-            .bind(p.population)
-            .bind(p.description.clone())
-            .bind(id);
-        change_one(
-            self,
-            q,
-            "a place with that name and level, or that GSS code,",
-            audit,
-        )
-        .await
-    }
-
-    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM place WHERE id = $1").bind(id);
-        change_one(
-            self,
-            q,
-            "budget lines, grants, partnerships or projects that use this place",
-            audit,
-        )
-        .await
-    }
-
-    async fn update_agency(
-        &self,
-        id: i64,
-        name: &str,
-        kind: &str,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let q = sqlx::query("UPDATE agency SET name = $1, kind = $2 WHERE id = $3")
-            .bind(name.to_owned())
-            .bind(kind.to_owned())
-            .bind(id);
-        change_one(self, q, &format!("an agency called '{name}'"), audit).await
-    }
-
-    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM agency WHERE id = $1").bind(id);
-        change_one(
-            self,
-            q,
-            "users, budget lines, grants, partnerships or projects that use this agency",
-            audit,
-        )
-        .await
-    }
-
-    async fn budget_line_by_id(
-        &self,
-        id: i64,
-    ) -> StoreResult<Option<wholeplace_store::BudgetLine>> {
-        let lines = self.all_budget_lines_where(id).await?;
-        Ok(lines.into_iter().next())
-    }
-
-    async fn update_budget_line(
-        &self,
-        id: i64,
-        l: &NewBudgetLine,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let q = bind_line(sqlx::query("UPDATE budget_line SET agency_id = $1, place_id = $2, service_area = $3, financial_year = $4, amount_pence = $5, spend_kind = $6, source = $7, confidence = $8 WHERE id = $9"), l)
-            .bind(id);
-        change_one(self, q, "that budget line", audit).await
-    }
-
-    async fn update_grant(
-        &self,
-        id: i64,
-        g: &wholeplace_store::NewGrant,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let mut tx: Tx = self.begin().await?;
-        let done = sqlx::query("UPDATE grant_award SET funder_agency_id = $1, title = $2, purpose = $3, amount_pence = $4, start_year = $5, end_year = $6, conditions = $7 WHERE id = $8")
-            .bind(g.funder_agency_id)
-            .bind(g.title.clone())
-            .bind(g.purpose.clone())
-            .bind(g.amount_pence)
-            .bind(i64::from(g.start_year))
-            .bind(i64::from(g.end_year))
-            .bind(g.conditions.clone())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| fk_or(e, "that grant"))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for sql in [
-            "DELETE FROM grant_recipient WHERE grant_id = $1",
-            "DELETE FROM grant_place WHERE grant_id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        link_grant(&mut tx, id, &g.recipient_ids, &g.place_ids).await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    async fn update_partnership(
-        &self,
-        id: i64,
-        p: &wholeplace_store::PartnershipChange,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let (name, description, governance) = (&p.name, &p.description, &p.governance);
-        let (member_ids, place_ids) = (&p.member_ids, &p.place_ids);
-        let mut tx: Tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE partnership SET name = $1, description = $2, governance = $3 WHERE id = $4",
-        )
-        .bind(name.to_owned())
-        .bind(description.to_owned())
-        .bind(governance.to_owned())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, &format!("a partnership called '{name}'")))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for sql in [
-            "DELETE FROM partnership_member WHERE partnership_id = $1",
-            "DELETE FROM partnership_place WHERE partnership_id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        for a in member_ids {
-            link(&mut tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *a).await?;
-        }
-        for p in place_ids {
-            link(&mut tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *p).await?;
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id);
-        change_one(self, q, "records that use this grant", audit).await
-    }
-
-    async fn list_contacts(&self) -> StoreResult<Vec<Contact>> {
-        let mut v: Vec<Contact> = sqlx::query(CONTACTS)
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<_>>()?;
-        v.sort_by(|a, b| (&a.agency, &a.name).cmp(&(&b.agency, &b.name)));
-        Ok(v)
-    }
-
-    async fn create_contact(
-        &self,
-        agency_id: i64,
-        c: &Contact,
-        audit: &AuditEvent,
-    ) -> StoreResult<i64> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(agency_id)
-        .bind(c.name.clone())
-        .bind(c.role.clone())
-        .bind(c.email.clone())
-        .bind(c.phone.clone())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, &format!("a contact called '{}' at that agency", c.name)))?;
-        let id: i64 = get(&row, 0)?;
-        let mut ev = audit.clone();
-        ev.record_id = Some(id.to_string());
-        insert_audit(&mut tx, &ev).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(id)
-    }
-
-    async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM contact WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
+impl DatasetStore for SqlStore {
+    async fn mark_demo(&self, at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO demo_marker (id, loaded_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET loaded_at = excluded.loaded_at")
+            .bind(at)
+            .execute(self.pool())
             .await
             .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        Ok(())
     }
 
-    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
-        let mut v: Vec<Project> = sqlx::query(PROJECTS)
-            .fetch_all(self.pool())
+    async fn is_demo(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM demo_marker")
+            .fetch_one(self.pool())
             .await
-            .map_err(db_err)?
-            .iter()
-            .map(project_from_row)
-            .collect::<StoreResult<_>>()?;
-        v.sort_by(|a, b| (&a.partnership, &a.name).cmp(&(&b.partnership, &b.name)));
-        Ok(v)
-    }
-
-    async fn create_project(
-        &self,
-        partnership_id: i64,
-        place_id: Option<i64>,
-        lead_agency_id: Option<i64>,
-        p: &Project,
-        audit: &AuditEvent,
-    ) -> StoreResult<i64> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(partnership_id)
-        .bind(p.name.clone())
-        .bind(place_id)
-        .bind(p.theme.clone())
-        .bind(lead_agency_id)
-        .bind(p.aims.clone())
-        .bind(p.start_date.clone())
-        .bind(p.end_date.clone())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, &format!("a project called '{}' in that partnership", p.name)))?;
-        let id: i64 = get(&row, 0)?;
-        let mut ev = audit.clone();
-        ev.record_id = Some(id.to_string());
-        insert_audit(&mut tx, &ev).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(id)
+            .map_err(db_err)?;
+        Ok(row.try_get::<i64, _>(0).map_err(db_err)? > 0)
     }
 
     async fn export_dataset(&self) -> StoreResult<Dataset> {

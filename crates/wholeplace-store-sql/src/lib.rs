@@ -4,10 +4,18 @@
 //! keeps its own forward-only migrations (`migrations/sqlite`, `migrations/postgres`) for what
 //! they do not share: identity columns, STRICT tables, triggers. See ARCHITECTURE.md for why.
 
+mod accounts;
+mod agencies;
 mod appraisals;
+mod audit;
+mod budget;
+mod contacts;
 mod dataset;
+mod grants;
 mod migrate;
+mod partnerships;
 mod places;
+mod projects;
 mod store;
 
 pub use migrate::{AUTOINCREMENT_TABLES, MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -164,7 +164,7 @@ impl SqlStore {
                 .await
                 .map_err(|e| fail(m.version, m.name, e))?;
             if let Some(after) = after {
-                crate::store::chain_existing_audit_entries(&mut tx)
+                crate::audit::chain_existing_audit_entries(&mut tx)
                     .await
                     .map_err(|e| OpenError::Migration {
                         version: m.version,

@@ -3,6 +3,7 @@
 
 use wholeplace_domain::Role;
 use wholeplace_store::audit_chain::{ChainBreak, verify_chain};
+use wholeplace_store::prelude::*;
 use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
@@ -29,6 +30,7 @@ wholeplace_store_tests::both_backends!(
     a_dataset_round_trips_in_one_transaction,
     ids_are_never_reused_after_a_delete,
     sums_of_the_largest_amounts_never_overflow,
+    every_record_changes_and_reads_back,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -102,7 +104,7 @@ async fn users_round_trip_with_their_agencies(store: &SqlStore) {
     let a = agency(store, "Kent County Council").await;
     let b = agency(store, "Tunbridge Wells Borough Council").await;
     let id = user(store, "amy", vec![a, b]).await;
-    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    let u = store.get_user(id).await.expect("read").expect("exists");
     assert_eq!(u.username, "amy");
     assert_eq!(u.role, Role::Analyst);
     assert!(u.must_change_password && !u.disabled);
@@ -142,7 +144,7 @@ async fn users_round_trip_with_their_agencies(store: &SqlStore) {
         .update_user(id, "Amy B", Role::Viewer, &[b], &ev("user.update", 4))
         .await
         .expect("update");
-    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    let u = store.get_user(id).await.expect("read").expect("exists");
     assert_eq!(
         (u.display_name.as_str(), u.role, u.agencies.len()),
         ("Amy B", Role::Viewer, 1)
@@ -244,7 +246,7 @@ async fn sessions_expire_and_end_with_password_change(store: &SqlStore) {
             .is_none(),
         "other sessions end"
     );
-    let u = store.user_by_id(id).await.expect("read").expect("exists");
+    let u = store.get_user(id).await.expect("read").expect("exists");
     assert_eq!(
         (u.password_hash.as_str(), u.must_change_password),
         ("new-hash", false)
@@ -304,7 +306,7 @@ async fn disabling_ends_sessions_and_revokes_tokens(store: &SqlStore) {
     );
     assert!(
         store
-            .user_by_id(id)
+            .get_user(id)
             .await
             .expect("read")
             .expect("exists")
@@ -316,7 +318,7 @@ async fn disabling_ends_sessions_and_revokes_tokens(store: &SqlStore) {
         .expect("enable");
     assert!(
         !store
-            .user_by_id(id)
+            .get_user(id)
             .await
             .expect("read")
             .expect("exists")
@@ -616,7 +618,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
             .len(),
         10
     );
-    assert_eq!(store.all_budget_lines().await.expect("all").len(), 1_000);
+    assert_eq!(store.list_budget_lines().await.expect("all").len(), 1_000);
     // A batch with one bad reference writes nothing.
     let mut bad = lines[..5].to_vec();
     bad[3].agency_id = 9_999;
@@ -627,7 +629,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
             .is_err()
     );
     assert_eq!(
-        store.all_budget_lines().await.expect("all").len(),
+        store.list_budget_lines().await.expect("all").len(),
         1_000,
         "all or nothing"
     );
@@ -712,11 +714,7 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
         .create_appraisal(&new, &ev("appraisal.create", 100))
         .await
         .expect("create");
-    let got = store
-        .appraisal_by_id(id)
-        .await
-        .expect("read")
-        .expect("found");
+    let got = store.get_appraisal(id).await.expect("read").expect("found");
     assert_eq!(got.title, "Family intervention");
     assert_eq!(got.partnership_id, Some(p));
     assert_eq!(got.partnership_name.as_deref(), Some("Sherwood"));
@@ -748,11 +746,7 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
         .update_appraisal(id, &changed, &ev("appraisal.update", 200))
         .await
         .expect("update");
-    let got = store
-        .appraisal_by_id(id)
-        .await
-        .expect("read")
-        .expect("found");
+    let got = store.get_appraisal(id).await.expect("read").expect("found");
     assert_eq!(
         (
             got.title.as_str(),
@@ -772,7 +766,7 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
         .delete_appraisal(id, &ev("appraisal.delete", 300))
         .await
         .expect("delete");
-    assert!(store.appraisal_by_id(id).await.expect("read").is_none());
+    assert!(store.get_appraisal(id).await.expect("read").is_none());
     assert!(matches!(
         store
             .delete_appraisal(id, &ev("appraisal.delete", 301))
@@ -784,7 +778,7 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
 
 async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
     use wholeplace_store::{
-        Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, PartnerStore,
+        Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore,
         PlaceKey, Project,
     };
     let k = |n: &str, l: &str| PlaceKey {
@@ -1233,7 +1227,6 @@ mod upgrade {
 /// Deleting the newest record and making another must give a new id (SQLite used to give the
 /// largest id + 1 again), so audit entries naming an id always mean one record.
 async fn ids_are_never_reused_after_a_delete(store: &SqlStore) {
-    use wholeplace_store::PartnerStore;
     let first = agency(store, "Short-lived agency").await;
     store
         .delete_agency(first, &ev("agency.delete", 2))
@@ -1332,4 +1325,300 @@ async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
     );
     assert_eq!(totals.by_service, vec![("health".to_owned(), expected)]);
     assert_eq!(totals.by_year, vec![(2024, expected)]);
+}
+
+/// Every feature's change and read methods, each checked against what it wrote, with the audit
+/// entry each change carries. Together with the cases above, the suite calls every method of the
+/// port (`port_methods_are_all_called` in tests/port_coverage.rs checks that).
+async fn every_record_changes_and_reads_back(store: &SqlStore) {
+    let expected = match store.backend_kind() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(store.backend(), expected);
+    let kcc = agency(store, "Kent County Council").await;
+    let nhs = agency(store, "NHS West Kent").await;
+    store
+        .update_agency(
+            nhs,
+            "NHS Kent and Medway",
+            "nhs_icb",
+            &ev("agency.update", 2),
+        )
+        .await
+        .expect("update agency");
+    let agencies = store.list_agencies().await.expect("agencies");
+    assert!(
+        agencies
+            .iter()
+            .any(|a| a.id == nhs && a.name == "NHS Kent and Medway" && a.kind == "nhs_icb"),
+        "{agencies:?}"
+    );
+
+    // places
+    let ward = NewPlace {
+        name: "Sherwood".into(),
+        level: "ward".into(),
+        ..Default::default()
+    };
+    let place = store
+        .create_place(&ward, &ev("place.create", 3))
+        .await
+        .expect("place");
+    let changed = NewPlace {
+        population: Some(7_000),
+        description: "An estate in the north of the town".into(),
+        ..ward.clone()
+    };
+    store
+        .update_place(place, &changed, &ev("place.update", 4))
+        .await
+        .expect("update place");
+    let got = store.get_place(place).await.expect("read").expect("exists");
+    assert_eq!(
+        (got.population, got.description.as_str()),
+        (Some(7_000), "An estate in the north of the town")
+    );
+    assert!(
+        store
+            .get_place(place + 1_000)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // budget lines: create, read, update, import (idempotent), delete
+    let line = NewBudgetLine {
+        agency_id: kcc,
+        place_id: place,
+        service_area: "social_services".into(),
+        financial_year: 2024,
+        amount_pence: 100_000,
+        spend_kind: "revenue".into(),
+        source: "budget book".into(),
+        confidence: "high".into(),
+    };
+    let id = store
+        .create_budget_line(&line, &ev("budget_line.create", 5))
+        .await
+        .expect("line");
+    assert_eq!(
+        store
+            .get_budget_line(id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .amount_pence,
+        100_000
+    );
+    let more = NewBudgetLine {
+        amount_pence: 250_000,
+        ..line.clone()
+    };
+    store
+        .update_budget_line(id, &more, &ev("budget_line.update", 6))
+        .await
+        .expect("update line");
+    assert_eq!(
+        store
+            .get_budget_line(id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .amount_pence,
+        250_000
+    );
+    let other = NewBudgetLine {
+        agency_id: nhs,
+        amount_pence: 42,
+        ..line.clone()
+    };
+    assert_eq!(
+        store
+            .import_budget_lines(&[more.clone(), other.clone()], &ev("budget_line.import", 7))
+            .await
+            .expect("import"),
+        (1, 1),
+        "the stored line is left alone, the other added"
+    );
+    assert_eq!(
+        store
+            .import_budget_lines(&[other], &ev("budget_line.import", 8))
+            .await
+            .expect("again"),
+        (0, 1)
+    );
+    store
+        .delete_budget_line(id, &ev("budget_line.delete", 9))
+        .await
+        .expect("delete line");
+    assert!(store.get_budget_line(id).await.expect("read").is_none());
+    assert_eq!(store.list_budget_lines().await.expect("lines").len(), 1);
+
+    // grants: update and delete
+    let grant = NewGrant {
+        funder_agency_id: kcc,
+        title: "Early help".into(),
+        purpose: "Family support".into(),
+        amount_pence: 1_000_000,
+        start_year: 2024,
+        end_year: 2025,
+        conditions: String::new(),
+        recipient_ids: vec![nhs],
+        place_ids: vec![place],
+    };
+    let g = store
+        .create_grant(&grant, &ev("grant.create", 10))
+        .await
+        .expect("grant");
+    let bigger = NewGrant {
+        amount_pence: 1_200_000,
+        title: "Early help 2".into(),
+        ..grant
+    };
+    store
+        .update_grant(g, &bigger, &ev("grant.update", 11))
+        .await
+        .expect("update grant");
+    let grants = store.list_grants().await.expect("grants");
+    assert_eq!(grants.len(), 1);
+    assert_eq!(
+        (grants[0].title.as_str(), grants[0].amount_pence),
+        ("Early help 2", 1_200_000)
+    );
+    store
+        .delete_grant(g, &ev("grant.delete", 12))
+        .await
+        .expect("delete grant");
+    assert!(store.list_grants().await.expect("grants").is_empty());
+
+    // partnerships: update members and places
+    let p = store
+        .create_partnership(
+            "Sherwood Together",
+            "",
+            "",
+            &[kcc],
+            &[],
+            &ev("partnership.create", 13),
+        )
+        .await
+        .expect("partnership");
+    let change = wholeplace_store::PartnershipChange {
+        name: "Sherwood Together".into(),
+        description: "Working as one".into(),
+        governance: "Board".into(),
+        member_ids: vec![kcc, nhs],
+        place_ids: vec![place],
+    };
+    store
+        .update_partnership(p, &change, &ev("partnership.update", 14))
+        .await
+        .expect("update partnership");
+    let ps = store.list_partnerships().await.expect("partnerships");
+    assert_eq!(
+        (
+            ps[0].members.len(),
+            ps[0].places.len(),
+            ps[0].governance.as_str()
+        ),
+        (2, 1, "Board")
+    );
+
+    // contacts and projects
+    let contact = wholeplace_store::Contact {
+        id: 0,
+        agency: String::new(),
+        name: "A. Person".into(),
+        role: "Neighbourhood manager".into(),
+        email: "a.person@example.org".into(),
+        phone: String::new(),
+    };
+    store
+        .create_contact(kcc, &contact, &ev("contact.create", 15))
+        .await
+        .expect("contact");
+    let contacts = store.list_contacts().await.expect("contacts");
+    assert_eq!(
+        (contacts.len(), contacts[0].agency.as_str()),
+        (1, "Kent County Council")
+    );
+    let project = wholeplace_store::Project {
+        id: 0,
+        partnership: String::new(),
+        name: "Family hub".into(),
+        place: None,
+        theme: "early_help".into(),
+        lead_agency: None,
+        aims: "One front door".into(),
+        start_date: "2025-04-01".into(),
+        end_date: String::new(),
+    };
+    store
+        .create_project(
+            p,
+            Some(place),
+            Some(kcc),
+            &project,
+            &ev("project.create", 16),
+        )
+        .await
+        .expect("project");
+    let projects = store.list_projects().await.expect("projects");
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].partnership, "Sherwood Together");
+    assert_eq!(
+        projects[0].lead_agency.as_deref(),
+        Some("Kent County Council")
+    );
+    assert_eq!(
+        projects[0].place.as_ref().map(|k| k.name.as_str()),
+        Some("Sherwood")
+    );
+
+    // accounts: counting users and listing one's sessions
+    let before = store.count_users().await.expect("count");
+    let u = user(store, "lister", vec![kcc]).await;
+    assert_eq!(store.count_users().await.expect("count"), before + 1);
+    store
+        .create_session(&session("h-list", u, 1_000), &ev("session.sign_in", 17))
+        .await
+        .expect("session");
+    let live = store.list_sessions(u, 100).await.expect("sessions");
+    assert_eq!(live.len(), 1);
+    assert!(
+        store
+            .list_sessions(u, 2_000)
+            .await
+            .expect("sessions")
+            .is_empty(),
+        "expired ones are not listed"
+    );
+
+    // every change above wrote its audit entry
+    let (entries, _) = store
+        .list_audit(&AuditFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    for action in [
+        "agency.update",
+        "place.update",
+        "budget_line.create",
+        "budget_line.update",
+        "budget_line.import",
+        "budget_line.delete",
+        "grant.update",
+        "grant.delete",
+        "partnership.update",
+        "contact.create",
+        "project.create",
+    ] {
+        assert!(
+            entries.iter().any(|e| e.event.action == action),
+            "no audit entry for {action}"
+        );
+    }
 }

@@ -2,7 +2,8 @@
 //! tables are rebuilt with AUTOINCREMENT and every row, link, index and trigger survives.
 
 use sqlx::Row;
-use wholeplace_store::{AuditEvent, PartnerStore, PlaceStore, Store};
+use wholeplace_store::AuditEvent;
+use wholeplace_store::prelude::*;
 
 #[tokio::test]
 async fn an_sqlite_database_with_records_upgrades_to_ids_never_reused() {

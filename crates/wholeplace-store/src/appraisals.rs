@@ -48,7 +48,7 @@ pub trait AppraisalStore: Send + Sync {
     /// Every appraisal, by partnership then title.
     async fn list_appraisals(&self) -> StoreResult<Vec<StoredAppraisal>>;
     /// One appraisal.
-    async fn appraisal_by_id(&self, id: i64) -> StoreResult<Option<StoredAppraisal>>;
+    async fn get_appraisal(&self, id: i64) -> StoreResult<Option<StoredAppraisal>>;
     /// Stores a new appraisal; the audit event gets its id.
     async fn create_appraisal(&self, a: &NewAppraisal, audit: &AuditEvent) -> StoreResult<i64>;
     /// Replaces an appraisal's partnership, title and model text.

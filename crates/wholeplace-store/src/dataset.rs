@@ -1,9 +1,6 @@
-//! The part of the storage port for agencies' contacts, partnerships' projects, and the whole
-//! places-and-partners dataset read or written at once (the "everything" workbook). A dataset
-//! names things by their natural keys (agency name, place name and level, partnership name), never
-//! by database ids, so an export imports into any database.
+//! The whole dataset at once, by natural keys (the everything workbook), and the demo marker.
 
-use crate::{AuditEvent, GrantChange, LaProfile, NewPlace, StoreResult};
+use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -14,46 +11,6 @@ pub struct PlaceKey {
     pub name: String,
     /// Level key.
     pub level: String,
-}
-
-/// A named person at an agency: the "identified link".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Contact {
-    /// Id (0 in a dataset).
-    pub id: i64,
-    /// Their agency's name.
-    pub agency: String,
-    /// Name.
-    pub name: String,
-    /// Role, such as "Neighbourhood manager".
-    pub role: String,
-    /// Work email.
-    pub email: String,
-    /// Work phone.
-    pub phone: String,
-}
-
-/// A partnership's pilot or project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Project {
-    /// Id (0 in a dataset).
-    pub id: i64,
-    /// The partnership's name.
-    pub partnership: String,
-    /// Name.
-    pub name: String,
-    /// Where (a place), or none for a thematic project.
-    pub place: Option<PlaceKey>,
-    /// Theme, such as "transient singles with substance misuse".
-    pub theme: String,
-    /// Lead agency's name.
-    pub lead_agency: Option<String>,
-    /// Aims.
-    pub aims: String,
-    /// Start date, ISO 8601 (YYYY-MM-DD), or "".
-    pub start_date: String,
-    /// End date, ISO 8601, or "".
-    pub end_date: String,
 }
 
 /// A budget line by natural keys.
@@ -142,21 +99,6 @@ pub struct Dataset {
     pub grants: Vec<DatasetGrant>,
 }
 
-/// A partnership's details, members and places, by id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PartnershipChange {
-    /// Name.
-    pub name: String,
-    /// Description and aims.
-    pub description: String,
-    /// Governance.
-    pub governance: String,
-    /// Member agency ids.
-    pub member_ids: Vec<i64>,
-    /// Place ids.
-    pub place_ids: Vec<i64>,
-}
-
 /// What an import wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -166,72 +108,9 @@ pub struct ImportCounts {
     pub already_present: usize,
 }
 
-/// The storage port for contacts, projects and whole datasets.
+/// The storage port for the whole dataset at once, by natural keys (the everything workbook), and the demo marker.
 #[async_trait]
-pub trait PartnerStore: Send + Sync {
-    /// Contacts, by agency then name.
-    async fn list_contacts(&self) -> StoreResult<Vec<Contact>>;
-    /// Adds a contact to an agency (by id).
-    async fn create_contact(
-        &self,
-        agency_id: i64,
-        c: &Contact,
-        audit: &AuditEvent,
-    ) -> StoreResult<i64>;
-    /// Deletes a contact.
-    async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
-    /// Projects, by partnership then name.
-    async fn list_projects(&self) -> StoreResult<Vec<Project>>;
-    /// Adds a project (partnership, place and lead agency by id).
-    async fn create_project(
-        &self,
-        partnership_id: i64,
-        place_id: Option<i64>,
-        lead_agency_id: Option<i64>,
-        p: &Project,
-        audit: &AuditEvent,
-    ) -> StoreResult<i64>;
-    /// Changes a place's name, level, code, population and description.
-    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()>;
-    /// Deletes a place with its relations, coverage and profile; refused (`Conflict`) while
-    /// budget lines, grants, partnerships or projects use it.
-    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
-    /// Changes an agency's name and kind.
-    async fn update_agency(
-        &self,
-        id: i64,
-        name: &str,
-        kind: &str,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Deletes an agency with its coverage and contacts; refused (`Conflict`) while users,
-    /// budget lines, grants, partnerships or projects use it.
-    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
-    /// One budget line.
-    async fn budget_line_by_id(&self, id: i64) -> StoreResult<Option<crate::BudgetLine>>;
-    /// Replaces a budget line.
-    async fn update_budget_line(
-        &self,
-        id: i64,
-        line: &crate::NewBudgetLine,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Replaces a grant's details, recipients and places (its recorded changes stay).
-    async fn update_grant(
-        &self,
-        id: i64,
-        g: &crate::NewGrant,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Replaces a partnership's name, description, governance, members and places.
-    async fn update_partnership(
-        &self,
-        id: i64,
-        p: &PartnershipChange,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Deletes a grant with its recipients, places and changes.
-    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+pub trait DatasetStore: Send + Sync {
     /// Every record as a dataset, in a stable order.
     async fn export_dataset(&self) -> StoreResult<Dataset>;
     /// Writes a dataset in one transaction: named records are created or updated by their
@@ -239,4 +118,8 @@ pub trait PartnerStore: Send + Sync {
     /// already stored are left alone (so importing the same file twice changes nothing). Any
     /// failure writes nothing.
     async fn import_dataset(&self, d: &Dataset, audit: &AuditEvent) -> StoreResult<ImportCounts>;
+    /// Marks the database as holding demonstration data.
+    async fn mark_demo(&self, at: i64) -> StoreResult<()>;
+    /// Does the database hold demonstration data?
+    async fn is_demo(&self) -> StoreResult<bool>;
 }

@@ -2,27 +2,50 @@
 //! (SQLite or PostgreSQL) implements it. Every method is one transaction. Every method that
 //! changes data takes the [`AuditEvent`] that records it, so a change and its audit entry are
 //! written together or not at all.
+//!
+//! One module a feature, each with its records (`X`, `NewX`, `XChange`) and its port trait
+//! (`XStore`: `list_x`, `get_x`, `create_x`, `update_x`, `delete_x`); [`Store`] is all of them.
+//! `use wholeplace_store::prelude::*` brings every trait into scope.
 
+pub mod accounts;
+pub mod agencies;
 pub mod appraisals;
+pub mod audit;
 pub mod audit_chain;
+pub mod budget;
+pub mod contacts;
 pub mod dataset;
+pub mod grants;
+pub mod partnerships;
 pub mod places;
+pub mod projects;
 
+pub use accounts::{AccountStore, ApiToken, NewUser, Session, User};
+pub use agencies::{Agency, AgencyStore};
 pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
+pub use audit::{AuditEntry, AuditFilter, AuditStore};
 pub use audit_chain::{AuditHead, ChainBreak, ChainVerified};
+pub use budget::{BudgetLine, BudgetStore, BudgetTotals, NewBudgetLine};
+pub use contacts::{Contact, ContactStore};
 pub use dataset::{
-    Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, ImportCounts,
-    PartnerStore, PartnershipChange, PlaceKey, Project,
+    Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
+    PlaceKey,
 };
+pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
+pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
+pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
+pub use projects::{Project, ProjectStore};
 
-pub use places::{
-    BudgetLine, BudgetTotals, Grant, GrantChange, LaProfile, NewBudgetLine, NewGrant, NewPlace,
-    Partnership, Place, PlaceStore, Related,
-};
+/// Every port trait, for `use wholeplace_store::prelude::*`.
+pub mod prelude {
+    pub use crate::{
+        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
+        DatasetStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore, Store,
+    };
+}
 
 use async_trait::async_trait;
 use serde::Serialize;
-use wholeplace_domain::Role;
 
 /// Seconds since the Unix epoch, UTC. The service reads the clock; the store only keeps times.
 pub type Timestamp = i64;
@@ -68,131 +91,6 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
-/// A stored audit entry with its place in the hash chain (see [`audit_chain`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    /// Sequence number, increasing.
-    pub id: i64,
-    /// The event.
-    #[serde(flatten)]
-    pub event: AuditEvent,
-    /// The chain hash of the entry before it ([`audit_chain::GENESIS_HASH`] for the first);
-    /// `None` only if it was removed in the database, which verification reports.
-    pub prev_hash: Option<String>,
-    /// This entry's chain hash: SHA-256 over its content and `prev_hash`, lower-case hex.
-    pub hash: Option<String>,
-}
-
-/// Which audit entries to list. Empty fields do not filter.
-#[derive(Clone, Debug, Default)]
-pub struct AuditFilter {
-    /// Exact actor username.
-    pub actor: Option<String>,
-    /// Action prefix, such as `user.` or `session.sign_in`.
-    pub action_prefix: Option<String>,
-    /// Only allowed or only refused actions.
-    pub allowed: Option<bool>,
-    /// From this time (inclusive).
-    pub from: Option<Timestamp>,
-    /// Before this time (exclusive).
-    pub until: Option<Timestamp>,
-    /// Newest first, at most this many (the adapter caps it).
-    pub limit: i64,
-    /// Skip this many.
-    pub offset: i64,
-}
-
-/// A partner agency (the places-and-partners capability extends it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Agency {
-    /// Id.
-    pub id: i64,
-    /// Name, such as "Kent County Council".
-    pub name: String,
-    /// Kind, such as `county_council`.
-    pub kind: String,
-}
-
-/// A person's account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct User {
-    /// Id.
-    pub id: i64,
-    /// Sign-in name, lower case.
-    pub username: String,
-    /// Name shown in the interface.
-    pub display_name: String,
-    /// What they may do.
-    pub role: Role,
-    /// The argon2id hash (never serialised).
-    #[serde(skip)]
-    pub password_hash: String,
-    /// Must choose a new password at next sign-in.
-    pub must_change_password: bool,
-    /// Cannot sign in.
-    pub disabled: bool,
-    /// The agencies they belong to.
-    pub agencies: Vec<Agency>,
-    /// When the account was made.
-    pub created_at: Timestamp,
-}
-
-/// What is needed to make an account.
-#[derive(Clone, Debug)]
-pub struct NewUser {
-    /// Sign-in name, lower case.
-    pub username: String,
-    /// Name shown.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// argon2id hash.
-    pub password_hash: String,
-    /// Force a change at first sign-in.
-    pub must_change_password: bool,
-    /// Agencies (at least one).
-    pub agency_ids: Vec<i64>,
-}
-
-/// A signed-in browser session. The token itself is never stored, only its hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
-    /// SHA-256 of the cookie value, hex.
-    pub token_hash: String,
-    /// Whose session.
-    pub user_id: i64,
-    /// The token forms must echo back.
-    pub csrf_token: String,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Ends.
-    pub expires_at: Timestamp,
-    /// Last request seen (updated at most every few minutes).
-    pub last_seen_at: Timestamp,
-}
-
-/// A personal API token. Only its hash is stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ApiToken {
-    /// Id.
-    pub id: i64,
-    /// Owner.
-    pub user_id: i64,
-    /// The owner's label for it.
-    pub name: String,
-    /// SHA-256 of the token, hex (never serialised).
-    #[serde(skip)]
-    pub token_hash: String,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Last used.
-    pub last_used_at: Option<Timestamp>,
-    /// When it stops working, if it has an end.
-    pub expires_at: Option<Timestamp>,
-    /// Revoked, if it was.
-    pub revoked_at: Option<Timestamp>,
-}
-
 /// Counts for the home page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Overview {
@@ -204,127 +102,28 @@ pub struct Overview {
     pub audit_entries: i64,
 }
 
-/// The storage port.
+/// The storage port: every feature's port, and what belongs to none.
 #[async_trait]
-pub trait Store: PlaceStore + AppraisalStore + PartnerStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore
+    + AuditStore
+    + AgencyStore
+    + PlaceStore
+    + BudgetStore
+    + GrantStore
+    + PartnershipStore
+    + ContactStore
+    + ProjectStore
+    + AppraisalStore
+    + DatasetStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Which backend, for the start-up message: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
-
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
-
-    // --- agencies (minimal; the places-and-partners capability extends them) ---
-    /// All agencies, by name.
-    async fn list_agencies(&self) -> StoreResult<Vec<Agency>>;
-    /// Make an agency.
-    async fn create_agency(&self, name: &str, kind: &str, audit: &AuditEvent) -> StoreResult<i64>;
-
-    // --- users ---
-    /// How many accounts exist (including disabled ones).
-    async fn count_users(&self) -> StoreResult<i64>;
-    /// Make an account.
-    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<i64>;
-    /// One account by id.
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
-    /// One account by sign-in name (lower case).
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
-    /// All accounts, by username.
-    async fn list_users(&self) -> StoreResult<Vec<User>>;
-    /// Set a new password hash; `must_change` forces another change at next sign-in (a reset by
-    /// an administrator), and then also revokes the user's API tokens. Ends every session of
-    /// that user except `keep_session` (the hash of the session making the change).
-    async fn set_password(
-        &self,
-        user_id: i64,
-        password_hash: &str,
-        must_change: bool,
-        keep_session: Option<&str>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Enable or disable an account; disabling ends its sessions and revokes its API tokens.
-    async fn set_user_disabled(
-        &self,
-        user_id: i64,
-        disabled: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// Change role and agencies.
-    async fn update_user(
-        &self,
-        user_id: i64,
-        display_name: &str,
-        role: Role,
-        agency_ids: &[i64],
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-
-    // --- sign-in throttling ---
-    /// Record a failed sign-in for an account name.
-    async fn record_login_failure(&self, username: &str, at: Timestamp) -> StoreResult<()>;
-    /// Failed sign-ins for an account name since a time.
-    async fn count_login_failures(&self, username: &str, since: Timestamp) -> StoreResult<i64>;
-    /// Forget failures after a successful sign-in.
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
-
-    // --- sessions ---
-    /// Start a session (the sign-in is audited with it).
-    async fn create_session(&self, session: &Session, audit: &AuditEvent) -> StoreResult<()>;
-    /// A live session and its user.
-    async fn session_with_user(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(Session, User)>>;
-    /// Note activity.
-    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
-    /// End a session.
-    async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
-    /// A user's live sessions, most recently used first (not written: a read of one's own
-    /// sessions is not personal data about anyone else).
-    async fn list_sessions(&self, user_id: i64, now: Timestamp) -> StoreResult<Vec<Session>>;
-    /// Remove expired sessions; returns how many.
-    async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
-
-    // --- API tokens ---
-    /// Store a new token; it stops working at `expires_at`, if given.
-    async fn create_api_token(
-        &self,
-        user_id: i64,
-        name: &str,
-        token_hash: &str,
-        at: Timestamp,
-        expires_at: Option<Timestamp>,
-        audit: &AuditEvent,
-    ) -> StoreResult<i64>;
-    /// A user's tokens, newest first.
-    async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
-    /// Revoke one of a user's tokens.
-    async fn revoke_api_token(
-        &self,
-        user_id: i64,
-        token_id: i64,
-        at: Timestamp,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// A live (not revoked, not expired) token and its user; records its use.
-    async fn user_by_api_token(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<User>>;
-
-    // --- audit ---
-    /// Append an entry that is not part of a change (a read of restricted data, a refusal).
-    async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()>;
-    /// List entries, newest first, and the total matching the filter.
-    async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEntry>, i64)>;
-    /// Entries with ids above `after_id`, oldest first, at most `limit`: the chain read a page at
-    /// a time for verification ([`audit_chain::verify_chain`]).
-    async fn audit_chain_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
-    /// The newest entry and its chain hash, if there is any entry.
-    async fn audit_head(&self) -> StoreResult<Option<AuditHead>>;
-
-    // --- overview ---
     /// Counts for the home page.
     async fn overview(&self) -> StoreResult<Overview>;
 }

@@ -133,40 +133,21 @@ impl IntoResponse for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Validation(f) if !f.is_empty() && f.iter().all(|e| e.conflict) => {
-                ApiError(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "The request clashes with stored records: see fields.".into(),
-                    f,
-                )
-            }
-            ServiceError::Validation(f) => ApiError(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                "The request has problems: see fields.".into(),
+        let answer = e.answer();
+        let status =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (message, fields) = match e {
+            ServiceError::Validation(f) if answer.code == "conflict" => (
+                "The request clashes with stored records: see fields.".into(),
                 f,
             ),
-            ServiceError::Unauthenticated(m) => {
-                ApiError(StatusCode::UNAUTHORIZED, "unauthenticated", m, vec![])
+            ServiceError::Validation(f) => ("The request has problems: see fields.".into(), f),
+            ServiceError::Unauthenticated(m) | ServiceError::Forbidden(m) => (m, vec![]),
+            ServiceError::Throttled { retry_after_mins } => {
+                (format!("Try again in {retry_after_mins} minutes."), vec![])
             }
-            ServiceError::Throttled { retry_after_mins } => ApiError(
-                StatusCode::TOO_MANY_REQUESTS,
-                "throttled",
-                format!("Try again in {retry_after_mins} minutes."),
-                vec![],
-            ),
-            ServiceError::Forbidden(m) => ApiError(StatusCode::FORBIDDEN, "forbidden", m, vec![]),
-            ServiceError::NotFound => ApiError(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such record.".into(),
-                vec![],
-            ),
-            ServiceError::Conflict(w) => ApiError(
-                StatusCode::CONFLICT,
-                "conflict",
+            ServiceError::NotFound => ("No such record.".into(), vec![]),
+            ServiceError::Conflict(w) => (
                 format!("{w} already exists."),
                 vec![FieldError::conflict(
                     "record",
@@ -174,15 +155,16 @@ impl From<ServiceError> for ApiError {
                 )],
             ),
             ServiceError::Internal(detail) => {
-                tracing::error!(detail = %detail, "internal error in API");
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Something went wrong inside the service.".into(),
+                let reference = crate::error::log_internal(&detail);
+                (
+                    format!(
+                        "Something went wrong inside the service. Quote reference {reference} to your administrator."
+                    ),
                     vec![],
                 )
             }
-        }
+        };
+        ApiError(status, answer.code, message, fields)
     }
 }
 
@@ -571,7 +553,7 @@ pub struct BudgetLineInput {
     confidence: String,
 }
 
-impl From<BudgetLineInput> for wholeplace_service::places::BudgetForm {
+impl From<BudgetLineInput> for wholeplace_service::BudgetForm {
     fn from(b: BudgetLineInput) -> Self {
         Self {
             agency: b.agency,
@@ -594,7 +576,7 @@ async fn create_budget_line(
     ApiCaller(actor): ApiCaller,
     ApiJson(b): ApiJson<BudgetLineInput>,
 ) -> Result<Response, ApiError> {
-    let form: wholeplace_service::places::BudgetForm = b.into();
+    let form: wholeplace_service::BudgetForm = b.into();
     let id = state.service.add_budget_line(&actor, &form).await?;
     Ok(created("budget-lines", id))
 }

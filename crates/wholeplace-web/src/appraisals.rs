@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::{SignedIn, check_csrf};
 use crate::error::{WebError, render};
 use crate::fields::{Field, FormPage};
-use crate::form::FormFields;
+use crate::form::CsrfForm;
 use crate::layout::Layout;
 use crate::page::{self, layout, parse_id};
 use askama::Template;
@@ -181,8 +181,11 @@ pub async fn new_page(State(state): State<AppState>, s: SignedIn) -> PageResult 
     start_page(&state, &s, StatusCode::OK, &f, Vec::new()).await
 }
 
-pub async fn start(State(state): State<AppState>, s: SignedIn, form: FormFields) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
+pub async fn start(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
     let f = StartForm {
         partnership_id: form.get("partnership_id").to_owned(),
         title: form.get("title").to_owned(),
@@ -484,10 +487,9 @@ pub async fn add_cost(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let f = CostForm {
         name: form.get("name").to_owned(),
         option: form.get("option").to_owned(),
@@ -583,10 +585,9 @@ pub async fn add_outcome(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let g = |k: &str| form.get(k).to_owned();
     let f = OutcomeForm {
         name: g("name"),
@@ -680,10 +681,9 @@ pub async fn save(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let (p, text) = (form.get("partnership_id"), form.get("model_toml"));
     match state
         .service
@@ -742,10 +742,9 @@ pub async fn delete(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.delete_appraisal(&s.actor, id).await?;
     Ok(Redirect::to("/appraisals?deleted=1").into_response())
 }

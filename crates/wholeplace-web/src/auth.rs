@@ -15,16 +15,16 @@ pub const SESSION_COOKIE: &str = "wp_session";
 /// The sign-in form's double-submit cookie.
 pub const SIGNIN_CSRF_COOKIE: &str = "wp_signin";
 
-/// A cookie's value from the request headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A cookie's value from the request headers (parsed by the `cookie` crate, RFC 6265).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
@@ -61,11 +61,16 @@ pub struct SignedIn {
 /// password page and signing out).
 pub struct SignedInAllowingPasswordChange(pub SignedIn);
 
-async fn load(parts: &Parts, service: &Service) -> Result<Option<SignedIn>, WebError> {
+async fn load(parts: &mut Parts, service: &Service) -> Result<Option<SignedIn>, WebError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let found = service.session(token).await?;
+    let found = service.session(&token).await?;
+    if let Some((session, _)) = &found {
+        parts
+            .extensions
+            .insert(ExpectedCsrf(session.csrf_token.clone()));
+    }
     Ok(found.map(|(session, user)| {
         let actor = Actor::user(
             user.clone(),
@@ -132,6 +137,11 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
         Ok(Self(load(parts, &state.service).await?))
     }
 }
+
+/// The signed-in session's form token, left in the request's extensions by [`SignedIn`] (and the
+/// other session extractors) for [`crate::form::CsrfForm`] to check the body against.
+#[derive(Clone, Debug)]
+pub struct ExpectedCsrf(pub String);
 
 /// Checks a submitted form token against the session's.
 pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), WebError> {

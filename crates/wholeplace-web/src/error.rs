@@ -22,6 +22,8 @@ pub enum WebError {
     NotFound,
     /// The request itself is malformed.
     BadRequest(String),
+    /// The service refused the request with this status (from [`ServiceError::answer`]).
+    Refused(StatusCode, String),
     /// The request body is over the size limit.
     TooLarge,
     /// Something failed inside.
@@ -100,9 +102,9 @@ impl IntoResponse for WebError {
                 Some(("/", "Go to the home page")),
             ),
             WebError::BadRequest(msg) => message_page(StatusCode::BAD_REQUEST, "There is a problem with the request", vec![msg], Some(("/", "Go to the home page"))),
+            WebError::Refused(status, msg) => message_page(status, "There is a problem with the request", vec![msg], Some(("/", "Go to the home page"))),
             WebError::Internal(detail) => {
-                let reference = format!("{:08x}", rand_reference());
-                tracing::error!(reference = %reference, detail = %detail, "internal error");
+                let reference = log_internal(&detail);
                 let mut r = message_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Sorry, there is a problem with the service",
@@ -116,29 +118,38 @@ impl IntoResponse for WebError {
     }
 }
 
-fn rand_reference() -> u32 {
+/// Logs an internal failure's details for the operator and returns the reference the user is
+/// shown, so the two can be matched. Pages and the API both use it.
+pub fn log_internal(detail: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u8(0);
-    h.finish() as u32
+    let reference = format!("{:08x}", h.finish() as u32);
+    tracing::error!(reference = %reference, detail = %detail, "internal error");
+    reference
 }
 
 impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
+        let status = StatusCode::from_u16(e.answer().status).unwrap_or(StatusCode::BAD_REQUEST);
         match e {
             ServiceError::Forbidden(m) => WebError::Forbidden(m),
             ServiceError::NotFound => WebError::NotFound,
             ServiceError::Unauthenticated(_) => WebError::NotSignedIn(String::new()),
-            ServiceError::Validation(errs) => WebError::BadRequest(
+            ServiceError::Validation(errs) => WebError::Refused(
+                status,
                 errs.into_iter()
                     .map(|e| e.message)
                     .collect::<Vec<_>>()
                     .join(". "),
             ),
-            ServiceError::Conflict(what) => WebError::BadRequest(format!("{what} already exists")),
-            ServiceError::Throttled { retry_after_mins } => WebError::BadRequest(format!(
-                "Too many attempts: try again in {retry_after_mins} minutes"
-            )),
+            ServiceError::Conflict(what) => {
+                WebError::Refused(status, format!("{what} already exists"))
+            }
+            ServiceError::Throttled { retry_after_mins } => WebError::Refused(
+                status,
+                format!("Too many attempts: try again in {retry_after_mins} minutes"),
+            ),
             ServiceError::Internal(detail) => WebError::Internal(detail),
         }
     }

@@ -3,22 +3,29 @@
 //! the service layer: they authenticate the caller and call `wholeplace-service`, which decides
 //! what is allowed and records it. This crate never touches SQL.
 
+mod accounts;
+mod agencies;
 pub mod api;
 mod appraisals;
+mod audit;
 mod auth;
-mod changes;
+mod budget;
 mod charts;
+mod contacts;
+mod data;
 mod edge;
 mod error;
 mod fields;
 mod form;
+mod grants;
 mod layout;
 mod page;
-mod pages;
-mod partners;
+mod partnerships;
 mod places;
+mod projects;
 mod roles;
 mod security;
+mod site;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -53,23 +60,29 @@ pub struct AppState {
 /// Every page's route (the API is nested under `/api/v1` by [`router`]).
 fn pages_router() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::home))
-        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-out", post(pages::sign_out))
-        .route("/account", get(pages::account))
+        .route("/", get(site::home))
+        .route(
+            "/sign-in",
+            get(accounts::sign_in_page).post(accounts::sign_in),
+        )
+        .route("/sign-out", post(accounts::sign_out))
+        .route("/account", get(accounts::account))
         .route(
             "/account/password",
-            get(pages::password_page).post(pages::change_password),
+            get(accounts::password_page).post(accounts::change_password),
         )
-        .route("/account/tokens", post(pages::create_token))
-        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
-        .route("/account/sessions/{id}/revoke", post(pages::revoke_session))
-        .route("/users", get(pages::users).post(pages::create_user))
-        .route("/users/new", get(pages::new_user_page))
-        .route("/users/{id}", get(pages::show_user))
-        .route("/users/{id}/disable", post(pages::disable_user))
-        .route("/users/{id}/enable", post(pages::enable_user))
-        .route("/users/{id}/reset-password", post(pages::reset_password))
+        .route("/account/tokens", post(accounts::create_token))
+        .route("/account/tokens/{id}/revoke", post(accounts::revoke_token))
+        .route(
+            "/account/sessions/{id}/revoke",
+            post(accounts::revoke_session),
+        )
+        .route("/users", get(accounts::users).post(accounts::create_user))
+        .route("/users/new", get(accounts::new_user_page))
+        .route("/users/{id}", get(accounts::show_user))
+        .route("/users/{id}/disable", post(accounts::disable_user))
+        .route("/users/{id}/enable", post(accounts::enable_user))
+        .route("/users/{id}/reset-password", post(accounts::reset_password))
         .route("/places", get(places::list).post(places::create_place))
         .route("/places/new", get(places::new_place))
         .route(
@@ -79,81 +92,81 @@ fn pages_router() -> Router<AppState> {
         .route("/places/{id}", get(places::show))
         .route(
             "/places/{id}/edit",
-            get(changes::edit_place).post(changes::save_place),
+            get(places::edit_place).post(places::save_place),
         )
         .route(
             "/places/{id}/relations",
-            get(changes::new_relation).post(changes::create_relation),
+            get(places::new_relation).post(places::create_relation),
         )
         .route(
             "/places/{id}/coverage",
-            get(changes::new_coverage).post(changes::create_coverage),
+            get(agencies::new_coverage).post(agencies::create_coverage),
         )
         .route(
             "/places/{id}/delete",
-            get(changes::confirm_delete_place).post(changes::delete_place),
+            get(places::confirm_delete_place).post(places::delete_place),
         )
         .route(
             "/agencies/{id}/edit",
-            get(changes::edit_agency).post(changes::save_agency),
+            get(agencies::edit_agency).post(agencies::save_agency),
         )
         .route(
             "/agencies/{id}/delete",
-            get(changes::confirm_delete_agency).post(changes::delete_agency),
+            get(agencies::confirm_delete_agency).post(agencies::delete_agency),
         )
         .route(
             "/budget-lines/{id}/edit",
-            get(changes::edit_budget_line).post(changes::save_budget_line),
+            get(budget::edit_budget_line).post(budget::save_budget_line),
         )
         .route(
             "/budget-lines/{id}/delete",
-            get(changes::confirm_delete_budget_line).post(changes::delete_budget_line),
+            get(budget::confirm_delete_budget_line).post(budget::delete_budget_line),
         )
-        .route("/grants", post(changes::create_grant))
-        .route("/grants/new", get(changes::new_grant))
+        .route("/grants", post(grants::create_grant))
+        .route("/grants/new", get(grants::new_grant))
         .route(
             "/grants/{id}/change",
-            get(changes::new_grant_change).post(changes::create_grant_change),
+            get(grants::new_grant_change).post(grants::create_grant_change),
         )
-        .route("/partnerships", post(changes::create_partnership))
-        .route("/partnerships/new", get(changes::new_partnership))
+        .route("/partnerships", post(partnerships::create_partnership))
+        .route("/partnerships/new", get(partnerships::new_partnership))
         .route(
             "/partnerships/{id}/edit",
-            get(changes::edit_partnership).post(changes::save_partnership),
+            get(partnerships::edit_partnership).post(partnerships::save_partnership),
         )
         .route(
             "/grants/{id}/edit",
-            get(changes::edit_grant).post(changes::save_grant),
+            get(grants::edit_grant).post(grants::save_grant),
         )
         .route(
             "/grants/{id}/delete",
-            get(changes::confirm_delete_grant).post(changes::delete_grant),
+            get(grants::confirm_delete_grant).post(grants::delete_grant),
         )
-        .route("/places/{id}/budget-lines.csv", get(places::lines_csv))
-        .route("/places/{id}/budget-lines.xlsx", get(places::lines_xlsx))
-        .route("/budget-lines", post(places::create_budget_line))
-        .route("/budget-lines/new", get(places::new_budget_line))
+        .route("/places/{id}/budget-lines.csv", get(budget::lines_csv))
+        .route("/places/{id}/budget-lines.xlsx", get(budget::lines_xlsx))
+        .route("/budget-lines", post(budget::create_budget_line))
+        .route("/budget-lines/new", get(budget::new_budget_line))
         .route(
             "/agencies",
-            get(places::agencies).post(places::create_agency),
+            get(agencies::agencies).post(agencies::create_agency),
         )
-        .route("/funding", get(places::funding))
+        .route("/funding", get(grants::funding))
         .route(
             "/contacts",
-            get(partners::contacts).post(partners::create_contact),
+            get(contacts::contacts).post(contacts::create_contact),
         )
         .route(
             "/contacts/{id}/delete",
-            get(partners::confirm_delete_contact).post(partners::delete_contact),
+            get(contacts::confirm_delete_contact).post(contacts::delete_contact),
         )
         .route(
             "/projects",
-            get(partners::projects).post(partners::create_project),
+            get(projects::projects).post(projects::create_project),
         )
-        .route("/data", get(partners::data))
-        .route("/data/import", post(partners::import))
-        .route("/data/{file}", get(partners::export_file))
-        .route("/grants.csv", get(places::grants_csv))
+        .route("/data", get(data::data))
+        .route("/data/import", post(data::import))
+        .route("/data/{file}", get(data::export_file))
+        .route("/grants.csv", get(grants::grants_csv))
         .route("/appraisals", get(appraisals::list).post(appraisals::start))
         .route("/appraisals/new", get(appraisals::new_page))
         .route("/appraisals/upload", post(appraisals::upload))
@@ -177,14 +190,14 @@ fn pages_router() -> Router<AppState> {
         .route("/appraisals/{id}/{file}", get(appraisals::download))
         .route("/unit-costs", get(appraisals::unit_costs))
         .route("/unit-costs/{code}", get(appraisals::unit_cost))
-        .route("/audit", get(pages::audit))
-        .route("/audit.csv", get(pages::audit_csv))
-        .route("/about/data", get(pages::about_data))
-        .route("/about/accessibility", get(pages::about_accessibility))
+        .route("/audit", get(audit::audit))
+        .route("/audit.csv", get(audit::audit_csv))
+        .route("/about/data", get(site::about_data))
+        .route("/about/accessibility", get(site::about_accessibility))
         .route("/about/roles", get(roles::about_roles))
-        .route("/healthz", get(pages::healthz))
-        .route("/static/app.js", get(pages::app_js))
-        .route("/static/favicon.svg", get(pages::favicon))
+        .route("/healthz", get(site::healthz))
+        .route("/static/app.js", get(site::app_js))
+        .route("/static/favicon.svg", get(site::favicon))
 }
 
 /// The whole application: pages, API, assets, health and security headers.
@@ -193,7 +206,7 @@ pub fn router(state: AppState) -> Router {
     layout::set_asset_version(&state.config.assets_dir);
     let hsts = state.config.secure_cookies;
     let app = pages_router()
-        .method_not_allowed_fallback(pages::method_not_allowed)
+        .method_not_allowed_fallback(site::method_not_allowed)
         .nest("/api/v1", api::router())
         .nest_service(
             "/assets",
@@ -201,7 +214,7 @@ pub fn router(state: AppState) -> Router {
                 .fallback_service(assets)
                 .layer(axum::middleware::from_fn(security::asset_caching)),
         )
-        .fallback(pages::not_found)
+        .fallback(site::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(edge::MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             edge::MAX_BODY_BYTES,

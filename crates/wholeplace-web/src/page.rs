@@ -3,9 +3,17 @@
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::WebError;
+use crate::error::render;
+use crate::fields::ConfirmDeletePage;
 use crate::layout::Layout;
-use axum::http::header;
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use wholeplace_service::FieldError;
+
+/// What a page handler answers.
+pub(crate) type PageResult = Result<Response, WebError>;
 
 /// The page frame for the signed-in user, with `section` current in the navigation.
 pub(crate) fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
@@ -30,4 +38,78 @@ pub(crate) fn download(body: Vec<u8>, content_type: &'static str, filename: &str
         body,
     )
         .into_response()
+}
+
+pub(crate) fn vocabulary(v: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "Select".to_owned()))
+        .chain(v.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())))
+        .collect()
+}
+
+pub(crate) fn confirm(
+    state: &AppState,
+    s: &SignedIn,
+    section: &str,
+    status: StatusCode,
+    page: (
+        String,
+        Vec<(&'static str, String)>,
+        String,
+        String,
+        String,
+        &'static str,
+    ),
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let (heading, rows, warning, action, cancel, button) = page;
+    let p = ConfirmDeletePage {
+        layout: layout(state, s, section).with_errors(errors),
+        heading,
+        rows,
+        warning,
+        action,
+        cancel,
+        button,
+    };
+    Ok((status, render(&p)?).into_response())
+}
+
+pub(crate) fn options(
+    first: &str,
+    items: impl IntoIterator<Item = (i64, String)>,
+) -> Vec<(String, String)> {
+    std::iter::once((String::new(), first.to_owned()))
+        .chain(items.into_iter().map(|(id, n)| (id.to_string(), n)))
+        .collect()
+}
+
+/// A record id from the path, as text. A segment that is not even text (such as `%FF`) is a
+/// page that does not exist, like any other id that is not a number.
+pub struct RecordId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| WebError::NotFound)
+    }
+}
+
+/// A page's query string. One that the page's own form could not have sent (a repeated field,
+/// say) gets the service's "problem with the request" page rather than the framework's text.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| Self(q))
+            .map_err(|_| {
+                WebError::BadRequest(
+                    "The web address has a search this page cannot read. Use the page's own form to filter.".to_owned(),
+                )
+            })
+    }
 }

@@ -1,28 +1,28 @@
-//! Pages for places, partners and the resource map.
+//! Places: the list, a place's page (its resource map, profile and links), adding, changing,
+//! relating and deleting places.
 
 use crate::AppState;
-use crate::auth::{SignedIn, check_csrf};
+use crate::auth::SignedIn;
 use crate::charts::bar_chart;
-use crate::error::{WebError, render};
-use crate::form::FormFields;
+use crate::error::render;
+use crate::fields::{Field, FormPage};
+use crate::form::CsrfForm;
 use crate::layout::Layout;
-use crate::page::{download, layout, parse_id};
+use crate::page::*;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use wholeplace_domain::money::{group_thousands, total_full_string};
-use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
+use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
-use wholeplace_service::places::{BudgetForm, PlaceForm, england_medians};
 use wholeplace_service::{FieldError, ServiceError};
-
-type PageResult = Result<Response, WebError>;
+use wholeplace_service::{PlaceForm, england_medians};
 
 #[derive(Template)]
 #[template(path = "places.html")]
-struct PlacesPage {
+pub(crate) struct PlacesPage {
     layout: Layout,
     can_edit: bool,
     places: Vec<(i64, String, &'static str, String, String)>,
@@ -62,16 +62,15 @@ pub async fn list(
 pub async fn import_local_authorities(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let n = state.service.import_local_authorities(&s.actor).await?;
     Ok(Redirect::to(&format!("/places?done={n}")).into_response())
 }
 
 #[derive(Template)]
 #[template(path = "place_new.html")]
-struct NewPlacePage {
+pub(crate) struct NewPlacePage {
     layout: Layout,
     text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
     levels: &'static [(&'static str, &'static str)],
@@ -80,7 +79,7 @@ struct NewPlacePage {
     parent_id: String,
 }
 
-async fn new_place_response(
+pub(crate) async fn new_place_response(
     state: &AppState,
     s: &SignedIn,
     status: StatusCode,
@@ -154,9 +153,8 @@ pub async fn new_place(State(state): State<AppState>, s: SignedIn) -> PageResult
 pub async fn create_place(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let f = PlaceForm {
         name: form.get("name").to_owned(),
         level: form.get("level").to_owned(),
@@ -175,7 +173,7 @@ pub async fn create_place(
     }
 }
 
-struct Chart {
+pub(crate) struct Chart {
     title: String,
     key: &'static str,
     svg: String,
@@ -184,7 +182,7 @@ struct Chart {
 
 #[derive(Template)]
 #[template(path = "place.html")]
-struct PlacePage {
+pub(crate) struct PlacePage {
     layout: Layout,
     id: i64,
     name: String,
@@ -356,385 +354,244 @@ pub async fn show(
     Ok(render(&page)?.into_response())
 }
 
-fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
-pub async fn lines_csv(
-    State(state): State<AppState>,
-    _s: SignedIn,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
-    let body = wholeplace_tabular::write_csv(&table);
-    Ok(download(
-        body.into_bytes(),
-        "text/csv; charset=utf-8",
-        &format!("{}-budget-lines.csv", file_stem(&place.name)),
-    ))
-}
-
-pub async fn lines_xlsx(
-    State(state): State<AppState>,
-    _s: SignedIn,
-    Path(id): Path<String>,
-) -> PageResult {
-    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
-    let body = wholeplace_tabular::write_xlsx(&[("Budget lines", &table, &[4])])
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(download(
-        body,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-budget-lines.xlsx", file_stem(&place.name)),
-    ))
-}
-
-/// A select field: name, label, options (value, text), chosen value.
-type Select = (&'static str, &'static str, Vec<(String, String)>, String);
-
-#[derive(Template)]
-#[template(path = "budget_new.html")]
-struct BudgetPage {
-    layout: Layout,
-    heading: &'static str,
-    action: String,
-    submit: &'static str,
-    selects: Vec<Select>,
-    text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
-}
-
-async fn budget_response(
+pub(crate) async fn place_form(
     state: &AppState,
     s: &SignedIn,
+    id: i64,
     status: StatusCode,
-    f: &BudgetForm,
+    f: &PlaceForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    budget_form_page(state, s, status, f, errors, None).await
-}
-
-/// The budget-line form: adding one, or changing line `edit`.
-pub(crate) async fn budget_form_page(
-    state: &AppState,
-    s: &SignedIn,
-    status: StatusCode,
-    f: &BudgetForm,
-    errors: Vec<FieldError>,
-    edit: Option<i64>,
-) -> PageResult {
-    let agencies = state
-        .service
-        .list_agencies()
-        .await?
-        .into_iter()
-        .map(|a| (a.id.to_string(), a.name))
-        .collect();
-    let places = state
-        .service
-        .list_places()
-        .await?
-        .into_iter()
-        .map(|p| {
-            (
-                p.id.to_string(),
-                format!("{} ({})", p.name, taxonomy::label(PLACE_LEVELS, &p.level)),
-            )
-        })
-        .collect();
-    let services = SERVICE_AREAS
-        .iter()
-        .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
-        .collect();
-    let kinds = vec![
-        ("revenue".to_owned(), "Revenue".to_owned()),
-        ("capital".to_owned(), "Capital".to_owned()),
-    ];
-    let page = BudgetPage {
+    let page = FormPage {
         layout: layout(state, s, "places").with_errors(errors),
-        heading: if edit.is_some() {
-            "Change a budget line"
-        } else {
-            "Add a budget line"
-        },
-        action: edit.map_or_else(
-            || "/budget-lines".to_owned(),
-            |id| format!("/budget-lines/{id}/edit"),
-        ),
-        submit: if edit.is_some() {
-            "Save budget line"
-        } else {
-            "Add budget line"
-        },
-        selects: vec![
-            ("place", "Place", places, f.place.clone()),
-            ("agency", "Agency", agencies, f.agency.clone()),
-            (
-                "service_area",
-                "Service area",
-                services,
-                f.service_area.clone(),
-            ),
-            (
-                "spend_kind",
-                "Revenue or capital",
-                kinds,
-                if f.spend_kind.is_empty() {
-                    "revenue".to_owned()
-                } else {
-                    f.spend_kind.clone()
-                },
-            ),
+        heading: format!("Change {}", f.name),
+        intro: vec!["Where it sits and what it overlaps are kept as they are.".into()],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/edit"),
+        fields: vec![
+            Field::text("name", "Name", "", &f.name),
+            Field::select("level", "Kind of place", vocabulary(PLACE_LEVELS), &f.level),
+            Field::text(
+                "gss_code",
+                "GSS code (optional)",
+                "Nine characters, such as E05011234 for a ward",
+                &f.gss_code,
+            )
+            .narrow(),
+            Field::text(
+                "gss_vintage",
+                "Boundary vintage of the code",
+                "The year of the boundaries the code belongs to, such as 2023",
+                &f.gss_vintage,
+            )
+            .narrow(),
+            Field::text(
+                "population",
+                "Population (optional)",
+                "Used for spending per head",
+                &f.population,
+            )
+            .narrow(),
+            Field::text("description", "Description (optional)", "", &f.description),
         ],
-        text_fields: vec![
-            (
-                "financial_year",
-                "Financial year",
-                "April to March, written like 2024/25",
-                f.financial_year.clone(),
-            ),
-            (
-                "amount",
-                "Amount",
-                "In pounds, such as 9,550,000",
-                f.amount.clone(),
-            ),
-            (
-                "source",
-                "Source (optional)",
-                "Where the figure comes from, such as a budget book or a pilot report",
-                f.source.clone(),
-            ),
-            (
-                "confidence",
-                "Confidence (optional)",
-                "How sure the figure is, such as grade 2 or 'estimate'",
-                f.confidence.clone(),
-            ),
-        ],
+        submit: "Save place",
+        upload: None,
     };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn new_budget_line(
+pub async fn edit_place(
     State(state): State<AppState>,
     s: SignedIn,
-    Query(q): Query<HashMap<String, String>>,
+    Path(id): Path<String>,
 ) -> PageResult {
+    let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "budget_line.create", "budget_line", None)
+        .require_editor(&s.actor, "place.update", "place", Some(id.to_string()))
         .await?;
-    let f = BudgetForm {
-        place: q.get("place").cloned().unwrap_or_default(),
-        ..Default::default()
+    let p = state.service.place_view(id).await?.place;
+    let f = PlaceForm {
+        name: p.name,
+        level: p.level,
+        gss_code: p.gss_code.unwrap_or_default(),
+        gss_vintage: p.gss_vintage.unwrap_or_default(),
+        population: p.population.map(|n| n.to_string()).unwrap_or_default(),
+        parent_id: String::new(),
+        description: p.description,
     };
-    budget_response(&state, &s, StatusCode::OK, &f, Vec::new()).await
+    place_form(&state, &s, id, StatusCode::OK, &f, Vec::new()).await
 }
 
-pub async fn create_budget_line(
+pub async fn save_place(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
-    let f = BudgetForm {
-        agency: form.get("agency").to_owned(),
-        place: form.get("place").to_owned(),
-        service_area: form.get("service_area").to_owned(),
-        financial_year: form.get("financial_year").to_owned(),
-        amount: form.get("amount").to_owned(),
-        spend_kind: form.get("spend_kind").to_owned(),
-        source: form.get("source").to_owned(),
-        confidence: form.get("confidence").to_owned(),
+    let id = parse_id(&id)?;
+    let g = |k: &str| form.get(k).to_owned();
+    let f = PlaceForm {
+        name: g("name"),
+        level: g("level"),
+        gss_code: g("gss_code"),
+        gss_vintage: g("gss_vintage"),
+        population: g("population"),
+        parent_id: String::new(),
+        description: g("description"),
     };
-    match state.service.add_budget_line(&s.actor, &f).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/places/{}#resource-map", f.place.trim())).into_response())
-        }
+    match state.service.update_place(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
         Err(ServiceError::Validation(errors)) => {
-            budget_response(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+            place_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Template)]
-#[template(path = "agencies.html")]
-struct AgenciesPage {
-    layout: Layout,
-    agencies: Vec<(String, &'static str, i64)>,
-    can_edit: bool,
-    /// May this role read contacts (personal data)? Only then is the contacts page linked.
-    can_read_personal: bool,
-    kinds: &'static [(&'static str, &'static str)],
-    name: String,
-    kind: String,
-}
-
-async fn agencies_response(
+pub(crate) async fn place_confirm(
     state: &AppState,
     s: &SignedIn,
+    id: i64,
     status: StatusCode,
-    name: &str,
-    kind: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let agencies = state
+    let v = state.service.place_view(id).await?;
+    let page = (
+        format!("Are you sure you want to delete {}?", v.place.name),
+        vec![
+            ("Place", v.place.name.clone()),
+            ("Kind", taxonomy::label(PLACE_LEVELS, &v.place.level).to_owned()),
+            ("Places inside or overlapping it", v.children.len().to_string()),
+            ("Budget lines", v.map.count.to_string()),
+        ],
+        "Its links to other places, its coverage and its profile go with it. A place that budget lines, grants, partnerships or projects use cannot be deleted until they are changed.".to_owned(),
+        format!("/places/{id}/delete"),
+        format!("/places/{id}"),
+        "Delete place",
+    );
+    confirm(state, s, "places", status, page, errors)
+}
+
+pub async fn confirm_delete_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
         .service
-        .list_agencies()
-        .await?
-        .into_iter()
-        .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id))
-        .collect();
-    let page = AgenciesPage {
-        layout: layout(state, s, "agencies").with_errors(errors),
-        agencies,
-        can_edit: s.user.role.can_edit_evidence(),
-        can_read_personal: state.service.may(
-            &s.actor,
-            wholeplace_service::DataClass::Personal,
-            wholeplace_service::Access::Read,
-        ),
-        kinds: AGENCY_KINDS,
-        name: name.to_owned(),
-        kind: kind.to_owned(),
+        .require_editor(&s.actor, "place.delete", "place", Some(id.to_string()))
+        .await?;
+    place_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
+}
+
+pub async fn delete_place(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    match state.service.delete_place(&s.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/places").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            place_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn links_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    how: &str,
+    other: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state.service.place_view(id).await?;
+    let mut others = vec![(String::new(), "Select".to_owned())];
+    others.extend(
+        state
+            .service
+            .list_places()
+            .await?
+            .into_iter()
+            .filter(|p| p.id != id)
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    format!("{} ({})", p.name, taxonomy::label(PLACE_LEVELS, &p.level)),
+                )
+            }),
+    );
+    let hows = [
+        ("", "Select"),
+        ("contains", "contains the other place"),
+        ("inside", "is inside the other place"),
+        ("overlaps", "overlaps the other place"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    let page = FormPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: format!("Relate {} to another place", v.place.name),
+        intro: vec!["A place may sit in more than one hierarchy: a ward in a district, and a police neighbourhood that cuts across wards.".into()],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/relations"),
+        fields: vec![
+            Field::select("how", "This place", hows, how),
+            Field::select("other_id", "Other place", others, other),
+        ],
+        submit: "Record relation",
+        upload: None,
     };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn agencies(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    agencies_response(&state, &s, StatusCode::OK, "", "", Vec::new()).await
-}
-
-pub async fn create_agency(
+pub async fn new_relation(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    Path(id): Path<String>,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "place.relate", "place", Some(id.to_string()))
+        .await?;
+    links_form(&state, &s, id, StatusCode::OK, "", "", Vec::new()).await
+}
+
+pub async fn create_relation(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let (how, other) = (form.get("how"), form.get("other_id"));
     match state
         .service
-        .create_agency(&s.actor, form.get("name"), form.get("kind"))
+        .relate_place_from_form(&s.actor, id, other, how)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/agencies").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
         Err(ServiceError::Validation(errors)) => {
-            agencies_response(
-                &state,
-                &s,
-                StatusCode::BAD_REQUEST,
-                form.get("name"),
-                form.get("kind"),
-                errors,
-            )
-            .await
+            links_form(&state, &s, id, StatusCode::BAD_REQUEST, how, other, errors).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Template)]
-#[template(path = "funding.html")]
-struct FundingPage {
-    layout: Layout,
-    partnerships: Vec<(String, String, String, String, String, i64)>,
-    grants: Vec<(String, String, String, String, String, String, i64)>,
-    can_edit: bool,
+pub(crate) fn place_list(places: &[(i64, String)]) -> String {
+    places
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
-fn year_span(a: i32, b: i32) -> String {
-    match (FinancialYear::new(a), FinancialYear::new(b)) {
-        (Ok(x), Ok(_)) if a == b => x.to_string(),
-        (Ok(x), Ok(y)) => format!("{x} to {y}"),
-        _ => String::new(),
-    }
-}
-
-pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    let partnerships = state
-        .service
-        .list_partnerships()
-        .await?
-        .into_iter()
-        .map(|p| {
-            (
-                p.name,
-                p.description,
-                p.governance,
-                p.members
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                p.places
-                    .iter()
-                    .map(|x| x.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                p.id,
-            )
-        })
-        .collect();
-    let grants = state
-        .service
-        .list_grants()
-        .await?
-        .into_iter()
-        .map(|g| {
-            let changes = g
-                .changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "From {}: {} ({})",
-                        FinancialYear::label_of(c.from_year),
-                        Money::from_pence(c.new_amount_pence).to_short_string(),
-                        c.reason
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            (
-                g.title,
-                g.funder.name,
-                g.recipients
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                year_span(g.start_year, g.end_year),
-                Money::from_pence(g.amount_pence).to_short_string(),
-                if changes.is_empty() {
-                    "None".to_owned()
-                } else {
-                    changes
-                },
-                g.id,
-            )
-        })
-        .collect();
-    Ok(render(&FundingPage {
-        layout: layout(&state, &s, "funding"),
-        partnerships,
-        grants,
-        can_edit: s.user.role.can_edit_evidence(),
-    })?
-    .into_response())
-}
-
-pub async fn grants_csv(State(state): State<AppState>, _s: SignedIn) -> PageResult {
-    let table = state.service.grants_360giving().await?;
-    Ok(download(
-        wholeplace_tabular::write_csv(&table).into_bytes(),
-        "text/csv; charset=utf-8",
-        "wholeplace-grants-360giving.csv",
-    ))
-}
+pub(crate) const PLACES_HINT: &str = "Names or GSS codes separated by semicolons, such as 'Sandpits, Ludlow; Fairfields, Market Drayton'";

@@ -9,7 +9,8 @@ use axum::http::{Method, StatusCode};
 use common::{App, Browser, Resp, mono};
 use serde_json::{Value, json};
 use wholeplace_service::Actor;
-use wholeplace_store::{NewBudgetLine, PlaceStore};
+use wholeplace_store::NewBudgetLine;
+use wholeplace_store::prelude::*;
 use wholeplace_store_tests::TestDb;
 
 macro_rules! both_backends {
@@ -574,7 +575,7 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
         );
     }
     // The form edge says the bound too.
-    let form = wholeplace_service::places::BudgetForm {
+    let form = wholeplace_service::BudgetForm {
         agency: f.agency.to_string(),
         place: f.place.to_string(),
         service_area: "health".into(),

@@ -8,7 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{App, Browser, PASSWORD, Resp, START, mono};
-use wholeplace_store::Store;
+use wholeplace_store::prelude::*;
 use wholeplace_store_tests::TestDb;
 
 wholeplace_store_tests::both_backends!(

@@ -364,7 +364,7 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
 }
 
 async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
-    use wholeplace_service::places::{BudgetForm, PlaceForm};
+    use wholeplace_service::{BudgetForm, PlaceForm};
     let app = App::new(db);
     let admin = app.admin().await;
     let op = Actor::operator();
@@ -890,7 +890,7 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
 }
 
 async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) {
-    use wholeplace_service::places::PlaceForm;
+    use wholeplace_service::PlaceForm;
     let app = App::new(db);
     let admin = app.admin().await;
     let op = Actor::operator();
@@ -1183,7 +1183,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
 }
 
 async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: TestDb) {
-    use wholeplace_service::places::PlaceForm;
+    use wholeplace_service::PlaceForm;
     let app = App::new(db);
     let admin = app.admin().await;
     let op = Actor::operator();

@@ -13,10 +13,10 @@ use axum::http::{Method, Request, StatusCode, header};
 use common::{App, Browser, Resp, mono, multipart};
 use std::collections::BTreeSet;
 use wholeplace_domain::Role;
-use wholeplace_service::partners::ContactForm;
-use wholeplace_service::places::{BudgetForm, PlaceForm};
+use wholeplace_service::ContactForm;
 use wholeplace_service::policy::{self, Access, DataClass};
 use wholeplace_service::{Actor, NewUserForm};
+use wholeplace_service::{BudgetForm, PlaceForm};
 use wholeplace_store::NewGrant;
 use wholeplace_store_tests::TestDb;
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wholeplace_service::partners::{ContactForm, ProjectForm};
-use wholeplace_service::places::{BudgetForm, PlaceForm, pounds_text};
+use wholeplace_service::{BudgetForm, PlaceForm, pounds_text};
+use wholeplace_service::{ContactForm, ProjectForm};
 
 /// The operations.
 pub(super) fn operations() -> OpenApiRouter<AppState> {

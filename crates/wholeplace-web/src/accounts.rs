@@ -1,37 +1,28 @@
-//! The HTML pages of the foundation: sign in and out, home, account and password, users, audit log.
+//! Signing in and out, one's own account (password, sessions, API tokens), and administrators'
+//! pages for accounts.
 
 use crate::auth::{
     ClientAddr, MaybeSignedIn, SIGNIN_CSRF_COOKIE, SignedIn, SignedInAllowingPasswordChange,
-    check_csrf, cookie, set_cookie,
+    cookie, set_cookie,
 };
 use crate::error::{WebError, render};
-use crate::form::FormFields;
+use crate::form::CsrfForm;
 use crate::layout::Layout;
-use crate::page::parse_id;
+use crate::page::*;
+use crate::site::*;
 use crate::{AppState, SESSION_COOKIE};
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use std::collections::HashMap;
 use wholeplace_domain::Role;
-use wholeplace_service::clock::{format_time, parse_date};
+use wholeplace_service::clock::format_time;
 use wholeplace_service::secret::random_token;
 use wholeplace_service::{FieldError, NewUserForm, ServiceError};
-use wholeplace_store::{AuditFilter, User};
+use wholeplace_store::User;
 
-type PageResult = Result<Response, WebError>;
-
-fn html(page: Html<String>) -> Response {
-    page.into_response()
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
-
-fn agencies_text(u: &User) -> String {
+pub(crate) fn agencies_text(u: &User) -> String {
     u.agencies
         .iter()
         .map(|a| a.name.as_str())
@@ -41,7 +32,7 @@ fn agencies_text(u: &User) -> String {
 
 /// Only local paths are followed after sign-in, never another site, and never anything that
 /// cannot be a `Location` header (control characters would make the redirect fail).
-fn safe_next(next: &str) -> String {
+pub(crate) fn safe_next(next: &str) -> String {
     if next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
@@ -53,17 +44,15 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-// ---------- sign in / out ----------
-
 #[derive(Template)]
 #[template(path = "sign_in.html")]
-struct SignInPage {
+pub(crate) struct SignInPage {
     layout: Layout,
     username: String,
     next: String,
 }
 
-fn sign_in_response(
+pub(crate) fn sign_in_response(
     state: &AppState,
     status: StatusCode,
     username: &str,
@@ -106,13 +95,13 @@ pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let next = safe_next(form.get("next"));
     let username = form.get("username");
-    let expected = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or("");
+    let expected = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty()
-        || !wholeplace_service::secret::constant_time_eq(expected, form.get("csrf_token"))
+        || !wholeplace_service::secret::constant_time_eq(&expected, form.get("csrf_token"))
     {
         return Err(WebError::Csrf);
     }
@@ -123,7 +112,7 @@ pub async fn sign_in(
     {
         Ok(signed) => {
             if let Some(old) = cookie(&headers, crate::auth::SESSION_COOKIE) {
-                state.service.end_replaced_session(old).await?;
+                state.service.end_replaced_session(&old).await?;
             }
             let to = if signed.user.must_change_password {
                 "/account/password".to_owned()
@@ -179,9 +168,8 @@ pub async fn sign_in(
 pub async fn sign_out(
     State(state): State<AppState>,
     SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     state.service.sign_out(&s.actor).await?;
     let mut r = see_other("/sign-in");
     let c = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
@@ -192,74 +180,7 @@ pub async fn sign_out(
     Ok(r)
 }
 
-// ---------- home ----------
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-    display_name: String,
-    summary: Vec<(String, String, String)>,
-    next_steps: Vec<(String, String)>,
-}
-
-pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    let o = state.service.overview().await?;
-    let is_admin = s.user.role.is_admin();
-    let mut summary = vec![
-        (
-            "Partner agencies".to_owned(),
-            o.agencies.to_string(),
-            String::new(),
-        ),
-        (
-            "People with accounts".to_owned(),
-            o.users.to_string(),
-            if is_admin {
-                "/users".to_owned()
-            } else {
-                String::new()
-            },
-        ),
-    ];
-    if is_admin {
-        summary.push((
-            "Audit log entries".to_owned(),
-            o.audit_entries.to_string(),
-            "/audit".to_owned(),
-        ));
-    }
-    let mut next_steps = Vec::new();
-    if is_admin {
-        next_steps.push((
-            "/users/new".to_owned(),
-            "Add the people who will use wholeplace, with their role and agency".to_owned(),
-        ));
-        next_steps.push((
-            "/audit".to_owned(),
-            "Check who has signed in and what changed".to_owned(),
-        ));
-    }
-    next_steps.push((
-        "/account".to_owned(),
-        "Create an API token to use the partnership's data from a script".to_owned(),
-    ));
-    next_steps.push((
-        "/about/data".to_owned(),
-        "Read about the reference data wholeplace ships".to_owned(),
-    ));
-    let page = HomePage {
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "home", state.config.demo),
-        display_name: s.user.display_name.clone(),
-        summary,
-        next_steps,
-    };
-    Ok(html(render(&page)?))
-}
-
-// ---------- account ----------
-
-struct TokenRow {
+pub(crate) struct TokenRow {
     id: i64,
     name: String,
     created: String,
@@ -272,7 +193,7 @@ struct TokenRow {
 
 #[derive(Template)]
 #[template(path = "account.html")]
-struct AccountPage {
+pub(crate) struct AccountPage {
     layout: Layout,
     username: String,
     display_name: String,
@@ -284,14 +205,14 @@ struct AccountPage {
     idle_minutes: i64,
 }
 
-struct SessionRow {
+pub(crate) struct SessionRow {
     reference: String,
     started: String,
     last_used: String,
     current: bool,
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     state: &AppState,
     s: &SignedIn,
     status: StatusCode,
@@ -361,9 +282,8 @@ pub async fn account(
 pub async fn create_token(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     match state
         .service
         .create_api_token(&s.actor, form.get("token_name"))
@@ -381,9 +301,8 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     s: SignedIn,
     RecordId(id): RecordId,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let id = parse_id(&id)?;
     state.service.revoke_api_token(&s.actor, id).await?;
     Ok(see_other("/account?done=revoked"))
@@ -394,9 +313,8 @@ pub async fn revoke_session(
     State(state): State<AppState>,
     s: SignedIn,
     RecordId(reference): RecordId,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     state
         .service
         .revoke_own_session(&s.actor, &reference)
@@ -417,13 +335,13 @@ pub async fn revoke_session(
 
 #[derive(Template)]
 #[template(path = "password.html")]
-struct PasswordPage {
+pub(crate) struct PasswordPage {
     layout: Layout,
     forced: bool,
     fields: Vec<(&'static str, &'static str, &'static str, &'static str)>,
 }
 
-fn password_page_response(
+pub(crate) fn password_page_response(
     state: &AppState,
     s: &SignedIn,
     status: StatusCode,
@@ -467,9 +385,8 @@ pub async fn password_page(
 pub async fn change_password(
     State(state): State<AppState>,
     SignedInAllowingPasswordChange(s): SignedInAllowingPasswordChange,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     match state
         .service
         .change_password(
@@ -488,9 +405,7 @@ pub async fn change_password(
     }
 }
 
-// ---------- users ----------
-
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     username: String,
     display_name: String,
@@ -501,7 +416,7 @@ struct UserRow {
     created: String,
 }
 
-fn user_row(u: &User) -> UserRow {
+pub(crate) fn user_row(u: &User) -> UserRow {
     UserRow {
         id: u.id,
         username: u.username.clone(),
@@ -516,7 +431,7 @@ fn user_row(u: &User) -> UserRow {
 
 #[derive(Template)]
 #[template(path = "users.html")]
-struct UsersPage {
+pub(crate) struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,
 }
@@ -532,7 +447,7 @@ pub async fn users(State(state): State<AppState>, s: SignedIn) -> PageResult {
 
 #[derive(Template)]
 #[template(path = "user_new.html")]
-struct NewUserPage {
+pub(crate) struct NewUserPage {
     layout: Layout,
     username: String,
     display_name: String,
@@ -541,7 +456,7 @@ struct NewUserPage {
     agencies: Vec<(i64, String, bool)>,
 }
 
-async fn new_user_response(
+pub(crate) async fn new_user_response(
     state: &AppState,
     s: &SignedIn,
     status: StatusCode,
@@ -588,14 +503,14 @@ pub async fn new_user_page(State(state): State<AppState>, s: SignedIn) -> PageRe
 
 #[derive(Template)]
 #[template(path = "user_show.html")]
-struct UserPage {
+pub(crate) struct UserPage {
     layout: Layout,
     user: UserRow,
     is_self: bool,
     one_time_password: Option<String>,
 }
 
-fn user_page(
+pub(crate) fn user_page(
     state: &AppState,
     s: &SignedIn,
     user: &User,
@@ -615,9 +530,8 @@ fn user_page(
 pub async fn create_user(
     State(state): State<AppState>,
     s: SignedIn,
-    form: FormFields,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let mut bad_agency = false;
     let agency_ids = form
         .all("agencies")
@@ -653,37 +567,6 @@ pub async fn create_user(
     }
 }
 
-/// A record id from the path, as text. A segment that is not even text (such as `%FF`) is a
-/// page that does not exist, like any other id that is not a number.
-pub struct RecordId(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for RecordId {
-    type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(id)| Self(id))
-            .map_err(|_| WebError::NotFound)
-    }
-}
-
-/// A page's query string. One that the page's own form could not have sent (a repeated field,
-/// say) gets the service's "problem with the request" page rather than the framework's text.
-pub struct PageQuery<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
-    type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::try_from_uri(&parts.uri)
-            .map(|Query(q)| Self(q))
-            .map_err(|_| {
-                WebError::BadRequest(
-                    "The web address has a search this page cannot read. Use the page's own form to filter.".to_owned(),
-                )
-            })
-    }
-}
-
 pub async fn show_user(
     State(state): State<AppState>,
     s: SignedIn,
@@ -701,14 +584,12 @@ pub async fn show_user(
     user_page(&state, &s, &user, None, flash)
 }
 
-async fn set_disabled(
+pub(crate) async fn set_disabled(
     state: AppState,
     s: SignedIn,
     id: String,
-    form: FormFields,
     disabled: bool,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let id = parse_id(&id)?;
     match state
         .service
@@ -727,310 +608,28 @@ pub async fn disable_user(
     State(state): State<AppState>,
     s: SignedIn,
     RecordId(id): RecordId,
-    form: FormFields,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    set_disabled(state, s, id, form, true).await
+    set_disabled(state, s, id, true).await
 }
 
 pub async fn enable_user(
     State(state): State<AppState>,
     s: SignedIn,
     RecordId(id): RecordId,
-    form: FormFields,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    set_disabled(state, s, id, form, false).await
+    set_disabled(state, s, id, false).await
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
     s: SignedIn,
     RecordId(id): RecordId,
-    form: FormFields,
+    CsrfForm(_form): CsrfForm,
 ) -> PageResult {
-    check_csrf(&s.session, form.get("csrf_token"))?;
     let id = parse_id(&id)?;
     let password = state.service.reset_password(&s.actor, id).await?;
     let user = state.service.get_user(&s.actor, id).await?;
     user_page(&state, &s, &user, Some(password), None)
-}
-
-// ---------- audit ----------
-
-/// The audit page's query, kept as typed so the form can show it back.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct AuditQuery {
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    page: String,
-}
-
-const AUDIT_PAGE_SIZE: i64 = 100;
-
-fn audit_filter(q: &AuditQuery, limit: i64) -> Result<(AuditFilter, i64), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut date = |field: &str, text: &str| -> Option<i64> {
-        if text.trim().is_empty() {
-            return None;
-        }
-        let parsed = parse_date(text);
-        if parsed.is_none() {
-            errors.push(FieldError::new(
-                field,
-                format!(
-                    "Enter the date as year-month-day, for example 2026-11-01 (you entered '{}')",
-                    text.trim()
-                ),
-            ));
-        }
-        parsed
-    };
-    let from = date("from", &q.from);
-    let until = date("to", &q.to).map(|t| t + 86_400);
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let nonempty = |s: &str| {
-        if s.trim().is_empty() {
-            None
-        } else {
-            Some(s.trim().to_owned())
-        }
-    };
-    Ok((
-        AuditFilter {
-            actor: nonempty(&q.actor).map(|a| a.to_lowercase()),
-            action_prefix: nonempty(&q.action),
-            allowed: match q.outcome.as_str() {
-                "allowed" => Some(true),
-                "refused" => Some(false),
-                _ => None,
-            },
-            from,
-            until,
-            limit,
-            offset: (page - 1) * limit,
-        },
-        page,
-    ))
-}
-
-struct AuditRow {
-    when: String,
-    actor: String,
-    action: String,
-    record: String,
-    address: String,
-    allowed: bool,
-    detail: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    layout: Layout,
-    q: AuditQuery,
-    entries: Vec<AuditRow>,
-    total: i64,
-    page: i64,
-    page_size: i64,
-    query_string: String,
-    head: Option<wholeplace_store::AuditHead>,
-}
-
-fn audit_query_string(q: &AuditQuery) -> String {
-    serde_urlencoded::to_string([
-        ("actor", &q.actor),
-        ("action", &q.action),
-        ("outcome", &q.outcome),
-        ("from", &q.from),
-        ("to", &q.to),
-    ])
-    .unwrap_or_default()
-}
-
-pub async fn audit(
-    State(state): State<AppState>,
-    s: SignedIn,
-    PageQuery(q): PageQuery<AuditQuery>,
-) -> PageResult {
-    let (filter, page, errors) = match audit_filter(&q, AUDIT_PAGE_SIZE) {
-        Ok((f, p)) => (f, p, Vec::new()),
-        Err(errors) => (
-            AuditFilter {
-                limit: AUDIT_PAGE_SIZE,
-                ..Default::default()
-            },
-            1,
-            errors,
-        ),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let (entries, total) = state.service.list_audit(&s.actor, &filter).await?;
-    let head = state.service.audit_head(&s.actor).await?;
-    let page_view = AuditPage {
-        head,
-        layout: Layout::signed_in(&s.user, &s.session.csrf_token, "audit", state.config.demo)
-            .with_errors(errors),
-        query_string: audit_query_string(&q),
-        q,
-        entries: entries
-            .into_iter()
-            .map(|e| AuditRow {
-                when: format_time(e.event.at),
-                actor: e.event.actor,
-                action: e.event.action,
-                record: match e.event.record_id {
-                    Some(id) => format!("{} {}", e.event.record_type, id),
-                    None => e.event.record_type,
-                },
-                address: e.event.address,
-                allowed: e.event.allowed,
-                detail: e.event.detail,
-            })
-            .collect(),
-        total,
-        page,
-        page_size: AUDIT_PAGE_SIZE,
-    };
-    Ok((status, render(&page_view)?).into_response())
-}
-
-pub async fn audit_csv(
-    State(state): State<AppState>,
-    s: SignedIn,
-    PageQuery(q): PageQuery<AuditQuery>,
-) -> PageResult {
-    let (filter, _) = audit_filter(&q, 10_000).map_err(|errs| {
-        WebError::BadRequest(
-            errs.into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join(". "),
-        )
-    })?;
-    let (entries, _) = state.service.list_audit(&s.actor, &filter).await?;
-    let head = state.service.audit_head(&s.actor).await?;
-    let body = wholeplace_service::audit::audit_csv(&entries, head.as_ref(), state.service.now());
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"wholeplace-audit-log.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-// ---------- static and about ----------
-
-#[derive(Template)]
-#[template(path = "about_data.html")]
-struct AboutData {
-    layout: Layout,
-}
-
-#[derive(Template)]
-#[template(path = "about_accessibility.html")]
-struct AboutAccessibility {
-    layout: Layout,
-}
-
-async fn about_layout(state: &AppState, who: Option<SignedIn>) -> Layout {
-    match who {
-        Some(s) => Layout::signed_in(&s.user, &s.session.csrf_token, "about", state.config.demo),
-        None => Layout::anonymous("", state.config.demo),
-    }
-}
-
-pub async fn about_data(
-    State(state): State<AppState>,
-    MaybeSignedIn(who): MaybeSignedIn,
-) -> PageResult {
-    Ok(html(render(&AboutData {
-        layout: about_layout(&state, who).await,
-    })?))
-}
-
-pub async fn about_accessibility(
-    State(state): State<AppState>,
-    MaybeSignedIn(who): MaybeSignedIn,
-) -> PageResult {
-    Ok(html(render(&AboutAccessibility {
-        layout: about_layout(&state, who).await,
-    })?))
-}
-
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.service.health().await {
-        Ok(()) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain")],
-            "ok\n",
-        )
-            .into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "text/plain")],
-            "database unavailable\n",
-        )
-            .into_response(),
-    }
-}
-
-pub async fn app_js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/app.js"),
-    )
-        .into_response()
-}
-
-pub async fn favicon() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../static/favicon.svg"),
-    )
-        .into_response()
-}
-
-pub async fn not_found() -> WebError {
-    WebError::NotFound
-}
-
-/// A route asked with a method it does not have (a GET of a form's action, say).
-pub async fn method_not_allowed() -> Response {
-    crate::error::message_page(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "This page cannot be used that way",
-        vec!["The web address is right, but it does not accept that kind of request. Go back and use the page's links and buttons.".to_owned()],
-        Some(("/", "Go to the home page")),
-    )
 }

@@ -1,0 +1,163 @@
+//! Partner agencies and the places each covers.
+
+use crate::fields::*;
+use crate::*;
+use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
+use wholeplace_store::*;
+
+impl Service {
+    /// Agencies, for forms.
+    pub async fn list_agencies(&self) -> ServiceResult<Vec<wholeplace_store::Agency>> {
+        Ok(self.store().list_agencies().await?)
+    }
+
+    /// Creates an agency (analysts and administrators).
+    pub async fn create_agency(&self, actor: &Actor, name: &str, kind: &str) -> ServiceResult<i64> {
+        self.require_editor(actor, "agency.create", "agency", None)
+            .await?;
+        let mut errors = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "name",
+                "Enter the agency's name, up to 200 characters",
+            ));
+        }
+        let kind = taxonomy::find(AGENCY_KINDS, kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "Select the kind of agency"));
+        }
+        let (Some(kind), true) = (kind, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let ev = self.event(actor, "agency.create", "agency", None, true, "");
+        self.store()
+            .create_agency(name, kind, &ev)
+            .await
+            .map_err(|e| match e {
+                wholeplace_store::StoreError::Conflict(_) => {
+                    ServiceError::Validation(vec![FieldError::conflict(
+                        "name",
+                        format!("There is already an agency called '{name}'"),
+                    )])
+                }
+                other => other.into(),
+            })
+    }
+
+    /// Creates an agency as the operator (demo data and set-up).
+    pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
+        let ev = self.event(
+            &Actor::operator(),
+            "agency.create",
+            "agency",
+            None,
+            true,
+            "",
+        );
+        Ok(self.store().create_agency(name, kind, &ev).await?)
+    }
+
+    /// Changes an agency's name and kind (analysts and administrators).
+    pub async fn update_agency(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        kind: &str,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "agency.update", "agency", rid.clone())
+            .await?;
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            name,
+            200,
+            Some("Enter the agency's name"),
+        );
+        let kind = taxonomy::find(AGENCY_KINDS, kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "Select the kind of agency"));
+        }
+        let (Some(kind), true) = (kind, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let ev = self.event(actor, "agency.update", "agency", rid, true, "");
+        self.store()
+            .update_agency(id, &name, kind, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+                    "name",
+                    format!("There is already an agency called '{name}'"),
+                )]),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes an agency (analysts and administrators); refused while records use it.
+    pub async fn delete_agency(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "agency.delete", "agency", rid.clone())
+            .await?;
+        let ev = self.event(actor, "agency.delete", "agency", rid, true, "");
+        self.store().delete_agency(id, &ev).await.map_err(in_use)
+    }
+
+    /// Records that an agency serves a place.
+    pub async fn add_agency_coverage(
+        &self,
+        actor: &Actor,
+        agency_id: i64,
+        place_id: i64,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "agency.cover", "agency", Some(agency_id.to_string()))
+            .await?;
+        let ev = self.event(
+            actor,
+            "agency.cover",
+            "agency",
+            Some(agency_id.to_string()),
+            true,
+            &format!("place {place_id}"),
+        );
+        Ok(self
+            .store()
+            .add_agency_coverage(agency_id, place_id, &ev)
+            .await?)
+    }
+
+    /// Records that an agency covers a place, from a form.
+    pub async fn cover_place_from_form(
+        &self,
+        actor: &Actor,
+        place_id: i64,
+        agency: &str,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "agency.cover", "agency", None)
+            .await?;
+        if self.store().get_place(place_id).await?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        let agencies: Vec<i64> = self
+            .store()
+            .list_agencies()
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let mut errors = Vec::new();
+        let Some(agency_id) = Self::id_in(
+            &mut errors,
+            "agency_id",
+            agency,
+            &agencies,
+            "Select the agency",
+        ) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        self.add_agency_coverage(actor, agency_id, place_id).await
+    }
+}

@@ -1,0 +1,131 @@
+//! Agencies' named contacts (the "identified link"). Contacts are personal data: every read of
+//! them is recorded in the audit log.
+
+use crate::fields::*;
+use crate::*;
+use wholeplace_store::*;
+
+/// The "add a contact" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ContactForm {
+    /// Agency id.
+    pub agency_id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+}
+
+impl Service {
+    /// Every contact (an audited read: contacts are personal data, which the policy keeps from
+    /// viewers).
+    pub async fn list_contacts(&self, actor: &Actor) -> ServiceResult<Vec<Contact>> {
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Read,
+            "contact.list",
+            "contact",
+            None,
+        )
+        .await?;
+        let contacts = self.store().list_contacts().await?;
+        let ev = self.event(
+            actor,
+            "contact.list",
+            "contact",
+            None,
+            true,
+            &format!("{} contacts", contacts.len()),
+        );
+        self.store().append_audit(&ev).await?;
+        Ok(contacts)
+    }
+
+    /// Adds a named contact to an agency (analysts and administrators).
+    pub async fn create_contact(&self, actor: &Actor, f: &ContactForm) -> ServiceResult<i64> {
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Change,
+            "contact.create",
+            "contact",
+            None,
+        )
+        .await?;
+        let mut errors = Vec::new();
+        let agencies: Vec<i64> = self
+            .store()
+            .list_agencies()
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let agency = Self::id_in(
+            &mut errors,
+            "agency_id",
+            &f.agency_id,
+            &agencies,
+            "Select the contact's agency",
+        );
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the contact's name"),
+        );
+        let role = text(&mut errors, "role", &f.role, 200, None);
+        let email = text(&mut errors, "email", &f.email, 254, None);
+        if !email.is_empty() && !email.contains('@') {
+            errors.push(FieldError::new(
+                "email",
+                "Enter an email address in the correct format, like name@example.org",
+            ));
+        }
+        let phone = text(&mut errors, "phone", &f.phone, 40, None);
+        let (Some(agency_id), true) = (agency, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let c = Contact {
+            id: 0,
+            agency: String::new(),
+            name,
+            role,
+            email,
+            phone,
+        };
+        let ev = self.event(actor, "contact.create", "contact", None, true, "");
+        let name = c.name.clone();
+        self.store()
+            .create_contact(agency_id, &c, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+                    "name",
+                    format!("There is already a contact called '{name}' at this agency"),
+                )]),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes a contact (analysts and administrators).
+    pub async fn delete_contact(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.authorize(
+            actor,
+            DataClass::Personal,
+            Access::Change,
+            "contact.delete",
+            "contact",
+            rid.clone(),
+        )
+        .await?;
+        let ev = self.event(actor, "contact.delete", "contact", rid, true, "");
+        Ok(self.store().delete_contact(id, &ev).await?)
+    }
+}

@@ -1,0 +1,190 @@
+//! One parser for each kind of field the record forms share (text, dates, years, money, ids by
+//! name), and the lookups they resolve names with, so every entry point (forms, API, imports) says
+//! the same thing about the same mistake.
+
+use crate::*;
+use wholeplace_store::*;
+
+pub(crate) fn text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    max: usize,
+    missing: Option<&str>,
+) -> String {
+    let t = raw.trim();
+    if t.is_empty() {
+        if let Some(m) = missing {
+            errors.push(FieldError::new(field, m));
+        }
+    } else if t.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("Use {max} characters or fewer"),
+        ));
+    }
+    t.to_owned()
+}
+
+pub(crate) fn date(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> String {
+    let t = raw.trim();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    if !t.is_empty() && time::Date::parse(t, &fmt).is_err() {
+        errors.push(FieldError::new(
+            field,
+            "Enter a date as year-month-day, such as 2013-04-01",
+        ));
+    }
+    t.to_owned()
+}
+
+/// Places named in a cell (names, GSS codes or ids, separated by semicolons).
+pub(crate) fn place_names(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    lookup: &Lookup,
+) -> Vec<i64> {
+    let mut out = Vec::new();
+    for name in raw.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+        match lookup.place(name) {
+            Some(id) => out.push(id),
+            None => errors.push(FieldError::new(
+                field,
+                format!("There is no place called '{name}': give names or GSS codes separated by semicolons"),
+            )),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+pub(crate) fn ids(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &[String],
+    known: &[i64],
+    message: &str,
+) -> Vec<i64> {
+    let mut out = Vec::new();
+    for r in raw {
+        match r.trim().parse::<i64>() {
+            Ok(id) if known.contains(&id) => out.push(id),
+            _ => {
+                errors.push(FieldError::new(field, message));
+                return Vec::new();
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+pub(crate) fn year_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i32> {
+    match raw.trim().parse::<wholeplace_domain::FinancialYear>() {
+        Ok(y) => Some(y.start_year()),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "Enter a financial year, such as 2009/10",
+            ));
+            None
+        }
+    }
+}
+
+pub(crate) fn pounds_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i64> {
+    match raw.trim().parse::<wholeplace_domain::Money>() {
+        Ok(m) if m.pence() >= 0 => Some(m.pence()),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "Enter an amount in pounds, such as 500,000",
+            ));
+            None
+        }
+    }
+}
+
+/// A refused delete says what still uses the record.
+pub(crate) fn in_use(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Conflict(what) => ServiceError::Validation(vec![FieldError::conflict(
+            "record",
+            format!("This cannot be deleted while there are {what}: delete or change those first"),
+        )]),
+        other => other.into(),
+    }
+}
+
+/// Agencies and places found by id, name (any case) or GSS code, in constant time per row.
+pub(crate) struct Lookup {
+    agencies: std::collections::HashMap<String, i64>,
+    places: std::collections::HashMap<String, i64>,
+}
+
+impl Lookup {
+    pub(crate) fn new(agencies: &[Agency], places: &[Place]) -> Self {
+        let mut a = std::collections::HashMap::new();
+        for x in agencies {
+            a.insert(x.id.to_string(), x.id);
+            a.insert(x.name.to_lowercase(), x.id);
+        }
+        let mut p = std::collections::HashMap::new();
+        for x in places {
+            p.insert(x.name.to_lowercase(), x.id);
+            if let Some(g) = &x.gss_code {
+                p.insert(g.to_lowercase(), x.id);
+            }
+        }
+        // Ids win over names that happen to be digits.
+        for x in places {
+            p.insert(x.id.to_string(), x.id);
+        }
+        Self {
+            agencies: a,
+            places: p,
+        }
+    }
+
+    pub(crate) fn agency(&self, key: &str) -> Option<i64> {
+        self.agencies.get(&key.to_lowercase()).copied()
+    }
+
+    pub(crate) fn place(&self, key: &str) -> Option<i64> {
+        self.places.get(&key.to_lowercase()).copied()
+    }
+}
+
+pub(crate) fn opt_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        None
+    } else {
+        Some(t.to_owned())
+    }
+}
+
+impl Service {
+    pub(crate) fn id_in(
+        errors: &mut Vec<FieldError>,
+        field: &str,
+        raw: &str,
+        ids: &[i64],
+        message: &str,
+    ) -> Option<i64> {
+        match raw.trim().parse::<i64>() {
+            Ok(id) if ids.contains(&id) => Some(id),
+            Ok(_) => {
+                errors.push(FieldError::conflict(field, message));
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError::new(field, message));
+                None
+            }
+        }
+    }
+}

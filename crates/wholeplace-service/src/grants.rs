@@ -1,0 +1,336 @@
+//! Grants in the 360Giving shape and their changes over time.
+
+use crate::fields::*;
+use crate::*;
+use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_tabular::Table;
+
+/// The "record a grant" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct GrantForm {
+    /// Funder agency id.
+    pub funder_id: String,
+    /// Title.
+    pub title: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Pounds.
+    pub amount: String,
+    /// First financial year, such as 2009/10.
+    pub start_year: String,
+    /// Last financial year.
+    pub end_year: String,
+    /// Conditions.
+    pub conditions: String,
+    /// Recipient agency ids (ticked).
+    pub recipients: Vec<String>,
+    /// Places: names or GSS codes separated by semicolons.
+    pub places: String,
+}
+
+/// The "record a change to a grant" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct GrantChangeForm {
+    /// From this financial year.
+    pub from_year: String,
+    /// The new amount in pounds.
+    pub new_amount: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Service {
+    /// All grants with their recorded changes.
+    pub async fn list_grants(&self) -> ServiceResult<Vec<wholeplace_store::Grant>> {
+        Ok(self.store().list_grants().await?)
+    }
+
+    /// Records a grant (analysts and administrators).
+    pub async fn create_grant(
+        &self,
+        actor: &Actor,
+        grant: &wholeplace_store::NewGrant,
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "grant.create", "grant", None)
+            .await?;
+        let mut errors = Vec::new();
+        if grant.title.trim().is_empty() {
+            errors.push(FieldError::new("title", "Enter the grant's title"));
+        }
+        if grant.amount_pence <= 0 {
+            errors.push(FieldError::new("amount", "The amount must be more than £0"));
+        }
+        if grant.end_year < grant.start_year {
+            errors.push(FieldError::new(
+                "end_year",
+                "The last year must not be before the first",
+            ));
+        }
+        if grant.recipient_ids.is_empty() {
+            errors.push(FieldError::new(
+                "recipients",
+                "Select at least one recipient",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let ev = self.event(actor, "grant.create", "grant", None, true, "");
+        Ok(self.store().create_grant(grant, &ev).await?)
+    }
+
+    /// Records a grant from its form (analysts and administrators).
+    pub async fn create_grant_from_form(&self, actor: &Actor, f: &GrantForm) -> ServiceResult<i64> {
+        self.require_editor(actor, "grant.create", "grant", None)
+            .await?;
+        let g = self.grant_from_form(f).await?;
+        self.create_grant(actor, &g).await
+    }
+
+    /// Checks a grant form: the grant, or every problem.
+    pub(crate) async fn grant_from_form(
+        &self,
+        f: &GrantForm,
+    ) -> ServiceResult<wholeplace_store::NewGrant> {
+        let all_agencies = self.store().list_agencies().await?;
+        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
+        let mut errors = Vec::new();
+        let funder = Self::id_in(
+            &mut errors,
+            "funder_id",
+            &f.funder_id,
+            &agencies,
+            "Select the funder",
+        );
+        let amount = pounds_field(&mut errors, "amount", &f.amount);
+        let start = year_field(&mut errors, "start_year", &f.start_year);
+        let end = year_field(&mut errors, "end_year", &f.end_year);
+        let recipients = ids(
+            &mut errors,
+            "recipients",
+            &f.recipients,
+            &agencies,
+            "Select recipients from the list",
+        );
+        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
+        let (Some(funder_agency_id), Some(amount_pence), Some(start_year), Some(end_year), true) =
+            (funder, amount, start, end, errors.is_empty())
+        else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let g = wholeplace_store::NewGrant {
+            funder_agency_id,
+            title: f.title.trim().to_owned(),
+            purpose: f.purpose.trim().to_owned(),
+            amount_pence,
+            start_year,
+            end_year,
+            conditions: f.conditions.trim().to_owned(),
+            recipient_ids: recipients,
+            place_ids,
+        };
+        let mut errors = Vec::new();
+        if g.title.is_empty() {
+            errors.push(FieldError::new("title", "Enter the grant's title"));
+        }
+        if g.amount_pence <= 0 {
+            errors.push(FieldError::new("amount", "The amount must be more than £0"));
+        }
+        if g.end_year < g.start_year {
+            errors.push(FieldError::new(
+                "end_year",
+                "The last year must not be before the first",
+            ));
+        }
+        if g.recipient_ids.is_empty() {
+            errors.push(FieldError::new(
+                "recipients",
+                "Select at least one recipient",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(g)
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
+    }
+
+    /// Changes a grant's details, recipients and places from its form (its recorded changes
+    /// stay; analysts and administrators).
+    pub async fn update_grant_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: &GrantForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "grant.update", "grant", rid.clone())
+            .await?;
+        let g = self.grant_from_form(f).await?;
+        let ev = self.event(actor, "grant.update", "grant", rid, true, &g.title);
+        Ok(self.store().update_grant(id, &g, &ev).await?)
+    }
+
+    /// Records a change to a grant from a year on: a cut is a new record, never an overwrite.
+    pub async fn change_grant(
+        &self,
+        actor: &Actor,
+        grant_id: i64,
+        change: &wholeplace_store::GrantChange,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
+            .await?;
+        if change.new_amount_pence < 0 || change.reason.trim().is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "reason",
+                "Give the new amount (£0 or more) and the reason for the change",
+            )]));
+        }
+        let ev = self.event(
+            actor,
+            "grant.change",
+            "grant",
+            Some(grant_id.to_string()),
+            true,
+            "",
+        );
+        Ok(self.store().add_grant_change(grant_id, change, &ev).await?)
+    }
+
+    /// Records a change to a grant from its form: a cut is a change, not an overwrite.
+    pub async fn change_grant_from_form(
+        &self,
+        actor: &Actor,
+        grant_id: i64,
+        f: &GrantChangeForm,
+    ) -> ServiceResult<()> {
+        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
+            .await?;
+        let grant = self
+            .store()
+            .list_grants()
+            .await?
+            .into_iter()
+            .find(|g| g.id == grant_id)
+            .ok_or(ServiceError::NotFound)?;
+        let mut errors = Vec::new();
+        let from = year_field(&mut errors, "from_year", &f.from_year);
+        if let Some(y) = from
+            && (y < grant.start_year || y > grant.end_year)
+        {
+            errors.push(FieldError::new(
+                "from_year",
+                "The change must start within the grant's years",
+            ));
+        }
+        let amount = pounds_field(&mut errors, "new_amount", &f.new_amount);
+        let reason = text(
+            &mut errors,
+            "reason",
+            &f.reason,
+            500,
+            Some(
+                "Give the reason for the change, such as '20% cut due to pressure on public funding'",
+            ),
+        );
+        let (Some(from_year), Some(new_amount_pence), true) = (from, amount, errors.is_empty())
+        else {
+            return Err(ServiceError::Validation(errors));
+        };
+        self.change_grant(
+            actor,
+            grant_id,
+            &wholeplace_store::GrantChange {
+                from_year,
+                new_amount_pence,
+                reason,
+            },
+        )
+        .await
+    }
+
+    /// Deletes a grant with its changes (analysts and administrators).
+    pub async fn delete_grant(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "grant.delete", "grant", rid.clone())
+            .await?;
+        let ev = self.event(actor, "grant.delete", "grant", rid, true, "");
+        Ok(self.store().delete_grant(id, &ev).await?)
+    }
+
+    /// Grants in the 360Giving data standard's column shape: one row per recipient, the amount
+    /// as currently awarded (after recorded changes), with the original amount in the description.
+    pub async fn grants_360giving(&self) -> ServiceResult<Table> {
+        let grants = self.store().list_grants().await?;
+        let headers = [
+            "Identifier",
+            "Title",
+            "Description",
+            "Currency",
+            "Amount Awarded",
+            "Award Date",
+            "Planned Dates:Start Date",
+            "Planned Dates:End Date",
+            "Recipient Org:Identifier",
+            "Recipient Org:Name",
+            "Funding Org:Identifier",
+            "Funding Org:Name",
+            "Beneficiary Location:Name",
+        ];
+        let mut rows = Vec::new();
+        for g in &grants {
+            let current = g
+                .changes
+                .last()
+                .map_or(g.amount_pence, |c| c.new_amount_pence);
+            let changes: Vec<String> = g
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "from {}: {} ({})",
+                        FinancialYear::label_of(c.from_year),
+                        Money::from_pence(c.new_amount_pence),
+                        c.reason
+                    )
+                })
+                .collect();
+            let description = if changes.is_empty() {
+                g.purpose.clone()
+            } else {
+                format!(
+                    "{} Originally {}; changed {}.",
+                    g.purpose,
+                    Money::from_pence(g.amount_pence),
+                    changes.join("; ")
+                )
+            };
+            for r in &g.recipients {
+                rows.push(vec![
+                    format!("wholeplace-grant-{}-{}", g.id, r.id),
+                    g.title.clone(),
+                    description.clone(),
+                    "GBP".to_owned(),
+                    pounds_text(current),
+                    format!("{}-04-01", g.start_year),
+                    format!("{}-04-01", g.start_year),
+                    format!("{}-03-31", g.end_year + 1),
+                    format!("wholeplace-agency-{}", r.id),
+                    r.name.clone(),
+                    format!("wholeplace-agency-{}", g.funder.id),
+                    g.funder.name.clone(),
+                    g.places
+                        .iter()
+                        .map(|(_, n)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]);
+            }
+        }
+        Ok(Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+        })
+    }
+}

@@ -1,0 +1,151 @@
+//! Partnerships: member agencies, the places they work in, governance.
+
+use crate::fields::*;
+use crate::*;
+
+/// The "add a partnership" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct PartnershipForm {
+    /// Name.
+    pub name: String,
+    /// Description and aims.
+    pub description: String,
+    /// Governance.
+    pub governance: String,
+    /// Member agency ids (ticked).
+    pub members: Vec<String>,
+    /// Places: names or GSS codes separated by semicolons.
+    pub places: String,
+}
+
+/// A partnership name already taken is a problem with the form's name field.
+pub(crate) fn partnership_clash(e: ServiceError, name: &str) -> ServiceError {
+    match e {
+        ServiceError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+            "name",
+            format!("There is already a partnership called '{name}'"),
+        )]),
+        other => other,
+    }
+}
+
+impl Service {
+    /// All partnerships.
+    pub async fn list_partnerships(&self) -> ServiceResult<Vec<wholeplace_store::Partnership>> {
+        Ok(self.store().list_partnerships().await?)
+    }
+
+    /// Makes a partnership (analysts and administrators).
+    pub async fn create_partnership(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+        governance: &str,
+        members: &[i64],
+        places: &[i64],
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "partnership.create", "partnership", None)
+            .await?;
+        if name.trim().is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "name",
+                "Enter the partnership's name",
+            )]));
+        }
+        let ev = self.event(actor, "partnership.create", "partnership", None, true, "");
+        Ok(self
+            .store()
+            .create_partnership(
+                name.trim(),
+                description.trim(),
+                governance.trim(),
+                members,
+                places,
+                &ev,
+            )
+            .await?)
+    }
+
+    /// Makes a partnership from its form (analysts and administrators).
+    pub async fn create_partnership_from_form(
+        &self,
+        actor: &Actor,
+        f: &PartnershipForm,
+    ) -> ServiceResult<i64> {
+        self.require_editor(actor, "partnership.create", "partnership", None)
+            .await?;
+        let p = self.partnership_from_form(f).await?;
+        self.create_partnership(
+            actor,
+            &p.name,
+            &p.description,
+            &p.governance,
+            &p.member_ids,
+            &p.place_ids,
+        )
+        .await
+        .map_err(|e| partnership_clash(e, &p.name))
+    }
+
+    /// Checks a partnership form: the partnership, or every problem.
+    pub(crate) async fn partnership_from_form(
+        &self,
+        f: &PartnershipForm,
+    ) -> ServiceResult<wholeplace_store::PartnershipChange> {
+        let all_agencies = self.store().list_agencies().await?;
+        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the partnership's name"),
+        );
+        let member_ids = ids(
+            &mut errors,
+            "members",
+            &f.members,
+            &agencies,
+            "Select members from the list",
+        );
+        let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        Ok(wholeplace_store::PartnershipChange {
+            name,
+            description: f.description.trim().to_owned(),
+            governance: f.governance.trim().to_owned(),
+            member_ids,
+            place_ids,
+        })
+    }
+
+    /// Changes a partnership from its form (analysts and administrators).
+    pub async fn update_partnership_from_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+        f: &PartnershipForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, "partnership.update", "partnership", rid.clone())
+            .await?;
+        let p = self.partnership_from_form(f).await?;
+        let ev = self.event(
+            actor,
+            "partnership.update",
+            "partnership",
+            rid,
+            true,
+            &p.name,
+        );
+        self.store()
+            .update_partnership(id, &p, &ev)
+            .await
+            .map_err(|e| partnership_clash(e.into(), &p.name))
+    }
+}

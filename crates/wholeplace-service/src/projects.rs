@@ -1,0 +1,146 @@
+//! Partnerships' pilots and projects.
+
+use crate::fields::date;
+use crate::fields::*;
+use crate::*;
+use wholeplace_store::*;
+
+/// The "add a project" form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectForm {
+    /// Partnership id.
+    pub partnership_id: String,
+    /// Name.
+    pub name: String,
+    /// Place id or "".
+    pub place_id: String,
+    /// Theme.
+    pub theme: String,
+    /// Lead agency id or "".
+    pub lead_agency_id: String,
+    /// Aims.
+    pub aims: String,
+    /// Start date, YYYY-MM-DD or "".
+    pub start_date: String,
+    /// End date, YYYY-MM-DD or "".
+    pub end_date: String,
+}
+
+impl Service {
+    /// Every project.
+    pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
+        Ok(self.store().list_projects().await?)
+    }
+
+    /// Adds a pilot or project to a partnership (analysts and administrators).
+    pub async fn create_project(&self, actor: &Actor, f: &ProjectForm) -> ServiceResult<i64> {
+        self.require_editor(actor, "project.create", "project", None)
+            .await?;
+        let mut errors = Vec::new();
+        let partnerships: Vec<i64> = self
+            .store()
+            .list_partnerships()
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let partnership = Self::id_in(
+            &mut errors,
+            "partnership_id",
+            &f.partnership_id,
+            &partnerships,
+            "Select the partnership the project belongs to",
+        );
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter the project's name"),
+        );
+        let place = if f.place_id.trim().is_empty() {
+            None
+        } else {
+            let places: Vec<i64> = self
+                .store()
+                .list_places()
+                .await?
+                .iter()
+                .map(|p| p.id)
+                .collect();
+            Self::id_in(
+                &mut errors,
+                "place_id",
+                &f.place_id,
+                &places,
+                "Select a place from the list, or none for a thematic project",
+            )
+        };
+        let lead = if f.lead_agency_id.trim().is_empty() {
+            None
+        } else {
+            let agencies: Vec<i64> = self
+                .store()
+                .list_agencies()
+                .await?
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            Self::id_in(
+                &mut errors,
+                "lead_agency_id",
+                &f.lead_agency_id,
+                &agencies,
+                "Select the lead agency from the list, or none",
+            )
+        };
+        let theme = text(&mut errors, "theme", &f.theme, 300, None);
+        if place.is_none() && f.place_id.trim().is_empty() && theme.is_empty() {
+            errors.push(FieldError::new(
+                "place_id",
+                "Select the place the project works in, or give its theme",
+            ));
+        }
+        let aims = text(&mut errors, "aims", &f.aims, 2000, None);
+        let start_date = date(&mut errors, "start_date", &f.start_date);
+        let end_date = date(&mut errors, "end_date", &f.end_date);
+        if !start_date.is_empty()
+            && !end_date.is_empty()
+            && end_date < start_date
+            && errors.is_empty()
+        {
+            errors.push(FieldError::new(
+                "end_date",
+                "The end date must be on or after the start date",
+            ));
+        }
+        let (Some(partnership_id), true) = (partnership, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let p = Project {
+            id: 0,
+            partnership: String::new(),
+            name,
+            place: None,
+            theme,
+            lead_agency: None,
+            aims,
+            start_date,
+            end_date,
+        };
+        let ev = self.event(actor, "project.create", "project", None, true, &p.name);
+        self.store()
+            .create_project(partnership_id, place, lead, &p, &ev)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Validation(vec![FieldError::conflict(
+                    "name",
+                    format!(
+                        "There is already a project called '{}' in this partnership",
+                        p.name
+                    ),
+                )]),
+                other => other.into(),
+            })
+    }
+}

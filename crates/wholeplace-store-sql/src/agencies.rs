@@ -1,0 +1,111 @@
+//! [`AgencyStore`] for [`SqlStore`]: agencies and the places they cover.
+
+use crate::SqlStore;
+use crate::audit::*;
+use crate::dataset::*;
+use crate::store::*;
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wholeplace_store::*;
+
+pub(crate) fn agency_from_row(r: &AnyRow, o: usize) -> StoreResult<Agency> {
+    Ok(Agency {
+        id: r.try_get(o).map_err(db_err)?,
+        name: r.try_get(o + 1).map_err(db_err)?,
+        kind: r.try_get(o + 2).map_err(db_err)?,
+    })
+}
+
+#[async_trait]
+impl AgencyStore for SqlStore {
+    async fn list_agencies(&self) -> StoreResult<Vec<Agency>> {
+        let rows = sqlx::query("SELECT id, name, kind FROM agency ORDER BY name")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Agency {
+                    id: r.try_get(0).map_err(db_err)?,
+                    name: r.try_get(1).map_err(db_err)?,
+                    kind: r.try_get(2).map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_agency(&self, name: &str, kind: &str, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) RETURNING id")
+            .bind(name.to_owned())
+            .bind(kind.to_owned())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match db_err(e) {
+                StoreError::Conflict(_) => {
+                    StoreError::Conflict(format!("an agency called '{name}'"))
+                }
+                other => other,
+            })?;
+        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn update_agency(
+        &self,
+        id: i64,
+        name: &str,
+        kind: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE agency SET name = $1, kind = $2 WHERE id = $3")
+            .bind(name.to_owned())
+            .bind(kind.to_owned())
+            .bind(id);
+        change_one(self, q, &format!("an agency called '{name}'"), audit).await
+    }
+
+    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM agency WHERE id = $1").bind(id);
+        change_one(
+            self,
+            q,
+            "users, budget lines, grants, partnerships or projects that use this agency",
+            audit,
+        )
+        .await
+    }
+
+    async fn add_agency_coverage(
+        &self,
+        agency_id: i64,
+        place_id: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO agency_place (agency_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(agency_id)
+        .bind(place_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that coverage"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn agencies_covering(&self, place_id: i64) -> StoreResult<Vec<Agency>> {
+        let rows = sqlx::query("SELECT a.id, a.name, a.kind FROM agency_place ap JOIN agency a ON a.id = ap.agency_id WHERE ap.place_id = $1 ORDER BY a.name")
+            .bind(place_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| agency_from_row(r, 0)).collect()
+    }
+}

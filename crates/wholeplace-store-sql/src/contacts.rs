@@ -1,0 +1,77 @@
+//! [`ContactStore`] for [`SqlStore`]: contacts.
+
+use crate::SqlStore;
+use crate::audit::*;
+use crate::dataset::*;
+use crate::store::*;
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use wholeplace_store::*;
+
+pub(crate) const CONTACTS: &str = "SELECT c.id, a.name, c.name, c.role, c.email, c.phone FROM contact c JOIN agency a ON a.id = c.agency_id";
+
+pub(crate) fn contact_from_row(r: &AnyRow) -> StoreResult<Contact> {
+    Ok(Contact {
+        id: get(r, 0)?,
+        agency: get(r, 1)?,
+        name: get(r, 2)?,
+        role: get(r, 3)?,
+        email: get(r, 4)?,
+        phone: get(r, 5)?,
+    })
+}
+
+#[async_trait]
+impl ContactStore for SqlStore {
+    async fn list_contacts(&self) -> StoreResult<Vec<Contact>> {
+        let mut v: Vec<Contact> = sqlx::query(CONTACTS)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from_row)
+            .collect::<StoreResult<_>>()?;
+        v.sort_by(|a, b| (&a.agency, &a.name).cmp(&(&b.agency, &b.name)));
+        Ok(v)
+    }
+
+    async fn create_contact(
+        &self,
+        agency_id: i64,
+        c: &Contact,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(agency_id)
+        .bind(c.name.clone())
+        .bind(c.role.clone())
+        .bind(c.email.clone())
+        .bind(c.phone.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, &format!("a contact called '{}' at that agency", c.name)))?;
+        let id: i64 = get(&row, 0)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM contact WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+}

@@ -1,0 +1,201 @@
+//! [`GrantStore`] for [`SqlStore`]: grants and their changes.
+
+use crate::SqlStore;
+use crate::agencies::*;
+use crate::audit::*;
+use crate::dataset::*;
+use crate::store::*;
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wholeplace_store::*;
+
+/// Inserts a grant with its recipients and places inside a transaction; returns its id.
+pub(crate) async fn insert_grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    g: &NewGrant,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO grant_award (funder_agency_id, title, purpose, amount_pence, start_year, end_year, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(g.funder_agency_id)
+    .bind(g.title.clone())
+    .bind(g.purpose.clone())
+    .bind(g.amount_pence)
+    .bind(i64::from(g.start_year))
+    .bind(i64::from(g.end_year))
+    .bind(g.conditions.clone())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| fk_or(e, "that grant"))?;
+    let id: i64 = row.try_get(0).map_err(db_err)?;
+    link_grant(tx, id, &g.recipient_ids, &g.place_ids).await?;
+    Ok(id)
+}
+
+/// Adds a grant's recipients and places (those already linked are left as they are).
+pub(crate) async fn link_grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    recipient_ids: &[i64],
+    place_ids: &[i64],
+) -> StoreResult<()> {
+    for a in recipient_ids {
+        sqlx::query("INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*a)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| fk_or(e, "recipient"))?;
+    }
+    for p in place_ids {
+        sqlx::query(
+            "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(*p)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| fk_or(e, "place"))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl GrantStore for SqlStore {
+    async fn list_grants(&self) -> StoreResult<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT g.id, a.id, a.name, a.kind, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.start_year, g.title",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let year = |r: &AnyRow, i: usize| -> StoreResult<i32> {
+            i32::try_from(r.try_get::<i64, _>(i).map_err(db_err)?)
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        };
+        let mut grants = Vec::new();
+        for r in &rows {
+            grants.push(Grant {
+                id: r.try_get(0).map_err(db_err)?,
+                funder: agency_from_row(r, 1)?,
+                title: r.try_get(4).map_err(db_err)?,
+                purpose: r.try_get(5).map_err(db_err)?,
+                amount_pence: r.try_get(6).map_err(db_err)?,
+                start_year: year(r, 7)?,
+                end_year: year(r, 8)?,
+                conditions: r.try_get(9).map_err(db_err)?,
+                recipients: Vec::new(),
+                places: Vec::new(),
+                changes: Vec::new(),
+            });
+        }
+        for g in &mut grants {
+            let rec = sqlx::query("SELECT a.id, a.name, a.kind FROM grant_recipient gr JOIN agency a ON a.id = gr.agency_id WHERE gr.grant_id = $1 ORDER BY a.name")
+                .bind(g.id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err)?;
+            g.recipients = rec
+                .iter()
+                .map(|r| agency_from_row(r, 0))
+                .collect::<StoreResult<_>>()?;
+            let pl = sqlx::query("SELECT p.id, p.name FROM grant_place gp JOIN place p ON p.id = gp.place_id WHERE gp.grant_id = $1 ORDER BY p.name")
+                .bind(g.id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err)?;
+            g.places = pl
+                .iter()
+                .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?)))
+                .collect::<StoreResult<_>>()?;
+            let ch = sqlx::query("SELECT from_year, new_amount_pence, reason FROM grant_change WHERE grant_id = $1 ORDER BY from_year, id")
+                .bind(g.id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err)?;
+            g.changes = ch
+                .iter()
+                .map(|r| {
+                    Ok(GrantChange {
+                        from_year: year(r, 0)?,
+                        new_amount_pence: r.try_get(1).map_err(db_err)?,
+                        reason: r.try_get(2).map_err(db_err)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?;
+        }
+        Ok(grants)
+    }
+
+    async fn create_grant(&self, g: &NewGrant, audit: &AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id = insert_grant(&mut tx, g).await?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn add_grant_change(
+        &self,
+        grant_id: i64,
+        c: &GrantChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
+            .bind(grant_id)
+            .bind(i64::from(c.from_year))
+            .bind(c.new_amount_pence)
+            .bind(c.reason.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fk_or(e, "that change"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn update_grant(
+        &self,
+        id: i64,
+        g: &wholeplace_store::NewGrant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx: Tx = self.begin().await?;
+        let done = sqlx::query("UPDATE grant_award SET funder_agency_id = $1, title = $2, purpose = $3, amount_pence = $4, start_year = $5, end_year = $6, conditions = $7 WHERE id = $8")
+            .bind(g.funder_agency_id)
+            .bind(g.title.clone())
+            .bind(g.purpose.clone())
+            .bind(g.amount_pence)
+            .bind(i64::from(g.start_year))
+            .bind(i64::from(g.end_year))
+            .bind(g.conditions.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fk_or(e, "that grant"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for sql in [
+            "DELETE FROM grant_recipient WHERE grant_id = $1",
+            "DELETE FROM grant_place WHERE grant_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        link_grant(&mut tx, id, &g.recipient_ids, &g.place_ids).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id);
+        change_one(self, q, "records that use this grant", audit).await
+    }
+}

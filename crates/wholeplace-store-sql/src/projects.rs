@@ -1,0 +1,75 @@
+//! [`ProjectStore`] for [`SqlStore`]: projects.
+
+use crate::SqlStore;
+use crate::audit::*;
+use crate::dataset::*;
+use crate::store::*;
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use wholeplace_store::*;
+
+pub(crate) const PROJECTS: &str = "SELECT j.id, pa.name, j.name, pl.name, pl.level, j.theme, a.name, j.aims, j.start_date, j.end_date \
+     FROM project j JOIN partnership pa ON pa.id = j.partnership_id LEFT JOIN place pl ON pl.id = j.place_id LEFT JOIN agency a ON a.id = j.lead_agency_id";
+
+pub(crate) fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
+    let place_name: Option<String> = get(r, 3)?;
+    let place_level: Option<String> = get(r, 4)?;
+    Ok(Project {
+        id: get(r, 0)?,
+        partnership: get(r, 1)?,
+        name: get(r, 2)?,
+        place: place_name.zip(place_level).map(|(n, l)| key(n, l)),
+        theme: get(r, 5)?,
+        lead_agency: get(r, 6)?,
+        aims: get(r, 7)?,
+        start_date: get(r, 8)?,
+        end_date: get(r, 9)?,
+    })
+}
+
+#[async_trait]
+impl ProjectStore for SqlStore {
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        let mut v: Vec<Project> = sqlx::query(PROJECTS)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(project_from_row)
+            .collect::<StoreResult<_>>()?;
+        v.sort_by(|a, b| (&a.partnership, &a.name).cmp(&(&b.partnership, &b.name)));
+        Ok(v)
+    }
+
+    async fn create_project(
+        &self,
+        partnership_id: i64,
+        place_id: Option<i64>,
+        lead_agency_id: Option<i64>,
+        p: &Project,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(partnership_id)
+        .bind(p.name.clone())
+        .bind(place_id)
+        .bind(p.theme.clone())
+        .bind(lead_agency_id)
+        .bind(p.aims.clone())
+        .bind(p.start_date.clone())
+        .bind(p.end_date.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, &format!("a project called '{}' in that partnership", p.name)))?;
+        let id: i64 = get(&row, 0)?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(id.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+}

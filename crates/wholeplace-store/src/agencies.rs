@@ -1,0 +1,45 @@
+//! Partner agencies and the places each covers.
+
+use crate::*;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// A partner agency (the places-and-partners capability extends it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Agency {
+    /// Id.
+    pub id: i64,
+    /// Name, such as "Kent County Council".
+    pub name: String,
+    /// Kind, such as `county_council`.
+    pub kind: String,
+}
+
+/// The storage port for partner agencies and the places each covers.
+#[async_trait]
+pub trait AgencyStore: Send + Sync {
+    /// All agencies, by name.
+    async fn list_agencies(&self) -> StoreResult<Vec<Agency>>;
+    /// Make an agency.
+    async fn create_agency(&self, name: &str, kind: &str, audit: &AuditEvent) -> StoreResult<i64>;
+    /// Changes an agency's name and kind.
+    async fn update_agency(
+        &self,
+        id: i64,
+        name: &str,
+        kind: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes an agency with its coverage and contacts; refused (`Conflict`) while users,
+    /// budget lines, grants, partnerships or projects use it.
+    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    /// Set the places an agency covers.
+    async fn add_agency_coverage(
+        &self,
+        agency_id: i64,
+        place_id: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The agencies covering a place.
+    async fn agencies_covering(&self, place_id: i64) -> StoreResult<Vec<Agency>>;
+}

@@ -1,0 +1,91 @@
+//! Grants in the 360Giving shape, with their changes over time.
+
+use crate::*;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// A grant or funding stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// Id.
+    pub id: i64,
+    /// The funder.
+    pub funder: Agency,
+    /// Title.
+    pub title: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Amount as first awarded, pence.
+    pub amount_pence: i64,
+    /// First financial year (start year).
+    pub start_year: i32,
+    /// Last financial year (start year).
+    pub end_year: i32,
+    /// Conditions.
+    pub conditions: String,
+    /// Recipients.
+    pub recipients: Vec<Agency>,
+    /// Places (ids and names).
+    pub places: Vec<(i64, String)>,
+    /// Changes, oldest first.
+    pub changes: Vec<GrantChange>,
+}
+
+/// What is needed to record a grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewGrant {
+    /// Funder agency.
+    pub funder_agency_id: i64,
+    /// Title.
+    pub title: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Pence.
+    pub amount_pence: i64,
+    /// First year.
+    pub start_year: i32,
+    /// Last year.
+    pub end_year: i32,
+    /// Conditions.
+    pub conditions: String,
+    /// Recipient agencies.
+    pub recipient_ids: Vec<i64>,
+    /// Places.
+    pub place_ids: Vec<i64>,
+}
+
+/// A recorded change to a grant from a year on (a cut is a change, not an overwrite).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantChange {
+    /// From this financial year (start year).
+    pub from_year: i32,
+    /// The new amount in pence.
+    pub new_amount_pence: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The storage port for grants in the 360Giving shape, with their changes over time.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// All grants.
+    async fn list_grants(&self) -> StoreResult<Vec<Grant>>;
+    /// Records a grant.
+    async fn create_grant(&self, grant: &NewGrant, audit: &AuditEvent) -> StoreResult<i64>;
+    /// Records a change to a grant.
+    async fn add_grant_change(
+        &self,
+        grant_id: i64,
+        change: &GrantChange,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Replaces a grant's details, recipients and places (its recorded changes stay).
+    async fn update_grant(
+        &self,
+        id: i64,
+        g: &crate::NewGrant,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a grant with its recipients, places and changes.
+    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+}

@@ -1,0 +1,274 @@
+//! Partner agencies: the list, adding, changing and deleting them, and the places each covers.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{WebError, render};
+use crate::fields::{Field, FormPage};
+use crate::form::CsrfForm;
+use crate::layout::Layout;
+use crate::page::*;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
+use wholeplace_service::{FieldError, ServiceError};
+
+#[derive(Template)]
+#[template(path = "agencies.html")]
+pub(crate) struct AgenciesPage {
+    layout: Layout,
+    agencies: Vec<(String, &'static str, i64)>,
+    can_edit: bool,
+    /// May this role read contacts (personal data)? Only then is the contacts page linked.
+    can_read_personal: bool,
+    kinds: &'static [(&'static str, &'static str)],
+    name: String,
+    kind: String,
+}
+
+pub(crate) async fn agencies_response(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    name: &str,
+    kind: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let agencies = state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id))
+        .collect();
+    let page = AgenciesPage {
+        layout: layout(state, s, "agencies").with_errors(errors),
+        agencies,
+        can_edit: s.user.role.can_edit_evidence(),
+        can_read_personal: state.service.may(
+            &s.actor,
+            wholeplace_service::DataClass::Personal,
+            wholeplace_service::Access::Read,
+        ),
+        kinds: AGENCY_KINDS,
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn agencies(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    agencies_response(&state, &s, StatusCode::OK, "", "", Vec::new()).await
+}
+
+pub async fn create_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    match state
+        .service
+        .create_agency(&s.actor, form.get("name"), form.get("kind"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/agencies").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            agencies_response(
+                &state,
+                &s,
+                StatusCode::BAD_REQUEST,
+                form.get("name"),
+                form.get("kind"),
+                errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn agency_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    name: &str,
+    kind: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let page = FormPage {
+        layout: layout(state, s, "agencies").with_errors(errors),
+        heading: format!("Change {name}"),
+        intro: Vec::new(),
+        back: ("/agencies".into(), "Back to agencies".into()),
+        action: format!("/agencies/{id}/edit"),
+        fields: vec![
+            Field::text("name", "Name", "", name),
+            Field::select("kind", "Kind", vocabulary(AGENCY_KINDS), kind),
+        ],
+        submit: "Save agency",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub(crate) async fn find_agency(
+    state: &AppState,
+    id: i64,
+) -> Result<wholeplace_store::Agency, WebError> {
+    state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn edit_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.update", "agency", Some(id.to_string()))
+        .await?;
+    let a = find_agency(&state, id).await?;
+    agency_form(&state, &s, id, StatusCode::OK, &a.name, &a.kind, Vec::new()).await
+}
+
+pub async fn save_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let (name, kind) = (form.get("name"), form.get("kind"));
+    match state.service.update_agency(&s.actor, id, name, kind).await {
+        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            agency_form(&state, &s, id, StatusCode::BAD_REQUEST, name, kind, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn agency_confirm(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let a = find_agency(state, id).await?;
+    let page = (
+        format!("Are you sure you want to delete {}?", a.name),
+        vec![("Agency", a.name.clone()), ("Kind", taxonomy::label(AGENCY_KINDS, &a.kind).to_owned())],
+        "Its coverage of places and its contacts go with it. An agency that users, budget lines, grants, partnerships or projects use cannot be deleted until they are changed.".to_owned(),
+        format!("/agencies/{id}/delete"),
+        "/agencies".to_owned(),
+        "Delete agency",
+    );
+    confirm(state, s, "agencies", status, page, errors)
+}
+
+pub async fn confirm_delete_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.delete", "agency", Some(id.to_string()))
+        .await?;
+    agency_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
+}
+
+pub async fn delete_agency(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    match state.service.delete_agency(&s.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            agency_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) fn agency_options(agencies: &[wholeplace_store::Agency]) -> Vec<(String, String)> {
+    agencies
+        .iter()
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect()
+}
+
+pub(crate) async fn coverage_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    agency: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state.service.place_view(id).await?;
+    let mut agencies = vec![(String::new(), "Select".to_owned())];
+    agencies.extend(agency_options(&state.service.list_agencies().await?));
+    let page = FormPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: format!("Record an agency covering {}", v.place.name),
+        intro: vec![
+            "Agencies' boundaries do not all line up: record each agency that serves this place."
+                .into(),
+        ],
+        back: (format!("/places/{id}"), "Back to the place".into()),
+        action: format!("/places/{id}/coverage"),
+        fields: vec![Field::select("agency_id", "Agency", agencies, agency)],
+        submit: "Record coverage",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_coverage(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "agency.cover", "agency", None)
+        .await?;
+    coverage_form(&state, &s, id, StatusCode::OK, "", Vec::new()).await
+}
+
+pub async fn create_coverage(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let agency = form.get("agency_id");
+    match state
+        .service
+        .cover_place_from_form(&s.actor, id, agency)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            coverage_form(&state, &s, id, StatusCode::BAD_REQUEST, agency, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

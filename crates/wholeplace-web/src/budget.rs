@@ -1,0 +1,333 @@
+//! Budget lines: adding, changing, deleting, and a place's lines as CSV and XLSX.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{WebError, render};
+use crate::form::CsrfForm;
+use crate::layout::Layout;
+use crate::page::*;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use std::collections::HashMap;
+use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
+use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::{BudgetForm, pounds_text};
+use wholeplace_service::{FieldError, ServiceError};
+
+pub(crate) fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+pub async fn lines_csv(
+    State(state): State<AppState>,
+    _s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let body = wholeplace_tabular::write_csv(&table);
+    Ok(download(
+        body.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("{}-budget-lines.csv", file_stem(&place.name)),
+    ))
+}
+
+pub async fn lines_xlsx(
+    State(state): State<AppState>,
+    _s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let body = wholeplace_tabular::write_xlsx(&[("Budget lines", &table, &[4])])
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}-budget-lines.xlsx", file_stem(&place.name)),
+    ))
+}
+
+/// A select field: name, label, options (value, text), chosen value.
+type Select = (&'static str, &'static str, Vec<(String, String)>, String);
+
+#[derive(Template)]
+#[template(path = "budget_new.html")]
+pub(crate) struct BudgetPage {
+    layout: Layout,
+    heading: &'static str,
+    action: String,
+    submit: &'static str,
+    selects: Vec<Select>,
+    text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
+}
+
+pub(crate) async fn budget_response(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &BudgetForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    budget_form_page(state, s, status, f, errors, None).await
+}
+
+/// The budget-line form: adding one, or changing line `edit`.
+pub(crate) async fn budget_form_page(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &BudgetForm,
+    errors: Vec<FieldError>,
+    edit: Option<i64>,
+) -> PageResult {
+    let agencies = state
+        .service
+        .list_agencies()
+        .await?
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.name))
+        .collect();
+    let places = state
+        .service
+        .list_places()
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.id.to_string(),
+                format!("{} ({})", p.name, taxonomy::label(PLACE_LEVELS, &p.level)),
+            )
+        })
+        .collect();
+    let services = SERVICE_AREAS
+        .iter()
+        .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+        .collect();
+    let kinds = vec![
+        ("revenue".to_owned(), "Revenue".to_owned()),
+        ("capital".to_owned(), "Capital".to_owned()),
+    ];
+    let page = BudgetPage {
+        layout: layout(state, s, "places").with_errors(errors),
+        heading: if edit.is_some() {
+            "Change a budget line"
+        } else {
+            "Add a budget line"
+        },
+        action: edit.map_or_else(
+            || "/budget-lines".to_owned(),
+            |id| format!("/budget-lines/{id}/edit"),
+        ),
+        submit: if edit.is_some() {
+            "Save budget line"
+        } else {
+            "Add budget line"
+        },
+        selects: vec![
+            ("place", "Place", places, f.place.clone()),
+            ("agency", "Agency", agencies, f.agency.clone()),
+            (
+                "service_area",
+                "Service area",
+                services,
+                f.service_area.clone(),
+            ),
+            (
+                "spend_kind",
+                "Revenue or capital",
+                kinds,
+                if f.spend_kind.is_empty() {
+                    "revenue".to_owned()
+                } else {
+                    f.spend_kind.clone()
+                },
+            ),
+        ],
+        text_fields: vec![
+            (
+                "financial_year",
+                "Financial year",
+                "April to March, written like 2024/25",
+                f.financial_year.clone(),
+            ),
+            (
+                "amount",
+                "Amount",
+                "In pounds, such as 9,550,000",
+                f.amount.clone(),
+            ),
+            (
+                "source",
+                "Source (optional)",
+                "Where the figure comes from, such as a budget book or a pilot report",
+                f.source.clone(),
+            ),
+            (
+                "confidence",
+                "Confidence (optional)",
+                "How sure the figure is, such as grade 2 or 'estimate'",
+                f.confidence.clone(),
+            ),
+        ],
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    state
+        .service
+        .require_editor(&s.actor, "budget_line.create", "budget_line", None)
+        .await?;
+    let f = BudgetForm {
+        place: q.get("place").cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    budget_response(&state, &s, StatusCode::OK, &f, Vec::new()).await
+}
+
+pub async fn create_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let f = BudgetForm {
+        agency: form.get("agency").to_owned(),
+        place: form.get("place").to_owned(),
+        service_area: form.get("service_area").to_owned(),
+        financial_year: form.get("financial_year").to_owned(),
+        amount: form.get("amount").to_owned(),
+        spend_kind: form.get("spend_kind").to_owned(),
+        source: form.get("source").to_owned(),
+        confidence: form.get("confidence").to_owned(),
+    };
+    match state.service.add_budget_line(&s.actor, &f).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/places/{}#resource-map", f.place.trim())).into_response())
+        }
+        Err(ServiceError::Validation(errors)) => {
+            budget_response(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(
+            &s.actor,
+            "budget_line.update",
+            "budget_line",
+            Some(id.to_string()),
+        )
+        .await?;
+    let l = state.service.budget_line(id).await?;
+    let f = BudgetForm {
+        agency: l.agency_id.to_string(),
+        place: l.place_id.to_string(),
+        service_area: l.service_area,
+        financial_year: FinancialYear::label_of(l.financial_year),
+        amount: pounds_text(l.amount_pence),
+        spend_kind: l.spend_kind,
+        source: l.source,
+        confidence: l.confidence,
+    };
+    budget_form_page(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+}
+
+pub async fn save_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let g = |k: &str| form.get(k).to_owned();
+    let f = BudgetForm {
+        agency: g("agency"),
+        place: g("place"),
+        service_area: g("service_area"),
+        financial_year: g("financial_year"),
+        amount: g("amount"),
+        spend_kind: g("spend_kind"),
+        source: g("source"),
+        confidence: g("confidence"),
+    };
+    match state.service.update_budget_line(&s.actor, id, &f).await {
+        Ok(()) => {
+            let place = state.service.budget_line(id).await?.place_id;
+            Ok(Redirect::to(&format!("/places/{place}")).into_response())
+        }
+        Err(ServiceError::Validation(errors)) => {
+            budget_form_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn confirm_delete_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(
+            &s.actor,
+            "budget_line.delete",
+            "budget_line",
+            Some(id.to_string()),
+        )
+        .await?;
+    let l = state.service.budget_line(id).await?;
+    let page = (
+        "Are you sure you want to delete this budget line?".to_owned(),
+        vec![
+            ("Agency", l.agency_name.clone()),
+            ("Place", l.place_name.clone()),
+            (
+                "Service area",
+                taxonomy::label(SERVICE_AREAS, &l.service_area).to_owned(),
+            ),
+            ("Financial year", FinancialYear::label_of(l.financial_year)),
+            ("Amount", Money::from_pence(l.amount_pence).to_full_string()),
+        ],
+        String::new(),
+        format!("/budget-lines/{id}/delete"),
+        format!("/places/{}", l.place_id),
+        "Delete budget line",
+    );
+    confirm(&state, &s, "places", StatusCode::OK, page, Vec::new())
+}
+
+pub async fn delete_budget_line(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let place = state.service.budget_line(id).await?.place_id;
+    state.service.delete_budget_line(&s.actor, id).await?;
+    Ok(Redirect::to(&format!("/places/{place}")).into_response())
+}

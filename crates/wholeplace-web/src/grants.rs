@@ -1,0 +1,391 @@
+//! Grants: the funding page, the 360Giving CSV, adding, changing (and recording changes to) and
+//! deleting grants.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{WebError, render};
+use crate::fields::{Field, FormPage};
+use crate::form::{CsrfForm, FormFields};
+use crate::layout::Layout;
+use crate::page::*;
+use crate::{agencies::*, places::*};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::pounds_text;
+use wholeplace_service::{FieldError, ServiceError};
+use wholeplace_service::{GrantChangeForm, GrantForm};
+
+#[derive(Template)]
+#[template(path = "funding.html")]
+pub(crate) struct FundingPage {
+    layout: Layout,
+    partnerships: Vec<(String, String, String, String, String, i64)>,
+    grants: Vec<(String, String, String, String, String, String, i64)>,
+    can_edit: bool,
+}
+
+pub(crate) fn year_span(a: i32, b: i32) -> String {
+    match (FinancialYear::new(a), FinancialYear::new(b)) {
+        (Ok(x), Ok(_)) if a == b => x.to_string(),
+        (Ok(x), Ok(y)) => format!("{x} to {y}"),
+        _ => String::new(),
+    }
+}
+
+pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    let partnerships = state
+        .service
+        .list_partnerships()
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                p.description,
+                p.governance,
+                p.members
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.places
+                    .iter()
+                    .map(|x| x.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.id,
+            )
+        })
+        .collect();
+    let grants = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .map(|g| {
+            let changes = g
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "From {}: {} ({})",
+                        FinancialYear::label_of(c.from_year),
+                        Money::from_pence(c.new_amount_pence).to_short_string(),
+                        c.reason
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                g.title,
+                g.funder.name,
+                g.recipients
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                year_span(g.start_year, g.end_year),
+                Money::from_pence(g.amount_pence).to_short_string(),
+                if changes.is_empty() {
+                    "None".to_owned()
+                } else {
+                    changes
+                },
+                g.id,
+            )
+        })
+        .collect();
+    Ok(render(&FundingPage {
+        layout: layout(&state, &s, "funding"),
+        partnerships,
+        grants,
+        can_edit: s.user.role.can_edit_evidence(),
+    })?
+    .into_response())
+}
+
+pub async fn grants_csv(State(state): State<AppState>, _s: SignedIn) -> PageResult {
+    let table = state.service.grants_360giving().await?;
+    Ok(download(
+        wholeplace_tabular::write_csv(&table).into_bytes(),
+        "text/csv; charset=utf-8",
+        "wholeplace-grants-360giving.csv",
+    ))
+}
+
+pub async fn confirm_delete_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.delete", "grant", Some(id.to_string()))
+        .await?;
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let page = (
+        format!("Are you sure you want to delete '{}'?", g.title),
+        vec![
+            ("Funder", g.funder.name.clone()),
+            (
+                "Amount first awarded",
+                Money::from_pence(g.amount_pence).to_full_string(),
+            ),
+            ("Recorded changes", g.changes.len().to_string()),
+        ],
+        "Its recorded changes go with it.".to_owned(),
+        format!("/grants/{id}/delete"),
+        "/funding".to_owned(),
+        "Delete grant",
+    );
+    confirm(&state, &s, "funding", StatusCode::OK, page, Vec::new())
+}
+
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(_form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state.service.delete_grant(&s.actor, id).await?;
+    Ok(Redirect::to("/funding").into_response())
+}
+
+pub(crate) async fn grant_form(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &GrantForm,
+    errors: Vec<FieldError>,
+    edit: Option<i64>,
+) -> PageResult {
+    let agencies = state.service.list_agencies().await?;
+    let mut funders = vec![(String::new(), "Select".to_owned())];
+    funders.extend(agency_options(&agencies));
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: if edit.is_some() { format!("Change '{}'", f.title) } else { "Record a grant".into() },
+        intro: vec!["A grant or funding stream as first awarded. Record a later cut or top-up as a change, so the history stays.".into()],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: edit.map_or_else(|| "/grants".to_owned(), |id| format!("/grants/{id}/edit")),
+        fields: vec![
+            Field::select("funder_id", "Funder", funders, &f.funder_id),
+            Field::text("title", "Title", "Such as 'Areas of High Need reward grant: Bromsgrove'", &f.title),
+            Field::text("purpose", "Purpose (optional)", "", &f.purpose),
+            Field::text("amount", "Amount first awarded", "In pounds, such as 500,000", &f.amount).narrow(),
+            Field::text("start_year", "First financial year", "Such as 2009/10", &f.start_year).narrow(),
+            Field::text("end_year", "Last financial year", "Such as 2014/15", &f.end_year).narrow(),
+            Field::text("conditions", "Conditions (optional)", "Such as 'Quarterly returns'", &f.conditions),
+            Field::checkboxes("recipients", "Recipients", "Select all that apply", agency_options(&agencies), &f.recipients),
+            Field::text("places", "Places (optional)", PLACES_HINT, &f.places),
+        ],
+        submit: if edit.is_some() { "Save grant" } else { "Record grant" },
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_grant(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    state
+        .service
+        .require_editor(&s.actor, "grant.create", "grant", None)
+        .await?;
+    grant_form(
+        &state,
+        &s,
+        StatusCode::OK,
+        &GrantForm::default(),
+        Vec::new(),
+        None,
+    )
+    .await
+}
+
+pub async fn create_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let f = grant_fields(&form);
+    match state.service.create_grant_from_form(&s.actor, &f).await {
+        Ok(_) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn change_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    f: &GrantChangeForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: format!("Record a change to '{}'", g.title),
+        intro: vec![format!(
+            "First awarded: {} a year from {} to {}. The change applies from the year you give; earlier years keep their amount.",
+            Money::from_pence(g.amount_pence).to_full_string(),
+            FinancialYear::label_of(g.start_year),
+            FinancialYear::label_of(g.end_year)
+        )],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: format!("/grants/{id}/change"),
+        fields: vec![
+            Field::text(
+                "from_year",
+                "From financial year",
+                "Such as 2011/12",
+                &f.from_year,
+            )
+            .narrow(),
+            Field::text(
+                "new_amount",
+                "New amount",
+                "In pounds, such as 400,000",
+                &f.new_amount,
+            )
+            .narrow(),
+            Field::text(
+                "reason",
+                "Reason",
+                "Such as '20% cut due to pressure on public funding'",
+                &f.reason,
+            ),
+        ],
+        submit: "Record change",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn new_grant_change(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.change", "grant", Some(id.to_string()))
+        .await?;
+    change_form(
+        &state,
+        &s,
+        id,
+        StatusCode::OK,
+        &GrantChangeForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn create_grant_change(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f = GrantChangeForm {
+        from_year: form.get("from_year").to_owned(),
+        new_amount: form.get("new_amount").to_owned(),
+        reason: form.get("reason").to_owned(),
+    };
+    match state.service.change_grant_from_form(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            change_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) fn grant_fields(form: &FormFields) -> GrantForm {
+    let g = |k: &str| form.get(k).to_owned();
+    GrantForm {
+        funder_id: g("funder_id"),
+        title: g("title"),
+        purpose: g("purpose"),
+        amount: g("amount"),
+        start_year: g("start_year"),
+        end_year: g("end_year"),
+        conditions: g("conditions"),
+        recipients: form
+            .all("recipients")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        places: g("places"),
+    }
+}
+
+pub async fn edit_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .service
+        .require_editor(&s.actor, "grant.update", "grant", Some(id.to_string()))
+        .await?;
+    let g = state
+        .service
+        .list_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)?;
+    let f = GrantForm {
+        funder_id: g.funder.id.to_string(),
+        title: g.title,
+        purpose: g.purpose,
+        amount: pounds_text(g.amount_pence),
+        start_year: FinancialYear::label_of(g.start_year),
+        end_year: FinancialYear::label_of(g.end_year),
+        conditions: g.conditions,
+        recipients: g.recipients.iter().map(|a| a.id.to_string()).collect(),
+        places: place_list(&g.places),
+    };
+    grant_form(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+}
+
+pub async fn save_grant(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f = grant_fields(&form);
+    match state.service.update_grant_from_form(&s.actor, id, &f).await {
+        Ok(()) => Ok(Redirect::to("/funding").into_response()),
+        Err(ServiceError::Validation(errors)) => {
+            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
