@@ -7,7 +7,7 @@ use crate::{
 };
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wholeplace_appraisal::montecarlo::{McConfig, monte_carlo};
 use wholeplace_appraisal::unitcost::local_unit_costs_from_csv;
 use wholeplace_appraisal::{DeflatorSeries, Engine, ModelFile, Query, SeededRng, appraise};
@@ -289,174 +289,199 @@ pub fn run_unit_costs(args: &UnitCostsArgs) -> anyhow::Result<()> {
             query,
             theme,
             agency,
-        } => {
-            let hits = e.library.search(&Query {
-                text: query.clone(),
-                theme: theme.clone(),
-                agency: agency.clone(),
-            });
-            for u in &hits {
-                let f = u
-                    .fiscal
-                    .map(|f| format!("£{:.2} ({})", f.pounds, f.price_year))
-                    .unwrap_or_else(|| "-".into());
-                println!(
-                    "{:<10} {:<18} {:<22} {:<24} {}",
-                    u.code, u.theme, f, u.unit, u.description
-                );
-            }
-            println!(
-                "{} match(es). {}",
-                hits.len(),
-                wholeplace_appraisal::ATTRIBUTION
-            );
-        }
+        } => search_unit_costs(&e, query, theme.as_deref(), agency.as_deref()),
         UnitCostsCommand::Show { code, price_base } => {
-            let u = e
-                .library
-                .get(code)
-                .with_context(|| wholeplace_appraisal::prepare::unknown_code(&e.library, code))?;
-            println!(
-                "{} — {}\nTheme: {} / {} / {}\nUnit: {}\nAgency: {} / {}\nRAG: {}\nSource: {}",
-                u.code,
-                u.description,
-                u.theme,
-                u.category,
-                u.detail,
-                u.unit,
-                u.agency_level1,
-                u.agency_level2,
-                u.rag,
-                u.source
-            );
-            for (k, v) in [
-                ("Fiscal", u.fiscal),
-                ("Economic", u.economic),
-                ("Social", u.social),
-            ] {
-                if let Some(v) = v {
-                    let up = match price_base {
-                        Some(pb) => {
-                            let y = pb
-                                .parse()
-                                .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
-                            let x = e.deflators.uprate(v, y)?;
-                            format!(" = {} in {} prices", x.money(), y)
-                        }
-                        None => String::new(),
-                    };
-                    println!("{k}: {} in {} prices{up}", v.money(), v.price_year);
-                }
-            }
-            for p in &u.fiscal_parts {
-                println!(
-                    "  fiscal part: {} to {}{}",
-                    p.value.money(),
-                    p.agency,
-                    if p.transfer {
-                        " (transfer payment: not public value)"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            println!(
-                "Transfer share: {:.1}% ({:?})",
-                u.transfer_share * 100.0,
-                u.transfer_rule
-            );
-            if let Some(h) = &u.headline {
-                println!("Constituent of: {h}");
-            }
-            if !u.constituents.is_empty() {
-                println!("Constituents: {}", u.constituents.join(", "));
-            }
-            println!(
-                "Comment: {}\n{}",
-                u.comment,
-                wholeplace_appraisal::ATTRIBUTION
-            );
+            show_unit_cost(&e, code, price_base.as_deref())
         }
         UnitCostsCommand::Import { file, write } => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let header = text.lines().next().unwrap_or("").to_ascii_lowercase();
             if header.contains("index") && header.contains("financial_year") {
-                let d = DeflatorSeries::from_csv(&file.display().to_string(), &text)?;
-                println!(
-                    "Deflator series: {} years, {} to {}",
-                    d.index.len(),
-                    d.first_year().map(|y| y.to_string()).unwrap_or_default(),
-                    d.last_year().map(|y| y.to_string()).unwrap_or_default()
-                );
-                if let Some(w) = write {
-                    let mut out = String::from("financial_year,index,status\n");
-                    for (y, v) in &d.index {
-                        out.push_str(&format!(
-                            "{y},{v},{}\n",
-                            d.status.get(y).cloned().unwrap_or_default()
-                        ));
-                    }
-                    std::fs::write(w, out)?;
-                }
+                import_deflators(file, &text, write.as_deref())
             } else {
-                let local = local_unit_costs_from_csv(&text).map_err(|errs| {
-                    anyhow::anyhow!("{} problem(s):\n  {}", errs.len(), errs.join("\n  "))
-                })?;
-                let lib = e
-                    .library
-                    .clone()
-                    .with_local(&local)
-                    .map_err(|errs| anyhow::anyhow!("{}", errs.join("\n")))?;
-                for l in &local {
-                    println!(
-                        "{:<12} {:<40} {} {}",
-                        l.code,
-                        l.description,
-                        l.agency,
-                        l.overrides
-                            .as_ref()
-                            .map(|o| format!("(overrides {o})"))
-                            .unwrap_or_default()
-                    );
-                }
-                println!(
-                    "{} local unit cost(s) would be loaded; library becomes: {}",
-                    local.len(),
-                    lib.version
-                );
-                if let Some(w) = write {
-                    let mut out = String::from(
-                        "code,description,unit,theme,agency,fiscal,economic,social,price_year,transfer_share,source,grade,partner,overrides\n",
-                    );
-                    let q = wholeplace_appraisal::csvtext::quote;
-                    let n = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-                    for l in &local {
-                        out.push_str(
-                            &[
-                                q(&l.code),
-                                q(&l.description),
-                                q(&l.unit),
-                                q(&l.theme),
-                                q(&l.agency),
-                                n(l.fiscal),
-                                n(l.economic),
-                                n(l.social),
-                                l.price_year.to_string(),
-                                l.transfer_share.to_string(),
-                                q(&l.source),
-                                l.grade.to_string(),
-                                q(&l.partner),
-                                q(l.overrides.as_deref().unwrap_or("")),
-                            ]
-                            .join(","),
-                        );
-                        out.push('\n');
-                    }
-                    std::fs::write(w, out)?;
-                }
+                import_local_unit_costs(&e, &text, write.as_deref())
             }
         }
+    }
+}
+
+/// `unit-costs search`: lists the unit costs that match.
+fn search_unit_costs(
+    e: &Engine,
+    query: &str,
+    theme: Option<&str>,
+    agency: Option<&str>,
+) -> anyhow::Result<()> {
+    let hits = e.library.search(&Query {
+        text: query.to_owned(),
+        theme: theme.map(str::to_owned),
+        agency: agency.map(str::to_owned),
+    });
+    for u in &hits {
+        let f = u
+            .fiscal
+            .map(|f| format!("£{:.2} ({})", f.pounds, f.price_year))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<10} {:<18} {:<22} {:<24} {}",
+            u.code, u.theme, f, u.unit, u.description
+        );
+    }
+    println!(
+        "{} match(es). {}",
+        hits.len(),
+        wholeplace_appraisal::ATTRIBUTION
+    );
+    Ok(())
+}
+
+/// `unit-costs show`: one unit cost in full, uprated to `price_base` if given.
+fn show_unit_cost(e: &Engine, code: &str, price_base: Option<&str>) -> anyhow::Result<()> {
+    let u = e
+        .library
+        .get(code)
+        .with_context(|| wholeplace_appraisal::prepare::unknown_code(&e.library, code))?;
+    println!(
+        "{} — {}\nTheme: {} / {} / {}\nUnit: {}\nAgency: {} / {}\nRAG: {}\nSource: {}",
+        u.code,
+        u.description,
+        u.theme,
+        u.category,
+        u.detail,
+        u.unit,
+        u.agency_level1,
+        u.agency_level2,
+        u.rag,
+        u.source
+    );
+    for (k, v) in [
+        ("Fiscal", u.fiscal),
+        ("Economic", u.economic),
+        ("Social", u.social),
+    ] {
+        if let Some(v) = v {
+            let up = match price_base {
+                Some(pb) => {
+                    let y = pb
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
+                    let x = e.deflators.uprate(v, y)?;
+                    format!(" = {} in {} prices", x.money(), y)
+                }
+                None => String::new(),
+            };
+            println!("{k}: {} in {} prices{up}", v.money(), v.price_year);
+        }
+    }
+    for p in &u.fiscal_parts {
+        println!(
+            "  fiscal part: {} to {}{}",
+            p.value.money(),
+            p.agency,
+            if p.transfer {
+                " (transfer payment: not public value)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "Transfer share: {:.1}% ({:?})",
+        u.transfer_share * 100.0,
+        u.transfer_rule
+    );
+    if let Some(h) = &u.headline {
+        println!("Constituent of: {h}");
+    }
+    if !u.constituents.is_empty() {
+        println!("Constituents: {}", u.constituents.join(", "));
+    }
+    println!(
+        "Comment: {}\n{}",
+        u.comment,
+        wholeplace_appraisal::ATTRIBUTION
+    );
+    Ok(())
+}
+
+/// `unit-costs import` of a deflator series: summarises it and, with `write`, writes it out.
+fn import_deflators(file: &Path, text: &str, write: Option<&Path>) -> anyhow::Result<()> {
+    let d = DeflatorSeries::from_csv(&file.display().to_string(), text)?;
+    println!(
+        "Deflator series: {} years, {} to {}",
+        d.index.len(),
+        d.first_year().map(|y| y.to_string()).unwrap_or_default(),
+        d.last_year().map(|y| y.to_string()).unwrap_or_default()
+    );
+    if let Some(w) = write {
+        let mut out = String::from("financial_year,index,status\n");
+        for (y, v) in &d.index {
+            out.push_str(&format!(
+                "{y},{v},{}\n",
+                d.status.get(y).cloned().unwrap_or_default()
+            ));
+        }
+        std::fs::write(w, out)?;
+    }
+    Ok(())
+}
+
+/// `unit-costs import` of local unit costs: lists them and, with `write`, writes them out.
+fn import_local_unit_costs(e: &Engine, text: &str, write: Option<&Path>) -> anyhow::Result<()> {
+    let local = local_unit_costs_from_csv(text)
+        .map_err(|errs| anyhow::anyhow!("{} problem(s):\n  {}", errs.len(), errs.join("\n  ")))?;
+    let lib = e
+        .library
+        .clone()
+        .with_local(&local)
+        .map_err(|errs| anyhow::anyhow!("{}", errs.join("\n")))?;
+    for l in &local {
+        println!(
+            "{:<12} {:<40} {} {}",
+            l.code,
+            l.description,
+            l.agency,
+            l.overrides
+                .as_ref()
+                .map(|o| format!("(overrides {o})"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "{} local unit cost(s) would be loaded; library becomes: {}",
+        local.len(),
+        lib.version
+    );
+    if let Some(w) = write {
+        let mut out = String::from(
+            "code,description,unit,theme,agency,fiscal,economic,social,price_year,transfer_share,source,grade,partner,overrides\n",
+        );
+        let q = wholeplace_appraisal::csvtext::quote;
+        let n = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+        for l in &local {
+            out.push_str(
+                &[
+                    q(&l.code),
+                    q(&l.description),
+                    q(&l.unit),
+                    q(&l.theme),
+                    q(&l.agency),
+                    n(l.fiscal),
+                    n(l.economic),
+                    n(l.social),
+                    l.price_year.to_string(),
+                    l.transfer_share.to_string(),
+                    q(&l.source),
+                    l.grade.to_string(),
+                    q(&l.partner),
+                    q(l.overrides.as_deref().unwrap_or("")),
+                ]
+                .join(","),
+            );
+            out.push('\n');
+        }
+        std::fs::write(w, out)?;
     }
     Ok(())
 }

@@ -6,7 +6,10 @@
 
 use crate::asis::{AsIsCost, DoingNothingCost, cost_as_is, project_doing_nothing};
 use crate::model::Num;
-use crate::prepare::{Guard, ImpactInputs, PreparedModel, PreparedOption, PreparedOutcome, clamp};
+use crate::prepare::{
+    Guard, ImpactInputs, PreparedCost, PreparedModel, PreparedOption, PreparedOutcome, ValuePart,
+    clamp,
+};
 use crate::unitcost::ATTRIBUTION;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -1049,8 +1052,209 @@ fn explain(
     ws: &Workspace,
     basis: &str,
 ) -> Vec<Explanation> {
-    let h = m.horizon as usize;
+    let dfs = TraceItem {
+        name: "Discount factors DF(0..)".into(),
+        value: m
+            .discount_factors
+            .iter()
+            .map(|d| format!("{d:.6}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source: "DF(t) = product over years 1..t of 1/(1+r)".into(),
+    };
     let mut out = Vec::new();
+    for (k, c) in opt.costs.iter().enumerate() {
+        out.push(explain_cost(m, opt, x, c, ws.cost_line_pv[k], &dfs));
+    }
+    for (li, o) in opt.outcomes.iter().enumerate() {
+        out.push(explain_outcome(m, x, ws, li, o, &dfs));
+    }
+    out.extend(explain_headlines(m, s, basis));
+    out
+}
+
+/// The trace of one cost line's present value `pv`.
+fn explain_cost(
+    m: &PreparedModel,
+    opt: &PreparedOption,
+    x: &[f64],
+    c: &PreparedCost,
+    pv: f64,
+    dfs: &TraceItem,
+) -> Explanation {
+    Explanation {
+        id: format!("cost-{}", c.index + 1),
+        figure: format!("PV of cost '{}'", c.name),
+        value: pv,
+        formula: "sum over years of amount x uprating x (1 + optimism bias) x scale x DF(t)".into(),
+        inputs: vec![
+            TraceItem {
+                name: "Agency".into(),
+                value: opt.agencies[c.agency].clone(),
+                source: format!("costs #{}", c.index + 1),
+            },
+            TraceItem {
+                name: "Amounts (price base)".into(),
+                value: c
+                    .amounts
+                    .iter()
+                    .map(|a| money(*a))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                source: format!(
+                    "uprating factor {:.6} from {}",
+                    c.uprating_factor, m.file.costs[c.index].price_year
+                ),
+            },
+            TraceItem {
+                name: "Optimism bias".into(),
+                value: pct(c.optimism_bias),
+                source: c.optimism_source.clone(),
+            },
+            TraceItem {
+                name: "Scale".into(),
+                value: format!("{}", x[c.scale]),
+                source: "costs scale (1 unless uncertain)".into(),
+            },
+            dfs.clone(),
+        ],
+    }
+}
+
+/// The trace of outcome line `li`'s present fiscal benefit.
+fn explain_outcome(
+    m: &PreparedModel,
+    x: &[f64],
+    ws: &Workspace,
+    li: usize,
+    o: &PreparedOutcome,
+    dfs: &TraceItem,
+) -> Explanation {
+    let h = m.horizon as usize;
+    let mut inputs = outcome_count_inputs(x, o);
+    inputs.push(TraceItem {
+        name: "Optimism bias (benefits reduced)".into(),
+        value: pct(o.optimism_bias),
+        source: format!("grade {} table", o.grade),
+    });
+    inputs.push(TraceItem {
+        name: "Timing".into(),
+        value: format!(
+            "lag {} years, duration {}",
+            o.lag_years,
+            o.duration_years
+                .map(|d| format!("{d} years"))
+                .unwrap_or("to the horizon".into())
+        ),
+        source: format!("outcomes #{}", o.index + 1),
+    });
+    for p in &o.parts {
+        inputs.push(value_part_trace(m, p));
+    }
+    inputs.push(TraceItem { name: "Net outcomes by year".into(), value: ws.line_outcomes[li * h..(li + 1) * h].iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "), source: "count x (1-deadweight)(1-attribution)(1-displacement)(1-optimism bias) x (1-drop-off)^(years since start)".into() });
+    inputs.push(if o.health {
+        TraceItem {
+            name: "Discounting".into(),
+            value: pct(m.params.health_discount_rate),
+            source: "health rate".into(),
+        }
+    } else {
+        dfs.clone()
+    });
+    Explanation {
+        id: format!("outcome-{}", o.index + 1),
+        figure: format!("PV of fiscal benefit of '{}'", o.name),
+        value: ws.line_pv_fiscal[li],
+        formula: "sum over years of net outcomes(t) x fiscal value per outcome x DF(t)".into(),
+        inputs,
+    }
+}
+
+/// The inputs that count an outcome line's outcomes and net them down.
+fn outcome_count_inputs(x: &[f64], o: &PreparedOutcome) -> Vec<TraceItem> {
+    let mut inputs = Vec::new();
+    match o.impact {
+        ImpactInputs::Rate {
+            cohort,
+            engagement,
+            impact,
+        } => {
+            inputs.push(TraceItem {
+                name: "Cohort".into(),
+                value: format!("{}", x[cohort]),
+                source: format!("outcomes #{}", o.index + 1),
+            });
+            inputs.push(TraceItem {
+                name: "Engagement".into(),
+                value: pct(x[engagement]),
+                source: format!("outcomes #{}", o.index + 1),
+            });
+            inputs.push(TraceItem {
+                name: "Impact".into(),
+                value: pct(x[impact]),
+                source: format!("outcomes #{}", o.index + 1),
+            });
+        }
+        ImpactInputs::Count { count } => inputs.push(TraceItem {
+            name: "Impact count".into(),
+            value: format!("{}", x[count]),
+            source: format!("outcomes #{}", o.index + 1),
+        }),
+    }
+    for (n, i) in [
+        ("Deadweight", o.deadweight),
+        ("Attribution", o.attribution),
+        ("Displacement", o.displacement),
+        ("Drop-off", o.drop_off),
+        ("Cashable", o.cashable),
+    ] {
+        inputs.push(TraceItem {
+            name: n.into(),
+            value: pct(x[i]),
+            source: format!("outcomes #{}", o.index + 1),
+        });
+    }
+    inputs
+}
+
+/// How one value part of an outcome line was uprated, and where its value comes from.
+fn value_part_trace(m: &PreparedModel, p: &ValuePart) -> TraceItem {
+    TraceItem {
+        name: format!(
+            "{} value {}{}",
+            p.kind,
+            p.code,
+            p.agency
+                .as_ref()
+                .map(|a| format!(" to {a}"))
+                .unwrap_or_default()
+        ),
+        value: format!(
+            "{} ({} prices) x {:.6} x {} = {}{}",
+            money(p.original.pounds),
+            p.original.price_year,
+            p.uprating_factor,
+            p.quantity,
+            money(p.value),
+            if p.transfer {
+                " — transfer payment, excluded from public value"
+            } else {
+                ""
+            }
+        ),
+        source: format!(
+            "{} — {}",
+            m.library_version,
+            m.library
+                .get(&p.code)
+                .map(|u| u.description.clone())
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// The traces of the headline figures: NPBI, FROI, NPPV, BCR and SROI.
+fn explain_headlines(m: &PreparedModel, s: &Summary, basis: &str) -> Vec<Explanation> {
     let params = TraceItem {
         name: "Parameter set".into(),
         value: format!("{} dated {}", m.params.id, m.params.dated),
@@ -1070,167 +1274,7 @@ fn explain(
             }
         ),
     };
-    let dfs = TraceItem {
-        name: "Discount factors DF(0..)".into(),
-        value: m
-            .discount_factors
-            .iter()
-            .map(|d| format!("{d:.6}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        source: "DF(t) = product over years 1..t of 1/(1+r)".into(),
-    };
-    for (k, c) in opt.costs.iter().enumerate() {
-        out.push(Explanation {
-            id: format!("cost-{}", c.index + 1),
-            figure: format!("PV of cost '{}'", c.name),
-            value: ws.cost_line_pv[k],
-            formula: "sum over years of amount x uprating x (1 + optimism bias) x scale x DF(t)"
-                .into(),
-            inputs: vec![
-                TraceItem {
-                    name: "Agency".into(),
-                    value: opt.agencies[c.agency].clone(),
-                    source: format!("costs #{}", c.index + 1),
-                },
-                TraceItem {
-                    name: "Amounts (price base)".into(),
-                    value: c
-                        .amounts
-                        .iter()
-                        .map(|a| money(*a))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    source: format!(
-                        "uprating factor {:.6} from {}",
-                        c.uprating_factor, m.file.costs[c.index].price_year
-                    ),
-                },
-                TraceItem {
-                    name: "Optimism bias".into(),
-                    value: pct(c.optimism_bias),
-                    source: c.optimism_source.clone(),
-                },
-                TraceItem {
-                    name: "Scale".into(),
-                    value: format!("{}", x[c.scale]),
-                    source: "costs scale (1 unless uncertain)".into(),
-                },
-                dfs.clone(),
-            ],
-        });
-    }
-    for (li, o) in opt.outcomes.iter().enumerate() {
-        let mut inputs = Vec::new();
-        match o.impact {
-            ImpactInputs::Rate {
-                cohort,
-                engagement,
-                impact,
-            } => {
-                inputs.push(TraceItem {
-                    name: "Cohort".into(),
-                    value: format!("{}", x[cohort]),
-                    source: format!("outcomes #{}", o.index + 1),
-                });
-                inputs.push(TraceItem {
-                    name: "Engagement".into(),
-                    value: pct(x[engagement]),
-                    source: format!("outcomes #{}", o.index + 1),
-                });
-                inputs.push(TraceItem {
-                    name: "Impact".into(),
-                    value: pct(x[impact]),
-                    source: format!("outcomes #{}", o.index + 1),
-                });
-            }
-            ImpactInputs::Count { count } => inputs.push(TraceItem {
-                name: "Impact count".into(),
-                value: format!("{}", x[count]),
-                source: format!("outcomes #{}", o.index + 1),
-            }),
-        }
-        for (n, i) in [
-            ("Deadweight", o.deadweight),
-            ("Attribution", o.attribution),
-            ("Displacement", o.displacement),
-            ("Drop-off", o.drop_off),
-            ("Cashable", o.cashable),
-        ] {
-            inputs.push(TraceItem {
-                name: n.into(),
-                value: pct(x[i]),
-                source: format!("outcomes #{}", o.index + 1),
-            });
-        }
-        inputs.push(TraceItem {
-            name: "Optimism bias (benefits reduced)".into(),
-            value: pct(o.optimism_bias),
-            source: format!("grade {} table", o.grade),
-        });
-        inputs.push(TraceItem {
-            name: "Timing".into(),
-            value: format!(
-                "lag {} years, duration {}",
-                o.lag_years,
-                o.duration_years
-                    .map(|d| format!("{d} years"))
-                    .unwrap_or("to the horizon".into())
-            ),
-            source: format!("outcomes #{}", o.index + 1),
-        });
-        for p in &o.parts {
-            inputs.push(TraceItem {
-                name: format!(
-                    "{} value {}{}",
-                    p.kind,
-                    p.code,
-                    p.agency
-                        .as_ref()
-                        .map(|a| format!(" to {a}"))
-                        .unwrap_or_default()
-                ),
-                value: format!(
-                    "{} ({} prices) x {:.6} x {} = {}{}",
-                    money(p.original.pounds),
-                    p.original.price_year,
-                    p.uprating_factor,
-                    p.quantity,
-                    money(p.value),
-                    if p.transfer {
-                        " — transfer payment, excluded from public value"
-                    } else {
-                        ""
-                    }
-                ),
-                source: format!(
-                    "{} — {}",
-                    m.library_version,
-                    m.library
-                        .get(&p.code)
-                        .map(|u| u.description.clone())
-                        .unwrap_or_default()
-                ),
-            });
-        }
-        inputs.push(TraceItem { name: "Net outcomes by year".into(), value: ws.line_outcomes[li * h..(li + 1) * h].iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", "), source: "count x (1-deadweight)(1-attribution)(1-displacement)(1-optimism bias) x (1-drop-off)^(years since start)".into() });
-        inputs.push(if o.health {
-            TraceItem {
-                name: "Discounting".into(),
-                value: pct(m.params.health_discount_rate),
-                source: "health rate".into(),
-            }
-        } else {
-            dfs.clone()
-        });
-        out.push(Explanation {
-            id: format!("outcome-{}", o.index + 1),
-            figure: format!("PV of fiscal benefit of '{}'", o.name),
-            value: ws.line_pv_fiscal[li],
-            formula: "sum over years of net outcomes(t) x fiscal value per outcome x DF(t)".into(),
-            inputs,
-        });
-    }
+    let mut out = Vec::new();
     let headline =
         |id: &str, figure: &str, value: f64, formula: &str, extra: Vec<TraceItem>| Explanation {
             id: id.into(),

@@ -2,7 +2,10 @@
 //! base, every parameter resolved, and every guard applied. Refusals (things that would make the
 //! figures wrong) stop here with all problems at once; warnings travel with the results.
 
-use crate::model::{CostKind, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num, OutcomeLine};
+use crate::model::{
+    AppraisalSection, CostKind, CostLine, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num,
+    OutcomeLine, ParametersSection, ValueRef,
+};
 use crate::params::{DiscountSchedule, ParameterSet};
 use crate::price::{DeflatorSeries, Priced};
 use crate::unitcost::{Origin, UnitCost, UnitCostLibrary};
@@ -409,105 +412,10 @@ impl Engine {
             _p: std::marker::PhantomData,
         };
         let a = &file.appraisal;
-        if a.format_version != crate::model::FORMAT_VERSION {
-            cx.refuse(
-                "appraisal",
-                0,
-                "",
-                Some("format_version"),
-                format!(
-                    "format_version {} is not supported: this engine reads version {}",
-                    a.format_version,
-                    crate::model::FORMAT_VERSION
-                ),
-            );
-        }
-        if !(1..=300).contains(&a.horizon_years) {
-            cx.refuse(
-                "appraisal",
-                0,
-                "",
-                Some("horizon_years"),
-                format!(
-                    "{} years: the horizon must be between 1 and 300 years",
-                    a.horizon_years
-                ),
-            );
-        }
+        check_appraisal(&mut cx, a);
         let horizon = a.horizon_years.clamp(1, 300);
-
-        // Parameters.
-        let p = &file.parameters;
-        let set_id = p.set.clone().unwrap_or_else(|| "green-book-2022".into());
-        let mut params = match ParameterSet::by_id(&set_id) {
-            Some(s) => s,
-            None => {
-                let known: Vec<String> =
-                    ParameterSet::builtin().into_iter().map(|s| s.id).collect();
-                cx.refuse(
-                    "parameters",
-                    0,
-                    "",
-                    Some("set"),
-                    format!(
-                        "unknown parameter set '{set_id}'; use one of: {}",
-                        known.join(", ")
-                    ),
-                );
-                ParameterSet::green_book_2022()
-            }
-        };
-        let mut overrides = Vec::new();
-        if let Some(bands) = &p.discount_schedule {
-            let s = DiscountSchedule {
-                bands: bands.clone(),
-            };
-            if let Err(e) = s.validate() {
-                cx.refuse("parameters", 0, "", Some("discount_schedule"), e);
-            }
-            overrides.push(format!(
-                "discount schedule replaced: {}",
-                bands
-                    .iter()
-                    .map(|b| format!("{}% from year {}", b.rate * 100.0, b.from_year))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            params.discount = s;
-        }
-        if let Some(r) = p.health_discount_rate {
-            if !(0.0..1.0).contains(&r) {
-                cx.refuse(
-                    "parameters",
-                    0,
-                    "",
-                    Some("health_discount_rate"),
-                    format!("{r} is not a rate: write 1.5% as 0.015"),
-                );
-            }
-            overrides.push(format!("health discount rate set to {}%", r * 100.0));
-            params.health_discount_rate = r;
-        }
-        if let Some(t) = &p.optimism_bias {
-            if t.len() != 6 || t.iter().any(|x| !(0.0..=5.0).contains(x)) {
-                cx.refuse(
-                    "parameters",
-                    0,
-                    "",
-                    Some("optimism_bias"),
-                    "give six fractions for grades 1 to 6, e.g. [0, 0.05, 0.10, 0.15, 0.25, 0.40]"
-                        .into(),
-                );
-            } else {
-                params.optimism_bias.copy_from_slice(t);
-                overrides.push(format!("optimism bias by grade set to {:?}", t));
-            }
-        }
-        if let Some(s) = p.stale_after_years {
-            params.stale_after_years = s;
-            overrides.push(format!("values older than {s} years flagged"));
-        }
-        let payback_within_years = p.payback_within_years.unwrap_or(horizon);
+        let (params, overrides) = resolve_parameters(&mut cx, &file.parameters);
+        let payback_within_years = file.parameters.payback_within_years.unwrap_or(horizon);
 
         // Library with local unit costs.
         let library = match self.library.clone().with_local(&file.local_unit_costs) {
@@ -525,225 +433,22 @@ impl Engine {
             cx.refuse("appraisal", 0, "", Some("price_base"), e.to_string());
         }
 
-        let mut option_names: Vec<String> = Vec::new();
-        let opt_of = |o: &Option<String>| o.clone().unwrap_or_else(|| "To Be".to_owned());
-        for n in file
-            .costs
+        let refs = Refs {
+            library: &library,
+            deflators,
+            params: &params,
+            pb,
+            start: a.start_year,
+            horizon,
+        };
+        let options: Vec<PreparedOption> = option_names(file)
             .iter()
-            .map(|c| opt_of(&c.option))
-            .chain(file.outcomes.iter().map(|o| opt_of(&o.option)))
-        {
-            if !option_names.contains(&n) {
-                option_names.push(n);
-            }
-        }
-        let mut options = Vec::new();
-        for name in &option_names {
-            let mut agencies: Vec<String> = Vec::new();
-            let mut costs = Vec::new();
-            let mut outcomes = Vec::new();
-            for (i, c) in file
-                .costs
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| &opt_of(&c.option) == name)
-            {
-                if !(1..=6).contains(&c.grade) {
-                    cx.refuse("costs", i, &c.name, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", c.grade));
-                }
-                if c.amounts.len() > horizon as usize {
-                    cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
-                }
-                if c.amounts.iter().any(|x| !x.is_finite()) {
-                    cx.refuse(
-                        "costs",
-                        i,
-                        &c.name,
-                        Some("amounts"),
-                        "every amount must be a number of pounds".into(),
-                    );
-                }
-                if c.amounts.iter().any(|x| *x < 0.0) {
-                    cx.warn(
-                        "negative-cost",
-                        &c.name,
-                        "a negative cost is treated as income that offsets costs".into(),
-                    );
-                }
-                if c.agency.trim().is_empty() {
-                    cx.refuse(
-                        "costs",
-                        i,
-                        &c.name,
-                        Some("agency"),
-                        "name the agency that bears this cost".into(),
-                    );
-                }
-                let factor = match deflators.factor(c.price_year, pb) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        cx.refuse("costs", i, &c.name, Some("price_year"), e.to_string());
-                        1.0
-                    }
-                };
-                let (ob, src) = if let Some(x) = c.optimism_bias {
-                    if !(0.0..=5.0).contains(&x) {
-                        cx.refuse(
-                            "costs",
-                            i,
-                            &c.name,
-                            Some("optimism_bias"),
-                            format!("{x} is not a sensible optimism-bias fraction (24% is 0.24)"),
-                        );
-                    }
-                    (x, "set on the line".to_owned())
-                } else if let Some(cat) = &c.optimism_bias_category {
-                    match params.capital_optimism_bias.iter().find(|m| &m.id == cat) {
-                        Some(m) => (m.upper, format!("Mott MacDonald upper bound, {}", m.name)),
-                        None => {
-                            let ids: Vec<&str> = params
-                                .capital_optimism_bias
-                                .iter()
-                                .map(|m| m.id.as_str())
-                                .collect();
-                            cx.refuse(
-                                "costs",
-                                i,
-                                &c.name,
-                                Some("optimism_bias_category"),
-                                format!("unknown category '{cat}'; use one of: {}", ids.join(", ")),
-                            );
-                            (0.0, String::new())
-                        }
-                    }
-                } else {
-                    (
-                        params.optimism_for_grade(c.grade).unwrap_or(0.0),
-                        format!("grade {} table", c.grade),
-                    )
-                };
-                let scale = cx.input(
-                    "costs",
-                    i,
-                    &c.name,
-                    "scale",
-                    c.scale.as_ref(),
-                    1.0,
-                    InputKind::NonNegative,
-                );
-                let mut amounts: Vec<f64> = c.amounts.iter().map(|x| x * factor).collect();
-                amounts.resize(horizon as usize, 0.0);
-                costs.push(PreparedCost {
-                    index: i,
-                    name: c.name.clone(),
-                    agency: agency_index(&mut agencies, &c.agency),
-                    kind: c.kind,
-                    grade: c.grade,
-                    optimism_bias: ob,
-                    optimism_source: src,
-                    uprating_factor: factor,
-                    amounts,
-                    scale,
-                });
-            }
-            let mut used: Vec<(usize, String, String)> = Vec::new();
-            for (i, o) in file
-                .outcomes
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| &opt_of(&o.option) == name)
-            {
-                let po = prepare_outcome(
-                    &mut cx,
-                    &library,
-                    deflators,
-                    &params,
-                    pb,
-                    a.start_year,
-                    horizon,
-                    i,
-                    o,
-                    &mut agencies,
-                );
-                if let Some(po) = po {
-                    for v in &o.unit_costs {
-                        used.push((i, o.name.clone(), v.code.clone()));
-                    }
-                    outcomes.push(po);
-                }
-            }
-            // Overlapping lines in one option: the same unit cost, or a headline with its constituents.
-            for x in 0..used.len() {
-                for y in x + 1..used.len() {
-                    if used[x].0 == used[y].0 {
-                        continue;
-                    }
-                    if let (Some(ux), Some(uy)) = (library.get(&used[x].2), library.get(&used[y].2))
-                        && let Some(why) = ux
-                            .double_counts_with(uy)
-                            .or_else(|| uy.double_counts_with(ux))
-                    {
-                        cx.warn("overlap", &format!("{} / {}", used[x].1, used[y].1), format!("outcome lines '{}' and '{}' may count the same thing twice: {why}. If they concern different people, say so in the evidence; otherwise remove one", used[x].1, used[y].1));
-                    }
-                }
-            }
-            // Sort agencies alphabetically so results do not depend on line order.
-            let mut order: Vec<usize> = (0..agencies.len()).collect();
-            order.sort_by(|&x, &y| agencies[x].cmp(&agencies[y]));
-            let mut remap = vec![0; agencies.len()];
-            for (new, &old) in order.iter().enumerate() {
-                remap[old] = new;
-            }
-            let sorted: Vec<String> = order.iter().map(|&o| agencies[o].clone()).collect();
-            for c in &mut costs {
-                c.agency = remap[c.agency];
-            }
-            for o in &mut outcomes {
-                for f in &mut o.fiscal_by_agency {
-                    f.0 = remap[f.0];
-                }
-                o.fiscal_by_agency.sort_by_key(|f| f.0);
-            }
-            options.push(PreparedOption {
-                name: name.clone(),
-                agencies: sorted,
-                costs,
-                outcomes,
-            });
-        }
+            .map(|name| prepare_option(&mut cx, &refs, file, name))
+            .collect();
         if options.is_empty() && file.as_is.is_empty() && file.doing_nothing.is_none() {
             cx.refuse("appraisal", 0, "", None, "the model has no costs, outcomes, As Is lines or doing-nothing projection: add at least one [[costs]] and one [[outcomes]]".into());
         }
-        // As Is and doing nothing are checked by their own modules, whose errors join the list.
-        for (i, l) in file.as_is.iter().enumerate() {
-            if library.get(&l.unit_cost).is_none() {
-                cx.refuse(
-                    "as_is",
-                    i,
-                    &l.name,
-                    Some("unit_cost"),
-                    unknown_code(&library, &l.unit_cost),
-                );
-            }
-            if !(l.events_per_year >= 0.0 && l.quantity >= 0.0) {
-                cx.refuse(
-                    "as_is",
-                    i,
-                    &l.name,
-                    Some("events_per_year"),
-                    "events per year and quantity must not be negative".into(),
-                );
-            }
-        }
-        if let Some(dn) = &file.doing_nothing {
-            for m in crate::asis::check_doing_nothing(dn, &library) {
-                cx.issues.push(ModelIssue {
-                    location: "doing_nothing".into(),
-                    line: cx.loc.line("doing_nothing", 0, None),
-                    message: m,
-                });
-            }
-        }
+        check_as_is_and_doing_nothing(&mut cx, file, &library);
         if !cx.issues.is_empty() {
             return Err(ModelErrors(cx.issues));
         }
@@ -767,6 +472,381 @@ impl Engine {
             payback_within_years,
             params,
         })
+    }
+}
+
+/// The reference data that one option's lines are resolved against.
+struct Refs<'a> {
+    library: &'a UnitCostLibrary,
+    deflators: &'a DeflatorSeries,
+    params: &'a ParameterSet,
+    /// Price base.
+    pb: FinancialYear,
+    /// Year 0.
+    start: FinancialYear,
+    horizon: u32,
+}
+
+/// Checks the `[appraisal]` table's format version and horizon.
+fn check_appraisal(cx: &mut Ctx<'_>, a: &AppraisalSection) {
+    if a.format_version != crate::model::FORMAT_VERSION {
+        cx.refuse(
+            "appraisal",
+            0,
+            "",
+            Some("format_version"),
+            format!(
+                "format_version {} is not supported: this engine reads version {}",
+                a.format_version,
+                crate::model::FORMAT_VERSION
+            ),
+        );
+    }
+    if !(1..=300).contains(&a.horizon_years) {
+        cx.refuse(
+            "appraisal",
+            0,
+            "",
+            Some("horizon_years"),
+            format!(
+                "{} years: the horizon must be between 1 and 300 years",
+                a.horizon_years
+            ),
+        );
+    }
+}
+
+/// The parameter set named by `[parameters]` with the model's overrides applied, and those
+/// overrides in words.
+fn resolve_parameters(cx: &mut Ctx<'_>, p: &ParametersSection) -> (ParameterSet, Vec<String>) {
+    let set_id = p.set.clone().unwrap_or_else(|| "green-book-2022".into());
+    let mut params = match ParameterSet::by_id(&set_id) {
+        Some(s) => s,
+        None => {
+            let known: Vec<String> = ParameterSet::builtin().into_iter().map(|s| s.id).collect();
+            cx.refuse(
+                "parameters",
+                0,
+                "",
+                Some("set"),
+                format!(
+                    "unknown parameter set '{set_id}'; use one of: {}",
+                    known.join(", ")
+                ),
+            );
+            ParameterSet::green_book_2022()
+        }
+    };
+    let mut overrides = Vec::new();
+    if let Some(bands) = &p.discount_schedule {
+        let s = DiscountSchedule {
+            bands: bands.clone(),
+        };
+        if let Err(e) = s.validate() {
+            cx.refuse("parameters", 0, "", Some("discount_schedule"), e);
+        }
+        overrides.push(format!(
+            "discount schedule replaced: {}",
+            bands
+                .iter()
+                .map(|b| format!("{}% from year {}", b.rate * 100.0, b.from_year))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        params.discount = s;
+    }
+    if let Some(r) = p.health_discount_rate {
+        if !(0.0..1.0).contains(&r) {
+            cx.refuse(
+                "parameters",
+                0,
+                "",
+                Some("health_discount_rate"),
+                format!("{r} is not a rate: write 1.5% as 0.015"),
+            );
+        }
+        overrides.push(format!("health discount rate set to {}%", r * 100.0));
+        params.health_discount_rate = r;
+    }
+    if let Some(t) = &p.optimism_bias {
+        if t.len() != 6 || t.iter().any(|x| !(0.0..=5.0).contains(x)) {
+            cx.refuse(
+                "parameters",
+                0,
+                "",
+                Some("optimism_bias"),
+                "give six fractions for grades 1 to 6, e.g. [0, 0.05, 0.10, 0.15, 0.25, 0.40]"
+                    .into(),
+            );
+        } else {
+            params.optimism_bias.copy_from_slice(t);
+            overrides.push(format!("optimism bias by grade set to {:?}", t));
+        }
+    }
+    if let Some(s) = p.stale_after_years {
+        params.stale_after_years = s;
+        overrides.push(format!("values older than {s} years flagged"));
+    }
+    (params, overrides)
+}
+
+/// The option a line belongs to ("To Be" when it names none).
+fn option_of(o: &Option<String>) -> String {
+    o.clone().unwrap_or_else(|| "To Be".to_owned())
+}
+
+/// The options named by cost and outcome lines, in order of first mention.
+fn option_names(file: &ModelFile) -> Vec<String> {
+    let mut option_names: Vec<String> = Vec::new();
+    for n in file
+        .costs
+        .iter()
+        .map(|c| option_of(&c.option))
+        .chain(file.outcomes.iter().map(|o| option_of(&o.option)))
+    {
+        if !option_names.contains(&n) {
+            option_names.push(n);
+        }
+    }
+    option_names
+}
+
+/// Resolves the cost and outcome lines of one option.
+fn prepare_option(
+    cx: &mut Ctx<'_>,
+    refs: &Refs<'_>,
+    file: &ModelFile,
+    name: &str,
+) -> PreparedOption {
+    let mut agencies: Vec<String> = Vec::new();
+    let mut costs = Vec::new();
+    let mut outcomes = Vec::new();
+    for (i, c) in file
+        .costs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| option_of(&c.option) == name)
+    {
+        costs.push(prepare_cost(cx, refs, i, c, &mut agencies));
+    }
+    let mut used: Vec<(usize, String, String)> = Vec::new();
+    for (i, o) in file
+        .outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| option_of(&o.option) == name)
+    {
+        if let Some(po) = prepare_outcome(cx, refs, i, o, &mut agencies) {
+            for v in &o.unit_costs {
+                used.push((i, o.name.clone(), v.code.clone()));
+            }
+            outcomes.push(po);
+        }
+    }
+    warn_overlaps(cx, refs.library, &used);
+    let agencies = sort_agencies(&agencies, &mut costs, &mut outcomes);
+    PreparedOption {
+        name: name.to_owned(),
+        agencies,
+        costs,
+        outcomes,
+    }
+}
+
+/// Checks and resolves one cost line.
+fn prepare_cost(
+    cx: &mut Ctx<'_>,
+    refs: &Refs<'_>,
+    i: usize,
+    c: &CostLine,
+    agencies: &mut Vec<String>,
+) -> PreparedCost {
+    let horizon = refs.horizon;
+    if !(1..=6).contains(&c.grade) {
+        cx.refuse("costs", i, &c.name, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", c.grade));
+    }
+    if c.amounts.len() > horizon as usize {
+        cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
+    }
+    if c.amounts.iter().any(|x| !x.is_finite()) {
+        cx.refuse(
+            "costs",
+            i,
+            &c.name,
+            Some("amounts"),
+            "every amount must be a number of pounds".into(),
+        );
+    }
+    if c.amounts.iter().any(|x| *x < 0.0) {
+        cx.warn(
+            "negative-cost",
+            &c.name,
+            "a negative cost is treated as income that offsets costs".into(),
+        );
+    }
+    if c.agency.trim().is_empty() {
+        cx.refuse(
+            "costs",
+            i,
+            &c.name,
+            Some("agency"),
+            "name the agency that bears this cost".into(),
+        );
+    }
+    let factor = match refs.deflators.factor(c.price_year, refs.pb) {
+        Ok(f) => f,
+        Err(e) => {
+            cx.refuse("costs", i, &c.name, Some("price_year"), e.to_string());
+            1.0
+        }
+    };
+    let (ob, src) = cost_optimism_bias(cx, refs.params, i, c);
+    let scale = cx.input(
+        "costs",
+        i,
+        &c.name,
+        "scale",
+        c.scale.as_ref(),
+        1.0,
+        InputKind::NonNegative,
+    );
+    let mut amounts: Vec<f64> = c.amounts.iter().map(|x| x * factor).collect();
+    amounts.resize(horizon as usize, 0.0);
+    PreparedCost {
+        index: i,
+        name: c.name.clone(),
+        agency: agency_index(agencies, &c.agency),
+        kind: c.kind,
+        grade: c.grade,
+        optimism_bias: ob,
+        optimism_source: src,
+        uprating_factor: factor,
+        amounts,
+        scale,
+    }
+}
+
+/// A cost line's optimism bias and where it comes from: the line, a capital category or the
+/// grade table.
+fn cost_optimism_bias(
+    cx: &mut Ctx<'_>,
+    params: &ParameterSet,
+    i: usize,
+    c: &CostLine,
+) -> (f64, String) {
+    if let Some(x) = c.optimism_bias {
+        if !(0.0..=5.0).contains(&x) {
+            cx.refuse(
+                "costs",
+                i,
+                &c.name,
+                Some("optimism_bias"),
+                format!("{x} is not a sensible optimism-bias fraction (24% is 0.24)"),
+            );
+        }
+        (x, "set on the line".to_owned())
+    } else if let Some(cat) = &c.optimism_bias_category {
+        match params.capital_optimism_bias.iter().find(|m| &m.id == cat) {
+            Some(m) => (m.upper, format!("Mott MacDonald upper bound, {}", m.name)),
+            None => {
+                let ids: Vec<&str> = params
+                    .capital_optimism_bias
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect();
+                cx.refuse(
+                    "costs",
+                    i,
+                    &c.name,
+                    Some("optimism_bias_category"),
+                    format!("unknown category '{cat}'; use one of: {}", ids.join(", ")),
+                );
+                (0.0, String::new())
+            }
+        }
+    } else {
+        (
+            params.optimism_for_grade(c.grade).unwrap_or(0.0),
+            format!("grade {} table", c.grade),
+        )
+    }
+}
+
+/// Warns about overlapping lines in one option: the same unit cost, or a headline with its
+/// constituents. `used` holds (line index, line name, unit cost code).
+fn warn_overlaps(cx: &mut Ctx<'_>, library: &UnitCostLibrary, used: &[(usize, String, String)]) {
+    for x in 0..used.len() {
+        for y in x + 1..used.len() {
+            if used[x].0 == used[y].0 {
+                continue;
+            }
+            if let (Some(ux), Some(uy)) = (library.get(&used[x].2), library.get(&used[y].2))
+                && let Some(why) = ux
+                    .double_counts_with(uy)
+                    .or_else(|| uy.double_counts_with(ux))
+            {
+                cx.warn("overlap", &format!("{} / {}", used[x].1, used[y].1), format!("outcome lines '{}' and '{}' may count the same thing twice: {why}. If they concern different people, say so in the evidence; otherwise remove one", used[x].1, used[y].1));
+            }
+        }
+    }
+}
+
+/// Sorts agencies alphabetically so results do not depend on line order, renumbering the
+/// lines' agency indices; returns the sorted names.
+fn sort_agencies(
+    agencies: &[String],
+    costs: &mut [PreparedCost],
+    outcomes: &mut [PreparedOutcome],
+) -> Vec<String> {
+    let mut order: Vec<usize> = (0..agencies.len()).collect();
+    order.sort_by(|&x, &y| agencies[x].cmp(&agencies[y]));
+    let mut remap = vec![0; agencies.len()];
+    for (new, &old) in order.iter().enumerate() {
+        remap[old] = new;
+    }
+    let sorted: Vec<String> = order.iter().map(|&o| agencies[o].clone()).collect();
+    for c in costs {
+        c.agency = remap[c.agency];
+    }
+    for o in outcomes {
+        for f in &mut o.fiscal_by_agency {
+            f.0 = remap[f.0];
+        }
+        o.fiscal_by_agency.sort_by_key(|f| f.0);
+    }
+    sorted
+}
+
+/// Checks the As Is lines and the doing-nothing projection; their own modules check the rest.
+fn check_as_is_and_doing_nothing(cx: &mut Ctx<'_>, file: &ModelFile, library: &UnitCostLibrary) {
+    for (i, l) in file.as_is.iter().enumerate() {
+        if library.get(&l.unit_cost).is_none() {
+            cx.refuse(
+                "as_is",
+                i,
+                &l.name,
+                Some("unit_cost"),
+                unknown_code(library, &l.unit_cost),
+            );
+        }
+        if !(l.events_per_year >= 0.0 && l.quantity >= 0.0) {
+            cx.refuse(
+                "as_is",
+                i,
+                &l.name,
+                Some("events_per_year"),
+                "events per year and quantity must not be negative".into(),
+            );
+        }
+    }
+    if let Some(dn) = &file.doing_nothing {
+        for m in crate::asis::check_doing_nothing(dn, library) {
+            cx.issues.push(ModelIssue {
+                location: "doing_nothing".into(),
+                line: cx.loc.line("doing_nothing", 0, None),
+                message: m,
+            });
+        }
     }
 }
 
@@ -806,24 +886,18 @@ pub fn unknown_code(library: &UnitCostLibrary, code: &str) -> String {
     )
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "resolves one outcome line against all reference data"
-)]
+/// Checks and resolves one outcome line against the reference data; None when the line has
+/// problems (which are in `cx`).
 fn prepare_outcome(
     cx: &mut Ctx<'_>,
-    library: &UnitCostLibrary,
-    deflators: &DeflatorSeries,
-    params: &ParameterSet,
-    pb: FinancialYear,
-    start: FinancialYear,
-    horizon: u32,
+    refs: &Refs<'_>,
     i: usize,
     o: &OutcomeLine,
     agencies: &mut Vec<String>,
 ) -> Option<PreparedOutcome> {
     let t = "outcomes";
     let n = o.name.as_str();
+    let horizon = refs.horizon;
     let before = cx.issues.len();
     if !(1..=6).contains(&o.grade) {
         cx.refuse(t, i, n, Some("grade"), format!("grade {} is not a confidence grade: use 1 (audited, current local data) to 6 (expert judgement)", o.grade));
@@ -831,7 +905,98 @@ fn prepare_outcome(
     if o.unit_costs.is_empty() {
         cx.refuse(t, i, n, Some("unit_costs"), "give at least one unit cost code that values the outcome, e.g. unit_costs = [\"SS1.0\"]".into());
     }
-    let impact = match (&o.impact, &o.impact_count) {
+    let impact = outcome_impact(cx, i, o);
+    let rate = |cx: &mut Ctx<'_>, key: &str, num: Option<&Num>| {
+        cx.input(t, i, n, key, num, 0.0, InputKind::Rate)
+    };
+    let deadweight = rate(cx, "deadweight", o.deadweight.as_ref());
+    let attribution = rate(cx, "attribution", o.attribution.as_ref());
+    let displacement = rate(cx, "displacement", o.displacement.as_ref());
+    let drop_off = rate(cx, "drop_off", o.drop_off.as_ref());
+    let cashable = rate(cx, "cashable", o.cashable.as_ref());
+    let gross =
+        o.deadweight.is_none() && o.comparison.as_deref().is_none_or(|c| c.trim().is_empty());
+    if gross {
+        cx.warn("gross", n, "no deadweight and no comparison group: this line's figures are GROSS, not net. Families chosen at a crisis peak improve anyway (regression to the mean); give deadweight or a comparison".into());
+    }
+    if o.cashable.is_none() {
+        cx.warn("non-cashable", n, "no cashable share given: all fiscal benefit is treated as non-cashable (freed capacity), never assumed to leave a budget".into());
+    }
+    let lag = o.lag_years.unwrap_or(0);
+    if lag >= horizon {
+        cx.warn(
+            "after-horizon",
+            n,
+            format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"),
+        );
+    }
+    if o.duration_years == Some(0) {
+        cx.refuse(
+            t,
+            i,
+            n,
+            Some("duration_years"),
+            "a duration of 0 years means no outcome: give at least 1 or remove the line".into(),
+        );
+    }
+    let ob = refs.params.optimism_for_grade(o.grade).unwrap_or(0.0);
+    let mut parts = Vec::new();
+    let mut codes: Vec<&UnitCost> = Vec::new();
+    for v in &o.unit_costs {
+        let Some(uc) = refs.library.get(&v.code) else {
+            cx.refuse(
+                t,
+                i,
+                n,
+                Some("unit_costs"),
+                unknown_code(refs.library, &v.code),
+            );
+            continue;
+        };
+        let kinds = check_value_ref(cx, i, n, v, uc, &codes);
+        codes.push(uc);
+        warn_unit_cost(cx, refs, o, uc);
+        parts.extend(value_parts(cx, refs, i, o, v, uc, &kinds));
+    }
+    if cx.issues.len() > before {
+        return None;
+    }
+    let impact = impact?;
+    let totals = Totals::of(&parts, agencies);
+    Some(PreparedOutcome {
+        index: i,
+        name: o.name.clone(),
+        counted_as: o
+            .counted_as
+            .clone()
+            .unwrap_or_else(|| format!("outcomes of '{}'", o.name)),
+        impact,
+        deadweight,
+        attribution,
+        displacement,
+        drop_off,
+        cashable,
+        cashable_from_year: o.cashable_from_year.unwrap_or(0),
+        lag_years: lag,
+        duration_years: o.duration_years,
+        grade: o.grade,
+        optimism_bias: ob,
+        health: o.health.unwrap_or(false),
+        gross,
+        parts,
+        fiscal_by_agency: totals.fiscal_by_agency,
+        fiscal: totals.fiscal,
+        transfer: totals.transfer,
+        economic: totals.economic,
+        social: totals.social,
+    })
+}
+
+/// The inputs that count an outcome line's outcomes: a rate of a cohort, or an absolute count.
+fn outcome_impact(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine) -> Option<ImpactInputs> {
+    let t = "outcomes";
+    let n = o.name.as_str();
+    match (&o.impact, &o.impact_count) {
         (Some(_), Some(_)) => {
             cx.refuse(t, i, n, Some("impact_count"), "give impact (a rate, with cohort) or impact_count (a number of outcomes), not both".into());
             None
@@ -896,276 +1061,222 @@ fn prepare_outcome(
             );
             Some(ImpactInputs::Count { count })
         }
-    };
-    let deadweight = cx.input(
-        t,
-        i,
-        n,
-        "deadweight",
-        o.deadweight.as_ref(),
-        0.0,
-        InputKind::Rate,
-    );
-    let attribution = cx.input(
-        t,
-        i,
-        n,
-        "attribution",
-        o.attribution.as_ref(),
-        0.0,
-        InputKind::Rate,
-    );
-    let displacement = cx.input(
-        t,
-        i,
-        n,
-        "displacement",
-        o.displacement.as_ref(),
-        0.0,
-        InputKind::Rate,
-    );
-    let drop_off = cx.input(
-        t,
-        i,
-        n,
-        "drop_off",
-        o.drop_off.as_ref(),
-        0.0,
-        InputKind::Rate,
-    );
-    let cashable = cx.input(
-        t,
-        i,
-        n,
-        "cashable",
-        o.cashable.as_ref(),
-        0.0,
-        InputKind::Rate,
-    );
-    let gross =
-        o.deadweight.is_none() && o.comparison.as_deref().is_none_or(|c| c.trim().is_empty());
-    if gross {
-        cx.warn("gross", n, "no deadweight and no comparison group: this line's figures are GROSS, not net. Families chosen at a crisis peak improve anyway (regression to the mean); give deadweight or a comparison".into());
     }
-    if o.cashable.is_none() {
-        cx.warn("non-cashable", n, "no cashable share given: all fiscal benefit is treated as non-cashable (freed capacity), never assumed to leave a budget".into());
-    }
-    let lag = o.lag_years.unwrap_or(0);
-    if lag >= horizon {
-        cx.warn(
-            "after-horizon",
-            n,
-            format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"),
-        );
-    }
-    if o.duration_years == Some(0) {
+}
+
+/// Checks one unit cost reference of outcome line `i` (named `n`) against the codes before it;
+/// returns the kinds of value it asks for.
+fn check_value_ref(
+    cx: &mut Ctx<'_>,
+    i: usize,
+    n: &str,
+    v: &ValueRef,
+    uc: &UnitCost,
+    codes: &[&UnitCost],
+) -> Vec<String> {
+    let t = "outcomes";
+    if !(v.quantity.is_finite() && v.quantity >= 0.0) {
         cx.refuse(
             t,
             i,
             n,
-            Some("duration_years"),
-            "a duration of 0 years means no outcome: give at least 1 or remove the line".into(),
+            Some("unit_costs"),
+            format!(
+                "quantity {} for {} must be a number that is not negative",
+                v.quantity, v.code
+            ),
         );
     }
-    let ob = params.optimism_for_grade(o.grade).unwrap_or(0.0);
-    let mut parts = Vec::new();
-    let mut codes: Vec<&UnitCost> = Vec::new();
-    for v in &o.unit_costs {
-        let Some(uc) = library.get(&v.code) else {
-            cx.refuse(t, i, n, Some("unit_costs"), unknown_code(library, &v.code));
-            continue;
-        };
-        if !(v.quantity.is_finite() && v.quantity >= 0.0) {
+    let kinds: Vec<String> = v
+        .values
+        .clone()
+        .unwrap_or_else(|| vec!["fiscal".into(), "economic".into(), "social".into()]);
+    for k in &kinds {
+        if !["fiscal", "economic", "social"].contains(&k.as_str()) {
             cx.refuse(
                 t,
                 i,
                 n,
                 Some("unit_costs"),
-                format!(
-                    "quantity {} for {} must be a number that is not negative",
-                    v.quantity, v.code
-                ),
+                format!("'{k}' is not a kind of value: use fiscal, economic or social"),
             );
         }
-        let kinds: Vec<String> = v
-            .values
-            .clone()
-            .unwrap_or_else(|| vec!["fiscal".into(), "economic".into(), "social".into()]);
-        for k in &kinds {
-            if !["fiscal", "economic", "social"].contains(&k.as_str()) {
-                cx.refuse(
-                    t,
-                    i,
-                    n,
-                    Some("unit_costs"),
-                    format!("'{k}' is not a kind of value: use fiscal, economic or social"),
-                );
-            }
-        }
-        for prev in &codes {
-            if let Some(why) = prev
-                .double_counts_with(uc)
-                .or_else(|| uc.double_counts_with(prev))
-            {
-                cx.refuse(
-                    t,
-                    i,
-                    n,
-                    Some("unit_costs"),
-                    format!(
-                        "double counting: {why}. Use the headline or its constituents, not both"
-                    ),
-                );
-            }
-        }
-        codes.push(uc);
-        if uc.fiscal.is_none() && uc.economic.is_none() && uc.social.is_none() {
-            cx.warn(
-                "no-value",
+    }
+    for prev in codes {
+        if let Some(why) = prev
+            .double_counts_with(uc)
+            .or_else(|| uc.double_counts_with(prev))
+        {
+            cx.refuse(
+                t,
+                i,
                 n,
-                format!("{} has no value in the library and adds nothing", uc.code),
+                Some("unit_costs"),
+                format!("double counting: {why}. Use the headline or its constituents, not both"),
             );
         }
-        if let Some(age) = uc.age_years(start)
-            && age > params.stale_after_years as i32
-        {
-            cx.warn("stale", &uc.code, format!("{} ({}) uses values from {} years before the appraisal starts (RAG {}): check for newer local data", uc.code, uc.description, age, if uc.rag.is_empty() { "n/a" } else { &uc.rag }));
-        }
-        if uc.rag == "R" {
-            cx.warn(
-                "red-rag",
-                &uc.code,
-                format!("{} is rated Red (weak robustness) by the database", uc.code),
-            );
-        }
-        if let Origin::Local {
-            partner,
-            overrides: Some(over),
-            ..
-        } = &uc.origin
-        {
-            cx.warn(
-                "local-override",
-                &uc.code,
-                format!(
-                    "{} replaces the national value {over} with a local estimate from {partner}",
-                    uc.code
-                ),
-            );
-        }
-        let unit = uc.unit.to_ascii_lowercase();
-        if o.duration_years.is_none() && ANNUAL_UNITS.iter().any(|u| unit.contains(u)) {
-            cx.warn("no-duration", n, format!("{} is a value {} but the line gives no duration_years: the outcome is assumed to last every year to the end of the horizon; give a duration (or a drop-off)", uc.code, uc.unit.to_lowercase()));
-        }
-        let mut push = |kind: &str,
-                        p: Priced,
-                        agency: Option<String>,
-                        transfer: bool,
-                        code: &str,
-                        cx: &mut Ctx<'_>| {
-            let factor = match deflators.factor(p.price_year, pb) {
-                Ok(f) => f,
-                Err(e) => {
-                    cx.refuse(t, i, n, Some("unit_costs"), e.to_string());
-                    1.0
-                }
-            };
-            parts.push(ValuePart {
-                code: code.to_owned(),
-                kind: kind.into(),
-                agency,
-                transfer,
-                original: p,
-                uprating_factor: factor,
-                quantity: v.quantity,
-                value: p.pounds * factor * v.quantity,
-            });
+    }
+    kinds
+}
+
+/// Warns about a unit cost used by outcome line `o`: no value, stale, rated Red, a local
+/// override, or a yearly value on a line without a duration.
+fn warn_unit_cost(cx: &mut Ctx<'_>, refs: &Refs<'_>, o: &OutcomeLine, uc: &UnitCost) {
+    let n = o.name.as_str();
+    if uc.fiscal.is_none() && uc.economic.is_none() && uc.social.is_none() {
+        cx.warn(
+            "no-value",
+            n,
+            format!("{} has no value in the library and adds nothing", uc.code),
+        );
+    }
+    if let Some(age) = uc.age_years(refs.start)
+        && age > refs.params.stale_after_years as i32
+    {
+        cx.warn("stale", &uc.code, format!("{} ({}) uses values from {} years before the appraisal starts (RAG {}): check for newer local data", uc.code, uc.description, age, if uc.rag.is_empty() { "n/a" } else { &uc.rag }));
+    }
+    if uc.rag == "R" {
+        cx.warn(
+            "red-rag",
+            &uc.code,
+            format!("{} is rated Red (weak robustness) by the database", uc.code),
+        );
+    }
+    if let Origin::Local {
+        partner,
+        overrides: Some(over),
+        ..
+    } = &uc.origin
+    {
+        cx.warn(
+            "local-override",
+            &uc.code,
+            format!(
+                "{} replaces the national value {over} with a local estimate from {partner}",
+                uc.code
+            ),
+        );
+    }
+    let unit = uc.unit.to_ascii_lowercase();
+    if o.duration_years.is_none() && ANNUAL_UNITS.iter().any(|u| unit.contains(u)) {
+        cx.warn("no-duration", n, format!("{} is a value {} but the line gives no duration_years: the outcome is assumed to last every year to the end of the horizon; give a duration (or a drop-off)", uc.code, uc.unit.to_lowercase()));
+    }
+}
+
+/// The value parts (per outcome, uprated to the price base) of one unit cost reference of
+/// outcome line `i`, for the kinds of value it asks for.
+fn value_parts(
+    cx: &mut Ctx<'_>,
+    refs: &Refs<'_>,
+    i: usize,
+    o: &OutcomeLine,
+    v: &ValueRef,
+    uc: &UnitCost,
+    kinds: &[String],
+) -> Vec<ValuePart> {
+    let n = o.name.as_str();
+    let mut parts = Vec::new();
+    let mut push = |kind: &str,
+                    p: Priced,
+                    agency: Option<String>,
+                    transfer: bool,
+                    code: &str,
+                    cx: &mut Ctx<'_>| {
+        let factor = match refs.deflators.factor(p.price_year, refs.pb) {
+            Ok(f) => f,
+            Err(e) => {
+                cx.refuse("outcomes", i, n, Some("unit_costs"), e.to_string());
+                1.0
+            }
         };
-        if kinds.iter().any(|k| k == "fiscal") {
-            for fp in &uc.fiscal_parts {
-                let agency = v.fiscal_agency.clone().unwrap_or_else(|| {
-                    if fp.agency.trim().is_empty() {
-                        "Unspecified agency".into()
-                    } else {
-                        fp.agency.clone()
-                    }
-                });
-                let code = fp.from_code.clone().unwrap_or_else(|| uc.code.clone());
-                push("fiscal", fp.value, Some(agency), fp.transfer, &code, cx);
-            }
-            if uc.transfer_share > 0.0 {
-                cx.warn("transfer-excluded", n, format!("{}: {:.0}% of the fiscal value is a transfer payment (benefits or tax); it counts in the financial case but is excluded from public value (NPPV, BCR)", uc.code, uc.transfer_share * 100.0));
-            }
-        }
-        if kinds.iter().any(|k| k == "economic")
-            && let Some(e) = uc.economic
-        {
-            push("economic", e, None, false, &uc.code, cx);
-        }
-        if kinds.iter().any(|k| k == "social")
-            && let Some(s) = uc.social
-        {
-            push("social", s, None, false, &uc.code, cx);
-        }
-    }
-    if cx.issues.len() > before {
-        return None;
-    }
-    let impact = impact?;
-    let mut fiscal_by_agency: Vec<(usize, f64, f64)> = Vec::new();
-    let (mut fiscal, mut transfer, mut economic, mut social) = (0.0, 0.0, 0.0, 0.0);
-    for p in &parts {
-        match p.kind.as_str() {
-            "fiscal" => {
-                fiscal += p.value;
-                let a = agency_index(
-                    agencies,
-                    p.agency.as_deref().unwrap_or("Unspecified agency"),
-                );
-                let entry = match fiscal_by_agency.iter_mut().find(|f| f.0 == a) {
-                    Some(e) => e,
-                    None => {
-                        fiscal_by_agency.push((a, 0.0, 0.0));
-                        let last = fiscal_by_agency.len() - 1;
-                        &mut fiscal_by_agency[last]
-                    }
-                };
-                if p.transfer {
-                    transfer += p.value;
-                    entry.2 += p.value;
+        parts.push(ValuePart {
+            code: code.to_owned(),
+            kind: kind.into(),
+            agency,
+            transfer,
+            original: p,
+            uprating_factor: factor,
+            quantity: v.quantity,
+            value: p.pounds * factor * v.quantity,
+        });
+    };
+    if kinds.iter().any(|k| k == "fiscal") {
+        for fp in &uc.fiscal_parts {
+            let agency = v.fiscal_agency.clone().unwrap_or_else(|| {
+                if fp.agency.trim().is_empty() {
+                    "Unspecified agency".into()
                 } else {
-                    entry.1 += p.value;
+                    fp.agency.clone()
                 }
-            }
-            "economic" => economic += p.value,
-            _ => social += p.value,
+            });
+            let code = fp.from_code.clone().unwrap_or_else(|| uc.code.clone());
+            push("fiscal", fp.value, Some(agency), fp.transfer, &code, cx);
+        }
+        if uc.transfer_share > 0.0 {
+            cx.warn("transfer-excluded", n, format!("{}: {:.0}% of the fiscal value is a transfer payment (benefits or tax); it counts in the financial case but is excluded from public value (NPPV, BCR)", uc.code, uc.transfer_share * 100.0));
         }
     }
-    Some(PreparedOutcome {
-        index: i,
-        name: o.name.clone(),
-        counted_as: o
-            .counted_as
-            .clone()
-            .unwrap_or_else(|| format!("outcomes of '{}'", o.name)),
-        impact,
-        deadweight,
-        attribution,
-        displacement,
-        drop_off,
-        cashable,
-        cashable_from_year: o.cashable_from_year.unwrap_or(0),
-        lag_years: lag,
-        duration_years: o.duration_years,
-        grade: o.grade,
-        optimism_bias: ob,
-        health: o.health.unwrap_or(false),
-        gross,
-        parts,
-        fiscal_by_agency,
-        fiscal,
-        transfer,
-        economic,
-        social,
-    })
+    if kinds.iter().any(|k| k == "economic")
+        && let Some(e) = uc.economic
+    {
+        push("economic", e, None, false, &uc.code, cx);
+    }
+    if kinds.iter().any(|k| k == "social")
+        && let Some(s) = uc.social
+    {
+        push("social", s, None, false, &uc.code, cx);
+    }
+    parts
+}
+
+/// An outcome line's value per outcome, summed from its parts.
+struct Totals {
+    /// Fiscal value by agency index: (agency, non-transfer, transfer).
+    fiscal_by_agency: Vec<(usize, f64, f64)>,
+    fiscal: f64,
+    transfer: f64,
+    economic: f64,
+    social: f64,
+}
+
+impl Totals {
+    /// Sums `parts`, adding the fiscal parts' agencies to `agencies`.
+    fn of(parts: &[ValuePart], agencies: &mut Vec<String>) -> Self {
+        let mut fiscal_by_agency: Vec<(usize, f64, f64)> = Vec::new();
+        let (mut fiscal, mut transfer, mut economic, mut social) = (0.0, 0.0, 0.0, 0.0);
+        for p in parts {
+            match p.kind.as_str() {
+                "fiscal" => {
+                    fiscal += p.value;
+                    let a = agency_index(
+                        agencies,
+                        p.agency.as_deref().unwrap_or("Unspecified agency"),
+                    );
+                    let entry = match fiscal_by_agency.iter_mut().find(|f| f.0 == a) {
+                        Some(e) => e,
+                        None => {
+                            fiscal_by_agency.push((a, 0.0, 0.0));
+                            let last = fiscal_by_agency.len() - 1;
+                            &mut fiscal_by_agency[last]
+                        }
+                    };
+                    if p.transfer {
+                        transfer += p.value;
+                        entry.2 += p.value;
+                    } else {
+                        entry.1 += p.value;
+                    }
+                }
+                "economic" => economic += p.value,
+                _ => social += p.value,
+            }
+        }
+        Totals {
+            fiscal_by_agency,
+            fiscal,
+            transfer,
+            economic,
+            social,
+        }
+    }
 }

@@ -15,10 +15,12 @@ use std::sync::Mutex;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use wholeplace_linkage::defaults::{PersonColumns, person_settings};
+use wholeplace_linkage::evaluate::{ClusterScores, Scores};
 use wholeplace_linkage::privacy::{EncodingSpec, encode, encoded_settings};
 use wholeplace_linkage::{
-    ColumnKind, ColumnSpec, LinkType, Linker, Model, Progress, Table, cluster, evaluate,
-    households, incremental, splink, split_weak, weak_links,
+    Clusters, ColumnKind, ColumnSpec, Explanation, LinkType, Linker, Model, Progress, ScoredPair,
+    Settings, Table, WeakLink, cluster, evaluate, households, incremental, splink, split_weak,
+    weak_links,
 };
 
 pub use config::LinkConfig;
@@ -277,30 +279,23 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
             args.output_dir.display()
         )
     })?;
+    let run = Run {
+        args,
+        cfg: &cfg,
+        progress: &progress,
+        link_type,
+        threshold,
+    };
     let first = args
         .inputs
         .first()
         .context("give at least one input CSV file")?;
-    let saved: Option<Model> = match &args.model {
-        Some(p) => Some(
-            serde_json::from_str(
-                &std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read the model {}", p.display()))?,
-            )
-            .with_context(|| format!("{} is not a model saved by --save-model", p.display()))?,
-        ),
-        None => None,
-    };
-    let splink_model = match &args.splink_settings {
-        Some(p) => Some(
-            splink::load(
-                &std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read {}", p.display()))?,
-            )
-            .with_context(|| format!("Splink settings {}", p.display()))?,
-        ),
-        None => None,
-    };
+    let saved = args.model.as_deref().map(load_model).transpose()?;
+    let splink_model = args
+        .splink_settings
+        .as_deref()
+        .map(load_splink_settings)
+        .transpose()?;
     // Columns and settings.
     let heads = input::headers(first)?;
     let head_refs: Vec<&str> = heads.iter().map(String::as_str).collect();
@@ -308,138 +303,18 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         .columns
         .clone()
         .unwrap_or_else(|| PersonColumns::detect(&head_refs));
-    let (specs, mut settings) = if args.encoded {
-        let (specs, enc) = encoded_specs(first)?;
-        (specs, encoded_settings(&enc, link_type))
-    } else if let Some(sm) = &splink_model {
-        let mut names: Vec<String> = Vec::new();
-        for c in &sm.settings.comparisons {
-            for l in &c.levels {
-                let _ = l.when.try_map(&mut |c: &String| -> Result<(), ()> {
-                    if !names.contains(c) {
-                        names.push(c.clone());
-                    }
-                    Ok(())
-                });
-            }
-        }
-        for r in &sm.settings.blocking {
-            for p in &r.0 {
-                if !names.contains(&p.column) {
-                    names.push(p.column.clone());
-                }
-            }
-        }
-        let known = person.column_specs();
-        let specs = names
-            .iter()
-            .map(|n| {
-                known
-                    .iter()
-                    .find(|s| &s.name == n)
-                    .cloned()
-                    .unwrap_or_else(|| ColumnSpec::new(n, ColumnKind::Text))
-            })
-            .collect();
-        (specs, sm.settings.clone())
-    } else {
-        let mut specs = person.column_specs();
-        specs.extend(cfg.extra_columns.iter().cloned());
-        anyhow::ensure!(
-            !specs.is_empty(),
-            "{}: no person columns recognised among {}; fix: map them in the configuration's [columns] table (first_name, surname, dob, postcode ...)",
-            first.display(),
-            heads.join(", ")
-        );
-        let mut s = person_settings(&person, link_type);
-        cfg.apply_to(&mut s);
-        (specs, s)
-    };
-    let specs: Vec<ColumnSpec> = if cfg.date_formats.is_empty() {
-        specs
-    } else {
-        specs
-            .into_iter()
-            .map(|mut s| {
-                if let ColumnKind::Date { formats } = &mut s.kind {
-                    *formats = cfg
-                        .date_formats
-                        .iter()
-                        .map(|f| wholeplace_linkage::standardise::DateFormat(f.clone()))
-                        .collect();
-                }
-                s
-            })
-            .collect()
-    };
+    let (specs, mut settings) =
+        run.columns_and_settings(first, &heads, &person, splink_model.as_ref())?;
+    let specs = with_date_formats(specs, &cfg.date_formats);
     if let Some(m) = &saved {
         settings = m.settings.clone();
     }
     settings.link_type = link_type;
-    // Read.
-    let mut table: Option<Table> = None;
-    for p in &args.inputs {
-        say(args.quiet, &format!("reading {}", p.display()));
-        input::read_csv(
-            p,
-            &source_name(p),
-            &specs,
-            cfg.id_column.as_deref(),
-            25,
-            &mut table,
-        )?;
-    }
-    let table = table.context("no records read")?;
-    let mut warnings = Vec::new();
-    for c in &table.columns {
-        if c.invalid > 0 {
-            let (s, row) = c.first_invalid.unwrap_or((0, 0));
-            warnings.push(format!("{} values of column `{}` were invalid and treated as missing (first in {}, data row {}); check the column's format or `date_formats`", c.invalid, c.name, table.sources[s as usize], row + 1));
-        }
-    }
-    for w in &warnings {
-        progress.warn(w);
-    }
-    progress.stage("read", 1, 1);
+    let (table, mut warnings) = run.read_inputs(&specs)?;
     if args.encode {
-        let key = read_key(
-            args.key_file
-                .as_deref()
-                .context("--encode needs --key-file")?,
-        )?;
-        let enc = EncodingSpec::for_columns(
-            &specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-            &settings.blocking,
-        );
-        let encoded = encode(&table, &key, &enc)?;
-        write_table_encoded(&encoded, &args.output_dir)?;
-        say(
-            args.quiet,
-            &format!(
-                "wrote {} encoded records to {}",
-                encoded.len(),
-                args.output_dir.display()
-            ),
-        );
-        return Ok(());
+        return run.encode(&table, &specs, &settings);
     }
-    progress.stage("blocking and preparing values", 0, 1);
-    let linker = Linker::new(&table, &settings).map_err(|e| {
-        anyhow::anyhow!(
-            "{e}{}",
-            args.config
-                .as_ref()
-                .map_or_else(String::new, |p| format!(" (configuration {})", p.display()))
-        )
-    })?;
-    for (rule, size) in &linker.blocks().skipped_blocks {
-        let w = format!(
-            "blocking rule `{}` has a block of {size} records, larger than max_block_size {}; it was skipped; add a column to that rule",
-            settings.blocking[*rule], settings.max_block_size
-        );
-        progress.warn(&w);
-        warnings.push(w);
-    }
+    let linker = run.linker(&table, &settings, &mut warnings)?;
     let model = match (saved, &splink_model) {
         (Some(m), _) => m,
         (None, Some(sm)) => linker.fixed_model(sm.prior)?,
@@ -460,59 +335,9 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         ),
     );
     progress.stage("clustering", 0, 1);
-    let dup_free: Vec<bool> = table
-        .sources
-        .iter()
-        .map(|s| cfg.duplicate_free.iter().any(|d| d == s))
-        .collect();
-    let weak_below = cfg.weak_link_below.unwrap_or(0.9);
-    // Entities: a number per record (`clusters`) and an id per entity number (`names`).
-    let (names, clusters, weak) = if let Some(existing) = &args.existing_clusters {
-        let old = read_existing(existing)?;
-        let n_old = (0..table.len())
-            .take_while(|&i| {
-                old.contains_key(&(table.source_name(i).to_owned(), table.id(i).to_owned()))
-            })
-            .count();
-        let old_ids: Vec<String> = (0..n_old)
-            .map(|i| old[&(table.source_name(i).to_owned(), table.id(i).to_owned())].clone())
-            .collect();
-        let res = incremental::link_new(&table, n_old, &old_ids, &model, threshold, &progress)?;
-        say(
-            args.quiet,
-            &format!(
-                "linked {} new records into {} existing; {} entities merged",
-                table.len() - n_old,
-                n_old,
-                res.merged.len()
-            ),
-        );
-        let labels = evaluate::labels(&res.entity);
-        let count = labels.iter().map(|l| *l as usize + 1).max().unwrap_or(0);
-        let mut names = vec![String::new(); count];
-        for (l, e) in labels.iter().zip(&res.entity) {
-            if names[*l as usize].is_empty() {
-                names[*l as usize].clone_from(e);
-            }
-        }
-        let clusters = wholeplace_linkage::Clusters {
-            cluster_of: labels,
-            count,
-        };
-        progress.stage("finding weak links", 0, 1);
-        let weak = weak_links(&clusters, &pred.pairs, threshold, weak_below);
-        (names, clusters, weak)
-    } else {
-        let mut c = cluster(&table, &pred.pairs, threshold, &dup_free);
-        progress.stage("finding weak links", 0, 1);
-        let mut weak = weak_links(&c, &pred.pairs, threshold, weak_below);
-        if args.split_weak && !weak.is_empty() {
-            c = split_weak(table.len(), &pred.pairs, threshold, &weak);
-            weak = weak_links(&c, &pred.pairs, threshold, weak_below);
-        }
-        progress.stage("assigning entity ids", 0, 1);
-        let (names, _) = incremental::assign_cluster_ids(&table, &c.cluster_of, &[]);
-        (names, c, weak)
+    let entities = match &args.existing_clusters {
+        Some(existing) => run.link_into_existing(existing, &table, &model, &pred.pairs)?,
+        None => run.cluster_anew(&table, &pred.pairs),
     };
     let hh_cols: Vec<usize> = cfg
         .household_columns
@@ -522,89 +347,26 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         .filter_map(|c| table.column_index(c))
         .collect();
     progress.stage("households", 0, 1);
-    let hh = households(&table, &clusters, &hh_cols);
-    progress.stage("writing outputs", 0, 1);
-    write_pairs(
-        &args.output_dir.join("pairs.csv"),
-        &table,
-        &model,
-        &pred.pairs,
-    )?;
-    progress.stage("writing clusters", 0, 1);
-    write_clusters(
-        &args.output_dir.join("clusters.csv"),
-        &table,
-        &names,
-        &clusters,
-        &hh,
-    )?;
-    write_weak(
-        &args.output_dir.join("weak_links.csv"),
-        &table,
-        &names,
-        &clusters,
-        &weak,
-    )?;
+    let hh = households(&table, &entities.clusters, &hh_cols);
+    let Entities { clusters, weak, .. } = &entities;
+    run.write_outputs(&table, &model, &pred.pairs, &entities, &hh)?;
     let accuracy = match &args.truth {
-        Some(t) => {
-            progress.stage("reading truth", 0, 1);
-            let labels = read_truth(t, &table)?;
-            progress.stage("measuring accuracy", 0, 1);
-            let cross = link_type == LinkType::Link;
-            let tw = wholeplace_linkage::weight_of(threshold);
-            let p = evaluate::pairwise(
-                &table,
-                &labels,
-                pred.pairs
-                    .iter()
-                    .filter(|p| p.weight >= tw)
-                    .map(|p| (p.a, p.b)),
-                cross,
-            );
-            let c = evaluate::clusters(&table, &labels, &clusters, cross);
-            say(
-                args.quiet,
-                &format!(
-                    "accuracy: pairwise precision {:.4} recall {:.4} F1 {:.4}; cluster pairs F1 {:.4}; exact entities {:.4}",
-                    p.precision, p.recall, p.f1, c.pairs.f1, c.exact_entities
-                ),
-            );
-            Some((p, c))
-        }
+        Some(t) => Some(run.accuracy(t, &table, &pred.pairs, clusters)?),
         None => None,
     };
     progress.stage("writing the report", 0, 1);
-    let tw = wholeplace_linkage::weight_of(threshold);
-    let mut near: Vec<&wholeplace_linkage::ScoredPair> = pred.pairs.iter().collect();
-    let closer = |a: &&wholeplace_linkage::ScoredPair, b: &&wholeplace_linkage::ScoredPair| {
-        (a.weight - tw)
-            .abs()
-            .total_cmp(&(b.weight - tw).abs())
-            .then((a.a, a.b).cmp(&(b.a, b.b)))
-    };
-    if near.len() > 10 {
-        near.select_nth_unstable_by(10, closer);
-        near.truncate(10);
-    }
-    near.sort_by(closer);
-    let examples = near
-        .iter()
-        .take(10)
-        .map(|p| linker.explain(&model, p.a as usize, p.b as usize))
-        .collect();
-    let weak_ex = weak
-        .iter()
-        .take(20)
-        .map(|w| linker.explain(&model, w.pair.a as usize, w.pair.b as usize))
-        .collect();
     let html = report::render(&report::ReportData {
         model: &model,
         histogram: &pred.histogram,
         threshold,
         counts: (table.len(), clusters.count, hh.count),
         candidates: pred.candidates,
-        examples,
-        weak: weak_ex,
+        examples: near_threshold(&linker, &model, &pred.pairs, threshold),
+        weak: weak
+            .iter()
+            .take(20)
+            .map(|w| linker.explain(&model, w.pair.a as usize, w.pair.b as usize))
+            .collect(),
         accuracy,
         warnings,
     });
@@ -627,6 +389,378 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         ),
     );
     Ok(())
+}
+
+/// What the steps of one `wholeplace link` run read: its arguments, configuration, progress,
+/// link type and threshold.
+struct Run<'a> {
+    args: &'a LinkArgs,
+    cfg: &'a LinkConfig,
+    progress: &'a StderrProgress,
+    link_type: LinkType,
+    threshold: f64,
+}
+
+/// The entities found: an id per entity number (`names`), a number per record (`clusters`),
+/// and the weak links within them.
+struct Entities {
+    names: Vec<String>,
+    clusters: Clusters,
+    weak: Vec<WeakLink>,
+}
+
+impl Run<'_> {
+    /// Prepares the linker, adding a warning for each block too large to compare.
+    fn linker<'t>(
+        &self,
+        table: &'t Table,
+        settings: &Settings,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Linker<'t>> {
+        self.progress.stage("blocking and preparing values", 0, 1);
+        let linker = Linker::new(table, settings).map_err(|e| {
+            anyhow::anyhow!(
+                "{e}{}",
+                self.args
+                    .config
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" (configuration {})", p.display()))
+            )
+        })?;
+        for (rule, size) in &linker.blocks().skipped_blocks {
+            let w = format!(
+                "blocking rule `{}` has a block of {size} records, larger than max_block_size {}; it was skipped; add a column to that rule",
+                settings.blocking[*rule], settings.max_block_size
+            );
+            self.progress.warn(&w);
+            warnings.push(w);
+        }
+        Ok(linker)
+    }
+
+    /// Writes pairs.csv, clusters.csv and weak_links.csv.
+    fn write_outputs(
+        &self,
+        table: &Table,
+        model: &Model,
+        pairs: &[ScoredPair],
+        entities: &Entities,
+        hh: &Clusters,
+    ) -> anyhow::Result<()> {
+        let dir = &self.args.output_dir;
+        self.progress.stage("writing outputs", 0, 1);
+        write_pairs(&dir.join("pairs.csv"), table, model, pairs)?;
+        self.progress.stage("writing clusters", 0, 1);
+        write_clusters(
+            &dir.join("clusters.csv"),
+            table,
+            &entities.names,
+            &entities.clusters,
+            hh,
+        )?;
+        write_weak(
+            &dir.join("weak_links.csv"),
+            table,
+            &entities.names,
+            &entities.clusters,
+            &entities.weak,
+        )
+    }
+
+    /// The columns to read and the settings to link with: for encoded files, from the first
+    /// file; with Splink settings, the columns they name; otherwise the person columns.
+    fn columns_and_settings(
+        &self,
+        first: &Path,
+        heads: &[String],
+        person: &PersonColumns,
+        splink_model: Option<&splink::SplinkModel>,
+    ) -> anyhow::Result<(Vec<ColumnSpec>, Settings)> {
+        let (cfg, link_type) = (self.cfg, self.link_type);
+        if self.args.encoded {
+            let (specs, enc) = encoded_specs(first)?;
+            Ok((specs, encoded_settings(&enc, link_type)))
+        } else if let Some(sm) = splink_model {
+            Ok((splink_columns(&sm.settings, person), sm.settings.clone()))
+        } else {
+            let mut specs = person.column_specs();
+            specs.extend(cfg.extra_columns.iter().cloned());
+            anyhow::ensure!(
+                !specs.is_empty(),
+                "{}: no person columns recognised among {}; fix: map them in the configuration's [columns] table (first_name, surname, dob, postcode ...)",
+                first.display(),
+                heads.join(", ")
+            );
+            let mut s = person_settings(person, link_type);
+            cfg.apply_to(&mut s);
+            Ok((specs, s))
+        }
+    }
+
+    /// Reads every input into one table; returns it with warnings about invalid values (also
+    /// reported as progress).
+    fn read_inputs(&self, specs: &[ColumnSpec]) -> anyhow::Result<(Table, Vec<String>)> {
+        let mut table: Option<Table> = None;
+        for p in &self.args.inputs {
+            say(self.args.quiet, &format!("reading {}", p.display()));
+            input::read_csv(
+                p,
+                &source_name(p),
+                specs,
+                self.cfg.id_column.as_deref(),
+                25,
+                &mut table,
+            )?;
+        }
+        let table = table.context("no records read")?;
+        let mut warnings = Vec::new();
+        for c in &table.columns {
+            if c.invalid > 0 {
+                let (s, row) = c.first_invalid.unwrap_or((0, 0));
+                warnings.push(format!("{} values of column `{}` were invalid and treated as missing (first in {}, data row {}); check the column's format or `date_formats`", c.invalid, c.name, table.sources[s as usize], row + 1));
+            }
+        }
+        for w in &warnings {
+            self.progress.warn(w);
+        }
+        self.progress.stage("read", 1, 1);
+        Ok((table, warnings))
+    }
+
+    /// `--encode`: writes the table's identifiers encoded with the key instead of linking.
+    fn encode(
+        &self,
+        table: &Table,
+        specs: &[ColumnSpec],
+        settings: &Settings,
+    ) -> anyhow::Result<()> {
+        let args = self.args;
+        let key = read_key(
+            args.key_file
+                .as_deref()
+                .context("--encode needs --key-file")?,
+        )?;
+        let enc = EncodingSpec::for_columns(
+            &specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+            &settings.blocking,
+        );
+        let encoded = encode(table, &key, &enc)?;
+        write_table_encoded(&encoded, &args.output_dir)?;
+        say(
+            args.quiet,
+            &format!(
+                "wrote {} encoded records to {}",
+                encoded.len(),
+                args.output_dir.display()
+            ),
+        );
+        Ok(())
+    }
+
+    /// `--existing-clusters`: links the new records into an earlier run's entities, keeping
+    /// their ids.
+    fn link_into_existing(
+        &self,
+        existing: &Path,
+        table: &Table,
+        model: &Model,
+        pairs: &[ScoredPair],
+    ) -> anyhow::Result<Entities> {
+        let old = read_existing(existing)?;
+        let n_old = (0..table.len())
+            .take_while(|&i| {
+                old.contains_key(&(table.source_name(i).to_owned(), table.id(i).to_owned()))
+            })
+            .count();
+        let old_ids: Vec<String> = (0..n_old)
+            .map(|i| old[&(table.source_name(i).to_owned(), table.id(i).to_owned())].clone())
+            .collect();
+        let res =
+            incremental::link_new(table, n_old, &old_ids, model, self.threshold, self.progress)?;
+        say(
+            self.args.quiet,
+            &format!(
+                "linked {} new records into {} existing; {} entities merged",
+                table.len() - n_old,
+                n_old,
+                res.merged.len()
+            ),
+        );
+        let labels = evaluate::labels(&res.entity);
+        let count = labels.iter().map(|l| *l as usize + 1).max().unwrap_or(0);
+        let mut names = vec![String::new(); count];
+        for (l, e) in labels.iter().zip(&res.entity) {
+            if names[*l as usize].is_empty() {
+                names[*l as usize].clone_from(e);
+            }
+        }
+        let clusters = Clusters {
+            cluster_of: labels,
+            count,
+        };
+        self.progress.stage("finding weak links", 0, 1);
+        let weak = weak_links(&clusters, pairs, self.threshold, self.weak_below());
+        Ok(Entities {
+            names,
+            clusters,
+            weak,
+        })
+    }
+
+    /// Clusters the pairs into new entities (split at weak links with `--split-weak`).
+    fn cluster_anew(&self, table: &Table, pairs: &[ScoredPair]) -> Entities {
+        let (threshold, weak_below) = (self.threshold, self.weak_below());
+        let dup_free: Vec<bool> = table
+            .sources
+            .iter()
+            .map(|s| self.cfg.duplicate_free.iter().any(|d| d == s))
+            .collect();
+        let mut c = cluster(table, pairs, threshold, &dup_free);
+        self.progress.stage("finding weak links", 0, 1);
+        let mut weak = weak_links(&c, pairs, threshold, weak_below);
+        if self.args.split_weak && !weak.is_empty() {
+            c = split_weak(table.len(), pairs, threshold, &weak);
+            weak = weak_links(&c, pairs, threshold, weak_below);
+        }
+        self.progress.stage("assigning entity ids", 0, 1);
+        let (names, _) = incremental::assign_cluster_ids(table, &c.cluster_of, &[]);
+        Entities {
+            names,
+            clusters: c,
+            weak,
+        }
+    }
+
+    /// Below this probability a link inside an entity is weak.
+    fn weak_below(&self) -> f64 {
+        self.cfg.weak_link_below.unwrap_or(0.9)
+    }
+
+    /// `--truth`: pairwise and cluster accuracy against the truth file.
+    fn accuracy(
+        &self,
+        truth: &Path,
+        table: &Table,
+        pairs: &[ScoredPair],
+        clusters: &Clusters,
+    ) -> anyhow::Result<(Scores, ClusterScores)> {
+        self.progress.stage("reading truth", 0, 1);
+        let labels = read_truth(truth, table)?;
+        self.progress.stage("measuring accuracy", 0, 1);
+        let cross = self.link_type == LinkType::Link;
+        let tw = wholeplace_linkage::weight_of(self.threshold);
+        let p = evaluate::pairwise(
+            table,
+            &labels,
+            pairs.iter().filter(|p| p.weight >= tw).map(|p| (p.a, p.b)),
+            cross,
+        );
+        let c = evaluate::clusters(table, &labels, clusters, cross);
+        say(
+            self.args.quiet,
+            &format!(
+                "accuracy: pairwise precision {:.4} recall {:.4} F1 {:.4}; cluster pairs F1 {:.4}; exact entities {:.4}",
+                p.precision, p.recall, p.f1, c.pairs.f1, c.exact_entities
+            ),
+        );
+        Ok((p, c))
+    }
+}
+
+/// Reads a model saved by `--save-model`.
+fn load_model(p: &Path) -> anyhow::Result<Model> {
+    serde_json::from_str(
+        &std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the model {}", p.display()))?,
+    )
+    .with_context(|| format!("{} is not a model saved by --save-model", p.display()))
+}
+
+/// Reads a Splink settings JSON with trained m and u.
+fn load_splink_settings(p: &Path) -> anyhow::Result<splink::SplinkModel> {
+    splink::load(
+        &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+    )
+    .with_context(|| format!("Splink settings {}", p.display()))
+}
+
+/// The columns that Splink settings name (in their comparisons, then their blocking rules),
+/// typed as the person columns of the same name are, or as text.
+fn splink_columns(settings: &Settings, person: &PersonColumns) -> Vec<ColumnSpec> {
+    let mut names: Vec<String> = Vec::new();
+    for c in &settings.comparisons {
+        for l in &c.levels {
+            let _ = l.when.try_map(&mut |c: &String| -> Result<(), ()> {
+                if !names.contains(c) {
+                    names.push(c.clone());
+                }
+                Ok(())
+            });
+        }
+    }
+    for r in &settings.blocking {
+        for p in &r.0 {
+            if !names.contains(&p.column) {
+                names.push(p.column.clone());
+            }
+        }
+    }
+    let known = person.column_specs();
+    names
+        .iter()
+        .map(|n| {
+            known
+                .iter()
+                .find(|s| &s.name == n)
+                .cloned()
+                .unwrap_or_else(|| ColumnSpec::new(n, ColumnKind::Text))
+        })
+        .collect()
+}
+
+/// The date columns read with the configuration's `date_formats`, when it gives any.
+fn with_date_formats(specs: Vec<ColumnSpec>, date_formats: &[String]) -> Vec<ColumnSpec> {
+    if date_formats.is_empty() {
+        return specs;
+    }
+    specs
+        .into_iter()
+        .map(|mut s| {
+            if let ColumnKind::Date { formats } = &mut s.kind {
+                *formats = date_formats
+                    .iter()
+                    .map(|f| wholeplace_linkage::standardise::DateFormat(f.clone()))
+                    .collect();
+            }
+            s
+        })
+        .collect()
+}
+
+/// The ten pairs closest to the threshold, explained, closest first.
+fn near_threshold(
+    linker: &Linker<'_>,
+    model: &Model,
+    pairs: &[ScoredPair],
+    threshold: f64,
+) -> Vec<Explanation> {
+    let tw = wholeplace_linkage::weight_of(threshold);
+    let mut near: Vec<&ScoredPair> = pairs.iter().collect();
+    let closer = |a: &&ScoredPair, b: &&ScoredPair| {
+        (a.weight - tw)
+            .abs()
+            .total_cmp(&(b.weight - tw).abs())
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    };
+    if near.len() > 10 {
+        near.select_nth_unstable_by(10, closer);
+        near.truncate(10);
+    }
+    near.sort_by(closer);
+    near.iter()
+        .take(10)
+        .map(|p| linker.explain(model, p.a as usize, p.b as usize))
+        .collect()
 }
 
 fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String>> {

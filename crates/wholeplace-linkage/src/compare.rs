@@ -824,119 +824,30 @@ const DICE: u8 = 4;
 
 /// Evaluates a compiled condition for records `a` and `b`.
 pub(crate) fn eval(p: &Pred<usize>, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut Memo) -> bool {
-    let t = cx.t;
-    let (a, b) = (pr.a, pr.b);
-    // A prepared text column and the two records' interned ids (0 when missing).
-    let prep = |c: usize| -> Option<(&TextPrep, (u32, u32))> {
-        let s = cx.p.text_slot[c]?;
-        Some((cx.p.text[c].as_ref()?, (pr.ra[s], pr.rb[s])))
+    let v = Pair {
+        t: cx.t,
+        p: cx.p,
+        a: pr.a,
+        b: pr.b,
+        ra: pr.ra,
+        rb: pr.rb,
     };
-    // Two packed dates.
-    let dates = |c: usize| cx.p.date_slot[c].map(|s| (pr.ra[s], pr.rb[s]));
-    let either_null = |c: usize| {
-        if let Some((_, (i, j))) = prep(c) {
-            i == 0 || j == 0
-        } else if let Some((x, y)) = dates(c) {
-            x == 0 || y == 0
-        } else {
-            t.columns[c].is_null(a) || t.columns[c].is_null(b)
-        }
-    };
-    // Interned ids of a prepared column, `None` when either is missing.
-    let ids = |(i, j): (u32, u32)| (i != 0 && j != 0).then_some((i, j));
     match p {
         Pred::Else => true,
-        Pred::Null(c) => either_null(*c),
-        Pred::Exact(c) => match (prep(*c), dates(*c)) {
-            (Some((_, ij)), _) => ids(ij).is_some_and(|(i, j)| i == j),
-            (None, Some((x, y))) => x != 0 && x == y,
-            (None, None) => {
-                !either_null(*c)
-                    && match &t.columns[*c].data {
-                        ColumnData::Text(x) => x.raw(a) == x.raw(b),
-                        ColumnData::Date(x) => x[a] == x[b],
-                        ColumnData::Number(x) => x[a] == x[b],
-                        ColumnData::Bits(x) => x.get(a) == x.get(b),
-                    }
-            }
-        },
+        Pred::Null(c) => v.either_null(*c),
+        Pred::Exact(c) => v.exact(*c),
         Pred::CrossExact(c1, c2) => {
-            !t.columns[*c1].is_null(a)
-                && !t.columns[*c2].is_null(b)
-                && text(t, *c1, a) == text(t, *c2, b)
+            !v.t.columns[*c1].is_null(v.a)
+                && !v.t.columns[*c2].is_null(v.b)
+                && text(v.t, *c1, v.a) == text(v.t, *c2, v.b)
         }
-        Pred::JaroWinkler(c, th) | Pred::Jaro(c, th) => {
-            let winkler = matches!(p, Pred::JaroWinkler(..));
-            let f = if winkler { jaro_winkler } else { jaro };
-            match prep(*c) {
-                Some((x, ij)) => ids(ij).is_some_and(|(i, j)| {
-                    let sim = if i == j {
-                        1.0
-                    } else {
-                        memo.get((*c as u32, if winkler { JW } else { JARO }, 0), || {
-                            x.similarity(i, j, winkler)
-                        })
-                    };
-                    sim >= *th
-                }),
-                None => !either_null(*c) && f(&text(t, *c, a), &text(t, *c, b)) >= *th,
-            }
-        }
-        Pred::Levenshtein(c, k) | Pred::Damerau(c, k) => {
-            let transpose = matches!(p, Pred::Damerau(..));
-            let within = if transpose {
-                damerau_within
-            } else {
-                levenshtein_within
-            };
-            let k = *k as usize;
-            match (prep(*c), &t.columns[*c].data) {
-                (Some((x, ij)), _) => ids(ij).is_some_and(|(i, j)| {
-                    i == j
-                        || memo.get(
-                            (*c as u32, if transpose { DAMERAU } else { LEV }, k as u32),
-                            || f64::from(u8::from(within(x.value(i), x.value(j), k))),
-                        ) > 0.5
-                }),
-                (None, ColumnData::Date(_)) => {
-                    let (x, y) = dates(*c).unwrap_or((0, 0));
-                    x != 0 && y != 0 && {
-                        let (dx, dy) = (date_digits(x), date_digits(y));
-                        match (std::str::from_utf8(&dx), std::str::from_utf8(&dy)) {
-                            (Ok(sx), Ok(sy)) => within(sx, sy, k),
-                            _ => false,
-                        }
-                    }
-                }
-                (None, _) => !either_null(*c) && within(&text(t, *c, a), &text(t, *c, b), k),
-            }
-        }
-        Pred::Alternatives(c) => match prep(*c) {
-            Some((x, ij)) if !x.nicknames.is_empty() => ids(ij).is_some_and(|(i, j)| {
-                i == j
-                    || match (x.nicknames[i as usize], x.nicknames[j as usize]) {
-                        (Some(g), Some(h)) => g.iter().any(|q| h.contains(q)),
-                        _ => false,
-                    }
-            }),
-            _ => !either_null(*c) && are_alternatives(&text(t, *c, a), &text(t, *c, b)),
-        },
-        Pred::Swapped(c1, c2) => match (prep(*c1), prep(*c2)) {
-            (Some((x, xij)), Some((y, yij))) => match (ids(xij), ids(yij)) {
-                (Some((x1, x2)), Some((y1, y2))) => {
-                    x1 != x2 && x.value(x1) == y.value(y2) && y.value(y1) == x.value(x2)
-                }
-                _ => false,
-            },
-            _ => {
-                !either_null(*c1)
-                    && !either_null(*c2)
-                    && text(t, *c1, a) == text(t, *c2, b)
-                    && text(t, *c2, a) == text(t, *c1, b)
-                    && text(t, *c1, a) != text(t, *c1, b)
-            }
-        },
-        Pred::DateTransposed(c) => match dates(*c) {
+        Pred::JaroWinkler(c, th) => v.jaro(*c, *th, true, memo),
+        Pred::Jaro(c, th) => v.jaro(*c, *th, false, memo),
+        Pred::Levenshtein(c, k) => v.within_edits(*c, *k as usize, false, memo),
+        Pred::Damerau(c, k) => v.within_edits(*c, *k as usize, true, memo),
+        Pred::Alternatives(c) => v.alternatives(*c),
+        Pred::Swapped(c1, c2) => v.swapped(*c1, *c2),
+        Pred::DateTransposed(c) => match v.dates(*c) {
             Some((x, y)) => {
                 x != 0 && y != 0 && x != y && {
                     let swap = |v: u32| (v / 10_000) * 10_000 + (v % 100) * 100 + (v / 100) % 100;
@@ -945,69 +856,238 @@ pub(crate) fn eval(p: &Pred<usize>, cx: &Ctx<'_>, pr: &PairRef<'_>, memo: &mut M
             }
             _ => false,
         },
-        Pred::DateWithinDays(c, days) => match (cx.p.days_slot[*c], &t.columns[*c].data) {
-            (Some(s), _) => {
-                let (x, y) = (pr.ra[s].cast_signed(), pr.rb[s].cast_signed());
-                x != i32::MIN && y != i32::MIN && (x - y).unsigned_abs() <= *days
-            }
-            (None, ColumnData::Date(d)) => match (Date::unpack(d[a]), Date::unpack(d[b])) {
-                (Some(x), Some(y)) => (x.days() - y.days()).unsigned_abs() <= u64::from(*days),
-                _ => false,
-            },
-            _ => false,
-        },
-        Pred::PostcodeSector(c) | Pred::PostcodeDistrict(c) | Pred::PostcodeArea(c) => {
-            let part = match p {
-                Pred::PostcodeSector(_) => 2,
-                Pred::PostcodeDistrict(_) => 1,
-                _ => 0,
-            };
-            match prep(*c) {
-                Some((x, ij)) if !x.postcode.is_empty() => ids(ij).is_some_and(|(i, j)| {
-                    let (pi, pj) = (x.postcode[i as usize][part], x.postcode[j as usize][part]);
-                    pi != 0 && pi == pj
-                }),
-                _ => {
-                    if either_null(*c) {
-                        return false;
-                    }
-                    let (x, y) = (text(t, *c, a), text(t, *c, b));
-                    match (postcode_parts(&x), postcode_parts(&y)) {
-                        (Some(px), Some(py)) => match part {
-                            2 => px.sector == py.sector,
-                            1 => px.district == py.district,
-                            _ => px.area == py.area,
-                        },
-                        _ => false,
-                    }
-                }
-            }
+        Pred::DateWithinDays(c, days) => v.date_within_days(*c, *days),
+        Pred::PostcodeSector(c) => v.postcode(*c, 2),
+        Pred::PostcodeDistrict(c) => v.postcode(*c, 1),
+        Pred::PostcodeArea(c) => v.postcode(*c, 0),
+        Pred::NumberWithin(c, w) => v.number_within(*c, |d, _, _| d <= *w),
+        Pred::NumberWithinPercent(c, w) => {
+            v.number_within(*c, |d, x, y| d <= w / 100.0 * x.abs().max(y.abs()))
         }
-        Pred::NumberWithin(c, w) | Pred::NumberWithinPercent(c, w) => match &t.columns[*c].data {
-            ColumnData::Number(n) => {
-                let (x, y) = (n[a], n[b]);
-                if x.is_nan() || y.is_nan() {
-                    return false;
-                }
-                let d = (x - y).abs();
-                if matches!(p, Pred::NumberWithin(..)) {
-                    d <= *w
-                } else {
-                    d <= w / 100.0 * x.abs().max(y.abs())
-                }
-            }
-            _ => false,
-        },
-        Pred::DiceAtLeast(c, th) => match &t.columns[*c].data {
-            ColumnData::Bits(bits) => match (bits.get(a), bits.get(b)) {
+        Pred::DiceAtLeast(c, th) => match &v.t.columns[*c].data {
+            ColumnData::Bits(bits) => match (bits.get(v.a), bits.get(v.b)) {
                 (Some(x), Some(y)) => memo.get((*c as u32, DICE, 0), || dice(x, y)) >= *th,
                 _ => false,
             },
             _ => false,
         },
-        Pred::And(v) => v.iter().all(|q| eval(q, cx, pr, memo)),
-        Pred::Or(v) => v.iter().any(|q| eval(q, cx, pr, memo)),
+        Pred::And(q) => q.iter().all(|q| eval(q, cx, pr, memo)),
+        Pred::Or(q) => q.iter().any(|q| eval(q, cx, pr, memo)),
         Pred::Not(q) => !eval(q, cx, pr, memo),
+    }
+}
+
+/// Records `a` and `b` of a table, with their prepared rows: what [`eval`]'s conditions read.
+#[derive(Clone, Copy)]
+struct Pair<'c> {
+    t: &'c Table,
+    p: &'c Prepared,
+    a: usize,
+    b: usize,
+    ra: &'c [u32],
+    rb: &'c [u32],
+}
+
+/// Interned ids of a prepared column, `None` when either is missing.
+#[inline]
+fn ids((i, j): (u32, u32)) -> Option<(u32, u32)> {
+    (i != 0 && j != 0).then_some((i, j))
+}
+
+impl<'c> Pair<'c> {
+    /// A prepared text column and the two records' interned ids (0 when missing).
+    #[inline]
+    fn prep(&self, c: usize) -> Option<(&'c TextPrep, (u32, u32))> {
+        let s = self.p.text_slot[c]?;
+        Some((self.p.text[c].as_ref()?, (self.ra[s], self.rb[s])))
+    }
+
+    /// Two packed dates.
+    #[inline]
+    fn dates(&self, c: usize) -> Option<(u32, u32)> {
+        self.p.date_slot[c].map(|s| (self.ra[s], self.rb[s]))
+    }
+
+    /// Whether either record's value in column `c` is missing.
+    fn either_null(&self, c: usize) -> bool {
+        if let Some((_, (i, j))) = self.prep(c) {
+            i == 0 || j == 0
+        } else if let Some((x, y)) = self.dates(c) {
+            x == 0 || y == 0
+        } else {
+            self.t.columns[c].is_null(self.a) || self.t.columns[c].is_null(self.b)
+        }
+    }
+
+    /// The two records' texts in column `c`.
+    fn texts(&self, c: usize) -> (std::borrow::Cow<'c, str>, std::borrow::Cow<'c, str>) {
+        (text(self.t, c, self.a), text(self.t, c, self.b))
+    }
+
+    fn exact(&self, c: usize) -> bool {
+        let (a, b) = (self.a, self.b);
+        match (self.prep(c), self.dates(c)) {
+            (Some((_, ij)), _) => ids(ij).is_some_and(|(i, j)| i == j),
+            (None, Some((x, y))) => x != 0 && x == y,
+            (None, None) => {
+                !self.either_null(c)
+                    && match &self.t.columns[c].data {
+                        ColumnData::Text(x) => x.raw(a) == x.raw(b),
+                        ColumnData::Date(x) => x[a] == x[b],
+                        ColumnData::Number(x) => x[a] == x[b],
+                        ColumnData::Bits(x) => x.get(a) == x.get(b),
+                    }
+            }
+        }
+    }
+
+    /// Jaro-Winkler (or Jaro) similarity at least `th`.
+    fn jaro(&self, c: usize, th: f64, winkler: bool, memo: &mut Memo) -> bool {
+        let f = if winkler { jaro_winkler } else { jaro };
+        match self.prep(c) {
+            Some((x, ij)) => ids(ij).is_some_and(|(i, j)| {
+                let sim = if i == j {
+                    1.0
+                } else {
+                    memo.get((c as u32, if winkler { JW } else { JARO }, 0), || {
+                        x.similarity(i, j, winkler)
+                    })
+                };
+                sim >= th
+            }),
+            None => {
+                !self.either_null(c) && {
+                    let (x, y) = self.texts(c);
+                    f(&x, &y) >= th
+                }
+            }
+        }
+    }
+
+    /// Within `k` edits, counting a transposition as one edit when `transpose`.
+    fn within_edits(&self, c: usize, k: usize, transpose: bool, memo: &mut Memo) -> bool {
+        let within = if transpose {
+            damerau_within
+        } else {
+            levenshtein_within
+        };
+        match (self.prep(c), &self.t.columns[c].data) {
+            (Some((x, ij)), _) => ids(ij).is_some_and(|(i, j)| {
+                i == j
+                    || memo.get(
+                        (c as u32, if transpose { DAMERAU } else { LEV }, k as u32),
+                        || f64::from(u8::from(within(x.value(i), x.value(j), k))),
+                    ) > 0.5
+            }),
+            (None, ColumnData::Date(_)) => {
+                let (x, y) = self.dates(c).unwrap_or((0, 0));
+                x != 0 && y != 0 && {
+                    let (dx, dy) = (date_digits(x), date_digits(y));
+                    match (std::str::from_utf8(&dx), std::str::from_utf8(&dy)) {
+                        (Ok(sx), Ok(sy)) => within(sx, sy, k),
+                        _ => false,
+                    }
+                }
+            }
+            (None, _) => {
+                !self.either_null(c) && {
+                    let (x, y) = self.texts(c);
+                    within(&x, &y, k)
+                }
+            }
+        }
+    }
+
+    /// The two values are alternatives (nicknames) of each other.
+    fn alternatives(&self, c: usize) -> bool {
+        match self.prep(c) {
+            Some((x, ij)) if !x.nicknames.is_empty() => ids(ij).is_some_and(|(i, j)| {
+                i == j
+                    || match (x.nicknames[i as usize], x.nicknames[j as usize]) {
+                        (Some(g), Some(h)) => g.iter().any(|q| h.contains(q)),
+                        _ => false,
+                    }
+            }),
+            _ => {
+                !self.either_null(c) && {
+                    let (x, y) = self.texts(c);
+                    are_alternatives(&x, &y)
+                }
+            }
+        }
+    }
+
+    /// Columns `c1` and `c2` are swapped between the records.
+    fn swapped(&self, c1: usize, c2: usize) -> bool {
+        let (t, a, b) = (self.t, self.a, self.b);
+        match (self.prep(c1), self.prep(c2)) {
+            (Some((x, xij)), Some((y, yij))) => match (ids(xij), ids(yij)) {
+                (Some((x1, x2)), Some((y1, y2))) => {
+                    x1 != x2 && x.value(x1) == y.value(y2) && y.value(y1) == x.value(x2)
+                }
+                _ => false,
+            },
+            _ => {
+                !self.either_null(c1)
+                    && !self.either_null(c2)
+                    && text(t, c1, a) == text(t, c2, b)
+                    && text(t, c2, a) == text(t, c1, b)
+                    && text(t, c1, a) != text(t, c1, b)
+            }
+        }
+    }
+
+    fn date_within_days(&self, c: usize, days: u32) -> bool {
+        match (self.p.days_slot[c], &self.t.columns[c].data) {
+            (Some(s), _) => {
+                let (x, y) = (self.ra[s].cast_signed(), self.rb[s].cast_signed());
+                x != i32::MIN && y != i32::MIN && (x - y).unsigned_abs() <= days
+            }
+            (None, ColumnData::Date(d)) => match (Date::unpack(d[self.a]), Date::unpack(d[self.b]))
+            {
+                (Some(x), Some(y)) => (x.days() - y.days()).unsigned_abs() <= u64::from(days),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The same postcode part: 2 sector, 1 district, 0 area.
+    fn postcode(&self, c: usize, part: usize) -> bool {
+        match self.prep(c) {
+            Some((x, ij)) if !x.postcode.is_empty() => ids(ij).is_some_and(|(i, j)| {
+                let (pi, pj) = (x.postcode[i as usize][part], x.postcode[j as usize][part]);
+                pi != 0 && pi == pj
+            }),
+            _ => {
+                if self.either_null(c) {
+                    return false;
+                }
+                let (x, y) = self.texts(c);
+                match (postcode_parts(&x), postcode_parts(&y)) {
+                    (Some(px), Some(py)) => match part {
+                        2 => px.sector == py.sector,
+                        1 => px.district == py.district,
+                        _ => px.area == py.area,
+                    },
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// Two numbers (neither NaN) whose distance `close(distance, x, y)` accepts.
+    fn number_within(&self, c: usize, close: impl Fn(f64, f64, f64) -> bool) -> bool {
+        match &self.t.columns[c].data {
+            ColumnData::Number(n) => {
+                let (x, y) = (n[self.a], n[self.b]);
+                if x.is_nan() || y.is_nan() {
+                    return false;
+                }
+                close((x - y).abs(), x, y)
+            }
+            _ => false,
+        }
     }
 }
 

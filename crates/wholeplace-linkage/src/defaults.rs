@@ -130,6 +130,25 @@ fn part(c: &str, t: KeyTransform) -> KeyPart {
 /// Default blocking rules and comparisons for the columns present.
 #[must_use]
 pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
+    Settings {
+        link_type,
+        blocking: person_blocking(p),
+        comparisons: person_comparisons(p),
+        training: person_training(p),
+        max_block_size: 3000,
+    }
+}
+
+/// The identifier columns: NHS number, NI number and the others.
+fn identifier_columns(p: &PersonColumns) -> impl Iterator<Item = &String> {
+    [&p.nhs_number, &p.ni_number]
+        .into_iter()
+        .flatten()
+        .chain(p.identifiers.iter())
+}
+
+/// Default blocking rules for the columns present.
+fn person_blocking(p: &PersonColumns) -> Vec<BlockingRule> {
     use KeyTransform::{Exact, Initial, Phonetic};
     let mut blocking = Vec::new();
     let mut rule = |parts: Vec<Option<KeyPart>>| {
@@ -170,11 +189,7 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
         d.map(|c| part(c, KeyTransform::Year)),
         s.map(|c| part(c, Initial)),
     ]);
-    for id in [&p.nhs_number, &p.ni_number]
-        .into_iter()
-        .flatten()
-        .chain(p.identifiers.iter())
-    {
+    for id in identifier_columns(p) {
         rule(vec![Some(part(id, Exact))]);
     }
     rule(vec![
@@ -182,6 +197,14 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
         p.address.as_deref().map(|c| part(c, Exact)),
         f.map(|c| part(c, Initial)),
     ]);
+    blocking
+}
+
+/// Default comparisons for the columns present (at most 16).
+fn person_comparisons(p: &PersonColumns) -> Vec<crate::compare::ComparisonSpec> {
+    let f = p.first_name.as_deref();
+    let s = p.surname.as_deref();
+    let pc = p.postcode.as_deref();
     let mut comparisons = Vec::new();
     if let Some(c) = f {
         comparisons.push(
@@ -205,13 +228,8 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
             .expand(),
         );
     }
-    if let Some(c) = d {
-        comparisons.push(
-            Template::Date {
-                column: c.to_owned(),
-            }
-            .expand(),
-        );
+    if let Some(c) = &p.dob {
+        comparisons.push(Template::Date { column: c.clone() }.expand());
     }
     if let Some(c) = &p.sex {
         comparisons.push(
@@ -249,24 +267,26 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
             .expand(),
         );
     }
-    for c in [&p.nhs_number, &p.ni_number]
-        .into_iter()
-        .flatten()
-        .chain(p.identifiers.iter())
-    {
+    for c in identifier_columns(p) {
         comparisons.push(Template::Identifier { column: c.clone() }.expand());
     }
     comparisons.truncate(16);
+    comparisons
+}
+
+/// Default training: EM sessions on the names, the date of birth and each identifier.
+fn person_training(p: &PersonColumns) -> Training {
+    use KeyTransform::Exact;
     let mut training = Training::default();
     // Train m on pairs sharing a name, then on pairs sharing a date of birth: within those
     // blocks the other fields of non-matches behave as in random pairs, so u can stay fixed and
     // EM cannot mistake "same household" for "same person".
-    if let (Some(f), Some(s)) = (f, s) {
+    if let (Some(f), Some(s)) = (&p.first_name, &p.surname) {
         training
             .em_sessions
             .push(BlockingRule(vec![part(f, Exact), part(s, Exact)]));
     }
-    if let Some(d) = d {
+    if let Some(d) = &p.dob {
         training
             .em_sessions
             .push(BlockingRule(vec![part(d, Exact)]));
@@ -275,22 +295,12 @@ pub fn person_settings(p: &PersonColumns, link_type: LinkType) -> Settings {
     // and nothing about a household makes them agree, so they show what a match's names,
     // date of birth and address look like without the confusion of household members who
     // share a surname and an address.
-    for id in [&p.nhs_number, &p.ni_number]
-        .into_iter()
-        .flatten()
-        .chain(p.identifiers.iter())
-    {
+    for id in identifier_columns(p) {
         training
             .em_sessions
             .push(BlockingRule(vec![part(id, Exact)]));
     }
-    Settings {
-        link_type,
-        blocking,
-        comparisons,
-        training,
-        max_block_size: 3000,
-    }
+    training
 }
 
 /// One comparison for where a person lives, from postcode, house number and street together:

@@ -749,7 +749,6 @@ impl<'t> Linker<'t> {
         let u_random = self.estimate_u(u_pairs, tr.seed);
         progress.stage("estimating u from random pairs", u_pairs, u_pairs);
         let (patterns, share) = self.pattern_counts(tr.em_max_pairs, progress);
-        let mut session_prior_matches: Option<f64> = None;
         let mut em = em(
             &self.compiled,
             &self.settings.comparisons,
@@ -759,99 +758,11 @@ impl<'t> Linker<'t> {
             tr.em_tolerance,
             None,
         );
-        if !tr.em_sessions.is_empty() {
-            let mut sum: Vec<Vec<f64>> = em.m.iter().map(|v| vec![0.0; v.len()]).collect();
-            let mut n = vec![0f64; self.compiled.len()];
-            let mut session_matches: Vec<(f64, Vec<bool>, f64)> = Vec::new();
-            for rule in &tr.em_sessions {
-                let blocks = Blocks::build(
-                    self.table,
-                    std::slice::from_ref(rule),
-                    self.settings.max_block_size,
-                )?;
-                let cols: Vec<String> = rule.0.iter().map(|p| p.column.clone()).collect();
-                let excluded: Vec<bool> = self
-                    .settings
-                    .comparisons
-                    .iter()
-                    .map(|c| {
-                        c.levels
-                            .iter()
-                            .any(|l| pred_columns(&l.when).iter().any(|x| cols.contains(x)))
-                    })
-                    .collect();
-                let (pats, sh) = self.pattern_counts_in(&blocks, tr.em_max_pairs, progress);
-                let counted = pats.iter().map(|p| p.1 as f64).sum::<f64>();
-                if counted == 0.0 {
-                    // No pairs (the rule's columns are empty): nothing to learn here.
-                    continue;
-                }
-                let session_pairs = counted / sh.max(1e-12);
-                // Share of records with every column of the rule: a match can agree on the
-                // rule only when both records have them.
-                let rule_cols: Vec<usize> = cols
-                    .iter()
-                    .filter_map(|c| self.table.column_index(c))
-                    .collect();
-                let present = (0..self.table.len())
-                    .filter(|&i| rule_cols.iter().all(|&c| !self.table.columns[c].is_null(i)))
-                    .count() as f64
-                    / self.table.len().max(1) as f64;
-                let r = self::em(
-                    &self.compiled,
-                    &self.settings.comparisons,
-                    &pats,
-                    &u_random,
-                    tr.em_max_iterations,
-                    tr.em_tolerance,
-                    Some(&excluded),
-                );
-                // Each session's m counts in proportion to the matches it saw.
-                let weight = if r.lambda * counted >= MIN_SESSION_MATCHES {
-                    1.0
-                } else {
-                    0.0
-                };
-                for k in 0..self.compiled.len() {
-                    if !excluded[k] && weight > 0.0 {
-                        n[k] += weight;
-                        for (a, b) in sum[k].iter_mut().zip(&r.m[k]) {
-                            *a += weight * b;
-                        }
-                    }
-                }
-                em.iterations += r.iterations;
-                em.converged &= r.converged;
-                session_matches.push((r.lambda * session_pairs, excluded, present * present));
-            }
-            for k in 0..self.compiled.len() {
-                if n[k] > 0.0 {
-                    em.m[k] = sum[k].iter().map(|x| x / n[k]).collect();
-                }
-            }
-            // Matches in all pairs: each session's expected matches divided by the share of
-            // matches that agree exactly on the session's rule (the exact levels' m).
-            let estimates: Vec<f64> = session_matches
-                .iter()
-                .filter(|(_, _, both_present)| *both_present >= 0.5)
-                .filter_map(|(found, excl, _)| {
-                    let agree: f64 = (0..self.compiled.len())
-                        .filter(|&k| excl[k])
-                        .map(|k| {
-                            let first = (0..self.compiled[k].levels.len())
-                                .find(|&l| !self.compiled[k].levels[l].null)
-                                .unwrap_or(0);
-                            em.m[k][first]
-                        })
-                        .product::<f64>();
-                    (agree > 0.05).then(|| found / agree)
-                })
-                .collect();
-            if !estimates.is_empty() {
-                session_prior_matches =
-                    Some(estimates.iter().sum::<f64>() / estimates.len() as f64);
-            }
-        }
+        let session_prior_matches = if tr.em_sessions.is_empty() {
+            None
+        } else {
+            self.em_sessions(&mut em, &u_random, progress)?
+        };
         progress.stage(
             "expectation maximisation",
             em.iterations as u64,
@@ -904,6 +815,127 @@ impl<'t> Linker<'t> {
             prior,
             diagnostics,
         })
+    }
+
+    /// Runs EM again within each of the training's session rules (blind to the comparisons on
+    /// the rule's columns) and replaces `em`'s m by the sessions' average; returns the number
+    /// of matches in all pairs that the sessions estimate, if any does.
+    fn em_sessions(
+        &self,
+        em: &mut EmResult,
+        u_random: &[Vec<f64>],
+        progress: &dyn Progress,
+    ) -> Result<Option<f64>, LinkageError> {
+        let mut sum: Vec<Vec<f64>> = em.m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut n = vec![0f64; self.compiled.len()];
+        let mut session_matches: Vec<(f64, Vec<bool>, f64)> = Vec::new();
+        for rule in &self.settings.training.em_sessions {
+            let Some(s) = self.em_session(rule, u_random, progress)? else {
+                // No pairs (the rule's columns are empty): nothing to learn here.
+                continue;
+            };
+            let r = &s.em;
+            // Each session's m counts in proportion to the matches it saw.
+            let weight = if r.lambda * s.counted >= MIN_SESSION_MATCHES {
+                1.0
+            } else {
+                0.0
+            };
+            for k in 0..self.compiled.len() {
+                if !s.excluded[k] && weight > 0.0 {
+                    n[k] += weight;
+                    for (a, b) in sum[k].iter_mut().zip(&r.m[k]) {
+                        *a += weight * b;
+                    }
+                }
+            }
+            em.iterations += r.iterations;
+            em.converged &= r.converged;
+            session_matches.push((r.lambda * s.pairs, s.excluded, s.present * s.present));
+        }
+        for k in 0..self.compiled.len() {
+            if n[k] > 0.0 {
+                em.m[k] = sum[k].iter().map(|x| x / n[k]).collect();
+            }
+        }
+        // Matches in all pairs: each session's expected matches divided by the share of
+        // matches that agree exactly on the session's rule (the exact levels' m).
+        let estimates: Vec<f64> = session_matches
+            .iter()
+            .filter(|(_, _, both_present)| *both_present >= 0.5)
+            .filter_map(|(found, excl, _)| {
+                let agree: f64 = (0..self.compiled.len())
+                    .filter(|&k| excl[k])
+                    .map(|k| {
+                        let first = (0..self.compiled[k].levels.len())
+                            .find(|&l| !self.compiled[k].levels[l].null)
+                            .unwrap_or(0);
+                        em.m[k][first]
+                    })
+                    .product::<f64>();
+                (agree > 0.05).then(|| found / agree)
+            })
+            .collect();
+        Ok((!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64))
+    }
+
+    /// EM on the candidate pairs of one session rule, blind to the comparisons on the rule's
+    /// columns; `None` when the rule finds no pairs.
+    fn em_session(
+        &self,
+        rule: &BlockingRule,
+        u_random: &[Vec<f64>],
+        progress: &dyn Progress,
+    ) -> Result<Option<Session>, LinkageError> {
+        let tr = &self.settings.training;
+        let blocks = Blocks::build(
+            self.table,
+            std::slice::from_ref(rule),
+            self.settings.max_block_size,
+        )?;
+        let cols: Vec<String> = rule.0.iter().map(|p| p.column.clone()).collect();
+        let excluded: Vec<bool> = self
+            .settings
+            .comparisons
+            .iter()
+            .map(|c| {
+                c.levels
+                    .iter()
+                    .any(|l| pred_columns(&l.when).iter().any(|x| cols.contains(x)))
+            })
+            .collect();
+        let (pats, sh) = self.pattern_counts_in(&blocks, tr.em_max_pairs, progress);
+        let counted = pats.iter().map(|p| p.1 as f64).sum::<f64>();
+        if counted == 0.0 {
+            return Ok(None);
+        }
+        let session_pairs = counted / sh.max(1e-12);
+        // Share of records with every column of the rule: a match can agree on the
+        // rule only when both records have them.
+        let rule_cols: Vec<usize> = cols
+            .iter()
+            .filter_map(|c| self.table.column_index(c))
+            .collect();
+        let present = (0..self.table.len())
+            .filter(|&i| rule_cols.iter().all(|&c| !self.table.columns[c].is_null(i)))
+            .count() as f64
+            / self.table.len().max(1) as f64;
+        let r = self::em(
+            &self.compiled,
+            &self.settings.comparisons,
+            &pats,
+            u_random,
+            tr.em_max_iterations,
+            tr.em_tolerance,
+            Some(&excluded),
+        );
+        Ok(Some(Session {
+            em: r,
+            counted,
+            pairs: session_pairs,
+            excluded,
+            present,
+        }))
     }
 
     /// A model from fixed parameters in the settings (levels' `m` and `u`), as imported from
@@ -1185,6 +1217,19 @@ struct EmResult {
     lambda: f64,
     iterations: usize,
     converged: bool,
+}
+
+/// What EM within one session rule found.
+struct Session {
+    em: EmResult,
+    /// Pairs counted (sampled).
+    counted: f64,
+    /// Candidate pairs of the rule (estimated from the sample).
+    pairs: f64,
+    /// Per comparison: whether it reads a column of the rule (and was left out).
+    excluded: Vec<bool>,
+    /// Share of records with every column of the rule.
+    present: f64,
 }
 
 /// Expectation maximisation over pattern counts: estimates m (and, internally, u among
