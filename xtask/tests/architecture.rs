@@ -274,15 +274,27 @@ fn every_feature_is_one_slice_through_every_layer() {
             "wholeplace-service",
         ] {
             let path = crates.join(layer).join("src").join(format!("{f}.rs"));
-            assert!(path.exists(), "feature {f} has no module {}", path.display());
+            assert!(
+                path.exists(),
+                "feature {f} has no module {}",
+                path.display()
+            );
         }
         // The pages of the workbook feature are `data.rs` (its address is /data).
         let page = if f == "dataset" { "data" } else { f };
         let path = crates.join("wholeplace-web/src").join(format!("{page}.rs"));
-        assert!(path.exists(), "feature {f} has no pages module {}", path.display());
-        let port = std::fs::read_to_string(crates.join("wholeplace-store/src").join(format!("{f}.rs")))
-            .expect("port module");
-        assert!(port.contains("pub trait "), "store/src/{f}.rs declares no port trait");
+        assert!(
+            path.exists(),
+            "feature {f} has no pages module {}",
+            path.display()
+        );
+        let port =
+            std::fs::read_to_string(crates.join("wholeplace-store/src").join(format!("{f}.rs")))
+                .expect("port module");
+        assert!(
+            port.contains("pub trait "),
+            "store/src/{f}.rs declares no port trait"
+        );
     }
 }
 

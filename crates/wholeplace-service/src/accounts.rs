@@ -1,5 +1,6 @@
 //! Accounts: the first administrator, signing in and out, sessions, passwords, users and API tokens.
 
+use crate::audit_action::AuditAction;
 use crate::secret::{
     constant_time_eq, hash_password, one_time_password, random_token, token_hash, verify_password,
 };
@@ -131,7 +132,7 @@ impl Service {
             None => {
                 let ev = self.event(
                     &operator,
-                    "agency.create",
+                    AuditAction::AgencyCreate,
                     "agency",
                     None,
                     true,
@@ -154,7 +155,7 @@ impl Service {
         };
         let ev = self.event(
             &operator,
-            "user.create",
+            AuditAction::UserCreate,
             "user",
             None,
             true,
@@ -198,7 +199,7 @@ impl Service {
         if failures >= self.config().throttle_failures {
             let mut ev = self.event(
                 &anonymous,
-                "session.sign_in",
+                AuditAction::SessionSignIn,
                 "user",
                 None,
                 false,
@@ -225,7 +226,14 @@ impl Service {
                     Some(u) if u.disabled && ok => "account disabled",
                     _ => "wrong username or password",
                 };
-                let mut ev = self.event(&anonymous, "session.sign_in", "user", None, false, reason);
+                let mut ev = self.event(
+                    &anonymous,
+                    AuditAction::SessionSignIn,
+                    "user",
+                    None,
+                    false,
+                    reason,
+                );
                 ev.actor = username.clone();
                 self.store().append_audit(&ev).await?;
                 return Err(ServiceError::Unauthenticated(
@@ -246,7 +254,7 @@ impl Service {
         let actor = Actor::user(user.clone(), address, Some(session.token_hash.clone()));
         let ev = self.event(
             &actor,
-            "session.sign_in",
+            AuditAction::SessionSignIn,
             "user",
             Some(user.id.to_string()),
             true,
@@ -274,7 +282,7 @@ impl Service {
                 let actor = Actor::user(u.clone(), "", Some(hash.clone()));
                 let ev = self.event(
                     &actor,
-                    "session.idle_timeout",
+                    AuditAction::SessionIdleTimeout,
                     "user",
                     Some(u.id.to_string()),
                     true,
@@ -302,7 +310,7 @@ impl Service {
         };
         let ev = self.event(
             actor,
-            "session.sign_out",
+            AuditAction::SessionSignOut,
             "user",
             actor.user_id().map(|i| i.to_string()),
             true,
@@ -324,7 +332,7 @@ impl Service {
         let actor = Actor::user(user.clone(), "", Some(hash.clone()));
         let ev = self.event(
             &actor,
-            "session.sign_out",
+            AuditAction::SessionSignOut,
             "user",
             Some(user.id.to_string()),
             true,
@@ -377,7 +385,7 @@ impl Service {
         for s in &chosen {
             let ev = self.event(
                 actor,
-                "session.revoke",
+                AuditAction::SessionRevoke,
                 "user",
                 Some(user.id.to_string()),
                 true,
@@ -438,7 +446,7 @@ impl Service {
         let hash = hash_blocking(new.to_owned()).await?;
         let ev = self.event(
             actor,
-            "user.change_password",
+            AuditAction::UserChangePassword,
             "user",
             Some(user.id.to_string()),
             true,
@@ -456,7 +464,7 @@ impl Service {
             actor,
             crate::DataClass::Accounts,
             crate::Access::Read,
-            "user.list",
+            AuditAction::UserList,
             "user",
             None,
         )
@@ -475,7 +483,7 @@ impl Service {
             actor,
             class,
             crate::Access::Read,
-            "user.view",
+            AuditAction::UserView,
             "user",
             Some(id.to_string()),
         )
@@ -492,7 +500,7 @@ impl Service {
             actor,
             crate::DataClass::Accounts,
             crate::Access::Read,
-            "user.view",
+            AuditAction::UserView,
             "user",
             None,
         )
@@ -510,7 +518,7 @@ impl Service {
         actor: &Actor,
         form: &NewUserForm,
     ) -> ServiceResult<(User, String)> {
-        self.require_admin(actor, "user.create", "user", None)
+        self.require_admin(actor, AuditAction::UserCreate, "user", None)
             .await?;
         let username = normalise_username(&form.username);
         let mut errors = Vec::new();
@@ -574,7 +582,7 @@ impl Service {
             must_change_password: true,
             agency_ids: form.agency_ids.clone(),
         };
-        let ev = self.event(actor, "user.create", "user", None, true, "");
+        let ev = self.event(actor, AuditAction::UserCreate, "user", None, true, "");
         let id = self.store().create_user(&new, &ev).await?;
         let user = self
             .store()
@@ -592,9 +600,9 @@ impl Service {
         disabled: bool,
     ) -> ServiceResult<()> {
         let action = if disabled {
-            "user.disable"
+            AuditAction::UserDisable
         } else {
-            "user.enable"
+            AuditAction::UserEnable
         };
         self.require_admin(actor, action, "user", Some(id.to_string()))
             .await?;
@@ -610,13 +618,18 @@ impl Service {
 
     /// Sets a new one-time password for an account and ends its sessions (administrators only).
     pub async fn reset_password(&self, actor: &Actor, id: i64) -> ServiceResult<String> {
-        self.require_admin(actor, "user.reset_password", "user", Some(id.to_string()))
-            .await?;
+        self.require_admin(
+            actor,
+            AuditAction::UserResetPassword,
+            "user",
+            Some(id.to_string()),
+        )
+        .await?;
         let password = one_time_password();
         let hash = hash_blocking(password.clone()).await?;
         let ev = self.event(
             actor,
-            "user.reset_password",
+            AuditAction::UserResetPassword,
             "user",
             Some(id.to_string()),
             true,
@@ -652,7 +665,14 @@ impl Service {
             )]));
         }
         let token = random_token("wp_");
-        let ev = self.event(actor, "api_token.create", "api_token", None, true, "");
+        let ev = self.event(
+            actor,
+            AuditAction::ApiTokenCreate,
+            "api_token",
+            None,
+            true,
+            "",
+        );
         self.store()
             .create_api_token(user.id, name, &token_hash(&token), self.now(), None, &ev)
             .await?;
@@ -676,7 +696,7 @@ impl Service {
             .ok_or_else(|| ServiceError::Unauthenticated("Sign in first.".to_owned()))?;
         let ev = self.event(
             actor,
-            "api_token.revoke",
+            AuditAction::ApiTokenRevoke,
             "api_token",
             Some(token_id.to_string()),
             true,
@@ -780,7 +800,7 @@ impl Service {
         name: &str,
         days: i64,
     ) -> ServiceResult<IssuedToken> {
-        self.require_admin(actor, "api_token.create", "api_token", None)
+        self.require_admin(actor, AuditAction::ApiTokenCreate, "api_token", None)
             .await?;
         let mut errors = Vec::new();
         if !TOKEN_DAYS.contains(&days) {
@@ -819,7 +839,7 @@ impl Service {
         let expires_at = now + days * 86_400;
         let ev = self.event(
             actor,
-            "api_token.create",
+            AuditAction::ApiTokenCreate,
             "api_token",
             None,
             true,

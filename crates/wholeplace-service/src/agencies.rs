@@ -1,5 +1,6 @@
 //! Partner agencies and the places each covers.
 
+use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
@@ -13,7 +14,7 @@ impl Service {
 
     /// Creates an agency (analysts and administrators).
     pub async fn create_agency(&self, actor: &Actor, name: &str, kind: &str) -> ServiceResult<i64> {
-        self.require_editor(actor, "agency.create", "agency", None)
+        self.require_editor(actor, AuditAction::AgencyCreate, "agency", None)
             .await?;
         let mut errors = Vec::new();
         let name = name.trim();
@@ -30,7 +31,7 @@ impl Service {
         let (Some(kind), true) = (kind, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
-        let ev = self.event(actor, "agency.create", "agency", None, true, "");
+        let ev = self.event(actor, AuditAction::AgencyCreate, "agency", None, true, "");
         self.store()
             .create_agency(name, kind, &ev)
             .await
@@ -49,7 +50,7 @@ impl Service {
     pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
         let ev = self.event(
             &Actor::operator(),
-            "agency.create",
+            AuditAction::AgencyCreate,
             "agency",
             None,
             true,
@@ -67,7 +68,7 @@ impl Service {
         kind: &str,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "agency.update", "agency", rid.clone())
+        self.require_editor(actor, AuditAction::AgencyUpdate, "agency", rid.clone())
             .await?;
         let mut errors = Vec::new();
         let name = text(
@@ -84,7 +85,7 @@ impl Service {
         let (Some(kind), true) = (kind, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
-        let ev = self.event(actor, "agency.update", "agency", rid, true, "");
+        let ev = self.event(actor, AuditAction::AgencyUpdate, "agency", rid, true, "");
         self.store()
             .update_agency(id, &name, kind, &ev)
             .await
@@ -100,9 +101,9 @@ impl Service {
     /// Deletes an agency (analysts and administrators); refused while records use it.
     pub async fn delete_agency(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "agency.delete", "agency", rid.clone())
+        self.require_editor(actor, AuditAction::AgencyDelete, "agency", rid.clone())
             .await?;
-        let ev = self.event(actor, "agency.delete", "agency", rid, true, "");
+        let ev = self.event(actor, AuditAction::AgencyDelete, "agency", rid, true, "");
         self.store().delete_agency(id, &ev).await.map_err(in_use)
     }
 
@@ -113,11 +114,16 @@ impl Service {
         agency_id: i64,
         place_id: i64,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "agency.cover", "agency", Some(agency_id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::AgencyCover,
+            "agency",
+            Some(agency_id.to_string()),
+        )
+        .await?;
         let ev = self.event(
             actor,
-            "agency.cover",
+            AuditAction::AgencyCover,
             "agency",
             Some(agency_id.to_string()),
             true,
@@ -136,7 +142,7 @@ impl Service {
         place_id: i64,
         agency: &str,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "agency.cover", "agency", None)
+        self.require_editor(actor, AuditAction::AgencyCover, "agency", None)
             .await?;
         if self.store().get_place(place_id).await?.is_none() {
             return Err(ServiceError::NotFound);

@@ -8,6 +8,7 @@
 //! what was appraised can always be read again. A model may be stored while it is incomplete (a
 //! new appraisal has no lines yet); its page then lists what is missing and how to add it.
 
+use crate::audit_action::AuditAction;
 use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
@@ -574,7 +575,7 @@ impl Service {
         partnership_id: &str,
         model_toml: &str,
     ) -> ServiceResult<i64> {
-        self.require_editor(actor, "appraisal.create", "appraisal", None)
+        self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
         let file = parse_model_toml(model_toml).map_err(|e| {
@@ -597,7 +598,7 @@ impl Service {
         partnership_id: &str,
         bytes: &[u8],
     ) -> ServiceResult<i64> {
-        self.require_editor(actor, "appraisal.create", "appraisal", None)
+        self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
         if bytes.is_empty() {
@@ -636,7 +637,7 @@ impl Service {
 
     /// Starts an appraisal from the start form: the header and Green Book parameters, no lines.
     pub async fn start_appraisal(&self, actor: &Actor, f: &StartForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "appraisal.create", "appraisal", None)
+        self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let mut errors = Vec::new();
         let partnership_id = match self.partnership_field(&f.partnership_id).await {
@@ -669,7 +670,14 @@ impl Service {
         text: &str,
     ) -> ServiceResult<i64> {
         refuse_control_in_title(title)?;
-        let ev = self.event(actor, "appraisal.create", "appraisal", None, true, title);
+        let ev = self.event(
+            actor,
+            AuditAction::AppraisalCreate,
+            "appraisal",
+            None,
+            true,
+            title,
+        );
         Ok(self
             .store()
             .create_appraisal(
@@ -694,8 +702,13 @@ impl Service {
         model_toml: &str,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "appraisal.update", "appraisal", rid.clone())
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::AppraisalUpdate,
+            "appraisal",
+            rid.clone(),
+        )
+        .await?;
         self.appraisal(id).await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
         let file = parse_model_toml(model_toml).map_err(|e| {
@@ -729,7 +742,7 @@ impl Service {
         refuse_control_in_title(title)?;
         let ev = self.event(
             actor,
-            "appraisal.update",
+            AuditAction::AppraisalUpdate,
             "appraisal",
             Some(id.to_string()),
             true,
@@ -815,8 +828,13 @@ impl Service {
 
     /// Adds a cost line from its form.
     pub async fn add_cost_line(&self, actor: &Actor, id: i64, f: &CostForm) -> ServiceResult<()> {
-        self.require_editor(actor, "appraisal.update", "appraisal", Some(id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::AppraisalUpdate,
+            "appraisal",
+            Some(id.to_string()),
+        )
+        .await?;
         let line = cost_line(f).map_err(ServiceError::Validation)?;
         let text = line_text("costs", &line)?;
         self.append_line(
@@ -836,8 +854,13 @@ impl Service {
         id: i64,
         f: &OutcomeForm,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "appraisal.update", "appraisal", Some(id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::AppraisalUpdate,
+            "appraisal",
+            Some(id.to_string()),
+        )
+        .await?;
         let line = outcome_line(f).map_err(ServiceError::Validation)?;
         let text = line_text("outcomes", &line)?;
         self.append_line(
@@ -853,10 +876,22 @@ impl Service {
     /// Deletes an appraisal.
     pub async fn delete_appraisal(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "appraisal.delete", "appraisal", rid.clone())
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::AppraisalDelete,
+            "appraisal",
+            rid.clone(),
+        )
+        .await?;
         let a = self.appraisal(id).await?;
-        let ev = self.event(actor, "appraisal.delete", "appraisal", rid, true, &a.title);
+        let ev = self.event(
+            actor,
+            AuditAction::AppraisalDelete,
+            "appraisal",
+            rid,
+            true,
+            &a.title,
+        );
         Ok(self.store().delete_appraisal(id, &ev).await?)
     }
 

@@ -1,12 +1,13 @@
 //! The audit log: read by administrators (and that reading is itself recorded), exported as CSV.
 
+use crate::audit_action::AuditAction;
 use crate::{Access, Actor, DataClass, Service, ServiceResult};
 use wholeplace_store::audit_chain::verify_chain;
 use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter, AuditHead, ChainBreak, ChainVerified};
 
 impl Service {
     /// Refuses (and records the refusal) unless the actor's role may read the audit log.
-    async fn may_read_audit(&self, actor: &Actor, action: &str) -> ServiceResult<()> {
+    async fn may_read_audit(&self, actor: &Actor, action: AuditAction) -> ServiceResult<()> {
         self.authorize(
             actor,
             DataClass::AuditLog,
@@ -24,8 +25,8 @@ impl Service {
         actor: &Actor,
         filter: &AuditFilter,
     ) -> ServiceResult<(Vec<AuditEntry>, i64)> {
-        self.may_read_audit(actor, "audit.view").await?;
-        let ev = self.event(actor, "audit.view", "audit_log", None, true, "");
+        self.may_read_audit(actor, AuditAction::AuditView).await?;
+        let ev = self.event(actor, AuditAction::AuditView, "audit_log", None, true, "");
         self.store().append_audit(&ev).await?;
         Ok(self.store().list_audit(filter).await?)
     }
@@ -33,7 +34,7 @@ impl Service {
     /// The newest entry and its chain hash, to be recorded outside the system (administrators
     /// only; shown with a listing, whose look is already recorded).
     pub async fn audit_head(&self, actor: &Actor) -> ServiceResult<Option<AuditHead>> {
-        self.may_read_audit(actor, "audit.view").await?;
+        self.may_read_audit(actor, AuditAction::AuditView).await?;
         Ok(self.store().audit_head().await?)
     }
 
@@ -45,13 +46,20 @@ impl Service {
         actor: &Actor,
         expect: Option<String>,
     ) -> ServiceResult<Result<ChainVerified, ChainBreak>> {
-        self.may_read_audit(actor, "audit.verify").await?;
+        self.may_read_audit(actor, AuditAction::AuditVerify).await?;
         let outcome = verify_chain(self.store(), expect).await?;
         let detail = match &outcome {
             Ok(v) => format!("{} entries verified", v.entries),
             Err(b) => format!("failed: {b}"),
         };
-        let ev = self.event(actor, "audit.verify", "audit_log", None, true, &detail);
+        let ev = self.event(
+            actor,
+            AuditAction::AuditVerify,
+            "audit_log",
+            None,
+            true,
+            &detail,
+        );
         self.store().append_audit(&ev).await?;
         Ok(outcome)
     }
@@ -60,7 +68,7 @@ impl Service {
     pub async fn record(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {
@@ -165,7 +173,7 @@ mod tests {
                 at: 0,
                 actor_user_id: Some(1),
                 actor: "=cmd".to_owned(),
-                action: "user.create".to_owned(),
+                action: AuditAction::UserCreate.as_str().to_owned(),
                 record_type: "user".to_owned(),
                 record_id: Some("2".to_owned()),
                 address: "127.0.0.1".to_owned(),

@@ -1,5 +1,6 @@
 //! Budget lines and the resource map: who spends what, where; imports and downloads of lines.
 
+use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use std::collections::BTreeMap;
@@ -279,7 +280,7 @@ impl Service {
 
     /// Adds one budget line from the form (analysts and administrators).
     pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "budget_line.create", "budget_line", None)
+        self.require_editor(actor, AuditAction::BudgetLineCreate, "budget_line", None)
             .await?;
         let lookup = Lookup::new(
             &self.store().list_agencies().await?,
@@ -288,7 +289,14 @@ impl Service {
         let line = self
             .resolve_budget(f, &lookup, &|f| f.to_owned())
             .map_err(ServiceError::Validation)?;
-        let ev = self.event(actor, "budget_line.create", "budget_line", None, true, "");
+        let ev = self.event(
+            actor,
+            AuditAction::BudgetLineCreate,
+            "budget_line",
+            None,
+            true,
+            "",
+        );
         Ok(self.store().create_budget_line(&line, &ev).await?)
     }
 
@@ -308,8 +316,13 @@ impl Service {
         f: &BudgetForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "budget_line.update", "budget_line", rid.clone())
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::BudgetLineUpdate,
+            "budget_line",
+            rid.clone(),
+        )
+        .await?;
         let lookup = Lookup::new(
             &self.store().list_agencies().await?,
             &self.store().list_places().await?,
@@ -317,7 +330,14 @@ impl Service {
         let line = self
             .resolve_budget(f, &lookup, &|f| f.to_owned())
             .map_err(ServiceError::Validation)?;
-        let ev = self.event(actor, "budget_line.update", "budget_line", rid, true, "");
+        let ev = self.event(
+            actor,
+            AuditAction::BudgetLineUpdate,
+            "budget_line",
+            rid,
+            true,
+            "",
+        );
         Ok(self.store().update_budget_line(id, &line, &ev).await?)
     }
 
@@ -325,14 +345,14 @@ impl Service {
     pub async fn delete_budget_line(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         self.require_editor(
             actor,
-            "budget_line.delete",
+            AuditAction::BudgetLineDelete,
             "budget_line",
             Some(id.to_string()),
         )
         .await?;
         let ev = self.event(
             actor,
-            "budget_line.delete",
+            AuditAction::BudgetLineDelete,
             "budget_line",
             Some(id.to_string()),
             true,
@@ -351,7 +371,7 @@ impl Service {
         table: &Table,
         skip_invalid: bool,
     ) -> ServiceResult<ImportOutcome> {
-        self.require_editor(actor, "budget_line.import", "budget_line", None)
+        self.require_editor(actor, AuditAction::BudgetLineImport, "budget_line", None)
             .await?;
         let mut cols = [0_usize; 8];
         let mut missing = Vec::new();
@@ -427,7 +447,7 @@ impl Service {
         }
         let ev = self.event(
             actor,
-            "budget_line.import",
+            AuditAction::BudgetLineImport,
             "budget_line",
             None,
             true,

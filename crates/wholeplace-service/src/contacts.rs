@@ -1,6 +1,7 @@
 //! Agencies' named contacts (the "identified link"). Contacts are personal data: every read of
 //! them is recorded in the audit log.
 
+use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_store::*;
@@ -28,7 +29,7 @@ impl Service {
             actor,
             DataClass::Personal,
             Access::Read,
-            "contact.list",
+            AuditAction::ContactList,
             "contact",
             None,
         )
@@ -36,7 +37,7 @@ impl Service {
         let contacts = self.store().list_contacts().await?;
         let ev = self.event(
             actor,
-            "contact.list",
+            AuditAction::ContactList,
             "contact",
             None,
             true,
@@ -52,7 +53,7 @@ impl Service {
             actor,
             DataClass::Personal,
             Access::Change,
-            "contact.create",
+            AuditAction::ContactCreate,
             "contact",
             None,
         )
@@ -99,7 +100,7 @@ impl Service {
             email,
             phone,
         };
-        let ev = self.event(actor, "contact.create", "contact", None, true, "");
+        let ev = self.event(actor, AuditAction::ContactCreate, "contact", None, true, "");
         let name = c.name.clone();
         self.store()
             .create_contact(agency_id, &c, &ev)
@@ -120,12 +121,12 @@ impl Service {
             actor,
             DataClass::Personal,
             Access::Change,
-            "contact.delete",
+            AuditAction::ContactDelete,
             "contact",
             rid.clone(),
         )
         .await?;
-        let ev = self.event(actor, "contact.delete", "contact", rid, true, "");
+        let ev = self.event(actor, AuditAction::ContactDelete, "contact", rid, true, "");
         Ok(self.store().delete_contact(id, &ev).await?)
     }
 }

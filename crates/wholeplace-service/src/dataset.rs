@@ -5,6 +5,7 @@
 //! partnership name), so an export imports into any database, and importing the same file twice
 //! changes nothing.
 
+use crate::audit_action::AuditAction;
 use crate::budget::pounds_text;
 use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -667,7 +668,7 @@ impl Service {
             actor,
             DataClass::Personal,
             Access::Read,
-            "dataset.export",
+            AuditAction::DatasetExport,
             "dataset",
             None,
         )
@@ -690,7 +691,7 @@ impl Service {
             actor,
             sheet_class(def),
             Access::Read,
-            "dataset.export",
+            AuditAction::DatasetExport,
             "dataset",
             Some(def.name.to_owned()),
         )
@@ -706,7 +707,7 @@ impl Service {
         let d = self.store().export_dataset().await?;
         let ev = self.event(
             actor,
-            "dataset.export",
+            AuditAction::DatasetExport,
             "dataset",
             None,
             true,
@@ -725,7 +726,7 @@ impl Service {
         sheets: &[(String, Table)],
         skip_invalid: bool,
     ) -> ServiceResult<DatasetOutcome> {
-        self.require_editor(actor, "dataset.import", "dataset", None)
+        self.require_editor(actor, AuditAction::DatasetImport, "dataset", None)
             .await?;
         let mut by_name: HashMap<&'static str, &Table> = HashMap::new();
         let mut errors = Vec::new();
@@ -1167,7 +1168,7 @@ impl Service {
         let total: usize = sheets.iter().map(|(_, t)| t.rows.len()).sum();
         let ev = self.event(
             actor,
-            "dataset.import",
+            AuditAction::DatasetImport,
             "dataset",
             None,
             true,

@@ -1,5 +1,6 @@
 //! Grants in the 360Giving shape and their changes over time.
 
+use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::{FinancialYear, Money};
@@ -51,7 +52,7 @@ impl Service {
         actor: &Actor,
         grant: &wholeplace_store::NewGrant,
     ) -> ServiceResult<i64> {
-        self.require_editor(actor, "grant.create", "grant", None)
+        self.require_editor(actor, AuditAction::GrantCreate, "grant", None)
             .await?;
         let mut errors = Vec::new();
         if grant.title.trim().is_empty() {
@@ -75,13 +76,13 @@ impl Service {
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
-        let ev = self.event(actor, "grant.create", "grant", None, true, "");
+        let ev = self.event(actor, AuditAction::GrantCreate, "grant", None, true, "");
         Ok(self.store().create_grant(grant, &ev).await?)
     }
 
     /// Records a grant from its form (analysts and administrators).
     pub async fn create_grant_from_form(&self, actor: &Actor, f: &GrantForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "grant.create", "grant", None)
+        self.require_editor(actor, AuditAction::GrantCreate, "grant", None)
             .await?;
         let g = self.grant_from_form(f).await?;
         self.create_grant(actor, &g).await
@@ -165,10 +166,17 @@ impl Service {
         f: &GrantForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "grant.update", "grant", rid.clone())
+        self.require_editor(actor, AuditAction::GrantUpdate, "grant", rid.clone())
             .await?;
         let g = self.grant_from_form(f).await?;
-        let ev = self.event(actor, "grant.update", "grant", rid, true, &g.title);
+        let ev = self.event(
+            actor,
+            AuditAction::GrantUpdate,
+            "grant",
+            rid,
+            true,
+            &g.title,
+        );
         Ok(self.store().update_grant(id, &g, &ev).await?)
     }
 
@@ -179,8 +187,13 @@ impl Service {
         grant_id: i64,
         change: &wholeplace_store::GrantChange,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::GrantChange,
+            "grant",
+            Some(grant_id.to_string()),
+        )
+        .await?;
         if change.new_amount_pence < 0 || change.reason.trim().is_empty() {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "reason",
@@ -189,7 +202,7 @@ impl Service {
         }
         let ev = self.event(
             actor,
-            "grant.change",
+            AuditAction::GrantChange,
             "grant",
             Some(grant_id.to_string()),
             true,
@@ -205,8 +218,13 @@ impl Service {
         grant_id: i64,
         f: &GrantChangeForm,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "grant.change", "grant", Some(grant_id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::GrantChange,
+            "grant",
+            Some(grant_id.to_string()),
+        )
+        .await?;
         let grant = self
             .store()
             .list_grants()
@@ -253,9 +271,9 @@ impl Service {
     /// Deletes a grant with its changes (analysts and administrators).
     pub async fn delete_grant(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "grant.delete", "grant", rid.clone())
+        self.require_editor(actor, AuditAction::GrantDelete, "grant", rid.clone())
             .await?;
-        let ev = self.event(actor, "grant.delete", "grant", rid, true, "");
+        let ev = self.event(actor, AuditAction::GrantDelete, "grant", rid, true, "");
         Ok(self.store().delete_grant(id, &ev).await?)
     }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agencies;
 pub mod appraisals;
 pub mod audit;
+pub mod audit_action;
 pub mod budget;
 pub mod clock;
 pub mod contacts;
@@ -20,6 +21,7 @@ pub mod projects;
 pub mod secret;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
+pub use audit_action::AuditAction;
 pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_text};
 pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
@@ -151,7 +153,7 @@ impl Service {
     pub(crate) fn event(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
         allowed: bool,
@@ -161,7 +163,7 @@ impl Service {
             at: self.now(),
             actor_user_id: actor.user_id(),
             actor: actor.name(),
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
             record_type: record_type.to_owned(),
             record_id,
             address: actor.address.clone(),
@@ -175,7 +177,7 @@ impl Service {
         &self,
         actor: &Actor,
         ok: bool,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {
@@ -202,7 +204,7 @@ impl Service {
     pub(crate) async fn require_admin(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {
@@ -219,10 +221,10 @@ impl Service {
 
     /// Refuses unless the policy lets the actor change the partnership's non-personal
     /// information (analysts and administrators).
-    pub async fn require_editor(
+    pub(crate) async fn require_editor(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {

@@ -1,5 +1,6 @@
 //! Partnerships: member agencies, the places they work in, governance.
 
+use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 
@@ -45,7 +46,7 @@ impl Service {
         members: &[i64],
         places: &[i64],
     ) -> ServiceResult<i64> {
-        self.require_editor(actor, "partnership.create", "partnership", None)
+        self.require_editor(actor, AuditAction::PartnershipCreate, "partnership", None)
             .await?;
         if name.trim().is_empty() {
             return Err(ServiceError::Validation(vec![FieldError::new(
@@ -53,7 +54,14 @@ impl Service {
                 "Enter the partnership's name",
             )]));
         }
-        let ev = self.event(actor, "partnership.create", "partnership", None, true, "");
+        let ev = self.event(
+            actor,
+            AuditAction::PartnershipCreate,
+            "partnership",
+            None,
+            true,
+            "",
+        );
         Ok(self
             .store()
             .create_partnership(
@@ -73,7 +81,7 @@ impl Service {
         actor: &Actor,
         f: &PartnershipForm,
     ) -> ServiceResult<i64> {
-        self.require_editor(actor, "partnership.create", "partnership", None)
+        self.require_editor(actor, AuditAction::PartnershipCreate, "partnership", None)
             .await?;
         let p = self.partnership_from_form(f).await?;
         self.create_partnership(
@@ -132,12 +140,17 @@ impl Service {
         f: &PartnershipForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "partnership.update", "partnership", rid.clone())
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::PartnershipUpdate,
+            "partnership",
+            rid.clone(),
+        )
+        .await?;
         let p = self.partnership_from_form(f).await?;
         let ev = self.event(
             actor,
-            "partnership.update",
+            AuditAction::PartnershipUpdate,
             "partnership",
             rid,
             true,

@@ -1,6 +1,7 @@
 //! Places at every level, how they nest and overlap, and local-authority profiles. Reading is open
 //! to every signed-in role (no personal data); changing needs an analyst or administrator.
 
+use crate::audit_action::AuditAction;
 use crate::budget::*;
 use crate::fields::*;
 use crate::*;
@@ -180,10 +181,10 @@ impl Service {
 
     /// Creates a place (analysts and administrators), optionally inside a parent.
     pub async fn create_place(&self, actor: &Actor, f: &PlaceForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "place.create", "place", None)
+        self.require_editor(actor, AuditAction::PlaceCreate, "place", None)
             .await?;
         let (new, parent) = self.validate_place(f).await?;
-        let ev = self.event(actor, "place.create", "place", None, true, "");
+        let ev = self.event(actor, AuditAction::PlaceCreate, "place", None, true, "");
         let id = self
             .store()
             .create_place(&new, &ev)
@@ -200,7 +201,7 @@ impl Service {
         if let Some(p) = parent {
             let ev = self.event(
                 actor,
-                "place.relate",
+                AuditAction::PlaceRelate,
                 "place",
                 Some(id.to_string()),
                 true,
@@ -298,8 +299,13 @@ impl Service {
         child: i64,
         relation: &str,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "place.relate", "place", Some(child.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::PlaceRelate,
+            "place",
+            Some(child.to_string()),
+        )
+        .await?;
         if !matches!(relation, "contains" | "overlaps") || parent == child {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "relation",
@@ -308,7 +314,7 @@ impl Service {
         }
         let ev = self.event(
             actor,
-            "place.relate",
+            AuditAction::PlaceRelate,
             "place",
             Some(child.to_string()),
             true,
@@ -324,12 +330,12 @@ impl Service {
     /// are changed separately.
     pub async fn update_place(&self, actor: &Actor, id: i64, f: &PlaceForm) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "place.update", "place", rid.clone())
+        self.require_editor(actor, AuditAction::PlaceUpdate, "place", rid.clone())
             .await?;
         let mut f = f.clone();
         f.parent_id.clear();
         let (new, _) = self.validate_place(&f).await?;
-        let ev = self.event(actor, "place.update", "place", rid, true, "");
+        let ev = self.event(actor, AuditAction::PlaceUpdate, "place", rid, true, "");
         self.store()
             .update_place(id, &new, &ev)
             .await
@@ -345,9 +351,9 @@ impl Service {
     /// Deletes a place (analysts and administrators); refused while records use it.
     pub async fn delete_place(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.require_editor(actor, "place.delete", "place", rid.clone())
+        self.require_editor(actor, AuditAction::PlaceDelete, "place", rid.clone())
             .await?;
-        let ev = self.event(actor, "place.delete", "place", rid, true, "");
+        let ev = self.event(actor, AuditAction::PlaceDelete, "place", rid, true, "");
         self.store().delete_place(id, &ev).await.map_err(in_use)
     }
 
@@ -360,8 +366,13 @@ impl Service {
         other: &str,
         how: &str,
     ) -> ServiceResult<()> {
-        self.require_editor(actor, "place.relate", "place", Some(id.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::PlaceRelate,
+            "place",
+            Some(id.to_string()),
+        )
+        .await?;
         let places: Vec<i64> = self
             .store()
             .list_places()
@@ -404,12 +415,17 @@ impl Service {
 
     /// Loads the shipped local-authority profiles as places with their profiles.
     pub async fn import_local_authorities(&self, actor: &Actor) -> ServiceResult<usize> {
-        self.require_editor(actor, "place.import_local_authorities", "place", None)
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::PlaceImportLocalAuthorities,
+            "place",
+            None,
+        )
+        .await?;
         let rows = shipped_local_authorities().map_err(ServiceError::Internal)?;
         let ev = self.event(
             actor,
-            "place.import_local_authorities",
+            AuditAction::PlaceImportLocalAuthorities,
             "place",
             None,
             true,

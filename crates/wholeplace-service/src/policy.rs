@@ -4,6 +4,7 @@
 //! [`Service::authorize`]); the about page `/about/roles` is rendered from [`POLICY`], and the
 //! role-by-route test (`crates/wholeplace-web/tests/roles.rs`) holds every route to it.
 
+use crate::AuditAction;
 use crate::{Actor, Service, ServiceResult};
 use wholeplace_domain::Role;
 
@@ -171,7 +172,76 @@ pub fn allows(role: Role, class: DataClass, access: Access) -> bool {
     roles_for(class, access).contains(&role)
 }
 
+/// Which class of data an action touches, and how: the policy line that decides it.
+pub fn governs(action: AuditAction) -> (DataClass, Access) {
+    use AuditAction as A;
+    match action {
+        A::UserList | A::UserView => (DataClass::Accounts, Access::Read),
+        A::UserCreate | A::UserEnable | A::UserDisable | A::UserResetPassword => {
+            (DataClass::Accounts, Access::Change)
+        }
+        A::UserChangePassword
+        | A::SessionSignIn
+        | A::SessionSignOut
+        | A::SessionRevoke
+        | A::SessionIdleTimeout
+        | A::ApiTokenCreate
+        | A::ApiTokenRevoke => (DataClass::OwnAccount, Access::Change),
+        A::AuditView | A::AuditVerify => (DataClass::AuditLog, Access::Read),
+        A::ContactList => (DataClass::Personal, Access::Read),
+        A::ContactCreate | A::ContactDelete => (DataClass::Personal, Access::Change),
+        A::DatasetExport => (DataClass::Reference, Access::Read),
+        A::AgencyCreate
+        | A::AgencyUpdate
+        | A::AgencyDelete
+        | A::AgencyCover
+        | A::PlaceCreate
+        | A::PlaceUpdate
+        | A::PlaceDelete
+        | A::PlaceRelate
+        | A::PlaceImportLocalAuthorities
+        | A::BudgetLineCreate
+        | A::BudgetLineUpdate
+        | A::BudgetLineDelete
+        | A::BudgetLineImport
+        | A::GrantCreate
+        | A::GrantUpdate
+        | A::GrantChange
+        | A::GrantDelete
+        | A::PartnershipCreate
+        | A::PartnershipUpdate
+        | A::ProjectCreate
+        | A::AppraisalCreate
+        | A::AppraisalUpdate
+        | A::AppraisalDelete
+        | A::DatasetImport => (DataClass::Reference, Access::Change),
+    }
+}
+
 impl Service {
+    /// The first step of a change made through a form: before the form is shown (or an upload
+    /// is read), may this actor make the change? The policy line for the action decides
+    /// ([`governs`]); a refusal is audited like any other. The change's own use case decides
+    /// again when the form is sent.
+    pub async fn begin(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        record_id: Option<i64>,
+    ) -> ServiceResult<()> {
+        let (class, access) = governs(action);
+        let record_type = action.as_str().split('.').next().unwrap_or_default();
+        self.authorize(
+            actor,
+            class,
+            access,
+            action,
+            record_type,
+            record_id.map(|id| id.to_string()),
+        )
+        .await
+    }
+
     /// Refuses, and records the refusal in the audit log, unless the policy table lets the
     /// actor's role have `access` to `class`. Allowed actions are recorded by the use case itself
     /// (with the change, or as an audited read).
@@ -180,7 +250,7 @@ impl Service {
         actor: &Actor,
         class: DataClass,
         access: Access,
-        action: &str,
+        action: AuditAction,
         record_type: &str,
         record_id: Option<String>,
     ) -> ServiceResult<()> {

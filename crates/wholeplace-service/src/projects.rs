@@ -1,5 +1,6 @@
 //! Partnerships' pilots and projects.
 
+use crate::audit_action::AuditAction;
 use crate::fields::date;
 use crate::fields::*;
 use crate::*;
@@ -34,7 +35,7 @@ impl Service {
 
     /// Adds a pilot or project to a partnership (analysts and administrators).
     pub async fn create_project(&self, actor: &Actor, f: &ProjectForm) -> ServiceResult<i64> {
-        self.require_editor(actor, "project.create", "project", None)
+        self.require_editor(actor, AuditAction::ProjectCreate, "project", None)
             .await?;
         let mut errors = Vec::new();
         let partnerships: Vec<i64> = self
@@ -128,7 +129,14 @@ impl Service {
             start_date,
             end_date,
         };
-        let ev = self.event(actor, "project.create", "project", None, true, &p.name);
+        let ev = self.event(
+            actor,
+            AuditAction::ProjectCreate,
+            "project",
+            None,
+            true,
+            &p.name,
+        );
         self.store()
             .create_project(partnership_id, place, lead, &p, &ev)
             .await

@@ -6,7 +6,7 @@ use crate::auth::{
     cookie, set_cookie,
 };
 use crate::error::{WebError, render};
-use crate::form::CsrfForm;
+use crate::form::{CsrfForm, FormFields};
 use crate::layout::Layout;
 use crate::page::*;
 use crate::site::*;
@@ -95,7 +95,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm,
+    form: FormFields,
 ) -> PageResult {
     let next = safe_next(form.get("next"));
     let username = form.get("username");

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
+use wholeplace_service::AuditAction;
 use wholeplace_service::{FieldError, ServiceError};
 
 #[derive(Template)]
@@ -67,25 +68,24 @@ pub async fn create_agency(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    match state
-        .service
-        .create_agency(&s.actor, form.get("name"), form.get("kind"))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/agencies").into_response()),
-        Err(ServiceError::Validation(errors)) => {
+    saved(
+        state
+            .service
+            .create_agency(&s.actor, form.get("name"), form.get("kind"))
+            .await,
+        |_| "/agencies".to_owned(),
+        |status, errors| {
             agencies_response(
                 &state,
                 &s,
-                StatusCode::BAD_REQUEST,
+                status,
                 form.get("name"),
                 form.get("kind"),
                 errors,
             )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub(crate) async fn agency_form(
@@ -134,7 +134,7 @@ pub async fn edit_agency(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "agency.update", "agency", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::AgencyUpdate, Some(id))
         .await?;
     let a = find_agency(&state, id).await?;
     agency_form(&state, &s, id, StatusCode::OK, &a.name, &a.kind, Vec::new()).await
@@ -148,13 +148,12 @@ pub async fn save_agency(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let (name, kind) = (form.get("name"), form.get("kind"));
-    match state.service.update_agency(&s.actor, id, name, kind).await {
-        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            agency_form(&state, &s, id, StatusCode::BAD_REQUEST, name, kind, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.update_agency(&s.actor, id, name, kind).await,
+        |_| "/agencies".to_owned(),
+        |status, errors| agency_form(&state, &s, id, status, name, kind, errors),
+    )
+    .await
 }
 
 pub(crate) async fn agency_confirm(
@@ -184,7 +183,7 @@ pub async fn confirm_delete_agency(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "agency.delete", "agency", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::AgencyDelete, Some(id))
         .await?;
     agency_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
 }
@@ -247,7 +246,7 @@ pub async fn new_coverage(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "agency.cover", "agency", None)
+        .begin(&s.actor, AuditAction::AgencyCover, None)
         .await?;
     coverage_form(&state, &s, id, StatusCode::OK, "", Vec::new()).await
 }
@@ -260,15 +259,13 @@ pub async fn create_coverage(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let agency = form.get("agency_id");
-    match state
-        .service
-        .cover_place_from_form(&s.actor, id, agency)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            coverage_form(&state, &s, id, StatusCode::BAD_REQUEST, agency, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state
+            .service
+            .cover_place_from_form(&s.actor, id, agency)
+            .await,
+        |_| format!("/places/{id}"),
+        |status, errors| coverage_form(&state, &s, id, status, agency, errors),
+    )
+    .await
 }

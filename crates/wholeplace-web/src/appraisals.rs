@@ -6,7 +6,7 @@ use crate::error::{WebError, render};
 use crate::fields::{Field, FormPage};
 use crate::form::CsrfForm;
 use crate::layout::Layout;
-use crate::page::{self, layout, parse_id};
+use crate::page::{self, layout, parse_id, saved};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wholeplace_appraisal::ATTRIBUTION;
 use wholeplace_domain::Money;
+use wholeplace_service::AuditAction;
 use wholeplace_service::appraisals::{
     CostForm, Download, MAX_DRAWS, OutcomeForm, StartForm, model_template_xlsx,
 };
@@ -169,7 +170,7 @@ async fn start_page(
 pub async fn new_page(State(state): State<AppState>, s: SignedIn) -> PageResult {
     state
         .service
-        .require_editor(&s.actor, "appraisal.create", "appraisal", None)
+        .begin(&s.actor, AuditAction::AppraisalCreate, None)
         .await?;
     let (price_base, start_year, _) = state.service.appraisal_defaults()?;
     let f = StartForm {
@@ -196,13 +197,12 @@ pub async fn start(
         start_year: form.get("start_year").to_owned(),
         horizon_years: form.get("horizon_years").to_owned(),
     };
-    match state.service.start_appraisal(&s.actor, &f).await {
-        Ok(id) => Ok(Redirect::to(&format!("/appraisals/{id}")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            start_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.start_appraisal(&s.actor, &f).await,
+        |id| format!("/appraisals/{id}"),
+        |status, errors| start_page(&state, &s, status, &f, errors),
+    )
+    .await
 }
 
 /// Upload of a model workbook or model file (multipart form).
@@ -229,7 +229,7 @@ pub async fn upload(
     check_csrf(&s.session, &csrf)?;
     state
         .service
-        .require_editor(&s.actor, "appraisal.create", "appraisal", None)
+        .begin(&s.actor, AuditAction::AppraisalCreate, None)
         .await?;
     let is_toml = file_name.to_ascii_lowercase().ends_with(".toml");
     let result = if bytes.is_empty() {
@@ -467,12 +467,7 @@ pub async fn new_cost(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "appraisal.update",
-            "appraisal",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
         .await?;
     let (price_year, _, _) = state.service.appraisal_defaults()?;
     let f = CostForm {
@@ -500,13 +495,12 @@ pub async fn add_cost(
         amounts: form.get("amounts").to_owned(),
         notes: form.get("notes").to_owned(),
     };
-    match state.service.add_cost_line(&s.actor, id, &f).await {
-        Ok(()) => Ok(Redirect::to(&format!("/appraisals/{id}?added=cost")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            cost_page(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.add_cost_line(&s.actor, id, &f).await,
+        |_| format!("/appraisals/{id}?added=cost"),
+        |status, errors| cost_page(&state, &s, id, status, &f, errors),
+    )
+    .await
 }
 
 const RATE_HINT: &str =
@@ -563,12 +557,7 @@ pub async fn new_outcome(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "appraisal.update",
-            "appraisal",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
         .await?;
     outcome_page(
         &state,
@@ -608,13 +597,12 @@ pub async fn add_outcome(
         cashable: g("cashable"),
         evidence: g("evidence"),
     };
-    match state.service.add_outcome_line(&s.actor, id, &f).await {
-        Ok(()) => Ok(Redirect::to(&format!("/appraisals/{id}?added=outcome")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            outcome_page(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.add_outcome_line(&s.actor, id, &f).await,
+        |_| format!("/appraisals/{id}?added=outcome"),
+        |status, errors| outcome_page(&state, &s, id, status, &f, errors),
+    )
+    .await
 }
 
 async fn edit_page(
@@ -656,12 +644,7 @@ pub async fn edit(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "appraisal.update",
-            "appraisal",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
         .await?;
     let a = state.service.appraisal(id).await?;
     let p = a.partnership_id.map(|p| p.to_string()).unwrap_or_default();
@@ -685,17 +668,15 @@ pub async fn save(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let (p, text) = (form.get("partnership_id"), form.get("model_toml"));
-    match state
-        .service
-        .update_appraisal_text(&s.actor, id, p, text)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/appraisals/{id}?added=text")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            edit_page(&state, &s, id, StatusCode::BAD_REQUEST, p, text, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state
+            .service
+            .update_appraisal_text(&s.actor, id, p, text)
+            .await,
+        |_| format!("/appraisals/{id}?added=text"),
+        |status, errors| edit_page(&state, &s, id, status, p, text, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -716,12 +697,7 @@ pub async fn confirm_delete(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "appraisal.delete",
-            "appraisal",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::AppraisalDelete, Some(id))
         .await?;
     let v = state.service.appraisal_view(id, 0, 0).await?;
     let (c, o) = v

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::AuditAction;
 use wholeplace_service::{BudgetForm, pounds_text};
 use wholeplace_service::{FieldError, ServiceError};
 
@@ -190,7 +191,7 @@ pub async fn new_budget_line(
 ) -> PageResult {
     state
         .service
-        .require_editor(&s.actor, "budget_line.create", "budget_line", None)
+        .begin(&s.actor, AuditAction::BudgetLineCreate, None)
         .await?;
     let f = BudgetForm {
         place: q.get("place").cloned().unwrap_or_default(),
@@ -214,15 +215,12 @@ pub async fn create_budget_line(
         source: form.get("source").to_owned(),
         confidence: form.get("confidence").to_owned(),
     };
-    match state.service.add_budget_line(&s.actor, &f).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/places/{}#resource-map", f.place.trim())).into_response())
-        }
-        Err(ServiceError::Validation(errors)) => {
-            budget_response(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.add_budget_line(&s.actor, &f).await,
+        |_| format!("/places/{}#resource-map", f.place.trim()),
+        |status, errors| budget_response(&state, &s, status, &f, errors),
+    )
+    .await
 }
 
 pub async fn edit_budget_line(
@@ -233,12 +231,7 @@ pub async fn edit_budget_line(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "budget_line.update",
-            "budget_line",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::BudgetLineUpdate, Some(id))
         .await?;
     let l = state.service.budget_line(id).await?;
     let f = BudgetForm {
@@ -292,12 +285,7 @@ pub async fn confirm_delete_budget_line(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "budget_line.delete",
-            "budget_line",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::BudgetLineDelete, Some(id))
         .await?;
     let l = state.service.budget_line(id).await?;
     let page = (

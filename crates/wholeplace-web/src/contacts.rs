@@ -11,9 +11,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use wholeplace_service::AuditAction;
 use wholeplace_service::ContactForm;
-use wholeplace_service::{Access, DataClass};
-use wholeplace_service::{FieldError, ServiceError};
+use wholeplace_service::FieldError;
 
 pub(crate) struct ContactRow {
     id: i64,
@@ -100,13 +100,12 @@ pub async fn create_contact(
         email: form.get("email").to_owned(),
         phone: form.get("phone").to_owned(),
     };
-    match state.service.create_contact(&s.actor, &f).await {
-        Ok(_) => Ok(Redirect::to("/contacts").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            contacts_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.create_contact(&s.actor, &f).await,
+        |_| "/contacts".to_owned(),
+        |status, errors| contacts_page(&state, &s, status, &f, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -127,14 +126,7 @@ pub async fn confirm_delete_contact(
     let id = parse_id(&id)?;
     state
         .service
-        .authorize(
-            &s.actor,
-            DataClass::Personal,
-            Access::Change,
-            "contact.delete",
-            "contact",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::ContactDelete, Some(id))
         .await?;
     let c = state
         .service

@@ -11,6 +11,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use wholeplace_service::AuditAction;
 use wholeplace_service::dataset::{
     SHEETS, dataset_xlsx, read_dataset_workbook, sheet_class, sheet_for_headers, sheet_named,
 };
@@ -121,7 +122,7 @@ pub async fn import(
     check_csrf(&s.session, &csrf)?;
     state
         .service
-        .require_editor(&s.actor, "dataset.import", "dataset", None)
+        .begin(&s.actor, AuditAction::DatasetImport, None)
         .await?;
     let problem = |m: String| {
         data_page(

@@ -14,8 +14,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::AuditAction;
+use wholeplace_service::FieldError;
 use wholeplace_service::pounds_text;
-use wholeplace_service::{FieldError, ServiceError};
 use wholeplace_service::{GrantChangeForm, GrantForm};
 
 #[derive(Template)]
@@ -124,7 +125,7 @@ pub async fn confirm_delete_grant(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "grant.delete", "grant", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::GrantDelete, Some(id))
         .await?;
     let g = state
         .service
@@ -199,7 +200,7 @@ pub(crate) async fn grant_form(
 pub async fn new_grant(State(state): State<AppState>, s: SignedIn) -> PageResult {
     state
         .service
-        .require_editor(&s.actor, "grant.create", "grant", None)
+        .begin(&s.actor, AuditAction::GrantCreate, None)
         .await?;
     grant_form(
         &state,
@@ -218,13 +219,12 @@ pub async fn create_grant(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let f = grant_fields(&form);
-    match state.service.create_grant_from_form(&s.actor, &f).await {
-        Ok(_) => Ok(Redirect::to("/funding").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.create_grant_from_form(&s.actor, &f).await,
+        |_| "/funding".to_owned(),
+        |status, errors| grant_form(&state, &s, status, &f, errors, None),
+    )
+    .await
 }
 
 pub(crate) async fn change_form(
@@ -289,7 +289,7 @@ pub async fn new_grant_change(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "grant.change", "grant", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::GrantChange, Some(id))
         .await?;
     change_form(
         &state,
@@ -314,13 +314,12 @@ pub async fn create_grant_change(
         new_amount: form.get("new_amount").to_owned(),
         reason: form.get("reason").to_owned(),
     };
-    match state.service.change_grant_from_form(&s.actor, id, &f).await {
-        Ok(()) => Ok(Redirect::to("/funding").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            change_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.change_grant_from_form(&s.actor, id, &f).await,
+        |_| "/funding".to_owned(),
+        |status, errors| change_form(&state, &s, id, status, &f, errors),
+    )
+    .await
 }
 
 pub(crate) fn grant_fields(form: &FormFields) -> GrantForm {
@@ -350,7 +349,7 @@ pub async fn edit_grant(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "grant.update", "grant", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::GrantUpdate, Some(id))
         .await?;
     let g = state
         .service
@@ -381,11 +380,10 @@ pub async fn save_grant(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f = grant_fields(&form);
-    match state.service.update_grant_from_form(&s.actor, id, &f).await {
-        Ok(()) => Ok(Redirect::to("/funding").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            grant_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.update_grant_from_form(&s.actor, id, &f).await,
+        |_| "/funding".to_owned(),
+        |status, errors| grant_form(&state, &s, status, &f, errors, Some(id)),
+    )
+    .await
 }

@@ -113,3 +113,24 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Pag
             })
     }
 }
+
+/// The end of every form post. The use case's result becomes a redirect to the page `to` names
+/// (303 See Other) when it succeeded; the form again with its problems when the input had any
+/// (`again`, given the status 400 and the problems for the GOV.UK error summary); and any other
+/// refusal its own page, with the status from the service's answer table.
+pub(crate) async fn saved<T, Fut>(
+    result: wholeplace_service::ServiceResult<T>,
+    to: impl FnOnce(T) -> String,
+    again: impl FnOnce(StatusCode, Vec<FieldError>) -> Fut,
+) -> PageResult
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match result {
+        Ok(v) => Ok(axum::response::Redirect::to(&to(v)).into_response()),
+        Err(wholeplace_service::ServiceError::Validation(errors)) => {
+            again(StatusCode::BAD_REQUEST, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -9,9 +9,10 @@ use crate::page::*;
 use crate::{agencies::*, places::*};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
+use wholeplace_service::AuditAction;
+use wholeplace_service::FieldError;
 use wholeplace_service::PartnershipForm;
-use wholeplace_service::{FieldError, ServiceError};
 
 pub(crate) async fn partnership_form(
     state: &AppState,
@@ -79,7 +80,7 @@ pub(crate) async fn partnership_form(
 pub async fn new_partnership(State(state): State<AppState>, s: SignedIn) -> PageResult {
     state
         .service
-        .require_editor(&s.actor, "partnership.create", "partnership", None)
+        .begin(&s.actor, AuditAction::PartnershipCreate, None)
         .await?;
     partnership_form(
         &state,
@@ -98,17 +99,15 @@ pub async fn create_partnership(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let f = partnership_fields(&form);
-    match state
-        .service
-        .create_partnership_from_form(&s.actor, &f)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/funding").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state
+            .service
+            .create_partnership_from_form(&s.actor, &f)
+            .await,
+        |_| "/funding".to_owned(),
+        |status, errors| partnership_form(&state, &s, status, &f, errors, None),
+    )
+    .await
 }
 
 pub(crate) fn partnership_fields(form: &FormFields) -> PartnershipForm {
@@ -129,12 +128,7 @@ pub async fn edit_partnership(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(
-            &s.actor,
-            "partnership.update",
-            "partnership",
-            Some(id.to_string()),
-        )
+        .begin(&s.actor, AuditAction::PartnershipUpdate, Some(id))
         .await?;
     let p = state
         .service
@@ -166,15 +160,13 @@ pub async fn save_partnership(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f = partnership_fields(&form);
-    match state
-        .service
-        .update_partnership_from_form(&s.actor, id, &f)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/funding").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            partnership_form(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state
+            .service
+            .update_partnership_from_form(&s.actor, id, &f)
+            .await,
+        |_| "/funding".to_owned(),
+        |status, errors| partnership_form(&state, &s, status, &f, errors, Some(id)),
+    )
+    .await
 }

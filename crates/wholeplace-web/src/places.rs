@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use wholeplace_domain::money::{group_thousands, total_full_string};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_service::AuditAction;
 use wholeplace_service::{FieldError, ServiceError};
 use wholeplace_service::{PlaceForm, england_medians};
 
@@ -138,7 +139,7 @@ pub(crate) async fn new_place_response(
 pub async fn new_place(State(state): State<AppState>, s: SignedIn) -> PageResult {
     state
         .service
-        .require_editor(&s.actor, "place.create", "place", None)
+        .begin(&s.actor, AuditAction::PlaceCreate, None)
         .await?;
     new_place_response(
         &state,
@@ -164,13 +165,12 @@ pub async fn create_place(
         parent_id: form.get("parent_id").to_owned(),
         description: form.get("description").to_owned(),
     };
-    match state.service.create_place(&s.actor, &f).await {
-        Ok(id) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            new_place_response(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.create_place(&s.actor, &f).await,
+        |id| format!("/places/{id}"),
+        |status, errors| new_place_response(&state, &s, status, &f, errors),
+    )
+    .await
 }
 
 pub(crate) struct Chart {
@@ -408,7 +408,7 @@ pub async fn edit_place(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "place.update", "place", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::PlaceUpdate, Some(id))
         .await?;
     let p = state.service.place_view(id).await?.place;
     let f = PlaceForm {
@@ -440,13 +440,12 @@ pub async fn save_place(
         parent_id: String::new(),
         description: g("description"),
     };
-    match state.service.update_place(&s.actor, id, &f).await {
-        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            place_form(&state, &s, id, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.update_place(&s.actor, id, &f).await,
+        |_| format!("/places/{id}"),
+        |status, errors| place_form(&state, &s, id, status, &f, errors),
+    )
+    .await
 }
 
 pub(crate) async fn place_confirm(
@@ -481,7 +480,7 @@ pub async fn confirm_delete_place(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "place.delete", "place", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::PlaceDelete, Some(id))
         .await?;
     place_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
 }
@@ -560,7 +559,7 @@ pub async fn new_relation(
     let id = parse_id(&id)?;
     state
         .service
-        .require_editor(&s.actor, "place.relate", "place", Some(id.to_string()))
+        .begin(&s.actor, AuditAction::PlaceRelate, Some(id))
         .await?;
     links_form(&state, &s, id, StatusCode::OK, "", "", Vec::new()).await
 }
@@ -573,17 +572,15 @@ pub async fn create_relation(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let (how, other) = (form.get("how"), form.get("other_id"));
-    match state
-        .service
-        .relate_place_from_form(&s.actor, id, other, how)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/places/{id}")).into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            links_form(&state, &s, id, StatusCode::BAD_REQUEST, how, other, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state
+            .service
+            .relate_place_from_form(&s.actor, id, other, how)
+            .await,
+        |_| format!("/places/{id}"),
+        |status, errors| links_form(&state, &s, id, status, how, other, errors),
+    )
+    .await
 }
 
 pub(crate) fn place_list(places: &[(i64, String)]) -> String {

@@ -10,10 +10,10 @@ use crate::page::*;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
+use wholeplace_service::FieldError;
 use wholeplace_service::ProjectForm;
-use wholeplace_service::{FieldError, ServiceError};
 
 #[derive(Template)]
 #[template(path = "projects.html")]
@@ -143,11 +143,10 @@ pub async fn create_project(
         start_date: g("start_date"),
         end_date: g("end_date"),
     };
-    match state.service.create_project(&s.actor, &f).await {
-        Ok(_) => Ok(Redirect::to("/projects").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            projects_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.create_project(&s.actor, &f).await,
+        |_| "/projects".to_owned(),
+        |status, errors| projects_page(&state, &s, status, &f, errors),
+    )
+    .await
 }

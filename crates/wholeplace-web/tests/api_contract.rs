@@ -13,18 +13,7 @@ use wholeplace_store::NewBudgetLine;
 use wholeplace_store::prelude::*;
 use wholeplace_store_tests::TestDb;
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(wholeplace_store_tests::sqlite().await).await; })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = wholeplace_store_tests::postgres().await { super::$name(db).await; } })*
-        }
-    };
-}
-
-both_backends!(
+wholeplace_store_tests::both_backends!(
     the_document_says_every_status_the_router_answers,
     each_case_has_one_status_across_the_api,
     no_accepted_writes_can_make_a_place_fail_to_show,

@@ -941,12 +941,13 @@ async fn administrator_disables_enables_and_resets(db: TestDb) {
     );
     assert_redirect(&app.submit_sign_in("viv", &otp).await, "/account/password");
 
-    // An administrator cannot disable themself: a polite refusal, not a 500.
+    // An administrator cannot disable themself: a polite refusal, not a 500, with the status
+    // the service's answer table gives a validation refusal (the API's too).
     let admin_id = app.user_named("admin").await.id;
     let own = app
         .post_as(&admin, &format!("/users/{admin_id}/disable"), &[])
         .await;
-    assert_eq!(own.status, StatusCode::BAD_REQUEST, "{}", own.body);
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.body);
     own.assert_styled_page();
     assert!(own.body.contains("You cannot disable your own account"));
     assert!(!app.user_named("admin").await.disabled);

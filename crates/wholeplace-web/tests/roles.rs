@@ -845,6 +845,42 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
         failures.join("\n")
     );
 
+    // Every form posted without the session's token is refused before any use case runs, by
+    // the administrator (who may do everything) as much as by anyone.
+    let admin = callers.last().expect("the administrator");
+    let cookie = admin.browser.as_ref().expect("a browser").cookie();
+    let before = app.audit().await.len();
+    for row in ROUTES
+        .iter()
+        .filter(|r| r.method == "POST" && !is_api(r.route) && r.route != "/sign-in")
+    {
+        let path = admin.ids.path(row.path);
+        let (content_type, body) = if MULTIPART.contains(&row.route) {
+            multipart(&[("csrf_token", None, b"stale".as_slice())])
+        } else {
+            (
+                "application/x-www-form-urlencoded".to_owned(),
+                b"csrf_token=stale".to_vec(),
+            )
+        };
+        let headers = [
+            (header::COOKIE.as_str(), cookie.clone()),
+            (header::CONTENT_TYPE.as_str(), content_type),
+        ];
+        let res = send(&app, "POST", &path, &headers, body).await;
+        assert!(
+            res.status == StatusCode::FORBIDDEN && res.body.contains("This form has expired"),
+            "POST {path} with a stale form token: {} {}",
+            res.status,
+            snippet(&res.body)
+        );
+    }
+    assert_eq!(
+        app.audit().await.len(),
+        before,
+        "a refused form changes nothing"
+    );
+
     // Personal data read by those allowed is still recorded, as before.
     let reads = app
         .audit()
