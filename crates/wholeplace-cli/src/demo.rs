@@ -68,19 +68,29 @@ fn place(name: &str, level: &str, parent: i64, description: &str) -> PlaceForm {
 /// Builds the demonstration into a database without places; returns whether it loaded anything.
 pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
     if service.is_demo().await.map_err(err)?
-        || !service.list_places().await.map_err(err)?.is_empty()
+        || !service
+            .list_places(&Actor::operator())
+            .await
+            .map_err(err)?
+            .is_empty()
     {
         return Ok(false);
     }
     let op = Actor::operator();
-    let existing = service.list_agencies().await.map_err(err)?;
+    let existing = service
+        .list_agencies(&Actor::operator())
+        .await
+        .map_err(err)?;
     for (name, kind) in DEMO_AGENCIES {
         if !existing.iter().any(|a| a.name == *name) {
             service.create_agency(&op, name, kind).await.map_err(err)?;
         }
     }
     service.import_local_authorities(&op).await.map_err(err)?;
-    let agencies = service.list_agencies().await.map_err(err)?;
+    let agencies = service
+        .list_agencies(&Actor::operator())
+        .await
+        .map_err(err)?;
     let agency = |n: &str| {
         agencies
             .iter()
@@ -88,7 +98,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             .map(|a| a.id)
             .ok_or_else(|| anyhow!("demo agency {n} missing"))
     };
-    let places = service.list_places().await.map_err(err)?;
+    let places = service.list_places(&Actor::operator()).await.map_err(err)?;
     let la = |n: &str| {
         places
             .iter()

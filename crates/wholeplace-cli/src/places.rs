@@ -118,7 +118,7 @@ pub async fn run_places(
                 println!("added agency {id}: {name}");
             }
             PlacesCommand::List => {
-                for p in service.list_places().await.map_err(explain)? {
+                for p in service.list_places(&Actor::operator()).await.map_err(explain)? {
                     println!("{:>6}  {:<14} {:<10} {}", p.id, p.level, p.gss_code.unwrap_or_default(), p.name);
                 }
             }
@@ -174,7 +174,10 @@ pub async fn run_budget(
                 }
             }
             BudgetCommand::Export { file } => {
-                let table = service.export_budget_lines().await.map_err(explain)?;
+                let table = service
+                    .export_budget_lines(&Actor::operator())
+                    .await
+                    .map_err(explain)?;
                 let bytes = if is_xlsx(&file) {
                     wholeplace_tabular::write_xlsx(&[("Budget lines", &table, &[4])])
                         .map_err(|e| anyhow!("{e}"))?

@@ -89,7 +89,7 @@ pub async fn run(
                 role,
                 agencies,
             } => {
-                let known = service.list_agencies().await.map_err(explain)?;
+                let known = service.list_agencies(&Actor::operator()).await.map_err(explain)?;
                 let mut ids = Vec::new();
                 for a in &agencies {
                     let found = known.iter().find(|k| k.name.eq_ignore_ascii_case(a.trim()));
@@ -144,7 +144,7 @@ pub async fn run(
                 }
             }
             UserCommand::Agencies => {
-                for a in service.list_agencies().await.map_err(explain)? {
+                for a in service.list_agencies(&Actor::operator()).await.map_err(explain)? {
                     println!("{} ({})", a.name, a.kind);
                 }
             }

@@ -720,7 +720,8 @@ impl Service {
     }
 
     /// Counts for the home page.
-    pub async fn overview(&self) -> ServiceResult<wholeplace_store::Overview> {
+    pub async fn overview(&self, actor: &Actor) -> ServiceResult<wholeplace_store::Overview> {
+        self.may_read(actor).await?;
         Ok(self.store().overview().await?)
     }
 }

@@ -8,7 +8,11 @@ use wholeplace_store::*;
 
 impl Service {
     /// Agencies, for forms.
-    pub async fn list_agencies(&self) -> ServiceResult<Vec<wholeplace_store::Agency>> {
+    pub async fn list_agencies(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<wholeplace_store::Agency>> {
+        self.may_read(actor).await?;
         Ok(self.store().list_agencies().await?)
     }
 

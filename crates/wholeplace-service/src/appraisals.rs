@@ -508,7 +508,8 @@ impl Service {
     }
 
     /// Every appraisal with its headline figures.
-    pub async fn list_appraisals(&self) -> ServiceResult<Vec<AppraisalSummary>> {
+    pub async fn list_appraisals(&self, actor: &Actor) -> ServiceResult<Vec<AppraisalSummary>> {
+        self.may_read(actor).await?;
         let engine = engine()?;
         let stored = self.store().list_appraisals().await?;
         Ok(stored
@@ -534,7 +535,8 @@ impl Service {
     }
 
     /// One stored appraisal.
-    pub async fn appraisal(&self, id: i64) -> ServiceResult<StoredAppraisal> {
+    pub async fn appraisal(&self, actor: &Actor, id: i64) -> ServiceResult<StoredAppraisal> {
+        self.may_read(actor).await?;
         self.store()
             .get_appraisal(id)
             .await?
@@ -544,6 +546,7 @@ impl Service {
     /// An appraisal with its report (and Monte Carlo over `draws` draws from `seed`).
     pub async fn appraisal_view(
         &self,
+        actor: &Actor,
         id: i64,
         draws: u32,
         seed: u64,
@@ -554,7 +557,7 @@ impl Service {
                 format!("Ask for at most {MAX_DRAWS} Monte Carlo draws"),
             ));
         }
-        let stored = self.appraisal(id).await?;
+        let stored = self.appraisal(actor, id).await?;
         let engine = engine()?;
         let model = parse_model_toml(&stored.model_toml).ok();
         let (report, problems) = report_of(&engine, &stored.model_toml, draws, seed);
@@ -709,7 +712,7 @@ impl Service {
             rid.clone(),
         )
         .await?;
-        self.appraisal(id).await?;
+        self.appraisal(actor, id).await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
         let file = parse_model_toml(model_toml).map_err(|e| {
             ServiceError::Validation(
@@ -774,7 +777,7 @@ impl Service {
         text: String,
         detail: &str,
     ) -> ServiceResult<()> {
-        let stored = self.appraisal(id).await?;
+        let stored = self.appraisal(actor, id).await?;
         let before = parse_model_toml(&stored.model_toml).map_err(|e| {
             invalid(
                 "name",
@@ -883,7 +886,7 @@ impl Service {
             rid.clone(),
         )
         .await?;
-        let a = self.appraisal(id).await?;
+        let a = self.appraisal(actor, id).await?;
         let ev = self.event(
             actor,
             AuditAction::AppraisalDelete,
@@ -898,10 +901,11 @@ impl Service {
     /// A download of an appraisal: its file name and bytes.
     pub async fn appraisal_download(
         &self,
+        actor: &Actor,
         id: i64,
         kind: Download,
     ) -> ServiceResult<(String, Vec<u8>)> {
-        let stored = self.appraisal(id).await?;
+        let stored = self.appraisal(actor, id).await?;
         let name = format!("appraisal-{id}");
         if kind == Download::ModelToml {
             return Ok((format!("{name}-model.toml"), stored.model_toml.into_bytes()));

@@ -90,6 +90,9 @@ pub enum AuditAction {
     DatasetExport,
     /// `dataset.import`
     DatasetImport,
+    /// `reference.read`: reading the partnership's non-personal information (recorded only
+    /// when refused)
+    ReferenceRead,
 }
 
 impl AuditAction {
@@ -186,6 +189,7 @@ impl AuditAction {
             AuditAction::AppraisalDelete => "appraisal.delete",
             AuditAction::DatasetExport => "dataset.export",
             AuditAction::DatasetImport => "dataset.import",
+            AuditAction::ReferenceRead => "reference.read",
         }
     }
 }

@@ -301,7 +301,8 @@ impl Service {
     }
 
     /// One budget line.
-    pub async fn budget_line(&self, id: i64) -> ServiceResult<BudgetLine> {
+    pub async fn budget_line(&self, actor: &Actor, id: i64) -> ServiceResult<BudgetLine> {
+        self.may_read(actor).await?;
         self.store()
             .get_budget_line(id)
             .await?
@@ -466,7 +467,12 @@ impl Service {
     }
 
     /// Every budget line of a place as a table, in the import's shape (for downloads).
-    pub async fn place_budget_table(&self, place_id: i64) -> ServiceResult<(Place, Table)> {
+    pub async fn place_budget_table(
+        &self,
+        actor: &Actor,
+        place_id: i64,
+    ) -> ServiceResult<(Place, Table)> {
+        self.may_read(actor).await?;
         let place = self
             .store()
             .get_place(place_id)
@@ -477,7 +483,8 @@ impl Service {
     }
 
     /// Every budget line as a table, in the import's shape.
-    pub async fn export_budget_lines(&self) -> ServiceResult<Table> {
+    pub async fn export_budget_lines(&self, actor: &Actor) -> ServiceResult<Table> {
+        self.may_read(actor).await?;
         let lines = self.store().list_budget_lines().await?;
         Ok(budget_table(&lines))
     }

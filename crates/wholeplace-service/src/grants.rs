@@ -42,7 +42,8 @@ pub struct GrantChangeForm {
 
 impl Service {
     /// All grants with their recorded changes.
-    pub async fn list_grants(&self) -> ServiceResult<Vec<wholeplace_store::Grant>> {
+    pub async fn list_grants(&self, actor: &Actor) -> ServiceResult<Vec<wholeplace_store::Grant>> {
+        self.may_read(actor).await?;
         Ok(self.store().list_grants().await?)
     }
 
@@ -279,7 +280,8 @@ impl Service {
 
     /// Grants in the 360Giving data standard's column shape: one row per recipient, the amount
     /// as currently awarded (after recorded changes), with the original amount in the description.
-    pub async fn grants_360giving(&self) -> ServiceResult<Table> {
+    pub async fn grants_360giving(&self, actor: &Actor) -> ServiceResult<Table> {
+        self.may_read(actor).await?;
         let grants = self.store().list_grants().await?;
         let headers = [
             "Identifier",

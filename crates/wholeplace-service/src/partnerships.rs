@@ -32,7 +32,11 @@ pub(crate) fn partnership_clash(e: ServiceError, name: &str) -> ServiceError {
 
 impl Service {
     /// All partnerships.
-    pub async fn list_partnerships(&self) -> ServiceResult<Vec<wholeplace_store::Partnership>> {
+    pub async fn list_partnerships(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<wholeplace_store::Partnership>> {
+        self.may_read(actor).await?;
         Ok(self.store().list_partnerships().await?)
     }
 

@@ -145,12 +145,14 @@ pub fn shipped_local_authorities() -> Result<Vec<(NewPlace, LaProfile)>, String>
 
 impl Service {
     /// All places.
-    pub async fn list_places(&self) -> ServiceResult<Vec<Place>> {
+    pub async fn list_places(&self, actor: &Actor) -> ServiceResult<Vec<Place>> {
+        self.may_read(actor).await?;
         Ok(self.store().list_places().await?)
     }
 
     /// Everything about one place, with its resource map.
-    pub async fn place_view(&self, id: i64) -> ServiceResult<PlaceView> {
+    pub async fn place_view(&self, actor: &Actor, id: i64) -> ServiceResult<PlaceView> {
+        self.may_read(actor).await?;
         let place = self
             .store()
             .get_place(id)

@@ -190,7 +190,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         A::AuditView | A::AuditVerify => (DataClass::AuditLog, Access::Read),
         A::ContactList => (DataClass::Personal, Access::Read),
         A::ContactCreate | A::ContactDelete => (DataClass::Personal, Access::Change),
-        A::DatasetExport => (DataClass::Reference, Access::Read),
+        A::DatasetExport | A::ReferenceRead => (DataClass::Reference, Access::Read),
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete
@@ -238,6 +238,20 @@ impl Service {
             action,
             record_type,
             record_id.map(|id| id.to_string()),
+        )
+        .await
+    }
+
+    /// Refuses (audited) unless the actor may read the partnership's non-personal information:
+    /// the first step of every use case that reads it.
+    pub(crate) async fn may_read(&self, actor: &Actor) -> ServiceResult<()> {
+        self.authorize(
+            actor,
+            DataClass::Reference,
+            Access::Read,
+            AuditAction::ReferenceRead,
+            "reference",
+            None,
         )
         .await
     }

@@ -29,7 +29,8 @@ pub struct ProjectForm {
 
 impl Service {
     /// Every project.
-    pub async fn list_projects(&self) -> ServiceResult<Vec<Project>> {
+    pub async fn list_projects(&self, actor: &Actor) -> ServiceResult<Vec<Project>> {
+        self.may_read(actor).await?;
         Ok(self.store().list_projects().await?)
     }
 

@@ -465,7 +465,7 @@ pub(crate) async fn new_user_response(
 ) -> PageResult {
     let agencies = state
         .service
-        .list_agencies()
+        .list_agencies(&s.actor)
         .await?
         .into_iter()
         .map(|a| (a.id, a.name, form.agency_ids.contains(&a.id)))

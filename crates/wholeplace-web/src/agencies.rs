@@ -38,7 +38,7 @@ pub(crate) async fn agencies_response(
 ) -> PageResult {
     let agencies = state
         .service
-        .list_agencies()
+        .list_agencies(&s.actor)
         .await?
         .into_iter()
         .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id))
@@ -115,11 +115,12 @@ pub(crate) async fn agency_form(
 
 pub(crate) async fn find_agency(
     state: &AppState,
+    s: &SignedIn,
     id: i64,
 ) -> Result<wholeplace_store::Agency, WebError> {
     state
         .service
-        .list_agencies()
+        .list_agencies(&s.actor)
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -136,7 +137,7 @@ pub async fn edit_agency(
         .service
         .begin(&s.actor, AuditAction::AgencyUpdate, Some(id))
         .await?;
-    let a = find_agency(&state, id).await?;
+    let a = find_agency(&state, &s, id).await?;
     agency_form(&state, &s, id, StatusCode::OK, &a.name, &a.kind, Vec::new()).await
 }
 
@@ -163,7 +164,7 @@ pub(crate) async fn agency_confirm(
     status: StatusCode,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let a = find_agency(state, id).await?;
+    let a = find_agency(state, s, id).await?;
     let page = (
         format!("Are you sure you want to delete {}?", a.name),
         vec![("Agency", a.name.clone()), ("Kind", taxonomy::label(AGENCY_KINDS, &a.kind).to_owned())],
@@ -219,9 +220,11 @@ pub(crate) async fn coverage_form(
     agency: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let v = state.service.place_view(id).await?;
+    let v = state.service.place_view(&s.actor, id).await?;
     let mut agencies = vec![(String::new(), "Select".to_owned())];
-    agencies.extend(agency_options(&state.service.list_agencies().await?));
+    agencies.extend(agency_options(
+        &state.service.list_agencies(&s.actor).await?,
+    ));
     let page = FormPage {
         layout: layout(state, s, "places").with_errors(errors),
         heading: format!("Record an agency covering {}", v.place.name),

@@ -491,12 +491,12 @@ pub struct PlaceDetail {
 #[utoipa::path(get, path = "/places", security(("token" = [])), responses((status = 200, body = [PlaceView])))]
 async fn places(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<PlaceView>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_places()
+            .list_places(&actor)
             .await?
             .into_iter()
             .map(place_view)
@@ -508,10 +508,10 @@ async fn places(
 #[utoipa::path(get, path = "/places/{id}", params(("id" = i64, Path, minimum = 1, description = "Place id")), security(("token" = [])), responses((status = 200, body = PlaceDetail)))]
 async fn place(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<PlaceDetail>, ApiError> {
-    let v = state.service.place_view(path_id(&id)?).await?;
+    let v = state.service.place_view(&actor, path_id(&id)?).await?;
     let m = &v.map;
     let amounts = |rows: Vec<(String, i128)>| {
         rows.into_iter()
@@ -680,12 +680,12 @@ fn path_id(raw: &str) -> Result<i64, ApiError> {
 #[utoipa::path(get, path = "/appraisals", security(("token" = [])), responses((status = 200, body = [AppraisalItem])))]
 async fn appraisals(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<AppraisalItem>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_appraisals()
+            .list_appraisals(&actor)
             .await?
             .into_iter()
             .map(|a| AppraisalItem {
@@ -710,7 +710,7 @@ async fn appraisals(
 #[utoipa::path(get, path = "/appraisals/{id}", params(("id" = i64, Path, minimum = 1, description = "Appraisal id"), DrawParams), security(("token" = [])), responses((status = 200, body = AppraisalDetail)))]
 async fn appraisal(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
     q: Result<Query<DrawParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AppraisalDetail>, ApiError> {
@@ -742,7 +742,7 @@ async fn appraisal(
     }
     let v = state
         .service
-        .appraisal_view(id, draws, seed.unsigned_abs())
+        .appraisal_view(&actor, id, draws, seed.unsigned_abs())
         .await?;
     let results = v.report.as_ref().and_then(|r| serde_json::to_value(r).ok());
     Ok(Json(AppraisalDetail {

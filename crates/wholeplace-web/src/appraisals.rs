@@ -62,7 +62,7 @@ pub async fn list(
 ) -> PageResult {
     let rows = state
         .service
-        .list_appraisals()
+        .list_appraisals(&s.actor)
         .await?
         .into_iter()
         .map(|a| {
@@ -106,12 +106,15 @@ pub async fn list(
     Ok(render(&page)?.into_response())
 }
 
-async fn partnership_options(state: &AppState) -> Result<Vec<(String, String)>, WebError> {
+async fn partnership_options(
+    state: &AppState,
+    s: &SignedIn,
+) -> Result<Vec<(String, String)>, WebError> {
     let mut v = vec![(String::new(), "None".to_owned())];
     v.extend(
         state
             .service
-            .list_partnerships()
+            .list_partnerships(&s.actor)
             .await?
             .into_iter()
             .map(|p| (p.id.to_string(), p.name)),
@@ -141,7 +144,7 @@ async fn start_page(
     f: &StartForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let parts = partnership_options(state).await?;
+    let parts = partnership_options(state, s).await?;
     let (_, _, range) = state.service.appraisal_defaults()?;
     let page = FormPage {
         layout: layout(state, s, "appraisals").with_errors(errors),
@@ -331,7 +334,10 @@ pub async fn show(
     };
     let draws = number("draws", 0, u64::from(MAX_DRAWS))? as u32;
     let seed = number("seed", 1, u64::MAX)?;
-    let v = state.service.appraisal_view(id, draws, seed).await?;
+    let v = state
+        .service
+        .appraisal_view(&s.actor, id, draws, seed)
+        .await?;
     let flash = q.get("added").map(|what| match what.as_str() {
         "cost" => "The cost line was added".to_owned(),
         "outcome" => "The outcome line was added".to_owned(),
@@ -371,13 +377,13 @@ pub async fn show(
 
 pub async fn download(
     State(state): State<AppState>,
-    _s: SignedIn,
+    s: SignedIn,
     Path((id, file)): Path<(String, String)>,
 ) -> PageResult {
     let kind = Download::from_suffix(&file).ok_or(WebError::NotFound)?;
     let (name, body) = state
         .service
-        .appraisal_download(parse_id(&id)?, kind)
+        .appraisal_download(&s.actor, parse_id(&id)?, kind)
         .await?;
     Ok(page::download(body, kind.content_type(), &name))
 }
@@ -399,7 +405,7 @@ async fn cost_page(
     f: &CostForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let a = state.service.appraisal(id).await?;
+    let a = state.service.appraisal(&s.actor, id).await?;
     let kinds = [
         ("revenue", "Revenue"),
         ("capital", "Capital"),
@@ -514,7 +520,7 @@ async fn outcome_page(
     f: &OutcomeForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let a = state.service.appraisal(id).await?;
+    let a = state.service.appraisal(&s.actor, id).await?;
     let page = FormPage {
         layout: layout(state, s, "appraisals").with_errors(errors),
         heading: "Add an outcome line".into(),
@@ -614,7 +620,7 @@ async fn edit_page(
     text: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let a = state.service.appraisal(id).await?;
+    let a = state.service.appraisal(&s.actor, id).await?;
     let page = FormPage {
         layout: layout(state, s, "appraisals").with_errors(errors),
         heading: format!("Edit {}", a.title),
@@ -624,7 +630,7 @@ async fn edit_page(
         back: (format!("/appraisals/{id}"), "Back to the appraisal".into()),
         action: format!("/appraisals/{id}/edit"),
         fields: vec![
-            Field::select("partnership_id", "Partnership", partnership_options(state).await?, partnership),
+            Field::select("partnership_id", "Partnership", partnership_options(state, s).await?, partnership),
             Field {
                 rows: 30,
                 ..Field::text("model_toml", "Model text", "", text)
@@ -646,7 +652,7 @@ pub async fn edit(
         .service
         .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
         .await?;
-    let a = state.service.appraisal(id).await?;
+    let a = state.service.appraisal(&s.actor, id).await?;
     let p = a.partnership_id.map(|p| p.to_string()).unwrap_or_default();
     edit_page(
         &state,
@@ -699,7 +705,7 @@ pub async fn confirm_delete(
         .service
         .begin(&s.actor, AuditAction::AppraisalDelete, Some(id))
         .await?;
-    let v = state.service.appraisal_view(id, 0, 0).await?;
+    let v = state.service.appraisal_view(&s.actor, id, 0, 0).await?;
     let (c, o) = v
         .model
         .as_ref()

@@ -31,10 +31,13 @@ pub(crate) fn file_stem(name: &str) -> String {
 
 pub async fn lines_csv(
     State(state): State<AppState>,
-    _s: SignedIn,
+    s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let (place, table) = state
+        .service
+        .place_budget_table(&s.actor, parse_id(&id)?)
+        .await?;
     let body = wholeplace_tabular::write_csv(&table);
     Ok(download(
         body.into_bytes(),
@@ -45,10 +48,13 @@ pub async fn lines_csv(
 
 pub async fn lines_xlsx(
     State(state): State<AppState>,
-    _s: SignedIn,
+    s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (place, table) = state.service.place_budget_table(parse_id(&id)?).await?;
+    let (place, table) = state
+        .service
+        .place_budget_table(&s.actor, parse_id(&id)?)
+        .await?;
     let body = wholeplace_tabular::write_xlsx(&[("Budget lines", &table, &[4])])
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(download(
@@ -93,14 +99,14 @@ pub(crate) async fn budget_form_page(
 ) -> PageResult {
     let agencies = state
         .service
-        .list_agencies()
+        .list_agencies(&s.actor)
         .await?
         .into_iter()
         .map(|a| (a.id.to_string(), a.name))
         .collect();
     let places = state
         .service
-        .list_places()
+        .list_places(&s.actor)
         .await?
         .into_iter()
         .map(|p| {
@@ -233,7 +239,7 @@ pub async fn edit_budget_line(
         .service
         .begin(&s.actor, AuditAction::BudgetLineUpdate, Some(id))
         .await?;
-    let l = state.service.budget_line(id).await?;
+    let l = state.service.budget_line(&s.actor, id).await?;
     let f = BudgetForm {
         agency: l.agency_id.to_string(),
         place: l.place_id.to_string(),
@@ -267,7 +273,7 @@ pub async fn save_budget_line(
     };
     match state.service.update_budget_line(&s.actor, id, &f).await {
         Ok(()) => {
-            let place = state.service.budget_line(id).await?.place_id;
+            let place = state.service.budget_line(&s.actor, id).await?.place_id;
             Ok(Redirect::to(&format!("/places/{place}")).into_response())
         }
         Err(ServiceError::Validation(errors)) => {
@@ -287,7 +293,7 @@ pub async fn confirm_delete_budget_line(
         .service
         .begin(&s.actor, AuditAction::BudgetLineDelete, Some(id))
         .await?;
-    let l = state.service.budget_line(id).await?;
+    let l = state.service.budget_line(&s.actor, id).await?;
     let page = (
         "Are you sure you want to delete this budget line?".to_owned(),
         vec![
@@ -315,7 +321,7 @@ pub async fn delete_budget_line(
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let place = state.service.budget_line(id).await?.place_id;
+    let place = state.service.budget_line(&s.actor, id).await?.place_id;
     state.service.delete_budget_line(&s.actor, id).await?;
     Ok(Redirect::to(&format!("/places/{place}")).into_response())
 }

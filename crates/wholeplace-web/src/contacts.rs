@@ -41,7 +41,7 @@ pub(crate) async fn contacts_page(
     errors: Vec<FieldError>,
 ) -> PageResult {
     let contacts = state.service.list_contacts(&s.actor).await?;
-    let agencies = state.service.list_agencies().await?;
+    let agencies = state.service.list_agencies(&s.actor).await?;
     let page = ContactsPage {
         layout: layout(state, s, "agencies").with_errors(errors),
         can_edit: s.user.role.can_edit_evidence(),

@@ -39,7 +39,7 @@ pub(crate) fn year_span(a: i32, b: i32) -> String {
 pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
     let partnerships = state
         .service
-        .list_partnerships()
+        .list_partnerships(&s.actor)
         .await?
         .into_iter()
         .map(|p| {
@@ -63,7 +63,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
         .collect();
     let grants = state
         .service
-        .list_grants()
+        .list_grants(&s.actor)
         .await?
         .into_iter()
         .map(|g| {
@@ -108,8 +108,8 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
     .into_response())
 }
 
-pub async fn grants_csv(State(state): State<AppState>, _s: SignedIn) -> PageResult {
-    let table = state.service.grants_360giving().await?;
+pub async fn grants_csv(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    let table = state.service.grants_360giving(&s.actor).await?;
     Ok(download(
         wholeplace_tabular::write_csv(&table).into_bytes(),
         "text/csv; charset=utf-8",
@@ -129,7 +129,7 @@ pub async fn confirm_delete_grant(
         .await?;
     let g = state
         .service
-        .list_grants()
+        .list_grants(&s.actor)
         .await?
         .into_iter()
         .find(|g| g.id == id)
@@ -171,7 +171,7 @@ pub(crate) async fn grant_form(
     errors: Vec<FieldError>,
     edit: Option<i64>,
 ) -> PageResult {
-    let agencies = state.service.list_agencies().await?;
+    let agencies = state.service.list_agencies(&s.actor).await?;
     let mut funders = vec![(String::new(), "Select".to_owned())];
     funders.extend(agency_options(&agencies));
     let page = FormPage {
@@ -237,7 +237,7 @@ pub(crate) async fn change_form(
 ) -> PageResult {
     let g = state
         .service
-        .list_grants()
+        .list_grants(&s.actor)
         .await?
         .into_iter()
         .find(|g| g.id == id)
@@ -353,7 +353,7 @@ pub async fn edit_grant(
         .await?;
     let g = state
         .service
-        .list_grants()
+        .list_grants(&s.actor)
         .await?
         .into_iter()
         .find(|g| g.id == id)

@@ -22,7 +22,7 @@ pub(crate) async fn partnership_form(
     errors: Vec<FieldError>,
     edit: Option<i64>,
 ) -> PageResult {
-    let agencies = state.service.list_agencies().await?;
+    let agencies = state.service.list_agencies(&s.actor).await?;
     let page = FormPage {
         layout: layout(state, s, "funding").with_errors(errors),
         heading: if edit.is_some() {
@@ -132,7 +132,7 @@ pub async fn edit_partnership(
         .await?;
     let p = state
         .service
-        .list_partnerships()
+        .list_partnerships(&s.actor)
         .await?
         .into_iter()
         .find(|p| p.id == id)

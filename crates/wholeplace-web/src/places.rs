@@ -34,7 +34,7 @@ pub async fn list(
     s: SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let places = state.service.list_places().await?;
+    let places = state.service.list_places(&s.actor).await?;
     let flash = q
         .get("done")
         .and_then(|d| d.parse::<usize>().ok())
@@ -89,7 +89,7 @@ pub(crate) async fn new_place_response(
 ) -> PageResult {
     let parents = state
         .service
-        .list_places()
+        .list_places(&s.actor)
         .await?
         .into_iter()
         .map(|p| {
@@ -208,7 +208,7 @@ pub async fn show(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let v = state.service.place_view(parse_id(&id)?).await?;
+    let v = state.service.place_view(&s.actor, parse_id(&id)?).await?;
     let map = &v.map;
     let share = |x: i128| {
         if map.total > 0 {
@@ -410,7 +410,7 @@ pub async fn edit_place(
         .service
         .begin(&s.actor, AuditAction::PlaceUpdate, Some(id))
         .await?;
-    let p = state.service.place_view(id).await?.place;
+    let p = state.service.place_view(&s.actor, id).await?.place;
     let f = PlaceForm {
         name: p.name,
         level: p.level,
@@ -455,7 +455,7 @@ pub(crate) async fn place_confirm(
     status: StatusCode,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let v = state.service.place_view(id).await?;
+    let v = state.service.place_view(&s.actor, id).await?;
     let page = (
         format!("Are you sure you want to delete {}?", v.place.name),
         vec![
@@ -510,12 +510,12 @@ pub(crate) async fn links_form(
     other: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let v = state.service.place_view(id).await?;
+    let v = state.service.place_view(&s.actor, id).await?;
     let mut others = vec![(String::new(), "Select".to_owned())];
     others.extend(
         state
             .service
-            .list_places()
+            .list_places(&s.actor)
             .await?
             .into_iter()
             .filter(|p| p.id != id)

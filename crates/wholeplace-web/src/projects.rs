@@ -31,10 +31,10 @@ pub(crate) async fn projects_page(
     f: &ProjectForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let projects = state.service.list_projects().await?;
-    let partnerships = state.service.list_partnerships().await?;
-    let places = state.service.list_places().await?;
-    let agencies = state.service.list_agencies().await?;
+    let projects = state.service.list_projects(&s.actor).await?;
+    let partnerships = state.service.list_partnerships(&s.actor).await?;
+    let places = state.service.list_places(&s.actor).await?;
+    let agencies = state.service.list_agencies(&s.actor).await?;
     let dates = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
         (true, true) => String::new(),
         (false, true) => format!("From {a}"),

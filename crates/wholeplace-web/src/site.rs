@@ -29,7 +29,7 @@ pub(crate) struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    let o = state.service.overview().await?;
+    let o = state.service.overview(&s.actor).await?;
     let is_admin = s.user.role.is_admin();
     let mut summary = vec![
         (

@@ -197,7 +197,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
     );
     assert!(
         app.service
-            .list_appraisals()
+            .list_appraisals(&Actor::operator())
             .await
             .expect("list")
             .is_empty(),
@@ -314,7 +314,12 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
     );
 
     // The text editor: a broken model is refused with its line, and nothing changes.
-    let before = app.service.appraisal(id).await.expect("stored").model_toml;
+    let before = app
+        .service
+        .appraisal(&Actor::operator(), id)
+        .await
+        .expect("stored")
+        .model_toml;
     let broken = app
         .post_as(
             &admin,
@@ -331,7 +336,11 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert!(broken.body.contains("line "), "{}", broken.body);
     assert_eq!(
-        app.service.appraisal(id).await.expect("stored").model_toml,
+        app.service
+            .appraisal(&Actor::operator(), id)
+            .await
+            .expect("stored")
+            .model_toml,
         before
     );
 
@@ -362,7 +371,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
             .contains("Are you sure you want to delete this appraisal?")
     );
     assert!(
-        app.service.appraisal(id).await.is_ok(),
+        app.service.appraisal(&Actor::operator(), id).await.is_ok(),
         "asking deletes nothing"
     );
     let deleted = app
@@ -426,7 +435,11 @@ async fn models_are_uploaded_as_workbook_or_text(db: TestDb) {
         .await;
     assert_eq!(not_multipart.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        app.service.list_appraisals().await.expect("list").len(),
+        app.service
+            .list_appraisals(&Actor::operator())
+            .await
+            .expect("list")
+            .len(),
         2,
         "only the two good uploads"
     );
@@ -496,7 +509,10 @@ async fn viewers_read_but_cannot_change_appraisals(db: TestDb) {
             .iter()
             .all(|e| !e.event.allowed && e.event.action.starts_with("appraisal."))
     );
-    assert!(app.service.appraisal(id).await.is_ok(), "still there");
+    assert!(
+        app.service.appraisal(&Actor::operator(), id).await.is_ok(),
+        "still there"
+    );
 }
 
 async fn the_api_stores_reads_changes_and_deletes(db: TestDb) {
@@ -581,7 +597,11 @@ async fn the_api_stores_reads_changes_and_deletes(db: TestDb) {
     .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        app.service.appraisal(id).await.expect("stored").title,
+        app.service
+            .appraisal(&Actor::operator(), id)
+            .await
+            .expect("stored")
+            .title,
         "Renamed"
     );
 

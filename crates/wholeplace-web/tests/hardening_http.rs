@@ -8,6 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::{App, Browser, Resp, mono, multipart};
+use wholeplace_service::Actor;
 use wholeplace_store_tests::TestDb;
 
 wholeplace_store_tests::both_backends!(
@@ -159,7 +160,7 @@ async fn control_characters_are_refused_where_they_enter(db: TestDb) {
     assert_eq!(r.json()["error"]["code"], "not_found");
     assert!(
         app.service
-            .list_agencies()
+            .list_agencies(&Actor::operator())
             .await
             .expect("agencies")
             .iter()
@@ -311,7 +312,11 @@ async fn a_large_csv_imports_through_the_data_page(db: TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let agency = app.service.list_agencies().await.expect("agencies")[0]
+    let agency = app
+        .service
+        .list_agencies(&Actor::operator())
+        .await
+        .expect("agencies")[0]
         .name
         .clone();
     let mut csv = String::from(

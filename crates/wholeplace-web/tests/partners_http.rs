@@ -292,7 +292,11 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
         &["Places, row 4, column level: &#39;planet&#39; is not a kind of place: use one of"],
     );
     assert!(
-        app.service.list_places().await.expect("places").is_empty(),
+        app.service
+            .list_places(&Actor::operator())
+            .await
+            .expect("places")
+            .is_empty(),
         "one bad row writes nothing"
     );
 
@@ -300,7 +304,14 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
     assert_eq!(skipped.status, StatusCode::OK, "{}", skipped.body);
     assert!(skipped.body.contains("Places: 2"));
     assert!(skipped.body.contains("1 invalid row skipped") && skipped.body.contains("Elsewhere"));
-    assert_eq!(app.service.list_places().await.expect("places").len(), 2);
+    assert_eq!(
+        app.service
+            .list_places(&Actor::operator())
+            .await
+            .expect("places")
+            .len(),
+        2
+    );
 
     let csv = app.get_as(&admin, "/data/places.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
@@ -323,7 +334,11 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
     let again = import(&app, &admin, "places.csv", csv.body.as_bytes(), false).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(
-        app.service.list_places().await.expect("places").len(),
+        app.service
+            .list_places(&Actor::operator())
+            .await
+            .expect("places")
+            .len(),
         2,
         "importing an export again adds nothing"
     );
@@ -345,7 +360,12 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
     let viewer = app.user("viewer3", "viewer").await;
     let refused = import(&app, &viewer, "places.csv", places.as_bytes(), true).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let before = app.service.list_places().await.expect("places").len();
+    let before = app
+        .service
+        .list_places(&Actor::operator())
+        .await
+        .expect("places")
+        .len();
     let forged = import_with_token(
         &app,
         &admin,
@@ -357,7 +377,11 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
     .await;
     assert!(forged.status.is_client_error(), "{}", forged.status);
     assert_eq!(
-        app.service.list_places().await.expect("places").len(),
+        app.service
+            .list_places(&Actor::operator())
+            .await
+            .expect("places")
+            .len(),
         before,
         "a forged form writes nothing"
     );
@@ -395,7 +419,13 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         ..Default::default()
     };
     app.service.add_budget_line(&op, &line).await.expect("line");
-    let line_id = app.service.place_view(place).await.expect("view").lines[0].id;
+    let line_id = app
+        .service
+        .place_view(&Actor::operator(), place)
+        .await
+        .expect("view")
+        .lines[0]
+        .id;
 
     // A place.
     let edit = app.get_as(&admin, &format!("/places/{place}/edit")).await;
@@ -428,7 +458,11 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let v = app.service.place_view(place).await.expect("view");
+    let v = app
+        .service
+        .place_view(&Actor::operator(), place)
+        .await
+        .expect("view");
     assert_eq!(
         (v.place.name.as_str(), v.place.population),
         ("Sherwood ward", Some(8100))
@@ -450,7 +484,13 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         "{}",
         refused.body
     );
-    assert!(app.service.place_view(place).await.is_ok(), "still there");
+    assert!(
+        app.service
+            .place_view(&Actor::operator(), place)
+            .await
+            .is_ok(),
+        "still there"
+    );
 
     // A budget line.
     let edit = app
@@ -489,7 +529,11 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     assert_eq!(ok.location(), format!("/places/{place}"));
-    let l = app.service.budget_line(line_id).await.expect("line");
+    let l = app
+        .service
+        .budget_line(&Actor::operator(), line_id)
+        .await
+        .expect("line");
     assert_eq!((l.amount_pence, l.financial_year), (900_000_000, 2013));
     let ask = app
         .get_as(&admin, &format!("/budget-lines/{line_id}/delete"))
@@ -505,7 +549,13 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
             .status,
         StatusCode::SEE_OTHER
     );
-    assert!(app.service.budget_line(line_id).await.is_err(), "deleted");
+    assert!(
+        app.service
+            .budget_line(&Actor::operator(), line_id)
+            .await
+            .is_err(),
+        "deleted"
+    );
 
     // Now the place can go.
     assert_eq!(
@@ -522,7 +572,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
     // Agencies: one a user belongs to cannot go; a renamed one can.
     let office = app
         .service
-        .list_agencies()
+        .list_agencies(&Actor::operator())
         .await
         .expect("agencies")
         .into_iter()
@@ -598,7 +648,13 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
             .status,
         StatusCode::SEE_OTHER
     );
-    assert!(app.service.list_grants().await.expect("grants").is_empty());
+    assert!(
+        app.service
+            .list_grants(&Actor::operator())
+            .await
+            .expect("grants")
+            .is_empty()
+    );
     assert_eq!(
         app.post_as(&admin, &format!("/agencies/{agency}/delete"), &[])
             .await
@@ -728,7 +784,13 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
 
     let line = call(&app, Method::POST, "/api/v1/budget-lines", &t, Some(json!({"agency": "Kent County Council", "place": "Sherwood", "service_area": "social_services", "financial_year": "2012/13", "amount": "9550000"}))).await;
     assert_eq!(line.status, StatusCode::CREATED, "{}", line.body);
-    let id = app.service.place_view(place).await.expect("view").lines[0].id;
+    let id = app
+        .service
+        .place_view(&Actor::operator(), place)
+        .await
+        .expect("view")
+        .lines[0]
+        .id;
     let got = call(
         &app,
         Method::GET,
@@ -974,7 +1036,12 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let grant = app.service.list_grants().await.expect("grants")[0].clone();
+    let grant = app
+        .service
+        .list_grants(&Actor::operator())
+        .await
+        .expect("grants")[0]
+        .clone();
     assert_eq!(
         (
             grant.amount_pence,
@@ -1018,7 +1085,12 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     assert_eq!(cut.status, StatusCode::SEE_OTHER, "{}", cut.body);
-    let grant = app.service.list_grants().await.expect("grants")[0].clone();
+    let grant = app
+        .service
+        .list_grants(&Actor::operator())
+        .await
+        .expect("grants")[0]
+        .clone();
     assert_eq!(
         grant.amount_pence, 50_000_000,
         "the award is kept: a cut is a change, not an overwrite"
@@ -1067,7 +1139,11 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         StatusCode::BAD_REQUEST,
         &["There is already a partnership called &#39;Worcestershire Areas of High Need&#39;"],
     );
-    let ps = app.service.list_partnerships().await.expect("partnerships");
+    let ps = app
+        .service
+        .list_partnerships(&Actor::operator())
+        .await
+        .expect("partnerships");
     assert_eq!(
         (ps.len(), ps[0].members.len(), ps[0].places.len()),
         (1, 2, 1)
@@ -1098,7 +1174,12 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
-    let g = app.service.list_grants().await.expect("grants")[0].clone();
+    let g = app
+        .service
+        .list_grants(&Actor::operator())
+        .await
+        .expect("grants")[0]
+        .clone();
     assert_eq!(
         (
             g.title.as_str(),
@@ -1143,7 +1224,12 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
-    let p = app.service.list_partnerships().await.expect("partnerships")[0].clone();
+    let p = app
+        .service
+        .list_partnerships(&Actor::operator())
+        .await
+        .expect("partnerships")[0]
+        .clone();
     assert_eq!(
         (p.name.as_str(), p.members.len(), p.places.len()),
         ("Worcestershire AHN", 1, 0)
@@ -1241,7 +1327,11 @@ async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: Te
         )
         .await;
     assert_eq!(overlaps.status, StatusCode::SEE_OTHER, "{}", overlaps.body);
-    let v = app.service.place_view(ward).await.expect("view");
+    let v = app
+        .service
+        .place_view(&Actor::operator(), ward)
+        .await
+        .expect("view");
     let parents: Vec<(&str, &str)> = v
         .parents
         .iter()

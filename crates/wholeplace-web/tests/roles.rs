@@ -508,7 +508,12 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
     )
     .await
     .expect("budget line");
-    let line = s.place_view(place).await.expect("place view").lines[0].id;
+    let line = s
+        .place_view(&Actor::operator(), place)
+        .await
+        .expect("place view")
+        .lines[0]
+        .id;
     let grant = s
         .create_grant(
             &op,

@@ -114,12 +114,12 @@ pub struct AgencyInput {
 #[utoipa::path(get, path = "/agencies", security(("token" = [])), responses((status = 200, body = [AgencyView])))]
 async fn agencies(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<AgencyView>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_agencies()
+            .list_agencies(&actor)
             .await?
             .into_iter()
             .map(|a| AgencyView {
@@ -149,13 +149,13 @@ async fn create_agency(
 #[utoipa::path(get, path = "/agencies/{id}", params(("id" = i64, Path, minimum = 1, description = "Agency id")), security(("token" = [])), responses((status = 200, body = AgencyView)))]
 async fn agency(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<AgencyView>, ApiError> {
     let id = path_id(&id)?;
     let a = state
         .service
-        .list_agencies()
+        .list_agencies(&actor)
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -216,10 +216,10 @@ pub struct BudgetLineView {
 #[utoipa::path(get, path = "/budget-lines/{id}", params(("id" = i64, Path, minimum = 1, description = "Budget line id")), security(("token" = [])), responses((status = 200, body = BudgetLineView)))]
 async fn budget_line(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<BudgetLineView>, ApiError> {
-    let l = state.service.budget_line(path_id(&id)?).await?;
+    let l = state.service.budget_line(&actor, path_id(&id)?).await?;
     Ok(Json(BudgetLineView {
         id: l.id,
         agency_id: l.agency_id,
@@ -286,12 +286,12 @@ pub struct GrantView {
 #[utoipa::path(get, path = "/grants", security(("token" = [])), responses((status = 200, body = [GrantView])))]
 async fn grants(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<GrantView>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_grants()
+            .list_grants(&actor)
             .await?
             .into_iter()
             .map(|g| GrantView {
@@ -347,12 +347,12 @@ pub struct PartnershipView {
 #[utoipa::path(get, path = "/partnerships", security(("token" = [])), responses((status = 200, body = [PartnershipView])))]
 async fn partnerships(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<PartnershipView>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_partnerships()
+            .list_partnerships(&actor)
             .await?
             .into_iter()
             .map(|p| PartnershipView {
@@ -498,12 +498,12 @@ pub struct ProjectInput {
 #[utoipa::path(get, path = "/projects", security(("token" = [])), responses((status = 200, body = [ProjectView])))]
 async fn projects(
     State(state): State<AppState>,
-    ApiCaller(_actor): ApiCaller,
+    ApiCaller(actor): ApiCaller,
 ) -> Result<Json<Vec<ProjectView>>, ApiError> {
     Ok(Json(
         state
             .service
-            .list_projects()
+            .list_projects(&actor)
             .await?
             .into_iter()
             .map(|p| ProjectView {

@@ -398,7 +398,7 @@ impl App {
     /// The first agency's id.
     pub async fn agency(&self) -> i64 {
         self.service
-            .list_agencies()
+            .list_agencies(&Actor::operator())
             .await
             .expect("agencies")
             .first()
