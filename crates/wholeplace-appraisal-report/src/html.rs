@@ -8,11 +8,11 @@ use wholeplace_appraisal::AppraisalResults;
 use wholeplace_appraisal::appraise::OptionResult;
 use wholeplace_appraisal::montecarlo::McOption;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Text escaped for HTML by the template library's escaper (askama's), the one the pages use.
+pub fn esc(s: &str) -> String {
+    askama::filters::escape(s, askama::filters::Html)
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 /// A table in a focusable box that scrolls sideways when the table is wider than the window (so

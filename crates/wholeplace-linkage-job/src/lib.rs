@@ -863,21 +863,10 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-fn guard_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
-/// A CSV field guarded against formula injection in spreadsheets.
+/// A CSV field guarded against formula injection in spreadsheets (the tabular crate's one
+/// guard, used by every CSV the project writes).
 fn write_guarded<W: std::io::Write>(w: &mut csv::Writer<W>, s: &str) -> csv::Result<()> {
-    if s.starts_with(['=', '+', '-', '@']) {
-        w.write_field(format!("'{s}"))
-    } else {
-        w.write_field(s)
-    }
+    w.write_field(wholeplace_tabular::guard(s))
 }
 
 fn write_pairs(
@@ -997,10 +986,10 @@ fn write_weak(
         let (a, b) = (l.pair.a as usize, l.pair.b as usize);
         w.write_record([
             names[clusters.cluster_of[a] as usize].clone(),
-            guard_cell(table.source_name(a)),
-            guard_cell(table.id(a)),
-            guard_cell(table.source_name(b)),
-            guard_cell(table.id(b)),
+            wholeplace_tabular::guard(table.source_name(a)),
+            wholeplace_tabular::guard(table.id(a)),
+            wholeplace_tabular::guard(table.source_name(b)),
+            wholeplace_tabular::guard(table.id(b)),
             format!("{:.6}", l.pair.probability()),
         ])?;
     }

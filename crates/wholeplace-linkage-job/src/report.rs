@@ -8,11 +8,11 @@ use wholeplace_linkage::evaluate::{ClusterScores, Scores};
 use wholeplace_linkage::model::WeightHistogram;
 use wholeplace_linkage::{Explanation, Model, probability, weight_of};
 
+/// Text escaped for HTML by the template library's escaper (askama's), the one the pages use.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    askama::filters::escape(s, askama::filters::Html)
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 /// What the report shows.

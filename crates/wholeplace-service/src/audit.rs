@@ -4,6 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::{Access, Actor, DataClass, Service, ServiceResult};
 use wholeplace_store::audit_chain::verify_chain;
 use wholeplace_store::{AuditEntry, AuditEvent, AuditFilter, AuditHead, ChainBreak, ChainVerified};
+use wholeplace_tabular::Table;
 
 impl Service {
     /// Refuses (and records the refusal) unless the actor's role may read the audit log.
@@ -77,16 +78,6 @@ impl Service {
     }
 }
 
-/// Guards a CSV cell against formula injection: a cell starting with `=`, `+`, `-`, `@`, tab or
-/// carriage return is prefixed with an apostrophe so spreadsheet programs show it as text.
-pub fn csv_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// The `action` of the CSV export's last row, which carries the whole log's chain head.
 pub const CSV_CHAIN_HEAD_ACTION: &str = "audit.chain_head";
 
@@ -95,9 +86,23 @@ pub const CSV_CHAIN_HEAD_ACTION: &str = "audit.chain_head";
 /// entry of the whole log (in `record_id`) and its chain hash at the time of the export, as a
 /// plain row a spreadsheet opens like the others, to be recorded outside the system.
 pub fn audit_csv(entries: &[AuditEntry], head: Option<&AuditHead>, exported_at: i64) -> String {
-    let mut out = String::from(
-        "id,time_utc,actor,actor_user_id,action,record_type,record_id,address,allowed,detail,chain_hash\n",
-    );
+    let headers = [
+        "id",
+        "time_utc",
+        "actor",
+        "actor_user_id",
+        "action",
+        "record_type",
+        "record_id",
+        "address",
+        "allowed",
+        "detail",
+        "chain_hash",
+    ];
+    let mut table = Table {
+        headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+        rows: Vec::with_capacity(entries.len() + 1),
+    };
     for e in entries {
         let AuditEvent {
             at,
@@ -123,7 +128,7 @@ pub fn audit_csv(entries: &[AuditEntry], head: Option<&AuditHead>, exported_at: 
             detail.clone(),
             e.hash.clone().unwrap_or_default(),
         ];
-        push_row(&mut out, &cells);
+        table.rows.push(cells.to_vec());
     }
     if let Some(h) = head {
         let cells = [
@@ -139,23 +144,9 @@ pub fn audit_csv(entries: &[AuditEntry], head: Option<&AuditHead>, exported_at: 
             "the newest entry of the whole log when exported and its chain hash: record it outside wholeplace and check it with `wholeplace audit verify --expect`".to_owned(),
             h.hash.clone(),
         ];
-        push_row(&mut out, &cells);
+        table.rows.push(cells.to_vec());
     }
-    out
-}
-
-fn push_row(out: &mut String, cells: &[String]) {
-    let line: Vec<String> = cells.iter().map(|c| quote(&csv_safe(c))).collect();
-    out.push_str(&line.join(","));
-    out.push('\n');
-}
-
-fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_owned()
-    }
+    wholeplace_tabular::write_csv(&table)
 }
 
 #[cfg(test)]
@@ -164,9 +155,6 @@ mod tests {
 
     #[test]
     fn csv_cells_cannot_become_formulas() {
-        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_safe("-1"), "'-1");
-        assert_eq!(csv_safe("plain"), "plain");
         let e = AuditEntry {
             id: 7,
             event: AuditEvent {

@@ -2,15 +2,8 @@
 //! shows the same figures in a table beside it. No script and no style attributes (the
 //! Content-Security-Policy forbids inline style); colours are SVG presentation attributes.
 
-use wholeplace_appraisal_report::html::{text_width, wrap};
+use wholeplace_appraisal_report::html::{esc as escape, text_width, wrap};
 use wholeplace_domain::money::total_short_string;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// Width of the chart in SVG units: it is drawn at this many pixels where there is room and
 /// scaled down with its viewBox where there is not (a phone), so labels sit above their bars
@@ -85,7 +78,10 @@ mod tests {
             svg.contains("role=\"img\"")
                 && svg.contains("<title id=\"c1-title\">Spend by agency</title>")
         );
-        assert!(svg.contains("Kent &lt;County&gt; Council"));
+        assert!(
+            svg.contains("Kent &#60;County&#62; Council") && !svg.contains("<County>"),
+            "labels are escaped by the template library's escaper"
+        );
         assert!(svg.contains("£9.6m"));
         assert!(!svg.contains("style="), "no inline style");
         assert_eq!(svg.matches("<rect").count(), 2);
