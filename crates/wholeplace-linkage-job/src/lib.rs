@@ -866,7 +866,7 @@ impl std::hash::Hasher for Fnv {
 /// A CSV field guarded against formula injection in spreadsheets (the tabular crate's one
 /// guard, used by every CSV the project writes).
 fn write_guarded<W: std::io::Write>(w: &mut csv::Writer<W>, s: &str) -> csv::Result<()> {
-    w.write_field(wholeplace_tabular::guard(s))
+    w.write_field(wholeplace_tabular::guard_text(s))
 }
 
 fn write_pairs(
@@ -986,10 +986,10 @@ fn write_weak(
         let (a, b) = (l.pair.a as usize, l.pair.b as usize);
         w.write_record([
             names[clusters.cluster_of[a] as usize].clone(),
-            wholeplace_tabular::guard(table.source_name(a)),
-            wholeplace_tabular::guard(table.id(a)),
-            wholeplace_tabular::guard(table.source_name(b)),
-            wholeplace_tabular::guard(table.id(b)),
+            wholeplace_tabular::guard_text(table.source_name(a)),
+            wholeplace_tabular::guard_text(table.id(a)),
+            wholeplace_tabular::guard_text(table.source_name(b)),
+            wholeplace_tabular::guard_text(table.id(b)),
             format!("{:.6}", l.pair.probability()),
         ])?;
     }

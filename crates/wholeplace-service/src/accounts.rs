@@ -44,7 +44,9 @@ pub struct SessionView {
 const SESSION_REFERENCE_LEN: usize = 12;
 
 /// The fields of the new-user form.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewUserForm {
     /// Sign-in name.
     pub username: String,
@@ -53,6 +55,7 @@ pub struct NewUserForm {
     /// Role name.
     pub role: String,
     /// Agency ids.
+    #[serde(skip)]
     pub agency_ids: Vec<i64>,
 }
 

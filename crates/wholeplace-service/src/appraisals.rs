@@ -71,7 +71,9 @@ pub struct AppraisalView {
 }
 
 /// The fields of the "start an appraisal" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct StartForm {
     /// Partnership id or "".
     pub partnership_id: String,
@@ -92,7 +94,9 @@ pub struct StartForm {
 }
 
 /// The fields of the "add a cost line" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct CostForm {
     /// What the money buys.
     pub name: String,
@@ -113,7 +117,9 @@ pub struct CostForm {
 }
 
 /// The fields of the "add an outcome line" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct OutcomeForm {
     /// What changes.
     pub name: String,

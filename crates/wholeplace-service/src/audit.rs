@@ -146,7 +146,7 @@ pub fn audit_csv(entries: &[AuditEntry], head: Option<&AuditHead>, exported_at: 
         ];
         table.rows.push(cells.to_vec());
     }
-    wholeplace_tabular::write_csv(&table)
+    wholeplace_tabular::write_text_csv(&table)
 }
 
 #[cfg(test)]

@@ -125,7 +125,9 @@ impl ResourceMap {
 }
 
 /// The fields of a budget line as typed or imported (names or ids for agency and place).
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct BudgetForm {
     /// Agency id or name.
     pub agency: String,

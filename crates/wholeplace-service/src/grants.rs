@@ -7,7 +7,9 @@ use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_tabular::Table;
 
 /// The "record a grant" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct GrantForm {
     /// Funder agency id.
     pub funder_id: String,
@@ -24,13 +26,16 @@ pub struct GrantForm {
     /// Conditions.
     pub conditions: String,
     /// Recipient agency ids (ticked).
+    #[serde(skip)]
     pub recipients: Vec<String>,
     /// Places: names or GSS codes separated by semicolons.
     pub places: String,
 }
 
 /// The "record a change to a grant" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct GrantChangeForm {
     /// From this financial year.
     pub from_year: String,

@@ -5,7 +5,9 @@ use crate::fields::*;
 use crate::*;
 
 /// The "add a partnership" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PartnershipForm {
     /// Name.
     pub name: String,
@@ -14,6 +16,7 @@ pub struct PartnershipForm {
     /// Governance.
     pub governance: String,
     /// Member agency ids (ticked).
+    #[serde(skip)]
     pub members: Vec<String>,
     /// Places: names or GSS codes separated by semicolons.
     pub places: String,

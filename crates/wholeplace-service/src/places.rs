@@ -29,7 +29,9 @@ pub struct PlaceView {
 }
 
 /// The fields of the new-place form.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PlaceForm {
     /// Name.
     pub name: String,

@@ -7,7 +7,9 @@ use crate::*;
 use wholeplace_store::*;
 
 /// The "add a project" form, as typed.
-#[derive(Clone, Debug, Default)]
+/// Read from a submitted form by name; a field the form did not send is empty.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct ProjectForm {
     /// Partnership id.
     pub partnership_id: String,

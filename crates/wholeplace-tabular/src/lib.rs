@@ -170,8 +170,18 @@ pub fn read_xlsx(bytes: &[u8], sheet: &str) -> Result<Table, ReadError> {
 /// Makes a cell safe to open in a spreadsheet: text starting with = + - @ (or a tab or carriage
 /// return) gets a leading apostrophe, unless it is a plain number such as -12.50.
 pub fn guard(cell: &str) -> String {
-    let numeric = cell.parse::<f64>().is_ok();
-    if !numeric && cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.parse::<f64>().is_ok() {
+        cell.to_owned()
+    } else {
+        guard_text(cell)
+    }
+}
+
+/// Makes a cell that is always text safe to open in a spreadsheet: one starting with = + - @ (or
+/// a tab or carriage return) gets a leading apostrophe, numbers included (an account name "-2"
+/// is text, not a number).
+pub fn guard_text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
         cell.to_owned()
@@ -186,8 +196,17 @@ fn unguard(cell: &str) -> String {
     }
 }
 
-/// Writes a table as CSV, every cell guarded.
+/// Writes a table as CSV, every cell guarded ([`guard`]: numbers stay numbers).
 pub fn write_csv(table: &Table) -> String {
+    write_csv_guarded(table, guard)
+}
+
+/// Writes a table whose cells are all text as CSV, every cell guarded with [`guard_text`].
+pub fn write_text_csv(table: &Table) -> String {
+    write_csv_guarded(table, guard_text)
+}
+
+fn write_csv_guarded(table: &Table, guard: fn(&str) -> String) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record(table.headers.iter().map(|h| guard(h)));
     for r in &table.rows {

@@ -190,16 +190,7 @@ pub async fn start(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = StartForm {
-        partnership_id: form.get("partnership_id").to_owned(),
-        title: form.get("title").to_owned(),
-        description: form.get("description").to_owned(),
-        cohort: form.get("cohort").to_owned(),
-        place: form.get("place").to_owned(),
-        price_base: form.get("price_base").to_owned(),
-        start_year: form.get("start_year").to_owned(),
-        horizon_years: form.get("horizon_years").to_owned(),
-    };
+    let f: StartForm = form.typed()?;
     saved(
         state.service.start_appraisal(&s.actor, &f).await,
         |id| format!("/appraisals/{id}"),
@@ -491,16 +482,7 @@ pub async fn add_cost(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let f = CostForm {
-        name: form.get("name").to_owned(),
-        option: form.get("option").to_owned(),
-        agency: form.get("agency").to_owned(),
-        kind: form.get("kind").to_owned(),
-        grade: form.get("grade").to_owned(),
-        price_year: form.get("price_year").to_owned(),
-        amounts: form.get("amounts").to_owned(),
-        notes: form.get("notes").to_owned(),
-    };
+    let f: CostForm = form.typed()?;
     saved(
         state.service.add_cost_line(&s.actor, id, &f).await,
         |_| format!("/appraisals/{id}?added=cost"),
@@ -583,26 +565,7 @@ pub async fn add_outcome(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let g = |k: &str| form.get(k).to_owned();
-    let f = OutcomeForm {
-        name: g("name"),
-        option: g("option"),
-        counted_as: g("counted_as"),
-        unit_costs: g("unit_costs"),
-        cohort: g("cohort"),
-        engagement: g("engagement"),
-        impact: g("impact"),
-        deadweight: g("deadweight"),
-        comparison: g("comparison"),
-        attribution: g("attribution"),
-        displacement: g("displacement"),
-        lag_years: g("lag_years"),
-        duration_years: g("duration_years"),
-        drop_off: g("drop_off"),
-        grade: g("grade"),
-        cashable: g("cashable"),
-        evidence: g("evidence"),
-    };
+    let f: OutcomeForm = form.typed()?;
     saved(
         state.service.add_outcome_line(&s.actor, id, &f).await,
         |_| format!("/appraisals/{id}?added=outcome"),

@@ -211,16 +211,7 @@ pub async fn create_budget_line(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = BudgetForm {
-        agency: form.get("agency").to_owned(),
-        place: form.get("place").to_owned(),
-        service_area: form.get("service_area").to_owned(),
-        financial_year: form.get("financial_year").to_owned(),
-        amount: form.get("amount").to_owned(),
-        spend_kind: form.get("spend_kind").to_owned(),
-        source: form.get("source").to_owned(),
-        confidence: form.get("confidence").to_owned(),
-    };
+    let f: BudgetForm = form.typed()?;
     saved(
         state.service.add_budget_line(&s.actor, &f).await,
         |_| format!("/places/{}#resource-map", f.place.trim()),
@@ -260,17 +251,7 @@ pub async fn save_budget_line(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let g = |k: &str| form.get(k).to_owned();
-    let f = BudgetForm {
-        agency: g("agency"),
-        place: g("place"),
-        service_area: g("service_area"),
-        financial_year: g("financial_year"),
-        amount: g("amount"),
-        spend_kind: g("spend_kind"),
-        source: g("source"),
-        confidence: g("confidence"),
-    };
+    let f: BudgetForm = form.typed()?;
     match state.service.update_budget_line(&s.actor, id, &f).await {
         Ok(()) => {
             let place = state.service.budget_line(&s.actor, id).await?.place_id;

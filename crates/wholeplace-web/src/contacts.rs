@@ -93,13 +93,7 @@ pub async fn create_contact(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = ContactForm {
-        agency_id: form.get("agency_id").to_owned(),
-        name: form.get("name").to_owned(),
-        role: form.get("role").to_owned(),
-        email: form.get("email").to_owned(),
-        phone: form.get("phone").to_owned(),
-    };
+    let f: ContactForm = form.typed()?;
     saved(
         state.service.create_contact(&s.actor, &f).await,
         |_| "/contacts".to_owned(),

@@ -218,7 +218,7 @@ pub async fn create_grant(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = grant_fields(&form);
+    let f = grant_fields(&form)?;
     saved(
         state.service.create_grant_from_form(&s.actor, &f).await,
         |_| "/funding".to_owned(),
@@ -309,11 +309,7 @@ pub async fn create_grant_change(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let f = GrantChangeForm {
-        from_year: form.get("from_year").to_owned(),
-        new_amount: form.get("new_amount").to_owned(),
-        reason: form.get("reason").to_owned(),
-    };
+    let f: GrantChangeForm = form.typed()?;
     saved(
         state.service.change_grant_from_form(&s.actor, id, &f).await,
         |_| "/funding".to_owned(),
@@ -322,23 +318,14 @@ pub async fn create_grant_change(
     .await
 }
 
-pub(crate) fn grant_fields(form: &FormFields) -> GrantForm {
-    let g = |k: &str| form.get(k).to_owned();
-    GrantForm {
-        funder_id: g("funder_id"),
-        title: g("title"),
-        purpose: g("purpose"),
-        amount: g("amount"),
-        start_year: g("start_year"),
-        end_year: g("end_year"),
-        conditions: g("conditions"),
-        recipients: form
-            .all("recipients")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        places: g("places"),
-    }
+pub(crate) fn grant_fields(form: &FormFields) -> Result<GrantForm, WebError> {
+    let mut f: GrantForm = form.typed()?;
+    f.recipients = form
+        .all("recipients")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    Ok(f)
 }
 
 pub async fn edit_grant(
@@ -379,7 +366,7 @@ pub async fn save_grant(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let f = grant_fields(&form);
+    let f = grant_fields(&form)?;
     saved(
         state.service.update_grant_from_form(&s.actor, id, &f).await,
         |_| "/funding".to_owned(),

@@ -98,7 +98,7 @@ pub async fn create_partnership(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = partnership_fields(&form);
+    let f = partnership_fields(&form)?;
     saved(
         state
             .service
@@ -110,14 +110,10 @@ pub async fn create_partnership(
     .await
 }
 
-pub(crate) fn partnership_fields(form: &FormFields) -> PartnershipForm {
-    PartnershipForm {
-        name: form.get("name").to_owned(),
-        description: form.get("description").to_owned(),
-        governance: form.get("governance").to_owned(),
-        members: form.all("members").into_iter().map(str::to_owned).collect(),
-        places: form.get("places").to_owned(),
-    }
+pub(crate) fn partnership_fields(form: &FormFields) -> Result<PartnershipForm, WebError> {
+    let mut f: PartnershipForm = form.typed()?;
+    f.members = form.all("members").into_iter().map(str::to_owned).collect();
+    Ok(f)
 }
 
 pub async fn edit_partnership(
@@ -159,7 +155,7 @@ pub async fn save_partnership(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let f = partnership_fields(&form);
+    let f = partnership_fields(&form)?;
     saved(
         state
             .service

@@ -156,15 +156,7 @@ pub async fn create_place(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let f = PlaceForm {
-        name: form.get("name").to_owned(),
-        level: form.get("level").to_owned(),
-        gss_code: form.get("gss_code").to_owned(),
-        gss_vintage: form.get("gss_vintage").to_owned(),
-        population: form.get("population").to_owned(),
-        parent_id: form.get("parent_id").to_owned(),
-        description: form.get("description").to_owned(),
-    };
+    let f: PlaceForm = form.typed()?;
     saved(
         state.service.create_place(&s.actor, &f).await,
         |id| format!("/places/{id}"),
@@ -430,15 +422,10 @@ pub async fn save_place(
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let g = |k: &str| form.get(k).to_owned();
+    // Where a place sits is changed by relating it, never by this form.
     let f = PlaceForm {
-        name: g("name"),
-        level: g("level"),
-        gss_code: g("gss_code"),
-        gss_vintage: g("gss_vintage"),
-        population: g("population"),
         parent_id: String::new(),
-        description: g("description"),
+        ..form.typed()?
     };
     saved(
         state.service.update_place(&s.actor, id, &f).await,

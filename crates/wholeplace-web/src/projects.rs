@@ -132,17 +132,7 @@ pub async fn create_project(
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let g = |k: &str| form.get(k).to_owned();
-    let f = ProjectForm {
-        partnership_id: g("partnership_id"),
-        name: g("name"),
-        place_id: g("place_id"),
-        theme: g("theme"),
-        lead_agency_id: g("lead_agency_id"),
-        aims: g("aims"),
-        start_date: g("start_date"),
-        end_date: g("end_date"),
-    };
+    let f: ProjectForm = form.typed()?;
     saved(
         state.service.create_project(&s.actor, &f).await,
         |_| "/projects".to_owned(),
