@@ -77,336 +77,448 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let op = Actor::operator();
+    add_agencies(service, &op).await?;
+    service.import_local_authorities(&op).await.map_err(err)?;
+    let demo = Demo {
+        service,
+        op,
+        agencies: service
+            .list_agencies(&Actor::operator())
+            .await
+            .map_err(err)?,
+        places: service.list_places(&Actor::operator()).await.map_err(err)?,
+    };
+    let sherwood = demo.sherwood_place().await?;
+    demo.sherwood_budget_lines(sherwood).await?;
+    let sherwood_partnership = demo.sherwood_partnership(sherwood).await?;
+    demo.sherwood_appraisal(sherwood_partnership).await?;
+    let (worcs_places, worcs_members) = demo.worcestershire_areas().await?;
+    demo.worcestershire_partnership(&worcs_members, &worcs_places)
+        .await?;
+    let shrop_places = demo.shropshire_places().await?;
+    let team = demo.shropshire_team()?;
+    demo.shropshire_grant(&team, &shrop_places).await?;
+    let shrop_partnership = demo.shropshire_partnership(&team, &shrop_places).await?;
+    demo.shropshire_projects(shrop_partnership, &shrop_places)
+        .await?;
+    demo.shropshire_contacts().await?;
+    service.mark_demo().await.map_err(err)?;
+    Ok(true)
+}
+
+/// Adds the demonstration's agencies the database does not have yet.
+async fn add_agencies(service: &Service, op: &Actor) -> anyhow::Result<()> {
     let existing = service
         .list_agencies(&Actor::operator())
         .await
         .map_err(err)?;
     for (name, kind) in DEMO_AGENCIES {
         if !existing.iter().any(|a| a.name == *name) {
-            service.create_agency(&op, name, kind).await.map_err(err)?;
+            service.create_agency(op, name, kind).await.map_err(err)?;
         }
     }
-    service.import_local_authorities(&op).await.map_err(err)?;
-    let agencies = service
-        .list_agencies(&Actor::operator())
-        .await
-        .map_err(err)?;
-    let agency = |n: &str| {
-        agencies
+    Ok(())
+}
+
+/// The demonstration being built: the service, who builds it, and the agencies and local
+/// authorities it refers to by name.
+struct Demo<'a> {
+    service: &'a Service,
+    op: Actor,
+    agencies: Vec<wholeplace_store::Agency>,
+    places: Vec<wholeplace_store::Place>,
+}
+
+/// The agencies of the Sherwood pilot that cover the ward and make up its partnership.
+const SHERWOOD_AGENCIES: [&str; 6] = [
+    "Kent County Council",
+    "Tunbridge Wells Borough Council",
+    "National Health Service (West Kent)",
+    "Jobcentre Plus",
+    "Kent Police",
+    "Town and Country Housing",
+];
+
+impl Demo<'_> {
+    fn agency(&self, n: &str) -> anyhow::Result<i64> {
+        self.agencies
             .iter()
             .find(|a| a.name == n)
             .map(|a| a.id)
             .ok_or_else(|| anyhow!("demo agency {n} missing"))
-    };
-    let places = service.list_places(&Actor::operator()).await.map_err(err)?;
-    let la = |n: &str| {
-        places
+    }
+
+    fn la(&self, n: &str) -> anyhow::Result<i64> {
+        self.places
             .iter()
             .find(|p| p.name == n)
             .map(|p| p.id)
             .ok_or_else(|| anyhow!("local authority {n} missing from the profiles"))
-    };
-
-    // Sherwood (seed 003): a ward of Tunbridge Wells and its four biggest budget holders.
-    let sherwood = service
-        .create_place(
-            &op,
-            &PlaceForm {
-                // The pilot reports give no population for the ward: 7,700 is an illustrative
-                // round figure so the demo shows spending per head; it is not an ONS estimate.
-                population: "7700".to_owned(),
-                ..place(
-                    "Sherwood",
-                    "ward",
-                    la("Tunbridge Wells")?,
-                    "Neighbourhood community budget pilot area in Tunbridge Wells. Population: an illustrative round figure for per-head views, not an ONS estimate.",
-                )
-            },
-        )
-        .await
-        .map_err(err)?;
-    let sherwood_agencies = [
-        "Kent County Council",
-        "Tunbridge Wells Borough Council",
-        "National Health Service (West Kent)",
-        "Jobcentre Plus",
-        "Kent Police",
-        "Town and Country Housing",
-    ];
-    for a in sherwood_agencies {
-        service
-            .add_agency_coverage(&op, agency(a)?, sherwood)
-            .await
-            .map_err(err)?;
     }
-    let source = "Sherwood Neighbourhood Community Budget pilot, resource mapping (four biggest budget holders)";
-    for (a, service_area, amount, confidence) in [
-        (
-            "Kent County Council",
-            "social_services",
-            "9550000",
-            "as reported",
-        ),
-        (
-            "Tunbridge Wells Borough Council",
-            "housing",
-            "7800000",
-            "as reported",
-        ),
-        (
-            "National Health Service (West Kent)",
-            "health",
-            "5320000",
-            "partial: PCT and community health trust costs still to be added",
-        ),
-        (
-            "Jobcentre Plus",
-            "employment_economy",
-            "5700000",
-            "as reported",
-        ),
-        (
-            "Department for Work and Pensions (benefits)",
-            "benefits",
-            "13000000",
-            "over £13m on out-of-work benefits, incl. housing and council tax benefit",
-        ),
-    ] {
-        let f = BudgetForm {
-            agency: a.to_owned(),
-            place: sherwood.to_string(),
-            service_area: service_area.to_owned(),
-            financial_year: "2012/13".to_owned(),
-            amount: amount.to_owned(),
-            spend_kind: "revenue".to_owned(),
-            source: source.to_owned(),
-            confidence: confidence.to_owned(),
-        };
-        let _ = service.add_budget_line(&op, &f).await.map_err(err)?;
-    }
-    let members = sherwood_agencies
-        .iter()
-        .map(|a| agency(a))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let sherwood_partnership = service
-        .create_partnership(
-            &op,
-            "Sherwood Neighbourhood Community Budget",
-            "Redesign services around Sherwood's families and residents; reinvest cashable savings in prevention.",
-            "Leaders board; steering group",
-            &members,
-            &[sherwood],
-        )
-        .await
-        .map_err(err)?;
-    // The worked appraisal: a family-intervention service for Sherwood's families against doing
-    // nothing, valued with real GMCA unit costs (the shipped example model).
-    service
-        .create_appraisal_from_text(
-            &op,
-            &sherwood_partnership.to_string(),
-            include_str!("../../../examples/appraisal/family-intervention.toml"),
-        )
-        .await
-        .map_err(err)?;
 
-    // Worcestershire's areas of high need (seed 004): £500,000 to each district LSP over five
-    // years from March 2010, later cut by 20%.
-    let mut worcs_places = Vec::new();
-    let mut worcs_members = vec![agency("Worcestershire Partnership")?];
-    for district in [
-        "Bromsgrove",
-        "Malvern Hills",
-        "Redditch",
-        "Worcester",
-        "Wychavon",
-        "Wyre Forest",
-    ] {
-        let p = service
+    /// Sherwood (seed 003): a ward of Tunbridge Wells, covered by its biggest budget holders.
+    async fn sherwood_place(&self) -> anyhow::Result<i64> {
+        let sherwood = self
+            .service
             .create_place(
-                &op,
-                &place(
-                    &format!("{district} area of high need"),
-                    "neighbourhood",
-                    la(district)?,
-                    "Worcestershire Areas of High Need locality",
-                ),
+                &self.op,
+                &PlaceForm {
+                    // The pilot reports give no population for the ward: 7,700 is an illustrative
+                    // round figure so the demo shows spending per head; it is not an ONS estimate.
+                    population: "7700".to_owned(),
+                    ..place(
+                        "Sherwood",
+                        "ward",
+                        self.la("Tunbridge Wells")?,
+                        "Neighbourhood community budget pilot area in Tunbridge Wells. Population: an illustrative round figure for per-head views, not an ONS estimate.",
+                    )
+                },
             )
             .await
             .map_err(err)?;
-        worcs_places.push(p);
-        let lsp = agency(&format!("{district} Partnership"))?;
-        worcs_members.push(lsp);
-        let grant = NewGrant {
-            funder_agency_id: agency("Worcestershire Partnership")?,
-            title: format!("Areas of High Need reward grant: {district}"),
-            purpose: "Positive outcomes for residents most in need, delivered through the district local strategic partnership".to_owned(),
-            amount_pence: 50_000_000,
-            start_year: 2009,
-            end_year: 2014,
-            conditions: "Quarterly returns; six-monthly Learning and Development self-assessment".to_owned(),
-            recipient_ids: vec![lsp],
-            place_ids: vec![p],
-        };
-        let id = service.create_grant(&op, &grant).await.map_err(err)?;
-        let cut = GrantChange {
-            from_year: 2011,
-            new_amount_pence: 40_000_000,
-            reason: "20% cut due to pressure on public funding".to_owned(),
-        };
-        service.change_grant(&op, id, &cut).await.map_err(err)?;
-    }
-    service
-        .create_partnership(
-            &op,
-            "Worcestershire Areas of High Need",
-            "Tackle multiple deprivation (income, employment, skills, health) in the areas of highest need through district LSPs.",
-            "Worcestershire Partnership Management Group; AoHN task group",
-            &worcs_members,
-            &worcs_places,
-        )
-        .await
-        .map_err(err)?;
-
-    // Shropshire's four pilots (seed 000): three neighbourhoods and one theme, and the £135,000 grant.
-    let shropshire = la("Shropshire")?;
-    let mut shrop_places = Vec::new();
-    for (name, level, description) in [
-        (
-            "Sandpits, Ludlow",
-            "neighbourhood",
-            "Community hub at Rockspring Community Centre",
-        ),
-        (
-            "Fairfields, Market Drayton",
-            "neighbourhood",
-            "Community hub at Charter Court",
-        ),
-        (
-            "York Road / Kynaston Road",
-            "neighbourhood",
-            "Pilot area from December 2011",
-        ),
-        (
-            "Transient singles with substance misuse",
-            "cohort",
-            "Thematic pilot",
-        ),
-    ] {
-        shrop_places.push(
-            service
-                .create_place(&op, &place(name, level, shropshire, description))
+        for a in SHERWOOD_AGENCIES {
+            self.service
+                .add_agency_coverage(&self.op, self.agency(a)?, sherwood)
                 .await
-                .map_err(err)?,
-        );
+                .map_err(err)?;
+        }
+        Ok(sherwood)
     }
-    let team = [
-        "Shropshire Council",
-        "County Training",
-        "South Shropshire Furniture Scheme",
-        "Shropshire Housing Group",
-    ]
-    .iter()
-    .map(|n| agency(n))
-    .collect::<anyhow::Result<Vec<_>>>()?;
-    let hubs = NewGrant {
-        funder_agency_id: agency("Jobcentre Plus")?,
-        title: "Flexible Support Fund: multi-agency community hubs".to_owned(),
-        purpose: "Establish multi-agency community hubs at Sandpits (Ludlow) and Fairfields (Market Drayton)".to_owned(),
-        amount_pence: 13_500_000,
-        start_year: 2011,
-        end_year: 2012,
-        conditions: String::new(),
-        recipient_ids: team.clone(),
-        place_ids: shrop_places[..2].to_vec(),
-    };
-    service.create_grant(&op, &hubs).await.map_err(err)?;
-    let shrop_partnership = service
-        .create_partnership(
-            &op,
-            "Shropshire place-based pilots",
-            "Four pilots: three neighbourhoods and one theme.",
-            "Project team",
-            &team,
-            &shrop_places,
-        )
-        .await
-        .map_err(err)?;
-    // The four pilots themselves (seed 000, sections 2 to 5).
-    for (name, place, theme, lead, aims, start) in [
-        (
-            "Sandpits community hub",
-            shrop_places[0],
-            "",
+
+    /// Sherwood's four biggest budget holders' spending, and the benefits paid there.
+    async fn sherwood_budget_lines(&self, sherwood: i64) -> anyhow::Result<()> {
+        let source = "Sherwood Neighbourhood Community Budget pilot, resource mapping (four biggest budget holders)";
+        for (a, service_area, amount, confidence) in [
+            (
+                "Kent County Council",
+                "social_services",
+                "9550000",
+                "as reported",
+            ),
+            (
+                "Tunbridge Wells Borough Council",
+                "housing",
+                "7800000",
+                "as reported",
+            ),
+            (
+                "National Health Service (West Kent)",
+                "health",
+                "5320000",
+                "partial: PCT and community health trust costs still to be added",
+            ),
+            (
+                "Jobcentre Plus",
+                "employment_economy",
+                "5700000",
+                "as reported",
+            ),
+            (
+                "Department for Work and Pensions (benefits)",
+                "benefits",
+                "13000000",
+                "over £13m on out-of-work benefits, incl. housing and council tax benefit",
+            ),
+        ] {
+            let f = BudgetForm {
+                agency: a.to_owned(),
+                place: sherwood.to_string(),
+                service_area: service_area.to_owned(),
+                financial_year: "2012/13".to_owned(),
+                amount: amount.to_owned(),
+                spend_kind: "revenue".to_owned(),
+                source: source.to_owned(),
+                confidence: confidence.to_owned(),
+            };
+            let _ = self
+                .service
+                .add_budget_line(&self.op, &f)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    async fn sherwood_partnership(&self, sherwood: i64) -> anyhow::Result<i64> {
+        let members = SHERWOOD_AGENCIES
+            .iter()
+            .map(|a| self.agency(a))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.service
+            .create_partnership(
+                &self.op,
+                "Sherwood Neighbourhood Community Budget",
+                "Redesign services around Sherwood's families and residents; reinvest cashable savings in prevention.",
+                "Leaders board; steering group",
+                &members,
+                &[sherwood],
+            )
+            .await
+            .map_err(err)
+    }
+
+    /// The worked appraisal: a family-intervention service for Sherwood's families against doing
+    /// nothing, valued with real GMCA unit costs (the shipped example model).
+    async fn sherwood_appraisal(&self, partnership: i64) -> anyhow::Result<()> {
+        self.service
+            .create_appraisal_from_text(
+                &self.op,
+                &partnership.to_string(),
+                include_str!("../../../examples/appraisal/family-intervention.toml"),
+            )
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// Worcestershire's areas of high need (seed 004): a place in each district and £500,000
+    /// to each district LSP over five years from March 2010, later cut by 20%. Gives the places
+    /// and the partnership's members.
+    async fn worcestershire_areas(&self) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
+        let mut worcs_places = Vec::new();
+        let mut worcs_members = vec![self.agency("Worcestershire Partnership")?];
+        for district in [
+            "Bromsgrove",
+            "Malvern Hills",
+            "Redditch",
+            "Worcester",
+            "Wychavon",
+            "Wyre Forest",
+        ] {
+            let p = self
+                .service
+                .create_place(
+                    &self.op,
+                    &place(
+                        &format!("{district} area of high need"),
+                        "neighbourhood",
+                        self.la(district)?,
+                        "Worcestershire Areas of High Need locality",
+                    ),
+                )
+                .await
+                .map_err(err)?;
+            worcs_places.push(p);
+            let lsp = self.agency(&format!("{district} Partnership"))?;
+            worcs_members.push(lsp);
+            let grant = NewGrant {
+                funder_agency_id: self.agency("Worcestershire Partnership")?,
+                title: format!("Areas of High Need reward grant: {district}"),
+                purpose: "Positive outcomes for residents most in need, delivered through the district local strategic partnership".to_owned(),
+                amount_pence: 50_000_000,
+                start_year: 2009,
+                end_year: 2014,
+                conditions: "Quarterly returns; six-monthly Learning and Development self-assessment".to_owned(),
+                recipient_ids: vec![lsp],
+                place_ids: vec![p],
+            };
+            let id = self
+                .service
+                .create_grant(&self.op, &grant)
+                .await
+                .map_err(err)?;
+            let cut = GrantChange {
+                from_year: 2011,
+                new_amount_pence: 40_000_000,
+                reason: "20% cut due to pressure on public funding".to_owned(),
+            };
+            self.service
+                .change_grant(&self.op, id, &cut)
+                .await
+                .map_err(err)?;
+        }
+        Ok((worcs_places, worcs_members))
+    }
+
+    async fn worcestershire_partnership(
+        &self,
+        members: &[i64],
+        places: &[i64],
+    ) -> anyhow::Result<()> {
+        self.service
+            .create_partnership(
+                &self.op,
+                "Worcestershire Areas of High Need",
+                "Tackle multiple deprivation (income, employment, skills, health) in the areas of highest need through district LSPs.",
+                "Worcestershire Partnership Management Group; AoHN task group",
+                members,
+                places,
+            )
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// Shropshire's four pilots (seed 000): three neighbourhoods and one theme.
+    async fn shropshire_places(&self) -> anyhow::Result<Vec<i64>> {
+        let shropshire = self.la("Shropshire")?;
+        let mut shrop_places = Vec::new();
+        for (name, level, description) in [
+            (
+                "Sandpits, Ludlow",
+                "neighbourhood",
+                "Community hub at Rockspring Community Centre",
+            ),
+            (
+                "Fairfields, Market Drayton",
+                "neighbourhood",
+                "Community hub at Charter Court",
+            ),
+            (
+                "York Road / Kynaston Road",
+                "neighbourhood",
+                "Pilot area from December 2011",
+            ),
+            (
+                "Transient singles with substance misuse",
+                "cohort",
+                "Thematic pilot",
+            ),
+        ] {
+            shrop_places.push(
+                self.service
+                    .create_place(&self.op, &place(name, level, shropshire, description))
+                    .await
+                    .map_err(err)?,
+            );
+        }
+        Ok(shrop_places)
+    }
+
+    /// The Shropshire project team's agencies.
+    fn shropshire_team(&self) -> anyhow::Result<Vec<i64>> {
+        [
             "Shropshire Council",
-            "Rockspring Thursdays: public and voluntary services together once a week; community hubs, health and wellbeing, affordable housing for young people, youth employment",
-            "",
-        ),
-        (
-            "Fairfields worklessness pilot",
-            shrop_places[1],
-            "",
+            "County Training",
+            "South Shropshire Furniture Scheme",
             "Shropshire Housing Group",
-            "Tackle worklessness with residents on the project steering group; a multi-agency community hub on the Fairfields estate",
-            "",
-        ),
-        (
-            "Harlescott families pilot",
-            shrop_places[2],
-            "",
-            "Shropshire Council",
-            "Understand the service jigsaw from five volunteer families' point of view and remove demand rather than redesign services to meet it",
-            "2011-12-01",
-        ),
-        (
-            "Oswestry substance misuse pilot",
-            shrop_places[3],
-            "Transient singles, poorly supported by family and neighbours",
-            "",
-            "Better support at crisis points; peer networks and buddy systems",
-            "",
-        ),
-    ] {
-        let f = wholeplace_service::ProjectForm {
-            partnership_id: shrop_partnership.to_string(),
-            name: name.to_owned(),
-            place_id: place.to_string(),
-            theme: theme.to_owned(),
-            lead_agency_id: if lead.is_empty() {
-                String::new()
-            } else {
-                agency(lead)?.to_string()
-            },
-            aims: aims.to_owned(),
-            start_date: start.to_owned(),
-            end_date: String::new(),
-        };
-        service.create_project(&op, &f).await.map_err(err)?;
+        ]
+        .iter()
+        .map(|n| self.agency(n))
+        .collect()
     }
-    // An identified link at each partner of the Oswestry pilot (seed 000, 4.3). Names are invented.
-    for (agency_name, name, role) in [
-        (
-            "Shropshire Council",
-            "Sam Example",
-            "Identified link, Oswestry pilot",
-        ),
-        (
-            "Shropshire Housing Group",
-            "Jo Sample",
-            "Identified link, Oswestry pilot",
-        ),
-    ] {
-        let f = wholeplace_service::ContactForm {
-            agency_id: agency(agency_name)?.to_string(),
-            name: name.to_owned(),
-            role: role.to_owned(),
-            email: String::new(),
-            phone: String::new(),
+
+    /// The £135,000 grant for the two community hubs.
+    async fn shropshire_grant(&self, team: &[i64], places: &[i64]) -> anyhow::Result<()> {
+        let hubs = NewGrant {
+            funder_agency_id: self.agency("Jobcentre Plus")?,
+            title: "Flexible Support Fund: multi-agency community hubs".to_owned(),
+            purpose: "Establish multi-agency community hubs at Sandpits (Ludlow) and Fairfields (Market Drayton)".to_owned(),
+            amount_pence: 13_500_000,
+            start_year: 2011,
+            end_year: 2012,
+            conditions: String::new(),
+            recipient_ids: team.to_vec(),
+            place_ids: places[..2].to_vec(),
         };
-        service.create_contact(&op, &f).await.map_err(err)?;
+        self.service
+            .create_grant(&self.op, &hubs)
+            .await
+            .map_err(err)?;
+        Ok(())
     }
-    service.mark_demo().await.map_err(err)?;
-    Ok(true)
+
+    async fn shropshire_partnership(&self, team: &[i64], places: &[i64]) -> anyhow::Result<i64> {
+        self.service
+            .create_partnership(
+                &self.op,
+                "Shropshire place-based pilots",
+                "Four pilots: three neighbourhoods and one theme.",
+                "Project team",
+                team,
+                places,
+            )
+            .await
+            .map_err(err)
+    }
+
+    /// The four pilots themselves (seed 000, sections 2 to 5).
+    async fn shropshire_projects(&self, partnership: i64, places: &[i64]) -> anyhow::Result<()> {
+        for (name, place, theme, lead, aims, start) in [
+            (
+                "Sandpits community hub",
+                places[0],
+                "",
+                "Shropshire Council",
+                "Rockspring Thursdays: public and voluntary services together once a week; community hubs, health and wellbeing, affordable housing for young people, youth employment",
+                "",
+            ),
+            (
+                "Fairfields worklessness pilot",
+                places[1],
+                "",
+                "Shropshire Housing Group",
+                "Tackle worklessness with residents on the project steering group; a multi-agency community hub on the Fairfields estate",
+                "",
+            ),
+            (
+                "Harlescott families pilot",
+                places[2],
+                "",
+                "Shropshire Council",
+                "Understand the service jigsaw from five volunteer families' point of view and remove demand rather than redesign services to meet it",
+                "2011-12-01",
+            ),
+            (
+                "Oswestry substance misuse pilot",
+                places[3],
+                "Transient singles, poorly supported by family and neighbours",
+                "",
+                "Better support at crisis points; peer networks and buddy systems",
+                "",
+            ),
+        ] {
+            let f = wholeplace_service::ProjectForm {
+                partnership_id: partnership.to_string(),
+                name: name.to_owned(),
+                place_id: place.to_string(),
+                theme: theme.to_owned(),
+                lead_agency_id: if lead.is_empty() {
+                    String::new()
+                } else {
+                    self.agency(lead)?.to_string()
+                },
+                aims: aims.to_owned(),
+                start_date: start.to_owned(),
+                end_date: String::new(),
+            };
+            self.service
+                .create_project(&self.op, &f)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// An identified link at each partner of the Oswestry pilot (seed 000, 4.3). Names are
+    /// invented.
+    async fn shropshire_contacts(&self) -> anyhow::Result<()> {
+        for (agency_name, name, role) in [
+            (
+                "Shropshire Council",
+                "Sam Example",
+                "Identified link, Oswestry pilot",
+            ),
+            (
+                "Shropshire Housing Group",
+                "Jo Sample",
+                "Identified link, Oswestry pilot",
+            ),
+        ] {
+            let f = wholeplace_service::ContactForm {
+                agency_id: self.agency(agency_name)?.to_string(),
+                name: name.to_owned(),
+                role: role.to_owned(),
+                email: String::new(),
+                phone: String::new(),
+            };
+            self.service
+                .create_contact(&self.op, &f)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
 }
 
 pub async fn run(

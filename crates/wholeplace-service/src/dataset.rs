@@ -196,190 +196,209 @@ fn opt_num<T: ToString>(x: Option<T>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// The rows of one sheet's table, from the dataset.
+type SheetRowsOf = fn(&Dataset) -> Vec<Vec<String>>;
+
 /// The dataset as tables, one per sheet, in [`SHEETS`] order.
 pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
-    let t = |i: usize, rows: Vec<Vec<String>>| {
-        (
-            &SHEETS[i],
-            Table {
-                headers: SHEETS[i].columns.iter().map(|c| (*c).to_owned()).collect(),
-                rows,
-            },
-        )
-    };
-    vec![
-        t(
-            0,
-            d.agencies
-                .iter()
-                .map(|(n, k)| vec![n.clone(), k.clone()])
-                .collect(),
-        ),
-        t(
-            1,
-            d.places
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.name.clone(),
-                        p.level.clone(),
-                        p.gss_code.clone().unwrap_or_default(),
-                        p.gss_vintage.clone().unwrap_or_default(),
-                        opt_num(p.population),
-                        p.description.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            2,
-            d.relations
-                .iter()
-                .map(|(a, b, r)| {
-                    vec![
-                        a.name.clone(),
-                        a.level.clone(),
-                        b.name.clone(),
-                        b.level.clone(),
-                        r.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            3,
-            d.profiles
-                .iter()
-                .map(|(k, p)| {
-                    vec![
-                        k.name.clone(),
-                        k.level.clone(),
-                        opt_num(p.population),
-                        opt_num(p.population_year),
-                        opt_num(p.claimant_rate_pct),
-                        opt_num(p.median_earnings_gbp),
-                        opt_num(p.imd_rank),
-                        opt_num(p.imd_total),
-                        p.domain_ranks.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            4,
-            d.coverage
-                .iter()
-                .map(|(a, k)| vec![a.clone(), k.name.clone(), k.level.clone()])
-                .collect(),
-        ),
-        t(
-            5,
-            d.contacts
-                .iter()
-                .map(|c| {
-                    vec![
-                        c.agency.clone(),
-                        c.name.clone(),
-                        c.role.clone(),
-                        c.email.clone(),
-                        c.phone.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            6,
-            d.partnerships
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.name.clone(),
-                        p.description.clone(),
-                        p.governance.clone(),
-                        list_cell(p.members.clone()),
-                        list_cell(p.places.iter().map(place_ref_text)),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            7,
-            d.projects
-                .iter()
-                .map(|j| {
-                    vec![
-                        j.partnership.clone(),
-                        j.name.clone(),
-                        j.place.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-                        j.place
-                            .as_ref()
-                            .map(|k| k.level.clone())
-                            .unwrap_or_default(),
-                        j.theme.clone(),
-                        j.lead_agency.clone().unwrap_or_default(),
-                        j.aims.clone(),
-                        j.start_date.clone(),
-                        j.end_date.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            8,
-            d.budget_lines
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.agency.clone(),
-                        b.place.name.clone(),
-                        b.place.level.clone(),
-                        b.service_area.clone(),
-                        FinancialYear::label_of(b.financial_year),
-                        pounds_text(b.amount_pence),
-                        b.spend_kind.clone(),
-                        b.source.clone(),
-                        b.confidence.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            9,
-            d.grants
-                .iter()
-                .map(|g| {
-                    vec![
-                        g.funder.clone(),
-                        g.title.clone(),
-                        g.purpose.clone(),
-                        pounds_text(g.amount_pence),
-                        FinancialYear::label_of(g.start_year),
-                        FinancialYear::label_of(g.end_year),
-                        g.conditions.clone(),
-                        list_cell(g.recipients.clone()),
-                        list_cell(g.places.iter().map(place_ref_text)),
-                    ]
-                })
-                .collect(),
-        ),
-        t(
-            10,
-            d.grants
-                .iter()
-                .flat_map(|g| {
-                    g.changes.iter().map(move |c| {
-                        vec![
-                            g.funder.clone(),
-                            g.title.clone(),
-                            FinancialYear::label_of(c.from_year),
-                            pounds_text(c.new_amount_pence),
-                            c.reason.clone(),
-                        ]
-                    })
-                })
-                .collect(),
-        ),
-    ]
+    let rows: [SheetRowsOf; 11] = [
+        agency_rows,
+        place_rows,
+        relation_rows,
+        profile_rows,
+        coverage_rows,
+        contact_rows,
+        partnership_rows,
+        project_rows,
+        budget_line_rows,
+        grant_rows,
+        grant_change_rows,
+    ];
+    SHEETS
+        .iter()
+        .zip(rows)
+        .map(|(def, rows)| {
+            let headers = def.columns.iter().map(|c| (*c).to_owned()).collect();
+            (
+                def,
+                Table {
+                    headers,
+                    rows: rows(d),
+                },
+            )
+        })
+        .collect()
+}
+
+fn agency_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.agencies
+        .iter()
+        .map(|(n, k)| vec![n.clone(), k.clone()])
+        .collect()
+}
+
+fn place_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.places
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.level.clone(),
+                p.gss_code.clone().unwrap_or_default(),
+                p.gss_vintage.clone().unwrap_or_default(),
+                opt_num(p.population),
+                p.description.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn relation_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.relations
+        .iter()
+        .map(|(a, b, r)| {
+            vec![
+                a.name.clone(),
+                a.level.clone(),
+                b.name.clone(),
+                b.level.clone(),
+                r.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn profile_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.profiles
+        .iter()
+        .map(|(k, p)| {
+            vec![
+                k.name.clone(),
+                k.level.clone(),
+                opt_num(p.population),
+                opt_num(p.population_year),
+                opt_num(p.claimant_rate_pct),
+                opt_num(p.median_earnings_gbp),
+                opt_num(p.imd_rank),
+                opt_num(p.imd_total),
+                p.domain_ranks.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn coverage_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.coverage
+        .iter()
+        .map(|(a, k)| vec![a.clone(), k.name.clone(), k.level.clone()])
+        .collect()
+}
+
+fn contact_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.contacts
+        .iter()
+        .map(|c| {
+            vec![
+                c.agency.clone(),
+                c.name.clone(),
+                c.role.clone(),
+                c.email.clone(),
+                c.phone.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn partnership_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.partnerships
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.description.clone(),
+                p.governance.clone(),
+                list_cell(p.members.clone()),
+                list_cell(p.places.iter().map(place_ref_text)),
+            ]
+        })
+        .collect()
+}
+
+fn project_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.projects
+        .iter()
+        .map(|j| {
+            vec![
+                j.partnership.clone(),
+                j.name.clone(),
+                j.place.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                j.place
+                    .as_ref()
+                    .map(|k| k.level.clone())
+                    .unwrap_or_default(),
+                j.theme.clone(),
+                j.lead_agency.clone().unwrap_or_default(),
+                j.aims.clone(),
+                j.start_date.clone(),
+                j.end_date.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn budget_line_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.budget_lines
+        .iter()
+        .map(|b| {
+            vec![
+                b.agency.clone(),
+                b.place.name.clone(),
+                b.place.level.clone(),
+                b.service_area.clone(),
+                FinancialYear::label_of(b.financial_year),
+                pounds_text(b.amount_pence),
+                b.spend_kind.clone(),
+                b.source.clone(),
+                b.confidence.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn grant_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.grants
+        .iter()
+        .map(|g| {
+            vec![
+                g.funder.clone(),
+                g.title.clone(),
+                g.purpose.clone(),
+                pounds_text(g.amount_pence),
+                FinancialYear::label_of(g.start_year),
+                FinancialYear::label_of(g.end_year),
+                g.conditions.clone(),
+                list_cell(g.recipients.clone()),
+                list_cell(g.places.iter().map(place_ref_text)),
+            ]
+        })
+        .collect()
+}
+
+fn grant_change_rows(d: &Dataset) -> Vec<Vec<String>> {
+    d.grants
+        .iter()
+        .flat_map(|g| {
+            g.changes.iter().map(move |c| {
+                vec![
+                    g.funder.clone(),
+                    g.title.clone(),
+                    FinancialYear::label_of(c.from_year),
+                    pounds_text(c.new_amount_pence),
+                    c.reason.clone(),
+                ]
+            })
+        })
+        .collect()
 }
 
 /// The dataset tables as one workbook (reproducible: the same data gives the same bytes).
@@ -604,6 +623,24 @@ fn nonempty(raw: &str, what: &str) -> Result<String, String> {
     }
 }
 
+/// The term of `vocabulary` that `raw` names, or a message listing them: `what` is such as
+/// "a kind of agency".
+fn term(vocabulary: &[taxonomy::Term], raw: &str, what: &str) -> Result<&'static str, String> {
+    taxonomy::find(vocabulary, raw).ok_or_else(|| {
+        format!(
+            "'{raw}' is not {what}: use one of {}",
+            vocabulary
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+/// What a row parser makes of one row: its record, or its problems.
+type RowResult<T> = Result<T, RowErrors>;
+
 /// Reads every sheet into a dataset, checking every row.
 struct Reader {
     names: Names,
@@ -613,47 +650,547 @@ struct Reader {
 }
 
 impl Reader {
-    /// Runs `f` on each row of `sheet` (if given); rows with problems are reported or rejected.
-    fn rows<F>(&mut self, sheets: &HashMap<&'static str, &Table>, i: usize, mut f: F)
+    /// Reads the sheets in [`SHEETS`] order (later sheets refer to names read from earlier
+    /// ones), each by its row parser.
+    fn dataset(&mut self, sheets: &HashMap<&'static str, &Table>) -> Dataset {
+        let mut seen = HashSet::new();
+        let mut d = Dataset {
+            agencies: self.sheet(sheets, "Agencies", agency_row),
+            places: self.sheet(sheets, "Places", place_row),
+            relations: self.sheet(sheets, "Place relations", relation_row),
+            profiles: self.sheet(sheets, "Local authority profiles", profile_row),
+            coverage: self.sheet(sheets, "Coverage", coverage_row),
+            contacts: self.sheet(sheets, "Contacts", contact_row),
+            partnerships: self.sheet(sheets, "Partnerships", partnership_row),
+            projects: self.sheet(sheets, "Projects", project_row),
+            budget_lines: self.sheet(sheets, "Budget lines", budget_line_row),
+            grants: self.sheet(sheets, "Grants", |n, s, row| {
+                grant_row(n, &mut seen, s, row)
+            }),
+        };
+        let changes = self.sheet(sheets, "Grant changes", |n, s, row| {
+            grant_change_row(n, &d.grants, s, row)
+        });
+        for (i, c) in changes {
+            d.grants[i].changes.push(c);
+        }
+        d
+    }
+
+    /// Runs `parse` on each row of the sheet called `name` (if given) and gives the records of
+    /// the good rows; rows with problems are reported or rejected.
+    fn sheet<T, F>(
+        &mut self,
+        sheets: &HashMap<&'static str, &Table>,
+        name: &str,
+        mut parse: F,
+    ) -> Vec<T>
     where
-        F: FnMut(&mut Self, &SheetRows, &[String]) -> RowErrors,
+        F: FnMut(&mut Names, &SheetRows, &[String]) -> RowResult<T>,
     {
-        let def = &SHEETS[i];
-        let Some(table) = sheets.get(def.name) else {
-            return;
+        let mut out = Vec::new();
+        let Some((def, table)) = sheet_named(name).and_then(|d| Some((d, *sheets.get(d.name)?)))
+        else {
+            return out;
         };
         let rows = match SheetRows::new(def, table) {
             Ok(r) => r,
             Err(e) => {
                 self.errors.push(FieldError::new("file", e));
-                return;
+                return out;
             }
         };
         for (n, row) in table.rows.iter().enumerate() {
-            let errs = f(self, &rows, row);
-            if errs.is_empty() {
-                continue;
-            }
-            if self.skip_invalid {
-                let reason = errs
-                    .iter()
-                    .map(|(c, m)| format!("column {c}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let t = self.rejected.entry(def.name).or_insert_with(|| Table {
-                    headers: [table.headers.clone(), vec!["reason".to_owned()]].concat(),
-                    rows: Vec::new(),
-                });
-                t.rows.push([row.clone(), vec![reason]].concat());
-            } else if self.errors.len() < 200 {
-                for (c, m) in errs {
-                    self.errors.push(FieldError::new(
-                        "file",
-                        format!("{}, row {}, column {c}: {m}", def.name, n + 2),
-                    ));
-                }
+            match parse(&mut self.names, &rows, row) {
+                Ok(record) => out.push(record),
+                Err(errs) => self.refuse(def, table, n, row, errs),
             }
         }
+        out
+    }
+
+    /// Reports the problems of row `n` (from 0) of a sheet, or rejects the row with a reason.
+    fn refuse(
+        &mut self,
+        def: &'static SheetDef,
+        table: &Table,
+        n: usize,
+        row: &[String],
+        errs: RowErrors,
+    ) {
+        if errs.is_empty() {
+            return;
+        }
+        if self.skip_invalid {
+            let reason = errs
+                .iter()
+                .map(|(c, m)| format!("column {c}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let t = self.rejected.entry(def.name).or_insert_with(|| Table {
+                headers: [table.headers.clone(), vec!["reason".to_owned()]].concat(),
+                rows: Vec::new(),
+            });
+            t.rows.push([row.to_vec(), vec![reason]].concat());
+        } else if self.errors.len() < 200 {
+            for (c, m) in errs {
+                self.errors.push(FieldError::new(
+                    "file",
+                    format!("{}, row {}, column {c}: {m}", def.name, n + 2),
+                ));
+            }
+        }
+    }
+}
+
+fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, String)> {
+    let mut e = RowErrors::new();
+    let name = need(
+        &mut e,
+        "name",
+        nonempty(s.cell(row, "name"), "agency's name"),
+    );
+    let kind = need(
+        &mut e,
+        "kind",
+        term(AGENCY_KINDS, s.cell(row, "kind"), "a kind of agency"),
+    );
+    let (Some(n), Some(k), true) = (name, kind, e.is_empty()) else {
+        return Err(e);
+    };
+    names.add_agency(&n);
+    Ok((n, k.to_owned()))
+}
+
+fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewPlace> {
+    let mut e = RowErrors::new();
+    let name = need(
+        &mut e,
+        "name",
+        nonempty(s.cell(row, "name"), "place's name"),
+    );
+    let level = need(
+        &mut e,
+        "level",
+        term(PLACE_LEVELS, s.cell(row, "level"), "a kind of place"),
+    );
+    let gss_raw = s.cell(row, "gss_code");
+    let gss = if gss_raw.is_empty() {
+        None
+    } else {
+        need(
+            &mut e,
+            "gss_code",
+            gss_raw
+                .parse::<GssCode>()
+                .map(|g| g.to_string())
+                .map_err(|x| x.to_string()),
+        )
+    };
+    let vintage = s.cell(row, "gss_vintage");
+    if gss.is_some() && vintage.is_empty() {
+        e.push((
+            "gss_vintage",
+            "give the boundary vintage the GSS code belongs to, such as 2023".into(),
+        ));
+    }
+    let population = need(
+        &mut e,
+        "population",
+        opt_parse::<i64>(s.cell(row, "population"), "a whole number"),
+    );
+    let (Some(n), Some(l), Some(population), true) = (name, level, population, e.is_empty()) else {
+        return Err(e);
+    };
+    let k = PlaceKey {
+        name: n.clone(),
+        level: l.to_owned(),
+    };
+    names.add_place(&k, gss.as_deref());
+    Ok(NewPlace {
+        name: n,
+        level: l.to_owned(),
+        gss_code: gss,
+        gss_vintage: (!vintage.is_empty()).then(|| vintage.to_owned()),
+        population,
+        description: s.cell(row, "description").to_owned(),
+    })
+}
+
+fn relation_row(
+    names: &mut Names,
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<(PlaceKey, PlaceKey, String)> {
+    let mut e = RowErrors::new();
+    let parent = need(
+        &mut e,
+        "parent",
+        names.place(s.cell(row, "parent"), s.cell(row, "parent_level")),
+    );
+    let child = need(
+        &mut e,
+        "child",
+        names.place(s.cell(row, "child"), s.cell(row, "child_level")),
+    );
+    let rel = s.cell(row, "relation").to_lowercase();
+    if rel != "contains" && rel != "overlaps" {
+        e.push(("relation", "write contains or overlaps".into()));
+    }
+    match (parent, child, e.is_empty()) {
+        (Some(p), Some(c), true) if p == c => {
+            e.push(("child", "a place cannot contain or overlap itself".into()));
+            Err(e)
+        }
+        (Some(p), Some(c), true) => Ok((p, c, rel)),
+        _ => Err(e),
+    }
+}
+
+fn profile_row(
+    names: &mut Names,
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<(PlaceKey, LaProfile)> {
+    let mut e = RowErrors::new();
+    let place = need(
+        &mut e,
+        "place",
+        names.place(s.cell(row, "place"), s.cell(row, "place_level")),
+    );
+    let int = |e: &mut RowErrors, c: &'static str| {
+        need(e, c, opt_parse::<i64>(s.cell(row, c), "a whole number")).flatten()
+    };
+    let profile = LaProfile {
+        population: int(&mut e, "population"),
+        population_year: int(&mut e, "population_year"),
+        claimant_rate_pct: need(
+            &mut e,
+            "claimant_rate_pct",
+            opt_parse::<f64>(s.cell(row, "claimant_rate_pct"), "a number"),
+        )
+        .flatten(),
+        median_earnings_gbp: int(&mut e, "median_earnings_gbp"),
+        imd_rank: int(&mut e, "imd_rank"),
+        imd_total: int(&mut e, "imd_total"),
+        domain_ranks: s.cell(row, "domain_ranks").to_owned(),
+    };
+    match (place, e.is_empty()) {
+        (Some(p), true) => Ok((p, profile)),
+        _ => Err(e),
+    }
+}
+
+fn coverage_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, PlaceKey)> {
+    let mut e = RowErrors::new();
+    let a = need(
+        &mut e,
+        "agency",
+        names.agency(s.cell(row, "agency"), "agency"),
+    );
+    let p = need(
+        &mut e,
+        "place",
+        names.place(s.cell(row, "place"), s.cell(row, "place_level")),
+    );
+    match (a, p) {
+        (Some(a), Some(p)) => Ok((a, p)),
+        _ => Err(e),
+    }
+}
+
+fn contact_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Contact> {
+    let mut e = RowErrors::new();
+    let agency = need(
+        &mut e,
+        "agency",
+        names.agency(s.cell(row, "agency"), "agency"),
+    );
+    let name = need(
+        &mut e,
+        "name",
+        nonempty(s.cell(row, "name"), "contact's name"),
+    );
+    let email = s.cell(row, "email");
+    if !email.is_empty() && !email.contains('@') {
+        e.push(("email", format!("'{email}' is not an email address")));
+    }
+    let (Some(agency), Some(name), true) = (agency, name, e.is_empty()) else {
+        return Err(e);
+    };
+    Ok(Contact {
+        id: 0,
+        agency,
+        name,
+        role: s.cell(row, "role").to_owned(),
+        email: email.to_owned(),
+        phone: s.cell(row, "phone").to_owned(),
+    })
+}
+
+fn partnership_row(
+    names: &mut Names,
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<DatasetPartnership> {
+    let mut e = RowErrors::new();
+    let name = need(
+        &mut e,
+        "name",
+        nonempty(s.cell(row, "name"), "partnership's name"),
+    );
+    let members = need(
+        &mut e,
+        "members",
+        names.agency_list(s.cell(row, "members"), "member agency"),
+    );
+    let places = need(&mut e, "places", names.place_list(s.cell(row, "places")));
+    let (Some(name), Some(members), Some(places), true) = (name, members, places, e.is_empty())
+    else {
+        return Err(e);
+    };
+    names.partnerships.insert(name.to_lowercase(), name.clone());
+    Ok(DatasetPartnership {
+        name,
+        description: s.cell(row, "description").to_owned(),
+        governance: s.cell(row, "governance").to_owned(),
+        members,
+        places,
+    })
+}
+
+fn project_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Project> {
+    let mut e = RowErrors::new();
+    let pname = s.cell(row, "partnership");
+    let partnership = need(&mut e, "partnership", names.partnerships.get(&pname.to_lowercase()).cloned().ok_or_else(|| {
+        format!("there is no partnership called '{pname}': add it to the Partnerships sheet, or check the spelling")
+    }));
+    let name = need(
+        &mut e,
+        "name",
+        nonempty(s.cell(row, "name"), "project's name"),
+    );
+    let place = if s.cell(row, "place").is_empty() {
+        Some(None)
+    } else {
+        need(
+            &mut e,
+            "place",
+            names
+                .place(s.cell(row, "place"), s.cell(row, "place_level"))
+                .map(Some),
+        )
+    };
+    let lead = if s.cell(row, "lead_agency").is_empty() {
+        Some(None)
+    } else {
+        need(
+            &mut e,
+            "lead_agency",
+            names
+                .agency(s.cell(row, "lead_agency"), "lead agency")
+                .map(Some),
+        )
+    };
+    let start = need(&mut e, "start_date", date(s.cell(row, "start_date")));
+    let end = need(&mut e, "end_date", date(s.cell(row, "end_date")));
+    if let (Some(a), Some(b)) = (&start, &end)
+        && !a.is_empty()
+        && !b.is_empty()
+        && b < a
+    {
+        e.push(("end_date", "the end date is before the start date".into()));
+    }
+    let (
+        Some(partnership),
+        Some(name),
+        Some(place),
+        Some(lead_agency),
+        Some(start_date),
+        Some(end_date),
+        true,
+    ) = (partnership, name, place, lead, start, end, e.is_empty())
+    else {
+        return Err(e);
+    };
+    Ok(Project {
+        id: 0,
+        partnership,
+        name,
+        place,
+        theme: s.cell(row, "theme").to_owned(),
+        lead_agency,
+        aims: s.cell(row, "aims").to_owned(),
+        start_date,
+        end_date,
+    })
+}
+
+fn budget_line_row(
+    names: &mut Names,
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<DatasetBudgetLine> {
+    let mut e = RowErrors::new();
+    let agency = need(
+        &mut e,
+        "agency",
+        names.agency(s.cell(row, "agency"), "agency"),
+    );
+    let place = need(
+        &mut e,
+        "place",
+        names.place(s.cell(row, "place"), s.cell(row, "place_level")),
+    );
+    let service = need(
+        &mut e,
+        "service_area",
+        term(SERVICE_AREAS, s.cell(row, "service_area"), "a service area"),
+    );
+    let fy = need(
+        &mut e,
+        "financial_year",
+        year(s.cell(row, "financial_year")),
+    );
+    let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
+    let kind = match s.cell(row, "spend_kind").to_lowercase().as_str() {
+        "" | "revenue" => Some("revenue"),
+        "capital" => Some("capital"),
+        _ => {
+            e.push(("spend_kind", "write revenue or capital".into()));
+            None
+        }
+    };
+    let (Some(agency), Some(place), Some(service), Some(fy), Some(amount), Some(kind)) =
+        (agency, place, service, fy, amount, kind)
+    else {
+        return Err(e);
+    };
+    Ok(DatasetBudgetLine {
+        agency,
+        place,
+        service_area: service.to_owned(),
+        financial_year: fy,
+        amount_pence: amount,
+        spend_kind: kind.to_owned(),
+        source: s.cell(row, "source").to_owned(),
+        confidence: s.cell(row, "confidence").to_owned(),
+    })
+}
+
+/// A grant row; `seen` holds the funder and title of every row of the sheet so far, so that a
+/// title repeated for one funder is refused.
+fn grant_row(
+    names: &mut Names,
+    seen: &mut HashSet<(String, String)>,
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<DatasetGrant> {
+    let mut e = RowErrors::new();
+    let funder = need(
+        &mut e,
+        "funder",
+        names.agency(s.cell(row, "funder"), "funder"),
+    );
+    let title = need(
+        &mut e,
+        "title",
+        nonempty(s.cell(row, "title"), "grant's title"),
+    );
+    let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
+    let start = need(&mut e, "start_year", year(s.cell(row, "start_year")));
+    let end = need(&mut e, "end_year", year(s.cell(row, "end_year")));
+    if let (Some(a), Some(b)) = (start, end)
+        && b < a
+    {
+        e.push(("end_year", "the last year is before the first".into()));
+    }
+    let recipients = need(
+        &mut e,
+        "recipients",
+        names.agency_list(s.cell(row, "recipients"), "recipient"),
+    );
+    let places = need(&mut e, "places", names.place_list(s.cell(row, "places")));
+    if let (Some(f), Some(t)) = (&funder, &title)
+        && !seen.insert((f.clone(), t.clone()))
+    {
+        e.push((
+            "title",
+            format!("{f} has another grant called '{t}' in this sheet: titles must differ"),
+        ));
+    }
+    let (
+        Some(funder),
+        Some(title),
+        Some(amount_pence),
+        Some(start_year),
+        Some(end_year),
+        Some(recipients),
+        Some(places),
+        true,
+    ) = (
+        funder,
+        title,
+        amount,
+        start,
+        end,
+        recipients,
+        places,
+        e.is_empty(),
+    )
+    else {
+        return Err(e);
+    };
+    Ok(DatasetGrant {
+        funder,
+        title,
+        purpose: s.cell(row, "purpose").to_owned(),
+        amount_pence,
+        start_year,
+        end_year,
+        conditions: s.cell(row, "conditions").to_owned(),
+        recipients,
+        places,
+        changes: Vec::new(),
+    })
+}
+
+/// A grant change row: the index in `grants` (the Grants sheet's good rows) of the grant it
+/// changes, and the change.
+fn grant_change_row(
+    names: &mut Names,
+    grants: &[DatasetGrant],
+    s: &SheetRows,
+    row: &[String],
+) -> RowResult<(usize, GrantChange)> {
+    let mut e = RowErrors::new();
+    let funder = need(
+        &mut e,
+        "funder",
+        names.agency(s.cell(row, "funder"), "funder"),
+    );
+    let title = s.cell(row, "title");
+    let from = need(&mut e, "from_year", year(s.cell(row, "from_year")));
+    let amount = need(&mut e, "new_amount", money(s.cell(row, "new_amount")));
+    let grant = funder.as_ref().and_then(|f| {
+        grants
+            .iter()
+            .position(|g| &g.funder == f && g.title.eq_ignore_ascii_case(title))
+    });
+    match (grant, from, amount) {
+        (None, _, _) if funder.is_some() => {
+            e.push(("title", format!("no grant called '{title}' from this funder is in the Grants sheet: a change comes with its grant")));
+            Err(e)
+        }
+        (Some(g), Some(from_year), Some(new_amount_pence)) if e.is_empty() => Ok((
+            g,
+            GrantChange {
+                from_year,
+                new_amount_pence,
+                reason: s.cell(row, "reason").to_owned(),
+            },
+        )),
+        _ => Err(e),
     }
 }
 
@@ -728,440 +1265,14 @@ impl Service {
     ) -> ServiceResult<DatasetOutcome> {
         self.require_editor(actor, AuditAction::DatasetImport, "dataset", None)
             .await?;
-        let mut by_name: HashMap<&'static str, &Table> = HashMap::new();
-        let mut errors = Vec::new();
-        for (name, t) in sheets {
-            match sheet_named(name) {
-                Some(def) => {
-                    by_name.insert(def.name, t);
-                }
-                None => errors.push(FieldError::new(
-                    "file",
-                    format!(
-                        "there is no sheet called '{name}': the sheets are {}",
-                        SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-                    ),
-                )),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ServiceError::Validation(errors));
-        }
+        let by_name = sheets_by_name(sheets)?;
         let mut r = Reader {
-            names: Names::default(),
+            names: self.known_names().await?,
             errors: Vec::new(),
             rejected: BTreeMap::new(),
             skip_invalid,
         };
-        for a in self.store().list_agencies().await? {
-            r.names.add_agency(&a.name);
-        }
-        for p in self.store().list_places().await? {
-            r.names.add_place(
-                &PlaceKey {
-                    name: p.name.clone(),
-                    level: p.level.clone(),
-                },
-                p.gss_code.as_deref(),
-            );
-        }
-        for p in self.store().list_partnerships().await? {
-            r.names
-                .partnerships
-                .insert(p.name.to_lowercase(), p.name.clone());
-        }
-        let mut d = Dataset::default();
-
-        r.rows(&by_name, 0, |r, s, row| {
-            let mut e = RowErrors::new();
-            let name = need(
-                &mut e,
-                "name",
-                nonempty(s.cell(row, "name"), "agency's name"),
-            );
-            let kind = need(
-                &mut e,
-                "kind",
-                taxonomy::find(AGENCY_KINDS, s.cell(row, "kind")).ok_or_else(|| {
-                    format!(
-                        "'{}' is not a kind of agency: use one of {}",
-                        s.cell(row, "kind"),
-                        AGENCY_KINDS
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
-            );
-            if let (Some(n), Some(k), true) = (name, kind, e.is_empty()) {
-                r.names.add_agency(&n);
-                d.agencies.push((n, k.to_owned()));
-            }
-            e
-        });
-        r.rows(&by_name, 1, |r, s, row| {
-            let mut e = RowErrors::new();
-            let name = need(
-                &mut e,
-                "name",
-                nonempty(s.cell(row, "name"), "place's name"),
-            );
-            let level = need(
-                &mut e,
-                "level",
-                taxonomy::find(PLACE_LEVELS, s.cell(row, "level")).ok_or_else(|| {
-                    format!(
-                        "'{}' is not a kind of place: use one of {}",
-                        s.cell(row, "level"),
-                        PLACE_LEVELS
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
-            );
-            let gss_raw = s.cell(row, "gss_code");
-            let gss = if gss_raw.is_empty() {
-                None
-            } else {
-                need(
-                    &mut e,
-                    "gss_code",
-                    gss_raw
-                        .parse::<GssCode>()
-                        .map(|g| g.to_string())
-                        .map_err(|x| x.to_string()),
-                )
-            };
-            let vintage = s.cell(row, "gss_vintage");
-            if gss.is_some() && vintage.is_empty() {
-                e.push((
-                    "gss_vintage",
-                    "give the boundary vintage the GSS code belongs to, such as 2023".into(),
-                ));
-            }
-            let population = need(
-                &mut e,
-                "population",
-                opt_parse::<i64>(s.cell(row, "population"), "a whole number"),
-            );
-            if let (Some(n), Some(l), Some(population), true) =
-                (name, level, population, e.is_empty())
-            {
-                let k = PlaceKey {
-                    name: n.clone(),
-                    level: l.to_owned(),
-                };
-                r.names.add_place(&k, gss.as_deref());
-                d.places.push(NewPlace {
-                    name: n,
-                    level: l.to_owned(),
-                    gss_code: gss,
-                    gss_vintage: (!vintage.is_empty()).then(|| vintage.to_owned()),
-                    population,
-                    description: s.cell(row, "description").to_owned(),
-                });
-            }
-            e
-        });
-        r.rows(&by_name, 2, |r, s, row| {
-            let mut e = RowErrors::new();
-            let parent = need(
-                &mut e,
-                "parent",
-                r.names
-                    .place(s.cell(row, "parent"), s.cell(row, "parent_level")),
-            );
-            let child = need(
-                &mut e,
-                "child",
-                r.names
-                    .place(s.cell(row, "child"), s.cell(row, "child_level")),
-            );
-            let rel = s.cell(row, "relation").to_lowercase();
-            if rel != "contains" && rel != "overlaps" {
-                e.push(("relation", "write contains or overlaps".into()));
-            }
-            if let (Some(p), Some(c), true) = (parent, child, e.is_empty()) {
-                if p == c {
-                    e.push(("child", "a place cannot contain or overlap itself".into()));
-                } else {
-                    d.relations.push((p, c, rel));
-                }
-            }
-            e
-        });
-        r.rows(&by_name, 3, |r, s, row| {
-            let mut e = RowErrors::new();
-            let place = need(
-                &mut e,
-                "place",
-                r.names
-                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
-            );
-            let int = |e: &mut RowErrors, c: &'static str| {
-                need(e, c, opt_parse::<i64>(s.cell(row, c), "a whole number")).flatten()
-            };
-            let profile = LaProfile {
-                population: int(&mut e, "population"),
-                population_year: int(&mut e, "population_year"),
-                claimant_rate_pct: need(
-                    &mut e,
-                    "claimant_rate_pct",
-                    opt_parse::<f64>(s.cell(row, "claimant_rate_pct"), "a number"),
-                )
-                .flatten(),
-                median_earnings_gbp: int(&mut e, "median_earnings_gbp"),
-                imd_rank: int(&mut e, "imd_rank"),
-                imd_total: int(&mut e, "imd_total"),
-                domain_ranks: s.cell(row, "domain_ranks").to_owned(),
-            };
-            if let (Some(p), true) = (place, e.is_empty()) {
-                d.profiles.push((p, profile));
-            }
-            e
-        });
-        r.rows(&by_name, 4, |r, s, row| {
-            let mut e = RowErrors::new();
-            let a = need(
-                &mut e,
-                "agency",
-                r.names.agency(s.cell(row, "agency"), "agency"),
-            );
-            let p = need(
-                &mut e,
-                "place",
-                r.names
-                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
-            );
-            if let (Some(a), Some(p)) = (a, p) {
-                d.coverage.push((a, p));
-            }
-            e
-        });
-        r.rows(&by_name, 5, |r, s, row| {
-            let mut e = RowErrors::new();
-            let agency = need(
-                &mut e,
-                "agency",
-                r.names.agency(s.cell(row, "agency"), "agency"),
-            );
-            let name = need(
-                &mut e,
-                "name",
-                nonempty(s.cell(row, "name"), "contact's name"),
-            );
-            let email = s.cell(row, "email");
-            if !email.is_empty() && !email.contains('@') {
-                e.push(("email", format!("'{email}' is not an email address")));
-            }
-            if let (Some(agency), Some(name), true) = (agency, name, e.is_empty()) {
-                d.contacts.push(Contact {
-                    id: 0,
-                    agency,
-                    name,
-                    role: s.cell(row, "role").to_owned(),
-                    email: email.to_owned(),
-                    phone: s.cell(row, "phone").to_owned(),
-                });
-            }
-            e
-        });
-        r.rows(&by_name, 6, |r, s, row| {
-            let mut e = RowErrors::new();
-            let name = need(
-                &mut e,
-                "name",
-                nonempty(s.cell(row, "name"), "partnership's name"),
-            );
-            let members = need(
-                &mut e,
-                "members",
-                r.names.agency_list(s.cell(row, "members"), "member agency"),
-            );
-            let places = need(&mut e, "places", r.names.place_list(s.cell(row, "places")));
-            if let (Some(name), Some(members), Some(places), true) =
-                (name, members, places, e.is_empty())
-            {
-                r.names
-                    .partnerships
-                    .insert(name.to_lowercase(), name.clone());
-                d.partnerships.push(DatasetPartnership {
-                    name,
-                    description: s.cell(row, "description").to_owned(),
-                    governance: s.cell(row, "governance").to_owned(),
-                    members,
-                    places,
-                });
-            }
-            e
-        });
-        r.rows(&by_name, 7, |r, s, row| {
-            let mut e = RowErrors::new();
-            let pname = s.cell(row, "partnership");
-            let partnership = need(&mut e, "partnership", r.names.partnerships.get(&pname.to_lowercase()).cloned().ok_or_else(|| {
-                format!("there is no partnership called '{pname}': add it to the Partnerships sheet, or check the spelling")
-            }));
-            let name = need(&mut e, "name", nonempty(s.cell(row, "name"), "project's name"));
-            let place = if s.cell(row, "place").is_empty() { Some(None) } else { need(&mut e, "place", r.names.place(s.cell(row, "place"), s.cell(row, "place_level")).map(Some)) };
-            let lead = if s.cell(row, "lead_agency").is_empty() { Some(None) } else { need(&mut e, "lead_agency", r.names.agency(s.cell(row, "lead_agency"), "lead agency").map(Some)) };
-            let start = need(&mut e, "start_date", date(s.cell(row, "start_date")));
-            let end = need(&mut e, "end_date", date(s.cell(row, "end_date")));
-            if let (Some(a), Some(b)) = (&start, &end)
-                && !a.is_empty() && !b.is_empty() && b < a
-            {
-                    e.push(("end_date", "the end date is before the start date".into()));
-            }
-            if let (Some(partnership), Some(name), Some(place), Some(lead_agency), Some(start_date), Some(end_date), true) = (partnership, name, place, lead, start, end, e.is_empty()) {
-                d.projects.push(Project { id: 0, partnership, name, place, theme: s.cell(row, "theme").to_owned(), lead_agency, aims: s.cell(row, "aims").to_owned(), start_date, end_date });
-            }
-            e
-        });
-        r.rows(&by_name, 8, |r, s, row| {
-            let mut e = RowErrors::new();
-            let agency = need(
-                &mut e,
-                "agency",
-                r.names.agency(s.cell(row, "agency"), "agency"),
-            );
-            let place = need(
-                &mut e,
-                "place",
-                r.names
-                    .place(s.cell(row, "place"), s.cell(row, "place_level")),
-            );
-            let service = need(
-                &mut e,
-                "service_area",
-                taxonomy::find(SERVICE_AREAS, s.cell(row, "service_area")).ok_or_else(|| {
-                    format!(
-                        "'{}' is not a service area: use one of {}",
-                        s.cell(row, "service_area"),
-                        SERVICE_AREAS
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
-            );
-            let fy = need(
-                &mut e,
-                "financial_year",
-                year(s.cell(row, "financial_year")),
-            );
-            let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
-            let kind = match s.cell(row, "spend_kind").to_lowercase().as_str() {
-                "" | "revenue" => Some("revenue"),
-                "capital" => Some("capital"),
-                _ => {
-                    e.push(("spend_kind", "write revenue or capital".into()));
-                    None
-                }
-            };
-            if let (Some(agency), Some(place), Some(service), Some(fy), Some(amount), Some(kind)) =
-                (agency, place, service, fy, amount, kind)
-            {
-                d.budget_lines.push(DatasetBudgetLine {
-                    agency,
-                    place,
-                    service_area: service.to_owned(),
-                    financial_year: fy,
-                    amount_pence: amount,
-                    spend_kind: kind.to_owned(),
-                    source: s.cell(row, "source").to_owned(),
-                    confidence: s.cell(row, "confidence").to_owned(),
-                });
-            }
-            e
-        });
-        let mut grant_keys: HashSet<(String, String)> = HashSet::new();
-        r.rows(&by_name, 9, |r, s, row| {
-            let mut e = RowErrors::new();
-            let funder = need(
-                &mut e,
-                "funder",
-                r.names.agency(s.cell(row, "funder"), "funder"),
-            );
-            let title = need(
-                &mut e,
-                "title",
-                nonempty(s.cell(row, "title"), "grant's title"),
-            );
-            let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
-            let start = need(&mut e, "start_year", year(s.cell(row, "start_year")));
-            let end = need(&mut e, "end_year", year(s.cell(row, "end_year")));
-            if let (Some(a), Some(b)) = (start, end)
-                && b < a
-            {
-                e.push(("end_year", "the last year is before the first".into()));
-            }
-            let recipients = need(
-                &mut e,
-                "recipients",
-                r.names.agency_list(s.cell(row, "recipients"), "recipient"),
-            );
-            let places = need(&mut e, "places", r.names.place_list(s.cell(row, "places")));
-            if let (Some(f), Some(t)) = (&funder, &title)
-                && !grant_keys.insert((f.clone(), t.clone()))
-            {
-                e.push((
-                    "title",
-                    format!("{f} has another grant called '{t}' in this sheet: titles must differ"),
-                ));
-            }
-            if let (
-                Some(funder),
-                Some(title),
-                Some(amount_pence),
-                Some(start_year),
-                Some(end_year),
-                Some(recipients),
-                Some(places),
-                true,
-            ) = (
-                funder,
-                title,
-                amount,
-                start,
-                end,
-                recipients,
-                places,
-                e.is_empty(),
-            ) {
-                d.grants.push(DatasetGrant {
-                    funder,
-                    title,
-                    purpose: s.cell(row, "purpose").to_owned(),
-                    amount_pence,
-                    start_year,
-                    end_year,
-                    conditions: s.cell(row, "conditions").to_owned(),
-                    recipients,
-                    places,
-                    changes: Vec::new(),
-                });
-            }
-            e
-        });
-        r.rows(&by_name, 10, |r, s, row| {
-            let mut e = RowErrors::new();
-            let funder = need(&mut e, "funder", r.names.agency(s.cell(row, "funder"), "funder"));
-            let title = s.cell(row, "title");
-            let from = need(&mut e, "from_year", year(s.cell(row, "from_year")));
-            let amount = need(&mut e, "new_amount", money(s.cell(row, "new_amount")));
-            let grant = funder.as_ref().and_then(|f| d.grants.iter_mut().find(|g| &g.funder == f && g.title.eq_ignore_ascii_case(title)));
-            match (grant, from, amount) {
-                (None, _, _) if funder.is_some() => e.push(("title", format!("no grant called '{title}' from this funder is in the Grants sheet: a change comes with its grant"))),
-                (Some(g), Some(from_year), Some(new_amount_pence)) if e.is_empty() => {
-                    g.changes.push(GrantChange { from_year, new_amount_pence, reason: s.cell(row, "reason").to_owned() });
-                }
-                _ => {}
-            }
-            e
-        });
+        let d = r.dataset(&by_name);
         if !r.errors.is_empty() {
             return Err(ServiceError::Validation(r.errors));
         }
@@ -1184,6 +1295,53 @@ impl Service {
                 .collect(),
         })
     }
+
+    /// The names the database already has: agencies, places and partnerships.
+    async fn known_names(&self) -> ServiceResult<Names> {
+        let mut names = Names::default();
+        for a in self.store().list_agencies().await? {
+            names.add_agency(&a.name);
+        }
+        for p in self.store().list_places().await? {
+            names.add_place(
+                &PlaceKey {
+                    name: p.name.clone(),
+                    level: p.level.clone(),
+                },
+                p.gss_code.as_deref(),
+            );
+        }
+        for p in self.store().list_partnerships().await? {
+            names
+                .partnerships
+                .insert(p.name.to_lowercase(), p.name.clone());
+        }
+        Ok(names)
+    }
+}
+
+/// The sheets by their dataset sheet name; an error lists every sheet name that is not one.
+fn sheets_by_name(sheets: &[(String, Table)]) -> ServiceResult<HashMap<&'static str, &Table>> {
+    let mut by_name: HashMap<&'static str, &Table> = HashMap::new();
+    let mut errors = Vec::new();
+    for (name, t) in sheets {
+        match sheet_named(name) {
+            Some(def) => {
+                by_name.insert(def.name, t);
+            }
+            None => errors.push(FieldError::new(
+                "file",
+                format!(
+                    "there is no sheet called '{name}': the sheets are {}",
+                    SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    Ok(by_name)
 }
 
 impl Service {

@@ -8,13 +8,13 @@ use crate::store::fk_or;
 use crate::store::{db_err, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::{HashMap, HashSet};
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
-    AuditEvent, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore,
-    GrantChange, ImportCounts, LaProfile, NewBudgetLine, NewPlace, PlaceKey, StoreError,
-    StoreResult,
+    AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership,
+    DatasetStore, GrantChange, ImportCounts, LaProfile, NewBudgetLine, NewPlace, PlaceKey, Project,
+    StoreError, StoreResult,
 };
 
 pub(crate) type Tx = Transaction<'static, Any>;
@@ -180,342 +180,508 @@ impl DatasetStore for SqlStore {
 
     async fn export_dataset(&self) -> StoreResult<Dataset> {
         let pool = self.pool();
-        let all = |sql: &'static str| async move {
-            sqlx::query(sql).fetch_all(pool).await.map_err(db_err)
-        };
-        let mut d = Dataset::default();
-        for r in all("SELECT name, kind FROM agency").await? {
-            d.agencies.push((get(&r, 0)?, get(&r, 1)?));
-        }
-        d.agencies.sort();
-        let mut places: HashMap<i64, PlaceKey> = HashMap::new();
-        for r in
-            all("SELECT id, name, level, gss_code, gss_vintage, population, description FROM place")
+        let agencies = export_agencies(pool).await?;
+        let (places, place_keys) = export_places(pool).await?;
+        Ok(Dataset {
+            agencies,
+            places,
+            relations: export_relations(pool, &place_keys).await?,
+            profiles: export_profiles(pool, &place_keys).await?,
+            coverage: export_coverage(pool, &place_keys).await?,
+            contacts: self
+                .list_contacts()
                 .await?
-        {
-            let p = NewPlace {
-                name: get(&r, 1)?,
-                level: get(&r, 2)?,
-                gss_code: get(&r, 3)?,
-                gss_vintage: get(&r, 4)?,
-                population: get(&r, 5)?,
-                description: get(&r, 6)?,
-            };
-            places.insert(get(&r, 0)?, key(p.name.clone(), p.level.clone()));
-            d.places.push(p);
-        }
-        d.places
-            .sort_by(|a, b| (&a.level, &a.name).cmp(&(&b.level, &b.name)));
-        let place = |id: i64| -> StoreResult<PlaceKey> {
-            places
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| StoreError::Backend(format!("place {id} vanished")))
-        };
-        for r in all("SELECT parent_id, child_id, relation FROM place_relation").await? {
-            d.relations
-                .push((place(get(&r, 0)?)?, place(get(&r, 1)?)?, get(&r, 2)?));
-        }
-        d.relations.sort();
-        for r in all("SELECT place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks FROM la_profile").await? {
-            d.profiles.push((
-                place(get(&r, 0)?)?,
-                LaProfile {
-                    population: get(&r, 1)?,
-                    population_year: get(&r, 2)?,
-                    claimant_rate_pct: get(&r, 3)?,
-                    median_earnings_gbp: get(&r, 4)?,
-                    imd_rank: get(&r, 5)?,
-                    imd_total: get(&r, 6)?,
-                    domain_ranks: get(&r, 7)?,
-                },
-            ));
-        }
-        d.profiles.sort_by(|a, b| a.0.cmp(&b.0));
-        for r in all(
-            "SELECT a.name, ap.place_id FROM agency_place ap JOIN agency a ON a.id = ap.agency_id",
-        )
-        .await?
-        {
-            d.coverage.push((get(&r, 0)?, place(get(&r, 1)?)?));
-        }
-        d.coverage.sort();
-        d.contacts = self.list_contacts().await?;
-        let members = all("SELECT pm.partnership_id, a.name FROM partnership_member pm JOIN agency a ON a.id = pm.agency_id").await?;
-        let pplaces = all("SELECT partnership_id, place_id FROM partnership_place").await?;
-        for r in all("SELECT id, name, description, governance FROM partnership").await? {
-            let id: i64 = get(&r, 0)?;
-            let mut m = Vec::new();
-            for x in &members {
-                if get::<i64>(x, 0)? == id {
-                    m.push(get::<String>(x, 1)?);
-                }
-            }
-            m.sort();
-            let mut pl = Vec::new();
-            for x in &pplaces {
-                if get::<i64>(x, 0)? == id {
-                    pl.push(place(get(x, 1)?)?);
-                }
-            }
-            pl.sort();
-            d.partnerships.push(DatasetPartnership {
-                name: get(&r, 1)?,
-                description: get(&r, 2)?,
-                governance: get(&r, 3)?,
-                members: m,
-                places: pl,
-            });
-        }
-        d.partnerships.sort_by(|a, b| a.name.cmp(&b.name));
-        d.projects = self.list_projects().await?;
-        for p in &mut d.projects {
-            p.id = 0;
-        }
-        for c in &mut d.contacts {
-            c.id = 0;
-        }
-        for r in all("SELECT a.name, b.place_id, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence FROM budget_line b JOIN agency a ON a.id = b.agency_id ORDER BY b.id").await? {
-            d.budget_lines.push(DatasetBudgetLine {
-                agency: get(&r, 0)?,
-                place: place(get(&r, 1)?)?,
-                service_area: get(&r, 2)?,
-                financial_year: i32::try_from(get::<i64>(&r, 3)?)
-                    .map_err(|e| StoreError::Backend(e.to_string()))?,
-                amount_pence: get(&r, 4)?,
-                spend_kind: get(&r, 5)?,
-                source: get(&r, 6)?,
-                confidence: get(&r, 7)?,
-            });
-        }
-        let recips = all(
-            "SELECT r.grant_id, a.name FROM grant_recipient r JOIN agency a ON a.id = r.agency_id",
-        )
-        .await?;
-        let gplaces = all("SELECT grant_id, place_id FROM grant_place").await?;
-        let changes = all(
-            "SELECT grant_id, from_year, new_amount_pence, reason FROM grant_change ORDER BY id",
-        )
-        .await?;
-        let year = |r: &AnyRow, i: usize| -> StoreResult<i32> {
-            i32::try_from(get::<i64>(r, i)?).map_err(|e| StoreError::Backend(e.to_string()))
-        };
-        for r in all("SELECT g.id, a.name, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
-            let id: i64 = get(&r, 0)?;
-            let mut rec = Vec::new();
-            for x in &recips {
-                if get::<i64>(x, 0)? == id {
-                    rec.push(get::<String>(x, 1)?);
-                }
-            }
-            rec.sort();
-            let mut pl = Vec::new();
-            for x in &gplaces {
-                if get::<i64>(x, 0)? == id {
-                    pl.push(place(get(x, 1)?)?);
-                }
-            }
-            pl.sort();
-            let mut ch = Vec::new();
-            for x in &changes {
-                if get::<i64>(x, 0)? == id {
-                    ch.push(GrantChange {
-                        from_year: year(x, 1)?,
-                        new_amount_pence: get(x, 2)?,
-                        reason: get(x, 3)?,
-                    });
-                }
-            }
-            d.grants.push(DatasetGrant {
-                funder: get(&r, 1)?,
-                title: get(&r, 2)?,
-                purpose: get(&r, 3)?,
-                amount_pence: get(&r, 4)?,
-                start_year: year(&r, 5)?,
-                end_year: year(&r, 6)?,
-                conditions: get(&r, 7)?,
-                recipients: rec,
-                places: pl,
-                changes: ch,
-            });
-        }
-        Ok(d)
+                .into_iter()
+                .map(|c| Contact { id: 0, ..c })
+                .collect(),
+            partnerships: export_partnerships(pool, &place_keys).await?,
+            projects: self
+                .list_projects()
+                .await?
+                .into_iter()
+                .map(|p| Project { id: 0, ..p })
+                .collect(),
+            budget_lines: export_budget_lines(pool, &place_keys).await?,
+            grants: export_grants(pool, &place_keys).await?,
+        })
     }
 
     async fn import_dataset(&self, d: &Dataset, audit: &AuditEvent) -> StoreResult<ImportCounts> {
         let mut tx: Tx = self.begin().await?;
-        let mut counts = ImportCounts::default();
-        for (name, kind) in &d.agencies {
-            sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind")
-                .bind(name.clone())
-                .bind(kind.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        import_agencies(&mut tx, &d.agencies).await?;
         for p in &d.places {
             upsert_place(&mut tx, p).await?;
         }
-        let agencies = ids_by_name(&mut tx, "SELECT id, name FROM agency").await?;
-        let places = place_ids(&mut tx).await?;
-        for (parent, child, rel) in &d.relations {
-            sqlx::query("INSERT INTO place_relation (parent_id, child_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(find(&places, parent)?)
-                .bind(find(&places, child)?)
-                .bind(rel.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        let ids = Ids {
+            agencies: ids_by_name(&mut tx, "SELECT id, name FROM agency").await?,
+            places: place_ids(&mut tx).await?,
+        };
+        import_relations(&mut tx, &ids, &d.relations).await?;
         for (p, prof) in &d.profiles {
-            upsert_profile(&mut tx, find(&places, p)?, prof).await?;
+            upsert_profile(&mut tx, find(&ids.places, p)?, prof).await?;
         }
         for (a, p) in &d.coverage {
-            link(&mut tx, "INSERT INTO agency_place (agency_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", find(&agencies, a)?, find(&places, p)?).await?;
+            link(&mut tx, "INSERT INTO agency_place (agency_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", find(&ids.agencies, a)?, find(&ids.places, p)?).await?;
         }
-        for c in &d.contacts {
-            sqlx::query(
-                "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (agency_id, name) DO UPDATE SET role = excluded.role, email = excluded.email, phone = excluded.phone",
-            )
-            .bind(find(&agencies, &c.agency)?)
-            .bind(c.name.clone())
-            .bind(c.role.clone())
-            .bind(c.email.clone())
-            .bind(c.phone.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        for p in &d.partnerships {
-            sqlx::query("INSERT INTO partnership (name, description, governance) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET description = excluded.description, governance = excluded.governance")
-                .bind(p.name.clone())
-                .bind(p.description.clone())
-                .bind(p.governance.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        let partnerships = ids_by_name(&mut tx, "SELECT id, name FROM partnership").await?;
-        for p in &d.partnerships {
-            let id = find(&partnerships, &p.name)?;
-            for m in &p.members {
-                link(&mut tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&agencies, m)?).await?;
-            }
-            for pl in &p.places {
-                link(&mut tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&places, pl)?).await?;
-            }
-        }
-        for j in &d.projects {
-            let place = j.place.as_ref().map(|p| find(&places, p)).transpose()?;
-            let lead = j
-                .lead_agency
-                .as_ref()
-                .map(|a| find(&agencies, a))
-                .transpose()?;
-            sqlx::query(
-                "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (partnership_id, name) DO UPDATE SET place_id = excluded.place_id, theme = excluded.theme, lead_agency_id = excluded.lead_agency_id, \
-                 aims = excluded.aims, start_date = excluded.start_date, end_date = excluded.end_date",
-            )
-            .bind(find(&partnerships, &j.partnership)?)
-            .bind(j.name.clone())
-            .bind(place)
-            .bind(j.theme.clone())
-            .bind(lead)
-            .bind(j.aims.clone())
-            .bind(j.start_date.clone())
-            .bind(j.end_date.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-
-        // Budget lines: those identical to one already stored are left alone.
-        let mut lines = Vec::with_capacity(d.budget_lines.len());
-        for b in &d.budget_lines {
-            lines.push(NewBudgetLine {
-                agency_id: find(&agencies, &b.agency)?,
-                place_id: find(&places, &b.place)?,
-                service_area: b.service_area.clone(),
-                financial_year: b.financial_year,
-                amount_pence: b.amount_pence,
-                spend_kind: b.spend_kind.clone(),
-                source: b.source.clone(),
-                confidence: b.confidence.clone(),
-            });
-        }
-        let (lines, already) = lines_not_stored(&mut tx, lines).await?;
-        counts.already_present += already;
-        insert_budget_batches(&mut tx, &lines).await?;
-
-        // Grants: one with the same funder and title is already there and left alone.
-        let mut have: HashSet<(i64, String)> = HashSet::new();
-        for r in sqlx::query("SELECT funder_agency_id, title FROM grant_award")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-        {
-            have.insert((get(&r, 0)?, get(&r, 1)?));
-        }
-        let mut grants_written = 0;
-        for g in &d.grants {
-            let funder = find(&agencies, &g.funder)?;
-            if !have.insert((funder, g.title.clone())) {
-                counts.already_present += 1;
-                continue;
-            }
-            let id = insert_grant(
-                &mut tx,
-                &wholeplace_store::NewGrant {
-                    funder_agency_id: funder,
-                    title: g.title.clone(),
-                    purpose: g.purpose.clone(),
-                    amount_pence: g.amount_pence,
-                    start_year: g.start_year,
-                    end_year: g.end_year,
-                    conditions: g.conditions.clone(),
-                    recipient_ids: g
-                        .recipients
-                        .iter()
-                        .map(|a| find(&agencies, a))
-                        .collect::<StoreResult<_>>()?,
-                    place_ids: g
-                        .places
-                        .iter()
-                        .map(|p| find(&places, p))
-                        .collect::<StoreResult<_>>()?,
-                },
-            )
-            .await?;
-            for c in &g.changes {
-                sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(i64::from(c.from_year))
-                    .bind(c.new_amount_pence)
-                    .bind(c.reason.clone())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            grants_written += 1;
-        }
-        counts.written = vec![
-            ("Agencies".into(), d.agencies.len()),
-            ("Places".into(), d.places.len()),
-            ("Place relations".into(), d.relations.len()),
-            ("Local authority profiles".into(), d.profiles.len()),
-            ("Coverage".into(), d.coverage.len()),
-            ("Contacts".into(), d.contacts.len()),
-            ("Partnerships".into(), d.partnerships.len()),
-            ("Projects".into(), d.projects.len()),
-            ("Budget lines".into(), lines.len()),
-            ("Grants".into(), grants_written),
-        ];
+        import_contacts(&mut tx, &ids, &d.contacts).await?;
+        let partnerships = import_partnerships(&mut tx, &ids, &d.partnerships).await?;
+        import_projects(&mut tx, &ids, &partnerships, &d.projects).await?;
+        let (lines_written, lines_present) =
+            import_budget_lines(&mut tx, &ids, &d.budget_lines).await?;
+        let (grants_written, grants_present) = import_grants(&mut tx, &ids, &d.grants).await?;
+        let counts = ImportCounts {
+            written: vec![
+                ("Agencies".into(), d.agencies.len()),
+                ("Places".into(), d.places.len()),
+                ("Place relations".into(), d.relations.len()),
+                ("Local authority profiles".into(), d.profiles.len()),
+                ("Coverage".into(), d.coverage.len()),
+                ("Contacts".into(), d.contacts.len()),
+                ("Partnerships".into(), d.partnerships.len()),
+                ("Projects".into(), d.projects.len()),
+                ("Budget lines".into(), lines_written),
+                ("Grants".into(), grants_written),
+            ],
+            already_present: lines_present + grants_present,
+        };
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(counts)
     }
+}
+
+/// Every row a query returns.
+async fn all(pool: &AnyPool, sql: &'static str) -> StoreResult<Vec<AnyRow>> {
+    sqlx::query(sql).fetch_all(pool).await.map_err(db_err)
+}
+
+/// The place with database id `id`, by its natural key.
+fn place_key(places: &HashMap<i64, PlaceKey>, id: i64) -> StoreResult<PlaceKey> {
+    places
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| StoreError::Backend(format!("place {id} vanished")))
+}
+
+/// Column `i` of a row as a financial year's first calendar year.
+fn year_at(r: &AnyRow, i: usize) -> StoreResult<i32> {
+    i32::try_from(get::<i64>(r, i)?).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// The names (column 1) of the rows `(owner id, name)` that belong to `id`, sorted.
+fn names_of(rows: &[AnyRow], id: i64) -> StoreResult<Vec<String>> {
+    let mut out = Vec::new();
+    for x in rows {
+        if get::<i64>(x, 0)? == id {
+            out.push(get::<String>(x, 1)?);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The places (column 1) of the rows `(owner id, place id)` that belong to `id`, sorted.
+fn places_of(
+    rows: &[AnyRow],
+    id: i64,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<PlaceKey>> {
+    let mut out = Vec::new();
+    for x in rows {
+        if get::<i64>(x, 0)? == id {
+            out.push(place_key(places, get(x, 1)?)?);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn export_agencies(pool: &AnyPool) -> StoreResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for r in all(pool, "SELECT name, kind FROM agency").await? {
+        out.push((get(&r, 0)?, get(&r, 1)?));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The places, and each one's natural key by its database id.
+async fn export_places(pool: &AnyPool) -> StoreResult<(Vec<NewPlace>, HashMap<i64, PlaceKey>)> {
+    let mut out = Vec::new();
+    let mut keys = HashMap::new();
+    for r in all(
+        pool,
+        "SELECT id, name, level, gss_code, gss_vintage, population, description FROM place",
+    )
+    .await?
+    {
+        let p = NewPlace {
+            name: get(&r, 1)?,
+            level: get(&r, 2)?,
+            gss_code: get(&r, 3)?,
+            gss_vintage: get(&r, 4)?,
+            population: get(&r, 5)?,
+            description: get(&r, 6)?,
+        };
+        keys.insert(get(&r, 0)?, key(p.name.clone(), p.level.clone()));
+        out.push(p);
+    }
+    out.sort_by(|a, b| (&a.level, &a.name).cmp(&(&b.level, &b.name)));
+    Ok((out, keys))
+}
+
+async fn export_relations(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<(PlaceKey, PlaceKey, String)>> {
+    let mut out = Vec::new();
+    for r in all(
+        pool,
+        "SELECT parent_id, child_id, relation FROM place_relation",
+    )
+    .await?
+    {
+        out.push((
+            place_key(places, get(&r, 0)?)?,
+            place_key(places, get(&r, 1)?)?,
+            get(&r, 2)?,
+        ));
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn export_profiles(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<(PlaceKey, LaProfile)>> {
+    let mut out = Vec::new();
+    for r in all(pool, "SELECT place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks FROM la_profile").await? {
+        out.push((
+            place_key(places, get(&r, 0)?)?,
+            LaProfile {
+                population: get(&r, 1)?,
+                population_year: get(&r, 2)?,
+                claimant_rate_pct: get(&r, 3)?,
+                median_earnings_gbp: get(&r, 4)?,
+                imd_rank: get(&r, 5)?,
+                imd_total: get(&r, 6)?,
+                domain_ranks: get(&r, 7)?,
+            },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+async fn export_coverage(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<(String, PlaceKey)>> {
+    let mut out = Vec::new();
+    for r in all(
+        pool,
+        "SELECT a.name, ap.place_id FROM agency_place ap JOIN agency a ON a.id = ap.agency_id",
+    )
+    .await?
+    {
+        out.push((get(&r, 0)?, place_key(places, get(&r, 1)?)?));
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn export_partnerships(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<DatasetPartnership>> {
+    let members = all(pool, "SELECT pm.partnership_id, a.name FROM partnership_member pm JOIN agency a ON a.id = pm.agency_id").await?;
+    let pplaces = all(
+        pool,
+        "SELECT partnership_id, place_id FROM partnership_place",
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in all(
+        pool,
+        "SELECT id, name, description, governance FROM partnership",
+    )
+    .await?
+    {
+        let id: i64 = get(&r, 0)?;
+        out.push(DatasetPartnership {
+            name: get(&r, 1)?,
+            description: get(&r, 2)?,
+            governance: get(&r, 3)?,
+            members: names_of(&members, id)?,
+            places: places_of(&pplaces, id, places)?,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+async fn export_budget_lines(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<DatasetBudgetLine>> {
+    let mut out = Vec::new();
+    for r in all(pool, "SELECT a.name, b.place_id, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence FROM budget_line b JOIN agency a ON a.id = b.agency_id ORDER BY b.id").await? {
+        out.push(DatasetBudgetLine {
+            agency: get(&r, 0)?,
+            place: place_key(places, get(&r, 1)?)?,
+            service_area: get(&r, 2)?,
+            financial_year: year_at(&r, 3)?,
+            amount_pence: get(&r, 4)?,
+            spend_kind: get(&r, 5)?,
+            source: get(&r, 6)?,
+            confidence: get(&r, 7)?,
+        });
+    }
+    Ok(out)
+}
+
+async fn export_grants(
+    pool: &AnyPool,
+    places: &HashMap<i64, PlaceKey>,
+) -> StoreResult<Vec<DatasetGrant>> {
+    let recips = all(
+        pool,
+        "SELECT r.grant_id, a.name FROM grant_recipient r JOIN agency a ON a.id = r.agency_id",
+    )
+    .await?;
+    let gplaces = all(pool, "SELECT grant_id, place_id FROM grant_place").await?;
+    let changes = all(
+        pool,
+        "SELECT grant_id, from_year, new_amount_pence, reason FROM grant_change ORDER BY id",
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in all(pool, "SELECT g.id, a.name, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
+        let id: i64 = get(&r, 0)?;
+        let mut ch = Vec::new();
+        for x in &changes {
+            if get::<i64>(x, 0)? == id {
+                ch.push(GrantChange {
+                    from_year: year_at(x, 1)?,
+                    new_amount_pence: get(x, 2)?,
+                    reason: get(x, 3)?,
+                });
+            }
+        }
+        out.push(DatasetGrant {
+            funder: get(&r, 1)?,
+            title: get(&r, 2)?,
+            purpose: get(&r, 3)?,
+            amount_pence: get(&r, 4)?,
+            start_year: year_at(&r, 5)?,
+            end_year: year_at(&r, 6)?,
+            conditions: get(&r, 7)?,
+            recipients: names_of(&recips, id)?,
+            places: places_of(&gplaces, id, places)?,
+            changes: ch,
+        });
+    }
+    Ok(out)
+}
+
+/// Database ids by natural key, for an import.
+struct Ids {
+    agencies: HashMap<String, i64>,
+    places: HashMap<PlaceKey, i64>,
+}
+
+async fn import_agencies(tx: &mut Tx, agencies: &[(String, String)]) -> StoreResult<()> {
+    for (name, kind) in agencies {
+        sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind")
+            .bind(name.clone())
+            .bind(kind.clone())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+async fn import_relations(
+    tx: &mut Tx,
+    ids: &Ids,
+    relations: &[(PlaceKey, PlaceKey, String)],
+) -> StoreResult<()> {
+    for (parent, child, rel) in relations {
+        sqlx::query("INSERT INTO place_relation (parent_id, child_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(find(&ids.places, parent)?)
+            .bind(find(&ids.places, child)?)
+            .bind(rel.clone())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+async fn import_contacts(tx: &mut Tx, ids: &Ids, contacts: &[Contact]) -> StoreResult<()> {
+    for c in contacts {
+        sqlx::query(
+            "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (agency_id, name) DO UPDATE SET role = excluded.role, email = excluded.email, phone = excluded.phone",
+        )
+        .bind(find(&ids.agencies, &c.agency)?)
+        .bind(c.name.clone())
+        .bind(c.role.clone())
+        .bind(c.email.clone())
+        .bind(c.phone.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Writes the partnerships and their members and places; gives every partnership's id by name.
+async fn import_partnerships(
+    tx: &mut Tx,
+    ids: &Ids,
+    partnerships: &[DatasetPartnership],
+) -> StoreResult<HashMap<String, i64>> {
+    for p in partnerships {
+        sqlx::query("INSERT INTO partnership (name, description, governance) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET description = excluded.description, governance = excluded.governance")
+            .bind(p.name.clone())
+            .bind(p.description.clone())
+            .bind(p.governance.clone())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    let by_name = ids_by_name(tx, "SELECT id, name FROM partnership").await?;
+    for p in partnerships {
+        let id = find(&by_name, &p.name)?;
+        for m in &p.members {
+            link(tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&ids.agencies, m)?).await?;
+        }
+        for pl in &p.places {
+            link(tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, find(&ids.places, pl)?).await?;
+        }
+    }
+    Ok(by_name)
+}
+
+async fn import_projects(
+    tx: &mut Tx,
+    ids: &Ids,
+    partnerships: &HashMap<String, i64>,
+    projects: &[Project],
+) -> StoreResult<()> {
+    for j in projects {
+        let place = j.place.as_ref().map(|p| find(&ids.places, p)).transpose()?;
+        let lead = j
+            .lead_agency
+            .as_ref()
+            .map(|a| find(&ids.agencies, a))
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (partnership_id, name) DO UPDATE SET place_id = excluded.place_id, theme = excluded.theme, lead_agency_id = excluded.lead_agency_id, \
+             aims = excluded.aims, start_date = excluded.start_date, end_date = excluded.end_date",
+        )
+        .bind(find(partnerships, &j.partnership)?)
+        .bind(j.name.clone())
+        .bind(place)
+        .bind(j.theme.clone())
+        .bind(lead)
+        .bind(j.aims.clone())
+        .bind(j.start_date.clone())
+        .bind(j.end_date.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Writes the budget lines but those identical to one already stored, which are left alone;
+/// gives how many were written and how many left alone.
+async fn import_budget_lines(
+    tx: &mut Tx,
+    ids: &Ids,
+    budget_lines: &[DatasetBudgetLine],
+) -> StoreResult<(usize, usize)> {
+    let mut lines = Vec::with_capacity(budget_lines.len());
+    for b in budget_lines {
+        lines.push(NewBudgetLine {
+            agency_id: find(&ids.agencies, &b.agency)?,
+            place_id: find(&ids.places, &b.place)?,
+            service_area: b.service_area.clone(),
+            financial_year: b.financial_year,
+            amount_pence: b.amount_pence,
+            spend_kind: b.spend_kind.clone(),
+            source: b.source.clone(),
+            confidence: b.confidence.clone(),
+        });
+    }
+    let (lines, already) = lines_not_stored(tx, lines).await?;
+    insert_budget_batches(tx, &lines).await?;
+    Ok((lines.len(), already))
+}
+
+/// Writes the grants and their changes but those whose funder already has a grant with the
+/// same title, which are left alone; gives how many were written and how many left alone.
+async fn import_grants(
+    tx: &mut Tx,
+    ids: &Ids,
+    grants: &[DatasetGrant],
+) -> StoreResult<(usize, usize)> {
+    let mut have: HashSet<(i64, String)> = HashSet::new();
+    for r in sqlx::query("SELECT funder_agency_id, title FROM grant_award")
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+    {
+        have.insert((get(&r, 0)?, get(&r, 1)?));
+    }
+    let (mut written, mut already) = (0, 0);
+    for g in grants {
+        let funder = find(&ids.agencies, &g.funder)?;
+        if !have.insert((funder, g.title.clone())) {
+            already += 1;
+            continue;
+        }
+        let id = insert_grant(
+            tx,
+            &wholeplace_store::NewGrant {
+                funder_agency_id: funder,
+                title: g.title.clone(),
+                purpose: g.purpose.clone(),
+                amount_pence: g.amount_pence,
+                start_year: g.start_year,
+                end_year: g.end_year,
+                conditions: g.conditions.clone(),
+                recipient_ids: g
+                    .recipients
+                    .iter()
+                    .map(|a| find(&ids.agencies, a))
+                    .collect::<StoreResult<_>>()?,
+                place_ids: g
+                    .places
+                    .iter()
+                    .map(|p| find(&ids.places, p))
+                    .collect::<StoreResult<_>>()?,
+            },
+        )
+        .await?;
+        for c in &g.changes {
+            sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(i64::from(c.from_year))
+                .bind(c.new_amount_pence)
+                .bind(c.reason.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+        }
+        written += 1;
+    }
+    Ok((written, already))
 }
 
 /// The budget lines not identical to one already stored (every column alike), and how many were.
