@@ -11,4 +11,5 @@ pub mod year;
 pub use gss::{GssCode, GssError};
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};
+pub use taxonomy::{AgencyKind, PlaceLevel, ServiceArea, UnknownTerm};
 pub use year::{FinancialYear, Quarter, YearError};

@@ -74,9 +74,138 @@ pub fn find(vocabulary: &[Term], text: &str) -> Option<&'static str> {
         .map(|(k, _)| *k)
 }
 
+/// A key that is not in its vocabulary.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{text}' is not {what}: use one of {keys}")]
+pub struct UnknownTerm {
+    /// What was given.
+    pub text: String,
+    /// What it should have been, such as "a kind of place".
+    pub what: &'static str,
+    /// The keys allowed, comma-separated.
+    pub keys: String,
+}
+
+/// Defines a typed key of one vocabulary: it can only hold a key of that vocabulary, so a record
+/// that carries one has been checked once, where it came in.
+macro_rules! vocabulary_key {
+    ($(#[$doc:meta])* $name:ident, $vocabulary:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(&'static str);
+
+        impl $name {
+            /// The vocabulary this key belongs to.
+            pub const VOCABULARY: &'static [Term] = $vocabulary;
+
+            /// The key for a text given by key or by label (case and spacing ignored).
+            pub fn parse(text: &str) -> Result<Self, UnknownTerm> {
+                find(Self::VOCABULARY, text).map(Self).ok_or_else(|| UnknownTerm {
+                    text: text.trim().to_owned(),
+                    what: $what,
+                    keys: Self::VOCABULARY
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+
+            /// The stored key, such as `ward`.
+            pub fn as_str(self) -> &'static str {
+                self.0
+            }
+
+            /// The words people read, such as "Ward".
+            pub fn label(self) -> &'static str {
+                label(Self::VOCABULARY, self.0)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownTerm;
+            fn from_str(s: &str) -> Result<Self, UnknownTerm> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+vocabulary_key!(
+    /// A level or kind of place ([`PLACE_LEVELS`]).
+    PlaceLevel,
+    PLACE_LEVELS,
+    "a kind of place"
+);
+vocabulary_key!(
+    /// A kind of partner agency ([`AGENCY_KINDS`]).
+    AgencyKind,
+    AGENCY_KINDS,
+    "a kind of agency"
+);
+vocabulary_key!(
+    /// A service area of the resource map ([`SERVICE_AREAS`]).
+    ServiceArea,
+    SERVICE_AREAS,
+    "a service area"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_keys_hold_only_their_vocabulary() {
+        let ward = PlaceLevel::parse("Ward").expect("a level");
+        assert_eq!((ward.as_str(), ward.label()), ("ward", "Ward"));
+        assert_eq!(ward, "ward");
+        assert_eq!(
+            ServiceArea::parse("Out-of-work benefits")
+                .expect("area")
+                .as_str(),
+            "benefits"
+        );
+        let e = AgencyKind::parse("bakery").expect_err("not a kind");
+        assert!(
+            e.to_string()
+                .starts_with("'bakery' is not a kind of agency: use one of county_council")
+        );
+        assert!(
+            PlaceLevel::parse("health").is_err(),
+            "a service area is not a level"
+        );
+    }
 
     #[test]
     fn finds_terms_by_key_or_label() {

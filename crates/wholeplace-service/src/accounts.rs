@@ -5,6 +5,7 @@ use crate::secret::{
     constant_time_eq, hash_password, one_time_password, random_token, token_hash, verify_password,
 };
 use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
+use wholeplace_domain::AgencyKind;
 use wholeplace_domain::Role;
 use wholeplace_store::{ApiToken, NewUser, Session, User};
 
@@ -142,7 +143,12 @@ impl Service {
                     "first start",
                 );
                 self.store()
-                    .create_agency("Partnership office", "partnership", &ev)
+                    .create_agency(
+                        "Partnership office",
+                        AgencyKind::parse("partnership")
+                            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                        &ev,
+                    )
                     .await?
             }
         };

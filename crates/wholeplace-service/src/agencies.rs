@@ -3,7 +3,7 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
-use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
+use wholeplace_domain::AgencyKind;
 use wholeplace_store::*;
 
 impl Service {
@@ -28,7 +28,7 @@ impl Service {
                 "Enter the agency's name, up to 200 characters",
             ));
         }
-        let kind = taxonomy::find(AGENCY_KINDS, kind);
+        let kind = AgencyKind::parse(kind).ok();
         if kind.is_none() {
             errors.push(FieldError::new("kind", "Select the kind of agency"));
         }
@@ -60,6 +60,7 @@ impl Service {
             true,
             "",
         );
+        let kind = AgencyKind::parse(kind).map_err(|e| ServiceError::Internal(e.to_string()))?;
         Ok(self.store().create_agency(name, kind, &ev).await?)
     }
 
@@ -82,7 +83,7 @@ impl Service {
             200,
             Some("Enter the agency's name"),
         );
-        let kind = taxonomy::find(AGENCY_KINDS, kind);
+        let kind = AgencyKind::parse(kind).ok();
         if kind.is_none() {
             errors.push(FieldError::new("kind", "Select the kind of agency"));
         }

@@ -4,6 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use std::collections::BTreeMap;
+use wholeplace_domain::ServiceArea;
 use wholeplace_domain::taxonomy::{self, SERVICE_AREAS};
 use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_store::*;
@@ -168,7 +169,7 @@ pub fn budget_table(lines: &[BudgetLine]) -> Table {
                 vec![
                     l.agency_name.clone(),
                     l.place_name.clone(),
-                    l.service_area.clone(),
+                    l.service_area.to_string(),
                     FinancialYear::label_of(l.financial_year),
                     pounds_text(l.amount_pence),
                     l.spend_kind.clone(),
@@ -224,7 +225,7 @@ impl Service {
                 )
             });
         }
-        let service = taxonomy::find(SERVICE_AREAS, &f.service_area);
+        let service = ServiceArea::parse(&f.service_area).ok();
         if service.is_none() {
             errors.push(FieldError::new(
                 &field("service_area"),
@@ -268,7 +269,7 @@ impl Service {
                 Ok(NewBudgetLine {
                     agency_id: a,
                     place_id: p,
-                    service_area: s.to_owned(),
+                    service_area: s,
                     financial_year: y.start_year(),
                     amount_pence: m.pence(),
                     spend_kind: k.to_owned(),

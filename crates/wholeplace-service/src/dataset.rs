@@ -9,7 +9,8 @@ use crate::audit_action::AuditAction;
 use crate::budget::pounds_text;
 use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use wholeplace_domain::taxonomy::{self, AGENCY_KINDS, PLACE_LEVELS, SERVICE_AREAS};
+use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
+use wholeplace_domain::{AgencyKind, PlaceLevel, ServiceArea};
 use wholeplace_domain::{FinancialYear, GssCode, Money};
 use wholeplace_store::{
     Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, GrantChange,
@@ -233,7 +234,7 @@ pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
 fn agency_rows(d: &Dataset) -> Vec<Vec<String>> {
     d.agencies
         .iter()
-        .map(|(n, k)| vec![n.clone(), k.clone()])
+        .map(|(n, k)| vec![n.clone(), k.to_string()])
         .collect()
 }
 
@@ -243,7 +244,7 @@ fn place_rows(d: &Dataset) -> Vec<Vec<String>> {
         .map(|p| {
             vec![
                 p.name.clone(),
-                p.level.clone(),
+                p.level.to_string(),
                 p.gss_code.clone().unwrap_or_default(),
                 p.gss_vintage.clone().unwrap_or_default(),
                 opt_num(p.population),
@@ -259,9 +260,9 @@ fn relation_rows(d: &Dataset) -> Vec<Vec<String>> {
         .map(|(a, b, r)| {
             vec![
                 a.name.clone(),
-                a.level.clone(),
+                a.level.to_string(),
                 b.name.clone(),
-                b.level.clone(),
+                b.level.to_string(),
                 r.clone(),
             ]
         })
@@ -274,7 +275,7 @@ fn profile_rows(d: &Dataset) -> Vec<Vec<String>> {
         .map(|(k, p)| {
             vec![
                 k.name.clone(),
-                k.level.clone(),
+                k.level.to_string(),
                 opt_num(p.population),
                 opt_num(p.population_year),
                 opt_num(p.claimant_rate_pct),
@@ -290,7 +291,7 @@ fn profile_rows(d: &Dataset) -> Vec<Vec<String>> {
 fn coverage_rows(d: &Dataset) -> Vec<Vec<String>> {
     d.coverage
         .iter()
-        .map(|(a, k)| vec![a.clone(), k.name.clone(), k.level.clone()])
+        .map(|(a, k)| vec![a.clone(), k.name.clone(), k.level.to_string()])
         .collect()
 }
 
@@ -334,7 +335,7 @@ fn project_rows(d: &Dataset) -> Vec<Vec<String>> {
                 j.place.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
                 j.place
                     .as_ref()
-                    .map(|k| k.level.clone())
+                    .map(|k| k.level.to_string())
                     .unwrap_or_default(),
                 j.theme.clone(),
                 j.lead_agency.clone().unwrap_or_default(),
@@ -353,8 +354,8 @@ fn budget_line_rows(d: &Dataset) -> Vec<Vec<String>> {
             vec![
                 b.agency.clone(),
                 b.place.name.clone(),
-                b.place.level.clone(),
-                b.service_area.clone(),
+                b.place.level.to_string(),
+                b.service_area.to_string(),
                 FinancialYear::label_of(b.financial_year),
                 pounds_text(b.amount_pence),
                 b.spend_kind.clone(),
@@ -446,7 +447,7 @@ impl Names {
     }
 
     fn add_place(&mut self, k: &PlaceKey, gss: Option<&str>) {
-        let lower = (k.name.to_lowercase(), k.level.clone());
+        let lower = (k.name.to_lowercase(), k.level.to_string());
         if self.places.insert(lower, k.clone()).is_none() {
             self.places_by_name
                 .entry(k.name.to_lowercase())
@@ -623,21 +624,6 @@ fn nonempty(raw: &str, what: &str) -> Result<String, String> {
     }
 }
 
-/// The term of `vocabulary` that `raw` names, or a message listing them: `what` is such as
-/// "a kind of agency".
-fn term(vocabulary: &[taxonomy::Term], raw: &str, what: &str) -> Result<&'static str, String> {
-    taxonomy::find(vocabulary, raw).ok_or_else(|| {
-        format!(
-            "'{raw}' is not {what}: use one of {}",
-            vocabulary
-                .iter()
-                .map(|(k, _)| *k)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
-}
-
 /// What a row parser makes of one row: its record, or its problems.
 type RowResult<T> = Result<T, RowErrors>;
 
@@ -743,7 +729,7 @@ impl Reader {
     }
 }
 
-fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, String)> {
+fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, AgencyKind)> {
     let mut e = RowErrors::new();
     let name = need(
         &mut e,
@@ -753,13 +739,13 @@ fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(St
     let kind = need(
         &mut e,
         "kind",
-        term(AGENCY_KINDS, s.cell(row, "kind"), "a kind of agency"),
+        AgencyKind::parse(s.cell(row, "kind")).map_err(|e| e.to_string()),
     );
     let (Some(n), Some(k), true) = (name, kind, e.is_empty()) else {
         return Err(e);
     };
     names.add_agency(&n);
-    Ok((n, k.to_owned()))
+    Ok((n, k))
 }
 
 fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewPlace> {
@@ -772,7 +758,7 @@ fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewP
     let level = need(
         &mut e,
         "level",
-        term(PLACE_LEVELS, s.cell(row, "level"), "a kind of place"),
+        PlaceLevel::parse(s.cell(row, "level")).map_err(|e| e.to_string()),
     );
     let gss_raw = s.cell(row, "gss_code");
     let gss = if gss_raw.is_empty() {
@@ -804,12 +790,12 @@ fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewP
     };
     let k = PlaceKey {
         name: n.clone(),
-        level: l.to_owned(),
+        level: l,
     };
     names.add_place(&k, gss.as_deref());
     Ok(NewPlace {
         name: n,
-        level: l.to_owned(),
+        level: l,
         gss_code: gss,
         gss_vintage: (!vintage.is_empty()).then(|| vintage.to_owned()),
         population,
@@ -1045,7 +1031,7 @@ fn budget_line_row(
     let service = need(
         &mut e,
         "service_area",
-        term(SERVICE_AREAS, s.cell(row, "service_area"), "a service area"),
+        ServiceArea::parse(s.cell(row, "service_area")).map_err(|e| e.to_string()),
     );
     let fy = need(
         &mut e,
@@ -1069,7 +1055,7 @@ fn budget_line_row(
     Ok(DatasetBudgetLine {
         agency,
         place,
-        service_area: service.to_owned(),
+        service_area: service,
         financial_year: fy,
         amount_pence: amount,
         spend_kind: kind.to_owned(),
@@ -1306,7 +1292,7 @@ impl Service {
             names.add_place(
                 &PlaceKey {
                     name: p.name.clone(),
-                    level: p.level.clone(),
+                    level: p.level,
                 },
                 p.gss_code.as_deref(),
             );

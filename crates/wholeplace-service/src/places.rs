@@ -6,7 +6,7 @@ use crate::budget::*;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::GssCode;
-use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
+use wholeplace_domain::PlaceLevel;
 use wholeplace_store::*;
 
 /// Everything the place page shows.
@@ -108,10 +108,11 @@ pub fn shipped_local_authorities() -> Result<Vec<(NewPlace, LaProfile)>, String>
                 .map(|v| v.round() as i64)
         };
         let code = r[gss].clone();
-        let level = match &code[..3.min(code.len())] {
+        let level = PlaceLevel::parse(match &code[..3.min(code.len())] {
             "E06" | "W06" | "S12" | "E08" | "E09" => "unitary",
             _ => "district",
-        };
+        })
+        .map_err(|e| e.to_string())?;
         let ranks = domains
             .iter()
             .filter_map(|d| {
@@ -125,7 +126,7 @@ pub fn shipped_local_authorities() -> Result<Vec<(NewPlace, LaProfile)>, String>
         out.push((
             NewPlace {
                 name: r[name].clone(),
-                level: level.to_owned(),
+                level,
                 gss_code: Some(code),
                 gss_vintage: Some("2023".to_owned()),
                 population: int(pop),
@@ -229,7 +230,7 @@ impl Service {
                 "Enter the place's name, up to 200 characters",
             ));
         }
-        let level = taxonomy::find(PLACE_LEVELS, &f.level);
+        let level = PlaceLevel::parse(&f.level).ok();
         if level.is_none() {
             errors.push(FieldError::new("level", "Select the kind of place"));
         }
@@ -286,7 +287,7 @@ impl Service {
         }
         let new = NewPlace {
             name: name.to_owned(),
-            level: level.to_owned(),
+            level,
             gss_code: gss,
             gss_vintage: vintage,
             population,
@@ -450,7 +451,7 @@ mod tests {
             agency_name: agency.to_owned(),
             place_id: 1,
             place_name: "Sherwood".to_owned(),
-            service_area: service.to_owned(),
+            service_area: wholeplace_domain::ServiceArea::parse(service).expect("a service area"),
             financial_year: year,
             amount_pence: pence,
             spend_kind: "revenue".to_owned(),

@@ -106,7 +106,7 @@ impl SqlStore {
                     Agency {
                         id: r.try_get(1).map_err(db_err)?,
                         name: r.try_get(2).map_err(db_err)?,
-                        kind: r.try_get(3).map_err(db_err)?,
+                        kind: crate::store::vocab(&r, 3)?,
                     },
                 ));
             }

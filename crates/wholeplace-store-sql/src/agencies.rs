@@ -7,13 +7,14 @@ use crate::store::*;
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use wholeplace_domain::AgencyKind;
 use wholeplace_store::*;
 
 pub(crate) fn agency_from_row(r: &AnyRow, o: usize) -> StoreResult<Agency> {
     Ok(Agency {
         id: r.try_get(o).map_err(db_err)?,
         name: r.try_get(o + 1).map_err(db_err)?,
-        kind: r.try_get(o + 2).map_err(db_err)?,
+        kind: crate::store::vocab(r, o + 2)?,
     })
 }
 
@@ -29,17 +30,22 @@ impl AgencyStore for SqlStore {
                 Ok(Agency {
                     id: r.try_get(0).map_err(db_err)?,
                     name: r.try_get(1).map_err(db_err)?,
-                    kind: r.try_get(2).map_err(db_err)?,
+                    kind: crate::store::vocab(r, 2)?,
                 })
             })
             .collect()
     }
 
-    async fn create_agency(&self, name: &str, kind: &str, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_agency(
+        &self,
+        name: &str,
+        kind: AgencyKind,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) RETURNING id")
             .bind(name.to_owned())
-            .bind(kind.to_owned())
+            .bind(kind.as_str())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match db_err(e) {
@@ -60,12 +66,12 @@ impl AgencyStore for SqlStore {
         &self,
         id: i64,
         name: &str,
-        kind: &str,
+        kind: AgencyKind,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let q = sqlx::query("UPDATE agency SET name = $1, kind = $2 WHERE id = $3")
             .bind(name.to_owned())
-            .bind(kind.to_owned())
+            .bind(kind.as_str())
             .bind(id);
         change_one(self, q, &format!("an agency called '{name}'"), audit).await
     }

@@ -22,7 +22,7 @@ pub(crate) fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
         agency_name: r.try_get(2).map_err(db_err)?,
         place_id: r.try_get(3).map_err(db_err)?,
         place_name: r.try_get(4).map_err(db_err)?,
-        service_area: r.try_get(5).map_err(db_err)?,
+        service_area: crate::store::vocab(r, 5)?,
         financial_year: i32::try_from(r.try_get::<i64, _>(6).map_err(db_err)?)
             .map_err(|e| StoreError::Backend(e.to_string()))?,
         amount_pence: r.try_get(7).map_err(db_err)?,
@@ -63,7 +63,7 @@ pub(crate) async fn insert_budget_batches(
             q = q
                 .bind(l.agency_id)
                 .bind(l.place_id)
-                .bind(l.service_area.clone())
+                .bind(l.service_area.as_str())
                 .bind(i64::from(l.financial_year))
                 .bind(l.amount_pence)
                 .bind(l.spend_kind.clone())

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::{HashMap, HashSet};
+use wholeplace_domain::AgencyKind;
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
     AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership,
@@ -26,7 +27,7 @@ where
     r.try_get(i).map_err(db_err)
 }
 
-pub(crate) fn key(name: String, level: String) -> PlaceKey {
+pub(crate) fn key(name: String, level: wholeplace_domain::PlaceLevel) -> PlaceKey {
     PlaceKey { name, level }
 }
 
@@ -49,7 +50,12 @@ pub(crate) async fn place_ids(tx: &mut Tx) -> StoreResult<HashMap<PlaceKey, i64>
         .await
         .map_err(db_err)?;
     rows.iter()
-        .map(|r| Ok((key(get(r, 1)?, get(r, 2)?), get::<i64>(r, 0)?)))
+        .map(|r| {
+            Ok((
+                key(get(r, 1)?, crate::store::vocab(r, 2)?),
+                get::<i64>(r, 0)?,
+            ))
+        })
         .collect()
 }
 
@@ -70,7 +76,7 @@ pub(crate) async fn upsert_place(tx: &mut Tx, p: &NewPlace) -> StoreResult<()> {
          ON CONFLICT (name, level) DO UPDATE SET gss_code = excluded.gss_code, gss_vintage = excluded.gss_vintage, population = excluded.population, description = excluded.description",
     )
     .bind(p.name.clone())
-    .bind(p.level.clone())
+    .bind(p.level.as_str())
     .bind(p.gss_code.clone())
     .bind(p.gss_vintage.clone())
     .bind(p.population)
@@ -133,7 +139,7 @@ pub(crate) fn bind_line(
 ) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
     q.bind(l.agency_id)
         .bind(l.place_id)
-        .bind(l.service_area.clone())
+        .bind(l.service_area.as_str())
         .bind(i64::from(l.financial_year))
         .bind(l.amount_pence)
         .bind(l.spend_kind.clone())
@@ -296,10 +302,10 @@ fn places_of(
     Ok(out)
 }
 
-async fn export_agencies(pool: &AnyPool) -> StoreResult<Vec<(String, String)>> {
+async fn export_agencies(pool: &AnyPool) -> StoreResult<Vec<(String, AgencyKind)>> {
     let mut out = Vec::new();
     for r in all(pool, "SELECT name, kind FROM agency").await? {
-        out.push((get(&r, 0)?, get(&r, 1)?));
+        out.push((get(&r, 0)?, crate::store::vocab(&r, 1)?));
     }
     out.sort();
     Ok(out)
@@ -317,13 +323,13 @@ async fn export_places(pool: &AnyPool) -> StoreResult<(Vec<NewPlace>, HashMap<i6
     {
         let p = NewPlace {
             name: get(&r, 1)?,
-            level: get(&r, 2)?,
+            level: crate::store::vocab(&r, 2)?,
             gss_code: get(&r, 3)?,
             gss_vintage: get(&r, 4)?,
             population: get(&r, 5)?,
             description: get(&r, 6)?,
         };
-        keys.insert(get(&r, 0)?, key(p.name.clone(), p.level.clone()));
+        keys.insert(get(&r, 0)?, key(p.name.clone(), p.level));
         out.push(p);
     }
     out.sort_by(|a, b| (&a.level, &a.name).cmp(&(&b.level, &b.name)));
@@ -430,7 +436,7 @@ async fn export_budget_lines(
         out.push(DatasetBudgetLine {
             agency: get(&r, 0)?,
             place: place_key(places, get(&r, 1)?)?,
-            service_area: get(&r, 2)?,
+            service_area: crate::store::vocab(&r, 2)?,
             financial_year: year_at(&r, 3)?,
             amount_pence: get(&r, 4)?,
             spend_kind: get(&r, 5)?,
@@ -491,11 +497,11 @@ struct Ids {
     places: HashMap<PlaceKey, i64>,
 }
 
-async fn import_agencies(tx: &mut Tx, agencies: &[(String, String)]) -> StoreResult<()> {
+async fn import_agencies(tx: &mut Tx, agencies: &[(String, AgencyKind)]) -> StoreResult<()> {
     for (name, kind) in agencies {
         sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind")
             .bind(name.clone())
-            .bind(kind.clone())
+            .bind(kind.as_str())
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;
@@ -611,7 +617,7 @@ async fn import_budget_lines(
         lines.push(NewBudgetLine {
             agency_id: find(&ids.agencies, &b.agency)?,
             place_id: find(&ids.places, &b.place)?,
-            service_area: b.service_area.clone(),
+            service_area: b.service_area,
             financial_year: b.financial_year,
             amount_pence: b.amount_pence,
             spend_kind: b.spend_kind.clone(),
@@ -706,7 +712,7 @@ pub(crate) async fn lines_not_stored(
             !existing.contains(&(
                 l.agency_id,
                 l.place_id,
-                l.service_area.clone(),
+                l.service_area.as_str().to_owned(),
                 i64::from(l.financial_year),
                 l.amount_pence,
                 l.spend_kind.clone(),

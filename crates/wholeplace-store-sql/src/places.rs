@@ -16,7 +16,7 @@ pub(crate) fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
     Ok(Place {
         id: r.try_get(o).map_err(db_err)?,
         name: r.try_get(o + 1).map_err(db_err)?,
-        level: r.try_get(o + 2).map_err(db_err)?,
+        level: crate::store::vocab(r, o + 2)?,
         gss_code: r.try_get(o + 3).map_err(db_err)?,
         gss_vintage: r.try_get(o + 4).map_err(db_err)?,
         population: r.try_get(o + 5).map_err(db_err)?,
@@ -51,7 +51,7 @@ impl PlaceStore for SqlStore {
             "INSERT INTO place (name, level, gss_code, gss_vintage, population, description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(p.name.clone())
-        .bind(p.level.clone())
+        .bind(p.level.as_str())
         .bind(p.gss_code.clone())
         .bind(p.gss_vintage.clone())
         .bind(p.population)
@@ -70,7 +70,7 @@ impl PlaceStore for SqlStore {
     async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()> {
         let q = sqlx::query("UPDATE place SET name = $1, level = $2, gss_code = $3, gss_vintage = $4, population = $5, description = $6 WHERE id = $7")
             .bind(p.name.clone())
-            .bind(p.level.clone())
+            .bind(p.level.as_str())
             .bind(p.gss_code.clone())
             .bind(p.gss_vintage.clone())
             .bind(p.population)
@@ -161,7 +161,7 @@ impl PlaceStore for SqlStore {
                  ON CONFLICT (name, level) DO UPDATE SET gss_code = excluded.gss_code, gss_vintage = excluded.gss_vintage, population = excluded.population RETURNING id",
             )
             .bind(p.name.clone())
-            .bind(p.level.clone())
+            .bind(p.level.as_str())
             .bind(p.gss_code.clone())
             .bind(p.gss_vintage.clone())
             .bind(p.population)

@@ -18,7 +18,14 @@ pub(crate) fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
         id: get(r, 0)?,
         partnership: get(r, 1)?,
         name: get(r, 2)?,
-        place: place_name.zip(place_level).map(|(n, l)| key(n, l)),
+        place: match (place_name, place_level) {
+            (Some(n), Some(l)) => Some(key(
+                n,
+                l.parse()
+                    .map_err(|e| StoreError::Backend(format!("project place: {e}")))?,
+            )),
+            _ => None,
+        },
         theme: get(r, 5)?,
         lead_agency: get(r, 6)?,
         aims: get(r, 7)?,

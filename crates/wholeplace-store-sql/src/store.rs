@@ -162,3 +162,15 @@ pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
         None => db_err(e),
     }
 }
+
+/// A vocabulary key read from a column ([`wholeplace_domain::PlaceLevel`] and its kin): a value the
+/// vocabulary does not know is a fault in the database, reported to the operator's log.
+pub(crate) fn vocab<T>(r: &sqlx::any::AnyRow, i: usize) -> StoreResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.try_get(i).map_err(db_err)?;
+    text.parse()
+        .map_err(|e: T::Err| StoreError::Backend(format!("column {i}: {e}")))
+}

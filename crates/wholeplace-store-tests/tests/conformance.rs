@@ -49,7 +49,7 @@ fn ev(action: &str, at: i64) -> AuditEvent {
 
 async fn agency(store: &SqlStore, name: &str) -> i64 {
     store
-        .create_agency(name, "county_council", &ev("agency.create", 1))
+        .create_agency(name, key("county_council"), &ev("agency.create", 1))
         .await
         .expect("agency")
 }
@@ -492,7 +492,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     let nhs = agency(store, "NHS West Kent").await;
     let la = NewPlace {
         name: "Tunbridge Wells".into(),
-        level: "district".into(),
+        level: key("district"),
         gss_code: Some("E07000116".into()),
         gss_vintage: Some("2023".into()),
         population: Some(118_000),
@@ -534,11 +534,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     );
     let sherwood = store
         .create_place(
-            &NewPlace {
-                name: "Sherwood".into(),
-                level: "ward".into(),
-                ..Default::default()
-            },
+            &NewPlace::new("Sherwood", key("ward")),
             &ev("place.create", 3),
         )
         .await
@@ -546,11 +542,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     assert!(matches!(
         store
             .create_place(
-                &NewPlace {
-                    name: "Sherwood".into(),
-                    level: "ward".into(),
-                    ..Default::default()
-                },
+                &NewPlace::new("Sherwood", key("ward")),
                 &ev("place.create", 3)
             )
             .await,
@@ -583,9 +575,9 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
             agency_id: if i % 2 == 0 { kcc } else { nhs },
             place_id: sherwood,
             service_area: if i % 4 == 0 {
-                "health".into()
+                key("health")
             } else {
-                "housing".into()
+                key("housing")
             },
             financial_year: 2012 + (i % 3),
             amount_pence: 1_000_000_000 + i64::from(i),
@@ -783,11 +775,11 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
     };
     let k = |n: &str, l: &str| PlaceKey {
         name: n.into(),
-        level: l.into(),
+        level: key(l),
     };
     let place = |n: &str, l: &str, gss: Option<&str>| NewPlace {
         name: n.into(),
-        level: l.into(),
+        level: key(l),
         gss_code: gss.map(Into::into),
         gss_vintage: gss.map(|_| "2023".into()),
         population: Some(1000),
@@ -795,10 +787,10 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
     };
     let d = Dataset {
         agencies: vec![
-            ("Kent County Council".into(), "county_council".into()),
+            ("Kent County Council".into(), key("county_council")),
             (
                 "Town and Country Housing".into(),
-                "housing_association".into(),
+                key("housing_association"),
             ),
         ],
         places: vec![
@@ -855,7 +847,7 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
         budget_lines: vec![DatasetBudgetLine {
             agency: "Kent County Council".into(),
             place: k("Sherwood", "ward"),
-            service_area: "social_services".into(),
+            service_area: key("social_services"),
             financial_year: 2012,
             amount_pence: 955_000_000,
             spend_kind: "revenue".into(),
@@ -911,7 +903,7 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
 
     // A dataset that names a place nobody has fails as a whole and writes nothing.
     let mut bad = d.clone();
-    bad.agencies.push(("Kent Police".into(), "police".into()));
+    bad.agencies.push(("Kent Police".into(), key("police")));
     bad.coverage
         .push(("Kent Police".into(), k("Atlantis", "ward")));
     assert!(
@@ -1109,7 +1101,7 @@ async fn audit_appends_from_concurrent_writers_form_one_chain(store: &SqlStore) 
                         store
                             .create_agency(
                                 &format!("Agency {w}-{i}"),
-                                "voluntary",
+                                key("voluntary"),
                                 &ev("agency.create", w * 100 + i),
                             )
                             .await
@@ -1237,7 +1229,7 @@ async fn ids_are_never_reused_after_a_delete(store: &SqlStore) {
 
     let place = |name: &str| NewPlace {
         name: name.into(),
-        level: "ward".into(),
+        level: key("ward"),
         gss_code: None,
         gss_vintage: None,
         population: None,
@@ -1288,7 +1280,7 @@ async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
         .create_place(
             &NewPlace {
                 name: "Overflow ward".into(),
-                level: "ward".into(),
+                level: key("ward"),
                 gss_code: None,
                 gss_vintage: None,
                 population: None,
@@ -1301,7 +1293,7 @@ async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
     let line = |pence: i64| NewBudgetLine {
         agency_id: kcc,
         place_id: place,
-        service_area: "health".into(),
+        service_area: key("health"),
         financial_year: 2024,
         amount_pence: pence,
         spend_kind: "revenue".into(),
@@ -1342,7 +1334,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         .update_agency(
             nhs,
             "NHS Kent and Medway",
-            "nhs_icb",
+            key("nhs_icb"),
             &ev("agency.update", 2),
         )
         .await
@@ -1356,11 +1348,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
     );
 
     // places
-    let ward = NewPlace {
-        name: "Sherwood".into(),
-        level: "ward".into(),
-        ..Default::default()
-    };
+    let ward = NewPlace::new("Sherwood", key("ward"));
     let place = store
         .create_place(&ward, &ev("place.create", 3))
         .await
@@ -1391,7 +1379,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
     let line = NewBudgetLine {
         agency_id: kcc,
         place_id: place,
-        service_area: "social_services".into(),
+        service_area: key("social_services"),
         financial_year: 2024,
         amount_pence: 100_000,
         spend_kind: "revenue".into(),
@@ -1621,4 +1609,12 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
             "no audit entry for {action}"
         );
     }
+}
+
+/// A vocabulary key (place level, agency kind, service area) for a test's records.
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a key of its vocabulary")
 }

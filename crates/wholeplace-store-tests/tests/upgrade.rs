@@ -95,13 +95,21 @@ async fn an_sqlite_database_with_records_upgrades_to_ids_never_reused() {
         detail: String::new(),
     };
     let new = store
-        .create_agency("Next", "police", &ev)
+        .create_agency("Next", key("police"), &ev)
         .await
         .expect("agency");
     store.delete_agency(new, &ev).await.expect("delete");
     let after = store
-        .create_agency("After", "police", &ev)
+        .create_agency("After", key("police"), &ev)
         .await
         .expect("agency");
     assert!(after > new, "no id given twice after the upgrade");
+}
+
+/// A vocabulary key (place level, agency kind, service area) for a test's records.
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a key of its vocabulary")
 }

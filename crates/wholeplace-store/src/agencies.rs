@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::AgencyKind;
 
 /// A partner agency (the places-and-partners capability extends it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -12,7 +13,7 @@ pub struct Agency {
     /// Name, such as "Kent County Council".
     pub name: String,
     /// Kind, such as `county_council`.
-    pub kind: String,
+    pub kind: AgencyKind,
 }
 
 /// The storage port for partner agencies and the places each covers.
@@ -21,13 +22,18 @@ pub trait AgencyStore: Send + Sync {
     /// All agencies, by name.
     async fn list_agencies(&self) -> StoreResult<Vec<Agency>>;
     /// Make an agency.
-    async fn create_agency(&self, name: &str, kind: &str, audit: &AuditEvent) -> StoreResult<i64>;
+    async fn create_agency(
+        &self,
+        name: &str,
+        kind: AgencyKind,
+        audit: &AuditEvent,
+    ) -> StoreResult<i64>;
     /// Changes an agency's name and kind.
     async fn update_agency(
         &self,
         id: i64,
         name: &str,
-        kind: &str,
+        kind: AgencyKind,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes an agency with its coverage and contacts; refused (`Conflict`) while users,

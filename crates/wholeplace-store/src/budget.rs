@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::ServiceArea;
 
 /// One line of the resource map: what an agency spends in a place on a service in a year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,7 +19,7 @@ pub struct BudgetLine {
     /// Place's name.
     pub place_name: String,
     /// Service area key (see the domain's taxonomy).
-    pub service_area: String,
+    pub service_area: ServiceArea,
     /// Financial year by its starting calendar year (2024 = 2024/25).
     pub financial_year: i32,
     /// Amount in pence.
@@ -39,7 +40,7 @@ pub struct NewBudgetLine {
     /// Place.
     pub place_id: i64,
     /// Service area key.
-    pub service_area: String,
+    pub service_area: ServiceArea,
     /// Financial year (start year).
     pub financial_year: i32,
     /// Pence.

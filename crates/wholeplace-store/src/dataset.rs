@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AgencyKind, PlaceLevel, ServiceArea};
 
 /// A place by its natural key: name and level are unique together.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -10,7 +11,7 @@ pub struct PlaceKey {
     /// Name.
     pub name: String,
     /// Level key.
-    pub level: String,
+    pub level: PlaceLevel,
 }
 
 /// A budget line by natural keys.
@@ -21,7 +22,7 @@ pub struct DatasetBudgetLine {
     /// Place.
     pub place: PlaceKey,
     /// Service-area key.
-    pub service_area: String,
+    pub service_area: ServiceArea,
     /// Financial year (start year).
     pub financial_year: i32,
     /// Pence.
@@ -78,7 +79,7 @@ pub struct DatasetPartnership {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
     /// Agencies: name and kind.
-    pub agencies: Vec<(String, String)>,
+    pub agencies: Vec<(String, AgencyKind)>,
     /// Places.
     pub places: Vec<NewPlace>,
     /// Place relations: parent, child, `contains` or `overlaps`.

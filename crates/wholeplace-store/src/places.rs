@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::PlaceLevel;
 
 /// A place at any level: county, district, ward, estate, or a thematic cohort.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -12,7 +13,7 @@ pub struct Place {
     /// Name, such as "Sherwood".
     pub name: String,
     /// Level or kind, such as `district` or `cohort` (see the domain's place levels).
-    pub level: String,
+    pub level: PlaceLevel,
     /// GSS code, when it has one.
     pub gss_code: Option<String>,
     /// The boundary vintage the code belongs to, such as "2023".
@@ -24,12 +25,12 @@ pub struct Place {
 }
 
 /// What is needed to make a place.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewPlace {
     /// Name.
     pub name: String,
     /// Level.
-    pub level: String,
+    pub level: PlaceLevel,
     /// GSS code.
     pub gss_code: Option<String>,
     /// Boundary vintage.
@@ -38,6 +39,20 @@ pub struct NewPlace {
     pub population: Option<i64>,
     /// Description.
     pub description: String,
+}
+
+impl NewPlace {
+    /// A place with a name and a level and nothing else known yet.
+    pub fn new(name: impl Into<String>, level: PlaceLevel) -> Self {
+        Self {
+            name: name.into(),
+            level,
+            gss_code: None,
+            gss_vintage: None,
+            population: None,
+            description: String::new(),
+        }
+    }
 }
 
 /// How two places relate: the parent contains the child, or they overlap (a police

@@ -234,7 +234,7 @@ pub async fn edit_budget_line(
     let f = BudgetForm {
         agency: l.agency_id.to_string(),
         place: l.place_id.to_string(),
-        service_area: l.service_area,
+        service_area: l.service_area.to_string(),
         financial_year: FinancialYear::label_of(l.financial_year),
         amount: pounds_text(l.amount_pence),
         spend_kind: l.spend_kind,

@@ -405,7 +405,7 @@ pub async fn edit_place(
     let p = state.service.place_view(&s.actor, id).await?.place;
     let f = PlaceForm {
         name: p.name,
-        level: p.level,
+        level: p.level.to_string(),
         gss_code: p.gss_code.unwrap_or_default(),
         gss_vintage: p.gss_vintage.unwrap_or_default(),
         population: p.population.map(|n| n.to_string()).unwrap_or_default(),

@@ -567,7 +567,7 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
     let form = wholeplace_service::BudgetForm {
         agency: f.agency.to_string(),
         place: f.place.to_string(),
-        service_area: "health".into(),
+        service_area: key("health"),
         financial_year: "2024/25".into(),
         amount: "£92,233,720,368,547,758.07".into(),
         ..Default::default()
@@ -594,7 +594,7 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
     let big = NewBudgetLine {
         agency_id: f.agency,
         place_id: f.place,
-        service_area: "health".into(),
+        service_area: key("health"),
         financial_year: 2024,
         amount_pence: i64::MAX,
         spend_kind: "revenue".into(),
@@ -639,4 +639,12 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
         page.body.contains(&shown),
         "the exact total {shown} is shown"
     );
+}
+
+/// A vocabulary key (place level, agency kind, service area) for a test's records.
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a key of its vocabulary")
 }

@@ -398,7 +398,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
             &op,
             &PlaceForm {
                 name: "Sherwood".into(),
-                level: "ward".into(),
+                level: key("ward"),
                 population: "8000".into(),
                 ..Default::default()
             },
@@ -413,7 +413,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
     let line = BudgetForm {
         agency: agency.to_string(),
         place: place.to_string(),
-        service_area: "social_services".into(),
+        service_area: key("social_services"),
         financial_year: "2012/13".into(),
         amount: "9550000".into(),
         ..Default::default()
@@ -973,7 +973,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
             &op,
             &PlaceForm {
                 name: "Bromsgrove area of high need".into(),
-                level: "neighbourhood".into(),
+                level: key("neighbourhood"),
                 ..Default::default()
             },
         )
@@ -1275,7 +1275,7 @@ async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: Te
     let op = Actor::operator();
     let mk = |name: &str, level: &str| PlaceForm {
         name: name.into(),
-        level: level.into(),
+        level: key(level),
         ..Default::default()
     };
     let district = app
@@ -1383,4 +1383,12 @@ async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: Te
         .status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// A vocabulary key (place level, agency kind, service area) for a test's records.
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a key of its vocabulary")
 }

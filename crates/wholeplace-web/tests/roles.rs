@@ -488,7 +488,7 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
             &op,
             &PlaceForm {
                 name: place_name.clone(),
-                level: "ward".into(),
+                level: key("ward"),
                 population: "8000".into(),
                 ..Default::default()
             },
@@ -500,7 +500,7 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         &BudgetForm {
             agency: agency_name.clone(),
             place: place_name,
-            service_area: "social_services".into(),
+            service_area: key("social_services"),
             financial_year: "2012/13".into(),
             amount: "1000".into(),
             ..Default::default()
@@ -972,4 +972,12 @@ fn snippet(body: &str) -> String {
     let text =
         common::between(body, "<h1", "</h1>").unwrap_or_else(|| body.chars().take(200).collect());
     text.replace('\n', " ")
+}
+
+/// A vocabulary key (place level, agency kind, service area) for a test's records.
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("a key of its vocabulary")
 }

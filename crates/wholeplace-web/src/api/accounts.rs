@@ -31,7 +31,7 @@ pub(crate) fn user_view(u: wholeplace_store::User) -> UserView {
             .map(|a| AgencyView {
                 id: a.id,
                 name: a.name,
-                kind: a.kind,
+                kind: a.kind.to_string(),
             })
             .collect(),
         created_at: wholeplace_service::clock::format_rfc3339(u.created_at),

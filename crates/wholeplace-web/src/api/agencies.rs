@@ -33,7 +33,7 @@ pub(crate) async fn agencies(
             .map(|a| AgencyView {
                 id: a.id,
                 name: a.name,
-                kind: a.kind,
+                kind: a.kind.to_string(),
             })
             .collect(),
     ))
@@ -71,7 +71,7 @@ pub(crate) async fn agency(
     Ok(Json(AgencyView {
         id: a.id,
         name: a.name,
-        kind: a.kind,
+        kind: a.kind.to_string(),
     }))
 }
 

@@ -68,7 +68,7 @@ pub(crate) async fn budget_line(
         agency: l.agency_name,
         place_id: l.place_id,
         place: l.place_name,
-        service_area: l.service_area,
+        service_area: l.service_area.to_string(),
         financial_year: wholeplace_domain::FinancialYear::label_of(l.financial_year),
         amount: pounds_text(l.amount_pence),
         spend_kind: l.spend_kind,

@@ -36,7 +36,7 @@ pub(crate) async fn partnerships(
                     .map(|a| AgencyView {
                         id: a.id,
                         name: a.name,
-                        kind: a.kind,
+                        kind: a.kind.to_string(),
                     })
                     .collect(),
                 places: p.places.into_iter().map(place_view).collect(),

@@ -18,7 +18,7 @@ pub(crate) fn place_view(p: wholeplace_store::Place) -> PlaceView {
     PlaceView {
         id: p.id,
         name: p.name,
-        level: p.level,
+        level: p.level.to_string(),
         gss_code: p.gss_code,
         gss_vintage: p.gss_vintage,
         population: p.population,

@@ -57,7 +57,7 @@ pub(crate) async fn projects(
             .map(|p| ProjectView {
                 partnership: p.partnership,
                 name: p.name,
-                place: p.place.map(|k| (k.name, k.level)),
+                place: p.place.map(|k| (k.name, k.level.to_string())),
                 theme: p.theme,
                 lead_agency: p.lead_agency,
                 aims: p.aims,
