@@ -4,13 +4,13 @@
 # -q) show each stage's elapsed time. Privacy-preserving F1 is measured by the febrl test.
 #
 #   bash scripts/bench-linkage.sh                      # builds, then 3 runs of each
-#   BIN=/tmp/old/wholeplace-link-dev bash scripts/bench-linkage.sh   # an earlier binary, as a baseline
+#   BIN=/tmp/old/wholeplace bash scripts/bench-linkage.sh   # an earlier binary, as a baseline
 #   RUNS=5 WORK=/tmp/wp bash scripts/bench-linkage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${BIN:-}" ]; then
-  cargo build --release -p wholeplace-linkage-job --bin wholeplace-link-dev
-  BIN=target/release/wholeplace-link-dev
+  cargo build --release -p wholeplace-cli --bin wholeplace
+  BIN=target/release/wholeplace
 fi
 RUNS=${RUNS:-3}
 WORK=${WORK:-/tmp/wholeplace-bench}

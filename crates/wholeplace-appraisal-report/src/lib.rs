@@ -1,17 +1,20 @@
-//! The input and output edge of the evidence engine: reads model files (TOML or an XLSX model
-//! workbook), renders results as a terminal summary, JSON, an XLSX results workbook and an HTML
-//! report with accessible SVG charts, writes model workbooks, and provides the
-//! `wholeplace appraise` and `wholeplace unit-costs` command lines.
+//! The input and output edge of the evidence engine, as a library: reads model files (TOML or
+//! an XLSX model workbook), builds reports, renders results as a terminal summary, JSON, an XLSX
+//! results workbook and an HTML report with accessible SVG charts, and writes model workbooks.
+//! The `wholeplace appraise` and `wholeplace unit-costs` command lines are the CLI crate's.
 
-pub mod cli;
 pub mod html;
 pub mod model_xlsx;
+pub mod report;
 pub mod text;
 pub mod xlsx;
 
-pub use cli::{AppraiseArgs, UnitCostsArgs, run_appraise, run_unit_costs};
 pub use html::{report_html_document, report_html_fragment};
 pub use model_xlsx::{WorkbookLayout, model_xlsx, read_model_xlsx};
+pub use report::{
+    ModelInput, ModelSource, ReportError, build_report, build_report_from, read_model,
+    report_from_prepared,
+};
 pub use text::text_summary;
 pub use xlsx::report_xlsx;
 

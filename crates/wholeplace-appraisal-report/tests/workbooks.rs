@@ -6,7 +6,7 @@ use calamine::{Data, Reader, Xlsx};
 use std::io::Cursor;
 use wholeplace_appraisal::model::{ModelFile, parse_model_toml};
 use wholeplace_appraisal::{Engine, appraise};
-use wholeplace_appraisal_report::cli::{ModelSource, build_report, build_report_from};
+use wholeplace_appraisal_report::{ModelSource, build_report, build_report_from};
 use wholeplace_appraisal_report::{model_xlsx, read_model_xlsx, report_xlsx};
 
 const EXAMPLE: &str = include_str!("../../../examples/appraisal/family-intervention.toml");

@@ -1,9 +1,12 @@
 //! `wholeplace`: the one binary. Each subcommand parses its options here and calls the service
-//! layer (or an engine's job crate); this is the only crate that names the storage adapter.
+//! layer (or an engine's library: appraisal reports, record linkage); this is the only crate
+//! that names the storage adapter, parses a command line or prints.
 
+mod appraise;
 mod audit;
 mod data;
 mod demo;
+mod link;
 mod places;
 mod serve;
 mod user;
@@ -73,13 +76,13 @@ enum Command {
     /// Import a workbook or CSV files in the export's shape (all or nothing, or --skip-invalid).
     Import(data::ImportArgs),
     /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
-    Appraise(wholeplace_appraisal_report::AppraiseArgs),
+    Appraise(appraise::AppraiseArgs),
     /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
-    UnitCosts(wholeplace_appraisal_report::UnitCostsArgs),
+    UnitCosts(appraise::UnitCostsArgs),
     /// Link or deduplicate person records from agencies' CSV extracts.
-    Link(wholeplace_linkage_job::LinkArgs),
+    Link(link::LinkArgs),
     /// Generate synthetic UK-style person records with known truth (test and demo data).
-    Synth(wholeplace_linkage_job::SynthArgs),
+    Synth(link::SynthArgs),
 }
 
 /// Where the database is, as a URL, and a description that never shows a password.
@@ -231,13 +234,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => data::run_export(url, &cli.data_dir, args).await,
         Command::Import(args) => data::run_import(url, &cli.data_dir, args).await,
         // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
-        Command::Appraise(args) => {
-            blocking(move || wholeplace_appraisal_report::run_appraise(&args)).await
-        }
-        Command::UnitCosts(args) => {
-            blocking(move || wholeplace_appraisal_report::run_unit_costs(&args)).await
-        }
-        Command::Link(args) => blocking(move || wholeplace_linkage_job::run_link(&args)).await,
-        Command::Synth(args) => blocking(move || wholeplace_linkage_job::run_synth(&args)).await,
+        Command::Appraise(args) => blocking(move || appraise::run_appraise(&args)).await,
+        Command::UnitCosts(args) => blocking(move || appraise::run_unit_costs(&args)).await,
+        Command::Link(args) => blocking(move || link::run_link(&args)).await,
+        Command::Synth(args) => blocking(move || link::run_synth(&args)).await,
     }
 }

@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
+use crate::JobError;
+use crate::error::{Context as _, bail};
 use serde::Deserialize;
 use wholeplace_linkage::defaults::PersonColumns;
 use wholeplace_linkage::{BlockingRule, ColumnSpec, LinkType, PriorMethod, Template, Training};
+
+type Result<T, E = JobError> = std::result::Result<T, E>;
 
 /// The configuration file.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -65,7 +68,7 @@ impl LinkConfig {
     ///
     /// # Errors
     /// With the file, line and key at fault and how to fix it.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
+    pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| {
             format!(
                 "cannot read the configuration file {}; check the path given to --config",
@@ -79,20 +82,20 @@ impl LinkConfig {
     ///
     /// # Errors
     /// With the file, line and key at fault and how to fix it.
-    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let cfg: Self = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-            anyhow::anyhow!(
+            JobError::new(format!(
                 "configuration file {}{}: {}\nfix: correct or remove this key; docs/LINKAGE.md lists every key and its allowed values",
                 path.display(),
                 line.map_or_else(String::new, |l| format!(", line {l}")),
                 e.message()
-            )
+            ))
         })?;
         if let Some(t) = cfg.threshold
             && !(0.0..1.0).contains(&t)
         {
-            anyhow::bail!(
+            bail!(
                 "configuration file {}: `threshold` is {t}; fix: give a probability between 0 and 1 such as 0.5",
                 path.display()
             );

@@ -3,15 +3,18 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
+use crate::JobError;
+use crate::error::{Context as _, bail};
 use rayon::prelude::*;
 use wholeplace_linkage::{ColumnSpec, Table, TableBuilder};
+
+type Result<T, E = JobError> = std::result::Result<T, E>;
 
 /// The headers of a CSV file (trimmed).
 ///
 /// # Errors
 /// When the file cannot be opened or has no header row.
-pub fn headers(path: &Path) -> anyhow::Result<Vec<String>> {
+pub fn headers(path: &Path) -> Result<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -89,7 +92,7 @@ pub fn read_csv(
     id_col: Option<&str>,
     pivot: u16,
     table: &mut Option<Table>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let heads = headers(path)?;
     let idc = id_column(&heads, id_col).with_context(|| {
         format!(
@@ -106,7 +109,7 @@ pub fn read_csv(
                 format!("{}: the configuration uses column `{}` but the file has only: {}; fix: rename the column in the file or in the configuration's [columns]", path.display(), s.name, heads.join(", "))
             })
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot open input {}; check the path", path.display()))?;
     // Skip the header record.
@@ -134,7 +137,7 @@ pub fn read_csv(
         line += n;
     }
     let expected = heads.len();
-    let built: Vec<anyhow::Result<(Table, usize)>> = ranges
+    let built: Vec<Result<(Table, usize)>> = ranges
         .par_iter()
         .zip(&first_line)
         .map(|(&(s, e), &line0)| {
@@ -156,21 +159,21 @@ pub fn read_csv(
                         let line = e
                             .position()
                             .map_or(line, |p| line0 + p.line() as usize - 1);
-                        anyhow::bail!(
+                        bail!(
                             "{}, line {line}: {e}; fix: every row must have the same number of fields as the header, with quotes around values containing commas",
                             path.display()
                         );
                     }
                 }
                 if rec.len() != expected {
-                    anyhow::bail!(
+                    bail!(
                         "{}, line {line}: found {} fields but the header has {expected}; fix: every row must have the same number of fields as the header, with quotes around values containing commas",
                         path.display(),
                         rec.len()
                     );
                 }
                 if std::str::from_utf8(rec.as_slice()).is_err() {
-                    anyhow::bail!(
+                    bail!(
                         "{}, line {line}: not valid UTF-8; fix: save the file as UTF-8 (in Excel: CSV UTF-8)",
                         path.display()
                     );

@@ -1,19 +1,20 @@
-//! The IO edge of wholeplace's record linkage: `wholeplace link` reads CSV extracts and a
+//! The IO edge of wholeplace's record linkage, as a library: [`link`] reads CSV extracts and a
 //! TOML configuration, trains or loads a model, and writes scored pairs, clusters (entities and
-//! households), weak links and an HTML report; `wholeplace synth` writes synthetic extracts
-//! with their truth. The engine itself is the pure `wholeplace-linkage` crate.
+//! households), weak links and an HTML report; [`synth`] writes synthetic extracts with their
+//! truth. Progress and notes go to the caller's [`JobProgress`]; nothing here prints. The
+//! `wholeplace link` and `wholeplace synth` command lines are the CLI crate's; the engine itself
+//! is the pure `wholeplace-linkage` crate.
 
 pub mod config;
+mod error;
 pub mod input;
 pub mod report;
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use anyhow::Context as _;
-use clap::{Args, ValueEnum};
+use error::{Context as _, bail, ensure};
 use wholeplace_linkage::defaults::{PersonColumns, person_settings};
 use wholeplace_linkage::evaluate::{ClusterScores, Scores};
 use wholeplace_linkage::privacy::{EncodingSpec, encode, encoded_settings};
@@ -24,126 +25,93 @@ use wholeplace_linkage::{
 };
 
 pub use config::LinkConfig;
+pub use error::JobError;
 
-/// Dedupe or link, as chosen on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// Find duplicates within and across all inputs.
-    Dedupe,
-    /// Only link records of different inputs (agencies' extracts).
-    Link,
-}
+type Result<T, E = JobError> = std::result::Result<T, E>;
 
-/// `wholeplace link`: link or deduplicate person records.
-#[derive(Debug, Clone, Args)]
-pub struct LinkArgs {
+/// What one [`link`] run reads, writes and does: the paths and choices of `wholeplace link`.
+#[derive(Debug, Clone, Default)]
+pub struct LinkOptions {
     /// Configuration file (TOML); without one, columns are recognised from the headers.
-    #[arg(long, env = "WHOLEPLACE_LINK_CONFIG")]
     pub config: Option<PathBuf>,
     /// CSV files to link (one per agency) or deduplicate.
-    #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Directory for pairs.csv, clusters.csv, weak_links.csv and report.html.
-    #[arg(
-        long,
-        env = "WHOLEPLACE_LINK_OUTPUT_DIR",
-        default_value = "linkage-output"
-    )]
     pub output_dir: PathBuf,
     /// Deduplicate or link (overrides the configuration; default dedupe).
-    #[arg(long, value_enum, env = "WHOLEPLACE_LINK_MODE")]
-    pub mode: Option<Mode>,
+    pub mode: Option<LinkType>,
     /// Match probability at which records are joined (overrides the configuration; default 0.5).
-    #[arg(long, env = "WHOLEPLACE_LINK_THRESHOLD")]
     pub threshold: Option<f64>,
     /// Save the trained model (settings and parameters) as JSON here.
-    #[arg(long, env = "WHOLEPLACE_LINK_SAVE_MODEL")]
     pub save_model: Option<PathBuf>,
     /// Use this saved model instead of training.
-    #[arg(long, env = "WHOLEPLACE_LINK_MODEL")]
     pub model: Option<PathBuf>,
     /// Use a Splink settings JSON (with trained m and u) unchanged instead of training.
-    #[arg(long, env = "WHOLEPLACE_LINK_SPLINK_SETTINGS")]
     pub splink_settings: Option<PathBuf>,
-    /// Encode the inputs' identifiers with the secret key into <output-dir>/<name>.encoded.csv
-    /// instead of linking (run by each agency locally).
-    #[arg(long, env = "WHOLEPLACE_LINK_ENCODE", requires = "key_file")]
+    /// Encode the inputs' identifiers with the secret key into `<output_dir>/<name>.encoded.csv`
+    /// instead of linking.
     pub encode: bool,
-    /// The inputs are encoded files (from --encode); link them without seeing identifiers.
-    #[arg(long, env = "WHOLEPLACE_LINK_ENCODED", conflicts_with = "encode")]
+    /// The inputs are encoded files (from `encode`); link them without seeing identifiers.
     pub encoded: bool,
-    /// File holding the shared secret key (at least 16 bytes) for --encode.
-    #[arg(long, env = "WHOLEPLACE_LINK_KEY_FILE")]
+    /// File holding the shared secret key (at least 16 bytes) for `encode`.
     pub key_file: Option<PathBuf>,
     /// clusters.csv of an earlier run: link the inputs into those entities, keeping their ids
-    /// (needs --model). The earlier run's inputs must be given first, in the same order.
-    #[arg(long, env = "WHOLEPLACE_LINK_EXISTING_CLUSTERS", requires = "model")]
+    /// (needs `model`). The earlier run's inputs must be given first, in the same order.
     pub existing_clusters: Option<PathBuf>,
     /// Truth file (CSV: source, record_id, entity) to measure accuracy against.
-    #[arg(long, env = "WHOLEPLACE_LINK_TRUTH")]
     pub truth: Option<PathBuf>,
     /// Split weak clusters at their weak links before writing clusters.
-    #[arg(long, env = "WHOLEPLACE_LINK_SPLIT_WEAK")]
     pub split_weak: bool,
-    /// Print nothing but errors.
-    #[arg(long, short, env = "WHOLEPLACE_LINK_QUIET")]
-    pub quiet: bool,
 }
 
-/// `wholeplace synth`: write synthetic UK-style extracts with known truth.
-#[derive(Debug, Clone, Args)]
-pub struct SynthArgs {
+/// What one [`synth`] run writes: the choices of `wholeplace synth`.
+#[derive(Debug, Clone)]
+pub struct SynthOptions {
     /// Number of people.
-    #[arg(long, env = "WHOLEPLACE_SYNTH_PEOPLE", default_value_t = 10_000)]
     pub people: usize,
     /// Seed: the same seed writes the same files.
-    #[arg(long, env = "WHOLEPLACE_SYNTH_SEED", default_value_t = 1)]
     pub seed: u64,
-    /// Number of agencies (files).
-    #[arg(long, env = "WHOLEPLACE_SYNTH_SOURCES", default_value_t = 1)]
+    /// Number of agencies (files), 1 to 60.
     pub sources: usize,
     /// Probability of each further duplicate of a person within one file (default 0.4 for one
     /// file, 0.1 for several).
-    #[arg(long, env = "WHOLEPLACE_SYNTH_DUPLICATE_RATE")]
     pub duplicate_rate: Option<f64>,
     /// Scale of corruption (0 = clean copies, 1 = realistic).
-    #[arg(long, env = "WHOLEPLACE_SYNTH_CORRUPTION", default_value_t = 1.0)]
     pub corruption: f64,
-    /// Directory for <agency>.csv files and truth.csv.
-    #[arg(long, env = "WHOLEPLACE_SYNTH_OUTPUT_DIR", default_value = "synthetic")]
+    /// Directory for `<agency>.csv` files and truth.csv.
     pub output_dir: PathBuf,
 }
 
-/// Progress on stderr: one line per stage step, throttled by the engine.
-struct StderrProgress {
-    quiet: bool,
-    last: Mutex<String>,
-    start: std::time::Instant,
-}
-
-impl Progress for StderrProgress {
-    fn stage(&self, name: &str, done: u64, total: u64) {
-        if self.quiet {
-            return;
-        }
-        let pct = (done * 100).checked_div(total).unwrap_or(100);
-        let line = format!("{name}: {pct}%");
-        if let Ok(mut l) = self.last.lock()
-            && *l != line
-        {
-            eprintln!("{line} ({:.2} s)", self.start.elapsed().as_secs_f64());
-            *l = line;
-        }
-    }
-    fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+/// Receives a job's progress: the engine's stages and warnings, and notes on what the job read,
+/// found and wrote along the way (a command line shows them; a test ignores them).
+pub trait JobProgress: Progress {
+    /// What the job did (a file read, pairs scored, accuracy measured ...), one line.
+    fn note(&self, message: &str) {
+        let _ = message;
     }
 }
 
-fn say(quiet: bool, msg: &str) {
-    if !quiet {
-        eprintln!("{msg}");
-    }
+impl JobProgress for wholeplace_linkage::NoProgress {}
+
+/// What a [`link`] run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// `encode`: this many records were written encoded to the output directory.
+    Encoded {
+        /// Records encoded.
+        records: usize,
+    },
+    /// The records were linked and the outputs written.
+    Linked {
+        /// Records read.
+        records: usize,
+        /// Entities found.
+        entities: usize,
+        /// Households found.
+        households: usize,
+        /// Weak links found.
+        weak_links: usize,
+    },
 }
 
 fn source_name(p: &Path) -> String {
@@ -153,7 +121,7 @@ fn source_name(p: &Path) -> String {
     )
 }
 
-fn read_key(path: &Path) -> anyhow::Result<Vec<u8>> {
+fn read_key(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| {
         format!(
             "cannot read the key file {}; create it with `openssl rand -hex 32 > {}`",
@@ -162,7 +130,7 @@ fn read_key(path: &Path) -> anyhow::Result<Vec<u8>> {
         )
     })?;
     let trimmed = String::from_utf8_lossy(&bytes).trim().to_owned();
-    anyhow::ensure!(
+    ensure!(
         trimmed.len() >= 16,
         "key file {} holds fewer than 16 characters; fix: use `openssl rand -hex 32`",
         path.display()
@@ -171,7 +139,7 @@ fn read_key(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Column specs for encoded files, from the first file's headers and first row.
-fn encoded_specs(path: &Path) -> anyhow::Result<(Vec<ColumnSpec>, EncodingSpec)> {
+fn encoded_specs(path: &Path) -> Result<(Vec<ColumnSpec>, EncodingSpec)> {
     let mut r = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -212,7 +180,7 @@ fn encoded_specs(path: &Path) -> anyhow::Result<(Vec<ColumnSpec>, EncodingSpec)>
             blocking += 1;
         }
     }
-    anyhow::ensure!(
+    ensure!(
         !fields.is_empty(),
         "{}: no `*_bf` columns; fix: give files written by `wholeplace link --encode`",
         path.display()
@@ -228,7 +196,7 @@ fn encoded_specs(path: &Path) -> anyhow::Result<(Vec<ColumnSpec>, EncodingSpec)>
     ))
 }
 
-fn write_table_encoded(table: &Table, dir: &Path) -> anyhow::Result<()> {
+fn write_table_encoded(table: &Table, dir: &Path) -> Result<()> {
     for (s, name) in table.sources.iter().enumerate() {
         let stem = Path::new(name)
             .file_stem()
@@ -249,49 +217,42 @@ fn write_table_encoded(table: &Table, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `wholeplace link`.
+/// Links or deduplicates the records of `options.inputs` and writes pairs.csv, clusters.csv,
+/// weak_links.csv and report.html to `options.output_dir` (or, with `encode`, the encoded
+/// inputs), reporting stages, warnings and notes to `progress`.
 ///
 /// # Errors
 /// With the file, line or key at fault and how to fix it.
-pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
-    let cfg = match &args.config {
+pub fn link(options: &LinkOptions, progress: &dyn JobProgress) -> Result<LinkOutcome> {
+    let cfg = match &options.config {
         Some(p) => LinkConfig::load(p)?,
         None => LinkConfig::default(),
     };
-    let progress = StderrProgress {
-        quiet: args.quiet,
-        last: Mutex::new(String::new()),
-        start: std::time::Instant::now(),
-    };
-    let link_type = match args.mode {
-        Some(Mode::Link) => LinkType::Link,
-        Some(Mode::Dedupe) => LinkType::Dedupe,
-        None => cfg.mode.unwrap_or_default(),
-    };
-    let threshold = args.threshold.or(cfg.threshold).unwrap_or(0.5);
-    anyhow::ensure!(
+    let link_type = options.mode.or(cfg.mode).unwrap_or_default();
+    let threshold = options.threshold.or(cfg.threshold).unwrap_or(0.5);
+    ensure!(
         (0.0..1.0).contains(&threshold) && threshold > 0.0,
         "--threshold {threshold}: give a probability between 0 and 1 such as 0.5"
     );
-    std::fs::create_dir_all(&args.output_dir).with_context(|| {
+    std::fs::create_dir_all(&options.output_dir).with_context(|| {
         format!(
             "cannot create the output directory {}",
-            args.output_dir.display()
+            options.output_dir.display()
         )
     })?;
     let run = Run {
-        args,
+        options,
         cfg: &cfg,
-        progress: &progress,
+        progress,
         link_type,
         threshold,
     };
-    let first = args
+    let first = options
         .inputs
         .first()
         .context("give at least one input CSV file")?;
-    let saved = args.model.as_deref().map(load_model).transpose()?;
-    let splink_model = args
+    let saved = options.model.as_deref().map(load_model).transpose()?;
+    let splink_model = options
         .splink_settings
         .as_deref()
         .map(load_splink_settings)
@@ -311,31 +272,29 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
     }
     settings.link_type = link_type;
     let (table, mut warnings) = run.read_inputs(&specs)?;
-    if args.encode {
-        return run.encode(&table, &specs, &settings);
+    if options.encode {
+        let records = run.encode(&table, &specs, &settings)?;
+        return Ok(LinkOutcome::Encoded { records });
     }
     let linker = run.linker(&table, &settings, &mut warnings)?;
     let model = match (saved, &splink_model) {
         (Some(m), _) => m,
         (None, Some(sm)) => linker.fixed_model(sm.prior)?,
-        (None, None) => linker.train(&progress)?,
+        (None, None) => linker.train(progress)?,
     };
-    if let Some(p) = &args.save_model {
+    if let Some(p) = &options.save_model {
         std::fs::write(p, serde_json::to_string_pretty(&model)?)
             .with_context(|| format!("cannot write the model to {}", p.display()))?;
     }
     let floor = cfg.write_pairs_above.unwrap_or(0.01).min(threshold);
-    let pred = linker.predict(&model, floor, &progress);
-    say(
-        args.quiet,
-        &format!(
-            "{} candidate pairs scored, {} at or above probability {floor}",
-            pred.candidates,
-            pred.pairs.len()
-        ),
-    );
+    let pred = linker.predict(&model, floor, progress);
+    progress.note(&format!(
+        "{} candidate pairs scored, {} at or above probability {floor}",
+        pred.candidates,
+        pred.pairs.len()
+    ));
     progress.stage("clustering", 0, 1);
-    let entities = match &args.existing_clusters {
+    let entities = match &options.existing_clusters {
         Some(existing) => run.link_into_existing(existing, &table, &model, &pred.pairs)?,
         None => run.cluster_anew(&table, &pred.pairs),
     };
@@ -350,7 +309,7 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
     let hh = households(&table, &entities.clusters, &hh_cols);
     let Entities { clusters, weak, .. } = &entities;
     run.write_outputs(&table, &model, &pred.pairs, &entities, &hh)?;
-    let accuracy = match &args.truth {
+    let accuracy = match &options.truth {
         Some(t) => Some(run.accuracy(t, &table, &pred.pairs, clusters)?),
         None => None,
     };
@@ -370,33 +329,27 @@ pub fn run_link(args: &LinkArgs) -> anyhow::Result<()> {
         accuracy,
         warnings,
     });
-    std::fs::write(args.output_dir.join("report.html"), html).with_context(|| {
+    std::fs::write(options.output_dir.join("report.html"), html).with_context(|| {
         format!(
             "cannot write {}",
-            args.output_dir.join("report.html").display()
+            options.output_dir.join("report.html").display()
         )
     })?;
     progress.stage("done", 1, 1);
-    say(
-        args.quiet,
-        &format!(
-            "{} records, {} entities, {} households, {} weak links; wrote {}",
-            table.len(),
-            clusters.count,
-            hh.count,
-            weak.len(),
-            args.output_dir.display()
-        ),
-    );
-    Ok(())
+    Ok(LinkOutcome::Linked {
+        records: table.len(),
+        entities: clusters.count,
+        households: hh.count,
+        weak_links: weak.len(),
+    })
 }
 
-/// What the steps of one `wholeplace link` run read: its arguments, configuration, progress,
+/// What the steps of one [`link`] run read: its options, configuration, progress,
 /// link type and threshold.
 struct Run<'a> {
-    args: &'a LinkArgs,
+    options: &'a LinkOptions,
     cfg: &'a LinkConfig,
-    progress: &'a StderrProgress,
+    progress: &'a dyn JobProgress,
     link_type: LinkType,
     threshold: f64,
 }
@@ -416,16 +369,16 @@ impl Run<'_> {
         table: &'t Table,
         settings: &Settings,
         warnings: &mut Vec<String>,
-    ) -> anyhow::Result<Linker<'t>> {
+    ) -> Result<Linker<'t>> {
         self.progress.stage("blocking and preparing values", 0, 1);
         let linker = Linker::new(table, settings).map_err(|e| {
-            anyhow::anyhow!(
+            JobError::new(format!(
                 "{e}{}",
-                self.args
+                self.options
                     .config
                     .as_ref()
                     .map_or_else(String::new, |p| format!(" (configuration {})", p.display()))
-            )
+            ))
         })?;
         for (rule, size) in &linker.blocks().skipped_blocks {
             let w = format!(
@@ -446,8 +399,8 @@ impl Run<'_> {
         pairs: &[ScoredPair],
         entities: &Entities,
         hh: &Clusters,
-    ) -> anyhow::Result<()> {
-        let dir = &self.args.output_dir;
+    ) -> Result<()> {
+        let dir = &self.options.output_dir;
         self.progress.stage("writing outputs", 0, 1);
         write_pairs(&dir.join("pairs.csv"), table, model, pairs)?;
         self.progress.stage("writing clusters", 0, 1);
@@ -475,9 +428,9 @@ impl Run<'_> {
         heads: &[String],
         person: &PersonColumns,
         splink_model: Option<&splink::SplinkModel>,
-    ) -> anyhow::Result<(Vec<ColumnSpec>, Settings)> {
+    ) -> Result<(Vec<ColumnSpec>, Settings)> {
         let (cfg, link_type) = (self.cfg, self.link_type);
-        if self.args.encoded {
+        if self.options.encoded {
             let (specs, enc) = encoded_specs(first)?;
             Ok((specs, encoded_settings(&enc, link_type)))
         } else if let Some(sm) = splink_model {
@@ -485,7 +438,7 @@ impl Run<'_> {
         } else {
             let mut specs = person.column_specs();
             specs.extend(cfg.extra_columns.iter().cloned());
-            anyhow::ensure!(
+            ensure!(
                 !specs.is_empty(),
                 "{}: no person columns recognised among {}; fix: map them in the configuration's [columns] table (first_name, surname, dob, postcode ...)",
                 first.display(),
@@ -499,10 +452,10 @@ impl Run<'_> {
 
     /// Reads every input into one table; returns it with warnings about invalid values (also
     /// reported as progress).
-    fn read_inputs(&self, specs: &[ColumnSpec]) -> anyhow::Result<(Table, Vec<String>)> {
+    fn read_inputs(&self, specs: &[ColumnSpec]) -> Result<(Table, Vec<String>)> {
         let mut table: Option<Table> = None;
-        for p in &self.args.inputs {
-            say(self.args.quiet, &format!("reading {}", p.display()));
+        for p in &self.options.inputs {
+            self.progress.note(&format!("reading {}", p.display()));
             input::read_csv(
                 p,
                 &source_name(p),
@@ -527,16 +480,13 @@ impl Run<'_> {
         Ok((table, warnings))
     }
 
-    /// `--encode`: writes the table's identifiers encoded with the key instead of linking.
-    fn encode(
-        &self,
-        table: &Table,
-        specs: &[ColumnSpec],
-        settings: &Settings,
-    ) -> anyhow::Result<()> {
-        let args = self.args;
+    /// `--encode`: writes the table's identifiers encoded with the key instead of linking;
+    /// returns the number of records written.
+    fn encode(&self, table: &Table, specs: &[ColumnSpec], settings: &Settings) -> Result<usize> {
+        let options = self.options;
         let key = read_key(
-            args.key_file
+            options
+                .key_file
                 .as_deref()
                 .context("--encode needs --key-file")?,
         )?;
@@ -545,16 +495,8 @@ impl Run<'_> {
             &settings.blocking,
         );
         let encoded = encode(table, &key, &enc)?;
-        write_table_encoded(&encoded, &args.output_dir)?;
-        say(
-            args.quiet,
-            &format!(
-                "wrote {} encoded records to {}",
-                encoded.len(),
-                args.output_dir.display()
-            ),
-        );
-        Ok(())
+        write_table_encoded(&encoded, &options.output_dir)?;
+        Ok(encoded.len())
     }
 
     /// `--existing-clusters`: links the new records into an earlier run's entities, keeping
@@ -565,7 +507,7 @@ impl Run<'_> {
         table: &Table,
         model: &Model,
         pairs: &[ScoredPair],
-    ) -> anyhow::Result<Entities> {
+    ) -> Result<Entities> {
         let old = read_existing(existing)?;
         let n_old = (0..table.len())
             .take_while(|&i| {
@@ -577,15 +519,12 @@ impl Run<'_> {
             .collect();
         let res =
             incremental::link_new(table, n_old, &old_ids, model, self.threshold, self.progress)?;
-        say(
-            self.args.quiet,
-            &format!(
-                "linked {} new records into {} existing; {} entities merged",
-                table.len() - n_old,
-                n_old,
-                res.merged.len()
-            ),
-        );
+        self.progress.note(&format!(
+            "linked {} new records into {} existing; {} entities merged",
+            table.len() - n_old,
+            n_old,
+            res.merged.len()
+        ));
         let labels = evaluate::labels(&res.entity);
         let count = labels.iter().map(|l| *l as usize + 1).max().unwrap_or(0);
         let mut names = vec![String::new(); count];
@@ -618,7 +557,7 @@ impl Run<'_> {
         let mut c = cluster(table, pairs, threshold, &dup_free);
         self.progress.stage("finding weak links", 0, 1);
         let mut weak = weak_links(&c, pairs, threshold, weak_below);
-        if self.args.split_weak && !weak.is_empty() {
+        if self.options.split_weak && !weak.is_empty() {
             c = split_weak(table.len(), pairs, threshold, &weak);
             weak = weak_links(&c, pairs, threshold, weak_below);
         }
@@ -643,7 +582,7 @@ impl Run<'_> {
         table: &Table,
         pairs: &[ScoredPair],
         clusters: &Clusters,
-    ) -> anyhow::Result<(Scores, ClusterScores)> {
+    ) -> Result<(Scores, ClusterScores)> {
         self.progress.stage("reading truth", 0, 1);
         let labels = read_truth(truth, table)?;
         self.progress.stage("measuring accuracy", 0, 1);
@@ -656,19 +595,16 @@ impl Run<'_> {
             cross,
         );
         let c = evaluate::clusters(table, &labels, clusters, cross);
-        say(
-            self.args.quiet,
-            &format!(
-                "accuracy: pairwise precision {:.4} recall {:.4} F1 {:.4}; cluster pairs F1 {:.4}; exact entities {:.4}",
-                p.precision, p.recall, p.f1, c.pairs.f1, c.exact_entities
-            ),
-        );
+        self.progress.note(&format!(
+            "accuracy: pairwise precision {:.4} recall {:.4} F1 {:.4}; cluster pairs F1 {:.4}; exact entities {:.4}",
+            p.precision, p.recall, p.f1, c.pairs.f1, c.exact_entities
+        ));
         Ok((p, c))
     }
 }
 
 /// Reads a model saved by `--save-model`.
-fn load_model(p: &Path) -> anyhow::Result<Model> {
+fn load_model(p: &Path) -> Result<Model> {
     serde_json::from_str(
         &std::fs::read_to_string(p)
             .with_context(|| format!("cannot read the model {}", p.display()))?,
@@ -677,7 +613,7 @@ fn load_model(p: &Path) -> anyhow::Result<Model> {
 }
 
 /// Reads a Splink settings JSON with trained m and u.
-fn load_splink_settings(p: &Path) -> anyhow::Result<splink::SplinkModel> {
+fn load_splink_settings(p: &Path) -> Result<splink::SplinkModel> {
     splink::load(
         &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
     )
@@ -763,13 +699,13 @@ fn near_threshold(
         .collect()
 }
 
-fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
+fn read_existing(path: &Path) -> Result<HashMap<(String, String), String>> {
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut m = HashMap::new();
     for (line, rec) in r.records().enumerate() {
         let rec = rec.with_context(|| format!("{}, line {}", path.display(), line + 2))?;
-        anyhow::ensure!(
+        ensure!(
             rec.len() >= 3,
             "{}, line {}: expected source, record_id, entity_id (a clusters.csv written by wholeplace link)",
             path.display(),
@@ -786,7 +722,7 @@ fn read_existing(path: &Path) -> anyhow::Result<HashMap<(String, String), String
 /// Records by (source, id), as bytes.
 type RecordIndex<'a> = HashMap<(&'a [u8], &'a [u8]), usize>;
 
-fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
+fn read_truth(path: &Path, table: &Table) -> Result<Vec<u32>> {
     let mut index: Option<RecordIndex<'_>> = None;
     let mut names: HashMap<Box<[u8]>, u32, std::hash::BuildHasherDefault<Fnv>> = HashMap::default();
     let mut truth: Vec<u32> = vec![u32::MAX; table.len()];
@@ -800,7 +736,7 @@ fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
     {
         let k = line - 1;
         line += 1;
-        anyhow::ensure!(
+        ensure!(
             rec.len() >= 3,
             "{}, line {line}: expected source, record_id, entity",
             path.display()
@@ -832,7 +768,7 @@ fn read_truth(path: &Path, table: &Table) -> anyhow::Result<Vec<u32>> {
         }
     }
     if let Some(i) = truth.iter().position(|&t| t == u32::MAX) {
-        anyhow::bail!(
+        bail!(
             "{}: no truth for record {} of {}",
             path.display(),
             table.id(i),
@@ -874,7 +810,7 @@ fn write_pairs(
     table: &Table,
     model: &Model,
     pairs: &[wholeplace_linkage::ScoredPair],
-) -> anyhow::Result<()> {
+) -> Result<()> {
     use rayon::prelude::*;
     use std::fmt::Write as _;
     let mut out = std::io::BufWriter::with_capacity(
@@ -898,12 +834,12 @@ fn write_pairs(
             .map(|c| format!("{}_level", c.name)),
     );
     w.write_record(&head)?;
-    out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    out.write_all(&w.into_inner().map_err(|e| JobError::new(e.to_string()))?)?;
     // Rows are formatted in parallel a batch at a time and written in order, so memory stays
     // at one batch whatever the number of pairs.
     const CHUNK: usize = 16_384;
     for batch in pairs.chunks(CHUNK * 8) {
-        let parts: Vec<anyhow::Result<Vec<u8>>> = batch
+        let parts: Vec<Result<Vec<u8>>> = batch
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut w = csv::Writer::from_writer(Vec::with_capacity(chunk.len() * 128));
@@ -925,7 +861,7 @@ fn write_pairs(
                     }
                     w.write_record(None::<&[u8]>)?;
                 }
-                w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+                w.into_inner().map_err(|e| JobError::new(e.to_string()))
             })
             .collect();
         for part in parts {
@@ -943,7 +879,7 @@ fn write_clusters(
     names: &[String],
     clusters: &wholeplace_linkage::Clusters,
     hh: &wholeplace_linkage::Clusters,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     use std::fmt::Write as _;
     let mut w = std::io::BufWriter::with_capacity(
         1 << 20,
@@ -971,7 +907,7 @@ fn write_weak(
     names: &[String],
     clusters: &wholeplace_linkage::Clusters,
     weak: &[wholeplace_linkage::WeakLink],
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let mut w =
         csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record([
@@ -997,31 +933,32 @@ fn write_weak(
     Ok(())
 }
 
-/// Runs `wholeplace synth`.
+/// Writes synthetic UK-style extracts with known truth: `<agency>.csv` files and truth.csv in
+/// `options.output_dir`. Returns the number of records written.
 ///
 /// # Errors
-/// When the output directory cannot be written.
-pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
+/// When an option is out of range or the output directory cannot be written.
+pub fn synth(options: &SynthOptions) -> Result<u64> {
     use wholeplace_linkage::synth::{COLUMNS, SynthConfig, generate, source_name as agency};
-    anyhow::ensure!(
-        args.sources >= 1 && args.sources <= 60,
+    ensure!(
+        options.sources >= 1 && options.sources <= 60,
         "--sources {}: give between 1 and 60",
-        args.sources
+        options.sources
     );
-    std::fs::create_dir_all(&args.output_dir)
-        .with_context(|| format!("cannot create {}", args.output_dir.display()))?;
-    let mut cfg = SynthConfig::new(args.people, args.seed, args.sources);
-    if let Some(d) = args.duplicate_rate {
-        anyhow::ensure!(
+    std::fs::create_dir_all(&options.output_dir)
+        .with_context(|| format!("cannot create {}", options.output_dir.display()))?;
+    let mut cfg = SynthConfig::new(options.people, options.seed, options.sources);
+    if let Some(d) = options.duplicate_rate {
+        ensure!(
             (0.0..0.95).contains(&d),
             "--duplicate-rate {d}: give a probability below 0.95"
         );
         cfg.duplicate_rate = d;
     }
-    cfg.corruption = args.corruption;
-    let mut writers = (0..args.sources)
+    cfg.corruption = options.corruption;
+    let mut writers = (0..options.sources)
         .map(|s| {
-            let p = args.output_dir.join(format!("{}.csv", agency(s)));
+            let p = options.output_dir.join(format!("{}.csv", agency(s)));
             let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
                 1 << 20,
                 std::fs::File::create(&p)
@@ -1030,21 +967,21 @@ pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
             w.write_record(COLUMNS)?;
             Ok(w)
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let tp = args.output_dir.join("truth.csv");
+        .collect::<Result<Vec<_>>>()?;
+    let tp = options.output_dir.join("truth.csv");
     let mut truth = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
         1 << 20,
         std::fs::File::create(&tp).with_context(|| format!("cannot write {}", tp.display()))?,
     ));
     truth.write_record(["source", "record_id", "person", "household"])?;
-    let mut err: Option<anyhow::Error> = None;
+    let mut err: Option<JobError> = None;
     let mut n = 0u64;
     generate(&cfg, |r| {
         if err.is_some() {
             return;
         }
         n += 1;
-        let res = (|| -> anyhow::Result<()> {
+        let res = (|| -> Result<()> {
             let w = &mut writers[r.source];
             w.write_field(&r.record_id)?;
             for v in &r.values {
@@ -1070,10 +1007,5 @@ pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
         w.flush()?;
     }
     truth.flush()?;
-    eprintln!(
-        "wrote {n} records of {} people to {}",
-        args.people,
-        args.output_dir.display()
-    );
-    Ok(())
+    Ok(n)
 }

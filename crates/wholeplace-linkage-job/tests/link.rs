@@ -1,4 +1,4 @@
-//! End to end: `wholeplace synth` writes extracts, `wholeplace link` reads them and writes
+//! End to end: `synth` writes extracts, `link` reads them and writes
 //! pairs, clusters, weak links, the report and the model; a second run links new records into
 //! the first run's entities; bad configuration and bad CSV are refused naming the file, line
 //! and key.
@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use wholeplace_linkage_job::{LinkArgs, Mode, SynthArgs, run_link, run_synth};
+use wholeplace_linkage::{LinkType, NoProgress};
+use wholeplace_linkage_job::{JobError, LinkOptions, LinkOutcome, SynthOptions, link, synth};
 
 /// A fresh directory for one test.
 fn dir(name: &str) -> PathBuf {
@@ -16,24 +17,17 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn args(inputs: Vec<PathBuf>, output_dir: PathBuf) -> LinkArgs {
-    LinkArgs {
-        config: None,
+fn args(inputs: Vec<PathBuf>, output_dir: PathBuf) -> LinkOptions {
+    LinkOptions {
         inputs,
         output_dir,
-        mode: None,
-        threshold: None,
-        save_model: None,
-        model: None,
-        splink_settings: None,
-        encode: false,
-        encoded: false,
-        key_file: None,
-        existing_clusters: None,
-        truth: None,
-        split_weak: false,
-        quiet: true,
+        ..LinkOptions::default()
     }
+}
+
+/// Links without showing progress.
+fn run_link(options: &LinkOptions) -> Result<(), JobError> {
+    link(options, &NoProgress).map(drop)
 }
 
 /// Rows of a CSV file, header first.
@@ -73,7 +67,7 @@ fn extracts(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn link_writes_pairs_clusters_weak_links_report_and_model_and_relinks_new_records() {
     let d = dir("e2e");
-    run_synth(&SynthArgs {
+    synth(&SynthOptions {
         people: 400,
         seed: 3,
         sources: 2,
@@ -86,10 +80,10 @@ fn link_writes_pairs_clusters_weak_links_report_and_model_and_relinks_new_record
     assert_eq!(inputs.len(), 2);
     let out = d.join("out");
     let mut a = args(inputs.clone(), out.clone());
-    a.mode = Some(Mode::Link);
+    a.mode = Some(LinkType::Link);
     a.save_model = Some(d.join("model.json"));
     a.truth = Some(d.join("synth/truth.csv"));
-    run_link(&a).expect("link");
+    let outcome = link(&a, &NoProgress).expect("link");
 
     // pairs.csv: the documented columns, only pairs across the two files, probabilities at or
     // above the default floor.
@@ -122,6 +116,13 @@ fn link_writes_pairs_clusters_weak_links_report_and_model_and_relinks_new_record
     );
     let input_records: usize = inputs.iter().map(|p| rows(p).len() - 1).sum();
     assert_eq!(clusters.len() - 1, input_records);
+    let LinkOutcome::Linked {
+        records, entities, ..
+    } = outcome
+    else {
+        panic!("linked, not encoded: {outcome:?}");
+    };
+    assert_eq!(records, input_records);
     let entity: HashMap<(String, String), String> = clusters[1..]
         .iter()
         .map(|r| ((r[0].clone(), r[1].clone()), r[2].clone()))
@@ -134,6 +135,7 @@ fn link_writes_pairs_clusters_weak_links_report_and_model_and_relinks_new_record
     );
     let distinct: std::collections::HashSet<&String> = entity.values().collect();
     assert!(distinct.len() < input_records, "some records were linked");
+    assert_eq!(entities, distinct.len());
 
     assert_eq!(
         rows(&out.join("weak_links.csv"))[0],
@@ -177,7 +179,7 @@ fn link_writes_pairs_clusters_weak_links_report_and_model_and_relinks_new_record
         vec![inputs[0].clone(), inputs[1].clone(), third_path],
         out2.clone(),
     );
-    b.mode = Some(Mode::Link);
+    b.mode = Some(LinkType::Link);
     b.model = Some(d.join("model.json"));
     b.existing_clusters = Some(out.join("clusters.csv"));
     run_link(&b).expect("incremental link");

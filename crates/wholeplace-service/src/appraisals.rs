@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use wholeplace_appraisal::model::{CostKind, CostLine, Num, OutcomeLine, ValueRef};
 use wholeplace_appraisal::{Engine, ModelErrors, ModelFile, Query, UnitCost, parse_model_toml};
 use wholeplace_appraisal_report::Report;
-use wholeplace_appraisal_report::cli::report_from_prepared;
+use wholeplace_appraisal_report::report_from_prepared;
 use wholeplace_domain::FinancialYear;
 use wholeplace_store::{NewAppraisal, StoredAppraisal};
 

@@ -1,16 +1,16 @@
-//! The command lines `wholeplace appraise` and `wholeplace unit-costs`, as clap derive structs and
-//! run functions for the binary to call. Every option can also be set from a WHOLEPLACE_ variable.
+//! `wholeplace appraise` and `wholeplace unit-costs`: their options (every one can also be set
+//! from a WHOLEPLACE_ variable), and the commands themselves: read the files named, call the
+//! appraisal-report library, and write its output to a file or standard output.
 
-use crate::{
-    Report, WorkbookLayout, model_xlsx, prepare_toml, read_model_xlsx, report_html_document,
-    report_json, report_xlsx, text_summary,
-};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
-use wholeplace_appraisal::montecarlo::{McConfig, monte_carlo};
 use wholeplace_appraisal::unitcost::local_unit_costs_from_csv;
-use wholeplace_appraisal::{DeflatorSeries, Engine, ModelFile, Query, SeededRng, appraise};
+use wholeplace_appraisal::{DeflatorSeries, Engine, Query};
+use wholeplace_appraisal_report::{
+    build_report_from, model_xlsx, read_model, report_html_document, report_json, report_xlsx,
+    text_summary,
+};
 
 /// Output formats of `appraise`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,129 +112,6 @@ fn engine(deflators: Option<&PathBuf>) -> anyhow::Result<Engine> {
         e.deflators = DeflatorSeries::from_csv(&p.display().to_string(), &text)?;
     }
     Ok(e)
-}
-
-/// Builds the report for a model text (used by the CLI and tests).
-pub fn build_report(
-    engine: &Engine,
-    src: &str,
-    price_base: Option<&str>,
-    draws: u32,
-    seed: u64,
-    keep_draws: bool,
-) -> anyhow::Result<Report> {
-    let file = wholeplace_appraisal::parse_model_toml(src).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let _ = prepare_toml;
-    build_report_from(
-        engine,
-        file,
-        ModelSource::Toml(src),
-        price_base,
-        draws,
-        seed,
-        keep_draws,
-    )
-}
-
-/// Where a model came from, so that problems name its lines or its sheets and cells.
-#[derive(Debug, Clone, Copy)]
-pub enum ModelSource<'a> {
-    /// TOML text (problems name lines).
-    Toml(&'a str),
-    /// A model workbook (problems name sheets and cells).
-    Workbook(&'a WorkbookLayout),
-}
-
-/// Builds the report for a model already read.
-pub fn build_report_from(
-    engine: &Engine,
-    mut file: ModelFile,
-    source: ModelSource<'_>,
-    price_base: Option<&str>,
-    draws: u32,
-    seed: u64,
-    keep_draws: bool,
-) -> anyhow::Result<Report> {
-    if let Some(pb) = price_base {
-        file.appraisal.price_base = pb
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
-    }
-    let prepared = match source {
-        ModelSource::Toml(src) => engine.prepare(&file, Some(src)),
-        ModelSource::Workbook(layout) => engine
-            .prepare(&file, None)
-            .map_err(|e| layout.locate_all(e)),
-    }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(report_from_prepared(
-        &prepared, file, draws, seed, keep_draws,
-    ))
-}
-
-/// The report of a model already prepared (so a caller that needed the preparation's own
-/// problems does not prepare twice): results, and Monte Carlo over `draws` draws from `seed`.
-pub fn report_from_prepared(
-    prepared: &wholeplace_appraisal::PreparedModel,
-    file: ModelFile,
-    draws: u32,
-    seed: u64,
-    keep_draws: bool,
-) -> Report {
-    let results = appraise(prepared);
-    let monte_carlo = (draws > 0).then(|| {
-        monte_carlo(
-            prepared,
-            &McConfig { draws, keep_draws },
-            &mut SeededRng::new(seed),
-        )
-    });
-    Report {
-        results,
-        monte_carlo,
-        model: Some(file),
-    }
-}
-
-/// Reads a model file: TOML, or an XLSX model workbook (by extension).
-pub fn read_model(path: &std::path::Path) -> anyhow::Result<(ModelFile, ModelInput)> {
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
-    if is_xlsx {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
-        let (file, layout) = read_model_xlsx(&bytes)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("in {}", path.display()))?;
-        Ok((file, ModelInput::Workbook(layout)))
-    } else {
-        let src = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the model {}", path.display()))?;
-        let file = wholeplace_appraisal::parse_model_toml(&src)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("in {}", path.display()))?;
-        Ok((file, ModelInput::Toml(src)))
-    }
-}
-
-/// What a model was read from (owned).
-#[derive(Debug, Clone)]
-pub enum ModelInput {
-    /// The TOML text.
-    Toml(String),
-    /// The workbook's layout.
-    Workbook(WorkbookLayout),
-}
-
-impl ModelInput {
-    /// Borrowed form.
-    pub fn source(&self) -> ModelSource<'_> {
-        match self {
-            ModelInput::Toml(s) => ModelSource::Toml(s),
-            ModelInput::Workbook(l) => ModelSource::Workbook(l),
-        }
-    }
 }
 
 /// Runs `wholeplace appraise`.
@@ -492,26 +369,6 @@ mod tests {
 
     const EXAMPLE: &str = include_str!("../../../examples/appraisal/family-intervention.toml");
 
-    #[test]
-    fn example_renders_in_every_format() {
-        let e = Engine::shipped().expect("engine");
-        let r = build_report(&e, EXAMPLE, None, 300, 7, false).expect("report");
-        let t = text_summary(&r);
-        assert!(t.contains("Net present budget impact") && t.contains("CC BY 4.0"));
-        let j: serde_json::Value = serde_json::from_str(&report_json(&r)).expect("json");
-        assert!(j["results"]["options"][0]["summary"]["npbi"].is_number());
-        let frag = crate::report_html_fragment(&r);
-        assert!(!frag.contains("<script") && !frag.contains("style="));
-        assert_eq!(
-            frag.matches("<svg").count(),
-            frag.matches("<title id=").count()
-        );
-        assert!(frag.matches("<svg").count() >= 5);
-        assert!(frag.contains("govuk-summary-list") && frag.contains("Unit Cost Database v1.4"));
-        let doc = crate::report_html_document(&r);
-        assert!(doc.starts_with("<!DOCTYPE html>") && doc.contains("<style>"));
-    }
-
     /// The command line end to end: TOML -> model workbook -> results workbook, and JSON from the
     /// workbook equal to JSON from the TOML.
     #[test]
@@ -541,12 +398,5 @@ mod tests {
         let err = run_appraise(&args(&toml, Format::Xlsx, None)).expect_err("needs --output");
         assert!(err.to_string().contains("--output"));
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn price_base_override_outside_the_series_explains() {
-        let e = Engine::shipped().expect("engine");
-        let err = build_report(&e, EXAMPLE, Some("2024/25"), 0, 1, false).expect_err("not covered");
-        assert!(format!("{err:#}").contains("newer deflator series"));
     }
 }
