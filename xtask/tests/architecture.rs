@@ -338,3 +338,21 @@ fn every_change_to_the_port_takes_its_audit_event() {
         "a port method that changes data must take its AuditEvent (or be named, with its reason, in ARCHITECTURE.md and UNAUDITED_WRITES)"
     );
 }
+
+/// Architecture invariant: command-line code (argument parsing, `anyhow`) lives in the binary;
+/// the engines' IO crates are libraries the binary, the service and the fuzzer call alike.
+#[test]
+fn only_the_binary_parses_command_lines() {
+    let g = metadata();
+    for lib in ["wholeplace-appraisal-report", "wholeplace-linkage-job"] {
+        let closure = g.runtime_closure(lib);
+        let bad: Vec<_> = ["clap", "anyhow"]
+            .iter()
+            .filter(|f| closure.contains(**f))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{lib} must be a library without command-line code but depends on {bad:?}"
+        );
+    }
+}
