@@ -5,6 +5,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
+use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::{Actor, Service};
 use wholeplace_service::{BudgetForm, PlaceForm};
 use wholeplace_store::{GrantChange, NewGrant};
@@ -305,9 +306,9 @@ impl Demo<'_> {
                 funder_agency_id: self.agency("Worcestershire Partnership")?,
                 title: format!("Areas of High Need reward grant: {district}"),
                 purpose: "Positive outcomes for residents most in need, delivered through the district local strategic partnership".to_owned(),
-                amount_pence: 50_000_000,
-                start_year: 2009,
-                end_year: 2014,
+                amount: Money::from_pence(50_000_000),
+                start_year: fy(2009)?,
+                end_year: fy(2014)?,
                 conditions: "Quarterly returns; six-monthly Learning and Development self-assessment".to_owned(),
                 recipient_ids: vec![lsp],
                 place_ids: vec![p],
@@ -318,8 +319,8 @@ impl Demo<'_> {
                 .await
                 .map_err(err)?;
             let cut = GrantChange {
-                from_year: 2011,
-                new_amount_pence: 40_000_000,
+                from_year: fy(2011)?,
+                new_amount: Money::from_pence(40_000_000),
                 reason: "20% cut due to pressure on public funding".to_owned(),
             };
             self.service
@@ -404,9 +405,9 @@ impl Demo<'_> {
             funder_agency_id: self.agency("Jobcentre Plus")?,
             title: "Flexible Support Fund: multi-agency community hubs".to_owned(),
             purpose: "Establish multi-agency community hubs at Sandpits (Ludlow) and Fairfields (Market Drayton)".to_owned(),
-            amount_pence: 13_500_000,
-            start_year: 2011,
-            end_year: 2012,
+            amount: Money::from_pence(13_500_000),
+            start_year: fy(2011)?,
+            end_year: fy(2012)?,
             conditions: String::new(),
             recipient_ids: team.to_vec(),
             place_ids: places[..2].to_vec(),
@@ -554,4 +555,9 @@ pub async fn run(
         println!("Sign in as admin with the one-time password {pw}");
     }
     Ok(())
+}
+
+/// A financial year of the demonstration data, by its start year.
+fn fy(start_year: i32) -> anyhow::Result<FinancialYear> {
+    Ok(FinancialYear::new(start_year)?)
 }

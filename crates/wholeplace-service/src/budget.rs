@@ -50,13 +50,13 @@ impl ResourceMap {
         let mut year: BTreeMap<i32, i128> = BTreeMap::new();
         let mut total = 0_i128;
         for l in lines {
-            let pence = i128::from(l.amount_pence);
+            let pence = i128::from(l.amount.pence());
             total += pence;
             *agency.entry(&l.agency_name).or_default() += pence;
             *service
                 .entry(taxonomy::label(SERVICE_AREAS, &l.service_area))
                 .or_default() += pence;
-            *year.entry(l.financial_year).or_default() += pence;
+            *year.entry(l.financial_year.start_year()).or_default() += pence;
         }
         let sorted = |m: BTreeMap<&str, i128>| {
             let mut v: Vec<(String, i128)> =
@@ -170,8 +170,8 @@ pub fn budget_table(lines: &[BudgetLine]) -> Table {
                     l.agency_name.clone(),
                     l.place_name.clone(),
                     l.service_area.to_string(),
-                    FinancialYear::label_of(l.financial_year),
-                    pounds_text(l.amount_pence),
+                    l.financial_year.to_string(),
+                    pounds_text(l.amount.pence()),
                     l.spend_kind.clone(),
                     l.source.clone(),
                     l.confidence.clone(),
@@ -270,8 +270,8 @@ impl Service {
                     agency_id: a,
                     place_id: p,
                     service_area: s,
-                    financial_year: y.start_year(),
-                    amount_pence: m.pence(),
+                    financial_year: y,
+                    amount: m,
                     spend_kind: k.to_owned(),
                     source: f.source.trim().to_owned(),
                     confidence: f.confidence.trim().to_owned(),

@@ -356,8 +356,8 @@ fn budget_line_rows(d: &Dataset) -> Vec<Vec<String>> {
                 b.place.name.clone(),
                 b.place.level.to_string(),
                 b.service_area.to_string(),
-                FinancialYear::label_of(b.financial_year),
-                pounds_text(b.amount_pence),
+                b.financial_year.to_string(),
+                pounds_text(b.amount.pence()),
                 b.spend_kind.clone(),
                 b.source.clone(),
                 b.confidence.clone(),
@@ -374,9 +374,9 @@ fn grant_rows(d: &Dataset) -> Vec<Vec<String>> {
                 g.funder.clone(),
                 g.title.clone(),
                 g.purpose.clone(),
-                pounds_text(g.amount_pence),
-                FinancialYear::label_of(g.start_year),
-                FinancialYear::label_of(g.end_year),
+                pounds_text(g.amount.pence()),
+                g.start_year.to_string(),
+                g.end_year.to_string(),
                 g.conditions.clone(),
                 list_cell(g.recipients.clone()),
                 list_cell(g.places.iter().map(place_ref_text)),
@@ -393,8 +393,8 @@ fn grant_change_rows(d: &Dataset) -> Vec<Vec<String>> {
                 vec![
                     g.funder.clone(),
                     g.title.clone(),
-                    FinancialYear::label_of(c.from_year),
-                    pounds_text(c.new_amount_pence),
+                    c.from_year.to_string(),
+                    pounds_text(c.new_amount.pence()),
                     c.reason.clone(),
                 ]
             })
@@ -589,18 +589,16 @@ fn need<T>(errs: &mut RowErrors, col: &'static str, r: Result<T, String>) -> Opt
     r.map_err(|e| errs.push((col, e))).ok()
 }
 
-fn money(raw: &str) -> Result<i64, String> {
+fn money(raw: &str) -> Result<Money, String> {
     match raw.parse::<Money>() {
-        Ok(m) if m.pence() >= 0 => Ok(m.pence()),
+        Ok(m) if m.pence() >= 0 => Ok(m),
         Ok(_) => Err("must not be negative".into()),
         Err(e) => Err(e.to_string()),
     }
 }
 
-fn year(raw: &str) -> Result<i32, String> {
-    raw.parse::<FinancialYear>()
-        .map(|y| y.start_year())
-        .map_err(|e| e.to_string())
+fn year(raw: &str) -> Result<FinancialYear, String> {
+    raw.parse::<FinancialYear>().map_err(|e| e.to_string())
 }
 
 fn opt_parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
@@ -1057,7 +1055,7 @@ fn budget_line_row(
         place,
         service_area: service,
         financial_year: fy,
-        amount_pence: amount,
+        amount,
         spend_kind: kind.to_owned(),
         source: s.cell(row, "source").to_owned(),
         confidence: s.cell(row, "confidence").to_owned(),
@@ -1108,7 +1106,7 @@ fn grant_row(
     let (
         Some(funder),
         Some(title),
-        Some(amount_pence),
+        Some(amount),
         Some(start_year),
         Some(end_year),
         Some(recipients),
@@ -1131,7 +1129,7 @@ fn grant_row(
         funder,
         title,
         purpose: s.cell(row, "purpose").to_owned(),
-        amount_pence,
+        amount,
         start_year,
         end_year,
         conditions: s.cell(row, "conditions").to_owned(),
@@ -1168,11 +1166,11 @@ fn grant_change_row(
             e.push(("title", format!("no grant called '{title}' from this funder is in the Grants sheet: a change comes with its grant")));
             Err(e)
         }
-        (Some(g), Some(from_year), Some(new_amount_pence)) if e.is_empty() => Ok((
+        (Some(g), Some(from_year), Some(new_amount)) if e.is_empty() => Ok((
             g,
             GrantChange {
                 from_year,
-                new_amount_pence,
+                new_amount,
                 reason: s.cell(row, "reason").to_owned(),
             },
         )),

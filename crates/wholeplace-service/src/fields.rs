@@ -82,9 +82,13 @@ pub(crate) fn ids(
     out
 }
 
-pub(crate) fn year_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i32> {
+pub(crate) fn year_field(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+) -> Option<wholeplace_domain::FinancialYear> {
     match raw.trim().parse::<wholeplace_domain::FinancialYear>() {
-        Ok(y) => Some(y.start_year()),
+        Ok(y) => Some(y),
         Err(_) => {
             errors.push(FieldError::new(
                 field,
@@ -95,9 +99,13 @@ pub(crate) fn year_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -
     }
 }
 
-pub(crate) fn pounds_field(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<i64> {
+pub(crate) fn pounds_field(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+) -> Option<wholeplace_domain::Money> {
     match raw.trim().parse::<wholeplace_domain::Money>() {
-        Ok(m) if m.pence() >= 0 => Some(m.pence()),
+        Ok(m) if m.pence() >= 0 => Some(m),
         _ => {
             errors.push(FieldError::new(
                 field,

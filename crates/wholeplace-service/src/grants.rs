@@ -3,7 +3,7 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
-use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_domain::Money;
 use wholeplace_tabular::Table;
 
 /// The "record a grant" form, as typed.
@@ -64,7 +64,7 @@ impl Service {
         if grant.title.trim().is_empty() {
             errors.push(FieldError::new("title", "Enter the grant's title"));
         }
-        if grant.amount_pence <= 0 {
+        if grant.amount <= Money::ZERO {
             errors.push(FieldError::new("amount", "The amount must be more than £0"));
         }
         if grant.end_year < grant.start_year {
@@ -121,7 +121,7 @@ impl Service {
             "Select recipients from the list",
         );
         let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
-        let (Some(funder_agency_id), Some(amount_pence), Some(start_year), Some(end_year), true) =
+        let (Some(funder_agency_id), Some(amount), Some(start_year), Some(end_year), true) =
             (funder, amount, start, end, errors.is_empty())
         else {
             return Err(ServiceError::Validation(errors));
@@ -130,7 +130,7 @@ impl Service {
             funder_agency_id,
             title: f.title.trim().to_owned(),
             purpose: f.purpose.trim().to_owned(),
-            amount_pence,
+            amount,
             start_year,
             end_year,
             conditions: f.conditions.trim().to_owned(),
@@ -141,7 +141,7 @@ impl Service {
         if g.title.is_empty() {
             errors.push(FieldError::new("title", "Enter the grant's title"));
         }
-        if g.amount_pence <= 0 {
+        if g.amount <= Money::ZERO {
             errors.push(FieldError::new("amount", "The amount must be more than £0"));
         }
         if g.end_year < g.start_year {
@@ -200,7 +200,7 @@ impl Service {
             Some(grant_id.to_string()),
         )
         .await?;
-        if change.new_amount_pence < 0 || change.reason.trim().is_empty() {
+        if change.new_amount < Money::ZERO || change.reason.trim().is_empty() {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "reason",
                 "Give the new amount (£0 or more) and the reason for the change",
@@ -258,8 +258,7 @@ impl Service {
                 "Give the reason for the change, such as '20% cut due to pressure on public funding'",
             ),
         );
-        let (Some(from_year), Some(new_amount_pence), true) = (from, amount, errors.is_empty())
-        else {
+        let (Some(from_year), Some(new_amount), true) = (from, amount, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
         self.change_grant(
@@ -267,7 +266,7 @@ impl Service {
             grant_id,
             &wholeplace_store::GrantChange {
                 from_year,
-                new_amount_pence,
+                new_amount,
                 reason,
             },
         )
@@ -305,21 +304,11 @@ impl Service {
         ];
         let mut rows = Vec::new();
         for g in &grants {
-            let current = g
-                .changes
-                .last()
-                .map_or(g.amount_pence, |c| c.new_amount_pence);
+            let current = g.changes.last().map_or(g.amount, |c| c.new_amount);
             let changes: Vec<String> = g
                 .changes
                 .iter()
-                .map(|c| {
-                    format!(
-                        "from {}: {} ({})",
-                        FinancialYear::label_of(c.from_year),
-                        Money::from_pence(c.new_amount_pence),
-                        c.reason
-                    )
-                })
+                .map(|c| format!("from {}: {} ({})", c.from_year, c.new_amount, c.reason))
                 .collect();
             let description = if changes.is_empty() {
                 g.purpose.clone()
@@ -327,7 +316,7 @@ impl Service {
                 format!(
                     "{} Originally {}; changed {}.",
                     g.purpose,
-                    Money::from_pence(g.amount_pence),
+                    g.amount,
                     changes.join("; ")
                 )
             };
@@ -337,10 +326,10 @@ impl Service {
                     g.title.clone(),
                     description.clone(),
                     "GBP".to_owned(),
-                    pounds_text(current),
-                    format!("{}-04-01", g.start_year),
-                    format!("{}-04-01", g.start_year),
-                    format!("{}-03-31", g.end_year + 1),
+                    pounds_text(current.pence()),
+                    format!("{}-04-01", g.start_year.start_year()),
+                    format!("{}-04-01", g.start_year.start_year()),
+                    format!("{}-03-31", g.end_year.start_year() + 1),
                     format!("wholeplace-agency-{}", r.id),
                     r.name.clone(),
                     format!("wholeplace-agency-{}", g.funder.id),

@@ -7,6 +7,7 @@ use crate::store::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
+use wholeplace_domain::Money;
 use wholeplace_store::*;
 
 pub(crate) const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name, b.place_id, p.name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
@@ -23,9 +24,8 @@ pub(crate) fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
         place_id: r.try_get(3).map_err(db_err)?,
         place_name: r.try_get(4).map_err(db_err)?,
         service_area: crate::store::vocab(r, 5)?,
-        financial_year: i32::try_from(r.try_get::<i64, _>(6).map_err(db_err)?)
-            .map_err(|e| StoreError::Backend(e.to_string()))?,
-        amount_pence: r.try_get(7).map_err(db_err)?,
+        financial_year: crate::store::year(r, 6)?,
+        amount: Money::from_pence(r.try_get(7).map_err(db_err)?),
         spend_kind: r.try_get(8).map_err(db_err)?,
         source: r.try_get(9).map_err(db_err)?,
         confidence: r.try_get(10).map_err(db_err)?,
@@ -64,8 +64,8 @@ pub(crate) async fn insert_budget_batches(
                 .bind(l.agency_id)
                 .bind(l.place_id)
                 .bind(l.service_area.as_str())
-                .bind(i64::from(l.financial_year))
-                .bind(l.amount_pence)
+                .bind(i64::from(l.financial_year.start_year()))
+                .bind(l.amount.pence())
                 .bind(l.spend_kind.clone())
                 .bind(l.source.clone())
                 .bind(l.confidence.clone());

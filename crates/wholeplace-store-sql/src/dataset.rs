@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::{HashMap, HashSet};
-use wholeplace_domain::AgencyKind;
+use wholeplace_domain::{AgencyKind, FinancialYear, Money};
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
     AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership,
@@ -140,8 +140,8 @@ pub(crate) fn bind_line(
     q.bind(l.agency_id)
         .bind(l.place_id)
         .bind(l.service_area.as_str())
-        .bind(i64::from(l.financial_year))
-        .bind(l.amount_pence)
+        .bind(i64::from(l.financial_year.start_year()))
+        .bind(l.amount.pence())
         .bind(l.spend_kind.clone())
         .bind(l.source.clone())
         .bind(l.confidence.clone())
@@ -270,8 +270,8 @@ fn place_key(places: &HashMap<i64, PlaceKey>, id: i64) -> StoreResult<PlaceKey> 
 }
 
 /// Column `i` of a row as a financial year's first calendar year.
-fn year_at(r: &AnyRow, i: usize) -> StoreResult<i32> {
-    i32::try_from(get::<i64>(r, i)?).map_err(|e| StoreError::Backend(e.to_string()))
+fn year_at(r: &AnyRow, i: usize) -> StoreResult<FinancialYear> {
+    crate::store::year(r, i)
 }
 
 /// The names (column 1) of the rows `(owner id, name)` that belong to `id`, sorted.
@@ -438,7 +438,7 @@ async fn export_budget_lines(
             place: place_key(places, get(&r, 1)?)?,
             service_area: crate::store::vocab(&r, 2)?,
             financial_year: year_at(&r, 3)?,
-            amount_pence: get(&r, 4)?,
+            amount: Money::from_pence(get(&r, 4)?),
             spend_kind: get(&r, 5)?,
             source: get(&r, 6)?,
             confidence: get(&r, 7)?,
@@ -470,7 +470,7 @@ async fn export_grants(
             if get::<i64>(x, 0)? == id {
                 ch.push(GrantChange {
                     from_year: year_at(x, 1)?,
-                    new_amount_pence: get(x, 2)?,
+                    new_amount: Money::from_pence(get(x, 2)?),
                     reason: get(x, 3)?,
                 });
             }
@@ -479,7 +479,7 @@ async fn export_grants(
             funder: get(&r, 1)?,
             title: get(&r, 2)?,
             purpose: get(&r, 3)?,
-            amount_pence: get(&r, 4)?,
+            amount: Money::from_pence(get(&r, 4)?),
             start_year: year_at(&r, 5)?,
             end_year: year_at(&r, 6)?,
             conditions: get(&r, 7)?,
@@ -619,7 +619,7 @@ async fn import_budget_lines(
             place_id: find(&ids.places, &b.place)?,
             service_area: b.service_area,
             financial_year: b.financial_year,
-            amount_pence: b.amount_pence,
+            amount: b.amount,
             spend_kind: b.spend_kind.clone(),
             source: b.source.clone(),
             confidence: b.confidence.clone(),
@@ -658,7 +658,7 @@ async fn import_grants(
                 funder_agency_id: funder,
                 title: g.title.clone(),
                 purpose: g.purpose.clone(),
-                amount_pence: g.amount_pence,
+                amount: g.amount,
                 start_year: g.start_year,
                 end_year: g.end_year,
                 conditions: g.conditions.clone(),
@@ -678,8 +678,8 @@ async fn import_grants(
         for c in &g.changes {
             sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
                 .bind(id)
-                .bind(i64::from(c.from_year))
-                .bind(c.new_amount_pence)
+                .bind(i64::from(c.from_year.start_year()))
+                .bind(c.new_amount.pence())
                 .bind(c.reason.clone())
                 .execute(&mut **tx)
                 .await
@@ -713,8 +713,8 @@ pub(crate) async fn lines_not_stored(
                 l.agency_id,
                 l.place_id,
                 l.service_area.as_str().to_owned(),
-                i64::from(l.financial_year),
-                l.amount_pence,
+                i64::from(l.financial_year.start_year()),
+                l.amount.pence(),
                 l.spend_kind.clone(),
                 l.source.clone(),
                 l.confidence.clone(),

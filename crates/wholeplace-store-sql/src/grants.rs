@@ -7,7 +7,7 @@ use crate::dataset::*;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::Row;
-use sqlx::any::AnyRow;
+use wholeplace_domain::Money;
 use wholeplace_store::*;
 
 /// Inserts a grant with its recipients and places inside a transaction; returns its id.
@@ -21,9 +21,9 @@ pub(crate) async fn insert_grant(
     .bind(g.funder_agency_id)
     .bind(g.title.clone())
     .bind(g.purpose.clone())
-    .bind(g.amount_pence)
-    .bind(i64::from(g.start_year))
-    .bind(i64::from(g.end_year))
+    .bind(g.amount.pence())
+    .bind(i64::from(g.start_year.start_year()))
+    .bind(i64::from(g.end_year.start_year()))
     .bind(g.conditions.clone())
     .fetch_one(&mut **tx)
     .await
@@ -70,10 +70,7 @@ impl GrantStore for SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
-        let year = |r: &AnyRow, i: usize| -> StoreResult<i32> {
-            i32::try_from(r.try_get::<i64, _>(i).map_err(db_err)?)
-                .map_err(|e| StoreError::Backend(e.to_string()))
-        };
+        let year = crate::store::year;
         let mut grants = Vec::new();
         for r in &rows {
             grants.push(Grant {
@@ -81,7 +78,7 @@ impl GrantStore for SqlStore {
                 funder: agency_from_row(r, 1)?,
                 title: r.try_get(4).map_err(db_err)?,
                 purpose: r.try_get(5).map_err(db_err)?,
-                amount_pence: r.try_get(6).map_err(db_err)?,
+                amount: Money::from_pence(r.try_get(6).map_err(db_err)?),
                 start_year: year(r, 7)?,
                 end_year: year(r, 8)?,
                 conditions: r.try_get(9).map_err(db_err)?,
@@ -119,7 +116,7 @@ impl GrantStore for SqlStore {
                 .map(|r| {
                     Ok(GrantChange {
                         from_year: year(r, 0)?,
-                        new_amount_pence: r.try_get(1).map_err(db_err)?,
+                        new_amount: Money::from_pence(r.try_get(1).map_err(db_err)?),
                         reason: r.try_get(2).map_err(db_err)?,
                     })
                 })
@@ -147,8 +144,8 @@ impl GrantStore for SqlStore {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
             .bind(grant_id)
-            .bind(i64::from(c.from_year))
-            .bind(c.new_amount_pence)
+            .bind(i64::from(c.from_year.start_year()))
+            .bind(c.new_amount.pence())
             .bind(c.reason.clone())
             .execute(&mut *tx)
             .await
@@ -168,9 +165,9 @@ impl GrantStore for SqlStore {
             .bind(g.funder_agency_id)
             .bind(g.title.clone())
             .bind(g.purpose.clone())
-            .bind(g.amount_pence)
-            .bind(i64::from(g.start_year))
-            .bind(i64::from(g.end_year))
+            .bind(g.amount.pence())
+            .bind(i64::from(g.start_year.start_year()))
+            .bind(i64::from(g.end_year.start_year()))
             .bind(g.conditions.clone())
             .bind(id)
             .execute(&mut *tx)

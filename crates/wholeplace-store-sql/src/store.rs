@@ -174,3 +174,15 @@ where
     text.parse()
         .map_err(|e: T::Err| StoreError::Backend(format!("column {i}: {e}")))
 }
+
+/// A financial year stored as its start year.
+pub(crate) fn year(
+    r: &sqlx::any::AnyRow,
+    i: usize,
+) -> StoreResult<wholeplace_domain::FinancialYear> {
+    let start: i64 = r.try_get(i).map_err(db_err)?;
+    i32::try_from(start)
+        .ok()
+        .and_then(|y| wholeplace_domain::FinancialYear::new(y).ok())
+        .ok_or_else(|| StoreError::Backend(format!("column {i}: {start} is not a financial year")))
+}

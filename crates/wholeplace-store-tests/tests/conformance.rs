@@ -579,8 +579,8 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
             } else {
                 key("housing")
             },
-            financial_year: 2012 + (i % 3),
-            amount_pence: 1_000_000_000 + i64::from(i),
+            financial_year: fy(2012 + (i % 3)),
+            amount: wholeplace_domain::Money::from_pence(1_000_000_000 + i64::from(i)),
             spend_kind: "revenue".into(),
             source: String::new(),
             confidence: String::new(),
@@ -594,7 +594,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
         .budget_totals_for_place(sherwood)
         .await
         .expect("totals");
-    let expected: i128 = lines.iter().map(|l| i128::from(l.amount_pence)).sum();
+    let expected: i128 = lines.iter().map(|l| i128::from(l.amount.pence())).sum();
     assert_eq!(totals.count, 1_000);
     assert_eq!(
         totals.by_agency.iter().map(|x| x.1).sum::<i128>(),
@@ -629,9 +629,9 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
         funder_agency_id: kcc,
         title: "Reward grant".into(),
         purpose: "p".into(),
-        amount_pence: 50_000_000,
-        start_year: 2009,
-        end_year: 2014,
+        amount: wholeplace_domain::Money::from_pence(50_000_000),
+        start_year: fy(2009),
+        end_year: fy(2014),
         conditions: String::new(),
         recipient_ids: vec![nhs],
         place_ids: vec![sherwood],
@@ -644,8 +644,8 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
         .add_grant_change(
             gid,
             &GrantChange {
-                from_year: 2011,
-                new_amount_pence: 40_000_000,
+                from_year: fy(2011),
+                new_amount: wholeplace_domain::Money::from_pence(40_000_000),
                 reason: "20% cut".into(),
             },
             &ev("grant.change", 9),
@@ -655,8 +655,8 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     let grants = store.list_grants().await.expect("grants");
     assert_eq!(
         (
-            grants[0].amount_pence,
-            grants[0].changes[0].new_amount_pence,
+            grants[0].amount.pence(),
+            grants[0].changes[0].new_amount.pence(),
             grants[0].recipients[0].id
         ),
         (50_000_000, 40_000_000, nhs),
@@ -848,8 +848,8 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
             agency: "Kent County Council".into(),
             place: k("Sherwood", "ward"),
             service_area: key("social_services"),
-            financial_year: 2012,
-            amount_pence: 955_000_000,
+            financial_year: fy(2012),
+            amount: wholeplace_domain::Money::from_pence(955_000_000),
             spend_kind: "revenue".into(),
             source: "seed".into(),
             confidence: "medium".into(),
@@ -858,15 +858,15 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
             funder: "Kent County Council".into(),
             title: "Prevention fund".into(),
             purpose: "p".into(),
-            amount_pence: 50_000_000,
-            start_year: 2010,
-            end_year: 2014,
+            amount: wholeplace_domain::Money::from_pence(50_000_000),
+            start_year: fy(2010),
+            end_year: fy(2014),
             conditions: String::new(),
             recipients: vec!["Town and Country Housing".into()],
             places: vec![k("Sherwood", "ward")],
             changes: vec![GrantChange {
-                from_year: 2011,
-                new_amount_pence: 40_000_000,
+                from_year: fy(2011),
+                new_amount: wholeplace_domain::Money::from_pence(40_000_000),
                 reason: "20% cut".into(),
             }],
         }],
@@ -1294,8 +1294,8 @@ async fn sums_of_the_largest_amounts_never_overflow(store: &SqlStore) {
         agency_id: kcc,
         place_id: place,
         service_area: key("health"),
-        financial_year: 2024,
-        amount_pence: pence,
+        financial_year: fy(2024),
+        amount: wholeplace_domain::Money::from_pence(pence),
         spend_kind: "revenue".into(),
         source: String::new(),
         confidence: String::new(),
@@ -1380,8 +1380,8 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         agency_id: kcc,
         place_id: place,
         service_area: key("social_services"),
-        financial_year: 2024,
-        amount_pence: 100_000,
+        financial_year: fy(2024),
+        amount: wholeplace_domain::Money::from_pence(100_000),
         spend_kind: "revenue".into(),
         source: "budget book".into(),
         confidence: "high".into(),
@@ -1396,11 +1396,12 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
             .await
             .expect("read")
             .expect("exists")
-            .amount_pence,
+            .amount
+            .pence(),
         100_000
     );
     let more = NewBudgetLine {
-        amount_pence: 250_000,
+        amount: wholeplace_domain::Money::from_pence(250_000),
         ..line.clone()
     };
     store
@@ -1413,12 +1414,13 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
             .await
             .expect("read")
             .expect("exists")
-            .amount_pence,
+            .amount
+            .pence(),
         250_000
     );
     let other = NewBudgetLine {
         agency_id: nhs,
-        amount_pence: 42,
+        amount: wholeplace_domain::Money::from_pence(42),
         ..line.clone()
     };
     assert_eq!(
@@ -1448,9 +1450,9 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         funder_agency_id: kcc,
         title: "Early help".into(),
         purpose: "Family support".into(),
-        amount_pence: 1_000_000,
-        start_year: 2024,
-        end_year: 2025,
+        amount: wholeplace_domain::Money::from_pence(1_000_000),
+        start_year: fy(2024),
+        end_year: fy(2025),
         conditions: String::new(),
         recipient_ids: vec![nhs],
         place_ids: vec![place],
@@ -1460,7 +1462,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         .await
         .expect("grant");
     let bigger = NewGrant {
-        amount_pence: 1_200_000,
+        amount: wholeplace_domain::Money::from_pence(1_200_000),
         title: "Early help 2".into(),
         ..grant
     };
@@ -1471,7 +1473,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
     let grants = store.list_grants().await.expect("grants");
     assert_eq!(grants.len(), 1);
     assert_eq!(
-        (grants[0].title.as_str(), grants[0].amount_pence),
+        (grants[0].title.as_str(), grants[0].amount.pence()),
         ("Early help 2", 1_200_000)
     );
     store
@@ -1617,4 +1619,9 @@ where
     T::Err: std::fmt::Debug,
 {
     text.parse().expect("a key of its vocabulary")
+}
+
+/// A financial year for a test's records, by its start year.
+fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
+    wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
 }

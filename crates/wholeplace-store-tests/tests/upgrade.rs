@@ -50,7 +50,7 @@ async fn an_sqlite_database_with_records_upgrades_to_ids_never_reused() {
         (
             lines.len(),
             lines[0].agency_name.as_str(),
-            lines[0].amount_pence
+            lines[0].amount.pence()
         ),
         (1, "Kent County Council", 700)
     );

@@ -4,6 +4,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::ServiceArea;
+use wholeplace_domain::{FinancialYear, Money};
 
 /// One line of the resource map: what an agency spends in a place on a service in a year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,9 +22,9 @@ pub struct BudgetLine {
     /// Service area key (see the domain's taxonomy).
     pub service_area: ServiceArea,
     /// Financial year by its starting calendar year (2024 = 2024/25).
-    pub financial_year: i32,
+    pub financial_year: FinancialYear,
     /// Amount in pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// `revenue` or `capital`.
     pub spend_kind: String,
     /// Where the figure comes from.
@@ -42,9 +43,9 @@ pub struct NewBudgetLine {
     /// Service area key.
     pub service_area: ServiceArea,
     /// Financial year (start year).
-    pub financial_year: i32,
+    pub financial_year: FinancialYear,
     /// Pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// `revenue` or `capital`.
     pub spend_kind: String,
     /// Source.

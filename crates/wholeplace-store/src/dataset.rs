@@ -4,6 +4,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::{AgencyKind, PlaceLevel, ServiceArea};
+use wholeplace_domain::{FinancialYear, Money};
 
 /// A place by its natural key: name and level are unique together.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -24,9 +25,9 @@ pub struct DatasetBudgetLine {
     /// Service-area key.
     pub service_area: ServiceArea,
     /// Financial year (start year).
-    pub financial_year: i32,
+    pub financial_year: FinancialYear,
     /// Pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// `revenue` or `capital`.
     pub spend_kind: String,
     /// Source.
@@ -45,11 +46,11 @@ pub struct DatasetGrant {
     /// Purpose.
     pub purpose: String,
     /// Amount first awarded, pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// First year.
-    pub start_year: i32,
+    pub start_year: FinancialYear,
     /// Last year.
-    pub end_year: i32,
+    pub end_year: FinancialYear,
     /// Conditions.
     pub conditions: String,
     /// Recipient agency names.

@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{FinancialYear, Money};
 
 /// A grant or funding stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -16,11 +17,11 @@ pub struct Grant {
     /// Purpose.
     pub purpose: String,
     /// Amount as first awarded, pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// First financial year (start year).
-    pub start_year: i32,
+    pub start_year: FinancialYear,
     /// Last financial year (start year).
-    pub end_year: i32,
+    pub end_year: FinancialYear,
     /// Conditions.
     pub conditions: String,
     /// Recipients.
@@ -41,11 +42,11 @@ pub struct NewGrant {
     /// Purpose.
     pub purpose: String,
     /// Pence.
-    pub amount_pence: i64,
+    pub amount: Money,
     /// First year.
-    pub start_year: i32,
+    pub start_year: FinancialYear,
     /// Last year.
-    pub end_year: i32,
+    pub end_year: FinancialYear,
     /// Conditions.
     pub conditions: String,
     /// Recipient agencies.
@@ -58,9 +59,9 @@ pub struct NewGrant {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GrantChange {
     /// From this financial year (start year).
-    pub from_year: i32,
+    pub from_year: FinancialYear,
     /// The new amount in pence.
-    pub new_amount_pence: i64,
+    pub new_amount: Money,
     /// Why.
     pub reason: String,
 }

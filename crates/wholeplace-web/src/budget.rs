@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
-use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::AuditAction;
 use wholeplace_service::{BudgetForm, pounds_text};
 use wholeplace_service::{FieldError, ServiceError};
@@ -235,8 +234,8 @@ pub async fn edit_budget_line(
         agency: l.agency_id.to_string(),
         place: l.place_id.to_string(),
         service_area: l.service_area.to_string(),
-        financial_year: FinancialYear::label_of(l.financial_year),
-        amount: pounds_text(l.amount_pence),
+        financial_year: l.financial_year.to_string(),
+        amount: pounds_text(l.amount.pence()),
         spend_kind: l.spend_kind,
         source: l.source,
         confidence: l.confidence,
@@ -284,8 +283,8 @@ pub async fn confirm_delete_budget_line(
                 "Service area",
                 taxonomy::label(SERVICE_AREAS, &l.service_area).to_owned(),
             ),
-            ("Financial year", FinancialYear::label_of(l.financial_year)),
-            ("Amount", Money::from_pence(l.amount_pence).to_full_string()),
+            ("Financial year", l.financial_year.to_string()),
+            ("Amount", l.amount.to_full_string()),
         ],
         String::new(),
         format!("/budget-lines/{id}/delete"),

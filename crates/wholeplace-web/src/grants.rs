@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use wholeplace_domain::{FinancialYear, Money};
+use wholeplace_domain::FinancialYear;
 use wholeplace_service::AuditAction;
 use wholeplace_service::FieldError;
 use wholeplace_service::pounds_text;
@@ -28,11 +28,11 @@ pub(crate) struct FundingPage {
     can_edit: bool,
 }
 
-pub(crate) fn year_span(a: i32, b: i32) -> String {
-    match (FinancialYear::new(a), FinancialYear::new(b)) {
-        (Ok(x), Ok(_)) if a == b => x.to_string(),
-        (Ok(x), Ok(y)) => format!("{x} to {y}"),
-        _ => String::new(),
+pub(crate) fn year_span(a: FinancialYear, b: FinancialYear) -> String {
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a} to {b}")
     }
 }
 
@@ -73,8 +73,8 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
                 .map(|c| {
                     format!(
                         "From {}: {} ({})",
-                        FinancialYear::label_of(c.from_year),
-                        Money::from_pence(c.new_amount_pence).to_short_string(),
+                        c.from_year,
+                        c.new_amount.to_short_string(),
                         c.reason
                     )
                 })
@@ -89,7 +89,7 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
                     .collect::<Vec<_>>()
                     .join(", "),
                 year_span(g.start_year, g.end_year),
-                Money::from_pence(g.amount_pence).to_short_string(),
+                g.amount.to_short_string(),
                 if changes.is_empty() {
                     "None".to_owned()
                 } else {
@@ -138,10 +138,7 @@ pub async fn confirm_delete_grant(
         format!("Are you sure you want to delete '{}'?", g.title),
         vec![
             ("Funder", g.funder.name.clone()),
-            (
-                "Amount first awarded",
-                Money::from_pence(g.amount_pence).to_full_string(),
-            ),
+            ("Amount first awarded", g.amount.to_full_string()),
             ("Recorded changes", g.changes.len().to_string()),
         ],
         "Its recorded changes go with it.".to_owned(),
@@ -247,9 +244,9 @@ pub(crate) async fn change_form(
         heading: format!("Record a change to '{}'", g.title),
         intro: vec![format!(
             "First awarded: {} a year from {} to {}. The change applies from the year you give; earlier years keep their amount.",
-            Money::from_pence(g.amount_pence).to_full_string(),
-            FinancialYear::label_of(g.start_year),
-            FinancialYear::label_of(g.end_year)
+            g.amount.to_full_string(),
+            g.start_year.to_string(),
+            g.end_year.to_string()
         )],
         back: ("/funding".into(), "Back to partnerships and funding".into()),
         action: format!("/grants/{id}/change"),
@@ -349,9 +346,9 @@ pub async fn edit_grant(
         funder_id: g.funder.id.to_string(),
         title: g.title,
         purpose: g.purpose,
-        amount: pounds_text(g.amount_pence),
-        start_year: FinancialYear::label_of(g.start_year),
-        end_year: FinancialYear::label_of(g.end_year),
+        amount: pounds_text(g.amount.pence()),
+        start_year: g.start_year.to_string(),
+        end_year: g.end_year.to_string(),
         conditions: g.conditions,
         recipients: g.recipients.iter().map(|a| a.id.to_string()).collect(),
         places: place_list(&g.places),

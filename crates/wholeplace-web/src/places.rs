@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use wholeplace_domain::money::{group_thousands, total_full_string};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
-use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::AuditAction;
 use wholeplace_service::{FieldError, ServiceError};
 use wholeplace_service::{PlaceForm, england_medians};
@@ -332,10 +331,10 @@ pub async fn show(
             .iter()
             .map(|l| {
                 (
-                    FinancialYear::label_of(l.financial_year),
+                    l.financial_year.to_string(),
                     l.agency_name.clone(),
                     taxonomy::label(SERVICE_AREAS, &l.service_area),
-                    Money::from_pence(l.amount_pence).to_full_string(),
+                    l.amount.to_full_string(),
                     l.source.clone(),
                     l.id,
                 )

@@ -595,8 +595,8 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
         agency_id: f.agency,
         place_id: f.place,
         service_area: key("health"),
-        financial_year: 2024,
-        amount_pence: i64::MAX,
+        financial_year: fy(2024),
+        amount: wholeplace_domain::Money::from_pence(i64::MAX),
         spend_kind: "revenue".into(),
         source: String::new(),
         confidence: String::new(),
@@ -647,4 +647,9 @@ where
     T::Err: std::fmt::Debug,
 {
     text.parse().expect("a key of its vocabulary")
+}
+
+/// A financial year for a test's records, by its start year.
+fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
+    wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
 }

@@ -534,7 +534,10 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         .budget_line(&Actor::operator(), line_id)
         .await
         .expect("line");
-    assert_eq!((l.amount_pence, l.financial_year), (900_000_000, 2013));
+    assert_eq!(
+        (l.amount.pence(), l.financial_year.start_year()),
+        (900_000_000, 2013)
+    );
     let ask = app
         .get_as(&admin, &format!("/budget-lines/{line_id}/delete"))
         .await;
@@ -625,9 +628,9 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
                 funder_agency_id: agency,
                 title: "Prevention fund".into(),
                 purpose: String::new(),
-                amount_pence: 100,
-                start_year: 2012,
-                end_year: 2013,
+                amount: wholeplace_domain::Money::from_pence(100),
+                start_year: fy(2012),
+                end_year: fy(2013),
                 conditions: String::new(),
                 recipient_ids: vec![office],
                 place_ids: vec![],
@@ -1044,7 +1047,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         .clone();
     assert_eq!(
         (
-            grant.amount_pence,
+            grant.amount.pence(),
             grant.places.len(),
             grant.recipients.len()
         ),
@@ -1092,14 +1095,15 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         .expect("grants")[0]
         .clone();
     assert_eq!(
-        grant.amount_pence, 50_000_000,
+        grant.amount.pence(),
+        50_000_000,
         "the award is kept: a cut is a change, not an overwrite"
     );
     assert_eq!(grant.changes.len(), 1);
     assert_eq!(
         (
-            grant.changes[0].from_year,
-            grant.changes[0].new_amount_pence
+            grant.changes[0].from_year.start_year(),
+            grant.changes[0].new_amount.pence()
         ),
         (2011, 40_000_000)
     );
@@ -1391,4 +1395,9 @@ where
     T::Err: std::fmt::Debug,
 {
     text.parse().expect("a key of its vocabulary")
+}
+
+/// A financial year for a test's records, by its start year.
+fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
+    wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
 }

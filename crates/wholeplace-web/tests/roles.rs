@@ -521,9 +521,9 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
                 funder_agency_id: agency,
                 title: format!("Grant {tag}"),
                 purpose: String::new(),
-                amount_pence: 100_000,
-                start_year: 2012,
-                end_year: 2013,
+                amount: wholeplace_domain::Money::from_pence(100_000),
+                start_year: fy(2012),
+                end_year: fy(2013),
                 conditions: String::new(),
                 recipient_ids: vec![agency],
                 place_ids: vec![place],
@@ -980,4 +980,9 @@ where
     T::Err: std::fmt::Debug,
 {
     text.parse().expect("a key of its vocabulary")
+}
+
+/// A financial year for a test's records, by its start year.
+fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
+    wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
 }

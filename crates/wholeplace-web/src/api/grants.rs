@@ -38,9 +38,9 @@ pub(crate) async fn grants(
                 funder: g.funder.name,
                 title: g.title,
                 purpose: g.purpose,
-                amount: pounds_text(g.amount_pence),
-                start_year: wholeplace_domain::FinancialYear::label_of(g.start_year),
-                end_year: wholeplace_domain::FinancialYear::label_of(g.end_year),
+                amount: pounds_text(g.amount.pence()),
+                start_year: g.start_year.to_string(),
+                end_year: g.end_year.to_string(),
                 conditions: g.conditions,
                 recipients: g.recipients.into_iter().map(|a| a.name).collect(),
                 places: g.places.into_iter().map(|p| p.1).collect(),
@@ -49,8 +49,8 @@ pub(crate) async fn grants(
                     .into_iter()
                     .map(|c| {
                         (
-                            wholeplace_domain::FinancialYear::label_of(c.from_year),
-                            pounds_text(c.new_amount_pence),
+                            c.from_year.to_string(),
+                            pounds_text(c.new_amount.pence()),
                             c.reason,
                         )
                     })
