@@ -97,9 +97,11 @@ pub(crate) async fn agency_form(
     kind: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
+    // The heading names the agency as stored: the form shown again may hold a blank name.
+    let stored = find_agency(state, s, id).await?.name;
     let page = FormPage {
         layout: layout(state, s, "agencies").with_errors(errors),
-        heading: format!("Change {name}"),
+        heading: format!("Change {stored}"),
         intro: Vec::new(),
         back: ("/agencies".into(), "Back to agencies".into()),
         action: format!("/agencies/{id}/edit"),

@@ -353,9 +353,11 @@ pub(crate) async fn place_form(
     f: &PlaceForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
+    // The heading names the place as stored: the form shown again may hold a blank name.
+    let stored = state.service.place_view(&s.actor, id).await?.place.name;
     let page = FormPage {
         layout: layout(state, s, "places").with_errors(errors),
-        heading: format!("Change {}", f.name),
+        heading: format!("Change {stored}"),
         intro: vec!["Where it sits and what it overlaps are kept as they are.".into()],
         back: (format!("/places/{id}"), "Back to the place".into()),
         action: format!("/places/{id}/edit"),

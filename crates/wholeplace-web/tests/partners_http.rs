@@ -446,6 +446,11 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
             "Population must be a whole number, such as 118,054",
         ],
     );
+    assert!(
+        bad.body.contains("<title>Error: Change Sherwood"),
+        "the heading names the place as stored, not the blank name sent: {}",
+        bad.title()
+    );
     let ok = app
         .post_as(
             &admin,
@@ -603,6 +608,11 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
     clash.assert_error_summary(
         StatusCode::BAD_REQUEST,
         &["There is already an agency called &#39;Partnership office&#39;"],
+    );
+    assert!(
+        !clash.title().contains("Change Partnership office"),
+        "the heading names the agency as stored, not the clashing name sent: {}",
+        clash.title()
     );
     let ok = app
         .post_as(
