@@ -281,17 +281,22 @@ impl Service {
         }
     }
 
-    /// Adds one budget line from the form (analysts and administrators).
-    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
-        self.require_editor(actor, AuditAction::BudgetLineCreate, "budget_line", None)
-            .await?;
+    /// A budget line form checked against the stored agencies and places: the line, or every
+    /// problem (the one rule set for adding and changing lines).
+    async fn budget_line_from_form(&self, f: &BudgetForm) -> ServiceResult<NewBudgetLine> {
         let lookup = Lookup::new(
             &self.store().list_agencies().await?,
             &self.store().list_places().await?,
         );
-        let line = self
-            .resolve_budget(f, &lookup, &|f| f.to_owned())
-            .map_err(ServiceError::Validation)?;
+        self.resolve_budget(f, &lookup, &|f| f.to_owned())
+            .map_err(ServiceError::Validation)
+    }
+
+    /// Adds one budget line from the form (analysts and administrators).
+    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
+        self.require_editor(actor, AuditAction::BudgetLineCreate, "budget_line", None)
+            .await?;
+        let line = self.budget_line_from_form(f).await?;
         let ev = self.event(
             actor,
             AuditAction::BudgetLineCreate,
@@ -327,13 +332,7 @@ impl Service {
             rid.clone(),
         )
         .await?;
-        let lookup = Lookup::new(
-            &self.store().list_agencies().await?,
-            &self.store().list_places().await?,
-        );
-        let line = self
-            .resolve_budget(f, &lookup, &|f| f.to_owned())
-            .map_err(ServiceError::Validation)?;
+        let line = self.budget_line_from_form(f).await?;
         let ev = self.event(
             actor,
             AuditAction::BudgetLineUpdate,

@@ -60,25 +60,7 @@ impl Service {
     ) -> ServiceResult<i64> {
         self.require_editor(actor, AuditAction::GrantCreate, "grant", None)
             .await?;
-        let mut errors = Vec::new();
-        if grant.title.trim().is_empty() {
-            errors.push(FieldError::new("title", "Enter the grant's title"));
-        }
-        if grant.amount <= Money::ZERO {
-            errors.push(FieldError::new("amount", "The amount must be more than £0"));
-        }
-        if grant.end_year < grant.start_year {
-            errors.push(FieldError::new(
-                "end_year",
-                "The last year must not be before the first",
-            ));
-        }
-        if grant.recipient_ids.is_empty() {
-            errors.push(FieldError::new(
-                "recipients",
-                "Select at least one recipient",
-            ));
-        }
+        let errors = grant_problems(grant);
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
@@ -137,25 +119,7 @@ impl Service {
             recipient_ids: recipients,
             place_ids,
         };
-        let mut errors = Vec::new();
-        if g.title.is_empty() {
-            errors.push(FieldError::new("title", "Enter the grant's title"));
-        }
-        if g.amount <= Money::ZERO {
-            errors.push(FieldError::new("amount", "The amount must be more than £0"));
-        }
-        if g.end_year < g.start_year {
-            errors.push(FieldError::new(
-                "end_year",
-                "The last year must not be before the first",
-            ));
-        }
-        if g.recipient_ids.is_empty() {
-            errors.push(FieldError::new(
-                "recipients",
-                "Select at least one recipient",
-            ));
-        }
+        let errors = grant_problems(&g);
         if errors.is_empty() {
             Ok(g)
         } else {
@@ -347,4 +311,29 @@ impl Service {
             rows,
         })
     }
+}
+
+/// The rules every grant keeps, however it comes in (a form, the API, the command line): the
+/// problems with one, each on its field.
+fn grant_problems(grant: &wholeplace_store::NewGrant) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if grant.title.trim().is_empty() {
+        errors.push(FieldError::new("title", "Enter the grant's title"));
+    }
+    if grant.amount <= Money::ZERO {
+        errors.push(FieldError::new("amount", "The amount must be more than £0"));
+    }
+    if grant.end_year < grant.start_year {
+        errors.push(FieldError::new(
+            "end_year",
+            "The last year must not be before the first",
+        ));
+    }
+    if grant.recipient_ids.is_empty() {
+        errors.push(FieldError::new(
+            "recipients",
+            "Select at least one recipient",
+        ));
+    }
+    errors
 }
