@@ -1,4 +1,5 @@
-//! [`DatasetStore`] for [`SqlStore`]: contacts, projects, and whole datasets in one transaction.
+//! [`DatasetStore`] for [`SqlStore`]: the whole dataset exported, and imported in one transaction,
+//! by natural keys; and the demo marker.
 
 use crate::SqlStore;
 use crate::audit::insert_audit;
