@@ -90,10 +90,7 @@ impl ServiceError {
     /// | internal | 500 | `internal` |
     pub fn answer(&self) -> Answer {
         let (status, code) = match self {
-            ServiceError::Validation(f) if !f.is_empty() && f.iter().all(|e| e.conflict) => {
-                (409, "conflict")
-            }
-            ServiceError::Validation(_) => (422, "validation"),
+            ServiceError::Validation(f) => return validation_answer(f),
             ServiceError::Unauthenticated(_) => (401, "unauthenticated"),
             ServiceError::Throttled { .. } => (429, "throttled"),
             ServiceError::Forbidden(_) => (403, "forbidden"),
@@ -102,6 +99,23 @@ impl ServiceError {
             ServiceError::Internal(_) => (500, "internal"),
         };
         Answer { status, code }
+    }
+}
+
+/// The [`Answer`] for these problems with a request: 409 `conflict` when every one is a clash with
+/// stored records, else 422 `validation`. A page that shows its form again with the problems
+/// answers with this status too.
+pub fn validation_answer(problems: &[FieldError]) -> Answer {
+    if !problems.is_empty() && problems.iter().all(|e| e.conflict) {
+        Answer {
+            status: 409,
+            code: "conflict",
+        }
+    } else {
+        Answer {
+            status: 422,
+            code: "validation",
+        }
     }
 }
 

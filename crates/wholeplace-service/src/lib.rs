@@ -25,7 +25,7 @@ pub use audit_action::AuditAction;
 pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_text};
 pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
-pub use error::{Answer, FieldError, ServiceError, ServiceResult};
+pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};

@@ -140,7 +140,7 @@ pub async fn sign_in(
             Ok(r)
         }
         Err(ServiceError::Validation(errors)) => {
-            sign_in_response(&state, StatusCode::BAD_REQUEST, username, &next, errors)
+            sign_in_response(&state, problems_status(&errors), username, &next, errors)
         }
         Err(ServiceError::Unauthenticated(msg)) => sign_in_response(
             &state,
@@ -291,7 +291,7 @@ pub async fn create_token(
     {
         Ok(token) => account_page(&state, &s, StatusCode::OK, Vec::new(), Some(token), None).await,
         Err(ServiceError::Validation(errors)) => {
-            account_page(&state, &s, StatusCode::BAD_REQUEST, errors, None, None).await
+            account_page(&state, &s, problems_status(&errors), errors, None, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -399,7 +399,7 @@ pub async fn change_password(
     {
         Ok(()) => Ok(see_other("/account?done=password")),
         Err(ServiceError::Validation(errors)) => {
-            password_page_response(&state, &s, StatusCode::BAD_REQUEST, errors)
+            password_page_response(&state, &s, problems_status(&errors), errors)
         }
         Err(e) => Err(e.into()),
     }
@@ -549,19 +549,13 @@ pub async fn create_user(
         agency_ids,
     };
     if bad_agency {
-        return new_user_response(
-            &state,
-            &s,
-            StatusCode::BAD_REQUEST,
-            &new,
-            vec![FieldError::new("agencies", "Select agencies from the list")],
-        )
-        .await;
+        let errors = vec![FieldError::new("agencies", "Select agencies from the list")];
+        return new_user_response(&state, &s, problems_status(&errors), &new, errors).await;
     }
     match state.service.create_user(&s.actor, &new).await {
         Ok((user, password)) => user_page(&state, &s, &user, Some(password), None),
         Err(ServiceError::Validation(errors)) => {
-            new_user_response(&state, &s, StatusCode::BAD_REQUEST, &new, errors).await
+            new_user_response(&state, &s, problems_status(&errors), &new, errors).await
         }
         Err(e) => Err(e.into()),
     }

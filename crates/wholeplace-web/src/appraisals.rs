@@ -6,7 +6,7 @@ use crate::error::{WebError, render};
 use crate::fields::{Field, FormPage};
 use crate::form::CsrfForm;
 use crate::layout::Layout;
-use crate::page::{self, layout, parse_id, saved};
+use crate::page::{self, layout, parse_id, problems_status, saved};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
@@ -253,7 +253,7 @@ pub async fn upload(
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/appraisals/{id}")).into_response()),
         Err(ServiceError::Validation(errors)) => {
-            let errors = errors
+            let errors: Vec<FieldError> = errors
                 .into_iter()
                 .map(|e| FieldError::new("workbook", e.message))
                 .collect();
@@ -265,7 +265,7 @@ pub async fn upload(
                 horizon_years: "5".into(),
                 ..Default::default()
             };
-            start_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors).await
+            start_page(&state, &s, problems_status(&errors), &f, errors).await
         }
         Err(e) => Err(e.into()),
     }

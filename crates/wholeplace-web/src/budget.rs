@@ -257,7 +257,7 @@ pub async fn save_budget_line(
             Ok(Redirect::to(&format!("/places/{place}")).into_response())
         }
         Err(ServiceError::Validation(errors)) => {
-            budget_form_page(&state, &s, StatusCode::BAD_REQUEST, &f, errors, Some(id)).await
+            budget_form_page(&state, &s, problems_status(&errors), &f, errors, Some(id)).await
         }
         Err(e) => Err(e.into()),
     }

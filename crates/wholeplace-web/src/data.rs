@@ -179,7 +179,7 @@ pub async fn import(
             data_page(&state, &s, StatusCode::OK, Some(result), Vec::new())
         }
         Err(ServiceError::Validation(errors)) => {
-            data_page(&state, &s, StatusCode::BAD_REQUEST, None, errors)
+            data_page(&state, &s, problems_status(&errors), None, errors)
         }
         Err(e) => Err(e.into()),
     }

@@ -114,10 +114,17 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Pag
     }
 }
 
+/// The status of a form shown again with its problems, from the service's answer table (the
+/// API's for the same problems): 422, or 409 when every problem clashes with stored records.
+pub(crate) fn problems_status(problems: &[FieldError]) -> StatusCode {
+    StatusCode::from_u16(wholeplace_service::validation_answer(problems).status)
+        .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 /// The end of every form post. The use case's result becomes a redirect to the page `to` names
 /// (303 See Other) when it succeeded; the form again with its problems when the input had any
-/// (`again`, given the status 400 and the problems for the GOV.UK error summary); and any other
-/// refusal its own page, with the status from the service's answer table.
+/// (`again`, given [`problems_status`] and the problems for the GOV.UK error summary); and any
+/// other refusal its own page, with the status from the service's answer table.
 pub(crate) async fn saved<T, Fut>(
     result: wholeplace_service::ServiceResult<T>,
     to: impl FnOnce(T) -> String,
@@ -129,7 +136,7 @@ where
     match result {
         Ok(v) => Ok(axum::response::Redirect::to(&to(v)).into_response()),
         Err(wholeplace_service::ServiceError::Validation(errors)) => {
-            again(StatusCode::BAD_REQUEST, errors).await
+            again(problems_status(&errors), errors).await
         }
         Err(e) => Err(e.into()),
     }

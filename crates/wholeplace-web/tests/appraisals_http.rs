@@ -187,7 +187,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter a title for the appraisal",
             "Enter the price base as a financial year, such as 2024/25",
@@ -239,7 +239,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
         )
         .await;
     bad_cost.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Choose a confidence grade from 1 (independently audited) to 6 (opinion)",
             "Amount 2 (lots) is not a sum of money: give pounds for year 0, year 1 ... separated by commas, such as 120000, 120000, 60000",
@@ -279,7 +279,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
         .await;
     assert_eq!(
         unknown.status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "an unknown code is refused on the form"
     );
     assert!(unknown.body.contains("ZZ99.9"), "{}", unknown.body);
@@ -333,7 +333,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
             ],
         )
         .await;
-    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(broken.body.contains("line "), "{}", broken.body);
     assert_eq!(
         app.service
@@ -411,15 +411,20 @@ async fn models_are_uploaded_as_workbook_or_text(db: TestDb) {
         b"this is not a workbook",
     )
     .await;
-    assert_eq!(garbage.status, StatusCode::BAD_REQUEST, "{}", garbage.body);
+    assert_eq!(
+        garbage.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        garbage.body
+    );
     assert!(garbage.body.contains("govuk-error-summary"));
     let empty = upload(&app, &admin, &admin.csrf, "model.xlsx", b"").await;
     empty.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["Choose a model workbook (.xlsx) or model file (.toml) to upload"],
     );
     let bad_toml = upload(&app, &admin, &admin.csrf, "model.toml", b"[appraisal\n").await;
-    assert_eq!(bad_toml.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_toml.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_toml.body.contains("line 1"), "{}", bad_toml.body);
 
     let forged = upload(&app, &admin, "not-the-token", "model.xlsx", WORKBOOK).await;

@@ -204,7 +204,7 @@ async fn control_characters_are_refused_where_they_enter(db: TestDb) {
         model.as_bytes(),
     )
     .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("contains a control character"),
         "{}",

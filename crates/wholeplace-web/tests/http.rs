@@ -220,7 +220,7 @@ async fn sign_in_succeeds_and_fails_politely(db: TestDb) {
     // Nothing entered: both problems, at once.
     let r = app.submit_sign_in("", "").await;
     r.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter your username",
             "Enter your password",
@@ -504,7 +504,7 @@ async fn password_change_lists_every_problem_then_succeeds(db: TestDb) {
         )
         .await;
     r.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Your current password is not right",
             "Password must be at least 12 characters long",
@@ -520,7 +520,7 @@ async fn password_change_lists_every_problem_then_succeeds(db: TestDb) {
     );
     let empty = app.post_as(&admin, "/account/password", &[]).await;
     empty.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter your current password",
             "Password must be at least 12 characters long",
@@ -538,7 +538,7 @@ async fn password_change_lists_every_problem_then_succeeds(db: TestDb) {
         )
         .await;
     same.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["Choose a password different from your current one"],
     );
 
@@ -766,7 +766,7 @@ async fn administrator_creates_users(db: TestDb) {
 
     let empty = app.post_as(&admin, "/users", &[]).await;
     empty.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter a username",
             "name as it should be shown",
@@ -787,7 +787,7 @@ async fn administrator_creates_users(db: TestDb) {
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Username must be up to 64 letters",
             "Select agencies from the list",
@@ -809,7 +809,10 @@ async fn administrator_creates_users(db: TestDb) {
             ],
         )
         .await;
-    not_number.assert_error_summary(StatusCode::BAD_REQUEST, &["Select agencies from the list"]);
+    not_number.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["Select agencies from the list"],
+    );
     let long_name = "n".repeat(201);
     let too_long = app
         .post_as(
@@ -824,7 +827,7 @@ async fn administrator_creates_users(db: TestDb) {
         )
         .await;
     too_long.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["Name must be 200 characters or fewer"],
     );
     assert!(!app.user_exists("jo").await);
@@ -867,7 +870,7 @@ async fn administrator_creates_users(db: TestDb) {
         )
         .await;
     dup.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["There is already a user called", "jo.bloggs"],
     );
 
@@ -1277,7 +1280,10 @@ async fn api_tokens_work_until_revoked(db: TestDb) {
     let empty = app
         .post_as(&admin, "/account/tokens", &[("token_name", "  ")])
         .await;
-    empty.assert_error_summary(StatusCode::BAD_REQUEST, &["Enter a name for the token"]);
+    empty.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["Enter a name for the token"],
+    );
 
     let made = app
         .post_as(&admin, "/account/tokens", &[("token_name", "board report")])

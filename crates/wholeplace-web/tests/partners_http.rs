@@ -59,7 +59,7 @@ async fn contacts_are_added_listed_with_an_audit_and_deleted_after_asking(db: Te
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Select the contact&#39;s agency",
             "Enter the contact&#39;s name",
@@ -88,7 +88,7 @@ async fn contacts_are_added_listed_with_an_audit_and_deleted_after_asking(db: Te
         .await;
     assert_eq!(
         dup.status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::CONFLICT,
         "a second contact of the same name at the agency"
     );
 
@@ -221,7 +221,7 @@ async fn projects_are_added_with_their_place_or_theme(db: TestDb) {
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Select the partnership the project belongs to",
             "Select the place the project works in, or give its theme",
@@ -242,7 +242,7 @@ async fn projects_are_added_with_their_place_or_theme(db: TestDb) {
         )
         .await;
     backwards.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["The end date must be on or after the start date"],
     );
     let ok = app
@@ -288,7 +288,7 @@ async fn everything_is_exported_and_imported_on_the_data_page(db: TestDb) {
     let places = "name,level,gss_code,gss_vintage,population,description\nKent,county,E10000016,2023,1600000,\nSherwood,ward,,,8000,\nElsewhere,planet,,,,\n";
     let failed = import(&app, &admin, "places.csv", places.as_bytes(), false).await;
     failed.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["Places, row 4, column level: &#39;planet&#39; is not a kind of place: use one of"],
     );
     assert!(
@@ -439,7 +439,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter the place&#39;s name, up to 200 characters",
             "Select the kind of place",
@@ -518,7 +518,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
             ],
         )
         .await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let ok = app
         .post_as(
             &admin,
@@ -606,7 +606,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         )
         .await;
     clash.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::CONFLICT,
         &["There is already an agency called &#39;Partnership office&#39;"],
     );
     assert!(
@@ -1011,7 +1011,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Select the funder",
             "Enter an amount in pounds, such as 500,000",
@@ -1032,7 +1032,10 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
             ],
         )
         .await;
-    none.assert_error_summary(StatusCode::BAD_REQUEST, &["Select at least one recipient"]);
+    none.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["Select at least one recipient"],
+    );
     let ok = app
         .post_as(
             &admin,
@@ -1083,7 +1086,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     outside.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["The change must start within the grant&#39;s years"],
     );
     let cut = app
@@ -1150,7 +1153,7 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
         )
         .await;
     again.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::CONFLICT,
         &["There is already a partnership called &#39;Worcestershire Areas of High Need&#39;"],
     );
     let ps = app
@@ -1217,7 +1220,10 @@ async fn grants_changes_and_partnerships_are_recorded_through_forms(db: TestDb) 
             ],
         )
         .await;
-    empty.assert_error_summary(StatusCode::BAD_REQUEST, &["Enter the grant&#39;s title"]);
+    empty.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["Enter the grant&#39;s title"],
+    );
     let pid = ps[0].id;
     assert!(
         app.get_as(&admin, &format!("/partnerships/{pid}/edit"))
@@ -1322,7 +1328,7 @@ async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: Te
         )
         .await;
     bad.assert_error_summary(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &["Select a different place", "Select how the places relate"],
     );
     let inside = app
@@ -1365,7 +1371,7 @@ async fn places_relate_in_more_than_one_hierarchy_and_agencies_cover_them(db: Te
             &[("agency_id", "")],
         )
         .await;
-    none.assert_error_summary(StatusCode::BAD_REQUEST, &["Select the agency"]);
+    none.assert_error_summary(StatusCode::UNPROCESSABLE_ENTITY, &["Select the agency"]);
     let ok = app
         .post_as(
             &admin,
