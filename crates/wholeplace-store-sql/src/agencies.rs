@@ -2,7 +2,6 @@
 
 use crate::SqlStore;
 use crate::audit::*;
-use crate::dataset::*;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::Row;

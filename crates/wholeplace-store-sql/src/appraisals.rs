@@ -3,7 +3,7 @@
 use crate::SqlStore;
 
 use crate::audit::insert_audit;
-use crate::store::{db_err, fk_or};
+use crate::store::{change_one, db_err, fk_or};
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -100,16 +100,7 @@ impl AppraisalStore for SqlStore {
     }
 
     async fn delete_appraisal(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM appraisal WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        let q = sqlx::query("DELETE FROM appraisal WHERE id = $1").bind(id);
+        change_one(self, q, "records that use this appraisal", audit).await
     }
 }

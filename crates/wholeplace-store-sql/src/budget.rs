@@ -227,16 +227,7 @@ impl BudgetStore for SqlStore {
     }
 
     async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM budget_line WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        let q = sqlx::query("DELETE FROM budget_line WHERE id = $1").bind(id);
+        change_one(self, q, "records that use this budget line", audit).await
     }
 }

@@ -62,16 +62,7 @@ impl ContactStore for SqlStore {
     }
 
     async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM contact WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        let q = sqlx::query("DELETE FROM contact WHERE id = $1").bind(id);
+        change_one(self, q, "records that use this contact", audit).await
     }
 }

@@ -5,8 +5,8 @@ use crate::SqlStore;
 use crate::audit::insert_audit;
 use crate::budget::insert_budget_batches;
 use crate::grants::insert_grant;
+use crate::store::db_err;
 use crate::store::fk_or;
-use crate::store::{db_err, refusal};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -146,24 +146,6 @@ pub(crate) fn bind_line(
         .bind(l.spend_kind.clone())
         .bind(l.source.clone())
         .bind(l.confidence.clone())
-}
-
-pub(crate) async fn change_one(
-    store: &SqlStore,
-    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
-    in_use: &str,
-    audit: &AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin().await?;
-    let done = q.execute(&mut *tx).await.map_err(|e| match refusal(&e) {
-        Some(_) => StoreError::Conflict(in_use.to_owned()),
-        None => db_err(e),
-    })?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    insert_audit(&mut tx, audit).await?;
-    tx.commit().await.map_err(db_err)
 }
 
 #[async_trait]

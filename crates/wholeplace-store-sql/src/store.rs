@@ -186,3 +186,21 @@ pub(crate) fn year(
         .and_then(|y| wholeplace_domain::FinancialYear::new(y).ok())
         .ok_or_else(|| StoreError::Backend(format!("column {i}: {start} is not a financial year")))
 }
+
+pub(crate) async fn change_one(
+    store: &SqlStore,
+    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    in_use: &str,
+    audit: &wholeplace_store::AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin().await?;
+    let done = q.execute(&mut *tx).await.map_err(|e| match refusal(&e) {
+        Some(_) => StoreError::Conflict(in_use.to_owned()),
+        None => db_err(e),
+    })?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    crate::audit::insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db_err)
+}
