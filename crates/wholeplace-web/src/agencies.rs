@@ -10,10 +10,10 @@ use crate::page::*;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
 use wholeplace_service::AuditAction;
-use wholeplace_service::{FieldError, ServiceError};
+use wholeplace_service::FieldError;
 
 #[derive(Template)]
 #[template(path = "agencies.html")]
@@ -198,13 +198,12 @@ pub async fn delete_agency(
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    match state.service.delete_agency(&s.actor, id).await {
-        Ok(()) => Ok(Redirect::to("/agencies").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            agency_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.delete_agency(&s.actor, id).await,
+        |_| "/agencies".to_owned(),
+        |status, errors| agency_confirm(&state, &s, id, status, errors),
+    )
+    .await
 }
 
 pub(crate) fn agency_options(agencies: &[wholeplace_store::Agency]) -> Vec<(String, String)> {

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use wholeplace_domain::money::{group_thousands, total_full_string};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_service::AuditAction;
-use wholeplace_service::{FieldError, ServiceError};
+use wholeplace_service::FieldError;
 use wholeplace_service::{PlaceForm, england_medians};
 
 #[derive(Template)]
@@ -480,13 +480,12 @@ pub async fn delete_place(
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    match state.service.delete_place(&s.actor, id).await {
-        Ok(()) => Ok(Redirect::to("/places").into_response()),
-        Err(ServiceError::Validation(errors)) => {
-            place_confirm(&state, &s, id, StatusCode::CONFLICT, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    saved(
+        state.service.delete_place(&s.actor, id).await,
+        |_| "/places".to_owned(),
+        |status, errors| place_confirm(&state, &s, id, status, errors),
+    )
+    .await
 }
 
 pub(crate) async fn links_form(
