@@ -153,6 +153,15 @@ impl Service {
         Ok(self.store().list_places().await?)
     }
 
+    /// One place, without its links and resource map (for a form that changes it).
+    pub async fn get_place(&self, actor: &Actor, id: i64) -> ServiceResult<Place> {
+        self.may_read(actor).await?;
+        self.store()
+            .get_place(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
     /// Everything about one place, with its resource map.
     pub async fn place_view(&self, actor: &Actor, id: i64) -> ServiceResult<PlaceView> {
         self.may_read(actor).await?;

@@ -88,17 +88,16 @@ pub async fn create_agency(
     .await
 }
 
+/// The form that changes an agency; `stored` is its name as stored, for the heading (the form
+/// shown again may hold a blank or clashing name).
 pub(crate) async fn agency_form(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    (id, stored): (i64, &str),
     status: StatusCode,
-    name: &str,
-    kind: &str,
+    (name, kind): (&str, &str),
     errors: Vec<FieldError>,
 ) -> PageResult {
-    // The heading names the agency as stored: the form shown again may hold a blank name.
-    let stored = find_agency(state, s, id).await?.name;
     let page = FormPage {
         layout: layout(state, s, "agencies").with_errors(errors),
         heading: format!("Change {stored}"),
@@ -134,13 +133,17 @@ pub async fn edit_agency(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AgencyUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AgencyUpdate, &id).await?;
     let a = find_agency(&state, &s, id).await?;
-    agency_form(&state, &s, id, StatusCode::OK, &a.name, &a.kind, Vec::new()).await
+    agency_form(
+        &state,
+        &s,
+        (id, &a.name),
+        StatusCode::OK,
+        (&a.name, &a.kind),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn save_agency(
@@ -154,7 +157,10 @@ pub async fn save_agency(
     saved(
         state.service.update_agency(&s.actor, id, name, kind).await,
         |_| "/agencies".to_owned(),
-        |status, errors| agency_form(&state, &s, id, status, name, kind, errors),
+        |status, errors| async move {
+            let stored = find_agency(&state, &s, id).await?.name;
+            agency_form(&state, &s, (id, &stored), status, (name, kind), errors).await
+        },
     )
     .await
 }
@@ -183,11 +189,7 @@ pub async fn confirm_delete_agency(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AgencyDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AgencyDelete, &id).await?;
     agency_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
 }
 

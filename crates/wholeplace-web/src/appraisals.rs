@@ -6,7 +6,7 @@ use crate::error::{WebError, render};
 use crate::fields::{Field, FormPage};
 use crate::form::CsrfForm;
 use crate::layout::Layout;
-use crate::page::{self, layout, parse_id, problems_status, saved};
+use crate::page::{self, begin_on, layout, parse_id, problems_status, saved};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
@@ -461,11 +461,7 @@ pub async fn new_cost(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AppraisalUpdate, &id).await?;
     let (price_year, _, _) = state.service.appraisal_defaults()?;
     let f = CostForm {
         kind: "revenue".into(),
@@ -542,11 +538,7 @@ pub async fn new_outcome(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AppraisalUpdate, &id).await?;
     outcome_page(
         &state,
         &s,
@@ -610,11 +602,7 @@ pub async fn edit(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AppraisalUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AppraisalUpdate, &id).await?;
     let a = state.service.appraisal(&s.actor, id).await?;
     let p = a.partnership_id.map(|p| p.to_string()).unwrap_or_default();
     edit_page(
@@ -663,11 +651,7 @@ pub async fn confirm_delete(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::AppraisalDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::AppraisalDelete, &id).await?;
     let v = state.service.appraisal_view(&s.actor, id, 0, 0).await?;
     let (c, o) = v
         .model

@@ -224,11 +224,7 @@ pub async fn edit_budget_line(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::BudgetLineUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::BudgetLineUpdate, &id).await?;
     let l = state.service.budget_line(&s.actor, id).await?;
     let f = BudgetForm {
         agency: l.agency_id.to_string(),
@@ -268,11 +264,7 @@ pub async fn confirm_delete_budget_line(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::BudgetLineDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::BudgetLineDelete, &id).await?;
     let l = state.service.budget_line(&s.actor, id).await?;
     let page = (
         "Are you sure you want to delete this budget line?".to_owned(),

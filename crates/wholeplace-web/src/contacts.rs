@@ -117,11 +117,7 @@ pub async fn confirm_delete_contact(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::ContactDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::ContactDelete, &id).await?;
     let c = state
         .service
         .list_contacts(&s.actor)

@@ -122,11 +122,7 @@ pub async fn confirm_delete_grant(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::GrantDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::GrantDelete, &id).await?;
     let g = state
         .service
         .list_grants(&s.actor)
@@ -283,11 +279,7 @@ pub async fn new_grant_change(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::GrantChange, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::GrantChange, &id).await?;
     change_form(
         &state,
         &s,
@@ -330,11 +322,7 @@ pub async fn edit_grant(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::GrantUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::GrantUpdate, &id).await?;
     let g = state
         .service
         .list_grants(&s.actor)

@@ -141,3 +141,16 @@ where
         Err(e) => Err(e.into()),
     }
 }
+
+/// The first step of a page that offers a change to the record its path names: the record's id,
+/// once the service has let the actor begin `action` on it (a refusal is audited there).
+pub(crate) async fn begin_on(
+    state: &AppState,
+    s: &SignedIn,
+    action: wholeplace_service::AuditAction,
+    raw_id: &str,
+) -> Result<i64, WebError> {
+    let id = parse_id(raw_id)?;
+    state.service.begin(&s.actor, action, Some(id)).await?;
+    Ok(id)
+}

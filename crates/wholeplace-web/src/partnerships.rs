@@ -121,11 +121,7 @@ pub async fn edit_partnership(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::PartnershipUpdate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::PartnershipUpdate, &id).await?;
     let p = state
         .service
         .list_partnerships(&s.actor)

@@ -345,16 +345,16 @@ pub async fn show(
     Ok(render(&page)?.into_response())
 }
 
+/// The form that changes a place; `stored` is its name as stored, for the heading (the form
+/// shown again may hold a blank name).
 pub(crate) async fn place_form(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    (id, stored): (i64, &str),
     status: StatusCode,
     f: &PlaceForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    // The heading names the place as stored: the form shown again may hold a blank name.
-    let stored = state.service.place_view(&s.actor, id).await?.place.name;
     let page = FormPage {
         layout: layout(state, s, "places").with_errors(errors),
         heading: format!("Change {stored}"),
@@ -398,14 +398,10 @@ pub async fn edit_place(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::PlaceUpdate, Some(id))
-        .await?;
-    let p = state.service.place_view(&s.actor, id).await?.place;
+    let id = begin_on(&state, &s, AuditAction::PlaceUpdate, &id).await?;
+    let p = state.service.get_place(&s.actor, id).await?;
     let f = PlaceForm {
-        name: p.name,
+        name: p.name.clone(),
         level: p.level.to_string(),
         gss_code: p.gss_code.unwrap_or_default(),
         gss_vintage: p.gss_vintage.unwrap_or_default(),
@@ -413,7 +409,7 @@ pub async fn edit_place(
         parent_id: String::new(),
         description: p.description,
     };
-    place_form(&state, &s, id, StatusCode::OK, &f, Vec::new()).await
+    place_form(&state, &s, (id, &p.name), StatusCode::OK, &f, Vec::new()).await
 }
 
 pub async fn save_place(
@@ -431,7 +427,10 @@ pub async fn save_place(
     saved(
         state.service.update_place(&s.actor, id, &f).await,
         |_| format!("/places/{id}"),
-        |status, errors| place_form(&state, &s, id, status, &f, errors),
+        |status, errors| async move {
+            let stored = state.service.get_place(&s.actor, id).await?.name;
+            place_form(&state, &s, (id, &stored), status, &f, errors).await
+        },
     )
     .await
 }
@@ -465,11 +464,7 @@ pub async fn confirm_delete_place(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::PlaceDelete, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::PlaceDelete, &id).await?;
     place_confirm(&state, &s, id, StatusCode::OK, Vec::new()).await
 }
 
@@ -543,11 +538,7 @@ pub async fn new_relation(
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    state
-        .service
-        .begin(&s.actor, AuditAction::PlaceRelate, Some(id))
-        .await?;
+    let id = begin_on(&state, &s, AuditAction::PlaceRelate, &id).await?;
     links_form(&state, &s, id, StatusCode::OK, "", "", Vec::new()).await
 }
 
