@@ -117,19 +117,28 @@ pub async fn grants_csv(State(state): State<AppState>, s: SignedIn) -> PageResul
     ))
 }
 
+/// The grant with this id, or the page that does not exist.
+async fn find_grant(
+    state: &AppState,
+    s: &SignedIn,
+    id: i64,
+) -> Result<wholeplace_store::Grant, WebError> {
+    state
+        .service
+        .list_grants(&s.actor)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(WebError::NotFound)
+}
+
 pub async fn confirm_delete_grant(
     State(state): State<AppState>,
     s: SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
     let id = begin_on(&state, &s, AuditAction::GrantDelete, &id).await?;
-    let g = state
-        .service
-        .list_grants(&s.actor)
-        .await?
-        .into_iter()
-        .find(|g| g.id == id)
-        .ok_or(WebError::NotFound)?;
+    let g = find_grant(&state, &s, id).await?;
     let page = (
         format!("Are you sure you want to delete '{}'?", g.title),
         vec![
@@ -228,13 +237,7 @@ pub(crate) async fn change_form(
     f: &GrantChangeForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let g = state
-        .service
-        .list_grants(&s.actor)
-        .await?
-        .into_iter()
-        .find(|g| g.id == id)
-        .ok_or(WebError::NotFound)?;
+    let g = find_grant(state, s, id).await?;
     let page = FormPage {
         layout: layout(state, s, "funding").with_errors(errors),
         heading: format!("Record a change to '{}'", g.title),
@@ -323,13 +326,7 @@ pub async fn edit_grant(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = begin_on(&state, &s, AuditAction::GrantUpdate, &id).await?;
-    let g = state
-        .service
-        .list_grants(&s.actor)
-        .await?
-        .into_iter()
-        .find(|g| g.id == id)
-        .ok_or(WebError::NotFound)?;
+    let g = find_grant(&state, &s, id).await?;
     let f = GrantForm {
         funder_id: g.funder.id.to_string(),
         title: g.title,
