@@ -66,6 +66,10 @@ pub fn label(vocabulary: &[Term], key: &str) -> &'static str {
 
 /// Finds a key by key or label, ignoring case and spacing; `None` if it is not in the vocabulary.
 pub fn find(vocabulary: &[Term], text: &str) -> Option<&'static str> {
+    // A stored key (every row the database gives back) matches at once, without allocating.
+    if let Some((k, _)) = vocabulary.iter().find(|(k, _)| *k == text) {
+        return Some(k);
+    }
     let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-', '/'], "_");
     let t = norm(text);
     vocabulary
