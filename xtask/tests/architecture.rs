@@ -356,3 +356,66 @@ fn only_the_binary_parses_command_lines() {
         );
     }
 }
+
+/// Architecture invariant: the adapter reads every column by its name, so adding or reordering a
+/// column in a query cannot shift what a record's fields are read from.
+#[test]
+fn the_adapter_reads_columns_by_name() {
+    let mut positional = Vec::new();
+    for file in rust_sources(&root().join("crates/wholeplace-store-sql/src")) {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            if reads_a_column_by_position(line) {
+                positional.push(format!("{}:{}: {line}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        positional.is_empty(),
+        "read these columns by name (alias the column in the query where two share one):\n{}",
+        positional.join("\n")
+    );
+}
+
+/// Whether a line reads a row's column by number: `try_get(0)`, `try_get::<i64, _>(3)`,
+/// `get(&r, 2)`, `.get(0)`.
+fn reads_a_column_by_position(line: &str) -> bool {
+    let mut rest = line;
+    while let Some(at) = rest.find("get") {
+        rest = &rest[at + 3..];
+        let mut args = rest.strip_prefix("::<").map_or(rest, |generic| {
+            generic.find('>').map_or("", |close| &generic[close + 1..])
+        });
+        let Some(inside) = args.strip_prefix('(') else {
+            continue;
+        };
+        args = inside;
+        let arguments = args.split(')').next().unwrap_or_default();
+        let position = arguments.rsplit(',').next().unwrap_or_default().trim();
+        if position.starts_with(|c: char| c.is_ascii_digit()) {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn positional_column_reads_are_recognised() {
+    for positional in [
+        "id: r.try_get(0).map_err(db_err)?,",
+        "r.try_get::<i64, _>(3).map_err(db_err)?",
+        "name: get(&r, 2)?,",
+        ".get(0);",
+    ] {
+        assert!(reads_a_column_by_position(positional), "{positional}");
+    }
+    for named in [
+        "id: r.try_get(\"id\").map_err(db_err)?,",
+        "r.try_get::<i64, _>(\"n\").map_err(db_err)?",
+        "name: get(&r, \"name\")?,",
+        "map.get(&id)",
+        "rows.get(i)",
+    ] {
+        assert!(!reads_a_column_by_position(named), "{named}");
+    }
+}

@@ -18,19 +18,19 @@ pub(crate) enum UserKey<'a> {
 }
 
 pub(crate) fn user_from_row(r: &AnyRow) -> StoreResult<User> {
-    let role: String = r.try_get(3).map_err(db_err)?;
+    let role: String = r.try_get("role").map_err(db_err)?;
     Ok(User {
-        id: r.try_get(0).map_err(db_err)?,
-        username: r.try_get(1).map_err(db_err)?,
-        display_name: r.try_get(2).map_err(db_err)?,
+        id: r.try_get("id").map_err(db_err)?,
+        username: r.try_get("username").map_err(db_err)?,
+        display_name: r.try_get("display_name").map_err(db_err)?,
         role: role
             .parse::<Role>()
             .map_err(|e| StoreError::Backend(e.to_string()))?,
-        password_hash: r.try_get(4).map_err(db_err)?,
-        must_change_password: r.try_get::<i64, _>(5).map_err(db_err)? != 0,
-        disabled: r.try_get::<i64, _>(6).map_err(db_err)? != 0,
+        password_hash: r.try_get("password_hash").map_err(db_err)?,
+        must_change_password: r.try_get::<i64, _>("must_change_password").map_err(db_err)? != 0,
+        disabled: r.try_get::<i64, _>("disabled").map_err(db_err)? != 0,
         agencies: Vec::new(),
-        created_at: r.try_get(7).map_err(db_err)?,
+        created_at: r.try_get("created_at").map_err(db_err)?,
     })
 }
 
@@ -49,14 +49,16 @@ pub(crate) async fn revoke_user_tokens(
     Ok(())
 }
 
-pub(crate) fn session_from_row(r: &AnyRow, offset: usize) -> StoreResult<Session> {
+/// A session from a row whose session columns are named with `p` before them (`""` when the row is
+/// the session's alone).
+pub(crate) fn session_from_row(r: &AnyRow, p: &str) -> StoreResult<Session> {
     Ok(Session {
-        token_hash: r.try_get(offset).map_err(db_err)?,
-        user_id: r.try_get(offset + 1).map_err(db_err)?,
-        csrf_token: r.try_get(offset + 2).map_err(db_err)?,
-        created_at: r.try_get(offset + 3).map_err(db_err)?,
-        expires_at: r.try_get(offset + 4).map_err(db_err)?,
-        last_seen_at: r.try_get(offset + 5).map_err(db_err)?,
+        token_hash: r.try_get(format!("{p}token_hash").as_str()).map_err(db_err)?,
+        user_id: r.try_get(format!("{p}user_id").as_str()).map_err(db_err)?,
+        csrf_token: r.try_get(format!("{p}csrf_token").as_str()).map_err(db_err)?,
+        created_at: r.try_get(format!("{p}created_at").as_str()).map_err(db_err)?,
+        expires_at: r.try_get(format!("{p}expires_at").as_str()).map_err(db_err)?,
+        last_seen_at: r.try_get(format!("{p}last_seen_at").as_str()).map_err(db_err)?,
     })
 }
 
@@ -99,14 +101,14 @@ impl SqlStore {
         .map_err(db_err)?;
         let mut out = Vec::new();
         for r in rows {
-            let uid: i64 = r.try_get(0).map_err(db_err)?;
+            let uid: i64 = r.try_get("user_id").map_err(db_err)?;
             if user_ids.contains(&uid) {
                 out.push((
                     uid,
                     Agency {
-                        id: r.try_get(1).map_err(db_err)?,
-                        name: r.try_get(2).map_err(db_err)?,
-                        kind: crate::store::vocab(&r, 3)?,
+                        id: r.try_get("id").map_err(db_err)?,
+                        name: r.try_get("name").map_err(db_err)?,
+                        kind: crate::store::vocab(&r, "kind")?,
                     },
                 ));
             }
@@ -144,11 +146,11 @@ impl SqlStore {
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn count_users(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM app_user")
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM app_user")
             .fetch_one(self.pool())
             .await
             .map_err(db_err)?;
-        row.try_get(0).map_err(db_err)
+        row.try_get("n").map_err(db_err)
     }
 
     async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<i64> {
@@ -169,7 +171,7 @@ impl AccountStore for SqlStore {
             StoreError::Conflict(_) => StoreError::Conflict(format!("a user called '{}'", user.username)),
             other => other,
         })?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         set_user_agencies(&mut tx, id, &user.agency_ids).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
@@ -292,13 +294,13 @@ impl AccountStore for SqlStore {
 
     async fn count_login_failures(&self, username: &str, since: Timestamp) -> StoreResult<i64> {
         let row =
-            sqlx::query("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
+            sqlx::query("SELECT COUNT(*) AS n FROM login_failure WHERE username = $1 AND at >= $2")
                 .bind(username.to_owned())
                 .bind(since)
                 .fetch_one(self.pool())
                 .await
                 .map_err(db_err)?;
-        row.try_get(0).map_err(db_err)
+        row.try_get("n").map_err(db_err)
     }
 
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
@@ -334,7 +336,8 @@ impl AccountStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Option<(Session, User)>> {
         let sql = format!(
-            "SELECT {cols}, s.token_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at \
+            "SELECT {cols}, s.token_hash AS session_token_hash, s.user_id AS session_user_id, s.csrf_token AS session_csrf_token, \
+             s.created_at AS session_created_at, s.expires_at AS session_expires_at, s.last_seen_at AS session_last_seen_at \
              FROM session s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
             cols = USER_COLUMNS
                 .split(", ")
@@ -350,7 +353,7 @@ impl AccountStore for SqlStore {
             .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
         let user = user_from_row(&r)?;
-        let session = session_from_row(&r, 8)?;
+        let session = session_from_row(&r, "session_")?;
         let user = self
             .with_agencies(vec![user])
             .await?
@@ -390,7 +393,7 @@ impl AccountStore for SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
-        rows.iter().map(|r| session_from_row(r, 0)).collect()
+        rows.iter().map(|r| session_from_row(r, "")).collect()
     }
 
     async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64> {
@@ -421,7 +424,7 @@ impl AccountStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -440,14 +443,14 @@ impl AccountStore for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(ApiToken {
-                    id: r.try_get(0).map_err(db_err)?,
-                    user_id: r.try_get(1).map_err(db_err)?,
-                    name: r.try_get(2).map_err(db_err)?,
-                    token_hash: r.try_get(3).map_err(db_err)?,
-                    created_at: r.try_get(4).map_err(db_err)?,
-                    last_used_at: r.try_get(5).map_err(db_err)?,
-                    revoked_at: r.try_get(6).map_err(db_err)?,
-                    expires_at: r.try_get(7).map_err(db_err)?,
+                    id: r.try_get("id").map_err(db_err)?,
+                    user_id: r.try_get("user_id").map_err(db_err)?,
+                    name: r.try_get("name").map_err(db_err)?,
+                    token_hash: r.try_get("token_hash").map_err(db_err)?,
+                    created_at: r.try_get("created_at").map_err(db_err)?,
+                    last_used_at: r.try_get("last_used_at").map_err(db_err)?,
+                    revoked_at: r.try_get("revoked_at").map_err(db_err)?,
+                    expires_at: r.try_get("expires_at").map_err(db_err)?,
                 })
             })
             .collect()
@@ -487,7 +490,7 @@ impl AccountStore for SqlStore {
         .await
         .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
-        let uid: i64 = r.try_get(0).map_err(db_err)?;
+        let uid: i64 = r.try_get("user_id").map_err(db_err)?;
         sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash.to_owned())

@@ -9,11 +9,13 @@ use sqlx::any::AnyRow;
 use wholeplace_domain::AgencyKind;
 use wholeplace_store::*;
 
-pub(crate) fn agency_from_row(r: &AnyRow, o: usize) -> StoreResult<Agency> {
+/// An agency from a row whose agency columns are named with `p` before them (`""` when the row is
+/// the agency's alone; `"agency_"` where it is joined to another record).
+pub(crate) fn agency_from_row(r: &AnyRow, p: &str) -> StoreResult<Agency> {
     Ok(Agency {
-        id: r.try_get(o).map_err(db_err)?,
-        name: r.try_get(o + 1).map_err(db_err)?,
-        kind: crate::store::vocab(r, o + 2)?,
+        id: r.try_get(format!("{p}id").as_str()).map_err(db_err)?,
+        name: r.try_get(format!("{p}name").as_str()).map_err(db_err)?,
+        kind: crate::store::vocab(r, &format!("{p}kind"))?,
     })
 }
 
@@ -24,15 +26,7 @@ impl AgencyStore for SqlStore {
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Agency {
-                    id: r.try_get(0).map_err(db_err)?,
-                    name: r.try_get(1).map_err(db_err)?,
-                    kind: crate::store::vocab(r, 2)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| agency_from_row(r, "")).collect()
     }
 
     async fn create_agency(
@@ -53,7 +47,7 @@ impl AgencyStore for SqlStore {
                 }
                 other => other,
             })?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -111,6 +105,6 @@ impl AgencyStore for SqlStore {
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;
-        rows.iter().map(|r| agency_from_row(r, 0)).collect()
+        rows.iter().map(|r| agency_from_row(r, "")).collect()
     }
 }

@@ -11,19 +11,19 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, NewAppraisal, StoreError, StoreResult, StoredAppraisal,
 };
 
-const SELECT: &str = "SELECT a.id, a.partnership_id, p.name, a.title, a.model_toml, a.created_by, a.created_at, a.updated_at \
+const SELECT: &str = "SELECT a.id, a.partnership_id, p.name AS partnership_name, a.title, a.model_toml, a.created_by, a.created_at, a.updated_at \
      FROM appraisal a LEFT JOIN partnership p ON p.id = a.partnership_id";
 
 fn from_row(r: &AnyRow) -> StoreResult<StoredAppraisal> {
     Ok(StoredAppraisal {
-        id: r.try_get(0).map_err(db_err)?,
-        partnership_id: r.try_get(1).map_err(db_err)?,
-        partnership_name: r.try_get(2).map_err(db_err)?,
-        title: r.try_get(3).map_err(db_err)?,
-        model_toml: r.try_get(4).map_err(db_err)?,
-        created_by: r.try_get(5).map_err(db_err)?,
-        created_at: r.try_get(6).map_err(db_err)?,
-        updated_at: r.try_get(7).map_err(db_err)?,
+        id: r.try_get("id").map_err(db_err)?,
+        partnership_id: r.try_get("partnership_id").map_err(db_err)?,
+        partnership_name: r.try_get("partnership_name").map_err(db_err)?,
+        title: r.try_get("title").map_err(db_err)?,
+        model_toml: r.try_get("model_toml").map_err(db_err)?,
+        created_by: r.try_get("created_by").map_err(db_err)?,
+        created_at: r.try_get("created_at").map_err(db_err)?,
+        updated_at: r.try_get("updated_at").map_err(db_err)?,
     })
 }
 
@@ -66,7 +66,7 @@ impl AppraisalStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, "the appraisal"))?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;

@@ -15,20 +15,20 @@ pub(crate) const AUDIT_COLUMNS: &str = "id, at, actor_user_id, actor, action, re
 
 pub(crate) fn audit_entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
-        id: r.try_get(0).map_err(db_err)?,
+        id: r.try_get("id").map_err(db_err)?,
         event: AuditEvent {
-            at: r.try_get(1).map_err(db_err)?,
-            actor_user_id: r.try_get(2).map_err(db_err)?,
-            actor: r.try_get(3).map_err(db_err)?,
-            action: r.try_get(4).map_err(db_err)?,
-            record_type: r.try_get(5).map_err(db_err)?,
-            record_id: r.try_get(6).map_err(db_err)?,
-            address: r.try_get(7).map_err(db_err)?,
-            allowed: r.try_get::<i64, _>(8).map_err(db_err)? != 0,
-            detail: r.try_get(9).map_err(db_err)?,
+            at: r.try_get("at").map_err(db_err)?,
+            actor_user_id: r.try_get("actor_user_id").map_err(db_err)?,
+            actor: r.try_get("actor").map_err(db_err)?,
+            action: r.try_get("action").map_err(db_err)?,
+            record_type: r.try_get("record_type").map_err(db_err)?,
+            record_id: r.try_get("record_id").map_err(db_err)?,
+            address: r.try_get("address").map_err(db_err)?,
+            allowed: r.try_get::<i64, _>("allowed").map_err(db_err)? != 0,
+            detail: r.try_get("detail").map_err(db_err)?,
         },
-        prev_hash: r.try_get(10).map_err(db_err)?,
-        hash: r.try_get(11).map_err(db_err)?,
+        prev_hash: r.try_get("prev_hash").map_err(db_err)?,
+        hash: r.try_get("hash").map_err(db_err)?,
     })
 }
 
@@ -54,20 +54,20 @@ pub(crate) async fn insert_audit(
         .map_err(db_err)?;
     let (last_id, prev_hash) = match last {
         Some(r) => (
-            r.try_get::<i64, _>(0).map_err(db_err)?,
-            r.try_get::<Option<String>, _>(1)
+            r.try_get::<i64, _>("id").map_err(db_err)?,
+            r.try_get::<Option<String>, _>("hash")
                 .map_err(db_err)?
                 .unwrap_or_default(),
         ),
         None => (0, GENESIS_HASH.to_owned()),
     };
     let (id, sql) = if postgres {
-        let row = sqlx::query("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")
+        let row = sqlx::query("SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id")
             .fetch_one(&mut **tx)
             .await
             .map_err(db_err)?;
         (
-            row.try_get::<i64, _>(0).map_err(db_err)?,
+            row.try_get::<i64, _>("id").map_err(db_err)?,
             "INSERT INTO audit_log (id, at, actor_user_id, actor, action, record_type, record_id, address, allowed, detail, prev_hash, hash) \
              OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
@@ -187,7 +187,7 @@ impl AuditStore for SqlStore {
         let list_sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log {where_sql} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
         );
-        let count_sql = format!("SELECT COUNT(*) FROM audit_log {where_sql}");
+        let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log {where_sql}");
         debug_assert_eq!(texts.len(), text_count);
         let mut q = sqlx::query(AssertSqlSafe(list_sql));
         let mut c = sqlx::query(AssertSqlSafe(count_sql));
@@ -204,7 +204,7 @@ impl AuditStore for SqlStore {
             .fetch_one(self.pool())
             .await
             .map_err(db_err)?
-            .try_get(0)
+            .try_get("n")
             .map_err(db_err)?;
         let entries = rows
             .iter()
@@ -233,9 +233,9 @@ impl AuditStore for SqlStore {
             .map_err(db_err)?;
         row.map(|r| {
             Ok(AuditHead {
-                id: r.try_get(0).map_err(db_err)?,
+                id: r.try_get("id").map_err(db_err)?,
                 hash: r
-                    .try_get::<Option<String>, _>(1)
+                    .try_get::<Option<String>, _>("hash")
                     .map_err(db_err)?
                     .unwrap_or_default(),
             })

@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 use wholeplace_domain::Money;
 use wholeplace_store::*;
 
-pub(crate) const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name, b.place_id, p.name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
+pub(crate) const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name AS agency_name, b.place_id, p.name AS place_name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
      FROM budget_line b JOIN agency a ON a.id = b.agency_id JOIN place p ON p.id = b.place_id";
 
 /// Rows per multi-row INSERT when loading budget lines.
@@ -18,17 +18,17 @@ pub(crate) const BATCH: usize = 100;
 
 pub(crate) fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
     Ok(BudgetLine {
-        id: r.try_get(0).map_err(db_err)?,
-        agency_id: r.try_get(1).map_err(db_err)?,
-        agency_name: r.try_get(2).map_err(db_err)?,
-        place_id: r.try_get(3).map_err(db_err)?,
-        place_name: r.try_get(4).map_err(db_err)?,
-        service_area: crate::store::vocab(r, 5)?,
-        financial_year: crate::store::year(r, 6)?,
-        amount: Money::from_pence(r.try_get(7).map_err(db_err)?),
-        spend_kind: r.try_get(8).map_err(db_err)?,
-        source: r.try_get(9).map_err(db_err)?,
-        confidence: r.try_get(10).map_err(db_err)?,
+        id: r.try_get("id").map_err(db_err)?,
+        agency_id: r.try_get("agency_id").map_err(db_err)?,
+        agency_name: r.try_get("agency_name").map_err(db_err)?,
+        place_id: r.try_get("place_id").map_err(db_err)?,
+        place_name: r.try_get("place_name").map_err(db_err)?,
+        service_area: crate::store::vocab(r, "service_area")?,
+        financial_year: crate::store::year(r, "financial_year")?,
+        amount: Money::from_pence(r.try_get("amount_pence").map_err(db_err)?),
+        spend_kind: r.try_get("spend_kind").map_err(db_err)?,
+        source: r.try_get("source").map_err(db_err)?,
+        confidence: r.try_get("confidence").map_err(db_err)?,
     })
 }
 
@@ -126,7 +126,7 @@ impl BudgetStore for SqlStore {
             ("b.financial_year", 2),
         ] {
             let sql = format!(
-                "SELECT {key}, CAST(SUM(b.amount_pence / {SPLIT}) AS BIGINT), CAST(SUM(b.amount_pence % {SPLIT}) AS BIGINT), COUNT(*) FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
+                "SELECT {key} AS group_key, CAST(SUM(b.amount_pence / {SPLIT}) AS BIGINT) AS high, CAST(SUM(b.amount_pence % {SPLIT}) AS BIGINT) AS low, COUNT(*) AS n FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
             );
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(place_id)
@@ -135,15 +135,15 @@ impl BudgetStore for SqlStore {
                 .map_err(db_err)?;
             let mut count = 0;
             for r in &rows {
-                let high: i64 = r.try_get(1).map_err(db_err)?;
-                let low: i64 = r.try_get(2).map_err(db_err)?;
+                let high: i64 = r.try_get("high").map_err(db_err)?;
+                let low: i64 = r.try_get("low").map_err(db_err)?;
                 let sum = i128::from(high) * i128::from(SPLIT) + i128::from(low);
-                count += r.try_get::<i64, _>(3).map_err(db_err)?;
+                count += r.try_get::<i64, _>("n").map_err(db_err)?;
                 match which {
-                    0 => totals.by_agency.push((r.try_get(0).map_err(db_err)?, sum)),
-                    1 => totals.by_service.push((r.try_get(0).map_err(db_err)?, sum)),
+                    0 => totals.by_agency.push((r.try_get("group_key").map_err(db_err)?, sum)),
+                    1 => totals.by_service.push((r.try_get("group_key").map_err(db_err)?, sum)),
                     _ => {
-                        let y = i32::try_from(r.try_get::<i64, _>(0).map_err(db_err)?)
+                        let y = i32::try_from(r.try_get::<i64, _>("group_key").map_err(db_err)?)
                             .map_err(|e| StoreError::Backend(e.to_string()))?;
                         totals.by_year.push((y, sum));
                     }
@@ -179,7 +179,7 @@ impl BudgetStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?
-        .try_get(0)
+        .try_get("id")
         .map_err(db_err)?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());

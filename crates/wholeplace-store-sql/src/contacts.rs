@@ -8,16 +8,16 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use wholeplace_store::*;
 
-pub(crate) const CONTACTS: &str = "SELECT c.id, a.name, c.name, c.role, c.email, c.phone FROM contact c JOIN agency a ON a.id = c.agency_id";
+pub(crate) const CONTACTS: &str = "SELECT c.id, a.name AS agency, c.name, c.role, c.email, c.phone FROM contact c JOIN agency a ON a.id = c.agency_id";
 
 pub(crate) fn contact_from_row(r: &AnyRow) -> StoreResult<Contact> {
     Ok(Contact {
-        id: get(r, 0)?,
-        agency: get(r, 1)?,
-        name: get(r, 2)?,
-        role: get(r, 3)?,
-        email: get(r, 4)?,
-        phone: get(r, 5)?,
+        id: get(r, "id")?,
+        agency: get(r, "agency")?,
+        name: get(r, "name")?,
+        role: get(r, "role")?,
+        email: get(r, "email")?,
+        phone: get(r, "phone")?,
     })
 }
 
@@ -53,7 +53,7 @@ impl ContactStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a contact called '{}' at that agency", c.name)))?;
-        let id: i64 = get(&row, 0)?;
+        let id: i64 = get(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;

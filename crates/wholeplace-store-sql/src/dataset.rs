@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::{HashMap, HashSet};
-use wholeplace_domain::{AgencyKind, FinancialYear, Money};
+use wholeplace_domain::{AgencyKind, Money};
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
     AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership,
@@ -21,11 +21,11 @@ use wholeplace_store::{
 
 pub(crate) type Tx = Transaction<'static, Any>;
 
-pub(crate) fn get<T>(r: &AnyRow, i: usize) -> StoreResult<T>
+pub(crate) fn get<T>(r: &AnyRow, column: &str) -> StoreResult<T>
 where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
-    r.try_get(i).map_err(db_err)
+    r.try_get(column).map_err(db_err)
 }
 
 pub(crate) fn key(name: String, level: wholeplace_domain::PlaceLevel) -> PlaceKey {
@@ -41,7 +41,7 @@ pub(crate) async fn ids_by_name(
         .await
         .map_err(db_err)?;
     rows.iter()
-        .map(|r| Ok((get::<String>(r, 1)?, get::<i64>(r, 0)?)))
+        .map(|r| Ok((get::<String>(r, "name")?, get::<i64>(r, "id")?)))
         .collect()
 }
 
@@ -53,8 +53,8 @@ pub(crate) async fn place_ids(tx: &mut Tx) -> StoreResult<HashMap<PlaceKey, i64>
     rows.iter()
         .map(|r| {
             Ok((
-                key(get(r, 1)?, crate::store::vocab(r, 2)?),
-                get::<i64>(r, 0)?,
+                key(get(r, "name")?, crate::store::vocab(r, "level")?),
+                get::<i64>(r, "id")?,
             ))
         })
         .collect()
@@ -160,11 +160,11 @@ impl DatasetStore for SqlStore {
     }
 
     async fn is_demo(&self) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM demo_marker")
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM demo_marker")
             .fetch_one(self.pool())
             .await
             .map_err(db_err)?;
-        Ok(row.try_get::<i64, _>(0).map_err(db_err)? > 0)
+        Ok(row.try_get::<i64, _>("n").map_err(db_err)? > 0)
     }
 
     async fn export_dataset(&self) -> StoreResult<Dataset> {
@@ -252,24 +252,20 @@ fn place_key(places: &HashMap<i64, PlaceKey>, id: i64) -> StoreResult<PlaceKey> 
         .ok_or_else(|| StoreError::Backend(format!("place {id} vanished")))
 }
 
-/// Column `i` of a row as a financial year's first calendar year.
-fn year_at(r: &AnyRow, i: usize) -> StoreResult<FinancialYear> {
-    crate::store::year(r, i)
-}
 
-/// The names (column 1) of the rows `(owner id, name)` that belong to `id`, sorted.
+/// The names of the rows `(owner_id, name)` that belong to `id`, sorted.
 fn names_of(rows: &[AnyRow], id: i64) -> StoreResult<Vec<String>> {
     let mut out = Vec::new();
     for x in rows {
-        if get::<i64>(x, 0)? == id {
-            out.push(get::<String>(x, 1)?);
+        if get::<i64>(x, "owner_id")? == id {
+            out.push(get::<String>(x, "name")?);
         }
     }
     out.sort();
     Ok(out)
 }
 
-/// The places (column 1) of the rows `(owner id, place id)` that belong to `id`, sorted.
+/// The places of the rows `(owner_id, place_id)` that belong to `id`, sorted.
 fn places_of(
     rows: &[AnyRow],
     id: i64,
@@ -277,8 +273,8 @@ fn places_of(
 ) -> StoreResult<Vec<PlaceKey>> {
     let mut out = Vec::new();
     for x in rows {
-        if get::<i64>(x, 0)? == id {
-            out.push(place_key(places, get(x, 1)?)?);
+        if get::<i64>(x, "owner_id")? == id {
+            out.push(place_key(places, get(x, "place_id")?)?);
         }
     }
     out.sort();
@@ -288,7 +284,7 @@ fn places_of(
 async fn export_agencies(pool: &AnyPool) -> StoreResult<Vec<(String, AgencyKind)>> {
     let mut out = Vec::new();
     for r in all(pool, "SELECT name, kind FROM agency").await? {
-        out.push((get(&r, 0)?, crate::store::vocab(&r, 1)?));
+        out.push((get(&r, "name")?, crate::store::vocab(&r, "kind")?));
     }
     out.sort();
     Ok(out)
@@ -305,14 +301,14 @@ async fn export_places(pool: &AnyPool) -> StoreResult<(Vec<NewPlace>, HashMap<i6
     .await?
     {
         let p = NewPlace {
-            name: get(&r, 1)?,
-            level: crate::store::vocab(&r, 2)?,
-            gss_code: get(&r, 3)?,
-            gss_vintage: get(&r, 4)?,
-            population: get(&r, 5)?,
-            description: get(&r, 6)?,
+            name: get(&r, "name")?,
+            level: crate::store::vocab(&r, "level")?,
+            gss_code: get(&r, "gss_code")?,
+            gss_vintage: get(&r, "gss_vintage")?,
+            population: get(&r, "population")?,
+            description: get(&r, "description")?,
         };
-        keys.insert(get(&r, 0)?, key(p.name.clone(), p.level));
+        keys.insert(get(&r, "id")?, key(p.name.clone(), p.level));
         out.push(p);
     }
     out.sort_by(|a, b| (&a.level, &a.name).cmp(&(&b.level, &b.name)));
@@ -331,9 +327,9 @@ async fn export_relations(
     .await?
     {
         out.push((
-            place_key(places, get(&r, 0)?)?,
-            place_key(places, get(&r, 1)?)?,
-            get(&r, 2)?,
+            place_key(places, get(&r, "parent_id")?)?,
+            place_key(places, get(&r, "child_id")?)?,
+            get(&r, "relation")?,
         ));
     }
     out.sort();
@@ -347,15 +343,15 @@ async fn export_profiles(
     let mut out = Vec::new();
     for r in all(pool, "SELECT place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks FROM la_profile").await? {
         out.push((
-            place_key(places, get(&r, 0)?)?,
+            place_key(places, get(&r, "place_id")?)?,
             LaProfile {
-                population: get(&r, 1)?,
-                population_year: get(&r, 2)?,
-                claimant_rate_pct: get(&r, 3)?,
-                median_earnings_gbp: get(&r, 4)?,
-                imd_rank: get(&r, 5)?,
-                imd_total: get(&r, 6)?,
-                domain_ranks: get(&r, 7)?,
+                population: get(&r, "population")?,
+                population_year: get(&r, "population_year")?,
+                claimant_rate_pct: get(&r, "claimant_rate_pct")?,
+                median_earnings_gbp: get(&r, "median_earnings_gbp")?,
+                imd_rank: get(&r, "imd_rank")?,
+                imd_total: get(&r, "imd_total")?,
+                domain_ranks: get(&r, "domain_ranks")?,
             },
         ));
     }
@@ -370,11 +366,11 @@ async fn export_coverage(
     let mut out = Vec::new();
     for r in all(
         pool,
-        "SELECT a.name, ap.place_id FROM agency_place ap JOIN agency a ON a.id = ap.agency_id",
+        "SELECT a.name AS agency, ap.place_id FROM agency_place ap JOIN agency a ON a.id = ap.agency_id",
     )
     .await?
     {
-        out.push((get(&r, 0)?, place_key(places, get(&r, 1)?)?));
+        out.push((get(&r, "agency")?, place_key(places, get(&r, "place_id")?)?));
     }
     out.sort();
     Ok(out)
@@ -384,10 +380,10 @@ async fn export_partnerships(
     pool: &AnyPool,
     places: &HashMap<i64, PlaceKey>,
 ) -> StoreResult<Vec<DatasetPartnership>> {
-    let members = all(pool, "SELECT pm.partnership_id, a.name FROM partnership_member pm JOIN agency a ON a.id = pm.agency_id").await?;
+    let members = all(pool, "SELECT pm.partnership_id AS owner_id, a.name FROM partnership_member pm JOIN agency a ON a.id = pm.agency_id").await?;
     let pplaces = all(
         pool,
-        "SELECT partnership_id, place_id FROM partnership_place",
+        "SELECT partnership_id AS owner_id, place_id FROM partnership_place",
     )
     .await?;
     let mut out = Vec::new();
@@ -397,11 +393,11 @@ async fn export_partnerships(
     )
     .await?
     {
-        let id: i64 = get(&r, 0)?;
+        let id: i64 = get(&r, "id")?;
         out.push(DatasetPartnership {
-            name: get(&r, 1)?,
-            description: get(&r, 2)?,
-            governance: get(&r, 3)?,
+            name: get(&r, "name")?,
+            description: get(&r, "description")?,
+            governance: get(&r, "governance")?,
             members: names_of(&members, id)?,
             places: places_of(&pplaces, id, places)?,
         });
@@ -415,16 +411,16 @@ async fn export_budget_lines(
     places: &HashMap<i64, PlaceKey>,
 ) -> StoreResult<Vec<DatasetBudgetLine>> {
     let mut out = Vec::new();
-    for r in all(pool, "SELECT a.name, b.place_id, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence FROM budget_line b JOIN agency a ON a.id = b.agency_id ORDER BY b.id").await? {
+    for r in all(pool, "SELECT a.name AS agency, b.place_id, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence FROM budget_line b JOIN agency a ON a.id = b.agency_id ORDER BY b.id").await? {
         out.push(DatasetBudgetLine {
-            agency: get(&r, 0)?,
-            place: place_key(places, get(&r, 1)?)?,
-            service_area: crate::store::vocab(&r, 2)?,
-            financial_year: year_at(&r, 3)?,
-            amount: Money::from_pence(get(&r, 4)?),
-            spend_kind: get(&r, 5)?,
-            source: get(&r, 6)?,
-            confidence: get(&r, 7)?,
+            agency: get(&r, "agency")?,
+            place: place_key(places, get(&r, "place_id")?)?,
+            service_area: crate::store::vocab(&r, "service_area")?,
+            financial_year: crate::store::year(&r, "financial_year")?,
+            amount: Money::from_pence(get(&r, "amount_pence")?),
+            spend_kind: get(&r, "spend_kind")?,
+            source: get(&r, "source")?,
+            confidence: get(&r, "confidence")?,
         });
     }
     Ok(out)
@@ -436,36 +432,36 @@ async fn export_grants(
 ) -> StoreResult<Vec<DatasetGrant>> {
     let recips = all(
         pool,
-        "SELECT r.grant_id, a.name FROM grant_recipient r JOIN agency a ON a.id = r.agency_id",
+        "SELECT r.grant_id AS owner_id, a.name FROM grant_recipient r JOIN agency a ON a.id = r.agency_id",
     )
     .await?;
-    let gplaces = all(pool, "SELECT grant_id, place_id FROM grant_place").await?;
+    let gplaces = all(pool, "SELECT grant_id AS owner_id, place_id FROM grant_place").await?;
     let changes = all(
         pool,
         "SELECT grant_id, from_year, new_amount_pence, reason FROM grant_change ORDER BY id",
     )
     .await?;
     let mut out = Vec::new();
-    for r in all(pool, "SELECT g.id, a.name, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
-        let id: i64 = get(&r, 0)?;
+    for r in all(pool, "SELECT g.id, a.name AS funder, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
+        let id: i64 = get(&r, "id")?;
         let mut ch = Vec::new();
         for x in &changes {
-            if get::<i64>(x, 0)? == id {
+            if get::<i64>(x, "grant_id")? == id {
                 ch.push(GrantChange {
-                    from_year: year_at(x, 1)?,
-                    new_amount: Money::from_pence(get(x, 2)?),
-                    reason: get(x, 3)?,
+                    from_year: crate::store::year(x, "from_year")?,
+                    new_amount: Money::from_pence(get(x, "new_amount_pence")?),
+                    reason: get(x, "reason")?,
                 });
             }
         }
         out.push(DatasetGrant {
-            funder: get(&r, 1)?,
-            title: get(&r, 2)?,
-            purpose: get(&r, 3)?,
-            amount: Money::from_pence(get(&r, 4)?),
-            start_year: year_at(&r, 5)?,
-            end_year: year_at(&r, 6)?,
-            conditions: get(&r, 7)?,
+            funder: get(&r, "funder")?,
+            title: get(&r, "title")?,
+            purpose: get(&r, "purpose")?,
+            amount: Money::from_pence(get(&r, "amount_pence")?),
+            start_year: crate::store::year(&r, "start_year")?,
+            end_year: crate::store::year(&r, "end_year")?,
+            conditions: get(&r, "conditions")?,
             recipients: names_of(&recips, id)?,
             places: places_of(&gplaces, id, places)?,
             changes: ch,
@@ -626,7 +622,7 @@ async fn import_grants(
         .await
         .map_err(db_err)?
     {
-        have.insert((get(&r, 0)?, get(&r, 1)?));
+        have.insert((get(&r, "funder_agency_id")?, get(&r, "title")?));
     }
     let (mut written, mut already) = (0, 0);
     for g in grants {
@@ -686,7 +682,7 @@ pub(crate) async fn lines_not_stored(
         .await
         .map_err(db_err)?
     {
-        existing.insert((get(&r, 0)?, get(&r, 1)?, get(&r, 2)?, get(&r, 3)?, get(&r, 4)?, get(&r, 5)?, get(&r, 6)?, get(&r, 7)?));
+        existing.insert((get(&r, "agency_id")?, get(&r, "place_id")?, get(&r, "service_area")?, get(&r, "financial_year")?, get(&r, "amount_pence")?, get(&r, "spend_kind")?, get(&r, "source")?, get(&r, "confidence")?));
     }
     let before = lines.len();
     let fresh: Vec<NewBudgetLine> = lines

@@ -28,7 +28,7 @@ pub(crate) async fn insert_grant(
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| fk_or(e, "that grant"))?;
-    let id: i64 = row.try_get(0).map_err(db_err)?;
+    let id: i64 = row.try_get("id").map_err(db_err)?;
     link_grant(tx, id, &g.recipient_ids, &g.place_ids).await?;
     Ok(id)
 }
@@ -65,7 +65,7 @@ pub(crate) async fn link_grant(
 impl GrantStore for SqlStore {
     async fn list_grants(&self) -> StoreResult<Vec<Grant>> {
         let rows = sqlx::query(
-            "SELECT g.id, a.id, a.name, a.kind, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.start_year, g.title",
+            "SELECT g.id, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.start_year, g.title",
         )
         .fetch_all(self.pool())
         .await
@@ -74,14 +74,14 @@ impl GrantStore for SqlStore {
         let mut grants = Vec::new();
         for r in &rows {
             grants.push(Grant {
-                id: r.try_get(0).map_err(db_err)?,
-                funder: agency_from_row(r, 1)?,
-                title: r.try_get(4).map_err(db_err)?,
-                purpose: r.try_get(5).map_err(db_err)?,
-                amount: Money::from_pence(r.try_get(6).map_err(db_err)?),
-                start_year: year(r, 7)?,
-                end_year: year(r, 8)?,
-                conditions: r.try_get(9).map_err(db_err)?,
+                id: r.try_get("id").map_err(db_err)?,
+                funder: agency_from_row(r, "agency_")?,
+                title: r.try_get("title").map_err(db_err)?,
+                purpose: r.try_get("purpose").map_err(db_err)?,
+                amount: Money::from_pence(r.try_get("amount_pence").map_err(db_err)?),
+                start_year: year(r, "start_year")?,
+                end_year: year(r, "end_year")?,
+                conditions: r.try_get("conditions").map_err(db_err)?,
                 recipients: Vec::new(),
                 places: Vec::new(),
                 changes: Vec::new(),
@@ -95,7 +95,7 @@ impl GrantStore for SqlStore {
                 .map_err(db_err)?;
             g.recipients = rec
                 .iter()
-                .map(|r| agency_from_row(r, 0))
+                .map(|r| agency_from_row(r, ""))
                 .collect::<StoreResult<_>>()?;
             let pl = sqlx::query("SELECT p.id, p.name FROM grant_place gp JOIN place p ON p.id = gp.place_id WHERE gp.grant_id = $1 ORDER BY p.name")
                 .bind(g.id)
@@ -104,7 +104,7 @@ impl GrantStore for SqlStore {
                 .map_err(db_err)?;
             g.places = pl
                 .iter()
-                .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?)))
+                .map(|r| Ok((r.try_get("id").map_err(db_err)?, r.try_get("name").map_err(db_err)?)))
                 .collect::<StoreResult<_>>()?;
             let ch = sqlx::query("SELECT from_year, new_amount_pence, reason FROM grant_change WHERE grant_id = $1 ORDER BY from_year, id")
                 .bind(g.id)
@@ -115,9 +115,9 @@ impl GrantStore for SqlStore {
                 .iter()
                 .map(|r| {
                     Ok(GrantChange {
-                        from_year: year(r, 0)?,
-                        new_amount: Money::from_pence(r.try_get(1).map_err(db_err)?),
-                        reason: r.try_get(2).map_err(db_err)?,
+                        from_year: year(r, "from_year")?,
+                        new_amount: Money::from_pence(r.try_get("new_amount_pence").map_err(db_err)?),
+                        reason: r.try_get("reason").map_err(db_err)?,
                     })
                 })
                 .collect::<StoreResult<_>>()?;

@@ -133,7 +133,7 @@ impl SqlStore {
             .await
             .map_err(|e| fail(0, "schema_migration", e))?
             .iter()
-            .map(|r| r.get::<i64, _>(0))
+            .map(|r| r.get::<i64, _>("version"))
             .collect();
         let mut done = Vec::new();
         for m in self.migrations() {
@@ -214,7 +214,7 @@ impl SqlStore {
                 .bind(*table)
                 .fetch_one(&mut *tx)
                 .await?
-                .get(0);
+                .get("sql");
                 let Some(rewritten) = autoincrement_definition(&create, table) else {
                     return Err(sqlx::Error::Protocol(format!(
                         "table {table} has no 'id INTEGER PRIMARY KEY' column to give AUTOINCREMENT"

@@ -20,14 +20,14 @@ impl PartnershipStore for SqlStore {
                 .map_err(db_err)?;
         let mut out = Vec::new();
         for r in &rows {
-            let id: i64 = r.try_get(0).map_err(db_err)?;
+            let id: i64 = r.try_get("id").map_err(db_err)?;
             let members = sqlx::query("SELECT a.id, a.name, a.kind FROM partnership_member m JOIN agency a ON a.id = m.agency_id WHERE m.partnership_id = $1 ORDER BY a.name")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?
                 .iter()
-                .map(|r| agency_from_row(r, 0))
+                .map(|r| agency_from_row(r, ""))
                 .collect::<StoreResult<_>>()?;
             let sql = format!(
                 "SELECT {PLACE_COLUMNS} FROM partnership_place pp JOIN place p ON p.id = pp.place_id WHERE pp.partnership_id = $1 ORDER BY p.name"
@@ -38,13 +38,13 @@ impl PartnershipStore for SqlStore {
                 .await
                 .map_err(db_err)?
                 .iter()
-                .map(|r| place_from_row(r, 0))
+                .map(|r| place_from_row(r))
                 .collect::<StoreResult<_>>()?;
             out.push(Partnership {
                 id,
-                name: r.try_get(1).map_err(db_err)?,
-                description: r.try_get(2).map_err(db_err)?,
-                governance: r.try_get(3).map_err(db_err)?,
+                name: r.try_get("name").map_err(db_err)?,
+                description: r.try_get("description").map_err(db_err)?,
+                governance: r.try_get("governance").map_err(db_err)?,
                 members,
                 places,
             });
@@ -69,7 +69,7 @@ impl PartnershipStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| fk_or(e, &format!("a partnership called '{name}'")))?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         for a in member_ids {
             sqlx::query("INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(*a).execute(&mut *tx).await.map_err(|e| fk_or(e, "member"))?;
         }

@@ -11,15 +11,15 @@ use wholeplace_store::*;
 pub(crate) const PLACE_COLUMNS: &str =
     "p.id, p.name, p.level, p.gss_code, p.gss_vintage, p.population, p.description";
 
-pub(crate) fn place_from_row(r: &AnyRow, o: usize) -> StoreResult<Place> {
+pub(crate) fn place_from_row(r: &AnyRow) -> StoreResult<Place> {
     Ok(Place {
-        id: r.try_get(o).map_err(db_err)?,
-        name: r.try_get(o + 1).map_err(db_err)?,
-        level: crate::store::vocab(r, o + 2)?,
-        gss_code: r.try_get(o + 3).map_err(db_err)?,
-        gss_vintage: r.try_get(o + 4).map_err(db_err)?,
-        population: r.try_get(o + 5).map_err(db_err)?,
-        description: r.try_get(o + 6).map_err(db_err)?,
+        id: r.try_get("id").map_err(db_err)?,
+        name: r.try_get("name").map_err(db_err)?,
+        level: crate::store::vocab(r, "level")?,
+        gss_code: r.try_get("gss_code").map_err(db_err)?,
+        gss_vintage: r.try_get("gss_vintage").map_err(db_err)?,
+        population: r.try_get("population").map_err(db_err)?,
+        description: r.try_get("description").map_err(db_err)?,
     })
 }
 
@@ -31,7 +31,7 @@ impl PlaceStore for SqlStore {
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;
-        rows.iter().map(|r| place_from_row(r, 0)).collect()
+        rows.iter().map(|r| place_from_row(r)).collect()
     }
 
     async fn get_place(&self, id: i64) -> StoreResult<Option<Place>> {
@@ -41,7 +41,7 @@ impl PlaceStore for SqlStore {
             .fetch_optional(self.pool())
             .await
             .map_err(db_err)?;
-        row.map(|r| place_from_row(&r, 0)).transpose()
+        row.map(|r| place_from_row(&r)).transpose()
     }
 
     async fn create_place(&self, p: &NewPlace, audit: &AuditEvent) -> StoreResult<i64> {
@@ -58,7 +58,7 @@ impl PlaceStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a place called '{}' at that level, or with that GSS code,", p.name)))?;
-        let id: i64 = row.try_get(0).map_err(db_err)?;
+        let id: i64 = row.try_get("id").map_err(db_err)?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -134,8 +134,8 @@ impl PlaceStore for SqlStore {
                 .iter()
                 .map(|r| {
                     Ok(Related {
-                        place: place_from_row(r, 0)?,
-                        relation: r.try_get(7).map_err(db_err)?,
+                        place: place_from_row(r)?,
+                        relation: r.try_get("relation").map_err(db_err)?,
                     })
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
@@ -168,7 +168,7 @@ impl PlaceStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| fk_or(e, &format!("a place with GSS code {}", p.gss_code.clone().unwrap_or_default())))?;
-            let id: i64 = row.try_get(0).map_err(db_err)?;
+            let id: i64 = row.try_get("id").map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO la_profile (place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (place_id) DO UPDATE SET population = excluded.population, population_year = excluded.population_year, \
@@ -199,13 +199,13 @@ impl PlaceStore for SqlStore {
             .map_err(db_err)?;
         row.map(|r| {
             Ok(LaProfile {
-                population: r.try_get(0).map_err(db_err)?,
-                population_year: r.try_get(1).map_err(db_err)?,
-                claimant_rate_pct: r.try_get(2).map_err(db_err)?,
-                median_earnings_gbp: r.try_get(3).map_err(db_err)?,
-                imd_rank: r.try_get(4).map_err(db_err)?,
-                imd_total: r.try_get(5).map_err(db_err)?,
-                domain_ranks: r.try_get(6).map_err(db_err)?,
+                population: r.try_get("population").map_err(db_err)?,
+                population_year: r.try_get("population_year").map_err(db_err)?,
+                claimant_rate_pct: r.try_get("claimant_rate_pct").map_err(db_err)?,
+                median_earnings_gbp: r.try_get("median_earnings_gbp").map_err(db_err)?,
+                imd_rank: r.try_get("imd_rank").map_err(db_err)?,
+                imd_total: r.try_get("imd_total").map_err(db_err)?,
+                domain_ranks: r.try_get("domain_ranks").map_err(db_err)?,
             })
         })
         .transpose()

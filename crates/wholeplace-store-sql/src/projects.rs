@@ -8,16 +8,16 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use wholeplace_store::*;
 
-pub(crate) const PROJECTS: &str = "SELECT j.id, pa.name, j.name, pl.name, pl.level, j.theme, a.name, j.aims, j.start_date, j.end_date \
+pub(crate) const PROJECTS: &str = "SELECT j.id, pa.name AS partnership, j.name, pl.name AS place_name, pl.level AS place_level, j.theme, a.name AS lead_agency, j.aims, j.start_date, j.end_date \
      FROM project j JOIN partnership pa ON pa.id = j.partnership_id LEFT JOIN place pl ON pl.id = j.place_id LEFT JOIN agency a ON a.id = j.lead_agency_id";
 
 pub(crate) fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
-    let place_name: Option<String> = get(r, 3)?;
-    let place_level: Option<String> = get(r, 4)?;
+    let place_name: Option<String> = get(r, "place_name")?;
+    let place_level: Option<String> = get(r, "place_level")?;
     Ok(Project {
-        id: get(r, 0)?,
-        partnership: get(r, 1)?,
-        name: get(r, 2)?,
+        id: get(r, "id")?,
+        partnership: get(r, "partnership")?,
+        name: get(r, "name")?,
         place: match (place_name, place_level) {
             (Some(n), Some(l)) => Some(key(
                 n,
@@ -26,11 +26,11 @@ pub(crate) fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
             )),
             _ => None,
         },
-        theme: get(r, 5)?,
-        lead_agency: get(r, 6)?,
-        aims: get(r, 7)?,
-        start_date: get(r, 8)?,
-        end_date: get(r, 9)?,
+        theme: get(r, "theme")?,
+        lead_agency: get(r, "lead_agency")?,
+        aims: get(r, "aims")?,
+        start_date: get(r, "start_date")?,
+        end_date: get(r, "end_date")?,
     })
 }
 
@@ -72,7 +72,7 @@ impl ProjectStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a project called '{}' in that partnership", p.name)))?;
-        let id: i64 = get(&row, 0)?;
+        let id: i64 = get(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;

@@ -78,7 +78,7 @@ impl SqlStore {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(db_err)?;
-                Ok(row.try_get::<String, _>(0).map_err(db_err)?)
+                Ok(row.try_get::<String, _>("integrity_check").map_err(db_err)?)
             }
             Backend::Postgres => Ok("ok".to_owned()),
         }
@@ -92,7 +92,7 @@ impl SqlStore {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(db_err)?;
-                Ok(Some(row.try_get::<String, _>(0).map_err(db_err)?))
+                Ok(Some(row.try_get::<String, _>("journal_mode").map_err(db_err)?))
             }
             Backend::Postgres => Ok(None),
         }
@@ -142,15 +142,15 @@ impl Store for SqlStore {
 
     async fn overview(&self) -> StoreResult<Overview> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM app_user WHERE disabled = 0), (SELECT COUNT(*) FROM agency), (SELECT COUNT(*) FROM audit_log)",
+            "SELECT (SELECT COUNT(*) FROM app_user WHERE disabled = 0) AS users, (SELECT COUNT(*) FROM agency) AS agencies, (SELECT COUNT(*) FROM audit_log) AS audit_entries",
         )
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
         Ok(Overview {
-            users: row.try_get(0).map_err(db_err)?,
-            agencies: row.try_get(1).map_err(db_err)?,
-            audit_entries: row.try_get(2).map_err(db_err)?,
+            users: row.try_get("users").map_err(db_err)?,
+            agencies: row.try_get("agencies").map_err(db_err)?,
+            audit_entries: row.try_get("audit_entries").map_err(db_err)?,
         })
     }
 }
@@ -165,26 +165,26 @@ pub(crate) fn fk_or(e: sqlx::Error, what: &str) -> StoreError {
 
 /// A vocabulary key read from a column ([`wholeplace_domain::PlaceLevel`] and its kin): a value the
 /// vocabulary does not know is a fault in the database, reported to the operator's log.
-pub(crate) fn vocab<T>(r: &sqlx::any::AnyRow, i: usize) -> StoreResult<T>
+pub(crate) fn vocab<T>(r: &sqlx::any::AnyRow, column: &str) -> StoreResult<T>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    let text: String = r.try_get(i).map_err(db_err)?;
+    let text: String = r.try_get(column).map_err(db_err)?;
     text.parse()
-        .map_err(|e: T::Err| StoreError::Backend(format!("column {i}: {e}")))
+        .map_err(|e: T::Err| StoreError::Backend(format!("column {column}: {e}")))
 }
 
 /// A financial year stored as its start year.
 pub(crate) fn year(
     r: &sqlx::any::AnyRow,
-    i: usize,
+    column: &str,
 ) -> StoreResult<wholeplace_domain::FinancialYear> {
-    let start: i64 = r.try_get(i).map_err(db_err)?;
+    let start: i64 = r.try_get(column).map_err(db_err)?;
     i32::try_from(start)
         .ok()
         .and_then(|y| wholeplace_domain::FinancialYear::new(y).ok())
-        .ok_or_else(|| StoreError::Backend(format!("column {i}: {start} is not a financial year")))
+        .ok_or_else(|| StoreError::Backend(format!("column {column}: {start} is not a financial year")))
 }
 
 pub(crate) async fn change_one(
