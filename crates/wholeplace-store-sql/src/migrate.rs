@@ -227,7 +227,7 @@ impl SqlStore {
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|r| r.get::<String, _>(0))
+                .map(|r| r.get::<String, _>("sql"))
                 .collect();
                 let new = format!("{table}__rebuilt");
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
