@@ -419,3 +419,39 @@ fn positional_column_reads_are_recognised() {
         assert!(!reads_a_column_by_position(named), "{named}");
     }
 }
+
+/// Architecture invariant: the port passes records' ids as their own types (`PlaceId`,
+/// `AgencyId` ...), never as bare integers, so one kind of id cannot be given where another is
+/// wanted. The audit log's entry numbers are positions in the chain, not record ids.
+#[test]
+fn the_port_passes_typed_ids() {
+    let mut bare = Vec::new();
+    for file in rust_sources(&root().join("crates/wholeplace-store/src")) {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let names_an_id = [
+                "id: i64",
+                "_id: i64",
+                "ids: &[i64]",
+                "ids: Vec<i64>",
+                "id: Option<i64>",
+            ]
+            .iter()
+            .any(|p| code.contains(p));
+            let chain_position = name.starts_with("audit") && !code.contains("user_id");
+            if names_an_id && !chain_position {
+                bare.push(format!("{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "give these ids their record's id type:\n{}",
+        bare.join("\n")
+    );
+}

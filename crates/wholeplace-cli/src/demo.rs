@@ -5,6 +5,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId};
 use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::{Actor, Service};
 use wholeplace_service::{BudgetForm, PlaceForm};
@@ -56,7 +57,7 @@ fn err(e: wholeplace_service::ServiceError) -> anyhow::Error {
     }
 }
 
-fn place(name: &str, level: &str, parent: i64, description: &str) -> PlaceForm {
+fn place(name: &str, level: &str, parent: PlaceId, description: &str) -> PlaceForm {
     PlaceForm {
         name: name.to_owned(),
         level: level.to_owned(),
@@ -141,7 +142,7 @@ const SHERWOOD_AGENCIES: [&str; 6] = [
 ];
 
 impl Demo<'_> {
-    fn agency(&self, n: &str) -> anyhow::Result<i64> {
+    fn agency(&self, n: &str) -> anyhow::Result<AgencyId> {
         self.agencies
             .iter()
             .find(|a| a.name == n)
@@ -149,7 +150,7 @@ impl Demo<'_> {
             .ok_or_else(|| anyhow!("demo agency {n} missing"))
     }
 
-    fn la(&self, n: &str) -> anyhow::Result<i64> {
+    fn la(&self, n: &str) -> anyhow::Result<PlaceId> {
         self.places
             .iter()
             .find(|p| p.name == n)
@@ -158,7 +159,7 @@ impl Demo<'_> {
     }
 
     /// Sherwood (seed 003): a ward of Tunbridge Wells, covered by its biggest budget holders.
-    async fn sherwood_place(&self) -> anyhow::Result<i64> {
+    async fn sherwood_place(&self) -> anyhow::Result<PlaceId> {
         let sherwood = self
             .service
             .create_place(
@@ -187,7 +188,7 @@ impl Demo<'_> {
     }
 
     /// Sherwood's four biggest budget holders' spending, and the benefits paid there.
-    async fn sherwood_budget_lines(&self, sherwood: i64) -> anyhow::Result<()> {
+    async fn sherwood_budget_lines(&self, sherwood: PlaceId) -> anyhow::Result<()> {
         let source = "Sherwood Neighbourhood Community Budget pilot, resource mapping (four biggest budget holders)";
         for (a, service_area, amount, confidence) in [
             (
@@ -240,7 +241,7 @@ impl Demo<'_> {
         Ok(())
     }
 
-    async fn sherwood_partnership(&self, sherwood: i64) -> anyhow::Result<i64> {
+    async fn sherwood_partnership(&self, sherwood: PlaceId) -> anyhow::Result<PartnershipId> {
         let members = SHERWOOD_AGENCIES
             .iter()
             .map(|a| self.agency(a))
@@ -260,7 +261,7 @@ impl Demo<'_> {
 
     /// The worked appraisal: a family-intervention service for Sherwood's families against doing
     /// nothing, valued with real GMCA unit costs (the shipped example model).
-    async fn sherwood_appraisal(&self, partnership: i64) -> anyhow::Result<()> {
+    async fn sherwood_appraisal(&self, partnership: PartnershipId) -> anyhow::Result<()> {
         self.service
             .create_appraisal_from_text(
                 &self.op,
@@ -275,7 +276,7 @@ impl Demo<'_> {
     /// Worcestershire's areas of high need (seed 004): a place in each district and £500,000
     /// to each district LSP over five years from March 2010, later cut by 20%. Gives the places
     /// and the partnership's members.
-    async fn worcestershire_areas(&self) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
+    async fn worcestershire_areas(&self) -> anyhow::Result<(Vec<PlaceId>, Vec<AgencyId>)> {
         let mut worcs_places = Vec::new();
         let mut worcs_members = vec![self.agency("Worcestershire Partnership")?];
         for district in [
@@ -333,8 +334,8 @@ impl Demo<'_> {
 
     async fn worcestershire_partnership(
         &self,
-        members: &[i64],
-        places: &[i64],
+        members: &[AgencyId],
+        places: &[PlaceId],
     ) -> anyhow::Result<()> {
         self.service
             .create_partnership(
@@ -351,7 +352,7 @@ impl Demo<'_> {
     }
 
     /// Shropshire's four pilots (seed 000): three neighbourhoods and one theme.
-    async fn shropshire_places(&self) -> anyhow::Result<Vec<i64>> {
+    async fn shropshire_places(&self) -> anyhow::Result<Vec<PlaceId>> {
         let shropshire = self.la("Shropshire")?;
         let mut shrop_places = Vec::new();
         for (name, level, description) in [
@@ -387,7 +388,7 @@ impl Demo<'_> {
     }
 
     /// The Shropshire project team's agencies.
-    fn shropshire_team(&self) -> anyhow::Result<Vec<i64>> {
+    fn shropshire_team(&self) -> anyhow::Result<Vec<AgencyId>> {
         [
             "Shropshire Council",
             "County Training",
@@ -400,7 +401,7 @@ impl Demo<'_> {
     }
 
     /// The £135,000 grant for the two community hubs.
-    async fn shropshire_grant(&self, team: &[i64], places: &[i64]) -> anyhow::Result<()> {
+    async fn shropshire_grant(&self, team: &[AgencyId], places: &[PlaceId]) -> anyhow::Result<()> {
         let hubs = NewGrant {
             funder_agency_id: self.agency("Jobcentre Plus")?,
             title: "Flexible Support Fund: multi-agency community hubs".to_owned(),
@@ -419,7 +420,11 @@ impl Demo<'_> {
         Ok(())
     }
 
-    async fn shropshire_partnership(&self, team: &[i64], places: &[i64]) -> anyhow::Result<i64> {
+    async fn shropshire_partnership(
+        &self,
+        team: &[AgencyId],
+        places: &[PlaceId],
+    ) -> anyhow::Result<PartnershipId> {
         self.service
             .create_partnership(
                 &self.op,
@@ -434,7 +439,11 @@ impl Demo<'_> {
     }
 
     /// The four pilots themselves (seed 000, sections 2 to 5).
-    async fn shropshire_projects(&self, partnership: i64, places: &[i64]) -> anyhow::Result<()> {
+    async fn shropshire_projects(
+        &self,
+        partnership: PartnershipId,
+        places: &[PlaceId],
+    ) -> anyhow::Result<()> {
         for (name, place, theme, lead, aims, start) in [
             (
                 "Sandpits community hub",

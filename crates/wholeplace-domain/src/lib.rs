@@ -1,7 +1,8 @@
 //! The vocabulary every other part of wholeplace speaks: money in exact pence, UK financial years,
-//! GSS area codes, roles and agency kinds. Nothing here does IO, reads a clock or the environment.
+//! GSS area codes, roles, agency kinds and record ids. Nothing here does IO, reads a clock or the environment.
 
 pub mod gss;
+pub mod ids;
 pub mod money;
 pub mod rng;
 pub mod role;
@@ -9,6 +10,10 @@ pub mod taxonomy;
 pub mod year;
 
 pub use gss::{GssCode, GssError};
+pub use ids::{
+    AgencyId, ApiTokenId, AppraisalId, BadId, BudgetLineId, ContactId, GrantId, PartnershipId,
+    PlaceId, ProjectId, RecordId, UserId,
+};
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};
 pub use taxonomy::{AgencyKind, PlaceLevel, ServiceArea, UnknownTerm};

@@ -7,6 +7,7 @@ use crate::secret::{
 use crate::{Actor, FieldError, Service, ServiceError, ServiceResult};
 use wholeplace_domain::AgencyKind;
 use wholeplace_domain::Role;
+use wholeplace_domain::{AgencyId, ApiTokenId, UserId};
 use wholeplace_store::{ApiToken, NewUser, Session, User};
 
 /// Sessions are touched at most this often, so that reading a page does not write (and at least
@@ -57,7 +58,7 @@ pub struct NewUserForm {
     pub role: String,
     /// Agency ids.
     #[serde(skip)]
-    pub agency_ids: Vec<i64>,
+    pub agency_ids: Vec<AgencyId>,
 }
 
 /// What makes a password acceptable; every problem is returned.
@@ -482,7 +483,7 @@ impl Service {
     }
 
     /// One account (administrators, or the user themself).
-    pub async fn get_user(&self, actor: &Actor, id: i64) -> ServiceResult<User> {
+    pub async fn get_user(&self, actor: &Actor, id: UserId) -> ServiceResult<User> {
         let class = if actor.user_id() == Some(id) {
             crate::DataClass::OwnAccount
         } else {
@@ -605,7 +606,7 @@ impl Service {
     pub async fn set_user_disabled(
         &self,
         actor: &Actor,
-        id: i64,
+        id: UserId,
         disabled: bool,
     ) -> ServiceResult<()> {
         let action = if disabled {
@@ -626,7 +627,7 @@ impl Service {
     }
 
     /// Sets a new one-time password for an account and ends its sessions (administrators only).
-    pub async fn reset_password(&self, actor: &Actor, id: i64) -> ServiceResult<String> {
+    pub async fn reset_password(&self, actor: &Actor, id: UserId) -> ServiceResult<String> {
         self.require_admin(
             actor,
             AuditAction::UserResetPassword,
@@ -698,7 +699,7 @@ impl Service {
     }
 
     /// Revokes one of the actor's API tokens.
-    pub async fn revoke_api_token(&self, actor: &Actor, token_id: i64) -> ServiceResult<()> {
+    pub async fn revoke_api_token(&self, actor: &Actor, token_id: ApiTokenId) -> ServiceResult<()> {
         let user = actor
             .user
             .as_ref()

@@ -4,6 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::AgencyKind;
+use wholeplace_domain::{AgencyId, PlaceId};
 use wholeplace_store::*;
 
 impl Service {
@@ -17,7 +18,12 @@ impl Service {
     }
 
     /// Creates an agency (analysts and administrators).
-    pub async fn create_agency(&self, actor: &Actor, name: &str, kind: &str) -> ServiceResult<i64> {
+    pub async fn create_agency(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: &str,
+    ) -> ServiceResult<AgencyId> {
         self.require_editor(actor, AuditAction::AgencyCreate, "agency", None)
             .await?;
         let mut errors = Vec::new();
@@ -51,7 +57,11 @@ impl Service {
     }
 
     /// Creates an agency as the operator (demo data and set-up).
-    pub async fn create_agency_as_operator(&self, name: &str, kind: &str) -> ServiceResult<i64> {
+    pub async fn create_agency_as_operator(
+        &self,
+        name: &str,
+        kind: &str,
+    ) -> ServiceResult<AgencyId> {
         let ev = self.event(
             &Actor::operator(),
             AuditAction::AgencyCreate,
@@ -68,7 +78,7 @@ impl Service {
     pub async fn update_agency(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AgencyId,
         name: &str,
         kind: &str,
     ) -> ServiceResult<()> {
@@ -104,7 +114,7 @@ impl Service {
     }
 
     /// Deletes an agency (analysts and administrators); refused while records use it.
-    pub async fn delete_agency(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_agency(&self, actor: &Actor, id: AgencyId) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.require_editor(actor, AuditAction::AgencyDelete, "agency", rid.clone())
             .await?;
@@ -116,8 +126,8 @@ impl Service {
     pub async fn add_agency_coverage(
         &self,
         actor: &Actor,
-        agency_id: i64,
-        place_id: i64,
+        agency_id: AgencyId,
+        place_id: PlaceId,
     ) -> ServiceResult<()> {
         self.require_editor(
             actor,
@@ -144,7 +154,7 @@ impl Service {
     pub async fn cover_place_from_form(
         &self,
         actor: &Actor,
-        place_id: i64,
+        place_id: PlaceId,
         agency: &str,
     ) -> ServiceResult<()> {
         self.require_editor(actor, AuditAction::AgencyCover, "agency", None)
@@ -152,7 +162,7 @@ impl Service {
         if self.store().get_place(place_id).await?.is_none() {
             return Err(ServiceError::NotFound);
         }
-        let agencies: Vec<i64> = self
+        let agencies: Vec<AgencyId> = self
             .store()
             .list_agencies()
             .await?

@@ -17,6 +17,7 @@ use wholeplace_appraisal::{Engine, ModelErrors, ModelFile, Query, UnitCost, pars
 use wholeplace_appraisal_report::Report;
 use wholeplace_appraisal_report::report_from_prepared;
 use wholeplace_domain::FinancialYear;
+use wholeplace_domain::{AppraisalId, PartnershipId};
 use wholeplace_store::{NewAppraisal, StoredAppraisal};
 
 /// The most Monte Carlo draws a page or API call may ask for.
@@ -490,13 +491,13 @@ fn field_of(issue: &wholeplace_appraisal::model::ModelIssue, prefix: &str) -> Op
 
 impl Service {
     /// Parses a partnership field: "" is none; anything else must name a partnership.
-    async fn partnership_field(&self, raw: &str) -> ServiceResult<Option<i64>> {
+    async fn partnership_field(&self, raw: &str) -> ServiceResult<Option<PartnershipId>> {
         let t = raw.trim();
         if t.is_empty() {
             return Ok(None);
         }
         let id = t
-            .parse::<i64>()
+            .parse::<PartnershipId>()
             .map_err(|_| invalid("partnership_id", "Choose a partnership from the list"))?;
         if !self
             .store()
@@ -541,7 +542,11 @@ impl Service {
     }
 
     /// One stored appraisal.
-    pub async fn appraisal(&self, actor: &Actor, id: i64) -> ServiceResult<StoredAppraisal> {
+    pub async fn appraisal(
+        &self,
+        actor: &Actor,
+        id: AppraisalId,
+    ) -> ServiceResult<StoredAppraisal> {
         self.may_read(actor).await?;
         self.store()
             .get_appraisal(id)
@@ -553,7 +558,7 @@ impl Service {
     pub async fn appraisal_view(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AppraisalId,
         draws: u32,
         seed: u64,
     ) -> ServiceResult<AppraisalView> {
@@ -583,7 +588,7 @@ impl Service {
         actor: &Actor,
         partnership_id: &str,
         model_toml: &str,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<AppraisalId> {
         self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
@@ -606,7 +611,7 @@ impl Service {
         actor: &Actor,
         partnership_id: &str,
         bytes: &[u8],
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<AppraisalId> {
         self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let partnership_id = self.partnership_field(partnership_id).await?;
@@ -645,7 +650,11 @@ impl Service {
     }
 
     /// Starts an appraisal from the start form: the header and Green Book parameters, no lines.
-    pub async fn start_appraisal(&self, actor: &Actor, f: &StartForm) -> ServiceResult<i64> {
+    pub async fn start_appraisal(
+        &self,
+        actor: &Actor,
+        f: &StartForm,
+    ) -> ServiceResult<AppraisalId> {
         self.require_editor(actor, AuditAction::AppraisalCreate, "appraisal", None)
             .await?;
         let mut errors = Vec::new();
@@ -674,10 +683,10 @@ impl Service {
     async fn store_new(
         &self,
         actor: &Actor,
-        partnership_id: Option<i64>,
+        partnership_id: Option<PartnershipId>,
         title: &str,
         text: &str,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<AppraisalId> {
         refuse_control_in_title(title)?;
         let ev = self.event(
             actor,
@@ -706,7 +715,7 @@ impl Service {
     pub async fn update_appraisal_text(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AppraisalId,
         partnership_id: &str,
         model_toml: &str,
     ) -> ServiceResult<()> {
@@ -742,8 +751,8 @@ impl Service {
     async fn save(
         &self,
         actor: &Actor,
-        id: i64,
-        partnership_id: Option<i64>,
+        id: AppraisalId,
+        partnership_id: Option<PartnershipId>,
         title: &str,
         text: &str,
         detail: &str,
@@ -778,7 +787,7 @@ impl Service {
     async fn append_line(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AppraisalId,
         table: &str,
         text: String,
         detail: &str,
@@ -836,7 +845,12 @@ impl Service {
     }
 
     /// Adds a cost line from its form.
-    pub async fn add_cost_line(&self, actor: &Actor, id: i64, f: &CostForm) -> ServiceResult<()> {
+    pub async fn add_cost_line(
+        &self,
+        actor: &Actor,
+        id: AppraisalId,
+        f: &CostForm,
+    ) -> ServiceResult<()> {
         self.require_editor(
             actor,
             AuditAction::AppraisalUpdate,
@@ -860,7 +874,7 @@ impl Service {
     pub async fn add_outcome_line(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AppraisalId,
         f: &OutcomeForm,
     ) -> ServiceResult<()> {
         self.require_editor(
@@ -883,7 +897,7 @@ impl Service {
     }
 
     /// Deletes an appraisal.
-    pub async fn delete_appraisal(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_appraisal(&self, actor: &Actor, id: AppraisalId) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.require_editor(
             actor,
@@ -908,7 +922,7 @@ impl Service {
     pub async fn appraisal_download(
         &self,
         actor: &Actor,
-        id: i64,
+        id: AppraisalId,
         kind: Download,
     ) -> ServiceResult<(String, Vec<u8>)> {
         let stored = self.appraisal(actor, id).await?;

@@ -159,7 +159,7 @@ mod tests {
             id: 7,
             event: AuditEvent {
                 at: 0,
-                actor_user_id: Some(1),
+                actor_user_id: Some(wholeplace_domain::UserId::new(1)),
                 actor: "=cmd".to_owned(),
                 action: AuditAction::UserCreate.as_str().to_owned(),
                 record_type: "user".to_owned(),

@@ -6,6 +6,7 @@ use crate::*;
 use std::collections::BTreeMap;
 use wholeplace_domain::ServiceArea;
 use wholeplace_domain::taxonomy::{self, SERVICE_AREAS};
+use wholeplace_domain::{BudgetLineId, PlaceId};
 use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_store::*;
 use wholeplace_tabular::Table;
@@ -293,7 +294,11 @@ impl Service {
     }
 
     /// Adds one budget line from the form (analysts and administrators).
-    pub async fn add_budget_line(&self, actor: &Actor, f: &BudgetForm) -> ServiceResult<i64> {
+    pub async fn add_budget_line(
+        &self,
+        actor: &Actor,
+        f: &BudgetForm,
+    ) -> ServiceResult<BudgetLineId> {
         self.require_editor(actor, AuditAction::BudgetLineCreate, "budget_line", None)
             .await?;
         let line = self.budget_line_from_form(f).await?;
@@ -309,7 +314,7 @@ impl Service {
     }
 
     /// One budget line.
-    pub async fn budget_line(&self, actor: &Actor, id: i64) -> ServiceResult<BudgetLine> {
+    pub async fn budget_line(&self, actor: &Actor, id: BudgetLineId) -> ServiceResult<BudgetLine> {
         self.may_read(actor).await?;
         self.store()
             .get_budget_line(id)
@@ -321,7 +326,7 @@ impl Service {
     pub async fn update_budget_line(
         &self,
         actor: &Actor,
-        id: i64,
+        id: BudgetLineId,
         f: &BudgetForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
@@ -345,7 +350,7 @@ impl Service {
     }
 
     /// Deletes a budget line.
-    pub async fn delete_budget_line(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_budget_line(&self, actor: &Actor, id: BudgetLineId) -> ServiceResult<()> {
         self.require_editor(
             actor,
             AuditAction::BudgetLineDelete,
@@ -472,7 +477,7 @@ impl Service {
     pub async fn place_budget_table(
         &self,
         actor: &Actor,
-        place_id: i64,
+        place_id: PlaceId,
     ) -> ServiceResult<(Place, Table)> {
         self.may_read(actor).await?;
         let place = self

@@ -4,6 +4,7 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
+use wholeplace_domain::{AgencyId, ContactId};
 use wholeplace_store::*;
 
 /// The "add a contact" form, as typed.
@@ -50,7 +51,7 @@ impl Service {
     }
 
     /// Adds a named contact to an agency (analysts and administrators).
-    pub async fn create_contact(&self, actor: &Actor, f: &ContactForm) -> ServiceResult<i64> {
+    pub async fn create_contact(&self, actor: &Actor, f: &ContactForm) -> ServiceResult<ContactId> {
         self.authorize(
             actor,
             DataClass::Personal,
@@ -61,7 +62,7 @@ impl Service {
         )
         .await?;
         let mut errors = Vec::new();
-        let agencies: Vec<i64> = self
+        let agencies: Vec<AgencyId> = self
             .store()
             .list_agencies()
             .await?
@@ -95,7 +96,7 @@ impl Service {
             return Err(ServiceError::Validation(errors));
         };
         let c = Contact {
-            id: 0,
+            id: ContactId::new(0),
             agency: String::new(),
             name,
             role,
@@ -117,7 +118,7 @@ impl Service {
     }
 
     /// Deletes a contact (analysts and administrators).
-    pub async fn delete_contact(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_contact(&self, actor: &Actor, id: ContactId) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.authorize(
             actor,

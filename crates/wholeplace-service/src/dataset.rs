@@ -903,7 +903,7 @@ fn contact_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Co
         return Err(e);
     };
     Ok(Contact {
-        id: 0,
+        id: wholeplace_domain::ContactId::new(0),
         agency,
         name,
         role: s.cell(row, "role").to_owned(),
@@ -998,7 +998,7 @@ fn project_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Pr
         return Err(e);
     };
     Ok(Project {
-        id: 0,
+        id: wholeplace_domain::ProjectId::new(0),
         partnership,
         name,
         place,

@@ -3,6 +3,7 @@
 //! the same thing about the same mistake.
 
 use crate::*;
+use wholeplace_domain::{AgencyId, PlaceId, RecordId};
 use wholeplace_store::*;
 
 pub(crate) fn text(
@@ -44,7 +45,7 @@ pub(crate) fn place_names(
     field: &str,
     raw: &str,
     lookup: &Lookup,
-) -> Vec<i64> {
+) -> Vec<PlaceId> {
     let mut out = Vec::new();
     for name in raw.split(';').map(str::trim).filter(|n| !n.is_empty()) {
         match lookup.place(name) {
@@ -60,16 +61,16 @@ pub(crate) fn place_names(
     out
 }
 
-pub(crate) fn ids(
+pub(crate) fn ids<T: RecordId + std::str::FromStr + Ord>(
     errors: &mut Vec<FieldError>,
     field: &str,
     raw: &[String],
-    known: &[i64],
+    known: &[T],
     message: &str,
-) -> Vec<i64> {
+) -> Vec<T> {
     let mut out = Vec::new();
     for r in raw {
-        match r.trim().parse::<i64>() {
+        match r.trim().parse::<T>() {
             Ok(id) if known.contains(&id) => out.push(id),
             _ => {
                 errors.push(FieldError::new(field, message));
@@ -129,8 +130,8 @@ pub(crate) fn in_use(e: StoreError) -> ServiceError {
 
 /// Agencies and places found by id, name (any case) or GSS code, in constant time per row.
 pub(crate) struct Lookup {
-    agencies: std::collections::HashMap<String, i64>,
-    places: std::collections::HashMap<String, i64>,
+    agencies: std::collections::HashMap<String, AgencyId>,
+    places: std::collections::HashMap<String, PlaceId>,
 }
 
 impl Lookup {
@@ -157,11 +158,11 @@ impl Lookup {
         }
     }
 
-    pub(crate) fn agency(&self, key: &str) -> Option<i64> {
+    pub(crate) fn agency(&self, key: &str) -> Option<AgencyId> {
         self.agencies.get(&key.to_lowercase()).copied()
     }
 
-    pub(crate) fn place(&self, key: &str) -> Option<i64> {
+    pub(crate) fn place(&self, key: &str) -> Option<PlaceId> {
         self.places.get(&key.to_lowercase()).copied()
     }
 }
@@ -176,14 +177,14 @@ pub(crate) fn opt_text(s: &str) -> Option<String> {
 }
 
 impl Service {
-    pub(crate) fn id_in(
+    pub(crate) fn id_in<T: RecordId + std::str::FromStr>(
         errors: &mut Vec<FieldError>,
         field: &str,
         raw: &str,
-        ids: &[i64],
+        ids: &[T],
         message: &str,
-    ) -> Option<i64> {
-        match raw.trim().parse::<i64>() {
+    ) -> Option<T> {
+        match raw.trim().parse::<T>() {
             Ok(id) if ids.contains(&id) => Some(id),
             Ok(_) => {
                 errors.push(FieldError::conflict(field, message));

@@ -4,6 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::Money;
+use wholeplace_domain::{AgencyId, GrantId};
 use wholeplace_tabular::Table;
 
 /// The "record a grant" form, as typed.
@@ -57,7 +58,7 @@ impl Service {
         &self,
         actor: &Actor,
         grant: &wholeplace_store::NewGrant,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<GrantId> {
         self.require_editor(actor, AuditAction::GrantCreate, "grant", None)
             .await?;
         let errors = grant_problems(grant);
@@ -69,7 +70,11 @@ impl Service {
     }
 
     /// Records a grant from its form (analysts and administrators).
-    pub async fn create_grant_from_form(&self, actor: &Actor, f: &GrantForm) -> ServiceResult<i64> {
+    pub async fn create_grant_from_form(
+        &self,
+        actor: &Actor,
+        f: &GrantForm,
+    ) -> ServiceResult<GrantId> {
         self.require_editor(actor, AuditAction::GrantCreate, "grant", None)
             .await?;
         let g = self.grant_from_form(f).await?;
@@ -82,7 +87,7 @@ impl Service {
         f: &GrantForm,
     ) -> ServiceResult<wholeplace_store::NewGrant> {
         let all_agencies = self.store().list_agencies().await?;
-        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let agencies: Vec<AgencyId> = all_agencies.iter().map(|a| a.id).collect();
         let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
         let mut errors = Vec::new();
         let funder = Self::id_in(
@@ -132,7 +137,7 @@ impl Service {
     pub async fn update_grant_from_form(
         &self,
         actor: &Actor,
-        id: i64,
+        id: GrantId,
         f: &GrantForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
@@ -154,7 +159,7 @@ impl Service {
     pub async fn change_grant(
         &self,
         actor: &Actor,
-        grant_id: i64,
+        grant_id: GrantId,
         change: &wholeplace_store::GrantChange,
     ) -> ServiceResult<()> {
         self.require_editor(
@@ -185,7 +190,7 @@ impl Service {
     pub async fn change_grant_from_form(
         &self,
         actor: &Actor,
-        grant_id: i64,
+        grant_id: GrantId,
         f: &GrantChangeForm,
     ) -> ServiceResult<()> {
         self.require_editor(
@@ -238,7 +243,7 @@ impl Service {
     }
 
     /// Deletes a grant with its changes (analysts and administrators).
-    pub async fn delete_grant(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_grant(&self, actor: &Actor, id: GrantId) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.require_editor(actor, AuditAction::GrantDelete, "grant", rid.clone())
             .await?;

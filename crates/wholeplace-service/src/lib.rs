@@ -103,7 +103,7 @@ impl Actor {
     }
 
     /// The account id for the audit log.
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<wholeplace_domain::UserId> {
         self.user.as_ref().map(|u| u.id)
     }
 }

@@ -3,6 +3,7 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId};
 
 /// The "add a partnership" form, as typed.
 /// Read from a submitted form by name; a field the form did not send is empty.
@@ -50,9 +51,9 @@ impl Service {
         name: &str,
         description: &str,
         governance: &str,
-        members: &[i64],
-        places: &[i64],
-    ) -> ServiceResult<i64> {
+        members: &[AgencyId],
+        places: &[PlaceId],
+    ) -> ServiceResult<PartnershipId> {
         self.require_editor(actor, AuditAction::PartnershipCreate, "partnership", None)
             .await?;
         if name.trim().is_empty() {
@@ -87,7 +88,7 @@ impl Service {
         &self,
         actor: &Actor,
         f: &PartnershipForm,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<PartnershipId> {
         self.require_editor(actor, AuditAction::PartnershipCreate, "partnership", None)
             .await?;
         let p = self.partnership_from_form(f).await?;
@@ -109,7 +110,7 @@ impl Service {
         f: &PartnershipForm,
     ) -> ServiceResult<wholeplace_store::PartnershipChange> {
         let all_agencies = self.store().list_agencies().await?;
-        let agencies: Vec<i64> = all_agencies.iter().map(|a| a.id).collect();
+        let agencies: Vec<AgencyId> = all_agencies.iter().map(|a| a.id).collect();
         let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
         let mut errors = Vec::new();
         let name = text(
@@ -143,7 +144,7 @@ impl Service {
     pub async fn update_partnership_from_form(
         &self,
         actor: &Actor,
-        id: i64,
+        id: PartnershipId,
         f: &PartnershipForm,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());

@@ -6,6 +6,7 @@ use crate::budget::*;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::GssCode;
+use wholeplace_domain::PlaceId;
 use wholeplace_domain::PlaceLevel;
 use wholeplace_store::*;
 
@@ -154,7 +155,7 @@ impl Service {
     }
 
     /// One place, without its links and resource map (for a form that changes it).
-    pub async fn get_place(&self, actor: &Actor, id: i64) -> ServiceResult<Place> {
+    pub async fn get_place(&self, actor: &Actor, id: PlaceId) -> ServiceResult<Place> {
         self.may_read(actor).await?;
         self.store()
             .get_place(id)
@@ -163,7 +164,7 @@ impl Service {
     }
 
     /// Everything about one place, with its resource map.
-    pub async fn place_view(&self, actor: &Actor, id: i64) -> ServiceResult<PlaceView> {
+    pub async fn place_view(&self, actor: &Actor, id: PlaceId) -> ServiceResult<PlaceView> {
         self.may_read(actor).await?;
         let place = self
             .store()
@@ -194,7 +195,7 @@ impl Service {
     }
 
     /// Creates a place (analysts and administrators), optionally inside a parent.
-    pub async fn create_place(&self, actor: &Actor, f: &PlaceForm) -> ServiceResult<i64> {
+    pub async fn create_place(&self, actor: &Actor, f: &PlaceForm) -> ServiceResult<PlaceId> {
         self.require_editor(actor, AuditAction::PlaceCreate, "place", None)
             .await?;
         let (new, parent) = self.validate_place(f).await?;
@@ -230,7 +231,7 @@ impl Service {
     pub(crate) async fn validate_place(
         &self,
         f: &PlaceForm,
-    ) -> ServiceResult<(NewPlace, Option<i64>)> {
+    ) -> ServiceResult<(NewPlace, Option<PlaceId>)> {
         let mut errors = Vec::new();
         let name = f.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -275,7 +276,7 @@ impl Service {
         };
         let parent = match opt_text(&f.parent_id) {
             None => None,
-            Some(t) => match t.parse::<i64>() {
+            Some(t) => match t.parse::<PlaceId>() {
                 Ok(id) if self.store().get_place(id).await?.is_some() => Some(id),
                 parsed => {
                     let message = "Select a place from the list, or none";
@@ -309,8 +310,8 @@ impl Service {
     pub async fn relate_places(
         &self,
         actor: &Actor,
-        parent: i64,
-        child: i64,
+        parent: PlaceId,
+        child: PlaceId,
         relation: &str,
     ) -> ServiceResult<()> {
         self.require_editor(
@@ -342,7 +343,12 @@ impl Service {
 
     /// Changes a place (analysts and administrators). The "inside" field is ignored: relations
     /// are changed separately.
-    pub async fn update_place(&self, actor: &Actor, id: i64, f: &PlaceForm) -> ServiceResult<()> {
+    pub async fn update_place(
+        &self,
+        actor: &Actor,
+        id: PlaceId,
+        f: &PlaceForm,
+    ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.require_editor(actor, AuditAction::PlaceUpdate, "place", rid.clone())
             .await?;
@@ -363,7 +369,7 @@ impl Service {
     }
 
     /// Deletes a place (analysts and administrators); refused while records use it.
-    pub async fn delete_place(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_place(&self, actor: &Actor, id: PlaceId) -> ServiceResult<()> {
         let rid = Some(id.to_string());
         self.require_editor(actor, AuditAction::PlaceDelete, "place", rid.clone())
             .await?;
@@ -376,7 +382,7 @@ impl Service {
     pub async fn relate_place_from_form(
         &self,
         actor: &Actor,
-        id: i64,
+        id: PlaceId,
         other: &str,
         how: &str,
     ) -> ServiceResult<()> {
@@ -387,7 +393,7 @@ impl Service {
             Some(id.to_string()),
         )
         .await?;
-        let places: Vec<i64> = self
+        let places: Vec<PlaceId> = self
             .store()
             .list_places()
             .await?
@@ -455,10 +461,10 @@ mod tests {
 
     fn line(agency: &str, service: &str, year: i32, pence: i64) -> BudgetLine {
         BudgetLine {
-            id: 0,
-            agency_id: 0,
+            id: wholeplace_domain::BudgetLineId::new(0),
+            agency_id: wholeplace_domain::AgencyId::new(0),
             agency_name: agency.to_owned(),
-            place_id: 1,
+            place_id: wholeplace_domain::PlaceId::new(1),
             place_name: "Sherwood".to_owned(),
             service_area: wholeplace_domain::ServiceArea::parse(service).expect("a service area"),
             financial_year: wholeplace_domain::FinancialYear::new(year).expect("a financial year"),

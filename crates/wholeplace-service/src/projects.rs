@@ -4,6 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::fields::date;
 use crate::fields::*;
 use crate::*;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId, ProjectId};
 use wholeplace_store::*;
 
 /// The "add a project" form, as typed.
@@ -37,11 +38,11 @@ impl Service {
     }
 
     /// Adds a pilot or project to a partnership (analysts and administrators).
-    pub async fn create_project(&self, actor: &Actor, f: &ProjectForm) -> ServiceResult<i64> {
+    pub async fn create_project(&self, actor: &Actor, f: &ProjectForm) -> ServiceResult<ProjectId> {
         self.require_editor(actor, AuditAction::ProjectCreate, "project", None)
             .await?;
         let mut errors = Vec::new();
-        let partnerships: Vec<i64> = self
+        let partnerships: Vec<PartnershipId> = self
             .store()
             .list_partnerships()
             .await?
@@ -65,7 +66,7 @@ impl Service {
         let place = if f.place_id.trim().is_empty() {
             None
         } else {
-            let places: Vec<i64> = self
+            let places: Vec<PlaceId> = self
                 .store()
                 .list_places()
                 .await?
@@ -83,7 +84,7 @@ impl Service {
         let lead = if f.lead_agency_id.trim().is_empty() {
             None
         } else {
-            let agencies: Vec<i64> = self
+            let agencies: Vec<AgencyId> = self
                 .store()
                 .list_agencies()
                 .await?
@@ -122,7 +123,7 @@ impl Service {
             return Err(ServiceError::Validation(errors));
         };
         let p = Project {
-            id: 0,
+            id: ProjectId::new(0),
             partnership: String::new(),
             name,
             place: None,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use wholeplace_domain::Role;
+use wholeplace_domain::{AgencyId, ApiTokenId, UserId};
 use wholeplace_store::*;
 
 pub(crate) const USER_COLUMNS: &str =
@@ -20,14 +21,17 @@ pub(crate) enum UserKey<'a> {
 pub(crate) fn user_from_row(r: &AnyRow) -> StoreResult<User> {
     let role: String = r.try_get("role").map_err(db_err)?;
     Ok(User {
-        id: r.try_get("id").map_err(db_err)?,
+        id: crate::store::id(r, "id")?,
         username: r.try_get("username").map_err(db_err)?,
         display_name: r.try_get("display_name").map_err(db_err)?,
         role: role
             .parse::<Role>()
             .map_err(|e| StoreError::Backend(e.to_string()))?,
         password_hash: r.try_get("password_hash").map_err(db_err)?,
-        must_change_password: r.try_get::<i64, _>("must_change_password").map_err(db_err)? != 0,
+        must_change_password: r
+            .try_get::<i64, _>("must_change_password")
+            .map_err(db_err)?
+            != 0,
         disabled: r.try_get::<i64, _>("disabled").map_err(db_err)? != 0,
         agencies: Vec::new(),
         created_at: r.try_get("created_at").map_err(db_err)?,
@@ -37,12 +41,12 @@ pub(crate) fn user_from_row(r: &AnyRow) -> StoreResult<User> {
 /// Revokes every live API token of a user (on a password reset, or when the account is disabled).
 pub(crate) async fn revoke_user_tokens(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user_id: i64,
+    user_id: UserId,
     at: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(at)
-        .bind(user_id)
+        .bind(user_id.get())
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
@@ -53,22 +57,32 @@ pub(crate) async fn revoke_user_tokens(
 /// the session's alone).
 pub(crate) fn session_from_row(r: &AnyRow, p: &str) -> StoreResult<Session> {
     Ok(Session {
-        token_hash: r.try_get(format!("{p}token_hash").as_str()).map_err(db_err)?,
-        user_id: r.try_get(format!("{p}user_id").as_str()).map_err(db_err)?,
-        csrf_token: r.try_get(format!("{p}csrf_token").as_str()).map_err(db_err)?,
-        created_at: r.try_get(format!("{p}created_at").as_str()).map_err(db_err)?,
-        expires_at: r.try_get(format!("{p}expires_at").as_str()).map_err(db_err)?,
-        last_seen_at: r.try_get(format!("{p}last_seen_at").as_str()).map_err(db_err)?,
+        token_hash: r
+            .try_get(format!("{p}token_hash").as_str())
+            .map_err(db_err)?,
+        user_id: crate::store::id(r, format!("{p}user_id").as_str())?,
+        csrf_token: r
+            .try_get(format!("{p}csrf_token").as_str())
+            .map_err(db_err)?,
+        created_at: r
+            .try_get(format!("{p}created_at").as_str())
+            .map_err(db_err)?,
+        expires_at: r
+            .try_get(format!("{p}expires_at").as_str())
+            .map_err(db_err)?,
+        last_seen_at: r
+            .try_get(format!("{p}last_seen_at").as_str())
+            .map_err(db_err)?,
     })
 }
 
 pub(crate) async fn set_user_agencies(
     tx: &mut Transaction<'static, Any>,
-    user_id: i64,
-    agency_ids: &[i64],
+    user_id: UserId,
+    agency_ids: &[AgencyId],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM user_agency WHERE user_id = $1")
-        .bind(user_id)
+        .bind(user_id.get())
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
@@ -76,8 +90,8 @@ pub(crate) async fn set_user_agencies(
         sqlx::query(
             "INSERT INTO user_agency (user_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(user_id)
-        .bind(*a)
+        .bind(user_id.get())
+        .bind(a.get())
         .execute(&mut **tx)
         .await
         .map_err(|e| match refusal(&e) {
@@ -89,7 +103,10 @@ pub(crate) async fn set_user_agencies(
 }
 
 impl SqlStore {
-    pub(crate) async fn agencies_of(&self, user_ids: &[i64]) -> StoreResult<Vec<(i64, Agency)>> {
+    pub(crate) async fn agencies_of(
+        &self,
+        user_ids: &[UserId],
+    ) -> StoreResult<Vec<(UserId, Agency)>> {
         if user_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -101,22 +118,15 @@ impl SqlStore {
         .map_err(db_err)?;
         let mut out = Vec::new();
         for r in rows {
-            let uid: i64 = r.try_get("user_id").map_err(db_err)?;
+            let uid: UserId = crate::store::id(&r, "user_id")?;
             if user_ids.contains(&uid) {
-                out.push((
-                    uid,
-                    Agency {
-                        id: r.try_get("id").map_err(db_err)?,
-                        name: r.try_get("name").map_err(db_err)?,
-                        kind: crate::store::vocab(&r, "kind")?,
-                    },
-                ));
+                out.push((uid, crate::agencies::agency_from_row(&r, "")?));
             }
         }
         Ok(out)
     }
     pub(crate) async fn with_agencies(&self, mut users: Vec<User>) -> StoreResult<Vec<User>> {
-        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
         for (uid, agency) in self.agencies_of(&ids).await? {
             if let Some(u) = users.iter_mut().find(|u| u.id == uid) {
                 u.agencies.push(agency);
@@ -153,7 +163,7 @@ impl AccountStore for SqlStore {
         row.try_get("n").map_err(db_err)
     }
 
-    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<UserId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO app_user (username, display_name, role, password_hash, must_change_password, disabled, created_at) \
@@ -171,7 +181,7 @@ impl AccountStore for SqlStore {
             StoreError::Conflict(_) => StoreError::Conflict(format!("a user called '{}'", user.username)),
             other => other,
         })?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
+        let id: UserId = crate::store::id(&row, "id")?;
         set_user_agencies(&mut tx, id, &user.agency_ids).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
@@ -180,8 +190,8 @@ impl AccountStore for SqlStore {
         Ok(id)
     }
 
-    async fn get_user(&self, id: i64) -> StoreResult<Option<User>> {
-        self.one_user("id = $1", UserKey::Id(id)).await
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.one_user("id = $1", UserKey::Id(id.get())).await
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
@@ -204,7 +214,7 @@ impl AccountStore for SqlStore {
 
     async fn set_password(
         &self,
-        user_id: i64,
+        user_id: UserId,
         password_hash: &str,
         must_change: bool,
         keep_session: Option<&str>,
@@ -216,13 +226,13 @@ impl AccountStore for SqlStore {
         )
         .bind(password_hash.to_owned())
         .bind(i64::from(must_change))
-        .bind(user_id)
+        .bind(user_id.get())
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         expect_one(done.rows_affected())?;
         sqlx::query("DELETE FROM session WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
+            .bind(user_id.get())
             .bind(keep_session.unwrap_or("").to_owned())
             .execute(&mut *tx)
             .await
@@ -236,21 +246,21 @@ impl AccountStore for SqlStore {
 
     async fn set_user_disabled(
         &self,
-        user_id: i64,
+        user_id: UserId,
         disabled: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE app_user SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
-            .bind(user_id)
+            .bind(user_id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         expect_one(done.rows_affected())?;
         if disabled {
             sqlx::query("DELETE FROM session WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -262,17 +272,17 @@ impl AccountStore for SqlStore {
 
     async fn update_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         display_name: &str,
         role: Role,
-        agency_ids: &[i64],
+        agency_ids: &[AgencyId],
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE app_user SET display_name = $1, role = $2 WHERE id = $3")
             .bind(display_name.to_owned())
             .bind(role.as_str())
-            .bind(user_id)
+            .bind(user_id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -318,7 +328,7 @@ impl AccountStore for SqlStore {
             "INSERT INTO session (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(s.token_hash.clone())
-        .bind(s.user_id)
+        .bind(s.user_id.get())
         .bind(s.csrf_token.clone())
         .bind(s.created_at)
         .bind(s.expires_at)
@@ -383,12 +393,12 @@ impl AccountStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn list_sessions(&self, user_id: i64, now: Timestamp) -> StoreResult<Vec<Session>> {
+    async fn list_sessions(&self, user_id: UserId, now: Timestamp) -> StoreResult<Vec<Session>> {
         let rows = sqlx::query(
             "SELECT token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at FROM session \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
         )
-        .bind(user_id)
+        .bind(user_id.get())
         .bind(now)
         .fetch_all(self.pool())
         .await
@@ -407,16 +417,16 @@ impl AccountStore for SqlStore {
 
     async fn create_api_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         token_hash: &str,
         at: Timestamp,
         expires_at: Option<Timestamp>,
         audit: &AuditEvent,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<ApiTokenId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("INSERT INTO api_token (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(user_id)
+            .bind(user_id.get())
             .bind(name.to_owned())
             .bind(token_hash.to_owned())
             .bind(at)
@@ -424,7 +434,7 @@ impl AccountStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
+        let id: ApiTokenId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -432,19 +442,19 @@ impl AccountStore for SqlStore {
         Ok(id)
     }
 
-    async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
+    async fn list_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at, expires_at FROM api_token WHERE user_id = $1 ORDER BY id DESC",
         )
-        .bind(user_id)
+        .bind(user_id.get())
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 Ok(ApiToken {
-                    id: r.try_get("id").map_err(db_err)?,
-                    user_id: r.try_get("user_id").map_err(db_err)?,
+                    id: crate::store::id(r, "id")?,
+                    user_id: crate::store::id(r, "user_id")?,
                     name: r.try_get("name").map_err(db_err)?,
                     token_hash: r.try_get("token_hash").map_err(db_err)?,
                     created_at: r.try_get("created_at").map_err(db_err)?,
@@ -458,16 +468,16 @@ impl AccountStore for SqlStore {
 
     async fn revoke_api_token(
         &self,
-        user_id: i64,
-        token_id: i64,
+        user_id: UserId,
+        token_id: ApiTokenId,
         at: Timestamp,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(at)
-            .bind(token_id)
-            .bind(user_id)
+            .bind(token_id.get())
+            .bind(user_id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -490,7 +500,7 @@ impl AccountStore for SqlStore {
         .await
         .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
-        let uid: i64 = r.try_get("user_id").map_err(db_err)?;
+        let uid: UserId = crate::store::id(&r, "user_id")?;
         sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash.to_owned())

@@ -7,13 +7,14 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use wholeplace_domain::AgencyKind;
+use wholeplace_domain::{AgencyId, PlaceId};
 use wholeplace_store::*;
 
 /// An agency from a row whose agency columns are named with `p` before them (`""` when the row is
 /// the agency's alone; `"agency_"` where it is joined to another record).
 pub(crate) fn agency_from_row(r: &AnyRow, p: &str) -> StoreResult<Agency> {
     Ok(Agency {
-        id: r.try_get(format!("{p}id").as_str()).map_err(db_err)?,
+        id: crate::store::id(r, format!("{p}id").as_str())?,
         name: r.try_get(format!("{p}name").as_str()).map_err(db_err)?,
         kind: crate::store::vocab(r, &format!("{p}kind"))?,
     })
@@ -34,7 +35,7 @@ impl AgencyStore for SqlStore {
         name: &str,
         kind: AgencyKind,
         audit: &AuditEvent,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<AgencyId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("INSERT INTO agency (name, kind) VALUES ($1, $2) RETURNING id")
             .bind(name.to_owned())
@@ -47,7 +48,7 @@ impl AgencyStore for SqlStore {
                 }
                 other => other,
             })?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
+        let id: AgencyId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -57,7 +58,7 @@ impl AgencyStore for SqlStore {
 
     async fn update_agency(
         &self,
-        id: i64,
+        id: AgencyId,
         name: &str,
         kind: AgencyKind,
         audit: &AuditEvent,
@@ -65,12 +66,12 @@ impl AgencyStore for SqlStore {
         let q = sqlx::query("UPDATE agency SET name = $1, kind = $2 WHERE id = $3")
             .bind(name.to_owned())
             .bind(kind.as_str())
-            .bind(id);
+            .bind(id.get());
         change_one(self, q, &format!("an agency called '{name}'"), audit).await
     }
 
-    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM agency WHERE id = $1").bind(id);
+    async fn delete_agency(&self, id: AgencyId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM agency WHERE id = $1").bind(id.get());
         change_one(
             self,
             q,
@@ -82,16 +83,16 @@ impl AgencyStore for SqlStore {
 
     async fn add_agency_coverage(
         &self,
-        agency_id: i64,
-        place_id: i64,
+        agency_id: AgencyId,
+        place_id: PlaceId,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO agency_place (agency_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(agency_id)
-        .bind(place_id)
+        .bind(agency_id.get())
+        .bind(place_id.get())
         .execute(&mut *tx)
         .await
         .map_err(|e| fk_or(e, "that coverage"))?;
@@ -99,9 +100,9 @@ impl AgencyStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn agencies_covering(&self, place_id: i64) -> StoreResult<Vec<Agency>> {
+    async fn agencies_covering(&self, place_id: PlaceId) -> StoreResult<Vec<Agency>> {
         let rows = sqlx::query("SELECT a.id, a.name, a.kind FROM agency_place ap JOIN agency a ON a.id = ap.agency_id WHERE ap.place_id = $1 ORDER BY a.name")
-            .bind(place_id)
+            .bind(place_id.get())
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;

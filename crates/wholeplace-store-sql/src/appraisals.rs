@@ -1,6 +1,7 @@
 //! [`AppraisalStore`] for [`SqlStore`].
 
 use crate::SqlStore;
+use wholeplace_domain::AppraisalId;
 
 use crate::audit::insert_audit;
 use crate::store::{change_one, db_err, fk_or};
@@ -16,8 +17,8 @@ const SELECT: &str = "SELECT a.id, a.partnership_id, p.name AS partnership_name,
 
 fn from_row(r: &AnyRow) -> StoreResult<StoredAppraisal> {
     Ok(StoredAppraisal {
-        id: r.try_get("id").map_err(db_err)?,
-        partnership_id: r.try_get("partnership_id").map_err(db_err)?,
+        id: crate::store::id(r, "id")?,
+        partnership_id: crate::store::opt_id(r, "partnership_id")?,
         partnership_name: r.try_get("partnership_name").map_err(db_err)?,
         title: r.try_get("title").map_err(db_err)?,
         model_toml: r.try_get("model_toml").map_err(db_err)?,
@@ -40,10 +41,10 @@ impl AppraisalStore for SqlStore {
             .collect()
     }
 
-    async fn get_appraisal(&self, id: i64) -> StoreResult<Option<StoredAppraisal>> {
+    async fn get_appraisal(&self, id: AppraisalId) -> StoreResult<Option<StoredAppraisal>> {
         let sql = format!("{SELECT} WHERE a.id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(self.pool())
             .await
             .map_err(db_err)?
@@ -52,13 +53,17 @@ impl AppraisalStore for SqlStore {
             .transpose()
     }
 
-    async fn create_appraisal(&self, a: &NewAppraisal, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_appraisal(
+        &self,
+        a: &NewAppraisal,
+        audit: &AuditEvent,
+    ) -> StoreResult<AppraisalId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO appraisal (partnership_id, title, model_toml, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
         )
-        .bind(a.partnership_id)
+        .bind(a.partnership_id.map(|v| v.get()))
         .bind(a.title.clone())
         .bind(a.model_toml.clone())
         .bind(a.created_by.clone())
@@ -66,7 +71,7 @@ impl AppraisalStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, "the appraisal"))?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
+        let id: AppraisalId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -76,7 +81,7 @@ impl AppraisalStore for SqlStore {
 
     async fn update_appraisal(
         &self,
-        id: i64,
+        id: AppraisalId,
         a: &NewAppraisal,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
@@ -84,11 +89,11 @@ impl AppraisalStore for SqlStore {
         let done = sqlx::query(
             "UPDATE appraisal SET partnership_id = $1, title = $2, model_toml = $3, updated_at = $4 WHERE id = $5",
         )
-        .bind(a.partnership_id)
+        .bind(a.partnership_id.map(|v| v.get()))
         .bind(a.title.clone())
         .bind(a.model_toml.clone())
         .bind(a.at)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *tx)
         .await
         .map_err(|e| fk_or(e, "the appraisal"))?;
@@ -99,8 +104,8 @@ impl AppraisalStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn delete_appraisal(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM appraisal WHERE id = $1").bind(id);
+    async fn delete_appraisal(&self, id: AppraisalId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM appraisal WHERE id = $1").bind(id.get());
         change_one(self, q, "records that use this appraisal", audit).await
     }
 }

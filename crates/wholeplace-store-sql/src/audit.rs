@@ -18,7 +18,7 @@ pub(crate) fn audit_entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
         id: r.try_get("id").map_err(db_err)?,
         event: AuditEvent {
             at: r.try_get("at").map_err(db_err)?,
-            actor_user_id: r.try_get("actor_user_id").map_err(db_err)?,
+            actor_user_id: crate::store::opt_id(r, "actor_user_id")?,
             actor: r.try_get("actor").map_err(db_err)?,
             action: r.try_get("action").map_err(db_err)?,
             record_type: r.try_get("record_type").map_err(db_err)?,
@@ -82,7 +82,7 @@ pub(crate) async fn insert_audit(
     sqlx::query(sql)
         .bind(id)
         .bind(e.at)
-        .bind(e.actor_user_id)
+        .bind(e.actor_user_id.map(|v| v.get()))
         .bind(e.actor.clone())
         .bind(e.action.clone())
         .bind(e.record_type.clone())

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use wholeplace_domain::Money;
+use wholeplace_domain::{BudgetLineId, PlaceId};
 use wholeplace_store::*;
 
 pub(crate) const BUDGET_SELECT: &str = "SELECT b.id, b.agency_id, a.name AS agency_name, b.place_id, p.name AS place_name, b.service_area, b.financial_year, b.amount_pence, b.spend_kind, b.source, b.confidence \
@@ -18,10 +19,10 @@ pub(crate) const BATCH: usize = 100;
 
 pub(crate) fn budget_from_row(r: &AnyRow) -> StoreResult<BudgetLine> {
     Ok(BudgetLine {
-        id: r.try_get("id").map_err(db_err)?,
-        agency_id: r.try_get("agency_id").map_err(db_err)?,
+        id: crate::store::id(r, "id")?,
+        agency_id: crate::store::id(r, "agency_id")?,
         agency_name: r.try_get("agency_name").map_err(db_err)?,
-        place_id: r.try_get("place_id").map_err(db_err)?,
+        place_id: crate::store::id(r, "place_id")?,
         place_name: r.try_get("place_name").map_err(db_err)?,
         service_area: crate::store::vocab(r, "service_area")?,
         financial_year: crate::store::year(r, "financial_year")?,
@@ -61,8 +62,8 @@ pub(crate) async fn insert_budget_batches(
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for l in chunk {
             q = q
-                .bind(l.agency_id)
-                .bind(l.place_id)
+                .bind(l.agency_id.get())
+                .bind(l.place_id.get())
                 .bind(l.service_area.as_str())
                 .bind(i64::from(l.financial_year.start_year()))
                 .bind(l.amount.pence())
@@ -79,10 +80,13 @@ pub(crate) async fn insert_budget_batches(
 
 impl SqlStore {
     /// The budget line with this id (none or one).
-    pub(crate) async fn all_budget_lines_where(&self, id: i64) -> StoreResult<Vec<BudgetLine>> {
+    pub(crate) async fn all_budget_lines_where(
+        &self,
+        id: BudgetLineId,
+    ) -> StoreResult<Vec<BudgetLine>> {
         let sql = format!("{BUDGET_SELECT} WHERE b.id = $1");
         sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?
@@ -96,7 +100,7 @@ impl SqlStore {
 impl BudgetStore for SqlStore {
     async fn budget_lines_for_place(
         &self,
-        place_id: i64,
+        place_id: PlaceId,
         limit: Option<i64>,
     ) -> StoreResult<Vec<BudgetLine>> {
         let limit = limit
@@ -106,7 +110,7 @@ impl BudgetStore for SqlStore {
             "{BUDGET_SELECT} WHERE b.place_id = $1 ORDER BY b.financial_year, a.name, b.service_area, b.id{limit}"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(place_id)
+            .bind(place_id.get())
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;
@@ -117,7 +121,7 @@ impl BudgetStore for SqlStore {
     /// backends truncate towards zero, so `amount = high * SPLIT + low` exactly): neither part's sum
     /// can overflow a BIGINT for fewer than 9 billion lines, and the parts are joined in `i128`.
     /// A plain `SUM` overflows on SQLite (an error) once lines add up past 2^63 pence.
-    async fn budget_totals_for_place(&self, place_id: i64) -> StoreResult<BudgetTotals> {
+    async fn budget_totals_for_place(&self, place_id: PlaceId) -> StoreResult<BudgetTotals> {
         const SPLIT: i64 = 1_000_000_000;
         let mut totals = BudgetTotals::default();
         for (key, which) in [
@@ -129,7 +133,7 @@ impl BudgetStore for SqlStore {
                 "SELECT {key} AS group_key, CAST(SUM(b.amount_pence / {SPLIT}) AS BIGINT) AS high, CAST(SUM(b.amount_pence % {SPLIT}) AS BIGINT) AS low, COUNT(*) AS n FROM budget_line b JOIN agency a ON a.id = b.agency_id WHERE b.place_id = $1 GROUP BY {key}"
             );
             let rows = sqlx::query(AssertSqlSafe(sql))
-                .bind(place_id)
+                .bind(place_id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?;
@@ -140,8 +144,12 @@ impl BudgetStore for SqlStore {
                 let sum = i128::from(high) * i128::from(SPLIT) + i128::from(low);
                 count += r.try_get::<i64, _>("n").map_err(db_err)?;
                 match which {
-                    0 => totals.by_agency.push((r.try_get("group_key").map_err(db_err)?, sum)),
-                    1 => totals.by_service.push((r.try_get("group_key").map_err(db_err)?, sum)),
+                    0 => totals
+                        .by_agency
+                        .push((r.try_get("group_key").map_err(db_err)?, sum)),
+                    1 => totals
+                        .by_service
+                        .push((r.try_get("group_key").map_err(db_err)?, sum)),
                     _ => {
                         let y = i32::try_from(r.try_get::<i64, _>("group_key").map_err(db_err)?)
                             .map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -163,12 +171,19 @@ impl BudgetStore for SqlStore {
         rows.iter().map(budget_from_row).collect()
     }
 
-    async fn get_budget_line(&self, id: i64) -> StoreResult<Option<wholeplace_store::BudgetLine>> {
+    async fn get_budget_line(
+        &self,
+        id: BudgetLineId,
+    ) -> StoreResult<Option<wholeplace_store::BudgetLine>> {
         let lines = self.all_budget_lines_where(id).await?;
         Ok(lines.into_iter().next())
     }
 
-    async fn create_budget_line(&self, l: &NewBudgetLine, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_budget_line(
+        &self,
+        l: &NewBudgetLine,
+        audit: &AuditEvent,
+    ) -> StoreResult<BudgetLineId> {
         let mut tx = self.begin().await?;
         let id: i64 = crate::dataset::bind_line(
             sqlx::query(
@@ -181,6 +196,7 @@ impl BudgetStore for SqlStore {
         .map_err(db_err)?
         .try_get("id")
         .map_err(db_err)?;
+        let id = BudgetLineId::new(id);
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -217,17 +233,17 @@ impl BudgetStore for SqlStore {
 
     async fn update_budget_line(
         &self,
-        id: i64,
+        id: BudgetLineId,
         l: &NewBudgetLine,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let q = bind_line(sqlx::query("UPDATE budget_line SET agency_id = $1, place_id = $2, service_area = $3, financial_year = $4, amount_pence = $5, spend_kind = $6, source = $7, confidence = $8 WHERE id = $9"), l)
-            .bind(id);
+            .bind(id.get());
         change_one(self, q, "that budget line", audit).await
     }
 
-    async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM budget_line WHERE id = $1").bind(id);
+    async fn delete_budget_line(&self, id: BudgetLineId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM budget_line WHERE id = $1").bind(id.get());
         change_one(self, q, "records that use this budget line", audit).await
     }
 }

@@ -6,13 +6,14 @@ use crate::dataset::*;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use wholeplace_domain::{AgencyId, ContactId};
 use wholeplace_store::*;
 
 pub(crate) const CONTACTS: &str = "SELECT c.id, a.name AS agency, c.name, c.role, c.email, c.phone FROM contact c JOIN agency a ON a.id = c.agency_id";
 
 pub(crate) fn contact_from_row(r: &AnyRow) -> StoreResult<Contact> {
     Ok(Contact {
-        id: get(r, "id")?,
+        id: crate::store::id(r, "id")?,
         agency: get(r, "agency")?,
         name: get(r, "name")?,
         role: get(r, "role")?,
@@ -37,15 +38,15 @@ impl ContactStore for SqlStore {
 
     async fn create_contact(
         &self,
-        agency_id: i64,
+        agency_id: AgencyId,
         c: &Contact,
         audit: &AuditEvent,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<ContactId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO contact (agency_id, name, role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(agency_id)
+        .bind(agency_id.get())
         .bind(c.name.clone())
         .bind(c.role.clone())
         .bind(c.email.clone())
@@ -53,7 +54,7 @@ impl ContactStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a contact called '{}' at that agency", c.name)))?;
-        let id: i64 = get(&row, "id")?;
+        let id: ContactId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -61,8 +62,8 @@ impl ContactStore for SqlStore {
         Ok(id)
     }
 
-    async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM contact WHERE id = $1").bind(id);
+    async fn delete_contact(&self, id: ContactId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM contact WHERE id = $1").bind(id.get());
         change_one(self, q, "records that use this contact", audit).await
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::{HashMap, HashSet};
-use wholeplace_domain::{AgencyKind, Money};
+use wholeplace_domain::{AgencyId, AgencyKind, ContactId, Money, ProjectId};
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
     AuditEvent, Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership,
@@ -69,6 +69,14 @@ pub(crate) fn find<K: std::hash::Hash + Eq + std::fmt::Debug>(
     map.get(k)
         .copied()
         .ok_or_else(|| StoreError::Backend(format!("dataset refers to a missing record {k:?}")))
+}
+
+/// [`find`], as the id of the record it names.
+fn find_id<K: std::hash::Hash + Eq + std::fmt::Debug, T: wholeplace_domain::RecordId>(
+    map: &HashMap<K, i64>,
+    k: &K,
+) -> StoreResult<T> {
+    find(map, k).map(T::from_raw)
 }
 
 pub(crate) async fn upsert_place(tx: &mut Tx, p: &NewPlace) -> StoreResult<()> {
@@ -138,8 +146,8 @@ pub(crate) fn bind_line(
     q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
     l: &NewBudgetLine,
 ) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
-    q.bind(l.agency_id)
-        .bind(l.place_id)
+    q.bind(l.agency_id.get())
+        .bind(l.place_id.get())
         .bind(l.service_area.as_str())
         .bind(i64::from(l.financial_year.start_year()))
         .bind(l.amount.pence())
@@ -181,14 +189,20 @@ impl DatasetStore for SqlStore {
                 .list_contacts()
                 .await?
                 .into_iter()
-                .map(|c| Contact { id: 0, ..c })
+                .map(|c| Contact {
+                    id: ContactId::new(0),
+                    ..c
+                })
                 .collect(),
             partnerships: export_partnerships(pool, &place_keys).await?,
             projects: self
                 .list_projects()
                 .await?
                 .into_iter()
-                .map(|p| Project { id: 0, ..p })
+                .map(|p| Project {
+                    id: ProjectId::new(0),
+                    ..p
+                })
                 .collect(),
             budget_lines: export_budget_lines(pool, &place_keys).await?,
             grants: export_grants(pool, &place_keys).await?,
@@ -251,7 +265,6 @@ fn place_key(places: &HashMap<i64, PlaceKey>, id: i64) -> StoreResult<PlaceKey> 
         .cloned()
         .ok_or_else(|| StoreError::Backend(format!("place {id} vanished")))
 }
-
 
 /// The names of the rows `(owner_id, name)` that belong to `id`, sorted.
 fn names_of(rows: &[AnyRow], id: i64) -> StoreResult<Vec<String>> {
@@ -435,7 +448,11 @@ async fn export_grants(
         "SELECT r.grant_id AS owner_id, a.name FROM grant_recipient r JOIN agency a ON a.id = r.agency_id",
     )
     .await?;
-    let gplaces = all(pool, "SELECT grant_id AS owner_id, place_id FROM grant_place").await?;
+    let gplaces = all(
+        pool,
+        "SELECT grant_id AS owner_id, place_id FROM grant_place",
+    )
+    .await?;
     let changes = all(
         pool,
         "SELECT grant_id, from_year, new_amount_pence, reason FROM grant_change ORDER BY id",
@@ -594,8 +611,8 @@ async fn import_budget_lines(
     let mut lines = Vec::with_capacity(budget_lines.len());
     for b in budget_lines {
         lines.push(NewBudgetLine {
-            agency_id: find(&ids.agencies, &b.agency)?,
-            place_id: find(&ids.places, &b.place)?,
+            agency_id: find_id(&ids.agencies, &b.agency)?,
+            place_id: find_id(&ids.places, &b.place)?,
             service_area: b.service_area,
             financial_year: b.financial_year,
             amount: b.amount,
@@ -616,17 +633,17 @@ async fn import_grants(
     ids: &Ids,
     grants: &[DatasetGrant],
 ) -> StoreResult<(usize, usize)> {
-    let mut have: HashSet<(i64, String)> = HashSet::new();
+    let mut have: HashSet<(AgencyId, String)> = HashSet::new();
     for r in sqlx::query("SELECT funder_agency_id, title FROM grant_award")
         .fetch_all(&mut **tx)
         .await
         .map_err(db_err)?
     {
-        have.insert((get(&r, "funder_agency_id")?, get(&r, "title")?));
+        have.insert((crate::store::id(&r, "funder_agency_id")?, get(&r, "title")?));
     }
     let (mut written, mut already) = (0, 0);
     for g in grants {
-        let funder = find(&ids.agencies, &g.funder)?;
+        let funder = find_id(&ids.agencies, &g.funder)?;
         if !have.insert((funder, g.title.clone())) {
             already += 1;
             continue;
@@ -644,19 +661,19 @@ async fn import_grants(
                 recipient_ids: g
                     .recipients
                     .iter()
-                    .map(|a| find(&ids.agencies, a))
+                    .map(|a| find_id(&ids.agencies, a))
                     .collect::<StoreResult<_>>()?,
                 place_ids: g
                     .places
                     .iter()
-                    .map(|p| find(&ids.places, p))
+                    .map(|p| find_id(&ids.places, p))
                     .collect::<StoreResult<_>>()?,
             },
         )
         .await?;
         for c in &g.changes {
             sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
-                .bind(id)
+                .bind(id.get())
                 .bind(i64::from(c.from_year.start_year()))
                 .bind(c.new_amount.pence())
                 .bind(c.reason.clone())
@@ -689,8 +706,8 @@ pub(crate) async fn lines_not_stored(
         .into_iter()
         .filter(|l| {
             !existing.contains(&(
-                l.agency_id,
-                l.place_id,
+                l.agency_id.get(),
+                l.place_id.get(),
                 l.service_area.as_str().to_owned(),
                 i64::from(l.financial_year.start_year()),
                 l.amount.pence(),

@@ -8,17 +8,18 @@ use crate::store::*;
 use async_trait::async_trait;
 use sqlx::Row;
 use wholeplace_domain::Money;
+use wholeplace_domain::{AgencyId, GrantId, PlaceId};
 use wholeplace_store::*;
 
 /// Inserts a grant with its recipients and places inside a transaction; returns its id.
 pub(crate) async fn insert_grant(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     g: &NewGrant,
-) -> StoreResult<i64> {
+) -> StoreResult<GrantId> {
     let row = sqlx::query(
         "INSERT INTO grant_award (funder_agency_id, title, purpose, amount_pence, start_year, end_year, conditions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(g.funder_agency_id)
+    .bind(g.funder_agency_id.get())
     .bind(g.title.clone())
     .bind(g.purpose.clone())
     .bind(g.amount.pence())
@@ -28,7 +29,7 @@ pub(crate) async fn insert_grant(
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| fk_or(e, "that grant"))?;
-    let id: i64 = row.try_get("id").map_err(db_err)?;
+    let id: GrantId = crate::store::id(&row, "id")?;
     link_grant(tx, id, &g.recipient_ids, &g.place_ids).await?;
     Ok(id)
 }
@@ -36,14 +37,14 @@ pub(crate) async fn insert_grant(
 /// Adds a grant's recipients and places (those already linked are left as they are).
 pub(crate) async fn link_grant(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    id: i64,
-    recipient_ids: &[i64],
-    place_ids: &[i64],
+    id: GrantId,
+    recipient_ids: &[AgencyId],
+    place_ids: &[PlaceId],
 ) -> StoreResult<()> {
     for a in recipient_ids {
         sqlx::query("INSERT INTO grant_recipient (grant_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(*a)
+            .bind(id.get())
+            .bind(a.get())
             .execute(&mut **tx)
             .await
             .map_err(|e| fk_or(e, "recipient"))?;
@@ -52,8 +53,8 @@ pub(crate) async fn link_grant(
         sqlx::query(
             "INSERT INTO grant_place (grant_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(id)
-        .bind(*p)
+        .bind(id.get())
+        .bind(p.get())
         .execute(&mut **tx)
         .await
         .map_err(|e| fk_or(e, "place"))?;
@@ -74,7 +75,7 @@ impl GrantStore for SqlStore {
         let mut grants = Vec::new();
         for r in &rows {
             grants.push(Grant {
-                id: r.try_get("id").map_err(db_err)?,
+                id: crate::store::id(r, "id")?,
                 funder: agency_from_row(r, "agency_")?,
                 title: r.try_get("title").map_err(db_err)?,
                 purpose: r.try_get("purpose").map_err(db_err)?,
@@ -89,7 +90,7 @@ impl GrantStore for SqlStore {
         }
         for g in &mut grants {
             let rec = sqlx::query("SELECT a.id, a.name, a.kind FROM grant_recipient gr JOIN agency a ON a.id = gr.agency_id WHERE gr.grant_id = $1 ORDER BY a.name")
-                .bind(g.id)
+                .bind(g.id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?;
@@ -98,16 +99,21 @@ impl GrantStore for SqlStore {
                 .map(|r| agency_from_row(r, ""))
                 .collect::<StoreResult<_>>()?;
             let pl = sqlx::query("SELECT p.id, p.name FROM grant_place gp JOIN place p ON p.id = gp.place_id WHERE gp.grant_id = $1 ORDER BY p.name")
-                .bind(g.id)
+                .bind(g.id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?;
             g.places = pl
                 .iter()
-                .map(|r| Ok((r.try_get("id").map_err(db_err)?, r.try_get("name").map_err(db_err)?)))
+                .map(|r| {
+                    Ok((
+                        crate::store::id(r, "id")?,
+                        r.try_get("name").map_err(db_err)?,
+                    ))
+                })
                 .collect::<StoreResult<_>>()?;
             let ch = sqlx::query("SELECT from_year, new_amount_pence, reason FROM grant_change WHERE grant_id = $1 ORDER BY from_year, id")
-                .bind(g.id)
+                .bind(g.id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?;
@@ -116,7 +122,9 @@ impl GrantStore for SqlStore {
                 .map(|r| {
                     Ok(GrantChange {
                         from_year: year(r, "from_year")?,
-                        new_amount: Money::from_pence(r.try_get("new_amount_pence").map_err(db_err)?),
+                        new_amount: Money::from_pence(
+                            r.try_get("new_amount_pence").map_err(db_err)?,
+                        ),
                         reason: r.try_get("reason").map_err(db_err)?,
                     })
                 })
@@ -125,7 +133,7 @@ impl GrantStore for SqlStore {
         Ok(grants)
     }
 
-    async fn create_grant(&self, g: &NewGrant, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_grant(&self, g: &NewGrant, audit: &AuditEvent) -> StoreResult<GrantId> {
         let mut tx = self.begin().await?;
         let id = insert_grant(&mut tx, g).await?;
         let mut ev = audit.clone();
@@ -137,13 +145,13 @@ impl GrantStore for SqlStore {
 
     async fn add_grant_change(
         &self,
-        grant_id: i64,
+        grant_id: GrantId,
         c: &GrantChange,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO grant_change (grant_id, from_year, new_amount_pence, reason) VALUES ($1, $2, $3, $4)")
-            .bind(grant_id)
+            .bind(grant_id.get())
             .bind(i64::from(c.from_year.start_year()))
             .bind(c.new_amount.pence())
             .bind(c.reason.clone())
@@ -156,20 +164,20 @@ impl GrantStore for SqlStore {
 
     async fn update_grant(
         &self,
-        id: i64,
+        id: GrantId,
         g: &wholeplace_store::NewGrant,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx: Tx = self.begin().await?;
         let done = sqlx::query("UPDATE grant_award SET funder_agency_id = $1, title = $2, purpose = $3, amount_pence = $4, start_year = $5, end_year = $6, conditions = $7 WHERE id = $8")
-            .bind(g.funder_agency_id)
+            .bind(g.funder_agency_id.get())
             .bind(g.title.clone())
             .bind(g.purpose.clone())
             .bind(g.amount.pence())
             .bind(i64::from(g.start_year.start_year()))
             .bind(i64::from(g.end_year.start_year()))
             .bind(g.conditions.clone())
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(|e| fk_or(e, "that grant"))?;
@@ -181,7 +189,7 @@ impl GrantStore for SqlStore {
             "DELETE FROM grant_place WHERE grant_id = $1",
         ] {
             sqlx::query(sql)
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -191,8 +199,8 @@ impl GrantStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id);
+    async fn delete_grant(&self, id: GrantId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM grant_award WHERE id = $1").bind(id.get());
         change_one(self, q, "records that use this grant", audit).await
     }
 }

@@ -8,7 +8,24 @@ use crate::places::*;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId};
 use wholeplace_store::*;
+
+/// Records a partnership's members and places (the ones it already has stay).
+async fn link_partnership(
+    tx: &mut crate::dataset::Tx,
+    id: PartnershipId,
+    member_ids: &[AgencyId],
+    place_ids: &[PlaceId],
+) -> StoreResult<()> {
+    for a in member_ids {
+        link(tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id.get(), a.get()).await?;
+    }
+    for p in place_ids {
+        link(tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id.get(), p.get()).await?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl PartnershipStore for SqlStore {
@@ -20,9 +37,9 @@ impl PartnershipStore for SqlStore {
                 .map_err(db_err)?;
         let mut out = Vec::new();
         for r in &rows {
-            let id: i64 = r.try_get("id").map_err(db_err)?;
+            let id: PartnershipId = crate::store::id(r, "id")?;
             let members = sqlx::query("SELECT a.id, a.name, a.kind FROM partnership_member m JOIN agency a ON a.id = m.agency_id WHERE m.partnership_id = $1 ORDER BY a.name")
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?
@@ -33,12 +50,12 @@ impl PartnershipStore for SqlStore {
                 "SELECT {PLACE_COLUMNS} FROM partnership_place pp JOIN place p ON p.id = pp.place_id WHERE pp.partnership_id = $1 ORDER BY p.name"
             );
             let places = sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?
                 .iter()
-                .map(|r| place_from_row(r))
+                .map(place_from_row)
                 .collect::<StoreResult<_>>()?;
             out.push(Partnership {
                 id,
@@ -57,10 +74,10 @@ impl PartnershipStore for SqlStore {
         name: &str,
         description: &str,
         governance: &str,
-        member_ids: &[i64],
-        place_ids: &[i64],
+        member_ids: &[AgencyId],
+        place_ids: &[PlaceId],
         audit: &AuditEvent,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<PartnershipId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("INSERT INTO partnership (name, description, governance) VALUES ($1, $2, $3) RETURNING id")
             .bind(name.to_owned())
@@ -69,13 +86,8 @@ impl PartnershipStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| fk_or(e, &format!("a partnership called '{name}'")))?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
-        for a in member_ids {
-            sqlx::query("INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(*a).execute(&mut *tx).await.map_err(|e| fk_or(e, "member"))?;
-        }
-        for p in place_ids {
-            sqlx::query("INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(*p).execute(&mut *tx).await.map_err(|e| fk_or(e, "place"))?;
-        }
+        let id: PartnershipId = crate::store::id(&row, "id")?;
+        link_partnership(&mut tx, id, member_ids, place_ids).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -85,7 +97,7 @@ impl PartnershipStore for SqlStore {
 
     async fn update_partnership(
         &self,
-        id: i64,
+        id: PartnershipId,
         p: &wholeplace_store::PartnershipChange,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
@@ -98,7 +110,7 @@ impl PartnershipStore for SqlStore {
         .bind(name.to_owned())
         .bind(description.to_owned())
         .bind(governance.to_owned())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a partnership called '{name}'")))?;
@@ -110,17 +122,12 @@ impl PartnershipStore for SqlStore {
             "DELETE FROM partnership_place WHERE partnership_id = $1",
         ] {
             sqlx::query(sql)
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
         }
-        for a in member_ids {
-            link(&mut tx, "INSERT INTO partnership_member (partnership_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *a).await?;
-        }
-        for p in place_ids {
-            link(&mut tx, "INSERT INTO partnership_place (partnership_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, *p).await?;
-        }
+        link_partnership(&mut tx, id, member_ids, place_ids).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }

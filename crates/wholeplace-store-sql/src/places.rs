@@ -6,6 +6,7 @@ use crate::store::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
+use wholeplace_domain::PlaceId;
 use wholeplace_store::*;
 
 pub(crate) const PLACE_COLUMNS: &str =
@@ -13,7 +14,7 @@ pub(crate) const PLACE_COLUMNS: &str =
 
 pub(crate) fn place_from_row(r: &AnyRow) -> StoreResult<Place> {
     Ok(Place {
-        id: r.try_get("id").map_err(db_err)?,
+        id: crate::store::id(r, "id")?,
         name: r.try_get("name").map_err(db_err)?,
         level: crate::store::vocab(r, "level")?,
         gss_code: r.try_get("gss_code").map_err(db_err)?,
@@ -31,20 +32,20 @@ impl PlaceStore for SqlStore {
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?;
-        rows.iter().map(|r| place_from_row(r)).collect()
+        rows.iter().map(place_from_row).collect()
     }
 
-    async fn get_place(&self, id: i64) -> StoreResult<Option<Place>> {
+    async fn get_place(&self, id: PlaceId) -> StoreResult<Option<Place>> {
         let sql = format!("SELECT {PLACE_COLUMNS} FROM place p WHERE p.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(self.pool())
             .await
             .map_err(db_err)?;
         row.map(|r| place_from_row(&r)).transpose()
     }
 
-    async fn create_place(&self, p: &NewPlace, audit: &AuditEvent) -> StoreResult<i64> {
+    async fn create_place(&self, p: &NewPlace, audit: &AuditEvent) -> StoreResult<PlaceId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO place (name, level, gss_code, gss_vintage, population, description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -58,7 +59,7 @@ impl PlaceStore for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a place called '{}' at that level, or with that GSS code,", p.name)))?;
-        let id: i64 = row.try_get("id").map_err(db_err)?;
+        let id: PlaceId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -66,7 +67,7 @@ impl PlaceStore for SqlStore {
         Ok(id)
     }
 
-    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()> {
+    async fn update_place(&self, id: PlaceId, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()> {
         let q = sqlx::query("UPDATE place SET name = $1, level = $2, gss_code = $3, gss_vintage = $4, population = $5, description = $6 WHERE id = $7")
             .bind(p.name.clone())
             .bind(p.level.as_str())
@@ -74,7 +75,7 @@ impl PlaceStore for SqlStore {
             .bind(p.gss_vintage.clone())
             .bind(p.population)
             .bind(p.description.clone())
-            .bind(id);
+            .bind(id.get());
         change_one(
             self,
             q,
@@ -84,8 +85,8 @@ impl PlaceStore for SqlStore {
         .await
     }
 
-    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("DELETE FROM place WHERE id = $1").bind(id);
+    async fn delete_place(&self, id: PlaceId, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM place WHERE id = $1").bind(id.get());
         change_one(
             self,
             q,
@@ -97,15 +98,15 @@ impl PlaceStore for SqlStore {
 
     async fn relate_places(
         &self,
-        parent_id: i64,
-        child_id: i64,
+        parent_id: PlaceId,
+        child_id: PlaceId,
         relation: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO place_relation (parent_id, child_id, relation) VALUES ($1, $2, $3) ON CONFLICT (parent_id, child_id) DO UPDATE SET relation = excluded.relation")
-            .bind(parent_id)
-            .bind(child_id)
+            .bind(parent_id.get())
+            .bind(child_id.get())
             .bind(relation.to_owned())
             .execute(&mut *tx)
             .await
@@ -114,7 +115,7 @@ impl PlaceStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn place_relations(&self, id: i64) -> StoreResult<(Vec<Related>, Vec<Related>)> {
+    async fn place_relations(&self, id: PlaceId) -> StoreResult<(Vec<Related>, Vec<Related>)> {
         let mut out = (Vec::new(), Vec::new());
         for (join, which) in [("r.parent_id", 0), ("r.child_id", 1)] {
             let filter = if which == 0 {
@@ -126,7 +127,7 @@ impl PlaceStore for SqlStore {
                 "SELECT {PLACE_COLUMNS}, r.relation FROM place_relation r JOIN place p ON p.id = {join} WHERE {filter} = $1 ORDER BY p.name"
             );
             let rows = sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(self.pool())
                 .await
                 .map_err(db_err)?;
@@ -191,9 +192,9 @@ impl PlaceStore for SqlStore {
         Ok(rows.len())
     }
 
-    async fn la_profile(&self, place_id: i64) -> StoreResult<Option<LaProfile>> {
+    async fn la_profile(&self, place_id: PlaceId) -> StoreResult<Option<LaProfile>> {
         let row = sqlx::query("SELECT population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks FROM la_profile WHERE place_id = $1")
-            .bind(place_id)
+            .bind(place_id.get())
             .fetch_optional(self.pool())
             .await
             .map_err(db_err)?;

@@ -6,6 +6,7 @@ use crate::dataset::*;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId, ProjectId};
 use wholeplace_store::*;
 
 pub(crate) const PROJECTS: &str = "SELECT j.id, pa.name AS partnership, j.name, pl.name AS place_name, pl.level AS place_level, j.theme, a.name AS lead_agency, j.aims, j.start_date, j.end_date \
@@ -15,7 +16,7 @@ pub(crate) fn project_from_row(r: &AnyRow) -> StoreResult<Project> {
     let place_name: Option<String> = get(r, "place_name")?;
     let place_level: Option<String> = get(r, "place_level")?;
     Ok(Project {
-        id: get(r, "id")?,
+        id: crate::store::id(r, "id")?,
         partnership: get(r, "partnership")?,
         name: get(r, "name")?,
         place: match (place_name, place_level) {
@@ -50,29 +51,29 @@ impl ProjectStore for SqlStore {
 
     async fn create_project(
         &self,
-        partnership_id: i64,
-        place_id: Option<i64>,
-        lead_agency_id: Option<i64>,
+        partnership_id: PartnershipId,
+        place_id: Option<PlaceId>,
+        lead_agency_id: Option<AgencyId>,
         p: &Project,
         audit: &AuditEvent,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<ProjectId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "INSERT INTO project (partnership_id, name, place_id, theme, lead_agency_id, aims, start_date, end_date) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(partnership_id)
+        .bind(partnership_id.get())
         .bind(p.name.clone())
-        .bind(place_id)
+        .bind(place_id.map(|v| v.get()))
         .bind(p.theme.clone())
-        .bind(lead_agency_id)
+        .bind(lead_agency_id.map(|v| v.get()))
         .bind(p.aims.clone())
         .bind(p.start_date.clone())
         .bind(p.end_date.clone())
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| fk_or(e, &format!("a project called '{}' in that partnership", p.name)))?;
-        let id: i64 = get(&row, "id")?;
+        let id: ProjectId = crate::store::id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(id.to_string());
         insert_audit(&mut tx, &ev).await?;

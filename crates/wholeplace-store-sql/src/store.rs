@@ -78,7 +78,9 @@ impl SqlStore {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(db_err)?;
-                Ok(row.try_get::<String, _>("integrity_check").map_err(db_err)?)
+                Ok(row
+                    .try_get::<String, _>("integrity_check")
+                    .map_err(db_err)?)
             }
             Backend::Postgres => Ok("ok".to_owned()),
         }
@@ -92,7 +94,9 @@ impl SqlStore {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(db_err)?;
-                Ok(Some(row.try_get::<String, _>("journal_mode").map_err(db_err)?))
+                Ok(Some(
+                    row.try_get::<String, _>("journal_mode").map_err(db_err)?,
+                ))
             }
             Backend::Postgres => Ok(None),
         }
@@ -184,7 +188,9 @@ pub(crate) fn year(
     i32::try_from(start)
         .ok()
         .and_then(|y| wholeplace_domain::FinancialYear::new(y).ok())
-        .ok_or_else(|| StoreError::Backend(format!("column {column}: {start} is not a financial year")))
+        .ok_or_else(|| {
+            StoreError::Backend(format!("column {column}: {start} is not a financial year"))
+        })
 }
 
 pub(crate) async fn change_one(
@@ -203,4 +209,22 @@ pub(crate) async fn change_one(
     }
     crate::audit::insert_audit(&mut tx, audit).await?;
     tx.commit().await.map_err(db_err)
+}
+
+/// A record id read from a column.
+pub(crate) fn id<T: wholeplace_domain::RecordId>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> StoreResult<T> {
+    Ok(T::from_raw(r.try_get(column).map_err(db_err)?))
+}
+
+/// A record id read from a column that may be empty.
+pub(crate) fn opt_id<T: wholeplace_domain::RecordId>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> StoreResult<Option<T>> {
+    Ok(r.try_get::<Option<i64>, _>(column)
+        .map_err(db_err)?
+        .map(T::from_raw))
 }

@@ -2,6 +2,7 @@
 //! `WHOLEPLACE_TEST_POSTGRES_URL` names a server (always in CI).
 
 use wholeplace_domain::Role;
+use wholeplace_domain::*;
 use wholeplace_store::audit_chain::{ChainBreak, verify_chain};
 use wholeplace_store::prelude::*;
 use wholeplace_store::{
@@ -47,14 +48,14 @@ fn ev(action: &str, at: i64) -> AuditEvent {
     }
 }
 
-async fn agency(store: &SqlStore, name: &str) -> i64 {
+async fn agency(store: &SqlStore, name: &str) -> AgencyId {
     store
         .create_agency(name, key("county_council"), &ev("agency.create", 1))
         .await
         .expect("agency")
 }
 
-async fn user(store: &SqlStore, name: &str, agencies: Vec<i64>) -> i64 {
+async fn user(store: &SqlStore, name: &str, agencies: Vec<AgencyId>) -> UserId {
     let new = NewUser {
         username: name.to_owned(),
         display_name: format!("{name} display"),
@@ -69,7 +70,7 @@ async fn user(store: &SqlStore, name: &str, agencies: Vec<i64>) -> i64 {
         .expect("user")
 }
 
-fn session(hash: &str, user_id: i64, expires_at: i64) -> Session {
+fn session(hash: &str, user_id: UserId, expires_at: i64) -> Session {
     Session {
         token_hash: hash.to_owned(),
         user_id,
@@ -160,7 +161,7 @@ async fn a_failed_write_leaves_nothing_behind(store: &SqlStore) {
         role: Role::Viewer,
         password_hash: "h".to_owned(),
         must_change_password: false,
-        agency_ids: vec![9_999],
+        agency_ids: vec![AgencyId::new(9_999)],
     };
     assert!(
         store
@@ -269,7 +270,13 @@ async fn sessions_expire_and_end_with_password_change(store: &SqlStore) {
     assert_eq!(store.delete_expired_sessions(41).await.expect("sweep"), 1);
     assert!(matches!(
         store
-            .set_password(9_999, "h", false, None, &ev("x", 1))
+            .set_password(
+                wholeplace_domain::UserId::new(9_999),
+                "h",
+                false,
+                None,
+                &ev("x", 1)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -613,7 +620,7 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
     assert_eq!(store.list_budget_lines().await.expect("all").len(), 1_000);
     // A batch with one bad reference writes nothing.
     let mut bad = lines[..5].to_vec();
-    bad[3].agency_id = 9_999;
+    bad[3].agency_id = wholeplace_domain::AgencyId::new(9_999);
     assert!(
         store
             .insert_budget_lines(&bad, &ev("budget_line.import", 7))
@@ -716,7 +723,7 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
 
     // A missing partnership is refused and leaves nothing behind.
     let bad = NewAppraisal {
-        partnership_id: Some(p + 1000),
+        partnership_id: Some(PartnershipId::new(p.get() + 1000)),
         ..new.clone()
     };
     assert!(
@@ -750,7 +757,11 @@ async fn appraisals_are_stored_per_partnership(store: &SqlStore) {
     );
     assert!(matches!(
         store
-            .update_appraisal(id + 1000, &changed, &ev("appraisal.update", 201))
+            .update_appraisal(
+                AppraisalId::new(id.get() + 1000),
+                &changed,
+                &ev("appraisal.update", 201)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -816,7 +827,7 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
         )],
         coverage: vec![("Kent County Council".into(), k("Sherwood", "ward"))],
         contacts: vec![Contact {
-            id: 0,
+            id: wholeplace_domain::ContactId::new(0),
             agency: "Kent County Council".into(),
             name: "A. Link".into(),
             role: "Identified link".into(),
@@ -834,7 +845,7 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
             places: vec![k("Sherwood", "ward")],
         }],
         projects: vec![Project {
-            id: 0,
+            id: wholeplace_domain::ProjectId::new(0),
             partnership: "Sherwood NCB".into(),
             name: "Family key workers".into(),
             place: Some(k("Sherwood", "ward")),
@@ -1114,7 +1125,7 @@ async fn audit_appends_from_concurrent_writers_form_one_chain(store: &SqlStore) 
     for w in writers {
         w.await.expect("writer");
     }
-    assert!(a > 0);
+    assert!(a.get() > 0);
     assert_eq!(verify(store).await.map(|v| v.entries), Ok(1 + 6 * 8));
 }
 
@@ -1250,7 +1261,7 @@ async fn ids_are_never_reused_after_a_delete(store: &SqlStore) {
     assert!(p2 > p1, "place id {p1} given again as {p2}");
 
     let contact = |name: &str| wholeplace_store::Contact {
-        id: 0,
+        id: wholeplace_domain::ContactId::new(0),
         agency: String::new(),
         name: name.into(),
         role: String::new(),
@@ -1369,7 +1380,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
     );
     assert!(
         store
-            .get_place(place + 1_000)
+            .get_place(PlaceId::new(place.get() + 1_000))
             .await
             .expect("read")
             .is_none()
@@ -1517,7 +1528,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
 
     // contacts and projects
     let contact = wholeplace_store::Contact {
-        id: 0,
+        id: wholeplace_domain::ContactId::new(0),
         agency: String::new(),
         name: "A. Person".into(),
         role: "Neighbourhood manager".into(),
@@ -1534,7 +1545,7 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         (1, "Kent County Council")
     );
     let project = wholeplace_store::Project {
-        id: 0,
+        id: wholeplace_domain::ProjectId::new(0),
         partnership: String::new(),
         name: "Family hub".into(),
         place: None,

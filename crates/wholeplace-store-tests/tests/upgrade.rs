@@ -45,7 +45,10 @@ async fn an_sqlite_database_with_records_upgrades_to_ids_never_reused() {
     let store = wholeplace_store_sql::open(&url, &wholeplace_store_sql::OpenOptions::default())
         .await
         .expect("open migrates");
-    let lines = store.budget_lines_for_place(1, None).await.expect("lines");
+    let lines = store
+        .budget_lines_for_place(wholeplace_domain::PlaceId::new(1), None)
+        .await
+        .expect("lines");
     assert_eq!(
         (
             lines.len(),

@@ -4,12 +4,13 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::Role;
+use wholeplace_domain::{AgencyId, ApiTokenId, UserId};
 
 /// A person's account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct User {
     /// Id.
-    pub id: i64,
+    pub id: UserId,
     /// Sign-in name, lower case.
     pub username: String,
     /// Name shown in the interface.
@@ -43,7 +44,7 @@ pub struct NewUser {
     /// Force a change at first sign-in.
     pub must_change_password: bool,
     /// Agencies (at least one).
-    pub agency_ids: Vec<i64>,
+    pub agency_ids: Vec<AgencyId>,
 }
 
 /// A signed-in browser session. The token itself is never stored, only its hash.
@@ -52,7 +53,7 @@ pub struct Session {
     /// SHA-256 of the cookie value, hex.
     pub token_hash: String,
     /// Whose session.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The token forms must echo back.
     pub csrf_token: String,
     /// Created.
@@ -67,9 +68,9 @@ pub struct Session {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApiToken {
     /// Id.
-    pub id: i64,
+    pub id: UserId,
     /// Owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The owner's label for it.
     pub name: String,
     /// SHA-256 of the token, hex (never serialised).
@@ -91,9 +92,9 @@ pub trait AccountStore: Send + Sync {
     /// How many accounts exist (including disabled ones).
     async fn count_users(&self) -> StoreResult<i64>;
     /// Make an account.
-    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<i64>;
+    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> StoreResult<UserId>;
     /// One account by id.
-    async fn get_user(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// One account by sign-in name (lower case).
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// All accounts, by username.
@@ -103,7 +104,7 @@ pub trait AccountStore: Send + Sync {
     /// that user except `keep_session` (the hash of the session making the change).
     async fn set_password(
         &self,
-        user_id: i64,
+        user_id: UserId,
         password_hash: &str,
         must_change: bool,
         keep_session: Option<&str>,
@@ -112,17 +113,17 @@ pub trait AccountStore: Send + Sync {
     /// Enable or disable an account; disabling ends its sessions and revokes its API tokens.
     async fn set_user_disabled(
         &self,
-        user_id: i64,
+        user_id: UserId,
         disabled: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Change role and agencies.
     async fn update_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         display_name: &str,
         role: Role,
-        agency_ids: &[i64],
+        agency_ids: &[AgencyId],
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Record a failed sign-in for an account name.
@@ -145,26 +146,26 @@ pub trait AccountStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> StoreResult<()>;
     /// A user's live sessions, most recently used first (not written: a read of one's own
     /// sessions is not personal data about anyone else).
-    async fn list_sessions(&self, user_id: i64, now: Timestamp) -> StoreResult<Vec<Session>>;
+    async fn list_sessions(&self, user_id: UserId, now: Timestamp) -> StoreResult<Vec<Session>>;
     /// Remove expired sessions; returns how many.
     async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
     /// Store a new token; it stops working at `expires_at`, if given.
     async fn create_api_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         token_hash: &str,
         at: Timestamp,
         expires_at: Option<Timestamp>,
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<ApiTokenId>;
     /// A user's tokens, newest first.
-    async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
+    async fn list_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>>;
     /// Revoke one of a user's tokens.
     async fn revoke_api_token(
         &self,
-        user_id: i64,
-        token_id: i64,
+        user_id: UserId,
+        token_id: ApiTokenId,
         at: Timestamp,
         audit: &AuditEvent,
     ) -> StoreResult<()>;

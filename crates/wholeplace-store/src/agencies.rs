@@ -4,12 +4,13 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::AgencyKind;
+use wholeplace_domain::{AgencyId, PlaceId};
 
 /// A partner agency (the places-and-partners capability extends it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Agency {
     /// Id.
-    pub id: i64,
+    pub id: AgencyId,
     /// Name, such as "Kent County Council".
     pub name: String,
     /// Kind, such as `county_council`.
@@ -27,25 +28,25 @@ pub trait AgencyStore: Send + Sync {
         name: &str,
         kind: AgencyKind,
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<AgencyId>;
     /// Changes an agency's name and kind.
     async fn update_agency(
         &self,
-        id: i64,
+        id: AgencyId,
         name: &str,
         kind: AgencyKind,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes an agency with its coverage and contacts; refused (`Conflict`) while users,
     /// budget lines, grants, partnerships or projects use it.
-    async fn delete_agency(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_agency(&self, id: AgencyId, audit: &AuditEvent) -> StoreResult<()>;
     /// Set the places an agency covers.
     async fn add_agency_coverage(
         &self,
-        agency_id: i64,
-        place_id: i64,
+        agency_id: AgencyId,
+        place_id: PlaceId,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// The agencies covering a place.
-    async fn agencies_covering(&self, place_id: i64) -> StoreResult<Vec<Agency>>;
+    async fn agencies_covering(&self, place_id: PlaceId) -> StoreResult<Vec<Agency>>;
 }

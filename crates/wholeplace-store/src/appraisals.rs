@@ -5,14 +5,15 @@
 use crate::{AuditEvent, StoreResult};
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AppraisalId, PartnershipId};
 
 /// A stored appraisal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StoredAppraisal {
     /// Id.
-    pub id: i64,
+    pub id: AppraisalId,
     /// The partnership it belongs to, if any.
-    pub partnership_id: Option<i64>,
+    pub partnership_id: Option<PartnershipId>,
     /// That partnership's name.
     pub partnership_name: Option<String>,
     /// Title (a copy of the model's title, for lists).
@@ -31,7 +32,7 @@ pub struct StoredAppraisal {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAppraisal {
     /// Partnership.
-    pub partnership_id: Option<i64>,
+    pub partnership_id: Option<PartnershipId>,
     /// Title.
     pub title: String,
     /// Model text.
@@ -48,16 +49,20 @@ pub trait AppraisalStore: Send + Sync {
     /// Every appraisal, by partnership then title.
     async fn list_appraisals(&self) -> StoreResult<Vec<StoredAppraisal>>;
     /// One appraisal.
-    async fn get_appraisal(&self, id: i64) -> StoreResult<Option<StoredAppraisal>>;
+    async fn get_appraisal(&self, id: AppraisalId) -> StoreResult<Option<StoredAppraisal>>;
     /// Stores a new appraisal; the audit event gets its id.
-    async fn create_appraisal(&self, a: &NewAppraisal, audit: &AuditEvent) -> StoreResult<i64>;
+    async fn create_appraisal(
+        &self,
+        a: &NewAppraisal,
+        audit: &AuditEvent,
+    ) -> StoreResult<AppraisalId>;
     /// Replaces an appraisal's partnership, title and model text.
     async fn update_appraisal(
         &self,
-        id: i64,
+        id: AppraisalId,
         a: &NewAppraisal,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes an appraisal.
-    async fn delete_appraisal(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_appraisal(&self, id: AppraisalId, audit: &AuditEvent) -> StoreResult<()>;
 }

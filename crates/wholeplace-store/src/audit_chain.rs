@@ -40,7 +40,7 @@ pub fn entry_hash(id: i64, e: &AuditEvent, prev_hash: &str) -> String {
     put_int(&mut h, id);
     put_int(&mut h, e.at);
     match e.actor_user_id {
-        Some(u) => put_int(&mut h, u),
+        Some(u) => put_int(&mut h, u.get()),
         None => h.update([0_u8]),
     }
     put_text(&mut h, &e.actor);
@@ -205,7 +205,7 @@ mod tests {
     fn entry(id: i64, prev: &str) -> AuditEntry {
         let event = AuditEvent {
             at: 1_700_000_000 + id,
-            actor_user_id: Some(1),
+            actor_user_id: Some(wholeplace_domain::UserId::new(1)),
             actor: "admin".to_owned(),
             action: "user.create".to_owned(),
             record_type: "user".to_owned(),

@@ -4,19 +4,20 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::ServiceArea;
+use wholeplace_domain::{AgencyId, BudgetLineId, PlaceId};
 use wholeplace_domain::{FinancialYear, Money};
 
 /// One line of the resource map: what an agency spends in a place on a service in a year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BudgetLine {
     /// Id.
-    pub id: i64,
+    pub id: BudgetLineId,
     /// Agency.
-    pub agency_id: i64,
+    pub agency_id: AgencyId,
     /// Agency's name.
     pub agency_name: String,
     /// Place.
-    pub place_id: i64,
+    pub place_id: PlaceId,
     /// Place's name.
     pub place_name: String,
     /// Service area key (see the domain's taxonomy).
@@ -37,9 +38,9 @@ pub struct BudgetLine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewBudgetLine {
     /// Agency.
-    pub agency_id: i64,
+    pub agency_id: AgencyId,
     /// Place.
-    pub place_id: i64,
+    pub place_id: PlaceId,
     /// Service area key.
     pub service_area: ServiceArea,
     /// Financial year (start year).
@@ -73,21 +74,21 @@ pub trait BudgetStore: Send + Sync {
     /// Budget lines in a place, at most `limit` of them when given.
     async fn budget_lines_for_place(
         &self,
-        place_id: i64,
+        place_id: PlaceId,
         limit: Option<i64>,
     ) -> StoreResult<Vec<BudgetLine>>;
     /// Totals of a place's budget lines by agency name, service-area key and year, summed by the database.
-    async fn budget_totals_for_place(&self, place_id: i64) -> StoreResult<BudgetTotals>;
+    async fn budget_totals_for_place(&self, place_id: PlaceId) -> StoreResult<BudgetTotals>;
     /// Every budget line (for export), ordered by id.
     async fn list_budget_lines(&self) -> StoreResult<Vec<BudgetLine>>;
     /// One budget line.
-    async fn get_budget_line(&self, id: i64) -> StoreResult<Option<crate::BudgetLine>>;
+    async fn get_budget_line(&self, id: BudgetLineId) -> StoreResult<Option<crate::BudgetLine>>;
     /// Adds one budget line; its id, which the audit entry names.
     async fn create_budget_line(
         &self,
         line: &NewBudgetLine,
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<BudgetLineId>;
     /// Adds budget lines, all or nothing, in one transaction with one audit entry.
     async fn insert_budget_lines(
         &self,
@@ -105,10 +106,10 @@ pub trait BudgetStore: Send + Sync {
     /// Replaces a budget line.
     async fn update_budget_line(
         &self,
-        id: i64,
+        id: BudgetLineId,
         line: &crate::NewBudgetLine,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes a budget line.
-    async fn delete_budget_line(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_budget_line(&self, id: BudgetLineId, audit: &AuditEvent) -> StoreResult<()>;
 }

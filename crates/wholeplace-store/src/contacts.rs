@@ -3,12 +3,13 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AgencyId, ContactId};
 
 /// A named person at an agency: the "identified link".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Contact {
     /// Id (0 in a dataset).
-    pub id: i64,
+    pub id: ContactId,
     /// Their agency's name.
     pub agency: String,
     /// Name.
@@ -29,10 +30,10 @@ pub trait ContactStore: Send + Sync {
     /// Adds a contact to an agency (by id).
     async fn create_contact(
         &self,
-        agency_id: i64,
+        agency_id: AgencyId,
         c: &Contact,
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<ContactId>;
     /// Deletes a contact.
-    async fn delete_contact(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_contact(&self, id: ContactId, audit: &AuditEvent) -> StoreResult<()>;
 }

@@ -3,13 +3,14 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AgencyId, GrantId, PlaceId};
 use wholeplace_domain::{FinancialYear, Money};
 
 /// A grant or funding stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Grant {
     /// Id.
-    pub id: i64,
+    pub id: GrantId,
     /// The funder.
     pub funder: Agency,
     /// Title.
@@ -27,7 +28,7 @@ pub struct Grant {
     /// Recipients.
     pub recipients: Vec<Agency>,
     /// Places (ids and names).
-    pub places: Vec<(i64, String)>,
+    pub places: Vec<(PlaceId, String)>,
     /// Changes, oldest first.
     pub changes: Vec<GrantChange>,
 }
@@ -36,7 +37,7 @@ pub struct Grant {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewGrant {
     /// Funder agency.
-    pub funder_agency_id: i64,
+    pub funder_agency_id: AgencyId,
     /// Title.
     pub title: String,
     /// Purpose.
@@ -50,9 +51,9 @@ pub struct NewGrant {
     /// Conditions.
     pub conditions: String,
     /// Recipient agencies.
-    pub recipient_ids: Vec<i64>,
+    pub recipient_ids: Vec<AgencyId>,
     /// Places.
-    pub place_ids: Vec<i64>,
+    pub place_ids: Vec<PlaceId>,
 }
 
 /// A recorded change to a grant from a year on (a cut is a change, not an overwrite).
@@ -72,21 +73,21 @@ pub trait GrantStore: Send + Sync {
     /// All grants.
     async fn list_grants(&self) -> StoreResult<Vec<Grant>>;
     /// Records a grant.
-    async fn create_grant(&self, grant: &NewGrant, audit: &AuditEvent) -> StoreResult<i64>;
+    async fn create_grant(&self, grant: &NewGrant, audit: &AuditEvent) -> StoreResult<GrantId>;
     /// Records a change to a grant.
     async fn add_grant_change(
         &self,
-        grant_id: i64,
+        grant_id: GrantId,
         change: &GrantChange,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Replaces a grant's details, recipients and places (its recorded changes stay).
     async fn update_grant(
         &self,
-        id: i64,
+        id: GrantId,
         g: &crate::NewGrant,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Deletes a grant with its recipients, places and changes.
-    async fn delete_grant(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_grant(&self, id: GrantId, audit: &AuditEvent) -> StoreResult<()>;
 }

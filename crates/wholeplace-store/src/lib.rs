@@ -74,7 +74,7 @@ pub struct AuditEvent {
     /// When it happened.
     pub at: Timestamp,
     /// The signed-in user, if any.
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<wholeplace_domain::UserId>,
     /// The actor's username at the time (an account name, not a person's details).
     pub actor: String,
     /// A dotted verb, such as `user.create` or `session.sign_in`.

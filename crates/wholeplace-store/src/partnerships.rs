@@ -3,12 +3,13 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId};
 
 /// A partnership of agencies working in places.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Partnership {
     /// Id.
-    pub id: i64,
+    pub id: PartnershipId,
     /// Name.
     pub name: String,
     /// Description and aims.
@@ -31,9 +32,9 @@ pub struct PartnershipChange {
     /// Governance.
     pub governance: String,
     /// Member agency ids.
-    pub member_ids: Vec<i64>,
+    pub member_ids: Vec<AgencyId>,
     /// Place ids.
-    pub place_ids: Vec<i64>,
+    pub place_ids: Vec<PlaceId>,
 }
 
 /// The storage port for partnerships: member agencies and the places they work in.
@@ -47,14 +48,14 @@ pub trait PartnershipStore: Send + Sync {
         name: &str,
         description: &str,
         governance: &str,
-        member_ids: &[i64],
-        place_ids: &[i64],
+        member_ids: &[AgencyId],
+        place_ids: &[PlaceId],
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<PartnershipId>;
     /// Replaces a partnership's name, description, governance, members and places.
     async fn update_partnership(
         &self,
-        id: i64,
+        id: PartnershipId,
         p: &PartnershipChange,
         audit: &AuditEvent,
     ) -> StoreResult<()>;

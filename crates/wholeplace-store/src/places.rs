@@ -3,13 +3,14 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::PlaceId;
 use wholeplace_domain::PlaceLevel;
 
 /// A place at any level: county, district, ward, estate, or a thematic cohort.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Place {
     /// Id.
-    pub id: i64,
+    pub id: PlaceId,
     /// Name, such as "Sherwood".
     pub name: String,
     /// Level or kind, such as `district` or `cohort` (see the domain's place levels).
@@ -90,24 +91,24 @@ pub trait PlaceStore: Send + Sync {
     /// All places by level and name.
     async fn list_places(&self) -> StoreResult<Vec<Place>>;
     /// One place.
-    async fn get_place(&self, id: i64) -> StoreResult<Option<Place>>;
+    async fn get_place(&self, id: PlaceId) -> StoreResult<Option<Place>>;
     /// Make a place.
-    async fn create_place(&self, place: &NewPlace, audit: &AuditEvent) -> StoreResult<i64>;
+    async fn create_place(&self, place: &NewPlace, audit: &AuditEvent) -> StoreResult<PlaceId>;
     /// Changes a place's name, level, code, population and description.
-    async fn update_place(&self, id: i64, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()>;
+    async fn update_place(&self, id: PlaceId, p: &NewPlace, audit: &AuditEvent) -> StoreResult<()>;
     /// Deletes a place with its relations, coverage and profile; refused (`Conflict`) while
     /// budget lines, grants, partnerships or projects use it.
-    async fn delete_place(&self, id: i64, audit: &AuditEvent) -> StoreResult<()>;
+    async fn delete_place(&self, id: PlaceId, audit: &AuditEvent) -> StoreResult<()>;
     /// Relate two places.
     async fn relate_places(
         &self,
-        parent_id: i64,
-        child_id: i64,
+        parent_id: PlaceId,
+        child_id: PlaceId,
         relation: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// A place's parents and children.
-    async fn place_relations(&self, id: i64) -> StoreResult<(Vec<Related>, Vec<Related>)>;
+    async fn place_relations(&self, id: PlaceId) -> StoreResult<(Vec<Related>, Vec<Related>)>;
     /// Creates or updates local-authority places by GSS code with their profiles, in one transaction.
     async fn upsert_local_authorities(
         &self,
@@ -115,5 +116,5 @@ pub trait PlaceStore: Send + Sync {
         audit: &AuditEvent,
     ) -> StoreResult<usize>;
     /// A place's local-authority profile.
-    async fn la_profile(&self, place_id: i64) -> StoreResult<Option<LaProfile>>;
+    async fn la_profile(&self, place_id: PlaceId) -> StoreResult<Option<LaProfile>>;
 }

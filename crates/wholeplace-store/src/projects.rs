@@ -3,12 +3,13 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
+use wholeplace_domain::{AgencyId, PartnershipId, PlaceId, ProjectId};
 
 /// A partnership's pilot or project.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Project {
     /// Id (0 in a dataset).
-    pub id: i64,
+    pub id: ProjectId,
     /// The partnership's name.
     pub partnership: String,
     /// Name.
@@ -35,10 +36,10 @@ pub trait ProjectStore: Send + Sync {
     /// Adds a project (partnership, place and lead agency by id).
     async fn create_project(
         &self,
-        partnership_id: i64,
-        place_id: Option<i64>,
-        lead_agency_id: Option<i64>,
+        partnership_id: PartnershipId,
+        place_id: Option<PlaceId>,
+        lead_agency_id: Option<AgencyId>,
         p: &Project,
         audit: &AuditEvent,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<ProjectId>;
 }

@@ -181,7 +181,7 @@ pub async fn sign_out(
 }
 
 pub(crate) struct TokenRow {
-    id: i64,
+    id: wholeplace_domain::UserId,
     name: String,
     created: String,
     last_used: String,
@@ -300,7 +300,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(id): RecordId,
+    PathSegment(id): PathSegment,
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
@@ -312,7 +312,7 @@ pub async fn revoke_token(
 pub async fn revoke_session(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(reference): RecordId,
+    PathSegment(reference): PathSegment,
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     state
@@ -406,7 +406,7 @@ pub async fn change_password(
 }
 
 pub(crate) struct UserRow {
-    id: i64,
+    id: wholeplace_domain::UserId,
     username: String,
     display_name: String,
     role: Role,
@@ -453,7 +453,7 @@ pub(crate) struct NewUserPage {
     display_name: String,
     role: String,
     roles: Vec<(&'static str, &'static str)>,
-    agencies: Vec<(i64, String, bool)>,
+    agencies: Vec<(wholeplace_domain::AgencyId, String, bool)>,
 }
 
 pub(crate) async fn new_user_response(
@@ -537,7 +537,7 @@ pub async fn create_user(
         .all("agencies")
         .into_iter()
         .filter_map(|v| {
-            let id = v.parse::<i64>().ok();
+            let id = v.parse::<wholeplace_domain::AgencyId>().ok();
             bad_agency |= id.is_none();
             id
         })
@@ -564,7 +564,7 @@ pub async fn create_user(
 pub async fn show_user(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(id): RecordId,
+    PathSegment(id): PathSegment,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let user = state.service.get_user(&s.actor, parse_id(&id)?).await?;
@@ -601,7 +601,7 @@ pub(crate) async fn set_disabled(
 pub async fn disable_user(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(id): RecordId,
+    PathSegment(id): PathSegment,
     CsrfForm(_): CsrfForm,
 ) -> PageResult {
     set_disabled(state, s, id, true).await
@@ -610,7 +610,7 @@ pub async fn disable_user(
 pub async fn enable_user(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(id): RecordId,
+    PathSegment(id): PathSegment,
     CsrfForm(_): CsrfForm,
 ) -> PageResult {
     set_disabled(state, s, id, false).await
@@ -619,7 +619,7 @@ pub async fn enable_user(
 pub async fn reset_password(
     State(state): State<AppState>,
     s: SignedIn,
-    RecordId(id): RecordId,
+    PathSegment(id): PathSegment,
     CsrfForm(_form): CsrfForm,
 ) -> PageResult {
     let id = parse_id(&id)?;

@@ -19,7 +19,7 @@ use wholeplace_service::FieldError;
 #[template(path = "agencies.html")]
 pub(crate) struct AgenciesPage {
     layout: Layout,
-    agencies: Vec<(String, &'static str, i64)>,
+    agencies: Vec<(String, &'static str, wholeplace_domain::AgencyId)>,
     can_edit: bool,
     /// May this role read contacts (personal data)? Only then is the contacts page linked.
     can_read_personal: bool,
@@ -93,7 +93,7 @@ pub async fn create_agency(
 pub(crate) async fn agency_form(
     state: &AppState,
     s: &SignedIn,
-    (id, stored): (i64, &str),
+    (id, stored): (wholeplace_domain::AgencyId, &str),
     status: StatusCode,
     (name, kind): (&str, &str),
     errors: Vec<FieldError>,
@@ -117,7 +117,7 @@ pub(crate) async fn agency_form(
 pub(crate) async fn find_agency(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::AgencyId,
 ) -> Result<wholeplace_store::Agency, WebError> {
     state
         .service
@@ -168,7 +168,7 @@ pub async fn save_agency(
 pub(crate) async fn agency_confirm(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::AgencyId,
     status: StatusCode,
     errors: Vec<FieldError>,
 ) -> PageResult {
@@ -218,7 +218,7 @@ pub(crate) fn agency_options(agencies: &[wholeplace_store::Agency]) -> Vec<(Stri
 pub(crate) async fn coverage_form(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::PlaceId,
     status: StatusCode,
     agency: &str,
     errors: Vec<FieldError>,

@@ -315,18 +315,18 @@ pub struct Created {
 }
 
 /// 201 with the new id, and where to read the record.
-fn created(collection: &str, id: i64) -> Response {
+fn created(collection: &str, id: impl wholeplace_domain::RecordId) -> Response {
     let location = format!("/api/v1/{collection}/{id}");
     (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(Created { id }),
+        Json(Created { id: id.raw() }),
     )
         .into_response()
 }
 
 /// A record's id in a path: a whole number (`3` or `3.0`); anything else names no record (404).
-fn path_id(raw: &str) -> Result<i64, ApiError> {
+fn path_id<T: wholeplace_domain::RecordId>(raw: &str) -> Result<T, ApiError> {
     raw.parse::<i64>()
         .ok()
         .or_else(|| {
@@ -334,5 +334,7 @@ fn path_id(raw: &str) -> Result<i64, ApiError> {
                 .ok()
                 .and_then(|n| contract::integral(&n))
         })
+        .filter(|n| *n > 0)
+        .map(T::from_raw)
         .ok_or_else(|| ApiError::from(ServiceError::NotFound))
 }

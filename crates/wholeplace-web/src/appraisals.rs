@@ -38,7 +38,7 @@ fn ratio(x: Option<f64>) -> String {
 }
 
 struct Row {
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     title: String,
     note: String,
     partnership: String,
@@ -275,7 +275,7 @@ pub async fn upload(
 #[template(path = "appraisal.html")]
 struct ShowPage {
     layout: Layout,
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     title: String,
     problems: Vec<String>,
     report: String,
@@ -391,7 +391,7 @@ pub async fn template(_s: SignedIn) -> PageResult {
 async fn cost_page(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     status: StatusCode,
     f: &CostForm,
     errors: Vec<FieldError>,
@@ -493,7 +493,7 @@ const RATE_HINT: &str =
 async fn outcome_page(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     status: StatusCode,
     f: &OutcomeForm,
     errors: Vec<FieldError>,
@@ -569,7 +569,7 @@ pub async fn add_outcome(
 async fn edit_page(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     status: StatusCode,
     partnership: &str,
     text: &str,
@@ -640,7 +640,7 @@ pub async fn save(
 #[template(path = "appraisal_delete.html")]
 struct DeletePage {
     layout: Layout,
-    id: i64,
+    id: wholeplace_domain::AppraisalId,
     title: String,
     partnership: String,
     lines: String,

@@ -236,7 +236,7 @@ pub async fn edit_budget_line(
         source: l.source,
         confidence: l.confidence,
     };
-    budget_form_page(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+    budget_form_page(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id.get())).await
 }
 
 pub async fn save_budget_line(
@@ -253,7 +253,15 @@ pub async fn save_budget_line(
             Ok(Redirect::to(&format!("/places/{place}")).into_response())
         }
         Err(ServiceError::Validation(errors)) => {
-            budget_form_page(&state, &s, problems_status(&errors), &f, errors, Some(id)).await
+            budget_form_page(
+                &state,
+                &s,
+                problems_status(&errors),
+                &f,
+                errors,
+                Some(id.get()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -16,7 +16,7 @@ use wholeplace_service::ContactForm;
 use wholeplace_service::FieldError;
 
 pub(crate) struct ContactRow {
-    id: i64,
+    id: wholeplace_domain::ContactId,
     agency: String,
     name: String,
     role: String,
@@ -106,7 +106,7 @@ pub async fn create_contact(
 #[template(path = "contact_delete.html")]
 pub(crate) struct ContactDeletePage {
     layout: Layout,
-    id: i64,
+    id: wholeplace_domain::ContactId,
     name: String,
     agency: String,
     role: String,

@@ -23,8 +23,23 @@ use wholeplace_service::{GrantChangeForm, GrantForm};
 #[template(path = "funding.html")]
 pub(crate) struct FundingPage {
     layout: Layout,
-    partnerships: Vec<(String, String, String, String, String, i64)>,
-    grants: Vec<(String, String, String, String, String, String, i64)>,
+    partnerships: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        wholeplace_domain::PartnershipId,
+    )>,
+    grants: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        wholeplace_domain::GrantId,
+    )>,
     can_edit: bool,
 }
 
@@ -121,7 +136,7 @@ pub async fn grants_csv(State(state): State<AppState>, s: SignedIn) -> PageResul
 async fn find_grant(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::GrantId,
 ) -> Result<wholeplace_store::Grant, WebError> {
     state
         .service
@@ -171,7 +186,7 @@ pub(crate) async fn grant_form(
     status: StatusCode,
     f: &GrantForm,
     errors: Vec<FieldError>,
-    edit: Option<i64>,
+    edit: Option<wholeplace_domain::GrantId>,
 ) -> PageResult {
     let agencies = state.service.list_agencies(&s.actor).await?;
     let mut funders = vec![(String::new(), "Select".to_owned())];
@@ -232,7 +247,7 @@ pub async fn create_grant(
 pub(crate) async fn change_form(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::GrantId,
     status: StatusCode,
     f: &GrantChangeForm,
     errors: Vec<FieldError>,

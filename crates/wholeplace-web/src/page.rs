@@ -21,7 +21,7 @@ pub(crate) fn layout(state: &AppState, s: &SignedIn, section: &str) -> Layout {
 }
 
 /// A record id from the path; anything else is a page that does not exist.
-pub(crate) fn parse_id(raw: &str) -> Result<i64, WebError> {
+pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn confirm(
 
 pub(crate) fn options(
     first: &str,
-    items: impl IntoIterator<Item = (i64, String)>,
+    items: impl IntoIterator<Item = (impl std::fmt::Display, String)>,
 ) -> Vec<(String, String)> {
     std::iter::once((String::new(), first.to_owned()))
         .chain(items.into_iter().map(|(id, n)| (id.to_string(), n)))
@@ -85,9 +85,9 @@ pub(crate) fn options(
 
 /// A record id from the path, as text. A segment that is not even text (such as `%FF`) is a
 /// page that does not exist, like any other id that is not a number.
-pub struct RecordId(pub String);
+pub struct PathSegment(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+impl<S: Send + Sync> FromRequestParts<S> for PathSegment {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Path::<String>::from_request_parts(parts, state)
@@ -144,13 +144,16 @@ where
 
 /// The first step of a page that offers a change to the record its path names: the record's id,
 /// once the service has let the actor begin `action` on it (a refusal is audited there).
-pub(crate) async fn begin_on(
+pub(crate) async fn begin_on<T: wholeplace_domain::RecordId + std::str::FromStr>(
     state: &AppState,
     s: &SignedIn,
     action: wholeplace_service::AuditAction,
     raw_id: &str,
-) -> Result<i64, WebError> {
-    let id = parse_id(raw_id)?;
-    state.service.begin(&s.actor, action, Some(id)).await?;
+) -> Result<T, WebError> {
+    let id: T = parse_id(raw_id)?;
+    state
+        .service
+        .begin(&s.actor, action, Some(id.raw()))
+        .await?;
     Ok(id)
 }

@@ -141,7 +141,7 @@ pub async fn edit_partnership(
             .collect::<Vec<_>>()
             .join("; "),
     };
-    partnership_form(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id)).await
+    partnership_form(&state, &s, StatusCode::OK, &f, Vec::new(), Some(id.get())).await
 }
 
 pub async fn save_partnership(
@@ -158,7 +158,7 @@ pub async fn save_partnership(
             .update_partnership_from_form(&s.actor, id, &f)
             .await,
         |_| "/funding".to_owned(),
-        |status, errors| partnership_form(&state, &s, status, &f, errors, Some(id)),
+        |status, errors| partnership_form(&state, &s, status, &f, errors, Some(id.get())),
     )
     .await
 }

@@ -25,7 +25,13 @@ use wholeplace_service::{PlaceForm, england_medians};
 pub(crate) struct PlacesPage {
     layout: Layout,
     can_edit: bool,
-    places: Vec<(i64, String, &'static str, String, String)>,
+    places: Vec<(
+        wholeplace_domain::PlaceId,
+        String,
+        &'static str,
+        String,
+        String,
+    )>,
 }
 
 pub async fn list(
@@ -75,7 +81,7 @@ pub(crate) struct NewPlacePage {
     text_fields: Vec<(&'static str, &'static str, &'static str, String)>,
     levels: &'static [(&'static str, &'static str)],
     level: String,
-    parents: Vec<(i64, String)>,
+    parents: Vec<(wholeplace_domain::PlaceId, String)>,
     parent_id: String,
 }
 
@@ -175,13 +181,13 @@ pub(crate) struct Chart {
 #[template(path = "place.html")]
 pub(crate) struct PlacePage {
     layout: Layout,
-    id: i64,
+    id: wholeplace_domain::PlaceId,
     name: String,
     level: &'static str,
     gss: String,
     population: String,
-    parents: Vec<(i64, String, String)>,
-    children: Vec<(i64, String, String)>,
+    parents: Vec<(wholeplace_domain::PlaceId, String, String)>,
+    children: Vec<(wholeplace_domain::PlaceId, String, String)>,
     agencies: String,
     profile: Vec<(String, String, String)>,
     total: String,
@@ -190,7 +196,14 @@ pub(crate) struct PlacePage {
     line_count: usize,
     lines_shown: usize,
     charts: Vec<Chart>,
-    lines: Vec<(String, String, &'static str, String, String, i64)>,
+    lines: Vec<(
+        String,
+        String,
+        &'static str,
+        String,
+        String,
+        wholeplace_domain::BudgetLineId,
+    )>,
     can_edit: bool,
 }
 
@@ -350,7 +363,7 @@ pub async fn show(
 pub(crate) async fn place_form(
     state: &AppState,
     s: &SignedIn,
-    (id, stored): (i64, &str),
+    (id, stored): (wholeplace_domain::PlaceId, &str),
     status: StatusCode,
     f: &PlaceForm,
     errors: Vec<FieldError>,
@@ -438,7 +451,7 @@ pub async fn save_place(
 pub(crate) async fn place_confirm(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::PlaceId,
     status: StatusCode,
     errors: Vec<FieldError>,
 ) -> PageResult {
@@ -486,7 +499,7 @@ pub async fn delete_place(
 pub(crate) async fn links_form(
     state: &AppState,
     s: &SignedIn,
-    id: i64,
+    id: wholeplace_domain::PlaceId,
     status: StatusCode,
     how: &str,
     other: &str,
@@ -561,7 +574,7 @@ pub async fn create_relation(
     .await
 }
 
-pub(crate) fn place_list(places: &[(i64, String)]) -> String {
+pub(crate) fn place_list(places: &[(wholeplace_domain::PlaceId, String)]) -> String {
     places
         .iter()
         .map(|(_, n)| n.as_str())

@@ -94,7 +94,14 @@ async fn fixture(app: &App) -> Fixture {
         .expect("place id");
     let partnership = app
         .service
-        .create_partnership(&Actor::operator(), "Pilots", "", "", &[agency], &[])
+        .create_partnership(
+            &Actor::operator(),
+            "Pilots",
+            "",
+            "",
+            &[wholeplace_domain::AgencyId::new(agency)],
+            &[],
+        )
         .await
         .expect("partnership");
     Fixture {
@@ -102,7 +109,7 @@ async fn fixture(app: &App) -> Fixture {
         viewer: viewer_token,
         agency,
         place,
-        partnership,
+        partnership: partnership.get(),
     }
 }
 
@@ -592,8 +599,8 @@ async fn no_accepted_writes_can_make_a_place_fail_to_show(db: TestDb) {
     // Lines at the largest a row can hold (written before the bound, or by an import of old data)
     // still sum.
     let big = NewBudgetLine {
-        agency_id: f.agency,
-        place_id: f.place,
+        agency_id: wholeplace_domain::AgencyId::new(f.agency),
+        place_id: wholeplace_domain::PlaceId::new(f.place),
         service_area: key("health"),
         financial_year: fy(2024),
         amount: wholeplace_domain::Money::from_pence(i64::MAX),

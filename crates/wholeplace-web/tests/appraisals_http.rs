@@ -22,7 +22,7 @@ wholeplace_store_tests::both_backends!(
 const EXAMPLE: &str = include_str!("../../../examples/appraisal/family-intervention.toml");
 const WORKBOOK: &[u8] = include_bytes!("../../../examples/appraisal/family-intervention.xlsx");
 
-async fn example(app: &App) -> i64 {
+async fn example(app: &App) -> wholeplace_domain::AppraisalId {
     app.service
         .create_appraisal_from_text(&Actor::operator(), "", EXAMPLE)
         .await
@@ -151,7 +151,7 @@ async fn the_example_appraisal_reads_runs_and_downloads(db: TestDb) {
     }
     for path in [
         format!("/appraisals/{id}/secrets.txt"),
-        format!("/appraisals/{}/results.json", id + 100),
+        format!("/appraisals/{}/results.json", id.get() + 100),
         "/appraisals/abc".to_owned(),
         "/appraisals/99999999999999999999".to_owned(),
     ] {
@@ -316,7 +316,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
     // The text editor: a broken model is refused with its line, and nothing changes.
     let before = app
         .service
-        .appraisal(&Actor::operator(), id)
+        .appraisal(&Actor::operator(), wholeplace_domain::AppraisalId::new(id))
         .await
         .expect("stored")
         .model_toml;
@@ -337,7 +337,7 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
     assert!(broken.body.contains("line "), "{}", broken.body);
     assert_eq!(
         app.service
-            .appraisal(&Actor::operator(), id)
+            .appraisal(&Actor::operator(), wholeplace_domain::AppraisalId::new(id))
             .await
             .expect("stored")
             .model_toml,
@@ -371,7 +371,10 @@ async fn an_appraisal_is_built_through_the_forms(db: TestDb) {
             .contains("Are you sure you want to delete this appraisal?")
     );
     assert!(
-        app.service.appraisal(&Actor::operator(), id).await.is_ok(),
+        app.service
+            .appraisal(&Actor::operator(), wholeplace_domain::AppraisalId::new(id))
+            .await
+            .is_ok(),
         "asking deletes nothing"
     );
     let deleted = app
@@ -603,7 +606,7 @@ async fn the_api_stores_reads_changes_and_deletes(db: TestDb) {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
         app.service
-            .appraisal(&Actor::operator(), id)
+            .appraisal(&Actor::operator(), wholeplace_domain::AppraisalId::new(id))
             .await
             .expect("stored")
             .title,

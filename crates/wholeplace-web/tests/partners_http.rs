@@ -799,7 +799,7 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
     assert_eq!(line.status, StatusCode::CREATED, "{}", line.body);
     let id = app
         .service
-        .place_view(&Actor::operator(), place)
+        .place_view(&Actor::operator(), wholeplace_domain::PlaceId::new(place))
         .await
         .expect("view")
         .lines[0]
@@ -888,7 +888,14 @@ async fn the_api_creates_changes_and_deletes_records(db: TestDb) {
 
     let partnership = app
         .service
-        .create_partnership(&Actor::operator(), "Pilots", "", "", &[agency], &[])
+        .create_partnership(
+            &Actor::operator(),
+            "Pilots",
+            "",
+            "",
+            &[wholeplace_domain::AgencyId::new(agency)],
+            &[],
+        )
         .await
         .expect("partnership");
     let j = call(&app, Method::POST, "/api/v1/projects", &t, Some(json!({"partnership_id": partnership, "name": "Oswestry", "theme": "substance misuse", "start_date": "2012-01-01"}))).await;

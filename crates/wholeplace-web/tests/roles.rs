@@ -580,18 +580,19 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
                 .find(|t| t.name == "spare")
                 .expect("the spare token")
                 .id
+                .get()
         }
         None => 0,
     };
     Ids {
-        place,
-        agency,
-        line,
-        grant,
-        partnership,
-        contact,
-        appraisal,
-        user: user.id,
+        place: place.get(),
+        agency: agency.get(),
+        line: line.get(),
+        grant: grant.get(),
+        partnership: partnership.get(),
+        contact: contact.get(),
+        appraisal: appraisal.get(),
+        user: user.id.get(),
         token,
     }
 }

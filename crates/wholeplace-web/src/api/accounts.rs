@@ -19,7 +19,7 @@ pub(crate) struct UserView {
 
 pub(crate) fn user_view(u: wholeplace_store::User) -> UserView {
     UserView {
-        id: u.id,
+        id: u.id.get(),
         username: u.username,
         display_name: u.display_name,
         role: u.role.as_str().to_owned(),
@@ -29,7 +29,7 @@ pub(crate) fn user_view(u: wholeplace_store::User) -> UserView {
             .agencies
             .into_iter()
             .map(|a| AgencyView {
-                id: a.id,
+                id: a.id.get(),
                 name: a.name,
                 kind: a.kind.to_string(),
             })

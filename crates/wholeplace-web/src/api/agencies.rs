@@ -31,7 +31,7 @@ pub(crate) async fn agencies(
             .await?
             .into_iter()
             .map(|a| AgencyView {
-                id: a.id,
+                id: a.id.get(),
                 name: a.name,
                 kind: a.kind.to_string(),
             })
@@ -69,7 +69,7 @@ pub(crate) async fn agency(
         .find(|a| a.id == id)
         .ok_or(wholeplace_service::ServiceError::NotFound)?;
     Ok(Json(AgencyView {
-        id: a.id,
+        id: a.id.get(),
         name: a.name,
         kind: a.kind.to_string(),
     }))

@@ -81,9 +81,9 @@ pub(crate) async fn appraisals(
             .await?
             .into_iter()
             .map(|a| AppraisalItem {
-                id: a.stored.id,
+                id: a.stored.id.get(),
                 title: a.stored.title,
-                partnership_id: a.stored.partnership_id,
+                partnership_id: a.stored.partnership_id.map(|v| v.get()),
                 partnership: a.stored.partnership_name,
                 problems: a.problems,
                 headline: a.headline.map(|h| HeadlineView {
@@ -138,9 +138,9 @@ pub(crate) async fn appraisal(
         .await?;
     let results = v.report.as_ref().and_then(|r| serde_json::to_value(r).ok());
     Ok(Json(AppraisalDetail {
-        id: v.stored.id,
+        id: v.stored.id.get(),
         title: v.stored.title,
-        partnership_id: v.stored.partnership_id,
+        partnership_id: v.stored.partnership_id.map(|v| v.get()),
         partnership: v.stored.partnership_name,
         model_toml: v.stored.model_toml,
         problems: v.problems,

@@ -85,7 +85,7 @@ pub(crate) async fn audit(
                 id: e.id,
                 at: wholeplace_service::clock::format_rfc3339(e.event.at),
                 actor: e.event.actor,
-                actor_user_id: e.event.actor_user_id,
+                actor_user_id: e.event.actor_user_id.map(|v| v.get()),
                 action: e.event.action,
                 record_type: e.event.record_type,
                 record_id: e.event.record_id,

@@ -63,10 +63,10 @@ pub(crate) async fn budget_line(
 ) -> Result<Json<BudgetLineView>, ApiError> {
     let l = state.service.budget_line(&actor, path_id(&id)?).await?;
     Ok(Json(BudgetLineView {
-        id: l.id,
-        agency_id: l.agency_id,
+        id: l.id.get(),
+        agency_id: l.agency_id.get(),
         agency: l.agency_name,
-        place_id: l.place_id,
+        place_id: l.place_id.get(),
         place: l.place_name,
         service_area: l.service_area.to_string(),
         financial_year: l.financial_year.to_string(),

@@ -40,7 +40,7 @@ pub(crate) async fn contacts(
             .await?
             .into_iter()
             .map(|c| ContactView {
-                id: c.id,
+                id: c.id.get(),
                 agency: c.agency,
                 name: c.name,
                 role: c.role,
@@ -67,7 +67,7 @@ pub(crate) async fn create_contact(
         phone: c.phone,
     };
     let id = state.service.create_contact(&actor, &f).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 /// Deletes a contact (analysts and administrators).

@@ -34,7 +34,7 @@ pub(crate) async fn grants(
             .await?
             .into_iter()
             .map(|g| GrantView {
-                id: g.id,
+                id: g.id.get(),
                 funder: g.funder.name,
                 title: g.title,
                 purpose: g.purpose,

@@ -26,7 +26,7 @@ pub(crate) async fn partnerships(
             .await?
             .into_iter()
             .map(|p| PartnershipView {
-                id: p.id,
+                id: p.id.get(),
                 name: p.name,
                 description: p.description,
                 governance: p.governance,
@@ -34,7 +34,7 @@ pub(crate) async fn partnerships(
                     .members
                     .into_iter()
                     .map(|a| AgencyView {
-                        id: a.id,
+                        id: a.id.get(),
                         name: a.name,
                         kind: a.kind.to_string(),
                     })

@@ -16,7 +16,7 @@ pub(crate) struct PlaceView {
 
 pub(crate) fn place_view(p: wholeplace_store::Place) -> PlaceView {
     PlaceView {
-        id: p.id,
+        id: p.id.get(),
         name: p.name,
         level: p.level.to_string(),
         gss_code: p.gss_code,

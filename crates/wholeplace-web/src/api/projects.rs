@@ -89,5 +89,5 @@ pub(crate) async fn create_project(
         end_date: p.end_date,
     };
     let id = state.service.create_project(&actor, &f).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }

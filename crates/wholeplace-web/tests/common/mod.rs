@@ -396,7 +396,7 @@ impl App {
     }
 
     /// The first agency's id.
-    pub async fn agency(&self) -> i64 {
+    pub async fn agency(&self) -> wholeplace_domain::AgencyId {
         self.service
             .list_agencies(&Actor::operator())
             .await
