@@ -26,21 +26,8 @@ impl Service {
     ) -> ServiceResult<AgencyId> {
         self.require_editor(actor, AuditAction::AgencyCreate, "agency", None)
             .await?;
-        let mut errors = Vec::new();
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "name",
-                "Enter the agency's name, up to 200 characters",
-            ));
-        }
-        let kind = AgencyKind::parse(kind).ok();
-        if kind.is_none() {
-            errors.push(FieldError::new("kind", "Select the kind of agency"));
-        }
-        let (Some(kind), true) = (kind, errors.is_empty()) else {
-            return Err(ServiceError::Validation(errors));
-        };
+        let (name, kind) = parse_agency(name, kind).map_err(ServiceError::Validation)?;
+        let name = name.as_str();
         let ev = self.event(actor, AuditAction::AgencyCreate, "agency", None, true, "");
         self.store()
             .create_agency(name, kind, &ev)
@@ -85,21 +72,7 @@ impl Service {
         let rid = Some(id.to_string());
         self.require_editor(actor, AuditAction::AgencyUpdate, "agency", rid.clone())
             .await?;
-        let mut errors = Vec::new();
-        let name = text(
-            &mut errors,
-            "name",
-            name,
-            200,
-            Some("Enter the agency's name"),
-        );
-        let kind = AgencyKind::parse(kind).ok();
-        if kind.is_none() {
-            errors.push(FieldError::new("kind", "Select the kind of agency"));
-        }
-        let (Some(kind), true) = (kind, errors.is_empty()) else {
-            return Err(ServiceError::Validation(errors));
-        };
+        let (name, kind) = parse_agency(name, kind).map_err(ServiceError::Validation)?;
         let ev = self.event(actor, AuditAction::AgencyUpdate, "agency", rid, true, "");
         self.store()
             .update_agency(id, &name, kind, &ev)
@@ -180,5 +153,36 @@ impl Service {
             return Err(ServiceError::Validation(errors));
         };
         self.add_agency_coverage(actor, agency_id, place_id).await
+    }
+}
+
+/// An agency's name and kind, or every problem with them: the one rule set for an agency, used
+/// by the forms, the API and the workbook import alike.
+pub fn parse_agency(name: &str, kind: &str) -> Result<(String, AgencyKind), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "name",
+            "Enter the agency's name, up to 200 characters",
+        ));
+    }
+    let kind = match AgencyKind::parse(kind) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            errors.push(FieldError::new(
+                "kind",
+                if kind.trim().is_empty() {
+                    "Select the kind of agency".to_owned()
+                } else {
+                    e.to_string()
+                },
+            ));
+            None
+        }
+    };
+    match kind {
+        Some(kind) if errors.is_empty() => Ok((name.to_owned(), kind)),
+        _ => Err(errors),
     }
 }

@@ -149,6 +149,82 @@ pub struct BudgetForm {
     pub confidence: String,
 }
 
+/// A budget line's own values, whichever agency and place it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetValues {
+    /// What the money is for.
+    pub service_area: ServiceArea,
+    /// The year it is spent in.
+    pub financial_year: FinancialYear,
+    /// How much (never negative).
+    pub amount: Money,
+    /// `revenue` or `capital`.
+    pub spend_kind: String,
+    /// Where the figure comes from.
+    pub source: String,
+    /// How sure the figure is.
+    pub confidence: String,
+}
+
+impl BudgetForm {
+    /// The line's own values, or every problem with them: the one rule set for a budget line's
+    /// fields, used by the form, the API, the CSV import and the workbook import alike (its
+    /// agency and place, references, are resolved by each of them).
+    pub fn values(&self) -> Result<BudgetValues, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let service = ServiceArea::parse(&self.service_area).ok();
+        if service.is_none() {
+            errors.push(FieldError::new(
+                "service_area",
+                format!(
+                    "'{}' is not a service area: use one of {}",
+                    self.service_area.trim(),
+                    SERVICE_AREAS
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let year = self.financial_year.parse::<FinancialYear>();
+        if let Err(e) = &year {
+            errors.push(FieldError::new("financial_year", e.to_string()));
+        }
+        let amount = self.amount.parse::<Money>();
+        match &amount {
+            Err(e) => errors.push(FieldError::new("amount", e.to_string())),
+            Ok(m) if m.pence() < 0 => errors.push(FieldError::new(
+                "amount",
+                "Spending must not be negative: record a reduction as a smaller amount",
+            )),
+            Ok(_) => {}
+        }
+        let kind = match self.spend_kind.trim().to_lowercase().as_str() {
+            "" | "revenue" => Some("revenue"),
+            "capital" => Some("capital"),
+            _ => {
+                errors.push(FieldError::new(
+                    "spend_kind",
+                    "Spend kind must be revenue or capital",
+                ));
+                None
+            }
+        };
+        match (service, year, amount, kind) {
+            (Some(s), Ok(y), Ok(m), Some(k)) if errors.is_empty() => Ok(BudgetValues {
+                service_area: s,
+                financial_year: y,
+                amount: m,
+                spend_kind: k.to_owned(),
+                source: self.source.trim().to_owned(),
+                confidence: self.confidence.trim().to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The result of an import.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOutcome {
@@ -197,17 +273,16 @@ impl Service {
         &self,
         f: &BudgetForm,
         lookup: &Lookup,
-        field: &dyn Fn(&str) -> String,
     ) -> Result<NewBudgetLine, Vec<FieldError>> {
         let mut errors = Vec::new();
         let a = f.agency.trim();
         let agency = lookup.agency(a);
         if agency.is_none() {
             errors.push(if a.is_empty() {
-                FieldError::new(&field("agency"), "Select the agency that spends the money")
+                FieldError::new("agency", "Select the agency that spends the money")
             } else {
                 FieldError::conflict(
-                    &field("agency"),
+                    "agency",
                     format!("There is no agency called '{a}': add it first, or check the spelling"),
                 )
             });
@@ -216,68 +291,28 @@ impl Service {
         let place = lookup.place(p);
         if place.is_none() {
             errors.push(if p.is_empty() {
-                FieldError::new(&field("place"), "Select the place where the money is spent")
+                FieldError::new("place", "Select the place where the money is spent")
             } else {
                 FieldError::conflict(
-                    &field("place"),
+                    "place",
                     format!(
                         "There is no place called '{p}': give its name or GSS code, or add it first"
                     ),
                 )
             });
         }
-        let service = ServiceArea::parse(&f.service_area).ok();
-        if service.is_none() {
-            errors.push(FieldError::new(
-                &field("service_area"),
-                format!(
-                    "'{}' is not a service area: use one of {}",
-                    f.service_area.trim(),
-                    SERVICE_AREAS
-                        .iter()
-                        .map(|(k, _)| *k)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        let year = f.financial_year.parse::<FinancialYear>();
-        if let Err(e) = &year {
-            errors.push(FieldError::new(&field("financial_year"), e.to_string()));
-        }
-        let amount = f.amount.parse::<Money>();
-        match &amount {
-            Err(e) => errors.push(FieldError::new(&field("amount"), e.to_string())),
-            Ok(m) if m.pence() < 0 => errors.push(FieldError::new(
-                &field("amount"),
-                "Spending must not be negative: record a reduction as a smaller amount",
-            )),
-            Ok(_) => {}
-        }
-        let kind = match f.spend_kind.trim().to_lowercase().as_str() {
-            "" | "revenue" => Some("revenue"),
-            "capital" => Some("capital"),
-            _ => {
-                errors.push(FieldError::new(
-                    &field("spend_kind"),
-                    "Spend kind must be revenue or capital",
-                ));
-                None
-            }
-        };
-        match (agency, place, service, year, amount, kind) {
-            (Some(a), Some(p), Some(s), Ok(y), Ok(m), Some(k)) if errors.is_empty() => {
-                Ok(NewBudgetLine {
-                    agency_id: a,
-                    place_id: p,
-                    service_area: s,
-                    financial_year: y,
-                    amount: m,
-                    spend_kind: k.to_owned(),
-                    source: f.source.trim().to_owned(),
-                    confidence: f.confidence.trim().to_owned(),
-                })
-            }
+        let values = f.values().map_err(|e| errors.extend(e));
+        match (agency, place, values) {
+            (Some(agency_id), Some(place_id), Ok(v)) if errors.is_empty() => Ok(NewBudgetLine {
+                agency_id,
+                place_id,
+                service_area: v.service_area,
+                financial_year: v.financial_year,
+                amount: v.amount,
+                spend_kind: v.spend_kind,
+                source: v.source,
+                confidence: v.confidence,
+            }),
             _ => Err(errors),
         }
     }
@@ -289,7 +324,7 @@ impl Service {
             &self.store().list_agencies().await?,
             &self.store().list_places().await?,
         );
-        self.resolve_budget(f, &lookup, &|f| f.to_owned())
+        self.resolve_budget(f, &lookup)
             .map_err(ServiceError::Validation)
     }
 
@@ -429,7 +464,7 @@ impl Service {
                 source: cell(row, 6),
                 confidence: cell(row, 7),
             };
-            match self.resolve_budget(&f, &lookup, &|c| c.to_owned()) {
+            match self.resolve_budget(&f, &lookup) {
                 Ok(line) => good.push(line),
                 Err(errs) => {
                     let reason = errs

@@ -76,32 +76,9 @@ impl Service {
             &agencies,
             "Select the contact's agency",
         );
-        let name = text(
-            &mut errors,
-            "name",
-            &f.name,
-            200,
-            Some("Enter the contact's name"),
-        );
-        let role = text(&mut errors, "role", &f.role, 200, None);
-        let email = text(&mut errors, "email", &f.email, 254, None);
-        if !email.is_empty() && !email.contains('@') {
-            errors.push(FieldError::new(
-                "email",
-                "Enter an email address in the correct format, like name@example.org",
-            ));
-        }
-        let phone = text(&mut errors, "phone", &f.phone, 40, None);
-        let (Some(agency_id), true) = (agency, errors.is_empty()) else {
+        let contact = f.parse().map_err(|e| errors.extend(e)).ok();
+        let (Some(agency_id), Some(c), true) = (agency, contact, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
-        };
-        let c = Contact {
-            id: ContactId::new(0),
-            agency: String::new(),
-            name,
-            role,
-            email,
-            phone,
         };
         let ev = self.event(actor, AuditAction::ContactCreate, "contact", None, true, "");
         let name = c.name.clone();
@@ -131,5 +108,41 @@ impl Service {
         .await?;
         let ev = self.event(actor, AuditAction::ContactDelete, "contact", rid, true, "");
         Ok(self.store().delete_contact(id, &ev).await?)
+    }
+}
+
+impl ContactForm {
+    /// The contact's own details (its agency, a reference, is resolved by each entry point), or
+    /// every problem with them: the one rule set for a contact, used by the form, the API and
+    /// the workbook import alike.
+    pub fn parse(&self) -> Result<Contact, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &self.name,
+            200,
+            Some("Enter the contact's name"),
+        );
+        let role = text(&mut errors, "role", &self.role, 200, None);
+        let email = text(&mut errors, "email", &self.email, 254, None);
+        if !email.is_empty() && !email.contains('@') {
+            errors.push(FieldError::new(
+                "email",
+                "Enter an email address in the correct format, like name@example.org",
+            ));
+        }
+        let phone = text(&mut errors, "phone", &self.phone, 40, None);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Contact {
+            id: ContactId::new(0),
+            agency: String::new(),
+            name,
+            role,
+            email,
+            phone,
+        })
     }
 }

@@ -7,11 +7,13 @@
 
 use crate::audit_action::AuditAction;
 use crate::budget::pounds_text;
-use crate::{Access, Actor, DataClass, FieldError, Service, ServiceError, ServiceResult};
+use crate::{
+    Access, Actor, BudgetForm, ContactForm, DataClass, FieldError, GrantChangeForm, GrantForm,
+    PartnershipForm, PlaceForm, ProjectForm, Service, ServiceError, ServiceResult,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use wholeplace_domain::AgencyKind;
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS};
-use wholeplace_domain::{AgencyKind, PlaceLevel, ServiceArea};
-use wholeplace_domain::{FinancialYear, GssCode, Money};
 use wholeplace_store::{
     Contact, Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, GrantChange,
     ImportCounts, LaProfile, NewPlace, PlaceKey, Project,
@@ -585,20 +587,28 @@ impl SheetRows {
 /// Problems of one row: (column, message).
 type RowErrors = Vec<(&'static str, String)>;
 
-fn need<T>(errs: &mut RowErrors, col: &'static str, r: Result<T, String>) -> Option<T> {
-    r.map_err(|e| errs.push((col, e))).ok()
-}
-
-fn money(raw: &str) -> Result<Money, String> {
-    match raw.parse::<Money>() {
-        Ok(m) if m.pence() >= 0 => Ok(m),
-        Ok(_) => Err("must not be negative".into()),
-        Err(e) => Err(e.to_string()),
+impl SheetRows {
+    /// A record parser's problems, each on the sheet's column of the field's name (the forms'
+    /// field names are the sheets' column names).
+    fn located(&self, errs: Vec<FieldError>) -> RowErrors {
+        errs.into_iter()
+            .map(|e| {
+                let field = e.field.strip_suffix("_id").unwrap_or(&e.field);
+                let column = self
+                    .def
+                    .columns
+                    .iter()
+                    .find(|c| **c == e.field || **c == field)
+                    .copied()
+                    .unwrap_or("row");
+                (column, e.message)
+            })
+            .collect()
     }
 }
 
-fn year(raw: &str) -> Result<FinancialYear, String> {
-    raw.parse::<FinancialYear>().map_err(|e| e.to_string())
+fn need<T>(errs: &mut RowErrors, col: &'static str, r: Result<T, String>) -> Option<T> {
+    r.map_err(|e| errs.push((col, e))).ok()
 }
 
 fn opt_parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
@@ -610,16 +620,6 @@ fn opt_parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, S
         .parse::<T>()
         .map(Some)
         .map_err(|_| format!("'{raw}' is not {what}"))
-}
-
-fn nonempty(raw: &str, what: &str) -> Result<String, String> {
-    if raw.is_empty() {
-        Err(format!("give the {what}"))
-    } else if raw.chars().count() > 500 {
-        Err(format!("the {what} is longer than 500 characters"))
-    } else {
-        Ok(raw.to_owned())
-    }
 }
 
 /// What a row parser makes of one row: its record, or its problems.
@@ -728,77 +728,31 @@ impl Reader {
 }
 
 fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, AgencyKind)> {
-    let mut e = RowErrors::new();
-    let name = need(
-        &mut e,
-        "name",
-        nonempty(s.cell(row, "name"), "agency's name"),
-    );
-    let kind = need(
-        &mut e,
-        "kind",
-        AgencyKind::parse(s.cell(row, "kind")).map_err(|e| e.to_string()),
-    );
-    let (Some(n), Some(k), true) = (name, kind, e.is_empty()) else {
-        return Err(e);
-    };
-    names.add_agency(&n);
-    Ok((n, k))
+    let (name, kind) = crate::agencies::parse_agency(s.cell(row, "name"), s.cell(row, "kind"))
+        .map_err(|errs| s.located(errs))?;
+    names.add_agency(&name);
+    Ok((name, kind))
 }
 
 fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewPlace> {
-    let mut e = RowErrors::new();
-    let name = need(
-        &mut e,
-        "name",
-        nonempty(s.cell(row, "name"), "place's name"),
-    );
-    let level = need(
-        &mut e,
-        "level",
-        PlaceLevel::parse(s.cell(row, "level")).map_err(|e| e.to_string()),
-    );
-    let gss_raw = s.cell(row, "gss_code");
-    let gss = if gss_raw.is_empty() {
-        None
-    } else {
-        need(
-            &mut e,
-            "gss_code",
-            gss_raw
-                .parse::<GssCode>()
-                .map(|g| g.to_string())
-                .map_err(|x| x.to_string()),
-        )
-    };
-    let vintage = s.cell(row, "gss_vintage");
-    if gss.is_some() && vintage.is_empty() {
-        e.push((
-            "gss_vintage",
-            "give the boundary vintage the GSS code belongs to, such as 2023".into(),
-        ));
-    }
-    let population = need(
-        &mut e,
-        "population",
-        opt_parse::<i64>(s.cell(row, "population"), "a whole number"),
-    );
-    let (Some(n), Some(l), Some(population), true) = (name, level, population, e.is_empty()) else {
-        return Err(e);
-    };
-    let k = PlaceKey {
-        name: n.clone(),
-        level: l,
-    };
-    names.add_place(&k, gss.as_deref());
-    Ok(NewPlace {
-        name: n,
-        level: l,
-        gss_code: gss,
-        gss_vintage: (!vintage.is_empty()).then(|| vintage.to_owned()),
-        population,
+    let form = PlaceForm {
+        name: s.cell(row, "name").to_owned(),
+        level: s.cell(row, "level").to_owned(),
+        gss_code: s.cell(row, "gss_code").to_owned(),
+        gss_vintage: s.cell(row, "gss_vintage").to_owned(),
+        population: s.cell(row, "population").to_owned(),
+        parent_id: String::new(),
         description: s.cell(row, "description").to_owned(),
-    })
+    };
+    let place = form.parse().map_err(|errs| s.located(errs))?;
+    names.add_place(
+        &PlaceKey {
+            name: place.name.clone(),
+            level: place.level,
+        },
+        place.gss_code.as_deref(),
+    );
+    Ok(place)
 }
 
 fn relation_row(
@@ -890,26 +844,18 @@ fn contact_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Co
         "agency",
         names.agency(s.cell(row, "agency"), "agency"),
     );
-    let name = need(
-        &mut e,
-        "name",
-        nonempty(s.cell(row, "name"), "contact's name"),
-    );
-    let email = s.cell(row, "email");
-    if !email.is_empty() && !email.contains('@') {
-        e.push(("email", format!("'{email}' is not an email address")));
-    }
-    let (Some(agency), Some(name), true) = (agency, name, e.is_empty()) else {
+    let form = ContactForm {
+        name: s.cell(row, "name").to_owned(),
+        role: s.cell(row, "role").to_owned(),
+        email: s.cell(row, "email").to_owned(),
+        phone: s.cell(row, "phone").to_owned(),
+        ..ContactForm::default()
+    };
+    let contact = form.parse().map_err(|errs| e.extend(s.located(errs)));
+    let (Some(agency), Ok(contact)) = (agency, contact) else {
         return Err(e);
     };
-    Ok(Contact {
-        id: wholeplace_domain::ContactId::new(0),
-        agency,
-        name,
-        role: s.cell(row, "role").to_owned(),
-        email: email.to_owned(),
-        phone: s.cell(row, "phone").to_owned(),
-    })
+    Ok(Contact { agency, ..contact })
 }
 
 fn partnership_row(
@@ -918,26 +864,30 @@ fn partnership_row(
     row: &[String],
 ) -> RowResult<DatasetPartnership> {
     let mut e = RowErrors::new();
-    let name = need(
-        &mut e,
-        "name",
-        nonempty(s.cell(row, "name"), "partnership's name"),
-    );
+    let form = PartnershipForm {
+        name: s.cell(row, "name").to_owned(),
+        description: s.cell(row, "description").to_owned(),
+        governance: s.cell(row, "governance").to_owned(),
+        ..PartnershipForm::default()
+    };
+    let own = form.values().map_err(|errs| e.extend(s.located(errs))).ok();
     let members = need(
         &mut e,
         "members",
         names.agency_list(s.cell(row, "members"), "member agency"),
     );
     let places = need(&mut e, "places", names.place_list(s.cell(row, "places")));
-    let (Some(name), Some(members), Some(places), true) = (name, members, places, e.is_empty())
+    let (Some(own), Some(members), Some(places), true) = (own, members, places, e.is_empty())
     else {
         return Err(e);
     };
-    names.partnerships.insert(name.to_lowercase(), name.clone());
+    names
+        .partnerships
+        .insert(own.name.to_lowercase(), own.name.clone());
     Ok(DatasetPartnership {
-        name,
-        description: s.cell(row, "description").to_owned(),
-        governance: s.cell(row, "governance").to_owned(),
+        name: own.name,
+        description: own.description,
+        governance: own.governance,
         members,
         places,
     })
@@ -949,11 +899,6 @@ fn project_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Pr
     let partnership = need(&mut e, "partnership", names.partnerships.get(&pname.to_lowercase()).cloned().ok_or_else(|| {
         format!("there is no partnership called '{pname}': add it to the Partnerships sheet, or check the spelling")
     }));
-    let name = need(
-        &mut e,
-        "name",
-        nonempty(s.cell(row, "name"), "project's name"),
-    );
     let place = if s.cell(row, "place").is_empty() {
         Some(None)
     } else {
@@ -976,37 +921,26 @@ fn project_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<Pr
                 .map(Some),
         )
     };
-    let start = need(&mut e, "start_date", date(s.cell(row, "start_date")));
-    let end = need(&mut e, "end_date", date(s.cell(row, "end_date")));
-    if let (Some(a), Some(b)) = (&start, &end)
-        && !a.is_empty()
-        && !b.is_empty()
-        && b < a
-    {
-        e.push(("end_date", "the end date is before the start date".into()));
-    }
-    let (
-        Some(partnership),
-        Some(name),
-        Some(place),
-        Some(lead_agency),
-        Some(start_date),
-        Some(end_date),
-        true,
-    ) = (partnership, name, place, lead, start, end, e.is_empty())
+    let form = ProjectForm {
+        name: s.cell(row, "name").to_owned(),
+        place_id: s.cell(row, "place").to_owned(),
+        theme: s.cell(row, "theme").to_owned(),
+        aims: s.cell(row, "aims").to_owned(),
+        start_date: s.cell(row, "start_date").to_owned(),
+        end_date: s.cell(row, "end_date").to_owned(),
+        ..ProjectForm::default()
+    };
+    let own = form.values().map_err(|errs| e.extend(s.located(errs))).ok();
+    let (Some(partnership), Some(own), Some(place), Some(lead_agency), true) =
+        (partnership, own, place, lead, e.is_empty())
     else {
         return Err(e);
     };
     Ok(Project {
-        id: wholeplace_domain::ProjectId::new(0),
         partnership,
-        name,
         place,
-        theme: s.cell(row, "theme").to_owned(),
         lead_agency,
-        aims: s.cell(row, "aims").to_owned(),
-        start_date,
-        end_date,
+        ..own
     })
 }
 
@@ -1026,39 +960,28 @@ fn budget_line_row(
         "place",
         names.place(s.cell(row, "place"), s.cell(row, "place_level")),
     );
-    let service = need(
-        &mut e,
-        "service_area",
-        ServiceArea::parse(s.cell(row, "service_area")).map_err(|e| e.to_string()),
-    );
-    let fy = need(
-        &mut e,
-        "financial_year",
-        year(s.cell(row, "financial_year")),
-    );
-    let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
-    let kind = match s.cell(row, "spend_kind").to_lowercase().as_str() {
-        "" | "revenue" => Some("revenue"),
-        "capital" => Some("capital"),
-        _ => {
-            e.push(("spend_kind", "write revenue or capital".into()));
-            None
-        }
+    let form = BudgetForm {
+        service_area: s.cell(row, "service_area").to_owned(),
+        financial_year: s.cell(row, "financial_year").to_owned(),
+        amount: s.cell(row, "amount").to_owned(),
+        spend_kind: s.cell(row, "spend_kind").to_owned(),
+        source: s.cell(row, "source").to_owned(),
+        confidence: s.cell(row, "confidence").to_owned(),
+        ..BudgetForm::default()
     };
-    let (Some(agency), Some(place), Some(service), Some(fy), Some(amount), Some(kind)) =
-        (agency, place, service, fy, amount, kind)
-    else {
+    let values = form.values().map_err(|errs| e.extend(s.located(errs)));
+    let (Some(agency), Some(place), Ok(v)) = (agency, place, values) else {
         return Err(e);
     };
     Ok(DatasetBudgetLine {
         agency,
         place,
-        service_area: service,
-        financial_year: fy,
-        amount,
-        spend_kind: kind.to_owned(),
-        source: s.cell(row, "source").to_owned(),
-        confidence: s.cell(row, "confidence").to_owned(),
+        service_area: v.service_area,
+        financial_year: v.financial_year,
+        amount: v.amount,
+        spend_kind: v.spend_kind,
+        source: v.source,
+        confidence: v.confidence,
     })
 }
 
@@ -1076,63 +999,49 @@ fn grant_row(
         "funder",
         names.agency(s.cell(row, "funder"), "funder"),
     );
-    let title = need(
-        &mut e,
-        "title",
-        nonempty(s.cell(row, "title"), "grant's title"),
-    );
-    let amount = need(&mut e, "amount", money(s.cell(row, "amount")));
-    let start = need(&mut e, "start_year", year(s.cell(row, "start_year")));
-    let end = need(&mut e, "end_year", year(s.cell(row, "end_year")));
-    if let (Some(a), Some(b)) = (start, end)
-        && b < a
-    {
-        e.push(("end_year", "the last year is before the first".into()));
-    }
+    let form = GrantForm {
+        title: s.cell(row, "title").to_owned(),
+        purpose: s.cell(row, "purpose").to_owned(),
+        amount: s.cell(row, "amount").to_owned(),
+        start_year: s.cell(row, "start_year").to_owned(),
+        end_year: s.cell(row, "end_year").to_owned(),
+        conditions: s.cell(row, "conditions").to_owned(),
+        ..GrantForm::default()
+    };
+    let values = form.values().map_err(|errs| e.extend(s.located(errs))).ok();
     let recipients = need(
         &mut e,
         "recipients",
         names.agency_list(s.cell(row, "recipients"), "recipient"),
     );
+    if recipients.as_ref().is_some_and(Vec::is_empty) {
+        e.extend(s.located(vec![crate::grants::recipients_missing()]));
+    }
     let places = need(&mut e, "places", names.place_list(s.cell(row, "places")));
-    if let (Some(f), Some(t)) = (&funder, &title)
-        && !seen.insert((f.clone(), t.clone()))
+    if let (Some(f), Some(v)) = (&funder, &values)
+        && !seen.insert((f.clone(), v.title.clone()))
     {
         e.push((
             "title",
-            format!("{f} has another grant called '{t}' in this sheet: titles must differ"),
+            format!(
+                "{f} has another grant called '{}' in this sheet: titles must differ",
+                v.title
+            ),
         ));
     }
-    let (
-        Some(funder),
-        Some(title),
-        Some(amount),
-        Some(start_year),
-        Some(end_year),
-        Some(recipients),
-        Some(places),
-        true,
-    ) = (
-        funder,
-        title,
-        amount,
-        start,
-        end,
-        recipients,
-        places,
-        e.is_empty(),
-    )
+    let (Some(funder), Some(v), Some(recipients), Some(places), true) =
+        (funder, values, recipients, places, e.is_empty())
     else {
         return Err(e);
     };
     Ok(DatasetGrant {
         funder,
-        title,
-        purpose: s.cell(row, "purpose").to_owned(),
-        amount,
-        start_year,
-        end_year,
-        conditions: s.cell(row, "conditions").to_owned(),
+        title: v.title,
+        purpose: v.purpose,
+        amount: v.amount,
+        start_year: v.start_year,
+        end_year: v.end_year,
+        conditions: v.conditions,
         recipients,
         places,
         changes: Vec::new(),
@@ -1154,28 +1063,25 @@ fn grant_change_row(
         names.agency(s.cell(row, "funder"), "funder"),
     );
     let title = s.cell(row, "title");
-    let from = need(&mut e, "from_year", year(s.cell(row, "from_year")));
-    let amount = need(&mut e, "new_amount", money(s.cell(row, "new_amount")));
-    let grant = funder.as_ref().and_then(|f| {
-        grants
-            .iter()
-            .position(|g| &g.funder == f && g.title.eq_ignore_ascii_case(title))
-    });
-    match (grant, from, amount) {
-        (None, _, _) if funder.is_some() => {
-            e.push(("title", format!("no grant called '{title}' from this funder is in the Grants sheet: a change comes with its grant")));
-            Err(e)
-        }
-        (Some(g), Some(from_year), Some(new_amount)) if e.is_empty() => Ok((
-            g,
-            GrantChange {
-                from_year,
-                new_amount,
-                reason: s.cell(row, "reason").to_owned(),
-            },
-        )),
-        _ => Err(e),
-    }
+    let Some(funder) = funder else {
+        return Err(e);
+    };
+    let Some(g) = grants
+        .iter()
+        .position(|g| g.funder == funder && g.title.eq_ignore_ascii_case(title))
+    else {
+        e.push(("title", format!("There is no grant called '{title}' from this funder in the Grants sheet: a change comes with its grant")));
+        return Err(e);
+    };
+    let form = GrantChangeForm {
+        from_year: s.cell(row, "from_year").to_owned(),
+        new_amount: s.cell(row, "new_amount").to_owned(),
+        reason: s.cell(row, "reason").to_owned(),
+    };
+    let change = form
+        .parse(grants[g].start_year, grants[g].end_year)
+        .map_err(|errs| s.located(errs))?;
+    Ok((g, change))
 }
 
 impl Service {
@@ -1340,14 +1246,4 @@ impl Service {
     pub async fn mark_demo(&self) -> ServiceResult<()> {
         Ok(self.store().mark_demo(self.now()).await?)
     }
-}
-
-fn date(raw: &str) -> Result<String, String> {
-    if raw.is_empty() {
-        return Ok(String::new());
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw, &fmt)
-        .map(|_| raw.to_owned())
-        .map_err(|_| format!("'{raw}' is not a date: write it as YYYY-MM-DD, such as 2013-04-01"))
 }

@@ -3,8 +3,8 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
-use wholeplace_domain::Money;
 use wholeplace_domain::{AgencyId, GrantId};
+use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_tabular::Table;
 
 /// The "record a grant" form, as typed.
@@ -97,9 +97,7 @@ impl Service {
             &agencies,
             "Select the funder",
         );
-        let amount = pounds_field(&mut errors, "amount", &f.amount);
-        let start = year_field(&mut errors, "start_year", &f.start_year);
-        let end = year_field(&mut errors, "end_year", &f.end_year);
+        let values = f.values().map_err(|e| errors.extend(e)).ok();
         let recipients = ids(
             &mut errors,
             "recipients",
@@ -107,29 +105,24 @@ impl Service {
             &agencies,
             "Select recipients from the list",
         );
+        if f.recipients.is_empty() {
+            errors.push(recipients_missing());
+        }
         let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
-        let (Some(funder_agency_id), Some(amount), Some(start_year), Some(end_year), true) =
-            (funder, amount, start, end, errors.is_empty())
-        else {
+        let (Some(funder_agency_id), Some(v), true) = (funder, values, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
-        let g = wholeplace_store::NewGrant {
+        Ok(wholeplace_store::NewGrant {
             funder_agency_id,
-            title: f.title.trim().to_owned(),
-            purpose: f.purpose.trim().to_owned(),
-            amount,
-            start_year,
-            end_year,
-            conditions: f.conditions.trim().to_owned(),
+            title: v.title,
+            purpose: v.purpose,
+            amount: v.amount,
+            start_year: v.start_year,
+            end_year: v.end_year,
+            conditions: v.conditions,
             recipient_ids: recipients,
             place_ids,
-        };
-        let errors = grant_problems(&g);
-        if errors.is_empty() {
-            Ok(g)
-        } else {
-            Err(ServiceError::Validation(errors))
-        }
+        })
     }
 
     /// Changes a grant's details, recipients and places from its form (its recorded changes
@@ -207,39 +200,10 @@ impl Service {
             .into_iter()
             .find(|g| g.id == grant_id)
             .ok_or(ServiceError::NotFound)?;
-        let mut errors = Vec::new();
-        let from = year_field(&mut errors, "from_year", &f.from_year);
-        if let Some(y) = from
-            && (y < grant.start_year || y > grant.end_year)
-        {
-            errors.push(FieldError::new(
-                "from_year",
-                "The change must start within the grant's years",
-            ));
-        }
-        let amount = pounds_field(&mut errors, "new_amount", &f.new_amount);
-        let reason = text(
-            &mut errors,
-            "reason",
-            &f.reason,
-            500,
-            Some(
-                "Give the reason for the change, such as '20% cut due to pressure on public funding'",
-            ),
-        );
-        let (Some(from_year), Some(new_amount), true) = (from, amount, errors.is_empty()) else {
-            return Err(ServiceError::Validation(errors));
-        };
-        self.change_grant(
-            actor,
-            grant_id,
-            &wholeplace_store::GrantChange {
-                from_year,
-                new_amount,
-                reason,
-            },
-        )
-        .await
+        let change = f
+            .parse(grant.start_year, grant.end_year)
+            .map_err(ServiceError::Validation)?;
+        self.change_grant(actor, grant_id, &change).await
     }
 
     /// Deletes a grant with its changes (analysts and administrators).
@@ -318,27 +282,132 @@ impl Service {
     }
 }
 
-/// The rules every grant keeps, however it comes in (a form, the API, the command line): the
-/// problems with one, each on its field.
+/// The rules every grant keeps, however it comes in (a form, the workbook, the command line):
+/// the problems with one, each on its field.
 fn grant_problems(grant: &wholeplace_store::NewGrant) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if grant.title.trim().is_empty() {
-        errors.push(FieldError::new("title", "Enter the grant's title"));
+    let mut errors = grant_value_problems(
+        &grant.title,
+        Some(grant.amount),
+        Some((grant.start_year, grant.end_year)),
+    );
+    if grant.recipient_ids.is_empty() {
+        errors.push(recipients_missing());
     }
-    if grant.amount <= Money::ZERO {
+    errors
+}
+
+/// A grant without a recipient.
+pub(crate) fn recipients_missing() -> FieldError {
+    FieldError::new("recipients", "Select at least one recipient")
+}
+
+/// The rules on a grant's own values (the amount and years where they could be read).
+fn grant_value_problems(
+    title: &str,
+    amount: Option<Money>,
+    years: Option<(FinancialYear, FinancialYear)>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 500 {
+        errors.push(FieldError::new(
+            "title",
+            "Enter the grant's title, up to 500 characters",
+        ));
+    }
+    if amount.is_some_and(|a| a <= Money::ZERO) {
         errors.push(FieldError::new("amount", "The amount must be more than £0"));
     }
-    if grant.end_year < grant.start_year {
+    if let Some((start, end)) = years
+        && end < start
+    {
         errors.push(FieldError::new(
             "end_year",
             "The last year must not be before the first",
         ));
     }
-    if grant.recipient_ids.is_empty() {
-        errors.push(FieldError::new(
-            "recipients",
-            "Select at least one recipient",
-        ));
-    }
     errors
+}
+
+/// A grant's own values, whichever funder, recipients and places it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantValues {
+    /// Title.
+    pub title: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Amount awarded (more than £0).
+    pub amount: Money,
+    /// First financial year.
+    pub start_year: FinancialYear,
+    /// Last financial year (not before the first).
+    pub end_year: FinancialYear,
+    /// Conditions.
+    pub conditions: String,
+}
+
+impl GrantForm {
+    /// The grant's own values, or every problem with them: the one rule set for a grant's
+    /// fields, used by the form and the workbook import alike (its funder, recipients and
+    /// places, references, are resolved by each of them).
+    pub fn values(&self) -> Result<GrantValues, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let amount = pounds_field(&mut errors, "amount", &self.amount);
+        let start = year_field(&mut errors, "start_year", &self.start_year);
+        let end = year_field(&mut errors, "end_year", &self.end_year);
+        let years = start.zip(end);
+        errors.extend(grant_value_problems(&self.title, amount, years));
+        match (amount, years) {
+            (Some(amount), Some((start_year, end_year))) if errors.is_empty() => Ok(GrantValues {
+                title: self.title.trim().to_owned(),
+                purpose: self.purpose.trim().to_owned(),
+                amount,
+                start_year,
+                end_year,
+                conditions: self.conditions.trim().to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl GrantChangeForm {
+    /// The change, or every problem with it: the one rule set for a change to a grant that runs
+    /// from `start` to `end`, used by the form and the workbook import alike.
+    pub fn parse(
+        &self,
+        start: FinancialYear,
+        end: FinancialYear,
+    ) -> Result<wholeplace_store::GrantChange, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let from = year_field(&mut errors, "from_year", &self.from_year);
+        if let Some(y) = from
+            && (y < start || y > end)
+        {
+            errors.push(FieldError::new(
+                "from_year",
+                "The change must start within the grant's years",
+            ));
+        }
+        let amount = pounds_field(&mut errors, "new_amount", &self.new_amount);
+        let reason = text(
+            &mut errors,
+            "reason",
+            &self.reason,
+            500,
+            Some(
+                "Give the reason for the change, such as '20% cut due to pressure on public funding'",
+            ),
+        );
+        match (from, amount) {
+            (Some(from_year), Some(new_amount)) if errors.is_empty() => {
+                Ok(wholeplace_store::GrantChange {
+                    from_year,
+                    new_amount,
+                    reason,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
 }

@@ -113,13 +113,7 @@ impl Service {
         let agencies: Vec<AgencyId> = all_agencies.iter().map(|a| a.id).collect();
         let lookup = Lookup::new(&all_agencies, &self.store().list_places().await?);
         let mut errors = Vec::new();
-        let name = text(
-            &mut errors,
-            "name",
-            &f.name,
-            200,
-            Some("Enter the partnership's name"),
-        );
+        let own = f.values().map_err(|e| errors.extend(e)).ok();
         let member_ids = ids(
             &mut errors,
             "members",
@@ -128,13 +122,13 @@ impl Service {
             "Select members from the list",
         );
         let place_ids = place_names(&mut errors, "places", &f.places, &lookup);
-        if !errors.is_empty() {
+        let (Some(own), true) = (own, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
-        }
+        };
         Ok(wholeplace_store::PartnershipChange {
-            name,
-            description: f.description.trim().to_owned(),
-            governance: f.governance.trim().to_owned(),
+            name: own.name,
+            description: own.description,
+            governance: own.governance,
             member_ids,
             place_ids,
         })
@@ -168,5 +162,40 @@ impl Service {
             .update_partnership(id, &p, &ev)
             .await
             .map_err(|e| partnership_clash(e.into(), &p.name))
+    }
+}
+
+/// A partnership's own values, whichever members and places it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnershipValues {
+    /// Name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// How it is governed.
+    pub governance: String,
+}
+
+impl PartnershipForm {
+    /// The partnership's own values, or every problem with them: the one rule set for a
+    /// partnership's fields, used by the form and the workbook import alike (its members and
+    /// places, references, are resolved by each of them).
+    pub fn values(&self) -> Result<PartnershipValues, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &self.name,
+            200,
+            Some("Enter the partnership's name"),
+        );
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PartnershipValues {
+            name,
+            description: self.description.trim().to_owned(),
+            governance: self.governance.trim().to_owned(),
+        })
     }
 }

@@ -50,6 +50,77 @@ pub struct PlaceForm {
     pub description: String,
 }
 
+impl PlaceForm {
+    /// The place the fields describe, or every problem with them: the one rule set for a place,
+    /// used by the form, the API and the workbook import alike (its parent, a reference, is
+    /// resolved by each of them).
+    pub fn parse(&self) -> Result<NewPlace, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "name",
+                "Enter the place's name, up to 200 characters",
+            ));
+        }
+        let level = match PlaceLevel::parse(&self.level) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    "level",
+                    if self.level.trim().is_empty() {
+                        "Select the kind of place".to_owned()
+                    } else {
+                        e.to_string()
+                    },
+                ));
+                None
+            }
+        };
+        let gss = match opt_text(&self.gss_code) {
+            None => None,
+            Some(t) => match t.parse::<GssCode>() {
+                Ok(c) => Some(c.to_string()),
+                Err(e) => {
+                    errors.push(FieldError::new("gss_code", e.to_string()));
+                    None
+                }
+            },
+        };
+        let vintage = opt_text(&self.gss_vintage);
+        if gss.is_some() && vintage.is_none() {
+            errors.push(FieldError::new(
+                "gss_vintage",
+                "Enter the boundary vintage the GSS code belongs to, for example 2023",
+            ));
+        }
+        let population = match opt_text(&self.population) {
+            None => None,
+            Some(t) => match t.replace(',', "").parse::<i64>() {
+                Ok(n) if n >= 0 => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "population",
+                        "Population must be a whole number, such as 118,054",
+                    ));
+                    None
+                }
+            },
+        };
+        match level {
+            Some(level) if errors.is_empty() => Ok(NewPlace {
+                name: name.to_owned(),
+                level,
+                gss_code: gss,
+                gss_vintage: vintage,
+                population,
+                description: self.description.trim().to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// England's figures for comparison, from the same profiles file: median of authorities'
 /// claimant rates and earnings (population-weighted averages would need every authority).
 pub fn england_medians() -> (Option<f64>, Option<i64>) {
@@ -232,47 +303,9 @@ impl Service {
         &self,
         f: &PlaceForm,
     ) -> ServiceResult<(NewPlace, Option<PlaceId>)> {
-        let mut errors = Vec::new();
-        let name = f.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new(
-                "name",
-                "Enter the place's name, up to 200 characters",
-            ));
-        }
-        let level = PlaceLevel::parse(&f.level).ok();
-        if level.is_none() {
-            errors.push(FieldError::new("level", "Select the kind of place"));
-        }
-        let gss = match opt_text(&f.gss_code) {
-            None => None,
-            Some(t) => match t.parse::<GssCode>() {
-                Ok(c) => Some(c.to_string()),
-                Err(e) => {
-                    errors.push(FieldError::new("gss_code", e.to_string()));
-                    None
-                }
-            },
-        };
-        let vintage = opt_text(&f.gss_vintage);
-        if gss.is_some() && vintage.is_none() {
-            errors.push(FieldError::new(
-                "gss_vintage",
-                "Enter the boundary vintage the GSS code belongs to, for example 2023",
-            ));
-        }
-        let population = match opt_text(&f.population) {
-            None => None,
-            Some(t) => match t.replace(',', "").parse::<i64>() {
-                Ok(n) if n >= 0 => Some(n),
-                _ => {
-                    errors.push(FieldError::new(
-                        "population",
-                        "Population must be a whole number, such as 118,054",
-                    ));
-                    None
-                }
-            },
+        let (place, mut errors) = match f.parse() {
+            Ok(p) => (Some(p), Vec::new()),
+            Err(e) => (None, e),
         };
         let parent = match opt_text(&f.parent_id) {
             None => None,
@@ -289,21 +322,10 @@ impl Service {
                 }
             },
         };
-        let Some(level) = level else {
-            return Err(ServiceError::Validation(errors));
-        };
-        if !errors.is_empty() {
-            return Err(ServiceError::Validation(errors));
+        match place {
+            Some(p) if errors.is_empty() => Ok((p, parent)),
+            _ => Err(ServiceError::Validation(errors)),
         }
-        let new = NewPlace {
-            name: name.to_owned(),
-            level,
-            gss_code: gss,
-            gss_vintage: vintage,
-            population,
-            description: f.description.trim().to_owned(),
-        };
-        Ok((new, parent))
     }
 
     /// Records that one place contains or overlaps another.

@@ -56,13 +56,6 @@ impl Service {
             &partnerships,
             "Select the partnership the project belongs to",
         );
-        let name = text(
-            &mut errors,
-            "name",
-            &f.name,
-            200,
-            Some("Enter the project's name"),
-        );
         let place = if f.place_id.trim().is_empty() {
             None
         } else {
@@ -99,39 +92,9 @@ impl Service {
                 "Select the lead agency from the list, or none",
             )
         };
-        let theme = text(&mut errors, "theme", &f.theme, 300, None);
-        if place.is_none() && f.place_id.trim().is_empty() && theme.is_empty() {
-            errors.push(FieldError::new(
-                "place_id",
-                "Select the place the project works in, or give its theme",
-            ));
-        }
-        let aims = text(&mut errors, "aims", &f.aims, 2000, None);
-        let start_date = date(&mut errors, "start_date", &f.start_date);
-        let end_date = date(&mut errors, "end_date", &f.end_date);
-        if !start_date.is_empty()
-            && !end_date.is_empty()
-            && end_date < start_date
-            && errors.is_empty()
-        {
-            errors.push(FieldError::new(
-                "end_date",
-                "The end date must be on or after the start date",
-            ));
-        }
-        let (Some(partnership_id), true) = (partnership, errors.is_empty()) else {
+        let own = f.values().map_err(|e| errors.extend(e)).ok();
+        let (Some(partnership_id), Some(p), true) = (partnership, own, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
-        };
-        let p = Project {
-            id: ProjectId::new(0),
-            partnership: String::new(),
-            name,
-            place: None,
-            theme,
-            lead_agency: None,
-            aims,
-            start_date,
-            end_date,
         };
         let ev = self.event(
             actor,
@@ -154,5 +117,55 @@ impl Service {
                 )]),
                 other => other.into(),
             })
+    }
+}
+
+impl ProjectForm {
+    /// The project's own details (its partnership, place and lead agency, references, are
+    /// resolved by each entry point), or every problem with them: the one rule set for a project,
+    /// used by the form, the API and the workbook import alike.
+    pub fn values(&self) -> Result<Project, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &self.name,
+            200,
+            Some("Enter the project's name"),
+        );
+        let theme = text(&mut errors, "theme", &self.theme, 300, None);
+        if self.place_id.trim().is_empty() && theme.is_empty() {
+            errors.push(FieldError::new(
+                "place_id",
+                "Select the place the project works in, or give its theme",
+            ));
+        }
+        let aims = text(&mut errors, "aims", &self.aims, 2000, None);
+        let start_date = date(&mut errors, "start_date", &self.start_date);
+        let end_date = date(&mut errors, "end_date", &self.end_date);
+        if !start_date.is_empty()
+            && !end_date.is_empty()
+            && end_date < start_date
+            && errors.is_empty()
+        {
+            errors.push(FieldError::new(
+                "end_date",
+                "The end date must be on or after the start date",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Project {
+            id: ProjectId::new(0),
+            partnership: String::new(),
+            name,
+            place: None,
+            theme,
+            lead_agency: None,
+            aims,
+            start_date,
+            end_date,
+        })
     }
 }

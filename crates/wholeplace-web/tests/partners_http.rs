@@ -17,6 +17,7 @@ wholeplace_store_tests::both_backends!(
     the_api_creates_changes_and_deletes_records,
     grants_changes_and_partnerships_are_recorded_through_forms,
     places_relate_in_more_than_one_hierarchy_and_agencies_cover_them,
+    the_workbook_keeps_every_rule_the_forms_keep,
 );
 
 async fn import(app: &App, who: &Browser, file: &str, bytes: &[u8], skip: bool) -> Resp {
@@ -442,7 +443,7 @@ async fn records_are_changed_and_deleted_after_asking(db: TestDb) {
         StatusCode::UNPROCESSABLE_ENTITY,
         &[
             "Enter the place&#39;s name, up to 200 characters",
-            "Select the kind of place",
+            "&#39;planet&#39; is not a kind of place",
             "Population must be a whole number, such as 118,054",
         ],
     );
@@ -1423,4 +1424,98 @@ where
 /// A financial year for a test's records, by its start year.
 fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
     wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
+}
+
+/// A sheet of the everything-workbook from CSV text.
+fn sheet(name: &str, csv: &str) -> (String, wholeplace_tabular::Table) {
+    (
+        name.to_owned(),
+        wholeplace_tabular::read_csv(csv).expect("test CSV"),
+    )
+}
+
+/// Each record's one parser serves the forms and the workbook alike: rows the forms would refuse
+/// are refused by the import too, with the forms' words, on the sheet's row and column. (The
+/// workbook used to take a negative population, a grant of £0 or with no recipient, a change
+/// outside its grant's years or without a reason, and a project with neither place nor theme.)
+async fn the_workbook_keeps_every_rule_the_forms_keep(db: TestDb) {
+    let app = App::new(db);
+    let op = Actor::operator();
+    let agencies = sheet(
+        "Agencies",
+        "name,kind\nFunder,county_council\nDoer,voluntary\n",
+    );
+    let partnerships = sheet(
+        "Partnerships",
+        "name,description,governance,members,places\nPilots,,,Doer,\n",
+    );
+    let grant_header =
+        "funder,title,purpose,amount,start_year,end_year,conditions,recipients,places";
+    let long_name = "x".repeat(201);
+    let cases: Vec<(Vec<(String, wholeplace_tabular::Table)>, String)> = vec![
+        (
+            vec![sheet("Places", "name,level,gss_code,gss_vintage,population,description\nMinus,ward,,,-5,\n")],
+            "Places, row 2, column population: Population must be a whole number".into(),
+        ),
+        (
+            vec![sheet("Places", &format!("name,level\n{long_name},ward\n"))],
+            "Places, row 2, column name: Enter the place's name, up to 200 characters".into(),
+        ),
+        (
+            vec![agencies.clone(), sheet("Grants", &format!("{grant_header}\nFunder,Nothing,,0,2024/25,2024/25,,Doer,\n"))],
+            "Grants, row 2, column amount: The amount must be more than £0".into(),
+        ),
+        (
+            vec![agencies.clone(), sheet("Grants", &format!("{grant_header}\nFunder,Nobody's,,10,2024/25,2024/25,,,\n"))],
+            "Grants, row 2, column recipients: Select at least one recipient".into(),
+        ),
+        (
+            vec![
+                agencies.clone(),
+                sheet("Grants", &format!("{grant_header}\nFunder,Hubs,,10,2024/25,2025/26,,Doer,\n")),
+                sheet("Grant changes", "funder,title,from_year,new_amount,reason\nFunder,Hubs,2030/31,5,cut\n"),
+            ],
+            "Grant changes, row 2, column from_year: The change must start within the grant's years".into(),
+        ),
+        (
+            vec![
+                agencies.clone(),
+                sheet("Grants", &format!("{grant_header}\nFunder,Hubs,,10,2024/25,2025/26,,Doer,\n")),
+                sheet("Grant changes", "funder,title,from_year,new_amount,reason\nFunder,Hubs,2025/26,5,\n"),
+            ],
+            "Grant changes, row 2, column reason: Give the reason for the change".into(),
+        ),
+        (
+            vec![agencies.clone(), partnerships.clone(), sheet("Projects", "partnership,name\nPilots,Nowhere\n")],
+            "Projects, row 2, column place: Select the place the project works in, or give its theme".into(),
+        ),
+    ];
+    for (sheets, expected) in cases {
+        let err = app
+            .service
+            .import_dataset(&op, &sheets, false)
+            .await
+            .expect_err("the row breaks a rule the forms keep");
+        let wholeplace_service::ServiceError::Validation(problems) = err else {
+            panic!("a row's problem is a validation error, not {err:?}");
+        };
+        assert!(
+            problems.iter().any(|p| p.message.starts_with(&expected)),
+            "expected {expected:?} in {problems:?}"
+        );
+    }
+    assert!(
+        app.service
+            .list_places(&op)
+            .await
+            .expect("places")
+            .is_empty()
+            && app
+                .service
+                .list_grants(&op)
+                .await
+                .expect("grants")
+                .is_empty(),
+        "nothing of a refused workbook is written"
+    );
 }
