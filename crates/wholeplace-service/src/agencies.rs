@@ -135,13 +135,7 @@ impl Service {
         if self.store().get_place(place_id).await?.is_none() {
             return Err(ServiceError::NotFound);
         }
-        let agencies: Vec<AgencyId> = self
-            .store()
-            .list_agencies()
-            .await?
-            .iter()
-            .map(|a| a.id)
-            .collect();
+        let agencies: Vec<AgencyId> = self.agency_ids().await?;
         let mut errors = Vec::new();
         let Some(agency_id) = Self::id_in(
             &mut errors,

@@ -62,13 +62,7 @@ impl Service {
         )
         .await?;
         let mut errors = Vec::new();
-        let agencies: Vec<AgencyId> = self
-            .store()
-            .list_agencies()
-            .await?
-            .iter()
-            .map(|a| a.id)
-            .collect();
+        let agencies: Vec<AgencyId> = self.agency_ids().await?;
         let agency = Self::id_in(
             &mut errors,
             "agency_id",

@@ -177,6 +177,41 @@ pub(crate) fn opt_text(s: &str) -> Option<String> {
 }
 
 impl Service {
+    /// Every agency's id (to check an id a form sends).
+    pub(crate) async fn agency_ids(&self) -> ServiceResult<Vec<AgencyId>> {
+        Ok(self
+            .store()
+            .list_agencies()
+            .await?
+            .iter()
+            .map(|a| a.id)
+            .collect())
+    }
+
+    /// Every place's id (to check an id a form sends).
+    pub(crate) async fn place_ids(&self) -> ServiceResult<Vec<PlaceId>> {
+        Ok(self
+            .store()
+            .list_places()
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect())
+    }
+
+    /// Every partnership's id (to check an id a form sends).
+    pub(crate) async fn partnership_ids(
+        &self,
+    ) -> ServiceResult<Vec<wholeplace_domain::PartnershipId>> {
+        Ok(self
+            .store()
+            .list_partnerships()
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect())
+    }
+
     pub(crate) fn id_in<T: RecordId + std::str::FromStr>(
         errors: &mut Vec<FieldError>,
         field: &str,

@@ -415,13 +415,7 @@ impl Service {
             Some(id.to_string()),
         )
         .await?;
-        let places: Vec<PlaceId> = self
-            .store()
-            .list_places()
-            .await?
-            .iter()
-            .map(|p| p.id)
-            .collect();
+        let places: Vec<PlaceId> = self.place_ids().await?;
         if !places.contains(&id) {
             return Err(ServiceError::NotFound);
         }

@@ -42,13 +42,7 @@ impl Service {
         self.require_editor(actor, AuditAction::ProjectCreate, "project", None)
             .await?;
         let mut errors = Vec::new();
-        let partnerships: Vec<PartnershipId> = self
-            .store()
-            .list_partnerships()
-            .await?
-            .iter()
-            .map(|p| p.id)
-            .collect();
+        let partnerships: Vec<PartnershipId> = self.partnership_ids().await?;
         let partnership = Self::id_in(
             &mut errors,
             "partnership_id",
@@ -59,13 +53,7 @@ impl Service {
         let place = if f.place_id.trim().is_empty() {
             None
         } else {
-            let places: Vec<PlaceId> = self
-                .store()
-                .list_places()
-                .await?
-                .iter()
-                .map(|p| p.id)
-                .collect();
+            let places: Vec<PlaceId> = self.place_ids().await?;
             Self::id_in(
                 &mut errors,
                 "place_id",
@@ -77,13 +65,7 @@ impl Service {
         let lead = if f.lead_agency_id.trim().is_empty() {
             None
         } else {
-            let agencies: Vec<AgencyId> = self
-                .store()
-                .list_agencies()
-                .await?
-                .iter()
-                .map(|a| a.id)
-                .collect();
+            let agencies: Vec<AgencyId> = self.agency_ids().await?;
             Self::id_in(
                 &mut errors,
                 "lead_agency_id",

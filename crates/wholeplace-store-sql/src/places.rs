@@ -170,22 +170,7 @@ impl PlaceStore for SqlStore {
             .await
             .map_err(|e| fk_or(e, &format!("a place with GSS code {}", p.gss_code.clone().unwrap_or_default())))?;
             let id: i64 = row.try_get("id").map_err(db_err)?;
-            sqlx::query(
-                "INSERT INTO la_profile (place_id, population, population_year, claimant_rate_pct, median_earnings_gbp, imd_rank, imd_total, domain_ranks) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (place_id) DO UPDATE SET population = excluded.population, population_year = excluded.population_year, \
-                 claimant_rate_pct = excluded.claimant_rate_pct, median_earnings_gbp = excluded.median_earnings_gbp, imd_rank = excluded.imd_rank, imd_total = excluded.imd_total, domain_ranks = excluded.domain_ranks",
-            )
-            .bind(id)
-            .bind(prof.population)
-            .bind(prof.population_year)
-            .bind(prof.claimant_rate_pct)
-            .bind(prof.median_earnings_gbp)
-            .bind(prof.imd_rank)
-            .bind(prof.imd_total)
-            .bind(prof.domain_ranks.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            crate::dataset::upsert_profile(&mut tx, id, prof).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)?;

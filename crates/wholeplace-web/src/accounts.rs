@@ -1,5 +1,11 @@
 //! Signing in and out, one's own account (password, sessions, API tokens), and administrators'
 //! pages for accounts.
+//!
+//! Like every pages module, its handlers keep the slice template's shape (ARCHITECTURE.md,
+//! "Adding a feature"): a change page is `begin_on` and the form page; a post is the typed form,
+//! the service use case and `page::saved`. Handlers of different records look alike because
+//! they share that shape and axum's extractor signature, not logic: the logic is in the service
+//! and in `page.rs`.
 
 use crate::auth::{
     ClientAddr, MaybeSignedIn, SIGNIN_CSRF_COOKIE, SignedIn, SignedInAllowingPasswordChange,

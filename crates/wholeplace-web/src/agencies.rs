@@ -1,4 +1,10 @@
 //! Partner agencies: the list, adding, changing and deleting them, and the places each covers.
+//!
+//! Like every pages module, its handlers keep the slice template's shape (ARCHITECTURE.md,
+//! "Adding a feature"): a change page is `begin_on` and the form page; a post is the typed form,
+//! the service use case and `page::saved`. Handlers of different records look alike because
+//! they share that shape and axum's extractor signature, not logic: the logic is in the service
+//! and in `page.rs`.
 
 use crate::AppState;
 use crate::auth::SignedIn;

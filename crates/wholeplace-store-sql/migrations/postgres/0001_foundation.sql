@@ -1,3 +1,5 @@
+-- The SQLite twin of this file (migrations/sqlite/0001_foundation.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 CREATE TABLE agency (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,

@@ -1,3 +1,5 @@
+-- The SQLite twin of this file (migrations/sqlite/0002_places.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- Places, partners and resource mapping.
 CREATE TABLE place (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,3 +1,5 @@
+-- The SQLite twin of this file (migrations/sqlite/0005_audit_chain.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- The audit log becomes a hash chain: each entry stores the SHA-256 of its content and of the entry
 -- before it (computed by the adapter, wholeplace-store/src/audit_chain.rs), so an entry changed in
 -- the database by someone who drops the triggers no longer verifies (`wholeplace audit verify`).

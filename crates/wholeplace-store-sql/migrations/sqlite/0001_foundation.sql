@@ -1,3 +1,5 @@
+-- The PostgreSQL twin of this file (migrations/postgres/0001_foundation.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 CREATE TABLE agency (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,

@@ -1,3 +1,5 @@
+-- The PostgreSQL twin of this file (migrations/postgres/0002_places.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- Places, partners and resource mapping.
 CREATE TABLE place (
     id INTEGER PRIMARY KEY,

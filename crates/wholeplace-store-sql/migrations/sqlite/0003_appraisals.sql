@@ -1,3 +1,5 @@
+-- The PostgreSQL twin of this file (migrations/postgres/0003_appraisals.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- Appraisals (the evidence engine's models), stored per partnership as their model text.
 CREATE TABLE appraisal (
     id INTEGER PRIMARY KEY,

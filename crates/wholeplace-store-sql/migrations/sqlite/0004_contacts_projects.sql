@@ -1,3 +1,5 @@
+-- The PostgreSQL twin of this file (migrations/postgres/0004_contacts_projects.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- Named contacts at agencies ("identified link") and partnerships' pilots or projects.
 CREATE TABLE contact (
     id INTEGER PRIMARY KEY,

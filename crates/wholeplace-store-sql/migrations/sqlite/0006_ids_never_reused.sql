@@ -1,3 +1,5 @@
+-- The PostgreSQL twin of this file (migrations/postgres/0006_ids_never_reused.sql) makes the same tables in its own
+-- dialect; each backend's schema is kept whole so it reads on its own, hence their likeness.
 -- Ids are never reused: SQLite gives a new row the largest id + 1, so deleting the newest record
 -- and creating another gave the same id twice (and audit entries for "record 199" meant two
 -- records). AUTOINCREMENT keeps the largest id ever given in sqlite_sequence instead.

@@ -1,4 +1,8 @@
 //! `/api/v1/projects`: partnerships' pilots and projects. Decided and audited by the same service use cases as the pages.
+//!
+//! Like every API module, its views copy a record into its JSON shape field by field and its
+//! handlers are the service use case between `ApiCaller` and `Json`; views of different records
+//! look alike because a struct literal has one shape, not because they share logic.
 
 use super::*;
 
