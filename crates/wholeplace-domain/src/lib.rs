@@ -6,6 +6,7 @@ pub mod ids;
 pub mod money;
 pub mod rng;
 pub mod role;
+pub mod sharing;
 pub mod taxonomy;
 pub mod year;
 
@@ -16,5 +17,6 @@ pub use ids::{
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};
+pub use sharing::{DataClass, Decision, LawfulBasis, Purpose, SpecialCondition};
 pub use taxonomy::{AgencyKind, PlaceLevel, ServiceArea, UnknownTerm};
 pub use year::{FinancialYear, Quarter, YearError};

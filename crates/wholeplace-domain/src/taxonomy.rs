@@ -166,6 +166,9 @@ macro_rules! vocabulary_key {
     };
 }
 
+/// The macro for other modules of the domain that define vocabularies of their own.
+pub(crate) use vocabulary_key;
+
 vocabulary_key!(
     /// A level or kind of place ([`PLACE_LEVELS`]).
     PlaceLevel,
