@@ -86,6 +86,16 @@ record_id! {
     AppraisalId;
     /// An API token's id.
     ApiTokenId;
+    /// A person's id.
+    PersonId;
+    /// A household's (a family's) id.
+    HouseholdId;
+    /// An agency's involvement with a person.
+    InvolvementId;
+    /// An information-sharing agreement's id.
+    AgreementId;
+    /// An emergency ("break-glass") access's id.
+    BreakGlassId;
 }
 
 #[cfg(test)]

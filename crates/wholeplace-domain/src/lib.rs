@@ -12,8 +12,9 @@ pub mod year;
 
 pub use gss::{GssCode, GssError};
 pub use ids::{
-    AgencyId, ApiTokenId, AppraisalId, BadId, BudgetLineId, ContactId, GrantId, PartnershipId,
-    PlaceId, ProjectId, RecordId, UserId,
+    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ContactId,
+    GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId, ProjectId, RecordId,
+    UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

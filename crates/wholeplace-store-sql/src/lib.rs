@@ -11,6 +11,7 @@ mod audit;
 mod budget;
 mod contacts;
 mod dataset;
+mod families;
 mod grants;
 mod migrate;
 mod partnerships;

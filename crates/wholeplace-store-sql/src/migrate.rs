@@ -50,6 +50,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "ids never reused",
         sql: include_str!("../migrations/sqlite/0006_ids_never_reused.sql"),
     },
+    Migration {
+        version: 7,
+        name: "families and sharing agreements",
+        sql: include_str!("../migrations/sqlite/0007_families.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -103,6 +108,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 6,
         name: "ids never reused",
         sql: include_str!("../migrations/postgres/0006_ids_never_reused.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "families and sharing agreements",
+        sql: include_str!("../migrations/postgres/0007_families.sql"),
     },
 ];
 

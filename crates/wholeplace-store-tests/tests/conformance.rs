@@ -9,6 +9,7 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
+use wholeplace_store::{FamilyEvent, NewAgreement, NewHousehold, NewInvolvement, NewPerson};
 use wholeplace_store_sql::{Backend, SqlStore};
 
 wholeplace_store_tests::both_backends!(
@@ -32,6 +33,7 @@ wholeplace_store_tests::both_backends!(
     ids_are_never_reused_after_a_delete,
     sums_of_the_largest_amounts_never_overflow,
     every_record_changes_and_reads_back,
+    families_agreements_and_emergency_access_round_trip,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1192,7 +1194,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
             .await
             .expect("old entry");
     }
-    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6]);
+    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7]);
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
     store
@@ -1635,4 +1637,228 @@ where
 /// A financial year for a test's records, by its start year.
 fn fy(start_year: i32) -> wholeplace_domain::FinancialYear {
     wholeplace_domain::FinancialYear::new(start_year).expect("a financial year")
+}
+
+async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let police = agency(store, "Kent Police").await;
+    let worker = user(store, "worker", vec![kcc]).await;
+    let mum = store
+        .create_person(
+            &NewPerson {
+                given_name: "Dawn".into(),
+                family_name: "Hill".into(),
+                date_of_birth: Some("1988-03-02".into()),
+                nhs_number: Some("9434765919".into()),
+                ni_number: None,
+            },
+            &ev("person.create", 10),
+        )
+        .await
+        .expect("person");
+    let son = store
+        .create_person(
+            &NewPerson {
+                given_name: "Kyle".into(),
+                family_name: "Hill".into(),
+                date_of_birth: Some("2011-09-14".into()),
+                nhs_number: None,
+                ni_number: None,
+            },
+            &ev("person.create", 11),
+        )
+        .await
+        .expect("person");
+    let hid = store
+        .create_household(
+            &NewHousehold {
+                name: "The Hill family".into(),
+                place_id: None,
+                address: "1 Example Road".into(),
+                lead_user_id: Some(worker),
+            },
+            &ev("family.create", 12),
+        )
+        .await
+        .expect("household");
+    for (p, rel, at) in [(mum, "mother", 13), (son, "son", 14)] {
+        store
+            .add_member(hid, p, rel, &ev("family.member", at))
+            .await
+            .expect("member");
+    }
+    let involvement = |person, agency_id, class: &str, pence, hundredths| NewInvolvement {
+        person_id: person,
+        agency_id,
+        service: "Service".into(),
+        lead_worker: "A worker".into(),
+        need: "parenting".into(),
+        class: DataClass::of(class),
+        started_on: "2026-01-05".into(),
+        ended_on: None,
+        unit_cost_code: Some("SS18.2".into()),
+        unit_cost: Money::from_pence(pence),
+        unit: "Per hour".into(),
+        units_per_year_hundredths: hundredths,
+    };
+    store
+        .create_involvement(
+            &involvement(son, kcc, "social_care", 5700, 5200),
+            &ev("involvement.create", 15),
+        )
+        .await
+        .expect("involvement");
+    store
+        .create_involvement(
+            &involvement(mum, police, "police", 28500, 150),
+            &ev("involvement.create", 16),
+        )
+        .await
+        .expect("involvement");
+    store
+        .add_family_event(
+            hid,
+            &FamilyEvent {
+                person_id: Some(son),
+                agency_id: police,
+                agency_name: String::new(),
+                day: "2026-02-01".into(),
+                summary: "Reported missing overnight".into(),
+                class: DataClass::of("police"),
+            },
+            &ev("family.event", 17),
+        )
+        .await
+        .expect("event");
+    let family = store.get_family(hid).await.expect("read").expect("exists");
+    assert_eq!(family.household.lead_user_id, Some(worker));
+    assert_eq!(family.household.lead_name.as_deref(), Some("worker display"));
+    assert_eq!(
+        family
+            .members
+            .iter()
+            .map(|m| (m.person.given_name.as_str(), m.relationship.as_str()))
+            .collect::<Vec<_>>(),
+        [("Dawn", "mother"), ("Kyle", "son")]
+    );
+    assert_eq!(family.involvements.len(), 2);
+    let police_line = family
+        .involvements
+        .iter()
+        .find(|i| i.agency_id == police)
+        .expect("police");
+    assert_eq!(
+        (police_line.agency_name.as_str(), police_line.class.as_str()),
+        ("Kent Police", "police")
+    );
+    assert_eq!(
+        police_line.annual_cost(),
+        Money::from_pence(42_750),
+        "£285 x 1.5"
+    );
+    assert_eq!(family.events[0].agency_name, "Kent Police");
+    assert!(
+        store
+            .get_family(HouseholdId::new(hid.get() + 1000))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let listed = store.list_households().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].members, listed[0].agencies.clone()),
+        (2, {
+            let mut v = vec![kcc, police];
+            v.sort();
+            v
+        })
+    );
+
+    let aid = store
+        .create_agreement(
+            &NewAgreement {
+                title: "Early help ISA".into(),
+                party_ids: vec![kcc, police],
+                classes: vec![DataClass::of("identity"), DataClass::of("police")],
+                purposes: vec![Purpose::parse("early_help").expect("purpose")],
+                basis: LawfulBasis::parse("public_task").expect("basis"),
+                condition: Some(
+                    SpecialCondition::parse("substantial_public_interest").expect("condition"),
+                ),
+                starts_on: "2026-01-01".into(),
+                review_on: "2026-10-01".into(),
+                expires_on: "2027-03-31".into(),
+                signatories: "Director of Children's Services; Chief Constable".into(),
+            },
+            &ev("agreement.create", 18),
+        )
+        .await
+        .expect("agreement");
+    let all = store.list_agreements().await.expect("agreements");
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0]
+            .parties
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Kent County Council", "Kent Police"]
+    );
+    assert_eq!(
+        all[0].classes,
+        [DataClass::of("identity"), DataClass::of("police")]
+    );
+    assert_eq!(
+        all[0].condition.map(|c| c.as_str()),
+        Some("substantial_public_interest")
+    );
+    store
+        .withdraw_agreement(aid, "2026-06-30", &ev("agreement.withdraw", 19))
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        store.list_agreements().await.expect("a")[0]
+            .withdrawn_on
+            .as_deref(),
+        Some("2026-06-30")
+    );
+    assert!(matches!(
+        store
+            .withdraw_agreement(
+                AgreementId::new(aid.get() + 50),
+                "2026-06-30",
+                &ev("agreement.withdraw", 20)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let bid = store
+        .record_break_glass(
+            worker,
+            hid,
+            "Child reported missing: need the police record",
+            &ev("family.break_glass", 21),
+        )
+        .await
+        .expect("break glass");
+    let glass = store.list_break_glass().await.expect("list");
+    assert_eq!(
+        (
+            glass[0].id,
+            glass[0].username.as_str(),
+            glass[0].reviewed_by.clone()
+        ),
+        (bid, "worker", None)
+    );
+    store
+        .review_break_glass(bid, "dpo", "Justified", &ev("break_glass.review", 22))
+        .await
+        .expect("review");
+    let glass = store.list_break_glass().await.expect("list");
+    assert_eq!(
+        (glass[0].reviewed_by.as_deref(), glass[0].finding.as_str()),
+        (Some("dpo"), "Justified")
+    );
 }

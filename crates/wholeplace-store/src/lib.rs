@@ -15,6 +15,7 @@ pub mod audit_chain;
 pub mod budget;
 pub mod contacts;
 pub mod dataset;
+pub mod families;
 pub mod grants;
 pub mod partnerships;
 pub mod places;
@@ -31,6 +32,10 @@ pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
     PlaceKey,
 };
+pub use families::{
+    BreakGlass, Family, FamilyEvent, FamilyStore, Household, HouseholdSummary, Involvement, Member,
+    NewAgreement, NewHousehold, NewInvolvement, NewPerson, Person, SharingAgreement,
+};
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
@@ -40,7 +45,7 @@ pub use projects::{Project, ProjectStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore, Store,
+        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore, Store,
     };
 }
 
@@ -116,6 +121,7 @@ pub trait Store:
     + ProjectStore
     + AppraisalStore
     + DatasetStore
+    + FamilyStore
     + Send
     + Sync
     + 'static

@@ -1,0 +1,485 @@
+//! [`FamilyStore`] for [`SqlStore`]: people, households, involvements, events, sharing agreements
+//! and emergency accesses.
+
+use crate::SqlStore;
+use crate::audit::*;
+use crate::store::*;
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use wholeplace_domain::{
+    AgreementId, BreakGlassId, HouseholdId, InvolvementId, Money, PersonId, UserId,
+};
+use wholeplace_store::*;
+
+const PERSON_COLUMNS: &str =
+    "p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.ni_number";
+
+const INVOLVEMENT_SELECT: &str = "SELECT i.id, i.person_id, i.agency_id, a.name AS agency_name, i.service, i.lead_worker, \
+     i.need, i.data_class, i.started_on, i.ended_on, i.unit_cost_code, i.unit_cost_pence, i.unit, i.units_per_year_hundredths \
+     FROM involvement i JOIN agency a ON a.id = i.agency_id";
+
+fn person_from_row(r: &AnyRow) -> StoreResult<Person> {
+    Ok(Person {
+        id: id(r, "id")?,
+        given_name: r.try_get("given_name").map_err(db_err)?,
+        family_name: r.try_get("family_name").map_err(db_err)?,
+        date_of_birth: r.try_get("date_of_birth").map_err(db_err)?,
+        nhs_number: r.try_get("nhs_number").map_err(db_err)?,
+        ni_number: r.try_get("ni_number").map_err(db_err)?,
+    })
+}
+
+fn involvement_from_row(r: &AnyRow) -> StoreResult<Involvement> {
+    Ok(Involvement {
+        id: id(r, "id")?,
+        person_id: id(r, "person_id")?,
+        agency_id: id(r, "agency_id")?,
+        agency_name: r.try_get("agency_name").map_err(db_err)?,
+        service: r.try_get("service").map_err(db_err)?,
+        lead_worker: r.try_get("lead_worker").map_err(db_err)?,
+        need: r.try_get("need").map_err(db_err)?,
+        class: vocab(r, "data_class")?,
+        started_on: r.try_get("started_on").map_err(db_err)?,
+        ended_on: r.try_get("ended_on").map_err(db_err)?,
+        unit_cost_code: r.try_get("unit_cost_code").map_err(db_err)?,
+        unit_cost: Money::from_pence(r.try_get("unit_cost_pence").map_err(db_err)?),
+        unit: r.try_get("unit").map_err(db_err)?,
+        units_per_year_hundredths: r.try_get("units_per_year_hundredths").map_err(db_err)?,
+    })
+}
+
+/// Keys stored as one comma-separated column.
+fn keys<T: std::ops::Deref<Target = str>>(items: &[T]) -> String {
+    items.iter().map(|k| &**k).collect::<Vec<_>>().join(",")
+}
+
+/// A comma-separated column as typed keys.
+fn parse_keys<T>(r: &AnyRow, column: &str) -> StoreResult<Vec<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.try_get(column).map_err(db_err)?;
+    text.split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            k.parse()
+                .map_err(|e: T::Err| StoreError::Backend(format!("column {column}: {e}")))
+        })
+        .collect()
+}
+
+impl SqlStore {
+    async fn household(&self, hid: HouseholdId) -> StoreResult<Option<Household>> {
+        let row = sqlx::query(
+            "SELECT h.id, h.name, h.place_id, pl.name AS place_name, h.address, h.lead_user_id, u.display_name AS lead_name \
+             FROM household h LEFT JOIN place pl ON pl.id = h.place_id LEFT JOIN app_user u ON u.id = h.lead_user_id WHERE h.id = $1",
+        )
+        .bind(hid.get())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
+        row.map(|r| {
+            Ok(Household {
+                id: id(&r, "id")?,
+                name: r.try_get("name").map_err(db_err)?,
+                place_id: opt_id(&r, "place_id")?,
+                place_name: r.try_get("place_name").map_err(db_err)?,
+                address: r.try_get("address").map_err(db_err)?,
+                lead_user_id: opt_id(&r, "lead_user_id")?,
+                lead_name: r.try_get("lead_name").map_err(db_err)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn family_members(&self, hid: HouseholdId) -> StoreResult<Vec<Member>> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS}, m.relationship FROM household_member m JOIN person p ON p.id = m.person_id \
+             WHERE m.household_id = $1 ORDER BY p.date_of_birth, p.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(hid.get())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Member {
+                    person: person_from_row(r)?,
+                    relationship: r.try_get("relationship").map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn family_involvements(&self, hid: HouseholdId) -> StoreResult<Vec<Involvement>> {
+        let sql = format!(
+            "{INVOLVEMENT_SELECT} JOIN household_member m ON m.person_id = i.person_id \
+             WHERE m.household_id = $1 ORDER BY i.started_on, i.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(hid.get())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(involvement_from_row).collect()
+    }
+
+    async fn family_events(&self, hid: HouseholdId) -> StoreResult<Vec<FamilyEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.person_id, e.agency_id, a.name AS agency_name, e.day, e.summary, e.data_class \
+             FROM family_event e JOIN agency a ON a.id = e.agency_id WHERE e.household_id = $1 ORDER BY e.day, e.id",
+        )
+        .bind(hid.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(FamilyEvent {
+                    person_id: opt_id(r, "person_id")?,
+                    agency_id: id(r, "agency_id")?,
+                    agency_name: r.try_get("agency_name").map_err(db_err)?,
+                    day: r.try_get("day").map_err(db_err)?,
+                    summary: r.try_get("summary").map_err(db_err)?,
+                    class: vocab(r, "data_class")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl FamilyStore for SqlStore {
+    async fn create_person(&self, p: &NewPerson, audit: &AuditEvent) -> StoreResult<PersonId> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO person (given_name, family_name, date_of_birth, nhs_number, ni_number) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(p.given_name.clone())
+        .bind(p.family_name.clone())
+        .bind(p.date_of_birth.clone())
+        .bind(p.nhs_number.clone())
+        .bind(p.ni_number.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let pid: PersonId = id(&row, "id")?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(pid.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(pid)
+    }
+
+    async fn create_household(
+        &self,
+        h: &NewHousehold,
+        audit: &AuditEvent,
+    ) -> StoreResult<HouseholdId> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO household (name, place_id, address, lead_user_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(h.name.clone())
+        .bind(h.place_id.map(|p| p.get()))
+        .bind(h.address.clone())
+        .bind(h.lead_user_id.map(|u| u.get()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that household"))?;
+        let hid: HouseholdId = id(&row, "id")?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(hid.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(hid)
+    }
+
+    async fn add_member(
+        &self,
+        household: HouseholdId,
+        person: PersonId,
+        relationship: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO household_member (household_id, person_id, relationship) VALUES ($1, $2, $3) \
+             ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = excluded.relationship",
+        )
+        .bind(household.get())
+        .bind(person.get())
+        .bind(relationship.to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that member"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_households(&self) -> StoreResult<Vec<HouseholdSummary>> {
+        let rows = sqlx::query(
+            "SELECT h.id, h.name, pl.name AS place_name, (SELECT COUNT(*) FROM household_member m WHERE m.household_id = h.id) AS members \
+             FROM household h LEFT JOIN place pl ON pl.id = h.place_id ORDER BY h.name, h.id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let links = sqlx::query(
+            "SELECT DISTINCT m.household_id, i.agency_id FROM household_member m JOIN involvement i ON i.person_id = m.person_id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let hid: HouseholdId = id(r, "id")?;
+            let mut agencies = Vec::new();
+            for l in &links {
+                if id::<HouseholdId>(l, "household_id")? == hid {
+                    agencies.push(id(l, "agency_id")?);
+                }
+            }
+            agencies.sort();
+            out.push(HouseholdSummary {
+                id: hid,
+                name: r.try_get("name").map_err(db_err)?,
+                place_name: r.try_get("place_name").map_err(db_err)?,
+                members: r.try_get("members").map_err(db_err)?,
+                agencies,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn get_family(&self, hid: HouseholdId) -> StoreResult<Option<Family>> {
+        let Some(household) = self.household(hid).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Family {
+            household,
+            members: self.family_members(hid).await?,
+            involvements: self.family_involvements(hid).await?,
+            events: self.family_events(hid).await?,
+        }))
+    }
+
+    async fn create_involvement(
+        &self,
+        i: &NewInvolvement,
+        audit: &AuditEvent,
+    ) -> StoreResult<InvolvementId> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO involvement (person_id, agency_id, service, lead_worker, need, data_class, started_on, ended_on, \
+             unit_cost_code, unit_cost_pence, unit, units_per_year_hundredths) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(i.person_id.get())
+        .bind(i.agency_id.get())
+        .bind(i.service.clone())
+        .bind(i.lead_worker.clone())
+        .bind(i.need.clone())
+        .bind(i.class.as_str())
+        .bind(i.started_on.clone())
+        .bind(i.ended_on.clone())
+        .bind(i.unit_cost_code.clone())
+        .bind(i.unit_cost.pence())
+        .bind(i.unit.clone())
+        .bind(i.units_per_year_hundredths)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that involvement"))?;
+        let iid: InvolvementId = id(&row, "id")?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(iid.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(iid)
+    }
+
+    async fn add_family_event(
+        &self,
+        household: HouseholdId,
+        e: &FamilyEvent,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO family_event (household_id, person_id, agency_id, day, summary, data_class) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(household.get())
+        .bind(e.person_id.map(|p| p.get()))
+        .bind(e.agency_id.get())
+        .bind(e.day.clone())
+        .bind(e.summary.clone())
+        .bind(e.class.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|x| fk_or(x, "that event"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>> {
+        let rows = sqlx::query(
+            "SELECT id, title, classes, purposes, basis, special_condition, starts_on, review_on, expires_on, withdrawn_on, signatories \
+             FROM sharing_agreement ORDER BY title",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let parties = sqlx::query(
+            "SELECT p.agreement_id, a.id, a.name, a.kind FROM agreement_party p JOIN agency a ON a.id = p.agency_id ORDER BY a.name",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let aid: AgreementId = id(r, "id")?;
+            let mut members = Vec::new();
+            for p in &parties {
+                if id::<AgreementId>(p, "agreement_id")? == aid {
+                    members.push(crate::agencies::agency_from_row(p, "")?);
+                }
+            }
+            let condition: Option<String> = r.try_get("special_condition").map_err(db_err)?;
+            out.push(SharingAgreement {
+                id: aid,
+                title: r.try_get("title").map_err(db_err)?,
+                parties: members,
+                classes: parse_keys(r, "classes")?,
+                purposes: parse_keys(r, "purposes")?,
+                basis: vocab(r, "basis")?,
+                condition: condition.map(|c| c.parse()).transpose().map_err(
+                    |e: wholeplace_domain::UnknownTerm| StoreError::Backend(e.to_string()),
+                )?,
+                starts_on: r.try_get("starts_on").map_err(db_err)?,
+                review_on: r.try_get("review_on").map_err(db_err)?,
+                expires_on: r.try_get("expires_on").map_err(db_err)?,
+                withdrawn_on: r.try_get("withdrawn_on").map_err(db_err)?,
+                signatories: r.try_get("signatories").map_err(db_err)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn create_agreement(
+        &self,
+        a: &NewAgreement,
+        audit: &AuditEvent,
+    ) -> StoreResult<AgreementId> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO sharing_agreement (title, classes, purposes, basis, special_condition, starts_on, review_on, expires_on, signatories) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(a.title.clone())
+        .bind(keys(&a.classes))
+        .bind(keys(&a.purposes))
+        .bind(a.basis.as_str())
+        .bind(a.condition.map(|c| c.as_str()))
+        .bind(a.starts_on.clone())
+        .bind(a.review_on.clone())
+        .bind(a.expires_on.clone())
+        .bind(a.signatories.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, &format!("an agreement called '{}'", a.title)))?;
+        let aid: AgreementId = id(&row, "id")?;
+        for p in &a.party_ids {
+            crate::dataset::link(
+                &mut tx,
+                "INSERT INTO agreement_party (agreement_id, agency_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                aid.get(),
+                p.get(),
+            )
+            .await?;
+        }
+        let mut ev = audit.clone();
+        ev.record_id = Some(aid.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(aid)
+    }
+
+    async fn withdraw_agreement(
+        &self,
+        aid: AgreementId,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE sharing_agreement SET withdrawn_on = $1 WHERE id = $2")
+            .bind(day.to_owned())
+            .bind(aid.get());
+        change_one(self, q, "that agreement", audit).await
+    }
+
+    async fn record_break_glass(
+        &self,
+        user: UserId,
+        household: HouseholdId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<BreakGlassId> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO break_glass (user_id, household_id, reason, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user.get())
+        .bind(household.get())
+        .bind(reason.to_owned())
+        .bind(audit.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that access"))?;
+        let bid: BreakGlassId = id(&row, "id")?;
+        let mut ev = audit.clone();
+        ev.record_id = Some(household.to_string());
+        insert_audit(&mut tx, &ev).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(bid)
+    }
+
+    async fn list_break_glass(&self) -> StoreResult<Vec<BreakGlass>> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.user_id, u.username, b.household_id, b.reason, b.at, b.reviewed_by, b.finding \
+             FROM break_glass b JOIN app_user u ON u.id = b.user_id ORDER BY b.at DESC, b.id DESC",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(BreakGlass {
+                    id: id(r, "id")?,
+                    user_id: id(r, "user_id")?,
+                    username: r.try_get("username").map_err(db_err)?,
+                    household_id: id(r, "household_id")?,
+                    reason: r.try_get("reason").map_err(db_err)?,
+                    at: r.try_get("at").map_err(db_err)?,
+                    reviewed_by: r.try_get("reviewed_by").map_err(db_err)?,
+                    finding: r.try_get("finding").map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn review_break_glass(
+        &self,
+        bid: BreakGlassId,
+        reviewer: &str,
+        finding: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE break_glass SET reviewed_by = $1, finding = $2 WHERE id = $3")
+            .bind(reviewer.to_owned())
+            .bind(finding.to_owned())
+            .bind(bid.get());
+        change_one(self, q, "that access", audit).await
+    }
+}

@@ -1,0 +1,348 @@
+//! Families: people, households, agencies' involvements and events (personal and special
+//! category data), the information-sharing agreements that govern who may see them, and
+//! emergency ("break-glass") accesses. The port stores and returns; who may see what is decided
+//! in the service, every read through the domain's access gate.
+
+use crate::*;
+use async_trait::async_trait;
+use serde::Serialize;
+use wholeplace_domain::{
+    AgencyId, AgreementId, BreakGlassId, DataClass, HouseholdId, InvolvementId, LawfulBasis, Money,
+    PersonId, PlaceId, Purpose, SpecialCondition, UserId,
+};
+
+/// A person known to one or more agencies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// Id.
+    pub id: PersonId,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, `YYYY-MM-DD`, when known.
+    pub date_of_birth: Option<String>,
+    /// NHS number (ten digits), when known.
+    pub nhs_number: Option<String>,
+    /// National Insurance number, when known.
+    pub ni_number: Option<String>,
+}
+
+/// A person to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPerson {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth.
+    pub date_of_birth: Option<String>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// National Insurance number.
+    pub ni_number: Option<String>,
+}
+
+/// A household: the family a partnership works with, in one place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Household {
+    /// Id.
+    pub id: HouseholdId,
+    /// What the family is called in the partnership's work, such as "The Hill family".
+    pub name: String,
+    /// The place they live in, when recorded.
+    pub place_id: Option<PlaceId>,
+    /// That place's name.
+    pub place_name: Option<String>,
+    /// Their address.
+    pub address: String,
+    /// The lead practitioner's account, when one is named.
+    pub lead_user_id: Option<UserId>,
+    /// The lead practitioner's name.
+    pub lead_name: Option<String>,
+}
+
+/// A household to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHousehold {
+    /// Name.
+    pub name: String,
+    /// Place.
+    pub place_id: Option<PlaceId>,
+    /// Address.
+    pub address: String,
+    /// Lead practitioner.
+    pub lead_user_id: Option<UserId>,
+}
+
+/// A member of a household.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    /// The person.
+    pub person: Person,
+    /// How they belong, such as "mother" or "son, 14".
+    pub relationship: String,
+}
+
+/// An agency's involvement with a person: who, what for, since when, and what it costs a year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Involvement {
+    /// Id.
+    pub id: InvolvementId,
+    /// The person.
+    pub person_id: PersonId,
+    /// The agency whose record this is.
+    pub agency_id: AgencyId,
+    /// That agency's name.
+    pub agency_name: String,
+    /// The service, such as "Children and Families: child in need".
+    pub service: String,
+    /// The lead worker's name at the agency.
+    pub lead_worker: String,
+    /// The presenting need (a key of the need taxonomy).
+    pub need: String,
+    /// The class of data the record is.
+    pub class: DataClass,
+    /// First day, `YYYY-MM-DD`.
+    pub started_on: String,
+    /// Last day, when it has ended.
+    pub ended_on: Option<String>,
+    /// The unit cost it is priced with (a code of the unit-cost library), when priced.
+    pub unit_cost_code: Option<String>,
+    /// The unit cost as priced when recorded.
+    pub unit_cost: Money,
+    /// What the unit is, such as "Per hour".
+    pub unit: String,
+    /// Units a year, in hundredths (52 sessions a year is 5200).
+    pub units_per_year_hundredths: i64,
+}
+
+impl Involvement {
+    /// What it costs a year: the unit cost times the units, to the nearest penny (halves away
+    /// from zero).
+    pub fn annual_cost(&self) -> Money {
+        let exact = i128::from(self.unit_cost.pence()) * i128::from(self.units_per_year_hundredths);
+        let pence = (exact + if exact >= 0 { 50 } else { -50 }) / 100;
+        Money::from_pence(i64::try_from(pence).unwrap_or(i64::MAX))
+    }
+}
+
+/// An involvement to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInvolvement {
+    /// The person.
+    pub person_id: PersonId,
+    /// The agency.
+    pub agency_id: AgencyId,
+    /// Service.
+    pub service: String,
+    /// Lead worker.
+    pub lead_worker: String,
+    /// Presenting need.
+    pub need: String,
+    /// Class of data.
+    pub class: DataClass,
+    /// First day.
+    pub started_on: String,
+    /// Last day.
+    pub ended_on: Option<String>,
+    /// Unit-cost code.
+    pub unit_cost_code: Option<String>,
+    /// Unit cost.
+    pub unit_cost: Money,
+    /// Unit.
+    pub unit: String,
+    /// Units a year, in hundredths.
+    pub units_per_year_hundredths: i64,
+}
+
+/// Something that happened, recorded by an agency: a visit, an incident, a meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FamilyEvent {
+    /// The person it concerns, when one.
+    pub person_id: Option<PersonId>,
+    /// The agency whose record it is.
+    pub agency_id: AgencyId,
+    /// That agency's name.
+    pub agency_name: String,
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// What happened, in a few words.
+    pub summary: String,
+    /// The class of data the record is.
+    pub class: DataClass,
+}
+
+/// A family with everything held about it: the service decides what a reader sees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Family {
+    /// The household.
+    pub household: Household,
+    /// Its members.
+    pub members: Vec<Member>,
+    /// Every agency's involvements with them.
+    pub involvements: Vec<Involvement>,
+    /// Every agency's events, by day.
+    pub events: Vec<FamilyEvent>,
+}
+
+/// A household in the list: enough to decide whether a reader may see it at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HouseholdSummary {
+    /// Id.
+    pub id: HouseholdId,
+    /// Name.
+    pub name: String,
+    /// Place name.
+    pub place_name: Option<String>,
+    /// How many members.
+    pub members: i64,
+    /// The agencies involved with any member.
+    pub agencies: Vec<AgencyId>,
+}
+
+/// An information-sharing agreement: who shares what, why, on which lawful basis, until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharingAgreement {
+    /// Id.
+    pub id: AgreementId,
+    /// Title.
+    pub title: String,
+    /// The agencies party to it.
+    pub parties: Vec<crate::Agency>,
+    /// The classes of data it covers.
+    pub classes: Vec<DataClass>,
+    /// The purposes it covers.
+    pub purposes: Vec<Purpose>,
+    /// The Article 6 lawful basis.
+    pub basis: LawfulBasis,
+    /// The Article 9 condition, for special category data.
+    pub condition: Option<SpecialCondition>,
+    /// First day in force.
+    pub starts_on: String,
+    /// Day it is to be reviewed.
+    pub review_on: String,
+    /// Last day in force.
+    pub expires_on: String,
+    /// The day it was withdrawn, if it was.
+    pub withdrawn_on: Option<String>,
+    /// Who signed it, for each party.
+    pub signatories: String,
+}
+
+/// An agreement to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAgreement {
+    /// Title.
+    pub title: String,
+    /// Parties.
+    pub party_ids: Vec<AgencyId>,
+    /// Classes.
+    pub classes: Vec<DataClass>,
+    /// Purposes.
+    pub purposes: Vec<Purpose>,
+    /// Article 6 basis.
+    pub basis: LawfulBasis,
+    /// Article 9 condition.
+    pub condition: Option<SpecialCondition>,
+    /// First day.
+    pub starts_on: String,
+    /// Review day.
+    pub review_on: String,
+    /// Last day.
+    pub expires_on: String,
+    /// Signatories.
+    pub signatories: String,
+}
+
+/// An emergency access to a family's records beyond the agreements, with its written reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreakGlass {
+    /// Id.
+    pub id: BreakGlassId,
+    /// Who.
+    pub user_id: UserId,
+    /// Their account name.
+    pub username: String,
+    /// Which family.
+    pub household_id: HouseholdId,
+    /// Why, in their words.
+    pub reason: String,
+    /// When.
+    pub at: Timestamp,
+    /// Who reviewed it (the privacy officer), when reviewed.
+    pub reviewed_by: Option<String>,
+    /// The reviewer's finding.
+    pub finding: String,
+}
+
+/// The storage port for families and the rules of sharing.
+#[async_trait]
+pub trait FamilyStore: Send + Sync {
+    /// Adds a person.
+    async fn create_person(&self, p: &NewPerson, audit: &AuditEvent) -> StoreResult<PersonId>;
+    /// Adds a household.
+    async fn create_household(
+        &self,
+        h: &NewHousehold,
+        audit: &AuditEvent,
+    ) -> StoreResult<HouseholdId>;
+    /// Adds a person to a household.
+    async fn add_member(
+        &self,
+        household: HouseholdId,
+        person: PersonId,
+        relationship: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Every household, by name, with the agencies involved.
+    async fn list_households(&self) -> StoreResult<Vec<HouseholdSummary>>;
+    /// A family with everything held about it.
+    async fn get_family(&self, id: HouseholdId) -> StoreResult<Option<Family>>;
+    /// Adds an agency's involvement with a person.
+    async fn create_involvement(
+        &self,
+        i: &NewInvolvement,
+        audit: &AuditEvent,
+    ) -> StoreResult<InvolvementId>;
+    /// Adds an agency's event to a family's timeline.
+    async fn add_family_event(
+        &self,
+        household: HouseholdId,
+        e: &FamilyEvent,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Every agreement, by title.
+    async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>>;
+    /// Adds an agreement.
+    async fn create_agreement(
+        &self,
+        a: &NewAgreement,
+        audit: &AuditEvent,
+    ) -> StoreResult<AgreementId>;
+    /// Withdraws an agreement from a day on.
+    async fn withdraw_agreement(
+        &self,
+        id: AgreementId,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records an emergency access.
+    async fn record_break_glass(
+        &self,
+        user: UserId,
+        household: HouseholdId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<BreakGlassId>;
+    /// Every emergency access, newest first.
+    async fn list_break_glass(&self) -> StoreResult<Vec<BreakGlass>>;
+    /// Records the privacy officer's review of an emergency access.
+    async fn review_break_glass(
+        &self,
+        id: BreakGlassId,
+        reviewer: &str,
+        finding: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
