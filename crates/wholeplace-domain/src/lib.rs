@@ -19,5 +19,5 @@ pub use ids::{
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};
 pub use sharing::{DataClass, Decision, LawfulBasis, Purpose, SpecialCondition};
-pub use taxonomy::{AgencyKind, PlaceLevel, ServiceArea, UnknownTerm};
+pub use taxonomy::{AgencyKind, Need, PlaceLevel, ServiceArea, UnknownTerm};
 pub use year::{FinancialYear, Quarter, YearError};

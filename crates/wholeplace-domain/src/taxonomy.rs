@@ -56,6 +56,24 @@ pub const SERVICE_AREAS: &[Term] = &[
     ("other", "Other services"),
 ];
 
+/// Presenting needs of a family's members: what brings an agency in (the shipped need taxonomy,
+/// after the Troubled Families criteria and seed 003's case study).
+pub const NEEDS: &[Term] = &[
+    ("parenting", "Parenting and family relationships"),
+    ("child_protection", "Child protection or child in need"),
+    ("school_attendance", "School attendance or exclusion"),
+    ("antisocial_behaviour", "Anti-social behaviour"),
+    ("offending", "Offending"),
+    ("domestic_abuse", "Domestic abuse"),
+    ("mental_health", "Mental health"),
+    ("physical_health", "Physical health"),
+    ("substance_misuse", "Drug or alcohol misuse"),
+    ("worklessness", "Out of work or at risk of it"),
+    ("debt", "Debt and rent arrears"),
+    ("housing", "Housing: eviction risk or overcrowding"),
+    ("missing", "Missing from home"),
+];
+
 /// The label for a key in a vocabulary, or the key itself when unknown.
 pub fn label(vocabulary: &[Term], key: &str) -> &'static str {
     vocabulary
@@ -180,6 +198,12 @@ vocabulary_key!(
     AgencyKind,
     AGENCY_KINDS,
     "a kind of agency"
+);
+vocabulary_key!(
+    /// A presenting need ([`NEEDS`]).
+    Need,
+    NEEDS,
+    "a need"
 );
 vocabulary_key!(
     /// A service area of the resource map ([`SERVICE_AREAS`]).

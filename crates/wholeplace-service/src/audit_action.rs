@@ -86,6 +86,34 @@ pub enum AuditAction {
     AppraisalUpdate,
     /// `appraisal.delete`
     AppraisalDelete,
+    /// `family.list`
+    FamilyList,
+    /// `family.read`
+    FamilyRead,
+    /// `family.export`
+    FamilyExport,
+    /// `family.create`
+    FamilyCreate,
+    /// `family.member`
+    FamilyMember,
+    /// `person.create`
+    PersonCreate,
+    /// `involvement.create`
+    InvolvementCreate,
+    /// `family.event`
+    FamilyEvent,
+    /// `family.break_glass`
+    FamilyBreakGlass,
+    /// `agreement.list`
+    AgreementList,
+    /// `agreement.create`
+    AgreementCreate,
+    /// `agreement.withdraw`
+    AgreementWithdraw,
+    /// `break_glass.list`
+    BreakGlassList,
+    /// `break_glass.review`
+    BreakGlassReview,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -97,7 +125,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 57] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -141,6 +169,20 @@ impl AuditAction {
         AuditAction::AppraisalDelete,
         AuditAction::DatasetExport,
         AuditAction::DatasetImport,
+        AuditAction::FamilyList,
+        AuditAction::FamilyRead,
+        AuditAction::FamilyExport,
+        AuditAction::FamilyCreate,
+        AuditAction::FamilyMember,
+        AuditAction::PersonCreate,
+        AuditAction::InvolvementCreate,
+        AuditAction::FamilyEvent,
+        AuditAction::FamilyBreakGlass,
+        AuditAction::AgreementList,
+        AuditAction::AgreementCreate,
+        AuditAction::AgreementWithdraw,
+        AuditAction::BreakGlassList,
+        AuditAction::BreakGlassReview,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -190,6 +232,20 @@ impl AuditAction {
             AuditAction::DatasetExport => "dataset.export",
             AuditAction::DatasetImport => "dataset.import",
             AuditAction::ReferenceRead => "reference.read",
+            AuditAction::FamilyList => "family.list",
+            AuditAction::FamilyRead => "family.read",
+            AuditAction::FamilyExport => "family.export",
+            AuditAction::FamilyCreate => "family.create",
+            AuditAction::FamilyMember => "family.member",
+            AuditAction::PersonCreate => "person.create",
+            AuditAction::InvolvementCreate => "involvement.create",
+            AuditAction::FamilyEvent => "family.event",
+            AuditAction::FamilyBreakGlass => "family.break_glass",
+            AuditAction::AgreementList => "agreement.list",
+            AuditAction::AgreementCreate => "agreement.create",
+            AuditAction::AgreementWithdraw => "agreement.withdraw",
+            AuditAction::BreakGlassList => "break_glass.list",
+            AuditAction::BreakGlassReview => "break_glass.review",
         }
     }
 }

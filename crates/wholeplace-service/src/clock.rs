@@ -38,6 +38,15 @@ pub fn format_rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
+/// The day (UTC) of a Unix time, as `YYYY-MM-DD`.
+pub fn day_of(unix: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
 /// Reads a date `YYYY-MM-DD` as the Unix time of its midnight UTC.
 pub fn parse_date(text: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -56,5 +65,6 @@ mod tests {
         assert_eq!(format_rfc3339(86_400), "1970-01-02T00:00:00Z");
         assert_eq!(parse_date("1970-01-02"), Some(86_400));
         assert_eq!(parse_date("02/01/1970"), None);
+        assert_eq!(day_of(86_400 * 365), "1971-01-01");
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod contacts;
 pub mod dataset;
 pub mod error;
+pub mod families;
 pub mod fields;
 pub mod grants;
 pub mod partnerships;
@@ -19,6 +20,7 @@ pub mod places;
 pub mod policy;
 pub mod projects;
 pub mod secret;
+pub mod sharing;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use audit_action::AuditAction;
@@ -26,11 +28,15 @@ pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_te
 pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
 pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
+pub use families::{
+    BreakGlassForm, FamilySummary, FamilyView, HouseholdForm, InvolvementForm, PersonForm,
+};
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};
 pub use policy::{Access, DataClass};
 pub use projects::ProjectForm;
+pub use sharing::{AgreementForm, AgreementView};
 
 use std::sync::Arc;
 use wholeplace_domain::Role;

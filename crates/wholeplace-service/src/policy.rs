@@ -24,6 +24,14 @@ pub enum DataClass {
     /// The audit log: who did what, when and from where (itself personal data). Entries are
     /// written by the service as things happen; nobody can change or delete one.
     AuditLog,
+    /// Families' records: people, households, agencies' involvements and events (personal and
+    /// special category data). The role lets a person ask; each record is then shown only through
+    /// the access gate (their agency's involvement and an agreement in force), every read audited.
+    CaseRecords,
+    /// The information-sharing agreements between agencies (no personal data).
+    SharingAgreements,
+    /// Emergency ("break-glass") accesses and the privacy officer's review of them.
+    PrivacyAlerts,
 }
 
 /// What is being done to the data.
@@ -50,7 +58,7 @@ use Role::{Administrator, Analyst, Practitioner, Viewer};
 
 /// The policy, as one table: class x access -> roles allowed. A class and access missing from
 /// the table is allowed to nobody.
-pub const POLICY: [Rule; 10] = [
+pub const POLICY: [Rule; 16] = [
     Rule {
         class: DataClass::Reference,
         access: Access::Read,
@@ -101,15 +109,48 @@ pub const POLICY: [Rule; 10] = [
         access: Access::Change,
         roles: &[],
     },
+    Rule {
+        class: DataClass::CaseRecords,
+        access: Access::Read,
+        roles: &[Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::CaseRecords,
+        access: Access::Change,
+        roles: &[Practitioner, Administrator],
+    },
+    Rule {
+        class: DataClass::SharingAgreements,
+        access: Access::Read,
+        roles: &[Viewer, Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::SharingAgreements,
+        access: Access::Change,
+        roles: &[Administrator],
+    },
+    Rule {
+        class: DataClass::PrivacyAlerts,
+        access: Access::Read,
+        roles: &[Administrator],
+    },
+    Rule {
+        class: DataClass::PrivacyAlerts,
+        access: Access::Change,
+        roles: &[Administrator],
+    },
 ];
 
 impl DataClass {
     /// Every class, least sensitive first.
-    pub const ALL: [DataClass; 5] = [
+    pub const ALL: [DataClass; 8] = [
         DataClass::Reference,
+        DataClass::SharingAgreements,
         DataClass::OwnAccount,
         DataClass::Personal,
+        DataClass::CaseRecords,
         DataClass::Accounts,
+        DataClass::PrivacyAlerts,
         DataClass::AuditLog,
     ];
 
@@ -121,6 +162,9 @@ impl DataClass {
             DataClass::OwnAccount => "Your own account",
             DataClass::Accounts => "Everyone's accounts",
             DataClass::AuditLog => "The audit log",
+            DataClass::CaseRecords => "Families' records",
+            DataClass::SharingAgreements => "Information-sharing agreements",
+            DataClass::PrivacyAlerts => "Emergency accesses (privacy officer)",
         }
     }
 
@@ -141,6 +185,15 @@ impl DataClass {
             }
             DataClass::AuditLog => {
                 "Who did what, when and from where, including every refusal. Entries are written as things happen and can never be changed or deleted, by anyone."
+            }
+            DataClass::CaseRecords => {
+                "People, households, agencies' involvements and events: personal and special category data. Your role lets you ask; you then see a record only if it is your own agency's, or your agency works with the person and an agreement in force covers your agency, the record's agency, its class of data and the purpose. Every read is recorded in the audit log."
+            }
+            DataClass::SharingAgreements => {
+                "Which agencies share which classes of data, why, on which lawful basis and until when. The agreements hold no personal data."
+            }
+            DataClass::PrivacyAlerts => {
+                "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review."
             }
         }
     }
@@ -191,6 +244,17 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         A::ContactList => (DataClass::Personal, Access::Read),
         A::ContactCreate | A::ContactDelete => (DataClass::Personal, Access::Change),
         A::DatasetExport | A::ReferenceRead => (DataClass::Reference, Access::Read),
+        A::FamilyList | A::FamilyRead | A::FamilyExport => (DataClass::CaseRecords, Access::Read),
+        A::FamilyCreate
+        | A::FamilyMember
+        | A::PersonCreate
+        | A::InvolvementCreate
+        | A::FamilyEvent
+        | A::FamilyBreakGlass => (DataClass::CaseRecords, Access::Change),
+        A::AgreementList => (DataClass::SharingAgreements, Access::Read),
+        A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),
+        A::BreakGlassList => (DataClass::PrivacyAlerts, Access::Read),
+        A::BreakGlassReview => (DataClass::PrivacyAlerts, Access::Change),
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete

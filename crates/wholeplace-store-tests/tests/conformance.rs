@@ -1732,7 +1732,10 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
         .expect("event");
     let family = store.get_family(hid).await.expect("read").expect("exists");
     assert_eq!(family.household.lead_user_id, Some(worker));
-    assert_eq!(family.household.lead_name.as_deref(), Some("worker display"));
+    assert_eq!(
+        family.household.lead_name.as_deref(),
+        Some("worker display")
+    );
     assert_eq!(
         family
             .members

@@ -1,0 +1,896 @@
+//! Families and the service jigsaw: the use cases that add people, households, agencies'
+//! involvements and events, and the one that shows a family to a reader: every record through
+//! the domain's access gate ([`wholeplace_domain::sharing::decide`]), each read audited once,
+//! with the As Is cost by agency priced from the involvements' unit costs.
+
+use crate::audit_action::AuditAction;
+use crate::clock::day_of;
+use crate::fields::*;
+use crate::*;
+use std::collections::BTreeMap;
+use wholeplace_domain::DataClass as SharedClass;
+use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, Decision};
+use wholeplace_domain::taxonomy::NEEDS;
+use wholeplace_domain::{
+    AgencyId, HouseholdId, InvolvementId, Money, Need, PersonId, PlaceId, Purpose,
+};
+use wholeplace_store::{
+    Family, FamilyEvent, Household, HouseholdSummary, Involvement, Member, NewHousehold,
+    NewInvolvement, NewPerson,
+};
+
+/// How long an emergency access lasts.
+pub const BREAK_GLASS_SECS: i64 = 24 * 3600;
+
+/// The "add a family" form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct HouseholdForm {
+    /// What the partnership calls the family, such as "The Hill family".
+    pub name: String,
+    /// The place they live in (an id), or empty.
+    pub place_id: String,
+    /// Their address.
+    pub address: String,
+}
+
+/// The "add a person to the family" form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PersonForm {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    /// NHS number.
+    pub nhs_number: String,
+    /// National Insurance number.
+    pub ni_number: String,
+    /// How they belong to the household, such as "mother".
+    pub relationship: String,
+}
+
+/// The "record an involvement" form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InvolvementForm {
+    /// The family member (a person id).
+    pub person_id: String,
+    /// The reader's agency it is recorded for (an id), when they have several.
+    pub agency_id: String,
+    /// The service.
+    pub service: String,
+    /// The lead worker.
+    pub lead_worker: String,
+    /// The presenting need (a key of [`NEEDS`]).
+    pub need: String,
+    /// The class of data (a key of the data classes).
+    pub class: String,
+    /// First day.
+    pub started_on: String,
+    /// Last day, if it has ended.
+    pub ended_on: String,
+    /// The unit cost's code in the library, such as `SS18.2`.
+    pub unit_cost_code: String,
+    /// Units a year, such as `52` or `1.5`.
+    pub units_per_year: String,
+}
+
+/// The "emergency access" form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BreakGlassForm {
+    /// Why, in the reader's words.
+    pub reason: String,
+}
+
+/// A family as one reader may see it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FamilyView {
+    /// The household.
+    pub household: Household,
+    /// The purpose the records were read for.
+    pub purpose: Purpose,
+    /// The members whose identity the reader may see.
+    pub members: Vec<Member>,
+    /// Members the reader may not see.
+    pub hidden_members: usize,
+    /// The involvements the reader may see.
+    pub involvements: Vec<Involvement>,
+    /// Involvements the reader may not see.
+    pub hidden_involvements: usize,
+    /// The events the reader may see, by day.
+    pub events: Vec<FamilyEvent>,
+    /// Events the reader may not see.
+    pub hidden_events: usize,
+    /// The As Is cost a year by agency, of the involvements shown, most first.
+    pub cost_by_agency: Vec<(String, Money)>,
+    /// Their total.
+    pub total_cost: Money,
+    /// The agreements that let the reader see another agency's records (id, title).
+    pub agreements_used: Vec<(i64, String)>,
+    /// Whether the reader sees everything through an emergency access.
+    pub break_glass: bool,
+}
+
+impl FamilyView {
+    /// The jigsaw: for each member shown, the agencies involved with them for each need
+    /// (members x needs -> agencies), with the needs any member has, in the taxonomy's order.
+    pub fn jigsaw(&self) -> (Vec<&'static str>, Vec<(String, Vec<Vec<String>>)>) {
+        let needs: Vec<&'static str> = NEEDS
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| self.involvements.iter().any(|i| i.need == *k))
+            .collect();
+        let rows = self
+            .members
+            .iter()
+            .map(|m| {
+                let cells = needs
+                    .iter()
+                    .map(|n| {
+                        let mut agencies: Vec<String> = self
+                            .involvements
+                            .iter()
+                            .filter(|i| i.person_id == m.person.id && i.need == *n)
+                            .map(|i| i.agency_name.clone())
+                            .collect();
+                        agencies.dedup();
+                        agencies
+                    })
+                    .collect();
+                (
+                    format!("{} {}", m.person.given_name, m.person.family_name),
+                    cells,
+                )
+            })
+            .collect();
+        (needs, rows)
+    }
+
+    /// A member's name, or "a family member" when the reader may not see who.
+    pub fn name_of(&self, id: Option<PersonId>) -> String {
+        id.and_then(|id| self.members.iter().find(|m| m.person.id == id))
+            .map_or_else(
+                || "the family".to_owned(),
+                |m| format!("{} {}", m.person.given_name, m.person.family_name),
+            )
+    }
+}
+
+/// One family in the reader's list.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FamilySummary {
+    /// Id.
+    pub id: HouseholdId,
+    /// Name.
+    pub name: String,
+    /// Place.
+    pub place_name: Option<String>,
+    /// Members.
+    pub members: i64,
+}
+
+/// The As Is cost a year by agency, most first, and the total.
+pub fn cost_by_agency(involvements: &[Involvement]) -> (Vec<(String, Money)>, Money) {
+    let mut by: BTreeMap<String, i128> = BTreeMap::new();
+    for i in involvements {
+        *by.entry(i.agency_name.clone()).or_insert(0) += i128::from(i.annual_cost().pence());
+    }
+    let pence = |p: i128| Money::from_pence(i64::try_from(p).unwrap_or(i64::MAX));
+    let total = pence(by.values().sum());
+    let mut rows: Vec<(String, Money)> = by.into_iter().map(|(a, p)| (a, pence(p))).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    (rows, total)
+}
+
+/// What the reader's read of one family comes to: which records the gate lets through.
+struct Gate<'a> {
+    readers: Vec<AgencyId>,
+    involved: Vec<AgencyId>,
+    agreements: &'a [AgreementTerms],
+    purpose: Purpose,
+    today: String,
+    break_glass: bool,
+    used: Vec<i64>,
+}
+
+impl Gate<'_> {
+    fn allows(&mut self, holder: AgencyId, class: SharedClass) -> bool {
+        if self.break_glass {
+            return true;
+        }
+        let decision = sharing::decide(
+            &AccessRequest {
+                reader_agencies: &self.readers,
+                involved_agencies: &self.involved,
+                holder,
+                class,
+                purpose: self.purpose,
+                on: &self.today,
+            },
+            self.agreements,
+        );
+        if let Decision::Agreement(id) = decision
+            && !self.used.contains(&id)
+        {
+            self.used.push(id);
+        }
+        decision.allowed()
+    }
+}
+
+impl Service {
+    /// The reader's agencies (none for the operator at the command line).
+    fn reader_agencies(actor: &Actor) -> Vec<AgencyId> {
+        actor
+            .user
+            .as_ref()
+            .map(|u| u.agencies.iter().map(|a| a.id).collect())
+            .unwrap_or_default()
+    }
+
+    /// The agreements, as the gate reads them.
+    async fn agreement_terms(&self) -> ServiceResult<(Vec<AgreementTerms>, Vec<(i64, String)>)> {
+        let all = self.store().list_agreements().await?;
+        let titles = all.iter().map(|a| (a.id.get(), a.title.clone())).collect();
+        let terms = all
+            .into_iter()
+            .map(|a| AgreementTerms {
+                id: a.id.get(),
+                parties: a.parties.iter().map(|p| p.id).collect(),
+                classes: a.classes,
+                purposes: a.purposes,
+                starts_on: a.starts_on,
+                expires_on: a.expires_on,
+                withdrawn_on: a.withdrawn_on,
+            })
+            .collect();
+        Ok((terms, titles))
+    }
+
+    /// Whether the reader holds an emergency access to the family that has not run out.
+    async fn has_break_glass(&self, actor: &Actor, household: HouseholdId) -> ServiceResult<bool> {
+        let Some(user) = actor.user_id() else {
+            return Ok(false);
+        };
+        let since = self.now() - BREAK_GLASS_SECS;
+        Ok(self
+            .store()
+            .list_break_glass()
+            .await?
+            .iter()
+            .any(|b| b.user_id == user && b.household_id == household && b.at >= since))
+    }
+
+    /// The families the reader's agencies work with (and any they hold an emergency access to);
+    /// an audited read.
+    pub async fn list_families(&self, actor: &Actor) -> ServiceResult<Vec<FamilySummary>> {
+        self.authorize(
+            actor,
+            DataClass::CaseRecords,
+            Access::Read,
+            AuditAction::FamilyList,
+            "family",
+            None,
+        )
+        .await?;
+        let readers = Self::reader_agencies(actor);
+        let mut out = Vec::new();
+        for h in self.store().list_households().await? {
+            let HouseholdSummary {
+                id,
+                name,
+                place_name,
+                members,
+                agencies,
+            } = h;
+            if agencies.iter().any(|a| readers.contains(a))
+                || self.has_break_glass(actor, id).await?
+            {
+                out.push(FamilySummary {
+                    id,
+                    name,
+                    place_name,
+                    members,
+                });
+            }
+        }
+        let ev = self.event(
+            actor,
+            AuditAction::FamilyList,
+            "family",
+            None,
+            true,
+            &format!("{} families", out.len()),
+        );
+        self.store().append_audit(&ev).await?;
+        Ok(out)
+    }
+
+    /// A family as the reader may see it, for `purpose`: each member's identity, involvement and
+    /// event through the access gate; one audit entry for the read, naming what was shown and
+    /// withheld. A reader whose agency does not work with the family (and who holds no emergency
+    /// access) is refused, and the refusal is audited.
+    pub async fn family_view(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        purpose: &str,
+        action: AuditAction,
+    ) -> ServiceResult<FamilyView> {
+        let rid = Some(id.to_string());
+        self.authorize(
+            actor,
+            DataClass::CaseRecords,
+            Access::Read,
+            action,
+            "family",
+            rid.clone(),
+        )
+        .await?;
+        let purpose = Purpose::parse(if purpose.trim().is_empty() {
+            "early_help"
+        } else {
+            purpose
+        })
+        .map_err(|e| ServiceError::Validation(vec![FieldError::new("purpose", e.to_string())]))?;
+        let family = self
+            .store()
+            .get_family(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let (terms, titles) = self.agreement_terms().await?;
+        let mut involved: Vec<AgencyId> = family.involvements.iter().map(|i| i.agency_id).collect();
+        involved.sort();
+        involved.dedup();
+        let mut gate = Gate {
+            readers: Self::reader_agencies(actor),
+            involved,
+            agreements: &terms,
+            purpose,
+            today: day_of(self.now()),
+            break_glass: self.has_break_glass(actor, id).await?,
+            used: Vec::new(),
+        };
+        if !gate.break_glass && !gate.involved.iter().any(|a| gate.readers.contains(a)) {
+            let ev = self.event(actor, action, "family", rid, false, "agency not involved");
+            self.store().append_audit(&ev).await?;
+            return Err(ServiceError::Forbidden(
+                "Your agency does not work with this family. If a child or adult is at risk, you can ask for emergency access, giving your reason.".into(),
+            ));
+        }
+        let view = Self::gated(family, &mut gate, &titles);
+        let detail = format!(
+            "purpose {}; shown {} of {} members, {} of {} involvements, {} of {} events{}",
+            purpose,
+            view.members.len(),
+            view.members.len() + view.hidden_members,
+            view.involvements.len(),
+            view.involvements.len() + view.hidden_involvements,
+            view.events.len(),
+            view.events.len() + view.hidden_events,
+            if view.break_glass {
+                "; emergency access"
+            } else {
+                ""
+            }
+        );
+        let ev = self.event(actor, action, "family", rid, true, &detail);
+        self.store().append_audit(&ev).await?;
+        Ok(view)
+    }
+
+    /// The part of a family the gate lets through.
+    fn gated(family: Family, gate: &mut Gate<'_>, titles: &[(i64, String)]) -> FamilyView {
+        let identity = SharedClass::of("identity");
+        let Family {
+            household,
+            members,
+            involvements,
+            events,
+        } = family;
+        let (involvements, hidden): (Vec<Involvement>, Vec<Involvement>) = involvements
+            .into_iter()
+            .partition(|i| gate.allows(i.agency_id, i.class));
+        let all_involvements: Vec<(PersonId, AgencyId)> = involvements
+            .iter()
+            .chain(hidden.iter())
+            .map(|i| (i.person_id, i.agency_id))
+            .collect();
+        let family_agencies = gate.involved.clone();
+        let (members, hidden_members): (Vec<Member>, Vec<Member>) =
+            members.into_iter().partition(|m| {
+                let mut holders: Vec<AgencyId> = all_involvements
+                    .iter()
+                    .filter(|(p, _)| *p == m.person.id)
+                    .map(|(_, a)| *a)
+                    .collect();
+                if holders.is_empty() {
+                    holders.clone_from(&family_agencies);
+                }
+                holders.iter().any(|h| gate.allows(*h, identity))
+            });
+        let shown: Vec<PersonId> = members.iter().map(|m| m.person.id).collect();
+        let (involvements, hidden_of_unseen): (Vec<Involvement>, Vec<Involvement>) = involvements
+            .into_iter()
+            .partition(|i| shown.contains(&i.person_id));
+        let (events, hidden_events): (Vec<FamilyEvent>, Vec<FamilyEvent>) =
+            events.into_iter().partition(|e| {
+                e.person_id.is_none_or(|p| shown.contains(&p)) && gate.allows(e.agency_id, e.class)
+            });
+        let (cost_by_agency, total_cost) = cost_by_agency(&involvements);
+        FamilyView {
+            household,
+            purpose: gate.purpose,
+            members,
+            hidden_members: hidden_members.len(),
+            involvements,
+            hidden_involvements: hidden.len() + hidden_of_unseen.len(),
+            events,
+            hidden_events: hidden_events.len(),
+            cost_by_agency,
+            total_cost,
+            agreements_used: titles
+                .iter()
+                .filter(|(id, _)| gate.used.contains(id))
+                .cloned()
+                .collect(),
+            break_glass: gate.break_glass,
+        }
+    }
+
+    /// Adds a family, led by the practitioner who adds it.
+    pub async fn create_family(
+        &self,
+        actor: &Actor,
+        f: &HouseholdForm,
+    ) -> ServiceResult<HouseholdId> {
+        self.authorize(
+            actor,
+            DataClass::CaseRecords,
+            Access::Change,
+            AuditAction::FamilyCreate,
+            "family",
+            None,
+        )
+        .await?;
+        let mut errors = Vec::new();
+        let name = text(
+            &mut errors,
+            "name",
+            &f.name,
+            200,
+            Some("Enter what the partnership calls the family, such as 'The Hill family'"),
+        );
+        let address = text(&mut errors, "address", &f.address, 500, None);
+        let place = match opt_text(&f.place_id) {
+            None => None,
+            Some(_) => Self::id_in(
+                &mut errors,
+                "place_id",
+                &f.place_id,
+                &self.place_ids().await?,
+                "Select the place the family lives in, or none",
+            ),
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let ev = self.event(actor, AuditAction::FamilyCreate, "family", None, true, "");
+        Ok(self
+            .store()
+            .create_household(
+                &NewHousehold {
+                    name,
+                    place_id: place,
+                    address,
+                    lead_user_id: actor.user_id(),
+                },
+                &ev,
+            )
+            .await?)
+    }
+
+    /// Refuses a change to a family the actor's agency does not work with (the lead practitioner
+    /// who added it may add its first members and involvements).
+    async fn may_change_family(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        action: AuditAction,
+    ) -> ServiceResult<Family> {
+        let rid = Some(id.to_string());
+        self.authorize(
+            actor,
+            DataClass::CaseRecords,
+            Access::Change,
+            action,
+            "family",
+            rid.clone(),
+        )
+        .await?;
+        let family = self
+            .store()
+            .get_family(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let readers = Self::reader_agencies(actor);
+        let leads = family.household.lead_user_id.is_some()
+            && family.household.lead_user_id == actor.user_id();
+        let involved = family
+            .involvements
+            .iter()
+            .any(|i| readers.contains(&i.agency_id));
+        if leads || involved || self.has_break_glass(actor, id).await? {
+            return Ok(family);
+        }
+        let ev = self.event(actor, action, "family", rid, false, "agency not involved");
+        self.store().append_audit(&ev).await?;
+        Err(ServiceError::Forbidden(
+            "Only a practitioner whose agency works with this family can change its records."
+                .into(),
+        ))
+    }
+
+    /// Adds a person to a family.
+    pub async fn add_family_member(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        f: &PersonForm,
+    ) -> ServiceResult<PersonId> {
+        self.may_change_family(actor, id, AuditAction::PersonCreate)
+            .await?;
+        let (person, relationship) = f
+            .parse(&day_of(self.now()))
+            .map_err(ServiceError::Validation)?;
+        let ev = self.event(actor, AuditAction::PersonCreate, "person", None, true, "");
+        let pid = self.store().create_person(&person, &ev).await?;
+        let ev = self.event(
+            actor,
+            AuditAction::FamilyMember,
+            "family",
+            Some(id.to_string()),
+            true,
+            &format!("person {pid}"),
+        );
+        self.store().add_member(id, pid, &relationship, &ev).await?;
+        Ok(pid)
+    }
+
+    /// Records the reader's agency's involvement with a family member, priced from the
+    /// unit-cost library.
+    pub async fn add_involvement(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        f: &InvolvementForm,
+    ) -> ServiceResult<InvolvementId> {
+        let family = self
+            .may_change_family(actor, id, AuditAction::InvolvementCreate)
+            .await?;
+        let new = self.involvement_from_form(actor, &family, f)?;
+        let ev = self.event(
+            actor,
+            AuditAction::InvolvementCreate,
+            "involvement",
+            None,
+            true,
+            &format!("family {id}"),
+        );
+        Ok(self.store().create_involvement(&new, &ev).await?)
+    }
+
+    /// Checks an involvement form against the family and the reader's agencies.
+    fn involvement_from_form(
+        &self,
+        actor: &Actor,
+        family: &Family,
+        f: &InvolvementForm,
+    ) -> ServiceResult<NewInvolvement> {
+        let mut errors = Vec::new();
+        let members: Vec<PersonId> = family.members.iter().map(|m| m.person.id).collect();
+        let person = Self::id_in(
+            &mut errors,
+            "person_id",
+            &f.person_id,
+            &members,
+            "Select the family member",
+        );
+        let readers = Self::reader_agencies(actor);
+        let agency = if readers.len() == 1 && f.agency_id.trim().is_empty() {
+            Some(readers[0])
+        } else {
+            Self::id_in(
+                &mut errors,
+                "agency_id",
+                &f.agency_id,
+                &readers,
+                "Select your agency",
+            )
+        };
+        let service = text(
+            &mut errors,
+            "service",
+            &f.service,
+            200,
+            Some("Enter the service, such as 'Early help family support'"),
+        );
+        let lead_worker = text(&mut errors, "lead_worker", &f.lead_worker, 200, None);
+        let need = Need::parse(&f.need)
+            .map_err(|_| errors.push(FieldError::new("need", "Select the presenting need")))
+            .ok();
+        let class = SharedClass::parse(&f.class)
+            .map_err(|_| {
+                errors.push(FieldError::new(
+                    "class",
+                    "Select the class of data the record is",
+                ))
+            })
+            .ok();
+        let started_on = date(&mut errors, "started_on", &f.started_on);
+        if started_on.is_empty() {
+            errors.push(FieldError::new(
+                "started_on",
+                "Enter the first day, such as 2026-01-05",
+            ));
+        }
+        let ended_on = opt_text(&date(&mut errors, "ended_on", &f.ended_on));
+        if ended_on.as_deref().is_some_and(|e| e < started_on.as_str()) {
+            errors.push(FieldError::new(
+                "ended_on",
+                "The last day must be on or after the first",
+            ));
+        }
+        let (code, cost, unit) = match opt_text(&f.unit_cost_code) {
+            None => (None, Money::ZERO, String::new()),
+            Some(c) => {
+                match self.unit_cost(&c) {
+                    Ok(u) => match u.fiscal {
+                        Some(p) => (
+                            Some(u.code),
+                            Money::from_pence((p.pounds * 100.0).round() as i64),
+                            u.unit,
+                        ),
+                        None => {
+                            errors.push(FieldError::new(
+                                "unit_cost_code",
+                                format!("{c} has no fiscal value to price with: choose another"),
+                            ));
+                            (None, Money::ZERO, String::new())
+                        }
+                    },
+                    Err(_) => {
+                        errors.push(FieldError::new("unit_cost_code", format!("There is no unit cost {c} in the library: search the unit costs page")));
+                        (None, Money::ZERO, String::new())
+                    }
+                }
+            }
+        };
+        let units = units_hundredths(&f.units_per_year);
+        if units.is_none() {
+            errors.push(FieldError::new(
+                "units_per_year",
+                "Enter how many units a year, such as 52 or 1.5",
+            ));
+        }
+        match (person, agency, need, class, units) {
+            (Some(person_id), Some(agency_id), Some(need), Some(class), Some(units))
+                if errors.is_empty() =>
+            {
+                Ok(NewInvolvement {
+                    person_id,
+                    agency_id,
+                    service,
+                    lead_worker,
+                    need: need.as_str().to_owned(),
+                    class,
+                    started_on,
+                    ended_on,
+                    unit_cost_code: code,
+                    unit_cost: cost,
+                    unit,
+                    units_per_year_hundredths: units,
+                })
+            }
+            _ => Err(ServiceError::Validation(errors)),
+        }
+    }
+
+    /// Opens a family's records beyond the agreements for 24 hours, with a written reason: an
+    /// audited act that raises an alert in the privacy officer's queue.
+    pub async fn break_glass(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        f: &BreakGlassForm,
+    ) -> ServiceResult<()> {
+        let rid = Some(id.to_string());
+        self.authorize(
+            actor,
+            DataClass::CaseRecords,
+            Access::Change,
+            AuditAction::FamilyBreakGlass,
+            "family",
+            rid.clone(),
+        )
+        .await?;
+        let Some(user) = actor.user_id() else {
+            return Err(ServiceError::Forbidden(
+                "Emergency access is for a signed-in practitioner.".into(),
+            ));
+        };
+        self.store()
+            .get_family(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let reason = f.reason.trim();
+        if reason.chars().count() < 20 || reason.chars().count() > 1000 {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "reason",
+                "Give your reason in at least 20 characters: who is at risk and why you need these records now",
+            )]));
+        }
+        let ev = self.event(
+            actor,
+            AuditAction::FamilyBreakGlass,
+            "family",
+            rid,
+            true,
+            "emergency access for 24 hours",
+        );
+        self.store()
+            .record_break_glass(user, id, reason, &ev)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Units a year as hundredths: `52` is 5200, `1.5` is 150; at most two decimals, not negative.
+pub fn units_hundredths(raw: &str) -> Option<i64> {
+    let t = raw.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    w.checked_mul(100)?
+        .checked_add(f)
+        .filter(|n| *n <= 100_000_000)
+}
+
+impl PersonForm {
+    /// The person and their relationship to the household, or every problem: the one rule set
+    /// for a person (`today` bounds the date of birth).
+    pub fn parse(&self, today: &str) -> Result<(NewPerson, String), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let given_name = text(
+            &mut errors,
+            "given_name",
+            &self.given_name,
+            100,
+            Some("Enter their given name"),
+        );
+        let family_name = text(
+            &mut errors,
+            "family_name",
+            &self.family_name,
+            100,
+            Some("Enter their family name"),
+        );
+        let dob = opt_text(&date(&mut errors, "date_of_birth", &self.date_of_birth));
+        if dob.as_deref().is_some_and(|d| d > today) {
+            errors.push(FieldError::new(
+                "date_of_birth",
+                "The date of birth must be in the past",
+            ));
+        }
+        let nhs = opt_text(&self.nhs_number.replace(' ', ""));
+        if nhs.as_deref().is_some_and(|n| !nhs_number_valid(n)) {
+            errors.push(FieldError::new(
+                "nhs_number",
+                "Enter a valid 10-digit NHS number, such as 943 476 5919",
+            ));
+        }
+        let ni = opt_text(&self.ni_number.replace(' ', "").to_uppercase());
+        if ni.as_deref().is_some_and(|n| !ni_number_valid(n)) {
+            errors.push(FieldError::new(
+                "ni_number",
+                "Enter a National Insurance number in the right format, such as AB 12 34 56 C",
+            ));
+        }
+        let relationship = text(
+            &mut errors,
+            "relationship",
+            &self.relationship,
+            100,
+            Some("Say how they belong to the household, such as 'mother' or 'son'"),
+        );
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((
+            NewPerson {
+                given_name,
+                family_name,
+                date_of_birth: dob,
+                nhs_number: nhs,
+                ni_number: ni,
+            },
+            relationship,
+        ))
+    }
+}
+
+/// Whether ten digits pass the NHS number's modulus 11 check.
+pub fn nhs_number_valid(n: &str) -> bool {
+    let digits: Vec<u32> = n.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 10 || n.len() != 10 {
+        return false;
+    }
+    let sum: u32 = digits[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d * (10 - i as u32))
+        .sum();
+    let check = 11 - sum % 11;
+    let check = if check == 11 { 0 } else { check };
+    check != 10 && check == digits[9]
+}
+
+/// Whether a National Insurance number has the published form: two letters (not D, F, I, Q, U
+/// or V; the second not O), six digits, and a suffix A to D.
+pub fn ni_number_valid(n: &str) -> bool {
+    let c: Vec<char> = n.chars().collect();
+    let bad = |x: char| "DFIQUV".contains(x);
+    c.len() == 9
+        && c[0].is_ascii_uppercase()
+        && c[1].is_ascii_uppercase()
+        && !bad(c[0])
+        && !bad(c[1])
+        && c[1] != 'O'
+        && c[2..8].iter().all(char::is_ascii_digit)
+        && "ABCD".contains(c[8])
+}
+
+/// A place id for a form's select, or none.
+pub fn place_choice(id: Option<PlaceId>) -> String {
+    id.map(|p| p.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_read_as_hundredths() {
+        assert_eq!(units_hundredths("52"), Some(5200));
+        assert_eq!(units_hundredths("1.5"), Some(150));
+        assert_eq!(units_hundredths(" 0.25 "), Some(25));
+        for bad in ["", "-1", "1.234", "x", "1e3", ".5"] {
+            assert_eq!(units_hundredths(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn nhs_and_ni_numbers_are_checked() {
+        assert!(nhs_number_valid("9434765919"));
+        assert!(!nhs_number_valid("9434765918"));
+        assert!(!nhs_number_valid("943476591"));
+        assert!(!ni_number_valid("QQ123456C"), "Q is not a first letter");
+        assert!(ni_number_valid("AB123456C"));
+        assert!(!ni_number_valid("AB123456E"));
+    }
+}
