@@ -31,10 +31,12 @@ mod audit;
 mod budget;
 mod contacts;
 pub mod contract;
+mod families;
 mod grants;
 mod partnerships;
 mod places;
 mod projects;
+mod sharing;
 
 use self::{agencies::*, budget::*, places::*};
 
@@ -80,6 +82,9 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::contacts, contacts::create_contact))
         .routes(routes!(contacts::delete_contact))
         .routes(routes!(projects::projects, projects::create_project))
+        .routes(routes!(families::families))
+        .routes(routes!(families::family))
+        .routes(routes!(sharing::agreements, sharing::create_agreement))
 }
 
 /// The API's routes (nested at `/api/v1`).

@@ -75,7 +75,12 @@ impl Layout {
             item("/appraisals", "Appraisals", "appraisals"),
             item("/unit-costs", "Unit costs", "unit-costs"),
         ];
+        if user.role != wholeplace_domain::Role::Viewer {
+            nav.insert(1, item("/families", "Families", "families"));
+        }
+        nav.push(item("/sharing", "Sharing", "sharing"));
         if user.role.is_admin() {
+            nav.push(item("/privacy", "Privacy", "privacy"));
             nav.push(item("/users", "Users", "users"));
             nav.push(item("/audit", "Audit log", "audit"));
         }

@@ -12,6 +12,7 @@ mod auth;
 mod budget;
 mod charts;
 mod contacts;
+mod families;
 mod data;
 mod edge;
 mod error;
@@ -23,6 +24,7 @@ mod page;
 mod partnerships;
 mod places;
 mod projects;
+mod sharing;
 mod roles;
 mod security;
 mod site;
@@ -163,6 +165,29 @@ fn pages_router() -> Router<AppState> {
             "/projects",
             get(projects::projects).post(projects::create_project),
         )
+        .route(
+            "/families",
+            get(families::families).post(families::create_family),
+        )
+        .route("/families/{id}", get(families::family))
+        .route("/families/{id}/members", post(families::add_member))
+        .route("/families/{id}/involvements", post(families::add_involvement))
+        .route(
+            "/families/{id}/involvements.csv",
+            get(families::involvements_csv),
+        )
+        .route(
+            "/families/{id}/break-glass",
+            get(families::new_break_glass).post(families::break_glass),
+        )
+        .route(
+            "/sharing",
+            get(sharing::sharing).post(sharing::create_agreement),
+        )
+        .route("/sharing/new", get(sharing::new_agreement))
+        .route("/sharing/{id}/withdraw", post(sharing::withdraw_agreement))
+        .route("/privacy", get(sharing::privacy))
+        .route("/privacy/{id}/review", post(sharing::review))
         .route("/data", get(data::data))
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))

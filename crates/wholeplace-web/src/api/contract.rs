@@ -91,6 +91,21 @@ fn place_levels() -> Vec<String> {
 fn service_areas() -> Vec<String> {
     keys(SERVICE_AREAS)
 }
+fn bases() -> Vec<String> {
+    wholeplace_domain::sharing::ARTICLE_6_BASES
+        .iter()
+        .map(|(k, _)| (*k).to_owned())
+        .collect()
+}
+fn conditions() -> Vec<String> {
+    std::iter::once(String::new())
+        .chain(
+            wholeplace_domain::sharing::ARTICLE_9_CONDITIONS
+                .iter()
+                .map(|(k, _)| (*k).to_owned()),
+        )
+        .collect()
+}
 fn spend_kinds() -> Vec<String> {
     vec![String::new(), "revenue".into(), "capital".into()]
 }
@@ -281,6 +296,48 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "aims",
         Rule::MaxLength(2000),
         "Use 2000 characters or fewer",
+    ),
+    r(
+        "AgreementInput",
+        "title",
+        Rule::NotBlank(200),
+        "Enter the agreement's title, up to 200 characters",
+    ),
+    r(
+        "AgreementInput",
+        "basis",
+        Rule::OneOf(bases),
+        "Give the Article 6 lawful basis: consent, contract, legal_obligation, vital_interests, public_task or legitimate_interests",
+    ),
+    r(
+        "AgreementInput",
+        "condition",
+        Rule::OneOf(conditions),
+        "Give an Article 9 condition key, or empty where no special category data is shared",
+    ),
+    r(
+        "AgreementInput",
+        "starts_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2026-04-01",
+    ),
+    r(
+        "AgreementInput",
+        "review_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2026-04-01",
+    ),
+    r(
+        "AgreementInput",
+        "expires_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2026-04-01",
+    ),
+    r(
+        "AgreementInput",
+        "signatories",
+        Rule::NotBlank(1000),
+        "Enter who signed for each party, up to 1000 characters",
     ),
     r(
         "ProjectInput",

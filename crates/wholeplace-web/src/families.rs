@@ -1,0 +1,539 @@
+//! Families: the list of the families the reader's agency works with, a family's page (the
+//! service jigsaw, its members, the timeline of involvements and events, the As Is cost by
+//! agency), adding families, members and involvements, the involvements as CSV, and emergency
+//! access. What a reader sees is decided by the service's access gate; every read is audited
+//! there.
+//!
+//! Like every pages module, its handlers keep the slice template's shape (ARCHITECTURE.md,
+//! "Adding a feature"): a change page is `begin_on` and the form page; a post is the typed form,
+//! the service use case and `page::saved`. Handlers of different records look alike because
+//! they share that shape and axum's extractor signature, not logic: the logic is in the service
+//! and in `page.rs`.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::render;
+use crate::fields::{Field, FormPage};
+use crate::form::CsrfForm;
+use crate::layout::Layout;
+use crate::page::*;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
+use wholeplace_domain::taxonomy::NEEDS;
+use wholeplace_domain::HouseholdId;
+use wholeplace_service::{
+    Access, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView, FieldError,
+    HouseholdForm, InvolvementForm, PersonForm,
+};
+
+/// The purpose a family page is read for (`?purpose=`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PurposeQuery {
+    purpose: String,
+}
+
+#[derive(Template)]
+#[template(path = "families.html")]
+pub(crate) struct FamiliesPage {
+    layout: Layout,
+    families: Vec<FamilySummary>,
+    can_add: bool,
+    fields: Vec<Field>,
+}
+
+pub(crate) async fn families_page(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &HouseholdForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let families = state.service.list_families(&s.actor).await?;
+    let places = state.service.list_places(&s.actor).await?;
+    let page = FamiliesPage {
+        layout: layout(state, s, "families").with_errors(errors),
+        families,
+        can_add: state
+            .service
+            .may(&s.actor, DataClass::CaseRecords, Access::Change),
+        fields: vec![
+            Field::text(
+                "name",
+                "What the partnership calls the family",
+                "Such as 'The Hill family'",
+                &f.name,
+            ),
+            Field::select(
+                "place_id",
+                "Where they live (optional)",
+                options("None", places.into_iter().map(|p| (p.id, p.name))),
+                &f.place_id,
+            ),
+            Field::text("address", "Address (optional)", "", &f.address),
+        ],
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn families(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    families_page(
+        &state,
+        &s,
+        StatusCode::OK,
+        &HouseholdForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn create_family(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let f: HouseholdForm = form.typed()?;
+    saved(
+        state.service.create_family(&s.actor, &f).await,
+        |id| format!("/families/{id}"),
+        |status, errors| families_page(&state, &s, status, &f, errors),
+    )
+    .await
+}
+
+/// One involvement as the family page lists it.
+pub(crate) struct InvolvementRow {
+    who: String,
+    agency: String,
+    service: String,
+    need: &'static str,
+    class: &'static str,
+    lead_worker: String,
+    started_on: String,
+    ended_on: String,
+    unit_cost: String,
+    units: String,
+    annual: String,
+}
+
+#[derive(Template)]
+#[template(path = "family.html")]
+pub(crate) struct FamilyPage {
+    layout: Layout,
+    v: FamilyView,
+    purposes: Vec<(String, String)>,
+    needs: Vec<&'static str>,
+    jigsaw: Vec<(String, Vec<Vec<String>>)>,
+    rows: Vec<InvolvementRow>,
+    events: Vec<(String, String, String, String)>,
+    costs: Vec<(String, String)>,
+    total: String,
+    can_change: bool,
+    member_fields: Vec<Field>,
+    involvement_fields: Vec<Field>,
+}
+
+fn need_label(key: &str) -> &'static str {
+    wholeplace_domain::taxonomy::label(NEEDS, key)
+}
+
+fn units_text(hundredths: i64) -> String {
+    if hundredths % 100 == 0 {
+        (hundredths / 100).to_string()
+    } else {
+        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+fn involvement_rows(v: &FamilyView) -> Vec<InvolvementRow> {
+    v.involvements
+        .iter()
+        .map(|i| InvolvementRow {
+            who: v.name_of(Some(i.person_id)),
+            agency: i.agency_name.clone(),
+            service: i.service.clone(),
+            need: need_label(&i.need),
+            class: i.class.label(),
+            lead_worker: i.lead_worker.clone(),
+            started_on: i.started_on.clone(),
+            ended_on: i.ended_on.clone().unwrap_or_default(),
+            unit_cost: match &i.unit_cost_code {
+                Some(code) => format!("{} {} ({code})", i.unit_cost, i.unit.to_lowercase()),
+                None => "Not priced".to_owned(),
+            },
+            units: units_text(i.units_per_year_hundredths),
+            annual: i.annual_cost().to_string(),
+        })
+        .collect()
+}
+
+pub(crate) async fn family_page(
+    state: &AppState,
+    s: &SignedIn,
+    id: HouseholdId,
+    purpose: &str,
+    status: StatusCode,
+    forms: (PersonForm, InvolvementForm),
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let v = state
+        .service
+        .family_view(&s.actor, id, purpose, AuditAction::FamilyRead)
+        .await?;
+    let (needs, jigsaw) = v.jigsaw();
+    let rows = involvement_rows(&v);
+    let events = v
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.day.clone(),
+                v.name_of(e.person_id),
+                e.agency_name.clone(),
+                e.summary.clone(),
+            )
+        })
+        .collect();
+    let costs = v
+        .cost_by_agency
+        .iter()
+        .map(|(a, m)| (a.clone(), m.to_string()))
+        .collect();
+    let members: Vec<(String, String)> = v
+        .members
+        .iter()
+        .map(|m| {
+            (
+                m.person.id.to_string(),
+                format!("{} {}", m.person.given_name, m.person.family_name),
+            )
+        })
+        .collect();
+    let agencies: Vec<(String, String)> = s
+        .user
+        .agencies
+        .iter()
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
+    let (person, involvement) = forms;
+    let page = FamilyPage {
+        layout: layout(state, s, "families").with_errors(errors),
+        purposes: PURPOSES
+            .iter()
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect(),
+        needs: needs.into_iter().map(need_label).collect(),
+        jigsaw,
+        rows,
+        events,
+        costs,
+        total: v.total_cost.to_string(),
+        can_change: state
+            .service
+            .may(&s.actor, DataClass::CaseRecords, Access::Change),
+        member_fields: person_fields(&person),
+        involvement_fields: involvement_fields(&involvement, members, agencies),
+        v,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+fn person_fields(f: &PersonForm) -> Vec<Field> {
+    vec![
+        Field::text("given_name", "Given name", "", &f.given_name),
+        Field::text("family_name", "Family name", "", &f.family_name),
+        Field::text(
+            "relationship",
+            "How they belong to the household",
+            "Such as 'mother', 'son' or 'partner'",
+            &f.relationship,
+        ),
+        Field::text(
+            "date_of_birth",
+            "Date of birth (optional)",
+            "As year-month-day, such as 2011-09-14",
+            &f.date_of_birth,
+        )
+        .narrow(),
+        Field::text(
+            "nhs_number",
+            "NHS number (optional)",
+            "10 digits, such as 943 476 5919",
+            &f.nhs_number,
+        )
+        .narrow(),
+        Field::text(
+            "ni_number",
+            "National Insurance number (optional)",
+            "Such as AB 12 34 56 C",
+            &f.ni_number,
+        )
+        .narrow(),
+    ]
+}
+
+fn involvement_fields(
+    f: &InvolvementForm,
+    members: Vec<(String, String)>,
+    agencies: Vec<(String, String)>,
+) -> Vec<Field> {
+    let vocab = |terms: &[(&str, &str)]| {
+        std::iter::once((String::new(), "Select".to_owned()))
+            .chain(terms.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())))
+            .collect::<Vec<_>>()
+    };
+    let mut fields = vec![Field::select(
+        "person_id",
+        "Family member",
+        std::iter::once((String::new(), "Select".to_owned()))
+            .chain(members)
+            .collect(),
+        &f.person_id,
+    )];
+    if agencies.len() > 1 {
+        fields.push(Field::select(
+            "agency_id",
+            "Your agency",
+            std::iter::once((String::new(), "Select".to_owned()))
+                .chain(agencies)
+                .collect(),
+            &f.agency_id,
+        ));
+    }
+    fields.extend([
+        Field::text(
+            "service",
+            "Service",
+            "Such as 'Early help family support'",
+            &f.service,
+        ),
+        Field::text("lead_worker", "Lead worker (optional)", "", &f.lead_worker),
+        Field::select("need", "Presenting need", vocab(NEEDS), &f.need),
+        Field::select(
+            "class",
+            "Class of data the record is",
+            vocab(DATA_CLASSES),
+            &f.class,
+        ),
+        Field::text(
+            "started_on",
+            "First day",
+            "As year-month-day, such as 2026-01-05",
+            &f.started_on,
+        )
+        .narrow(),
+        Field::text(
+            "ended_on",
+            "Last day (optional)",
+            "Leave empty while it goes on",
+            &f.ended_on,
+        )
+        .narrow(),
+        Field::text(
+            "unit_cost_code",
+            "Unit cost code (optional)",
+            "The code of a unit cost in the library, such as SS18.2 (social worker, per hour)",
+            &f.unit_cost_code,
+        )
+        .narrow(),
+        Field::text(
+            "units_per_year",
+            "Units a year",
+            "Such as 52 for weekly, or 1.5",
+            &f.units_per_year,
+        )
+        .narrow(),
+    ]);
+    fields
+}
+
+pub async fn family(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<PurposeQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    family_page(
+        &state,
+        &s,
+        id,
+        &q.purpose,
+        StatusCode::OK,
+        (PersonForm::default(), InvolvementForm::default()),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f: PersonForm = form.typed()?;
+    saved(
+        state.service.add_family_member(&s.actor, id, &f).await,
+        |_| format!("/families/{id}"),
+        |status, errors| {
+            family_page(
+                &state,
+                &s,
+                id,
+                "",
+                status,
+                (f.clone(), InvolvementForm::default()),
+                errors,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn add_involvement(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f: InvolvementForm = form.typed()?;
+    saved(
+        state.service.add_involvement(&s.actor, id, &f).await,
+        |_| format!("/families/{id}"),
+        |status, errors| {
+            family_page(
+                &state,
+                &s,
+                id,
+                "",
+                status,
+                (PersonForm::default(), f.clone()),
+                errors,
+            )
+        },
+    )
+    .await
+}
+
+/// The involvements the reader may see, as CSV (an audited read of its own).
+pub async fn involvements_csv(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<PurposeQuery>,
+) -> PageResult {
+    let id: HouseholdId = parse_id(&id)?;
+    let v = state
+        .service
+        .family_view(&s.actor, id, &q.purpose, AuditAction::FamilyExport)
+        .await?;
+    let table = wholeplace_tabular::Table {
+        headers: [
+            "member",
+            "agency",
+            "service",
+            "need",
+            "class_of_data",
+            "started_on",
+            "ended_on",
+            "unit_cost_code",
+            "unit_cost",
+            "unit",
+            "units_per_year",
+            "annual_cost",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: v
+            .involvements
+            .iter()
+            .map(|i| {
+                vec![
+                    v.name_of(Some(i.person_id)),
+                    i.agency_name.clone(),
+                    i.service.clone(),
+                    i.need.clone(),
+                    i.class.as_str().to_owned(),
+                    i.started_on.clone(),
+                    i.ended_on.clone().unwrap_or_default(),
+                    i.unit_cost_code.clone().unwrap_or_default(),
+                    wholeplace_service::pounds_text(i.unit_cost.pence()),
+                    i.unit.clone(),
+                    units_text(i.units_per_year_hundredths),
+                    wholeplace_service::pounds_text(i.annual_cost().pence()),
+                ]
+            })
+            .collect(),
+    };
+    let body = wholeplace_tabular::write_csv(&table).into_bytes();
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        &format!("family-{id}-involvements.csv"),
+    ))
+}
+
+fn break_glass_form(
+    state: &AppState,
+    s: &SignedIn,
+    id: HouseholdId,
+    f: &BreakGlassForm,
+    errors: Vec<FieldError>,
+) -> FormPage {
+    FormPage {
+        layout: layout(state, s, "families").with_errors(errors),
+        heading: "Ask for emergency access".into(),
+        intro: vec![
+            "Use this only when a child or adult is at risk and you need this family's records now, beyond what the information-sharing agreements let you see.".into(),
+            "Give your reason. You will see every record about the family for 24 hours. Your access and your reason are recorded in the audit log and sent to the privacy officer, who reviews it.".into(),
+        ],
+        back: (format!("/families/{id}"), "Back to the family".into()),
+        action: format!("/families/{id}/break-glass"),
+        fields: vec![Field {
+            rows: 4,
+            ..Field::text(
+                "reason",
+                "Your reason",
+                "Who is at risk, and why you need these records now (at least 20 characters)",
+                &f.reason,
+            )
+        }],
+        submit: "Open the records for 24 hours",
+        upload: None,
+    }
+}
+
+pub async fn new_break_glass(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = begin_on(&state, &s, AuditAction::FamilyBreakGlass, &id).await?;
+    let page = break_glass_form(&state, &s, id, &BreakGlassForm::default(), Vec::new());
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn break_glass(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f: BreakGlassForm = form.typed()?;
+    saved(
+        state.service.break_glass(&s.actor, id, &f).await,
+        |_| format!("/families/{id}"),
+        |status, errors| async move {
+            let page = break_glass_form(&state, &s, id, &f, errors);
+            Ok((status, render(&page)?).into_response())
+        },
+    )
+    .await
+}
