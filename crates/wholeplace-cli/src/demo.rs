@@ -42,7 +42,7 @@ pub const DEMO_AGENCIES: &[(&str, &str)] = &[
     ("Shropshire Housing Group", "housing_association"),
 ];
 
-fn err(e: wholeplace_service::ServiceError) -> anyhow::Error {
+pub(crate) fn err(e: wholeplace_service::ServiceError) -> anyhow::Error {
     match e {
         wholeplace_service::ServiceError::Validation(list) => {
             anyhow!(
@@ -68,7 +68,11 @@ fn place(name: &str, level: &str, parent: PlaceId, description: &str) -> PlaceFo
 }
 
 /// Builds the demonstration into a database without places; returns whether it loaded anything.
-pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
+/// Loads the demonstration into an empty database; gives the practitioners' accounts it made
+/// (none when the database already had data).
+pub async fn load_if_empty(
+    service: &Service,
+) -> anyhow::Result<Option<Vec<crate::demo_family::DemoAccount>>> {
     if service.is_demo().await.map_err(err)?
         || !service
             .list_places(&Actor::operator())
@@ -76,7 +80,7 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
             .map_err(err)?
             .is_empty()
     {
-        return Ok(false);
+        return Ok(None);
     }
     let op = Actor::operator();
     add_agencies(service, &op).await?;
@@ -104,8 +108,16 @@ pub async fn load_if_empty(service: &Service) -> anyhow::Result<bool> {
     demo.shropshire_projects(shrop_partnership, &shrop_places)
         .await?;
     demo.shropshire_contacts().await?;
+    let accounts = crate::demo_family::load(service, &demo.op, &demo.agencies, sherwood).await?;
     service.mark_demo().await.map_err(err)?;
-    Ok(true)
+    Ok(Some(accounts))
+}
+
+/// Prints how to sign in as the demonstration's practitioners.
+pub fn print_accounts(accounts: &[crate::demo_family::DemoAccount]) {
+    for (username, agency, password) in accounts {
+        println!("  practitioner {username} ({agency}), one-time password: {password}");
+    }
 }
 
 /// Adds the demonstration's agencies the database does not have yet.
@@ -554,7 +566,7 @@ pub async fn run(
     let password = service.bootstrap_admin().await?;
     let loaded = load_if_empty(&service).await?;
     store.close().await;
-    let what = if loaded {
+    let what = if loaded.is_some() {
         "demonstration data loaded"
     } else {
         "the database already has places; nothing loaded (use --reset to rebuild the demonstration)"
@@ -562,6 +574,9 @@ pub async fn run(
     println!("{shown}: {what}");
     if let Some(pw) = password {
         println!("Sign in as admin with the one-time password {pw}");
+    }
+    if let Some(accounts) = loaded {
+        print_accounts(&accounts);
     }
     Ok(())
 }

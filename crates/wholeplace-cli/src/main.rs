@@ -6,6 +6,7 @@ mod appraise;
 mod audit;
 mod data;
 mod demo;
+mod demo_family;
 mod link;
 mod places;
 mod serve;

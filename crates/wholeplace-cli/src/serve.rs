@@ -51,8 +51,15 @@ pub async fn run(
     let (service, store, shown) =
         crate::open_service_with(url, data_dir, args.migrate, config).await?;
     let first_password = service.bootstrap_admin().await?;
-    if args.demo && crate::demo::load_if_empty(&service).await? {
-        println!("Loaded the demonstration partnership (Sherwood, Worcestershire, Shropshire).");
+    let demo_accounts = if args.demo {
+        crate::demo::load_if_empty(&service).await?
+    } else {
+        None
+    };
+    if demo_accounts.is_some() {
+        println!(
+            "Loaded the demonstration partnership (Sherwood, Worcestershire, Shropshire) and the Hill family."
+        );
     }
     let demo = args.demo
         || service
@@ -105,6 +112,10 @@ pub async fn run(
         None => println!(
             "  sign in with your account. Lost the administrator's password? Run: wholeplace user reset-password admin"
         ),
+    }
+    if let Some(accounts) = &demo_accounts {
+        println!("  to see what each agency may see of the Hill family, sign in as:");
+        crate::demo::print_accounts(accounts);
     }
     println!(
         "  stop with Ctrl-C. Started in {} ms.",

@@ -7,7 +7,6 @@ use crate::audit_action::AuditAction;
 use crate::clock::{day_of, parse_date};
 use crate::fields::*;
 use crate::*;
-use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
 use wholeplace_domain::{
     AgencyId, AgreementId, BreakGlassId, DataClass as SharedClass, LawfulBasis, Purpose,
     SpecialCondition,
@@ -403,14 +402,6 @@ pub fn sampled(id: i64, percent: u8) -> bool {
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^= x >> 31;
     x % 100 < u64::from(percent.min(100))
-}
-
-/// The data classes and purposes, for forms.
-pub fn sharing_choices() -> (
-    &'static [(&'static str, &'static str)],
-    &'static [(&'static str, &'static str)],
-) {
-    (DATA_CLASSES, PURPOSES)
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use wholeplace_domain::HouseholdId;
 use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
 use wholeplace_domain::taxonomy::NEEDS;
-use wholeplace_domain::HouseholdId;
 use wholeplace_service::{
     Access, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView, FieldError,
     HouseholdForm, InvolvementForm, PersonForm,
@@ -282,7 +282,11 @@ fn involvement_fields(
 ) -> Vec<Field> {
     let vocab = |terms: &[(&str, &str)]| {
         std::iter::once((String::new(), "Select".to_owned()))
-            .chain(terms.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())))
+            .chain(
+                terms
+                    .iter()
+                    .map(|(k, l)| ((*k).to_owned(), (*l).to_owned())),
+            )
             .collect::<Vec<_>>()
     };
     let mut fields = vec![Field::select(

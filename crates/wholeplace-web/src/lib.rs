@@ -12,10 +12,10 @@ mod auth;
 mod budget;
 mod charts;
 mod contacts;
-mod families;
 mod data;
 mod edge;
 mod error;
+mod families;
 mod fields;
 mod form;
 mod grants;
@@ -24,9 +24,9 @@ mod page;
 mod partnerships;
 mod places;
 mod projects;
-mod sharing;
 mod roles;
 mod security;
+mod sharing;
 mod site;
 
 use axum::Router;
@@ -171,7 +171,10 @@ fn pages_router() -> Router<AppState> {
         )
         .route("/families/{id}", get(families::family))
         .route("/families/{id}/members", post(families::add_member))
-        .route("/families/{id}/involvements", post(families::add_involvement))
+        .route(
+            "/families/{id}/involvements",
+            post(families::add_involvement),
+        )
         .route(
             "/families/{id}/involvements.csv",
             get(families::involvements_csv),

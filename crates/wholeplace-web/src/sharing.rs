@@ -167,7 +167,14 @@ pub async fn new_agreement(State(state): State<AppState>, s: SignedIn) -> PageRe
         .service
         .begin(&s.actor, AuditAction::AgreementCreate, None)
         .await?;
-    agreement_form(&state, &s, StatusCode::OK, &AgreementForm::default(), Vec::new()).await
+    agreement_form(
+        &state,
+        &s,
+        StatusCode::OK,
+        &AgreementForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn create_agreement(
@@ -219,11 +226,16 @@ pub(crate) async fn privacy_page(
 ) -> PageResult {
     let percent = match sample.trim() {
         "" => None,
-        t => Some(t.parse::<u8>().ok().filter(|p| (1..=100).contains(p)).ok_or_else(|| {
-            crate::error::WebError::BadRequest(
-                "Give the sample as a whole percentage from 1 to 100.".into(),
-            )
-        })?),
+        t => Some(
+            t.parse::<u8>()
+                .ok()
+                .filter(|p| (1..=100).contains(p))
+                .ok_or_else(|| {
+                    crate::error::WebError::BadRequest(
+                        "Give the sample as a whole percentage from 1 to 100.".into(),
+                    )
+                })?,
+        ),
     };
     let accesses = state
         .service
@@ -260,7 +272,10 @@ pub async fn review(
     let id = parse_id(&id)?;
     let finding = form.get("finding").to_owned();
     saved(
-        state.service.review_break_glass(&s.actor, id, &finding).await,
+        state
+            .service
+            .review_break_glass(&s.actor, id, &finding)
+            .await,
         |_| "/privacy".to_owned(),
         |status, errors| privacy_page(&state, &s, status, "", errors),
     )

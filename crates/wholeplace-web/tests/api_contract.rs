@@ -61,6 +61,7 @@ struct Fixture {
     admin: String,
     viewer: String,
     agency: i64,
+    partner: i64,
     place: i64,
     partnership: i64,
 }
@@ -76,6 +77,17 @@ async fn fixture(app: &App) -> Fixture {
         "/api/v1/agencies",
         &admin_token,
         Some(json!({"name": "Kent County Council", "kind": "county_council"})),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .expect("agency id");
+    let partner = call(
+        app,
+        Method::POST,
+        "/api/v1/agencies",
+        &admin_token,
+        Some(json!({"name": "Kent Police", "kind": "police"})),
     )
     .await
     .json()["id"]
@@ -108,6 +120,7 @@ async fn fixture(app: &App) -> Fixture {
         admin: admin_token,
         viewer: viewer_token,
         agency,
+        partner,
         place,
         partnership: partnership.get(),
     }
@@ -125,6 +138,11 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             json!({"partnership_id": f.partnership, "name": "Pilot", "theme": "housing"})
         }
         "AppraisalInput" => json!({"model_toml": "[appraisal]\ntitle = \"T\"\n"}),
+        "AgreementInput" => json!({
+            "title": "Early help", "party_ids": [f.agency, f.partner], "classes": ["identity"],
+            "purposes": ["early_help"], "basis": "public_task", "starts_on": "2026-01-01",
+            "review_on": "2026-06-01", "expires_on": "2027-01-01", "signatories": "Signed"
+        }),
         other => panic!("no example body for {other}: add one"),
     }
 }

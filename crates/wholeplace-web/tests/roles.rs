@@ -18,6 +18,7 @@ use wholeplace_service::policy::{self, Access, DataClass};
 use wholeplace_service::{Actor, NewUserForm};
 use wholeplace_service::{BudgetForm, PlaceForm};
 use wholeplace_store::NewGrant;
+use wholeplace_store::prelude::FamilyStore;
 use wholeplace_store_tests::TestDb;
 
 wholeplace_store_tests::both_backends!(every_role_gets_what_the_policy_says_on_every_route);
@@ -34,7 +35,10 @@ enum Need {
 }
 
 use Access::{Change, Read};
-use DataClass::{Accounts, AuditLog, OwnAccount, Personal, Reference};
+use DataClass::{
+    Accounts, AuditLog, CaseRecords, OwnAccount, Personal, PrivacyAlerts, Reference,
+    SharingAgreements,
+};
 use Need::{Open, Policy};
 
 /// One request: the router's method and path pattern, the path requested (`{place}`,
@@ -70,6 +74,7 @@ const ALL: &str = "YYYY";
 const EDITORS: &str = "--YY";
 const NOT_VIEWERS: &str = "-YYY";
 const ADMINS: &str = "---Y";
+const PRACTITIONERS: &str = "-Y-Y";
 const OPEN: &str = "YYYY";
 
 /// The table: every route, HTML and API.
@@ -165,6 +170,22 @@ const ROUTES: &[Row] = &[
     r("POST", "/contacts/{id}/delete", "/contacts/{contact}/delete", Policy(Personal, Change), EDITORS),
     r("GET", "/data/{file}", "/data/contacts.csv", Policy(Personal, Read), NOT_VIEWERS),
     r("GET", "/data/{file}", "/data/everything.xlsx", Policy(Personal, Read), NOT_VIEWERS),
+    // Families' records (the role lets a person ask; the access gate decides each record).
+    r("GET", "/families", "/families", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("POST", "/families", "/families", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("GET", "/families/{id}", "/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("GET", "/families/{id}/involvements.csv", "/families/{family}/involvements.csv", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("POST", "/families/{id}/members", "/families/{family}/members", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/families/{id}/involvements", "/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("GET", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
+    // Sharing agreements and the privacy officer's queue.
+    r("GET", "/sharing", "/sharing", Policy(SharingAgreements, Read), ALL),
+    r("POST", "/sharing", "/sharing", Policy(SharingAgreements, Change), ADMINS),
+    r("GET", "/sharing/new", "/sharing/new", Policy(SharingAgreements, Change), ADMINS),
+    r("POST", "/sharing/{id}/withdraw", "/sharing/{agreement}/withdraw", Policy(SharingAgreements, Change), ADMINS),
+    r("GET", "/privacy", "/privacy", Policy(PrivacyAlerts, Read), ADMINS),
+    r("POST", "/privacy/{id}/review", "/privacy/{glass}/review", Policy(PrivacyAlerts, Change), ADMINS),
     // The audit log.
     r("GET", "/audit", "/audit", Policy(AuditLog, Read), ADMINS),
     r("GET", "/audit.csv", "/audit.csv", Policy(AuditLog, Read), ADMINS),
@@ -198,6 +219,10 @@ const ROUTES: &[Row] = &[
     r("GET", "/api/v1/grants", "/api/v1/grants", Policy(Reference, Read), ALL),
     r("DELETE", "/api/v1/grants/{id}", "/api/v1/grants/{grant}", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/partnerships", "/api/v1/partnerships", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/families", "/api/v1/families", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("GET", "/api/v1/families/{id}", "/api/v1/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("GET", "/api/v1/sharing-agreements", "/api/v1/sharing-agreements", Policy(SharingAgreements, Read), ALL),
+    r("POST", "/api/v1/sharing-agreements", "/api/v1/sharing-agreements", Policy(SharingAgreements, Change), ADMINS),
     r("GET", "/api/v1/projects", "/api/v1/projects", Policy(Reference, Read), ALL),
     r("POST", "/api/v1/projects", "/api/v1/projects", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/appraisals", "/api/v1/appraisals", Policy(Reference, Read), ALL),
@@ -454,6 +479,9 @@ struct Ids {
     appraisal: i64,
     user: i64,
     token: i64,
+    family: i64,
+    agreement: i64,
+    glass: i64,
 }
 
 impl Ids {
@@ -468,6 +496,9 @@ impl Ids {
             .replace("{appraisal}", &self.appraisal.to_string())
             .replace("{user}", &self.user.to_string())
             .replace("{token}", &self.token.to_string())
+            .replace("{family}", &self.family.to_string())
+            .replace("{agreement}", &self.agreement.to_string())
+            .replace("{glass}", &self.glass.to_string())
     }
 }
 
@@ -569,6 +600,90 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("user");
+    // A family the caller's agency works with, an
+    // agreement to withdraw and an emergency access to review.
+    let family = s
+        .create_family(
+            &op,
+            &wholeplace_service::HouseholdForm {
+                name: format!("Family {tag}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("family");
+    let person = s
+        .add_family_member(
+            &op,
+            family,
+            &wholeplace_service::PersonForm {
+                given_name: "Alex".into(),
+                family_name: format!("Role {tag}"),
+                relationship: "parent".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("member");
+    let involved = match owner {
+        Some(name) => app
+            .user_named(name)
+            .await
+            .agencies
+            .first()
+            .map_or(agency, |a| a.id),
+        None => agency,
+    };
+    s.add_involvement_for_agency(
+        &op,
+        family,
+        involved,
+        &wholeplace_service::InvolvementForm {
+            person_id: person.to_string(),
+            service: "Support".into(),
+            need: "parenting".into(),
+            class: "social_care".into(),
+            started_on: "2026-01-05".into(),
+            units_per_year: "1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("involvement");
+    let agreement = s
+        .create_agreement(
+            &op,
+            &wholeplace_service::AgreementForm {
+                title: format!("Agreement {tag}"),
+                parties: vec![
+                    agency.to_string(),
+                    s.create_agency(&op, &format!("Partner {tag}"), "police")
+                        .await
+                        .expect("partner")
+                        .to_string(),
+                ],
+                classes: vec!["identity".into()],
+                purposes: vec!["early_help".into()],
+                basis: "public_task".into(),
+                starts_on: "2026-01-01".into(),
+                review_on: "2026-06-01".into(),
+                expires_on: "2027-01-01".into(),
+                signatories: "Signed".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("agreement");
+    let glass = app
+        .store
+        .record_break_glass(
+            app.user_named("admin").await.id,
+            family,
+            "A reason long enough to be recorded",
+            &app.service_event("family.break_glass"),
+        )
+        .await
+        .expect("emergency access");
     let token = match owner {
         Some(name) => {
             let me = Actor::user(app.user_named(name).await, "test", None);
@@ -594,6 +709,9 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         appraisal: appraisal.get(),
         user: user.id.get(),
         token,
+        family: family.get(),
+        agreement: agreement.get(),
+        glass: glass.get(),
     }
 }
 
@@ -644,6 +762,12 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             "partnership_id": ids.partnership, "name": format!("Pilot {tag}"), "theme": "housing"
         }),
         "/api/v1/appraisals" => serde_json::json!({"model_toml": EXAMPLE}),
+        "/api/v1/sharing-agreements" => serde_json::json!({
+            "title": format!("Role agreement {tag}"), "party_ids": [ids.agency],
+            "classes": ["identity"], "purposes": ["early_help"], "basis": "public_task",
+            "starts_on": "2026-01-01", "review_on": "2026-06-01", "expires_on": "2027-01-01",
+            "signatories": "Signed"
+        }),
         _ => return INVALID_JSON.to_owned(),
     };
     v.to_string()

@@ -427,6 +427,23 @@ impl App {
             .expect("create user")
     }
 
+    /// An audit event for a test's own write straight to the store.
+    pub fn service_event(&self, action: &str) -> wholeplace_store::AuditEvent {
+        wholeplace_store::AuditEvent {
+            at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            actor_user_id: None,
+            actor: "test".into(),
+            action: action.into(),
+            record_type: action.split('.').next().unwrap_or_default().into(),
+            record_id: None,
+            address: "test".into(),
+            allowed: true,
+            detail: String::new(),
+        }
+    }
+
     /// Every audit entry, newest first, read from the store (so reading adds nothing).
     pub async fn audit(&self) -> Vec<AuditEntry> {
         self.store

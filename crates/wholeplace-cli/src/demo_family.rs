@@ -1,0 +1,297 @@
+//! The demonstration family: seed 003's Sherwood case study (a mother and four children, and
+//! behind each problem a different agency), with invented names as in the seed, priced with the
+//! shipped GMCA unit costs; two information-sharing agreements between the agencies the seed
+//! names; and a practitioner account for Kent County Council and one for Kent Police, so the
+//! scoping can be seen: each sees a different part of the same family.
+
+use crate::demo::err;
+use wholeplace_domain::{AgencyId, HouseholdId, PersonId, PlaceId};
+use wholeplace_service::clock::day_of;
+use wholeplace_service::{
+    Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm, PersonForm, Service,
+};
+
+/// A demonstration account: sign-in name, agency, one-time password.
+pub type DemoAccount = (String, String, String);
+
+/// The family's members: given name, date of birth, relationship.
+const MEMBERS: [(&str, &str, &str, &str); 5] = [
+    ("Dawn", "1991-03-02", "mother", "9434765919"),
+    ("Kyle", "2011-09-14", "son", ""),
+    ("Jade", "2013-05-30", "daughter", ""),
+    ("Liam", "2017-01-21", "son", ""),
+    ("Ruby", "2023-06-11", "daughter", ""),
+];
+
+/// The involvements: member, agency, service, need, class, unit-cost code, units a year.
+const INVOLVEMENTS: [(&str, &str, &str, &str, &str, &str, &str); 10] = [
+    (
+        "Jade",
+        "Kent County Council",
+        "Children and Families: child in need",
+        "child_protection",
+        "social_care",
+        "SS18.2",
+        "104",
+    ),
+    (
+        "Jade",
+        "Kent County Council",
+        "Child protection core assessment",
+        "child_protection",
+        "social_care",
+        "SS4.0",
+        "1",
+    ),
+    (
+        "Kyle",
+        "Kent County Council",
+        "Attendance service",
+        "school_attendance",
+        "education",
+        "E&S1.0",
+        "1",
+    ),
+    (
+        "Kyle",
+        "Kent Police",
+        "Anti-social behaviour: further action",
+        "antisocial_behaviour",
+        "police",
+        "CR1.0",
+        "4",
+    ),
+    (
+        "Kyle",
+        "Kent Police",
+        "Arrest, detained",
+        "offending",
+        "police",
+        "CR7.0",
+        "1",
+    ),
+    (
+        "Dawn",
+        "Jobcentre Plus",
+        "Jobseeker advice",
+        "worklessness",
+        "benefits",
+        "E&E1.9",
+        "12",
+    ),
+    (
+        "Dawn",
+        "Town and Country Housing",
+        "Housing and rent arrears advice",
+        "debt",
+        "housing",
+        "HO1.0.4",
+        "6",
+    ),
+    (
+        "Dawn",
+        "Tunbridge Wells Borough Council",
+        "Neighbourhood mediation",
+        "antisocial_behaviour",
+        "housing",
+        "CR1.4",
+        "3",
+    ),
+    (
+        "Dawn",
+        "National Health Service (West Kent)",
+        "GP consultations",
+        "mental_health",
+        "health",
+        "HE20.2",
+        "10",
+    ),
+    (
+        "Ruby",
+        "National Health Service (West Kent)",
+        "Health visitor",
+        "physical_health",
+        "health",
+        "HE23.3",
+        "12",
+    ),
+];
+
+/// Adds the family, its agreements and the practitioners; gives the practitioners' accounts.
+pub async fn load(
+    service: &Service,
+    op: &Actor,
+    agencies: &[wholeplace_store::Agency],
+    sherwood: PlaceId,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let agency = |name: &str| -> anyhow::Result<AgencyId> {
+        agencies
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.id)
+            .ok_or_else(|| anyhow::anyhow!("demo agency {name} missing"))
+    };
+    agreements(service, op, &agency).await?;
+    let mut accounts = Vec::new();
+    let mut kcc_worker = None;
+    for (username, display, agency_name) in [
+        (
+            "kcc.worker",
+            "Sam Okafor (Kent County Council)",
+            "Kent County Council",
+        ),
+        (
+            "police.officer",
+            "PC Lee Grant (Kent Police)",
+            "Kent Police",
+        ),
+    ] {
+        let (user, password) = service
+            .create_user(
+                op,
+                &NewUserForm {
+                    username: username.into(),
+                    display_name: display.into(),
+                    role: "practitioner".into(),
+                    agency_ids: vec![agency(agency_name)?],
+                },
+            )
+            .await
+            .map_err(err)?;
+        if kcc_worker.is_none() {
+            kcc_worker = Some(user.clone());
+        }
+        accounts.push((username.to_owned(), agency_name.to_owned(), password));
+    }
+    let lead = Actor::user(
+        kcc_worker.ok_or_else(|| anyhow::anyhow!("no lead practitioner"))?,
+        "demo",
+        None,
+    );
+    family(service, &lead, op, &agency, sherwood).await?;
+    Ok(accounts)
+}
+
+/// The agreements: early help between the council, the borough, the housing association,
+/// Jobcentre Plus and the NHS; health for safeguarding between the council and the NHS. Kent
+/// Police is party to neither, so its officer sees only the force's own records.
+async fn agreements(
+    service: &Service,
+    op: &Actor,
+    agency: &dyn Fn(&str) -> anyhow::Result<AgencyId>,
+) -> anyhow::Result<()> {
+    let day = |days: i64| day_of(service.now() + days * 86_400);
+    let ids = |names: &[&str]| -> anyhow::Result<Vec<String>> {
+        names
+            .iter()
+            .map(|n| agency(n).map(|a| a.to_string()))
+            .collect()
+    };
+    let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    for f in [
+        AgreementForm {
+            title: "Sherwood early help information-sharing agreement".into(),
+            parties: ids(&[
+                "Kent County Council",
+                "Tunbridge Wells Borough Council",
+                "Town and Country Housing",
+                "Jobcentre Plus",
+                "National Health Service (West Kent)",
+            ])?,
+            classes: keys(&["identity", "social_care", "education", "housing", "benefits"]),
+            purposes: keys(&["early_help", "safeguarding"]),
+            basis: "public_task".into(),
+            condition: "substantial_public_interest".into(),
+            starts_on: day(-250),
+            review_on: day(45),
+            expires_on: day(480),
+            signatories: "Director of Children's Services, KCC; Chief Executive, TWBC; Director of Housing, Town and Country Housing; District Manager, Jobcentre Plus; Caldicott Guardian, NHS West Kent".into(),
+        },
+        AgreementForm {
+            title: "Sherwood health safeguarding information-sharing agreement".into(),
+            parties: ids(&["Kent County Council", "National Health Service (West Kent)"])?,
+            classes: keys(&["identity", "health"]),
+            purposes: keys(&["safeguarding"]),
+            basis: "public_task".into(),
+            condition: "health_social_care".into(),
+            starts_on: day(-250),
+            review_on: day(200),
+            expires_on: day(480),
+            signatories: "Director of Children's Services, KCC; Caldicott Guardian, NHS West Kent".into(),
+        },
+    ] {
+        service.create_agreement(op, &f).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The family, its members, the agencies' involvements and a few events.
+async fn family(
+    service: &Service,
+    lead: &Actor,
+    op: &Actor,
+    agency: &dyn Fn(&str) -> anyhow::Result<AgencyId>,
+    sherwood: PlaceId,
+) -> anyhow::Result<HouseholdId> {
+    let hid = service
+        .create_family(
+            lead,
+            &HouseholdForm {
+                name: "The Hill family".into(),
+                place_id: sherwood.to_string(),
+                address:
+                    "Sherwood, Tunbridge Wells (an invented family, after seed 003's case study)"
+                        .into(),
+            },
+        )
+        .await
+        .map_err(err)?;
+    let mut people: Vec<(&str, PersonId)> = Vec::new();
+    for (given, dob, relationship, nhs) in MEMBERS {
+        let id = service
+            .add_family_member(
+                lead,
+                hid,
+                &PersonForm {
+                    given_name: given.into(),
+                    family_name: "Hill".into(),
+                    date_of_birth: dob.into(),
+                    nhs_number: nhs.into(),
+                    ni_number: String::new(),
+                    relationship: relationship.into(),
+                },
+            )
+            .await
+            .map_err(err)?;
+        people.push((given, id));
+    }
+    let start = day_of(service.now() - 200 * 86_400);
+    for (who, agency_name, service_name, need, class, code, units) in INVOLVEMENTS {
+        let person = people
+            .iter()
+            .find(|(n, _)| *n == who)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| anyhow::anyhow!("demo member {who} missing"))?;
+        service
+            .add_involvement_for_agency(
+                op,
+                hid,
+                agency(agency_name)?,
+                &InvolvementForm {
+                    person_id: person.to_string(),
+                    agency_id: String::new(),
+                    service: service_name.into(),
+                    lead_worker: String::new(),
+                    need: need.into(),
+                    class: class.into(),
+                    started_on: start.clone(),
+                    ended_on: String::new(),
+                    unit_cost_code: code.into(),
+                    units_per_year: units.into(),
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
+    Ok(hid)
+}
