@@ -1,7 +1,9 @@
 //! The HTML report: a body fragment with GOV.UK Frontend class names for the web application (no
 //! script, no inline style attributes: the CSP forbids them) and a standalone document for files.
-//! Every chart is an inline SVG with a <title> and <desc>, followed by a table of the same figures.
+//! Every chart is an inline SVG from [`crate::charts`] with a <title> and <desc>, followed by a
+//! table of the same figures.
 
+use crate::charts::{Histogram, LineChart, RangeBars};
 use crate::{Report, gbp, ratio};
 use std::fmt::Write;
 use wholeplace_appraisal::AppraisalResults;
@@ -52,286 +54,6 @@ fn table(region: &str, caption: &str, head: &[&str], rows: &[Vec<String>]) -> St
         s.push_str("</tr>");
     }
     s.push_str("</tbody></table></div>");
-    s
-}
-
-/// Charts are drawn this many units wide: at that many pixels where there is room, scaled down
-/// by their viewBox on a phone. Labels go above bars rather than beside them so that the bars keep
-/// the whole width and every label is shown whole.
-const CHART_W: f64 = 400.0;
-
-/// A generous estimate of how wide `text` is at `size` units (0.64 of the size a character covers
-/// the widest fallback face of Arial, DejaVu Sans, for letters and digits). Shared with the web
-/// application's charts.
-pub fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size * 0.64
-}
-
-/// Splits a label into lines that each fit `width` units at `size`, at spaces where it can (a
-/// word longer than a line is broken), so that every label is shown whole. Shared with the web
-/// application's charts.
-pub fn wrap(label: &str, width: f64, size: f64) -> Vec<String> {
-    let per_line = ((width / (size * 0.64)).floor() as usize).max(8);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in label.split_whitespace() {
-        let mut word: String = word.to_owned();
-        loop {
-            let sep = usize::from(!line.is_empty());
-            if line.chars().count() + sep + word.chars().count() <= per_line {
-                if sep == 1 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                continue;
-            }
-            let head: String = word.chars().take(per_line).collect();
-            word = word.chars().skip(per_line).collect();
-            lines.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Where to put a label of `width` centred on `x` so that it stays inside the chart.
-fn clamp_centre(x: f64, width: f64) -> f64 {
-    x.clamp(width / 2.0 + 1.0, CHART_W - width / 2.0 - 1.0)
-}
-
-fn svg_open(id: &str, title: &str, desc: &str, h: f64) -> String {
-    format!(
-        "<svg class=\"wp-chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {CHART_W} {h}\" width=\"{CHART_W}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(desc)
-    )
-}
-
-/// Horizontal bars (positive and negative) with labels: used for agencies and the tornado. Each
-/// label is written whole above its bar (wrapped when long); the scale is under the bars.
-fn hbar_svg(id: &str, title: &str, desc: &str, bars: &[(String, f64, f64)]) -> String {
-    const LABEL: f64 = 14.0;
-    const TICK: f64 = 13.0;
-    let (x0, x1) = (2.0, CHART_W - 2.0);
-    let lo = bars.iter().map(|b| b.1.min(b.2)).fold(0.0f64, f64::min);
-    let hi = bars.iter().map(|b| b.1.max(b.2)).fold(0.0f64, f64::max);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let sx = |v: f64| x0 + (v - lo) / span * (x1 - x0);
-    let mut body = String::new();
-    let mut y = 6.0;
-    for (label, a, b) in bars {
-        for line in wrap(label, CHART_W - 8.0, LABEL) {
-            let _ = write!(
-                body,
-                "<text x=\"6\" y=\"{:.1}\" font-size=\"{LABEL}\" fill=\"#0b0c0c\">{}</text>",
-                y + LABEL,
-                esc(&line)
-            );
-            y += LABEL + 4.0;
-        }
-        y += 2.0;
-        let (l, r) = (sx(a.min(*b)), sx(a.max(*b)));
-        let fill = if a.max(*b) > 0.0 && a.min(*b) >= 0.0 {
-            "#00703c"
-        } else if a.max(*b) <= 0.0 {
-            "#d4351c"
-        } else {
-            "#1d70b8"
-        };
-        let _ = write!(
-            body,
-            "<rect x=\"{l:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"{fill}\"/>",
-            (r - l).max(1.0)
-        );
-        y += 18.0 + 12.0;
-    }
-    let axis_bottom = y;
-    let h = (axis_bottom + TICK + 12.0).ceil();
-    let mut s = svg_open(id, title, desc, h);
-    let _ = write!(
-        s,
-        "<line x1=\"{0:.1}\" y1=\"2\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>",
-        sx(0.0),
-        axis_bottom
-    );
-    s.push_str(&body);
-    // The scale: the lowest and highest values, and zero when it lies between them with room.
-    let (lo_t, hi_t) = (gbp(lo), gbp(hi));
-    let mut ticks = vec![(x0, lo_t.clone(), "start"), (x1, hi_t.clone(), "end")];
-    if lo < 0.0 && hi > 0.0 {
-        let zw = text_width("£0", TICK);
-        let z = sx(0.0);
-        if z - zw / 2.0 > x0 + text_width(&lo_t, TICK) + 8.0
-            && z + zw / 2.0 < x1 - text_width(&hi_t, TICK) - 8.0
-        {
-            ticks.push((z, gbp(0.0), "middle"));
-        }
-    }
-    for (x, v, anchor) in ticks {
-        let _ = write!(
-            s,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"{TICK}\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
-            axis_bottom + TICK + 4.0,
-            esc(&v)
-        );
-    }
-    s.push_str("</svg>");
-    s
-}
-
-fn line_svg(
-    id: &str,
-    title: &str,
-    desc: &str,
-    labels: &[String],
-    values: &[f64],
-    mark: Option<usize>,
-) -> String {
-    const LABEL: f64 = 13.0;
-    let (w, h) = (CHART_W, 240.0);
-    let lo = values.iter().copied().fold(0.0f64, f64::min);
-    let hi = values.iter().copied().fold(0.0f64, f64::max);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let n = values.len().max(2) as f64 - 1.0;
-    let widest = labels
-        .iter()
-        .map(|l| text_width(l, LABEL))
-        .fold(0.0, f64::max);
-    // The scale on the left: the highest and lowest values, and zero between them.
-    let mut scale = vec![hi, lo];
-    if lo < 0.0 && hi > 0.0 {
-        scale.push(0.0);
-    }
-    let scale_w = scale
-        .iter()
-        .map(|v| text_width(&gbp(*v), LABEL))
-        .fold(0.0, f64::max);
-    // The first and last points sit far enough in for their labels to be whole.
-    let left = scale_w + 8.0 + (widest / 2.0).max(8.0);
-    let right = (widest / 2.0 + 4.0).max(20.0);
-    let px = |i: usize| left + i as f64 / n * (w - left - right);
-    let py = |v: f64| 24.0 + (hi - v) / span * (h - 70.0);
-    // Label every point if they fit side by side, else every second, third ... point.
-    let gap = (w - left - right) / n.max(1.0);
-    let step = ((widest + 8.0) / gap).ceil().max(1.0) as usize;
-    let mut s = svg_open(id, title, desc, h);
-    let _ = write!(
-        s,
-        "<line x1=\"{left:.1}\" y1=\"{0:.1}\" x2=\"{1:.1}\" y2=\"{0:.1}\" stroke=\"#505a5f\" stroke-width=\"1\"/>",
-        py(0.0),
-        w - right
-    );
-    let mut shown_at: Vec<f64> = Vec::new();
-    for v in scale {
-        let y = py(v);
-        if shown_at.iter().any(|s| (s - y).abs() < LABEL + 4.0) {
-            continue;
-        }
-        shown_at.push(y);
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{LABEL}\" text-anchor=\"end\" fill=\"#505a5f\">{}</text>",
-            scale_w + 2.0,
-            y + LABEL / 3.0,
-            esc(&gbp(v))
-        );
-    }
-    let pts: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", px(i), py(*v)))
-        .collect();
-    let _ = write!(
-        s,
-        "<polyline points=\"{}\" fill=\"none\" stroke=\"#1d70b8\" stroke-width=\"3\"/>",
-        pts.join(" ")
-    );
-    for (i, l) in labels.iter().enumerate() {
-        let _ = write!(
-            s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1d70b8\"/>",
-            px(i),
-            py(values[i])
-        );
-        if i % step == 0 {
-            let _ = write!(
-                s,
-                "<text x=\"{:.1}\" y=\"{}\" font-size=\"{LABEL}\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>",
-                px(i),
-                h - 16.0,
-                esc(l)
-            );
-        }
-    }
-    if let Some(m) = mark {
-        let x = px(m);
-        let _ = write!(
-            s,
-            "<line x1=\"{x:.1}\" y1=\"20\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#00703c\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"14\" font-size=\"{LABEL}\" text-anchor=\"middle\" fill=\"#00703c\">payback</text>",
-            h - 38.0,
-            clamp_centre(x, text_width("payback", LABEL))
-        );
-    }
-    s.push_str("</svg>");
-    s
-}
-
-fn histogram_svg(
-    id: &str,
-    title: &str,
-    desc: &str,
-    counts: &[u32],
-    from: f64,
-    width: f64,
-) -> String {
-    const TICK: f64 = 13.0;
-    let (w, h) = (CHART_W, 220.0);
-    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let bw = (w - 4.0) / counts.len().max(1) as f64;
-    let mut s = svg_open(id, title, desc, h);
-    for (i, c) in counts.iter().enumerate() {
-        let bh = *c as f64 / max * (h - 50.0);
-        let _ = write!(
-            s,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/>",
-            2.0 + i as f64 * bw,
-            h - 30.0 - bh,
-            (bw - 2.0).max(1.0),
-            bh
-        );
-    }
-    // The scale under the bars: where the first bin starts, the middle, and where the last ends.
-    let n = counts.len() as f64;
-    let (a, m, b) = (
-        gbp(from),
-        gbp(from + width * n / 2.0),
-        gbp(from + width * n),
-    );
-    let mut ticks = vec![(2.0, a.clone(), "start"), (w - 2.0, b.clone(), "end")];
-    let mw = text_width(&m, TICK);
-    if w / 2.0 - mw / 2.0 > 2.0 + text_width(&a, TICK) + 8.0
-        && w / 2.0 + mw / 2.0 < w - 2.0 - text_width(&b, TICK) - 8.0
-    {
-        ticks.push((w / 2.0, m, "middle"));
-    }
-    for (x, v, anchor) in ticks {
-        let _ = write!(
-            s,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"{TICK}\" text-anchor=\"{anchor}\" fill=\"#505a5f\">{}</text>",
-            h - 10.0,
-            esc(&v)
-        );
-    }
-    s.push_str("</svg>");
     s
 }
 
@@ -446,7 +168,7 @@ fn cash_flow(s: &mut String, k: usize, o: &OptionResult) {
     let _ = write!(
         s,
         "<h3 class=\"govuk-heading-s\">Cumulative discounted cash flow</h3>{}",
-        line_svg(
+        LineChart::new(
             &format!("cf{k}"),
             "Cumulative discounted fiscal benefits minus costs by year",
             &format!("Line chart; payback {}", o.payback_statement),
@@ -507,7 +229,7 @@ fn agencies(s: &mut String, k: usize, o: &OptionResult) {
     let _ = write!(
         s,
         "<h3 class=\"govuk-heading-s\">Benefits by agency</h3>{}",
-        hbar_svg(
+        RangeBars::new(
             &format!("ag{k}"),
             "Present value of fiscal benefits received by each agency",
             "Bar chart of each agency's PV fiscal benefit; the table below gives costs, cashable share and net position",
@@ -583,7 +305,7 @@ fn who_pays_who_gains(s: &mut String, k: usize, o: &OptionResult) {
     let _ = write!(
         s,
         "<h3 class=\"govuk-heading-s\">Who pays, who gains</h3>{}<p class=\"govuk-body-s\">{}</p>",
-        hbar_svg(
+        RangeBars::new(
             &format!("mx{k}"),
             "Who invests and who gains",
             "Bars for each investing agency and gaining agency pair with a flow, largest first, PV of fiscal benefit; every pair is in the table below",
@@ -613,7 +335,7 @@ fn uncertainty(s: &mut String, k: usize, o: &OptionResult, draws: u32, mo: &McOp
     let _ = write!(
         s,
         "<h3 class=\"govuk-heading-s\" id=\"monte-carlo-{k}\">Uncertainty ({draws} draws)</h3>{}",
-        histogram_svg(
+        Histogram::new(
             &format!("mc{k}"),
             "Distribution of NPBI across Monte Carlo draws",
             &format!(
@@ -672,7 +394,7 @@ fn uncertainty(s: &mut String, k: usize, o: &OptionResult, draws: u32, mo: &McOp
     let _ = write!(
         s,
         "{}",
-        hbar_svg(
+        RangeBars::new(
             &format!("tn{k}"),
             "Tornado: largest drivers of NPBI",
             "Each bar spans NPBI with one input at its low and high end",

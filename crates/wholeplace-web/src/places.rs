@@ -3,7 +3,6 @@
 
 use crate::AppState;
 use crate::auth::SignedIn;
-use crate::charts::bar_chart;
 use crate::error::render;
 use crate::fields::{Field, FormPage};
 use crate::form::CsrfForm;
@@ -14,7 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
-use wholeplace_domain::money::{group_thousands, total_full_string};
+use wholeplace_appraisal_report::charts::{Amount, AmountBars};
+use wholeplace_domain::money::{group_thousands, total_full_string, total_short_string};
 use wholeplace_domain::taxonomy::{self, PLACE_LEVELS, SERVICE_AREAS};
 use wholeplace_service::AuditAction;
 use wholeplace_service::FieldError;
@@ -173,7 +173,8 @@ pub async fn create_place(
 pub(crate) struct Chart {
     title: String,
     key: &'static str,
-    svg: String,
+    /// The chart, an askama template that escapes its own text (so `safe` in the page).
+    svg: AmountBars,
     rows: Vec<(String, String, String, String)>,
 }
 
@@ -223,7 +224,18 @@ pub async fn show(
     };
     let per_head = |x: i128| map.per_head(x).map(total_full_string).unwrap_or_default();
     let mk = |n: usize, title: String, key: &'static str, rows: Vec<(String, i128)>| Chart {
-        svg: bar_chart(&format!("chart-{n}"), &title, &rows),
+        svg: AmountBars::new(
+            &format!("chart-{n}"),
+            &title,
+            &rows
+                .iter()
+                .map(|(label, x)| Amount {
+                    label: label.clone(),
+                    value: *x as f64,
+                    shown: total_short_string(*x),
+                })
+                .collect::<Vec<_>>(),
+        ),
         title,
         key,
         rows: rows
