@@ -208,6 +208,19 @@ pub(crate) struct PlacePage {
     can_edit: bool,
 }
 
+/// A bar chart of amounts in pence, each written short (£9.6m) at the end of its bar.
+fn spending_chart(id: &str, title: &str, rows: &[(String, i128)]) -> AmountBars {
+    let bars: Vec<Amount> = rows
+        .iter()
+        .map(|(label, pence)| Amount {
+            label: label.clone(),
+            value: *pence as f64,
+            shown: total_short_string(*pence),
+        })
+        .collect();
+    AmountBars::new(id, title, &bars)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     s: SignedIn,
@@ -224,18 +237,7 @@ pub async fn show(
     };
     let per_head = |x: i128| map.per_head(x).map(total_full_string).unwrap_or_default();
     let mk = |n: usize, title: String, key: &'static str, rows: Vec<(String, i128)>| Chart {
-        svg: AmountBars::new(
-            &format!("chart-{n}"),
-            &title,
-            &rows
-                .iter()
-                .map(|(label, x)| Amount {
-                    label: label.clone(),
-                    value: *x as f64,
-                    shown: total_short_string(*x),
-                })
-                .collect::<Vec<_>>(),
-        ),
+        svg: spending_chart(&format!("chart-{n}"), &title, &rows),
         title,
         key,
         rows: rows
