@@ -1,8 +1,11 @@
 //! The input and output edge of the evidence engine, as a library: reads model files (TOML or
-//! an XLSX model workbook), builds reports, renders results as a terminal summary, JSON, an XLSX
-//! results workbook and an HTML report with accessible SVG charts, and writes model workbooks.
-//! The `wholeplace appraise` and `wholeplace unit-costs` command lines are the CLI crate's.
+//! an XLSX model workbook), builds reports, renders results as a terminal summary (`text`), JSON,
+//! an XLSX results workbook (`xlsx`) and an HTML report from askama templates (`html`, with
+//! `templates/report/`), and writes model workbooks (`model_xlsx`). `charts` holds every SVG chart
+//! of the report and of the web pages (askama templates in `templates/charts/`). The
+//! `wholeplace appraise` and `wholeplace unit-costs` command lines are the CLI crate's.
 
+pub mod charts;
 pub mod html;
 pub mod model_xlsx;
 pub mod report;

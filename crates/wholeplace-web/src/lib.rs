@@ -10,7 +10,6 @@ mod appraisals;
 mod audit;
 mod auth;
 mod budget;
-mod charts;
 mod contacts;
 mod data;
 mod edge;
