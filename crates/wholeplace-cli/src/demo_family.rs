@@ -293,5 +293,63 @@ async fn family(
             .await
             .map_err(err)?;
     }
+    let events = [
+        (
+            Some("Kyle"),
+            "Kent Police",
+            -150,
+            "Police called to a noise complaint at the address; Kyle warned",
+            "police",
+        ),
+        (
+            Some("Jade"),
+            "Kent County Council",
+            -120,
+            "Home visit by the social worker",
+            "social_care",
+        ),
+        (
+            Some("Kyle"),
+            "Kent County Council",
+            -90,
+            "School attendance meeting with Dawn",
+            "education",
+        ),
+        (
+            Some("Dawn"),
+            "Town and Country Housing",
+            -60,
+            "Notice of seeking possession for rent arrears",
+            "housing",
+        ),
+        (
+            None,
+            "Kent County Council",
+            -30,
+            "Team around the family meeting",
+            "social_care",
+        ),
+    ];
+    for (who, agency_name, days, summary, class) in events {
+        let person_id = match who {
+            Some(n) => people.iter().find(|(g, _)| *g == n).map(|(_, id)| *id),
+            None => None,
+        };
+        service
+            .add_event_for_agency(
+                op,
+                hid,
+                &wholeplace_store::FamilyEvent {
+                    person_id,
+                    agency_id: agency(agency_name)?,
+                    agency_name: String::new(),
+                    day: day_of(service.now() + days * 86_400),
+                    summary: summary.into(),
+                    class: wholeplace_domain::DataClass::of(class),
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
     Ok(hid)
 }

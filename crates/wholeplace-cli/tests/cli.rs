@@ -929,3 +929,77 @@ fn api_tokens_are_made_from_the_command_line_and_work_against_the_api() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+/// The demonstration family's As Is cost reconciles to the penny with its involvements' unit
+/// costs: each involvement is priced with its code's fiscal value in the shipped GMCA file (read
+/// here on its own), and each agency's cost a year is the sum of unit cost times units.
+#[tokio::test]
+async fn the_demo_familys_as_is_cost_reconciles_with_its_unit_costs() {
+    use wholeplace_store::prelude::*;
+    let work = tempfile::tempdir().expect("tmp");
+    ok(&wholeplace(work.path(), &["demo"]));
+    let store = wholeplace_store_sql::open(
+        &wholeplace_store_sql::sqlite_url_for_path(&work.path().join("wholeplace.db")),
+        &wholeplace_store_sql::OpenOptions::default(),
+    )
+    .await
+    .expect("open the demo database");
+    let families = store.list_households().await.expect("families");
+    let hill = families
+        .iter()
+        .find(|f| f.name == "The Hill family")
+        .expect("the Hill family");
+    let family = store
+        .get_family(hill.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(family.members.len(), 5, "a mother and four children");
+    let csv = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/gmca-unit-cost-database/unit-costs.csv"
+    ))
+    .expect("the shipped unit costs");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (code_col, fiscal_col) = (col("code"), col("fiscal_value"));
+    let fiscal: std::collections::HashMap<String, String> = reader
+        .records()
+        .map(|r| r.expect("row"))
+        .map(|r| (r[code_col].to_owned(), r[fiscal_col].to_owned()))
+        .collect();
+    let mut by_agency: std::collections::BTreeMap<String, i64> = Default::default();
+    for i in &family.involvements {
+        let code = i
+            .unit_cost_code
+            .as_deref()
+            .expect("every demo involvement is priced");
+        let pounds: f64 = fiscal[code].parse().expect("a fiscal value");
+        let pence = (pounds * 100.0).round() as i64;
+        assert_eq!(i.unit_cost.pence(), pence, "{code} priced from the library");
+        assert_eq!(
+            i.units_per_year_hundredths % 100,
+            0,
+            "whole units in the demo"
+        );
+        let annual = pence * (i.units_per_year_hundredths / 100);
+        assert_eq!(
+            i.annual_cost().pence(),
+            annual,
+            "{code}: unit cost times units"
+        );
+        *by_agency.entry(i.agency_name.clone()).or_default() += annual;
+    }
+    let (rows, total) = wholeplace_service::families::cost_by_agency(&family.involvements);
+    let shown: std::collections::BTreeMap<String, i64> =
+        rows.into_iter().map(|(a, m)| (a, m.pence())).collect();
+    assert_eq!(shown, by_agency, "the As Is by agency");
+    assert_eq!(total.pence(), by_agency.values().sum::<i64>());
+    assert_eq!(
+        by_agency["Kent County Council"],
+        (57 * 104 + 900 + 1_509) * 100,
+        "a social worker 104 hours a year, a core assessment, the attendance service"
+    );
+    store.close().await;
+}

@@ -363,7 +363,16 @@ impl Service {
                 "Your agency does not work with this family. If a child or adult is at risk, you can ask for emergency access, giving your reason.".into(),
             ));
         }
-        let view = Self::gated(family, &mut gate, &titles);
+        let lead_agencies = match family.household.lead_user_id {
+            Some(u) => self
+                .store()
+                .get_user(u)
+                .await?
+                .map(|u| u.agencies.iter().map(|a| a.id).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let view = Self::gated(family, &mut gate, &titles, &lead_agencies);
         let detail = format!(
             "purpose {}; shown {} of {} members, {} of {} involvements, {} of {} events{}",
             purpose,
@@ -384,8 +393,15 @@ impl Service {
         Ok(view)
     }
 
-    /// The part of a family the gate lets through.
-    fn gated(family: Family, gate: &mut Gate<'_>, titles: &[(i64, String)]) -> FamilyView {
+    /// The part of a family the gate lets through. A member no agency works with yet is held by
+    /// the lead practitioner's agency (who added them), or failing that by the agencies working
+    /// with the family.
+    fn gated(
+        family: Family,
+        gate: &mut Gate<'_>,
+        titles: &[(i64, String)],
+        lead_agencies: &[AgencyId],
+    ) -> FamilyView {
         let identity = SharedClass::of("identity");
         let Family {
             household,
@@ -401,7 +417,11 @@ impl Service {
             .chain(hidden.iter())
             .map(|i| (i.person_id, i.agency_id))
             .collect();
-        let family_agencies = gate.involved.clone();
+        let family_agencies = if lead_agencies.is_empty() {
+            gate.involved.clone()
+        } else {
+            lead_agencies.to_vec()
+        };
         let (members, hidden_members): (Vec<Member>, Vec<Member>) =
             members.into_iter().partition(|m| {
                 let mut holders: Vec<AgencyId> = all_involvements
@@ -617,6 +637,56 @@ impl Service {
             &format!("family {id}"),
         );
         Ok(self.store().create_involvement(&new, &ev).await?)
+    }
+
+    /// Records an agency's event on a family's timeline from the command line (the operator,
+    /// loading an agency's records): a visit, an incident, a meeting.
+    pub async fn add_event_for_agency(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        event: &FamilyEvent,
+    ) -> ServiceResult<()> {
+        if actor.user.is_some() {
+            return Err(ServiceError::Forbidden(
+                "Only the operator at the command line records an event for another agency.".into(),
+            ));
+        }
+        let family = self
+            .store()
+            .get_family(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let mut errors = Vec::new();
+        if event
+            .person_id
+            .is_some_and(|p| !family.members.iter().any(|m| m.person.id == p))
+        {
+            errors.push(FieldError::new(
+                "person_id",
+                "Select a member of the family",
+            ));
+        }
+        date(&mut errors, "day", &event.day);
+        text(
+            &mut errors,
+            "summary",
+            &event.summary,
+            500,
+            Some("Say what happened"),
+        );
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let ev = self.event(
+            actor,
+            AuditAction::FamilyEvent,
+            "family",
+            Some(id.to_string()),
+            true,
+            "",
+        );
+        Ok(self.store().add_family_event(id, event, &ev).await?)
     }
 
     /// Checks an involvement form against the family and the agencies it may be recorded for.
