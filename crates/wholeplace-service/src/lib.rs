@@ -1,6 +1,10 @@
 //! The service layer: every use case of wholeplace, with its authorisation and its audit record.
 //! Web pages, the JSON API and the command line all call this; none of them decides who may do
 //! what on its own, and none of them speaks to the store directly.
+//!
+//! Use cases keep one shape (authorise, check the form with the record's one parser, make the
+//! audit event, call the port, name a clash on its field), so use cases of different records look
+//! alike; the steps themselves are shared (`authorize`, `event`, `fields.rs`, `in_use`).
 
 pub mod accounts;
 pub mod agencies;

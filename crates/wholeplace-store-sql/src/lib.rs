@@ -3,6 +3,10 @@
 //! `$1` parameters, `RETURNING`, `BIGINT` integers, `CAST(SUM(..) AS BIGINT)`), while each backend
 //! keeps its own forward-only migrations (`migrations/sqlite`, `migrations/postgres`) for what
 //! they do not share: identity columns, STRICT tables, triggers. See ARCHITECTURE.md for why.
+//!
+//! Each method's signature repeats its port trait's, and reads look alike (a query, its binds, a
+//! row mapped by name): what is shared is kept in `store.rs` (`id`, `vocab`, `year`, `change_one`,
+//! `fk_or`) and the per-record `*_from_row` functions; the likeness left is that shape.
 
 mod accounts;
 mod agencies;

@@ -6,6 +6,10 @@
 //! One module a feature, each with its records (`X`, `NewX`, `XChange`) and its port trait
 //! (`XStore`: `list_x`, `get_x`, `create_x`, `update_x`, `delete_x`); [`Store`] is all of them.
 //! `use wholeplace_store::prelude::*` brings every trait into scope.
+//!
+//! A record and its `NewX` list the same fields (the stored one adds its id and what joins bring),
+//! and the adapter's methods repeat their trait's signatures: the duplicate finder pairs them, but
+//! they are one shape written where the language needs it, not logic said twice.
 
 pub mod accounts;
 pub mod agencies;

@@ -383,11 +383,7 @@ async fn emergency_access_opens_the_records_and_reaches_the_privacy_officer(db: 
         "{}",
         page.body
     );
-    for now_seen in [
-        "Dawn Hill",
-        "Rent arrears advice",
-        "Family key work",
-    ] {
+    for now_seen in ["Dawn Hill", "Rent arrears advice", "Family key work"] {
         assert!(page.body.contains(now_seen), "{now_seen}");
     }
     let admin = w.admin.clone();
