@@ -72,8 +72,13 @@ pub(crate) fn ids<T: RecordId + std::str::FromStr + Ord>(
     for r in raw {
         match r.trim().parse::<T>() {
             Ok(id) if known.contains(&id) => out.push(id),
-            _ => {
-                errors.push(FieldError::new(field, message));
+            parsed => {
+                // A well-formed id of no record clashes with what is stored (409 from the API).
+                errors.push(if parsed.is_ok() {
+                    FieldError::conflict(field, message)
+                } else {
+                    FieldError::new(field, message)
+                });
                 return Vec::new();
             }
         }

@@ -51,6 +51,10 @@ pub enum Rule {
     Pattern(&'static str, usize),
     /// An id: a whole number from 1 (written `3` or `3.0`).
     Id,
+    /// A list of at least this many different ids.
+    IdList(usize),
+    /// A list of at least this many different words of a vocabulary.
+    WordList(fn() -> Vec<String>, usize),
 }
 
 /// One request field's rule and what to say when it is broken.
@@ -91,6 +95,18 @@ fn place_levels() -> Vec<String> {
 fn service_areas() -> Vec<String> {
     keys(SERVICE_AREAS)
 }
+fn data_classes() -> Vec<String> {
+    wholeplace_domain::sharing::DATA_CLASSES
+        .iter()
+        .map(|(k, _)| (*k).to_owned())
+        .collect()
+}
+fn purposes() -> Vec<String> {
+    wholeplace_domain::sharing::PURPOSES
+        .iter()
+        .map(|(k, _)| (*k).to_owned())
+        .collect()
+}
 fn bases() -> Vec<String> {
     wholeplace_domain::sharing::ARTICLE_6_BASES
         .iter()
@@ -124,6 +140,9 @@ const POPULATION: &str = r"^[{WS}]*$|^[{WS}]*,*(?:[0-9],*){1,18}[{WS}]*$";
 const GSS_CODE: &str = r"^[{WS}]*(?:[EWSNKewsnk][0-9]{8}[{WS}]*)?$";
 /// Empty, or an address with an @.
 const EMAIL: &str = r"^[{WS}]*$|^[^{CTRL}]*@[^{CTRL}]*$";
+/// A date as year-month-day.
+const DATE_REQUIRED: &str =
+    r"^[{WS}]*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*$";
 /// Empty, or a date as year-month-day.
 const DATE: &str = r"^[{WS}]*(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*)?$";
 
@@ -305,6 +324,24 @@ pub const FIELD_RULES: &[FieldRule] = &[
     ),
     r(
         "AgreementInput",
+        "party_ids",
+        Rule::IdList(2),
+        "Give at least two different agency ids: an agreement is between parties",
+    ),
+    r(
+        "AgreementInput",
+        "classes",
+        Rule::WordList(data_classes, 1),
+        "Give the classes of data, each once: identity, social_care, health, police, education, benefits or housing",
+    ),
+    r(
+        "AgreementInput",
+        "purposes",
+        Rule::WordList(purposes, 1),
+        "Give the purposes, each once: early_help, safeguarding or evaluation",
+    ),
+    r(
+        "AgreementInput",
         "basis",
         Rule::OneOf(bases),
         "Give the Article 6 lawful basis: consent, contract, legal_obligation, vital_interests, public_task or legitimate_interests",
@@ -318,19 +355,19 @@ pub const FIELD_RULES: &[FieldRule] = &[
     r(
         "AgreementInput",
         "starts_on",
-        Rule::Pattern(DATE, 100),
+        Rule::Pattern(DATE_REQUIRED, 100),
         "Enter a date as year-month-day, such as 2026-04-01",
     ),
     r(
         "AgreementInput",
         "review_on",
-        Rule::Pattern(DATE, 100),
+        Rule::Pattern(DATE_REQUIRED, 100),
         "Enter a date as year-month-day, such as 2026-04-01",
     ),
     r(
         "AgreementInput",
         "expires_on",
-        Rule::Pattern(DATE, 100),
+        Rule::Pattern(DATE_REQUIRED, 100),
         "Enter a date as year-month-day, such as 2026-04-01",
     ),
     r(
@@ -403,6 +440,28 @@ fn allowed(rule: Rule, value: &Value) -> bool {
     match (rule, value) {
         (Rule::Id, Value::Number(n)) => integral(n).is_some_and(|i| i >= 1),
         (Rule::Id, _) => false,
+        (Rule::IdList(min), Value::Array(items)) => {
+            let ids: Vec<i64> = items
+                .iter()
+                .filter_map(|v| v.as_number().and_then(integral).filter(|i| *i >= 1))
+                .collect();
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            ids.len() == items.len() && unique.len() == ids.len() && ids.len() >= min
+        }
+        (Rule::WordList(words, min), Value::Array(items)) => {
+            let known = words();
+            let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            let mut unique = texts.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            texts.len() == items.len()
+                && unique.len() == texts.len()
+                && texts.len() >= min
+                && texts.iter().all(|t| known.iter().any(|k| k == t))
+        }
+        (Rule::IdList(_) | Rule::WordList(..), _) => false,
         (_, Value::String(s)) => {
             let len = s.chars().count();
             match rule {
@@ -410,7 +469,7 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 Rule::MaxLength(max) => len <= max && compiled(&no_control()).is_match(s),
                 Rule::OneOf(words) => words().iter().any(|w| w == s),
                 Rule::Pattern(p, max) => len <= max && compiled(&pattern_text(p)).is_match(s),
-                Rule::Id => false,
+                Rule::Id | Rule::IdList(_) | Rule::WordList(..) => false,
             }
         }
         _ => false,
@@ -544,6 +603,18 @@ fn ids_as_integers(schema: &str, mut value: Value) -> Value {
                 obj.insert(f.field.to_owned(), Value::from(i));
             }
         }
+        for f in FIELD_RULES
+            .iter()
+            .filter(|f| f.schema == schema && matches!(f.rule, Rule::IdList(_)))
+        {
+            if let Some(Value::Array(items)) = obj.get_mut(f.field) {
+                for v in items.iter_mut() {
+                    if let Some(i) = v.as_number().and_then(integral) {
+                        *v = Value::from(i);
+                    }
+                }
+            }
+        }
     }
     value
 }
@@ -611,6 +682,16 @@ fn rules_into_schemas(schemas: &mut Map<String, Value>) {
             Rule::Id => {
                 prop.insert("minimum".into(), 1.into());
             }
+            Rule::IdList(min) => {
+                prop.insert("minItems".into(), min.into());
+                prop.insert("uniqueItems".into(), true.into());
+                prop.insert("items".into(), json!({"type": "integer", "minimum": 1}));
+            }
+            Rule::WordList(words, min) => {
+                prop.insert("minItems".into(), min.into());
+                prop.insert("uniqueItems".into(), true.into());
+                prop.insert("items".into(), json!({"type": "string", "enum": words()}));
+            }
         }
         let note = format!("Rule: {}.", f.message);
         let description = match prop.get("description").and_then(Value::as_str) {
@@ -618,6 +699,20 @@ fn rules_into_schemas(schemas: &mut Map<String, Value>) {
             None => note,
         };
         prop.insert("description".into(), description.into());
+    }
+    // Health, social care and police data need an Article 9 condition.
+    if let Some(agreement) = schemas
+        .get_mut("AgreementInput")
+        .and_then(Value::as_object_mut)
+    {
+        agreement.insert(
+            "if".into(),
+            json!({"required": ["classes"], "properties": {"classes": {"contains": {"enum": ["health", "social_care", "police"]}}}}),
+        );
+        agreement.insert(
+            "then".into(),
+            json!({"required": ["condition"], "properties": {"condition": {"minLength": 1}}}),
+        );
     }
     // A GSS code needs its boundary vintage.
     if let Some(place) = schemas.get_mut("PlaceInput").and_then(Value::as_object_mut) {
