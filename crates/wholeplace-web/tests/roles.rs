@@ -763,7 +763,7 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         }),
         "/api/v1/appraisals" => serde_json::json!({"model_toml": EXAMPLE}),
         "/api/v1/sharing-agreements" => serde_json::json!({
-            "title": format!("Role agreement {tag}"), "party_ids": [ids.agency],
+            "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],
             "classes": ["identity"], "purposes": ["early_help"], "basis": "public_task",
             "starts_on": "2026-01-01", "review_on": "2026-06-01", "expires_on": "2027-01-01",
             "signatories": "Signed"
