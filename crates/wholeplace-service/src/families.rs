@@ -595,16 +595,8 @@ impl Service {
         let family = self
             .may_change_family(actor, id, AuditAction::InvolvementCreate)
             .await?;
-        let new = self.involvement_from_form(&Self::reader_agencies(actor), &family, f)?;
-        let ev = self.event(
-            actor,
-            AuditAction::InvolvementCreate,
-            "involvement",
-            None,
-            true,
-            &format!("family {id}"),
-        );
-        Ok(self.store().create_involvement(&new, &ev).await?)
+        self.record_involvement(actor, &family, &Self::reader_agencies(actor), f)
+            .await
     }
 
     /// Records an agency's involvement from the command line (the operator, loading an agency's
@@ -616,27 +608,41 @@ impl Service {
         agency: AgencyId,
         f: &InvolvementForm,
     ) -> ServiceResult<InvolvementId> {
-        if actor.user.is_some() {
-            return Err(ServiceError::Forbidden(
-                "Only the operator at the command line records an involvement for another agency."
-                    .into(),
-            ));
-        }
-        let family = self
-            .store()
-            .get_family(id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let new = self.involvement_from_form(&[agency], &family, f)?;
+        let family = self.operator_family(actor, id).await?;
+        self.record_involvement(actor, &family, &[agency], f).await
+    }
+
+    /// Checks and records an involvement for one of `agencies`.
+    async fn record_involvement(
+        &self,
+        actor: &Actor,
+        family: &Family,
+        agencies: &[AgencyId],
+        f: &InvolvementForm,
+    ) -> ServiceResult<InvolvementId> {
+        let new = self.involvement_from_form(agencies, family, f)?;
         let ev = self.event(
             actor,
             AuditAction::InvolvementCreate,
             "involvement",
             None,
             true,
-            &format!("family {id}"),
+            &format!("family {}", family.household.id),
         );
         Ok(self.store().create_involvement(&new, &ev).await?)
+    }
+
+    /// The family, for the operator at the command line only (who records for other agencies).
+    async fn operator_family(&self, actor: &Actor, id: HouseholdId) -> ServiceResult<Family> {
+        if actor.user.is_some() {
+            return Err(ServiceError::Forbidden(
+                "Only the operator at the command line records for another agency.".into(),
+            ));
+        }
+        self.store()
+            .get_family(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Records an agency's event on a family's timeline from the command line (the operator,
@@ -647,16 +653,7 @@ impl Service {
         id: HouseholdId,
         event: &FamilyEvent,
     ) -> ServiceResult<()> {
-        if actor.user.is_some() {
-            return Err(ServiceError::Forbidden(
-                "Only the operator at the command line records an event for another agency.".into(),
-            ));
-        }
-        let family = self
-            .store()
-            .get_family(id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let family = self.operator_family(actor, id).await?;
         let mut errors = Vec::new();
         if event
             .person_id

@@ -154,24 +154,15 @@ impl SqlStore {
 #[async_trait]
 impl FamilyStore for SqlStore {
     async fn create_person(&self, p: &NewPerson, audit: &AuditEvent) -> StoreResult<PersonId> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO person (given_name, family_name, date_of_birth, nhs_number, ni_number) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(p.given_name.clone())
         .bind(p.family_name.clone())
         .bind(p.date_of_birth.clone())
         .bind(p.nhs_number.clone())
-        .bind(p.ni_number.clone())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let pid: PersonId = id(&row, "id")?;
-        let mut ev = audit.clone();
-        ev.record_id = Some(pid.to_string());
-        insert_audit(&mut tx, &ev).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(pid)
+        .bind(p.ni_number.clone());
+        create_one(self, q, "that person", audit).await
     }
 
     async fn create_household(
@@ -179,23 +170,14 @@ impl FamilyStore for SqlStore {
         h: &NewHousehold,
         audit: &AuditEvent,
     ) -> StoreResult<HouseholdId> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO household (name, place_id, address, lead_user_id) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(h.name.clone())
         .bind(h.place_id.map(|p| p.get()))
         .bind(h.address.clone())
-        .bind(h.lead_user_id.map(|u| u.get()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, "that household"))?;
-        let hid: HouseholdId = id(&row, "id")?;
-        let mut ev = audit.clone();
-        ev.record_id = Some(hid.to_string());
-        insert_audit(&mut tx, &ev).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(hid)
+        .bind(h.lead_user_id.map(|u| u.get()));
+        create_one(self, q, "that household", audit).await
     }
 
     async fn add_member(
@@ -272,8 +254,7 @@ impl FamilyStore for SqlStore {
         i: &NewInvolvement,
         audit: &AuditEvent,
     ) -> StoreResult<InvolvementId> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO involvement (person_id, agency_id, service, lead_worker, need, data_class, started_on, ended_on, \
              unit_cost_code, unit_cost_pence, unit, units_per_year_hundredths) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -289,16 +270,8 @@ impl FamilyStore for SqlStore {
         .bind(i.unit_cost_code.clone())
         .bind(i.unit_cost.pence())
         .bind(i.unit.clone())
-        .bind(i.units_per_year_hundredths)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, "that involvement"))?;
-        let iid: InvolvementId = id(&row, "id")?;
-        let mut ev = audit.clone();
-        ev.record_id = Some(iid.to_string());
-        insert_audit(&mut tx, &ev).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(iid)
+        .bind(i.units_per_year_hundredths);
+        create_one(self, q, "that involvement", audit).await
     }
 
     async fn add_family_event(

@@ -193,6 +193,24 @@ pub(crate) fn year(
         })
 }
 
+/// Runs one `INSERT ... RETURNING id` and its audit entry (naming the new record) in one
+/// transaction; a refusal by the database names `what`.
+pub(crate) async fn create_one<T: wholeplace_domain::RecordId>(
+    store: &SqlStore,
+    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    what: &str,
+    audit: &wholeplace_store::AuditEvent,
+) -> StoreResult<T> {
+    let mut tx = store.begin().await?;
+    let row = q.fetch_one(&mut *tx).await.map_err(|e| fk_or(e, what))?;
+    let new: T = id(&row, "id")?;
+    let mut ev = audit.clone();
+    ev.record_id = Some(new.to_string());
+    crate::audit::insert_audit(&mut tx, &ev).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(new)
+}
+
 pub(crate) async fn change_one(
     store: &SqlStore,
     q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
