@@ -8,7 +8,8 @@ use crate::demo::err;
 use wholeplace_domain::{AgencyId, HouseholdId, PersonId, PlaceId};
 use wholeplace_service::clock::day_of;
 use wholeplace_service::{
-    Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm, PersonForm, Service,
+    ActionForm, Actor, AgreementForm, GoalForm, HouseholdForm, InvolvementForm, NewUserForm,
+    PersonForm, Service,
 };
 
 /// A demonstration account: sign-in name, agency, one-time password.
@@ -168,7 +169,8 @@ pub async fn load(
         "demo",
         None,
     );
-    family(service, &lead, op, &agency, sherwood).await?;
+    let hid = family(service, &lead, op, &agency, sherwood).await?;
+    plan(service, &lead, hid).await?;
     Ok(accounts)
 }
 
@@ -352,4 +354,63 @@ async fn family(
             .map_err(err)?;
     }
     Ok(hid)
+}
+
+/// The family's one plan, agreed with the family: two goals in their words, each with an action.
+async fn plan(service: &Service, lead: &Actor, hid: HouseholdId) -> anyhow::Result<()> {
+    let day = |days: i64| day_of(service.now() + days * 86_400);
+    for (goal, worries, strengths, next_steps, score, action, owner, due) in [
+        (
+            "Kyle goes to school every day",
+            "Kyle missed 31 days last term and was arrested in the summer",
+            "Kyle likes football and gets on with his form tutor",
+            "Meet the school with Dawn and Kyle; a youth worker through the football club",
+            "3",
+            "Attendance meeting at school with Dawn and Kyle",
+            "Attendance officer, Kent County Council",
+            14,
+        ),
+        (
+            "We keep our home",
+            "Rent arrears of £1,900 and a notice of seeking possession",
+            "Dawn has kept every appointment with the housing officer",
+            "A repayment plan Dawn can afford; check benefits are right",
+            "4",
+            "Agree a repayment plan with Town and Country Housing",
+            "Dawn, with the housing officer",
+            21,
+        ),
+    ] {
+        let id = service
+            .add_goal(
+                lead,
+                hid,
+                &GoalForm {
+                    goal: goal.into(),
+                    worries: worries.into(),
+                    strengths: strengths.into(),
+                    next_steps: next_steps.into(),
+                    score: score.into(),
+                    agency_id: String::new(),
+                    review_on: day(60),
+                },
+            )
+            .await
+            .map_err(err)?;
+        service
+            .update_plan(
+                lead,
+                hid,
+                &ActionForm {
+                    goal_id: id.to_string(),
+                    action: action.into(),
+                    owner: owner.into(),
+                    due_on: day(due),
+                    score: String::new(),
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
 }

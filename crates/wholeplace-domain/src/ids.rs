@@ -96,6 +96,8 @@ record_id! {
     AgreementId;
     /// An emergency ("break-glass") access's id.
     BreakGlassId;
+    /// A goal of a family plan.
+    GoalId;
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ pub mod year;
 pub use gss::{GssCode, GssError};
 pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ContactId,
-    GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId, ProjectId, RecordId,
-    UserId,
+    GoalId, GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId, ProjectId,
+    RecordId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

@@ -102,6 +102,8 @@ pub enum AuditAction {
     InvolvementCreate,
     /// `family.event`
     FamilyEvent,
+    /// `family.plan`
+    FamilyPlan,
     /// `family.break_glass`
     FamilyBreakGlass,
     /// `agreement.list`
@@ -125,7 +127,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 57] = [
+    pub const ALL: [AuditAction; 58] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -177,6 +179,7 @@ impl AuditAction {
         AuditAction::PersonCreate,
         AuditAction::InvolvementCreate,
         AuditAction::FamilyEvent,
+        AuditAction::FamilyPlan,
         AuditAction::FamilyBreakGlass,
         AuditAction::AgreementList,
         AuditAction::AgreementCreate,
@@ -240,6 +243,7 @@ impl AuditAction {
             AuditAction::PersonCreate => "person.create",
             AuditAction::InvolvementCreate => "involvement.create",
             AuditAction::FamilyEvent => "family.event",
+            AuditAction::FamilyPlan => "family.plan",
             AuditAction::FamilyBreakGlass => "family.break_glass",
             AuditAction::AgreementList => "agreement.list",
             AuditAction::AgreementCreate => "agreement.create",

@@ -11,10 +11,12 @@ use std::collections::BTreeMap;
 use wholeplace_domain::DataClass as SharedClass;
 use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, Decision};
 use wholeplace_domain::taxonomy::NEEDS;
-use wholeplace_domain::{AgencyId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose};
+use wholeplace_domain::{
+    AgencyId, GoalId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose,
+};
 use wholeplace_store::{
-    Family, FamilyEvent, Household, HouseholdSummary, Involvement, Member, NewHousehold,
-    NewInvolvement, NewPerson,
+    Family, FamilyEvent, Goal, Household, HouseholdSummary, Involvement, Member, NewGoal,
+    NewHousehold, NewInvolvement, NewPerson, PlanAction,
 };
 
 /// How long an emergency access lasts.
@@ -76,6 +78,56 @@ pub struct InvolvementForm {
     pub units_per_year: String,
 }
 
+/// The "add a goal to the family's plan" form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct GoalForm {
+    /// The goal, in the family's words.
+    pub goal: String,
+    /// Worries.
+    pub worries: String,
+    /// Strengths.
+    pub strengths: String,
+    /// Next steps.
+    pub next_steps: String,
+    /// Where the family puts it now, 0 to 10.
+    pub score: String,
+    /// The owner agency (an id), when the reader has several.
+    pub agency_id: String,
+    /// When it is reviewed, `YYYY-MM-DD`.
+    pub review_on: String,
+}
+
+/// The "add an action" and "record where a goal stands" forms.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ActionForm {
+    /// The goal (an id).
+    pub goal_id: String,
+    /// What is to be done (empty when only the score is recorded).
+    pub action: String,
+    /// Who does it.
+    pub owner: String,
+    /// By when.
+    pub due_on: String,
+    /// A new score, 0 to 10 (empty to leave it).
+    pub score: String,
+}
+
+/// A score of 0 to 10, or the problem.
+fn score(errors: &mut Vec<FieldError>, raw: &str) -> Option<i64> {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (0..=10).contains(&n) => Some(n),
+        _ => {
+            errors.push(FieldError::new(
+                "score",
+                "Enter where the family puts it now, a whole number from 0 (nowhere near) to 10 (achieved)",
+            ));
+            None
+        }
+    }
+}
+
 /// The "emergency access" form.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -103,6 +155,10 @@ pub struct FamilyView {
     pub events: Vec<FamilyEvent>,
     /// Events the reader may not see.
     pub hidden_events: usize,
+    /// The goals of the family's one plan the reader may see.
+    pub plan: Vec<Goal>,
+    /// Goals the reader may not see.
+    pub hidden_goals: usize,
     /// The As Is cost a year by agency, of the involvements shown, most first.
     pub cost_by_agency: Vec<(String, Money)>,
     /// Their total.
@@ -408,7 +464,13 @@ impl Service {
             members,
             involvements,
             events,
+            plan,
         } = family;
+        // The plan is a social care record of the agency that owns each goal.
+        let social_care = SharedClass::of("social_care");
+        let (plan, hidden_goals): (Vec<Goal>, Vec<Goal>) = plan
+            .into_iter()
+            .partition(|g| gate.allows(g.owner_agency_id, social_care));
         let (involvements, hidden): (Vec<Involvement>, Vec<Involvement>) = involvements
             .into_iter()
             .partition(|i| gate.allows(i.agency_id, i.class));
@@ -452,6 +514,8 @@ impl Service {
             hidden_involvements: hidden.len() + hidden_of_unseen.len(),
             events,
             hidden_events: hidden_events.len(),
+            plan,
+            hidden_goals: hidden_goals.len(),
             cost_by_agency,
             total_cost,
             agreements_used: titles
@@ -597,6 +661,153 @@ impl Service {
             .await?;
         self.record_involvement(actor, &family, &Self::reader_agencies(actor), f)
             .await
+    }
+
+    /// Adds a goal to the family's one plan, owned by the reader's agency.
+    pub async fn add_goal(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        f: &GoalForm,
+    ) -> ServiceResult<GoalId> {
+        self.may_change_family(actor, id, AuditAction::FamilyPlan)
+            .await?;
+        let readers = Self::reader_agencies(actor);
+        let mut errors = Vec::new();
+        let goal = text(
+            &mut errors,
+            "goal",
+            &f.goal,
+            500,
+            Some("Enter the goal in the family's own words"),
+        );
+        let worries = text(&mut errors, "worries", &f.worries, 2000, None);
+        let strengths = text(&mut errors, "strengths", &f.strengths, 2000, None);
+        let next_steps = text(&mut errors, "next_steps", &f.next_steps, 2000, None);
+        let score = score(&mut errors, &f.score);
+        let owner = if readers.len() == 1 && f.agency_id.trim().is_empty() {
+            Some(readers[0])
+        } else {
+            Self::id_in(
+                &mut errors,
+                "agency_id",
+                &f.agency_id,
+                &readers,
+                "Select your agency",
+            )
+        };
+        let review_on = date(&mut errors, "review_on", &f.review_on);
+        if review_on.is_empty() {
+            errors.push(FieldError::new(
+                "review_on",
+                "Enter the day the goal is reviewed, such as 2027-03-01",
+            ));
+        }
+        let (Some(score), Some(owner_agency_id), true) = (score, owner, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let ev = self.event(
+            actor,
+            AuditAction::FamilyPlan,
+            "family",
+            Some(id.to_string()),
+            true,
+            "goal added",
+        );
+        Ok(self
+            .store()
+            .add_goal(
+                id,
+                &NewGoal {
+                    goal,
+                    worries,
+                    strengths,
+                    next_steps,
+                    score,
+                    owner_agency_id,
+                    review_on,
+                },
+                &ev,
+            )
+            .await?)
+    }
+
+    /// Adds an action to a goal of the family's plan, records a new score, or both.
+    pub async fn update_plan(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        f: &ActionForm,
+    ) -> ServiceResult<()> {
+        let family = self
+            .may_change_family(actor, id, AuditAction::FamilyPlan)
+            .await?;
+        let goals: Vec<GoalId> = family.plan.iter().map(|g| g.id).collect();
+        let mut errors = Vec::new();
+        let goal = Self::id_in(
+            &mut errors,
+            "goal_id",
+            &f.goal_id,
+            &goals,
+            "Select the goal",
+        );
+        let new_score = if f.score.trim().is_empty() {
+            None
+        } else {
+            score(&mut errors, &f.score)
+        };
+        let action = text(&mut errors, "action", &f.action, 500, None);
+        let owner = text(&mut errors, "owner", &f.owner, 200, None);
+        let due_on = date(&mut errors, "due_on", &f.due_on);
+        if !action.is_empty() && (owner.is_empty() || due_on.is_empty()) {
+            errors.push(FieldError::new(
+                "owner",
+                "Give the action an owner and a day it is due by",
+            ));
+        }
+        if action.is_empty() && new_score.is_none() && errors.is_empty() {
+            errors.push(FieldError::new(
+                "action",
+                "Enter an action, or where the family puts the goal now",
+            ));
+        }
+        let (Some(goal), true) = (goal, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let rid = Some(id.to_string());
+        if let Some(n) = new_score {
+            let ev = self.event(
+                actor,
+                AuditAction::FamilyPlan,
+                "family",
+                rid.clone(),
+                true,
+                &format!("goal {goal} scored {n}"),
+            );
+            self.store().rescore_goal(goal, n, &ev).await?;
+        }
+        if !action.is_empty() {
+            let ev = self.event(
+                actor,
+                AuditAction::FamilyPlan,
+                "family",
+                rid,
+                true,
+                &format!("action added to goal {goal}"),
+            );
+            self.store()
+                .add_plan_action(
+                    goal,
+                    &PlanAction {
+                        action,
+                        owner,
+                        due_on,
+                    },
+                    &ev,
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Records an agency's involvement from the command line (the operator, loading an agency's

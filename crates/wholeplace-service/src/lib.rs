@@ -33,7 +33,8 @@ pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
 pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
 pub use families::{
-    BreakGlassForm, FamilySummary, FamilyView, HouseholdForm, InvolvementForm, PersonForm,
+    ActionForm, BreakGlassForm, FamilySummary, FamilyView, GoalForm, HouseholdForm,
+    InvolvementForm, PersonForm,
 };
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;

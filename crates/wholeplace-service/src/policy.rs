@@ -250,6 +250,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::PersonCreate
         | A::InvolvementCreate
         | A::FamilyEvent
+        | A::FamilyPlan
         | A::FamilyBreakGlass => (DataClass::CaseRecords, Access::Change),
         A::AgreementList => (DataClass::SharingAgreements, Access::Read),
         A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),

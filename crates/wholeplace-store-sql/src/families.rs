@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use wholeplace_domain::{
-    AgreementId, BreakGlassId, HouseholdId, InvolvementId, Money, PersonId, UserId,
+    AgreementId, BreakGlassId, GoalId, HouseholdId, InvolvementId, Money, PersonId, UserId,
 };
 use wholeplace_store::*;
 
@@ -71,6 +71,52 @@ where
 }
 
 impl SqlStore {
+    async fn family_plan(&self, hid: HouseholdId) -> StoreResult<Vec<Goal>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.goal, g.worries, g.strengths, g.next_steps, g.score, g.owner_agency_id, a.name AS owner_agency, g.review_on \
+             FROM family_goal g JOIN agency a ON a.id = g.owner_agency_id WHERE g.household_id = $1 ORDER BY g.id",
+        )
+        .bind(hid.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let actions = sqlx::query(
+            "SELECT x.goal_id, x.action, x.owner, x.due_on FROM family_action x JOIN family_goal g ON g.id = x.goal_id \
+             WHERE g.household_id = $1 ORDER BY x.due_on, x.id",
+        )
+        .bind(hid.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        let mut plan = Vec::new();
+        for r in &rows {
+            let gid: GoalId = id(r, "id")?;
+            let mut mine = Vec::new();
+            for x in &actions {
+                if id::<GoalId>(x, "goal_id")? == gid {
+                    mine.push(PlanAction {
+                        action: x.try_get("action").map_err(db_err)?,
+                        owner: x.try_get("owner").map_err(db_err)?,
+                        due_on: x.try_get("due_on").map_err(db_err)?,
+                    });
+                }
+            }
+            plan.push(Goal {
+                id: gid,
+                goal: r.try_get("goal").map_err(db_err)?,
+                worries: r.try_get("worries").map_err(db_err)?,
+                strengths: r.try_get("strengths").map_err(db_err)?,
+                next_steps: r.try_get("next_steps").map_err(db_err)?,
+                score: r.try_get("score").map_err(db_err)?,
+                owner_agency_id: id(r, "owner_agency_id")?,
+                owner_agency: r.try_get("owner_agency").map_err(db_err)?,
+                review_on: r.try_get("review_on").map_err(db_err)?,
+                actions: mine,
+            });
+        }
+        Ok(plan)
+    }
+
     async fn household(&self, hid: HouseholdId) -> StoreResult<Option<Household>> {
         let row = sqlx::query(
             "SELECT h.id, h.name, h.place_id, pl.name AS place_name, h.address, h.lead_user_id, u.display_name AS lead_name \
@@ -246,6 +292,7 @@ impl FamilyStore for SqlStore {
             members: self.family_members(hid).await?,
             involvements: self.family_involvements(hid).await?,
             events: self.family_events(hid).await?,
+            plan: self.family_plan(hid).await?,
         }))
     }
 
@@ -295,6 +342,55 @@ impl FamilyStore for SqlStore {
         .map_err(|x| fk_or(x, "that event"))?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
+    }
+
+    async fn add_goal(
+        &self,
+        household: HouseholdId,
+        g: &NewGoal,
+        audit: &AuditEvent,
+    ) -> StoreResult<GoalId> {
+        let q = sqlx::query(
+            "INSERT INTO family_goal (household_id, goal, worries, strengths, next_steps, score, owner_agency_id, review_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(household.get())
+        .bind(g.goal.clone())
+        .bind(g.worries.clone())
+        .bind(g.strengths.clone())
+        .bind(g.next_steps.clone())
+        .bind(g.score)
+        .bind(g.owner_agency_id.get())
+        .bind(g.review_on.clone());
+        create_one(self, q, "that goal", audit).await
+    }
+
+    async fn add_plan_action(
+        &self,
+        goal: GoalId,
+        a: &PlanAction,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO family_action (goal_id, action, owner, due_on) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(goal.get())
+        .bind(a.action.clone())
+        .bind(a.owner.clone())
+        .bind(a.due_on.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fk_or(e, "that action"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn rescore_goal(&self, goal: GoalId, score: i64, audit: &AuditEvent) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE family_goal SET score = $1 WHERE id = $2")
+            .bind(score)
+            .bind(goal.get());
+        change_one(self, q, "that goal", audit).await
     }
 
     async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>> {

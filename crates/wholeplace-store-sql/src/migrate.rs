@@ -55,6 +55,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "families and sharing agreements",
         sql: include_str!("../migrations/sqlite/0007_families.sql"),
     },
+    Migration {
+        version: 8,
+        name: "family plan",
+        sql: include_str!("../migrations/sqlite/0008_family_plan.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -113,6 +118,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 7,
         name: "families and sharing agreements",
         sql: include_str!("../migrations/postgres/0007_families.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "family plan",
+        sql: include_str!("../migrations/postgres/0008_family_plan.sql"),
     },
 ];
 

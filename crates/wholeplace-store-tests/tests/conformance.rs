@@ -1194,7 +1194,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
             .await
             .expect("old entry");
     }
-    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7]);
+    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7, 8]);
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
     store
@@ -1730,7 +1730,54 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
         )
         .await
         .expect("event");
+    let goal = store
+        .add_goal(
+            hid,
+            &wholeplace_store::NewGoal {
+                goal: "Kyle goes to school every day".into(),
+                worries: "Missed 30 days this term".into(),
+                strengths: "Kyle likes football".into(),
+                next_steps: "Meet the school".into(),
+                score: 3,
+                owner_agency_id: kcc,
+                review_on: "2026-06-01".into(),
+            },
+            &ev("family.plan", 18),
+        )
+        .await
+        .expect("goal");
+    store
+        .add_plan_action(
+            goal,
+            &wholeplace_store::PlanAction {
+                action: "Attendance meeting".into(),
+                owner: "Head of year".into(),
+                due_on: "2026-02-10".into(),
+            },
+            &ev("family.plan", 18),
+        )
+        .await
+        .expect("action");
+    store
+        .rescore_goal(goal, 5, &ev("family.plan", 18))
+        .await
+        .expect("score");
+    assert!(matches!(
+        store
+            .rescore_goal(GoalId::new(goal.get() + 99), 5, &ev("family.plan", 18))
+            .await,
+        Err(StoreError::NotFound)
+    ));
     let family = store.get_family(hid).await.expect("read").expect("exists");
+    assert_eq!(
+        (
+            family.plan.len(),
+            family.plan[0].score,
+            family.plan[0].owner_agency.as_str()
+        ),
+        (1, 5, "Kent County Council")
+    );
+    assert_eq!(family.plan[0].actions[0].owner, "Head of year");
     assert_eq!(family.household.lead_user_id, Some(worker));
     assert_eq!(
         family.household.lead_name.as_deref(),

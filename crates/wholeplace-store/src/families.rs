@@ -7,8 +7,8 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::{
-    AgencyId, AgreementId, BreakGlassId, DataClass, HouseholdId, InvolvementId, LawfulBasis, Money,
-    PersonId, PlaceId, Purpose, SpecialCondition, UserId,
+    AgencyId, AgreementId, BreakGlassId, DataClass, GoalId, HouseholdId, InvolvementId,
+    LawfulBasis, Money, PersonId, PlaceId, Purpose, SpecialCondition, UserId,
 };
 
 /// A person known to one or more agencies.
@@ -173,6 +173,61 @@ pub struct FamilyEvent {
     pub class: DataClass,
 }
 
+/// A goal of the family's one plan, in the family's words, with where it stands (0 to 10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Goal {
+    /// Id.
+    pub id: GoalId,
+    /// The goal, in the family's words.
+    pub goal: String,
+    /// What worries the family and the workers.
+    pub worries: String,
+    /// What is going well.
+    pub strengths: String,
+    /// What happens next.
+    pub next_steps: String,
+    /// Where the family puts it now, 0 (nowhere near) to 10 (achieved).
+    pub score: i64,
+    /// The agency that owns the goal.
+    pub owner_agency_id: AgencyId,
+    /// That agency's name.
+    pub owner_agency: String,
+    /// When it is next reviewed.
+    pub review_on: String,
+    /// What is to be done, by whom, by when.
+    pub actions: Vec<PlanAction>,
+}
+
+/// A goal to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewGoal {
+    /// The goal.
+    pub goal: String,
+    /// Worries.
+    pub worries: String,
+    /// Strengths.
+    pub strengths: String,
+    /// Next steps.
+    pub next_steps: String,
+    /// Score, 0 to 10.
+    pub score: i64,
+    /// Owner agency.
+    pub owner_agency_id: AgencyId,
+    /// Review day.
+    pub review_on: String,
+}
+
+/// An action of a goal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanAction {
+    /// What is to be done.
+    pub action: String,
+    /// Who does it (a name or a role).
+    pub owner: String,
+    /// By when, `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
 /// A family with everything held about it: the service decides what a reader sees.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Family {
@@ -184,6 +239,8 @@ pub struct Family {
     pub involvements: Vec<Involvement>,
     /// Every agency's events, by day.
     pub events: Vec<FamilyEvent>,
+    /// The family's one plan.
+    pub plan: Vec<Goal>,
 }
 
 /// A household in the list: enough to decide whether a reader may see it at all.
@@ -312,6 +369,22 @@ pub trait FamilyStore: Send + Sync {
         e: &FamilyEvent,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Adds a goal to a family's plan.
+    async fn add_goal(
+        &self,
+        household: HouseholdId,
+        g: &NewGoal,
+        audit: &AuditEvent,
+    ) -> StoreResult<GoalId>;
+    /// Adds an action to a goal.
+    async fn add_plan_action(
+        &self,
+        goal: GoalId,
+        a: &PlanAction,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records where the family puts a goal now, 0 to 10.
+    async fn rescore_goal(&self, goal: GoalId, score: i64, audit: &AuditEvent) -> StoreResult<()>;
     /// Every agreement, by title.
     async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>>;
     /// Adds an agreement.

@@ -37,8 +37,9 @@ pub use dataset::{
     PlaceKey,
 };
 pub use families::{
-    BreakGlass, Family, FamilyEvent, FamilyStore, Household, HouseholdSummary, Involvement, Member,
-    NewAgreement, NewHousehold, NewInvolvement, NewPerson, Person, SharingAgreement,
+    BreakGlass, Family, FamilyEvent, FamilyStore, Goal, Household, HouseholdSummary, Involvement,
+    Member, NewAgreement, NewGoal, NewHousehold, NewInvolvement, NewPerson, Person, PlanAction,
+    SharingAgreement,
 };
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};

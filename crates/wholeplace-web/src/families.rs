@@ -25,8 +25,8 @@ use wholeplace_domain::HouseholdId;
 use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
 use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_service::{
-    Access, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView, FieldError,
-    HouseholdForm, InvolvementForm, PersonForm,
+    Access, ActionForm, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView,
+    FieldError, GoalForm, HouseholdForm, InvolvementForm, PersonForm,
 };
 
 /// The purpose a family page is read for (`?purpose=`).
@@ -134,6 +134,17 @@ pub(crate) struct FamilyPage {
     can_change: bool,
     member_fields: Vec<Field>,
     involvement_fields: Vec<Field>,
+    goal_fields: Vec<Field>,
+    action_fields: Vec<Field>,
+}
+
+/// The forms a family's page holds, as sent back after a problem (or empty).
+#[derive(Clone, Default)]
+pub(crate) struct FamilyForms {
+    person: PersonForm,
+    involvement: InvolvementForm,
+    goal: GoalForm,
+    action: ActionForm,
 }
 
 fn need_label(key: &str) -> &'static str {
@@ -176,7 +187,7 @@ pub(crate) async fn family_page(
     id: HouseholdId,
     purpose: &str,
     status: StatusCode,
-    forms: (PersonForm, InvolvementForm),
+    forms: FamilyForms,
     errors: Vec<FieldError>,
 ) -> PageResult {
     let v = state
@@ -218,7 +229,6 @@ pub(crate) async fn family_page(
         .iter()
         .map(|a| (a.id.to_string(), a.name.clone()))
         .collect();
-    let (person, involvement) = forms;
     let page = FamilyPage {
         layout: layout(state, s, "families").with_errors(errors),
         purposes: PURPOSES
@@ -234,11 +244,105 @@ pub(crate) async fn family_page(
         can_change: state
             .service
             .may(&s.actor, DataClass::CaseRecords, Access::Change),
-        member_fields: person_fields(&person),
-        involvement_fields: involvement_fields(&involvement, members, agencies),
+        member_fields: person_fields(&forms.person),
+        action_fields: action_fields(&forms.action, &v),
+        goal_fields: goal_fields(&forms.goal, agencies.clone()),
+        involvement_fields: involvement_fields(&forms.involvement, members, agencies),
         v,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+fn goal_fields(f: &GoalForm, agencies: Vec<(String, String)>) -> Vec<Field> {
+    let area = |name, label, hint: &str, value: &str| Field {
+        rows: 3,
+        ..Field::text(name, label, hint, value)
+    };
+    let mut fields = vec![
+        area(
+            "goal",
+            "The goal, in the family's own words",
+            "Such as 'Kyle goes to school every day'",
+            &f.goal,
+        ),
+        area(
+            "worries",
+            "What we are worried about (optional)",
+            "",
+            &f.worries,
+        ),
+        area(
+            "strengths",
+            "What is going well (optional)",
+            "",
+            &f.strengths,
+        ),
+        area(
+            "next_steps",
+            "What needs to happen next (optional)",
+            "",
+            &f.next_steps,
+        ),
+        Field::text(
+            "score",
+            "Where the family puts it now, 0 to 10",
+            "0 is nowhere near, 10 is achieved",
+            &f.score,
+        )
+        .narrow(),
+        Field::text(
+            "review_on",
+            "Review day",
+            "As year-month-day, such as 2027-03-01",
+            &f.review_on,
+        )
+        .narrow(),
+    ];
+    if agencies.len() > 1 {
+        fields.push(Field::select(
+            "agency_id",
+            "Owner agency",
+            std::iter::once((String::new(), "Select".to_owned()))
+                .chain(agencies)
+                .collect(),
+            &f.agency_id,
+        ));
+    }
+    fields
+}
+
+fn action_fields(f: &ActionForm, v: &FamilyView) -> Vec<Field> {
+    vec![
+        Field::select(
+            "goal_id",
+            "Goal",
+            std::iter::once((String::new(), "Select".to_owned()))
+                .chain(v.plan.iter().map(|g| (g.id.to_string(), g.goal.clone())))
+                .collect(),
+            &f.goal_id,
+        ),
+        Field::text(
+            "action",
+            "Action (optional)",
+            "What is to be done",
+            &f.action,
+        ),
+        Field::text("owner", "Who does it", "A name or a role", &f.owner),
+        Field::text(
+            "due_on",
+            "Due by",
+            "As year-month-day, such as 2027-01-15",
+            &f.due_on,
+        )
+        .narrow(),
+        Field::text(
+            "score",
+            "Where the family puts the goal now (optional)",
+            "0 to 10; leave empty to keep the score",
+            &f.score,
+        )
+        .narrow(),
+    ]
 }
 
 fn person_fields(f: &PersonForm) -> Vec<Field> {
@@ -367,7 +471,7 @@ pub async fn family(
         id,
         &q.purpose,
         StatusCode::OK,
-        (PersonForm::default(), InvolvementForm::default()),
+        FamilyForms::default(),
         Vec::new(),
     )
     .await
@@ -391,7 +495,10 @@ pub async fn add_member(
                 id,
                 "",
                 status,
-                (f.clone(), InvolvementForm::default()),
+                FamilyForms {
+                    person: f.clone(),
+                    ..FamilyForms::default()
+                },
                 errors,
             )
         },
@@ -417,7 +524,68 @@ pub async fn add_involvement(
                 id,
                 "",
                 status,
-                (PersonForm::default(), f.clone()),
+                FamilyForms {
+                    involvement: f.clone(),
+                    ..FamilyForms::default()
+                },
+                errors,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn add_goal(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f: GoalForm = form.typed()?;
+    saved(
+        state.service.add_goal(&s.actor, id, &f).await,
+        |_| format!("/families/{id}#plan"),
+        |status, errors| {
+            family_page(
+                &state,
+                &s,
+                id,
+                "",
+                status,
+                FamilyForms {
+                    goal: f.clone(),
+                    ..FamilyForms::default()
+                },
+                errors,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn update_plan(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let f: ActionForm = form.typed()?;
+    saved(
+        state.service.update_plan(&s.actor, id, &f).await,
+        |()| format!("/families/{id}#plan"),
+        |status, errors| {
+            family_page(
+                &state,
+                &s,
+                id,
+                "",
+                status,
+                FamilyForms {
+                    action: f.clone(),
+                    ..FamilyForms::default()
+                },
                 errors,
             )
         },

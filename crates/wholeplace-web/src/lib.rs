@@ -59,6 +59,39 @@ pub struct AppState {
 }
 
 /// Every page's route (the API is nested under `/api/v1` by [`router`]).
+/// Families' records, the sharing agreements and the privacy officer's queue.
+fn families_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/families",
+            get(families::families).post(families::create_family),
+        )
+        .route("/families/{id}", get(families::family))
+        .route("/families/{id}/members", post(families::add_member))
+        .route("/families/{id}/goals", post(families::add_goal))
+        .route("/families/{id}/plan", post(families::update_plan))
+        .route(
+            "/families/{id}/involvements",
+            post(families::add_involvement),
+        )
+        .route(
+            "/families/{id}/involvements.csv",
+            get(families::involvements_csv),
+        )
+        .route(
+            "/families/{id}/break-glass",
+            get(families::new_break_glass).post(families::break_glass),
+        )
+        .route(
+            "/sharing",
+            get(sharing::sharing).post(sharing::create_agreement),
+        )
+        .route("/sharing/new", get(sharing::new_agreement))
+        .route("/sharing/{id}/withdraw", post(sharing::withdraw_agreement))
+        .route("/privacy", get(sharing::privacy))
+        .route("/privacy/{id}/review", post(sharing::review))
+}
+
 fn pages_router() -> Router<AppState> {
     Router::new()
         .route("/", get(site::home))
@@ -164,32 +197,7 @@ fn pages_router() -> Router<AppState> {
             "/projects",
             get(projects::projects).post(projects::create_project),
         )
-        .route(
-            "/families",
-            get(families::families).post(families::create_family),
-        )
-        .route("/families/{id}", get(families::family))
-        .route("/families/{id}/members", post(families::add_member))
-        .route(
-            "/families/{id}/involvements",
-            post(families::add_involvement),
-        )
-        .route(
-            "/families/{id}/involvements.csv",
-            get(families::involvements_csv),
-        )
-        .route(
-            "/families/{id}/break-glass",
-            get(families::new_break_glass).post(families::break_glass),
-        )
-        .route(
-            "/sharing",
-            get(sharing::sharing).post(sharing::create_agreement),
-        )
-        .route("/sharing/new", get(sharing::new_agreement))
-        .route("/sharing/{id}/withdraw", post(sharing::withdraw_agreement))
-        .route("/privacy", get(sharing::privacy))
-        .route("/privacy/{id}/review", post(sharing::review))
+        .merge(families_router())
         .route("/data", get(data::data))
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))

@@ -12,12 +12,14 @@ use wholeplace_domain::{AgencyId, HouseholdId};
 use wholeplace_service::{
     Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm, PersonForm,
 };
+use wholeplace_store::prelude::FamilyStore;
 use wholeplace_store_tests::TestDb;
 
 wholeplace_store_tests::both_backends!(
     practitioners_of_two_agencies_see_different_parts_of_one_family,
     every_read_of_a_familys_records_is_audited_exactly_once,
     emergency_access_opens_the_records_and_reaches_the_privacy_officer,
+    the_family_has_one_plan_kept_by_the_agencies_that_share_it,
     an_agreement_needs_an_article_6_basis_and_special_data_an_article_9_condition,
 );
 
@@ -497,4 +499,85 @@ async fn an_agreement_needs_an_article_6_basis_and_special_data_an_article_9_con
 async fn post(app: &App, who: &Browser, fields: Vec<(&'static str, String)>) -> common::Resp {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     app.post_as(who, "/sharing", &pairs).await
+}
+
+async fn the_family_has_one_plan_kept_by_the_agencies_that_share_it(db: TestDb) {
+    let w = world(db).await;
+    let id = w.family;
+    let bad = w
+        .app
+        .post_as(
+            &w.council,
+            &format!("/families/{id}/goals"),
+            &[
+                ("goal", "Kyle goes to school every day"),
+                ("score", "11"),
+                ("review_on", ""),
+            ],
+        )
+        .await;
+    bad.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            "a whole number from 0 (nowhere near) to 10 (achieved)",
+            "Enter the day the goal is reviewed",
+        ],
+    );
+    let added = w
+        .app
+        .post_as(
+            &w.council,
+            &format!("/families/{id}/goals"),
+            &[
+                ("goal", "Dawn keeps her home"),
+                ("worries", "Rent arrears"),
+                ("score", "3"),
+                ("review_on", "2027-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let goal = w
+        .app
+        .store
+        .get_family(id)
+        .await
+        .expect("read")
+        .expect("family")
+        .plan[0]
+        .id;
+    let updated = w
+        .app
+        .post_as(
+            &w.council,
+            &format!("/families/{id}/plan"),
+            &[
+                ("goal_id", &goal.to_string()),
+                ("action", "Agree a repayment plan"),
+                ("owner", "Dawn and the housing officer"),
+                ("due_on", "2027-01-15"),
+                ("score", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::SEE_OTHER, "{}", updated.body);
+    let page = w.app.get_as(&w.council, &format!("/families/{id}")).await;
+    for seen in [
+        "Dawn keeps her home",
+        "5 out of 10",
+        "Agree a repayment plan",
+        "Kent County Council, review 2027-03-01",
+    ] {
+        assert!(page.body.contains(seen), "{seen}");
+    }
+    // The police are not party to an agreement covering the council's social care records.
+    let police = w.app.get_as(&w.police, &format!("/families/{id}")).await;
+    assert!(!police.body.contains("Dawn keeps her home"));
+    assert!(
+        police
+            .body
+            .contains("1 further goal you are not entitled to see"),
+        "{}",
+        police.body
+    );
 }

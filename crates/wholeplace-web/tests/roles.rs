@@ -177,6 +177,8 @@ const ROUTES: &[Row] = &[
     r("GET", "/families/{id}/involvements.csv", "/families/{family}/involvements.csv", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("POST", "/families/{id}/members", "/families/{family}/members", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/involvements", "/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/families/{id}/goals", "/families/{family}/goals", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/families/{id}/plan", "/families/{family}/plan", Policy(CaseRecords, Change), PRACTITIONERS),
     r("GET", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
     // Sharing agreements and the privacy officer's queue.
