@@ -62,6 +62,7 @@ test('two agencies see different parts of the Hill family; emergency access open
   assert.match(seenByCouncil, /Sherwood early help information-sharing agreement/);
   assert.doesNotMatch(seenByCouncil, /Arrest, detained/, 'the police record is not shared with the council');
   assert.match(seenByCouncil, /further involvements? you are not entitled to see/);
+  assert.match(seenByCouncil, /Kyle goes to school every day/, 'the family plan, owned by the council');
   await checkPage(council, '61-family-council');
 
   const police = await (await newContext(browser)).newPage();
@@ -70,6 +71,7 @@ test('two agencies see different parts of the Hill family; emergency access open
   assert.match(seenByPolice, /Kyle Hill/);
   assert.match(seenByPolice, /Arrest, detained/);
   assert.doesNotMatch(seenByPolice, /Dawn Hill/, 'no agreement covers the police for the mother');
+  assert.doesNotMatch(seenByPolice, /We keep our home/, 'nor for the council\'s plan');
   await checkPage(police, '62-family-police');
 
   await police.getByRole('link', { name: 'ask for emergency access' }).click();
