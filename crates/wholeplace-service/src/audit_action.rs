@@ -104,6 +104,8 @@ pub enum AuditAction {
     FamilyEvent,
     /// `family.plan`
     FamilyPlan,
+    /// `person.subject_access`
+    PersonSubjectAccess,
     /// `family.break_glass`
     FamilyBreakGlass,
     /// `agreement.list`
@@ -127,7 +129,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 58] = [
+    pub const ALL: [AuditAction; 59] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -180,6 +182,7 @@ impl AuditAction {
         AuditAction::InvolvementCreate,
         AuditAction::FamilyEvent,
         AuditAction::FamilyPlan,
+        AuditAction::PersonSubjectAccess,
         AuditAction::FamilyBreakGlass,
         AuditAction::AgreementList,
         AuditAction::AgreementCreate,
@@ -244,6 +247,7 @@ impl AuditAction {
             AuditAction::InvolvementCreate => "involvement.create",
             AuditAction::FamilyEvent => "family.event",
             AuditAction::FamilyPlan => "family.plan",
+            AuditAction::PersonSubjectAccess => "person.subject_access",
             AuditAction::FamilyBreakGlass => "family.break_glass",
             AuditAction::AgreementList => "agreement.list",
             AuditAction::AgreementCreate => "agreement.create",

@@ -25,6 +25,7 @@ pub mod policy;
 pub mod projects;
 pub mod secret;
 pub mod sharing;
+pub mod subject_access;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use audit_action::AuditAction;

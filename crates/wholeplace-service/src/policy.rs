@@ -254,7 +254,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::FamilyBreakGlass => (DataClass::CaseRecords, Access::Change),
         A::AgreementList => (DataClass::SharingAgreements, Access::Read),
         A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),
-        A::BreakGlassList => (DataClass::PrivacyAlerts, Access::Read),
+        A::BreakGlassList | A::PersonSubjectAccess => (DataClass::PrivacyAlerts, Access::Read),
         A::BreakGlassReview => (DataClass::PrivacyAlerts, Access::Change),
         A::AgencyCreate
         | A::AgencyUpdate

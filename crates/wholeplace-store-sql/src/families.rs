@@ -248,6 +248,17 @@ impl FamilyStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
+    async fn households_of(&self, person: PersonId) -> StoreResult<Vec<HouseholdId>> {
+        let rows = sqlx::query(
+            "SELECT household_id FROM household_member WHERE person_id = $1 ORDER BY household_id",
+        )
+        .bind(person.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| id(r, "household_id")).collect()
+    }
+
     async fn list_households(&self) -> StoreResult<Vec<HouseholdSummary>> {
         let rows = sqlx::query(
             "SELECT h.id, h.name, pl.name AS place_name, (SELECT COUNT(*) FROM household_member m WHERE m.household_id = h.id) AS members \

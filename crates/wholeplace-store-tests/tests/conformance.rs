@@ -1814,6 +1814,14 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
             .expect("read")
             .is_none()
     );
+    assert_eq!(store.households_of(son).await.expect("households"), [hid]);
+    assert!(
+        store
+            .households_of(PersonId::new(son.get() + 500))
+            .await
+            .expect("none")
+            .is_empty()
+    );
     let listed = store.list_households().await.expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(

@@ -352,6 +352,8 @@ pub trait FamilyStore: Send + Sync {
         relationship: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// The households a person belongs to.
+    async fn households_of(&self, person: PersonId) -> StoreResult<Vec<HouseholdId>>;
     /// Every household, by name, with the agencies involved.
     async fn list_households(&self) -> StoreResult<Vec<HouseholdSummary>>;
     /// A family with everything held about it.

@@ -132,6 +132,7 @@ pub(crate) struct FamilyPage {
     costs: Vec<(String, String)>,
     total: String,
     can_change: bool,
+    privacy_officer: bool,
     member_fields: Vec<Field>,
     involvement_fields: Vec<Field>,
     goal_fields: Vec<Field>,
@@ -244,6 +245,9 @@ pub(crate) async fn family_page(
         can_change: state
             .service
             .may(&s.actor, DataClass::CaseRecords, Access::Change),
+        privacy_officer: state
+            .service
+            .may(&s.actor, DataClass::PrivacyAlerts, Access::Read),
         member_fields: person_fields(&forms.person),
         action_fields: action_fields(&forms.action, &v),
         goal_fields: goal_fields(&forms.goal, agencies.clone()),
@@ -591,6 +595,23 @@ pub async fn update_plan(
         },
     )
     .await
+}
+
+/// One person's subject access pack, as JSON (the privacy officer; an audited read of its own).
+pub async fn subject_access(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: wholeplace_domain::PersonId = parse_id(&id)?;
+    let pack = state.service.subject_access(&s.actor, id).await?;
+    let body = serde_json::to_vec_pretty(&pack)
+        .map_err(|e| wholeplace_service::ServiceError::Internal(e.to_string()))?;
+    Ok(download(
+        body,
+        "application/json",
+        &format!("subject-access-person-{id}.json"),
+    ))
 }
 
 /// The involvements the reader may see, as CSV (an audited read of its own).

@@ -69,6 +69,10 @@ fn families_router() -> Router<AppState> {
         .route("/families/{id}", get(families::family))
         .route("/families/{id}/members", post(families::add_member))
         .route("/families/{id}/goals", post(families::add_goal))
+        .route(
+            "/people/{id}/subject-access.json",
+            get(families::subject_access),
+        )
         .route("/families/{id}/plan", post(families::update_plan))
         .route(
             "/families/{id}/involvements",

@@ -20,6 +20,7 @@ wholeplace_store_tests::both_backends!(
     every_read_of_a_familys_records_is_audited_exactly_once,
     emergency_access_opens_the_records_and_reaches_the_privacy_officer,
     the_family_has_one_plan_kept_by_the_agencies_that_share_it,
+    a_subject_access_pack_holds_every_record_about_one_person_and_no_one_else,
     an_agreement_needs_an_article_6_basis_and_special_data_an_article_9_condition,
 );
 
@@ -580,4 +581,64 @@ async fn the_family_has_one_plan_kept_by_the_agencies_that_share_it(db: TestDb) 
         "{}",
         police.body
     );
+}
+
+async fn a_subject_access_pack_holds_every_record_about_one_person_and_no_one_else(db: TestDb) {
+    let w = world(db).await;
+    let id = w.family;
+    let read = w.app.get_as(&w.council, &format!("/families/{id}")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    let family = w
+        .app
+        .store
+        .get_family(id)
+        .await
+        .expect("read")
+        .expect("family");
+    let kyle = family
+        .members
+        .iter()
+        .find(|m| m.person.given_name == "Kyle")
+        .expect("Kyle")
+        .person
+        .id;
+    let path = format!("/people/{kyle}/subject-access.json");
+    let refused = w.app.get_as(&w.council, &path).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "practitioners do not make packs"
+    );
+    let before = w.app.audit().await.len();
+    let pack = w.app.get_as(&w.admin, &path).await;
+    assert_eq!(pack.status, StatusCode::OK, "{}", pack.body);
+    assert!(
+        pack.header("content-disposition")
+            .contains("subject-access-person-")
+    );
+    let json = pack.json();
+    assert_eq!(json["person"]["given_name"], "Kyle");
+    let services: Vec<&str> = json["involvements"]
+        .as_array()
+        .expect("involvements")
+        .iter()
+        .map(|i| i["service"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        services,
+        ["Anti-social behaviour: further action"],
+        "every agency's records about Kyle (the police's too), none about Dawn"
+    );
+    assert!(!pack.body.contains("Dawn"), "no other member of the family");
+    assert!(
+        json["accesses"]
+            .as_array()
+            .expect("accesses")
+            .iter()
+            .any(|a| a["who"] == "kcc.worker" && a["action"] == "family.read"),
+        "the council's read of the family is listed"
+    );
+    let after = w.app.audit().await;
+    assert_eq!(after.len() - before, 1, "the pack is one audited read");
+    assert_eq!(after[0].event.action, "person.subject_access");
 }

@@ -187,6 +187,7 @@ const ROUTES: &[Row] = &[
     r("GET", "/sharing/new", "/sharing/new", Policy(SharingAgreements, Change), ADMINS),
     r("POST", "/sharing/{id}/withdraw", "/sharing/{agreement}/withdraw", Policy(SharingAgreements, Change), ADMINS),
     r("GET", "/privacy", "/privacy", Policy(PrivacyAlerts, Read), ADMINS),
+    r("GET", "/people/{id}/subject-access.json", "/people/{person}/subject-access.json", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/{id}/review", "/privacy/{glass}/review", Policy(PrivacyAlerts, Change), ADMINS),
     // The audit log.
     r("GET", "/audit", "/audit", Policy(AuditLog, Read), ADMINS),
@@ -482,6 +483,7 @@ struct Ids {
     user: i64,
     token: i64,
     family: i64,
+    person: i64,
     agreement: i64,
     glass: i64,
 }
@@ -499,6 +501,7 @@ impl Ids {
             .replace("{user}", &self.user.to_string())
             .replace("{token}", &self.token.to_string())
             .replace("{family}", &self.family.to_string())
+            .replace("{person}", &self.person.to_string())
             .replace("{agreement}", &self.agreement.to_string())
             .replace("{glass}", &self.glass.to_string())
     }
@@ -712,6 +715,7 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         user: user.id.get(),
         token,
         family: family.get(),
+        person: person.get(),
         agreement: agreement.get(),
         glass: glass.get(),
     }
