@@ -308,18 +308,18 @@ impl Service {
         Ok((terms, titles))
     }
 
-    /// Whether the reader holds an emergency access to the family that has not run out.
-    async fn has_break_glass(&self, actor: &Actor, household: HouseholdId) -> ServiceResult<bool> {
+    /// The families the reader holds an emergency access to that has not run out.
+    async fn opened_families(&self, actor: &Actor) -> ServiceResult<Vec<HouseholdId>> {
         let Some(user) = actor.user_id() else {
-            return Ok(false);
+            return Ok(Vec::new());
         };
         let since = self.now() - BREAK_GLASS_SECS;
-        Ok(self
-            .store()
-            .list_break_glass()
-            .await?
-            .iter()
-            .any(|b| b.user_id == user && b.household_id == household && b.at >= since))
+        Ok(self.store().break_glass_households(user, since).await?)
+    }
+
+    /// Whether the reader holds an emergency access to the family that has not run out.
+    async fn has_break_glass(&self, actor: &Actor, household: HouseholdId) -> ServiceResult<bool> {
+        Ok(self.opened_families(actor).await?.contains(&household))
     }
 
     /// The families the reader's agencies work with (and any they hold an emergency access to);
@@ -335,6 +335,7 @@ impl Service {
         )
         .await?;
         let readers = Self::reader_agencies(actor);
+        let opened = self.opened_families(actor).await?;
         let mut out = Vec::new();
         for h in self.store().list_households().await? {
             let HouseholdSummary {
@@ -344,9 +345,7 @@ impl Service {
                 members,
                 agencies,
             } = h;
-            if agencies.iter().any(|a| readers.contains(a))
-                || self.has_break_glass(actor, id).await?
-            {
+            if agencies.iter().any(|a| readers.contains(a)) || opened.contains(&id) {
                 out.push(FamilySummary {
                     id,
                     name,

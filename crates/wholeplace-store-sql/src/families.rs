@@ -233,19 +233,14 @@ impl FamilyStore for SqlStore {
         relationship: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO household_member (household_id, person_id, relationship) VALUES ($1, $2, $3) \
              ON CONFLICT (household_id, person_id) DO UPDATE SET relationship = excluded.relationship",
         )
         .bind(household.get())
         .bind(person.get())
-        .bind(relationship.to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, "that member"))?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        .bind(relationship.to_owned());
+        write_one(self, q, "that member", audit).await
     }
 
     async fn households_of(&self, person: PersonId) -> StoreResult<Vec<HouseholdId>> {
@@ -338,8 +333,7 @@ impl FamilyStore for SqlStore {
         e: &FamilyEvent,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO family_event (household_id, person_id, agency_id, day, summary, data_class) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(household.get())
@@ -347,12 +341,8 @@ impl FamilyStore for SqlStore {
         .bind(e.agency_id.get())
         .bind(e.day.clone())
         .bind(e.summary.clone())
-        .bind(e.class.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(|x| fk_or(x, "that event"))?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        .bind(e.class.as_str());
+        write_one(self, q, "that event", audit).await
     }
 
     async fn add_goal(
@@ -382,19 +372,14 @@ impl FamilyStore for SqlStore {
         a: &PlanAction,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO family_action (goal_id, action, owner, due_on) VALUES ($1, $2, $3, $4)",
         )
         .bind(goal.get())
         .bind(a.action.clone())
         .bind(a.owner.clone())
-        .bind(a.due_on.clone())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| fk_or(e, "that action"))?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)
+        .bind(a.due_on.clone());
+        write_one(self, q, "that action", audit).await
     }
 
     async fn rescore_goal(&self, goal: GoalId, score: i64, audit: &AuditEvent) -> StoreResult<()> {
@@ -523,6 +508,22 @@ impl FamilyStore for SqlStore {
         insert_audit(&mut tx, &ev).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(bid)
+    }
+
+    async fn break_glass_households(
+        &self,
+        user: UserId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<HouseholdId>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT household_id FROM break_glass WHERE user_id = $1 AND at >= $2 ORDER BY household_id",
+        )
+        .bind(user.get())
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| id(r, "household_id")).collect()
     }
 
     async fn list_break_glass(&self) -> StoreResult<Vec<BreakGlass>> {

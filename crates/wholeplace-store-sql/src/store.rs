@@ -211,6 +211,20 @@ pub(crate) async fn create_one<T: wholeplace_domain::RecordId>(
     Ok(new)
 }
 
+/// Runs one write and its audit entry in one transaction; a refusal by the database (a record
+/// named that does not exist, a clash) names `what`.
+pub(crate) async fn write_one(
+    store: &SqlStore,
+    q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    what: &str,
+    audit: &wholeplace_store::AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin().await?;
+    q.execute(&mut *tx).await.map_err(|e| fk_or(e, what))?;
+    crate::audit::insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db_err)
+}
+
 pub(crate) async fn change_one(
     store: &SqlStore,
     q: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,

@@ -1901,6 +1901,21 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
         )
         .await
         .expect("break glass");
+    assert_eq!(
+        store
+            .break_glass_households(worker, 21)
+            .await
+            .expect("opened"),
+        [hid]
+    );
+    assert!(
+        store
+            .break_glass_households(worker, 22)
+            .await
+            .expect("none since")
+            .is_empty(),
+        "an access made before `since` has run out"
+    );
     let glass = store.list_break_glass().await.expect("list");
     assert_eq!(
         (

@@ -410,6 +410,12 @@ pub trait FamilyStore: Send + Sync {
         reason: &str,
         audit: &AuditEvent,
     ) -> StoreResult<BreakGlassId>;
+    /// The families `user` has opened by emergency access at or after `since`.
+    async fn break_glass_households(
+        &self,
+        user: UserId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<HouseholdId>>;
     /// Every emergency access, newest first.
     async fn list_break_glass(&self) -> StoreResult<Vec<BreakGlass>>;
     /// Records the privacy officer's review of an emergency access.

@@ -481,6 +481,24 @@ pub async fn family(
     .await
 }
 
+/// The end of every form posted on a family's page: back to the page (at `anchor`) when saved,
+/// or the page again with the form as sent and its problems.
+async fn family_form_saved<T>(
+    state: &AppState,
+    s: &SignedIn,
+    id: HouseholdId,
+    result: wholeplace_service::ServiceResult<T>,
+    anchor: &str,
+    forms: FamilyForms,
+) -> PageResult {
+    saved(
+        result,
+        |_| format!("/families/{id}{anchor}"),
+        |status, errors| family_page(state, s, id, "", status, forms, errors),
+    )
+    .await
+}
+
 pub async fn add_member(
     State(state): State<AppState>,
     s: SignedIn,
@@ -489,25 +507,12 @@ pub async fn add_member(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f: PersonForm = form.typed()?;
-    saved(
-        state.service.add_family_member(&s.actor, id, &f).await,
-        |_| format!("/families/{id}"),
-        |status, errors| {
-            family_page(
-                &state,
-                &s,
-                id,
-                "",
-                status,
-                FamilyForms {
-                    person: f.clone(),
-                    ..FamilyForms::default()
-                },
-                errors,
-            )
-        },
-    )
-    .await
+    let result = state.service.add_family_member(&s.actor, id, &f).await;
+    let forms = FamilyForms {
+        person: f,
+        ..FamilyForms::default()
+    };
+    family_form_saved(&state, &s, id, result, "", forms).await
 }
 
 pub async fn add_involvement(
@@ -518,25 +523,12 @@ pub async fn add_involvement(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f: InvolvementForm = form.typed()?;
-    saved(
-        state.service.add_involvement(&s.actor, id, &f).await,
-        |_| format!("/families/{id}"),
-        |status, errors| {
-            family_page(
-                &state,
-                &s,
-                id,
-                "",
-                status,
-                FamilyForms {
-                    involvement: f.clone(),
-                    ..FamilyForms::default()
-                },
-                errors,
-            )
-        },
-    )
-    .await
+    let result = state.service.add_involvement(&s.actor, id, &f).await;
+    let forms = FamilyForms {
+        involvement: f,
+        ..FamilyForms::default()
+    };
+    family_form_saved(&state, &s, id, result, "", forms).await
 }
 
 pub async fn add_goal(
@@ -547,25 +539,12 @@ pub async fn add_goal(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f: GoalForm = form.typed()?;
-    saved(
-        state.service.add_goal(&s.actor, id, &f).await,
-        |_| format!("/families/{id}#plan"),
-        |status, errors| {
-            family_page(
-                &state,
-                &s,
-                id,
-                "",
-                status,
-                FamilyForms {
-                    goal: f.clone(),
-                    ..FamilyForms::default()
-                },
-                errors,
-            )
-        },
-    )
-    .await
+    let result = state.service.add_goal(&s.actor, id, &f).await;
+    let forms = FamilyForms {
+        goal: f,
+        ..FamilyForms::default()
+    };
+    family_form_saved(&state, &s, id, result, "#plan", forms).await
 }
 
 pub async fn update_plan(
@@ -576,25 +555,12 @@ pub async fn update_plan(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let f: ActionForm = form.typed()?;
-    saved(
-        state.service.update_plan(&s.actor, id, &f).await,
-        |()| format!("/families/{id}#plan"),
-        |status, errors| {
-            family_page(
-                &state,
-                &s,
-                id,
-                "",
-                status,
-                FamilyForms {
-                    action: f.clone(),
-                    ..FamilyForms::default()
-                },
-                errors,
-            )
-        },
-    )
-    .await
+    let result = state.service.update_plan(&s.actor, id, &f).await;
+    let forms = FamilyForms {
+        action: f,
+        ..FamilyForms::default()
+    };
+    family_form_saved(&state, &s, id, result, "#plan", forms).await
 }
 
 /// One person's subject access pack, as JSON (the privacy officer; an audited read of its own).
