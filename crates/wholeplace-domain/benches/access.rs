@@ -5,7 +5,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use wholeplace_domain::AgencyId;
 use wholeplace_domain::sharing::{
-    AccessRequest, AgreementTerms, DATA_CLASSES, DataClass, Purpose, decide,
+    AccessRequest, AgreementTerms, ConsentTerms, DATA_CLASSES, DataClass, Purpose, decide,
 };
 
 fn agreements() -> Vec<AgreementTerms> {
@@ -30,6 +30,8 @@ fn agreements() -> Vec<AgreementTerms> {
             starts_on: "2025-04-01".into(),
             expires_on: "2027-03-31".into(),
             withdrawn_on: (i % 5 == 0).then(|| "2026-06-30".to_owned()),
+            // Every fourth rests on consent, so the consent check is in the measured path.
+            needs_consent: i % 4 == 0,
         })
         .collect()
 }
@@ -40,6 +42,14 @@ fn bench(c: &mut Criterion) {
     let involved: Vec<AgencyId> = (10..18).map(AgencyId::new).collect();
     let purpose = Purpose::parse("early_help").expect("purpose");
     let classes: Vec<DataClass> = DATA_CLASSES.iter().map(|(k, _)| DataClass::of(k)).collect();
+    let consents: Vec<ConsentTerms> = (0..3)
+        .map(|i| ConsentTerms {
+            agreement: i * 4,
+            purposes: vec![purpose],
+            given_on: "2026-01-01".into(),
+            withdrawn_on: None,
+        })
+        .collect();
     c.bench_function("access decision, 20 agreements (one read)", |b| {
         let mut n = 0_usize;
         b.iter(|| {
@@ -51,6 +61,7 @@ fn bench(c: &mut Criterion) {
                 class: classes[n % classes.len()],
                 purpose,
                 on: "2026-12-07",
+                consents: &consents,
             };
             black_box(decide(black_box(&req), black_box(&terms)))
         });

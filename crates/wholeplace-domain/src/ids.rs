@@ -96,6 +96,8 @@ record_id! {
     AgreementId;
     /// An emergency ("break-glass") access's id.
     BreakGlassId;
+    /// A consent receipt's id.
+    ConsentId;
     /// A goal of a family plan.
     GoalId;
 }

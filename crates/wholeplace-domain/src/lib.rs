@@ -12,9 +12,9 @@ pub mod year;
 
 pub use gss::{GssCode, GssError};
 pub use ids::{
-    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ContactId,
-    GoalId, GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId, ProjectId,
-    RecordId, UserId,
+    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ConsentId,
+    ContactId, GoalId, GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId,
+    ProjectId, RecordId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

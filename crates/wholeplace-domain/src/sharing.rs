@@ -138,6 +138,32 @@ pub struct AgreementTerms {
     pub expires_on: String,
     /// The day it was withdrawn, if it was: from that day on it is not in force.
     pub withdrawn_on: Option<String>,
+    /// Whether its lawful basis is consent: then it covers a person's records only while that
+    /// person's consent receipt for it is in force and names the purpose.
+    pub needs_consent: bool,
+}
+
+/// A person's consent to an agreement whose basis is consent, as the decision needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentTerms {
+    /// The agreement consented to.
+    pub agreement: i64,
+    /// The purposes consented to.
+    pub purposes: Vec<Purpose>,
+    /// The day it was given.
+    pub given_on: String,
+    /// The day it was withdrawn, if it was: from that day on it does not count.
+    pub withdrawn_on: Option<String>,
+}
+
+impl ConsentTerms {
+    /// Whether it lets `agreement` cover `purpose` on `day`.
+    pub fn covers(&self, agreement: i64, purpose: Purpose, day: Day<'_>) -> bool {
+        self.agreement == agreement
+            && self.purposes.contains(&purpose)
+            && self.given_on.as_str() <= day
+            && self.withdrawn_on.as_deref().is_none_or(|w| day < w)
+    }
 }
 
 impl AgreementTerms {
@@ -180,6 +206,9 @@ pub struct AccessRequest<'a> {
     pub purpose: Purpose,
     /// The day of the read.
     pub on: Day<'a>,
+    /// The consents of the person the record is about (of the family's members, for a record
+    /// about the whole family).
+    pub consents: &'a [ConsentTerms],
 }
 
 /// The outcome of an access decision.
@@ -204,7 +233,9 @@ impl Decision {
 
 /// The access gate: a reader sees a person's record only through their agency's own involvement
 /// with the person and an agreement in force that covers their agency, the record's agency, its
-/// class of data and the purpose on that day (or when the record is their own agency's).
+/// class of data and the purpose on that day (or when the record is their own agency's). An
+/// agreement whose basis is consent covers the record only while the person's consent to it, for
+/// that purpose, is in force.
 pub fn decide(req: &AccessRequest<'_>, agreements: &[AgreementTerms]) -> Decision {
     if req.reader_agencies.contains(&req.holder) {
         return Decision::OwnRecord;
@@ -224,6 +255,11 @@ pub fn decide(req: &AccessRequest<'_>, agreements: &[AgreementTerms]) -> Decisio
             involved
                 .iter()
                 .any(|r| ag.covers(*r, req.holder, req.class, req.purpose, req.on))
+                && (!ag.needs_consent
+                    || req
+                        .consents
+                        .iter()
+                        .any(|c| c.covers(ag.id, req.purpose, req.on)))
         })
         .map_or(Decision::NoAgreement, |ag| Decision::Agreement(ag.id))
 }
@@ -257,6 +293,7 @@ mod tests {
             starts_on: "2026-01-01".into(),
             expires_on: "2026-12-31".into(),
             withdrawn_on: None,
+            needs_consent: false,
         }
     }
 
@@ -272,6 +309,7 @@ mod tests {
                 class,
                 purpose: eh,
                 on: day,
+                consents: &[],
             };
             decide(&req, &[terms()])
         };
@@ -300,6 +338,47 @@ mod tests {
         withdrawn.withdrawn_on = Some("2026-03-01".into());
         assert!(withdrawn.in_force("2026-02-28"));
         assert!(!withdrawn.in_force("2026-03-01"));
+    }
+
+    #[test]
+    fn a_consent_agreement_covers_only_people_whose_consent_is_in_force() {
+        let eh = Purpose::parse("early_help").expect("purpose");
+        let mut by_consent = terms();
+        by_consent.needs_consent = true;
+        let consent = ConsentTerms {
+            agreement: 7,
+            purposes: vec![eh],
+            given_on: "2026-02-01".into(),
+            withdrawn_on: Some("2026-05-01".into()),
+        };
+        let ask = |consents: &[ConsentTerms], day| {
+            decide(
+                &AccessRequest {
+                    reader_agencies: &[a(1)],
+                    involved_agencies: &[a(1)],
+                    holder: a(2),
+                    class: DataClass::of("housing"),
+                    purpose: eh,
+                    on: day,
+                    consents,
+                },
+                std::slice::from_ref(&by_consent),
+            )
+        };
+        assert_eq!(ask(&[], "2026-03-01"), Decision::NoAgreement, "no consent");
+        let given = std::slice::from_ref(&consent);
+        assert_eq!(ask(given, "2026-03-01"), Decision::Agreement(7));
+        assert_eq!(ask(given, "2026-01-15"), Decision::NoAgreement, "before");
+        assert_eq!(ask(given, "2026-05-01"), Decision::NoAgreement, "withdrawn");
+        let other = ConsentTerms {
+            agreement: 8,
+            ..consent.clone()
+        };
+        assert_eq!(
+            ask(std::slice::from_ref(&other), "2026-03-01"),
+            Decision::NoAgreement,
+            "consent to another agreement"
+        );
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! (reader, agencies working with the person, record holder, class of data, purpose, day) and
 //! fixture agreements: a read is allowed if and only if the record is the reader's agency's own,
 //! or the reader's agency works with the person and an agreement in force that day has both
-//! agencies as parties and covers the class and the purpose.
+//! agencies as parties and covers the class and the purpose, and, when that agreement's basis is
+//! consent, the person's consent to it for that purpose is in force that day.
 
 use proptest::prelude::*;
 use wholeplace_domain::AgencyId;
 use wholeplace_domain::sharing::{
-    AccessRequest, AgreementTerms, DATA_CLASSES, DataClass, PURPOSES, Purpose, decide,
+    AccessRequest, AgreementTerms, ConsentTerms, DATA_CLASSES, DataClass, PURPOSES, Purpose, decide,
 };
 
 /// Days 0.. from 2025-12-20, across a month's and a year's end, as the text the gate reads.
@@ -43,6 +44,31 @@ struct Fixture {
     start: u32,
     end: u32,
     withdrawn: Option<u32>,
+    by_consent: bool,
+}
+
+/// A person's consent: to which of the fixtures (by position), which purposes, from and until.
+#[derive(Clone, Debug)]
+struct Given {
+    agreement: usize,
+    purposes: Vec<usize>,
+    from: u32,
+    withdrawn: Option<u32>,
+}
+
+fn given() -> impl Strategy<Value = Given> {
+    (
+        0..5_usize,
+        prop::collection::vec(0..2_usize, 1..3),
+        0..50_u32,
+        prop::option::of(0..70_u32),
+    )
+        .prop_map(|(agreement, purposes, from, withdrawn)| Given {
+            agreement,
+            purposes,
+            from,
+            withdrawn,
+        })
 }
 
 fn fixture() -> impl Strategy<Value = Fixture> {
@@ -54,9 +80,10 @@ fn fixture() -> impl Strategy<Value = Fixture> {
         0..45_u32,
         0..20_u32,
         prop::option::of(0..70_u32),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
-            |(id, parties, classes, purposes, start, len, withdrawn)| Fixture {
+            |(id, parties, classes, purposes, start, len, withdrawn, by_consent)| Fixture {
                 id,
                 parties,
                 classes,
@@ -64,11 +91,16 @@ fn fixture() -> impl Strategy<Value = Fixture> {
                 start,
                 end: start + len,
                 withdrawn,
+                by_consent,
             },
         )
 }
 
 /// The rule as written in the issue, on whole numbers: nothing shared with the gate's code.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the rule's facts, each named as the issue names them"
+)]
 fn expected(
     readers: &[i64],
     involved: &[i64],
@@ -77,6 +109,7 @@ fn expected(
     purpose: usize,
     day: u32,
     fixtures: &[Fixture],
+    consents: &[Given],
 ) -> bool {
     if readers.contains(&holder) {
         return true;
@@ -91,6 +124,13 @@ fn expected(
                     && f.parties.contains(&holder)
                     && f.classes.contains(&class)
                     && f.purposes.contains(&purpose)
+                    && (!f.by_consent
+                        || consents.iter().any(|c| {
+                            fixtures.get(c.agreement).is_some_and(|g| g.id == f.id)
+                                && c.purposes.contains(&purpose)
+                                && c.from <= day
+                                && c.withdrawn.is_none_or(|w| day < w)
+                        }))
             })
     })
 }
@@ -109,6 +149,7 @@ proptest! {
         holder in 1..5_i64,
         class in 0..3_usize,
         purpose in 0..2_usize,
+        consents in prop::collection::vec(given(), 0..3),
         (fixtures, day) in prop::collection::vec(fixture(), 0..5).prop_flat_map(|f| {
             // Half the days fall on an agreement's first, last or withdrawal day, where a rule
             // is most easily wrong.
@@ -138,6 +179,22 @@ proptest! {
                 starts_on: day_text(f.start),
                 expires_on: day_text(f.end),
                 withdrawn_on: f.withdrawn.map(day_text),
+                needs_consent: f.by_consent,
+            })
+            .collect();
+        let consent_terms: Vec<ConsentTerms> = consents
+            .iter()
+            .filter_map(|c| {
+                Some(ConsentTerms {
+                    agreement: fixtures.get(c.agreement)?.id,
+                    purposes: c
+                        .purposes
+                        .iter()
+                        .map(|p| Purpose::parse(PURPOSES[*p].0).expect("purpose"))
+                        .collect(),
+                    given_on: day_text(c.from),
+                    withdrawn_on: c.withdrawn.map(day_text),
+                })
             })
             .collect();
         let (reader_ids, involved_ids) = (ids(&readers), ids(&involved));
@@ -149,12 +206,13 @@ proptest! {
             class: DataClass::of(DATA_CLASSES[class].0),
             purpose: Purpose::parse(PURPOSES[purpose].0).expect("purpose"),
             on: &on,
+            consents: &consent_terms,
         };
         let decision = decide(&req, &agreements);
 
         prop_assert_eq!(
             decision.allowed(),
-            expected(&readers, &involved, holder, class, purpose, day, &fixtures),
+            expected(&readers, &involved, holder, class, purpose, day, &fixtures, &consents),
             "decision {:?}", decision
         );
         if let wholeplace_domain::Decision::Agreement(id) = decision {

@@ -9,14 +9,15 @@ use crate::fields::*;
 use crate::*;
 use std::collections::BTreeMap;
 use wholeplace_domain::DataClass as SharedClass;
-use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, Decision};
+use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, ConsentTerms, Decision};
 use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_domain::{
     AgencyId, GoalId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose,
 };
 use wholeplace_store::{
-    Family, FamilyEvent, Goal, Household, HouseholdSummary, Involvement, Member, NewGoal,
-    NewHousehold, NewInvolvement, NewPerson, PlanAction,
+    ConsentReceipt, Family, FamilyEvent, FormerAddress, Goal, GoalReview, Handover, Household,
+    HouseholdSummary, Involvement, Member, NewGoal, NewHousehold, NewInvolvement, NewPerson,
+    Participation, PlanAction, SharingRefusal,
 };
 
 /// How long an emergency access lasts.
@@ -110,8 +111,12 @@ pub struct ActionForm {
     pub owner: String,
     /// By when.
     pub due_on: String,
-    /// A new score, 0 to 10 (empty to leave it).
+    /// A new score, 0 to 10 (empty to leave it): a review of the goal.
     pub score: String,
+    /// What was said at the review.
+    pub note: String,
+    /// The next review day (empty to keep the one set).
+    pub next_review_on: String,
 }
 
 /// A score of 0 to 10, or the problem.
@@ -167,6 +172,17 @@ pub struct FamilyView {
     pub agreements_used: Vec<(i64, String)>,
     /// Whether the reader sees everything through an emergency access.
     pub break_glass: bool,
+    /// The family's agreement to take part, and any change of mind, oldest first (not a lawful
+    /// basis for sharing).
+    pub participation: Vec<Participation>,
+    /// The consent receipts of the members shown.
+    pub consents: Vec<ConsentReceipt>,
+    /// The decisions not to share that the reader's agency made or was told of.
+    pub refusals: Vec<SharingRefusal>,
+    /// Handovers of the lead practitioner, oldest first.
+    pub handovers: Vec<Handover>,
+    /// Where the family lived before, most recent first.
+    pub former_addresses: Vec<FormerAddress>,
 }
 
 impl FamilyView {
@@ -252,13 +268,23 @@ struct Gate<'a> {
     today: String,
     break_glass: bool,
     used: Vec<i64>,
+    /// Each member's consents, as the gate reads them.
+    consents: BTreeMap<PersonId, Vec<ConsentTerms>>,
+    /// Every member's consents, for records about the whole family.
+    family_consents: Vec<ConsentTerms>,
 }
 
 impl Gate<'_> {
-    fn allows(&mut self, holder: AgencyId, class: SharedClass) -> bool {
+    /// Whether the reader may see `holder`'s record of `class` about `subject` (a member, or
+    /// the whole family when `None`).
+    fn allows(&mut self, holder: AgencyId, class: SharedClass, subject: Option<PersonId>) -> bool {
         if self.break_glass {
             return true;
         }
+        let consents: &[ConsentTerms] = match subject {
+            Some(p) => self.consents.get(&p).map_or(&[], Vec::as_slice),
+            None => &self.family_consents,
+        };
         let decision = sharing::decide(
             &AccessRequest {
                 reader_agencies: &self.readers,
@@ -267,6 +293,7 @@ impl Gate<'_> {
                 class,
                 purpose: self.purpose,
                 on: &self.today,
+                consents,
             },
             self.agreements,
         );
@@ -303,6 +330,7 @@ impl Service {
                 starts_on: a.starts_on,
                 expires_on: a.expires_on,
                 withdrawn_on: a.withdrawn_on,
+                needs_consent: a.basis.as_str() == "consent",
             })
             .collect();
         Ok((terms, titles))
@@ -410,7 +438,19 @@ impl Service {
             today: day_of(self.now()),
             break_glass: self.has_break_glass(actor, id).await?,
             used: Vec::new(),
+            consents: BTreeMap::new(),
+            family_consents: Vec::new(),
         };
+        for c in &family.consents {
+            let terms = ConsentTerms {
+                agreement: c.agreement_id.get(),
+                purposes: c.purposes.clone(),
+                given_on: c.given_on.clone(),
+                withdrawn_on: c.withdrawn_on.clone(),
+            };
+            gate.family_consents.push(terms.clone());
+            gate.consents.entry(c.person_id).or_default().push(terms);
+        }
         if !gate.break_glass && !gate.involved.iter().any(|a| gate.readers.contains(a)) {
             let ev = self.event(actor, action, "family", rid, false, "agency not involved");
             self.store().append_audit(&ev).await?;
@@ -464,15 +504,20 @@ impl Service {
             involvements,
             events,
             plan,
+            participation,
+            consents,
+            refusals,
+            handovers,
+            former_addresses,
         } = family;
         // The plan is a social care record of the agency that owns each goal.
         let social_care = SharedClass::of("social_care");
         let (plan, hidden_goals): (Vec<Goal>, Vec<Goal>) = plan
             .into_iter()
-            .partition(|g| gate.allows(g.owner_agency_id, social_care));
+            .partition(|g| gate.allows(g.owner_agency_id, social_care, None));
         let (involvements, hidden): (Vec<Involvement>, Vec<Involvement>) = involvements
             .into_iter()
-            .partition(|i| gate.allows(i.agency_id, i.class));
+            .partition(|i| gate.allows(i.agency_id, i.class, Some(i.person_id)));
         let all_involvements: Vec<(PersonId, AgencyId)> = involvements
             .iter()
             .chain(hidden.iter())
@@ -493,7 +538,9 @@ impl Service {
                 if holders.is_empty() {
                     holders.clone_from(&family_agencies);
                 }
-                holders.iter().any(|h| gate.allows(*h, identity))
+                holders
+                    .iter()
+                    .any(|h| gate.allows(*h, identity, Some(m.person.id)))
             });
         let shown: Vec<PersonId> = members.iter().map(|m| m.person.id).collect();
         let (involvements, hidden_of_unseen): (Vec<Involvement>, Vec<Involvement>) = involvements
@@ -501,7 +548,8 @@ impl Service {
             .partition(|i| shown.contains(&i.person_id));
         let (events, hidden_events): (Vec<FamilyEvent>, Vec<FamilyEvent>) =
             events.into_iter().partition(|e| {
-                e.person_id.is_none_or(|p| shown.contains(&p)) && gate.allows(e.agency_id, e.class)
+                e.person_id.is_none_or(|p| shown.contains(&p))
+                    && gate.allows(e.agency_id, e.class, e.person_id)
             });
         let (cost_by_agency, total_cost) = cost_by_agency(&involvements);
         FamilyView {
@@ -523,6 +571,21 @@ impl Service {
                 .cloned()
                 .collect(),
             break_glass: gate.break_glass,
+            participation,
+            consents: consents
+                .into_iter()
+                .filter(|c| shown.contains(&c.person_id))
+                .collect(),
+            refusals: refusals
+                .into_iter()
+                .filter(|r| {
+                    gate.break_glass
+                        || gate.readers.contains(&r.holder_agency_id)
+                        || gate.readers.contains(&r.requester_agency_id)
+                })
+                .collect(),
+            handovers,
+            former_addresses,
         }
     }
 
@@ -758,6 +821,15 @@ impl Service {
         let action = text(&mut errors, "action", &f.action, 500, None);
         let owner = text(&mut errors, "owner", &f.owner, 200, None);
         let due_on = date(&mut errors, "due_on", &f.due_on);
+        let note = text(&mut errors, "note", &f.note, 2000, None);
+        let next_review_on = date(&mut errors, "next_review_on", &f.next_review_on);
+        let today = day_of(self.now());
+        if !next_review_on.is_empty() && next_review_on < today {
+            errors.push(FieldError::new(
+                "next_review_on",
+                "The next review day must be today or later",
+            ));
+        }
         if !action.is_empty() && (owner.is_empty() || due_on.is_empty()) {
             errors.push(FieldError::new(
                 "owner",
@@ -781,9 +853,25 @@ impl Service {
                 "family",
                 rid.clone(),
                 true,
-                &format!("goal {goal} scored {n}"),
+                &format!("goal {goal} reviewed, scored {n}"),
             );
-            self.store().rescore_goal(goal, n, &ev).await?;
+            let next = if next_review_on.is_empty() {
+                family
+                    .plan
+                    .iter()
+                    .find(|g| g.id == goal)
+                    .map(|g| g.review_on.clone())
+                    .unwrap_or_default()
+            } else {
+                next_review_on
+            };
+            let review = GoalReview {
+                day: today,
+                score: n,
+                note,
+                reviewed_by: actor.name(),
+            };
+            self.store().review_goal(goal, &review, &next, &ev).await?;
         }
         if !action.is_empty() {
             let ev = self.event(

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use wholeplace_domain::{
-    AgreementId, BreakGlassId, GoalId, HouseholdId, InvolvementId, Money, PersonId, UserId,
+    AgreementId, BreakGlassId, ConsentId, GoalId, HouseholdId, InvolvementId, Money, PersonId,
+    UserId,
 };
 use wholeplace_store::*;
 
@@ -88,9 +89,28 @@ impl SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
+        let reviews = sqlx::query(
+            "SELECT v.goal_id, v.day, v.score, v.note, v.reviewed_by FROM goal_review v JOIN family_goal g ON g.id = v.goal_id \
+             WHERE g.household_id = $1 ORDER BY v.day, v.id",
+        )
+        .bind(hid.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
         let mut plan = Vec::new();
         for r in &rows {
             let gid: GoalId = id(r, "id")?;
+            let mut history = Vec::new();
+            for v in &reviews {
+                if id::<GoalId>(v, "goal_id")? == gid {
+                    history.push(GoalReview {
+                        day: v.try_get("day").map_err(db_err)?,
+                        score: v.try_get("score").map_err(db_err)?,
+                        note: v.try_get("note").map_err(db_err)?,
+                        reviewed_by: v.try_get("reviewed_by").map_err(db_err)?,
+                    });
+                }
+            }
             let mut mine = Vec::new();
             for x in &actions {
                 if id::<GoalId>(x, "goal_id")? == gid {
@@ -112,6 +132,7 @@ impl SqlStore {
                 owner_agency: r.try_get("owner_agency").map_err(db_err)?,
                 review_on: r.try_get("review_on").map_err(db_err)?,
                 actions: mine,
+                reviews: history,
             });
         }
         Ok(plan)
@@ -195,6 +216,124 @@ impl SqlStore {
             })
             .collect()
     }
+
+    /// The family's agreement to take part, its members' consents, decisions not to share,
+    /// handovers and former addresses.
+    async fn family_records(&self, hid: HouseholdId) -> StoreResult<FamilyRecords> {
+        let fetch = |sql: &'static str| sqlx::query(sql).bind(hid.get()).fetch_all(self.pool());
+        let participation = fetch(
+            "SELECT agreed, day, how, recorded_by FROM family_participation WHERE household_id = $1 ORDER BY day, id",
+        )
+        .await
+        .map_err(db_err)?;
+        let consents = fetch(
+            "SELECT c.id, c.person_id, c.agreement_id, s.title AS agreement_title, c.purposes, c.given_on, c.how, c.recorded_by, \
+             c.withdrawn_on, c.withdrawal_how FROM consent_receipt c JOIN sharing_agreement s ON s.id = c.agreement_id \
+             JOIN household_member m ON m.person_id = c.person_id WHERE m.household_id = $1 ORDER BY c.given_on, c.id",
+        )
+        .await
+        .map_err(db_err)?;
+        let refusals = fetch(
+            "SELECT r.holder_agency_id, h.name AS holder_agency, r.requester_agency_id, q.name AS requester_agency, r.data_class, \
+             r.reason, r.decided_by, r.day FROM sharing_refusal r JOIN agency h ON h.id = r.holder_agency_id \
+             JOIN agency q ON q.id = r.requester_agency_id WHERE r.household_id = $1 ORDER BY r.day, r.id",
+        )
+        .await
+        .map_err(db_err)?;
+        let handovers = fetch(
+            "SELECT x.from_name, x.to_user_id, u.display_name AS to_name, x.day, x.note FROM lead_handover x \
+             JOIN app_user u ON u.id = x.to_user_id WHERE x.household_id = $1 ORDER BY x.day, x.id",
+        )
+        .await
+        .map_err(db_err)?;
+        let former = fetch(
+            "SELECT address, until_on FROM former_address WHERE household_id = $1 ORDER BY until_on DESC, id DESC",
+        )
+        .await
+        .map_err(db_err)?;
+        Ok(FamilyRecords {
+            participation: participation
+                .iter()
+                .map(participation_from_row)
+                .collect::<StoreResult<_>>()?,
+            consents: consents
+                .iter()
+                .map(consent_from_row)
+                .collect::<StoreResult<_>>()?,
+            refusals: refusals
+                .iter()
+                .map(refusal_from_row)
+                .collect::<StoreResult<_>>()?,
+            handovers: handovers
+                .iter()
+                .map(|r| {
+                    Ok(Handover {
+                        from_name: r.try_get("from_name").map_err(db_err)?,
+                        to_user_id: id(r, "to_user_id")?,
+                        to_name: r.try_get("to_name").map_err(db_err)?,
+                        day: r.try_get("day").map_err(db_err)?,
+                        note: r.try_get("note").map_err(db_err)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            former_addresses: former
+                .iter()
+                .map(|r| {
+                    Ok(FormerAddress {
+                        address: r.try_get("address").map_err(db_err)?,
+                        until_on: r.try_get("until_on").map_err(db_err)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+        })
+    }
+}
+
+/// What [`SqlStore::family_records`] reads, in [`Family`]'s fields of the same names.
+struct FamilyRecords {
+    participation: Vec<Participation>,
+    consents: Vec<ConsentReceipt>,
+    refusals: Vec<SharingRefusal>,
+    handovers: Vec<Handover>,
+    former_addresses: Vec<FormerAddress>,
+}
+
+fn participation_from_row(r: &AnyRow) -> StoreResult<Participation> {
+    let agreed: i64 = r.try_get("agreed").map_err(db_err)?;
+    Ok(Participation {
+        agreed: agreed != 0,
+        day: r.try_get("day").map_err(db_err)?,
+        how: r.try_get("how").map_err(db_err)?,
+        recorded_by: r.try_get("recorded_by").map_err(db_err)?,
+    })
+}
+
+fn consent_from_row(r: &AnyRow) -> StoreResult<ConsentReceipt> {
+    Ok(ConsentReceipt {
+        id: id(r, "id")?,
+        person_id: id(r, "person_id")?,
+        agreement_id: id(r, "agreement_id")?,
+        agreement_title: r.try_get("agreement_title").map_err(db_err)?,
+        purposes: parse_keys(r, "purposes")?,
+        given_on: r.try_get("given_on").map_err(db_err)?,
+        how: r.try_get("how").map_err(db_err)?,
+        recorded_by: r.try_get("recorded_by").map_err(db_err)?,
+        withdrawn_on: r.try_get("withdrawn_on").map_err(db_err)?,
+        withdrawal_how: r.try_get("withdrawal_how").map_err(db_err)?,
+    })
+}
+
+fn refusal_from_row(r: &AnyRow) -> StoreResult<SharingRefusal> {
+    Ok(SharingRefusal {
+        holder_agency_id: id(r, "holder_agency_id")?,
+        holder_agency: r.try_get("holder_agency").map_err(db_err)?,
+        requester_agency_id: id(r, "requester_agency_id")?,
+        requester_agency: r.try_get("requester_agency").map_err(db_err)?,
+        class: vocab(r, "data_class")?,
+        reason: r.try_get("reason").map_err(db_err)?,
+        decided_by: r.try_get("decided_by").map_err(db_err)?,
+        day: r.try_get("day").map_err(db_err)?,
+    })
 }
 
 #[async_trait]
@@ -293,12 +432,24 @@ impl FamilyStore for SqlStore {
         let Some(household) = self.household(hid).await? else {
             return Ok(None);
         };
+        let FamilyRecords {
+            participation,
+            consents,
+            refusals,
+            handovers,
+            former_addresses,
+        } = self.family_records(hid).await?;
         Ok(Some(Family {
             household,
             members: self.family_members(hid).await?,
             involvements: self.family_involvements(hid).await?,
             events: self.family_events(hid).await?,
             plan: self.family_plan(hid).await?,
+            participation,
+            consents,
+            refusals,
+            handovers,
+            former_addresses,
         }))
     }
 
@@ -382,11 +533,144 @@ impl FamilyStore for SqlStore {
         write_one(self, q, "that action", audit).await
     }
 
-    async fn rescore_goal(&self, goal: GoalId, score: i64, audit: &AuditEvent) -> StoreResult<()> {
-        let q = sqlx::query("UPDATE family_goal SET score = $1 WHERE id = $2")
-            .bind(score)
+    async fn review_goal(
+        &self,
+        goal: GoalId,
+        review: &GoalReview,
+        next_review_on: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let update = sqlx::query("UPDATE family_goal SET score = $1, review_on = $2 WHERE id = $3")
+            .bind(review.score)
+            .bind(next_review_on.to_owned())
             .bind(goal.get());
-        change_one(self, q, "that goal", audit).await
+        let insert = sqlx::query(
+            "INSERT INTO goal_review (goal_id, day, score, note, reviewed_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(goal.get())
+        .bind(review.day.clone())
+        .bind(review.score)
+        .bind(review.note.clone())
+        .bind(review.reviewed_by.clone());
+        write_all(self, vec![update, insert], "that goal", audit).await
+    }
+
+    async fn record_participation(
+        &self,
+        household: HouseholdId,
+        p: &Participation,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO family_participation (household_id, agreed, day, how, recorded_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(household.get())
+        .bind(i64::from(p.agreed))
+        .bind(p.day.clone())
+        .bind(p.how.clone())
+        .bind(p.recorded_by.clone());
+        write_one(self, q, "that family", audit).await
+    }
+
+    async fn record_consent(&self, c: &NewConsent, audit: &AuditEvent) -> StoreResult<ConsentId> {
+        let q = sqlx::query(
+            "INSERT INTO consent_receipt (person_id, agreement_id, purposes, given_on, how, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(c.person_id.get())
+        .bind(c.agreement_id.get())
+        .bind(keys(&c.purposes))
+        .bind(c.given_on.clone())
+        .bind(c.how.clone())
+        .bind(c.recorded_by.clone());
+        create_one(self, q, "that person or agreement", audit).await
+    }
+
+    async fn withdraw_consent(
+        &self,
+        cid: ConsentId,
+        day: &str,
+        how: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query(
+            "UPDATE consent_receipt SET withdrawn_on = $1, withdrawal_how = $2 WHERE id = $3 AND withdrawn_on IS NULL",
+        )
+        .bind(day.to_owned())
+        .bind(how.to_owned())
+        .bind(cid.get());
+        change_one(self, q, "that consent", audit).await
+    }
+
+    async fn record_refusal(
+        &self,
+        household: HouseholdId,
+        r: &SharingRefusal,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO sharing_refusal (household_id, holder_agency_id, requester_agency_id, data_class, reason, decided_by, day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(household.get())
+        .bind(r.holder_agency_id.get())
+        .bind(r.requester_agency_id.get())
+        .bind(r.class.as_str())
+        .bind(r.reason.clone())
+        .bind(r.decided_by.clone())
+        .bind(r.day.clone());
+        write_one(self, q, "that family or agency", audit).await
+    }
+
+    async fn hand_over(
+        &self,
+        household: HouseholdId,
+        h: &Handover,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let update = sqlx::query("UPDATE household SET lead_user_id = $1 WHERE id = $2")
+            .bind(h.to_user_id.get())
+            .bind(household.get());
+        let insert = sqlx::query(
+            "INSERT INTO lead_handover (household_id, from_name, to_user_id, day, note) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(household.get())
+        .bind(h.from_name.clone())
+        .bind(h.to_user_id.get())
+        .bind(h.day.clone())
+        .bind(h.note.clone());
+        write_all(self, vec![update, insert], "that practitioner", audit).await
+    }
+
+    async fn move_household(
+        &self,
+        household: HouseholdId,
+        address: &str,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        // The old address is kept before the household's row takes the new one.
+        let keep = sqlx::query(
+            "INSERT INTO former_address (household_id, address, until_on) SELECT id, address, $1 FROM household WHERE id = $2",
+        )
+        .bind(day.to_owned())
+        .bind(household.get());
+        let update = sqlx::query("UPDATE household SET address = $1 WHERE id = $2")
+            .bind(address.to_owned())
+            .bind(household.get());
+        write_all(self, vec![keep, update], "that family", audit).await
+    }
+
+    async fn end_involvement(
+        &self,
+        iid: InvolvementId,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE involvement SET ended_on = $1 WHERE id = $2")
+            .bind(day.to_owned())
+            .bind(iid.get());
+        change_one(self, q, "that involvement", audit).await
     }
 
     async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>> {

@@ -60,6 +60,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "family plan",
         sql: include_str!("../migrations/sqlite/0008_family_plan.sql"),
     },
+    Migration {
+        version: 9,
+        name: "family records: taking part, consent, decisions not to share, handovers, moves, reviews",
+        sql: include_str!("../migrations/sqlite/0009_family_records.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -123,6 +128,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 8,
         name: "family plan",
         sql: include_str!("../migrations/postgres/0008_family_plan.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "family records: taking part, consent, decisions not to share, handovers, moves, reviews",
+        sql: include_str!("../migrations/postgres/0009_family_records.sql"),
     },
 ];
 

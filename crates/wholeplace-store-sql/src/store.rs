@@ -219,8 +219,25 @@ pub(crate) async fn write_one(
     what: &str,
     audit: &wholeplace_store::AuditEvent,
 ) -> StoreResult<()> {
+    write_all(store, vec![q], what, audit).await
+}
+
+/// Runs several writes and their audit entry in one transaction: all of them or none. The
+/// first write must change a row (it names the record changed), or nothing is written and the
+/// answer is `NotFound`.
+pub(crate) async fn write_all(
+    store: &SqlStore,
+    qs: Vec<sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>>,
+    what: &str,
+    audit: &wholeplace_store::AuditEvent,
+) -> StoreResult<()> {
     let mut tx = store.begin().await?;
-    q.execute(&mut *tx).await.map_err(|e| fk_or(e, what))?;
+    for (n, q) in qs.into_iter().enumerate() {
+        let done = q.execute(&mut *tx).await.map_err(|e| fk_or(e, what))?;
+        if n == 0 && done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }
     crate::audit::insert_audit(&mut tx, audit).await?;
     tx.commit().await.map_err(db_err)
 }

@@ -9,7 +9,10 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
-use wholeplace_store::{FamilyEvent, NewAgreement, NewHousehold, NewInvolvement, NewPerson};
+use wholeplace_store::{
+    FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
+    NewPerson, Participation, SharingRefusal,
+};
 use wholeplace_store_sql::{Backend, SqlStore};
 
 wholeplace_store_tests::both_backends!(
@@ -34,6 +37,7 @@ wholeplace_store_tests::both_backends!(
     sums_of_the_largest_amounts_never_overflow,
     every_record_changes_and_reads_back,
     families_agreements_and_emergency_access_round_trip,
+    a_familys_records_keep_their_history,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1194,7 +1198,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
             .await
             .expect("old entry");
     }
-    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7, 8]);
+    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7, 8, 9]);
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
     store
@@ -1758,16 +1762,33 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
         )
         .await
         .expect("action");
+    let review = wholeplace_store::GoalReview {
+        day: "2026-03-01".into(),
+        score: 5,
+        note: "Better since the meeting".into(),
+        reviewed_by: "worker".into(),
+    };
     store
-        .rescore_goal(goal, 5, &ev("family.plan", 18))
+        .review_goal(goal, &review, "2026-09-01", &ev("family.plan", 18))
         .await
         .expect("score");
+    let audits = audit_count(store).await;
     assert!(matches!(
         store
-            .rescore_goal(GoalId::new(goal.get() + 99), 5, &ev("family.plan", 18))
+            .review_goal(
+                GoalId::new(goal.get() + 99),
+                &review,
+                "2026-09-01",
+                &ev("family.plan", 18)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(
+        audit_count(store).await,
+        audits,
+        "a refused review writes nothing, its audit entry included"
+    );
     let family = store.get_family(hid).await.expect("read").expect("exists");
     assert_eq!(
         (
@@ -1776,6 +1797,13 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
             family.plan[0].owner_agency.as_str()
         ),
         (1, 5, "Kent County Council")
+    );
+    assert_eq!(
+        (
+            family.plan[0].review_on.as_str(),
+            family.plan[0].reviews.clone()
+        ),
+        ("2026-09-01", vec![review])
     );
     assert_eq!(family.plan[0].actions[0].owner, "Head of year");
     assert_eq!(family.household.lead_user_id, Some(worker));
@@ -1934,4 +1962,231 @@ async fn families_agreements_and_emergency_access_round_trip(store: &SqlStore) {
         (glass[0].reviewed_by.as_deref(), glass[0].finding.as_str()),
         (Some("dpo"), "Justified")
     );
+}
+
+/// The records a family's page keeps beyond involvements: the agreement to take part, consent
+/// receipts and their withdrawal, decisions not to share, handovers of the lead practitioner,
+/// moves, and the end of an involvement. Each change is one transaction with its audit entry.
+async fn a_familys_records_keep_their_history(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let school = agency(store, "Sherwood Primary").await;
+    let first = user(store, "first", vec![kcc]).await;
+    let second = user(store, "second", vec![kcc]).await;
+    let hid = store
+        .create_household(
+            &NewHousehold {
+                name: "The Oak family".into(),
+                place_id: None,
+                address: "1 Old Road".into(),
+                lead_user_id: Some(first),
+            },
+            &ev("family.create", 10),
+        )
+        .await
+        .expect("household");
+    let pid = store
+        .create_person(
+            &NewPerson {
+                given_name: "Ann".into(),
+                family_name: "Oak".into(),
+                date_of_birth: None,
+                nhs_number: None,
+                ni_number: None,
+            },
+            &ev("person.create", 11),
+        )
+        .await
+        .expect("person");
+    store
+        .add_member(hid, pid, "mother", &ev("family.member", 12))
+        .await
+        .expect("member");
+    let early_help = Purpose::parse("early_help").expect("purpose");
+    let aid = store
+        .create_agreement(
+            &NewAgreement {
+                title: "School and council, by consent".into(),
+                party_ids: vec![kcc, school],
+                classes: vec![DataClass::of("education")],
+                purposes: vec![early_help],
+                basis: LawfulBasis::parse("consent").expect("basis"),
+                condition: None,
+                starts_on: "2026-01-01".into(),
+                review_on: "2026-10-01".into(),
+                expires_on: "2027-03-31".into(),
+                signatories: "Head teacher; Director".into(),
+            },
+            &ev("agreement.create", 13),
+        )
+        .await
+        .expect("agreement");
+
+    let before = audit_count(store).await;
+    for (agreed, day) in [(true, "2026-02-01"), (false, "2026-05-01")] {
+        store
+            .record_participation(
+                hid,
+                &Participation {
+                    agreed,
+                    day: day.into(),
+                    how: "At a home visit".into(),
+                    recorded_by: "first".into(),
+                },
+                &ev("family.participation", 14),
+            )
+            .await
+            .expect("participation");
+    }
+    let cid = store
+        .record_consent(
+            &NewConsent {
+                person_id: pid,
+                agreement_id: aid,
+                purposes: vec![early_help],
+                given_on: "2026-02-01".into(),
+                how: "Signed form".into(),
+                recorded_by: "first".into(),
+            },
+            &ev("consent.record", 15),
+        )
+        .await
+        .expect("consent");
+    store
+        .withdraw_consent(cid, "2026-04-01", "By phone", &ev("consent.withdraw", 16))
+        .await
+        .expect("withdraw");
+    assert!(
+        matches!(
+            store
+                .withdraw_consent(cid, "2026-04-02", "Again", &ev("consent.withdraw", 16))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a consent is withdrawn once"
+    );
+    store
+        .record_refusal(
+            hid,
+            &SharingRefusal {
+                holder_agency_id: school,
+                holder_agency: String::new(),
+                requester_agency_id: kcc,
+                requester_agency: String::new(),
+                class: DataClass::of("education"),
+                reason: "Not needed for the plan".into(),
+                decided_by: "head".into(),
+                day: "2026-03-01".into(),
+            },
+            &ev("family.refusal", 17),
+        )
+        .await
+        .expect("refusal");
+    store
+        .hand_over(
+            hid,
+            &Handover {
+                from_name: "first display".into(),
+                to_user_id: second,
+                to_name: String::new(),
+                day: "2026-03-02".into(),
+                note: "Moving teams".into(),
+            },
+            &ev("family.handover", 18),
+        )
+        .await
+        .expect("handover");
+    store
+        .move_household(hid, "2 New Street", "2026-03-03", &ev("family.move", 19))
+        .await
+        .expect("move");
+    assert!(matches!(
+        store
+            .move_household(
+                HouseholdId::new(hid.get() + 99),
+                "Nowhere",
+                "2026-03-03",
+                &ev("family.move", 19)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let iid = store
+        .create_involvement(
+            &NewInvolvement {
+                person_id: pid,
+                agency_id: kcc,
+                service: "Family support".into(),
+                lead_worker: String::new(),
+                need: "parenting".into(),
+                class: DataClass::of("social_care"),
+                started_on: "2026-01-05".into(),
+                ended_on: None,
+                unit_cost_code: None,
+                unit_cost: Money::from_pence(0),
+                unit: String::new(),
+                units_per_year_hundredths: 0,
+            },
+            &ev("involvement.create", 20),
+        )
+        .await
+        .expect("involvement");
+    store
+        .end_involvement(iid, "2026-06-30", &ev("involvement.end", 21))
+        .await
+        .expect("end");
+    assert_eq!(
+        audit_count(store).await - before,
+        9,
+        "one audit entry per change (two participations, consent, withdrawal, refusal, handover, move, involvement, end)"
+    );
+
+    let f = store.get_family(hid).await.expect("read").expect("exists");
+    assert_eq!(
+        f.participation
+            .iter()
+            .map(|p| (p.agreed, p.day.as_str()))
+            .collect::<Vec<_>>(),
+        [(true, "2026-02-01"), (false, "2026-05-01")]
+    );
+    assert_eq!(f.consents.len(), 1);
+    let c = &f.consents[0];
+    assert_eq!(
+        (
+            c.agreement_title.as_str(),
+            c.purposes.clone(),
+            c.withdrawn_on.as_deref(),
+            c.withdrawal_how.as_str()
+        ),
+        (
+            "School and council, by consent",
+            vec![early_help],
+            Some("2026-04-01"),
+            "By phone"
+        )
+    );
+    assert_eq!(
+        (
+            f.refusals[0].holder_agency.as_str(),
+            f.refusals[0].requester_agency.as_str(),
+            f.refusals[0].class.as_str()
+        ),
+        ("Sherwood Primary", "Kent County Council", "education")
+    );
+    assert_eq!(
+        (
+            f.household.lead_user_id,
+            f.handovers[0].from_name.as_str(),
+            f.handovers[0].to_name.as_str()
+        ),
+        (Some(second), "first display", "second display")
+    );
+    assert_eq!(f.household.address, "2 New Street");
+    assert_eq!(
+        f.former_addresses,
+        [FormerAddress {
+            address: "1 Old Road".into(),
+            until_on: "2026-03-03".into()
+        }]
+    );
+    assert_eq!(f.involvements[0].ended_on.as_deref(), Some("2026-06-30"));
 }

@@ -7,7 +7,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::{
-    AgencyId, AgreementId, BreakGlassId, DataClass, GoalId, HouseholdId, InvolvementId,
+    AgencyId, AgreementId, BreakGlassId, ConsentId, DataClass, GoalId, HouseholdId, InvolvementId,
     LawfulBasis, Money, PersonId, PlaceId, Purpose, SpecialCondition, UserId,
 };
 
@@ -196,6 +196,124 @@ pub struct Goal {
     pub review_on: String,
     /// What is to be done, by whom, by when.
     pub actions: Vec<PlanAction>,
+    /// Its reviews, oldest first: how the family's score moved.
+    pub reviews: Vec<GoalReview>,
+}
+
+/// A review of a goal: where the family put it that day, and what was said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GoalReview {
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Where the family put it, 0 to 10.
+    pub score: i64,
+    /// What was said.
+    pub note: String,
+    /// Who recorded it (their account name).
+    pub reviewed_by: String,
+}
+
+/// The family's agreement to take part in the work with them, or their decision not to (or to
+/// stop): recorded apart from the lawful basis for sharing their records, which it is not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Participation {
+    /// Whether they agreed to take part (`false`: declined or stopped).
+    pub agreed: bool,
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// How it was given, such as "at a home visit with the lead practitioner".
+    pub how: String,
+    /// Who recorded it (their account name).
+    pub recorded_by: String,
+}
+
+/// A person's consent to an agreement whose lawful basis is consent: who, when, how, for what,
+/// and its withdrawal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsentReceipt {
+    /// Id.
+    pub id: ConsentId,
+    /// The person who gave it.
+    pub person_id: PersonId,
+    /// The agreement it is consent to.
+    pub agreement_id: AgreementId,
+    /// That agreement's title.
+    pub agreement_title: String,
+    /// The purposes consented to.
+    pub purposes: Vec<Purpose>,
+    /// The day it was given.
+    pub given_on: String,
+    /// How it was given, such as "signed form at the family hub".
+    pub how: String,
+    /// Who recorded it (their account name).
+    pub recorded_by: String,
+    /// The day it was withdrawn, if it was.
+    pub withdrawn_on: Option<String>,
+    /// How it was withdrawn.
+    pub withdrawal_how: String,
+}
+
+/// A consent receipt to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewConsent {
+    /// The person.
+    pub person_id: PersonId,
+    /// The agreement.
+    pub agreement_id: AgreementId,
+    /// The purposes.
+    pub purposes: Vec<Purpose>,
+    /// The day.
+    pub given_on: String,
+    /// How.
+    pub how: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// A decision not to share: an agency holding a class of data about the family declined another
+/// agency's request for it, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharingRefusal {
+    /// The agency that holds the data and decided.
+    pub holder_agency_id: AgencyId,
+    /// Its name (read back; ignored when recording).
+    pub holder_agency: String,
+    /// The agency that asked.
+    pub requester_agency_id: AgencyId,
+    /// Its name (read back; ignored when recording).
+    pub requester_agency: String,
+    /// The class of data asked for.
+    pub class: DataClass,
+    /// Why it was not shared.
+    pub reason: String,
+    /// Who decided (their account name).
+    pub decided_by: String,
+    /// The day.
+    pub day: String,
+}
+
+/// The lead practitioner handed over to another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Handover {
+    /// Who led before (their name), empty when no one did.
+    pub from_name: String,
+    /// The new lead practitioner.
+    pub to_user_id: UserId,
+    /// Their name (read back; ignored when recording).
+    pub to_name: String,
+    /// The day.
+    pub day: String,
+    /// What the new lead needs to know (no more personal detail than the handover needs).
+    pub note: String,
+}
+
+/// An address the family lived at before, until a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FormerAddress {
+    /// The address.
+    pub address: String,
+    /// The day they moved away.
+    pub until_on: String,
 }
 
 /// A goal to add.
@@ -241,6 +359,16 @@ pub struct Family {
     pub events: Vec<FamilyEvent>,
     /// The family's one plan.
     pub plan: Vec<Goal>,
+    /// The family's agreement to take part, and any change of mind, oldest first.
+    pub participation: Vec<Participation>,
+    /// The members' consent receipts.
+    pub consents: Vec<ConsentReceipt>,
+    /// Decisions not to share, oldest first.
+    pub refusals: Vec<SharingRefusal>,
+    /// Handovers of the lead practitioner, oldest first.
+    pub handovers: Vec<Handover>,
+    /// Where the family lived before, most recent first.
+    pub former_addresses: Vec<FormerAddress>,
 }
 
 /// A household in the list: enough to decide whether a reader may see it at all.
@@ -385,8 +513,62 @@ pub trait FamilyStore: Send + Sync {
         a: &PlanAction,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// Records where the family puts a goal now, 0 to 10.
-    async fn rescore_goal(&self, goal: GoalId, score: i64, audit: &AuditEvent) -> StoreResult<()>;
+    /// Records a review of a goal: its score becomes the review's and its next review day
+    /// `next_review_on`.
+    async fn review_goal(
+        &self,
+        goal: GoalId,
+        review: &GoalReview,
+        next_review_on: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records the family's agreement to take part, or their decision not to.
+    async fn record_participation(
+        &self,
+        household: HouseholdId,
+        p: &Participation,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records a consent receipt.
+    async fn record_consent(&self, c: &NewConsent, audit: &AuditEvent) -> StoreResult<ConsentId>;
+    /// Records the withdrawal of a consent from a day on.
+    async fn withdraw_consent(
+        &self,
+        id: ConsentId,
+        day: &str,
+        how: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records a decision not to share.
+    async fn record_refusal(
+        &self,
+        household: HouseholdId,
+        r: &SharingRefusal,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Hands the lead over to `h.to_user_id`, recording the handover.
+    async fn hand_over(
+        &self,
+        household: HouseholdId,
+        h: &Handover,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records a move: the address becomes `address` and the old one a former address until
+    /// `day`.
+    async fn move_household(
+        &self,
+        household: HouseholdId,
+        address: &str,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Ends an involvement on a day.
+    async fn end_involvement(
+        &self,
+        id: InvolvementId,
+        day: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Every agreement, by title.
     async fn list_agreements(&self) -> StoreResult<Vec<SharingAgreement>>;
     /// Adds an agreement.

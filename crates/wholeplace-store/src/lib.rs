@@ -37,9 +37,10 @@ pub use dataset::{
     PlaceKey,
 };
 pub use families::{
-    BreakGlass, Family, FamilyEvent, FamilyStore, Goal, Household, HouseholdSummary, Involvement,
-    Member, NewAgreement, NewGoal, NewHousehold, NewInvolvement, NewPerson, Person, PlanAction,
-    SharingAgreement,
+    BreakGlass, ConsentReceipt, Family, FamilyEvent, FamilyStore, FormerAddress, Goal, GoalReview,
+    Handover, Household, HouseholdSummary, Involvement, Member, NewAgreement, NewConsent, NewGoal,
+    NewHousehold, NewInvolvement, NewPerson, Participation, Person, PlanAction, SharingAgreement,
+    SharingRefusal,
 };
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
