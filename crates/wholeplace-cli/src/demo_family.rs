@@ -9,7 +9,7 @@ use wholeplace_domain::{AgencyId, HouseholdId, PersonId, PlaceId};
 use wholeplace_service::clock::day_of;
 use wholeplace_service::{
     ActionForm, Actor, AgreementForm, GoalForm, HouseholdForm, InvolvementForm, NewUserForm,
-    PersonForm, Service,
+    ParticipationForm, PersonForm, RefusalForm, Service,
 };
 
 /// A demonstration account: sign-in name, agency, one-time password.
@@ -406,11 +406,66 @@ async fn plan(service: &Service, lead: &Actor, hid: HouseholdId) -> anyhow::Resu
                     action: action.into(),
                     owner: owner.into(),
                     due_on: day(due),
-                    score: String::new(),
+                    ..ActionForm::default()
                 },
             )
             .await
             .map_err(err)?;
+        if score == "3" {
+            // The first review: the family moved the goal on.
+            service
+                .update_plan(
+                    lead,
+                    hid,
+                    &ActionForm {
+                        goal_id: id.to_string(),
+                        score: "4".into(),
+                        note: "Kyle went to school every day last week".into(),
+                        ..ActionForm::default()
+                    },
+                )
+                .await
+                .map_err(err)?;
+        }
     }
-    Ok(())
+    records(service, lead, hid).await
+}
+
+/// What the lead practitioner keeps beyond the plan: the family's agreement to take part (not
+/// the lawful basis) and a decision not to share.
+async fn records(service: &Service, lead: &Actor, hid: HouseholdId) -> anyhow::Result<()> {
+    let day = |days: i64| day_of(service.now() + days * 86_400);
+    service
+        .record_participation(
+            lead,
+            hid,
+            &ParticipationForm {
+                agreed: "yes".into(),
+                day: day(-100),
+                how: "At a home visit with the lead practitioner; Dawn spoke for the family".into(),
+            },
+        )
+        .await
+        .map_err(err)?;
+    let police = service
+        .list_agencies(lead)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|a| a.name == "Kent Police")
+        .ok_or_else(|| anyhow::anyhow!("the demo has no Kent Police"))?;
+    service
+        .record_refusal(
+            lead,
+            hid,
+            &RefusalForm {
+                requester_id: police.id.to_string(),
+                class: "social_care".into(),
+                reason: "The police asked for the children's social care records; the team around the family meeting shares what the police need, so the records are not sent".into(),
+                day: day(-20),
+                ..RefusalForm::default()
+            },
+        )
+        .await
+        .map_err(err)
 }

@@ -118,6 +118,20 @@ pub enum AuditAction {
     BreakGlassList,
     /// `break_glass.review`
     BreakGlassReview,
+    /// `family.participation`
+    FamilyParticipation,
+    /// `consent.record`
+    ConsentRecord,
+    /// `consent.withdraw`
+    ConsentWithdraw,
+    /// `family.refusal`
+    SharingRefusal,
+    /// `family.handover`
+    FamilyHandover,
+    /// `family.move`
+    FamilyMove,
+    /// `involvement.end`
+    InvolvementEnd,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -129,7 +143,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 59] = [
+    pub const ALL: [AuditAction; 66] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -189,6 +203,13 @@ impl AuditAction {
         AuditAction::AgreementWithdraw,
         AuditAction::BreakGlassList,
         AuditAction::BreakGlassReview,
+        AuditAction::FamilyParticipation,
+        AuditAction::ConsentRecord,
+        AuditAction::ConsentWithdraw,
+        AuditAction::SharingRefusal,
+        AuditAction::FamilyHandover,
+        AuditAction::FamilyMove,
+        AuditAction::InvolvementEnd,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -254,6 +275,13 @@ impl AuditAction {
             AuditAction::AgreementWithdraw => "agreement.withdraw",
             AuditAction::BreakGlassList => "break_glass.list",
             AuditAction::BreakGlassReview => "break_glass.review",
+            AuditAction::FamilyParticipation => "family.participation",
+            AuditAction::ConsentRecord => "consent.record",
+            AuditAction::ConsentWithdraw => "consent.withdraw",
+            AuditAction::SharingRefusal => "family.refusal",
+            AuditAction::FamilyHandover => "family.handover",
+            AuditAction::FamilyMove => "family.move",
+            AuditAction::InvolvementEnd => "involvement.end",
         }
     }
 }

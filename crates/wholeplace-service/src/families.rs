@@ -308,7 +308,7 @@ impl Gate<'_> {
 
 impl Service {
     /// The reader's agencies (none for the operator at the command line).
-    fn reader_agencies(actor: &Actor) -> Vec<AgencyId> {
+    pub(crate) fn reader_agencies(actor: &Actor) -> Vec<AgencyId> {
         actor
             .user
             .as_ref()
@@ -643,7 +643,7 @@ impl Service {
 
     /// Refuses a change to a family the actor's agency does not work with (the lead practitioner
     /// who added it may add its first members and involvements).
-    async fn may_change_family(
+    pub(crate) async fn may_change_family(
         &self,
         actor: &Actor,
         id: HouseholdId,
@@ -952,6 +952,16 @@ impl Service {
         event: &FamilyEvent,
     ) -> ServiceResult<()> {
         let family = self.operator_family(actor, id).await?;
+        self.record_event(actor, &family, event).await
+    }
+
+    /// Checks an event against the family (its member, day and summary) and records it.
+    pub(crate) async fn record_event(
+        &self,
+        actor: &Actor,
+        family: &Family,
+        event: &FamilyEvent,
+    ) -> ServiceResult<()> {
         let mut errors = Vec::new();
         if event
             .person_id
@@ -963,16 +973,17 @@ impl Service {
             ));
         }
         date(&mut errors, "day", &event.day);
-        text(
+        let summary = text(
             &mut errors,
             "summary",
             &event.summary,
             500,
-            Some("Say what happened"),
+            Some("Say what happened, such as 'Home visit: school attendance discussed'"),
         );
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
+        let id = family.household.id;
         let ev = self.event(
             actor,
             AuditAction::FamilyEvent,
@@ -981,7 +992,11 @@ impl Service {
             true,
             "",
         );
-        Ok(self.store().add_family_event(id, event, &ev).await?)
+        let event = FamilyEvent {
+            summary,
+            ..event.clone()
+        };
+        Ok(self.store().add_family_event(id, &event, &ev).await?)
     }
 
     /// Checks an involvement form against the family and the agencies it may be recorded for.

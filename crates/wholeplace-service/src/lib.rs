@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod dataset;
 pub mod error;
 pub mod families;
+pub mod family_records;
 pub mod fields;
 pub mod grants;
 pub mod partnerships;
@@ -36,6 +37,10 @@ pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answ
 pub use families::{
     ActionForm, BreakGlassForm, FamilySummary, FamilyView, GoalForm, HouseholdForm,
     InvolvementForm, PersonForm,
+};
+pub use family_records::{
+    ConsentForm, EndInvolvementForm, EventForm, HandoverForm, LeadCandidate, MoveForm,
+    ParticipationForm, RefusalForm, WithdrawConsentForm,
 };
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;

@@ -251,7 +251,14 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::InvolvementCreate
         | A::FamilyEvent
         | A::FamilyPlan
-        | A::FamilyBreakGlass => (DataClass::CaseRecords, Access::Change),
+        | A::FamilyBreakGlass
+        | A::FamilyParticipation
+        | A::ConsentRecord
+        | A::ConsentWithdraw
+        | A::SharingRefusal
+        | A::FamilyHandover
+        | A::FamilyMove
+        | A::InvolvementEnd => (DataClass::CaseRecords, Access::Change),
         A::AgreementList => (DataClass::SharingAgreements, Access::Read),
         A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),
         A::BreakGlassList | A::PersonSubjectAccess => (DataClass::PrivacyAlerts, Access::Read),

@@ -13,6 +13,7 @@
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::render;
+use crate::family_records::{Kind, links};
 use crate::fields::{Field, FormPage};
 use crate::form::CsrfForm;
 use crate::layout::Layout;
@@ -137,6 +138,16 @@ pub(crate) struct FamilyPage {
     involvement_fields: Vec<Field>,
     goal_fields: Vec<Field>,
     action_fields: Vec<Field>,
+    /// Links to the record forms, by the section they belong to.
+    team_links: Vec<(String, &'static str)>,
+    sharing_links: Vec<(String, &'static str)>,
+    involvement_links: Vec<(String, &'static str)>,
+    timeline_links: Vec<(String, &'static str)>,
+    /// The latest word on taking part, as a sentence.
+    taking_part: String,
+    /// Whether any agreement rests on consent (or a member's receipt is held): only then does
+    /// the page speak of consent, so a public-task sharing is never called consent.
+    consent_in_use: bool,
 }
 
 /// The forms a family's page holds, as sent back after a problem (or empty).
@@ -230,6 +241,13 @@ pub(crate) async fn family_page(
         .iter()
         .map(|a| (a.id.to_string(), a.name.clone()))
         .collect();
+    let consent_in_use =
+        !v.consents.is_empty() || !state.service.consent_agreements(&s.actor).await?.is_empty();
+    let consent_kinds: &[Kind] = if consent_in_use {
+        &[Kind::Consent, Kind::WithdrawConsent]
+    } else {
+        &[]
+    };
     let page = FamilyPage {
         layout: layout(state, s, "families").with_errors(errors),
         purposes: PURPOSES
@@ -252,9 +270,27 @@ pub(crate) async fn family_page(
         action_fields: action_fields(&forms.action, &v),
         goal_fields: goal_fields(&forms.goal, agencies.clone()),
         involvement_fields: involvement_fields(&forms.involvement, members, agencies),
+        team_links: links(id, &[Kind::Handover, Kind::Move]),
+        sharing_links: links(
+            id,
+            &[&[Kind::Participation], consent_kinds, &[Kind::Refusal]].concat(),
+        ),
+        consent_in_use,
+        involvement_links: links(id, &[Kind::EndInvolvement]),
+        timeline_links: links(id, &[Kind::Event]),
+        taking_part: taking_part(&v),
         v,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// The family's latest word on taking part, as the page says it.
+fn taking_part(v: &FamilyView) -> String {
+    match v.participation.last() {
+        None => "Not recorded yet".to_owned(),
+        Some(p) if p.agreed => format!("Agreed on {} ({})", p.day, p.how),
+        Some(p) => format!("Declined or stopped on {} ({})", p.day, p.how),
+    }
 }
 
 fn goal_fields(f: &GoalForm, agencies: Vec<(String, String)>) -> Vec<Field> {
@@ -342,8 +378,24 @@ fn action_fields(f: &ActionForm, v: &FamilyView) -> Vec<Field> {
         Field::text(
             "score",
             "Where the family puts the goal now (optional)",
-            "0 to 10; leave empty to keep the score",
+            "0 to 10: a review of the goal. Leave empty to add an action only",
             &f.score,
+        )
+        .narrow(),
+        Field {
+            rows: 2,
+            ..Field::text(
+                "note",
+                "What was said at the review (optional)",
+                "",
+                &f.note,
+            )
+        },
+        Field::text(
+            "next_review_on",
+            "Next review day (optional)",
+            "As year-month-day; leave empty to keep the day set",
+            &f.next_review_on,
         )
         .narrow(),
     ]

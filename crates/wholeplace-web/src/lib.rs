@@ -15,6 +15,7 @@ mod data;
 mod edge;
 mod error;
 mod families;
+mod family_records;
 mod fields;
 mod form;
 mod grants;
@@ -81,6 +82,10 @@ fn families_router() -> Router<AppState> {
         .route(
             "/families/{id}/involvements.csv",
             get(families::involvements_csv),
+        )
+        .route(
+            "/families/{id}/records/{kind}",
+            get(family_records::record_form).post(family_records::save_record),
         )
         .route(
             "/families/{id}/break-glass",

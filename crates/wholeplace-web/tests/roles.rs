@@ -181,6 +181,8 @@ const ROUTES: &[Row] = &[
     r("POST", "/families/{id}/plan", "/families/{family}/plan", Policy(CaseRecords, Change), PRACTITIONERS),
     r("GET", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/break-glass", "/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("GET", "/families/{id}/records/{kind}", "/families/{family}/records/move", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/families/{id}/records/{kind}", "/families/{family}/records/move", Policy(CaseRecords, Change), PRACTITIONERS),
     // Sharing agreements and the privacy officer's queue.
     r("GET", "/sharing", "/sharing", Policy(SharingAgreements, Read), ALL),
     r("POST", "/sharing", "/sharing", Policy(SharingAgreements, Change), ADMINS),
