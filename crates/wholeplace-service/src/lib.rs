@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod dataset;
 pub mod error;
 pub mod families;
+pub mod family_workbook;
 pub mod fields;
 pub mod grants;
 pub mod partnerships;
@@ -33,6 +34,7 @@ pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_te
 pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
 pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
+pub use family_workbook::units_text;
 pub use families::{
     ActionForm, BreakGlassForm, FamilySummary, FamilyView, GoalForm, HouseholdForm,
     InvolvementForm, PersonForm,

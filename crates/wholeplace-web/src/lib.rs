@@ -82,6 +82,7 @@ fn families_router() -> Router<AppState> {
             "/families/{id}/involvements.csv",
             get(families::involvements_csv),
         )
+        .route("/families/{id}/family.xlsx", get(families::family_xlsx))
         .route(
             "/families/{id}/break-glass",
             get(families::new_break_glass).post(families::break_glass),

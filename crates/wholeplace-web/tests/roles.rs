@@ -175,6 +175,7 @@ const ROUTES: &[Row] = &[
     r("POST", "/families", "/families", Policy(CaseRecords, Change), PRACTITIONERS),
     r("GET", "/families/{id}", "/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("GET", "/families/{id}/involvements.csv", "/families/{family}/involvements.csv", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("GET", "/families/{id}/family.xlsx", "/families/{family}/family.xlsx", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("POST", "/families/{id}/members", "/families/{family}/members", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/involvements", "/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/goals", "/families/{family}/goals", Policy(CaseRecords, Change), PRACTITIONERS),
