@@ -34,11 +34,11 @@ pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_te
 pub use clock::{Clock, SystemClock};
 pub use contacts::ContactForm;
 pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
-pub use family_workbook::units_text;
 pub use families::{
     ActionForm, BreakGlassForm, FamilySummary, FamilyView, GoalForm, HouseholdForm,
     InvolvementForm, PersonForm,
 };
+pub use family_workbook::units_text;
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};

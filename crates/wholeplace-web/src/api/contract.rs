@@ -593,7 +593,9 @@ fn allowed(rule: Rule, value: &Value) -> bool {
     match (rule, value) {
         (Rule::Id, Value::Number(n)) => integral(n).is_some_and(|i| i >= 1),
         (Rule::Id, _) => false,
-        (Rule::Whole(lo, hi), Value::Number(n)) => integral(n).is_some_and(|i| (lo..=hi).contains(&i)),
+        (Rule::Whole(lo, hi), Value::Number(n)) => {
+            integral(n).is_some_and(|i| (lo..=hi).contains(&i))
+        }
         (Rule::Whole(..), _) => false,
         (Rule::IdList(min), Value::Array(items)) => {
             let ids: Vec<i64> = items

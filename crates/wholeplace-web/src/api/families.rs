@@ -12,7 +12,6 @@ use super::*;
 use wholeplace_service::subject_access::SubjectAccessPack;
 use wholeplace_service::{
     ActionForm, AuditAction, BreakGlassForm, FamilyView, GoalForm, InvolvementForm,
-    ServiceResult,
 };
 use wholeplace_store::{FamilyEvent, Goal, Involvement, Person};
 
@@ -105,9 +104,8 @@ pub(crate) struct FamilyDetailView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct PurposeParams {
     /// Why the records are read (the schema lists the words and says what they do).
-    #[serde(default)]
     #[param(schema_with = purpose_schema)]
-    pub(crate) purpose: String,
+    pub(crate) purpose: Option<String>,
 }
 
 /// The purposes' keys, as the query's schema lists them.
@@ -124,27 +122,37 @@ fn purpose_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-/// The family as the caller may see it, read for the query's purpose (one audited read). A
-/// purpose that is not one of the documented words is a query the API cannot read (400).
+/// The family as the caller may see it, read for the query's purpose (one audited read). The
+/// API takes the documented words exactly: any other purpose is a query it cannot read (400).
 async fn gated_view(
     state: &AppState,
     actor: &Actor,
     id: &str,
     q: &PurposeParams,
 ) -> Result<FamilyView, ApiError> {
-    let read = state
+    let id = path_id(id)?;
+    let purpose = match q.purpose.as_deref() {
+        None => "",
+        Some(p)
+            if wholeplace_domain::sharing::PURPOSES
+                .iter()
+                .any(|(k, _)| *k == p) =>
+        {
+            p
+        }
+        Some(_) => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "The query string is not valid: give the purpose as early_help, safeguarding or evaluation.".into(),
+                vec![],
+            ));
+        }
+    };
+    Ok(state
         .service
-        .family_view(actor, path_id(id)?, &q.purpose, AuditAction::FamilyRead)
-        .await;
-    match read {
-        Err(ServiceError::Validation(fields)) => Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "The query string is not valid: give the purpose as early_help, safeguarding or evaluation.".into(),
-            fields,
-        )),
-        other => Ok(other?),
-    }
+        .family_view(actor, id, purpose, AuditAction::FamilyRead)
+        .await?)
 }
 
 /// The families the caller's agency works with (an audited read; viewers are refused).
@@ -214,20 +222,6 @@ pub(crate) async fn family(
     }))
 }
 
-/// The service's problems named as this API's fields: the class of data is `class_of_data` here,
-/// as in the views.
-fn api_fields<T>(result: ServiceResult<T>) -> Result<T, ApiError> {
-    result.map_err(|e| match e {
-        ServiceError::Validation(mut fields) => {
-            for f in fields.iter_mut().filter(|f| f.field == "class") {
-                f.field = "class_of_data".into();
-            }
-            ServiceError::Validation(fields).into()
-        }
-        other => other.into(),
-    })
-}
-
 /// An involvement to record for the caller's agency, priced from the unit-cost library.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct InvolvementInput {
@@ -282,8 +276,12 @@ pub(crate) async fn add_involvement(
         unit_cost_code: i.unit_cost_code,
         units_per_year: i.units_per_year,
     };
-    let family = path_id(&id)?;
-    let made = api_fields(state.service.add_involvement(&actor, family, &f).await)?;
+    // The contract holds `class_of_data` to the vocabulary the service reads `class` by, so the
+    // service's problems name the API's fields.
+    let made = state
+        .service
+        .add_involvement(&actor, path_id(&id)?, &f)
+        .await?;
     Ok(created_within(made))
 }
 
@@ -403,10 +401,7 @@ pub(crate) async fn update_plan(
         due_on: a.due_on,
         score: a.score.map(|s| s.to_string()).unwrap_or_default(),
     };
-    state
-        .service
-        .update_plan(&actor, path_id(&id)?, &f)
-        .await?;
+    state.service.update_plan(&actor, path_id(&id)?, &f).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
