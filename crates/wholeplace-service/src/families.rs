@@ -12,7 +12,7 @@ use wholeplace_domain::DataClass as SharedClass;
 use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, ConsentTerms, Decision};
 use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_domain::{
-    AgencyId, GoalId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose,
+    AgencyId, BreakGlassId, GoalId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose,
 };
 use wholeplace_store::{
     ConsentReceipt, Family, FamilyEvent, FormerAddress, Goal, GoalReview, Handover, Household,
@@ -1115,13 +1115,13 @@ impl Service {
     }
 
     /// Opens a family's records beyond the agreements for 24 hours, with a written reason: an
-    /// audited act that raises an alert in the privacy officer's queue.
+    /// audited act that raises an alert in the privacy officer's queue (the access's id).
     pub async fn break_glass(
         &self,
         actor: &Actor,
         id: HouseholdId,
         f: &BreakGlassForm,
-    ) -> ServiceResult<()> {
+    ) -> ServiceResult<BreakGlassId> {
         let rid = Some(id.to_string());
         self.authorize(
             actor,
@@ -1156,10 +1156,10 @@ impl Service {
             true,
             "emergency access for 24 hours",
         );
-        self.store()
+        Ok(self
+            .store()
             .record_break_glass(user, id, reason, &ev)
-            .await?;
-        Ok(())
+            .await?)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod dataset;
 pub mod error;
 pub mod families;
 pub mod family_records;
+pub mod family_workbook;
 pub mod fields;
 pub mod grants;
 pub mod partnerships;
@@ -42,6 +43,7 @@ pub use family_records::{
     ConsentForm, EndInvolvementForm, EventForm, HandoverForm, LeadCandidate, MoveForm,
     ParticipationForm, RefusalForm, WithdrawConsentForm,
 };
+pub use family_workbook::units_text;
 pub use grants::{GrantChangeForm, GrantForm};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};

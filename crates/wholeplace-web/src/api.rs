@@ -84,7 +84,14 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::projects, projects::create_project))
         .routes(routes!(families::families))
         .routes(routes!(families::family))
+        .routes(routes!(families::add_involvement))
+        .routes(routes!(families::plan, families::update_plan))
+        .routes(routes!(families::add_goal))
+        .routes(routes!(families::break_glass))
+        .routes(routes!(families::subject_access))
         .routes(routes!(sharing::agreements, sharing::create_agreement))
+        .routes(routes!(sharing::break_glass_queue))
+        .routes(routes!(sharing::review_break_glass))
 }
 
 /// The API's routes (nested at `/api/v1`).
@@ -328,6 +335,12 @@ fn created(collection: &str, id: impl wholeplace_domain::RecordId) -> Response {
         Json(Created { id: id.raw() }),
     )
         .into_response()
+}
+
+/// 201 with the new id, for a record not read at an address of its own (an agreement is read
+/// in the register, an involvement or a goal through its family).
+fn created_within(id: impl wholeplace_domain::RecordId) -> (StatusCode, Json<Created>) {
+    (StatusCode::CREATED, Json(Created { id: id.raw() }))
 }
 
 /// A record's id in a path: a whole number (`3` or `3.0`); anything else names no record (404).

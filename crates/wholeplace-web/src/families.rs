@@ -1,8 +1,9 @@
 //! Families: the list of the families the reader's agency works with, a family's page (the
 //! service jigsaw, its members, the timeline of involvements and events, the As Is cost by
-//! agency), adding families, members and involvements, the involvements as CSV, and emergency
-//! access. What a reader sees is decided by the service's access gate; every read is audited
-//! there.
+//! agency), adding families, members, involvements, goals and actions of the plan, the
+//! involvements as CSV and everything the reader may see as a workbook (`family.xlsx`), a
+//! person's subject access pack, and emergency access. What a reader sees is decided by the
+//! service's access gate; every read is audited there.
 //!
 //! Like every pages module, its handlers keep the slice template's shape (ARCHITECTURE.md,
 //! "Adding a feature"): a change page is `begin_on` and the form page; a post is the typed form,
@@ -27,7 +28,7 @@ use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
 use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_service::{
     Access, ActionForm, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView,
-    FieldError, GoalForm, HouseholdForm, InvolvementForm, PersonForm,
+    FieldError, GoalForm, HouseholdForm, InvolvementForm, PersonForm, units_text,
 };
 
 /// The purpose a family page is read for (`?purpose=`).
@@ -161,14 +162,6 @@ pub(crate) struct FamilyForms {
 
 fn need_label(key: &str) -> &'static str {
     wholeplace_domain::taxonomy::label(NEEDS, key)
-}
-
-fn units_text(hundredths: i64) -> String {
-    if hundredths % 100 == 0 {
-        (hundredths / 100).to_string()
-    } else {
-        format!("{}.{:02}", hundredths / 100, hundredths % 100)
-    }
 }
 
 fn involvement_rows(v: &FamilyView) -> Vec<InvolvementRow> {
@@ -632,6 +625,20 @@ pub async fn subject_access(
     ))
 }
 
+/// The family as the reader may see it, read for a download (one audited read).
+async fn exported(
+    state: &AppState,
+    s: &SignedIn,
+    id: &str,
+    q: &PurposeQuery,
+) -> Result<FamilyView, crate::error::WebError> {
+    let id: HouseholdId = parse_id(id)?;
+    Ok(state
+        .service
+        .family_view(&s.actor, id, &q.purpose, AuditAction::FamilyExport)
+        .await?)
+}
+
 /// The involvements the reader may see, as CSV (an audited read of its own).
 pub async fn involvements_csv(
     State(state): State<AppState>,
@@ -639,54 +646,28 @@ pub async fn involvements_csv(
     Path(id): Path<String>,
     PageQuery(q): PageQuery<PurposeQuery>,
 ) -> PageResult {
-    let id: HouseholdId = parse_id(&id)?;
-    let v = state
-        .service
-        .family_view(&s.actor, id, &q.purpose, AuditAction::FamilyExport)
-        .await?;
-    let table = wholeplace_tabular::Table {
-        headers: [
-            "member",
-            "agency",
-            "service",
-            "need",
-            "class_of_data",
-            "started_on",
-            "ended_on",
-            "unit_cost_code",
-            "unit_cost",
-            "unit",
-            "units_per_year",
-            "annual_cost",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-        rows: v
-            .involvements
-            .iter()
-            .map(|i| {
-                vec![
-                    v.name_of(Some(i.person_id)),
-                    i.agency_name.clone(),
-                    i.service.clone(),
-                    i.need.clone(),
-                    i.class.as_str().to_owned(),
-                    i.started_on.clone(),
-                    i.ended_on.clone().unwrap_or_default(),
-                    i.unit_cost_code.clone().unwrap_or_default(),
-                    wholeplace_service::pounds_text(i.unit_cost.pence()),
-                    i.unit.clone(),
-                    units_text(i.units_per_year_hundredths),
-                    wholeplace_service::pounds_text(i.annual_cost().pence()),
-                ]
-            })
-            .collect(),
-    };
-    let body = wholeplace_tabular::write_csv(&table).into_bytes();
+    let v = exported(&state, &s, &id, &q).await?;
+    let body = wholeplace_tabular::write_csv(&v.involvements_table()).into_bytes();
     Ok(download(
         body,
         "text/csv; charset=utf-8",
-        &format!("family-{id}-involvements.csv"),
+        &format!("family-{}-involvements.csv", v.household.id),
+    ))
+}
+
+/// Everything about the family the reader may see, as one workbook: members, involvements with
+/// their annual cost, events and the plan (an audited read of its own).
+pub async fn family_xlsx(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<PurposeQuery>,
+) -> PageResult {
+    let v = exported(&state, &s, &id, &q).await?;
+    Ok(download(
+        v.workbook()?,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("family-{}.xlsx", v.household.id),
     ))
 }
 

@@ -83,6 +83,7 @@ fn families_router() -> Router<AppState> {
             "/families/{id}/involvements.csv",
             get(families::involvements_csv),
         )
+        .route("/families/{id}/family.xlsx", get(families::family_xlsx))
         .route(
             "/families/{id}/records/{kind}",
             get(family_records::record_form).post(family_records::save_record),

@@ -209,6 +209,21 @@ pub struct SampleQuery {
     sample: String,
 }
 
+/// A sample of the privacy queue as asked for (the page's `?sample=` and the API's): empty for
+/// every access, or a whole percentage from 1 to 100; anything else is a request the queue
+/// cannot read, with what to ask instead.
+pub(crate) fn sample_percent(raw: &str) -> Result<Option<u8>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<u8>()
+            .ok()
+            .filter(|p| (1..=100).contains(p))
+            .map(Some)
+            .ok_or_else(|| "Give the sample as a whole percentage from 1 to 100.".to_owned()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "privacy.html")]
 pub(crate) struct PrivacyPage {
@@ -224,19 +239,7 @@ pub(crate) async fn privacy_page(
     sample: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let percent = match sample.trim() {
-        "" => None,
-        t => Some(
-            t.parse::<u8>()
-                .ok()
-                .filter(|p| (1..=100).contains(p))
-                .ok_or_else(|| {
-                    crate::error::WebError::BadRequest(
-                        "Give the sample as a whole percentage from 1 to 100.".into(),
-                    )
-                })?,
-        ),
-    };
+    let percent = sample_percent(sample).map_err(crate::error::WebError::BadRequest)?;
     let accesses = state
         .service
         .list_break_glass(&s.actor, percent)

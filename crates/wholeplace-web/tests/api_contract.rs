@@ -143,6 +143,22 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             "purposes": ["early_help"], "basis": "public_task", "starts_on": "2026-01-01",
             "review_on": "2026-06-01", "expires_on": "2027-01-01", "signatories": "Signed"
         }),
+        "InvolvementInput" => json!({
+            "person_id": 1, "service": "Family key work", "need": "parenting",
+            "class_of_data": "social_care", "started_on": "2026-01-05",
+            "unit_cost_code": "SS18.2", "units_per_year": "52"
+        }),
+        "GoalInput" => {
+            json!({"goal": "Kyle goes to school every day", "score": 3, "review_on": "2027-03-01"})
+        }
+        "ActionInput" => json!({
+            "goal_id": 1, "action": "Agree a repayment plan", "owner": "Dawn",
+            "due_on": "2027-01-15", "score": 5
+        }),
+        "BreakGlassInput" => {
+            json!({"reason": "Kyle missing overnight; we need the family's contacts now"})
+        }
+        "ReviewInput" => json!({"finding": "Justified: child missing overnight"}),
         other => panic!("no example body for {other}: add one"),
     }
 }

@@ -175,6 +175,7 @@ const ROUTES: &[Row] = &[
     r("POST", "/families", "/families", Policy(CaseRecords, Change), PRACTITIONERS),
     r("GET", "/families/{id}", "/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("GET", "/families/{id}/involvements.csv", "/families/{family}/involvements.csv", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("GET", "/families/{id}/family.xlsx", "/families/{family}/family.xlsx", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("POST", "/families/{id}/members", "/families/{family}/members", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/involvements", "/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/families/{id}/goals", "/families/{family}/goals", Policy(CaseRecords, Change), PRACTITIONERS),
@@ -226,6 +227,14 @@ const ROUTES: &[Row] = &[
     r("GET", "/api/v1/partnerships", "/api/v1/partnerships", Policy(Reference, Read), ALL),
     r("GET", "/api/v1/families", "/api/v1/families", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("GET", "/api/v1/families/{id}", "/api/v1/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/families/{id}/involvements", "/api/v1/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("GET", "/api/v1/families/{id}/plan", "/api/v1/families/{family}/plan", Policy(CaseRecords, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/families/{id}/plan", "/api/v1/families/{family}/plan", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/api/v1/families/{id}/goals", "/api/v1/families/{family}/goals", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/api/v1/families/{id}/break-glass", "/api/v1/families/{family}/break-glass", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("GET", "/api/v1/break-glass", "/api/v1/break-glass", Policy(PrivacyAlerts, Read), ADMINS),
+    r("POST", "/api/v1/break-glass/{id}/review", "/api/v1/break-glass/{glass}/review", Policy(PrivacyAlerts, Change), ADMINS),
+    r("GET", "/api/v1/people/{id}/subject-access", "/api/v1/people/{person}/subject-access", Policy(PrivacyAlerts, Read), ADMINS),
     r("GET", "/api/v1/sharing-agreements", "/api/v1/sharing-agreements", Policy(SharingAgreements, Read), ALL),
     r("POST", "/api/v1/sharing-agreements", "/api/v1/sharing-agreements", Policy(SharingAgreements, Change), ADMINS),
     r("GET", "/api/v1/projects", "/api/v1/projects", Policy(Reference, Read), ALL),
@@ -486,6 +495,7 @@ struct Ids {
     token: i64,
     family: i64,
     person: i64,
+    goal: i64,
     agreement: i64,
     glass: i64,
 }
@@ -657,6 +667,23 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
     )
     .await
     .expect("involvement");
+    let goal = app
+        .store
+        .add_goal(
+            family,
+            &wholeplace_store::NewGoal {
+                goal: format!("Goal {tag}"),
+                worries: String::new(),
+                strengths: String::new(),
+                next_steps: String::new(),
+                score: 2,
+                owner_agency_id: involved,
+                review_on: "2027-03-01".into(),
+            },
+            &app.service_event("family.plan"),
+        )
+        .await
+        .expect("goal");
     let agreement = s
         .create_agreement(
             &op,
@@ -718,6 +745,7 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         token,
         family: family.get(),
         person: person.get(),
+        goal: goal.get(),
         agreement: agreement.get(),
         glass: glass.get(),
     }
@@ -770,6 +798,18 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             "partnership_id": ids.partnership, "name": format!("Pilot {tag}"), "theme": "housing"
         }),
         "/api/v1/appraisals" => serde_json::json!({"model_toml": EXAMPLE}),
+        "/api/v1/families/{id}/involvements" => serde_json::json!({
+            "person_id": ids.person, "service": format!("Support {tag}"), "need": "parenting",
+            "class_of_data": "social_care", "started_on": "2026-01-05", "units_per_year": "1"
+        }),
+        "/api/v1/families/{id}/goals" => serde_json::json!({
+            "goal": format!("Goal {tag}"), "score": 3, "review_on": "2027-03-01"
+        }),
+        "/api/v1/families/{id}/plan" => serde_json::json!({"goal_id": ids.goal, "score": 4}),
+        "/api/v1/families/{id}/break-glass" => {
+            serde_json::json!({"reason": "A reason long enough to be recorded"})
+        }
+        "/api/v1/break-glass/{id}/review" => serde_json::json!({"finding": "Justified"}),
         "/api/v1/sharing-agreements" => serde_json::json!({
             "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],
             "classes": ["identity"], "purposes": ["early_help"], "basis": "public_task",

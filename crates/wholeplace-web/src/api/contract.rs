@@ -51,6 +51,8 @@ pub enum Rule {
     Pattern(&'static str, usize),
     /// An id: a whole number from 1 (written `3` or `3.0`).
     Id,
+    /// A whole number from the first to the second, both included (written `3` or `3.0`).
+    Whole(i64, i64),
     /// A list of at least this many different ids.
     IdList(usize),
     /// A list of at least this many different words of a vocabulary.
@@ -122,6 +124,9 @@ fn conditions() -> Vec<String> {
         )
         .collect()
 }
+fn needs() -> Vec<String> {
+    keys(wholeplace_domain::taxonomy::NEEDS)
+}
 fn spend_kinds() -> Vec<String> {
     vec![String::new(), "revenue".into(), "capital".into()]
 }
@@ -145,6 +150,10 @@ const DATE_REQUIRED: &str =
     r"^[{WS}]*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*$";
 /// Empty, or a date as year-month-day.
 const DATE: &str = r"^[{WS}]*(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*)?$";
+/// Units a year: a number with up to two decimals, from 0 to 1,000,000.
+const UNITS: &str = r"^[{WS}]*(?:[0-9]{1,6}(?:\.[0-9]{0,2})?|1000000(?:\.0{0,2})?)[{WS}]*$";
+/// A reason of at least 20 characters once the white space around it is trimmed.
+const REASON: &str = r"^[{WS}]*[^{WS}{CTRL}][^{CTRL}]{18,}[^{WS}{CTRL}][{WS}]*$";
 
 /// Every request field's rule.
 pub const FIELD_RULES: &[FieldRule] = &[
@@ -377,6 +386,162 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "Enter who signed for each party, up to 1000 characters",
     ),
     r(
+        "InvolvementInput",
+        "person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "InvolvementInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "InvolvementInput",
+        "service",
+        Rule::NotBlank(200),
+        "Enter the service, such as 'Early help family support', up to 200 characters",
+    ),
+    r(
+        "InvolvementInput",
+        "lead_worker",
+        Rule::MaxLength(200),
+        "Use 200 characters or fewer",
+    ),
+    r(
+        "InvolvementInput",
+        "need",
+        Rule::OneOf(needs),
+        "Use one of the presenting needs listed in the schema",
+    ),
+    r(
+        "InvolvementInput",
+        "class_of_data",
+        Rule::OneOf(data_classes),
+        "Give the class of data the record is: identity, social_care, health, police, education, benefits or housing",
+    ),
+    r(
+        "InvolvementInput",
+        "started_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2026-01-05",
+    ),
+    r(
+        "InvolvementInput",
+        "ended_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2026-07-31, or leave it empty while it goes on",
+    ),
+    r(
+        "InvolvementInput",
+        "unit_cost_code",
+        Rule::MaxLength(100),
+        "Use 100 characters or fewer",
+    ),
+    r(
+        "InvolvementInput",
+        "units_per_year",
+        Rule::Pattern(UNITS, 100),
+        "Write how many units a year, with up to two decimals, from 0 to 1000000, such as 52 or 1.5",
+    ),
+    r(
+        "GoalInput",
+        "goal",
+        Rule::NotBlank(500),
+        "Enter the goal in the family's own words, up to 500 characters",
+    ),
+    r(
+        "GoalInput",
+        "worries",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "GoalInput",
+        "strengths",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "GoalInput",
+        "next_steps",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "GoalInput",
+        "score",
+        Rule::Whole(0, 10),
+        "Give where the family puts it now, a whole number from 0 (nowhere near) to 10 (achieved)",
+    ),
+    r(
+        "GoalInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "GoalInput",
+        "review_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2027-03-01",
+    ),
+    r(
+        "ActionInput",
+        "goal_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ActionInput",
+        "action",
+        Rule::MaxLength(500),
+        "Use 500 characters or fewer",
+    ),
+    r(
+        "ActionInput",
+        "owner",
+        Rule::MaxLength(200),
+        "Use 200 characters or fewer",
+    ),
+    r(
+        "ActionInput",
+        "due_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2027-01-15",
+    ),
+    r(
+        "ActionInput",
+        "score",
+        Rule::Whole(0, 10),
+        "Give where the family puts the goal now, a whole number from 0 to 10, or leave it out to keep the score",
+    ),
+    r(
+        "ActionInput",
+        "note",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "ActionInput",
+        "next_review_on",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2027-03-01",
+    ),
+    r(
+        "BreakGlassInput",
+        "reason",
+        Rule::Pattern(REASON, 1000),
+        "Give your reason in at least 20 characters (at most 1000): who is at risk and why you need these records now",
+    ),
+    r(
+        "ReviewInput",
+        "finding",
+        Rule::NotBlank(1000),
+        "Enter your finding, such as 'Justified: child missing overnight', up to 1000 characters",
+    ),
+    r(
         "ProjectInput",
         "start_date",
         Rule::Pattern(DATE, 100),
@@ -440,6 +605,10 @@ fn allowed(rule: Rule, value: &Value) -> bool {
     match (rule, value) {
         (Rule::Id, Value::Number(n)) => integral(n).is_some_and(|i| i >= 1),
         (Rule::Id, _) => false,
+        (Rule::Whole(lo, hi), Value::Number(n)) => {
+            integral(n).is_some_and(|i| (lo..=hi).contains(&i))
+        }
+        (Rule::Whole(..), _) => false,
         (Rule::IdList(min), Value::Array(items)) => {
             let ids: Vec<i64> = items
                 .iter()
@@ -469,7 +638,7 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 Rule::MaxLength(max) => len <= max && compiled(&no_control()).is_match(s),
                 Rule::OneOf(words) => words().iter().any(|w| w == s),
                 Rule::Pattern(p, max) => len <= max && compiled(&pattern_text(p)).is_match(s),
-                Rule::Id | Rule::IdList(_) | Rule::WordList(..) => false,
+                Rule::Id | Rule::Whole(..) | Rule::IdList(_) | Rule::WordList(..) => false,
             }
         }
         _ => false,
@@ -589,13 +758,13 @@ where
     }
 }
 
-/// Id fields written as whole floats (`3.0`, an integer to JSON Schema) made integers, so serde
-/// reads them as `i64`.
+/// Id and whole-number fields written as whole floats (`3.0`, an integer to JSON Schema) made
+/// integers, so serde reads them as `i64`.
 fn ids_as_integers(schema: &str, mut value: Value) -> Value {
     if let Some(obj) = value.as_object_mut() {
         for f in FIELD_RULES
             .iter()
-            .filter(|f| f.schema == schema && matches!(f.rule, Rule::Id))
+            .filter(|f| f.schema == schema && matches!(f.rule, Rule::Id | Rule::Whole(..)))
         {
             if let Some(Value::Number(n)) = obj.get(f.field)
                 && let Some(i) = integral(n)
@@ -681,6 +850,10 @@ fn rules_into_schemas(schemas: &mut Map<String, Value>) {
             }
             Rule::Id => {
                 prop.insert("minimum".into(), 1.into());
+            }
+            Rule::Whole(lo, hi) => {
+                prop.insert("minimum".into(), lo.into());
+                prop.insert("maximum".into(), hi.into());
             }
             Rule::IdList(min) => {
                 prop.insert("minItems".into(), min.into());

@@ -1,6 +1,8 @@
 //! `/api/v1/sharing-agreements`: the register of information-sharing agreements, and recording
 //! one (administrators). No agreement without an Article 6 basis; none covering special category
-//! or criminal offence data without an Article 9 condition.
+//! or criminal offence data without an Article 9 condition. `/api/v1/break-glass`: the privacy
+//! officer's queue of emergency accesses (or a sample of it), and their review (the `/privacy`
+//! page's use cases).
 //!
 //! Like every API module, its views copy a record into its JSON shape field by field and its
 //! handlers are the service use case between `ApiCaller` and `Json`; views of different records
@@ -8,6 +10,7 @@
 
 use super::*;
 use wholeplace_service::AgreementForm;
+use wholeplace_service::clock::format_rfc3339;
 
 /// An information-sharing agreement.
 #[derive(Serialize, ToSchema)]
@@ -105,6 +108,90 @@ pub(crate) async fn create_agreement(
         expires_on: a.expires_on,
         signatories: a.signatories,
     };
-    let id = state.service.create_agreement(&actor, &f).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
+    Ok(created_within(
+        state.service.create_agreement(&actor, &f).await?,
+    ))
+}
+
+/// An emergency access to a family's records, as the privacy officer reviews it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BreakGlassView {
+    pub(crate) id: i64,
+    /// The account that opened the records.
+    pub(crate) user: String,
+    pub(crate) family_id: i64,
+    /// Why, in their words.
+    pub(crate) reason: String,
+    /// When, RFC 3339.
+    pub(crate) at: String,
+    /// Who reviewed it (absent until it is reviewed).
+    pub(crate) reviewed_by: Option<String>,
+    /// The reviewer's finding (absent until it is reviewed).
+    pub(crate) finding: Option<String>,
+}
+
+/// Which part of the queue.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SampleParams {
+    /// A sample of the accesses not yet reviewed, as a whole percentage from 1 to 100 (the
+    /// same accesses each time for one percentage, so a sample can be worked through); absent for
+    /// every access.
+    #[serde(default)]
+    #[param(value_type = i64, minimum = 1, maximum = 100)]
+    pub(crate) sample: String,
+}
+
+/// The privacy officer's queue (administrators): every emergency access, newest first, or a
+/// sample of those not yet reviewed; one audit entry a call.
+#[utoipa::path(get, path = "/break-glass", params(SampleParams), security(("token" = [])), responses((status = 200, body = [BreakGlassView]), (status = 403, description = "Not the privacy officer (administrators)", body = super::ErrorEnvelope)))]
+pub(crate) async fn break_glass_queue(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Query(q): Query<SampleParams>,
+) -> Result<Json<Vec<BreakGlassView>>, ApiError> {
+    let percent = crate::sharing::sample_percent(&q.sample)
+        .map_err(|m| ApiError(StatusCode::BAD_REQUEST, "bad_request", m, vec![]))?;
+    Ok(Json(
+        state
+            .service
+            .list_break_glass(&actor, percent)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let reviewed = b.reviewed_by.is_some();
+                BreakGlassView {
+                    id: b.id.get(),
+                    user: b.username,
+                    family_id: b.household_id.get(),
+                    reason: b.reason,
+                    at: format_rfc3339(b.at),
+                    reviewed_by: b.reviewed_by,
+                    finding: reviewed.then_some(b.finding),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// The privacy officer's finding on an emergency access.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ReviewInput {
+    /// Such as "Justified: child missing overnight".
+    pub(crate) finding: String,
+}
+
+/// Records the privacy officer's finding on an emergency access (administrators).
+#[utoipa::path(post, path = "/break-glass/{id}/review", params(("id" = i64, Path, minimum = 1, description = "Emergency access id")), request_body = ReviewInput, security(("token" = [])), responses((status = 204, description = "Recorded")))]
+pub(crate) async fn review_break_glass(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<ReviewInput>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .service
+        .review_break_glass(&actor, path_id(&id)?, &r.finding)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -58,6 +58,8 @@ pub struct Resp {
     pub headers: HeaderMap,
     /// Body as text.
     pub body: String,
+    /// Body as sent (for downloads that are not text, such as workbooks).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -247,6 +249,7 @@ impl App {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
