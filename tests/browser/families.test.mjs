@@ -63,7 +63,27 @@ test('two agencies see different parts of the Hill family; emergency access open
   assert.doesNotMatch(seenByCouncil, /Arrest, detained/, 'the police record is not shared with the council');
   assert.match(seenByCouncil, /further involvements? you are not entitled to see/);
   assert.match(seenByCouncil, /Kyle goes to school every day/, 'the family plan, owned by the council');
+  assert.match(seenByCouncil, /Agreed on \d{4}-\d{2}-\d{2} \(At a home visit/, 'the family agreed to take part');
+  assert.match(seenByCouncil, /not the lawful basis for sharing their records/);
+  assert.match(seenByCouncil, /Kyle went to school every day last week/, 'the goal\'s first review');
   await checkPage(council, '61-family-council');
+
+  // The council's practitioner adds an event through its own form, then tries a move with no
+  // address and sees the error summary.
+  await council.getByRole('link', { name: 'Add an event to the timeline' }).click();
+  await council.waitForURL(/\/records\/event$/);
+  await council.fill('#summary', 'Phone call with Dawn about the attendance meeting');
+  await council.selectOption('#class', 'social_care');
+  await checkPage(council, '67-record-event');
+  await council.click('button:has-text("Add the event")');
+  await council.waitForURL(/\/families\/\d+#timeline$/);
+  assert.match(await council.textContent('main'), /Phone call with Dawn about the attendance meeting/);
+  await council.getByRole('link', { name: 'Record a move' }).click();
+  await council.waitForURL(/\/records\/move$/);
+  await council.click('button:has-text("Save")');
+  assert.match(await council.textContent('.govuk-error-summary'), /Enter the family's new address/);
+  await checkPage(council, '68-record-move-errors');
+  await openHillFamily(council);
 
   const police = await (await newContext(browser)).newPage();
   await signInAs(police, 'police.officer');
