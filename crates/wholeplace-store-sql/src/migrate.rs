@@ -60,6 +60,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "family plan",
         sql: include_str!("../migrations/sqlite/0008_family_plan.sql"),
     },
+    Migration {
+        version: 10,
+        name: "retention rules and legal holds",
+        sql: include_str!("../migrations/sqlite/0010_retention.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -123,6 +128,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 8,
         name: "family plan",
         sql: include_str!("../migrations/postgres/0008_family_plan.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "retention rules and legal holds",
+        sql: include_str!("../migrations/postgres/0010_retention.sql"),
     },
 ];
 
