@@ -118,6 +118,14 @@ pub enum AuditAction {
     BreakGlassList,
     /// `break_glass.review`
     BreakGlassReview,
+    /// `retention.rule`: setting or removing a retention rule
+    RetentionRule,
+    /// `retention.hold`: setting or lifting a legal hold
+    RetentionHold,
+    /// `retention.dry_run`: counting what a retention run would dispose of
+    RetentionDryRun,
+    /// `retention.dispose`: disposing of the records past their retention period
+    RetentionDispose,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -129,7 +137,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 59] = [
+    pub const ALL: [AuditAction; 63] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -189,6 +197,10 @@ impl AuditAction {
         AuditAction::AgreementWithdraw,
         AuditAction::BreakGlassList,
         AuditAction::BreakGlassReview,
+        AuditAction::RetentionRule,
+        AuditAction::RetentionHold,
+        AuditAction::RetentionDryRun,
+        AuditAction::RetentionDispose,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -254,6 +266,10 @@ impl AuditAction {
             AuditAction::AgreementWithdraw => "agreement.withdraw",
             AuditAction::BreakGlassList => "break_glass.list",
             AuditAction::BreakGlassReview => "break_glass.review",
+            AuditAction::RetentionRule => "retention.rule",
+            AuditAction::RetentionHold => "retention.hold",
+            AuditAction::RetentionDryRun => "retention.dry_run",
+            AuditAction::RetentionDispose => "retention.dispose",
         }
     }
 }
