@@ -38,7 +38,10 @@ fn explain(e: ServiceError) -> anyhow::Error {
 /// The report as lines of text: counts, class keys and family ids only.
 fn render(r: &RetentionReport) -> String {
     let mut lines = vec![if r.applied {
-        format!("Disposed of the records past their retention period as of {}:", r.today)
+        format!(
+            "Disposed of the records past their retention period as of {}:",
+            r.today
+        )
     } else {
         format!(
             "Dry run as of {}: nothing was disposed of (run with --apply to dispose of these records)",
@@ -46,7 +49,9 @@ fn render(r: &RetentionReport) -> String {
         )
     }];
     if r.rules == 0 {
-        lines.push("  no retention rules: every record is kept (set rules at /privacy/retention)".into());
+        lines.push(
+            "  no retention rules: every record is kept (set rules at /privacy/retention)".into(),
+        );
     }
     lines.push(format!(
         "  {} rule(s); {} family(ies) on legal hold, whose records are kept",

@@ -1015,7 +1015,10 @@ async fn retention_is_a_dry_run_unless_applied_and_keeps_held_families() {
     let work = tempfile::tempdir().expect("tmp");
     ok(&wholeplace(work.path(), &["demo"]));
     let none = ok(&wholeplace(work.path(), &["retention"]));
-    assert!(none.contains("no retention rules: every record is kept"), "{none}");
+    assert!(
+        none.contains("no retention rules: every record is kept"),
+        "{none}"
+    );
     let store = wholeplace_store_sql::open(
         &wholeplace_store_sql::sqlite_url_for_path(&work.path().join("wholeplace.db")),
         &wholeplace_store_sql::OpenOptions::default(),
@@ -1104,26 +1107,60 @@ async fn retention_is_a_dry_run_unless_applied_and_keeps_held_families() {
     let hill_before = records(hill).await;
     assert!(hill_before.1 > 0, "the demo family has events");
 
-    let dry = ok(&wholeplace(work.path(), &["retention", "--today", "2040-01-01"]));
-    assert!(dry.starts_with("Dry run as of 2040-01-01: nothing was disposed of"), "{dry}");
-    assert!(dry.contains("past their period: 1 involvement(s), 0 event(s)"), "{dry}");
+    let dry = ok(&wholeplace(
+        work.path(),
+        &["retention", "--today", "2040-01-01"],
+    ));
+    assert!(
+        dry.starts_with("Dry run as of 2040-01-01: nothing was disposed of"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("past their period: 1 involvement(s), 0 event(s)"),
+        "{dry}"
+    );
     assert!(dry.contains(&format!("family {old}")), "{dry}");
     assert!(!dry.contains(&format!("family {hill} ")), "held: {dry}");
-    assert!(!dry.contains("Oldfield") && !dry.contains("Hill"), "no names: {dry}");
+    assert!(
+        !dry.contains("Oldfield") && !dry.contains("Hill"),
+        "no names: {dry}"
+    );
     assert_eq!(records(old).await, (1, 0), "a dry run changes nothing");
 
-    let later = wholeplace(work.path(), &["retention", "--apply", "--today", "2040-01-01"]);
+    let later = wholeplace(
+        work.path(),
+        &["retention", "--apply", "--today", "2040-01-01"],
+    );
     let err = String::from_utf8_lossy(&later.stderr);
     assert!(!later.status.success() && later.stdout.is_empty(), "{err}");
-    assert!(err.contains("--today: Records are disposed of as of today or an earlier day"), "{err}");
+    assert!(
+        err.contains("--today: Records are disposed of as of today or an earlier day"),
+        "{err}"
+    );
     let bad = wholeplace(work.path(), &["retention", "--today", "01/01/2040"]);
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--today: Enter the day as year-month-day"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--today: Enter the day as year-month-day")
+    );
 
     let applied = ok(&wholeplace(work.path(), &["retention", "--apply"]));
-    assert!(applied.starts_with("Disposed of the records past their retention period as of "), "{applied}");
-    assert!(applied.contains("past their period: 1 involvement(s), 0 event(s)"), "{applied}");
-    assert_eq!(records(old).await, (0, 0), "the old family's record is disposed of");
-    assert_eq!(records(hill).await, hill_before, "the held family's are kept");
+    assert!(
+        applied.starts_with("Disposed of the records past their retention period as of "),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("past their period: 1 involvement(s), 0 event(s)"),
+        "{applied}"
+    );
+    assert_eq!(
+        records(old).await,
+        (0, 0),
+        "the old family's record is disposed of"
+    );
+    assert_eq!(
+        records(hill).await,
+        hill_before,
+        "the held family's are kept"
+    );
     let runs = |action: &str| {
         let store = store.clone();
         let action = action.to_owned();
@@ -1139,7 +1176,11 @@ async fn retention_is_a_dry_run_unless_applied_and_keeps_held_families() {
                 .1
         }
     };
-    assert_eq!(runs("retention.dry_run").await, 2, "each dry run is audited");
+    assert_eq!(
+        runs("retention.dry_run").await,
+        2,
+        "each dry run is audited"
+    );
     assert_eq!(runs("retention.dispose").await, 1);
     store.close().await;
 }

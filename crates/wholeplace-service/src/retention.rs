@@ -86,7 +86,10 @@ pub struct LegalHoldForm {
 
 impl LegalHoldForm {
     /// The family and the reason, or every problem.
-    pub fn parse(&self, families: &[HouseholdId]) -> Result<(HouseholdId, String), Vec<FieldError>> {
+    pub fn parse(
+        &self,
+        families: &[HouseholdId],
+    ) -> Result<(HouseholdId, String), Vec<FieldError>> {
         let mut errors = Vec::new();
         let household = Service::id_in(
             &mut errors,
@@ -100,7 +103,9 @@ impl LegalHoldForm {
             "reason",
             &self.reason,
             1000,
-            Some("Enter why the family's records are kept, such as the proceedings they are needed for"),
+            Some(
+                "Enter why the family's records are kept, such as the proceedings they are needed for",
+            ),
         );
         match household {
             Some(h) if errors.is_empty() => Ok((h, reason)),
@@ -308,8 +313,13 @@ impl Service {
         id: RetentionRuleId,
     ) -> ServiceResult<()> {
         let rid = Some(id.to_string());
-        self.may_change_retention(actor, AuditAction::RetentionRule, "retention_rule", rid.clone())
-            .await?;
+        self.may_change_retention(
+            actor,
+            AuditAction::RetentionRule,
+            "retention_rule",
+            rid.clone(),
+        )
+        .await?;
         let ev = self.event(
             actor,
             AuditAction::RetentionRule,
@@ -370,10 +380,7 @@ impl Service {
             true,
             "lifted",
         );
-        Ok(self
-            .store()
-            .lift_legal_hold(id, &actor.name(), &ev)
-            .await?)
+        Ok(self.store().lift_legal_hold(id, &actor.name(), &ev).await?)
     }
 
     /// Whether a family is on legal hold, for its page (a reader of families' records).
@@ -410,8 +417,15 @@ impl Service {
         } else {
             (AuditAction::RetentionDryRun, Access::Read)
         };
-        self.authorize(actor, DataClass::PrivacyAlerts, access, action, "retention", None)
-            .await?;
+        self.authorize(
+            actor,
+            DataClass::PrivacyAlerts,
+            access,
+            action,
+            "retention",
+            None,
+        )
+        .await?;
         let today = today.trim();
         if parse_date(today).is_none() {
             return Err(ServiceError::Validation(vec![FieldError::new(
@@ -515,7 +529,10 @@ mod tests {
         assert_eq!((r.involvements, r.events, r.total()), (2, 1, 3));
         assert_eq!(
             r.by_class,
-            [(SharedClass::of("social_care"), 2), (SharedClass::of("police"), 1)]
+            [
+                (SharedClass::of("social_care"), 2),
+                (SharedClass::of("police"), 1)
+            ]
         );
         assert_eq!(
             r.by_household,

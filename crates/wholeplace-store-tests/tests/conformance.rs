@@ -2030,7 +2030,9 @@ async fn old_event(
 }
 
 /// The kinds of the candidates, and the families they are about, for one check.
-fn candidate_kinds(c: &[wholeplace_store::DisposalCandidate]) -> Vec<(&'static str, &str, Vec<HouseholdId>)> {
+fn candidate_kinds(
+    c: &[wholeplace_store::DisposalCandidate],
+) -> Vec<(&'static str, &str, Vec<HouseholdId>)> {
     let mut out: Vec<_> = c
         .iter()
         .map(|c| {

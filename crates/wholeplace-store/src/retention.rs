@@ -8,8 +8,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::{
-    AgreementId, DataClass, FamilyEventId, HouseholdId, InvolvementId, LegalHoldId,
-    RetentionRuleId,
+    AgreementId, DataClass, FamilyEventId, HouseholdId, InvolvementId, LegalHoldId, RetentionRuleId,
 };
 
 /// A retention rule: records of a class of data are kept this many whole years after they end.

@@ -10,8 +10,8 @@ mod common;
 use axum::http::StatusCode;
 use common::{App, Browser, between};
 use wholeplace_domain::{AgencyId, HouseholdId, PersonId};
-use wholeplace_service::{Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm};
 use wholeplace_service::PersonForm;
+use wholeplace_service::{Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm};
 use wholeplace_store::FamilyEvent;
 use wholeplace_store::prelude::FamilyStore;
 use wholeplace_store_tests::TestDb;
@@ -226,10 +226,17 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
 ) {
     let w = world(db).await;
     let page = w.app.get_as(&w.admin, "/privacy").await;
-    assert!(page.body.contains("href=\"/privacy/retention\""), "linked from /privacy");
+    assert!(
+        page.body.contains("href=\"/privacy/retention\""),
+        "linked from /privacy"
+    );
     let page = w.app.get_as(&w.admin, "/privacy/retention").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("There are no rules yet"), "{}", page.body);
+    assert!(
+        page.body.contains("There are no rules yet"),
+        "{}",
+        page.body
+    );
     set_rules_and_hold(&w).await;
 
     // The dry run: the page counts what a run today disposes of, by class and family id only.
@@ -242,9 +249,15 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
     let report = between(&page.body, "id=\"report\"", "id=\"rules\"").expect("the report");
     assert!(report.contains("2 involvements and 1 event"), "{report}");
     assert!(report.contains(&format!("Family {}", w.free)), "{report}");
-    assert!(!report.contains(&format!("Family {}", w.held)), "held: {report}");
+    assert!(
+        !report.contains(&format!("Family {}", w.held)),
+        "held: {report}"
+    );
     assert!(!report.contains("The Free family"), "no names: {report}");
-    assert!(page.body.contains("The Held family (family"), "the hold is listed");
+    assert!(
+        page.body.contains("The Held family (family"),
+        "the hold is listed"
+    );
     let confirm = w.app.get_as(&w.admin, "/privacy/retention/apply").await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
     assert!(confirm.body.contains("Dispose of these records"));
@@ -260,16 +273,25 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
     assert_eq!(dry_runs.len(), 3, "each dry run is audited: {dry_runs:?}");
 
     // Applied: the free family's records past their period go; the rest stay.
-    let done = w.app.post_as(&w.admin, "/privacy/retention/apply", &[]).await;
+    let done = w
+        .app
+        .post_as(&w.admin, "/privacy/retention/apply", &[])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.location(), "/privacy/retention?disposed=3");
     let after = w.app.get_as(&w.admin, done.location()).await;
     assert!(
-        after.body.contains("3 records past their retention period were disposed of"),
+        after
+            .body
+            .contains("3 records past their retention period were disposed of"),
         "{}",
         after.body
     );
-    assert_eq!(held_records(&w.app, w.held).await, (1, 1), "the held family's records survive");
+    assert_eq!(
+        held_records(&w.app, w.held).await,
+        (1, 1),
+        "the held family's records survive"
+    );
     let free = w
         .app
         .store
@@ -320,18 +342,36 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
         .await
         .expect("practitioner");
     let worker = w.app.first_sign_in("worker", &otp).await;
-    let held_page = w.app.get_as(&worker, &format!("/families/{}", w.held)).await;
-    assert!(held_page.body.contains("Legal hold: records about this family are not disposed of"));
-    let free_page = w.app.get_as(&worker, &format!("/families/{}", w.free)).await;
+    let held_page = w
+        .app
+        .get_as(&worker, &format!("/families/{}", w.held))
+        .await;
+    assert!(
+        held_page
+            .body
+            .contains("Legal hold: records about this family are not disposed of")
+    );
+    let free_page = w
+        .app
+        .get_as(&worker, &format!("/families/{}", w.free))
+        .await;
     assert!(!free_page.body.contains("Legal hold:"));
     let hold = between(&page.body, "/privacy/retention/holds/", "/lift").expect("a lift form");
     let lifted = w
         .app
-        .post_as(&w.admin, &format!("/privacy/retention/holds/{hold}/lift"), &[])
+        .post_as(
+            &w.admin,
+            &format!("/privacy/retention/holds/{hold}/lift"),
+            &[],
+        )
         .await;
     assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
     let page = w.app.get_as(&w.admin, "/privacy/retention").await;
-    assert!(!page.body.contains("/lift\""), "no hold in force: {}", page.body);
+    assert!(
+        !page.body.contains("/lift\""),
+        "no hold in force: {}",
+        page.body
+    );
     assert_eq!(
         page.body.matches(" by admin</td>").count(),
         2,
@@ -348,7 +388,11 @@ async fn retention_forms_refuse_bad_input_with_the_error_summary(db: TestDb) {
         .post_as(
             &w.admin,
             "/privacy/retention/rules",
-            &[("class", "gossip"), ("agreement_id", "x"), ("keep_years", "0")],
+            &[
+                ("class", "gossip"),
+                ("agreement_id", "x"),
+                ("keep_years", "0"),
+            ],
         )
         .await;
     r.assert_error_summary(
@@ -359,7 +403,10 @@ async fn retention_forms_refuse_bad_input_with_the_error_summary(db: TestDb) {
             "a whole number from 1 to 100",
         ],
     );
-    assert!(r.body.contains("href=\"#keep_years\""), "the summary links to the field");
+    assert!(
+        r.body.contains("href=\"#keep_years\""),
+        "the summary links to the field"
+    );
     let r = w
         .app
         .post_as(
@@ -368,7 +415,10 @@ async fn retention_forms_refuse_bad_input_with_the_error_summary(db: TestDb) {
             &[("class", "police"), ("keep_years", "2.5")],
         )
         .await;
-    r.assert_error_summary(StatusCode::UNPROCESSABLE_ENTITY, &["a whole number from 1 to 100"]);
+    r.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["a whole number from 1 to 100"],
+    );
     let r = w
         .app
         .post_as(
@@ -384,6 +434,9 @@ async fn retention_forms_refuse_bad_input_with_the_error_summary(db: TestDb) {
             "Enter why the family&#39;s records are kept",
         ],
     );
-    assert!(actions(&w.app, "retention.rule").await.is_empty(), "nothing was set");
+    assert!(
+        actions(&w.app, "retention.rule").await.is_empty(),
+        "nothing was set"
+    );
     assert!(actions(&w.app, "retention.hold").await.is_empty());
 }
