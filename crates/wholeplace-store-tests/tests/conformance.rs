@@ -2073,6 +2073,30 @@ async fn retention_rules_holds_and_disposal_round_trip(store: &SqlStore) {
         )
         .await
         .expect("agreement");
+    let care = retention_rules(store, aid).await;
+    // The free family: a police record of a party to the agreement (2 years: due), one of an
+    // agency outside it (7 years: kept), an open involvement and one of a class with no rule.
+    ended_involvement(store, free_person, police, "police", Some("2022-01-01")).await;
+    ended_involvement(store, free_person, health, "police", Some("2022-01-01")).await;
+    ended_involvement(store, free_person, kcc, "social_care", None).await;
+    ended_involvement(store, free_person, kcc, "housing", Some("2000-01-01")).await;
+    old_event(store, free, free_person, police, "police", "2020-05-05").await;
+    // The held family's records, and an event on the free family's timeline about its member.
+    ended_involvement(store, held_person, kcc, "social_care", Some("2015-01-01")).await;
+    old_event(store, held, held_person, kcc, "social_care", "2015-02-02").await;
+    old_event(store, free, held_person, police, "police", "2015-03-03").await;
+
+    let today = "2026-06-01";
+    let before_hold = store.disposal_candidates(today).await.expect("candidates");
+    assert_eq!(before_hold.len(), 5, "{before_hold:?}");
+    let hold = legal_hold_on(store, held, free).await;
+    disposal_is_one_transaction(store, free, today).await;
+    lifting_a_hold_and_removing_a_rule(store, (hold, care), held, free, today).await;
+}
+
+/// Rules set, set again (the same rule, new years), refused for a missing agreement and listed;
+/// the social care rule's id.
+async fn retention_rules(store: &SqlStore, aid: AgreementId) -> RetentionRuleId {
     let rule = |class: &str, agreement_id, keep_years| NewRetentionRule {
         class: DataClass::of(class),
         agreement_id,
@@ -2119,22 +2143,11 @@ async fn retention_rules_holds_and_disposal_round_trip(store: &SqlStore) {
             ("social_care", None, 3)
         ]
     );
+    care
+}
 
-    // The free family: a police record of a party to the agreement (2 years: due), one of an
-    // agency outside it (7 years: kept), an open involvement and one of a class with no rule.
-    ended_involvement(store, free_person, police, "police", Some("2022-01-01")).await;
-    ended_involvement(store, free_person, health, "police", Some("2022-01-01")).await;
-    ended_involvement(store, free_person, kcc, "social_care", None).await;
-    ended_involvement(store, free_person, kcc, "housing", Some("2000-01-01")).await;
-    old_event(store, free, free_person, police, "police", "2020-05-05").await;
-    // The held family's records, and an event on the free family's timeline about its member.
-    ended_involvement(store, held_person, kcc, "social_care", Some("2015-01-01")).await;
-    old_event(store, held, held_person, kcc, "social_care", "2015-02-02").await;
-    old_event(store, free, held_person, police, "police", "2015-03-03").await;
-
-    let today = "2026-06-01";
-    let before_hold = store.disposal_candidates(today).await.expect("candidates");
-    assert_eq!(before_hold.len(), 5, "{before_hold:?}");
+/// A hold set once (a second is a clash, a missing family not found) and listed.
+async fn legal_hold_on(store: &SqlStore, held: HouseholdId, free: HouseholdId) -> LegalHoldId {
     let hold = store
         .set_legal_hold(held, "Care proceedings", "dpo", &ev("retention.hold", 40))
         .await
@@ -2167,7 +2180,12 @@ async fn retention_rules_holds_and_disposal_round_trip(store: &SqlStore) {
         ),
         (1, hold, "The Held family", 40, None)
     );
+    hold
+}
 
+/// The free family's records due are disposed of with one audit entry; disposing of them again
+/// finds them gone and changes nothing.
+async fn disposal_is_one_transaction(store: &SqlStore, free: HouseholdId, today: &str) {
     let due = store.disposal_candidates(today).await.expect("candidates");
     assert_eq!(
         candidate_kinds(&due),
@@ -2191,7 +2209,15 @@ async fn retention_rules_holds_and_disposal_round_trip(store: &SqlStore) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(audit_count(store).await, entries + 1, "nothing written");
+}
 
+async fn lifting_a_hold_and_removing_a_rule(
+    store: &SqlStore,
+    (hold, care): (LegalHoldId, RetentionRuleId),
+    held: HouseholdId,
+    free: HouseholdId,
+    today: &str,
+) {
     store
         .lift_legal_hold(hold, "dpo2", &ev("retention.hold", 44))
         .await

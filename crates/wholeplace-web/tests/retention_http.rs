@@ -159,7 +159,7 @@ async fn world(db: TestDb) -> World {
 }
 
 /// (involvements, events) stored for a family, read from the store (reading adds no audit).
-async fn held_records(app: &App, id: HouseholdId) -> (usize, usize) {
+async fn records(app: &App, id: HouseholdId) -> (usize, usize) {
     let f = app
         .store
         .get_family(id)
@@ -238,12 +238,14 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
         page.body
     );
     set_rules_and_hold(&w).await;
+    let page = the_dry_run_counts_and_changes_nothing(&w).await;
+    applying_disposes_of_what_is_due_and_nothing_else(&w).await;
+    the_family_page_shows_the_hold_and_lifting_it_lets_records_go(&w, &page.body).await;
+}
 
-    // The dry run: the page counts what a run today disposes of, by class and family id only.
-    let before = (
-        held_records(&w.app, w.free).await,
-        held_records(&w.app, w.held).await,
-    );
+/// The page counts what a run today disposes of, by class and family id only; its body.
+async fn the_dry_run_counts_and_changes_nothing(w: &World) -> common::Resp {
+    let before = (records(&w.app, w.free).await, records(&w.app, w.held).await);
     assert_eq!(before, ((4, 1), (1, 1)));
     let page = w.app.get_as(&w.admin, "/privacy/retention").await;
     let report = between(&page.body, "id=\"report\"", "id=\"rules\"").expect("the report");
@@ -262,17 +264,17 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
     assert!(confirm.body.contains("Dispose of these records"));
     assert_eq!(
-        (
-            held_records(&w.app, w.free).await,
-            held_records(&w.app, w.held).await
-        ),
+        (records(&w.app, w.free).await, records(&w.app, w.held).await),
         before,
         "a dry run changes nothing"
     );
     let dry_runs = actions(&w.app, "retention.dry_run").await;
     assert_eq!(dry_runs.len(), 3, "each dry run is audited: {dry_runs:?}");
+    page
+}
 
-    // Applied: the free family's records past their period go; the rest stay.
+/// The free family's records past their period go, each under the rule that governs it.
+async fn applying_disposes_of_what_is_due_and_nothing_else(w: &World) {
     let done = w
         .app
         .post_as(&w.admin, "/privacy/retention/apply", &[])
@@ -288,7 +290,7 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
         after.body
     );
     assert_eq!(
-        held_records(&w.app, w.held).await,
+        records(&w.app, w.held).await,
         (1, 1),
         "the held family's records survive"
     );
@@ -325,8 +327,9 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
         actions(&w.app, "retention.hold").await,
         [format!("set on family {}", w.held)]
     );
+}
 
-    // The family's page says it is held; lifting the hold lets its records go.
+async fn the_family_page_shows_the_hold_and_lifting_it_lets_records_go(w: &World, before: &str) {
     let (_, otp) = w
         .app
         .service
@@ -356,7 +359,7 @@ async fn disposal_keeps_held_families_open_involvements_and_what_an_agreement_ke
         .get_as(&worker, &format!("/families/{}", w.free))
         .await;
     assert!(!free_page.body.contains("Legal hold:"));
-    let hold = between(&page.body, "/privacy/retention/holds/", "/lift").expect("a lift form");
+    let hold = between(before, "/privacy/retention/holds/", "/lift").expect("a lift form");
     let lifted = w
         .app
         .post_as(
