@@ -123,11 +123,11 @@ mod tests {
         );
         let today = "2026-06-01";
         assert_eq!(
-            due(&rules, police, AgencyId::new(1), Some("2020-01-01"), today).map(|r| r.id),
+            due(&rules, police, AgencyId::new(1), Some("2021-01-01"), today).map(|r| r.id),
             Some(2)
         );
         assert_eq!(
-            due(&rules, police, AgencyId::new(3), Some("2020-01-01"), today),
+            due(&rules, police, AgencyId::new(3), Some("2021-01-01"), today),
             None
         );
         assert_eq!(
