@@ -9,6 +9,7 @@ mod demo;
 mod demo_family;
 mod link;
 mod places;
+mod retention;
 mod serve;
 mod user;
 
@@ -76,6 +77,8 @@ enum Command {
     Export(data::ExportArgs),
     /// Import a workbook or CSV files in the export's shape (all or nothing, or --skip-invalid).
     Import(data::ImportArgs),
+    /// Dispose of records past their retention period: a dry run unless --apply.
+    Retention(retention::RetentionArgs),
     /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
     Appraise(appraise::AppraiseArgs),
     /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
@@ -234,6 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Budget(args) => places::run_budget(url, &cli.data_dir, args).await,
         Command::Export(args) => data::run_export(url, &cli.data_dir, args).await,
         Command::Import(args) => data::run_import(url, &cli.data_dir, args).await,
+        Command::Retention(args) => retention::run(url, &cli.data_dir, args).await,
         // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
         Command::Appraise(args) => blocking(move || appraise::run_appraise(&args)).await,
         Command::UnitCosts(args) => blocking(move || appraise::run_unit_costs(&args)).await,

@@ -1003,3 +1003,184 @@ async fn the_demo_familys_as_is_cost_reconciles_with_its_unit_costs() {
     );
     store.close().await;
 }
+
+/// `wholeplace retention`: a dry run by default that changes nothing; `--apply` disposes of an
+/// old family's records past their period and keeps the held demonstration family's; never as
+/// of a later day than today; counts and family ids only, no names; each run audited.
+#[tokio::test]
+async fn retention_is_a_dry_run_unless_applied_and_keeps_held_families() {
+    use std::sync::Arc;
+    use wholeplace_service::*;
+    use wholeplace_store::prelude::*;
+    let work = tempfile::tempdir().expect("tmp");
+    ok(&wholeplace(work.path(), &["demo"]));
+    let none = ok(&wholeplace(work.path(), &["retention"]));
+    assert!(
+        none.contains("no retention rules: every record is kept"),
+        "{none}"
+    );
+    let store = wholeplace_store_sql::open(
+        &wholeplace_store_sql::sqlite_url_for_path(&work.path().join("wholeplace.db")),
+        &wholeplace_store_sql::OpenOptions::default(),
+    )
+    .await
+    .expect("open the demo database");
+    let service = Service::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        ServiceConfig::default(),
+    );
+    let op = Actor::operator();
+    let agency = service
+        .create_agency(&op, "Old Housing Trust", "housing_association")
+        .await
+        .expect("agency");
+    let old = service
+        .create_family(
+            &op,
+            &HouseholdForm {
+                name: "The Oldfield family".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("family");
+    let person = service
+        .add_family_member(
+            &op,
+            old,
+            &PersonForm {
+                given_name: "Olive".into(),
+                family_name: "Oldfield".into(),
+                relationship: "mother".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("member");
+    service
+        .add_involvement_for_agency(
+            &op,
+            old,
+            agency,
+            &InvolvementForm {
+                person_id: person.to_string(),
+                service: "Tenancy support".into(),
+                need: "housing".into(),
+                class: "housing".into(),
+                started_on: "2010-01-01".into(),
+                ended_on: "2012-01-01".into(),
+                units_per_year: "1".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("involvement");
+    let hill = store
+        .list_households()
+        .await
+        .expect("families")
+        .into_iter()
+        .find(|f| f.name == "The Hill family")
+        .expect("the Hill family")
+        .id;
+    for class in ["housing", "police", "social_care", "health", "education"] {
+        let rule = RetentionRuleForm {
+            class: class.into(),
+            agreement_id: String::new(),
+            keep_years: "1".into(),
+        };
+        service.set_retention_rule(&op, &rule).await.expect("rule");
+    }
+    let hold = LegalHoldForm {
+        household_id: hill.to_string(),
+        reason: "Care proceedings".into(),
+    };
+    service.set_legal_hold(&op, &hold).await.expect("hold");
+    let records = |id| {
+        let store = store.clone();
+        async move {
+            let f = store.get_family(id).await.expect("read").expect("family");
+            (f.involvements.len(), f.events.len())
+        }
+    };
+    let hill_before = records(hill).await;
+    assert!(hill_before.1 > 0, "the demo family has events");
+
+    let dry = ok(&wholeplace(
+        work.path(),
+        &["retention", "--today", "2040-01-01"],
+    ));
+    assert!(
+        dry.starts_with("Dry run as of 2040-01-01: nothing was disposed of"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("past their period: 1 involvement(s), 0 event(s)"),
+        "{dry}"
+    );
+    assert!(dry.contains(&format!("family {old}")), "{dry}");
+    assert!(!dry.contains(&format!("family {hill} ")), "held: {dry}");
+    assert!(
+        !dry.contains("Oldfield") && !dry.contains("Hill"),
+        "no names: {dry}"
+    );
+    assert_eq!(records(old).await, (1, 0), "a dry run changes nothing");
+
+    let later = wholeplace(
+        work.path(),
+        &["retention", "--apply", "--today", "2040-01-01"],
+    );
+    let err = String::from_utf8_lossy(&later.stderr);
+    assert!(!later.status.success() && later.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("--today: Records are disposed of as of today or an earlier day"),
+        "{err}"
+    );
+    let bad = wholeplace(work.path(), &["retention", "--today", "01/01/2040"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--today: Enter the day as year-month-day")
+    );
+
+    let applied = ok(&wholeplace(work.path(), &["retention", "--apply"]));
+    assert!(
+        applied.starts_with("Disposed of the records past their retention period as of "),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("past their period: 1 involvement(s), 0 event(s)"),
+        "{applied}"
+    );
+    assert_eq!(
+        records(old).await,
+        (0, 0),
+        "the old family's record is disposed of"
+    );
+    assert_eq!(
+        records(hill).await,
+        hill_before,
+        "the held family's are kept"
+    );
+    let runs = |action: &str| {
+        let store = store.clone();
+        let action = action.to_owned();
+        async move {
+            store
+                .list_audit(&wholeplace_store::AuditFilter {
+                    action_prefix: Some(action),
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .expect("audit")
+                .1
+        }
+    };
+    assert_eq!(
+        runs("retention.dry_run").await,
+        2,
+        "each dry run is audited"
+    );
+    assert_eq!(runs("retention.dispose").await, 1);
+    store.close().await;
+}

@@ -100,6 +100,12 @@ record_id! {
     ConsentId;
     /// A goal of a family plan.
     GoalId;
+    /// An agency's event on a family's timeline.
+    FamilyEventId;
+    /// A retention rule's id.
+    RetentionRuleId;
+    /// A legal hold's id.
+    LegalHoldId;
 }
 
 #[cfg(test)]

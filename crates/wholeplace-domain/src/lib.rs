@@ -4,6 +4,7 @@
 pub mod gss;
 pub mod ids;
 pub mod money;
+pub mod retention;
 pub mod rng;
 pub mod role;
 pub mod sharing;
@@ -13,8 +14,8 @@ pub mod year;
 pub use gss::{GssCode, GssError};
 pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ConsentId,
-    ContactId, GoalId, GrantId, HouseholdId, InvolvementId, PartnershipId, PersonId, PlaceId,
-    ProjectId, RecordId, UserId,
+    ContactId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId, LegalHoldId,
+    PartnershipId, PersonId, PlaceId, ProjectId, RecordId, RetentionRuleId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

@@ -132,6 +132,14 @@ pub enum AuditAction {
     FamilyMove,
     /// `involvement.end`
     InvolvementEnd,
+    /// `retention.rule`: setting or removing a retention rule
+    RetentionRule,
+    /// `retention.hold`: setting or lifting a legal hold
+    RetentionHold,
+    /// `retention.dry_run`: counting what a retention run would dispose of
+    RetentionDryRun,
+    /// `retention.dispose`: disposing of the records past their retention period
+    RetentionDispose,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -143,7 +151,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 66] = [
+    pub const ALL: [AuditAction; 70] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -210,6 +218,10 @@ impl AuditAction {
         AuditAction::FamilyHandover,
         AuditAction::FamilyMove,
         AuditAction::InvolvementEnd,
+        AuditAction::RetentionRule,
+        AuditAction::RetentionHold,
+        AuditAction::RetentionDryRun,
+        AuditAction::RetentionDispose,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -282,6 +294,10 @@ impl AuditAction {
             AuditAction::FamilyHandover => "family.handover",
             AuditAction::FamilyMove => "family.move",
             AuditAction::InvolvementEnd => "involvement.end",
+            AuditAction::RetentionRule => "retention.rule",
+            AuditAction::RetentionHold => "retention.hold",
+            AuditAction::RetentionDryRun => "retention.dry_run",
+            AuditAction::RetentionDispose => "retention.dispose",
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod partnerships;
 pub mod places;
 pub mod policy;
 pub mod projects;
+pub mod retention;
 pub mod secret;
 pub mod sharing;
 pub mod subject_access;
@@ -49,6 +50,7 @@ pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};
 pub use policy::{Access, DataClass};
 pub use projects::ProjectForm;
+pub use retention::{LegalHoldForm, RetentionOverview, RetentionReport, RetentionRuleForm};
 pub use sharing::{AgreementForm, AgreementView};
 
 use std::sync::Arc;

@@ -30,7 +30,8 @@ pub enum DataClass {
     CaseRecords,
     /// The information-sharing agreements between agencies (no personal data).
     SharingAgreements,
-    /// Emergency ("break-glass") accesses and the privacy officer's review of them.
+    /// The privacy officer's work: emergency ("break-glass") accesses and their review, subject
+    /// access packs, retention rules, legal holds and disposal.
     PrivacyAlerts,
 }
 
@@ -164,7 +165,7 @@ impl DataClass {
             DataClass::AuditLog => "The audit log",
             DataClass::CaseRecords => "Families' records",
             DataClass::SharingAgreements => "Information-sharing agreements",
-            DataClass::PrivacyAlerts => "Emergency accesses (privacy officer)",
+            DataClass::PrivacyAlerts => "Emergency accesses and retention (privacy officer)",
         }
     }
 
@@ -193,7 +194,7 @@ impl DataClass {
                 "Which agencies share which classes of data, why, on which lawful basis and until when. The agreements hold no personal data."
             }
             DataClass::PrivacyAlerts => {
-                "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review."
+                "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review; how long each class of records is kept, the families on legal hold, and disposing of records past their period."
             }
         }
     }
@@ -261,8 +262,12 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::InvolvementEnd => (DataClass::CaseRecords, Access::Change),
         A::AgreementList => (DataClass::SharingAgreements, Access::Read),
         A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),
-        A::BreakGlassList | A::PersonSubjectAccess => (DataClass::PrivacyAlerts, Access::Read),
-        A::BreakGlassReview => (DataClass::PrivacyAlerts, Access::Change),
+        A::BreakGlassList | A::PersonSubjectAccess | A::RetentionDryRun => {
+            (DataClass::PrivacyAlerts, Access::Read)
+        }
+        A::BreakGlassReview | A::RetentionRule | A::RetentionHold | A::RetentionDispose => {
+            (DataClass::PrivacyAlerts, Access::Change)
+        }
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete

@@ -21,6 +21,7 @@ mod migrate;
 mod partnerships;
 mod places;
 mod projects;
+mod retention;
 mod store;
 
 pub use migrate::{AUTOINCREMENT_TABLES, MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

@@ -65,6 +65,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "family records: taking part, consent, decisions not to share, handovers, moves, reviews",
         sql: include_str!("../migrations/sqlite/0009_family_records.sql"),
     },
+    Migration {
+        version: 10,
+        name: "retention rules and legal holds",
+        sql: include_str!("../migrations/sqlite/0010_retention.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -133,6 +138,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 9,
         name: "family records: taking part, consent, decisions not to share, handovers, moves, reviews",
         sql: include_str!("../migrations/postgres/0009_family_records.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "retention rules and legal holds",
+        sql: include_str!("../migrations/postgres/0010_retention.sql"),
     },
 ];
 

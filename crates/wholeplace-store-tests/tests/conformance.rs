@@ -9,6 +9,7 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
+use wholeplace_store::{DisposalRecord, NewRetentionRule};
 use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
     NewPerson, Participation, SharingRefusal,
@@ -38,6 +39,7 @@ wholeplace_store_tests::both_backends!(
     every_record_changes_and_reads_back,
     families_agreements_and_emergency_access_round_trip,
     a_familys_records_keep_their_history,
+    retention_rules_holds_and_disposal_round_trip,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1198,7 +1200,10 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
             .await
             .expect("old entry");
     }
-    assert_eq!(store.migrate().await.expect("upgrade"), vec![5, 6, 7, 8, 9]);
+    assert_eq!(
+        store.migrate().await.expect("upgrade"),
+        vec![5, 6, 7, 8, 9, 10]
+    );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
     store
@@ -2189,4 +2194,317 @@ async fn a_familys_records_keep_their_history(store: &SqlStore) {
         }]
     );
     assert_eq!(f.involvements[0].ended_on.as_deref(), Some("2026-06-30"));
+}
+
+/// A person in a new household of their own, for the retention case.
+async fn family_of_one(store: &SqlStore, name: &str, at: i64) -> (HouseholdId, PersonId) {
+    let person = store
+        .create_person(
+            &NewPerson {
+                given_name: name.into(),
+                family_name: "Retained".into(),
+                date_of_birth: None,
+                nhs_number: None,
+                ni_number: None,
+            },
+            &ev("person.create", at),
+        )
+        .await
+        .expect("person");
+    let household = store
+        .create_household(
+            &NewHousehold {
+                name: format!("The {name} family"),
+                place_id: None,
+                address: String::new(),
+                lead_user_id: None,
+            },
+            &ev("family.create", at),
+        )
+        .await
+        .expect("household");
+    store
+        .add_member(household, person, "parent", &ev("family.member", at))
+        .await
+        .expect("member");
+    (household, person)
+}
+
+async fn ended_involvement(
+    store: &SqlStore,
+    person: PersonId,
+    agency_id: AgencyId,
+    class: &str,
+    ended_on: Option<&str>,
+) {
+    let new = NewInvolvement {
+        person_id: person,
+        agency_id,
+        service: "Service".into(),
+        lead_worker: String::new(),
+        need: "parenting".into(),
+        class: DataClass::of(class),
+        started_on: "2010-01-01".into(),
+        ended_on: ended_on.map(str::to_owned),
+        unit_cost_code: None,
+        unit_cost: Money::ZERO,
+        unit: String::new(),
+        units_per_year_hundredths: 0,
+    };
+    store
+        .create_involvement(&new, &ev("involvement.create", 30))
+        .await
+        .expect("involvement");
+}
+
+async fn old_event(
+    store: &SqlStore,
+    household: HouseholdId,
+    person: PersonId,
+    agency_id: AgencyId,
+    class: &str,
+    day: &str,
+) {
+    let e = FamilyEvent {
+        person_id: Some(person),
+        agency_id,
+        agency_name: String::new(),
+        day: day.into(),
+        summary: "Visit".into(),
+        class: DataClass::of(class),
+    };
+    store
+        .add_family_event(household, &e, &ev("family.event", 31))
+        .await
+        .expect("event");
+}
+
+/// The kinds of the candidates, and the families they are about, for one check.
+fn candidate_kinds(
+    c: &[wholeplace_store::DisposalCandidate],
+) -> Vec<(&'static str, &str, Vec<HouseholdId>)> {
+    let mut out: Vec<_> = c
+        .iter()
+        .map(|c| {
+            let kind = match c.record {
+                DisposalRecord::Involvement(_) => "involvement",
+                DisposalRecord::Event(_) => "event",
+            };
+            (kind, c.class.as_str(), c.households.clone())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn retention_rules_holds_and_disposal_round_trip(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let police = agency(store, "Kent Police").await;
+    let health = agency(store, "Kent Community Health").await;
+    let (held, held_person) = family_of_one(store, "Held", 20).await;
+    let (free, free_person) = family_of_one(store, "Free", 21).await;
+    let aid = store
+        .create_agreement(
+            &NewAgreement {
+                title: "Police ISA".into(),
+                party_ids: vec![kcc, police],
+                classes: vec![DataClass::of("police")],
+                purposes: vec![Purpose::parse("safeguarding").expect("purpose")],
+                basis: LawfulBasis::parse("public_task").expect("basis"),
+                condition: Some(
+                    SpecialCondition::parse("substantial_public_interest").expect("condition"),
+                ),
+                starts_on: "2020-01-01".into(),
+                review_on: "2030-01-01".into(),
+                expires_on: "2030-12-31".into(),
+                signatories: "Signed".into(),
+            },
+            &ev("agreement.create", 22),
+        )
+        .await
+        .expect("agreement");
+    let care = retention_rules(store, aid).await;
+    // The free family: a police record of a party to the agreement (2 years: due), one of an
+    // agency outside it (7 years: kept), an open involvement and one of a class with no rule.
+    ended_involvement(store, free_person, police, "police", Some("2022-01-01")).await;
+    ended_involvement(store, free_person, health, "police", Some("2022-01-01")).await;
+    ended_involvement(store, free_person, kcc, "social_care", None).await;
+    ended_involvement(store, free_person, kcc, "housing", Some("2000-01-01")).await;
+    old_event(store, free, free_person, police, "police", "2020-05-05").await;
+    // The held family's records, and an event on the free family's timeline about its member.
+    ended_involvement(store, held_person, kcc, "social_care", Some("2015-01-01")).await;
+    old_event(store, held, held_person, kcc, "social_care", "2015-02-02").await;
+    old_event(store, free, held_person, police, "police", "2015-03-03").await;
+
+    let today = "2026-06-01";
+    let before_hold = store.disposal_candidates(today).await.expect("candidates");
+    assert_eq!(before_hold.len(), 5, "{before_hold:?}");
+    let hold = legal_hold_on(store, held, free).await;
+    disposal_is_one_transaction(store, free, today).await;
+    lifting_a_hold_and_removing_a_rule(store, (hold, care), held, free, today).await;
+}
+
+/// Rules set, set again (the same rule, new years), refused for a missing agreement and listed;
+/// the social care rule's id.
+async fn retention_rules(store: &SqlStore, aid: AgreementId) -> RetentionRuleId {
+    let rule = |class: &str, agreement_id, keep_years| NewRetentionRule {
+        class: DataClass::of(class),
+        agreement_id,
+        keep_years,
+    };
+    let police_default = store
+        .set_retention_rule(&rule("police", None, 6), &ev("retention.rule", 23))
+        .await
+        .expect("rule");
+    store
+        .set_retention_rule(&rule("police", Some(aid), 2), &ev("retention.rule", 23))
+        .await
+        .expect("agreement rule");
+    let care = store
+        .set_retention_rule(&rule("social_care", None, 3), &ev("retention.rule", 23))
+        .await
+        .expect("rule");
+    assert_eq!(
+        store
+            .set_retention_rule(&rule("police", None, 7), &ev("retention.rule", 24))
+            .await
+            .expect("set again"),
+        police_default,
+        "one rule for a class: setting it again changes its years"
+    );
+    assert!(matches!(
+        store
+            .set_retention_rule(
+                &rule("police", Some(AgreementId::new(aid.get() + 99)), 2),
+                &ev("retention.rule", 24)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let rules = store.list_retention_rules().await.expect("rules");
+    assert_eq!(
+        rules
+            .iter()
+            .map(|r| (r.class.as_str(), r.agreement_title.as_deref(), r.keep_years))
+            .collect::<Vec<_>>(),
+        [
+            ("police", None, 7),
+            ("police", Some("Police ISA"), 2),
+            ("social_care", None, 3)
+        ]
+    );
+    care
+}
+
+/// A hold set once (a second is a clash, a missing family not found) and listed.
+async fn legal_hold_on(store: &SqlStore, held: HouseholdId, free: HouseholdId) -> LegalHoldId {
+    let hold = store
+        .set_legal_hold(held, "Care proceedings", "dpo", &ev("retention.hold", 40))
+        .await
+        .expect("hold");
+    assert!(matches!(
+        store
+            .set_legal_hold(held, "Again", "dpo", &ev("retention.hold", 41))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .set_legal_hold(
+                HouseholdId::new(free.get() + 500),
+                "No such family",
+                "dpo",
+                &ev("retention.hold", 41)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let holds = store.list_legal_holds().await.expect("holds");
+    assert_eq!(
+        (
+            holds.len(),
+            holds[0].id,
+            holds[0].household_name.as_str(),
+            holds[0].set_at,
+            holds[0].lifted_by.clone()
+        ),
+        (1, hold, "The Held family", 40, None)
+    );
+    hold
+}
+
+/// The free family's records due are disposed of with one audit entry; disposing of them again
+/// finds them gone and changes nothing.
+async fn disposal_is_one_transaction(store: &SqlStore, free: HouseholdId, today: &str) {
+    let due = store.disposal_candidates(today).await.expect("candidates");
+    assert_eq!(
+        candidate_kinds(&due),
+        [
+            ("event", "police", vec![free]),
+            ("involvement", "police", vec![free])
+        ],
+        "the held family's records, and the event about its member, are kept"
+    );
+    let entries = audit_count(store).await;
+    store
+        .dispose(&due, &ev("retention.dispose", 42))
+        .await
+        .expect("dispose");
+    assert_eq!(audit_count(store).await, entries + 1);
+    let left = store.get_family(free).await.expect("read").expect("exists");
+    assert_eq!(left.involvements.len(), 3, "the other three are kept");
+    assert_eq!(left.events.len(), 1, "the event about the held member");
+    assert!(matches!(
+        store.dispose(&due, &ev("retention.dispose", 43)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(audit_count(store).await, entries + 1, "nothing written");
+}
+
+async fn lifting_a_hold_and_removing_a_rule(
+    store: &SqlStore,
+    (hold, care): (LegalHoldId, RetentionRuleId),
+    held: HouseholdId,
+    free: HouseholdId,
+    today: &str,
+) {
+    store
+        .lift_legal_hold(hold, "dpo2", &ev("retention.hold", 44))
+        .await
+        .expect("lift");
+    let lifted = &store.list_legal_holds().await.expect("holds")[0];
+    assert_eq!(
+        (lifted.lifted_by.as_deref(), lifted.lifted_at),
+        (Some("dpo2"), Some(44))
+    );
+    assert!(matches!(
+        store
+            .lift_legal_hold(hold, "dpo2", &ev("retention.hold", 45))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.disposal_candidates(today).await.expect("c").len(),
+        3,
+        "lifted: the held family's records are due"
+    );
+    store
+        .delete_retention_rule(care, &ev("retention.rule", 46))
+        .await
+        .expect("delete");
+    assert!(matches!(
+        store
+            .delete_retention_rule(care, &ev("retention.rule", 47))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        candidate_kinds(&store.disposal_candidates(today).await.expect("c")),
+        [("event", "police", vec![free])],
+        "no rule for social care: kept forever"
+    );
+    store
+        .set_legal_hold(held, "Held again", "dpo", &ev("retention.hold", 48))
+        .await
+        .expect("a family can be held again once lifted");
 }

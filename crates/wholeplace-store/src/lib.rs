@@ -24,6 +24,7 @@ pub mod grants;
 pub mod partnerships;
 pub mod places;
 pub mod projects;
+pub mod retention;
 
 pub use accounts::{AccountStore, ApiToken, NewUser, Session, User};
 pub use agencies::{Agency, AgencyStore};
@@ -46,12 +47,16 @@ pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
 pub use projects::{Project, ProjectStore};
+pub use retention::{
+    DisposalCandidate, DisposalRecord, LegalHold, NewRetentionRule, RetentionRule, RetentionStore,
+};
 
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore, Store,
+        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore,
+        RetentionStore, Store,
     };
 }
 
@@ -128,6 +133,7 @@ pub trait Store:
     + AppraisalStore
     + DatasetStore
     + FamilyStore
+    + RetentionStore
     + Send
     + Sync
     + 'static

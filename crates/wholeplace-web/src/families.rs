@@ -135,6 +135,7 @@ pub(crate) struct FamilyPage {
     total: String,
     can_change: bool,
     privacy_officer: bool,
+    legal_hold: bool,
     member_fields: Vec<Field>,
     involvement_fields: Vec<Field>,
     goal_fields: Vec<Field>,
@@ -259,6 +260,7 @@ pub(crate) async fn family_page(
         privacy_officer: state
             .service
             .may(&s.actor, DataClass::PrivacyAlerts, Access::Read),
+        legal_hold: state.service.on_legal_hold(&s.actor, id).await?,
         member_fields: person_fields(&forms.person),
         action_fields: action_fields(&forms.action, &v),
         goal_fields: goal_fields(&forms.goal, agencies.clone()),

@@ -24,6 +24,7 @@ mod page;
 mod partnerships;
 mod places;
 mod projects;
+mod retention;
 mod roles;
 mod security;
 mod sharing;
@@ -100,6 +101,26 @@ fn families_router() -> Router<AppState> {
         .route("/sharing/{id}/withdraw", post(sharing::withdraw_agreement))
         .route("/privacy", get(sharing::privacy))
         .route("/privacy/{id}/review", post(sharing::review))
+}
+
+/// The privacy officer's retention rules, legal holds and disposal.
+fn retention_router() -> Router<AppState> {
+    Router::new()
+        .route("/privacy/retention", get(retention::retention))
+        .route("/privacy/retention/rules", post(retention::set_rule))
+        .route(
+            "/privacy/retention/rules/{id}/delete",
+            post(retention::delete_rule),
+        )
+        .route("/privacy/retention/holds", post(retention::set_hold))
+        .route(
+            "/privacy/retention/holds/{id}/lift",
+            post(retention::lift_hold),
+        )
+        .route(
+            "/privacy/retention/apply",
+            get(retention::confirm_apply).post(retention::apply),
+        )
 }
 
 fn pages_router() -> Router<AppState> {
@@ -208,6 +229,7 @@ fn pages_router() -> Router<AppState> {
             get(projects::projects).post(projects::create_project),
         )
         .merge(families_router())
+        .merge(retention_router())
         .route("/data", get(data::data))
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))

@@ -192,6 +192,14 @@ const ROUTES: &[Row] = &[
     r("GET", "/privacy", "/privacy", Policy(PrivacyAlerts, Read), ADMINS),
     r("GET", "/people/{id}/subject-access.json", "/people/{person}/subject-access.json", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/{id}/review", "/privacy/{glass}/review", Policy(PrivacyAlerts, Change), ADMINS),
+    // Retention: rules, legal holds and disposal (the privacy officer).
+    r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
+    r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
+    r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
+    r("POST", "/privacy/retention/holds", "/privacy/retention/holds", Policy(PrivacyAlerts, Change), ADMINS),
+    r("POST", "/privacy/retention/holds/{id}/lift", "/privacy/retention/holds/{hold}/lift", Policy(PrivacyAlerts, Change), ADMINS),
+    r("GET", "/privacy/retention/apply", "/privacy/retention/apply", Policy(PrivacyAlerts, Change), ADMINS),
+    r("POST", "/privacy/retention/apply", "/privacy/retention/apply", Policy(PrivacyAlerts, Change), ADMINS),
     // The audit log.
     r("GET", "/audit", "/audit", Policy(AuditLog, Read), ADMINS),
     r("GET", "/audit.csv", "/audit.csv", Policy(AuditLog, Read), ADMINS),
@@ -498,6 +506,8 @@ struct Ids {
     goal: i64,
     agreement: i64,
     glass: i64,
+    rule: i64,
+    hold: i64,
 }
 
 impl Ids {
@@ -516,6 +526,8 @@ impl Ids {
             .replace("{person}", &self.person.to_string())
             .replace("{agreement}", &self.agreement.to_string())
             .replace("{glass}", &self.glass.to_string())
+            .replace("{rule}", &self.rule.to_string())
+            .replace("{hold}", &self.hold.to_string())
     }
 }
 
@@ -718,6 +730,27 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("emergency access");
+    let rule = s
+        .set_retention_rule(
+            &op,
+            &wholeplace_service::RetentionRuleForm {
+                class: "identity".into(),
+                agreement_id: agreement.to_string(),
+                keep_years: "6".into(),
+            },
+        )
+        .await
+        .expect("retention rule");
+    let hold = s
+        .set_legal_hold(
+            &op,
+            &wholeplace_service::LegalHoldForm {
+                household_id: family.to_string(),
+                reason: format!("Proceedings {tag}"),
+            },
+        )
+        .await
+        .expect("legal hold");
     let token = match owner {
         Some(name) => {
             let me = Actor::user(app.user_named(name).await, "test", None);
@@ -748,6 +781,8 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         goal: goal.get(),
         agreement: agreement.get(),
         glass: glass.get(),
+        rule: rule.get(),
+        hold: hold.get(),
     }
 }
 
