@@ -120,9 +120,9 @@ pub enum AuditAction {
     BreakGlassReview,
     /// `family.participation`
     FamilyParticipation,
-    /// `consent.record`
+    /// `family.consent`
     ConsentRecord,
-    /// `consent.withdraw`
+    /// `family.consent_withdraw`
     ConsentWithdraw,
     /// `family.refusal`
     SharingRefusal,
@@ -288,8 +288,8 @@ impl AuditAction {
             AuditAction::BreakGlassList => "break_glass.list",
             AuditAction::BreakGlassReview => "break_glass.review",
             AuditAction::FamilyParticipation => "family.participation",
-            AuditAction::ConsentRecord => "consent.record",
-            AuditAction::ConsentWithdraw => "consent.withdraw",
+            AuditAction::ConsentRecord => "family.consent",
+            AuditAction::ConsentWithdraw => "family.consent_withdraw",
             AuditAction::SharingRefusal => "family.refusal",
             AuditAction::FamilyHandover => "family.handover",
             AuditAction::FamilyMove => "family.move",

@@ -6,7 +6,10 @@ use crate::audit_action::AuditAction;
 use crate::clock::format_rfc3339;
 use crate::*;
 use wholeplace_domain::{HouseholdId, PersonId};
-use wholeplace_store::{AuditFilter, FamilyEvent, Goal, Involvement, Person};
+use wholeplace_store::{
+    AuditFilter, ConsentReceipt, FamilyEvent, FormerAddress, Goal, Involvement, Participation,
+    Person, SharingRefusal,
+};
 
 /// One access to the person's family's records, from the audit log.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -51,6 +54,14 @@ pub struct SubjectAccessPack {
     pub events: Vec<FamilyEvent>,
     /// The goals of their families' plans, as written.
     pub plan_goals: Vec<Goal>,
+    /// The person's consent receipts, withdrawals included.
+    pub consents: Vec<ConsentReceipt>,
+    /// Their families' word on taking part.
+    pub participation: Vec<Participation>,
+    /// Decisions not to share their families' records.
+    pub decisions_not_to_share: Vec<SharingRefusal>,
+    /// Their families' former addresses.
+    pub former_addresses: Vec<FormerAddress>,
     /// Every access to their families' records.
     pub accesses: Vec<AccessRecord>,
 }
@@ -94,6 +105,10 @@ impl Service {
             involvements: Vec::new(),
             events: Vec::new(),
             plan_goals: Vec::new(),
+            consents: Vec::new(),
+            participation: Vec::new(),
+            decisions_not_to_share: Vec::new(),
+            former_addresses: Vec::new(),
             accesses: Vec::new(),
         };
         let mut found = false;
@@ -115,6 +130,11 @@ impl Service {
             pack.events
                 .extend(f.events.into_iter().filter(|e| e.person_id == Some(person)));
             pack.plan_goals.extend(f.plan);
+            pack.consents
+                .extend(f.consents.into_iter().filter(|c| c.person_id == person));
+            pack.participation.extend(f.participation);
+            pack.decisions_not_to_share.extend(f.refusals);
+            pack.former_addresses.extend(f.former_addresses);
         }
         if !found {
             return Err(ServiceError::NotFound);

@@ -24,6 +24,7 @@ wholeplace_store_tests::both_backends!(
 
 struct World {
     app: App,
+    admin: Browser,
     family: HouseholdId,
     ann: PersonId,
     by_consent: AgreementId,
@@ -76,7 +77,7 @@ async fn agreement(app: &App, title: &str, parties: [AgencyId; 2], basis: &str) 
 /// and the police.
 async fn world(db: TestDb) -> World {
     let app = App::new(db);
-    app.admin().await;
+    let admin = app.admin().await;
     let op = Actor::operator();
     let s = &app.service;
     let council = s
@@ -140,6 +141,7 @@ async fn world(db: TestDb) -> World {
     let by_consent = agreement(&app, "Attendance, by consent", [council, school], "consent").await;
     let public_task = agreement(&app, "Council and police", [council, police], "public_task").await;
     World {
+        admin,
         family,
         ann,
         by_consent,
@@ -301,10 +303,19 @@ async fn an_agreement_that_rests_on_consent_follows_the_persons_consent(db: Test
             .body
             .contains("Select a consent that has not been withdrawn")
     );
+    // The person's subject access pack holds the receipt and its withdrawal.
+    let pack = w
+        .app
+        .get_as(&w.admin, &format!("/people/{}/subject-access.json", w.ann))
+        .await;
+    assert_eq!(pack.status, StatusCode::OK);
+    let consents = &pack.json()["consents"];
+    assert_eq!(consents[0]["how"], "Signed form at the family hub");
+    assert_eq!(consents[0]["withdrawn_on"], "2026-03-01");
     let audit = w.app.audit().await;
     let consent_entries: Vec<_> = audit
         .iter()
-        .filter(|e| e.event.action.starts_with("consent."))
+        .filter(|e| e.event.action.starts_with("family.consent"))
         .collect();
     assert_eq!(
         consent_entries.len(),
