@@ -120,6 +120,8 @@ pub enum AuditAction {
     BreakGlassReview,
     /// `family.participation`
     FamilyParticipation,
+    /// `need.set`: renaming a need or adding one
+    NeedSet,
     /// `family.consent`
     ConsentRecord,
     /// `family.consent_withdraw`
@@ -151,7 +153,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 70] = [
+    pub const ALL: [AuditAction; 71] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -212,6 +214,7 @@ impl AuditAction {
         AuditAction::BreakGlassList,
         AuditAction::BreakGlassReview,
         AuditAction::FamilyParticipation,
+        AuditAction::NeedSet,
         AuditAction::ConsentRecord,
         AuditAction::ConsentWithdraw,
         AuditAction::SharingRefusal,
@@ -288,6 +291,7 @@ impl AuditAction {
             AuditAction::BreakGlassList => "break_glass.list",
             AuditAction::BreakGlassReview => "break_glass.review",
             AuditAction::FamilyParticipation => "family.participation",
+            AuditAction::NeedSet => "need.set",
             AuditAction::ConsentRecord => "family.consent",
             AuditAction::ConsentWithdraw => "family.consent_withdraw",
             AuditAction::SharingRefusal => "family.refusal",

@@ -10,9 +10,8 @@ use crate::*;
 use std::collections::BTreeMap;
 use wholeplace_domain::DataClass as SharedClass;
 use wholeplace_domain::sharing::{self, AccessRequest, AgreementTerms, ConsentTerms, Decision};
-use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_domain::{
-    AgencyId, BreakGlassId, GoalId, HouseholdId, InvolvementId, Money, Need, PersonId, Purpose,
+    AgencyId, BreakGlassId, GoalId, HouseholdId, InvolvementId, Money, PersonId, Purpose,
 };
 use wholeplace_store::{
     ConsentReceipt, Family, FamilyEvent, FormerAddress, Goal, GoalReview, Handover, Household,
@@ -65,7 +64,7 @@ pub struct InvolvementForm {
     pub service: String,
     /// The lead worker.
     pub lead_worker: String,
-    /// The presenting need (a key of [`NEEDS`]).
+    /// The presenting need (a key of the need taxonomy, `Service::needs`).
     pub need: String,
     /// The class of data (a key of the data classes).
     pub class: String,
@@ -187,20 +186,30 @@ pub struct FamilyView {
 
 impl FamilyView {
     /// The jigsaw: for each member shown, the agencies involved with them for each need
-    /// (members x needs -> agencies), with the needs any member has, in the taxonomy's order.
-    pub fn jigsaw(&self) -> (Vec<&'static str>, Vec<JigsawRow>) {
-        let needs: Vec<&'static str> = NEEDS
+    /// (members x needs -> agencies), with the labels of the needs any member has, in the
+    /// taxonomy's order (a need no longer in `needs` last, by its key).
+    pub fn jigsaw(&self, needs: &[crate::NeedView]) -> (Vec<String>, Vec<JigsawRow>) {
+        let mut keys: Vec<(&str, String)> = needs
             .iter()
-            .map(|(k, _)| *k)
-            .filter(|k| self.involvements.iter().any(|i| i.need == *k))
+            .filter(|n| self.involvements.iter().any(|i| i.need == n.key))
+            .map(|n| (n.key.as_str(), n.label.clone()))
             .collect();
+        let mut unknown: Vec<&str> = self
+            .involvements
+            .iter()
+            .map(|i| i.need.as_str())
+            .filter(|k| !needs.iter().any(|n| n.key == *k))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        keys.extend(unknown.into_iter().map(|k| (k, k.to_owned())));
         let rows = self
             .members
             .iter()
             .map(|m| {
-                let cells = needs
+                let cells = keys
                     .iter()
-                    .map(|n| {
+                    .map(|(n, _)| {
                         let mut agencies: Vec<String> = self
                             .involvements
                             .iter()
@@ -217,7 +226,7 @@ impl FamilyView {
                 )
             })
             .collect();
-        (needs, rows)
+        (keys.into_iter().map(|(_, l)| l).collect(), rows)
     }
 
     /// A member's name, or "a family member" when the reader may not see who.
@@ -918,7 +927,8 @@ impl Service {
         agencies: &[AgencyId],
         f: &InvolvementForm,
     ) -> ServiceResult<InvolvementId> {
-        let new = self.involvement_from_form(agencies, family, f)?;
+        let needs = self.needs().await?;
+        let new = self.involvement_from_form(agencies, family, &needs, f)?;
         let ev = self.event(
             actor,
             AuditAction::InvolvementCreate,
@@ -1004,6 +1014,7 @@ impl Service {
         &self,
         readers: &[AgencyId],
         family: &Family,
+        needs: &[crate::NeedView],
         f: &InvolvementForm,
     ) -> ServiceResult<NewInvolvement> {
         let mut errors = Vec::new();
@@ -1034,9 +1045,10 @@ impl Service {
             Some("Enter the service, such as 'Early help family support'"),
         );
         let lead_worker = text(&mut errors, "lead_worker", &f.lead_worker, 200, None);
-        let need = Need::parse(&f.need)
-            .map_err(|_| errors.push(FieldError::new("need", "Select the presenting need")))
-            .ok();
+        let need = needs.iter().find(|n| n.key == f.need.trim());
+        if need.is_none() {
+            errors.push(FieldError::new("need", "Select the presenting need"));
+        }
         let class = SharedClass::parse(&f.class)
             .map_err(|_| {
                 errors.push(FieldError::new(
@@ -1100,7 +1112,7 @@ impl Service {
                     agency_id,
                     service,
                     lead_worker,
-                    need: need.as_str().to_owned(),
+                    need: need.key.clone(),
                     class,
                     started_on,
                     ended_on,

@@ -21,6 +21,7 @@ pub mod family_records;
 pub mod family_workbook;
 pub mod fields;
 pub mod grants;
+pub mod needs;
 pub mod partnerships;
 pub mod places;
 pub mod policy;
@@ -46,6 +47,7 @@ pub use family_records::{
 };
 pub use family_workbook::units_text;
 pub use grants::{GrantChangeForm, GrantForm};
+pub use needs::{NeedForm, NeedView};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};
 pub use policy::{Access, DataClass};

@@ -291,7 +291,8 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::AppraisalCreate
         | A::AppraisalUpdate
         | A::AppraisalDelete
-        | A::DatasetImport => (DataClass::Reference, Access::Change),
+        | A::DatasetImport
+        | A::NeedSet => (DataClass::Reference, Access::Change),
     }
 }
 

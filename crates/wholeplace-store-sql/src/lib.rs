@@ -18,6 +18,7 @@ mod dataset;
 mod families;
 mod grants;
 mod migrate;
+mod needs;
 mod partnerships;
 mod places;
 mod projects;

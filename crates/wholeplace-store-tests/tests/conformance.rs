@@ -9,7 +9,7 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
-use wholeplace_store::{DisposalRecord, NewRetentionRule};
+use wholeplace_store::{DisposalRecord, NeedTerm, NewRetentionRule};
 use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
     NewPerson, Participation, SharingRefusal,
@@ -40,6 +40,7 @@ wholeplace_store_tests::both_backends!(
     families_agreements_and_emergency_access_round_trip,
     a_familys_records_keep_their_history,
     retention_rules_holds_and_disposal_round_trip,
+    need_terms_relabel_and_add,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1202,7 +1203,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10]
+        vec![5, 6, 7, 8, 9, 10, 13]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2507,4 +2508,47 @@ async fn lifting_a_hold_and_removing_a_rule(
         .set_legal_hold(held, "Held again", "dpo", &ev("retention.hold", 48))
         .await
         .expect("a family can be held again once lifted");
+}
+
+/// A shipped need relabelled and a local one added; a label already used is a clash.
+async fn need_terms_relabel_and_add(store: &SqlStore) {
+    for (key, label) in [
+        ("parenting", "Parenting and family relationships"),
+        ("food_poverty", "Food poverty"),
+        ("parenting", "Parenting support"),
+    ] {
+        store
+            .set_need_term(
+                &NeedTerm {
+                    key: key.into(),
+                    label: label.into(),
+                },
+                &ev("need.set", 1),
+            )
+            .await
+            .expect("term");
+    }
+    let clash = store
+        .set_need_term(
+            &NeedTerm {
+                key: "debt".into(),
+                label: "Food poverty".into(),
+            },
+            &ev("need.set", 2),
+        )
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    assert_eq!(
+        store
+            .list_need_terms()
+            .await
+            .expect("terms")
+            .iter()
+            .map(|t| (t.key.as_str(), t.label.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("food_poverty", "Food poverty"),
+            ("parenting", "Parenting support")
+        ]
+    );
 }

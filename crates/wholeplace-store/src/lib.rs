@@ -21,6 +21,7 @@ pub mod contacts;
 pub mod dataset;
 pub mod families;
 pub mod grants;
+pub mod needs;
 pub mod partnerships;
 pub mod places;
 pub mod projects;
@@ -44,6 +45,7 @@ pub use families::{
     SharingRefusal,
 };
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
+pub use needs::{NeedStore, NeedTerm};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
 pub use projects::{Project, ProjectStore};
@@ -55,8 +57,8 @@ pub use retention::{
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore,
-        RetentionStore, Store,
+        DatasetStore, FamilyStore, GrantStore, NeedStore, PartnershipStore, PlaceStore,
+        ProjectStore, RetentionStore, Store,
     };
 }
 
@@ -134,6 +136,7 @@ pub trait Store:
     + DatasetStore
     + FamilyStore
     + RetentionStore
+    + NeedStore
     + Send
     + Sync
     + 'static

@@ -33,6 +33,7 @@ mod contacts;
 pub mod contract;
 mod families;
 mod grants;
+mod needs;
 mod partnerships;
 mod places;
 mod projects;
@@ -48,6 +49,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::users))
         .routes(routes!(audit::audit))
+        .routes(routes!(needs::needs))
         .routes(routes!(places::places, places::create_place))
         .routes(routes!(
             places::place,

@@ -25,10 +25,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use wholeplace_domain::HouseholdId;
 use wholeplace_domain::sharing::{DATA_CLASSES, PURPOSES};
-use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_service::{
     Access, ActionForm, AuditAction, BreakGlassForm, DataClass, FamilySummary, FamilyView,
-    FieldError, GoalForm, HouseholdForm, InvolvementForm, PersonForm, units_text,
+    FieldError, GoalForm, HouseholdForm, InvolvementForm, NeedView, PersonForm, units_text,
 };
 
 /// The purpose a family page is read for (`?purpose=`).
@@ -111,7 +110,7 @@ pub(crate) struct InvolvementRow {
     who: String,
     agency: String,
     service: String,
-    need: &'static str,
+    need: String,
     class: &'static str,
     lead_worker: String,
     started_on: String,
@@ -127,7 +126,7 @@ pub(crate) struct FamilyPage {
     layout: Layout,
     v: FamilyView,
     purposes: Vec<(String, String)>,
-    needs: Vec<&'static str>,
+    needs: Vec<String>,
     jigsaw: Vec<(String, Vec<Vec<String>>)>,
     rows: Vec<InvolvementRow>,
     events: Vec<(String, String, String, String)>,
@@ -161,18 +160,22 @@ pub(crate) struct FamilyForms {
     action: ActionForm,
 }
 
-fn need_label(key: &str) -> &'static str {
-    wholeplace_domain::taxonomy::label(NEEDS, key)
+/// A need's label in the partnership's taxonomy (its key when it is no longer there).
+fn need_label(needs: &[NeedView], key: &str) -> String {
+    needs
+        .iter()
+        .find(|n| n.key == key)
+        .map_or_else(|| key.to_owned(), |n| n.label.clone())
 }
 
-fn involvement_rows(v: &FamilyView) -> Vec<InvolvementRow> {
+fn involvement_rows(v: &FamilyView, needs: &[NeedView]) -> Vec<InvolvementRow> {
     v.involvements
         .iter()
         .map(|i| InvolvementRow {
             who: v.name_of(Some(i.person_id)),
             agency: i.agency_name.clone(),
             service: i.service.clone(),
-            need: need_label(&i.need),
+            need: need_label(needs, &i.need),
             class: i.class.label(),
             lead_worker: i.lead_worker.clone(),
             started_on: i.started_on.clone(),
@@ -200,8 +203,9 @@ pub(crate) async fn family_page(
         .service
         .family_view(&s.actor, id, purpose, AuditAction::FamilyRead)
         .await?;
-    let (needs, jigsaw) = v.jigsaw();
-    let rows = involvement_rows(&v);
+    let taxonomy = state.service.needs().await?;
+    let (needs, jigsaw) = v.jigsaw(&taxonomy);
+    let rows = involvement_rows(&v, &taxonomy);
     let events = v
         .events
         .iter()
@@ -248,7 +252,7 @@ pub(crate) async fn family_page(
             .iter()
             .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
             .collect(),
-        needs: needs.into_iter().map(need_label).collect(),
+        needs,
         jigsaw,
         rows,
         events,
@@ -264,7 +268,7 @@ pub(crate) async fn family_page(
         member_fields: person_fields(&forms.person),
         action_fields: action_fields(&forms.action, &v),
         goal_fields: goal_fields(&forms.goal, agencies.clone()),
-        involvement_fields: involvement_fields(&forms.involvement, members, agencies),
+        involvement_fields: involvement_fields(&forms.involvement, members, agencies, &taxonomy),
         team_links: links(id, &[Kind::Handover, Kind::Move]),
         sharing_links: links(
             id,
@@ -434,6 +438,7 @@ fn involvement_fields(
     f: &InvolvementForm,
     members: Vec<(String, String)>,
     agencies: Vec<(String, String)>,
+    needs: &[NeedView],
 ) -> Vec<Field> {
     let vocab = |terms: &[(&str, &str)]| {
         std::iter::once((String::new(), "Select".to_owned()))
@@ -470,7 +475,12 @@ fn involvement_fields(
             &f.service,
         ),
         Field::text("lead_worker", "Lead worker (optional)", "", &f.lead_worker),
-        Field::select("need", "Presenting need", vocab(NEEDS), &f.need),
+        Field::select(
+            "need",
+            "Presenting need",
+            options("Select", needs.iter().map(|n| (&n.key, n.label.clone()))),
+            &f.need,
+        ),
         Field::select(
             "class",
             "Class of data the record is",

@@ -20,6 +20,7 @@ mod fields;
 mod form;
 mod grants;
 mod layout;
+mod needs;
 mod page;
 mod partnerships;
 mod places;
@@ -85,6 +86,7 @@ fn families_router() -> Router<AppState> {
             get(families::involvements_csv),
         )
         .route("/families/{id}/family.xlsx", get(families::family_xlsx))
+        .route("/needs", get(needs::needs).post(needs::set_need))
         .route(
             "/families/{id}/records/{kind}",
             get(family_records::record_form).post(family_records::save_record),

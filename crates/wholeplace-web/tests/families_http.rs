@@ -937,7 +937,7 @@ async fn the_api_records_an_involvement_by_the_family_pages_rules(db: TestDb) {
             json!({"need": "Parenting"}),
             422,
             "need",
-            "presenting needs",
+            "GET /api/v1/needs",
         ),
         (
             json!({"units_per_year": "-1"}),

@@ -20,6 +20,7 @@ wholeplace_store_tests::both_backends!(
     an_agreement_that_rests_on_consent_follows_the_persons_consent,
     the_team_keeps_the_familys_record,
     a_review_of_a_goal_keeps_its_history,
+    the_partnership_renames_a_need_and_adds_its_own,
 );
 
 struct World {
@@ -586,5 +587,103 @@ async fn a_review_of_a_goal_keeps_its_history(db: TestDb) {
     past.assert_error_summary(
         StatusCode::UNPROCESSABLE_ENTITY,
         &["The next review day must be today or later"],
+    );
+}
+
+async fn the_partnership_renames_a_need_and_adds_its_own(db: TestDb) {
+    let w = world(db).await;
+    for (key, label) in [("parenting", "Parenting support"), ("", "Food poverty")] {
+        let r = w
+            .app
+            .post_as(&w.admin, "/needs", &[("key", key), ("label", label)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let again = w
+        .app
+        .post_as(
+            &w.admin,
+            "/needs",
+            &[("key", ""), ("label", "Food poverty")],
+        )
+        .await;
+    again.assert_error_summary(
+        StatusCode::CONFLICT,
+        &["There is already a need of that name: rename it instead"],
+    );
+    let listed = w.app.get_as(&w.council, "/needs").await;
+    assert!(
+        listed.body.contains("Parenting support")
+            && listed.body.contains("Parenting and family relationships")
+            && listed.body.contains(", renamed"),
+        "the shipped wording is kept beside the partnership's"
+    );
+    assert!(listed.body.contains("Added by the partnership"));
+
+    // The council's practitioner records an involvement against the new need.
+    let ann = w.ann.to_string();
+    let r = w
+        .app
+        .post_as(
+            &w.council,
+            &format!("/families/{}/involvements", w.family),
+            &[
+                ("person_id", ann.as_str()),
+                ("service", "Food bank referral"),
+                ("need", "food_poverty"),
+                ("class", "social_care"),
+                ("started_on", "2026-02-01"),
+                ("unit_cost_code", "SS18.2"),
+                ("units_per_year", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = w.page(&w.council).await;
+    assert!(
+        page.contains(">Food poverty</th>"),
+        "the jigsaw has the new need's column"
+    );
+    assert!(
+        page.contains(">Parenting support</th>"),
+        "and the shipped need in the partnership's words"
+    );
+    let unknown = w
+        .app
+        .post_as(
+            &w.council,
+            &format!("/families/{}/involvements", w.family),
+            &[
+                ("person_id", ann.as_str()),
+                ("service", "Something"),
+                ("need", "not_a_need"),
+                ("class", "social_care"),
+                ("started_on", "2026-02-01"),
+                ("unit_cost_code", "SS18.2"),
+                ("units_per_year", "2"),
+            ],
+        )
+        .await;
+    unknown.assert_error_summary(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["Select the presenting need"],
+    );
+    let token = w
+        .app
+        .post_as(&w.council, "/account/tokens", &[("token_name", "script")])
+        .await;
+    let token = common::mono(&token.body).expect("a token");
+    let api = w.app.get_bearer("/api/v1/needs", Some(&token)).await;
+    assert_eq!(api.status, StatusCode::OK);
+    let needs = api.json();
+    let food = needs
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|n| n["key"] == "food_poverty")
+        .expect("the partnership's need");
+    assert_eq!(
+        (food["label"].as_str(), food["shipped"].as_bool()),
+        (Some("Food poverty"), Some(false))
     );
 }

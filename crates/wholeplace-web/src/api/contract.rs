@@ -124,9 +124,6 @@ fn conditions() -> Vec<String> {
         )
         .collect()
 }
-fn needs() -> Vec<String> {
-    keys(wholeplace_domain::taxonomy::NEEDS)
-}
 fn spend_kinds() -> Vec<String> {
     vec![String::new(), "revenue".into(), "capital".into()]
 }
@@ -138,6 +135,9 @@ fn financial_years() -> Vec<String> {
 }
 
 /// Pounds with up to two decimals, from 0 to £1,000,000,000,000 (`Money::LIMIT`).
+/// A need's key (the taxonomy is the partnership's, so the key is checked against it by the
+/// service: `GET /needs`).
+const NEED_KEY: &str = r"^[{WS}]*[a-z0-9_]{1,60}[{WS}]*$";
 const AMOUNT: &str = r"^(?:[0-9]{1,12}(?:\.[0-9]{1,2})?|1000000000000(?:\.0{1,2})?)$";
 /// Empty, or a whole number (commas allowed), at most 18 digits.
 const POPULATION: &str = r"^[{WS}]*$|^[{WS}]*,*(?:[0-9],*){1,18}[{WS}]*$";
@@ -412,8 +412,8 @@ pub const FIELD_RULES: &[FieldRule] = &[
     r(
         "InvolvementInput",
         "need",
-        Rule::OneOf(needs),
-        "Use one of the presenting needs listed in the schema",
+        Rule::Pattern(NEED_KEY, 100),
+        "Give a need's key, one of those GET /api/v1/needs lists, such as 'parenting'",
     ),
     r(
         "InvolvementInput",
