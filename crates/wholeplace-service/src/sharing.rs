@@ -16,6 +16,31 @@ use wholeplace_store::{BreakGlass, NewAgreement, SharingAgreement};
 /// Owners are warned this many days before an agreement's review or expiry day.
 pub const WARN_DAYS: i64 = 60;
 
+/// What an agreement's owners must know on `today`: it expired or expires within [`WARN_DAYS`],
+/// or its review is overdue or due within them; nothing once withdrawn.
+fn warning_for(a: &SharingAgreement, today: &str) -> Option<String> {
+    if a.withdrawn_on.is_some() {
+        return None;
+    }
+    let review = days_until(today, &a.review_on);
+    let expiry = days_until(today, &a.expires_on);
+    match (expiry, review) {
+        (Some(e), _) if e < 0 => Some(format!(
+            "Expired on {}: nothing is shared under it",
+            a.expires_on
+        )),
+        (Some(e), _) if e <= WARN_DAYS => Some(format!(
+            "Expires in {e} days, on {}: renew it or sharing stops",
+            a.expires_on
+        )),
+        (_, Some(r)) if r < 0 => Some(format!("Review overdue since {}", a.review_on)),
+        (_, Some(r)) if r <= WARN_DAYS => {
+            Some(format!("Review due in {r} days, on {}", a.review_on))
+        }
+        _ => None,
+    }
+}
+
 /// The "record an information-sharing agreement" form.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -216,35 +241,34 @@ impl Service {
                 let in_force = a.starts_on <= today
                     && today <= a.expires_on
                     && a.withdrawn_on.as_deref().is_none_or(|w| today.as_str() < w);
-                let warning = if a.withdrawn_on.is_some() {
-                    None
-                } else {
-                    let review = days_until(&today, &a.review_on);
-                    let expiry = days_until(&today, &a.expires_on);
-                    match (expiry, review) {
-                        (Some(e), _) if e < 0 => Some(format!(
-                            "Expired on {}: nothing is shared under it",
-                            a.expires_on
-                        )),
-                        (Some(e), _) if e <= WARN_DAYS => Some(format!(
-                            "Expires in {e} days, on {}: renew it or sharing stops",
-                            a.expires_on
-                        )),
-                        (_, Some(r)) if r < 0 => {
-                            Some(format!("Review overdue since {}", a.review_on))
-                        }
-                        (_, Some(r)) if r <= WARN_DAYS => {
-                            Some(format!("Review due in {r} days, on {}", a.review_on))
-                        }
-                        _ => None,
-                    }
-                };
+                let warning = warning_for(&a, &today);
                 AgreementView {
                     agreement: a,
                     in_force,
                     warning,
                 }
             })
+            .collect())
+    }
+
+    /// The warnings an agreement's owners must see now (review or expiry within [`WARN_DAYS`],
+    /// or past), for the agreements the reader's agencies are party to (every agreement for an
+    /// administrator): the home page shows them. Nothing for a role that does not read the
+    /// register; agreements hold no personal data, so the look is not audited.
+    pub async fn agreement_warnings(&self, actor: &Actor) -> ServiceResult<Vec<(String, String)>> {
+        if !self.may(actor, DataClass::SharingAgreements, Access::Read) {
+            return Ok(Vec::new());
+        }
+        let readers = Self::reader_agencies(actor);
+        let everything = actor.user.as_ref().is_none_or(|u| u.role.is_admin());
+        let today = day_of(self.now());
+        Ok(self
+            .store()
+            .list_agreements()
+            .await?
+            .into_iter()
+            .filter(|a| everything || a.parties.iter().any(|p| readers.contains(&p.id)))
+            .filter_map(|a| warning_for(&a, &today).map(|w| (a.title, w)))
             .collect())
     }
 

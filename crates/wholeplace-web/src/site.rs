@@ -26,6 +26,9 @@ pub(crate) struct HomePage {
     display_name: String,
     summary: Vec<(String, String, String)>,
     next_steps: Vec<(String, String)>,
+    /// Information-sharing agreements of the reader's agencies that need their owners now
+    /// (title, warning).
+    agreement_warnings: Vec<(String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
@@ -78,6 +81,7 @@ pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
         display_name: s.user.display_name.clone(),
         summary,
         next_steps,
+        agreement_warnings: state.service.agreement_warnings(&s.actor).await?,
     };
     Ok(html(render(&page)?))
 }

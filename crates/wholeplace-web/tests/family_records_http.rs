@@ -21,6 +21,7 @@ wholeplace_store_tests::both_backends!(
     the_team_keeps_the_familys_record,
     a_review_of_a_goal_keeps_its_history,
     the_partnership_renames_a_need_and_adds_its_own,
+    owners_are_warned_of_an_agreement_due_for_review_on_their_home_page,
 );
 
 struct World {
@@ -685,5 +686,48 @@ async fn the_partnership_renames_a_need_and_adds_its_own(db: TestDb) {
     assert_eq!(
         (food["label"].as_str(), food["shipped"].as_bool()),
         (Some("Food poverty"), Some(false))
+    );
+}
+
+async fn owners_are_warned_of_an_agreement_due_for_review_on_their_home_page(db: TestDb) {
+    let w = world(db).await;
+    let home = w.app.get_as(&w.council, "/").await;
+    assert!(!home.body.contains("need attention") && !home.body.contains("needs attention"));
+    let council = w.app.user_named("kcc.worker").await.agencies[0].id;
+    let school = w.app.user_named("school.worker").await.agencies[0].id;
+    w.app
+        .service
+        .create_agreement(
+            &Actor::operator(),
+            &AgreementForm {
+                title: "Attendance data, reviewed yearly".into(),
+                parties: vec![council.to_string(), school.to_string()],
+                classes: vec!["education".into()],
+                purposes: vec!["early_help".into()],
+                basis: "public_task".into(),
+                starts_on: "2020-01-01".into(),
+                review_on: "2026-07-01".into(),
+                expires_on: "2099-12-31".into(),
+                signatories: "Head teacher; Director".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("agreement");
+    let home = w.app.get_as(&w.council, "/").await;
+    assert!(
+        home.body
+            .contains("1 information-sharing agreement your agency is party to needs attention"),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body
+            .contains("Attendance data, reviewed yearly: Review due in 30 days, on 2026-07-01")
+    );
+    let police = w.app.get_as(&w.police, "/").await;
+    assert!(
+        !police.body.contains("Attendance data, reviewed yearly"),
+        "the police are not party to it"
     );
 }
