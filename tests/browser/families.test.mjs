@@ -107,7 +107,7 @@ test('two agencies see different parts of the Hill family; emergency access open
   const admin = await (await newContext(browser)).newPage();
   await signInAsAdmin(admin, server, 'families admin password 1');
   await admin.goto(server.url + '/');
-  assert.match(await admin.textContent('main'), /information-sharing agreements? your agency is party to needs? attention/, 'owners are warned on the home page');
+  assert.match(await admin.textContent('main'), /information-sharing agreements? needs? attention/, 'owners are warned on the home page');
   await admin.click('nav a:has-text("Privacy")');
   await admin.waitForURL(/\/privacy$/);
   assert.match(await admin.textContent('main'), /Kyle missing overnight/);

@@ -29,6 +29,8 @@ pub(crate) struct HomePage {
     /// Information-sharing agreements of the reader's agencies that need their owners now
     /// (title, warning).
     agreement_warnings: Vec<(String, String)>,
+    /// An administrator is warned of every agreement, not only their agency's.
+    is_admin: bool,
 }
 
 pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
@@ -82,6 +84,7 @@ pub async fn home(State(state): State<AppState>, s: SignedIn) -> PageResult {
         summary,
         next_steps,
         agreement_warnings: state.service.agreement_warnings(&s.actor).await?,
+        is_admin,
     };
     Ok(html(render(&page)?))
 }
