@@ -32,6 +32,7 @@ mod budget;
 mod contacts;
 pub mod contract;
 mod families;
+mod family_records;
 mod grants;
 mod needs;
 mod partnerships;
@@ -87,6 +88,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(families::families))
         .routes(routes!(families::family))
         .routes(routes!(families::add_involvement))
+        .routes(routes!(family_records::add_event))
         .routes(routes!(families::plan, families::update_plan))
         .routes(routes!(families::add_goal))
         .routes(routes!(families::break_glass))

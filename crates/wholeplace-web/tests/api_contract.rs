@@ -148,6 +148,9 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             "class_of_data": "social_care", "started_on": "2026-01-05",
             "unit_cost_code": "SS18.2", "units_per_year": "52"
         }),
+        "EventInput" => json!({
+            "summary": "Home visit", "class_of_data": "social_care", "day": "2026-05-01"
+        }),
         "GoalInput" => {
             json!({"goal": "Kyle goes to school every day", "score": 3, "review_on": "2027-03-01"})
         }

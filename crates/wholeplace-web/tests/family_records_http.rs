@@ -488,6 +488,51 @@ async fn the_team_keeps_the_familys_record(db: TestDb) {
         assert!(page.contains(seen), "{seen}");
     }
 
+    // The API shows the same records and records an event by the page's rules.
+    let token = w
+        .app
+        .post_as(&w.council, "/account/tokens", &[("token_name", "script")])
+        .await;
+    let token = common::mono(&token.body).expect("a token");
+    let api = w
+        .app
+        .get_bearer(&format!("/api/v1/families/{}", w.family), Some(&token))
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let records = &api.json()["records"];
+    assert_eq!(records["taking_part"][0]["agreed"], true);
+    assert_eq!(records["former_addresses"][0]["address"], "1 Old Road");
+    assert_eq!(records["handovers"][0]["note"], "Moving teams");
+    assert!(
+        records["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["summary"] == "Home visit after the move")
+    );
+    let events = format!("/api/v1/families/{}/events", w.family);
+    let bad = w
+        .app
+        .api(
+            axum::http::Method::POST,
+            &events,
+            &token,
+            Some(r#"{"summary": "Call", "class_of_data": "gossip"}"#.into()),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["fields"][0]["field"], "class_of_data");
+    let good = w
+        .app
+        .api(
+            axum::http::Method::POST,
+            &events,
+            &token,
+            Some(r#"{"summary": "Call about the move", "class_of_data": "social_care"}"#.into()),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::NO_CONTENT, "{}", good.body);
+
     // Others: the police are not involved (refused), an unknown kind is not a page.
     let refused = w
         .record(&w.police, "move", &[("address", "3 Elsewhere")])
@@ -507,7 +552,6 @@ async fn the_team_keeps_the_familys_record(db: TestDb) {
         "family.refusal",
         "family.handover",
         "family.move",
-        "family.event",
         "involvement.end",
     ] {
         let e: Vec<_> = audit

@@ -239,6 +239,7 @@ const ROUTES: &[Row] = &[
     r("GET", "/api/v1/families", "/api/v1/families", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("GET", "/api/v1/families/{id}", "/api/v1/families/{family}", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("POST", "/api/v1/families/{id}/involvements", "/api/v1/families/{family}/involvements", Policy(CaseRecords, Change), PRACTITIONERS),
+    r("POST", "/api/v1/families/{id}/events", "/api/v1/families/{family}/events", Policy(CaseRecords, Change), PRACTITIONERS),
     r("GET", "/api/v1/families/{id}/plan", "/api/v1/families/{family}/plan", Policy(CaseRecords, Read), NOT_VIEWERS),
     r("POST", "/api/v1/families/{id}/plan", "/api/v1/families/{family}/plan", Policy(CaseRecords, Change), PRACTITIONERS),
     r("POST", "/api/v1/families/{id}/goals", "/api/v1/families/{family}/goals", Policy(CaseRecords, Change), PRACTITIONERS),
@@ -839,6 +840,9 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         "/api/v1/families/{id}/involvements" => serde_json::json!({
             "person_id": ids.person, "service": format!("Support {tag}"), "need": "parenting",
             "class_of_data": "social_care", "started_on": "2026-01-05", "units_per_year": "1"
+        }),
+        "/api/v1/families/{id}/events" => serde_json::json!({
+            "summary": format!("Home visit {tag}"), "class_of_data": "social_care"
         }),
         "/api/v1/families/{id}/goals" => serde_json::json!({
             "goal": format!("Goal {tag}"), "score": 3, "review_on": "2027-03-01"

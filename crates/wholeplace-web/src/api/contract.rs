@@ -416,6 +416,36 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "Give a need's key, one of those GET /api/v1/needs lists, such as 'parenting'",
     ),
     r(
+        "EventInput",
+        "class_of_data",
+        Rule::OneOf(data_classes),
+        "Give the class of data the record is: identity, social_care, health, police, education, benefits or housing",
+    ),
+    r(
+        "EventInput",
+        "summary",
+        Rule::NotBlank(500),
+        "Say what happened, in at most 500 characters",
+    ),
+    r(
+        "EventInput",
+        "day",
+        Rule::Pattern(DATE, 100),
+        "Enter a date as year-month-day, such as 2026-11-30, or leave it out for today",
+    ),
+    r(
+        "EventInput",
+        "person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "EventInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
         "InvolvementInput",
         "class_of_data",
         Rule::OneOf(data_classes),

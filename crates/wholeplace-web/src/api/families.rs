@@ -97,6 +97,9 @@ pub(crate) struct FamilyDetailView {
     /// The agreements that let the caller see other agencies' records.
     pub(crate) shared_under: Vec<String>,
     pub(crate) emergency_access: bool,
+    /// The timeline, the family's word on taking part, consents, decisions not to share,
+    /// handovers and former addresses, as the caller may see them.
+    pub(crate) records: super::family_records::FamilyRecordsView,
 }
 
 /// Why the records are read.
@@ -219,6 +222,7 @@ pub(crate) async fn family(
         withheld_events: v.hidden_events,
         shared_under: v.agreements_used.iter().map(|(_, t)| t.clone()).collect(),
         emergency_access: v.break_glass,
+        records: super::family_records::records_view(&v),
     }))
 }
 
@@ -548,7 +552,7 @@ pub(crate) struct EventView {
     pub(crate) summary: String,
 }
 
-fn event_view(e: &FamilyEvent) -> EventView {
+pub(crate) fn event_view(e: &FamilyEvent) -> EventView {
     EventView {
         day: e.day.clone(),
         person_id: e.person_id.map(|p| p.get()),
