@@ -70,6 +70,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "retention rules and legal holds",
         sql: include_str!("../migrations/sqlite/0010_retention.sql"),
     },
+    Migration {
+        version: 11,
+        name: "linkage: staged extracts, runs, people's sources, linked households, the review queue",
+        sql: include_str!("../migrations/sqlite/0011_linkage.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -143,6 +148,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 10,
         name: "retention rules and legal holds",
         sql: include_str!("../migrations/postgres/0010_retention.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "linkage: staged extracts, runs, people's sources, linked households, the review queue",
+        sql: include_str!("../migrations/postgres/0011_linkage.sql"),
     },
 ];
 

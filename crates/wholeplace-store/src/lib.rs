@@ -19,8 +19,10 @@ pub mod audit_chain;
 pub mod budget;
 pub mod contacts;
 pub mod dataset;
+pub mod extracts;
 pub mod families;
 pub mod grants;
+pub mod linking;
 pub mod partnerships;
 pub mod places;
 pub mod projects;
@@ -37,6 +39,7 @@ pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
     PlaceKey,
 };
+pub use extracts::{Extract, ExtractStore, NewExtract, STAGED_FIELDS, StagedRecord, StagedValues};
 pub use families::{
     BreakGlass, ConsentReceipt, Family, FamilyEvent, FamilyStore, FormerAddress, Goal, GoalReview,
     Handover, Household, HouseholdSummary, Involvement, Member, NewAgreement, NewConsent, NewGoal,
@@ -44,6 +47,10 @@ pub use families::{
     SharingRefusal,
 };
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
+pub use linking::{
+    LinkResult, LinkageRun, LinkageSettings, LinkedPerson, LinkingStore, NewReviewItem, Ppm,
+    ReviewItem, ReviewPage, ReviewStatus, RunCounts, RunState,
+};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
 pub use projects::{Project, ProjectStore};
@@ -55,8 +62,8 @@ pub use retention::{
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore,
-        RetentionStore, Store,
+        DatasetStore, ExtractStore, FamilyStore, GrantStore, LinkingStore, PartnershipStore,
+        PlaceStore, ProjectStore, RetentionStore, Store,
     };
 }
 
@@ -134,6 +141,8 @@ pub trait Store:
     + DatasetStore
     + FamilyStore
     + RetentionStore
+    + ExtractStore
+    + LinkingStore
     + Send
     + Sync
     + 'static
