@@ -11,7 +11,6 @@ use crate::{Actor, AuditAction, FieldError, Service, ServiceError, ServiceResult
 use serde::Deserialize;
 use std::collections::HashSet;
 use wholeplace_domain::{AgencyId, ExtractId, Purpose, RecordId};
-use wholeplace_linkage::standardise::is_valid_nhs_number;
 use wholeplace_store::{Extract, NewExtract, STAGED_FIELDS, StagedValues};
 
 /// What each staged field is called on the forms.
@@ -164,14 +163,12 @@ fn is_date(v: &str) -> bool {
     wholeplace_linkage::standardise::parse_date(v, &formats, DATE_PIVOT).is_some()
 }
 
-/// Checks one value; the message says how to fix it.
+/// Checks one value; the message says how to fix it. An NHS or NI number that fails its check
+/// is not refused: the engine counts it as missing, as agencies' data has such numbers.
 fn check_value(field: &str, v: &str) -> Option<&'static str> {
     match field {
         "date_of_birth" if !is_date(v) => {
             Some("is not a date: use day/month/year, such as 01/02/1980, or 1980-02-01")
-        }
-        "nhs_number" if !is_valid_nhs_number(v) => {
-            Some("is not a valid NHS number (ten digits whose check digit is right)")
         }
         _ => None,
     }
@@ -211,12 +208,6 @@ fn staged_rows(
                 format!(
                     "Row {line}: the record id is used by an earlier row; each row needs its own"
                 ),
-            ));
-        }
-        if v[1].is_empty() && v[2].is_empty() {
-            errors.push(FieldError::new(
-                "file",
-                format!("Row {line}: the row has no name; give a given or family name"),
             ));
         }
         rows.push(v);
