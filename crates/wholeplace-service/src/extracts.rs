@@ -358,7 +358,7 @@ impl Service {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "agency_id",
                 format!(
-                    "No information-sharing agreement in force has this agency as a party and covers its {} data for linking records: nothing was imported. Ask your data protection officer to record one on the sharing agreements page.",
+                    "No information-sharing agreement in force has this agency as a party and covers this class of data ({}) for linking records: nothing was imported. Ask your data protection officer to record one on the sharing agreements page.",
                     class.label()
                 ),
             )]));

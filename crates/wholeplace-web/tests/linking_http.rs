@@ -122,12 +122,12 @@ async fn households(app: &App, truth: &HashMap<(AgencyId, String), u64>) -> (Vec
     let (mut pred, mut real) = (Vec::new(), Vec::new());
     for r in &records {
         let p = r.person_id.expect("every record is a person");
-        if !of_person.contains_key(&p) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = of_person.entry(p) {
             let hh = app.store.households_of(p).await.expect("households");
-            let key = hh
-                .first()
-                .map_or(1 << 40 | p.get() as u64, |h| h.get() as u64);
-            of_person.insert(p, key);
+            slot.insert(
+                hh.first()
+                    .map_or(1 << 40 | p.get() as u64, |h| h.get() as u64),
+            );
         }
         pred.push(of_person[&p]);
         real.push(truth[&(r.agency_id, r.values[0].clone())]);

@@ -98,10 +98,9 @@ fn model_for(
         .model
         .as_deref()
         .and_then(|t| serde_json::from_str::<Model>(t).ok())
+        .filter(|m| &m.settings == wanted)
     {
-        if &m.settings == wanted {
-            return Ok((m, false));
-        }
+        return Ok((m, false));
     }
     let m = linker
         .train(job)
