@@ -8,6 +8,7 @@ mod data;
 mod demo;
 mod demo_family;
 mod link;
+mod linking;
 mod places;
 mod retention;
 mod serve;
@@ -79,6 +80,8 @@ enum Command {
     Import(data::ImportArgs),
     /// Dispose of records past their retention period: a dry run unless --apply.
     Retention(retention::RetentionArgs),
+    /// Stage agencies' extracts and link them into people and households.
+    Linking(linking::LinkingArgs),
     /// Appraise a model file: the cost-benefit case by agency (HM Treasury Green Book method).
     Appraise(appraise::AppraiseArgs),
     /// Search and show the unit-cost library (GMCA Unit Cost Database v1.4), or check a local one.
@@ -238,6 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => data::run_export(url, &cli.data_dir, args).await,
         Command::Import(args) => data::run_import(url, &cli.data_dir, args).await,
         Command::Retention(args) => retention::run(url, &cli.data_dir, args).await,
+        Command::Linking(args) => linking::run(url, &cli.data_dir, args).await,
         // The engines' jobs are synchronous and CPU-bound: run them off the async workers.
         Command::Appraise(args) => blocking(move || appraise::run_appraise(&args)).await,
         Command::UnitCosts(args) => blocking(move || appraise::run_unit_costs(&args)).await,

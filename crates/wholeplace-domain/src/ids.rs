@@ -106,6 +106,14 @@ record_id! {
     RetentionRuleId;
     /// A legal hold's id.
     LegalHoldId;
+    /// An agency's extract staged for linkage.
+    ExtractId;
+    /// One record of a staged extract.
+    StagedRecordId;
+    /// A run of the linkage engine.
+    LinkageRunId;
+    /// A pair in the linkage review queue.
+    ReviewItemId;
 }
 
 #[cfg(test)]

@@ -35,6 +35,10 @@ pub const PURPOSES: &[Term] = &[
         "evaluation",
         "Evaluating the programme's outcomes and costs",
     ),
+    (
+        "linkage",
+        "Linking agencies' records to find the same people and households",
+    ),
 ];
 
 /// The UK GDPR's lawful bases for processing (Article 6(1)).

@@ -149,11 +149,29 @@ pub enum AuditAction {
     /// `reference.read`: reading the partnership's non-personal information (recorded only
     /// when refused)
     ReferenceRead,
+    /// `extract.list`
+    ExtractList,
+    /// `extract.import`
+    ExtractImport,
+    /// `extract.mapping`
+    ExtractMapping,
+    /// `linkage.read`
+    LinkageRead,
+    /// `linkage.run`
+    LinkageRun,
+    /// `linkage.cancel`
+    LinkageCancel,
+    /// `linkage.finish`
+    LinkageFinish,
+    /// `linkage.settings`
+    LinkageSettings,
+    /// `linkage.review`
+    LinkageReview,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 71] = [
+    pub const ALL: [AuditAction; 80] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -225,6 +243,15 @@ impl AuditAction {
         AuditAction::RetentionHold,
         AuditAction::RetentionDryRun,
         AuditAction::RetentionDispose,
+        AuditAction::ExtractList,
+        AuditAction::ExtractImport,
+        AuditAction::ExtractMapping,
+        AuditAction::LinkageRead,
+        AuditAction::LinkageRun,
+        AuditAction::LinkageCancel,
+        AuditAction::LinkageFinish,
+        AuditAction::LinkageSettings,
+        AuditAction::LinkageReview,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -302,6 +329,15 @@ impl AuditAction {
             AuditAction::RetentionHold => "retention.hold",
             AuditAction::RetentionDryRun => "retention.dry_run",
             AuditAction::RetentionDispose => "retention.dispose",
+            AuditAction::ExtractList => "extract.list",
+            AuditAction::ExtractImport => "extract.import",
+            AuditAction::ExtractMapping => "extract.mapping",
+            AuditAction::LinkageRead => "linkage.read",
+            AuditAction::LinkageRun => "linkage.run",
+            AuditAction::LinkageCancel => "linkage.cancel",
+            AuditAction::LinkageFinish => "linkage.finish",
+            AuditAction::LinkageSettings => "linkage.settings",
+            AuditAction::LinkageReview => "linkage.review",
         }
     }
 }

@@ -326,7 +326,9 @@ impl Service {
     }
 
     /// The agreements, as the gate reads them.
-    async fn agreement_terms(&self) -> ServiceResult<(Vec<AgreementTerms>, Vec<(i64, String)>)> {
+    pub(crate) async fn agreement_terms(
+        &self,
+    ) -> ServiceResult<(Vec<AgreementTerms>, Vec<(i64, String)>)> {
         let all = self.store().list_agreements().await?;
         let titles = all.iter().map(|a| (a.id.get(), a.title.clone())).collect();
         let terms = all

@@ -16,11 +16,13 @@ pub mod clock;
 pub mod contacts;
 pub mod dataset;
 pub mod error;
+pub mod extracts;
 pub mod families;
 pub mod family_records;
 pub mod family_workbook;
 pub mod fields;
 pub mod grants;
+pub mod linking;
 pub mod needs;
 pub mod partnerships;
 pub mod places;
@@ -137,6 +139,7 @@ pub struct Service {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
+    jobs: Arc<linking::Jobs>,
 }
 
 impl Service {
@@ -146,6 +149,7 @@ impl Service {
             store,
             clock,
             config,
+            jobs: Arc::default(),
         }
     }
 

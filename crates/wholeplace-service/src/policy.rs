@@ -33,6 +33,9 @@ pub enum DataClass {
     /// The privacy officer's work: emergency ("break-glass") accesses and their review, subject
     /// access packs, retention rules, legal holds and disposal.
     PrivacyAlerts,
+    /// Agencies' extracts staged for linkage, the linkage runs and the review queue of
+    /// uncertain pairs (personal data: names, dates of birth, addresses, identifiers).
+    Linkage,
 }
 
 /// What is being done to the data.
@@ -59,7 +62,7 @@ use Role::{Administrator, Analyst, Practitioner, Viewer};
 
 /// The policy, as one table: class x access -> roles allowed. A class and access missing from
 /// the table is allowed to nobody.
-pub const POLICY: [Rule; 16] = [
+pub const POLICY: [Rule; 18] = [
     Rule {
         class: DataClass::Reference,
         access: Access::Read,
@@ -140,16 +143,27 @@ pub const POLICY: [Rule; 16] = [
         access: Access::Change,
         roles: &[Administrator],
     },
+    Rule {
+        class: DataClass::Linkage,
+        access: Access::Read,
+        roles: &[Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Linkage,
+        access: Access::Change,
+        roles: &[Analyst, Administrator],
+    },
 ];
 
 impl DataClass {
     /// Every class, least sensitive first.
-    pub const ALL: [DataClass; 8] = [
+    pub const ALL: [DataClass; 9] = [
         DataClass::Reference,
         DataClass::SharingAgreements,
         DataClass::OwnAccount,
         DataClass::Personal,
         DataClass::CaseRecords,
+        DataClass::Linkage,
         DataClass::Accounts,
         DataClass::PrivacyAlerts,
         DataClass::AuditLog,
@@ -166,6 +180,7 @@ impl DataClass {
             DataClass::CaseRecords => "Families' records",
             DataClass::SharingAgreements => "Information-sharing agreements",
             DataClass::PrivacyAlerts => "Emergency accesses and retention (privacy officer)",
+            DataClass::Linkage => "Agencies' extracts and record linkage",
         }
     }
 
@@ -195,6 +210,9 @@ impl DataClass {
             }
             DataClass::PrivacyAlerts => {
                 "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review; how long each class of records is kept, the families on legal hold, and disposing of records past their period."
+            }
+            DataClass::Linkage => {
+                "Agencies' extracts of people's records staged for linkage (names, dates of birth, addresses, NHS and NI numbers), each imported only under an agreement in force that covers the agency, the class of data and linkage; the runs that link them into people and households, and the review queue of uncertain pairs with their evidence. Every import, run and decision is recorded in the audit log."
             }
         }
     }
@@ -268,6 +286,14 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         A::BreakGlassReview | A::RetentionRule | A::RetentionHold | A::RetentionDispose => {
             (DataClass::PrivacyAlerts, Access::Change)
         }
+        A::ExtractList | A::LinkageRead => (DataClass::Linkage, Access::Read),
+        A::ExtractImport
+        | A::ExtractMapping
+        | A::LinkageRun
+        | A::LinkageCancel
+        | A::LinkageFinish
+        | A::LinkageSettings
+        | A::LinkageReview => (DataClass::Linkage, Access::Change),
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete

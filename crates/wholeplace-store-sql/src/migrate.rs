@@ -71,6 +71,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0010_retention.sql"),
     },
     Migration {
+        version: 11,
+        name: "linkage: staged extracts, runs, people's sources, linked households, the review queue",
+        sql: include_str!("../migrations/sqlite/0011_linkage.sql"),
+    },
+    Migration {
         version: 13,
         name: "need terms",
         sql: include_str!("../migrations/sqlite/0013_need_terms.sql"),
@@ -148,6 +153,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 10,
         name: "retention rules and legal holds",
         sql: include_str!("../migrations/postgres/0010_retention.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "linkage: staged extracts, runs, people's sources, linked households, the review queue",
+        sql: include_str!("../migrations/postgres/0011_linkage.sql"),
     },
     Migration {
         version: 13,

@@ -14,6 +14,10 @@ use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
     NewPerson, Participation, SharingRefusal,
 };
+use wholeplace_store::{
+    LinkResult, LinkedPerson, NewExtract, NewReviewItem, ReviewStatus, RunCounts, RunState,
+    StagedRecord, StagedValues,
+};
 use wholeplace_store_sql::{Backend, SqlStore};
 
 wholeplace_store_tests::both_backends!(
@@ -41,6 +45,7 @@ wholeplace_store_tests::both_backends!(
     a_familys_records_keep_their_history,
     retention_rules_holds_and_disposal_round_trip,
     need_terms_relabel_and_add,
+    extracts_link_into_people_households_and_a_review_queue,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1203,7 +1208,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 13]
+        vec![5, 6, 7, 8, 9, 10, 11, 13]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2550,5 +2555,221 @@ async fn need_terms_relabel_and_add(store: &SqlStore) {
             ("food_poverty", "Food poverty"),
             ("parenting", "Parenting support")
         ]
+    );
+}
+
+fn staged(key: &str, given: &str, family: &str, street: &str) -> StagedValues {
+    let v = [
+        key,
+        given,
+        family,
+        "01/02/1980",
+        "F",
+        "1",
+        street,
+        "Town",
+        "AB1 2CD",
+        "",
+        "",
+    ];
+    v.map(str::to_owned)
+}
+
+async fn stage_two(store: &SqlStore) -> (AgencyId, Vec<StagedRecord>) {
+    let aid = agency(store, "Linkage council").await;
+    let class: DataClass = key("identity");
+    assert_eq!(store.extract_mapping(aid, class).await.expect("none"), None);
+    let cols = vec![("given_name".to_owned(), "Forename".to_owned())];
+    store
+        .save_extract_mapping(aid, class, &cols, &ev("extract.mapping", 1))
+        .await
+        .expect("mapping");
+    let saved = store.extract_mapping(aid, class).await.expect("read");
+    assert_eq!(saved, Some(cols));
+    let records = (0..1201)
+        .map(|i| staged(&format!("r{i}"), "Ann", "Lee", "High Street"))
+        .collect();
+    let e = NewExtract {
+        agency_id: aid,
+        data_class: class,
+        file_name: "council.csv".into(),
+        imported_at: 2,
+        imported_by: "tester".into(),
+        records,
+    };
+    let xid = store
+        .create_extract(&e, &ev("extract.import", 2))
+        .await
+        .expect("extract");
+    let list = store.list_extracts().await.expect("extracts");
+    assert_eq!(
+        (list[0].id, list[0].records, list[0].agency_id),
+        (xid, 1201, aid)
+    );
+    let recs = store.staged_records().await.expect("records");
+    assert_eq!(recs.len(), 1201);
+    assert_eq!(recs[5].values[0], "r5");
+    (aid, recs)
+}
+
+fn result_of(people: Vec<LinkedPerson>, review: Vec<NewReviewItem>) -> LinkResult {
+    let household = NewHousehold {
+        name: "Lee household".into(),
+        place_id: None,
+        address: "1 High Street".into(),
+        lead_user_id: None,
+    };
+    LinkResult {
+        model: "{}".into(),
+        households: vec![(household, (0..people.len()).collect())],
+        people,
+        review,
+        counts: RunCounts {
+            records: 3,
+            people: 2,
+            ..RunCounts::default()
+        },
+        ended_at: 5,
+    }
+}
+
+fn linked(existing: Option<PersonId>, records: &[&StagedRecord]) -> LinkedPerson {
+    LinkedPerson {
+        existing,
+        details: NewPerson {
+            given_name: "Ann".into(),
+            family_name: "Lee".into(),
+            date_of_birth: Some("1980-02-01".into()),
+            nhs_number: None,
+            ni_number: None,
+        },
+        records: records.iter().map(|r| r.id).collect(),
+    }
+}
+
+async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStore) {
+    let (_, recs) = stage_two(store).await;
+    let settings = store.linkage_settings().await.expect("settings");
+    assert_eq!(
+        (settings.lower_ppm, settings.upper_ppm, settings.model),
+        (500_000, 950_000, None)
+    );
+    store
+        .save_review_band(400_000, 900_000, &ev("linkage.settings", 3))
+        .await
+        .expect("band");
+    let run = store
+        .start_linkage_run(&ev("linkage.run", 4))
+        .await
+        .expect("run");
+    let item = NewReviewItem {
+        a: recs[1].id,
+        b: recs[2].id,
+        probability_ppm: 700_000,
+        evidence: "[]".into(),
+    };
+    let first = result_of(
+        vec![
+            linked(None, &[&recs[0], &recs[1]]),
+            linked(None, &[&recs[2]]),
+        ],
+        vec![item.clone()],
+    );
+    store
+        .finish_linkage_run(run, &first, &ev("linkage.finish", 5))
+        .await
+        .expect("finish");
+    let after = store.staged_records().await.expect("records");
+    let p0 = after[0].person_id.expect("linked");
+    assert_eq!(after[1].person_id, Some(p0));
+    let p2 = after[2].person_id.expect("linked");
+    assert_ne!(p0, p2);
+    assert_eq!(
+        store.households_of(p0).await.expect("hh"),
+        store.households_of(p2).await.expect("hh")
+    );
+    let runs = store.list_linkage_runs().await.expect("runs");
+    assert_eq!(
+        (runs[0].state, runs[0].counts.people),
+        (RunState::Finished, 2)
+    );
+    assert_eq!(
+        store.linkage_settings().await.expect("s").model.as_deref(),
+        Some("{}")
+    );
+    let page = store
+        .review_page(ReviewStatus::Pending, 0, 10)
+        .await
+        .expect("queue");
+    assert_eq!(page.total, 1);
+    let id = page.items[0].id;
+    store
+        .decide_review(
+            id,
+            ReviewStatus::Accepted,
+            "tester",
+            &ev("linkage.review", 6),
+        )
+        .await
+        .expect("accept");
+    let got = store.get_review_item(id).await.expect("get").expect("item");
+    assert_eq!(
+        (got.status, got.decided_by.as_deref()),
+        (ReviewStatus::Accepted, Some("tester"))
+    );
+    assert_eq!(
+        store.review_decisions().await.expect("d"),
+        vec![(recs[1].id, recs[2].id, true)]
+    );
+    store
+        .decide_review(
+            id,
+            ReviewStatus::Pending,
+            "tester",
+            &ev("linkage.review", 7),
+        )
+        .await
+        .expect("undo");
+    assert!(store.review_decisions().await.expect("d").is_empty());
+    // A second run keeps the people and their household, and a cancelled one writes nothing.
+    let again = store
+        .start_linkage_run(&ev("linkage.run", 8))
+        .await
+        .expect("run");
+    let second = result_of(
+        vec![linked(Some(p0), &[&recs[0], &recs[1], &recs[2]])],
+        vec![],
+    );
+    store
+        .finish_linkage_run(again, &second, &ev("linkage.finish", 9))
+        .await
+        .expect("finish");
+    assert_eq!(
+        store.staged_records().await.expect("r")[2].person_id,
+        Some(p0)
+    );
+    assert_eq!(
+        store
+            .review_page(ReviewStatus::Pending, 0, 10)
+            .await
+            .expect("q")
+            .total,
+        0
+    );
+    let third = store
+        .start_linkage_run(&ev("linkage.run", 10))
+        .await
+        .expect("run");
+    store
+        .end_linkage_run(third, RunState::Cancelled, 11, &ev("linkage.cancel", 11))
+        .await
+        .expect("cancel");
+    let late = store
+        .end_linkage_run(third, RunState::Failed, 12, &ev("linkage.cancel", 12))
+        .await;
+    assert!(matches!(late, Err(StoreError::NotFound)), "{late:?}");
+    assert_eq!(
+        store.list_linkage_runs().await.expect("runs")[0].state,
+        RunState::Cancelled
     );
 }

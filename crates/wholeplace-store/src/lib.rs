@@ -19,8 +19,10 @@ pub mod audit_chain;
 pub mod budget;
 pub mod contacts;
 pub mod dataset;
+pub mod extracts;
 pub mod families;
 pub mod grants;
+pub mod linking;
 pub mod needs;
 pub mod partnerships;
 pub mod places;
@@ -38,6 +40,7 @@ pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
     PlaceKey,
 };
+pub use extracts::{Extract, ExtractStore, NewExtract, STAGED_FIELDS, StagedRecord, StagedValues};
 pub use families::{
     BreakGlass, ConsentReceipt, Family, FamilyEvent, FamilyStore, FormerAddress, Goal, GoalReview,
     Handover, Household, HouseholdSummary, Involvement, Member, NewAgreement, NewConsent, NewGoal,
@@ -45,6 +48,10 @@ pub use families::{
     SharingRefusal,
 };
 pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
+pub use linking::{
+    LinkResult, LinkageRun, LinkageSettings, LinkedPerson, LinkingStore, NewReviewItem, Ppm,
+    ReviewItem, ReviewPage, ReviewStatus, RunCounts, RunState,
+};
 pub use needs::{NeedStore, NeedTerm};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
@@ -57,8 +64,8 @@ pub use retention::{
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, FamilyStore, GrantStore, NeedStore, PartnershipStore, PlaceStore,
-        ProjectStore, RetentionStore, Store,
+        DatasetStore, ExtractStore, FamilyStore, GrantStore, LinkingStore, NeedStore,
+        PartnershipStore, PlaceStore, ProjectStore, RetentionStore, Store,
     };
 }
 
@@ -136,6 +143,8 @@ pub trait Store:
     + DatasetStore
     + FamilyStore
     + RetentionStore
+    + ExtractStore
+    + LinkingStore
     + NeedStore
     + Send
     + Sync

@@ -1,0 +1,419 @@
+//! Agencies' extracts into staging for linkage: the file read (CSV or the first sheet of a
+//! workbook), its columns mapped to the fields the linkage engine compares (the mapping saved per
+//! agency and class of data), every row checked with its row and column named, and the whole
+//! extract staged or nothing. An extract is imported only under an agreement in force that has
+//! the agency as a party and covers its class of data and the purpose of linkage; a refusal is
+//! audited. Audit details carry counts and the agency's id, never a value from the file.
+
+use crate::clock::day_of;
+use crate::policy::{Access, DataClass};
+use crate::{Actor, AuditAction, FieldError, Service, ServiceError, ServiceResult};
+use serde::Deserialize;
+use std::collections::HashSet;
+use wholeplace_domain::{AgencyId, ExtractId, Purpose, RecordId};
+use wholeplace_store::{Extract, NewExtract, STAGED_FIELDS, StagedValues};
+
+/// What each staged field is called on the forms.
+pub const FIELD_LABELS: [&str; 11] = [
+    "The agency's record id",
+    "Given name",
+    "Family name",
+    "Date of birth",
+    "Sex",
+    "House number or name",
+    "Street",
+    "Town",
+    "Postcode",
+    "NHS number",
+    "National Insurance number",
+];
+
+/// Problems listed at most, so a wholly wrong file gives a readable page.
+const MAX_PROBLEMS: usize = 25;
+
+/// Two-digit years above this are 19yy, as the linkage engine reads them.
+const DATE_PIVOT: u16 = 25;
+
+/// An extract to import, as the page, the API and the command line receive it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExtractForm {
+    /// The agency's id.
+    pub agency_id: String,
+    /// The class of data (a key of the sharing vocabulary, such as `identity`).
+    pub data_class: String,
+    /// The column for each field (by field name); blank means the saved mapping, or the column
+    /// whose header is the field's usual name.
+    pub columns: Vec<(String, String)>,
+}
+
+/// A file to import.
+#[derive(Clone, Debug, Default)]
+pub struct ExtractFile {
+    /// Its name (`.csv` or `.xlsx`).
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The outcome of an import.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ExtractImported {
+    /// The extract.
+    pub id: ExtractId,
+    /// Records staged.
+    pub records: usize,
+    /// The mapping used (field, column), saved for the agency's next extract of the class.
+    pub columns: Vec<(String, String)>,
+}
+
+fn file_error(message: impl Into<String>) -> ServiceError {
+    ServiceError::Validation(vec![FieldError::new("file", message)])
+}
+
+/// Reads a CSV file or a workbook's first sheet.
+pub fn read_extract(file: &ExtractFile) -> ServiceResult<wholeplace_tabular::Table> {
+    if file.bytes.is_empty() {
+        return Err(file_error(
+            "Choose the agency's extract (a CSV or XLSX file)",
+        ));
+    }
+    let table = if file.name.to_lowercase().ends_with(".xlsx") {
+        let wb = wholeplace_tabular::workbook::Workbook::open(
+            &file.bytes,
+            wholeplace_tabular::workbook::Limits::default(),
+        )
+        .map_err(|e| file_error(format!("The workbook cannot be read: {e}")))?;
+        let first = wb.sheet_names().into_iter().next().unwrap_or_default();
+        wholeplace_tabular::read_xlsx(&file.bytes, &first)
+    } else {
+        let text = String::from_utf8(file.bytes.clone()).map_err(|_| {
+            file_error("The CSV file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again")
+        })?;
+        wholeplace_tabular::read_csv(&text)
+    };
+    table.map_err(|e| file_error(format!("The file cannot be read: {e}")))
+}
+
+/// The column of each field: the one asked for, else the saved one, else the column whose header
+/// is the field's usual name. Fields without a column stay empty.
+fn resolve_columns(
+    table: &wholeplace_tabular::Table,
+    asked: &[(String, String)],
+    saved: &[(String, String)],
+) -> Result<Vec<Option<usize>>, Vec<FieldError>> {
+    let headers: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+    let detected = wholeplace_linkage::defaults::PersonColumns::detect(&headers);
+    let usual = |f: &str| -> Option<String> {
+        match f {
+            "given_name" => detected.first_name.clone(),
+            "family_name" => detected.surname.clone(),
+            "date_of_birth" => detected.dob.clone(),
+            "sex" => detected.sex.clone(),
+            "house_number" => detected.house_number.clone(),
+            "street" => detected.address.clone(),
+            "town" => detected.town.clone(),
+            "postcode" => detected.postcode.clone(),
+            "nhs_number" => detected.nhs_number.clone(),
+            "ni_number" => detected.ni_number.clone(),
+            _ => None,
+        }
+    };
+    let pick = |list: &[(String, String)], f: &str| {
+        list.iter()
+            .find(|(k, c)| k == f && !c.trim().is_empty())
+            .map(|(_, c)| c.trim().to_owned())
+    };
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for f in STAGED_FIELDS {
+        let asked_for = pick(asked, f);
+        let name = asked_for
+            .clone()
+            .or_else(|| pick(saved, f))
+            .or_else(|| usual(f))
+            .or_else(|| (f == "record_id").then(|| "record_id".to_owned()));
+        let col = name.as_deref().and_then(|n| table.column(n));
+        if asked_for.is_some() && col.is_none() {
+            errors.push(FieldError::new(
+                &format!("column_{f}"),
+                format!(
+                    "The file has no column called '{}': enter one of its headers",
+                    asked_for.unwrap_or_default()
+                ),
+            ));
+        }
+        out.push(col);
+    }
+    if out[1].is_none() && out[2].is_none() {
+        errors.push(FieldError::new(
+            "column_given_name",
+            "Say which column holds the given name or the family name: linkage needs a name",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_date(v: &str) -> bool {
+    let formats = wholeplace_linkage::standardise::default_date_formats();
+    wholeplace_linkage::standardise::parse_date(v, &formats, DATE_PIVOT).is_some()
+}
+
+/// Checks one value; the message says how to fix it. An NHS or NI number that fails its check
+/// is not refused: the engine counts it as missing, as agencies' data has such numbers.
+fn check_value(field: &str, v: &str) -> Option<&'static str> {
+    match field {
+        "date_of_birth" if !is_date(v) => {
+            Some("is not a date: use day/month/year, such as 01/02/1980, or 1980-02-01")
+        }
+        _ => None,
+    }
+}
+
+/// Every row as staged values, or every problem with its row and column.
+fn staged_rows(
+    table: &wholeplace_tabular::Table,
+    cols: &[Option<usize>],
+) -> Result<Vec<StagedValues>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for (i, row) in table.rows.iter().enumerate() {
+        let line = i + 2;
+        let mut v: StagedValues = Default::default();
+        for (k, col) in cols.iter().enumerate() {
+            let Some(c) = col else { continue };
+            let value = row.get(*c).map_or("", |s| s.trim());
+            if let Some(problem) = (!value.is_empty())
+                .then(|| check_value(STAGED_FIELDS[k], value))
+                .flatten()
+            {
+                let header = &table.headers[*c];
+                errors.push(FieldError::new(
+                    "file",
+                    format!("Row {line}, column '{header}': the value {problem}"),
+                ));
+            }
+            v[k] = value.to_owned();
+        }
+        if v[0].is_empty() {
+            v[0] = format!("row{line}");
+        } else if !seen.insert(v[0].clone()) {
+            errors.push(FieldError::new(
+                "file",
+                format!(
+                    "Row {line}: the record id is used by an earlier row; each row needs its own"
+                ),
+            ));
+        }
+        rows.push(v);
+    }
+    if errors.is_empty() {
+        return Ok(rows);
+    }
+    let more = errors.len().saturating_sub(MAX_PROBLEMS);
+    errors.truncate(MAX_PROBLEMS);
+    if more > 0 {
+        errors.push(FieldError::new(
+            "file",
+            format!("and {more} more problems: nothing was imported"),
+        ));
+    }
+    Err(errors)
+}
+
+impl Service {
+    /// Extracts staged, newest first.
+    pub async fn list_extracts(&self, actor: &Actor) -> ServiceResult<Vec<Extract>> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::ExtractList,
+            "extract",
+            None,
+        )
+        .await?;
+        Ok(self.store().list_extracts().await?)
+    }
+
+    /// The saved mapping of an agency's extracts of a class.
+    pub async fn extract_mapping(
+        &self,
+        actor: &Actor,
+        agency: AgencyId,
+        class: wholeplace_domain::DataClass,
+    ) -> ServiceResult<Vec<(String, String)>> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::ExtractList,
+            "extract",
+            None,
+        )
+        .await?;
+        Ok(self
+            .store()
+            .extract_mapping(agency, class)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Whether an agreement in force today has the agency as a party and covers the class of
+    /// data and linkage.
+    async fn linkage_agreement(
+        &self,
+        agency: AgencyId,
+        class: wholeplace_domain::DataClass,
+    ) -> ServiceResult<bool> {
+        let (terms, _) = self.agreement_terms().await?;
+        let today = day_of(self.now());
+        let linkage =
+            Purpose::parse("linkage").map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok(terms.iter().any(|t| {
+            t.in_force(&today)
+                && t.parties.contains(&agency)
+                && t.classes.contains(&class)
+                && t.purposes.contains(&linkage)
+        }))
+    }
+
+    /// The agency and class a form names, each checked.
+    async fn extract_target(
+        &self,
+        form: &ExtractForm,
+    ) -> ServiceResult<(AgencyId, wholeplace_domain::DataClass)> {
+        let mut errors = Vec::new();
+        let agency = form
+            .agency_id
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(AgencyId::from_raw);
+        let known = match agency {
+            Some(a) => self
+                .store()
+                .list_agencies()
+                .await?
+                .iter()
+                .any(|x| x.id == a),
+            None => false,
+        };
+        if !known {
+            errors.push(FieldError::new(
+                "agency_id",
+                "Choose the agency that sent the extract",
+            ));
+        }
+        let class = wholeplace_domain::DataClass::parse(form.data_class.trim()).ok();
+        if class.is_none() {
+            errors.push(FieldError::new(
+                "data_class",
+                "Choose the class of data the extract holds",
+            ));
+        }
+        match (agency, class) {
+            (Some(a), Some(c)) if errors.is_empty() => Ok((a, c)),
+            _ => Err(ServiceError::Validation(errors)),
+        }
+    }
+
+    /// Stages an agency's extract: refused (and the refusal audited) without an agreement in
+    /// force covering it; every row checked, and all of it staged or nothing.
+    pub async fn import_extract(
+        &self,
+        actor: &Actor,
+        form: &ExtractForm,
+        file: &ExtractFile,
+    ) -> ServiceResult<ExtractImported> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Change,
+            AuditAction::ExtractImport,
+            "extract",
+            None,
+        )
+        .await?;
+        let (agency, class) = self.extract_target(form).await?;
+        if !self.linkage_agreement(agency, class).await? {
+            let detail = format!(
+                "refused: no agreement in force covers agency {agency}'s {} data for linkage",
+                class.as_str()
+            );
+            let ev = self.event(
+                actor,
+                AuditAction::ExtractImport,
+                "extract",
+                None,
+                false,
+                &detail,
+            );
+            self.store().append_audit(&ev).await?;
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "agency_id",
+                format!(
+                    "No information-sharing agreement in force has this agency as a party and covers this class of data ({}) for linking records: nothing was imported. Ask your data protection officer to record one on the sharing agreements page.",
+                    class.label()
+                ),
+            )]));
+        }
+        let table = read_extract(file)?;
+        let saved = self
+            .store()
+            .extract_mapping(agency, class)
+            .await?
+            .unwrap_or_default();
+        let cols =
+            resolve_columns(&table, &form.columns, &saved).map_err(ServiceError::Validation)?;
+        let records = staged_rows(&table, &cols).map_err(ServiceError::Validation)?;
+        let columns: Vec<(String, String)> = STAGED_FIELDS
+            .iter()
+            .zip(&cols)
+            .filter_map(|(f, c)| c.map(|c| ((*f).to_owned(), table.headers[c].clone())))
+            .collect();
+        if columns != saved {
+            let detail = format!("agency {agency}, {}", class.as_str());
+            let ev = self.event(
+                actor,
+                AuditAction::ExtractMapping,
+                "extract",
+                None,
+                true,
+                &detail,
+            );
+            self.store()
+                .save_extract_mapping(agency, class, &columns, &ev)
+                .await?;
+        }
+        let count = records.len();
+        let new = NewExtract {
+            agency_id: agency,
+            data_class: class,
+            file_name: file.name.clone(),
+            imported_at: self.now(),
+            imported_by: actor.name(),
+            records,
+        };
+        let detail = format!("agency {agency}, {}, {count} records", class.as_str());
+        let ev = self.event(
+            actor,
+            AuditAction::ExtractImport,
+            "extract",
+            None,
+            true,
+            &detail,
+        );
+        let id = self.store().create_extract(&new, &ev).await?;
+        Ok(ExtractImported {
+            id,
+            records: count,
+            columns,
+        })
+    }
+}

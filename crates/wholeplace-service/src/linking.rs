@@ -1,0 +1,446 @@
+//! Linking as a job: the linkage engine run over every staged record on a background thread,
+//! one run at a time (extracts are not yet scoped to a partnership, so one at a time across the
+//! installation), with its progress readable while it runs and a cancel that takes effect at
+//! the next stage. A finished run's people (each with their source records), households and
+//! review queue are written in one transaction; its model is saved and reused by the next run.
+//! The review queue holds the pairs between the two thresholds with their evidence; a decision
+//! (accept, reject, undo) is audited and takes effect in the next run.
+
+use crate::policy::{Access, DataClass};
+use crate::{Actor, AuditAction, FieldError, Service, ServiceError, ServiceResult};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use wholeplace_domain::{LinkageRunId, ReviewItemId};
+use wholeplace_linkage::Explanation;
+use wholeplace_store::{LinkageRun, LinkageSettings, ReviewItem, ReviewStatus, RunState};
+
+mod compute;
+
+pub use compute::{LinkFailure, LinkInput, link_records};
+
+/// Review queue items a page shows.
+pub const REVIEW_PAGE_SIZE: i64 = 20;
+
+/// Where a run is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The stage, in words.
+    pub stage: String,
+    /// Units done of the stage.
+    pub done: u64,
+    /// Units in the stage (0 when unknown).
+    pub total: u64,
+}
+
+/// The running job, shared with its thread.
+#[derive(Debug)]
+pub struct JobState {
+    run: LinkageRunId,
+    progress: Mutex<Progress>,
+    cancel: AtomicBool,
+}
+
+impl JobState {
+    fn set(&self, stage: &str, done: u64, total: u64) {
+        if let Ok(mut p) = self.progress.lock() {
+            *p = Progress {
+                stage: stage.to_owned(),
+                done,
+                total,
+            };
+        }
+    }
+    /// Whether a cancel was asked for.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+impl wholeplace_linkage::Progress for JobState {
+    fn stage(&self, name: &str, done: u64, total: u64) {
+        self.set(name, done, total);
+    }
+}
+
+/// The one job slot.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    current: tokio::sync::Mutex<Option<Arc<JobState>>>,
+}
+
+impl Jobs {
+    async fn current(&self) -> Option<Arc<JobState>> {
+        self.current.lock().await.clone()
+    }
+}
+
+/// The linking page: the running job, the runs, the band and what the last run found.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkingOverview {
+    /// The run in progress and where it is.
+    pub running: Option<(LinkageRunId, Progress)>,
+    /// Runs, newest first.
+    pub runs: Vec<LinkageRun>,
+    /// The review band, in per cent: (lower, upper).
+    pub band: (f64, f64),
+    /// Whether a trained model is saved.
+    pub model_saved: bool,
+    /// Staged records.
+    pub staged: usize,
+}
+
+/// The review band as the form sends it, in per cent.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewBandForm {
+    /// Pairs from this probability are queued.
+    pub lower: String,
+    /// Pairs from this probability are linked without review.
+    pub upper: String,
+}
+
+impl ReviewBandForm {
+    /// The band in parts per million, or the problems.
+    pub fn parse(&self) -> Result<(i64, i64), Vec<FieldError>> {
+        let pct = |v: &str, field: &str| -> Result<i64, FieldError> {
+            v.trim()
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=100.0).contains(p))
+                .map(|p| (p * 10_000.0).round() as i64)
+                .ok_or_else(|| {
+                    FieldError::new(field, "Enter a percentage from 0 to 100, such as 95")
+                })
+        };
+        match (pct(&self.lower, "lower"), pct(&self.upper, "upper")) {
+            (Ok(l), Ok(u)) if l < u => Ok((l, u)),
+            (Ok(_), Ok(_)) => Err(vec![FieldError::new(
+                "lower",
+                "The lower threshold must be below the upper one",
+            )]),
+            (a, b) => Err([a.err(), b.err()].into_iter().flatten().collect()),
+        }
+    }
+}
+
+/// One pair of the queue as pages show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewView {
+    /// The stored item.
+    pub item: ReviewItem,
+    /// The evidence, field by field (the waterfall).
+    pub evidence: Option<Explanation>,
+}
+
+/// A page of the queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewQueue {
+    /// The items.
+    pub items: Vec<ReviewView>,
+    /// Items with the status asked for.
+    pub total: i64,
+    /// The page (from 1).
+    pub page: i64,
+}
+
+fn ppm_pct(ppm: i64) -> f64 {
+    ppm as f64 / 10_000.0
+}
+
+impl Service {
+    /// The linking page's facts.
+    pub async fn linking_overview(&self, actor: &Actor) -> ServiceResult<LinkingOverview> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::LinkageRead,
+            "linkage",
+            None,
+        )
+        .await?;
+        let settings = self.store().linkage_settings().await?;
+        let running = self.jobs.current().await.map(|j| {
+            let p = j.progress.lock().map(|p| p.clone()).unwrap_or_default();
+            (j.run, p)
+        });
+        Ok(LinkingOverview {
+            running,
+            runs: self.store().list_linkage_runs().await?,
+            band: (ppm_pct(settings.lower_ppm), ppm_pct(settings.upper_ppm)),
+            model_saved: settings.model.is_some(),
+            staged: self
+                .store()
+                .list_extracts()
+                .await?
+                .iter()
+                .map(|e| e.records as usize)
+                .sum(),
+        })
+    }
+
+    /// Starts a run in the background; refused while one is running.
+    pub async fn start_linking(&self, actor: &Actor) -> ServiceResult<LinkageRunId> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Change,
+            AuditAction::LinkageRun,
+            "linkage",
+            None,
+        )
+        .await?;
+        if self.jobs.current().await.is_some() {
+            return Err(ServiceError::Conflict("a linkage run in progress".into()));
+        }
+        let records = self.store().staged_records().await?;
+        if records.is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "run",
+                "No extracts are staged: import an agency's extract first",
+            )]));
+        }
+        let input = LinkInput {
+            settings: self.store().linkage_settings().await?,
+            decisions: self.store().review_decisions().await?,
+            records,
+        };
+        let detail = format!("{} records", input.records.len());
+        let ev = self.event(
+            actor,
+            AuditAction::LinkageRun,
+            "linkage",
+            None,
+            true,
+            &detail,
+        );
+        let mut slot = self.jobs.current.lock().await;
+        if slot.is_some() {
+            return Err(ServiceError::Conflict("a linkage run in progress".into()));
+        }
+        let run = self.store().start_linkage_run(&ev).await?;
+        let job = Arc::new(JobState {
+            run,
+            progress: Mutex::new(Progress::default()),
+            cancel: AtomicBool::new(false),
+        });
+        *slot = Some(job.clone());
+        drop(slot);
+        let service = self.clone();
+        let actor = actor.clone();
+        tokio::spawn(async move { service.finish_job(actor, job, input).await });
+        Ok(run)
+    }
+
+    /// Runs the engine on the blocking pool and writes what it found, or ends the run as
+    /// cancelled or failed; the slot is freed either way. Nothing personal reaches the log.
+    async fn finish_job(&self, actor: Actor, job: Arc<JobState>, input: LinkInput) {
+        let thread_job = job.clone();
+        let outcome =
+            tokio::task::spawn_blocking(move || link_records(&input, thread_job.as_ref()))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(LinkFailure::Failed(format!(
+                        "the linking thread stopped: {e}"
+                    )))
+                });
+        let written = match outcome {
+            Ok(mut result) => {
+                job.set("Writing people, households and the review queue", 0, 0);
+                result.ended_at = self.now();
+                let detail = format!(
+                    "{} records, {} people, {} households, {} queued",
+                    result.counts.records,
+                    result.counts.people,
+                    result.counts.households,
+                    result.counts.queued
+                );
+                let ev = self.event(
+                    &actor,
+                    AuditAction::LinkageFinish,
+                    "linkage",
+                    Some(job.run.to_string()),
+                    true,
+                    &detail,
+                );
+                self.store().finish_linkage_run(job.run, &result, &ev).await
+            }
+            Err(failure) => {
+                let (state, detail) = match &failure {
+                    LinkFailure::Cancelled => (RunState::Cancelled, "cancelled".to_owned()),
+                    LinkFailure::Failed(why) => (RunState::Failed, why.clone()),
+                };
+                tracing::warn!(run = %job.run, "linkage run ended without writing: {detail}");
+                let ev = self.event(
+                    &actor,
+                    AuditAction::LinkageCancel,
+                    "linkage",
+                    Some(job.run.to_string()),
+                    true,
+                    &detail,
+                );
+                self.store()
+                    .end_linkage_run(job.run, state, self.now(), &ev)
+                    .await
+            }
+        };
+        if let Err(e) = written {
+            tracing::error!(run = %job.run, "linkage run could not be recorded: {e}");
+        }
+        *self.jobs.current.lock().await = None;
+    }
+
+    /// Asks the running job to stop at its next stage; nothing of it is written.
+    pub async fn cancel_linking(&self, actor: &Actor) -> ServiceResult<LinkageRunId> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Change,
+            AuditAction::LinkageCancel,
+            "linkage",
+            None,
+        )
+        .await?;
+        let job = self.jobs.current().await.ok_or(ServiceError::NotFound)?;
+        job.cancel.store(true, Ordering::Relaxed);
+        Ok(job.run)
+    }
+
+    /// Waits until no run is in progress (for the command line and tests).
+    pub async fn wait_for_linking(&self, mut each: impl FnMut(&Progress)) {
+        while let Some(job) = self.jobs.current().await {
+            if let Ok(p) = job.progress.lock().map(|p| p.clone()) {
+                each(&p);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Sets the review band.
+    pub async fn save_review_band(
+        &self,
+        actor: &Actor,
+        form: &ReviewBandForm,
+    ) -> ServiceResult<()> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Change,
+            AuditAction::LinkageSettings,
+            "linkage",
+            None,
+        )
+        .await?;
+        let (lower, upper) = form.parse().map_err(ServiceError::Validation)?;
+        let detail = format!("review band {lower}-{upper} ppm");
+        let ev = self.event(
+            actor,
+            AuditAction::LinkageSettings,
+            "linkage",
+            None,
+            true,
+            &detail,
+        );
+        Ok(self.store().save_review_band(lower, upper, &ev).await?)
+    }
+
+    /// A page of the review queue (audited read: the evidence is personal data).
+    pub async fn review_queue(
+        &self,
+        actor: &Actor,
+        status: ReviewStatus,
+        page: i64,
+    ) -> ServiceResult<ReviewQueue> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::LinkageRead,
+            "linkage",
+            None,
+        )
+        .await?;
+        let page = page.max(1);
+        let got = self
+            .store()
+            .review_page(status, (page - 1) * REVIEW_PAGE_SIZE, REVIEW_PAGE_SIZE)
+            .await?;
+        let detail = format!("review queue {}, page {page}", status.as_str());
+        let ev = self.event(
+            actor,
+            AuditAction::LinkageRead,
+            "linkage",
+            None,
+            true,
+            &detail,
+        );
+        self.store().append_audit(&ev).await?;
+        Ok(ReviewQueue {
+            items: got
+                .items
+                .into_iter()
+                .map(|item| ReviewView {
+                    evidence: serde_json::from_str(&item.evidence).ok(),
+                    item,
+                })
+                .collect(),
+            total: got.total,
+            page,
+        })
+    }
+
+    /// Accepts, rejects or (with `Pending`) undoes the decision on a pair; audited.
+    pub async fn decide_review(
+        &self,
+        actor: &Actor,
+        id: ReviewItemId,
+        status: ReviewStatus,
+    ) -> ServiceResult<()> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Change,
+            AuditAction::LinkageReview,
+            "review_item",
+            Some(id.to_string()),
+        )
+        .await?;
+        self.store()
+            .get_review_item(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let verb = match status {
+            ReviewStatus::Pending => "undone",
+            ReviewStatus::Accepted => "accepted",
+            ReviewStatus::Rejected => "rejected",
+        };
+        let ev = self.event(
+            actor,
+            AuditAction::LinkageReview,
+            "review_item",
+            Some(id.to_string()),
+            true,
+            verb,
+        );
+        Ok(self
+            .store()
+            .decide_review(id, status, &actor.name(), &ev)
+            .await?)
+    }
+
+    /// The saved settings (for the command line's summary).
+    pub async fn linkage_settings(&self, actor: &Actor) -> ServiceResult<LinkageSettings> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::LinkageRead,
+            "linkage",
+            None,
+        )
+        .await?;
+        Ok(self.store().linkage_settings().await?)
+    }
+}

@@ -1,0 +1,253 @@
+//! Linking staged records into people and households: the runs of the linkage engine, the model
+//! they train and reuse, the people and households they form (each person with the staged
+//! records attached), and the review queue of uncertain pairs with the decisions taken on them.
+
+use crate::*;
+use async_trait::async_trait;
+use serde::Serialize;
+use wholeplace_domain::{LinkageRunId, PersonId, ReviewItemId, StagedRecordId};
+
+/// Probabilities are stored as parts per million, exactly on both backends.
+pub type Ppm = i64;
+
+/// The partnership's linkage settings: the review band and the saved model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinkageSettings {
+    /// Pairs at or above this probability are linked without review.
+    pub upper_ppm: Ppm,
+    /// Pairs from this probability up to the upper one are queued for review; below, not linked.
+    pub lower_ppm: Ppm,
+    /// The trained model (the engine's JSON), once a run has trained one.
+    pub model: Option<String>,
+}
+
+/// How a run ended, or that it is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Started and not ended.
+    Running,
+    /// Its people, households and review queue were written.
+    Finished,
+    /// Stopped by a user; nothing was written.
+    Cancelled,
+    /// Failed, or the server stopped while it ran; nothing was written.
+    Failed,
+}
+
+impl RunState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Finished => "finished",
+            RunState::Cancelled => "cancelled",
+            RunState::Failed => "failed",
+        }
+    }
+    /// The state a stored name names.
+    pub fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "running" => Ok(RunState::Running),
+            "finished" => Ok(RunState::Finished),
+            "cancelled" => Ok(RunState::Cancelled),
+            "failed" => Ok(RunState::Failed),
+            other => Err(StoreError::Backend(format!("unknown run state {other}"))),
+        }
+    }
+}
+
+/// What a run found, as counts (no personal data).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunCounts {
+    /// Staged records linked.
+    pub records: i64,
+    /// Candidate pairs scored.
+    pub pairs: i64,
+    /// People the records form.
+    pub people: i64,
+    /// Of them, people new in this run.
+    pub new_people: i64,
+    /// Households of two or more people.
+    pub households: i64,
+    /// Pairs queued for review.
+    pub queued: i64,
+    /// Expected false matches among the pairs linked without review (sum of 1 - p).
+    pub expected_false: i64,
+    /// Expected missed matches among the pairs below the review band (sum of p).
+    pub expected_missed: i64,
+    /// Whether the model was trained in this run (rather than the saved one reused).
+    pub trained: bool,
+}
+
+/// A run of the linkage engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinkageRun {
+    /// Id.
+    pub id: LinkageRunId,
+    /// Who started it.
+    pub started_by: String,
+    /// When.
+    pub started_at: Timestamp,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// Its state.
+    pub state: RunState,
+    /// What it found (zero until finished).
+    pub counts: RunCounts,
+}
+
+/// One person a run forms: an existing person (keeping their id) or a new one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkedPerson {
+    /// The person these records already belong to (most of them), if any.
+    pub existing: Option<PersonId>,
+    /// The person's details, for a new person.
+    pub details: NewPerson,
+    /// The staged records that are this person.
+    pub records: Vec<StagedRecordId>,
+}
+
+/// A pair queued for review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReviewItem {
+    /// The first record.
+    pub a: StagedRecordId,
+    /// The second record.
+    pub b: StagedRecordId,
+    /// The match probability.
+    pub probability_ppm: Ppm,
+    /// The field-by-field evidence (the engine's explanation, JSON).
+    pub evidence: String,
+}
+
+/// Everything a finished run writes, in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkResult {
+    /// The model used (JSON), saved for the next run.
+    pub model: String,
+    /// The people.
+    pub people: Vec<LinkedPerson>,
+    /// Households: groups of two or more people (indices into `people`), each with the name
+    /// and address a new household is given (a household already formed by linkage keeps its
+    /// own).
+    pub households: Vec<(NewHousehold, Vec<usize>)>,
+    /// The review queue's new pending pairs.
+    pub review: Vec<NewReviewItem>,
+    /// The counts.
+    pub counts: RunCounts,
+    /// When it ended.
+    pub ended_at: Timestamp,
+}
+
+/// A review decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Not decided.
+    Pending,
+    /// The same person: linked in the next run.
+    Accepted,
+    /// Not the same person: never linked directly.
+    Rejected,
+}
+
+impl ReviewStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Accepted => "accepted",
+            ReviewStatus::Rejected => "rejected",
+        }
+    }
+    /// The status a stored name names.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(ReviewStatus::Pending),
+            "accepted" => Some(ReviewStatus::Accepted),
+            "rejected" => Some(ReviewStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// A pair in the review queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReviewItem {
+    /// Id.
+    pub id: ReviewItemId,
+    /// The first record.
+    pub a: StagedRecordId,
+    /// The second record.
+    pub b: StagedRecordId,
+    /// The match probability.
+    pub probability_ppm: Ppm,
+    /// The evidence (JSON).
+    pub evidence: String,
+    /// Its status.
+    pub status: ReviewStatus,
+    /// Who decided, when decided.
+    pub decided_by: Option<String>,
+}
+
+/// One page of the review queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReviewPage {
+    /// The items, most probable first.
+    pub items: Vec<ReviewItem>,
+    /// How many items have the status asked for.
+    pub total: i64,
+}
+
+/// The storage port for linking.
+#[async_trait]
+pub trait LinkingStore: Send + Sync {
+    /// The review band and the saved model.
+    async fn linkage_settings(&self) -> StoreResult<LinkageSettings>;
+    /// Sets the review band.
+    async fn save_review_band(
+        &self,
+        lower_ppm: Ppm,
+        upper_ppm: Ppm,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records a run's start; runs left running by a stopped server are marked failed.
+    async fn start_linkage_run(&self, audit: &AuditEvent) -> StoreResult<LinkageRunId>;
+    /// Writes a finished run's people, households, attachments, review queue and model.
+    async fn finish_linkage_run(
+        &self,
+        run: LinkageRunId,
+        result: &LinkResult,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Ends a run that wrote nothing (cancelled or failed).
+    async fn end_linkage_run(
+        &self,
+        run: LinkageRunId,
+        state: RunState,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Runs, newest first.
+    async fn list_linkage_runs(&self) -> StoreResult<Vec<LinkageRun>>;
+    /// A page of the review queue, most probable first.
+    async fn review_page(
+        &self,
+        status: ReviewStatus,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<ReviewPage>;
+    /// One item of the queue.
+    async fn get_review_item(&self, id: ReviewItemId) -> StoreResult<Option<ReviewItem>>;
+    /// Accepts, rejects or (with `Pending`) undoes the decision on a pair.
+    async fn decide_review(
+        &self,
+        id: ReviewItemId,
+        status: ReviewStatus,
+        decided_by: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Every decided pair: (a, b, accepted).
+    async fn review_decisions(&self) -> StoreResult<Vec<(StagedRecordId, StagedRecordId, bool)>>;
+}

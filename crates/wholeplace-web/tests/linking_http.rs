@@ -1,0 +1,283 @@
+//! Linkage in the product, on SQLite and (when `WHOLEPLACE_TEST_POSTGRES_URL` is set) PostgreSQL:
+//! agencies' extracts from the synthetic data generator imported under an agreement (and
+//! refused, audited, without one), linked as a background job into people and households (a
+//! re-run keeps people's ids), households measured against the generator's household truth
+//! (B-cubed F1), and the review queue's decisions audited and undone.
+
+#[expect(dead_code, reason = "each test binary uses part of the shared harness")]
+mod common;
+
+use common::App;
+use std::collections::HashMap;
+use wholeplace_domain::{AgencyId, PersonId};
+use wholeplace_linkage::synth::{COLUMNS, SynthConfig, generate};
+use wholeplace_service::extracts::{ExtractFile, ExtractForm};
+use wholeplace_service::{Actor, AgreementForm, ServiceError};
+use wholeplace_store::ReviewStatus;
+use wholeplace_store::prelude::*;
+use wholeplace_store_tests::TestDb;
+
+wholeplace_store_tests::both_backends!(
+    extracts_link_into_people_and_households_with_a_review_queue,
+    an_extract_without_an_agreement_is_refused_and_the_refusal_audited,
+);
+
+/// Synthetic extracts: per source, the CSV and each record's (record id, true household).
+fn synthetic(people: usize, sources: usize) -> Vec<(String, Vec<(String, u64)>)> {
+    let mut files: Vec<(String, Vec<(String, u64)>)> =
+        vec![(COLUMNS.join(",") + "\n", Vec::new()); sources];
+    generate(&SynthConfig::new(people, 11, sources), |r| {
+        let (csv, truth) = &mut files[r.source];
+        let cells: Vec<String> = std::iter::once(&r.record_id)
+            .chain(r.values.iter())
+            .map(|v| format!("\"{}\"", v.replace('"', "\"\"")))
+            .collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+        truth.push((r.record_id.clone(), r.household));
+    });
+    files
+}
+
+async fn agencies(app: &App) -> (AgencyId, AgencyId) {
+    let op = Actor::operator();
+    let council = app
+        .service
+        .create_agency(&op, "Shire Council", "county_council")
+        .await
+        .expect("council");
+    let police = app
+        .service
+        .create_agency(&op, "Shire Police", "police")
+        .await
+        .expect("police");
+    (council, police)
+}
+
+async fn agreement(app: &App, parties: &[AgencyId]) {
+    let form = AgreementForm {
+        title: "Linkage ISA".into(),
+        parties: parties.iter().map(ToString::to_string).collect(),
+        classes: vec!["identity".into()],
+        purposes: vec!["linkage".into()],
+        basis: "public_task".into(),
+        condition: String::new(),
+        starts_on: "2020-01-01".into(),
+        review_on: "2030-01-01".into(),
+        expires_on: "2030-12-31".into(),
+        signatories: "Signed".into(),
+    };
+    app.service
+        .create_agreement(&Actor::operator(), &form)
+        .await
+        .expect("agreement");
+}
+
+fn form(agency: AgencyId) -> ExtractForm {
+    ExtractForm {
+        agency_id: agency.to_string(),
+        data_class: "identity".into(),
+        columns: Vec::new(),
+    }
+}
+
+fn file(name: &str, csv: &str) -> ExtractFile {
+    ExtractFile {
+        name: name.into(),
+        bytes: csv.as_bytes().to_vec(),
+    }
+}
+
+async fn run(app: &App) {
+    let op = Actor::operator();
+    app.service.start_linking(&op).await.expect("start");
+    let mut seen = 0;
+    app.service.wait_for_linking(|_| seen += 1).await;
+    assert!(seen > 0, "progress was readable while the run ran");
+}
+
+/// B-cubed precision and recall of predicted against true clusters, over the same items.
+fn b_cubed(pred: &[u64], truth: &[u64]) -> (f64, f64) {
+    let mut joint: HashMap<(u64, u64), f64> = HashMap::new();
+    let (mut ps, mut ts): (HashMap<u64, f64>, HashMap<u64, f64>) = Default::default();
+    for (p, t) in pred.iter().zip(truth) {
+        *joint.entry((*p, *t)).or_default() += 1.0;
+        *ps.entry(*p).or_default() += 1.0;
+        *ts.entry(*t).or_default() += 1.0;
+    }
+    let n = pred.len() as f64;
+    let (mut precision, mut recall) = (0.0, 0.0);
+    for ((p, t), k) in &joint {
+        precision += k * k / ps[p];
+        recall += k * k / ts[t];
+    }
+    (precision / n, recall / n)
+}
+
+/// Each staged record's predicted household (its person's linked household, or the person
+/// alone) and true household.
+async fn households(app: &App, truth: &HashMap<(AgencyId, String), u64>) -> (Vec<u64>, Vec<u64>) {
+    let records = app.store.staged_records().await.expect("records");
+    let mut of_person: HashMap<PersonId, u64> = HashMap::new();
+    let (mut pred, mut real) = (Vec::new(), Vec::new());
+    for r in &records {
+        let p = r.person_id.expect("every record is a person");
+        if let std::collections::hash_map::Entry::Vacant(slot) = of_person.entry(p) {
+            let hh = app.store.households_of(p).await.expect("households");
+            slot.insert(
+                hh.first()
+                    .map_or(1 << 40 | p.get() as u64, |h| h.get() as u64),
+            );
+        }
+        pred.push(of_person[&p]);
+        real.push(truth[&(r.agency_id, r.values[0].clone())]);
+    }
+    (pred, real)
+}
+
+async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb) {
+    let app = App::new(db);
+    let (council, police) = agencies(&app).await;
+    agreement(&app, &[council, police]).await;
+    let op = Actor::operator();
+    let mut truth = HashMap::new();
+    for ((csv, rows), agency) in synthetic(1500, 2).into_iter().zip([council, police]) {
+        let done = app
+            .service
+            .import_extract(&op, &form(agency), &file("extract.csv", &csv))
+            .await
+            .expect("import");
+        assert_eq!(done.records, rows.len());
+        truth.extend(rows.into_iter().map(|(id, h)| ((agency, id), h)));
+    }
+    run(&app).await;
+    let runs = app.store.list_linkage_runs().await.expect("runs");
+    assert_eq!(
+        runs[0].state,
+        wholeplace_store::RunState::Finished,
+        "{runs:?}"
+    );
+    assert!(runs[0].counts.trained);
+    let (pred, real) = households(&app, &truth).await;
+    let (p, r) = b_cubed(&pred, &real);
+    let f1 = 2.0 * p * r / (p + r);
+    assert!(
+        f1 >= 0.90,
+        "households B-cubed F1 {f1:.3} (precision {p:.3}, recall {r:.3})"
+    );
+    let before: Vec<_> = app
+        .store
+        .staged_records()
+        .await
+        .expect("r")
+        .iter()
+        .map(|r| r.person_id)
+        .collect();
+    let queue = app
+        .service
+        .review_queue(&op, ReviewStatus::Pending, 1)
+        .await
+        .expect("queue");
+    assert_eq!(queue.total, runs[0].counts.queued);
+    if let Some(item) = queue.items.first() {
+        assert!(item.evidence.is_some(), "each pair carries its waterfall");
+        let id = item.item.id;
+        app.service
+            .decide_review(&op, id, ReviewStatus::Rejected)
+            .await
+            .expect("reject");
+        app.service
+            .decide_review(&op, id, ReviewStatus::Pending)
+            .await
+            .expect("undo");
+        app.service
+            .decide_review(&op, id, ReviewStatus::Accepted)
+            .await
+            .expect("accept");
+    }
+    run(&app).await;
+    let runs = app.store.list_linkage_runs().await.expect("runs");
+    assert!(!runs[0].counts.trained, "the saved model is reused");
+    let after = app.store.staged_records().await.expect("r");
+    let kept = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| **b == a.person_id)
+        .count();
+    assert!(
+        kept * 100 >= after.len() * 99,
+        "people keep their ids: {kept} of {}",
+        after.len()
+    );
+    let audit = app.audit().await;
+    for action in [
+        "extract.import",
+        "linkage.run",
+        "linkage.finish",
+        "linkage.review",
+    ] {
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.event.action == action && e.event.allowed),
+            "{action}"
+        );
+    }
+}
+
+async fn an_extract_without_an_agreement_is_refused_and_the_refusal_audited(db: TestDb) {
+    let app = App::new(db);
+    let (council, police) = agencies(&app).await;
+    let health = app
+        .service
+        .create_agency(&Actor::operator(), "Shire Health", "nhs_trust")
+        .await
+        .expect("health");
+    agreement(&app, &[council, health]).await;
+    let op = Actor::operator();
+    let csv = "record_id,first_name,surname,dob\np1,Ann,Lee,01/02/1980\n";
+    let refused = app
+        .service
+        .import_extract(&op, &form(police), &file("p.csv", csv))
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Validation(_))),
+        "{refused:?}"
+    );
+    let audit = app.audit().await;
+    let entry = audit
+        .iter()
+        .find(|e| e.event.action == "extract.import" && !e.event.allowed)
+        .expect("the refusal is audited");
+    assert!(
+        entry.event.detail.contains("no agreement in force"),
+        "{}",
+        entry.event.detail
+    );
+    assert!(!entry.event.detail.contains("Lee") && !entry.event.detail.contains("1980"));
+    assert!(app.store.list_extracts().await.expect("e").is_empty());
+    // Located errors, and all or nothing.
+    let bad = "record_id,first_name,surname,dob\np1,Ann,Lee,01/02/1980\np1,Bo,Lee,31/02/1980\n";
+    let Err(ServiceError::Validation(problems)) = app
+        .service
+        .import_extract(&op, &form(council), &file("c.csv", bad))
+        .await
+    else {
+        panic!("a bad extract is refused")
+    };
+    let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        text.iter().any(|m| m.starts_with("Row 3, column 'dob'")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|m| m.starts_with("Row 3: the record id")),
+        "{text:?}"
+    );
+    assert!(app.store.list_extracts().await.expect("e").is_empty());
+    let ok = app
+        .service
+        .import_extract(&op, &form(council), &file("c.csv", csv))
+        .await;
+    assert_eq!(ok.expect("imported").records, 1);
+}
