@@ -106,6 +106,8 @@ record_id! {
     RetentionRuleId;
     /// A legal hold's id.
     LegalHoldId;
+    /// A saved cohort's id.
+    CohortId;
 }
 
 #[cfg(test)]

@@ -140,6 +140,16 @@ pub enum AuditAction {
     RetentionDryRun,
     /// `retention.dispose`: disposing of the records past their retention period
     RetentionDispose,
+    /// `cohort.view`: reading a cohort's families and their scores
+    CohortRead,
+    /// `cohort.create`
+    CohortCreate,
+    /// `cohort.update`
+    CohortUpdate,
+    /// `cohort.delete`
+    CohortDelete,
+    /// `cohort.appraisal`: starting an appraisal from a cohort's priced jigsaw
+    CohortAppraisal,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -151,7 +161,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 70] = [
+    pub const ALL: [AuditAction; 75] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -222,6 +232,11 @@ impl AuditAction {
         AuditAction::RetentionHold,
         AuditAction::RetentionDryRun,
         AuditAction::RetentionDispose,
+        AuditAction::CohortRead,
+        AuditAction::CohortCreate,
+        AuditAction::CohortUpdate,
+        AuditAction::CohortDelete,
+        AuditAction::CohortAppraisal,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -298,6 +313,11 @@ impl AuditAction {
             AuditAction::RetentionHold => "retention.hold",
             AuditAction::RetentionDryRun => "retention.dry_run",
             AuditAction::RetentionDispose => "retention.dispose",
+            AuditAction::CohortRead => "cohort.view",
+            AuditAction::CohortCreate => "cohort.create",
+            AuditAction::CohortUpdate => "cohort.update",
+            AuditAction::CohortDelete => "cohort.delete",
+            AuditAction::CohortAppraisal => "cohort.appraisal",
         }
     }
 }

@@ -70,6 +70,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "retention rules and legal holds",
         sql: include_str!("../migrations/sqlite/0010_retention.sql"),
     },
+    Migration {
+        version: 12,
+        name: "cohorts",
+        sql: include_str!("../migrations/sqlite/0012_cohorts.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -143,6 +148,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 10,
         name: "retention rules and legal holds",
         sql: include_str!("../migrations/postgres/0010_retention.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cohorts",
+        sql: include_str!("../migrations/postgres/0012_cohorts.sql"),
     },
 ];
 

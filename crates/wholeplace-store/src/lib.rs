@@ -17,6 +17,7 @@ pub mod appraisals;
 pub mod audit;
 pub mod audit_chain;
 pub mod budget;
+pub mod cohorts;
 pub mod contacts;
 pub mod dataset;
 pub mod families;
@@ -32,6 +33,7 @@ pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
 pub use audit::{AuditEntry, AuditFilter, AuditStore};
 pub use audit_chain::{AuditHead, ChainBreak, ChainVerified};
 pub use budget::{BudgetLine, BudgetStore, BudgetTotals, NewBudgetLine};
+pub use cohorts::{Cohort, CohortCandidate, CohortStore, NewCohort};
 pub use contacts::{Contact, ContactStore};
 pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
@@ -54,7 +56,7 @@ pub use retention::{
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
+        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore, ContactStore,
         DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore,
         RetentionStore, Store,
     };
@@ -134,6 +136,7 @@ pub trait Store:
     + DatasetStore
     + FamilyStore
     + RetentionStore
+    + CohortStore
     + Send
     + Sync
     + 'static
