@@ -66,7 +66,11 @@ impl CohortRules {
     /// The family's distinct needs, in the taxonomy's order.
     fn needs_of(c: &Candidate) -> Vec<Need> {
         let mut needs: Vec<Need> = c.involvements.iter().map(|i| i.need).collect();
-        needs.sort_by_key(|n| crate::taxonomy::NEEDS.iter().position(|(k, _)| *k == n.as_str()));
+        needs.sort_by_key(|n| {
+            crate::taxonomy::NEEDS
+                .iter()
+                .position(|(k, _)| *k == n.as_str())
+        });
         needs.dedup();
         needs
     }

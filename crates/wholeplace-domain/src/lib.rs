@@ -14,8 +14,8 @@ pub mod year;
 
 pub use gss::{GssCode, GssError};
 pub use ids::{
-    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId, ConsentId,
-    ContactId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId, LegalHoldId,
+    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
+    ConsentId, ContactId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId, LegalHoldId,
     PartnershipId, PersonId, PlaceId, ProjectId, RecordId, RetentionRuleId, UserId,
 };
 pub use money::{Money, MoneyError};

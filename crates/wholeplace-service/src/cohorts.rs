@@ -28,7 +28,6 @@ use std::fmt::Write as _;
 use wholeplace_appraisal::model::AsIsLine;
 use wholeplace_appraisal::unitcost::LocalUnitCost;
 use wholeplace_domain::cohort::{Candidate, CohortRules, Involved, Score};
-use wholeplace_domain::taxonomy::NEEDS;
 use wholeplace_domain::{AgencyId, AppraisalId, CohortId, HouseholdId, Money, Need, PlaceId};
 use wholeplace_store::{Cohort, CohortCandidate, Involvement, NewCohort};
 
@@ -40,7 +39,7 @@ pub struct CohortForm {
     pub name: String,
     /// What it is for.
     pub description: String,
-    /// The needs the rule counts (keys of [`NEEDS`], ticked).
+    /// The needs the rule counts (keys of the need taxonomy, ticked).
     #[serde(skip)]
     pub needs: Vec<String>,
     /// How many of them a family must have.
@@ -95,7 +94,13 @@ impl CohortForm {
                 Err(_) => errors.push(FieldError::new("needs", "Tick needs from the list")),
             }
         }
-        let min_needs = whole(&mut errors, "min_needs", &self.min_needs, 13, "how many needs");
+        let min_needs = whole(
+            &mut errors,
+            "min_needs",
+            &self.min_needs,
+            13,
+            "how many needs",
+        );
         if min_needs > i64::try_from(needs.len()).unwrap_or(i64::MAX) {
             errors.push(FieldError::new(
                 "min_needs",
@@ -115,7 +120,13 @@ impl CohortForm {
                 errors.push(FieldError::new("weights", format!("'{key}' is not a need")));
                 continue;
             };
-            let w = whole(&mut errors, &format!("weight_{key}"), raw, 100, "the need's points");
+            let w = whole(
+                &mut errors,
+                &format!("weight_{key}"),
+                raw,
+                100,
+                "the need's points",
+            );
             if w > 0 && !weights.iter().any(|(n, _)| *n == need) {
                 weights.push((need, w));
             }
@@ -124,17 +135,18 @@ impl CohortForm {
             let t = raw.trim();
             (!t.is_empty())
                 .then(|| {
-                    t.parse::<i64>()
-                        .ok()
-                        .filter(|v| *v > 0)
-                        .or_else(|| {
-                            errors.push(FieldError::new(field, format!("Choose {what} from the list")));
-                            None
-                        })
+                    t.parse::<i64>().ok().filter(|v| *v > 0).or_else(|| {
+                        errors.push(FieldError::new(
+                            field,
+                            format!("Choose {what} from the list"),
+                        ));
+                        None
+                    })
                 })
                 .flatten()
         };
-        let agency_id = id_of(&mut errors, "agency_id", &self.agency_id, "an agency").map(AgencyId::new);
+        let agency_id =
+            id_of(&mut errors, "agency_id", &self.agency_id, "an agency").map(AgencyId::new);
         let place_id = id_of(&mut errors, "place_id", &self.place_id, "a place").map(PlaceId::new);
         if !errors.is_empty() {
             return Err(errors);
@@ -259,7 +271,12 @@ fn find(c: &Cohort, candidates: Vec<CohortCandidate>, today: &str) -> Vec<Found>
             })
         })
         .collect();
-    out.sort_by(|a, b| b.score.total.cmp(&a.score.total).then(a.household.cmp(&b.household)));
+    out.sort_by(|a, b| {
+        b.score
+            .total
+            .cmp(&a.score.total)
+            .then(a.household.cmp(&b.household))
+    });
     out
 }
 
@@ -349,7 +366,11 @@ impl Service {
             let readers = Self::reader_agencies(actor);
             view.yours = found
                 .into_iter()
-                .filter(|f| f.involvements.iter().any(|i| readers.contains(&i.agency_id)))
+                .filter(|f| {
+                    f.involvements
+                        .iter()
+                        .any(|i| readers.contains(&i.agency_id))
+                })
                 .map(|f| (f.household, f.name))
                 .collect();
             detail = format!(
@@ -375,14 +396,25 @@ impl Service {
         if let Ok(c) = &new {
             let mut errors = Vec::new();
             if let Some(a) = c.agency_id
-                && !self.store().list_agencies().await?.iter().any(|x| x.id == a)
+                && !self
+                    .store()
+                    .list_agencies()
+                    .await?
+                    .iter()
+                    .any(|x| x.id == a)
             {
-                errors.push(FieldError::conflict("agency_id", "Choose an agency from the list"));
+                errors.push(FieldError::conflict(
+                    "agency_id",
+                    "Choose an agency from the list",
+                ));
             }
             if let Some(p) = c.place_id
                 && self.store().get_place(p).await?.is_none()
             {
-                errors.push(FieldError::conflict("place_id", "Choose a place from the list"));
+                errors.push(FieldError::conflict(
+                    "place_id",
+                    "Choose a place from the list",
+                ));
             }
             if !errors.is_empty() {
                 new = Err(errors);
@@ -425,7 +457,8 @@ impl Service {
         id: CohortId,
         f: &CohortForm,
     ) -> ServiceResult<()> {
-        self.begin(actor, AuditAction::CohortUpdate, Some(id.get())).await?;
+        self.begin(actor, AuditAction::CohortUpdate, Some(id.get()))
+            .await?;
         let new = self.cohort_values(f).await?;
         let ev = self.event(
             actor,
@@ -443,7 +476,8 @@ impl Service {
 
     /// Deletes a cohort (appraisals started from it keep their model).
     pub async fn delete_cohort(&self, actor: &Actor, id: CohortId) -> ServiceResult<()> {
-        self.begin(actor, AuditAction::CohortDelete, Some(id.get())).await?;
+        self.begin(actor, AuditAction::CohortDelete, Some(id.get()))
+            .await?;
         let ev = self.event(
             actor,
             AuditAction::CohortDelete,
@@ -466,7 +500,8 @@ impl Service {
         actor: &Actor,
         id: CohortId,
     ) -> ServiceResult<AppraisalId> {
-        self.begin(actor, AuditAction::CohortAppraisal, Some(id.get())).await?;
+        self.begin(actor, AuditAction::CohortAppraisal, Some(id.get()))
+            .await?;
         let cohort = self
             .store()
             .get_cohort(id)
@@ -479,9 +514,7 @@ impl Service {
         );
         let (price_base, start_year, _) = self.appraisal_defaults()?;
         let text = cohort_model_text(&cohort, &found, &price_base, &start_year)?;
-        let aid = self
-            .create_appraisal_from_text(actor, "", &text)
-            .await?;
+        let aid = self.create_appraisal_from_text(actor, "", &text).await?;
         let ev = self.event(
             actor,
             AuditAction::CohortAppraisal,
@@ -507,8 +540,8 @@ fn cohort_model_text(
         partnership_id: String::new(),
         title: format!("{}: business case", cohort.name),
         description: format!(
-            "Started from the cohort '{}'. Its As Is is the cohort's priced jigsaw on the day it was started: what the agencies' current involvements with its families cost a year, as recorded with them (not uprated: each local unit cost names its library code)."
-            , cohort.name
+            "Started from the cohort '{}'. Its As Is is the cohort's priced jigsaw on the day it was started: what the agencies' current involvements with its families cost a year, as recorded with them (not uprated: each local unit cost names its library code).",
+            cohort.name
         ),
         cohort: format!("{} ({} families)", cohort.name, found.len()),
         place: cohort.place_name.clone().unwrap_or_default(),
@@ -518,8 +551,8 @@ fn cohort_model_text(
     };
     let mut text = appraisals::start_model_text(&form).map_err(ServiceError::Validation)?;
     let price_year = price_base
-        .parse()
-        .map_err(|e: wholeplace_domain::YearError| ServiceError::Internal(e.to_string()))?;
+        .parse::<wholeplace_domain::FinancialYear>()
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     // Grouped by agency, service, unit-cost code, recorded unit cost and unit.
     let mut groups: BTreeMap<(String, String, String, i64, String), (i128, i64, usize)> =
         BTreeMap::new();
@@ -541,7 +574,11 @@ fn cohort_model_text(
     {
         let local = format!("COHORT-{}", n + 1);
         let annual = Money::from_pence(i64::try_from(pence).unwrap_or(i64::MAX));
-        let library = if code.is_empty() { "no library code".to_owned() } else { format!("library code {code}") };
+        let library = if code.is_empty() {
+            "no library code".to_owned()
+        } else {
+            format!("library code {code}")
+        };
         let luc = LocalUnitCost {
             code: local.clone(),
             description: format!(

@@ -2562,7 +2562,9 @@ async fn cohorts_round_trip_with_their_weights_and_candidates(store: &SqlStore) 
         .expect("delete");
     assert!(store.get_cohort(id).await.expect("read").is_none());
     assert!(matches!(
-        store.update_cohort(id, &new, &ev("cohort.update", 45)).await,
+        store
+            .update_cohort(id, &new, &ev("cohort.update", 45))
+            .await,
         Err(StoreError::NotFound)
     ));
 }

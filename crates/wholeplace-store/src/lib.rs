@@ -56,9 +56,9 @@ pub use retention::{
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore, ContactStore,
-        DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore, ProjectStore,
-        RetentionStore, Store,
+        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
+        ContactStore, DatasetStore, FamilyStore, GrantStore, PartnershipStore, PlaceStore,
+        ProjectStore, RetentionStore, Store,
     };
 }
 

@@ -160,7 +160,14 @@ pub(crate) async fn cohorts_page(
 }
 
 pub async fn cohorts(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    cohorts_page(&state, &s, StatusCode::OK, &CohortForm::default(), Vec::new()).await
+    cohorts_page(
+        &state,
+        &s,
+        StatusCode::OK,
+        &CohortForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn create_cohort(
@@ -295,7 +302,15 @@ pub async fn edit_cohort(
 ) -> PageResult {
     let id: CohortId = begin_on(&state, &s, AuditAction::CohortUpdate, &id).await?;
     let c = state.service.cohort(&s.actor, id).await?;
-    edit_page(&state, &s, id, StatusCode::OK, &CohortForm::of(&c), Vec::new()).await
+    edit_page(
+        &state,
+        &s,
+        id,
+        StatusCode::OK,
+        &CohortForm::of(&c),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn update_cohort(

@@ -107,7 +107,10 @@ fn families_router() -> Router<AppState> {
 /// Cohorts: finding the families to work with, their scores, and the appraisal from a cohort.
 fn cohorts_router() -> Router<AppState> {
     Router::new()
-        .route("/cohorts", get(cohorts::cohorts).post(cohorts::create_cohort))
+        .route(
+            "/cohorts",
+            get(cohorts::cohorts).post(cohorts::create_cohort),
+        )
         .route("/cohorts/{id}", get(cohorts::cohort))
         .route(
             "/cohorts/{id}/edit",

@@ -46,7 +46,11 @@ async fn user(app: &App, name: &str, role: &str, agency: AgencyId) -> Browser {
 }
 
 /// A family with one member and the involvements given (agency, need, unit cost, units a year).
-async fn family(app: &App, name: &str, involvements: &[(AgencyId, &str, &str, &str)]) -> HouseholdId {
+async fn family(
+    app: &App,
+    name: &str,
+    involvements: &[(AgencyId, &str, &str, &str)],
+) -> HouseholdId {
     let op = Actor::operator();
     let s = &app.service;
     let family = s
@@ -105,7 +109,10 @@ async fn world(db: TestDb) -> World {
         .create_agency(&op, "Kent County Council", "county_council")
         .await
         .expect("agency");
-    let police = s.create_agency(&op, "Kent Police", "police").await.expect("agency");
+    let police = s
+        .create_agency(&op, "Kent Police", "police")
+        .await
+        .expect("agency");
     let housing = s
         .create_agency(&op, "Town and Country Housing", "housing_association")
         .await
@@ -113,10 +120,18 @@ async fn world(db: TestDb) -> World {
     family(
         &app,
         "Hill",
-        &[(council, "parenting", "SS18.2", "52"), (housing, "debt", "HO1.0.4", "6")],
+        &[
+            (council, "parenting", "SS18.2", "52"),
+            (housing, "debt", "HO1.0.4", "6"),
+        ],
     )
     .await;
-    family(&app, "Oak", &[(police, "antisocial_behaviour", "CR1.0", "4")]).await;
+    family(
+        &app,
+        "Oak",
+        &[(police, "antisocial_behaviour", "CR1.0", "4")],
+    )
+    .await;
     family(
         &app,
         "Ash",
@@ -175,27 +190,48 @@ async fn analysts_see_pseudonymous_scores_and_practitioners_their_own_families(d
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.assert_styled_page();
     // The Hills and the Ashes have two of the needs; the Oaks one.
-    assert!(page.body.contains("2 families, highest score first"), "{}", page.body);
+    assert!(
+        page.body.contains("2 families, highest score first"),
+        "{}",
+        page.body
+    );
     for name in ["Hill", "Ash", "Oak", "Dawn"] {
-        assert!(!page.body.contains(name), "the analyst sees no name: {name}");
+        assert!(
+            !page.body.contains(name),
+            "the analyst sees no name: {name}"
+        );
     }
     assert!(page.body.contains("F-"), "pseudonyms");
-    assert!(page.body.contains("Debt and rent arrears (5.00)"), "each need's part");
+    assert!(
+        page.body.contains("Debt and rent arrears (5.00)"),
+        "each need's part"
+    );
     let reads = reads_of(&w.app, &id).await;
     assert_eq!(reads.len(), 1, "one audit entry for one read");
     assert_eq!(reads[0].event.detail, "2 families scored under pseudonyms");
 
     let mine = w.app.get_as(&w.council, &format!("/cohorts/{id}")).await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
-    assert!(mine.body.contains("Hill") && mine.body.contains("Ash"), "{}", mine.body);
+    assert!(
+        mine.body.contains("Hill") && mine.body.contains("Ash"),
+        "{}",
+        mine.body
+    );
     assert!(!mine.body.contains("F-"), "practitioners see no scores");
     assert_eq!(reads_of(&w.app, &id).await.len(), 2);
 
-    let refused = w.app.post_as(&w.council, "/cohorts", &[("name", "Mine")]).await;
+    let refused = w
+        .app
+        .post_as(&w.council, "/cohorts", &[("name", "Mine")])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let bad = w
         .app
-        .post_as(&w.analyst, "/cohorts", &[("name", ""), ("min_needs", "3"), ("weight_debt", "x")])
+        .post_as(
+            &w.analyst,
+            "/cohorts",
+            &[("name", ""), ("min_needs", "3"), ("weight_debt", "x")],
+        )
         .await;
     bad.assert_error_summary(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -246,19 +282,17 @@ async fn a_cohorts_appraisal_reconciles_to_the_penny_with_its_involvements(db: T
         .await
         .expect("view");
     assert!(view.problems.is_empty(), "{:?}", view.problems);
-    let as_is = view
-        .report
-        .expect("report")
-        .results
-        .as_is
-        .expect("As Is");
+    let as_is = view.report.expect("report").results.as_is.expect("As Is");
     let got: BTreeMap<String, i64> = as_is
         .by_agency
         .iter()
         .map(|(a, pounds)| (a.clone(), (pounds * 100.0).round() as i64))
         .collect();
     assert_eq!(got, want, "the As Is by agency reconciles to the penny");
-    let page = w.app.get_as(&w.analyst, &format!("/appraisals/{aid}")).await;
+    let page = w
+        .app
+        .get_as(&w.analyst, &format!("/appraisals/{aid}"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
 }
 
@@ -280,7 +314,10 @@ async fn the_api_builds_a_cohort_and_starts_its_appraisal(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let id = res.json()["id"].as_i64().expect("id");
-    let again = w.app.api(Method::POST, "/api/v1/cohorts", &token, Some(body)).await;
+    let again = w
+        .app
+        .api(Method::POST, "/api/v1/cohorts", &token, Some(body))
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     let v = w
         .app
@@ -300,12 +337,22 @@ async fn the_api_builds_a_cohort_and_starts_its_appraisal(db: TestDb) {
     assert_eq!(total, parts, "the score is the sum of its parts");
     let started = w
         .app
-        .api(Method::POST, &format!("/api/v1/cohorts/{id}/appraisal"), &token, None)
+        .api(
+            Method::POST,
+            &format!("/api/v1/cohorts/{id}/appraisal"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
     let gone = w
         .app
-        .api(Method::DELETE, &format!("/api/v1/cohorts/{id}"), &token, None)
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/cohorts/{id}"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
 }

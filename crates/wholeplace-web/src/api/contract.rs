@@ -94,9 +94,6 @@ fn agency_kinds() -> Vec<String> {
 fn place_levels() -> Vec<String> {
     keys(PLACE_LEVELS)
 }
-fn needs() -> Vec<String> {
-    keys(wholeplace_domain::taxonomy::NEEDS)
-}
 fn service_areas() -> Vec<String> {
     keys(SERVICE_AREAS)
 }
