@@ -125,7 +125,7 @@ impl CohortForm {
                 &format!("weight_{key}"),
                 raw,
                 100,
-                "the need's points",
+                "the points for the need",
             );
             if w > 0 && !weights.iter().any(|(n, _)| *n == need) {
                 weights.push((need, w));

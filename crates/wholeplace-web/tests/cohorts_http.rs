@@ -238,7 +238,7 @@ async fn analysts_see_pseudonymous_scores_and_practitioners_their_own_families(d
         &[
             "Enter a name for the cohort",
             "A family cannot have more of the needs than are ticked",
-            "Enter the need's points as a whole number from 0 to 100",
+            "Enter the points for the need as a whole number from 0 to 100",
         ],
     );
     let _ = w.council_id;

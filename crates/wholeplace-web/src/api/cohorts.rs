@@ -118,7 +118,7 @@ fn pence_by(rows: &[(String, wholeplace_domain::Money)]) -> BTreeMap<String, i64
 }
 
 /// Every saved cohort's rules (practitioners, analysts and administrators).
-#[utoipa::path(get, path = "/cohorts", security(("token" = [])), responses((status = 200, body = [CohortRulesView])))]
+#[utoipa::path(get, path = "/cohorts", security(("token" = [])), responses((status = 200, body = [CohortRulesView]), (status = 403, description = "The token's account may not read cohorts (viewers): see /about/roles", body = super::ErrorEnvelope)))]
 pub(crate) async fn cohorts(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -142,7 +142,7 @@ pub(crate) async fn create_cohort(
 /// A cohort and the families it finds today: analysts and administrators see every family under
 /// a pseudonym with every part of its score; practitioners see by name only the families their
 /// agency works with. Each read is audited once.
-#[utoipa::path(get, path = "/cohorts/{id}", params(("id" = i64, Path, minimum = 1, description = "Cohort id")), security(("token" = [])), responses((status = 200, body = CohortDetail)))]
+#[utoipa::path(get, path = "/cohorts/{id}", params(("id" = i64, Path, minimum = 1, description = "Cohort id")), security(("token" = [])), responses((status = 200, body = CohortDetail), (status = 403, description = "The token's account may not read cohorts (viewers): see /about/roles", body = super::ErrorEnvelope)))]
 pub(crate) async fn cohort(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
