@@ -528,6 +528,11 @@ impl Service {
     }
 }
 
+/// An As Is group: agency, service, unit-cost code, recorded unit cost (pence) and unit.
+type GroupKey = (String, String, String, i64, String);
+/// A group's cost a year (pence), units a year (hundredths) and involvements.
+type GroupSum = (i128, i64, usize);
+
 /// The model text: the appraisal's header from the start form's own writer, then one local unit
 /// cost and one As Is line for each agency, service and recorded unit cost of the cohort.
 fn cohort_model_text(
@@ -554,8 +559,7 @@ fn cohort_model_text(
         .parse::<wholeplace_domain::FinancialYear>()
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
     // Grouped by agency, service, unit-cost code, recorded unit cost and unit.
-    let mut groups: BTreeMap<(String, String, String, i64, String), (i128, i64, usize)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, GroupSum> = BTreeMap::new();
     for i in involvements_of(found) {
         let key = (
             i.agency_name.clone(),
