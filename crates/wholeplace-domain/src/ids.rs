@@ -114,6 +114,8 @@ record_id! {
     LinkageRunId;
     /// A pair in the linkage review queue.
     ReviewItemId;
+    /// A saved cohort's id.
+    CohortId;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The vocabulary every other part of wholeplace speaks: money in exact pence, UK financial years,
 //! GSS area codes, roles, agency kinds and record ids. Nothing here does IO, reads a clock or the environment.
 
+pub mod cohort;
 pub mod gss;
 pub mod ids;
 pub mod money;
@@ -13,10 +14,10 @@ pub mod year;
 
 pub use gss::{GssCode, GssError};
 pub use ids::{
-    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, ConsentId,
-    ContactId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId, LegalHoldId,
-    LinkageRunId, PartnershipId, PersonId, PlaceId, ProjectId, RecordId, RetentionRuleId,
-    ReviewItemId, StagedRecordId, UserId,
+    AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
+    ConsentId, ContactId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId,
+    LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId, ProjectId, RecordId,
+    RetentionRuleId, ReviewItemId, StagedRecordId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

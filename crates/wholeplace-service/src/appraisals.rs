@@ -475,7 +475,7 @@ pub fn outcome_line(f: &OutcomeForm) -> Result<OutcomeLine, Vec<FieldError>> {
 }
 
 /// The TOML text of one `[[costs]]` or `[[outcomes]]` entry, to append to a model.
-fn line_text<T: serde::Serialize>(table: &str, line: &T) -> ServiceResult<String> {
+pub(crate) fn line_text<T: serde::Serialize>(table: &str, line: &T) -> ServiceResult<String> {
     let mut doc = toml::map::Map::new();
     let value = toml::Value::try_from(line).map_err(|e| ServiceError::Internal(e.to_string()))?;
     doc.insert(table.to_owned(), toml::Value::Array(vec![value]));

@@ -142,6 +142,16 @@ pub enum AuditAction {
     RetentionDryRun,
     /// `retention.dispose`: disposing of the records past their retention period
     RetentionDispose,
+    /// `cohort.view`: reading a cohort's families and their scores
+    CohortRead,
+    /// `cohort.create`
+    CohortCreate,
+    /// `cohort.update`
+    CohortUpdate,
+    /// `cohort.delete`
+    CohortDelete,
+    /// `cohort.appraisal`: starting an appraisal from a cohort's priced jigsaw
+    CohortAppraisal,
     /// `dataset.export`
     DatasetExport,
     /// `dataset.import`
@@ -171,7 +181,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 80] = [
+    pub const ALL: [AuditAction; 85] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -252,6 +262,11 @@ impl AuditAction {
         AuditAction::LinkageFinish,
         AuditAction::LinkageSettings,
         AuditAction::LinkageReview,
+        AuditAction::CohortRead,
+        AuditAction::CohortCreate,
+        AuditAction::CohortUpdate,
+        AuditAction::CohortDelete,
+        AuditAction::CohortAppraisal,
     ];
 
     /// The name stored in the log, such as `place.create`.
@@ -338,6 +353,11 @@ impl AuditAction {
             AuditAction::LinkageFinish => "linkage.finish",
             AuditAction::LinkageSettings => "linkage.settings",
             AuditAction::LinkageReview => "linkage.review",
+            AuditAction::CohortRead => "cohort.view",
+            AuditAction::CohortCreate => "cohort.create",
+            AuditAction::CohortUpdate => "cohort.update",
+            AuditAction::CohortDelete => "cohort.delete",
+            AuditAction::CohortAppraisal => "cohort.appraisal",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod audit_action;
 pub mod budget;
 pub mod clock;
+pub mod cohorts;
 pub mod contacts;
 pub mod dataset;
 pub mod error;
@@ -37,6 +38,7 @@ pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use audit_action::AuditAction;
 pub use budget::{BudgetForm, ImportOutcome, ResourceMap, budget_table, pounds_text};
 pub use clock::{Clock, SystemClock};
+pub use cohorts::{CohortForm, CohortView, ScoredFamily};
 pub use contacts::ContactForm;
 pub use error::{Answer, FieldError, ServiceError, ServiceResult, validation_answer};
 pub use families::{

@@ -30,6 +30,15 @@ pub enum DataClass {
     CaseRecords,
     /// The information-sharing agreements between agencies (no personal data).
     SharingAgreements,
+    /// Cohorts: an analyst's saved rules over families' needs, involvements and place, and the
+    /// weights of the two-driver score (no personal data in themselves); readers with this class
+    /// see a cohort's rules and how many families it finds, and practitioners the families in it
+    /// their own agency works with (by name, their records then through the access gate).
+    Cohorts,
+    /// The families a cohort finds, each with its score and every contribution (profiling from
+    /// every agency's involvements): shown under pseudonyms keyed by the cohort, never with names
+    /// or addresses, and never changed by hand (a score is recomputed on every read).
+    CohortScores,
     /// The privacy officer's work: emergency ("break-glass") accesses and their review, subject
     /// access packs, retention rules, legal holds and disposal.
     PrivacyAlerts,
@@ -62,7 +71,7 @@ use Role::{Administrator, Analyst, Practitioner, Viewer};
 
 /// The policy, as one table: class x access -> roles allowed. A class and access missing from
 /// the table is allowed to nobody.
-pub const POLICY: [Rule; 18] = [
+pub const POLICY: [Rule; 22] = [
     Rule {
         class: DataClass::Reference,
         access: Access::Read,
@@ -134,6 +143,26 @@ pub const POLICY: [Rule; 18] = [
         roles: &[Administrator],
     },
     Rule {
+        class: DataClass::Cohorts,
+        access: Access::Read,
+        roles: &[Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Cohorts,
+        access: Access::Change,
+        roles: &[Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::CohortScores,
+        access: Access::Read,
+        roles: &[Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::CohortScores,
+        access: Access::Change,
+        roles: &[],
+    },
+    Rule {
         class: DataClass::PrivacyAlerts,
         access: Access::Read,
         roles: &[Administrator],
@@ -157,11 +186,13 @@ pub const POLICY: [Rule; 18] = [
 
 impl DataClass {
     /// Every class, least sensitive first.
-    pub const ALL: [DataClass; 9] = [
+    pub const ALL: [DataClass; 11] = [
         DataClass::Reference,
         DataClass::SharingAgreements,
         DataClass::OwnAccount,
         DataClass::Personal,
+        DataClass::Cohorts,
+        DataClass::CohortScores,
         DataClass::CaseRecords,
         DataClass::Linkage,
         DataClass::Accounts,
@@ -179,6 +210,8 @@ impl DataClass {
             DataClass::AuditLog => "The audit log",
             DataClass::CaseRecords => "Families' records",
             DataClass::SharingAgreements => "Information-sharing agreements",
+            DataClass::Cohorts => "Cohorts (finding the families to work with)",
+            DataClass::CohortScores => "Cohorts' families and their scores (pseudonymous)",
             DataClass::PrivacyAlerts => "Emergency accesses and retention (privacy officer)",
             DataClass::Linkage => "Agencies' extracts and record linkage",
         }
@@ -207,6 +240,12 @@ impl DataClass {
             }
             DataClass::SharingAgreements => {
                 "Which agencies share which classes of data, why, on which lawful basis and until when. The agreements hold no personal data."
+            }
+            DataClass::Cohorts => {
+                "An analyst's saved rules for finding the families to work with (at least so many of these needs, involved with an agency, living in a place) and the weights of the score. Readers see how many families a cohort finds; a practitioner sees by name only the families in it that their own agency works with, and their records only through the access gate. Every read of a cohort's families is recorded in the audit log."
+            }
+            DataClass::CohortScores => {
+                "Each family a cohort finds, with its score and every part of it: the cost a year of every agency's involvements and the weight of each need. This is profiling from every agency's records, so it is shown under a pseudonym that changes from cohort to cohort, never with names or addresses, and no one can change a score by hand. Starting an appraisal from a cohort takes only its totals by agency."
             }
             DataClass::PrivacyAlerts => {
                 "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review; how long each class of records is kept, the families on legal hold, and disposing of records past their period."
@@ -279,6 +318,10 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::FamilyMove
         | A::InvolvementEnd => (DataClass::CaseRecords, Access::Change),
         A::AgreementList => (DataClass::SharingAgreements, Access::Read),
+        A::CohortRead => (DataClass::Cohorts, Access::Read),
+        A::CohortCreate | A::CohortUpdate | A::CohortDelete | A::CohortAppraisal => {
+            (DataClass::Cohorts, Access::Change)
+        }
         A::AgreementCreate | A::AgreementWithdraw => (DataClass::SharingAgreements, Access::Change),
         A::BreakGlassList | A::PersonSubjectAccess | A::RetentionDryRun => {
             (DataClass::PrivacyAlerts, Access::Read)

@@ -16,7 +16,7 @@ use wholeplace_store::*;
 const PERSON_COLUMNS: &str =
     "p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.ni_number";
 
-const INVOLVEMENT_SELECT: &str = "SELECT i.id, i.person_id, i.agency_id, a.name AS agency_name, i.service, i.lead_worker, \
+pub(crate) const INVOLVEMENT_SELECT: &str = "SELECT i.id, i.person_id, i.agency_id, a.name AS agency_name, i.service, i.lead_worker, \
      i.need, i.data_class, i.started_on, i.ended_on, i.unit_cost_code, i.unit_cost_pence, i.unit, i.units_per_year_hundredths \
      FROM involvement i JOIN agency a ON a.id = i.agency_id";
 
@@ -31,7 +31,7 @@ fn person_from_row(r: &AnyRow) -> StoreResult<Person> {
     })
 }
 
-fn involvement_from_row(r: &AnyRow) -> StoreResult<Involvement> {
+pub(crate) fn involvement_from_row(r: &AnyRow) -> StoreResult<Involvement> {
     Ok(Involvement {
         id: id(r, "id")?,
         person_id: id(r, "person_id")?,
@@ -51,12 +51,12 @@ fn involvement_from_row(r: &AnyRow) -> StoreResult<Involvement> {
 }
 
 /// Keys stored as one comma-separated column.
-fn keys<T: std::ops::Deref<Target = str>>(items: &[T]) -> String {
+pub(crate) fn keys<T: std::ops::Deref<Target = str>>(items: &[T]) -> String {
     items.iter().map(|k| &**k).collect::<Vec<_>>().join(",")
 }
 
 /// A comma-separated column as typed keys.
-fn parse_keys<T>(r: &AnyRow, column: &str) -> StoreResult<Vec<T>>
+pub(crate) fn parse_keys<T>(r: &AnyRow, column: &str) -> StoreResult<Vec<T>>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,

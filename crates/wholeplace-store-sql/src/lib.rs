@@ -13,6 +13,7 @@ mod agencies;
 mod appraisals;
 mod audit;
 mod budget;
+mod cohorts;
 mod contacts;
 mod dataset;
 mod extracts;

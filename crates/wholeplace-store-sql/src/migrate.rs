@@ -76,6 +76,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0011_linkage.sql"),
     },
     Migration {
+        version: 12,
+        name: "cohorts",
+        sql: include_str!("../migrations/sqlite/0012_cohorts.sql"),
+    },
+    Migration {
         version: 13,
         name: "need terms",
         sql: include_str!("../migrations/sqlite/0013_need_terms.sql"),
@@ -158,6 +163,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 11,
         name: "linkage: staged extracts, runs, people's sources, linked households, the review queue",
         sql: include_str!("../migrations/postgres/0011_linkage.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cohorts",
+        sql: include_str!("../migrations/postgres/0012_cohorts.sql"),
     },
     Migration {
         version: 13,

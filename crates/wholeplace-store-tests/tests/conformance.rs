@@ -9,7 +9,7 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
-use wholeplace_store::{DisposalRecord, NeedTerm, NewRetentionRule};
+use wholeplace_store::{DisposalRecord, NeedTerm, NewCohort, NewRetentionRule};
 use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
     NewPerson, Participation, SharingRefusal,
@@ -45,6 +45,7 @@ wholeplace_store_tests::both_backends!(
     a_familys_records_keep_their_history,
     retention_rules_holds_and_disposal_round_trip,
     need_terms_relabel_and_add,
+    cohorts_round_trip_with_their_weights_and_candidates,
     extracts_link_into_people_households_and_a_review_queue,
 );
 
@@ -1208,7 +1209,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 13]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2772,4 +2773,63 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         store.list_linkage_runs().await.expect("runs")[0].state,
         RunState::Cancelled
     );
+}
+
+async fn cohorts_round_trip_with_their_weights_and_candidates(store: &SqlStore) {
+    let kcc = agency(store, "Kent County Council").await;
+    let (household, person) = family_of_one(store, "Cohort", 40).await;
+    ended_involvement(store, person, kcc, "social_care", None).await;
+    let need = |k: &str| Need::parse(k).expect("need");
+    let mut new = NewCohort {
+        name: "Three or more needs".into(),
+        description: "Supporting Families style".into(),
+        needs: vec![need("parenting"), need("debt")],
+        min_needs: 1,
+        agency_id: Some(kcc),
+        place_id: None,
+        cost_points_per_thousand: 2,
+        weights: vec![(need("debt"), 5), (need("parenting"), 3)],
+        salt: "salt".into(),
+        created_by: "amy".into(),
+        at: 41,
+    };
+    let id = store
+        .create_cohort(&new, &ev("cohort.create", 41))
+        .await
+        .expect("cohort");
+    let got = store.get_cohort(id).await.expect("read").expect("exists");
+    assert_eq!(got.agency_name.as_deref(), Some("Kent County Council"));
+    assert_eq!(got.weights, vec![(need("parenting"), 3), (need("debt"), 5)]);
+    assert_eq!((got.salt.as_str(), got.min_needs), ("salt", 1));
+    assert!(matches!(
+        store.create_cohort(&new, &ev("cohort.create", 42)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    new.weights = vec![(need("offending"), 9)];
+    new.salt = "ignored".into();
+    store
+        .update_cohort(id, &new, &ev("cohort.update", 43))
+        .await
+        .expect("update");
+    let got = store.get_cohort(id).await.expect("read").expect("exists");
+    assert_eq!((got.weights.len(), got.salt.as_str()), (1, "salt"));
+    assert_eq!(store.list_cohorts().await.expect("list").len(), 1);
+    let candidates = store.cohort_candidates().await.expect("candidates");
+    let mine = candidates
+        .iter()
+        .find(|c| c.household_id == household)
+        .expect("the family");
+    assert_eq!(mine.involvements.len(), 1);
+    assert_eq!(mine.involvements[0].agency_id, kcc);
+    store
+        .delete_cohort(id, &ev("cohort.delete", 44))
+        .await
+        .expect("delete");
+    assert!(store.get_cohort(id).await.expect("read").is_none());
+    assert!(matches!(
+        store
+            .update_cohort(id, &new, &ev("cohort.update", 45))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

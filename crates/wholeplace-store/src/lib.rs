@@ -17,6 +17,7 @@ pub mod appraisals;
 pub mod audit;
 pub mod audit_chain;
 pub mod budget;
+pub mod cohorts;
 pub mod contacts;
 pub mod dataset;
 pub mod extracts;
@@ -35,6 +36,7 @@ pub use appraisals::{AppraisalStore, NewAppraisal, StoredAppraisal};
 pub use audit::{AuditEntry, AuditFilter, AuditStore};
 pub use audit_chain::{AuditHead, ChainBreak, ChainVerified};
 pub use budget::{BudgetLine, BudgetStore, BudgetTotals, NewBudgetLine};
+pub use cohorts::{Cohort, CohortCandidate, CohortStore, NewCohort};
 pub use contacts::{Contact, ContactStore};
 pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
@@ -63,8 +65,8 @@ pub use retention::{
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, ContactStore,
-        DatasetStore, ExtractStore, FamilyStore, GrantStore, LinkingStore, NeedStore,
+        AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
+        ContactStore, DatasetStore, ExtractStore, FamilyStore, GrantStore, LinkingStore, NeedStore,
         PartnershipStore, PlaceStore, ProjectStore, RetentionStore, Store,
     };
 }
@@ -146,6 +148,7 @@ pub trait Store:
     + ExtractStore
     + LinkingStore
     + NeedStore
+    + CohortStore
     + Send
     + Sync
     + 'static

@@ -29,6 +29,7 @@ mod agencies;
 mod appraisals;
 mod audit;
 mod budget;
+mod cohorts;
 mod contacts;
 pub mod contract;
 mod families;
@@ -96,6 +97,13 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::agreements, sharing::create_agreement))
         .routes(routes!(sharing::break_glass_queue))
         .routes(routes!(sharing::review_break_glass))
+        .routes(routes!(cohorts::cohorts, cohorts::create_cohort))
+        .routes(routes!(
+            cohorts::cohort,
+            cohorts::update_cohort,
+            cohorts::delete_cohort
+        ))
+        .routes(routes!(cohorts::start_appraisal))
 }
 
 /// The API's routes (nested at `/api/v1`).

@@ -77,6 +77,7 @@ impl Layout {
         ];
         if user.role != wholeplace_domain::Role::Viewer {
             nav.insert(1, item("/families", "Families", "families"));
+            nav.insert(2, item("/cohorts", "Cohorts", "cohorts"));
         }
         nav.push(item("/sharing", "Sharing", "sharing"));
         if user.role.is_admin() {

@@ -10,6 +10,7 @@ mod appraisals;
 mod audit;
 mod auth;
 mod budget;
+mod cohorts;
 mod contacts;
 mod data;
 mod edge;
@@ -103,6 +104,25 @@ fn families_router() -> Router<AppState> {
         .route("/sharing/{id}/withdraw", post(sharing::withdraw_agreement))
         .route("/privacy", get(sharing::privacy))
         .route("/privacy/{id}/review", post(sharing::review))
+}
+
+/// Cohorts: finding the families to work with, their scores, and the appraisal from a cohort.
+fn cohorts_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/cohorts",
+            get(cohorts::cohorts).post(cohorts::create_cohort),
+        )
+        .route("/cohorts/{id}", get(cohorts::cohort))
+        .route(
+            "/cohorts/{id}/edit",
+            get(cohorts::edit_cohort).post(cohorts::update_cohort),
+        )
+        .route(
+            "/cohorts/{id}/delete",
+            get(cohorts::confirm_delete_cohort).post(cohorts::delete_cohort),
+        )
+        .route("/cohorts/{id}/appraisal", post(cohorts::start_appraisal))
 }
 
 /// The privacy officer's retention rules, legal holds and disposal.
@@ -232,6 +252,7 @@ fn pages_router() -> Router<AppState> {
         )
         .merge(families_router())
         .merge(retention_router())
+        .merge(cohorts_router())
         .route("/data", get(data::data))
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))

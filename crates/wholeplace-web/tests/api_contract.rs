@@ -138,6 +138,9 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             json!({"partnership_id": f.partnership, "name": "Pilot", "theme": "housing"})
         }
         "AppraisalInput" => json!({"model_toml": "[appraisal]\ntitle = \"T\"\n"}),
+        "CohortInput" => {
+            json!({"name": "Three needs", "needs": ["parenting", "debt"], "min_needs": 1, "weights": {"debt": 2}})
+        }
         "AgreementInput" => json!({
             "title": "Early help", "party_ids": [f.agency, f.partner], "classes": ["identity"],
             "purposes": ["early_help"], "basis": "public_task", "starts_on": "2026-01-01",

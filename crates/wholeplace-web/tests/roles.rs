@@ -36,7 +36,7 @@ enum Need {
 
 use Access::{Change, Read};
 use DataClass::{
-    Accounts, AuditLog, CaseRecords, OwnAccount, Personal, PrivacyAlerts, Reference,
+    Accounts, AuditLog, CaseRecords, Cohorts, OwnAccount, Personal, PrivacyAlerts, Reference,
     SharingAgreements,
 };
 use Need::{Open, Policy};
@@ -195,6 +195,21 @@ const ROUTES: &[Row] = &[
     r("GET", "/people/{id}/subject-access.json", "/people/{person}/subject-access.json", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/{id}/review", "/privacy/{glass}/review", Policy(PrivacyAlerts, Change), ADMINS),
     // Retention: rules, legal holds and disposal (the privacy officer).
+    // Cohorts: the rules, the families they find, the appraisal from a cohort.
+    r("GET", "/cohorts", "/cohorts", Policy(Cohorts, Read), NOT_VIEWERS),
+    r("POST", "/cohorts", "/cohorts", Policy(Cohorts, Change), EDITORS),
+    r("GET", "/cohorts/{id}", "/cohorts/{cohort}", Policy(Cohorts, Read), NOT_VIEWERS),
+    r("GET", "/cohorts/{id}/edit", "/cohorts/{cohort}/edit", Policy(Cohorts, Change), EDITORS),
+    r("POST", "/cohorts/{id}/edit", "/cohorts/{cohort}/edit", Policy(Cohorts, Change), EDITORS),
+    r("GET", "/cohorts/{id}/delete", "/cohorts/{cohort}/delete", Policy(Cohorts, Change), EDITORS),
+    r("POST", "/cohorts/{id}/delete", "/cohorts/{cohort}/delete", Policy(Cohorts, Change), EDITORS),
+    r("POST", "/cohorts/{id}/appraisal", "/cohorts/{cohort}/appraisal", Policy(Cohorts, Change), EDITORS),
+    r("GET", "/api/v1/cohorts", "/api/v1/cohorts", Policy(Cohorts, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/cohorts", "/api/v1/cohorts", Policy(Cohorts, Change), EDITORS),
+    r("GET", "/api/v1/cohorts/{id}", "/api/v1/cohorts/{cohort}", Policy(Cohorts, Read), NOT_VIEWERS),
+    r("PUT", "/api/v1/cohorts/{id}", "/api/v1/cohorts/{cohort}", Policy(Cohorts, Change), EDITORS),
+    r("DELETE", "/api/v1/cohorts/{id}", "/api/v1/cohorts/{cohort}", Policy(Cohorts, Change), EDITORS),
+    r("POST", "/api/v1/cohorts/{id}/appraisal", "/api/v1/cohorts/{cohort}/appraisal", Policy(Cohorts, Change), EDITORS),
     r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
     r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
@@ -512,6 +527,7 @@ struct Ids {
     glass: i64,
     rule: i64,
     hold: i64,
+    cohort: i64,
 }
 
 impl Ids {
@@ -532,6 +548,7 @@ impl Ids {
             .replace("{glass}", &self.glass.to_string())
             .replace("{rule}", &self.rule.to_string())
             .replace("{hold}", &self.hold.to_string())
+            .replace("{cohort}", &self.cohort.to_string())
     }
 }
 
@@ -755,6 +772,16 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("legal hold");
+    let cohort = s
+        .create_cohort(
+            &op,
+            &wholeplace_service::CohortForm {
+                name: format!("Cohort {tag}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("cohort");
     let token = match owner {
         Some(name) => {
             let me = Actor::user(app.user_named(name).await, "test", None);
@@ -787,6 +814,7 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         glass: glass.get(),
         rule: rule.get(),
         hold: hold.get(),
+        cohort: cohort.get(),
     }
 }
 
@@ -851,6 +879,7 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         "/api/v1/families/{id}/break-glass" => {
             serde_json::json!({"reason": "A reason long enough to be recorded"})
         }
+        "/api/v1/cohorts" => serde_json::json!({"name": format!("Role cohort {tag}")}),
         "/api/v1/break-glass/{id}/review" => serde_json::json!({"finding": "Justified"}),
         "/api/v1/sharing-agreements" => serde_json::json!({
             "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],

@@ -124,6 +124,10 @@ fn conditions() -> Vec<String> {
         )
         .collect()
 }
+/// The shipped needs' keys (a cohort's rules are over them).
+fn needs() -> Vec<String> {
+    keys(wholeplace_domain::taxonomy::NEEDS)
+}
 fn spend_kinds() -> Vec<String> {
     vec![String::new(), "revenue".into(), "capital".into()]
 }
@@ -288,6 +292,48 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "phone",
         Rule::MaxLength(40),
         "Use 40 characters or fewer",
+    ),
+    r(
+        "CohortInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the cohort's name, up to 200 characters",
+    ),
+    r(
+        "CohortInput",
+        "description",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "CohortInput",
+        "needs",
+        Rule::WordList(needs, 0),
+        "Give need keys from the need taxonomy, each once",
+    ),
+    r(
+        "CohortInput",
+        "min_needs",
+        Rule::Whole(0, 13),
+        "Give how many needs as a whole number from 0 to 13",
+    ),
+    r(
+        "CohortInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "CohortInput",
+        "place_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "CohortInput",
+        "cost_points_per_thousand",
+        Rule::Whole(0, 1000),
+        "Give the points for each £1,000 a year as a whole number from 0 to 1000",
     ),
     r(
         "ProjectInput",
