@@ -142,6 +142,23 @@ fn past_day(errors: &mut Vec<FieldError>, field: &str, raw: &str, today: &str) -
     day
 }
 
+/// The day a record is closed (a consent withdrawn, an involvement ended): no later than today
+/// (`today` when left empty), and not before `from`, the day it began.
+fn closing_day(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    today: &str,
+    from: Option<&str>,
+    too_early: &str,
+) -> String {
+    let day = past_day(errors, field, raw, today);
+    if from.is_some_and(|f| day.as_str() < f) {
+        errors.push(FieldError::new(field, too_early));
+    }
+    day
+}
+
 /// The reader's agency for a record: their only one, or the one they chose.
 fn own_agency(errors: &mut Vec<FieldError>, raw: &str, readers: &[AgencyId]) -> Option<AgencyId> {
     if readers.len() == 1 && raw.trim().is_empty() {
@@ -332,15 +349,17 @@ impl Service {
             &open,
             "Select a consent that has not been withdrawn",
         );
-        let day = past_day(&mut errors, "day", &f.day, &day_of(self.now()));
-        if let Some(c) = consent.and_then(|c| family.consents.iter().find(|x| x.id == c))
-            && day < c.given_on
-        {
-            errors.push(FieldError::new(
-                "day",
-                "Consent cannot be withdrawn before the day it was given",
-            ));
-        }
+        let given = consent
+            .and_then(|c| family.consents.iter().find(|x| x.id == c))
+            .map(|c| c.given_on.as_str());
+        let day = closing_day(
+            &mut errors,
+            "day",
+            &f.day,
+            &day_of(self.now()),
+            given,
+            "Consent cannot be withdrawn before the day it was given",
+        );
         let how = text(
             &mut errors,
             "how",
@@ -560,15 +579,17 @@ impl Service {
             &open,
             "Select one of your agency's involvements that has not ended",
         );
-        let day = past_day(&mut errors, "ended_on", &f.ended_on, &day_of(self.now()));
-        if let Some(i) = which.and_then(|w| family.involvements.iter().find(|i| i.id == w))
-            && day < i.started_on
-        {
-            errors.push(FieldError::new(
-                "ended_on",
-                "An involvement cannot end before it started",
-            ));
-        }
+        let started = which
+            .and_then(|w| family.involvements.iter().find(|i| i.id == w))
+            .map(|i| i.started_on.as_str());
+        let day = closing_day(
+            &mut errors,
+            "ended_on",
+            &f.ended_on,
+            &day_of(self.now()),
+            started,
+            "An involvement cannot end before it started",
+        );
         let (Some(which), true) = (which, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };

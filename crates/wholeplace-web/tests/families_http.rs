@@ -11,9 +11,7 @@ use axum::http::{Method, StatusCode};
 use common::{App, Browser, Resp, mono};
 use serde_json::{Value, json};
 use wholeplace_domain::{AgencyId, DataClass, HouseholdId, PersonId};
-use wholeplace_service::{
-    Actor, AgreementForm, HouseholdForm, InvolvementForm, NewUserForm, PersonForm,
-};
+use wholeplace_service::{Actor, AgreementForm, HouseholdForm, InvolvementForm, PersonForm};
 use wholeplace_store::prelude::FamilyStore;
 use wholeplace_store_tests::TestDb;
 
@@ -36,23 +34,6 @@ struct World {
     family: HouseholdId,
     council: Browser,
     police: Browser,
-}
-
-async fn practitioner(app: &App, name: &str, agency: AgencyId) -> Browser {
-    let (_, otp) = app
-        .service
-        .create_user(
-            &Actor::operator(),
-            &NewUserForm {
-                username: name.into(),
-                display_name: format!("{name} person"),
-                role: "practitioner".into(),
-                agency_ids: vec![agency],
-            },
-        )
-        .await
-        .expect("practitioner");
-    app.first_sign_in(name, &otp).await
 }
 
 /// A family with a council involvement (social care) and a police one, a member each; an
@@ -170,8 +151,8 @@ async fn world(db: TestDb) -> World {
     )
     .await
     .expect("agreement");
-    let council = practitioner(&app, "kcc.worker", council).await;
-    let police = practitioner(&app, "police.officer", police).await;
+    let council = app.practitioner("kcc.worker", council).await;
+    let police = app.practitioner("police.officer", police).await;
     World {
         app,
         admin,
@@ -729,7 +710,7 @@ async fn outsider(w: &World) -> String {
         .create_agency(&Actor::operator(), "Kent Fire and Rescue Service", "fire")
         .await
         .expect("agency");
-    let officer = practitioner(&w.app, "fire.officer", fire).await;
+    let officer = w.app.practitioner("fire.officer", fire).await;
     api_token(&w.app, &officer).await
 }
 

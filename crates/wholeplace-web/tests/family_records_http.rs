@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use common::{App, Browser};
 use wholeplace_domain::{AgencyId, AgreementId, HouseholdId, PersonId};
 use wholeplace_service::{
-    Actor, AgreementForm, GoalForm, HouseholdForm, InvolvementForm, NewUserForm, PersonForm,
+    Actor, AgreementForm, GoalForm, HouseholdForm, InvolvementForm, PersonForm,
 };
 use wholeplace_store::prelude::FamilyStore;
 use wholeplace_store_tests::TestDb;
@@ -34,23 +34,6 @@ struct World {
     council: Browser,
     school: Browser,
     police: Browser,
-}
-
-async fn practitioner(app: &App, name: &str, agency: AgencyId) -> Browser {
-    let (_, otp) = app
-        .service
-        .create_user(
-            &Actor::operator(),
-            &NewUserForm {
-                username: name.into(),
-                display_name: format!("{name} person"),
-                role: "practitioner".into(),
-                agency_ids: vec![agency],
-            },
-        )
-        .await
-        .expect("practitioner");
-    app.first_sign_in(name, &otp).await
 }
 
 async fn agreement(app: &App, title: &str, parties: [AgencyId; 2], basis: &str) -> AgreementId {
@@ -148,9 +131,9 @@ async fn world(db: TestDb) -> World {
         ann,
         by_consent,
         public_task,
-        council: practitioner(&app, "kcc.worker", council).await,
-        school: practitioner(&app, "school.worker", school).await,
-        police: practitioner(&app, "police.officer", police).await,
+        council: app.practitioner("kcc.worker", council).await,
+        school: app.practitioner("school.worker", school).await,
+        police: app.practitioner("police.officer", police).await,
         app,
     }
 }

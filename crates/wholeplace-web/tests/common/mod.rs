@@ -416,6 +416,22 @@ impl App {
         self.first_sign_in(username, &otp).await
     }
 
+    /// Creates a practitioner of `agency` through the service and signs them in.
+    pub async fn practitioner(&self, name: &str, agency: wholeplace_domain::AgencyId) -> Browser {
+        let form = NewUserForm {
+            username: name.into(),
+            display_name: format!("{name} person"),
+            role: "practitioner".into(),
+            agency_ids: vec![agency],
+        };
+        let (_, otp) = self
+            .service
+            .create_user(&Actor::operator(), &form)
+            .await
+            .expect("practitioner");
+        self.first_sign_in(name, &otp).await
+    }
+
     /// Creates a user through the service as the operator.
     pub async fn create_user(&self, username: &str, role: &str) -> (User, String) {
         let form = NewUserForm {
