@@ -192,10 +192,7 @@ pub(crate) async fn linking_page(
             total: p.total,
         }),
         model_saved: overview.model_saved,
-        agencies: options(
-            "Select",
-            agencies.into_iter().map(|a| (a.id, a.name)),
-        ),
+        agencies: options("Select", agencies.into_iter().map(|a| (a.id, a.name))),
         classes: vocabulary(DATA_CLASSES),
         form,
         columns,
@@ -218,8 +215,11 @@ pub async fn upload_extract(
 ) -> PageResult {
     let bad = |e: &(dyn std::error::Error + 'static)| crate::form::upload_error(e);
     let mut multipart = multipart.map_err(|e| bad(&e))?;
-    let (mut csrf, mut form, mut file) =
-        (String::new(), ExtractForm::default(), ExtractFile::default());
+    let (mut csrf, mut form, mut file) = (
+        String::new(),
+        ExtractForm::default(),
+        ExtractFile::default(),
+    );
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {

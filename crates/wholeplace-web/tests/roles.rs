@@ -36,8 +36,8 @@ enum Need {
 
 use Access::{Change, Read};
 use DataClass::{
-    Accounts, AuditLog, CaseRecords, Cohorts, Linkage, OwnAccount, Personal, PrivacyAlerts, Reference,
-    SharingAgreements,
+    Accounts, AuditLog, CaseRecords, Cohorts, Linkage, OwnAccount, Personal, PrivacyAlerts,
+    Reference, SharingAgreements,
 };
 use Need::{Open, Policy};
 
@@ -217,7 +217,7 @@ const ROUTES: &[Row] = &[
     r("POST", "/linking/cancel", "/linking/cancel", Policy(Linkage, Change), EDITORS),
     r("POST", "/linking/band", "/linking/band", Policy(Linkage, Change), EDITORS),
     r("GET", "/linking/review", "/linking/review", Policy(Linkage, Read), EDITORS),
-    r("POST", "/linking/review/{id}", "/linking/review/0", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/review/{id}", "/linking/review/1", Policy(Linkage, Change), EDITORS),
     r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
     r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
