@@ -23,6 +23,7 @@ wholeplace_store_tests::both_backends!(
     an_extract_without_an_agreement_is_refused_and_the_refusal_audited,
     the_pages_upload_run_and_review,
     the_upload_page_refuses_an_extract_without_an_agreement,
+    the_api_stages_runs_and_reviews,
 );
 
 /// Synthetic extracts: per source, the CSV and each record's (record id, true household).
@@ -485,4 +486,110 @@ async fn the_upload_page_refuses_an_extract_without_an_agreement(db: TestDb) {
     let res = upload(&app, &analyst, council, "c.csv", csv).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.body.contains("1 record staged from c.csv"));
+}
+
+async fn the_api_stages_runs_and_reviews(db: TestDb) {
+    use axum::http::Method;
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let (council, police) = agencies(&app).await;
+    let analyst = app.user("ana", "analyst").await;
+    let made = app
+        .post_as(&analyst, "/account/tokens", &[("token_name", "linking")])
+        .await;
+    let token = common::mono(&made.body).expect("a token");
+    let body = |agency: AgencyId, csv: &str| {
+        serde_json::json!({"agency_id": agency.get(), "data_class": "identity", "csv": csv, "file_name": "api.csv"})
+            .to_string()
+    };
+    let files = synthetic(1500, 2);
+    let refused = app
+        .api(
+            Method::POST,
+            "/api/v1/extracts",
+            &token,
+            Some(body(council, &files[0].0)),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["error"]["fields"][0]["field"], "agency_id");
+    agreement(&app, &[council, police]).await;
+    for ((csv, rows), agency) in files.iter().zip([council, police]) {
+        let res = app
+            .api(
+                Method::POST,
+                "/api/v1/extracts",
+                &token,
+                Some(body(agency, csv)),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        assert_eq!(res.json()["records"], rows.len());
+    }
+    let list = app.api(Method::GET, "/api/v1/extracts", &token, None).await;
+    assert_eq!(list.json().as_array().map(Vec::len), Some(2));
+    let started = app
+        .api(Method::POST, "/api/v1/linkage/runs", &token, None)
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    app.service.wait_for_linking(|_| {}).await;
+    let runs = app
+        .api(Method::GET, "/api/v1/linkage/runs", &token, None)
+        .await;
+    assert_eq!(runs.json()["runs"][0]["state"], "finished", "{}", runs.body);
+    assert!(runs.json()["running"].is_null());
+    let cancel = app
+        .api(
+            Method::POST,
+            "/api/v1/linkage/runs/current/cancel",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+    let queue = app
+        .api(Method::GET, "/api/v1/linkage/review?page=1", &token, None)
+        .await;
+    let q = queue.json();
+    assert!(q["total"].as_i64().unwrap_or(0) >= 1, "{}", queue.body);
+    let first = &q["items"][0];
+    assert!(
+        !first["contributions"]
+            .as_array()
+            .expect("evidence")
+            .is_empty()
+    );
+    let id = first["id"].as_i64().expect("id");
+    let decided = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/linkage/review/{id}"),
+            &token,
+            Some(r#"{"decision": "reject"}"#.into()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let rejected = app
+        .api(
+            Method::GET,
+            "/api/v1/linkage/review?status=rejected",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(rejected.json()["items"][0]["id"], id);
+    let bad = app
+        .api(
+            Method::GET,
+            "/api/v1/linkage/review?status=maybe",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }

@@ -218,6 +218,13 @@ const ROUTES: &[Row] = &[
     r("POST", "/linking/band", "/linking/band", Policy(Linkage, Change), EDITORS),
     r("GET", "/linking/review", "/linking/review", Policy(Linkage, Read), EDITORS),
     r("POST", "/linking/review/{id}", "/linking/review/1", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Change), EDITORS),
+    r("POST", "/api/v1/linkage/runs/current/cancel", "/api/v1/linkage/runs/current/cancel", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/review", "/api/v1/linkage/review", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/review/{id}", "/api/v1/linkage/review/1", Policy(Linkage, Change), EDITORS),
     r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
     r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
@@ -888,6 +895,11 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             serde_json::json!({"reason": "A reason long enough to be recorded"})
         }
         "/api/v1/cohorts" => serde_json::json!({"name": format!("Role cohort {tag}")}),
+        "/api/v1/extracts" => serde_json::json!({
+            "agency_id": ids.agency, "data_class": "identity",
+            "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
+        }),
+        "/api/v1/linkage/review" => serde_json::json!({"decision": "accept"}),
         "/api/v1/break-glass/{id}/review" => serde_json::json!({"finding": "Justified"}),
         "/api/v1/sharing-agreements" => serde_json::json!({
             "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],
