@@ -178,11 +178,9 @@ pub(crate) async fn linking_page(
             .collect(),
         running: overview.running.map(|(id, p)| Running {
             id: id.to_string(),
-            percent: if p.total > 0 {
-                (p.done.min(p.total) * 100) / p.total
-            } else {
-                0
-            },
+            percent: (p.done.min(p.total) * 100)
+                .checked_div(p.total)
+                .unwrap_or(0),
             stage: if p.stage.is_empty() {
                 "Starting".to_owned()
             } else {
