@@ -249,7 +249,7 @@ fn the_map_names_every_crate() {
 }
 
 /// The features, each one slice with a module of its name on every layer (ARCHITECTURE.md).
-const FEATURES: [&str; 13] = [
+const FEATURES: [&str; 15] = [
     "accounts",
     "audit",
     "agencies",
@@ -263,6 +263,8 @@ const FEATURES: [&str; 13] = [
     "dataset",
     "families",
     "retention",
+    "extracts",
+    "linking",
 ];
 
 /// Architecture invariant: each feature has its module on every layer.
@@ -282,8 +284,13 @@ fn every_feature_is_one_slice_through_every_layer() {
                 path.display()
             );
         }
-        // The pages of the workbook feature are `data.rs` (its address is /data).
-        let page = if f == "dataset" { "data" } else { f };
+        // The pages of the workbook feature are `data.rs` (its address is /data); extracts are
+        // uploaded on the linking pages (`linking.rs`, /linking).
+        let page = match f {
+            "dataset" => "data",
+            "extracts" => "linking",
+            _ => f,
+        };
         let path = crates.join("wholeplace-web/src").join(format!("{page}.rs"));
         assert!(
             path.exists(),

@@ -175,8 +175,10 @@ pub async fn load(
 }
 
 /// The agreements: early help between the council, the borough, the housing association,
-/// Jobcentre Plus and the NHS; health for safeguarding between the council and the NHS. Kent
-/// Police is party to neither, so its officer sees only the force's own records.
+/// Jobcentre Plus and the NHS; health for safeguarding between the council and the NHS; record
+/// linkage of identity data between the council and the borough (so a newcomer can try linking
+/// their extracts at `/linking`; linkage opens no family's records). Kent Police is party to
+/// none, so its officer sees only the force's own records.
 async fn agreements(
     service: &Service,
     op: &Actor,
@@ -220,6 +222,18 @@ async fn agreements(
             review_on: day(200),
             expires_on: day(480),
             signatories: "Director of Children's Services, KCC; Caldicott Guardian, NHS West Kent".into(),
+        },
+        AgreementForm {
+            title: "Sherwood record linkage agreement".into(),
+            parties: ids(&["Kent County Council", "Tunbridge Wells Borough Council"])?,
+            classes: keys(&["identity"]),
+            purposes: keys(&["linkage"]),
+            basis: "public_task".into(),
+            condition: String::new(),
+            starts_on: day(-250),
+            review_on: day(200),
+            expires_on: day(480),
+            signatories: "Director of Children's Services, KCC; Chief Executive, TWBC".into(),
         },
     ] {
         service.create_agreement(op, &f).await.map_err(err)?;

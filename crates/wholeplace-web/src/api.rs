@@ -35,6 +35,7 @@ pub mod contract;
 mod families;
 mod family_records;
 mod grants;
+mod linking;
 mod needs;
 mod partnerships;
 mod places;
@@ -104,6 +105,11 @@ fn operations() -> OpenApiRouter<AppState> {
             cohorts::delete_cohort
         ))
         .routes(routes!(cohorts::start_appraisal))
+        .routes(routes!(linking::extracts, linking::import_extract))
+        .routes(routes!(linking::runs, linking::start_run))
+        .routes(routes!(linking::cancel_run))
+        .routes(routes!(linking::review))
+        .routes(routes!(linking::decide))
 }
 
 /// The API's routes (nested at `/api/v1`).

@@ -79,6 +79,13 @@ impl Layout {
             nav.insert(1, item("/families", "Families", "families"));
             nav.insert(2, item("/cohorts", "Cohorts", "cohorts"));
         }
+        if wholeplace_service::policy::allows(
+            user.role,
+            wholeplace_service::DataClass::Linkage,
+            wholeplace_service::Access::Read,
+        ) {
+            nav.push(item("/linking", "Linking", "linking"));
+        }
         nav.push(item("/sharing", "Sharing", "sharing"));
         if user.role.is_admin() {
             nav.push(item("/privacy", "Privacy", "privacy"));

@@ -21,6 +21,7 @@ mod fields;
 mod form;
 mod grants;
 mod layout;
+mod linking;
 mod needs;
 mod page;
 mod partnerships;
@@ -123,6 +124,18 @@ fn cohorts_router() -> Router<AppState> {
             get(cohorts::confirm_delete_cohort).post(cohorts::delete_cohort),
         )
         .route("/cohorts/{id}/appraisal", post(cohorts::start_appraisal))
+}
+
+/// Linkage: agencies' extracts, the linking job, the review band and the review queue.
+fn linking_router() -> Router<AppState> {
+    Router::new()
+        .route("/linking", get(linking::linking))
+        .route("/linking/extracts", post(linking::upload_extract))
+        .route("/linking/run", post(linking::run))
+        .route("/linking/cancel", post(linking::cancel))
+        .route("/linking/band", post(linking::band))
+        .route("/linking/review", get(linking::review))
+        .route("/linking/review/{id}", post(linking::decide))
 }
 
 /// The privacy officer's retention rules, legal holds and disposal.
@@ -253,6 +266,7 @@ fn pages_router() -> Router<AppState> {
         .merge(families_router())
         .merge(retention_router())
         .merge(cohorts_router())
+        .merge(linking_router())
         .route("/data", get(data::data))
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))

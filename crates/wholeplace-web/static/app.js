@@ -60,3 +60,34 @@ for (const form of document.querySelectorAll('form[data-wp-progress]')) {
     xhr.send(new FormData(form));
   });
 }
+
+// A running job's progress refreshes itself: an element marked data-wp-poll is replaced every
+// few seconds by the same element of the page fetched again, and when the job has ended (the
+// fetched page has no such element) the page is loaded again to show what it found. Without
+// this script the page offers a link to refresh it.
+const poll = document.querySelector('[data-wp-poll]');
+if (poll && window.fetch && window.DOMParser) {
+  const every = Math.max(1000, Number(poll.dataset.wpPoll) || 2000);
+  const tick = async () => {
+    try {
+      const res = await fetch(window.location.href, { credentials: 'same-origin' });
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const next = doc.querySelector('[data-wp-poll]');
+      if (!next) {
+        window.location.reload();
+        return;
+      }
+      const status = poll.querySelector('[role="status"]');
+      const nextStatus = next.querySelector('[role="status"]');
+      if (status && nextStatus) status.textContent = nextStatus.textContent;
+      const bar = poll.querySelector('progress');
+      const nextBar = next.querySelector('progress');
+      if (bar && nextBar) bar.value = nextBar.value;
+      else if (!bar && nextBar) poll.insertBefore(nextBar, status ? status.nextSibling : null);
+    } catch {
+      // A failed fetch is tried again at the next tick.
+    }
+    setTimeout(tick, every);
+  };
+  setTimeout(tick, every);
+}

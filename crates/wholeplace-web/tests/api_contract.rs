@@ -164,6 +164,11 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
         "BreakGlassInput" => {
             json!({"reason": "Kyle missing overnight; we need the family's contacts now"})
         }
+        "ExtractInput" => json!({
+            "agency_id": f.agency, "data_class": "identity",
+            "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
+        }),
+        "ReviewDecisionInput" => json!({"decision": "accept"}),
         "ReviewInput" => json!({"finding": "Justified: child missing overnight"}),
         other => panic!("no example body for {other}: add one"),
     }

@@ -7,7 +7,8 @@
 #[expect(dead_code, reason = "each test binary uses part of the shared harness")]
 mod common;
 
-use common::App;
+use axum::http::StatusCode;
+use common::{App, Browser, multipart};
 use std::collections::HashMap;
 use wholeplace_domain::{AgencyId, PersonId};
 use wholeplace_linkage::synth::{COLUMNS, SynthConfig, generate};
@@ -20,6 +21,9 @@ use wholeplace_store_tests::TestDb;
 wholeplace_store_tests::both_backends!(
     extracts_link_into_people_and_households_with_a_review_queue,
     an_extract_without_an_agreement_is_refused_and_the_refusal_audited,
+    the_pages_upload_run_and_review,
+    the_upload_page_refuses_an_extract_without_an_agreement,
+    the_api_stages_runs_and_reviews,
 );
 
 /// Synthetic extracts: per source, the CSV and each record's (record id, true household).
@@ -280,4 +284,312 @@ async fn an_extract_without_an_agreement_is_refused_and_the_refusal_audited(db: 
         .import_extract(&op, &form(council), &file("c.csv", csv))
         .await;
     assert_eq!(ok.expect("imported").records, 1);
+}
+
+/// Uploads an extract through the page's multipart form.
+async fn upload(app: &App, who: &Browser, agency: AgencyId, name: &str, csv: &str) -> common::Resp {
+    let agency = agency.to_string();
+    let (content_type, body) = multipart(&[
+        ("csrf_token", None, who.csrf.as_bytes()),
+        ("agency_id", None, agency.as_bytes()),
+        ("data_class", None, b"identity".as_slice()),
+        ("column_given_name", None, b"".as_slice()),
+        ("file", Some(name), csv.as_bytes()),
+    ]);
+    app.post_raw(
+        "/linking/extracts",
+        Some(&who.cookie()),
+        &content_type,
+        body,
+    )
+    .await
+}
+
+/// Decides on a pair through the queue page's form.
+async fn decide(app: &App, who: &Browser, id: &str, decision: &str) -> common::Resp {
+    app.post_as(
+        who,
+        &format!("/linking/review/{id}"),
+        &[("decision", decision), ("from", "pending"), ("page", "1")],
+    )
+    .await
+}
+
+/// The ids of the pairs a review page offers, in its order.
+fn pair_ids(html: &str) -> Vec<String> {
+    html.split("action=\"/linking/review/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+async fn the_pages_upload_run_and_review(db: TestDb) {
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let (council, police) = agencies(&app).await;
+    agreement(&app, &[council, police]).await;
+    let analyst = app.user("ana", "analyst").await;
+    let page = app.get_as(&analyst, "/linking").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/linking\""),
+        "the nav offers Linking"
+    );
+    assert!(page.body.contains("No extract is staged yet"));
+    for ((csv, rows), (agency, name)) in synthetic(1500, 2)
+        .into_iter()
+        .zip([(council, "council.csv"), (police, "police.csv")])
+    {
+        let res = upload(&app, &analyst, agency, name, &csv).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert!(
+            res.body
+                .contains(&format!("{} records staged from {name}", rows.len())),
+            "{}",
+            res.body
+        );
+    }
+    let page = app.get_as(&analyst, "/linking").await;
+    assert!(page.body.contains("Shire Police") && page.body.contains("police.csv"));
+    assert!(
+        page.body.contains("2 extracts, newest first"),
+        "{}",
+        page.body
+    );
+    // A practitioner does not see the page or its nav item.
+    let practitioner = app.user("pat", "practitioner").await;
+    let refused = app.get_as(&practitioner, "/linking").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let home = app.get_as(&practitioner, "/").await;
+    assert!(!home.body.contains("href=\"/linking\""));
+
+    let res = app.post_as(&analyst, "/linking/run", &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/linking");
+    let again = app.post_as(&analyst, "/linking/run", &[]).await;
+    assert!(
+        again.status == StatusCode::CONFLICT || again.status == StatusCode::SEE_OTHER,
+        "{}",
+        again.status
+    );
+    if again.status == StatusCode::CONFLICT {
+        assert!(again.body.contains("already in progress"), "{}", again.body);
+        assert!(
+            again.body.contains("data-wp-poll"),
+            "the progress shows while it runs"
+        );
+    }
+    app.service.wait_for_linking(|_| {}).await;
+    let page = app.get_as(&analyst, "/linking").await;
+    assert!(page.body.contains("Finished"), "{}", page.body);
+    assert!(page.body.contains("Expected false matches"));
+    assert!(!page.body.contains("data-wp-poll"));
+
+    // The band: bad input is shown again with its problem; good input is saved.
+    let bad = app
+        .post_as(
+            &analyst,
+            "/linking/band",
+            &[("lower", "90"), ("upper", "50")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("govuk-error-summary") && bad.body.contains("below the upper"));
+
+    let queue = app.get_as(&analyst, "/linking/review").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let ids = pair_ids(&queue.body);
+    assert!(ids.len() >= 2, "the queue lists pairs: {}", queue.body);
+    assert!(ids.len() <= 20, "a page holds at most 20 pairs");
+    assert!(queue.body.contains("The evidence for pair"));
+    assert!(queue.body.contains("Weight (bits)") && queue.body.contains(">Prior<"));
+    let res = decide(&app, &analyst, &ids[0], "accept").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/linking/review?status=pending&page=1");
+    let accepted = app
+        .get_as(&analyst, "/linking/review?status=accepted")
+        .await;
+    assert_eq!(pair_ids(&accepted.body), vec![ids[0].clone()]);
+    assert!(accepted.body.contains("Undo"));
+    assert!(
+        accepted.body.contains("decided by ana"),
+        "{}",
+        accepted.body
+    );
+    let res = decide(&app, &analyst, &ids[0], "undo").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let accepted = app
+        .get_as(&analyst, "/linking/review?status=accepted")
+        .await;
+    assert!(pair_ids(&accepted.body).is_empty());
+    let res = decide(&app, &analyst, &ids[1], "reject").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let rejected = app
+        .get_as(&analyst, "/linking/review?status=rejected")
+        .await;
+    assert_eq!(pair_ids(&rejected.body), vec![ids[1].clone()]);
+    let bad = app.get_as(&analyst, "/linking/review?status=maybe").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let audit = app.audit().await;
+    let reviews: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.event.action == "linkage.review" && e.event.actor == "ana")
+        .map(|e| e.event.detail.as_str())
+        .collect();
+    assert_eq!(reviews, ["rejected", "undone", "accepted"], "newest first");
+}
+
+async fn the_upload_page_refuses_an_extract_without_an_agreement(db: TestDb) {
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let (council, police) = agencies(&app).await;
+    agreement(&app, &[council, app.agency().await]).await;
+    let analyst = app.user("ana", "analyst").await;
+    let csv = "record_id,first_name,surname,dob\np1,Ann,Lee,01/02/1980\n";
+    let res = upload(&app, &analyst, police, "p.csv", csv).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("govuk-error-summary"));
+    assert!(
+        res.body
+            .contains("No information-sharing agreement in force has this agency as a party"),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains("href=\"#agency_id\""));
+    assert!(res.body.contains("No extract is staged yet"));
+    let refusal = app
+        .audit()
+        .await
+        .into_iter()
+        .find(|e| e.event.action == "extract.import" && !e.event.allowed)
+        .expect("the refusal is audited");
+    assert_eq!(refusal.event.actor, "ana");
+    // A located error from the page: a bad date names its row and column.
+    let bad = "record_id,first_name,surname,dob\np1,Ann,Lee,31/02/1980\n";
+    let res = upload(&app, &analyst, council, "c.csv", bad).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains("Row 2, column &#x27;dob&#x27;")
+            || res.body.contains("Row 2, column 'dob'")
+            || res.body.contains("Row 2, column &#39;dob&#39;"),
+        "{}",
+        res.body
+    );
+    // An upload with a stale form token changes nothing.
+    let stale = Browser {
+        csrf: "stale".into(),
+        ..analyst.clone()
+    };
+    let res = upload(&app, &stale, council, "c.csv", csv).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(app.store.list_extracts().await.expect("e").is_empty());
+    let res = upload(&app, &analyst, council, "c.csv", csv).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("1 record staged from c.csv"));
+}
+
+async fn the_api_stages_runs_and_reviews(db: TestDb) {
+    use axum::http::Method;
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let (council, police) = agencies(&app).await;
+    let analyst = app.user("ana", "analyst").await;
+    let made = app
+        .post_as(&analyst, "/account/tokens", &[("token_name", "linking")])
+        .await;
+    let token = common::mono(&made.body).expect("a token");
+    let body = |agency: AgencyId, csv: &str| {
+        serde_json::json!({"agency_id": agency.get(), "data_class": "identity", "csv": csv, "file_name": "api.csv"})
+            .to_string()
+    };
+    let files = synthetic(1500, 2);
+    let refused = app
+        .api(
+            Method::POST,
+            "/api/v1/extracts",
+            &token,
+            Some(body(council, &files[0].0)),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["error"]["fields"][0]["field"], "agency_id");
+    agreement(&app, &[council, police]).await;
+    for ((csv, rows), agency) in files.iter().zip([council, police]) {
+        let res = app
+            .api(
+                Method::POST,
+                "/api/v1/extracts",
+                &token,
+                Some(body(agency, csv)),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        assert_eq!(res.json()["records"], rows.len());
+    }
+    let list = app.api(Method::GET, "/api/v1/extracts", &token, None).await;
+    assert_eq!(list.json().as_array().map(Vec::len), Some(2));
+    let started = app
+        .api(Method::POST, "/api/v1/linkage/runs", &token, None)
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    app.service.wait_for_linking(|_| {}).await;
+    let runs = app
+        .api(Method::GET, "/api/v1/linkage/runs", &token, None)
+        .await;
+    assert_eq!(runs.json()["runs"][0]["state"], "finished", "{}", runs.body);
+    assert!(runs.json()["running"].is_null());
+    let cancel = app
+        .api(
+            Method::POST,
+            "/api/v1/linkage/runs/current/cancel",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+    let queue = app
+        .api(Method::GET, "/api/v1/linkage/review?page=1", &token, None)
+        .await;
+    let q = queue.json();
+    assert!(q["total"].as_i64().unwrap_or(0) >= 1, "{}", queue.body);
+    let first = &q["items"][0];
+    assert!(
+        !first["contributions"]
+            .as_array()
+            .expect("evidence")
+            .is_empty()
+    );
+    let id = first["id"].as_i64().expect("id");
+    let decided = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/linkage/review/{id}"),
+            &token,
+            Some(r#"{"decision": "reject"}"#.into()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let rejected = app
+        .api(
+            Method::GET,
+            "/api/v1/linkage/review?status=rejected",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(rejected.json()["items"][0]["id"], id);
+    let bad = app
+        .api(
+            Method::GET,
+            "/api/v1/linkage/review?status=maybe",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }

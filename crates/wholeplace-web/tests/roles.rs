@@ -36,8 +36,8 @@ enum Need {
 
 use Access::{Change, Read};
 use DataClass::{
-    Accounts, AuditLog, CaseRecords, Cohorts, OwnAccount, Personal, PrivacyAlerts, Reference,
-    SharingAgreements,
+    Accounts, AuditLog, CaseRecords, Cohorts, Linkage, OwnAccount, Personal, PrivacyAlerts,
+    Reference, SharingAgreements,
 };
 use Need::{Open, Policy};
 
@@ -210,6 +210,21 @@ const ROUTES: &[Row] = &[
     r("PUT", "/api/v1/cohorts/{id}", "/api/v1/cohorts/{cohort}", Policy(Cohorts, Change), EDITORS),
     r("DELETE", "/api/v1/cohorts/{id}", "/api/v1/cohorts/{cohort}", Policy(Cohorts, Change), EDITORS),
     r("POST", "/api/v1/cohorts/{id}/appraisal", "/api/v1/cohorts/{cohort}/appraisal", Policy(Cohorts, Change), EDITORS),
+    // Linkage: extracts, the linking job, the review band and queue.
+    r("GET", "/linking", "/linking", Policy(Linkage, Read), EDITORS),
+    r("POST", "/linking/extracts", "/linking/extracts", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/run", "/linking/run", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/cancel", "/linking/cancel", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/band", "/linking/band", Policy(Linkage, Change), EDITORS),
+    r("GET", "/linking/review", "/linking/review", Policy(Linkage, Read), EDITORS),
+    r("POST", "/linking/review/{id}", "/linking/review/1", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Change), EDITORS),
+    r("POST", "/api/v1/linkage/runs/current/cancel", "/api/v1/linkage/runs/current/cancel", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/review", "/api/v1/linkage/review", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/review/{id}", "/api/v1/linkage/review/1", Policy(Linkage, Change), EDITORS),
     r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
     r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
@@ -278,7 +293,7 @@ const ROUTES: &[Row] = &[
 ];
 
 /// Routes whose forms are `multipart/form-data` (file uploads).
-const MULTIPART: &[&str] = &["/data/import", "/appraisals/upload"];
+const MULTIPART: &[&str] = &["/data/import", "/appraisals/upload", "/linking/extracts"];
 
 /// A body every JSON endpoint can read but no use case accepts: each input's fields, empty.
 const INVALID_JSON: &str = r#"{"name": "", "level": "", "kind": "", "agency": "", "place": "", "service_area": "", "financial_year": "", "amount": "", "model_toml": "", "agency_id": 0, "partnership_id": 0}"#;
@@ -880,6 +895,11 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             serde_json::json!({"reason": "A reason long enough to be recorded"})
         }
         "/api/v1/cohorts" => serde_json::json!({"name": format!("Role cohort {tag}")}),
+        "/api/v1/extracts" => serde_json::json!({
+            "agency_id": ids.agency, "data_class": "identity",
+            "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
+        }),
+        "/api/v1/linkage/review" => serde_json::json!({"decision": "accept"}),
         "/api/v1/break-glass/{id}/review" => serde_json::json!({"finding": "Justified"}),
         "/api/v1/sharing-agreements" => serde_json::json!({
             "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],

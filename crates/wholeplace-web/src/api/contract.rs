@@ -125,6 +125,9 @@ fn conditions() -> Vec<String> {
         .collect()
 }
 /// The shipped needs' keys (a cohort's rules are over them).
+fn review_decisions() -> Vec<String> {
+    ["accept", "reject", "undo"].map(str::to_owned).to_vec()
+}
 fn needs() -> Vec<String> {
     keys(wholeplace_domain::taxonomy::NEEDS)
 }
@@ -292,6 +295,36 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "phone",
         Rule::MaxLength(40),
         "Use 40 characters or fewer",
+    ),
+    r(
+        "ExtractInput",
+        "agency_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ExtractInput",
+        "data_class",
+        Rule::OneOf(data_classes),
+        "Give a class of data from the sharing vocabulary, such as identity",
+    ),
+    r(
+        "ExtractInput",
+        "csv",
+        Rule::NotBlank(MAX_BODY_BYTES),
+        "Give the extract's CSV text, header row first",
+    ),
+    r(
+        "ExtractInput",
+        "file_name",
+        Rule::MaxLength(200),
+        "Use 200 characters or fewer",
+    ),
+    r(
+        "ReviewDecisionInput",
+        "decision",
+        Rule::OneOf(review_decisions),
+        "Give the decision: accept, reject or undo",
     ),
     r(
         "CohortInput",

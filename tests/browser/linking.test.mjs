@@ -1,0 +1,111 @@
+// Linkage in a real browser, as the demo administrator: two agencies' synthetic extracts (written
+// by `wholeplace synth`) uploaded under the demo's record linkage agreement, a third refused
+// without one, the link run with its progress, and three pairs of the review queue decided (and
+// one decision undone). axe-core must find no WCAG 2.2 AA violations on these pages, and the
+// pages must break no rule of the Content-Security-Policy.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startServer, launch, axe, newContext, screenshots, signInAsAdmin, runCli } from './helpers.mjs';
+
+let server;
+let browser;
+let dir;
+
+before(async () => {
+  server = await startServer(['--demo']);
+  browser = await launch();
+  dir = mkdtempSync(join(tmpdir(), 'wholeplace-linking-'));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function checkPage(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `${name}: accessibility violations ${JSON.stringify(violations, null, 2)}`);
+}
+
+async function upload(page, agency, file) {
+  await page.selectOption('#agency_id', { label: agency });
+  await page.selectOption('#data_class', 'identity');
+  await page.setInputFiles('#file', file);
+  // The form is sent in the background with its progress shown (static/app.js); the answer
+  // replaces the page, whose progress box is hidden again.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/linking/extracts') && r.request().method() === 'POST'),
+    page.click('button:has-text("Upload the extract")'),
+  ]);
+  await page.waitForFunction(() => document.querySelector('.wp-progress')?.hidden === true);
+  await page.waitForSelector('.govuk-notification-banner, .govuk-error-summary');
+}
+
+test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async () => {
+  const made = await runCli(['synth', '--people', '2000', '--sources', '2', '--seed', '7', '--output-dir', dir]);
+  assert.equal(made.code, 0, made.stderr);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.csv') && f !== 'truth.csv').sort().map((f) => join(dir, f));
+  assert.equal(files.length, 2, `two extracts: ${readdirSync(dir)}`);
+
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signInAsAdmin(page, server, 'linking admin password 1');
+  await page.click('nav a:has-text("Linking")');
+  await page.waitForURL(/\/linking$/);
+  assert.match(await page.textContent('main'), /No extract is staged yet/);
+  await checkPage(page, '80-linking');
+
+  // Kent Police is party to no linkage agreement: refused, with the service's message.
+  await upload(page, 'Kent Police', files[0]);
+  assert.match(await page.textContent('.govuk-error-summary'), /No information-sharing agreement in force has this agency as a party/);
+  await checkPage(page, '81-linking-refused');
+
+  await upload(page, 'Kent County Council', files[0]);
+  assert.match(await page.textContent('.govuk-notification-banner'), /records staged from/);
+  await upload(page, 'Tunbridge Wells Borough Council', files[1]);
+  assert.match(await page.textContent('.govuk-notification-banner'), /records staged from/);
+  const staged = await page.textContent('main');
+  assert.match(staged, /2 extracts, newest first/);
+  await checkPage(page, '82-linking-staged');
+
+  await page.click('button:has-text("Run linking")');
+  await page.waitForURL(/\/linking$/);
+  if (await page.$('[data-wp-poll]')) {
+    assert.match(await page.textContent('#linking-progress'), /is running/);
+    await checkPage(page, '83-linking-running');
+  }
+  // The page follows the run by itself and shows what it found when it ends.
+  await page.waitForSelector('td:has-text("Finished")', { timeout: 120_000 });
+  const done = await page.textContent('main');
+  assert.match(done, /Expected false matches/);
+  await checkPage(page, '84-linking-finished');
+
+  await page.getByRole('link', { name: 'Review the uncertain pairs' }).click();
+  await page.waitForURL(/\/linking\/review$/);
+  assert.match(await page.textContent('main'), /The evidence for pair/);
+  await checkPage(page, '85-linking-review');
+  const decisions = ['Accept', 'Reject', 'Accept'];
+  for (const decision of decisions) {
+    const button = page.locator(`button[value="${decision.toLowerCase()}"]`).first();
+    assert.ok(await button.count(), `a pair to ${decision.toLowerCase()}`);
+    await button.click();
+    await page.waitForURL(/\/linking\/review\?status=pending&page=1$/);
+  }
+  await page.getByRole('link', { name: 'Accepted' }).click();
+  await page.waitForURL(/status=accepted/);
+  assert.equal(await page.locator('button[value="undo"]').count(), 2, 'two pairs accepted');
+  await checkPage(page, '86-linking-accepted');
+  await page.locator('button[value="undo"]').first().click();
+  await page.waitForURL(/\/linking\/review\?status=accepted&page=1$/);
+  assert.equal(await page.locator('button[value="undo"]').count(), 1, 'one decision undone');
+  await page.getByRole('link', { name: 'Rejected' }).click();
+  await page.waitForURL(/status=rejected/);
+  assert.equal(await page.locator('button[value="undo"]').count(), 1, 'one pair rejected');
+
+  assert.deepEqual(await context.cspViolations(), []);
+});
