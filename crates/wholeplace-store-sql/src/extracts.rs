@@ -9,8 +9,10 @@ use sqlx::any::AnyRow;
 use wholeplace_domain::{AgencyId, DataClass, ExtractId};
 use wholeplace_store::*;
 
-/// Records inserted by one statement (11 values each, well under both backends' limits).
-const BATCH: usize = 500;
+/// Records inserted by one statement (12 values each). Small on purpose: SQLite looks each
+/// numbered parameter up by name, so a statement's cost grows with the square of its parameters
+/// (500 records a statement staged 5,900 records a second; see docs/BENCHMARKS.md).
+const BATCH: usize = 40;
 
 /// The staged columns after the key, in [`STAGED_FIELDS`] order.
 const STAGED_COLUMNS: &str = "record_key, given_name, family_name, date_of_birth, sex, house_number, street, town, postcode, nhs_number, ni_number";

@@ -14,8 +14,9 @@ use wholeplace_store::*;
 
 type Tx = Transaction<'static, Any>;
 
-/// Rows written by one multi-row statement.
-const BATCH: usize = 500;
+/// Rows written by one multi-row statement: kept small because SQLite looks each numbered
+/// parameter up by name, so a statement's cost grows with the square of its parameters.
+const BATCH: usize = 100;
 
 const RUN_COUNTS: [&str; 8] = [
     "records",
