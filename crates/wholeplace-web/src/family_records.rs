@@ -174,6 +174,100 @@ fn area(name: &'static str, label: &'static str, hint: &str, value: &str) -> Fie
     }
 }
 
+/// A day field, empty meaning today.
+fn day_field(f: &FormFields, name: &'static str, label: &'static str) -> Field {
+    Field::text(name, label, TODAY_HINT, f.get(name)).narrow()
+}
+
+/// The consent receipt's fields: who, which agreement resting on consent, the purposes, when, how.
+async fn consent_fields(
+    state: &AppState,
+    s: &SignedIn,
+    f: &FormFields,
+    c: &Choices,
+) -> Result<Vec<Field>, WebError> {
+    let agreements = state.service.consent_agreements(&s.actor).await?;
+    Ok(vec![
+        Field::select(
+            "person_id",
+            "Who consented",
+            options("Select", c.members.clone()),
+            f.get("person_id"),
+        ),
+        Field {
+            hint: if agreements.is_empty() {
+                "No agreement in the register rests on consent, so no receipt is needed.".into()
+            } else {
+                String::new()
+            },
+            ..Field::select(
+                "agreement_id",
+                "The agreement (lawful basis: consent)",
+                options(
+                    "Select",
+                    agreements.iter().map(|(id, t, _)| (*id, t.clone())),
+                ),
+                f.get("agreement_id"),
+            )
+        },
+        Field::checkboxes(
+            "purposes",
+            "What they consented to",
+            "Only purposes the agreement covers",
+            PURPOSES
+                .iter()
+                .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+                .collect(),
+            &f.all("purposes")
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        ),
+        day_field(f, "given_on", "The day consent was given"),
+        area(
+            "how",
+            "How consent was given",
+            "Such as 'signed form at the family hub'",
+            f.get("how"),
+        ),
+    ])
+}
+
+/// The withdrawal's fields: which open consent, when, how.
+fn withdraw_fields(f: &FormFields, c: &Choices) -> Vec<Field> {
+    let open = c.view.iter().flat_map(|v| {
+        v.consents
+            .iter()
+            .filter(|x| x.withdrawn_on.is_none())
+            .map(|x| {
+                (
+                    x.id,
+                    format!(
+                        "{}: {} (given {})",
+                        v.name_of(Some(x.person_id)),
+                        x.agreement_title,
+                        x.given_on
+                    ),
+                )
+            })
+    });
+    vec![
+        Field::select(
+            "consent_id",
+            "The consent withdrawn",
+            options("Select", open),
+            f.get("consent_id"),
+        ),
+        day_field(f, "day", "The day it was withdrawn"),
+        area(
+            "how",
+            "How it was withdrawn",
+            "Such as 'by phone to the lead practitioner'",
+            f.get("how"),
+        ),
+    ]
+}
+
 /// The kind's fields, holding the values sent (`f`), with what they choose from.
 async fn fields(
     state: &AppState,
@@ -182,7 +276,7 @@ async fn fields(
     f: &FormFields,
     c: &Choices,
 ) -> Result<Vec<Field>, WebError> {
-    let day = |name, label| Field::text(name, label, TODAY_HINT, f.get(name)).narrow();
+    let day = |name, label| day_field(f, name, label);
     let mut out = Vec::new();
     if matches!(kind, Kind::Refusal | Kind::Event) && c.own_agencies.len() > 1 {
         out.push(Field::select(
@@ -215,87 +309,8 @@ async fn fields(
                 f.get("how"),
             ),
         ]),
-        Kind::Consent => {
-            let agreements = state.service.consent_agreements(&s.actor).await?;
-            out.extend([
-                Field::select(
-                    "person_id",
-                    "Who consented",
-                    options("Select", c.members.clone()),
-                    f.get("person_id"),
-                ),
-                Field {
-                    hint: if agreements.is_empty() {
-                        "No agreement in the register rests on consent, so no receipt is needed."
-                            .into()
-                    } else {
-                        String::new()
-                    },
-                    ..Field::select(
-                        "agreement_id",
-                        "The agreement (lawful basis: consent)",
-                        options(
-                            "Select",
-                            agreements.iter().map(|(id, t, _)| (*id, t.clone())),
-                        ),
-                        f.get("agreement_id"),
-                    )
-                },
-                Field::checkboxes(
-                    "purposes",
-                    "What they consented to",
-                    "Only purposes the agreement covers",
-                    PURPOSES
-                        .iter()
-                        .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
-                        .collect(),
-                    &f.all("purposes")
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>(),
-                ),
-                day("given_on", "The day consent was given"),
-                area(
-                    "how",
-                    "How consent was given",
-                    "Such as 'signed form at the family hub'",
-                    f.get("how"),
-                ),
-            ]);
-        }
-        Kind::WithdrawConsent => {
-            let open = c.view.iter().flat_map(|v| {
-                v.consents
-                    .iter()
-                    .filter(|x| x.withdrawn_on.is_none())
-                    .map(|x| {
-                        (
-                            x.id,
-                            format!(
-                                "{}: {} (given {})",
-                                v.name_of(Some(x.person_id)),
-                                x.agreement_title,
-                                x.given_on
-                            ),
-                        )
-                    })
-            });
-            out.extend([
-                Field::select(
-                    "consent_id",
-                    "The consent withdrawn",
-                    options("Select", open),
-                    f.get("consent_id"),
-                ),
-                day("day", "The day it was withdrawn"),
-                area(
-                    "how",
-                    "How it was withdrawn",
-                    "Such as 'by phone to the lead practitioner'",
-                    f.get("how"),
-                ),
-            ]);
-        }
+        Kind::Consent => out.extend(consent_fields(state, s, f, c).await?),
+        Kind::WithdrawConsent => out.extend(withdraw_fields(f, c)),
         Kind::Refusal => {
             let agencies = state.service.list_agencies(&s.actor).await?;
             out.extend([
