@@ -97,30 +97,24 @@ impl SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
+        let mut reviews = group_by::<GoalId, _>(&reviews, "goal_id", |v| {
+            Ok(GoalReview {
+                day: v.try_get("day").map_err(db_err)?,
+                score: v.try_get("score").map_err(db_err)?,
+                note: v.try_get("note").map_err(db_err)?,
+                reviewed_by: v.try_get("reviewed_by").map_err(db_err)?,
+            })
+        })?;
+        let mut actions = group_by::<GoalId, _>(&actions, "goal_id", |x| {
+            Ok(PlanAction {
+                action: x.try_get("action").map_err(db_err)?,
+                owner: x.try_get("owner").map_err(db_err)?,
+                due_on: x.try_get("due_on").map_err(db_err)?,
+            })
+        })?;
         let mut plan = Vec::new();
         for r in &rows {
             let gid: GoalId = id(r, "id")?;
-            let mut history = Vec::new();
-            for v in &reviews {
-                if id::<GoalId>(v, "goal_id")? == gid {
-                    history.push(GoalReview {
-                        day: v.try_get("day").map_err(db_err)?,
-                        score: v.try_get("score").map_err(db_err)?,
-                        note: v.try_get("note").map_err(db_err)?,
-                        reviewed_by: v.try_get("reviewed_by").map_err(db_err)?,
-                    });
-                }
-            }
-            let mut mine = Vec::new();
-            for x in &actions {
-                if id::<GoalId>(x, "goal_id")? == gid {
-                    mine.push(PlanAction {
-                        action: x.try_get("action").map_err(db_err)?,
-                        owner: x.try_get("owner").map_err(db_err)?,
-                        due_on: x.try_get("due_on").map_err(db_err)?,
-                    });
-                }
-            }
             plan.push(Goal {
                 id: gid,
                 goal: r.try_get("goal").map_err(db_err)?,
@@ -131,8 +125,8 @@ impl SqlStore {
                 owner_agency_id: id(r, "owner_agency_id")?,
                 owner_agency: r.try_get("owner_agency").map_err(db_err)?,
                 review_on: r.try_get("review_on").map_err(db_err)?,
-                actions: mine,
-                reviews: history,
+                actions: actions.remove(&gid).unwrap_or_default(),
+                reviews: reviews.remove(&gid).unwrap_or_default(),
             });
         }
         Ok(plan)
@@ -407,15 +401,11 @@ impl FamilyStore for SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
+        let mut links = group_by::<HouseholdId, _>(&links, "household_id", |l| id(l, "agency_id"))?;
         let mut out = Vec::new();
         for r in &rows {
             let hid: HouseholdId = id(r, "id")?;
-            let mut agencies = Vec::new();
-            for l in &links {
-                if id::<HouseholdId>(l, "household_id")? == hid {
-                    agencies.push(id(l, "agency_id")?);
-                }
-            }
+            let mut agencies = links.remove(&hid).unwrap_or_default();
             agencies.sort();
             out.push(HouseholdSummary {
                 id: hid,
@@ -687,15 +677,13 @@ impl FamilyStore for SqlStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?;
+        let mut parties = group_by::<AgreementId, _>(&parties, "agreement_id", |p| {
+            crate::agencies::agency_from_row(p, "")
+        })?;
         let mut out = Vec::new();
         for r in &rows {
             let aid: AgreementId = id(r, "id")?;
-            let mut members = Vec::new();
-            for p in &parties {
-                if id::<AgreementId>(p, "agreement_id")? == aid {
-                    members.push(crate::agencies::agency_from_row(p, "")?);
-                }
-            }
+            let members = parties.remove(&aid).unwrap_or_default();
             let condition: Option<String> = r.try_get("special_condition").map_err(db_err)?;
             out.push(SharingAgreement {
                 id: aid,

@@ -260,6 +260,23 @@ pub(crate) async fn change_one(
     tx.commit().await.map_err(db_err)
 }
 
+/// Child rows grouped by their parent's id (read from `column`), each mapped by `f`, in the
+/// rows' order: one pass, however many parents, instead of scanning every child for each parent.
+pub(crate) fn group_by<K, T>(
+    rows: &[sqlx::any::AnyRow],
+    column: &str,
+    f: impl Fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+) -> StoreResult<std::collections::HashMap<K, Vec<T>>>
+where
+    K: wholeplace_domain::RecordId + std::hash::Hash + Eq,
+{
+    let mut out: std::collections::HashMap<K, Vec<T>> = std::collections::HashMap::new();
+    for r in rows {
+        out.entry(id(r, column)?).or_default().push(f(r)?);
+    }
+    Ok(out)
+}
+
 /// A record id read from a column.
 pub(crate) fn id<T: wholeplace_domain::RecordId>(
     r: &sqlx::any::AnyRow,
