@@ -116,6 +116,8 @@ record_id! {
     ReviewItemId;
     /// A saved cohort's id.
     CohortId;
+    /// A merge or split of people formed by linkage.
+    CorrectionId;
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ pub mod year;
 pub use gss::{GssCode, GssError};
 pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
-    ConsentId, ContactId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId, InvolvementId,
-    LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId, ProjectId, RecordId,
-    RetentionRuleId, ReviewItemId, StagedRecordId, UserId,
+    ConsentId, ContactId, CorrectionId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId,
+    InvolvementId, LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId, ProjectId,
+    RecordId, RetentionRuleId, ReviewItemId, StagedRecordId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

@@ -177,11 +177,19 @@ pub enum AuditAction {
     LinkageSettings,
     /// `linkage.review`
     LinkageReview,
+    /// `linkage.merge`
+    LinkageMerge,
+    /// `linkage.split`
+    LinkageSplit,
+    /// `linkage.confirm`
+    LinkageConfirm,
+    /// `linkage.undo`
+    LinkageUndo,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 85] = [
+    pub const ALL: [AuditAction; 89] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -262,6 +270,10 @@ impl AuditAction {
         AuditAction::LinkageFinish,
         AuditAction::LinkageSettings,
         AuditAction::LinkageReview,
+        AuditAction::LinkageMerge,
+        AuditAction::LinkageSplit,
+        AuditAction::LinkageConfirm,
+        AuditAction::LinkageUndo,
         AuditAction::CohortRead,
         AuditAction::CohortCreate,
         AuditAction::CohortUpdate,
@@ -353,6 +365,10 @@ impl AuditAction {
             AuditAction::LinkageFinish => "linkage.finish",
             AuditAction::LinkageSettings => "linkage.settings",
             AuditAction::LinkageReview => "linkage.review",
+            AuditAction::LinkageMerge => "linkage.merge",
+            AuditAction::LinkageSplit => "linkage.split",
+            AuditAction::LinkageConfirm => "linkage.confirm",
+            AuditAction::LinkageUndo => "linkage.undo",
             AuditAction::CohortRead => "cohort.view",
             AuditAction::CohortCreate => "cohort.create",
             AuditAction::CohortUpdate => "cohort.update",

@@ -15,6 +15,7 @@ pub mod budget;
 pub mod clock;
 pub mod cohorts;
 pub mod contacts;
+pub mod corrections;
 pub mod dataset;
 pub mod error;
 pub mod extracts;

@@ -84,6 +84,8 @@ pub struct LinkingOverview {
     pub runs: Vec<LinkageRun>,
     /// The review band, in per cent: (lower, upper).
     pub band: (f64, f64),
+    /// Whether merges across data classes wait for a second reviewer.
+    pub second_review: bool,
     /// Whether a trained model is saved.
     pub model_saved: bool,
     /// Staged records.
@@ -98,6 +100,9 @@ pub struct ReviewBandForm {
     pub lower: String,
     /// Pairs from this probability are linked without review.
     pub upper: String,
+    /// `yes` when a merge of people whose records come from different data classes waits for
+    /// a second reviewer (a checkbox: absent means no).
+    pub second_review: String,
 }
 
 impl ReviewBandForm {
@@ -170,6 +175,7 @@ impl Service {
             running,
             runs: self.store().list_linkage_runs().await?,
             band: (ppm_pct(settings.lower_ppm), ppm_pct(settings.upper_ppm)),
+            second_review: settings.second_review,
             model_saved: settings.model.is_some(),
             staged: self
                 .store()
@@ -202,9 +208,11 @@ impl Service {
                 "No extracts are staged: import an agency's extract first",
             )]));
         }
+        let mut decisions = self.store().review_decisions().await?;
+        decisions.extend(self.correction_decisions(&records).await?);
         let input = LinkInput {
             settings: self.store().linkage_settings().await?,
-            decisions: self.store().review_decisions().await?,
+            decisions,
             records,
         };
         let detail = format!("{} records", input.records.len());
@@ -334,7 +342,8 @@ impl Service {
         )
         .await?;
         let (lower, upper) = form.parse().map_err(ServiceError::Validation)?;
-        let detail = format!("review band {lower}-{upper} ppm");
+        let second = matches!(form.second_review.trim(), "yes" | "true" | "on");
+        let detail = format!("review band {lower}-{upper} ppm, second reviewer {second}");
         let ev = self.event(
             actor,
             AuditAction::LinkageSettings,
@@ -343,7 +352,10 @@ impl Service {
             true,
             &detail,
         );
-        Ok(self.store().save_review_band(lower, upper, &ev).await?)
+        Ok(self
+            .store()
+            .save_review_band(lower, upper, second, &ev)
+            .await?)
     }
 
     /// A page of the review queue (audited read: the evidence is personal data).

@@ -336,7 +336,11 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::LinkageCancel
         | A::LinkageFinish
         | A::LinkageSettings
-        | A::LinkageReview => (DataClass::Linkage, Access::Change),
+        | A::LinkageReview
+        | A::LinkageMerge
+        | A::LinkageSplit
+        | A::LinkageConfirm
+        | A::LinkageUndo => (DataClass::Linkage, Access::Change),
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete

@@ -15,7 +15,7 @@ use wholeplace_store::*;
 const BATCH: usize = 40;
 
 /// The staged columns after the key, in [`STAGED_FIELDS`] order.
-const STAGED_COLUMNS: &str = "record_key, given_name, family_name, date_of_birth, sex, house_number, street, town, postcode, nhs_number, ni_number";
+pub(crate) const STAGED_COLUMNS: &str = "record_key, given_name, family_name, date_of_birth, sex, house_number, street, town, postcode, nhs_number, ni_number";
 
 fn staged_from_row(r: &AnyRow) -> StoreResult<StagedRecord> {
     let mut values: StagedValues = Default::default();

@@ -15,6 +15,7 @@ mod audit;
 mod budget;
 mod cohorts;
 mod contacts;
+mod corrections;
 mod dataset;
 mod extracts;
 mod families;

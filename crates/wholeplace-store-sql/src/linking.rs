@@ -256,14 +256,16 @@ async fn write_run_end(
 #[async_trait]
 impl LinkingStore for SqlStore {
     async fn linkage_settings(&self) -> StoreResult<LinkageSettings> {
-        let r =
-            sqlx::query("SELECT lower_ppm, upper_ppm, model FROM linkage_settings WHERE id = 1")
-                .fetch_one(self.pool())
-                .await
-                .map_err(db_err)?;
+        let r = sqlx::query(
+            "SELECT lower_ppm, upper_ppm, second_review, model FROM linkage_settings WHERE id = 1",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_err)?;
         Ok(LinkageSettings {
             lower_ppm: get(&r, "lower_ppm")?,
             upper_ppm: get(&r, "upper_ppm")?,
+            second_review: get::<i64>(&r, "second_review")? != 0,
             model: get(&r, "model")?,
         })
     }
@@ -272,12 +274,15 @@ impl LinkingStore for SqlStore {
         &self,
         lower_ppm: Ppm,
         upper_ppm: Ppm,
+        second_review: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let q =
-            sqlx::query("UPDATE linkage_settings SET lower_ppm = $1, upper_ppm = $2 WHERE id = 1")
-                .bind(lower_ppm)
-                .bind(upper_ppm);
+        let q = sqlx::query(
+            "UPDATE linkage_settings SET lower_ppm = $1, upper_ppm = $2, second_review = $3 WHERE id = 1",
+        )
+        .bind(lower_ppm)
+        .bind(upper_ppm)
+        .bind(i64::from(second_review));
         write_one(self, q, "the review band", audit).await
     }
 

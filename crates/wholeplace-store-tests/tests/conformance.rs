@@ -9,6 +9,7 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
+use wholeplace_store::{CorrectionKind, CorrectionState, NewCorrection};
 use wholeplace_store::{DisposalRecord, NeedTerm, NewCohort, NewRetentionRule};
 use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
@@ -47,6 +48,7 @@ wholeplace_store_tests::both_backends!(
     need_terms_relabel_and_add,
     cohorts_round_trip_with_their_weights_and_candidates,
     extracts_link_into_people_households_and_a_review_queue,
+    people_merge_split_and_undo_with_their_lineage,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1209,7 +1211,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2655,8 +2657,12 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         (settings.lower_ppm, settings.upper_ppm, settings.model),
         (500_000, 950_000, None)
     );
+    assert!(
+        settings.second_review,
+        "merges across classes wait by default"
+    );
     store
-        .save_review_band(400_000, 900_000, &ev("linkage.settings", 3))
+        .save_review_band(400_000, 900_000, false, &ev("linkage.settings", 3))
         .await
         .expect("band");
     let run = store
@@ -2832,4 +2838,209 @@ async fn cohorts_round_trip_with_their_weights_and_candidates(store: &SqlStore) 
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+fn correction(kind: CorrectionKind, person: PersonId, at: i64) -> NewCorrection {
+    NewCorrection {
+        kind,
+        person,
+        merged: None,
+        records: Vec::new(),
+        new_person: None,
+        reason: "same NHS number".into(),
+        cross_class: false,
+        awaits_second: false,
+        made_by: "amy".into(),
+        made_at: at,
+    }
+}
+
+/// Whose each of the first three staged records is.
+async fn owners(store: &SqlStore) -> Vec<Option<PersonId>> {
+    store.staged_records().await.expect("records")[..3]
+        .iter()
+        .map(|r| r.person_id)
+        .collect()
+}
+
+async fn people_merge_split_and_undo_with_their_lineage(store: &SqlStore) {
+    let (aid, recs) = stage_two(store).await;
+    let run = store
+        .start_linkage_run(&ev("linkage.run", 3))
+        .await
+        .expect("run");
+    let first = result_of(
+        vec![
+            linked(None, &[&recs[0], &recs[1]]),
+            linked(None, &[&recs[2]]),
+        ],
+        vec![],
+    );
+    store
+        .finish_linkage_run(run, &first, &ev("linkage.finish", 4))
+        .await
+        .expect("finish");
+    let [Some(p0), _, Some(p1)] = owners(store).await[..] else {
+        panic!("linked");
+    };
+    ended_involvement(store, p1, aid, "social_care", None).await;
+    let before = store.person_links(p1).await.expect("links").expect("p1");
+    assert_eq!(
+        (
+            before.records.len(),
+            before.involvements.len(),
+            before.households.len()
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(before.records[0].record_key, "r2");
+    assert_eq!(before.records[0].agency_name, "Linkage council");
+    let home = before.households[0];
+
+    // A merge moves records, involvements and memberships, and keeps what it moved.
+    let mut merge = correction(CorrectionKind::Merge, p0, 5);
+    merge.merged = Some(p1);
+    let m = store
+        .create_correction(&merge, &ev("linkage.merge", 5))
+        .await
+        .expect("merge");
+    assert_eq!(owners(store).await, vec![Some(p0); 3]);
+    let kept = store.person_links(p0).await.expect("l").expect("p0");
+    assert_eq!((kept.records.len(), kept.involvements.len()), (3, 1));
+    assert_eq!(kept.households, vec![home]);
+    let gone = store.person_links(p1).await.expect("l").expect("p1 kept");
+    assert!(gone.records.is_empty() && gone.involvements.is_empty() && gone.households.is_empty());
+    let got = store.get_correction(m).await.expect("get").expect("m");
+    assert_eq!(
+        (
+            got.state,
+            got.other,
+            got.records.clone(),
+            got.involvements.len()
+        ),
+        (CorrectionState::Applied, Some(p1), vec![recs[2].id], 1)
+    );
+    assert_eq!(got.memberships.len(), 1);
+    assert!(
+        got.memberships[0].2,
+        "both were members: the merged one's membership dropped"
+    );
+
+    // Undo puts everything back.
+    store
+        .undo_correction(m, "bob", 6, &ev("linkage.undo", 6))
+        .await
+        .expect("undo");
+    assert_eq!(owners(store).await, vec![Some(p0), Some(p0), Some(p1)]);
+    let back = store.person_links(p1).await.expect("l").expect("p1");
+    assert_eq!(back, before);
+    let got = store.get_correction(m).await.expect("get").expect("m");
+    assert_eq!(
+        (got.state, got.undone_by.as_deref(), got.undone_at),
+        (CorrectionState::Undone, Some("bob"), Some(6))
+    );
+    let again = store
+        .undo_correction(m, "bob", 7, &ev("linkage.undo", 7))
+        .await;
+    assert!(matches!(again, Err(StoreError::NotFound)), "{again:?}");
+
+    // A split makes a new person of the records chosen; undo removes them again.
+    let mut split = correction(CorrectionKind::Split, p0, 8);
+    split.records = vec![recs[1].id];
+    split.new_person = Some(NewPerson {
+        given_name: "Anne".into(),
+        family_name: "Lee".into(),
+        date_of_birth: None,
+        nhs_number: None,
+        ni_number: None,
+    });
+    let s = store
+        .create_correction(&split, &ev("linkage.split", 8))
+        .await
+        .expect("split");
+    let p2 = store
+        .get_correction(s)
+        .await
+        .expect("g")
+        .expect("s")
+        .other
+        .expect("new");
+    assert_eq!(owners(store).await, vec![Some(p0), Some(p2), Some(p1)]);
+    let new = store.person_links(p2).await.expect("l").expect("p2");
+    assert_eq!(
+        (new.person.given_name.as_str(), new.records.len()),
+        ("Anne", 1)
+    );
+    store
+        .undo_correction(s, "amy", 9, &ev("linkage.undo", 9))
+        .await
+        .expect("undo split");
+    assert_eq!(owners(store).await, vec![Some(p0), Some(p0), Some(p1)]);
+    assert_eq!(
+        store.person_links(p2).await.expect("l"),
+        None,
+        "the split-off person goes"
+    );
+
+    // A merge waiting for a second reviewer moves nothing until confirmed; one withdrawn, never.
+    merge.awaits_second = true;
+    merge.cross_class = true;
+    let w = store
+        .create_correction(&merge, &ev("linkage.merge", 10))
+        .await
+        .expect("awaiting");
+    assert_eq!(owners(store).await, vec![Some(p0), Some(p0), Some(p1)]);
+    store
+        .confirm_correction(w, "carol", &ev("linkage.confirm", 11))
+        .await
+        .expect("confirm");
+    assert_eq!(owners(store).await, vec![Some(p0); 3]);
+    let got = store.get_correction(w).await.expect("g").expect("w");
+    assert_eq!(
+        (got.state, got.confirmed_by.as_deref(), got.cross_class),
+        (CorrectionState::Applied, Some("carol"), true)
+    );
+    let twice = store
+        .confirm_correction(w, "carol", &ev("linkage.confirm", 12))
+        .await;
+    assert!(matches!(twice, Err(StoreError::NotFound)), "{twice:?}");
+    store
+        .undo_correction(w, "amy", 13, &ev("linkage.undo", 13))
+        .await
+        .expect("undo");
+    let x = store
+        .create_correction(&merge, &ev("linkage.merge", 14))
+        .await
+        .expect("awaiting");
+    store
+        .undo_correction(x, "amy", 15, &ev("linkage.undo", 15))
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        store.get_correction(x).await.expect("g").expect("x").state,
+        CorrectionState::Withdrawn
+    );
+    assert_eq!(owners(store).await, vec![Some(p0), Some(p0), Some(p1)]);
+    let about_p1: Vec<CorrectionId> = store
+        .list_corrections(Some(p1))
+        .await
+        .expect("list")
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        about_p1,
+        vec![x, w, m],
+        "newest first, only those touching p1"
+    );
+    assert_eq!(store.list_corrections(None).await.expect("all").len(), 4);
+    assert_eq!(
+        store.person_links(PersonId::new(999_999)).await.expect("l"),
+        None
+    );
+    store
+        .save_review_band(500_000, 950_000, false, &ev("linkage.settings", 16))
+        .await
+        .expect("band");
+    assert!(!store.linkage_settings().await.expect("s").second_review);
 }

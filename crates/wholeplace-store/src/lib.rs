@@ -19,6 +19,7 @@ pub mod audit_chain;
 pub mod budget;
 pub mod cohorts;
 pub mod contacts;
+pub mod corrections;
 pub mod dataset;
 pub mod extracts;
 pub mod families;
@@ -38,6 +39,10 @@ pub use audit_chain::{AuditHead, ChainBreak, ChainVerified};
 pub use budget::{BudgetLine, BudgetStore, BudgetTotals, NewBudgetLine};
 pub use cohorts::{Cohort, CohortCandidate, CohortStore, NewCohort};
 pub use contacts::{Contact, ContactStore};
+pub use corrections::{
+    CorrectionKind, CorrectionState, CorrectionStore, NewCorrection, PersonCorrection, PersonLinks,
+    SourceRecord,
+};
 pub use dataset::{
     Dataset, DatasetBudgetLine, DatasetGrant, DatasetPartnership, DatasetStore, ImportCounts,
     PlaceKey,
@@ -66,8 +71,8 @@ pub use retention::{
 pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
-        ContactStore, DatasetStore, ExtractStore, FamilyStore, GrantStore, LinkingStore, NeedStore,
-        PartnershipStore, PlaceStore, ProjectStore, RetentionStore, Store,
+        ContactStore, CorrectionStore, DatasetStore, ExtractStore, FamilyStore, GrantStore,
+        LinkingStore, NeedStore, PartnershipStore, PlaceStore, ProjectStore, RetentionStore, Store,
     };
 }
 
@@ -149,6 +154,7 @@ pub trait Store:
     + LinkingStore
     + NeedStore
     + CohortStore
+    + CorrectionStore
     + Send
     + Sync
     + 'static

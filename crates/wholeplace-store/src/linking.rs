@@ -17,6 +17,9 @@ pub struct LinkageSettings {
     pub upper_ppm: Ppm,
     /// Pairs from this probability up to the upper one are queued for review; below, not linked.
     pub lower_ppm: Ppm,
+    /// Whether a merge of people whose records come from different data classes waits for a
+    /// second reviewer.
+    pub second_review: bool,
     /// The trained model (the engine's JSON), once a run has trained one.
     pub model: Option<String>,
 }
@@ -205,11 +208,12 @@ pub struct ReviewPage {
 pub trait LinkingStore: Send + Sync {
     /// The review band and the saved model.
     async fn linkage_settings(&self) -> StoreResult<LinkageSettings>;
-    /// Sets the review band.
+    /// Sets the review band and whether merges across data classes need a second reviewer.
     async fn save_review_band(
         &self,
         lower_ppm: Ppm,
         upper_ppm: Ppm,
+        second_review: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Records a run's start; runs left running by a stopped server are marked failed.

@@ -76,6 +76,7 @@ pub(crate) struct LinkingPage {
     columns: Vec<ColumnField>,
     lower: String,
     upper: String,
+    second_review: bool,
     /// The last finished run's expected false and missed matches and its queue.
     expected: Option<(i64, i64, i64)>,
     pending: i64,
@@ -133,9 +134,13 @@ pub(crate) async fn linking_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let (lower, upper) = match shown.band {
-        Some(b) => (b.lower, b.upper),
-        None => (pct_text(overview.band.0), pct_text(overview.band.1)),
+    let (lower, upper, second_review) = match shown.band {
+        Some(b) => (b.lower, b.upper, !b.second_review.is_empty()),
+        None => (
+            pct_text(overview.band.0),
+            pct_text(overview.band.1),
+            overview.second_review,
+        ),
     };
     let page = LinkingPage {
         layout: layout(state, s, "linking")
@@ -196,6 +201,7 @@ pub(crate) async fn linking_page(
         columns,
         lower,
         upper,
+        second_review,
         pending,
     };
     Ok((status, render(&page)?).into_response())
