@@ -428,9 +428,9 @@ impl Service {
             && let Some(l) = self.links_of(new).await?
         {
             let own = l.records.iter().any(|r| !c.records.contains(&r.id));
-            if own || !l.involvements.is_empty() || !l.households.is_empty() || l.consents > 0 {
+            if own || !l.involvements.is_empty() || l.consents > 0 {
                 return Ok(Some(format!(
-                    "Person {new} has records of their own since the split (source records, involvements, households or consents): merge them into person {} instead",
+                    "Person {new} has records of their own since the split (source records, involvements or consents): merge them into person {} instead",
                     c.person
                 )));
             }

@@ -259,6 +259,15 @@ async fn undo_split(tx: &mut Tx, c: &PersonCorrection) -> StoreResult<()> {
         (new, c.person),
     )
     .await?;
+    // Linkage puts people in the households it forms; those memberships go with the person.
+    sqlx::query(
+        "DELETE FROM household_member WHERE person_id = $1 \
+         AND household_id IN (SELECT household_id FROM linked_household)",
+    )
+    .bind(new.get())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
     sqlx::query(
         "DELETE FROM person WHERE id = $1 \
          AND NOT EXISTS (SELECT 1 FROM person_source WHERE person_id = $1) \

@@ -32,6 +32,7 @@ mod budget;
 mod cohorts;
 mod contacts;
 pub mod contract;
+mod corrections;
 mod families;
 mod family_records;
 mod grants;
@@ -110,6 +111,12 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(linking::cancel_run))
         .routes(routes!(linking::review))
         .routes(routes!(linking::decide))
+        .routes(routes!(corrections::person))
+        .routes(routes!(corrections::merge))
+        .routes(routes!(corrections::split))
+        .routes(routes!(corrections::corrections))
+        .routes(routes!(corrections::confirm))
+        .routes(routes!(corrections::undo))
 }
 
 /// The API's routes (nested at `/api/v1`).

@@ -134,6 +134,8 @@ pub(crate) struct FamilyPage {
     total: String,
     can_change: bool,
     privacy_officer: bool,
+    /// May see people's source records from linkage (and correct them).
+    linkage: bool,
     legal_hold: bool,
     member_fields: Vec<Field>,
     involvement_fields: Vec<Field>,
@@ -264,6 +266,9 @@ pub(crate) async fn family_page(
         privacy_officer: state
             .service
             .may(&s.actor, DataClass::PrivacyAlerts, Access::Read),
+        linkage: state
+            .service
+            .may(&s.actor, DataClass::Linkage, Access::Read),
         legal_hold: state.service.on_legal_hold(&s.actor, id).await?,
         member_fields: person_fields(&forms.person),
         action_fields: action_fields(&forms.action, &v),

@@ -12,6 +12,7 @@ mod auth;
 mod budget;
 mod cohorts;
 mod contacts;
+mod corrections;
 mod data;
 mod edge;
 mod error;
@@ -136,6 +137,16 @@ fn linking_router() -> Router<AppState> {
         .route("/linking/band", post(linking::band))
         .route("/linking/review", get(linking::review))
         .route("/linking/review/{id}", post(linking::decide))
+        .route("/linking/people", get(corrections::find))
+        .route("/linking/people/{id}", get(corrections::person))
+        .route("/linking/people/{id}/merge", post(corrections::merge))
+        .route("/linking/people/{id}/split", post(corrections::split))
+        .route("/linking/corrections", get(corrections::corrections))
+        .route(
+            "/linking/corrections/{id}/confirm",
+            post(corrections::confirm),
+        )
+        .route("/linking/corrections/{id}/undo", post(corrections::undo))
 }
 
 /// The privacy officer's retention rules, legal holds and disposal.

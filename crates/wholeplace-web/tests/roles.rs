@@ -218,6 +218,13 @@ const ROUTES: &[Row] = &[
     r("POST", "/linking/band", "/linking/band", Policy(Linkage, Change), EDITORS),
     r("GET", "/linking/review", "/linking/review", Policy(Linkage, Read), EDITORS),
     r("POST", "/linking/review/{id}", "/linking/review/1", Policy(Linkage, Change), EDITORS),
+    r("GET", "/linking/people", "/linking/people?person={person}", Policy(Linkage, Read), EDITORS),
+    r("GET", "/linking/people/{id}", "/linking/people/{person}", Policy(Linkage, Read), EDITORS),
+    r("POST", "/linking/people/{id}/merge", "/linking/people/{person}/merge", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/people/{id}/split", "/linking/people/{person}/split", Policy(Linkage, Change), EDITORS),
+    r("GET", "/linking/corrections", "/linking/corrections", Policy(Linkage, Read), EDITORS),
+    r("POST", "/linking/corrections/{id}/confirm", "/linking/corrections/1/confirm", Policy(Linkage, Change), EDITORS),
+    r("POST", "/linking/corrections/{id}/undo", "/linking/corrections/1/undo", Policy(Linkage, Change), EDITORS),
     r("GET", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Read), EDITORS),
     r("POST", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Change), EDITORS),
     r("GET", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Read), EDITORS),
@@ -225,6 +232,12 @@ const ROUTES: &[Row] = &[
     r("POST", "/api/v1/linkage/runs/current/cancel", "/api/v1/linkage/runs/current/cancel", Policy(Linkage, Change), EDITORS),
     r("GET", "/api/v1/linkage/review", "/api/v1/linkage/review", Policy(Linkage, Read), EDITORS),
     r("POST", "/api/v1/linkage/review/{id}", "/api/v1/linkage/review/1", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/people/{id}", "/api/v1/linkage/people/{person}", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/people/{id}/merge", "/api/v1/linkage/people/{person}/merge", Policy(Linkage, Change), EDITORS),
+    r("POST", "/api/v1/linkage/people/{id}/split", "/api/v1/linkage/people/{person}/split", Policy(Linkage, Change), EDITORS),
+    r("GET", "/api/v1/linkage/corrections", "/api/v1/linkage/corrections", Policy(Linkage, Read), EDITORS),
+    r("POST", "/api/v1/linkage/corrections/{id}/confirm", "/api/v1/linkage/corrections/1/confirm", Policy(Linkage, Change), EDITORS),
+    r("POST", "/api/v1/linkage/corrections/{id}/undo", "/api/v1/linkage/corrections/1/undo", Policy(Linkage, Change), EDITORS),
     r("GET", "/privacy/retention", "/privacy/retention", Policy(PrivacyAlerts, Read), ADMINS),
     r("POST", "/privacy/retention/rules", "/privacy/retention/rules", Policy(PrivacyAlerts, Change), ADMINS),
     r("POST", "/privacy/retention/rules/{id}/delete", "/privacy/retention/rules/{rule}/delete", Policy(PrivacyAlerts, Change), ADMINS),
@@ -900,6 +913,12 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
         }),
         "/api/v1/linkage/review" => serde_json::json!({"decision": "accept"}),
+        "/api/v1/linkage/people/{id}/merge" => {
+            serde_json::json!({"other_person_id": 1, "reason": "Same NHS number"})
+        }
+        "/api/v1/linkage/people/{id}/split" => {
+            serde_json::json!({"record_ids": [1], "reason": "Different people"})
+        }
         "/api/v1/break-glass/{id}/review" => serde_json::json!({"finding": "Justified"}),
         "/api/v1/sharing-agreements" => serde_json::json!({
             "title": format!("Role agreement {tag}"), "party_ids": [ids.agency, ids.agency + 1],

@@ -327,6 +327,30 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "Give the decision: accept, reject or undo",
     ),
     r(
+        "MergeInput",
+        "other_person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "MergeInput",
+        "reason",
+        Rule::NotBlank(500),
+        "Enter why they are the same person, up to 500 characters",
+    ),
+    r(
+        "SplitInput",
+        "record_ids",
+        Rule::IdList(1),
+        "Give the source records' ids, whole numbers from 1",
+    ),
+    r(
+        "SplitInput",
+        "reason",
+        Rule::NotBlank(500),
+        "Enter why the records are someone else, up to 500 characters",
+    ),
+    r(
         "CohortInput",
         "name",
         Rule::NotBlank(200),
