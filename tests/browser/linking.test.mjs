@@ -1,7 +1,8 @@
 // Linkage in a real browser, as the demo administrator: two agencies' synthetic extracts (written
 // by `wholeplace synth`) uploaded under the demo's record linkage agreement, a third refused
 // without one, the link run with its progress, and three pairs of the review queue decided (and
-// one decision undone). axe-core must find no WCAG 2.2 AA violations on these pages, and the
+// one decision undone), a linked household's members merged, split and the corrections undone,
+// and the demo's cohort turned into an appraisal. axe-core must find no WCAG 2.2 AA violations on these pages, and the
 // pages must break no rule of the Content-Security-Policy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,6 +107,51 @@ test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async
   await page.getByRole('link', { name: 'Rejected' }).click();
   await page.waitForURL(/status=rejected/);
   assert.equal(await page.locator('button[value="undo"]').count(), 1, 'one pair rejected');
+
+  // Two people linkage formed (the demo's own five people come first): merge the second into
+  // the first, split one record off again, and undo both, newest first.
+  await page.goto(`${server.url}/linking/corrections`);
+  assert.match(await page.textContent('main'), /No person has been merged or split yet/);
+  const [first, second] = ['6', '7'];
+  await page.fill('#person', first);
+  await page.click('button:has-text("Open")');
+  await page.waitForURL(new RegExp(`/linking/people/${first}$`));
+  await checkPage(page, '87-linking-person');
+  await page.click('button:has-text("Merge into person")');
+  assert.match(await page.textContent('.govuk-error-summary'), /Enter the number of the person to merge/);
+  await checkPage(page, '88-linking-person-errors');
+  await page.fill('#other', second);
+  await page.fill('#reason', 'Same date of birth and address; a typing error in the surname');
+  await page.click('button:has-text("Merge into person")');
+  await page.waitForURL(new RegExp(`/linking/people/${first}#corrections$`));
+  assert.match(await page.textContent('main'), new RegExp(`Person ${second} merged into person ${first}`));
+  const records = await page.locator('input[name="records"]').count();
+  assert.ok(records >= 2, 'the merged person\'s records are here too');
+  await page.locator('input[name="records"]').last().check();
+  await page.fill('#split_reason', 'A different date of birth: not the same person');
+  await page.click('button:has-text("Split them off")');
+  await page.waitForURL(new RegExp(`/linking/people/${first}#corrections$`));
+  assert.match(await page.textContent('main'), /source record split off person/);
+  await page.goto(`${server.url}/linking/corrections`);
+  await checkPage(page, '89-linking-corrections');
+  // Undo goes newest first: the split, then the merge.
+  for (let i = 0; i < 2; i += 1) {
+    await page.locator('button:has-text("Undo")').first().click();
+    await page.waitForURL(/\/linking\/corrections$/);
+  }
+  assert.equal(await page.locator('td:has-text("Undone by admin")').count(), 2);
+
+  // The demo's cohort, and the business case started from it.
+  await page.click('nav a:has-text("Cohorts")');
+  await page.waitForURL(/\/cohorts$/);
+  await page.click('a:has-text("Three or more needs in Sherwood")');
+  await page.waitForURL(/\/cohorts\/\d+$/);
+  assert.match(await page.textContent('main'), /Families found today\s*1/);
+  await checkPage(page, '90-cohort');
+  await page.click('button:has-text("Start an appraisal from this cohort")');
+  await page.waitForURL(/\/appraisals\/\d+/);
+  assert.match(await page.textContent('main'), /As Is/i);
+  await checkPage(page, '91-cohort-appraisal');
 
   assert.deepEqual(await context.cspViolations(), []);
 });

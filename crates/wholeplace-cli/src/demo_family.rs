@@ -171,7 +171,37 @@ pub async fn load(
     );
     let hid = family(service, &lead, op, &agency, sherwood).await?;
     plan(service, &lead, hid).await?;
+    cohort(service, op, sherwood).await?;
     Ok(accounts)
+}
+
+/// A cohort in the Supporting Families style: families in Sherwood with at least three of six
+/// needs, scored on both of Sherwood's drivers (a point per £1,000 a year of existing
+/// interventions, and the partnership's weights of the needs).
+async fn cohort(service: &Service, op: &Actor, sherwood: PlaceId) -> anyhow::Result<()> {
+    let needs = [
+        ("child_protection", "5"),
+        ("antisocial_behaviour", "3"),
+        ("school_attendance", "3"),
+        ("worklessness", "2"),
+        ("debt", "2"),
+        ("mental_health", "3"),
+    ];
+    let form = wholeplace_service::cohorts::CohortForm {
+        name: "Three or more needs in Sherwood".into(),
+        description: "Supporting Families style: at least three of six needs, scored on the cost of existing interventions and the needs".into(),
+        needs: needs.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        min_needs: "3".into(),
+        agency_id: String::new(),
+        place_id: sherwood.to_string(),
+        cost_points_per_thousand: "1".into(),
+        weights: needs
+            .iter()
+            .map(|(n, w)| ((*n).to_owned(), (*w).to_owned()))
+            .collect(),
+    };
+    service.create_cohort(op, &form).await.map_err(err)?;
+    Ok(())
 }
 
 /// The agreements: early help between the council, the borough, the housing association,
