@@ -85,6 +85,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "need terms",
         sql: include_str!("../migrations/sqlite/0013_need_terms.sql"),
     },
+    Migration {
+        version: 14,
+        name: "organisation identifiers, grant references, the 360Giving publisher",
+        sql: include_str!("../migrations/sqlite/0014_org_identifiers.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -173,6 +178,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 13,
         name: "need terms",
         sql: include_str!("../migrations/postgres/0013_need_terms.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "organisation identifiers, grant references, the 360Giving publisher",
+        sql: include_str!("../migrations/postgres/0014_org_identifiers.sql"),
     },
 ];
 
