@@ -341,6 +341,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::AgencyUpdate
         | A::AgencyDelete
         | A::AgencyCover
+        | A::AgencyIdentifiers
         | A::PlaceCreate
         | A::PlaceUpdate
         | A::PlaceDelete
@@ -354,6 +355,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::GrantUpdate
         | A::GrantChange
         | A::GrantDelete
+        | A::GrantPublisher
         | A::PartnershipCreate
         | A::PartnershipUpdate
         | A::ProjectCreate
