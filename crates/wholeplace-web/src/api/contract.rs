@@ -165,6 +165,18 @@ const REASON: &str = r"^[{WS}]*[^{WS}{CTRL}][^{CTRL}]{18,}[^{WS}{CTRL}][{WS}]*$"
 /// Every request field's rule.
 pub const FIELD_RULES: &[FieldRule] = &[
     r(
+        "PublisherInput",
+        "prefix",
+        Rule::Pattern("360G-[A-Za-z0-9_]{1,40}", 45),
+        "Enter the prefix 360Giving registered for the partnership: 360G- followed by letters or digits",
+    ),
+    r(
+        "PublisherInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the publisher's name",
+    ),
+    r(
         "AgencyInput",
         "name",
         Rule::NotBlank(200),
