@@ -113,7 +113,7 @@ impl From<wholeplace_store::GrantPublisher> for PublisherInput {
 }
 
 /// The 360Giving publisher (404 until one is recorded).
-#[utoipa::path(get, path = "/grants/publisher", security(("token" = [])), responses((status = 200, body = PublisherInput)))]
+#[utoipa::path(get, path = "/grants/publisher", security(("token" = [])), responses((status = 200, body = PublisherInput), (status = 404, description = "No 360Giving publisher is recorded yet", body = super::ErrorEnvelope)))]
 pub(crate) async fn publisher(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
