@@ -169,13 +169,13 @@ pub const FIELD_RULES: &[FieldRule] = &[
     r(
         "IdentifiersInput",
         "identifiers",
-        Rule::PatternList("[A-Za-z0-9]+(-[A-Za-z0-9]+)+", 20),
+        Rule::PatternList(r"^[{WS}]*[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+[{WS}]*$", 20),
         "Give at most 20 different identifiers, each a scheme, a hyphen and a value, such as GB-CHC-1234567",
     ),
     r(
         "PublisherInput",
         "prefix",
-        Rule::Pattern("360G-[A-Za-z0-9_]{1,40}", 45),
+        Rule::Pattern(r"^[{WS}]*360[Gg]-[A-Za-z0-9_]{1,40}[{WS}]*$", 60),
         "Enter the prefix 360Giving registered for the partnership: 360G- followed by letters or digits",
     ),
     r(
