@@ -51,7 +51,10 @@ pub const DEMO_IDENTIFIERS: &[(&str, &[&str])] = &[
     ("Shropshire Council", &["GB-LAE-SHR"]),
     ("National Health Service (West Kent)", &["GB-NHS-99J"]),
     ("Jobcentre Plus", &["GB-GOR-D10"]),
-    ("Department for Work and Pensions (benefits)", &["GB-GOR-D10"]),
+    (
+        "Department for Work and Pensions (benefits)",
+        &["GB-GOR-D10"],
+    ),
 ];
 
 pub(crate) fn err(e: wholeplace_service::ServiceError) -> anyhow::Error {

@@ -609,7 +609,13 @@ fn everything_round_trips_through_one_workbook() {
         "the demo's agencies carry their registered identifiers: {agencies}"
     );
     let grants = std::fs::read_to_string(dir.join("grants.csv")).expect("grants.csv");
-    assert!(grants.lines().next().is_some_and(|h| h.ends_with(",reference")), "{grants}");
+    assert!(
+        grants
+            .lines()
+            .next()
+            .is_some_and(|h| h.ends_with(",reference")),
+        "{grants}"
+    );
     let c = work.path().join("c");
     ok(&wholeplace(&c, &["migrate"]));
     let files: Vec<String> = std::fs::read_dir(&dir)

@@ -161,7 +161,9 @@ impl OrgIdentifier {
     pub fn parse(text: &str) -> Result<Self, OrgIdError> {
         let t = text.trim().to_uppercase();
         if t.is_empty() {
-            return Err(OrgIdError("Enter an identifier, such as GB-CHC-1234567".into()));
+            return Err(OrgIdError(
+                "Enter an identifier, such as GB-CHC-1234567".into(),
+            ));
         }
         if t.parse::<crate::GssCode>().is_ok() {
             return Err(OrgIdError(format!(
@@ -290,11 +292,11 @@ mod tests {
     use super::*;
 
     fn ok(t: &str) -> String {
-        OrgIdentifier::parse(t).unwrap().to_string()
+        OrgIdentifier::parse(t).expect("an identifier").to_string()
     }
 
     fn err(t: &str) -> String {
-        OrgIdentifier::parse(t).unwrap_err().0
+        OrgIdentifier::parse(t).expect_err("refused").0
     }
 
     #[test]
@@ -330,15 +332,21 @@ mod tests {
 
     #[test]
     fn prefixes_slugs_and_geo_code_types() {
-        assert_eq!(publisher_prefix(" 360G-wholeplace ").unwrap(), "360G-wholeplace");
+        assert_eq!(
+            publisher_prefix(" 360G-wholeplace ").expect("a prefix"),
+            "360G-wholeplace"
+        );
         assert!(publisher_prefix("wholeplace").is_err());
         assert!(publisher_prefix("360G-").is_err());
         assert!(publisher_prefix("360G-a b").is_err());
         assert_eq!(slug("Kent County Council"), "kent-county-council");
-        assert_eq!(slug("  National Health Service (West Kent) "), "national-health-service-west-kent");
-        let g = "E05005163".parse::<crate::GssCode>().unwrap();
+        assert_eq!(
+            slug("  National Health Service (West Kent) "),
+            "national-health-service-west-kent"
+        );
+        let g = "E05005163".parse::<crate::GssCode>().expect("a GSS code");
         assert_eq!(geo_code_type(&g), Some("WD"));
-        let g = "E10000016".parse::<crate::GssCode>().unwrap();
+        let g = "E10000016".parse::<crate::GssCode>().expect("a GSS code");
         assert_eq!(geo_code_type(&g), Some("CTY"));
     }
 }

@@ -757,7 +757,11 @@ impl Reader {
 }
 
 /// An agency row: its name, kind and, when the sheet has the column, its identifiers.
-type AgencyRow = (String, AgencyKind, Option<Vec<wholeplace_domain::OrgIdentifier>>);
+type AgencyRow = (
+    String,
+    AgencyKind,
+    Option<Vec<wholeplace_domain::OrgIdentifier>>,
+);
 
 fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<AgencyRow> {
     let agency = crate::agencies::parse_agency(s.cell(row, "name"), s.cell(row, "kind"))
@@ -1033,10 +1037,7 @@ fn budget_line_row(
 /// A grant row; `seen` holds the funder and title of every row of the sheet so far, so that a
 /// title repeated for one funder is refused.
 /// The grants already read from the sheet: their (funder, title) and their references.
-type SeenGrants<'a> = (
-    &'a mut HashSet<(String, String)>,
-    &'a mut HashSet<String>,
-);
+type SeenGrants<'a> = (&'a mut HashSet<(String, String)>, &'a mut HashSet<String>);
 
 fn grant_row(
     names: &mut Names,

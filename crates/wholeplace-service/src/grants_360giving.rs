@@ -171,10 +171,10 @@ fn org(
     ids: &HashMap<AgencyId, Vec<OrgIdentifier>>,
     a: &wholeplace_store::Agency,
 ) -> Org360 {
-    let id = ids
-        .get(&a.id)
-        .and_then(|l| l.first())
-        .map_or_else(|| format!("{prefix}-org-{}", slug(&a.name)), ToString::to_string);
+    let id = ids.get(&a.id).and_then(|l| l.first()).map_or_else(
+        || format!("{prefix}-org-{}", slug(&a.name)),
+        ToString::to_string,
+    );
     Org360 {
         id,
         name: a.name.clone(),
@@ -241,12 +241,19 @@ impl Service {
     }
 
     /// The grants as 360Giving grants, one per recipient, with their publisher.
-    pub async fn grants_360(&self, actor: &Actor) -> ServiceResult<(GrantPublisher, Vec<Grant360>)> {
+    pub async fn grants_360(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<(GrantPublisher, Vec<Grant360>)> {
         self.may_read(actor).await?;
         let publisher = self.publisher_needed().await?;
         let prefix = publisher.prefix.as_str();
-        let ids: HashMap<AgencyId, Vec<OrgIdentifier>> =
-            self.store().agency_identifiers().await?.into_iter().collect();
+        let ids: HashMap<AgencyId, Vec<OrgIdentifier>> = self
+            .store()
+            .agency_identifiers()
+            .await?
+            .into_iter()
+            .collect();
         let gss: HashMap<PlaceId, Option<GssCode>> = self
             .store()
             .list_places()
@@ -340,7 +347,11 @@ impl Service {
                     let l = g.locations.get(n);
                     row.push(l.map(|l| l.name.clone()).unwrap_or_default());
                     row.push(l.and_then(|l| l.geo_code.clone()).unwrap_or_default());
-                    row.push(l.and_then(|l| l.geo_code_type).unwrap_or_default().to_owned());
+                    row.push(
+                        l.and_then(|l| l.geo_code_type)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
                 }
                 row
             })
@@ -383,10 +394,11 @@ fn pounds_json(m: Money) -> serde_json::Value {
     if pence % 100 == 0 {
         (pence / 100).into()
     } else {
-        // Pence below 2^53 are exact in a double; grants are far below that.
-        #[allow(clippy::cast_precision_loss)]
-        let pounds = pence as f64 / 100.0;
-        pounds.into()
+        // The exact decimal text read as a double: the nearest one to the amount.
+        pounds_text(pence)
+            .replace(',', "")
+            .parse::<f64>()
+            .map_or(serde_json::Value::Null, Into::into)
     }
 }
 

@@ -53,7 +53,11 @@ pub(crate) async fn set_reference(
                 .await
                 .map_err(db_err)?
                 .is_some();
-            if taken { format!("g{id}") } else { id.to_string() }
+            if taken {
+                format!("g{id}")
+            } else {
+                id.to_string()
+            }
         }
     };
     sqlx::query("UPDATE grant_award SET reference = $1 WHERE id = $2")
@@ -268,11 +272,7 @@ impl GrantStore for SqlStore {
         }))
     }
 
-    async fn set_grant_publisher(
-        &self,
-        p: &GrantPublisher,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    async fn set_grant_publisher(&self, p: &GrantPublisher, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO grant_publisher (id, prefix, name, identifier, website, licence) VALUES (1, $1, $2, $3, $4, $5) \

@@ -1418,7 +1418,11 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
             .collect()
     };
     store
-        .set_agency_identifiers(nhs, &ids(&["GB-NHS-99J", "GB-COH-01234567"]), &ev("agency.identifiers", 2))
+        .set_agency_identifiers(
+            nhs,
+            &ids(&["GB-NHS-99J", "GB-COH-01234567"]),
+            &ev("agency.identifiers", 2),
+        )
         .await
         .expect("identifiers");
     store
@@ -1433,25 +1437,40 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
         ]
     );
     store
-        .set_agency_identifiers(nhs, &ids(&["GB-COH-01234567"]), &ev("agency.identifiers", 2))
+        .set_agency_identifiers(
+            nhs,
+            &ids(&["GB-COH-01234567"]),
+            &ev("agency.identifiers", 2),
+        )
         .await
         .expect("replaced");
     assert!(
         store
-            .set_agency_identifiers(nhs, &ids(&["GB-NHS-99J", "GB-NHS-99J"]), &ev("agency.identifiers", 2))
+            .set_agency_identifiers(
+                nhs,
+                &ids(&["GB-NHS-99J", "GB-NHS-99J"]),
+                &ev("agency.identifiers", 2)
+            )
             .await
             .is_err(),
         "the same identifier twice is refused, and nothing is written"
     );
     assert!(matches!(
         store
-            .set_agency_identifiers(AgencyId::new(999_999), &ids(&["GB-NHS-99J"]), &ev("agency.identifiers", 2))
+            .set_agency_identifiers(
+                AgencyId::new(999_999),
+                &ids(&["GB-NHS-99J"]),
+                &ev("agency.identifiers", 2)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
         store.agency_identifiers().await.expect("identifiers"),
-        vec![(kcc, ids(&["GB-LAE-KEN"])), (nhs, ids(&["GB-COH-01234567"]))]
+        vec![
+            (kcc, ids(&["GB-LAE-KEN"])),
+            (nhs, ids(&["GB-COH-01234567"]))
+        ]
     );
 
     // places

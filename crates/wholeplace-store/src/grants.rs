@@ -112,6 +112,5 @@ pub trait GrantStore: Send + Sync {
     /// The 360Giving publisher, once recorded.
     async fn grant_publisher(&self) -> StoreResult<Option<GrantPublisher>>;
     /// Records (or replaces) the 360Giving publisher.
-    async fn set_grant_publisher(&self, p: &GrantPublisher, audit: &AuditEvent)
-    -> StoreResult<()>;
+    async fn set_grant_publisher(&self, p: &GrantPublisher, audit: &AuditEvent) -> StoreResult<()>;
 }

@@ -341,7 +341,15 @@ pub async fn edit_identifiers(
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
-    identifiers_form(&state, &s, (id, &a.name), StatusCode::OK, &value, Vec::new()).await
+    identifiers_form(
+        &state,
+        &s,
+        (id, &a.name),
+        StatusCode::OK,
+        &value,
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn save_identifiers(

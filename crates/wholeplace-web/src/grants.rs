@@ -160,7 +160,11 @@ pub(crate) async fn publisher_form(
     errors: Vec<FieldError>,
 ) -> PageResult {
     let mut licences = vec![(String::new(), "Select".to_owned())];
-    licences.extend(LICENCES.iter().map(|(u, n)| ((*u).to_owned(), (*n).to_owned())));
+    licences.extend(
+        LICENCES
+            .iter()
+            .map(|(u, n)| ((*u).to_owned(), (*n).to_owned())),
+    );
     let page = FormPage {
         layout: layout(state, s, "funding").with_errors(errors),
         heading: "360Giving publisher".into(),

@@ -43,7 +43,11 @@ async fn identifiers_are_checked_by_scheme_on_the_page_and_the_api(db: TestDb) {
         .get_as(&admin, &format!("/agencies/{agency}/identifiers"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Identifiers, one a line"), "{}", page.body);
+    assert!(
+        page.body.contains("Identifiers, one a line"),
+        "{}",
+        page.body
+    );
 
     // An unknown scheme, a charity number of the wrong form and a GSS code: each named, on its
     // line, in the error summary; nothing is written.
@@ -73,19 +77,31 @@ async fn identifiers_are_checked_by_scheme_on_the_page_and_the_api(db: TestDb) {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let list = app.get_as(&admin, "/agencies").await;
-    assert!(list.body.contains("GB-LAE-KEN; GB-GOR-E12"), "{}", list.body);
+    assert!(
+        list.body.contains("GB-LAE-KEN; GB-GOR-E12"),
+        "{}",
+        list.body
+    );
     assert!(
         app.audit()
             .await
             .iter()
-            .any(|e| e.event.action == "agency.identifiers" && e.event.detail == "GB-LAE-KEN; GB-GOR-E12"),
+            .any(|e| e.event.action == "agency.identifiers"
+                && e.event.detail == "GB-LAE-KEN; GB-GOR-E12"),
         "the change is audited"
     );
 
     // The API: the same rules and messages, the identifiers in the agency's view.
     let t = token(&app, &admin).await;
     let path = format!("/api/v1/agencies/{agency}/identifiers");
-    let bad = call(&app, Method::PUT, &path, &t, Some(json!({"identifiers": ["GB-XYZ-1"]}))).await;
+    let bad = call(
+        &app,
+        Method::PUT,
+        &path,
+        &t,
+        Some(json!({"identifiers": ["GB-XYZ-1"]})),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bad.json()["error"]["fields"][0]["field"], "identifiers");
     assert!(
@@ -105,8 +121,18 @@ async fn identifiers_are_checked_by_scheme_on_the_page_and_the_api(db: TestDb) {
     .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     assert_eq!(put.json(), json!(["GB-CHC-1234567", "GB-COH-SC123456"]));
-    let got = call(&app, Method::GET, &format!("/api/v1/agencies/{agency}"), &t, None).await;
-    assert_eq!(got.json()["identifiers"], json!(["GB-CHC-1234567", "GB-COH-SC123456"]));
+    let got = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/agencies/{agency}"),
+        &t,
+        None,
+    )
+    .await;
+    assert_eq!(
+        got.json()["identifiers"],
+        json!(["GB-CHC-1234567", "GB-COH-SC123456"])
+    );
     let missing = call(
         &app,
         Method::PUT,
@@ -128,13 +154,24 @@ async fn identifiers_are_checked_by_scheme_on_the_page_and_the_api(db: TestDb) {
 async fn seed(app: &App) {
     let op = Actor::operator();
     let s = &app.service;
-    let kcc = s.create_agency(&op, "Kent County Council", "county_council").await.expect("kcc");
-    s.set_agency_identifiers(&op, kcc, &["GB-LAE-KEN"]).await.expect("ids");
-    let trust = s.create_agency(&op, "Sherwood Trust", "voluntary").await.expect("trust");
+    let kcc = s
+        .create_agency(&op, "Kent County Council", "county_council")
+        .await
+        .expect("kcc");
+    s.set_agency_identifiers(&op, kcc, &["GB-LAE-KEN"])
+        .await
+        .expect("ids");
+    let trust = s
+        .create_agency(&op, "Sherwood Trust", "voluntary")
+        .await
+        .expect("trust");
     s.set_agency_identifiers(&op, trust, &["GB-CHC-1234567", "GB-COH-01234567"])
         .await
         .expect("ids");
-    let group = s.create_agency(&op, "Sherwood Big Local", "voluntary").await.expect("group");
+    let group = s
+        .create_agency(&op, "Sherwood Big Local", "voluntary")
+        .await
+        .expect("group");
     let ward = s
         .create_place(
             &op,
@@ -170,12 +207,18 @@ async fn seed(app: &App) {
         recipient_ids: recipients,
         place_ids: places,
     };
-    s.create_grant(&op, &grant("Prevention fund", vec![trust], vec![ward, estate]))
-        .await
-        .expect("grant");
-    s.create_grant(&op, &grant("Community chest", vec![trust, group], vec![estate]))
-        .await
-        .expect("grant");
+    s.create_grant(
+        &op,
+        &grant("Prevention fund", vec![trust], vec![ward, estate]),
+    )
+    .await
+    .expect("grant");
+    s.create_grant(
+        &op,
+        &grant("Community chest", vec![trust, group], vec![estate]),
+    )
+    .await
+    .expect("grant");
 }
 
 /// The ISO 4217 currencies a UK partnership's grants may be in (the schema's enum holds every
@@ -184,8 +227,8 @@ const CURRENCIES: &[&str] = &["GBP", "EUR", "USD"];
 
 /// The 360Giving `geoCodeType` codelist's codes.
 const GEO_CODE_TYPES: &[&str] = &[
-    "OA", "LSOA", "MSOA", "PAR", "WD", "UA", "NMD", "MD", "LONB", "CTY", "RGN", "WPC", "CSP", "PFA",
-    "CCG", "DZ", "IG", "CA",
+    "OA", "LSOA", "MSOA", "PAR", "WD", "UA", "NMD", "MD", "LONB", "CTY", "RGN", "WPC", "CSP",
+    "PFA", "CCG", "DZ", "IG", "CA",
 ];
 
 fn is_date(v: &Value) -> bool {
@@ -201,8 +244,9 @@ fn is_date(v: &Value) -> bool {
 }
 
 fn is_uri(v: &Value) -> bool {
-    v.as_str()
-        .is_some_and(|s| (s.starts_with("https://") || s.starts_with("http://")) && !s.contains(' '))
+    v.as_str().is_some_and(|s| {
+        (s.starts_with("https://") || s.starts_with("http://")) && !s.contains(' ')
+    })
 }
 
 /// The 360Giving package schema's rules (`360-giving-package-schema.json`, 360Giving Data
@@ -221,18 +265,32 @@ fn check_package(p: &Value, prefix: &str) -> Vec<String> {
     };
     need(p.is_object(), "the package is an object");
     let grants = p["grants"].as_array();
-    need(grants.is_some_and(|g| !g.is_empty()), "grants: an array of at least one");
+    need(
+        grants.is_some_and(|g| !g.is_empty()),
+        "grants: an array of at least one",
+    );
     need(is_date(&p["issued"]), "issued: a date");
-    need(p["publisher"]["name"].is_string(), "publisher.name: required string");
+    need(
+        p["publisher"]["name"].is_string(),
+        "publisher.name: required string",
+    );
     if !p["publisher"]["website"].is_null() {
-        need(is_uri(&p["publisher"]["website"]), "publisher.website: a URI");
+        need(
+            is_uri(&p["publisher"]["website"]),
+            "publisher.website: a URI",
+        );
     }
     need(is_uri(&p["license"]), "license: a URI");
-    need(p["title"].is_string() && p["identifier"].is_string(), "title, identifier: strings");
+    need(
+        p["title"].is_string() && p["identifier"].is_string(),
+        "title, identifier: strings",
+    );
     if let Some(v) = p["version"].as_str() {
         need(
             v.split_once('.').is_some_and(|(a, b)| {
-                !a.is_empty() && !b.is_empty() && (a.to_owned() + b).bytes().all(|c| c.is_ascii_digit())
+                !a.is_empty()
+                    && !b.is_empty()
+                    && (a.to_owned() + b).bytes().all(|c| c.is_ascii_digit())
             }),
             "version: major.minor",
         );
@@ -268,12 +326,23 @@ fn check_grant(g: &Value, prefix: &str) -> Vec<String> {
     for f in ["id", "title", "description"] {
         need(g[f].as_str().is_some_and(|s| !s.trim().is_empty()), f);
     }
-    need(g["currency"].as_str().is_some_and(|c| CURRENCIES.contains(&c)), "currency");
+    need(
+        g["currency"]
+            .as_str()
+            .is_some_and(|c| CURRENCIES.contains(&c)),
+        "currency",
+    );
     need(g["amountAwarded"].is_number(), "amountAwarded: a number");
     need(is_date(&g["awardDate"]), "awardDate: a date");
-    need(id.starts_with(&format!("{prefix}-")), "the id starts with the publisher's prefix");
+    need(
+        id.starts_with(&format!("{prefix}-")),
+        "the id starts with the publisher's prefix",
+    );
     for e in g["plannedDates"].as_array().into_iter().flatten() {
-        need(is_date(&e["startDate"]) && is_date(&e["endDate"]), "plannedDates: dates");
+        need(
+            is_date(&e["startDate"]) && is_date(&e["endDate"]),
+            "plannedDates: dates",
+        );
     }
     for key in ["recipientOrganization", "fundingOrganization"] {
         let orgs = g[key].as_array().cloned().unwrap_or_default();
@@ -293,7 +362,9 @@ fn check_grant(g: &Value, prefix: &str) -> Vec<String> {
         if !l["geoCode"].is_null() {
             need(l["geoCode"].is_string(), "geoCode: a string");
             need(
-                l["geoCodeType"].as_str().is_some_and(|t| GEO_CODE_TYPES.contains(&t)),
+                l["geoCodeType"]
+                    .as_str()
+                    .is_some_and(|t| GEO_CODE_TYPES.contains(&t)),
                 "geoCodeType: from the codelist",
             );
         }
@@ -317,17 +388,30 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
 
     // Without a publisher: the page asks for one and the downloads say why they cannot be made.
     let funding = app.get_as(&admin, "/funding").await;
-    assert!(funding.body.contains("Record the 360Giving publisher"), "{}", funding.body);
+    assert!(
+        funding.body.contains("Record the 360Giving publisher"),
+        "{}",
+        funding.body
+    );
     let refused = app.get_as(&admin, "/grants.json").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("360Giving publisher prefix"), "{}", refused.body);
+    assert!(
+        refused.body.contains("360Giving publisher prefix"),
+        "{}",
+        refused.body
+    );
 
     // The publisher's form: every problem at once, then saved (and audited).
     let bad = app
         .post_as(
             &admin,
             "/funding/publisher",
-            &[("prefix", "wholeplace"), ("name", " "), ("website", "example.org"), ("licence", "")],
+            &[
+                ("prefix", "wholeplace"),
+                ("name", " "),
+                ("website", "example.org"),
+                ("licence", ""),
+            ],
         )
         .await;
     bad.assert_error_summary(
@@ -353,7 +437,12 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    assert!(app.audit().await.iter().any(|e| e.event.action == "grant.publisher"));
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.event.action == "grant.publisher")
+    );
 
     let got = app.get_as(&admin, "/grants.json").await;
     assert_eq!(got.status, StatusCode::OK);
@@ -361,14 +450,23 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
     let package: Value = serde_json::from_str(&got.body).expect("JSON");
     let problems = check_package(&package, "360G-sherwood");
     assert!(problems.is_empty(), "{problems:#?}\n{package:#}");
-    assert_eq!(package["license"], "https://creativecommons.org/licenses/by/4.0/");
+    assert_eq!(
+        package["license"],
+        "https://creativecommons.org/licenses/by/4.0/"
+    );
     assert_eq!(package["publisher"]["identifier"], "GB-LAE-KEN");
 
     let grants = package["grants"].as_array().expect("grants");
     assert_eq!(grants.len(), 3, "one 360Giving grant per recipient");
-    let prevention = grants.iter().find(|g| g["title"] == "Prevention fund").expect("grant");
+    let prevention = grants
+        .iter()
+        .find(|g| g["title"] == "Prevention fund")
+        .expect("grant");
     assert_eq!(prevention["amountAwarded"], json!(12500.5));
-    assert_eq!(prevention["recipientOrganization"][0]["id"], "GB-CHC-1234567", "the first identifier");
+    assert_eq!(
+        prevention["recipientOrganization"][0]["id"], "GB-CHC-1234567",
+        "the first identifier"
+    );
     assert_eq!(prevention["fundingOrganization"][0]["id"], "GB-LAE-KEN");
     assert_eq!(
         prevention["beneficiaryLocation"],
@@ -382,12 +480,20 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
         group["recipientOrganization"][0]["id"], "360G-sherwood-org-sherwood-big-local",
         "an organisation with no registered identifier gets the publisher's own"
     );
-    assert!(group["id"].as_str().is_some_and(|i| i.ends_with("-sherwood-big-local")));
+    assert!(
+        group["id"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("-sherwood-big-local"))
+    );
 
     // The spreadsheet form says the same.
     let csv = app.get_as(&admin, "/grants.csv").await;
     assert!(csv.body.starts_with("Identifier,Title,"), "{}", csv.body);
-    assert!(csv.body.contains("Beneficiary Location:1:Geographic Code"), "{}", csv.body);
+    assert!(
+        csv.body.contains("Beneficiary Location:1:Geographic Code"),
+        "{}",
+        csv.body
+    );
     for id in grant_ids(&package) {
         assert!(csv.body.contains(&id), "{id} in the CSV");
     }
@@ -399,7 +505,8 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
     assert_eq!(grant_ids(&api.json()), grant_ids(&package));
 
     // Ids stay the same across exports, and across the everything workbook into another database.
-    let again: Value = serde_json::from_str(&app.get_as(&admin, "/grants.json").await.body).expect("JSON");
+    let again: Value =
+        serde_json::from_str(&app.get_as(&admin, "/grants.json").await.body).expect("JSON");
     assert_eq!(grant_ids(&again), grant_ids(&package));
     let workbook = app.get_as(&admin, "/data/everything.xlsx").await;
     assert_eq!(workbook.status, StatusCode::OK);
@@ -418,7 +525,11 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
     let clash = App::new(wholeplace_store_tests::sqlite().await);
     let clash_admin = clash.admin().await;
     let op = Actor::operator();
-    let a = clash.service.create_agency(&op, "Early funder", "police").await.expect("agency");
+    let a = clash
+        .service
+        .create_agency(&op, "Early funder", "police")
+        .await
+        .expect("agency");
     let earlier = wholeplace_store::NewGrant {
         funder_agency_id: a,
         title: "Earlier grant".into(),
@@ -430,7 +541,11 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
         recipient_ids: vec![a],
         place_ids: vec![],
     };
-    clash.service.create_grant(&op, &earlier).await.expect("grant");
+    clash
+        .service
+        .create_grant(&op, &earlier)
+        .await
+        .expect("grant");
     let (ct, body) = multipart(&[
         ("csrf_token", None, clash_admin.csrf.as_bytes()),
         ("file", Some("everything.xlsx"), workbook.bytes.as_slice()),
@@ -439,7 +554,13 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
         .post_raw("/data/import", Some(&clash_admin.cookie()), &ct, body)
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
-    assert!(refused.body.contains("a grant with the reference &#39;1&#39;"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("a grant with the reference &#39;1&#39;"),
+        "{}",
+        refused.body
+    );
     other
         .post_as(
             &other_admin,
@@ -455,11 +576,22 @@ async fn the_360giving_package_keeps_the_standards_rules_and_its_ids_are_stable(
         serde_json::from_str(&other.get_as(&other_admin, "/grants.json").await.body).expect("JSON");
     let moved_ids = grant_ids(&moved);
     for id in grant_ids(&package) {
-        assert!(moved_ids.contains(&id), "{id} after the workbook: {moved_ids:?}");
+        assert!(
+            moved_ids.contains(&id),
+            "{id} after the workbook: {moved_ids:?}"
+        );
     }
     let recipients = |p: &Value| -> Vec<String> {
-        p["grants"].as_array().into_iter().flatten()
-            .map(|g| g["recipientOrganization"][0]["id"].as_str().unwrap_or_default().to_owned())
+        p["grants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|g| {
+                g["recipientOrganization"][0]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect()
     };
     for r in recipients(&package) {

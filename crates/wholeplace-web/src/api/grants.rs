@@ -154,7 +154,5 @@ pub(crate) async fn package(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(
-        state.service.grants_360giving_package(&actor).await?,
-    ))
+    Ok(Json(state.service.grants_360giving_package(&actor).await?))
 }
