@@ -42,6 +42,21 @@ pub const DEMO_AGENCIES: &[(&str, &str)] = &[
     ("Shropshire Housing Group", "housing_association"),
 ];
 
+/// The demonstration agencies' registered identifiers (org-id.guide): the councils' codes on
+/// the local-authority registers, the NHS body's ODS code and the department's government
+/// organisation register code. The partnerships and voluntary groups have none here, so the
+/// 360Giving export shows them with the publisher's own `360G-` identifiers.
+pub const DEMO_IDENTIFIERS: &[(&str, &[&str])] = &[
+    ("Kent County Council", &["GB-LAE-KEN"]),
+    ("Shropshire Council", &["GB-LAE-SHR"]),
+    ("National Health Service (West Kent)", &["GB-NHS-99J"]),
+    ("Jobcentre Plus", &["GB-GOR-D10"]),
+    (
+        "Department for Work and Pensions (benefits)",
+        &["GB-GOR-D10"],
+    ),
+];
+
 pub(crate) fn err(e: wholeplace_service::ServiceError) -> anyhow::Error {
     match e {
         wholeplace_service::ServiceError::Validation(list) => {
@@ -128,8 +143,27 @@ async fn add_agencies(service: &Service, op: &Actor) -> anyhow::Result<()> {
         .map_err(err)?;
     for (name, kind) in DEMO_AGENCIES {
         if !existing.iter().any(|a| a.name == *name) {
-            service.create_agency(op, name, kind).await.map_err(err)?;
+            let id = service.create_agency(op, name, kind).await.map_err(err)?;
+            if let Some((_, ids)) = DEMO_IDENTIFIERS.iter().find(|(n, _)| n == name) {
+                service
+                    .set_agency_identifiers(op, id, ids)
+                    .await
+                    .map_err(err)?;
+            }
         }
+    }
+    if service.grant_publisher(op).await.map_err(err)?.is_none() {
+        let publisher = wholeplace_service::PublisherForm {
+            prefix: "360G-wholeplacedemo".to_owned(),
+            name: "wholeplace demonstration partnership".to_owned(),
+            identifier: String::new(),
+            website: String::new(),
+            licence: wholeplace_service::LICENCES[0].0.to_owned(),
+        };
+        service
+            .set_grant_publisher(op, &publisher)
+            .await
+            .map_err(err)?;
     }
     Ok(())
 }

@@ -602,6 +602,20 @@ fn everything_round_trips_through_one_workbook() {
     let places = std::fs::read_to_string(dir.join("places.csv")).expect("places.csv");
     assert!(places.starts_with("name,level,gss_code,gss_vintage,population,description"));
     assert!(places.contains("Sherwood,ward"));
+    let agencies = std::fs::read_to_string(dir.join("agencies.csv")).expect("agencies.csv");
+    assert!(agencies.starts_with("name,kind,identifiers"), "{agencies}");
+    assert!(
+        agencies.contains("Kent County Council,county_council,GB-LAE-KEN"),
+        "the demo's agencies carry their registered identifiers: {agencies}"
+    );
+    let grants = std::fs::read_to_string(dir.join("grants.csv")).expect("grants.csv");
+    assert!(
+        grants
+            .lines()
+            .next()
+            .is_some_and(|h| h.ends_with(",reference")),
+        "{grants}"
+    );
     let c = work.path().join("c");
     ok(&wholeplace(&c, &["migrate"]));
     let files: Vec<String> = std::fs::read_dir(&dir)

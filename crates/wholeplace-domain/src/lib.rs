@@ -5,6 +5,7 @@ pub mod cohort;
 pub mod gss;
 pub mod ids;
 pub mod money;
+pub mod org_id;
 pub mod retention;
 pub mod rng;
 pub mod role;
@@ -20,6 +21,7 @@ pub use ids::{
     RecordId, RetentionRuleId, ReviewItemId, StagedRecordId, UserId,
 };
 pub use money::{Money, MoneyError};
+pub use org_id::{OrgIdError, OrgIdentifier};
 pub use role::{Role, RoleError};
 pub use sharing::{DataClass, Decision, LawfulBasis, Purpose, SpecialCondition};
 pub use taxonomy::{AgencyKind, Need, PlaceLevel, ServiceArea, UnknownTerm};

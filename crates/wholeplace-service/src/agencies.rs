@@ -4,7 +4,7 @@ use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
 use wholeplace_domain::AgencyKind;
-use wholeplace_domain::{AgencyId, PlaceId};
+use wholeplace_domain::{AgencyId, OrgIdentifier, PlaceId};
 use wholeplace_store::*;
 
 impl Service {
@@ -178,5 +178,107 @@ pub fn parse_agency(name: &str, kind: &str) -> Result<(String, AgencyKind), Vec<
     match kind {
         Some(kind) if errors.is_empty() => Ok((name.to_owned(), kind)),
         _ => Err(errors),
+    }
+}
+
+/// The most identifiers one organisation may have.
+pub const MAX_IDENTIFIERS: usize = 20;
+
+/// The identifiers written in one text: one a line, or separated by semicolons (as in a
+/// workbook's cell).
+pub fn split_identifiers(text: &str) -> Vec<&str> {
+    text.split(['\n', ';'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// An organisation's registered identifiers (org-id.guide, such as `GB-CHC-1234567`), in the order
+/// given, or every problem with them, each naming the identifier by its place in the list: the
+/// one rule set for identifiers, used by the form, the API and the workbook import alike.
+pub fn parse_identifiers(items: &[&str]) -> Result<Vec<OrgIdentifier>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut out: Vec<OrgIdentifier> = Vec::new();
+    if items.len() > MAX_IDENTIFIERS {
+        errors.push(FieldError::new(
+            "identifiers",
+            format!("Give at most {MAX_IDENTIFIERS} identifiers"),
+        ));
+    }
+    for (n, item) in items.iter().enumerate() {
+        match OrgIdentifier::parse(item) {
+            Ok(i) if out.contains(&i) => errors.push(FieldError::new(
+                "identifiers",
+                format!("Identifier {}: {i} is given twice", n + 1),
+            )),
+            Ok(i) => out.push(i),
+            Err(e) => errors.push(FieldError::new(
+                "identifiers",
+                format!("Identifier {}: {e}", n + 1),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The identifiers as a workbook cell or one line of text: separated by semicolons.
+pub fn identifiers_text(list: &[OrgIdentifier]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Service {
+    /// Every agency's registered identifiers (agencies with none are absent).
+    pub async fn agency_identifiers(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(AgencyId, Vec<OrgIdentifier>)>> {
+        self.may_read(actor).await?;
+        Ok(self.store().agency_identifiers().await?)
+    }
+
+    /// One agency's registered identifiers, in order.
+    pub async fn identifiers_of(
+        &self,
+        actor: &Actor,
+        id: AgencyId,
+    ) -> ServiceResult<Vec<OrgIdentifier>> {
+        Ok(self
+            .agency_identifiers(actor)
+            .await?
+            .into_iter()
+            .find(|(a, _)| *a == id)
+            .map(|(_, l)| l)
+            .unwrap_or_default())
+    }
+
+    /// Replaces an agency's registered identifiers (analysts and administrators): each is
+    /// checked by its scheme, an unknown scheme is named; an empty list removes them all.
+    pub async fn set_agency_identifiers(
+        &self,
+        actor: &Actor,
+        id: AgencyId,
+        items: &[&str],
+    ) -> ServiceResult<Vec<OrgIdentifier>> {
+        let rid = Some(id.to_string());
+        self.require_editor(actor, AuditAction::AgencyIdentifiers, "agency", rid.clone())
+            .await?;
+        let list = parse_identifiers(items).map_err(ServiceError::Validation)?;
+        let ev = self.event(
+            actor,
+            AuditAction::AgencyIdentifiers,
+            "agency",
+            rid,
+            true,
+            &identifiers_text(&list),
+        );
+        self.store().set_agency_identifiers(id, &list, &ev).await?;
+        Ok(list)
     }
 }

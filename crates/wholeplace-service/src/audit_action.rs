@@ -42,6 +42,8 @@ pub enum AuditAction {
     AgencyDelete,
     /// `agency.cover`
     AgencyCover,
+    /// `agency.identifiers`
+    AgencyIdentifiers,
     /// `place.create`
     PlaceCreate,
     /// `place.update`
@@ -68,6 +70,8 @@ pub enum AuditAction {
     GrantChange,
     /// `grant.delete`
     GrantDelete,
+    /// `grant.publisher`
+    GrantPublisher,
     /// `partnership.create`
     PartnershipCreate,
     /// `partnership.update`
@@ -189,7 +193,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 89] = [
+    pub const ALL: [AuditAction; 91] = [
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -209,6 +213,7 @@ impl AuditAction {
         AuditAction::AgencyUpdate,
         AuditAction::AgencyDelete,
         AuditAction::AgencyCover,
+        AuditAction::AgencyIdentifiers,
         AuditAction::PlaceCreate,
         AuditAction::PlaceUpdate,
         AuditAction::PlaceDelete,
@@ -222,6 +227,7 @@ impl AuditAction {
         AuditAction::GrantUpdate,
         AuditAction::GrantChange,
         AuditAction::GrantDelete,
+        AuditAction::GrantPublisher,
         AuditAction::PartnershipCreate,
         AuditAction::PartnershipUpdate,
         AuditAction::ContactList,
@@ -303,6 +309,7 @@ impl AuditAction {
             AuditAction::AgencyUpdate => "agency.update",
             AuditAction::AgencyDelete => "agency.delete",
             AuditAction::AgencyCover => "agency.cover",
+            AuditAction::AgencyIdentifiers => "agency.identifiers",
             AuditAction::PlaceCreate => "place.create",
             AuditAction::PlaceUpdate => "place.update",
             AuditAction::PlaceDelete => "place.delete",
@@ -316,6 +323,7 @@ impl AuditAction {
             AuditAction::GrantUpdate => "grant.update",
             AuditAction::GrantChange => "grant.change",
             AuditAction::GrantDelete => "grant.delete",
+            AuditAction::GrantPublisher => "grant.publisher",
             AuditAction::PartnershipCreate => "partnership.create",
             AuditAction::PartnershipUpdate => "partnership.update",
             AuditAction::ContactList => "contact.list",

@@ -38,7 +38,7 @@ pub struct SheetDef {
 pub const SHEETS: [SheetDef; 11] = [
     SheetDef {
         name: "Agencies",
-        columns: &["name", "kind"],
+        columns: &["name", "kind", "identifiers"],
         required: 2,
         numeric: &[],
     },
@@ -139,6 +139,7 @@ pub const SHEETS: [SheetDef; 11] = [
             "conditions",
             "recipients",
             "places",
+            "reference",
         ],
         required: 6,
         numeric: &[3],
@@ -234,9 +235,21 @@ pub fn dataset_tables(d: &Dataset) -> Vec<(&'static SheetDef, Table)> {
 }
 
 fn agency_rows(d: &Dataset) -> Vec<Vec<String>> {
+    let ids: HashMap<&str, &[wholeplace_domain::OrgIdentifier]> = d
+        .agency_identifiers
+        .iter()
+        .map(|(n, l)| (n.as_str(), l.as_slice()))
+        .collect();
     d.agencies
         .iter()
-        .map(|(n, k)| vec![n.clone(), k.to_string()])
+        .map(|(n, k)| {
+            let list = ids.get(n.as_str()).copied().unwrap_or_default();
+            vec![
+                n.clone(),
+                k.to_string(),
+                crate::agencies::identifiers_text(list),
+            ]
+        })
         .collect()
 }
 
@@ -382,6 +395,7 @@ fn grant_rows(d: &Dataset) -> Vec<Vec<String>> {
                 g.conditions.clone(),
                 list_cell(g.recipients.clone()),
                 list_cell(g.places.iter().map(place_ref_text)),
+                g.reference.clone(),
             ]
         })
         .collect()
@@ -573,6 +587,15 @@ impl SheetRows {
         Ok(Self { def, cols })
     }
 
+    /// Does the sheet have the column `name`?
+    fn has(&self, name: &str) -> bool {
+        self.def
+            .columns
+            .iter()
+            .position(|c| *c == name)
+            .is_some_and(|i| self.cols[i].is_some())
+    }
+
     fn cell<'r>(&self, row: &'r [String], name: &str) -> &'r str {
         self.def
             .columns
@@ -638,8 +661,14 @@ impl Reader {
     /// ones), each by its row parser.
     fn dataset(&mut self, sheets: &HashMap<&'static str, &Table>) -> Dataset {
         let mut seen = HashSet::new();
+        let agencies = self.sheet(sheets, "Agencies", agency_row);
+        let mut references = HashSet::new();
         let mut d = Dataset {
-            agencies: self.sheet(sheets, "Agencies", agency_row),
+            agency_identifiers: agencies
+                .iter()
+                .filter_map(|(n, _, ids)| Some((n.clone(), ids.clone()?)))
+                .collect(),
+            agencies: agencies.into_iter().map(|(n, k, _)| (n, k)).collect(),
             places: self.sheet(sheets, "Places", place_row),
             relations: self.sheet(sheets, "Place relations", relation_row),
             profiles: self.sheet(sheets, "Local authority profiles", profile_row),
@@ -649,7 +678,7 @@ impl Reader {
             projects: self.sheet(sheets, "Projects", project_row),
             budget_lines: self.sheet(sheets, "Budget lines", budget_line_row),
             grants: self.sheet(sheets, "Grants", |n, s, row| {
-                grant_row(n, &mut seen, s, row)
+                grant_row(n, (&mut seen, &mut references), s, row)
             }),
         };
         let changes = self.sheet(sheets, "Grant changes", |n, s, row| {
@@ -727,11 +756,31 @@ impl Reader {
     }
 }
 
-fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<(String, AgencyKind)> {
-    let (name, kind) = crate::agencies::parse_agency(s.cell(row, "name"), s.cell(row, "kind"))
-        .map_err(|errs| s.located(errs))?;
-    names.add_agency(&name);
-    Ok((name, kind))
+/// An agency row: its name, kind and, when the sheet has the column, its identifiers.
+type AgencyRow = (
+    String,
+    AgencyKind,
+    Option<Vec<wholeplace_domain::OrgIdentifier>>,
+);
+
+fn agency_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<AgencyRow> {
+    let agency = crate::agencies::parse_agency(s.cell(row, "name"), s.cell(row, "kind"))
+        .map_err(|errs| s.located(errs));
+    let ids = if s.has("identifiers") {
+        let cell = s.cell(row, "identifiers");
+        crate::agencies::parse_identifiers(&crate::agencies::split_identifiers(cell))
+            .map(Some)
+            .map_err(|errs| s.located(errs))
+    } else {
+        Ok(None)
+    };
+    match (agency, ids) {
+        (Ok((name, kind)), Ok(ids)) => {
+            names.add_agency(&name);
+            Ok((name, kind, ids))
+        }
+        (a, i) => Err([a.err(), i.err()].into_iter().flatten().flatten().collect()),
+    }
 }
 
 fn place_row(names: &mut Names, s: &SheetRows, row: &[String]) -> RowResult<NewPlace> {
@@ -987,13 +1036,25 @@ fn budget_line_row(
 
 /// A grant row; `seen` holds the funder and title of every row of the sheet so far, so that a
 /// title repeated for one funder is refused.
+/// The grants already read from the sheet: their (funder, title) and their references.
+type SeenGrants<'a> = (&'a mut HashSet<(String, String)>, &'a mut HashSet<String>);
+
 fn grant_row(
     names: &mut Names,
-    seen: &mut HashSet<(String, String)>,
+    (seen, references): SeenGrants<'_>,
     s: &SheetRows,
     row: &[String],
 ) -> RowResult<DatasetGrant> {
     let mut e = RowErrors::new();
+    let reference = crate::grants::parse_reference(s.cell(row, "reference"))
+        .map_err(|err| e.extend(s.located(vec![err])))
+        .unwrap_or_default();
+    if !reference.is_empty() && !references.insert(reference.clone()) {
+        e.push((
+            "reference",
+            format!("another grant in this sheet has the reference '{reference}': references must differ"),
+        ));
+    }
     let funder = need(
         &mut e,
         "funder",
@@ -1037,6 +1098,7 @@ fn grant_row(
     Ok(DatasetGrant {
         funder,
         title: v.title,
+        reference,
         purpose: v.purpose,
         amount: v.amount,
         start_year: v.start_year,

@@ -5,7 +5,6 @@ use crate::fields::*;
 use crate::*;
 use wholeplace_domain::{AgencyId, GrantId};
 use wholeplace_domain::{FinancialYear, Money};
-use wholeplace_tabular::Table;
 
 /// The "record a grant" form, as typed.
 /// Read from a submitted form by name; a field the form did not send is empty.
@@ -214,72 +213,6 @@ impl Service {
         let ev = self.event(actor, AuditAction::GrantDelete, "grant", rid, true, "");
         Ok(self.store().delete_grant(id, &ev).await?)
     }
-
-    /// Grants in the 360Giving data standard's column shape: one row per recipient, the amount
-    /// as currently awarded (after recorded changes), with the original amount in the description.
-    pub async fn grants_360giving(&self, actor: &Actor) -> ServiceResult<Table> {
-        self.may_read(actor).await?;
-        let grants = self.store().list_grants().await?;
-        let headers = [
-            "Identifier",
-            "Title",
-            "Description",
-            "Currency",
-            "Amount Awarded",
-            "Award Date",
-            "Planned Dates:Start Date",
-            "Planned Dates:End Date",
-            "Recipient Org:Identifier",
-            "Recipient Org:Name",
-            "Funding Org:Identifier",
-            "Funding Org:Name",
-            "Beneficiary Location:Name",
-        ];
-        let mut rows = Vec::new();
-        for g in &grants {
-            let current = g.changes.last().map_or(g.amount, |c| c.new_amount);
-            let changes: Vec<String> = g
-                .changes
-                .iter()
-                .map(|c| format!("from {}: {} ({})", c.from_year, c.new_amount, c.reason))
-                .collect();
-            let description = if changes.is_empty() {
-                g.purpose.clone()
-            } else {
-                format!(
-                    "{} Originally {}; changed {}.",
-                    g.purpose,
-                    g.amount,
-                    changes.join("; ")
-                )
-            };
-            for r in &g.recipients {
-                rows.push(vec![
-                    format!("wholeplace-grant-{}-{}", g.id, r.id),
-                    g.title.clone(),
-                    description.clone(),
-                    "GBP".to_owned(),
-                    pounds_text(current.pence()),
-                    format!("{}-04-01", g.start_year.start_year()),
-                    format!("{}-04-01", g.start_year.start_year()),
-                    format!("{}-03-31", g.end_year.start_year() + 1),
-                    format!("wholeplace-agency-{}", r.id),
-                    r.name.clone(),
-                    format!("wholeplace-agency-{}", g.funder.id),
-                    g.funder.name.clone(),
-                    g.places
-                        .iter()
-                        .map(|(_, n)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ]);
-            }
-        }
-        Ok(Table {
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
-            rows,
-        })
-    }
 }
 
 /// The rules every grant keeps, however it comes in (a form, the workbook, the command line):
@@ -294,6 +227,24 @@ fn grant_problems(grant: &wholeplace_store::NewGrant) -> Vec<FieldError> {
         errors.push(recipients_missing());
     }
     errors
+}
+
+/// A grant's own reference as a workbook gives it (its 360Giving identifier's own part), or the
+/// problem with it: letters, digits, `-`, `_`, `.` and `/`, up to 100 characters; empty for a
+/// grant to be given its number.
+pub fn parse_reference(raw: &str) -> Result<String, FieldError> {
+    let t = raw.trim();
+    if t.chars().count() > 100
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        return Err(FieldError::new(
+            "reference",
+            "Write the grant's reference in letters, digits, -, _, . and /, up to 100 characters, such as KCC-2012-004",
+        ));
+    }
+    Ok(t.to_owned())
 }
 
 /// A grant without a recipient.

@@ -24,6 +24,7 @@ pub mod family_records;
 pub mod family_workbook;
 pub mod fields;
 pub mod grants;
+pub mod grants_360giving;
 pub mod linking;
 pub mod needs;
 pub mod partnerships;
@@ -52,6 +53,7 @@ pub use family_records::{
 };
 pub use family_workbook::units_text;
 pub use grants::{GrantChangeForm, GrantForm};
+pub use grants_360giving::{Grant360, LICENCES, PublisherForm};
 pub use needs::{NeedForm, NeedView};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};

@@ -345,6 +345,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::AgencyUpdate
         | A::AgencyDelete
         | A::AgencyCover
+        | A::AgencyIdentifiers
         | A::PlaceCreate
         | A::PlaceUpdate
         | A::PlaceDelete
@@ -358,6 +359,7 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::GrantUpdate
         | A::GrantChange
         | A::GrantDelete
+        | A::GrantPublisher
         | A::PartnershipCreate
         | A::PartnershipUpdate
         | A::ProjectCreate

@@ -181,6 +181,7 @@ impl DatasetStore for SqlStore {
         let (places, place_keys) = export_places(pool).await?;
         Ok(Dataset {
             agencies,
+            agency_identifiers: export_identifiers(pool).await?,
             places,
             relations: export_relations(pool, &place_keys).await?,
             profiles: export_profiles(pool, &place_keys).await?,
@@ -219,6 +220,9 @@ impl DatasetStore for SqlStore {
             agencies: ids_by_name(&mut tx, "SELECT id, name FROM agency").await?,
             places: place_ids(&mut tx).await?,
         };
+        for (a, list) in &d.agency_identifiers {
+            crate::agencies::replace_identifiers(&mut tx, find(&ids.agencies, a)?, list).await?;
+        }
         import_relations(&mut tx, &ids, &d.relations).await?;
         for (p, prof) in &d.profiles {
             upsert_profile(&mut tx, find(&ids.places, p)?, prof).await?;
@@ -300,6 +304,22 @@ async fn export_agencies(pool: &AnyPool) -> StoreResult<Vec<(String, AgencyKind)
         out.push((get(&r, "name")?, crate::store::vocab(&r, "kind")?));
     }
     out.sort();
+    Ok(out)
+}
+
+/// Every agency's identifiers, by agency name, agencies in name order.
+async fn export_identifiers(
+    pool: &AnyPool,
+) -> StoreResult<Vec<(String, Vec<wholeplace_domain::OrgIdentifier>)>> {
+    let mut out: Vec<(String, Vec<wholeplace_domain::OrgIdentifier>)> = Vec::new();
+    for r in all(pool, "SELECT a.name, i.scheme, i.value FROM agency_identifier i JOIN agency a ON a.id = i.agency_id ORDER BY a.name, i.ordinal").await? {
+        let name: String = get(&r, "name")?;
+        let identifier = crate::agencies::identifier_from_row(&r)?;
+        match out.last_mut() {
+            Some((last, list)) if *last == name => list.push(identifier),
+            _ => out.push((name, vec![identifier])),
+        }
+    }
     Ok(out)
 }
 
@@ -459,7 +479,7 @@ async fn export_grants(
     )
     .await?;
     let mut out = Vec::new();
-    for r in all(pool, "SELECT g.id, a.name AS funder, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
+    for r in all(pool, "SELECT g.id, a.name AS funder, g.reference, g.title, g.purpose, g.amount_pence, g.start_year, g.end_year, g.conditions FROM grant_award g JOIN agency a ON a.id = g.funder_agency_id ORDER BY g.id").await? {
         let id: i64 = get(&r, "id")?;
         let mut ch = Vec::new();
         for x in &changes {
@@ -474,6 +494,7 @@ async fn export_grants(
         out.push(DatasetGrant {
             funder: get(&r, "funder")?,
             title: get(&r, "title")?,
+            reference: get(&r, "reference")?,
             purpose: get(&r, "purpose")?,
             amount: Money::from_pence(get(&r, "amount_pence")?),
             start_year: crate::store::year(&r, "start_year")?,
@@ -669,6 +690,7 @@ async fn import_grants(
                     .map(|p| find_id(&ids.places, p))
                     .collect::<StoreResult<_>>()?,
             },
+            Some(g.reference.as_str()).filter(|r| !r.is_empty()),
         )
         .await?;
         for c in &g.changes {

@@ -90,6 +90,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "person corrections",
         sql: include_str!("../migrations/sqlite/0014_person_corrections.sql"),
     },
+    Migration {
+        version: 15,
+        name: "organisation identifiers, grant references, the 360Giving publisher",
+        sql: include_str!("../migrations/sqlite/0015_org_identifiers.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -183,6 +188,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 14,
         name: "person corrections",
         sql: include_str!("../migrations/postgres/0014_person_corrections.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "organisation identifiers, grant references, the 360Giving publisher",
+        sql: include_str!("../migrations/postgres/0015_org_identifiers.sql"),
     },
 ];
 

@@ -678,6 +678,33 @@ async fn places_budgets_grants_and_partnerships(store: &SqlStore) {
         .expect("change");
     let grants = store.list_grants().await.expect("grants");
     assert_eq!(
+        grants[0].reference,
+        gid.to_string(),
+        "a grant's reference is its number"
+    );
+    assert_eq!(store.grant_publisher().await.expect("publisher"), None);
+    let mut publisher = wholeplace_store::GrantPublisher {
+        prefix: "360G-wholeplace".into(),
+        name: "Sherwood partnership".into(),
+        identifier: None,
+        website: String::new(),
+        licence: "https://creativecommons.org/licenses/by/4.0/".into(),
+    };
+    store
+        .set_grant_publisher(&publisher, &ev("grant.publisher", 8))
+        .await
+        .expect("publisher");
+    publisher.identifier = Some(wholeplace_domain::OrgIdentifier::parse("GB-LAE-KEN").expect("id"));
+    publisher.website = "https://example.org/".into();
+    store
+        .set_grant_publisher(&publisher, &ev("grant.publisher", 8))
+        .await
+        .expect("publisher replaced");
+    assert_eq!(
+        store.grant_publisher().await.expect("publisher"),
+        Some(publisher)
+    );
+    assert_eq!(
         (
             grants[0].amount.pence(),
             grants[0].changes[0].new_amount.pence(),
@@ -821,6 +848,13 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
                 key("housing_association"),
             ),
         ],
+        agency_identifiers: vec![(
+            "Kent County Council".into(),
+            vec![
+                wholeplace_domain::OrgIdentifier::parse("GB-LAE-KEN").expect("id"),
+                wholeplace_domain::OrgIdentifier::parse("GB-GOR-E12").expect("id"),
+            ],
+        )],
         places: vec![
             place("Tunbridge Wells", "district", Some("E07000116")),
             place("Sherwood", "ward", None),
@@ -885,6 +919,7 @@ async fn a_dataset_round_trips_in_one_transaction(store: &SqlStore) {
         grants: vec![DatasetGrant {
             funder: "Kent County Council".into(),
             title: "Prevention fund".into(),
+            reference: "KCC-PF-1".into(),
             purpose: "p".into(),
             amount: wholeplace_domain::Money::from_pence(50_000_000),
             start_year: fy(2010),
@@ -1211,7 +1246,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -1376,6 +1411,68 @@ async fn every_record_changes_and_reads_back(store: &SqlStore) {
             .iter()
             .any(|a| a.id == nhs && a.name == "NHS Kent and Medway" && a.kind == "nhs_icb"),
         "{agencies:?}"
+    );
+
+    // an agency's registered identifiers, in the order given, replaced as a whole
+    let ids = |list: &[&str]| -> Vec<wholeplace_domain::OrgIdentifier> {
+        list.iter()
+            .map(|t| wholeplace_domain::OrgIdentifier::parse(t).expect("identifier"))
+            .collect()
+    };
+    store
+        .set_agency_identifiers(
+            nhs,
+            &ids(&["GB-NHS-99J", "GB-COH-01234567"]),
+            &ev("agency.identifiers", 2),
+        )
+        .await
+        .expect("identifiers");
+    store
+        .set_agency_identifiers(kcc, &ids(&["GB-LAE-KEN"]), &ev("agency.identifiers", 2))
+        .await
+        .expect("identifiers");
+    assert_eq!(
+        store.agency_identifiers().await.expect("identifiers"),
+        vec![
+            (kcc, ids(&["GB-LAE-KEN"])),
+            (nhs, ids(&["GB-NHS-99J", "GB-COH-01234567"])),
+        ]
+    );
+    store
+        .set_agency_identifiers(
+            nhs,
+            &ids(&["GB-COH-01234567"]),
+            &ev("agency.identifiers", 2),
+        )
+        .await
+        .expect("replaced");
+    assert!(
+        store
+            .set_agency_identifiers(
+                nhs,
+                &ids(&["GB-NHS-99J", "GB-NHS-99J"]),
+                &ev("agency.identifiers", 2)
+            )
+            .await
+            .is_err(),
+        "the same identifier twice is refused, and nothing is written"
+    );
+    assert!(matches!(
+        store
+            .set_agency_identifiers(
+                AgencyId::new(999_999),
+                &ids(&["GB-NHS-99J"]),
+                &ev("agency.identifiers", 2)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.agency_identifiers().await.expect("identifiers"),
+        vec![
+            (kcc, ids(&["GB-LAE-KEN"])),
+            (nhs, ids(&["GB-COH-01234567"]))
+        ]
     );
 
     // places

@@ -4,7 +4,7 @@ use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
 use wholeplace_domain::AgencyKind;
-use wholeplace_domain::{AgencyId, PlaceId};
+use wholeplace_domain::{AgencyId, OrgIdentifier, PlaceId};
 
 /// A partner agency (the places-and-partners capability extends it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,4 +49,15 @@ pub trait AgencyStore: Send + Sync {
     ) -> StoreResult<()>;
     /// The agencies covering a place.
     async fn agencies_covering(&self, place_id: PlaceId) -> StoreResult<Vec<Agency>>;
+    /// Every agency's registered identifiers (org-id.guide), each agency's in the order they
+    /// were given (the first is the one an export names it by); agencies with none are absent.
+    async fn agency_identifiers(&self) -> StoreResult<Vec<(AgencyId, Vec<OrgIdentifier>)>>;
+    /// Replaces an agency's registered identifiers with these, in this order; `NotFound` for
+    /// an agency that does not exist.
+    async fn set_agency_identifiers(
+        &self,
+        id: AgencyId,
+        identifiers: &[OrgIdentifier],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
 }

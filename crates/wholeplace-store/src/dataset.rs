@@ -43,6 +43,9 @@ pub struct DatasetGrant {
     pub funder: String,
     /// Title (unique per funder in a dataset).
     pub title: String,
+    /// The grant's reference (its 360Giving identifier's own part); empty for a new grant to
+    /// be given its number.
+    pub reference: String,
     /// Purpose.
     pub purpose: String,
     /// Amount first awarded, pence.
@@ -81,6 +84,9 @@ pub struct DatasetPartnership {
 pub struct Dataset {
     /// Agencies: name and kind.
     pub agencies: Vec<(String, AgencyKind)>,
+    /// Agencies' registered identifiers, by agency name, in order: an agency named here has
+    /// exactly these (none, if the list is empty); an agency not named keeps those it has.
+    pub agency_identifiers: Vec<(String, Vec<wholeplace_domain::OrgIdentifier>)>,
     /// Places.
     pub places: Vec<NewPlace>,
     /// Place relations: parent, child, `contains` or `overlaps`.

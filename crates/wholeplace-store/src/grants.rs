@@ -13,6 +13,9 @@ pub struct Grant {
     pub id: GrantId,
     /// The funder.
     pub funder: Agency,
+    /// The grant's own reference, unique among grants: its 360Giving identifier is the
+    /// publisher's prefix and this (the grant's number unless it came with one from a workbook).
+    pub reference: String,
     /// Title.
     pub title: String,
     /// Purpose.
@@ -67,6 +70,22 @@ pub struct GrantChange {
     pub reason: String,
 }
 
+/// Who publishes the partnership's grants as 360Giving data: the prefix 360Giving registered
+/// for it, its name and (optionally) identifier and website, and the data's licence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantPublisher {
+    /// The 360Giving prefix, such as `360G-wholeplace`.
+    pub prefix: String,
+    /// The publisher's name.
+    pub name: String,
+    /// The publisher's registered identifier, if it has one.
+    pub identifier: Option<wholeplace_domain::OrgIdentifier>,
+    /// The publisher's website (empty if none).
+    pub website: String,
+    /// The canonical address of the licence the data is published under.
+    pub licence: String,
+}
+
 /// The storage port for grants in the 360Giving shape, with their changes over time.
 #[async_trait]
 pub trait GrantStore: Send + Sync {
@@ -90,4 +109,8 @@ pub trait GrantStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Deletes a grant with its recipients, places and changes.
     async fn delete_grant(&self, id: GrantId, audit: &AuditEvent) -> StoreResult<()>;
+    /// The 360Giving publisher, once recorded.
+    async fn grant_publisher(&self) -> StoreResult<Option<GrantPublisher>>;
+    /// Records (or replaces) the 360Giving publisher.
+    async fn set_grant_publisher(&self, p: &GrantPublisher, audit: &AuditEvent) -> StoreResult<()>;
 }

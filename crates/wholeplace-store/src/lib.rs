@@ -54,7 +54,7 @@ pub use families::{
     NewHousehold, NewInvolvement, NewPerson, Participation, Person, PlanAction, SharingAgreement,
     SharingRefusal,
 };
-pub use grants::{Grant, GrantChange, GrantStore, NewGrant};
+pub use grants::{Grant, GrantChange, GrantPublisher, GrantStore, NewGrant};
 pub use linking::{
     LinkResult, LinkageRun, LinkageSettings, LinkedPerson, LinkingStore, NewReviewItem, Ppm,
     ReviewItem, ReviewPage, ReviewStatus, RunCounts, RunState,

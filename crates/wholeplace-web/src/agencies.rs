@@ -20,12 +20,13 @@ use axum::response::IntoResponse;
 use wholeplace_domain::taxonomy::{self, AGENCY_KINDS};
 use wholeplace_service::AuditAction;
 use wholeplace_service::FieldError;
+use wholeplace_service::agencies::{identifiers_text, split_identifiers};
 
 #[derive(Template)]
 #[template(path = "agencies.html")]
 pub(crate) struct AgenciesPage {
     layout: Layout,
-    agencies: Vec<(String, &'static str, wholeplace_domain::AgencyId)>,
+    agencies: Vec<(String, &'static str, wholeplace_domain::AgencyId, String)>,
     can_edit: bool,
     /// May this role read contacts (personal data)? Only then is the contacts page linked.
     can_read_personal: bool,
@@ -42,12 +43,24 @@ pub(crate) async fn agencies_response(
     kind: &str,
     errors: Vec<FieldError>,
 ) -> PageResult {
+    let ids: std::collections::HashMap<_, _> = state
+        .service
+        .agency_identifiers(&s.actor)
+        .await?
+        .into_iter()
+        .collect();
     let agencies = state
         .service
         .list_agencies(&s.actor)
         .await?
         .into_iter()
-        .map(|a| (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id))
+        .map(|a| {
+            let list = ids
+                .get(&a.id)
+                .map(|l| identifiers_text(l))
+                .unwrap_or_default();
+            (a.name, taxonomy::label(AGENCY_KINDS, &a.kind), a.id, list)
+        })
         .collect();
     let page = AgenciesPage {
         layout: layout(state, s, "agencies").with_errors(errors),
@@ -278,6 +291,85 @@ pub async fn create_coverage(
             .await,
         |_| format!("/places/{id}"),
         |status, errors| coverage_form(&state, &s, id, status, agency, errors),
+    )
+    .await
+}
+
+/// The form that changes an agency's registered identifiers, one a line.
+pub(crate) async fn identifiers_form(
+    state: &AppState,
+    s: &SignedIn,
+    (id, stored): (wholeplace_domain::AgencyId, &str),
+    status: StatusCode,
+    value: &str,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let page = FormPage {
+        layout: layout(state, s, "agencies").with_errors(errors),
+        heading: format!("Identifiers of {stored}"),
+        intro: vec![
+            "An organisation's identifiers on the UK's registers, written as org-id.guide writes them: the scheme, a hyphen and the number or code. 360Giving, Open Referral UK and other partners' data match organisations on them.".into(),
+            "The first is the one the 360Giving grants export names the organisation by; an organisation with none gets an identifier of the partnership's own there.".into(),
+        ],
+        back: ("/agencies".into(), "Back to agencies".into()),
+        action: format!("/agencies/{id}/identifiers"),
+        fields: vec![Field {
+            rows: 5,
+            ..Field::text(
+                "identifiers",
+                "Identifiers, one a line",
+                "For example GB-LAE-KEN (an English council), GB-CHC-1234567 (a charity), GB-COH-01234567 (a company), GB-NHS-RXH (an NHS body), GB-GOR-D10 (a government organisation), GB-MPR-IP12345R (a mutual society), GB-SC-SC012345 (a Scottish charity). Leave empty for none.",
+                value,
+            )
+        }],
+        submit: "Save identifiers",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn edit_identifiers(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = begin_on(&state, &s, AuditAction::AgencyIdentifiers, &id).await?;
+    let a = find_agency(&state, &s, id).await?;
+    let list = state.service.identifiers_of(&s.actor, id).await?;
+    let value = list
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    identifiers_form(
+        &state,
+        &s,
+        (id, &a.name),
+        StatusCode::OK,
+        &value,
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn save_identifiers(
+    State(state): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let value = form.get("identifiers");
+    saved(
+        state
+            .service
+            .set_agency_identifiers(&s.actor, id, &split_identifiers(value))
+            .await,
+        |_| "/agencies".to_owned(),
+        |status, errors| async move {
+            let stored = find_agency(&state, &s, id).await?.name;
+            identifiers_form(&state, &s, (id, &stored), status, value, errors).await
+        },
     )
     .await
 }

@@ -82,7 +82,10 @@ fn operations() -> OpenApiRouter<AppState> {
             agencies::update_agency,
             agencies::delete_agency
         ))
+        .routes(routes!(agencies::update_identifiers))
         .routes(routes!(grants::grants))
+        .routes(routes!(grants::publisher, grants::update_publisher))
+        .routes(routes!(grants::package))
         .routes(routes!(grants::delete_grant))
         .routes(routes!(partnerships::partnerships))
         .routes(routes!(contacts::contacts, contacts::create_contact))

@@ -23,7 +23,7 @@ use wholeplace_domain::FinancialYear;
 use wholeplace_service::AuditAction;
 use wholeplace_service::FieldError;
 use wholeplace_service::pounds_text;
-use wholeplace_service::{GrantChangeForm, GrantForm};
+use wholeplace_service::{GrantChangeForm, GrantForm, LICENCES, PublisherForm};
 
 #[derive(Template)]
 #[template(path = "funding.html")]
@@ -47,6 +47,8 @@ pub(crate) struct FundingPage {
         wholeplace_domain::GrantId,
     )>,
     can_edit: bool,
+    /// The 360Giving publisher: prefix, name, licence's name (when recorded).
+    publisher: Option<(String, String, String)>,
 }
 
 pub(crate) fn year_span(a: FinancialYear, b: FinancialYear) -> String {
@@ -120,13 +122,105 @@ pub async fn funding(State(state): State<AppState>, s: SignedIn) -> PageResult {
             )
         })
         .collect();
+    let publisher = state.service.grant_publisher(&s.actor).await?.map(|p| {
+        let licence = LICENCES
+            .iter()
+            .find(|(url, _)| *url == p.licence)
+            .map_or(p.licence.clone(), |(_, name)| (*name).to_owned());
+        (p.prefix, p.name, licence)
+    });
     Ok(render(&FundingPage {
         layout: layout(&state, &s, "funding"),
         partnerships,
         grants,
         can_edit: s.user.role.can_edit_evidence(),
+        publisher,
     })?
     .into_response())
+}
+
+/// The grants as the 360Giving standard's JSON grant package.
+pub async fn grants_json(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    let package = state.service.grants_360giving_package(&s.actor).await?;
+    let text = serde_json::to_string_pretty(&package)
+        .map_err(|e| wholeplace_service::ServiceError::Internal(e.to_string()))?;
+    Ok(download(
+        text.into_bytes(),
+        "application/json",
+        "wholeplace-grants-360giving.json",
+    ))
+}
+
+/// The form that records the 360Giving publisher.
+pub(crate) async fn publisher_form(
+    state: &AppState,
+    s: &SignedIn,
+    status: StatusCode,
+    f: &PublisherForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let mut licences = vec![(String::new(), "Select".to_owned())];
+    licences.extend(
+        LICENCES
+            .iter()
+            .map(|(u, n)| ((*u).to_owned(), (*n).to_owned())),
+    );
+    let page = FormPage {
+        layout: layout(state, s, "funding").with_errors(errors),
+        heading: "360Giving publisher".into(),
+        intro: vec![
+            "The partnership publishes its grants as 360Giving open data under the prefix 360Giving registered for it. Each grant's identifier is that prefix and the grant's own reference, so it stays the same in every export.".into(),
+        ],
+        back: ("/funding".into(), "Back to partnerships and funding".into()),
+        action: "/funding/publisher".into(),
+        fields: vec![
+            Field::text("prefix", "360Giving prefix", "360G- and the letters 360Giving gave the publisher, such as 360G-wholeplace", &f.prefix),
+            Field::text("name", "Publisher's name", "Who publishes the data, such as the partnership or its accountable body", &f.name),
+            Field::text("identifier", "Publisher's identifier (optional)", "Its identifier on a UK register, such as GB-LAE-KEN or GB-CHC-1234567", &f.identifier),
+            Field::text("website", "Publisher's website (optional)", "Its full address, starting https://", &f.website),
+            Field::select("licence", "Licence", licences, &f.licence),
+        ],
+        submit: "Save publisher",
+        upload: None,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn edit_publisher(State(state): State<AppState>, s: SignedIn) -> PageResult {
+    state
+        .service
+        .begin(&s.actor, AuditAction::GrantPublisher, None)
+        .await?;
+    let f = state
+        .service
+        .grant_publisher(&s.actor)
+        .await?
+        .map(|p| PublisherForm::from_publisher(&p))
+        .unwrap_or_else(|| PublisherForm {
+            licence: LICENCES[0].0.to_owned(),
+            ..PublisherForm::default()
+        });
+    publisher_form(&state, &s, StatusCode::OK, &f, Vec::new()).await
+}
+
+pub async fn save_publisher(
+    State(state): State<AppState>,
+    s: SignedIn,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let f = PublisherForm {
+        prefix: form.get("prefix").to_owned(),
+        name: form.get("name").to_owned(),
+        identifier: form.get("identifier").to_owned(),
+        website: form.get("website").to_owned(),
+        licence: form.get("licence").to_owned(),
+    };
+    saved(
+        state.service.set_grant_publisher(&s.actor, &f).await,
+        |_| "/funding".to_owned(),
+        |status, errors| publisher_form(&state, &s, status, &f, errors),
+    )
+    .await
 }
 
 pub async fn grants_csv(State(state): State<AppState>, s: SignedIn) -> PageResult {

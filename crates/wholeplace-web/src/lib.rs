@@ -222,6 +222,10 @@ fn pages_router() -> Router<AppState> {
             get(agencies::edit_agency).post(agencies::save_agency),
         )
         .route(
+            "/agencies/{id}/identifiers",
+            get(agencies::edit_identifiers).post(agencies::save_identifiers),
+        )
+        .route(
             "/agencies/{id}/delete",
             get(agencies::confirm_delete_agency).post(agencies::delete_agency),
         )
@@ -282,6 +286,11 @@ fn pages_router() -> Router<AppState> {
         .route("/data/import", post(data::import))
         .route("/data/{file}", get(data::export_file))
         .route("/grants.csv", get(grants::grants_csv))
+        .route("/grants.json", get(grants::grants_json))
+        .route(
+            "/funding/publisher",
+            get(grants::edit_publisher).post(grants::save_publisher),
+        )
         .route("/appraisals", get(appraisals::list).post(appraisals::start))
         .route("/appraisals/new", get(appraisals::new_page))
         .route("/appraisals/upload", post(appraisals::upload))

@@ -129,6 +129,11 @@ async fn fixture(app: &App) -> Fixture {
 fn valid_body(schema: &str, f: &Fixture) -> Value {
     match schema {
         "AgencyInput" => json!({"name": "Another agency", "kind": "police"}),
+        "IdentifiersInput" => json!({"identifiers": ["GB-CHC-1234567", "GB-COH-01234567"]}),
+        "PublisherInput" => json!({
+            "prefix": "360G-contract", "name": "Contract partnership",
+            "licence": "https://creativecommons.org/licenses/by/4.0/"
+        }),
         "PlaceInput" => json!({"name": "Another place", "level": "estate"}),
         "BudgetLineInput" => {
             json!({"agency": f.agency.to_string(), "place": f.place.to_string(), "service_area": "health", "financial_year": "2024/25", "amount": "10.00"})

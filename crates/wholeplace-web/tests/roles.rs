@@ -121,6 +121,8 @@ const ROUTES: &[Row] = &[
     r("POST", "/needs", "/needs", Policy(Reference, Change), EDITORS),
     r("GET", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
     r("POST", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
+    r("GET", "/agencies/{id}/identifiers", "/agencies/{agency}/identifiers", Policy(Reference, Change), EDITORS),
+    r("POST", "/agencies/{id}/identifiers", "/agencies/{agency}/identifiers", Policy(Reference, Change), EDITORS),
     r("GET", "/agencies/{id}/delete", "/agencies/{agency}/delete", Policy(Reference, Change), EDITORS),
     r("POST", "/agencies/{id}/delete", "/agencies/{agency}/delete", Policy(Reference, Change), EDITORS),
     r("POST", "/budget-lines", "/budget-lines", Policy(Reference, Change), EDITORS),
@@ -131,6 +133,9 @@ const ROUTES: &[Row] = &[
     r("POST", "/budget-lines/{id}/delete", "/budget-lines/{line}/delete", Policy(Reference, Change), EDITORS),
     r("GET", "/funding", "/funding", Policy(Reference, Read), ALL),
     r("GET", "/grants.csv", "/grants.csv", Policy(Reference, Read), ALL),
+    r("GET", "/grants.json", "/grants.json", Policy(Reference, Read), ALL),
+    r("GET", "/funding/publisher", "/funding/publisher", Policy(Reference, Change), EDITORS),
+    r("POST", "/funding/publisher", "/funding/publisher", Policy(Reference, Change), EDITORS),
     r("POST", "/grants", "/grants", Policy(Reference, Change), EDITORS),
     r("GET", "/grants/new", "/grants/new", Policy(Reference, Change), EDITORS),
     r("GET", "/grants/{id}/change", "/grants/{grant}/change", Policy(Reference, Change), EDITORS),
@@ -272,11 +277,15 @@ const ROUTES: &[Row] = &[
     r("POST", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Change), EDITORS),
     r("PUT", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
     r("DELETE", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
+    r("PUT", "/api/v1/agencies/{id}/identifiers", "/api/v1/agencies/{agency}/identifiers", Policy(Reference, Change), EDITORS),
     r("POST", "/api/v1/budget-lines", "/api/v1/budget-lines", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Read), ALL),
     r("PUT", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Change), EDITORS),
     r("DELETE", "/api/v1/budget-lines/{id}", "/api/v1/budget-lines/{line}", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/grants", "/api/v1/grants", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/grants/publisher", "/api/v1/grants/publisher", Policy(Reference, Read), ALL),
+    r("PUT", "/api/v1/grants/publisher", "/api/v1/grants/publisher", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/grants/360giving", "/api/v1/grants/360giving", Policy(Reference, Read), ALL),
     r("DELETE", "/api/v1/grants/{id}", "/api/v1/grants/{grant}", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/partnerships", "/api/v1/partnerships", Policy(Reference, Read), ALL),
     r("GET", "/api/v1/families", "/api/v1/families", Policy(CaseRecords, Read), NOT_VIEWERS),
@@ -640,6 +649,17 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("grant");
+    s.set_grant_publisher(
+        &op,
+        &wholeplace_service::PublisherForm {
+            prefix: "360G-roles".into(),
+            name: "Roles partnership".into(),
+            licence: wholeplace_service::LICENCES[0].0.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("publisher");
     let partnership = s
         .create_partnership(
             &op,
@@ -882,6 +902,13 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         "/api/v1/places" => {
             serde_json::json!({"name": format!("Role place {tag}"), "level": "estate"})
         }
+        "/api/v1/agencies/{id}/identifiers" => {
+            serde_json::json!({"identifiers": ["GB-CHC-1234567"]})
+        }
+        "/api/v1/grants/publisher" => serde_json::json!({
+            "prefix": "360G-roles", "name": format!("Publisher {tag}"),
+            "licence": "https://creativecommons.org/licenses/by/4.0/"
+        }),
         "/api/v1/budget-lines" => serde_json::json!({
             "agency": ids.agency.to_string(), "place": ids.place.to_string(),
             "service_area": "health", "financial_year": "2024/25", "amount": "10.00"

@@ -36,6 +36,7 @@ pub(crate) fn user_view(u: wholeplace_store::User) -> UserView {
                 id: a.id.get(),
                 name: a.name,
                 kind: a.kind.to_string(),
+                identifiers: None,
             })
             .collect(),
         created_at: wholeplace_service::clock::format_rfc3339(u.created_at),

@@ -57,6 +57,8 @@ pub enum Rule {
     IdList(usize),
     /// A list of at least this many different words of a vocabulary.
     WordList(fn() -> Vec<String>, usize),
+    /// A list of at most this many different texts, each matching the pattern (whole value).
+    PatternList(&'static str, usize),
 }
 
 /// One request field's rule and what to say when it is broken.
@@ -164,6 +166,24 @@ const REASON: &str = r"^[{WS}]*[^{WS}{CTRL}][^{CTRL}]{18,}[^{WS}{CTRL}][{WS}]*$"
 
 /// Every request field's rule.
 pub const FIELD_RULES: &[FieldRule] = &[
+    r(
+        "IdentifiersInput",
+        "identifiers",
+        Rule::PatternList(r"^[{WS}]*[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+[{WS}]*$", 20),
+        "Give at most 20 different identifiers, each a scheme, a hyphen and a value, such as GB-CHC-1234567",
+    ),
+    r(
+        "PublisherInput",
+        "prefix",
+        Rule::Pattern(r"^[{WS}]*360[Gg]-[A-Za-z0-9_]{1,40}[{WS}]*$", 60),
+        "Enter the prefix 360Giving registered for the partnership: 360G- followed by letters or digits",
+    ),
+    r(
+        "PublisherInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the publisher's name",
+    ),
     r(
         "AgencyInput",
         "name",
@@ -763,7 +783,17 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 && texts.len() >= min
                 && texts.iter().all(|t| known.iter().any(|k| k == t))
         }
-        (Rule::IdList(_) | Rule::WordList(..), _) => false,
+        (Rule::PatternList(p, max), Value::Array(items)) => {
+            let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            let mut unique = texts.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            texts.len() == items.len()
+                && unique.len() == texts.len()
+                && texts.len() <= max
+                && texts.iter().all(|t| compiled(&pattern_text(p)).is_match(t))
+        }
+        (Rule::IdList(_) | Rule::WordList(..) | Rule::PatternList(..), _) => false,
         (_, Value::String(s)) => {
             let len = s.chars().count();
             match rule {
@@ -771,7 +801,11 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 Rule::MaxLength(max) => len <= max && compiled(&no_control()).is_match(s),
                 Rule::OneOf(words) => words().iter().any(|w| w == s),
                 Rule::Pattern(p, max) => len <= max && compiled(&pattern_text(p)).is_match(s),
-                Rule::Id | Rule::Whole(..) | Rule::IdList(_) | Rule::WordList(..) => false,
+                Rule::Id
+                | Rule::Whole(..)
+                | Rule::IdList(_)
+                | Rule::WordList(..)
+                | Rule::PatternList(..) => false,
             }
         }
         _ => false,
@@ -997,6 +1031,14 @@ fn rules_into_schemas(schemas: &mut Map<String, Value>) {
                 prop.insert("minItems".into(), min.into());
                 prop.insert("uniqueItems".into(), true.into());
                 prop.insert("items".into(), json!({"type": "string", "enum": words()}));
+            }
+            Rule::PatternList(p, max) => {
+                prop.insert("maxItems".into(), max.into());
+                prop.insert("uniqueItems".into(), true.into());
+                prop.insert(
+                    "items".into(),
+                    json!({"type": "string", "pattern": pattern_text(p)}),
+                );
             }
         }
         let note = format!("Rule: {}.", f.message);

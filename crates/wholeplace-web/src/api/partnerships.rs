@@ -41,6 +41,7 @@ pub(crate) async fn partnerships(
                         id: a.id.get(),
                         name: a.name,
                         kind: a.kind.to_string(),
+                        identifiers: None,
                     })
                     .collect(),
                 places: p.places.into_iter().map(place_view).collect(),
