@@ -138,62 +138,41 @@ fn read_key(path: &Path) -> Result<Vec<u8>> {
     Ok(trimmed.into_bytes())
 }
 
-/// Column specs for encoded files, from the first file's headers and first row.
-fn encoded_specs(path: &Path) -> Result<(Vec<ColumnSpec>, EncodingSpec)> {
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let heads: Vec<String> = r.headers()?.iter().map(ToOwned::to_owned).collect();
-    let first = r.records().next().transpose()?.with_context(|| {
-        format!(
-            "{}: an encoded file needs at least one record",
-            path.display()
-        )
-    })?;
-    let mut specs = Vec::new();
-    let mut fields = Vec::new();
-    let mut blocking = 0;
-    for (i, h) in heads.iter().enumerate() {
-        let width = first.get(i).map_or(0, str::len) * 4;
-        if let Some(f) = h.strip_suffix("_bf") {
-            specs.push(ColumnSpec::new(
-                h,
-                ColumnKind::Bits {
-                    bits: width.max(64),
-                },
-            ));
-            fields.push(wholeplace_linkage::privacy::FieldEncoding {
-                column: f.to_owned(),
-                bits: width.max(64),
-                hashes: 0,
-            });
-        } else if h == "clk" {
-            specs.push(ColumnSpec::new(
-                h,
-                ColumnKind::Bits {
-                    bits: width.max(64),
-                },
-            ));
-        } else if h.starts_with("bk") {
-            specs.push(ColumnSpec::new(h, ColumnKind::Raw));
-            blocking += 1;
+/// Column specs for encoded files: the first file's headers, each column's width from its first
+/// non-empty value in any of the files (a field an agency lacks is encoded empty).
+fn encoded_specs(paths: &[PathBuf]) -> Result<(Vec<ColumnSpec>, EncodingSpec)> {
+    let first = paths.first().context("give at least one encoded file")?;
+    let mut heads: Vec<String> = Vec::new();
+    let mut lengths: Vec<usize> = Vec::new();
+    for path in paths {
+        let mut r = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let these: Vec<String> = r.headers()?.iter().map(ToOwned::to_owned).collect();
+        if heads.is_empty() {
+            lengths = vec![0; these.len()];
+            heads = these.clone();
+        }
+        for rec in r.records() {
+            let rec = rec?;
+            for (h, v) in these.iter().zip(rec.iter()) {
+                if let Some(k) = heads.iter().position(|x| x == h)
+                    && lengths[k] == 0
+                {
+                    lengths[k] = v.len();
+                }
+            }
+            if lengths.iter().all(|l| *l > 0) {
+                break;
+            }
         }
     }
-    ensure!(
-        !fields.is_empty(),
-        "{}: no `*_bf` columns; fix: give files written by `wholeplace link --encode`",
-        path.display()
-    );
-    let rule = wholeplace_linkage::BlockingRule(Vec::new());
-    Ok((
-        specs,
-        EncodingSpec {
-            fields,
-            blocking: vec![rule; blocking],
-            clk_bits: 0,
-        },
-    ))
+    let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+    match wholeplace_linkage::privacy::encoded_layout(&heads, &lengths) {
+        Ok(layout) => Ok(layout),
+        Err(e) => bail!("{}: {e}", first.display()),
+    }
 }
 
 fn write_table_encoded(table: &Table, dir: &Path) -> Result<()> {
@@ -431,7 +410,7 @@ impl Run<'_> {
     ) -> Result<(Vec<ColumnSpec>, Settings)> {
         let (cfg, link_type) = (self.cfg, self.link_type);
         if self.options.encoded {
-            let (specs, enc) = encoded_specs(first)?;
+            let (specs, enc) = encoded_specs(&self.options.inputs)?;
             Ok((specs, encoded_settings(&enc, link_type)))
         } else if let Some(sm) = splink_model {
             Ok((splink_columns(&sm.settings, person), sm.settings.clone()))

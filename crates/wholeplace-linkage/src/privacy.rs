@@ -303,6 +303,57 @@ pub fn encoded_column_specs(spec: &EncodingSpec) -> Vec<crate::records::ColumnSp
     v
 }
 
+/// The layout of an encoded file read back from its headers and the length of each column's
+/// values (its first non-empty one: a field the record lacks is encoded empty): the column specs
+/// (a `<field>_bf` or `clk` column's width is four bits per hex digit, at least 64) and the
+/// encoding it implies (the fields and how many keyed blocking keys).
+///
+/// # Errors
+/// When no header is a `<field>_bf` column: the file was not written by the encoding command.
+pub fn encoded_layout(
+    headers: &[&str],
+    lengths: &[usize],
+) -> Result<(Vec<crate::records::ColumnSpec>, EncodingSpec), String> {
+    let mut specs = Vec::new();
+    let mut fields = Vec::new();
+    let mut blocking = 0;
+    for (i, h) in headers.iter().enumerate() {
+        let width = (lengths.get(i).copied().unwrap_or(0) * 4).max(64);
+        if let Some(f) = h.strip_suffix("_bf") {
+            specs.push(crate::records::ColumnSpec::new(
+                h,
+                ColumnKind::Bits { bits: width },
+            ));
+            fields.push(FieldEncoding {
+                column: f.to_owned(),
+                bits: width,
+                hashes: 0,
+            });
+        } else if *h == "clk" {
+            specs.push(crate::records::ColumnSpec::new(
+                h,
+                ColumnKind::Bits { bits: width },
+            ));
+        } else if h.starts_with("bk") {
+            specs.push(crate::records::ColumnSpec::new(h, ColumnKind::Raw));
+            blocking += 1;
+        }
+    }
+    if fields.is_empty() {
+        return Err(
+            "no `<field>_bf` columns: give a file written by `wholeplace link --encode`".into(),
+        );
+    }
+    Ok((
+        specs,
+        EncodingSpec {
+            fields,
+            blocking: vec![BlockingRule(Vec::new()); blocking],
+            clk_bits: 0,
+        },
+    ))
+}
+
 /// Settings to link encoded tables: exact blocking on each keyed key, Dice levels per field.
 #[must_use]
 pub fn encoded_settings(spec: &EncodingSpec, link_type: LinkType) -> Settings {

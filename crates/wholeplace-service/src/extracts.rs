@@ -226,6 +226,110 @@ fn staged_rows(
     Err(errors)
 }
 
+/// An extract of encodings read: its encoded columns, each record's id, each record's encodings.
+type EncodedRows = (Vec<String>, Vec<StagedValues>, Vec<String>);
+
+/// Whether a header is one of an encoded file's columns (`wholeplace link --encode`).
+fn is_encoded_column(h: &str) -> bool {
+    h.ends_with("_bf") || h == "clk" || (h.starts_with("bk") && h[2..].parse::<u32>().is_ok())
+}
+
+/// An extract of encodings only: each record's id, and its encoded values in header order;
+/// or every problem with its row and column. A file that carries any plain column beside the
+/// encodings is refused, so identifiers cannot come in by this road.
+fn encoded_rows(table: &wholeplace_tabular::Table) -> Result<EncodedRows, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let id_col = table.column("record_id");
+    let columns: Vec<(usize, &String)> = table
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| is_encoded_column(h))
+        .collect();
+    for h in &table.headers {
+        if h != "record_id" && !is_encoded_column(h) {
+            errors.push(FieldError::new(
+                "file",
+                format!(
+                    "Column '{h}' is not an encoding: a file of encodings holds only record_id and the columns `wholeplace link --encode` writes (*_bf, clk, bk0 ...); send the encoded file alone"
+                ),
+            ));
+        }
+    }
+    if id_col.is_none() {
+        errors.push(FieldError::new(
+            "file",
+            "The file of encodings has no record_id column: encode the agency's file with its record ids",
+        ));
+    }
+    // Each encoded column's width: its first non-empty value's.
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|(c, _)| {
+            table
+                .rows
+                .iter()
+                .filter_map(|r| r.get(*c).map(|v| v.trim().len()))
+                .find(|n| *n > 0)
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let (mut records, mut encodings) = (Vec::new(), Vec::new());
+    for (i, row) in table.rows.iter().enumerate() {
+        let line = i + 2;
+        let mut v: StagedValues = Default::default();
+        v[0] = id_col
+            .and_then(|c| row.get(c))
+            .map_or("", |s| s.trim())
+            .to_owned();
+        if v[0].is_empty() || !seen.insert(v[0].clone()) {
+            errors.push(FieldError::new(
+                "file",
+                format!("Row {line}: each row needs its own record id"),
+            ));
+        }
+        let mut values = Vec::with_capacity(columns.len());
+        for ((c, h), width) in columns.iter().zip(&widths) {
+            let value = row.get(*c).map_or("", |s| s.trim());
+            let bits = !h.starts_with("bk");
+            // An empty value is a field the agency did not have.
+            let bad = value.contains(',')
+                || (bits
+                    && !value.is_empty()
+                    && (value.len() != *width || !value.bytes().all(|b| b.is_ascii_hexdigit())));
+            if bad {
+                errors.push(FieldError::new(
+                    "file",
+                    format!(
+                        "Row {line}, column '{h}': not an encoding (hex digits, as many in every row); encode the file again with the same command"
+                    ),
+                ));
+            }
+            values.push(value);
+        }
+        records.push(v);
+        encodings.push(values.join(","));
+    }
+    if errors.is_empty() {
+        Ok((
+            columns.into_iter().map(|(_, h)| h.clone()).collect(),
+            records,
+            encodings,
+        ))
+    } else {
+        let more = errors.len().saturating_sub(MAX_PROBLEMS);
+        errors.truncate(MAX_PROBLEMS);
+        if more > 0 {
+            errors.push(FieldError::new(
+                "file",
+                format!("and {more} more problems: nothing was imported"),
+            ));
+        }
+        Err(errors)
+    }
+}
+
 impl Service {
     /// Extracts staged, newest first.
     pub async fn list_extracts(&self, actor: &Actor) -> ServiceResult<Vec<Extract>> {
@@ -364,6 +468,11 @@ impl Service {
             )]));
         }
         let table = read_extract(file)?;
+        if table.headers.iter().any(|h| h.ends_with("_bf")) {
+            return self
+                .import_encoded(actor, agency, class, file, &table)
+                .await;
+        }
         let saved = self
             .store()
             .extract_mapping(agency, class)
@@ -399,6 +508,8 @@ impl Service {
             imported_at: self.now(),
             imported_by: actor.name(),
             records,
+            encoded_columns: Vec::new(),
+            encodings: Vec::new(),
         };
         let detail = format!("agency {agency}, {}, {count} records", class.as_str());
         let ev = self.event(
@@ -414,6 +525,64 @@ impl Service {
             id,
             records: count,
             columns,
+        })
+    }
+
+    /// Stages an extract of encodings only (the privacy-preserving mode): no identifier is
+    /// read or kept, only the record ids and the encodings. Every encoded extract must have the
+    /// same encoded columns (all agencies encode with the same command, settings and key).
+    async fn import_encoded(
+        &self,
+        actor: &Actor,
+        agency: AgencyId,
+        class: wholeplace_domain::DataClass,
+        file: &ExtractFile,
+        table: &wholeplace_tabular::Table,
+    ) -> ServiceResult<ExtractImported> {
+        let (columns, records, encodings) =
+            encoded_rows(table).map_err(ServiceError::Validation)?;
+        if let Some(other) = self
+            .store()
+            .list_extracts()
+            .await?
+            .into_iter()
+            .find(|e| !e.encoded_columns.is_empty() && e.encoded_columns != columns)
+        {
+            return Err(file_error(format!(
+                "The encoded columns ({}) differ from those of the encoded extract '{}' already staged ({}): every agency must encode with the same command and settings",
+                columns.join(", "),
+                other.file_name,
+                other.encoded_columns.join(", ")
+            )));
+        }
+        let count = records.len();
+        let new = NewExtract {
+            agency_id: agency,
+            data_class: class,
+            file_name: file.name.clone(),
+            imported_at: self.now(),
+            imported_by: actor.name(),
+            records,
+            encoded_columns: columns.clone(),
+            encodings,
+        };
+        let detail = format!(
+            "agency {agency}, {}, {count} encoded records",
+            class.as_str()
+        );
+        let ev = self.event(
+            actor,
+            AuditAction::ExtractImport,
+            "extract",
+            None,
+            true,
+            &detail,
+        );
+        let id = self.store().create_extract(&new, &ev).await?;
+        Ok(ExtractImported {
+            id,
+            records: count,
+            columns: columns.into_iter().map(|c| (c.clone(), c)).collect(),
         })
     }
 }

@@ -16,6 +16,7 @@ use wholeplace_linkage::Explanation;
 use wholeplace_store::{LinkageRun, LinkageSettings, ReviewItem, ReviewStatus, RunState};
 
 mod compute;
+mod encoded;
 
 pub use compute::{LinkFailure, LinkInput, link_records};
 
@@ -210,10 +211,19 @@ impl Service {
         }
         let mut decisions = self.store().review_decisions().await?;
         decisions.extend(self.correction_decisions(&records).await?);
+        let encoded_columns = self
+            .store()
+            .list_extracts()
+            .await?
+            .into_iter()
+            .map(|e| e.encoded_columns)
+            .find(|c| !c.is_empty())
+            .unwrap_or_default();
         let input = LinkInput {
             settings: self.store().linkage_settings().await?,
             decisions,
             records,
+            encoded_columns,
         };
         let detail = format!("{} records", input.records.len());
         let ev = self.event(

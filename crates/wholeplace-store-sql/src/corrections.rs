@@ -293,10 +293,11 @@ async fn count(tx: &mut Tx, sql: &'static str, person: PersonId) -> StoreResult<
 }
 
 fn source_from_row(r: &AnyRow) -> StoreResult<SourceRecord> {
-    let mut values: StagedValues = Default::default();
-    for (v, c) in values.iter_mut().zip(STAGED_COLUMNS.split(", ").skip(1)) {
-        *v = get(r, c)?;
-    }
+    let values = STAGED_COLUMNS
+        .split(", ")
+        .skip(1)
+        .map(|c| get(r, c))
+        .collect::<StoreResult<Vec<String>>>()?;
     Ok(SourceRecord {
         id: id(r, "id")?,
         extract_id: id(r, "extract_id")?,

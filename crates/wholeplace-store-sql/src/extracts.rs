@@ -28,6 +28,7 @@ fn staged_from_row(r: &AnyRow) -> StoreResult<StagedRecord> {
         agency_id: id(r, "agency_id")?,
         values,
         person_id: opt_id(r, "person_id")?,
+        encoding: get(r, "encoding")?,
     })
 }
 
@@ -41,6 +42,11 @@ fn extract_from_row(r: &AnyRow) -> StoreResult<Extract> {
         records: get(r, "records")?,
         imported_at: get(r, "imported_at")?,
         imported_by: get(r, "imported_by")?,
+        encoded_columns: get::<String>(r, "encoded_columns")?
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -57,10 +63,12 @@ async fn insert_records(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     extract: ExtractId,
     records: &[StagedValues],
+    encodings: &[String],
 ) -> StoreResult<()> {
-    for chunk in records.chunks(BATCH) {
-        let mut sql = format!("INSERT INTO staged_record (extract_id, {STAGED_COLUMNS}) VALUES ");
-        let width = STAGED_FIELDS.len() + 1;
+    for (n, chunk) in records.chunks(BATCH).enumerate() {
+        let mut sql =
+            format!("INSERT INTO staged_record (extract_id, {STAGED_COLUMNS}, encoding) VALUES ");
+        let width = STAGED_FIELDS.len() + 2;
         for (i, _) in chunk.iter().enumerate() {
             let params: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
             if i > 0 {
@@ -71,11 +79,12 @@ async fn insert_records(
             sql.push(')');
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
+        for (i, r) in chunk.iter().enumerate() {
             q = q.bind(extract.get());
             for v in r {
                 q = q.bind(v.clone());
             }
+            q = q.bind(encodings.get(n * BATCH + i).cloned().unwrap_or_default());
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -127,8 +136,8 @@ impl ExtractStore for SqlStore {
     async fn create_extract(&self, e: &NewExtract, audit: &AuditEvent) -> StoreResult<ExtractId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "INSERT INTO extract (agency_id, data_class, file_name, records, imported_at, imported_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO extract (agency_id, data_class, file_name, records, imported_at, imported_by, encoded_columns) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(e.agency_id.get())
         .bind(e.data_class.as_str().to_owned())
@@ -136,11 +145,12 @@ impl ExtractStore for SqlStore {
         .bind(e.records.len() as i64)
         .bind(e.imported_at)
         .bind(e.imported_by.clone())
+        .bind(e.encoded_columns.join(","))
         .fetch_one(&mut *tx)
         .await
         .map_err(|err| fk_or(err, "that extract"))?;
         let new: ExtractId = id(&row, "id")?;
-        insert_records(&mut tx, new, &e.records).await?;
+        insert_records(&mut tx, new, &e.records, &e.encodings).await?;
         let mut ev = audit.clone();
         ev.record_id = Some(new.to_string());
         insert_audit(&mut tx, &ev).await?;
@@ -150,7 +160,7 @@ impl ExtractStore for SqlStore {
 
     async fn list_extracts(&self) -> StoreResult<Vec<Extract>> {
         sqlx::query(
-            "SELECT e.id, e.agency_id, a.name AS agency_name, e.data_class, e.file_name, e.records, e.imported_at, e.imported_by \
+            "SELECT e.id, e.agency_id, a.name AS agency_name, e.data_class, e.file_name, e.records, e.imported_at, e.imported_by, e.encoded_columns \
              FROM extract e JOIN agency a ON a.id = e.agency_id ORDER BY e.id DESC",
         )
         .fetch_all(self.pool())
@@ -163,7 +173,7 @@ impl ExtractStore for SqlStore {
 
     async fn staged_records(&self) -> StoreResult<Vec<StagedRecord>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT s.id, s.extract_id, e.agency_id, {STAGED_COLUMNS}, ps.person_id \
+            "SELECT s.id, s.extract_id, e.agency_id, {STAGED_COLUMNS}, s.encoding, ps.person_id \
              FROM staged_record s JOIN extract e ON e.id = s.extract_id \
              LEFT JOIN person_source ps ON ps.staged_record_id = s.id ORDER BY s.id"
         )))

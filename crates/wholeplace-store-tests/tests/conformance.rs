@@ -1246,7 +1246,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2696,6 +2696,8 @@ async fn stage_two(store: &SqlStore) -> (AgencyId, Vec<StagedRecord>) {
         imported_at: 2,
         imported_by: "tester".into(),
         records,
+        encoded_columns: Vec::new(),
+        encodings: Vec::new(),
     };
     let xid = store
         .create_extract(&e, &ev("extract.import", 2))
@@ -2875,6 +2877,48 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
     assert_eq!(
         store.list_linkage_runs().await.expect("runs")[0].state,
         RunState::Cancelled
+    );
+    // An extract of encodings only keeps its columns and each record's encodings, no identifier.
+    let (aid, class) = (recs[0].agency_id, key("identity"));
+    let mut ids: Vec<StagedValues> = vec![Default::default(), Default::default()];
+    ids[0][0] = "e1".into();
+    ids[1][0] = "e2".into();
+    let e = NewExtract {
+        agency_id: aid,
+        data_class: class,
+        file_name: "encoded.csv".into(),
+        imported_at: 13,
+        imported_by: "tester".into(),
+        records: ids,
+        encoded_columns: vec!["first_name_bf".into(), "clk".into(), "bk0".into()],
+        encodings: vec!["00ff,ff00,k1".into(), "0f0f,f0f0,k2".into()],
+    };
+    let xid = store
+        .create_extract(&e, &ev("extract.import", 13))
+        .await
+        .expect("encoded extract");
+    let listed = store.list_extracts().await.expect("list");
+    let got = listed.iter().find(|x| x.id == xid).expect("listed");
+    assert_eq!(got.encoded_columns, e.encoded_columns);
+    assert!(
+        listed.iter().any(|x| x.encoded_columns.is_empty()),
+        "plain ones stay plain"
+    );
+    let staged = store.staged_records().await.expect("records");
+    let mine: Vec<_> = staged.iter().filter(|r| r.extract_id == xid).collect();
+    assert_eq!(
+        (
+            mine[1].encoding.as_str(),
+            mine[1].values[0].as_str(),
+            mine[1].values[1].as_str()
+        ),
+        ("0f0f,f0f0,k2", "e2", "")
+    );
+    assert!(
+        staged
+            .iter()
+            .filter(|r| r.extract_id != xid)
+            .all(|r| r.encoding.is_empty())
     );
 }
 

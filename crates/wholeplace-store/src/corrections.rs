@@ -152,8 +152,8 @@ pub struct SourceRecord {
     pub data_class: DataClass,
     /// The agency's own key for the record.
     pub record_key: String,
-    /// Its values, in [`STAGED_FIELDS`] order.
-    pub values: StagedValues,
+    /// The fields after the record's id, in [`STAGED_FIELDS`] order (`given_name` first).
+    pub values: Vec<String>,
 }
 
 /// A person and what hangs on them, for deciding whether a correction may go ahead.

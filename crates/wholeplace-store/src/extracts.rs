@@ -45,6 +45,8 @@ pub struct Extract {
     pub imported_at: Timestamp,
     /// Who imported it (an account name).
     pub imported_by: String,
+    /// The encoded columns of an extract of encodings only (empty for a plain extract).
+    pub encoded_columns: Vec<String>,
 }
 
 /// An extract to stage, with its records.
@@ -60,8 +62,13 @@ pub struct NewExtract {
     pub imported_at: Timestamp,
     /// Who.
     pub imported_by: String,
-    /// The records, in file order.
+    /// The records, in file order. An extract of encodings has only each record's id here.
     pub records: Vec<StagedValues>,
+    /// An extract of encodings only: its encoded columns' names (else empty).
+    pub encoded_columns: Vec<String>,
+    /// An extract of encodings only: each record's encoded values in `encoded_columns` order,
+    /// comma-separated (else empty).
+    pub encodings: Vec<String>,
 }
 
 /// One staged record.
@@ -77,6 +84,9 @@ pub struct StagedRecord {
     pub values: StagedValues,
     /// The person it was linked to, once linked.
     pub person_id: Option<PersonId>,
+    /// A record of an extract of encodings: its encoded values, comma-separated, in the order of
+    /// its extract's `encoded_columns` (empty for a plain record).
+    pub encoding: String,
 }
 
 /// The storage port for staged extracts.

@@ -79,6 +79,8 @@ async fn queue() -> (App, common::Browser) {
                 imported_at: 1,
                 imported_by: "bench".into(),
                 records,
+                encoded_columns: Vec::new(),
+                encodings: Vec::new(),
             },
             &ev,
         )

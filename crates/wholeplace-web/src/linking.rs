@@ -29,6 +29,8 @@ use wholeplace_store::{RunState, STAGED_FIELDS};
 /// One staged extract as the page lists it.
 pub(crate) struct ExtractRow {
     agency: String,
+    /// Encodings only (the privacy-preserving mode).
+    encoded: bool,
     class: &'static str,
     file: String,
     records: i64,
@@ -66,6 +68,8 @@ pub(crate) struct ColumnField {
 pub(crate) struct LinkingPage {
     layout: Layout,
     extracts: Vec<ExtractRow>,
+    /// Whether any staged extract is of encodings only.
+    any_encoded: bool,
     staged: usize,
     runs: Vec<RunRow>,
     running: Option<Running>,
@@ -142,13 +146,16 @@ pub(crate) async fn linking_page(
             overview.second_review,
         ),
     };
+    let any_encoded = extracts.iter().any(|e| !e.encoded_columns.is_empty());
     let page = LinkingPage {
+        any_encoded,
         layout: layout(state, s, "linking")
             .with_errors(errors)
             .with_flash(shown.imported),
         extracts: extracts
             .into_iter()
             .map(|e| ExtractRow {
+                encoded: !e.encoded_columns.is_empty(),
                 agency: e.agency_name,
                 class: e.data_class.label(),
                 file: e.file_name,

@@ -25,6 +25,8 @@ pub struct LinkInput {
     pub settings: LinkageSettings,
     /// Decided pairs: (a, b, accepted).
     pub decisions: Vec<(StagedRecordId, StagedRecordId, bool)>,
+    /// The encoded columns of the extracts of encodings only (all alike), if any are staged.
+    pub encoded_columns: Vec<String>,
 }
 
 /// Why a run wrote nothing.
@@ -37,7 +39,7 @@ pub enum LinkFailure {
 }
 
 /// Scores below this are not kept at all.
-const FLOOR: f64 = 0.001;
+pub(super) const FLOOR: f64 = 0.001;
 
 /// The engine's names for the staged fields (the record id is the table's id).
 fn person_columns() -> PersonColumns {
@@ -79,7 +81,7 @@ fn table_of(records: &[StagedRecord], columns: &PersonColumns) -> Table {
     b.finish()
 }
 
-fn check(job: &JobState) -> Result<(), LinkFailure> {
+pub(super) fn check(job: &JobState) -> Result<(), LinkFailure> {
     if job.cancelled() {
         Err(LinkFailure::Cancelled)
     } else {
@@ -108,14 +110,56 @@ fn model_for(
     Ok((m, true))
 }
 
-/// Links every staged record: people, households and the review queue.
+/// Links every staged record: plain records with plain ones (people, households, review
+/// queue), and records of encodings only with each other (people and review queue; no
+/// identifier and no address is ever seen, so they form no household).
 ///
 /// # Errors
 /// When cancelled, or when the engine refuses.
 pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, LinkFailure> {
-    job.set("Reading the staged records", 0, input.records.len() as u64);
+    let (plain, encoded): (Vec<StagedRecord>, Vec<StagedRecord>) = input
+        .records
+        .iter()
+        .cloned()
+        .partition(|r| r.encoding.is_empty());
+    let mut out = if plain.is_empty() {
+        LinkResult {
+            model: input.settings.model.clone().unwrap_or_default(),
+            people: Vec::new(),
+            households: Vec::new(),
+            review: Vec::new(),
+            counts: RunCounts::default(),
+            ended_at: 0,
+        }
+    } else {
+        link_plain(input, &plain, job)?
+    };
+    if !encoded.is_empty() {
+        let more = super::encoded::link_encoded(input, &encoded, job)?;
+        let c = &mut out.counts;
+        c.records += more.counts.records;
+        c.pairs += more.counts.pairs;
+        c.people += more.counts.people;
+        c.new_people += more.counts.new_people;
+        c.queued += more.counts.queued;
+        c.expected_false += more.counts.expected_false;
+        c.expected_missed += more.counts.expected_missed;
+        c.trained = true;
+        out.people.extend(more.people);
+        out.review.extend(more.review);
+    }
+    Ok(out)
+}
+
+/// Links the plain records (identifiers as sent): people, households and the review queue.
+fn link_plain(
+    input: &LinkInput,
+    records: &[StagedRecord],
+    job: &JobState,
+) -> Result<LinkResult, LinkFailure> {
+    job.set("Reading the staged records", 0, records.len() as u64);
     let columns = person_columns();
-    let table = table_of(&input.records, &columns);
+    let table = table_of(records, &columns);
     let wanted = person_settings(&columns, LinkType::Dedupe);
     let linker = Linker::new(&table, &wanted).map_err(|e| LinkFailure::Failed(e.to_string()))?;
     check(job)?;
@@ -128,29 +172,28 @@ pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, Lin
         input.settings.lower_ppm as f64 / 1e6,
         input.settings.upper_ppm as f64 / 1e6,
     );
-    let index: HashMap<i64, u32> = input
-        .records
+    let index: HashMap<i64, u32> = records
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id.get(), i as u32))
         .collect();
     let links = links_with_decisions(&prediction.pairs, &input.decisions, &index, upper);
     let clusters = wholeplace_linkage::cluster(&table, &links, upper, &[]);
-    let people = people_of(&table, &input.records, &clusters);
-    let households = households_of(&table, &input.records, &clusters, &columns);
+    let people = people_of(&table, records, &clusters);
+    let households = households_of(&table, records, &clusters, &columns);
     check(job)?;
     job.set("Gathering the evidence for the review queue", 0, 0);
     let decided: HashSet<(u32, u32)> = links_decided(&input.decisions, &index);
     let review = queue(
         &linker,
         &model,
-        &input.records,
+        records,
         &prediction.pairs,
         &decided,
         (lower, upper),
     );
     let counts = RunCounts {
-        records: input.records.len() as i64,
+        records: records.len() as i64,
         pairs: prediction.candidates as i64,
         people: people.len() as i64,
         new_people: people.iter().filter(|p| p.existing.is_none()).count() as i64,
@@ -171,7 +214,7 @@ pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, Lin
     })
 }
 
-fn expected(pairs: &[ScoredPair], f: impl Fn(f64) -> Option<f64>) -> i64 {
+pub(super) fn expected(pairs: &[ScoredPair], f: impl Fn(f64) -> Option<f64>) -> i64 {
     pairs
         .iter()
         .filter_map(|p| f(p.probability()))
@@ -179,7 +222,7 @@ fn expected(pairs: &[ScoredPair], f: impl Fn(f64) -> Option<f64>) -> i64 {
         .round() as i64
 }
 
-fn links_decided(
+pub(super) fn links_decided(
     decisions: &[(StagedRecordId, StagedRecordId, bool)],
     index: &HashMap<i64, u32>,
 ) -> HashSet<(u32, u32)> {
@@ -189,12 +232,12 @@ fn links_decided(
         .collect()
 }
 
-fn ordered(a: u32, b: u32) -> (u32, u32) {
+pub(super) fn ordered(a: u32, b: u32) -> (u32, u32) {
     (a.min(b), a.max(b))
 }
 
 /// The links: pairs at or above the upper threshold that were not rejected, and accepted pairs.
-fn links_with_decisions(
+pub(super) fn links_with_decisions(
     pairs: &[ScoredPair],
     decisions: &[(StagedRecordId, StagedRecordId, bool)],
     index: &HashMap<i64, u32>,
@@ -333,7 +376,7 @@ fn households_of(
 }
 
 /// The pairs between the thresholds, not yet decided, with their evidence.
-fn queue(
+pub(super) fn queue(
     linker: &Linker<'_>,
     model: &Model,
     records: &[StagedRecord],
