@@ -340,3 +340,53 @@ fn the_shipped_example_configuration_loads() {
     let columns = cfg.columns.expect("a [columns] table");
     assert_eq!(columns.address.as_deref(), Some("street"));
 }
+
+/// Collects the warnings a run gives.
+#[derive(Default)]
+struct Warnings(std::sync::Mutex<Vec<String>>);
+
+impl wholeplace_linkage::Progress for Warnings {
+    fn warn(&self, message: &str) {
+        self.0.lock().expect("lock").push(message.to_owned());
+    }
+}
+
+impl wholeplace_linkage_job::JobProgress for Warnings {}
+
+#[test]
+fn encoded_files_keep_every_value_when_a_field_is_missing_from_the_first_rows() {
+    let d = dir("encoded-widths");
+    let head = "record_id,first_name,surname,dob,nhs_number\n";
+    // The first file's first record has no NHS number, and the first file has no later one
+    // either until its third row; the second file's first record has one.
+    let a = write(
+        &d.join("a.csv"),
+        &format!(
+            "{head}a1,Ann,Lee,1980-02-01,\na2,Bob,Hill,1975-06-30,\na3,Cal,Moss,1990-12-12,9434765919\n"
+        ),
+    );
+    let b = write(
+        &d.join("b.csv"),
+        &format!(
+            "{head}b1,Cal,Moss,1990-12-12,9434765919\nb2,Ann,Lee,1980-02-01,\nb3,Dee,Ray,1988-03-03,4010232137\n"
+        ),
+    );
+    let key = write(&d.join("key"), "a key held by both agencies only");
+    let mut enc = args(vec![a, b], d.join("enc"));
+    enc.encode = true;
+    enc.key_file = Some(key);
+    run_link(&enc).expect("encode");
+    let mut linked = args(
+        vec![d.join("enc/a.encoded.csv"), d.join("enc/b.encoded.csv")],
+        d.join("out"),
+    );
+    linked.encoded = true;
+    linked.mode = Some(LinkType::Link);
+    let seen = Warnings::default();
+    link(&linked, &seen).expect("link encoded");
+    let warnings = seen.0.lock().expect("lock").clone();
+    assert!(
+        warnings.iter().all(|w| !w.contains("invalid")),
+        "no encoded value is dropped: {warnings:?}"
+    );
+}
