@@ -91,6 +91,8 @@ pub struct LinkingOverview {
     pub model_saved: bool,
     /// Staged records.
     pub staged: usize,
+    /// What the saved band gives on the last finished run's pairs.
+    pub expected: Option<BandExpectation>,
 }
 
 /// The review band as the form sends it, in per cent.
@@ -151,6 +153,43 @@ pub struct ReviewQueue {
     pub page: i64,
 }
 
+/// What a review band gives on a run's scored pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BandExpectation {
+    /// Expected false matches among the pairs linked without review (the sum of 1 - p).
+    pub false_matches: i64,
+    /// Expected missed matches among the pairs below the lower threshold (the sum of p).
+    pub missed_matches: i64,
+    /// Pairs from the lower threshold up to the upper one, queued for review.
+    pub to_review: i64,
+}
+
+/// The expected false and missed matches, and the pairs to review, that a band (in parts per
+/// million) gives on a run's pairs by probability (bins of a tenth of a per cent, placed by
+/// where each bin starts: exact for thresholds on a tenth of a per cent, else within one bin).
+pub fn expect_for_band(
+    bins: &[(u16, i64, i64)],
+    lower_ppm: i64,
+    upper_ppm: i64,
+) -> BandExpectation {
+    let (mut false_ppm, mut missed_ppm, mut to_review) = (0i64, 0i64, 0i64);
+    for (bin, pairs, sum_ppm) in bins {
+        let start = i64::from(*bin) * 1_000;
+        if start >= upper_ppm {
+            false_ppm += pairs * 1_000_000 - sum_ppm;
+        } else if start >= lower_ppm {
+            to_review += pairs;
+        } else {
+            missed_ppm += sum_ppm;
+        }
+    }
+    BandExpectation {
+        false_matches: (false_ppm + 500_000) / 1_000_000,
+        missed_matches: (missed_ppm + 500_000) / 1_000_000,
+        to_review,
+    }
+}
+
 fn ppm_pct(ppm: i64) -> f64 {
     ppm as f64 / 10_000.0
 }
@@ -172,9 +211,29 @@ impl Service {
             let p = j.progress.lock().map(|p| p.clone()).unwrap_or_default();
             (j.run, p)
         });
+        let runs = self.store().list_linkage_runs().await?;
+        let expected = runs
+            .iter()
+            .find(|r| r.state == RunState::Finished)
+            .map(
+                |r| match r.counts.probabilities.is_empty() && r.counts.pairs > 0 {
+                    // A run from before probabilities were kept: its own counts.
+                    true => BandExpectation {
+                        false_matches: r.counts.expected_false,
+                        missed_matches: r.counts.expected_missed,
+                        to_review: r.counts.queued,
+                    },
+                    false => expect_for_band(
+                        &r.counts.probabilities,
+                        settings.lower_ppm,
+                        settings.upper_ppm,
+                    ),
+                },
+            );
         Ok(LinkingOverview {
             running,
-            runs: self.store().list_linkage_runs().await?,
+            expected,
+            runs,
             band: (ppm_pct(settings.lower_ppm), ppm_pct(settings.upper_ppm)),
             second_review: settings.second_review,
             model_saved: settings.model.is_some(),
@@ -464,5 +523,44 @@ impl Service {
         )
         .await?;
         Ok(self.store().linkage_settings().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_band_splits_the_pairs_into_linked_queued_and_missed() {
+        // Bins: 10% (2 pairs, sum 0.2), 50% (1 pair, 0.5), 90% (1 pair, 0.9), 99.9% (4, 3.998).
+        let bins = [
+            (100, 2, 200_000),
+            (500, 1, 500_000),
+            (900, 1, 900_000),
+            (999, 4, 3_998_000),
+        ];
+        let wide = expect_for_band(&bins, 500_000, 950_000);
+        assert_eq!(
+            (wide.false_matches, wide.missed_matches, wide.to_review),
+            (0, 0, 2),
+            "0.002 false and 0.2 missed round to 0"
+        );
+        let narrow = expect_for_band(&bins, 950_000, 960_000);
+        assert_eq!(
+            (
+                narrow.false_matches,
+                narrow.missed_matches,
+                narrow.to_review
+            ),
+            (0, 2, 0),
+            "0.2 + 0.5 + 0.9 = 1.6 missed"
+        );
+        let low = expect_for_band(&bins, 50_000, 80_000);
+        assert_eq!(
+            (low.false_matches, low.missed_matches, low.to_review),
+            (2, 0, 0),
+            "1.8 + 0.5 + 0.1 + 0.002 false: 2.402 rounds to 2"
+        );
+        assert_eq!(expect_for_band(&[], 0, 1), BandExpectation::default());
     }
 }

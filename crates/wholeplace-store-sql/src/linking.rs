@@ -29,6 +29,27 @@ const RUN_COUNTS: [&str; 8] = [
     "expected_missed",
 ];
 
+/// `bin:pairs:sum;...` as written by [`bins_text`]; a malformed part is skipped.
+fn parse_bins(text: &str) -> Vec<(u16, i64, i64)> {
+    text.split(';')
+        .filter_map(|part| {
+            let mut it = part.split(':');
+            Some((
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn bins_text(bins: &[(u16, i64, i64)]) -> String {
+    bins.iter()
+        .map(|(b, n, s)| format!("{b}:{n}:{s}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 fn run_from_row(r: &AnyRow) -> StoreResult<LinkageRun> {
     let state: String = get(r, "state")?;
     let trained: i64 = get(r, "trained")?;
@@ -48,6 +69,7 @@ fn run_from_row(r: &AnyRow) -> StoreResult<LinkageRun> {
             expected_false: get(r, "expected_false")?,
             expected_missed: get(r, "expected_missed")?,
             trained: trained != 0,
+            probabilities: parse_bins(&get::<String>(r, "probabilities")?),
         },
     })
 }
@@ -230,7 +252,7 @@ async fn write_run_end(
         .map(|(i, c)| format!("{c} = ${}", i + 5))
         .collect();
     let sql = format!(
-        "UPDATE linkage_run SET state = $1, ended_at = $2, trained = $3, {} WHERE id = $4 AND state = 'running'",
+        "UPDATE linkage_run SET state = $1, ended_at = $2, trained = $3, probabilities = $13, {} WHERE id = $4 AND state = 'running'",
         sets.join(", ")
     );
     let c = counts;
@@ -247,6 +269,7 @@ async fn write_run_end(
         .bind(c.queued)
         .bind(c.expected_false)
         .bind(c.expected_missed)
+        .bind(bins_text(&c.probabilities))
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
@@ -353,7 +376,7 @@ impl LinkingStore for SqlStore {
 
     async fn list_linkage_runs(&self) -> StoreResult<Vec<LinkageRun>> {
         sqlx::query(
-            "SELECT id, started_by, started_at, ended_at, state, records, pairs, people, new_people, households, queued, expected_false, expected_missed, trained FROM linkage_run ORDER BY id DESC",
+            "SELECT id, started_by, started_at, ended_at, state, records, pairs, people, new_people, households, queued, expected_false, expected_missed, trained, probabilities FROM linkage_run ORDER BY id DESC",
         )
         .fetch_all(self.pool())
         .await

@@ -97,8 +97,8 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
     },
     Migration {
         version: 16,
-        name: "encoded extracts",
-        sql: include_str!("../migrations/sqlite/0016_encoded_extracts.sql"),
+        name: "encoded extracts, runs' probabilities",
+        sql: include_str!("../migrations/sqlite/0016_encodings_and_probabilities.sql"),
     },
 ];
 
@@ -201,8 +201,8 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 16,
-        name: "encoded extracts",
-        sql: include_str!("../migrations/postgres/0016_encoded_extracts.sql"),
+        name: "encoded extracts, runs' probabilities",
+        sql: include_str!("../migrations/postgres/0016_encodings_and_probabilities.sql"),
     },
 ];
 

@@ -2774,13 +2774,14 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         probability_ppm: 700_000,
         evidence: "[]".into(),
     };
-    let first = result_of(
+    let mut first = result_of(
         vec![
             linked(None, &[&recs[0], &recs[1]]),
             linked(None, &[&recs[2]]),
         ],
         vec![item.clone()],
     );
+    first.counts.probabilities = vec![(500, 2, 1_000_000), (999, 1, 999_500)];
     store
         .finish_linkage_run(run, &first, &ev("linkage.finish", 5))
         .await
@@ -2799,6 +2800,7 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         (runs[0].state, runs[0].counts.people),
         (RunState::Finished, 2)
     );
+    assert_eq!(runs[0].counts.probabilities, first.counts.probabilities);
     assert_eq!(
         store.linkage_settings().await.expect("s").model.as_deref(),
         Some("{}")

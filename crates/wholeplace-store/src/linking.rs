@@ -81,6 +81,9 @@ pub struct RunCounts {
     pub expected_missed: i64,
     /// Whether the model was trained in this run (rather than the saved one reused).
     pub trained: bool,
+    /// The scored pairs by match probability: (bin, pairs, sum of their probabilities in parts
+    /// per million), a bin being a tenth of a per cent (0 to 999), empty bins left out.
+    pub probabilities: Vec<(u16, i64, i64)>,
 }
 
 /// A run of the linkage engine.

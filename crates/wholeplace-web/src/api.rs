@@ -112,6 +112,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(linking::extracts, linking::import_extract))
         .routes(routes!(linking::runs, linking::start_run))
         .routes(routes!(linking::cancel_run))
+        .routes(routes!(linking::set_settings))
         .routes(routes!(linking::review))
         .routes(routes!(linking::decide))
         .routes(routes!(corrections::person))

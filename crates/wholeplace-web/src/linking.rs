@@ -166,16 +166,8 @@ pub(crate) async fn linking_page(
             .collect(),
         staged: overview.staged,
         expected: overview
-            .runs
-            .iter()
-            .find(|r| r.state == RunState::Finished)
-            .map(|r| {
-                (
-                    r.counts.expected_false,
-                    r.counts.expected_missed,
-                    r.counts.queued,
-                )
-            }),
+            .expected
+            .map(|x| (x.false_matches, x.missed_matches, x.to_review)),
         runs: overview
             .runs
             .iter()

@@ -174,6 +174,7 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
         }),
         "ReviewDecisionInput" => json!({"decision": "accept"}),
+        "LinkageSettingsInput" => json!({"lower_percent": "50", "upper_percent": "95"}),
         "MergeInput" => json!({"other_person_id": 2, "reason": "Same NHS number"}),
         "SplitInput" => json!({"record_ids": [1], "reason": "Different dates of birth"}),
         "ReviewInput" => json!({"finding": "Justified: child missing overnight"}),

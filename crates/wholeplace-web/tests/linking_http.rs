@@ -163,6 +163,45 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
         "{runs:?}"
     );
     assert!(runs[0].counts.trained);
+    // The band's expectations, from the run's pairs by probability: the saved band's match the
+    // run's own counts; a wider band, saved, shows more to review before any run.
+    let saved = app
+        .service
+        .linking_overview(&op)
+        .await
+        .expect("o")
+        .expected
+        .expect("e");
+    assert_eq!(saved.to_review, runs[0].counts.queued);
+    assert!((saved.false_matches - runs[0].counts.expected_false).abs() <= 1);
+    assert!((saved.missed_matches - runs[0].counts.expected_missed).abs() <= 1);
+    let wider = wholeplace_service::linking::ReviewBandForm {
+        lower: "20".into(),
+        upper: "99.9".into(),
+        second_review: "yes".into(),
+    };
+    app.service
+        .save_review_band(&op, &wider)
+        .await
+        .expect("band");
+    let now = app
+        .service
+        .linking_overview(&op)
+        .await
+        .expect("o")
+        .expected
+        .expect("e");
+    assert!(now.to_review > saved.to_review, "{now:?} against {saved:?}");
+    assert!(now.false_matches <= saved.false_matches);
+    let back = wholeplace_service::linking::ReviewBandForm {
+        lower: "50".into(),
+        upper: "95".into(),
+        second_review: "yes".into(),
+    };
+    app.service
+        .save_review_band(&op, &back)
+        .await
+        .expect("band");
     let (pred, real) = households(&app, &truth).await;
     let (p, r) = b_cubed(&pred, &real);
     let f1 = 2.0 * p * r / (p + r);

@@ -234,6 +234,7 @@ const ROUTES: &[Row] = &[
     r("POST", "/api/v1/extracts", "/api/v1/extracts", Policy(Linkage, Change), EDITORS),
     r("GET", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Read), EDITORS),
     r("POST", "/api/v1/linkage/runs", "/api/v1/linkage/runs", Policy(Linkage, Change), EDITORS),
+    r("PUT", "/api/v1/linkage/settings", "/api/v1/linkage/settings", Policy(Linkage, Change), EDITORS),
     r("POST", "/api/v1/linkage/runs/current/cancel", "/api/v1/linkage/runs/current/cancel", Policy(Linkage, Change), EDITORS),
     r("GET", "/api/v1/linkage/review", "/api/v1/linkage/review", Policy(Linkage, Read), EDITORS),
     r("POST", "/api/v1/linkage/review/{id}", "/api/v1/linkage/review/1", Policy(Linkage, Change), EDITORS),
@@ -940,6 +941,9 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             "csv": "record_id,first_name,surname\np1,Ann,Lee\n"
         }),
         "/api/v1/linkage/review" => serde_json::json!({"decision": "accept"}),
+        "/api/v1/linkage/settings" => {
+            serde_json::json!({"lower_percent": "50", "upper_percent": "95"})
+        }
         "/api/v1/linkage/people/{id}/merge" => {
             serde_json::json!({"other_person_id": 1, "reason": "Same NHS number"})
         }

@@ -145,6 +145,7 @@ pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, Lin
         c.expected_false += more.counts.expected_false;
         c.expected_missed += more.counts.expected_missed;
         c.trained = true;
+        c.probabilities = add_bins(&c.probabilities, &more.counts.probabilities);
         out.people.extend(more.people);
         out.review.extend(more.review);
     }
@@ -202,6 +203,7 @@ fn link_plain(
         expected_false: expected(&prediction.pairs, |p| (p >= upper).then_some(1.0 - p)),
         expected_missed: expected(&prediction.pairs, |p| (p < lower).then_some(p)),
         trained,
+        probabilities: probability_bins(&prediction.pairs),
     };
     let model = serde_json::to_string(&model).map_err(|e| LinkFailure::Failed(e.to_string()))?;
     Ok(LinkResult {
@@ -212,6 +214,34 @@ fn link_plain(
         counts,
         ended_at: 0,
     })
+}
+
+/// The scored pairs by match probability in bins of a tenth of a per cent: (bin, pairs, sum
+/// of their probabilities in parts per million).
+pub(super) fn probability_bins(pairs: &[ScoredPair]) -> Vec<(u16, i64, i64)> {
+    let mut bins = vec![(0i64, 0f64); 1000];
+    for p in pairs {
+        let pr = p.probability();
+        let b = ((pr * 1000.0).floor() as usize).min(999);
+        bins[b].0 += 1;
+        bins[b].1 += pr;
+    }
+    bins.into_iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(b, (n, sum))| (b as u16, n, (sum * 1e6).round() as i64))
+        .collect()
+}
+
+/// Two runs' bins added.
+pub(super) fn add_bins(a: &[(u16, i64, i64)], b: &[(u16, i64, i64)]) -> Vec<(u16, i64, i64)> {
+    let mut all: std::collections::BTreeMap<u16, (i64, i64)> = std::collections::BTreeMap::new();
+    for (bin, n, s) in a.iter().chain(b) {
+        let e = all.entry(*bin).or_default();
+        e.0 += n;
+        e.1 += s;
+    }
+    all.into_iter().map(|(b, (n, s))| (b, n, s)).collect()
 }
 
 pub(super) fn expected(pairs: &[ScoredPair], f: impl Fn(f64) -> Option<f64>) -> i64 {

@@ -7,7 +7,8 @@
 
 use super::JobState;
 use super::compute::{
-    FLOOR, LinkFailure, LinkInput, check, expected, links_decided, links_with_decisions, queue,
+    FLOOR, LinkFailure, LinkInput, check, expected, links_decided, links_with_decisions,
+    probability_bins, queue,
 };
 use std::collections::{HashMap, HashSet};
 use wholeplace_domain::PersonId;
@@ -134,6 +135,7 @@ pub(super) fn link_encoded(
         expected_false: expected(&prediction.pairs, |p| (p >= upper).then_some(1.0 - p)),
         expected_missed: expected(&prediction.pairs, |p| (p < lower).then_some(p)),
         trained: true,
+        probabilities: probability_bins(&prediction.pairs),
     };
     Ok(LinkResult {
         model: String::new(),

@@ -347,6 +347,18 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "Give the decision: accept, reject or undo",
     ),
     r(
+        "LinkageSettingsInput",
+        "lower_percent",
+        Rule::NotBlank(20),
+        "Give a percentage from 0 to 100, such as \"50\"",
+    ),
+    r(
+        "LinkageSettingsInput",
+        "upper_percent",
+        Rule::NotBlank(20),
+        "Give a percentage from 0 to 100, such as \"95\"",
+    ),
+    r(
         "MergeInput",
         "other_person_id",
         Rule::Id,

@@ -109,8 +109,42 @@ pub(crate) struct LinkageView {
     pub(crate) review_lower_percent: f64,
     /// Pairs from this match probability (per cent) are linked without review.
     pub(crate) review_upper_percent: f64,
+    /// Whether a merge of people whose records come from different data classes waits for a
+    /// second reviewer.
+    pub(crate) second_review: bool,
+    /// What the saved band gives on the last finished run's pairs.
+    pub(crate) expected: Option<BandView>,
     pub(crate) model_saved: bool,
     pub(crate) staged_records: usize,
+}
+
+/// What a review band gives on the last finished run's pairs.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BandView {
+    /// Expected false matches among the pairs linked without review.
+    pub(crate) false_matches: i64,
+    /// Expected missed matches among the pairs below the lower threshold.
+    pub(crate) missed_matches: i64,
+    /// Pairs between the thresholds.
+    pub(crate) to_review: i64,
+}
+
+/// The review band and the second-reviewer rule, as the linking page's form sets them.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct LinkageSettingsInput {
+    /// Pairs from this match probability (per cent, 0 to 100, such as "50") are queued for
+    /// review.
+    pub(crate) lower_percent: String,
+    /// Pairs from this match probability (per cent, above the lower, such as "95") are linked
+    /// without review.
+    pub(crate) upper_percent: String,
+    /// Whether a merge across data classes waits for a second reviewer (default true).
+    #[serde(default = "yes")]
+    pub(crate) second_review: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A run started.
@@ -295,9 +329,32 @@ pub(crate) async fn runs(
         runs: o.runs.into_iter().map(run_view).collect(),
         review_lower_percent: o.band.0,
         review_upper_percent: o.band.1,
+        second_review: o.second_review,
+        expected: o.expected.map(|x| BandView {
+            false_matches: x.false_matches,
+            missed_matches: x.missed_matches,
+            to_review: x.to_review,
+        }),
         model_saved: o.model_saved,
         staged_records: o.staged,
     }))
+}
+
+/// Sets the review band and the second-reviewer rule (analysts and administrators; audited);
+/// answers the linking job's view with what the new band gives on the last run's pairs.
+#[utoipa::path(put, path = "/linkage/settings", request_body = LinkageSettingsInput, security(("token" = [])), responses((status = 200, body = LinkageView)))]
+pub(crate) async fn set_settings(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    ApiJson(b): ApiJson<LinkageSettingsInput>,
+) -> Result<Json<LinkageView>, ApiError> {
+    let form = wholeplace_service::linking::ReviewBandForm {
+        lower: b.lower_percent,
+        upper: b.upper_percent,
+        second_review: if b.second_review { "yes" } else { "" }.to_owned(),
+    };
+    state.service.save_review_band(&actor, &form).await?;
+    runs(State(state), ApiCaller(actor)).await
 }
 
 /// Starts linking every staged record in the background (analysts and administrators): 202
