@@ -36,6 +36,14 @@ pub struct ImportArgs {
     pub rejected: PathBuf,
 }
 
+/// Options of `wholeplace grants`.
+#[derive(Args, Debug)]
+pub struct GrantsArgs {
+    /// Where to write: a .json file gets the 360Giving JSON package (grants, licence, publisher),
+    /// a .csv file the standard's spreadsheet columns.
+    pub target: PathBuf,
+}
+
 fn csv_name(sheet: &str) -> String {
     format!("{}.csv", sheet.to_lowercase().replace(' ', "-"))
 }
@@ -163,6 +171,50 @@ pub async fn run_import(
                 );
             }
         }
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+pub async fn run_grants(
+    url: Option<&str>,
+    data_dir: &Path,
+    args: GrantsArgs,
+) -> anyhow::Result<()> {
+    let (service, store, _) = crate::open_service(url, data_dir, false).await?;
+    let result = async {
+        let op = Actor::operator();
+        let ext = args
+            .target
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase);
+        let grants = match ext.as_deref() {
+            Some("json") => {
+                let package = service
+                    .grants_360giving_package(&op)
+                    .await
+                    .map_err(explain)?;
+                let n = package["grants"].as_array().map_or(0, Vec::len);
+                write(&args.target, serde_json::to_string_pretty(&package)?.as_bytes())?;
+                n
+            }
+            Some("csv") => {
+                let table = service.grants_360giving(&op).await.map_err(explain)?;
+                write(&args.target, wholeplace_tabular::write_csv(&table).as_bytes())?;
+                table.rows.len()
+            }
+            _ => bail!(
+                "{}: name a .json file (the 360Giving JSON package) or a .csv file (its spreadsheet columns)",
+                args.target.display()
+            ),
+        };
+        println!(
+            "wrote {grants} grants for 360Giving to {}",
+            args.target.display()
+        );
         Ok(())
     }
     .await;

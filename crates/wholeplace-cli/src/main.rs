@@ -78,6 +78,9 @@ enum Command {
     Export(data::ExportArgs),
     /// Import a workbook or CSV files in the export's shape (all or nothing, or --skip-invalid).
     Import(data::ImportArgs),
+    /// Write the grants for 360Giving: the standard's JSON package (.json) or its spreadsheet
+    /// columns (.csv), with the publisher's prefix and the organisations' identifiers.
+    Grants(data::GrantsArgs),
     /// Dispose of records past their retention period: a dry run unless --apply.
     Retention(retention::RetentionArgs),
     /// Stage agencies' extracts and link them into people and households.
@@ -238,6 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(url, &cli.data_dir, args).await,
         Command::Places(args) => places::run_places(url, &cli.data_dir, args).await,
         Command::Budget(args) => places::run_budget(url, &cli.data_dir, args).await,
+        Command::Grants(args) => data::run_grants(url, &cli.data_dir, args).await,
         Command::Export(args) => data::run_export(url, &cli.data_dir, args).await,
         Command::Import(args) => data::run_import(url, &cli.data_dir, args).await,
         Command::Retention(args) => retention::run(url, &cli.data_dir, args).await,

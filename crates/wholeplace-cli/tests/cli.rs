@@ -1198,3 +1198,42 @@ async fn retention_is_a_dry_run_unless_applied_and_keeps_held_families() {
     assert_eq!(runs("retention.dispose").await, 1);
     store.close().await;
 }
+
+#[test]
+fn grants_are_written_for_360giving_as_its_json_package_or_spreadsheet() {
+    let work = tempfile::tempdir().expect("tmp");
+    let d = work.path().join("d");
+    ok(&wholeplace(&d, &["demo"]));
+    let json = work.path().join("grants.json");
+    let out = ok(&wholeplace(&d, &["grants", json.to_str().expect("p")]));
+    assert!(out.contains("wrote 10 grants for 360Giving"), "{out}");
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("read")).expect("json");
+    let grants = package["grants"].as_array().expect("grants");
+    assert_eq!(grants.len(), 10);
+    assert!(
+        package["license"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("https://"))
+    );
+    assert!(
+        grants.iter().all(|g| g["id"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("360G-wholeplacedemo-"))),
+        "every grant id starts with the publisher's prefix"
+    );
+    let csv = work.path().join("grants.csv");
+    ok(&wholeplace(&d, &["grants", csv.to_str().expect("p")]));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(
+        text.starts_with("Identifier,"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
+    let bad = wholeplace(
+        &d,
+        &["grants", work.path().join("g.txt").to_str().expect("p")],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("name a .json file"));
+}
