@@ -512,18 +512,29 @@ impl Service {
             encodings: Vec::new(),
         };
         let detail = format!("agency {agency}, {}, {count} records", class.as_str());
+        self.stage(actor, &new, &detail, columns).await
+    }
+
+    /// Stages an extract read and checked, with its audit entry (counts, never a value).
+    async fn stage(
+        &self,
+        actor: &Actor,
+        new: &NewExtract,
+        detail: &str,
+        columns: Vec<(String, String)>,
+    ) -> ServiceResult<ExtractImported> {
         let ev = self.event(
             actor,
             AuditAction::ExtractImport,
             "extract",
             None,
             true,
-            &detail,
+            detail,
         );
-        let id = self.store().create_extract(&new, &ev).await?;
+        let id = self.store().create_extract(new, &ev).await?;
         Ok(ExtractImported {
             id,
-            records: count,
+            records: new.records.len(),
             columns,
         })
     }
@@ -570,19 +581,7 @@ impl Service {
             "agency {agency}, {}, {count} encoded records",
             class.as_str()
         );
-        let ev = self.event(
-            actor,
-            AuditAction::ExtractImport,
-            "extract",
-            None,
-            true,
-            &detail,
-        );
-        let id = self.store().create_extract(&new, &ev).await?;
-        Ok(ExtractImported {
-            id,
-            records: count,
-            columns: columns.into_iter().map(|c| (c.clone(), c)).collect(),
-        })
+        let columns = columns.into_iter().map(|c| (c.clone(), c)).collect();
+        self.stage(actor, &new, &detail, columns).await
     }
 }

@@ -169,9 +169,9 @@ fn retention_router() -> Router<AppState> {
         )
 }
 
-fn pages_router() -> Router<AppState> {
+/// Signing in and out, one's own account, and the administrator's users.
+fn accounts_router() -> Router<AppState> {
     Router::new()
-        .route("/", get(site::home))
         .route(
             "/sign-in",
             get(accounts::sign_in_page).post(accounts::sign_in),
@@ -194,6 +194,11 @@ fn pages_router() -> Router<AppState> {
         .route("/users/{id}/disable", post(accounts::disable_user))
         .route("/users/{id}/enable", post(accounts::enable_user))
         .route("/users/{id}/reset-password", post(accounts::reset_password))
+}
+
+fn pages_router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(site::home))
         .route("/places", get(places::list).post(places::create_place))
         .route("/places/new", get(places::new_place))
         .route(
@@ -278,6 +283,7 @@ fn pages_router() -> Router<AppState> {
             "/projects",
             get(projects::projects).post(projects::create_project),
         )
+        .merge(accounts_router())
         .merge(families_router())
         .merge(retention_router())
         .merge(cohorts_router())

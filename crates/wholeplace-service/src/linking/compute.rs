@@ -169,17 +169,7 @@ fn link_plain(
     let prediction = linker.predict(&model, FLOOR, job);
     check(job)?;
     job.set("Forming people and households", 0, 0);
-    let (lower, upper) = (
-        input.settings.lower_ppm as f64 / 1e6,
-        input.settings.upper_ppm as f64 / 1e6,
-    );
-    let index: HashMap<i64, u32> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.get(), i as u32))
-        .collect();
-    let links = links_with_decisions(&prediction.pairs, &input.decisions, &index, upper);
-    let clusters = wholeplace_linkage::cluster(&table, &links, upper, &[]);
+    let (lower, upper, index, clusters) = clusters_of(input, records, &table, &prediction.pairs);
     let people = people_of(&table, records, &clusters);
     let households = households_of(&table, records, &clusters, &columns);
     check(job)?;
@@ -194,16 +184,9 @@ fn link_plain(
         (lower, upper),
     );
     let counts = RunCounts {
-        records: records.len() as i64,
-        pairs: prediction.candidates as i64,
-        people: people.len() as i64,
-        new_people: people.iter().filter(|p| p.existing.is_none()).count() as i64,
         households: households.len() as i64,
-        queued: review.len() as i64,
-        expected_false: expected(&prediction.pairs, |p| (p >= upper).then_some(1.0 - p)),
-        expected_missed: expected(&prediction.pairs, |p| (p < lower).then_some(p)),
         trained,
-        probabilities: probability_bins(&prediction.pairs),
+        ..counts_of(records, &prediction, &people, review.len(), (lower, upper))
     };
     let model = serde_json::to_string(&model).map_err(|e| LinkFailure::Failed(e.to_string()))?;
     Ok(LinkResult {
@@ -214,6 +197,50 @@ fn link_plain(
         counts,
         ended_at: 0,
     })
+}
+
+/// The band as probabilities, each record's row in the table, and the people the links form:
+/// pairs at or above the upper threshold and accepted pairs, never rejected ones.
+pub(super) fn clusters_of(
+    input: &LinkInput,
+    records: &[StagedRecord],
+    table: &Table,
+    pairs: &[ScoredPair],
+) -> (f64, f64, HashMap<i64, u32>, Clusters) {
+    let (lower, upper) = (
+        input.settings.lower_ppm as f64 / 1e6,
+        input.settings.upper_ppm as f64 / 1e6,
+    );
+    let index: HashMap<i64, u32> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.get(), i as u32))
+        .collect();
+    let links = links_with_decisions(pairs, &input.decisions, &index, upper);
+    let clusters = wholeplace_linkage::cluster(table, &links, upper, &[]);
+    (lower, upper, index, clusters)
+}
+
+/// A part's counts (no households, not trained: the caller says).
+pub(super) fn counts_of(
+    records: &[StagedRecord],
+    prediction: &wholeplace_linkage::Prediction,
+    people: &[LinkedPerson],
+    queued: usize,
+    (lower, upper): (f64, f64),
+) -> RunCounts {
+    RunCounts {
+        records: records.len() as i64,
+        pairs: prediction.candidates as i64,
+        people: people.len() as i64,
+        new_people: people.iter().filter(|p| p.existing.is_none()).count() as i64,
+        households: 0,
+        queued: queued as i64,
+        expected_false: expected(&prediction.pairs, |p| (p >= upper).then_some(1.0 - p)),
+        expected_missed: expected(&prediction.pairs, |p| (p < lower).then_some(p)),
+        trained: false,
+        probabilities: probability_bins(&prediction.pairs),
+    }
 }
 
 /// The scored pairs by match probability in bins of a tenth of a per cent: (bin, pairs, sum

@@ -7,8 +7,7 @@
 
 use super::JobState;
 use super::compute::{
-    FLOOR, LinkFailure, LinkInput, check, expected, links_decided, links_with_decisions,
-    probability_bins, queue,
+    FLOOR, LinkFailure, LinkInput, check, clusters_of, counts_of, links_decided, queue,
 };
 use std::collections::{HashMap, HashSet};
 use wholeplace_domain::PersonId;
@@ -76,17 +75,7 @@ pub(super) fn link_encoded(
     let prediction = linker.predict(&model, FLOOR, job);
     check(job)?;
     job.set("Forming people from the encodings", 0, 0);
-    let (lower, upper) = (
-        input.settings.lower_ppm as f64 / 1e6,
-        input.settings.upper_ppm as f64 / 1e6,
-    );
-    let index: HashMap<i64, u32> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.get(), i as u32))
-        .collect();
-    let links = links_with_decisions(&prediction.pairs, &input.decisions, &index, upper);
-    let clusters = wholeplace_linkage::cluster(&table, &links, upper, &[]);
+    let (lower, upper, index, clusters) = clusters_of(input, records, &table, &prediction.pairs);
     let previous: Vec<Option<String>> = records
         .iter()
         .map(|r| r.person_id.map(|p| p.get().to_string()))
@@ -126,16 +115,8 @@ pub(super) fn link_encoded(
         item.evidence = without_values(&item.evidence);
     }
     let counts = RunCounts {
-        records: records.len() as i64,
-        pairs: prediction.candidates as i64,
-        people: people.len() as i64,
-        new_people: people.iter().filter(|p| p.existing.is_none()).count() as i64,
-        households: 0,
-        queued: review.len() as i64,
-        expected_false: expected(&prediction.pairs, |p| (p >= upper).then_some(1.0 - p)),
-        expected_missed: expected(&prediction.pairs, |p| (p < lower).then_some(p)),
         trained: true,
-        probabilities: probability_bins(&prediction.pairs),
+        ..counts_of(records, &prediction, &people, review.len(), (lower, upper))
     };
     Ok(LinkResult {
         model: String::new(),
