@@ -85,10 +85,14 @@ fn review_from_row(r: &AnyRow) -> StoreResult<ReviewItem> {
         status: ReviewStatus::parse(&status)
             .ok_or_else(|| StoreError::Backend(format!("unknown review status {status}")))?,
         decided_by: get(r, "decided_by")?,
+        people: (opt_id(r, "a_person_id")?, opt_id(r, "b_person_id")?),
     })
 }
 
-const REVIEW: &str = "SELECT id, a_record_id, b_record_id, probability_ppm, evidence, status, decided_by FROM review_item";
+const REVIEW: &str = "SELECT r.id, r.a_record_id, r.b_record_id, r.probability_ppm, r.evidence, r.status, r.decided_by, \
+     pa.person_id AS a_person_id, pb.person_id AS b_person_id FROM review_item r \
+     LEFT JOIN person_source pa ON pa.staged_record_id = r.a_record_id \
+     LEFT JOIN person_source pb ON pb.staged_record_id = r.b_record_id";
 
 /// `($1, $2), ($3, $4), ...` for `rows` rows of `width` parameters.
 fn placeholders(rows: usize, width: usize) -> String {
@@ -393,7 +397,7 @@ impl LinkingStore for SqlStore {
         limit: i64,
     ) -> StoreResult<ReviewPage> {
         let items = sqlx::query(AssertSqlSafe(format!(
-            "{REVIEW} WHERE status = $1 ORDER BY probability_ppm DESC, id LIMIT $2 OFFSET $3"
+            "{REVIEW} WHERE r.status = $1 ORDER BY r.probability_ppm DESC, r.id LIMIT $2 OFFSET $3"
         )))
         .bind(status.as_str())
         .bind(limit)
@@ -416,7 +420,7 @@ impl LinkingStore for SqlStore {
     }
 
     async fn get_review_item(&self, id: ReviewItemId) -> StoreResult<Option<ReviewItem>> {
-        sqlx::query(AssertSqlSafe(format!("{REVIEW} WHERE id = $1")))
+        sqlx::query(AssertSqlSafe(format!("{REVIEW} WHERE r.id = $1")))
             .bind(id.get())
             .fetch_optional(self.pool())
             .await

@@ -195,6 +195,8 @@ pub struct ReviewItem {
     pub status: ReviewStatus,
     /// Who decided, when decided.
     pub decided_by: Option<String>,
+    /// The people the two records are now (after the last run and any merge or split).
+    pub people: (Option<PersonId>, Option<PersonId>),
 }
 
 /// One page of the review queue.

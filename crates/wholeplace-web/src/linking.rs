@@ -357,6 +357,8 @@ pub(crate) struct EvidenceRow {
 /// One pair as the queue shows it.
 pub(crate) struct PairView {
     id: String,
+    /// The people the two records are now, for opening them to merge or split.
+    people: (String, String),
     probability: String,
     records: (String, String),
     prior: String,
@@ -411,7 +413,10 @@ fn pair(v: ReviewView) -> PairView {
             String::new(),
         ),
     };
+    let person =
+        |p: Option<wholeplace_domain::PersonId>| p.map(|p| p.to_string()).unwrap_or_default();
     PairView {
+        people: (person(item.people.0), person(item.people.1)),
         id: item.id.to_string(),
         probability: pct_text(item.probability_ppm as f64 / 10_000.0),
         records,

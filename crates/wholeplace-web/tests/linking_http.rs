@@ -443,6 +443,10 @@ async fn the_pages_upload_run_and_review(db: TestDb) {
     assert!(ids.len() <= 20, "a page holds at most 20 pairs");
     assert!(queue.body.contains("The evidence for pair"));
     assert!(queue.body.contains("Weight (bits)") && queue.body.contains(">Prior<"));
+    assert!(
+        queue.body.contains("href=\"/linking/people/"),
+        "each record's person can be opened to merge or split"
+    );
     let res = decide(&app, &analyst, &ids[0], "accept").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.location(), "/linking/review?status=pending&page=1");

@@ -183,6 +183,8 @@ pub(crate) struct ReviewItemView {
     pub(crate) status: String,
     pub(crate) decided_by: Option<String>,
     pub(crate) records: Vec<RecordRefView>,
+    /// The people the two records are now (open them at /linkage/people/{id} to merge or split).
+    pub(crate) person_ids: Vec<Option<i64>>,
     /// The prior, in bits.
     pub(crate) prior_weight: Option<f64>,
     pub(crate) contributions: Vec<ContributionView>,
@@ -409,6 +411,7 @@ pub(crate) async fn review(
                 let i = v.item;
                 let e = v.evidence;
                 ReviewItemView {
+                    person_ids: vec![i.people.0.map(|p| p.get()), i.people.1.map(|p| p.get())],
                     id: i.id.get(),
                     probability_ppm: i.probability_ppm,
                     status: i.status.as_str().to_owned(),
