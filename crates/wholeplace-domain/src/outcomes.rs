@@ -67,6 +67,13 @@ impl Unit {
     }
 }
 
+impl std::str::FromStr for Unit {
+    type Err = UnknownWord;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Unit::parse(s)
+    }
+}
+
 impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -107,6 +114,13 @@ impl Polarity {
             "lower" => Ok(Polarity::Lower),
             _ => Err(UnknownWord(s.to_owned(), "higher, lower")),
         }
+    }
+}
+
+impl std::str::FromStr for Polarity {
+    type Err = UnknownWord;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Polarity::parse(s)
     }
 }
 

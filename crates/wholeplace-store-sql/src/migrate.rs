@@ -95,6 +95,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "organisation identifiers, grant references, the 360Giving publisher",
         sql: include_str!("../migrations/sqlite/0015_org_identifiers.sql"),
     },
+    Migration {
+        version: 16,
+        name: "outcomes: indicators, their figures by place and period, targets",
+        sql: include_str!("../migrations/sqlite/0016_outcomes.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -193,6 +198,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 15,
         name: "organisation identifiers, grant references, the 360Giving publisher",
         sql: include_str!("../migrations/postgres/0015_org_identifiers.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "outcomes: indicators, their figures by place and period, targets",
+        sql: include_str!("../migrations/postgres/0016_outcomes.sql"),
     },
 ];
 
