@@ -237,7 +237,7 @@ impl ValueForm {
                 None
             }
             p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::new(
+                errors.push(FieldError::conflict(
                     "place",
                     format!("There is no place called '{p}'"),
                 ));
@@ -339,7 +339,7 @@ impl TargetForm {
                 None
             }
             p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::new(
+                errors.push(FieldError::conflict(
                     "place",
                     format!("There is no place called '{p}'"),
                 ));
