@@ -86,7 +86,10 @@ impl IndicatorForm {
             "name",
             &self.name,
             200,
-            Some("Enter the indicator's name"),
+            self.replaces
+                .trim()
+                .is_empty()
+                .then_some("Enter the indicator's name"),
         );
         let definition = text(
             &mut errors,

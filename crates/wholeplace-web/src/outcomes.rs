@@ -267,10 +267,20 @@ fn turn_the_curve(i: &Indicator, t: &TargetView, n: usize) -> String {
 
 /// The places' rates against their populations, with the overall rate and its control limits.
 fn funnel_chart(i: &Indicator, f: &Funnel) -> String {
+    // The scale is the places' own (with room around them): the limits are drawn where they fall
+    // within it, so one very small place's wide limits do not flatten every other point.
+    let (y_lo, y_hi) = f
+        .points
+        .iter()
+        .map(|p| p.value)
+        .chain([f.mean])
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (y_lo, y_hi) = (y_lo * 0.8, y_hi * 1.2);
     let limit = |k: usize| {
         f.limits
             .iter()
             .map(|l| (l.0, [l.1, l.2, l.3, l.4][k]))
+            .filter(|p| (y_lo..=y_hi).contains(&p.1))
             .collect::<Vec<_>>()
     };
     let (lo, hi) = (
@@ -369,7 +379,16 @@ pub(crate) fn indicator_page(state: &AppState, s: &SignedIn, r: IndicatorReport)
             let chart = funnel_chart(&r.indicator, &f);
             (f, chart)
         }),
-        comparators: r.comparators.clone(),
+        // Comparators are shown when any of them has a figure to compare.
+        comparators: if r
+            .comparators
+            .iter()
+            .any(|c| !c.chosen && c.latest.is_some())
+        {
+            r.comparators.clone()
+        } else {
+            Vec::new()
+        },
         can_edit: state
             .service
             .may(&s.actor, DataClass::Reference, Access::Change),
