@@ -12,7 +12,7 @@
 use crate::audit_action::AuditAction;
 use crate::fields::*;
 use crate::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use wholeplace_domain::outcomes::{
     Interval, Polarity, Published, Rag, Trend, Unit, Z95, byar_rate, comparators, funnel_limits,
     publish, rag, wilson,
@@ -58,7 +58,12 @@ fn number(
     raw: &str,
     missing: Option<&str>,
 ) -> Option<f64> {
-    let t = raw.trim().replace(',', "");
+    let trimmed = raw.trim();
+    let t: std::borrow::Cow<'_, str> = if trimmed.contains(',') {
+        trimmed.replace(',', "").into()
+    } else {
+        trimmed.into()
+    };
     if t.is_empty() {
         if let Some(m) = missing {
             errors.push(FieldError::new(field, m));
@@ -230,73 +235,105 @@ impl ValueForm {
         unit: Unit,
         lookup: &Lookup,
     ) -> Result<IndicatorValue, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let place = match self.place.trim() {
-            "" => {
-                errors.push(FieldError::new(
-                    "place",
-                    "Enter the place: its name or GSS code",
-                ));
-                None
-            }
-            p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::conflict(
-                    "place",
-                    format!("There is no place called '{p}'"),
-                ));
-                None
-            }),
-        };
-        let period = text(
-            &mut errors,
-            "period",
-            &self.period,
-            20,
-            Some("Enter the period, such as 2023/24"),
-        );
-        let value = number(&mut errors, "value", &self.value, Some("Enter the figure"));
-        let numerator = number(&mut errors, "numerator", &self.numerator, None);
-        let denominator = number(&mut errors, "denominator", &self.denominator, None);
-        if let Some(v) = value {
-            if v < 0.0 && unit != Unit::Score {
-                errors.push(FieldError::new("value", "Enter a figure of 0 or more"));
-            } else if unit == Unit::Percentage && v > 100.0 {
-                errors.push(FieldError::new("value", "Enter a percentage from 0 to 100"));
-            }
-        }
-        if numerator.is_some_and(|n| n < 0.0) {
-            errors.push(FieldError::new("numerator", "Enter a count of 0 or more"));
-        }
-        if denominator.is_some_and(|d| d <= 0.0) {
-            errors.push(FieldError::new("denominator", "Enter a population above 0"));
-        } else if let (Some(n), Some(d)) = (numerator, denominator)
-            && n > d
-        {
+        parse_value(
+            &ValueCells {
+                place: &self.place,
+                period: &self.period,
+                value: &self.value,
+                numerator: &self.numerator,
+                denominator: &self.denominator,
+                illustrative: &self.illustrative,
+            },
+            unit,
+            &mut |p| lookup.place(p),
+        )
+    }
+}
+
+/// A figure's fields as text, borrowed from a form or a row of a file.
+struct ValueCells<'a> {
+    place: &'a str,
+    period: &'a str,
+    value: &'a str,
+    numerator: &'a str,
+    denominator: &'a str,
+    illustrative: &'a str,
+}
+
+/// The one parser of a figure (the form, the API and every row of an import): the figure, or
+/// every problem at once, for an indicator in `unit`; `place_of` finds a place by id, name or
+/// GSS code.
+fn parse_value(
+    c: &ValueCells<'_>,
+    unit: Unit,
+    place_of: &mut dyn FnMut(&str) -> Option<PlaceId>,
+) -> Result<IndicatorValue, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let place = match c.place.trim() {
+        "" => {
             errors.push(FieldError::new(
-                "numerator",
-                "The count cannot be more than the population it is out of",
+                "place",
+                "Enter the place: its name or GSS code",
             ));
+            None
         }
-        let illustrative = match self.illustrative.trim().to_lowercase().as_str() {
-            "" | "no" | "n" | "false" | "0" => false,
-            "yes" | "y" | "true" | "1" | "illustrative" => true,
-            _ => {
-                errors.push(FieldError::new("illustrative", "Enter yes or no"));
-                false
-            }
-        };
-        match (place, value) {
-            (Some(place_id), Some(value)) if errors.is_empty() => Ok(IndicatorValue {
-                place_id,
-                place_name: String::new(),
-                period,
-                value,
-                numerator,
-                denominator,
-                illustrative,
-            }),
-            _ => Err(errors),
+        p => place_of(p).or_else(|| {
+            errors.push(FieldError::conflict(
+                "place",
+                format!("There is no place called '{p}'"),
+            ));
+            None
+        }),
+    };
+    let period = text(
+        &mut errors,
+        "period",
+        &c.period,
+        20,
+        Some("Enter the period, such as 2023/24"),
+    );
+    let value = number(&mut errors, "value", &c.value, Some("Enter the figure"));
+    let numerator = number(&mut errors, "numerator", &c.numerator, None);
+    let denominator = number(&mut errors, "denominator", &c.denominator, None);
+    if let Some(v) = value {
+        if v < 0.0 && unit != Unit::Score {
+            errors.push(FieldError::new("value", "Enter a figure of 0 or more"));
+        } else if unit == Unit::Percentage && v > 100.0 {
+            errors.push(FieldError::new("value", "Enter a percentage from 0 to 100"));
         }
+    }
+    if numerator.is_some_and(|n| n < 0.0) {
+        errors.push(FieldError::new("numerator", "Enter a count of 0 or more"));
+    }
+    if denominator.is_some_and(|d| d <= 0.0) {
+        errors.push(FieldError::new("denominator", "Enter a population above 0"));
+    } else if let (Some(n), Some(d)) = (numerator, denominator)
+        && n > d
+    {
+        errors.push(FieldError::new(
+            "numerator",
+            "The count cannot be more than the population it is out of",
+        ));
+    }
+    let illustrative = match c.illustrative.trim().to_lowercase().as_str() {
+        "" | "no" | "n" | "false" | "0" => false,
+        "yes" | "y" | "true" | "1" | "illustrative" => true,
+        _ => {
+            errors.push(FieldError::new("illustrative", "Enter yes or no"));
+            false
+        }
+    };
+    match (place, value) {
+        (Some(place_id), Some(value)) if errors.is_empty() => Ok(IndicatorValue {
+            place_id,
+            place_name: String::new(),
+            period,
+            value,
+            numerator,
+            denominator,
+            illustrative,
+        }),
+        _ => Err(errors),
     }
 }
 
@@ -1129,10 +1166,11 @@ fn values_from_table(
         return Err(errors);
     }
     let mut out = Vec::with_capacity(table.rows.len());
-    let mut seen: HashSet<(PlaceId, String)> = HashSet::with_capacity(table.rows.len());
+    // Each place's name is looked up once, however many rows name it.
+    let mut places: HashMap<&str, Option<PlaceId>> = HashMap::new();
     for (n, row) in table.rows.iter().enumerate() {
-        let cell = |k: usize| at[k].and_then(|c| row.get(c)).cloned().unwrap_or_default();
-        let f = ValueForm {
+        let cell = |k: usize| at[k].and_then(|c| row.get(c)).map_or("", String::as_str);
+        let cells = ValueCells {
             place: cell(0),
             period: cell(1),
             value: cell(2),
@@ -1140,19 +1178,9 @@ fn values_from_table(
             denominator: cell(4),
             illustrative: cell(5),
         };
-        match f.parse(unit, lookup) {
-            Ok(v) => {
-                if !seen.insert((v.place_id, v.period.clone())) {
-                    errors.push(FieldError::new(
-                        "file",
-                        format!(
-                            "Row {}: the place and period are given by an earlier row too",
-                            n + 2
-                        ),
-                    ));
-                }
-                out.push(v);
-            }
+        let mut place_of = |p: &str| *places.entry(cell(0)).or_insert_with(|| lookup.place(p));
+        match parse_value(&cells, unit, &mut place_of) {
+            Ok(v) => out.push((n, v)),
             Err(list) => errors.extend(list.into_iter().map(|e| {
                 FieldError::new(
                     "file",
@@ -1164,6 +1192,26 @@ fn values_from_table(
             break;
         }
     }
+    // A place and period given twice: sorted, the two rows are side by side.
+    out.sort_unstable_by(|(i, a), (j, b)| {
+        (a.place_id, &a.period, i).cmp(&(b.place_id, &b.period, j))
+    });
+    for w in out.windows(2) {
+        if w[0].1.place_id == w[1].1.place_id
+            && w[0].1.period == w[1].1.period
+            && errors.len() <= MAX_PROBLEMS
+        {
+            errors.push(FieldError::new(
+                "file",
+                format!(
+                    "Row {}: the place and period are given by row {} too",
+                    w[1].0 + 2,
+                    w[0].0 + 2
+                ),
+            ));
+        }
+    }
+    let out: Vec<IndicatorValue> = out.into_iter().map(|(_, v)| v).collect();
     if errors.is_empty() {
         return Ok(out);
     }
@@ -1370,6 +1418,41 @@ mod tests {
         assert!((v.trend[2] - 80.0).abs() < 1e-9, "{:?}", v.trend);
         let none = target_view(&t, &periods, None);
         assert_eq!(none.rag, Rag::NoData);
+    }
+
+    #[test]
+    fn an_import_names_each_bad_row_and_column_and_a_place_and_period_given_twice() {
+        let place = wholeplace_store::Place {
+            id: PlaceId::new(3),
+            name: "Sherwood".into(),
+            level: PlaceLevel::parse("ward").expect("level"),
+            gss_code: None,
+            gss_vintage: None,
+            population: None,
+            description: String::new(),
+        };
+        let lookup = Lookup::new(&[], &[place]);
+        let table = wholeplace_tabular::read_csv(
+            "place,period,value,numerator\nSherwood,2012,4,\nsherwood,2013,x,-1\nNowhere,2013,1,\nSherwood,2012,5,\n",
+        )
+        .expect("csv");
+        let errors = values_from_table(&table, Unit::Count, &lookup).expect_err("bad rows");
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Row 3, column 'value': Enter a number, such as 12 or 3.5, not 'x'",
+                "Row 3, column 'numerator': Enter a count of 0 or more",
+                "Row 4, column 'place': There is no place called 'Nowhere'",
+                "Row 5: the place and period are given by row 2 too",
+                "Nothing was imported: put these right and upload the file again",
+            ]
+        );
+        let good = wholeplace_tabular::read_csv("place,period,value\n3,2012,4\nSHERWOOD,2011,2\n")
+            .expect("csv");
+        let values = values_from_table(&good, Unit::Count, &lookup).expect("good");
+        assert_eq!(values.len(), 2);
+        assert!(values.iter().all(|v| v.place_id == PlaceId::new(3)));
     }
 
     #[test]

@@ -75,22 +75,32 @@ fn json_number(v: Option<f64>) -> String {
 
 /// A chunk of figures as one JSON array of `[place, period, value, numerator, denominator,
 /// illustrative]` rows.
-fn chunk_json(chunk: &[IndicatorValue]) -> String {
+fn chunk_json(chunk: &[&IndicatorValue]) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(chunk.len() * 48);
     out.push('[');
     for (i, v) in chunk.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&format!(
-            "[{},{},{},{},{},{}]",
+        let plain = !v
+            .period
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control());
+        let period = if plain {
+            format!("\"{}\"", v.period)
+        } else {
+            serde_json::Value::String(v.period.clone()).to_string()
+        };
+        let _ = write!(
+            out,
+            "[{},{period},{},{},{},{}]",
             v.place_id.get(),
-            serde_json::Value::String(v.period.clone()),
             json_number(Some(v.value)),
             json_number(v.numerator),
             json_number(v.denominator),
             i64::from(v.illustrative)
-        ));
+        );
     }
     out.push(']');
     out
@@ -173,7 +183,17 @@ impl OutcomeStore for SqlStore {
         } else {
             UPSERT_SQLITE
         };
-        for chunk in values.chunks(BATCH) {
+        // In the primary key's order, so the table's B-tree is appended to rather than split at
+        // random (a million figures arrive period by period: sorted, they are written in under
+        // half the time).
+        let mut sorted: Vec<&IndicatorValue> = values.iter().collect();
+        let order = |a: &&IndicatorValue, b: &&IndicatorValue| {
+            (a.place_id, &a.period).cmp(&(b.place_id, &b.period))
+        };
+        if !sorted.is_sorted_by(|a, b| order(a, b).is_le()) {
+            sorted.sort_unstable_by(order);
+        }
+        for chunk in sorted.chunks(BATCH) {
             sqlx::query(sql)
                 .bind(indicator.get())
                 .bind(chunk_json(chunk))
