@@ -7,8 +7,10 @@ use wholeplace_domain::outcomes::{Polarity, Rag, rag};
 use Polarity::{Higher, Lower};
 use Rag::{Amber, Green, NoData, Red};
 
-/// (polarity, target, tolerance, actual, expected, why)
-const TABLE: &[(Polarity, f64, f64, Option<f64>, Rag, &str)] = &[
+/// One case: (polarity, target, tolerance, actual, expected, why).
+type Case = (Polarity, f64, f64, Option<f64>, Rag, &'static str);
+
+const TABLE: &[Case] = &[
     // Higher is better.
     (Higher, 80.0, 5.0, Some(85.0), Green, "above target"),
     (Higher, 80.0, 5.0, Some(80.0), Green, "exactly on target"),

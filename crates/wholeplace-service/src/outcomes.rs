@@ -288,13 +288,13 @@ fn parse_value(
     let period = text(
         &mut errors,
         "period",
-        &c.period,
+        c.period,
         20,
         Some("Enter the period, such as 2023/24"),
     );
-    let value = number(&mut errors, "value", &c.value, Some("Enter the figure"));
-    let numerator = number(&mut errors, "numerator", &c.numerator, None);
-    let denominator = number(&mut errors, "denominator", &c.denominator, None);
+    let value = number(&mut errors, "value", c.value, Some("Enter the figure"));
+    let numerator = number(&mut errors, "numerator", c.numerator, None);
+    let denominator = number(&mut errors, "denominator", c.denominator, None);
     if let Some(v) = value {
         if v < 0.0 && unit != Unit::Score {
             errors.push(FieldError::new("value", "Enter a figure of 0 or more"));

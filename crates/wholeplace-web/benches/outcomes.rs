@@ -106,9 +106,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| rt.block_on(app.get_as(&admin, &path)));
     });
 
-    c.bench_function("indicator report alone (the service's part of the page)", |b| {
-        b.iter(|| rt.block_on(app.service.indicator_report(&op, page_id, None)));
-    });
+    c.bench_function(
+        "indicator report alone (the service's part of the page)",
+        |b| {
+            b.iter(|| rt.block_on(app.service.indicator_report(&op, page_id, None)));
+        },
+    );
 
     let million = OutcomeFile {
         name: "figures.csv".into(),
