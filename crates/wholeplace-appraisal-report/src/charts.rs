@@ -622,7 +622,8 @@ struct Legend {
 
 /// Series on two numeric axes, each axis with its title and figures: the "turn the curve" chart
 /// (actuals against the baseline trend, by period) and the funnel plot (rates against
-/// population with control limits). The legend under the chart names every series.
+/// population with control limits). The y axis's title is written above it, level (not turned,
+/// so it reads and measures as any label); the legend under the chart names every series.
 #[derive(Debug, Clone, Template)]
 #[template(path = "charts/xy.svg")]
 pub struct XyChart {
@@ -686,8 +687,8 @@ impl XyChart {
             .iter()
             .map(|v| text_width(&axis_figure(*v), TICK))
             .fold(0.0, f64::max);
-        let (left, right, top) = (y_w + 30.0, w - 16.0, 16.0);
-        let bottom = 230.0;
+        let (left, right, top) = (y_w + 12.0, w - 16.0, 34.0);
+        let bottom = 248.0;
         let px = |x: f64| left + (x - x_lo) / (x_hi - x_lo) * (right - left);
         let py = |y: f64| bottom - (y - lo) / (hi - lo) * (bottom - top);
         let mut scale: Vec<Tick> = y_figures
@@ -711,11 +712,22 @@ impl XyChart {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| i % step == 0)
-                .map(|(_, t)| Tick {
-                    x: clamp_centre(px(t.0), text_width(&t.1, TICK)),
-                    y: bottom + TICK + 4.0,
-                    anchor: "middle",
-                    text: t.1.clone(),
+                .map(|(i, t)| {
+                    // The first figure starts at its point and the last ends at it, clear of
+                    // the y axis's figures and of the chart's edge.
+                    let (x, anchor) = if i == 0 {
+                        (px(t.0).max(1.0), "start")
+                    } else if i + 1 == x_ticks.len() {
+                        (px(t.0).min(WIDTH - 1.0), "end")
+                    } else {
+                        (clamp_centre(px(t.0), text_width(&t.1, TICK)), "middle")
+                    };
+                    Tick {
+                        x,
+                        y: bottom + TICK + 8.0,
+                        anchor,
+                        text: t.1.clone(),
+                    }
                 }),
         );
         let drawn = series
@@ -737,7 +749,7 @@ impl XyChart {
                 line: s.line && s.points.len() > 1,
             })
             .collect();
-        let legend_top = bottom + 2.0 * TICK + 22.0;
+        let legend_top = bottom + 2.0 * TICK + 30.0;
         let legend: Vec<Legend> = series
             .iter()
             .enumerate()
@@ -757,7 +769,7 @@ impl XyChart {
             bottom,
             x_title: x_title.to_owned(),
             y_title: y_title.to_owned(),
-            y_title_y: (top + bottom) / 2.0,
+            y_title_y: top - TICK - 4.0,
             scale,
             series: drawn,
             legend,
