@@ -583,3 +583,196 @@ mod tests {
         }
     }
 }
+
+/// One series of an [`XyChart`]: a line, dots, or both, named in the legend.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Its name in the legend.
+    pub name: String,
+    /// Its points (x, y); a gap in a line is a point left out.
+    pub points: Vec<(f64, f64)>,
+    /// Its colour (a GOV.UK colour, such as `#1d70b8`).
+    pub colour: &'static str,
+    /// Drawn as a dashed line (a trend, a limit) rather than a solid one.
+    pub dashed: bool,
+    /// A line through the points.
+    pub line: bool,
+    /// A dot at each point.
+    pub dots: bool,
+}
+
+/// A series as drawn.
+#[derive(Debug, Clone)]
+struct Drawn {
+    path: String,
+    dots: Vec<(f64, f64)>,
+    colour: &'static str,
+    dash: &'static str,
+    line: bool,
+}
+
+/// A legend entry.
+#[derive(Debug, Clone)]
+struct Legend {
+    y: f64,
+    colour: &'static str,
+    dash: &'static str,
+    text: String,
+}
+
+/// Series on two numeric axes, each axis with its title and figures: the "turn the curve" chart
+/// (actuals against the baseline trend, by period) and the funnel plot (rates against
+/// population with control limits). The y axis's title is written above it, level (not turned,
+/// so it reads and measures as any label); the legend under the chart names every series.
+#[derive(Debug, Clone, Template)]
+#[template(path = "charts/xy.svg")]
+pub struct XyChart {
+    frame: Frame,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    x_title: String,
+    y_title: String,
+    y_title_y: f64,
+    scale: Vec<Tick>,
+    series: Vec<Drawn>,
+    legend: Vec<Legend>,
+}
+
+/// A figure on an axis: whole numbers with thousands separated, else one decimal.
+fn axis_figure(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 && v.abs() >= 1.0 {
+        let n = v.round() as i64;
+        let s = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if n < 0 { format!("-{out}") } else { out }
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+impl XyChart {
+    /// The chart of `series` with the x axis titled `x_title` and its figures at `x_ticks`
+    /// (position, text), and the y axis titled `y_title` with its scale from the data (from zero
+    /// when every figure is positive).
+    pub fn new(
+        id: &str,
+        title: &str,
+        desc: &str,
+        (x_title, x_ticks): (&str, &[(f64, String)]),
+        y_title: &str,
+        series: &[Series],
+    ) -> Self {
+        let w = WIDTH;
+        let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+        let lo = ys.clone().fold(0.0f64, f64::min);
+        let hi = ys.fold(f64::MIN, f64::max).max(lo + 1.0);
+        let xs = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .chain(x_ticks.iter().map(|t| t.0));
+        let x_lo = xs.clone().fold(f64::MAX, f64::min);
+        let x_hi = xs.fold(f64::MIN, f64::max).max(x_lo + 1.0);
+        let y_figures: Vec<f64> = (0..=4)
+            .map(|i| lo + (hi - lo) * f64::from(i) / 4.0)
+            .collect();
+        let y_w = y_figures
+            .iter()
+            .map(|v| text_width(&axis_figure(*v), TICK))
+            .fold(0.0, f64::max);
+        let (left, right, top) = (y_w + 12.0, w - 16.0, 34.0);
+        let bottom = 248.0;
+        let px = |x: f64| left + (x - x_lo) / (x_hi - x_lo) * (right - left);
+        let py = |y: f64| bottom - (y - lo) / (hi - lo) * (bottom - top);
+        let mut scale: Vec<Tick> = y_figures
+            .iter()
+            .map(|v| Tick {
+                x: left - 4.0,
+                y: py(*v) + TICK / 3.0,
+                anchor: "end",
+                text: axis_figure(*v),
+            })
+            .collect();
+        let widest = x_ticks
+            .iter()
+            .map(|t| text_width(&t.1, TICK))
+            .fold(0.0, f64::max);
+        let step = ((widest + 6.0) / ((right - left) / x_ticks.len().max(1) as f64))
+            .ceil()
+            .max(1.0) as usize;
+        scale.extend(
+            x_ticks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % step == 0)
+                .map(|(i, t)| {
+                    // The first figure starts at its point and the last ends at it, clear of
+                    // the y axis's figures and of the chart's edge.
+                    let (x, anchor) = if i == 0 {
+                        (px(t.0).max(1.0), "start")
+                    } else if i + 1 == x_ticks.len() {
+                        (px(t.0).min(WIDTH - 1.0), "end")
+                    } else {
+                        (clamp_centre(px(t.0), text_width(&t.1, TICK)), "middle")
+                    };
+                    Tick {
+                        x,
+                        y: bottom + TICK + 8.0,
+                        anchor,
+                        text: t.1.clone(),
+                    }
+                }),
+        );
+        let drawn = series
+            .iter()
+            .map(|s| Drawn {
+                path: s
+                    .points
+                    .iter()
+                    .map(|p| format!("{:.1},{:.1}", px(p.0), py(p.1)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                dots: if s.dots {
+                    s.points.iter().map(|p| (px(p.0), py(p.1))).collect()
+                } else {
+                    Vec::new()
+                },
+                colour: s.colour,
+                dash: if s.dashed { "6 4" } else { "none" },
+                line: s.line && s.points.len() > 1,
+            })
+            .collect();
+        let legend_top = bottom + 2.0 * TICK + 30.0;
+        let legend: Vec<Legend> = series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Legend {
+                y: legend_top + i as f64 * (TICK + 6.0),
+                colour: s.colour,
+                dash: if s.dashed { "6 4" } else { "none" },
+                text: s.name.clone(),
+            })
+            .collect();
+        let height = legend_top + series.len() as f64 * (TICK + 6.0) + 4.0;
+        XyChart {
+            frame: Frame::new(id, title, desc, height),
+            left,
+            right,
+            top,
+            bottom,
+            x_title: x_title.to_owned(),
+            y_title: y_title.to_owned(),
+            y_title_y: top - TICK - 4.0,
+            scale,
+            series: drawn,
+            legend,
+        }
+    }
+}

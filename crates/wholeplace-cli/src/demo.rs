@@ -123,6 +123,7 @@ pub async fn load_if_empty(
     demo.shropshire_projects(shrop_partnership, &shrop_places)
         .await?;
     demo.shropshire_contacts().await?;
+    crate::demo_outcomes::load(service, &demo.op, sherwood, &demo.places).await?;
     let accounts = crate::demo_family::load(service, &demo.op, &demo.agencies, sherwood).await?;
     service.mark_demo().await.map_err(err)?;
     Ok(Some(accounts))

@@ -7,6 +7,7 @@ mod audit;
 mod data;
 mod demo;
 mod demo_family;
+mod demo_outcomes;
 mod link;
 mod linking;
 mod places;

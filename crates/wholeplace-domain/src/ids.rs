@@ -118,6 +118,10 @@ record_id! {
     CohortId;
     /// A merge or split of people formed by linkage.
     CorrectionId;
+    /// An outcome indicator's id (one version of its definition).
+    IndicatorId;
+    /// A target set on an indicator for a place.
+    TargetId;
 }
 
 #[cfg(test)]

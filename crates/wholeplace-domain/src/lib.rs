@@ -6,6 +6,7 @@ pub mod gss;
 pub mod ids;
 pub mod money;
 pub mod org_id;
+pub mod outcomes;
 pub mod retention;
 pub mod rng;
 pub mod role;
@@ -17,8 +18,8 @@ pub use gss::{GssCode, GssError};
 pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
     ConsentId, ContactId, CorrectionId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId,
-    InvolvementId, LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId, ProjectId,
-    RecordId, RetentionRuleId, ReviewItemId, StagedRecordId, UserId,
+    IndicatorId, InvolvementId, LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId,
+    ProjectId, RecordId, RetentionRuleId, ReviewItemId, StagedRecordId, TargetId, UserId,
 };
 pub use money::{Money, MoneyError};
 pub use org_id::{OrgIdError, OrgIdentifier};

@@ -189,11 +189,20 @@ pub enum AuditAction {
     LinkageConfirm,
     /// `linkage.undo`
     LinkageUndo,
+    /// `indicator.create`: adding an indicator or a new version of one
+    IndicatorCreate,
+    /// `indicator.values`: entering or importing an indicator's figures
+    IndicatorValues,
+    /// `target.create`: setting a target with its baseline
+    TargetCreate,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 91] = [
+    pub const ALL: [AuditAction; 94] = [
+        AuditAction::IndicatorCreate,
+        AuditAction::IndicatorValues,
+        AuditAction::TargetCreate,
         AuditAction::UserCreate,
         AuditAction::UserView,
         AuditAction::UserList,
@@ -382,6 +391,9 @@ impl AuditAction {
             AuditAction::CohortUpdate => "cohort.update",
             AuditAction::CohortDelete => "cohort.delete",
             AuditAction::CohortAppraisal => "cohort.appraisal",
+            AuditAction::IndicatorCreate => "indicator.create",
+            AuditAction::IndicatorValues => "indicator.values",
+            AuditAction::TargetCreate => "target.create",
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod grants;
 pub mod grants_360giving;
 pub mod linking;
 pub mod needs;
+pub mod outcomes;
 pub mod partnerships;
 pub mod places;
 pub mod policy;
@@ -55,6 +56,10 @@ pub use family_workbook::units_text;
 pub use grants::{GrantChangeForm, GrantForm};
 pub use grants_360giving::{Grant360, LICENCES, PublisherForm};
 pub use needs::{NeedForm, NeedView};
+pub use outcomes::{
+    Figure, IndicatorForm, IndicatorReport, OutcomeFile, PlaceSeries, TargetForm, TargetView,
+    ValueForm,
+};
 pub use partnerships::PartnershipForm;
 pub use places::{PlaceForm, PlaceView, england_medians, shipped_local_authorities};
 pub use policy::{Access, DataClass};

@@ -367,7 +367,10 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::AppraisalUpdate
         | A::AppraisalDelete
         | A::DatasetImport
-        | A::NeedSet => (DataClass::Reference, Access::Change),
+        | A::NeedSet
+        | A::IndicatorCreate
+        | A::IndicatorValues
+        | A::TargetCreate => (DataClass::Reference, Access::Change),
     }
 }
 

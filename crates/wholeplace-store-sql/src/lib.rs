@@ -23,6 +23,7 @@ mod grants;
 mod linking;
 mod migrate;
 mod needs;
+mod outcomes;
 mod partnerships;
 mod places;
 mod projects;

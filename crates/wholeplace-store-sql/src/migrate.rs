@@ -100,6 +100,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "encoded extracts, runs' probabilities",
         sql: include_str!("../migrations/sqlite/0016_encodings_and_probabilities.sql"),
     },
+    Migration {
+        version: 17,
+        name: "outcomes: indicators, their figures by place and period, targets",
+        sql: include_str!("../migrations/sqlite/0017_outcomes.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -203,6 +208,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 16,
         name: "encoded extracts, runs' probabilities",
         sql: include_str!("../migrations/postgres/0016_encodings_and_probabilities.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "outcomes: indicators, their figures by place and period, targets",
+        sql: include_str!("../migrations/postgres/0017_outcomes.sql"),
     },
 ];
 

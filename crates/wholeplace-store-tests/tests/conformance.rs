@@ -15,6 +15,7 @@ use wholeplace_store::{
     FamilyEvent, FormerAddress, Handover, NewAgreement, NewConsent, NewHousehold, NewInvolvement,
     NewPerson, Participation, SharingRefusal,
 };
+use wholeplace_store::{Indicator, IndicatorValue, Target};
 use wholeplace_store::{
     LinkResult, LinkedPerson, NewExtract, NewReviewItem, ReviewStatus, RunCounts, RunState,
     StagedRecord, StagedValues,
@@ -49,6 +50,7 @@ wholeplace_store_tests::both_backends!(
     cohorts_round_trip_with_their_weights_and_candidates,
     extracts_link_into_people_households_and_a_review_queue,
     people_merge_split_and_undo_with_their_lineage,
+    indicators_figures_and_targets_round_trip,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1246,7 +1248,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -3187,4 +3189,155 @@ async fn people_merge_split_and_undo_with_their_lineage(store: &SqlStore) {
         .await
         .expect("band");
     assert!(!store.linkage_settings().await.expect("s").second_review);
+}
+
+async fn indicators_figures_and_targets_round_trip(store: &SqlStore) {
+    use wholeplace_domain::outcomes::{Polarity, Unit};
+    let place = store
+        .create_place(
+            &NewPlace::new("Sherwood", key("ward")),
+            &ev("place.create", 1),
+        )
+        .await
+        .expect("place");
+    let mut jsa = Indicator {
+        id: IndicatorId::new(1),
+        name: "Working-age people on JSA".into(),
+        definition: "Claimants of Jobseeker's Allowance as a share of residents aged 16-64".into(),
+        unit: Unit::Percentage,
+        per: None,
+        polarity: Polarity::Lower,
+        source: "DWP".into(),
+        geography: key("ward"),
+        national: true,
+        version: 1,
+        replaces: None,
+        bridging_note: String::new(),
+    };
+    let v1 = store
+        .create_indicator(&jsa, &ev("indicator.create", 2))
+        .await
+        .expect("indicator");
+    let clash = store
+        .create_indicator(&jsa, &ev("indicator.create", 3))
+        .await
+        .expect_err("the same version twice");
+    assert!(matches!(clash, StoreError::Conflict(_)), "{clash:?}");
+    jsa.version = 2;
+    jsa.replaces = Some(v1);
+    jsa.bridging_note = "Universal Credit replaced JSA from 2018".into();
+    let v2 = store
+        .create_indicator(&jsa, &ev("indicator.create", 4))
+        .await
+        .expect("second version");
+    let list = store.list_indicators().await.expect("list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1].id, v2);
+    assert_eq!(list[1].replaces, Some(v1));
+    assert_eq!(list[1].bridging_note, jsa.bridging_note);
+    assert!(list[0].national && list[0].unit == Unit::Percentage);
+
+    let value = |period: &str, value: f64, numerator: Option<f64>| IndicatorValue {
+        place_id: place,
+        place_name: String::new(),
+        period: period.into(),
+        value,
+        numerator,
+        denominator: Some(1000.0),
+        illustrative: true,
+    };
+    let many: Vec<IndicatorValue> = (0..12_000)
+        .map(|i| value(&format!("p{i:05}"), f64::from(i) / 4.0, None))
+        .collect();
+    assert_eq!(
+        store
+            .put_indicator_values(v1, &many, &ev("indicator.values", 5))
+            .await
+            .expect("figures"),
+        12_000
+    );
+    store
+        .put_indicator_values(
+            v1,
+            &[
+                value("p00001", 3.5, Some(35.0)),
+                value("it's \"quoted\"", 1.0, None),
+            ],
+            &ev("indicator.values", 6),
+        )
+        .await
+        .expect("replaced");
+    let read = store.indicator_values(v1).await.expect("read");
+    assert_eq!(read.len(), 12_001);
+    let one = read.iter().find(|v| v.period == "p00001").expect("one");
+    assert_eq!(
+        (one.value, one.numerator, one.place_name.as_str()),
+        (3.5, Some(35.0), "Sherwood")
+    );
+    assert!(read.iter().any(|v| v.period == "it's \"quoted\""));
+    let mut bad = value("2024", 1.0, None);
+    bad.place_id = PlaceId::new(999_999);
+    let refused = store
+        .put_indicator_values(
+            v2,
+            &[value("2023", 1.0, None), bad],
+            &ev("indicator.values", 7),
+        )
+        .await
+        .expect_err("no such place");
+    assert!(matches!(refused, StoreError::NotFound), "{refused:?}");
+    assert!(store.indicator_values(v2).await.expect("none").is_empty());
+
+    let target = Target {
+        id: TargetId::new(1),
+        indicator_id: v1,
+        place_id: place,
+        place_name: String::new(),
+        baseline_value: 4.2,
+        baseline_period: "2011/12".into(),
+        baseline_source: "DWP benefit claimants".into(),
+        target_value: 3.5,
+        target_date: "2015-03-31".into(),
+        owner: "Jobcentre Plus".into(),
+        polarity: Polarity::Lower,
+        tolerance: 0.3,
+    };
+    let t = store
+        .create_target(&target, &ev("target.create", 8))
+        .await
+        .expect("target");
+    let again = store
+        .create_target(&target, &ev("target.create", 9))
+        .await
+        .expect_err("one target a date");
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    let targets = store.list_targets(Some(v1)).await.expect("targets");
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].id, t);
+    assert_eq!(targets[0].place_name, "Sherwood");
+    assert_eq!(targets[0].tolerance, 0.3);
+    assert!(store.list_targets(Some(v2)).await.expect("none").is_empty());
+    assert_eq!(store.list_targets(None).await.expect("all").len(), 1);
+
+    store
+        .upsert_local_authorities(
+            &[(
+                NewPlace {
+                    gss_code: Some("E07000116".into()),
+                    ..NewPlace::new("Tunbridge Wells", key("district"))
+                },
+                LaProfile {
+                    population: Some(116_000),
+                    imd_rank: Some(282),
+                    imd_total: Some(317),
+                    ..LaProfile::default()
+                },
+            )],
+            &ev("place.import", 10),
+        )
+        .await
+        .expect("profiles");
+    let profiles = store.la_profiles().await.expect("profiles");
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].1.imd_rank, Some(282));
 }

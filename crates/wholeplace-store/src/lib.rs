@@ -26,6 +26,7 @@ pub mod families;
 pub mod grants;
 pub mod linking;
 pub mod needs;
+pub mod outcomes;
 pub mod partnerships;
 pub mod places;
 pub mod projects;
@@ -60,6 +61,7 @@ pub use linking::{
     ReviewItem, ReviewPage, ReviewStatus, RunCounts, RunState,
 };
 pub use needs::{NeedStore, NeedTerm};
+pub use outcomes::{Indicator, IndicatorValue, NewIndicator, OutcomeStore, Target};
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
 pub use projects::{Project, ProjectStore};
@@ -72,7 +74,8 @@ pub mod prelude {
     pub use crate::{
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
         ContactStore, CorrectionStore, DatasetStore, ExtractStore, FamilyStore, GrantStore,
-        LinkingStore, NeedStore, PartnershipStore, PlaceStore, ProjectStore, RetentionStore, Store,
+        LinkingStore, NeedStore, OutcomeStore, PartnershipStore, PlaceStore, ProjectStore,
+        RetentionStore, Store,
     };
 }
 
@@ -153,6 +156,7 @@ pub trait Store:
     + ExtractStore
     + LinkingStore
     + NeedStore
+    + OutcomeStore
     + CohortStore
     + CorrectionStore
     + Send

@@ -38,6 +38,7 @@ mod family_records;
 mod grants;
 mod linking;
 mod needs;
+mod outcomes;
 mod partnerships;
 mod places;
 mod projects;
@@ -54,6 +55,12 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::users))
         .routes(routes!(audit::audit))
         .routes(routes!(needs::needs))
+        .routes(routes!(outcomes::indicators, outcomes::create_indicator))
+        .routes(routes!(outcomes::indicator))
+        .routes(routes!(outcomes::add_figure))
+        .routes(routes!(outcomes::create_target))
+        .routes(routes!(outcomes::targets))
+        .routes(routes!(outcomes::iati))
         .routes(routes!(places::places, places::create_place))
         .routes(routes!(
             places::place,

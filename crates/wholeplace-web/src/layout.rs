@@ -72,6 +72,7 @@ impl Layout {
             item("/places", "Places", "places"),
             item("/agencies", "Agencies", "agencies"),
             item("/funding", "Funding", "funding"),
+            item("/outcomes", "Outcomes", "outcomes"),
             item("/appraisals", "Appraisals", "appraisals"),
             item("/unit-costs", "Unit costs", "unit-costs"),
         ];

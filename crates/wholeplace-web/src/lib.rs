@@ -24,6 +24,7 @@ mod grants;
 mod layout;
 mod linking;
 mod needs;
+mod outcomes;
 mod page;
 mod partnerships;
 mod places;
@@ -90,6 +91,7 @@ fn families_router() -> Router<AppState> {
         )
         .route("/families/{id}/family.xlsx", get(families::family_xlsx))
         .route("/needs", get(needs::needs).post(needs::set_need))
+        .merge(outcomes_router())
         .route(
             "/families/{id}/records/{kind}",
             get(family_records::record_form).post(family_records::save_record),
@@ -125,6 +127,30 @@ fn cohorts_router() -> Router<AppState> {
             get(cohorts::confirm_delete_cohort).post(cohorts::delete_cohort),
         )
         .route("/cohorts/{id}/appraisal", post(cohorts::start_appraisal))
+}
+
+/// Outcomes: indicators, their figures, targets and the exports.
+fn outcomes_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/outcomes",
+            get(outcomes::outcomes).post(outcomes::create_indicator),
+        )
+        .route("/outcomes.xlsx", get(outcomes::outcomes_xlsx))
+        .route("/outcomes.json", get(outcomes::outcomes_json))
+        .route("/outcomes/indicators.csv", get(outcomes::indicators_csv))
+        .route("/outcomes/figures.csv", get(outcomes::figures_csv))
+        .route("/outcomes/targets.csv", get(outcomes::targets_csv))
+        .route("/outcomes/{id}", get(outcomes::indicator))
+        .route(
+            "/outcomes/{id}/figures",
+            get(outcomes::figures).post(outcomes::add_figure),
+        )
+        .route("/outcomes/{id}/import", post(outcomes::import))
+        .route(
+            "/outcomes/{id}/targets",
+            get(outcomes::new_target).post(outcomes::create_target),
+        )
 }
 
 /// Linkage: agencies' extracts, the linking job, the review band and the review queue.

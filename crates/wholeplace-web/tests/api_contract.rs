@@ -139,6 +139,16 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             json!({"agency": f.agency.to_string(), "place": f.place.to_string(), "service_area": "health", "financial_year": "2024/25", "amount": "10.00"})
         }
         "ContactInput" => json!({"agency_id": f.agency, "name": "Sam"}),
+        "IndicatorInput" => json!({
+            "name": "Evictions", "definition": "Possession orders carried out", "unit": "count",
+            "polarity": "lower", "source": "Ministry of Justice", "geography": "ward"
+        }),
+        "FigureInput" => json!({"place": "Sherwood", "period": "2012/13", "value": "12"}),
+        "TargetInput" => json!({
+            "place": "Sherwood", "baseline_value": "20", "baseline_period": "2011/12",
+            "baseline_source": "Court records", "target_value": "15", "target_date": "2015-03-31",
+            "owner": "Housing", "tolerance": "2"
+        }),
         "ProjectInput" => {
             json!({"partnership_id": f.partnership, "name": "Pilot", "theme": "housing"})
         }

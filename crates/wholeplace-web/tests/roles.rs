@@ -118,6 +118,19 @@ const ROUTES: &[Row] = &[
     r("GET", "/agencies", "/agencies", Policy(Reference, Read), ALL),
     r("POST", "/agencies", "/agencies", Policy(Reference, Change), EDITORS),
     r("GET", "/needs", "/needs", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes", "/outcomes", Policy(Reference, Read), ALL),
+    r("POST", "/outcomes", "/outcomes", Policy(Reference, Change), EDITORS),
+    r("GET", "/outcomes.xlsx", "/outcomes.xlsx", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes.json", "/outcomes.json", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes/indicators.csv", "/outcomes/indicators.csv", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes/figures.csv", "/outcomes/figures.csv", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes/targets.csv", "/outcomes/targets.csv", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes/{id}", "/outcomes/{indicator}", Policy(Reference, Read), ALL),
+    r("GET", "/outcomes/{id}/figures", "/outcomes/{indicator}/figures", Policy(Reference, Change), EDITORS),
+    r("POST", "/outcomes/{id}/figures", "/outcomes/{indicator}/figures", Policy(Reference, Change), EDITORS),
+    r("POST", "/outcomes/{id}/import", "/outcomes/{indicator}/import", Policy(Reference, Change), EDITORS),
+    r("GET", "/outcomes/{id}/targets", "/outcomes/{indicator}/targets", Policy(Reference, Change), EDITORS),
+    r("POST", "/outcomes/{id}/targets", "/outcomes/{indicator}/targets", Policy(Reference, Change), EDITORS),
     r("POST", "/needs", "/needs", Policy(Reference, Change), EDITORS),
     r("GET", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
     r("POST", "/agencies/{id}/edit", "/agencies/{agency}/edit", Policy(Reference, Change), EDITORS),
@@ -275,6 +288,13 @@ const ROUTES: &[Row] = &[
     r("DELETE", "/api/v1/places/{id}", "/api/v1/places/{place}", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Read), ALL),
     r("GET", "/api/v1/needs", "/api/v1/needs", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/indicators", "/api/v1/indicators", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/indicators", "/api/v1/indicators", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/indicators/{id}", "/api/v1/indicators/{indicator}", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/indicators/{id}/figures", "/api/v1/indicators/{indicator}/figures", Policy(Reference, Change), EDITORS),
+    r("POST", "/api/v1/indicators/{id}/targets", "/api/v1/indicators/{indicator}/targets", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/targets", "/api/v1/targets", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/outcomes/iati", "/api/v1/outcomes/iati", Policy(Reference, Read), ALL),
     r("POST", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Change), EDITORS),
     r("PUT", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
     r("DELETE", "/api/v1/agencies/{id}", "/api/v1/agencies/{agency}", Policy(Reference, Change), EDITORS),
@@ -316,7 +336,12 @@ const ROUTES: &[Row] = &[
 ];
 
 /// Routes whose forms are `multipart/form-data` (file uploads).
-const MULTIPART: &[&str] = &["/data/import", "/appraisals/upload", "/linking/extracts"];
+const MULTIPART: &[&str] = &[
+    "/data/import",
+    "/appraisals/upload",
+    "/linking/extracts",
+    "/outcomes/{id}/import",
+];
 
 /// A body every JSON endpoint can read but no use case accepts: each input's fields, empty.
 const INVALID_JSON: &str = r#"{"name": "", "level": "", "kind": "", "agency": "", "place": "", "service_area": "", "financial_year": "", "amount": "", "model_toml": "", "agency_id": 0, "partnership_id": 0}"#;
@@ -566,6 +591,7 @@ struct Ids {
     rule: i64,
     hold: i64,
     cohort: i64,
+    indicator: i64,
 }
 
 impl Ids {
@@ -587,6 +613,7 @@ impl Ids {
             .replace("{rule}", &self.rule.to_string())
             .replace("{hold}", &self.hold.to_string())
             .replace("{cohort}", &self.cohort.to_string())
+            .replace("{indicator}", &self.indicator.to_string())
     }
 }
 
@@ -846,7 +873,23 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         }
         None => 0,
     };
+    let indicator = s
+        .create_indicator(
+            &op,
+            &wholeplace_service::IndicatorForm {
+                name: format!("Indicator {tag}"),
+                definition: "Counted".into(),
+                unit: "count".into(),
+                polarity: "lower".into(),
+                source: "Local".into(),
+                geography: "ward".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("indicator");
     Ids {
+        indicator: indicator.get(),
         place: place.get(),
         agency: agency.get(),
         line: line.get(),
@@ -917,6 +960,19 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         "/api/v1/contacts" => {
             serde_json::json!({"agency_id": ids.agency, "name": format!("Sam {tag}")})
         }
+        "/api/v1/indicators" => serde_json::json!({
+            "name": format!("Indicator {tag} new"), "definition": "Counted", "unit": "count",
+            "polarity": "lower", "source": "Local", "geography": "ward"
+        }),
+        "/api/v1/indicators/{id}/figures" => serde_json::json!({
+            "place": ids.place.to_string(), "period": format!("p-{tag}"), "value": "7"
+        }),
+        "/api/v1/indicators/{id}/targets" => serde_json::json!({
+            "place": ids.place.to_string(), "baseline_value": "10", "baseline_period": "2011",
+            "baseline_source": "Records", "target_value": "8",
+            "target_date": format!("2030-01-{:02}", 1 + tag.len() % 28), "owner": "Team",
+            "tolerance": "1"
+        }),
         "/api/v1/projects" => serde_json::json!({
             "partnership_id": ids.partnership, "name": format!("Pilot {tag}"), "theme": "housing"
         }),

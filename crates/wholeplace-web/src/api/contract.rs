@@ -90,6 +90,18 @@ const fn r(
 fn keys(terms: &[Term]) -> Vec<String> {
     terms.iter().map(|(k, _)| (*k).to_owned()).collect()
 }
+fn units() -> Vec<String> {
+    wholeplace_domain::outcomes::Unit::ALL
+        .iter()
+        .map(|u| u.as_str().to_owned())
+        .collect()
+}
+fn polarities() -> Vec<String> {
+    vec!["higher".into(), "lower".into()]
+}
+fn polarity_or_indicators() -> Vec<String> {
+    vec![String::new(), "higher".into(), "lower".into()]
+}
 fn agency_kinds() -> Vec<String> {
     keys(AGENCY_KINDS)
 }
@@ -155,6 +167,12 @@ const GSS_CODE: &str = r"^[{WS}]*(?:[EWSNKewsnk][0-9]{8}[{WS}]*)?$";
 /// Empty, or an address with an @.
 const EMAIL: &str = r"^[{WS}]*$|^[^{CTRL}]*@[^{CTRL}]*$";
 /// A date as year-month-day.
+/// A figure: a number with up to nine decimals.
+const NUMBER: &str = r"^[{WS}]*-?[0-9]{1,15}(?:\.[0-9]{1,9})?[{WS}]*$";
+/// Empty, or a figure of 0 or more.
+const OPT_COUNT: &str = r"^[{WS}]*$|^[{WS}]*[0-9]{1,15}(?:\.[0-9]{1,9})?[{WS}]*$";
+/// A figure of 0 or more.
+const NON_NEGATIVE: &str = r"^[{WS}]*[0-9]{1,15}(?:\.[0-9]{1,9})?[{WS}]*$";
 const DATE_REQUIRED: &str =
     r"^[{WS}]*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[{WS}]*$";
 /// Empty, or a date as year-month-day.
@@ -166,6 +184,144 @@ const REASON: &str = r"^[{WS}]*[^{WS}{CTRL}][^{CTRL}]{18,}[^{WS}{CTRL}][{WS}]*$"
 
 /// Every request field's rule.
 pub const FIELD_RULES: &[FieldRule] = &[
+    r(
+        "IndicatorInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the indicator's name, up to 200 characters",
+    ),
+    r(
+        "IndicatorInput",
+        "definition",
+        Rule::NotBlank(2000),
+        "Enter the definition, up to 2000 characters",
+    ),
+    r(
+        "IndicatorInput",
+        "unit",
+        Rule::OneOf(units),
+        "Use one of the units: count, rate, percentage, score",
+    ),
+    r(
+        "IndicatorInput",
+        "per",
+        Rule::Whole(1, 1_000_000_000),
+        "Give what a rate is per as a whole number from 1, such as 10000",
+    ),
+    r(
+        "IndicatorInput",
+        "polarity",
+        Rule::OneOf(polarities),
+        "Use higher or lower",
+    ),
+    r(
+        "IndicatorInput",
+        "source",
+        Rule::NotBlank(300),
+        "Enter where the figures come from, up to 300 characters",
+    ),
+    r(
+        "IndicatorInput",
+        "geography",
+        Rule::OneOf(place_levels),
+        "Use one of the levels of place",
+    ),
+    r(
+        "IndicatorInput",
+        "replaces",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "IndicatorInput",
+        "bridging_note",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "FigureInput",
+        "place",
+        Rule::NotBlank(200),
+        "Enter the place: its name, GSS code or id",
+    ),
+    r(
+        "FigureInput",
+        "period",
+        Rule::NotBlank(20),
+        "Enter the period, such as 2023/24, up to 20 characters",
+    ),
+    r(
+        "FigureInput",
+        "value",
+        Rule::Pattern(NUMBER, 40),
+        "Write the figure as a number, such as 12 or 3.5",
+    ),
+    r(
+        "FigureInput",
+        "numerator",
+        Rule::Pattern(OPT_COUNT, 40),
+        "Write the count as a number of 0 or more, or leave it empty",
+    ),
+    r(
+        "FigureInput",
+        "denominator",
+        Rule::Pattern(OPT_COUNT, 40),
+        "Write the population as a number, or leave it empty",
+    ),
+    r(
+        "TargetInput",
+        "place",
+        Rule::NotBlank(200),
+        "Enter the place: its name, GSS code or id",
+    ),
+    r(
+        "TargetInput",
+        "baseline_value",
+        Rule::Pattern(NUMBER, 40),
+        "Write the baseline as a number, such as 12 or 3.5",
+    ),
+    r(
+        "TargetInput",
+        "baseline_period",
+        Rule::NotBlank(20),
+        "Enter the baseline's period, such as 2011/12, up to 20 characters",
+    ),
+    r(
+        "TargetInput",
+        "baseline_source",
+        Rule::NotBlank(300),
+        "Enter where the baseline comes from, up to 300 characters",
+    ),
+    r(
+        "TargetInput",
+        "target_value",
+        Rule::Pattern(NUMBER, 40),
+        "Write the target as a number, such as 12 or 3.5",
+    ),
+    r(
+        "TargetInput",
+        "target_date",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2015-03-31",
+    ),
+    r(
+        "TargetInput",
+        "owner",
+        Rule::NotBlank(200),
+        "Enter who answers for the target, up to 200 characters",
+    ),
+    r(
+        "TargetInput",
+        "polarity",
+        Rule::OneOf(polarity_or_indicators),
+        "Use higher or lower, or leave it empty for the indicator's",
+    ),
+    r(
+        "TargetInput",
+        "tolerance",
+        Rule::Pattern(NON_NEGATIVE, 40),
+        "Write the tolerance as a number of 0 or more",
+    ),
     r(
         "IdentifiersInput",
         "identifiers",
