@@ -2812,7 +2812,11 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         .await
         .expect("queue");
     assert_eq!(page.total, 1);
-    assert_eq!(page.items[0].people, (Some(p0), Some(p2)), "the pair's people now");
+    assert_eq!(
+        page.items[0].people,
+        (Some(p0), Some(p2)),
+        "the pair's people now"
+    );
     let id = page.items[0].id;
     store
         .decide_review(
