@@ -144,6 +144,24 @@ impl Service {
         Ok(self.store().list_corrections(None).await?)
     }
 
+    /// One correction with its lineage (ids only: nothing personal).
+    pub async fn get_correction(
+        &self,
+        actor: &Actor,
+        id: CorrectionId,
+    ) -> ServiceResult<PersonCorrection> {
+        self.authorize(
+            actor,
+            DataClass::Linkage,
+            Access::Read,
+            AuditAction::LinkageRead,
+            "person_correction",
+            Some(id.to_string()),
+        )
+        .await?;
+        self.correction(id).await
+    }
+
     /// Refuses a correction of a person with a merge waiting for a second reviewer.
     async fn none_awaiting(&self, people: &[PersonId]) -> ServiceResult<()> {
         for p in people {

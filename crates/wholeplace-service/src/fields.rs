@@ -122,6 +122,18 @@ pub(crate) fn pounds_field(
     }
 }
 
+/// A record that clashes with one already stored, as a problem on `field`
+/// ("There is already ...").
+pub(crate) fn already(field: &'static str) -> impl Fn(StoreError) -> ServiceError {
+    move |e| match e {
+        StoreError::Conflict(what) => ServiceError::Validation(vec![FieldError::conflict(
+            field,
+            format!("There is already {what}"),
+        )]),
+        other => other.into(),
+    }
+}
+
 /// A refused delete says what still uses the record.
 pub(crate) fn in_use(e: StoreError) -> ServiceError {
     match e {

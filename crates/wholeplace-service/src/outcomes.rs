@@ -808,15 +808,7 @@ impl Service {
         self.store()
             .create_indicator(&new, &ev)
             .await
-            .map_err(|e| match e {
-                wholeplace_store::StoreError::Conflict(what) => {
-                    ServiceError::Validation(vec![FieldError::conflict(
-                        "name",
-                        format!("There is already {what}"),
-                    )])
-                }
-                other => other.into(),
-            })
+            .map_err(crate::fields::already("name"))
     }
 
     /// Enters one figure (replacing the place's figure for the period).
@@ -903,15 +895,7 @@ impl Service {
         self.store()
             .create_target(&t, &ev)
             .await
-            .map_err(|e| match e {
-                wholeplace_store::StoreError::Conflict(what) => {
-                    ServiceError::Validation(vec![FieldError::conflict(
-                        "target_date",
-                        format!("There is already {what}"),
-                    )])
-                }
-                other => other.into(),
-            })
+            .map_err(crate::fields::already("target_date"))
     }
 
     /// Every target with its latest actual and red/amber/green.

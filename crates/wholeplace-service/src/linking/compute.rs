@@ -117,11 +117,22 @@ fn model_for(
 /// # Errors
 /// When cancelled, or when the engine refuses.
 pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, LinkFailure> {
-    let (plain, encoded): (Vec<StagedRecord>, Vec<StagedRecord>) = input
-        .records
-        .iter()
-        .cloned()
-        .partition(|r| r.encoding.is_empty());
+    // Only when extracts of encodings are staged are the records copied into two groups.
+    let (split_plain, encoded): (Vec<StagedRecord>, Vec<StagedRecord>) =
+        if input.records.iter().any(|r| !r.encoding.is_empty()) {
+            input
+                .records
+                .iter()
+                .cloned()
+                .partition(|r| r.encoding.is_empty())
+        } else {
+            (Vec::new(), Vec::new())
+        };
+    let plain: &[StagedRecord] = if encoded.is_empty() {
+        &input.records
+    } else {
+        &split_plain
+    };
     let mut out = if plain.is_empty() {
         LinkResult {
             model: input.settings.model.clone().unwrap_or_default(),
@@ -132,7 +143,7 @@ pub fn link_records(input: &LinkInput, job: &JobState) -> Result<LinkResult, Lin
             ended_at: 0,
         }
     } else {
-        link_plain(input, &plain, job)?
+        link_plain(input, plain, job)?
     };
     if !encoded.is_empty() {
         let more = super::encoded::link_encoded(input, &encoded, job)?;

@@ -156,13 +156,7 @@ async fn made(
     actor: &Actor,
     id: CorrectionId,
 ) -> Result<CorrectionMade, ApiError> {
-    let c = state
-        .service
-        .list_corrections(actor)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or(ServiceError::NotFound)?;
+    let c = state.service.get_correction(actor, id).await?;
     Ok(CorrectionMade {
         id: id.get(),
         state: c.state.as_str().to_owned(),
