@@ -59,6 +59,10 @@ test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async
   await page.click('nav a:has-text("Linking")');
   await page.waitForURL(/\/linking$/);
   assert.match(await page.textContent('main'), /No extract is staged yet/);
+  // Each partnership links its own extracts: the demo's first is Sherwood's, whose agencies
+  // sent these; the others are a choice away.
+  assert.match(await page.textContent('.govuk-caption-l'), /Sherwood Neighbourhood Community Budget/);
+  assert.ok(await page.locator('#partnership option').count() >= 3, 'the partnerships to choose from');
   await checkPage(page, '80-linking');
 
   // Kent Police is party to no linkage agreement: refused, with the service's message.
@@ -75,7 +79,7 @@ test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async
   await checkPage(page, '82-linking-staged');
 
   await page.click('button:has-text("Run linking")');
-  await page.waitForURL(/\/linking$/);
+  await page.waitForURL(/\/linking\?partnership=\d+$/);
   if (await page.$('[data-wp-poll]')) {
     assert.match(await page.textContent('#linking-progress'), /is running/);
     await checkPage(page, '83-linking-running');
@@ -87,7 +91,7 @@ test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async
   await checkPage(page, '84-linking-finished');
 
   await page.getByRole('link', { name: 'Review the uncertain pairs' }).click();
-  await page.waitForURL(/\/linking\/review$/);
+  await page.waitForURL(/\/linking\/review\?partnership=\d+$/);
   assert.match(await page.textContent('main'), /The evidence for pair/);
   await checkPage(page, '85-linking-review');
   const decisions = ['Accept', 'Reject', 'Accept'];
@@ -95,14 +99,14 @@ test('two agencies\' extracts uploaded, linked, and three pairs reviewed', async
     const button = page.locator(`button[value="${decision.toLowerCase()}"]`).first();
     assert.ok(await button.count(), `a pair to ${decision.toLowerCase()}`);
     await button.click();
-    await page.waitForURL(/\/linking\/review\?status=pending&page=1$/);
+    await page.waitForURL(/\/linking\/review\?partnership=\d+&status=pending&page=1$/);
   }
   await page.getByRole('link', { name: 'Accepted' }).click();
   await page.waitForURL(/status=accepted/);
   assert.equal(await page.locator('button[value="undo"]').count(), 2, 'two pairs accepted');
   await checkPage(page, '86-linking-accepted');
   await page.locator('button[value="undo"]').first().click();
-  await page.waitForURL(/\/linking\/review\?status=accepted&page=1$/);
+  await page.waitForURL(/\/linking\/review\?partnership=\d+&status=accepted&page=1$/);
   assert.equal(await page.locator('button[value="undo"]').count(), 1, 'one decision undone');
   await page.getByRole('link', { name: 'Rejected' }).click();
   await page.waitForURL(/status=rejected/);

@@ -1,7 +1,9 @@
 //! `wholeplace linking`: agencies' extracts into staging and the linkage run, as the machine's
-//! operator. `linking import --agency ID --class identity FILE` stages an extract (refused
-//! without an agreement in force covering it for linkage); `linking run` links every staged
-//! record into people and households with progress on standard error. Prints counts only.
+//! operator. `linking import --agency ID --class identity FILE` stages an extract for a
+//! partnership's linkage (refused without an agreement in force covering it for linkage, or
+//! when the agency is not a member of the partnership); `linking run` links the records staged
+//! for a partnership into people and households with progress on standard error. Each takes
+//! `--partnership ID`, which may be left out when there is only one. Prints counts only.
 
 use clap::{Args, Subcommand};
 use wholeplace_service::extracts::{ExtractFile, ExtractForm};
@@ -18,7 +20,11 @@ pub struct LinkingArgs {
 enum LinkingCommand {
     /// Stage an agency's extract (CSV or XLSX) for linkage.
     Import {
-        /// The agency's id (see /agencies).
+        /// The partnership whose linkage the extract is for (see /partnerships); may be left
+        /// out when there is only one.
+        #[arg(long)]
+        partnership: Option<String>,
+        /// The agency's id (see /agencies); a member of the partnership.
         #[arg(long)]
         agency: String,
         /// The class of data, such as identity.
@@ -31,8 +37,13 @@ enum LinkingCommand {
         /// The extract.
         file: std::path::PathBuf,
     },
-    /// Link every staged record into people and households, and queue the uncertain pairs.
-    Run,
+    /// Link the records staged for a partnership into people and households, and queue the
+    /// uncertain pairs.
+    Run {
+        /// The partnership (see /partnerships); may be left out when there is only one.
+        #[arg(long)]
+        partnership: Option<String>,
+    },
 }
 
 fn explain(e: ServiceError) -> anyhow::Error {
@@ -58,12 +69,14 @@ pub async fn run(
     let op = Actor::operator();
     let result = match args.command {
         LinkingCommand::Import {
+            partnership,
             agency,
             class,
             columns,
             file,
         } => {
             let form = ExtractForm {
+                partnership_id: partnership.unwrap_or_default(),
                 agency_id: agency,
                 data_class: class,
                 columns: columns
@@ -79,15 +92,44 @@ pub async fn run(
                 .await;
             done.map(|d| format!("Staged {} records as extract {}\n", d.records, d.id))
         }
-        LinkingCommand::Run => link(&service, &op).await,
+        LinkingCommand::Run { partnership } => match partnership_arg(partnership.as_deref()) {
+            Ok(p) => link(&service, &op, p).await,
+            Err(e) => Err(e),
+        },
     };
     store.close().await;
     print!("{}", result.map_err(explain)?);
     Ok(())
 }
 
-async fn link(service: &wholeplace_service::Service, op: &Actor) -> Result<String, ServiceError> {
-    let run = service.start_linking(op).await?;
+/// `--partnership` as an id.
+fn partnership_arg(
+    raw: Option<&str>,
+) -> Result<Option<wholeplace_domain::PartnershipId>, ServiceError> {
+    use wholeplace_domain::RecordId;
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .map(|n| Some(wholeplace_domain::PartnershipId::from_raw(n)))
+            .ok_or_else(|| {
+                ServiceError::Validation(vec![wholeplace_service::FieldError::new(
+                    "partnership",
+                    format!(
+                        "--partnership {t}: give the partnership's number, such as --partnership 1"
+                    ),
+                )])
+            }),
+    }
+}
+
+async fn link(
+    service: &wholeplace_service::Service,
+    op: &Actor,
+    partnership: Option<wholeplace_domain::PartnershipId>,
+) -> Result<String, ServiceError> {
+    let run = service.start_linking(op, partnership).await?;
     let mut last = String::new();
     service
         .wait_for_linking(|p| {
@@ -102,7 +144,7 @@ async fn link(service: &wholeplace_service::Service, op: &Actor) -> Result<Strin
             }
         })
         .await;
-    let overview = service.linking_overview(op).await?;
+    let overview = service.linking_overview(op, partnership).await?;
     let r = overview
         .runs
         .iter()

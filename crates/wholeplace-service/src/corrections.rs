@@ -96,6 +96,25 @@ fn iso_day(v: Option<String>) -> Option<String> {
 }
 
 impl Service {
+    /// Whether a merge across data classes of these people waits for a second reviewer: when
+    /// any partnership whose linkage formed them asks for one (with no linked records, the
+    /// default: it does).
+    async fn second_review_for(&self, people: &[&PersonLinks]) -> ServiceResult<bool> {
+        let partnerships: BTreeSet<_> = people
+            .iter()
+            .flat_map(|l| l.records.iter().map(|r| r.partnership_id))
+            .collect();
+        if partnerships.is_empty() {
+            return Ok(wholeplace_store::LinkageSettings::default().second_review);
+        }
+        for p in partnerships {
+            if self.store().linkage_settings(p).await?.second_review {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn links_of(&self, person: PersonId) -> ServiceResult<Option<PersonLinks>> {
         Ok(self.store().person_links(person).await?)
     }
@@ -253,7 +272,8 @@ impl Service {
         self.none_awaiting(&[kept, merged]).await?;
         let (a, b) = (classes(&kept_links), classes(&other_links));
         let cross_class = !a.is_empty() && !b.is_empty() && a != b;
-        let awaits_second = cross_class && self.store().linkage_settings().await?.second_review;
+        let awaits_second =
+            cross_class && self.second_review_for(&[&kept_links, &other_links]).await?;
         let c = NewCorrection {
             kind: CorrectionKind::Merge,
             person: kept,

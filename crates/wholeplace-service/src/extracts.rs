@@ -10,7 +10,7 @@ use crate::policy::{Access, DataClass};
 use crate::{Actor, AuditAction, FieldError, Service, ServiceError, ServiceResult};
 use serde::Deserialize;
 use std::collections::HashSet;
-use wholeplace_domain::{AgencyId, ExtractId, Purpose, RecordId};
+use wholeplace_domain::{AgencyId, ExtractId, PartnershipId, Purpose, RecordId};
 use wholeplace_store::{Extract, NewExtract, STAGED_FIELDS, StagedValues};
 
 /// What each staged field is called on the forms.
@@ -38,6 +38,9 @@ const DATE_PIVOT: u16 = 25;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ExtractForm {
+    /// The id of the partnership whose linkage the extract is for (blank when there is only
+    /// one partnership).
+    pub partnership_id: String,
     /// The agency's id.
     pub agency_id: String,
     /// The class of data (a key of the sharing vocabulary, such as `identity`).
@@ -387,32 +390,59 @@ impl Service {
         }))
     }
 
-    /// The agency and class a form names, each checked.
+    /// The partnership, agency and class a form names, each checked: the agency must be a
+    /// member of the partnership.
     async fn extract_target(
         &self,
         form: &ExtractForm,
-    ) -> ServiceResult<(AgencyId, wholeplace_domain::DataClass)> {
+    ) -> ServiceResult<(PartnershipId, AgencyId, wholeplace_domain::DataClass)> {
         let mut errors = Vec::new();
+        let requested = form.partnership_id.trim();
+        let partnership = match requested.parse::<i64>().ok().map(PartnershipId::from_raw) {
+            None if !requested.is_empty() => Err(ServiceError::Validation(Vec::new())),
+            p => self.linking_partnership(p).await,
+        };
+        let partnership = match partnership {
+            Ok(p) => Some(p),
+            Err(ServiceError::Validation(_)) => {
+                errors.push(FieldError::new(
+                    "partnership_id",
+                    "Choose the partnership whose linkage the extract is for",
+                ));
+                None
+            }
+            Err(e) => return Err(e),
+        };
         let agency = form
             .agency_id
             .trim()
             .parse::<i64>()
             .ok()
             .map(AgencyId::from_raw);
-        let known = match agency {
-            Some(a) => self
-                .store()
-                .list_agencies()
-                .await?
-                .iter()
-                .any(|x| x.id == a),
-            None => false,
-        };
-        if !known {
+        let agencies = self.store().list_agencies().await?;
+        let known = agencies.iter().find(|x| Some(x.id) == agency);
+        if known.is_none() {
             errors.push(FieldError::new(
                 "agency_id",
                 "Choose the agency that sent the extract",
             ));
+        }
+        if let (Some((p, name)), Some(a)) = (&partnership, known) {
+            let member = self
+                .store()
+                .list_partnerships()
+                .await?
+                .iter()
+                .any(|x| x.id == *p && x.members.iter().any(|m| m.id == a.id));
+            if !member {
+                errors.push(FieldError::new(
+                    "agency_id",
+                    format!(
+                        "{} is not a member of {name}: add it to the partnership on the partnerships page, or choose the partnership it works in",
+                        a.name
+                    ),
+                ));
+            }
         }
         let class = wholeplace_domain::DataClass::parse(form.data_class.trim()).ok();
         if class.is_none() {
@@ -421,8 +451,8 @@ impl Service {
                 "Choose the class of data the extract holds",
             ));
         }
-        match (agency, class) {
-            (Some(a), Some(c)) if errors.is_empty() => Ok((a, c)),
+        match (partnership, agency, class) {
+            (Some((p, _)), Some(a), Some(c)) if errors.is_empty() => Ok((p, a, c)),
             _ => Err(ServiceError::Validation(errors)),
         }
     }
@@ -444,7 +474,7 @@ impl Service {
             None,
         )
         .await?;
-        let (agency, class) = self.extract_target(form).await?;
+        let (partnership, agency, class) = self.extract_target(form).await?;
         if !self.linkage_agreement(agency, class).await? {
             let detail = format!(
                 "refused: no agreement in force covers agency {agency}'s {} data for linkage",
@@ -470,7 +500,7 @@ impl Service {
         let table = read_extract(file)?;
         if table.headers.iter().any(|h| h.ends_with("_bf")) {
             return self
-                .import_encoded(actor, agency, class, file, &table)
+                .import_encoded(actor, (partnership, agency, class), file, &table)
                 .await;
         }
         let saved = self
@@ -502,6 +532,7 @@ impl Service {
         }
         let count = records.len();
         let new = NewExtract {
+            partnership_id: partnership,
             agency_id: agency,
             data_class: class,
             file_name: file.name.clone(),
@@ -511,7 +542,10 @@ impl Service {
             encoded_columns: Vec::new(),
             encodings: Vec::new(),
         };
-        let detail = format!("agency {agency}, {}, {count} records", class.as_str());
+        let detail = format!(
+            "partnership {partnership}, agency {agency}, {}, {count} records",
+            class.as_str()
+        );
         self.stage(actor, &new, &detail, columns).await
     }
 
@@ -541,24 +575,22 @@ impl Service {
 
     /// Stages an extract of encodings only (the privacy-preserving mode): no identifier is
     /// read or kept, only the record ids and the encodings. Every encoded extract must have the
-    /// same encoded columns (all agencies encode with the same command, settings and key).
+    /// same encoded columns within a partnership (its agencies encode with the same command,
+    /// settings and key).
     async fn import_encoded(
         &self,
         actor: &Actor,
-        agency: AgencyId,
-        class: wholeplace_domain::DataClass,
+        (partnership, agency, class): (PartnershipId, AgencyId, wholeplace_domain::DataClass),
         file: &ExtractFile,
         table: &wholeplace_tabular::Table,
     ) -> ServiceResult<ExtractImported> {
         let (columns, records, encodings) =
             encoded_rows(table).map_err(ServiceError::Validation)?;
-        if let Some(other) = self
-            .store()
-            .list_extracts()
-            .await?
-            .into_iter()
-            .find(|e| !e.encoded_columns.is_empty() && e.encoded_columns != columns)
-        {
+        if let Some(other) = self.store().list_extracts().await?.into_iter().find(|e| {
+            e.partnership_id == partnership
+                && !e.encoded_columns.is_empty()
+                && e.encoded_columns != columns
+        }) {
             return Err(file_error(format!(
                 "The encoded columns ({}) differ from those of the encoded extract '{}' already staged ({}): every agency must encode with the same command and settings",
                 columns.join(", "),
@@ -568,6 +600,7 @@ impl Service {
         }
         let count = records.len();
         let new = NewExtract {
+            partnership_id: partnership,
             agency_id: agency,
             data_class: class,
             file_name: file.name.clone(),
@@ -578,7 +611,7 @@ impl Service {
             encodings,
         };
         let detail = format!(
-            "agency {agency}, {}, {count} encoded records",
+            "partnership {partnership}, agency {agency}, {}, {count} encoded records",
             class.as_str()
         );
         let columns = columns.into_iter().map(|c| (c.clone(), c)).collect();

@@ -1,7 +1,8 @@
-//! Linking as a job: the linkage engine run over every staged record on a background thread,
-//! one run at a time (extracts are not yet scoped to a partnership, so one at a time across the
-//! installation), with its progress readable while it runs and a cancel that takes effect at
-//! the next stage. A finished run's people (each with their source records), households and
+//! Linking as a job: the linkage engine run over the records staged for one partnership on a
+//! background thread, one run at a time per partnership, with its progress readable while it
+//! runs and a cancel that takes effect at the next stage. Each partnership keeps its own review
+//! band, second-reviewer rule, model, runs and review queue; its records are never compared
+//! with another partnership's. A finished run's people (each with their source records), households and
 //! review queue are written in one transaction; its model is saved and reused by the next run.
 //! The review queue holds the pairs between the two thresholds with their evidence; a decision
 //! (accept, reject, undo) is audited and takes effect in the next run.
@@ -9,9 +10,10 @@
 use crate::policy::{Access, DataClass};
 use crate::{Actor, AuditAction, FieldError, Service, ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use wholeplace_domain::{LinkageRunId, ReviewItemId};
+use wholeplace_domain::{LinkageRunId, PartnershipId, ReviewItemId};
 use wholeplace_linkage::Explanation;
 use wholeplace_store::{LinkageRun, LinkageSettings, ReviewItem, ReviewStatus, RunState};
 
@@ -64,21 +66,25 @@ impl wholeplace_linkage::Progress for JobState {
     }
 }
 
-/// The one job slot.
+/// The job slots: one per partnership.
 #[derive(Debug, Default)]
 pub struct Jobs {
-    current: tokio::sync::Mutex<Option<Arc<JobState>>>,
+    current: tokio::sync::Mutex<HashMap<PartnershipId, Arc<JobState>>>,
 }
 
 impl Jobs {
-    async fn current(&self) -> Option<Arc<JobState>> {
-        self.current.lock().await.clone()
+    async fn current(&self, partnership: PartnershipId) -> Option<Arc<JobState>> {
+        self.current.lock().await.get(&partnership).cloned()
     }
 }
 
 /// The linking page: the running job, the runs, the band and what the last run found.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkingOverview {
+    /// The partnership whose linkage this is.
+    pub partnership: (PartnershipId, String),
+    /// Every partnership, to choose another: (id, name).
+    pub partnerships: Vec<(PartnershipId, String)>,
     /// The run in progress and where it is.
     pub running: Option<(LinkageRunId, Progress)>,
     /// Runs, newest first.
@@ -89,7 +95,7 @@ pub struct LinkingOverview {
     pub second_review: bool,
     /// Whether a trained model is saved.
     pub model_saved: bool,
-    /// Staged records.
+    /// Records staged for the partnership.
     pub staged: usize,
     /// What the saved band gives on the last finished run's pairs.
     pub expected: Option<BandExpectation>,
@@ -145,6 +151,8 @@ pub struct ReviewView {
 /// A page of the queue.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReviewQueue {
+    /// The partnership whose queue this is.
+    pub partnership: PartnershipId,
     /// The items.
     pub items: Vec<ReviewView>,
     /// Items with the status asked for.
@@ -195,8 +203,49 @@ fn ppm_pct(ppm: i64) -> f64 {
 }
 
 impl Service {
-    /// The linking page's facts.
-    pub async fn linking_overview(&self, actor: &Actor) -> ServiceResult<LinkingOverview> {
+    /// The partnership a linking request is for: the one named, or the only one there is; when
+    /// none is named and there are several, the problem names them.
+    pub async fn linking_partnership(
+        &self,
+        requested: Option<PartnershipId>,
+    ) -> ServiceResult<(PartnershipId, String)> {
+        let all = self.store().list_partnerships().await?;
+        let choose = |why: &str| {
+            let names: Vec<String> = all
+                .iter()
+                .map(|p| format!("{} ({})", p.id, p.name))
+                .collect();
+            ServiceError::Validation(vec![FieldError::new(
+                "partnership",
+                format!(
+                    "{why}: give the partnership's id, one of {}",
+                    names.join(", ")
+                ),
+            )])
+        };
+        if all.is_empty() {
+            return Err(ServiceError::Validation(vec![FieldError::new(
+                "partnership",
+                "There is no partnership yet: records are linked for a partnership, so make one on the partnerships page first",
+            )]));
+        }
+        match requested {
+            Some(id) => all
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| (p.id, p.name.clone()))
+                .ok_or_else(|| choose(&format!("There is no partnership {id}"))),
+            None if all.len() == 1 => Ok((all[0].id, all[0].name.clone())),
+            None => Err(choose("Say which partnership's linkage this is")),
+        }
+    }
+
+    /// A partnership's linking page facts.
+    pub async fn linking_overview(
+        &self,
+        actor: &Actor,
+        partnership: Option<PartnershipId>,
+    ) -> ServiceResult<LinkingOverview> {
         self.authorize(
             actor,
             DataClass::Linkage,
@@ -206,12 +255,14 @@ impl Service {
             None,
         )
         .await?;
-        let settings = self.store().linkage_settings().await?;
-        let running = self.jobs.current().await.map(|j| {
+        let chosen = self.linking_partnership(partnership).await?;
+        let p = chosen.0;
+        let settings = self.store().linkage_settings(p).await?;
+        let running = self.jobs.current(p).await.map(|j| {
             let p = j.progress.lock().map(|p| p.clone()).unwrap_or_default();
             (j.run, p)
         });
-        let runs = self.store().list_linkage_runs().await?;
+        let runs = self.store().list_linkage_runs(p).await?;
         let expected = runs
             .iter()
             .find(|r| r.state == RunState::Finished)
@@ -231,6 +282,14 @@ impl Service {
                 },
             );
         Ok(LinkingOverview {
+            partnership: chosen,
+            partnerships: self
+                .store()
+                .list_partnerships()
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x.name))
+                .collect(),
             running,
             expected,
             runs,
@@ -242,13 +301,19 @@ impl Service {
                 .list_extracts()
                 .await?
                 .iter()
+                .filter(|e| e.partnership_id == p)
                 .map(|e| e.records as usize)
                 .sum(),
         })
     }
 
-    /// Starts a run in the background; refused while one is running.
-    pub async fn start_linking(&self, actor: &Actor) -> ServiceResult<LinkageRunId> {
+    /// Starts a run of a partnership's extracts in the background; refused while one of that
+    /// partnership's is running.
+    pub async fn start_linking(
+        &self,
+        actor: &Actor,
+        partnership: Option<PartnershipId>,
+    ) -> ServiceResult<LinkageRunId> {
         self.authorize(
             actor,
             DataClass::Linkage,
@@ -258,33 +323,37 @@ impl Service {
             None,
         )
         .await?;
-        if self.jobs.current().await.is_some() {
-            return Err(ServiceError::Conflict("a linkage run in progress".into()));
+        let (p, name) = self.linking_partnership(partnership).await?;
+        if self.jobs.current(p).await.is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "{name}'s linkage run in progress"
+            )));
         }
-        let records = self.store().staged_records().await?;
+        let records = self.store().staged_records(p).await?;
         if records.is_empty() {
             return Err(ServiceError::Validation(vec![FieldError::new(
                 "run",
-                "No extracts are staged: import an agency's extract first",
+                format!("No extracts are staged for {name}: import an agency's extract first"),
             )]));
         }
-        let mut decisions = self.store().review_decisions().await?;
+        let mut decisions = self.store().review_decisions(p).await?;
         decisions.extend(self.correction_decisions(&records).await?);
         let encoded_columns = self
             .store()
             .list_extracts()
             .await?
             .into_iter()
+            .filter(|e| e.partnership_id == p)
             .map(|e| e.encoded_columns)
             .find(|c| !c.is_empty())
             .unwrap_or_default();
         let input = LinkInput {
-            settings: self.store().linkage_settings().await?,
+            settings: self.store().linkage_settings(p).await?,
             decisions,
             records,
             encoded_columns,
         };
-        let detail = format!("{} records", input.records.len());
+        let detail = format!("partnership {p}, {} records", input.records.len());
         let ev = self.event(
             actor,
             AuditAction::LinkageRun,
@@ -293,27 +362,35 @@ impl Service {
             true,
             &detail,
         );
-        let mut slot = self.jobs.current.lock().await;
-        if slot.is_some() {
-            return Err(ServiceError::Conflict("a linkage run in progress".into()));
+        let mut slots = self.jobs.current.lock().await;
+        if slots.contains_key(&p) {
+            return Err(ServiceError::Conflict(format!(
+                "{name}'s linkage run in progress"
+            )));
         }
-        let run = self.store().start_linkage_run(&ev).await?;
+        let run = self.store().start_linkage_run(p, &ev).await?;
         let job = Arc::new(JobState {
             run,
             progress: Mutex::new(Progress::default()),
             cancel: AtomicBool::new(false),
         });
-        *slot = Some(job.clone());
-        drop(slot);
+        slots.insert(p, job.clone());
+        drop(slots);
         let service = self.clone();
         let actor = actor.clone();
-        tokio::spawn(async move { service.finish_job(actor, job, input).await });
+        tokio::spawn(async move { service.finish_job(actor, p, job, input).await });
         Ok(run)
     }
 
     /// Runs the engine on the blocking pool and writes what it found, or ends the run as
     /// cancelled or failed; the slot is freed either way. Nothing personal reaches the log.
-    async fn finish_job(&self, actor: Actor, job: Arc<JobState>, input: LinkInput) {
+    async fn finish_job(
+        &self,
+        actor: Actor,
+        partnership: PartnershipId,
+        job: Arc<JobState>,
+        input: LinkInput,
+    ) {
         let thread_job = job.clone();
         let outcome =
             tokio::task::spawn_blocking(move || link_records(&input, thread_job.as_ref()))
@@ -366,11 +443,15 @@ impl Service {
         if let Err(e) = written {
             tracing::error!(run = %job.run, "linkage run could not be recorded: {e}");
         }
-        *self.jobs.current.lock().await = None;
+        self.jobs.current.lock().await.remove(&partnership);
     }
 
-    /// Asks the running job to stop at its next stage; nothing of it is written.
-    pub async fn cancel_linking(&self, actor: &Actor) -> ServiceResult<LinkageRunId> {
+    /// Asks a partnership's running job to stop at its next stage; nothing of it is written.
+    pub async fn cancel_linking(
+        &self,
+        actor: &Actor,
+        partnership: Option<PartnershipId>,
+    ) -> ServiceResult<LinkageRunId> {
         self.authorize(
             actor,
             DataClass::Linkage,
@@ -380,14 +461,18 @@ impl Service {
             None,
         )
         .await?;
-        let job = self.jobs.current().await.ok_or(ServiceError::NotFound)?;
+        let (p, _) = self.linking_partnership(partnership).await?;
+        let job = self.jobs.current(p).await.ok_or(ServiceError::NotFound)?;
         job.cancel.store(true, Ordering::Relaxed);
         Ok(job.run)
     }
 
-    /// Waits until no run is in progress (for the command line and tests).
+    /// Waits until no run is in progress for any partnership (for the command line and tests).
     pub async fn wait_for_linking(&self, mut each: impl FnMut(&Progress)) {
-        while let Some(job) = self.jobs.current().await {
+        loop {
+            let Some(job) = self.jobs.current.lock().await.values().next().cloned() else {
+                break;
+            };
             if let Ok(p) = job.progress.lock().map(|p| p.clone()) {
                 each(&p);
             }
@@ -395,10 +480,11 @@ impl Service {
         }
     }
 
-    /// Sets the review band.
+    /// Sets a partnership's review band.
     pub async fn save_review_band(
         &self,
         actor: &Actor,
+        partnership: Option<PartnershipId>,
         form: &ReviewBandForm,
     ) -> ServiceResult<()> {
         self.authorize(
@@ -410,9 +496,11 @@ impl Service {
             None,
         )
         .await?;
+        let (p, _) = self.linking_partnership(partnership).await?;
         let (lower, upper) = form.parse().map_err(ServiceError::Validation)?;
         let second = matches!(form.second_review.trim(), "yes" | "true" | "on");
-        let detail = format!("review band {lower}-{upper} ppm, second reviewer {second}");
+        let detail =
+            format!("partnership {p}: review band {lower}-{upper} ppm, second reviewer {second}");
         let ev = self.event(
             actor,
             AuditAction::LinkageSettings,
@@ -423,14 +511,15 @@ impl Service {
         );
         Ok(self
             .store()
-            .save_review_band(lower, upper, second, &ev)
+            .save_review_band(p, lower, upper, second, &ev)
             .await?)
     }
 
-    /// A page of the review queue (audited read: the evidence is personal data).
+    /// A page of a partnership's review queue (audited read: the evidence is personal data).
     pub async fn review_queue(
         &self,
         actor: &Actor,
+        partnership: Option<PartnershipId>,
         status: ReviewStatus,
         page: i64,
     ) -> ServiceResult<ReviewQueue> {
@@ -443,12 +532,16 @@ impl Service {
             None,
         )
         .await?;
+        let (p, _) = self.linking_partnership(partnership).await?;
         let page = page.max(1);
         let got = self
             .store()
-            .review_page(status, (page - 1) * REVIEW_PAGE_SIZE, REVIEW_PAGE_SIZE)
+            .review_page(p, status, (page - 1) * REVIEW_PAGE_SIZE, REVIEW_PAGE_SIZE)
             .await?;
-        let detail = format!("review queue {}, page {page}", status.as_str());
+        let detail = format!(
+            "partnership {p}: review queue {}, page {page}",
+            status.as_str()
+        );
         let ev = self.event(
             actor,
             AuditAction::LinkageRead,
@@ -459,6 +552,7 @@ impl Service {
         );
         self.store().append_audit(&ev).await?;
         Ok(ReviewQueue {
+            partnership: p,
             items: got
                 .items
                 .into_iter()
@@ -511,8 +605,12 @@ impl Service {
             .await?)
     }
 
-    /// The saved settings (for the command line's summary).
-    pub async fn linkage_settings(&self, actor: &Actor) -> ServiceResult<LinkageSettings> {
+    /// A partnership's saved settings (for the command line's summary).
+    pub async fn linkage_settings(
+        &self,
+        actor: &Actor,
+        partnership: Option<PartnershipId>,
+    ) -> ServiceResult<LinkageSettings> {
         self.authorize(
             actor,
             DataClass::Linkage,
@@ -522,7 +620,8 @@ impl Service {
             None,
         )
         .await?;
-        Ok(self.store().linkage_settings().await?)
+        let (p, _) = self.linking_partnership(partnership).await?;
+        Ok(self.store().linkage_settings(p).await?)
     }
 }
 

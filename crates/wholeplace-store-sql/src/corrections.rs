@@ -301,6 +301,7 @@ fn source_from_row(r: &AnyRow) -> StoreResult<SourceRecord> {
     Ok(SourceRecord {
         id: id(r, "id")?,
         extract_id: id(r, "extract_id")?,
+        partnership_id: id(r, "partnership_id")?,
         agency_id: id(r, "agency_id")?,
         agency_name: get(r, "agency_name")?,
         data_class: vocab(r, "data_class")?,
@@ -344,7 +345,7 @@ impl CorrectionStore for SqlStore {
             ni_number: get(&row, "ni_number")?,
         };
         let records = sqlx::query(AssertSqlSafe(format!(
-            "SELECT s.id, s.extract_id, e.agency_id, a.name AS agency_name, e.data_class, s.{} \
+            "SELECT s.id, s.extract_id, e.partnership_id, e.agency_id, a.name AS agency_name, e.data_class, s.{} \
              FROM person_source ps JOIN staged_record s ON s.id = ps.staged_record_id \
              JOIN extract e ON e.id = s.extract_id JOIN agency a ON a.id = e.agency_id \
              WHERE ps.person_id = $1 ORDER BY s.id",

@@ -6,7 +6,7 @@ use crate::dataset::get;
 use crate::store::*;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use wholeplace_domain::{AgencyId, DataClass, ExtractId};
+use wholeplace_domain::{AgencyId, DataClass, ExtractId, PartnershipId};
 use wholeplace_store::*;
 
 /// Records inserted by one statement (12 values each). Small on purpose: SQLite looks each
@@ -35,6 +35,7 @@ fn staged_from_row(r: &AnyRow) -> StoreResult<StagedRecord> {
 fn extract_from_row(r: &AnyRow) -> StoreResult<Extract> {
     Ok(Extract {
         id: id(r, "id")?,
+        partnership_id: id(r, "partnership_id")?,
         agency_id: id(r, "agency_id")?,
         agency_name: get(r, "agency_name")?,
         data_class: vocab(r, "data_class")?,
@@ -136,8 +137,8 @@ impl ExtractStore for SqlStore {
     async fn create_extract(&self, e: &NewExtract, audit: &AuditEvent) -> StoreResult<ExtractId> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "INSERT INTO extract (agency_id, data_class, file_name, records, imported_at, imported_by, encoded_columns) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO extract (agency_id, data_class, file_name, records, imported_at, imported_by, encoded_columns, partnership_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(e.agency_id.get())
         .bind(e.data_class.as_str().to_owned())
@@ -146,6 +147,7 @@ impl ExtractStore for SqlStore {
         .bind(e.imported_at)
         .bind(e.imported_by.clone())
         .bind(e.encoded_columns.join(","))
+        .bind(e.partnership_id.get())
         .fetch_one(&mut *tx)
         .await
         .map_err(|err| fk_or(err, "that extract"))?;
@@ -160,7 +162,7 @@ impl ExtractStore for SqlStore {
 
     async fn list_extracts(&self) -> StoreResult<Vec<Extract>> {
         sqlx::query(
-            "SELECT e.id, e.agency_id, a.name AS agency_name, e.data_class, e.file_name, e.records, e.imported_at, e.imported_by, e.encoded_columns \
+            "SELECT e.id, e.partnership_id, e.agency_id, a.name AS agency_name, e.data_class, e.file_name, e.records, e.imported_at, e.imported_by, e.encoded_columns \
              FROM extract e JOIN agency a ON a.id = e.agency_id ORDER BY e.id DESC",
         )
         .fetch_all(self.pool())
@@ -171,12 +173,14 @@ impl ExtractStore for SqlStore {
         .collect()
     }
 
-    async fn staged_records(&self) -> StoreResult<Vec<StagedRecord>> {
+    async fn staged_records(&self, partnership: PartnershipId) -> StoreResult<Vec<StagedRecord>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.id, s.extract_id, e.agency_id, {STAGED_COLUMNS}, s.encoding, ps.person_id \
              FROM staged_record s JOIN extract e ON e.id = s.extract_id \
-             LEFT JOIN person_source ps ON ps.staged_record_id = s.id ORDER BY s.id"
+             LEFT JOIN person_source ps ON ps.staged_record_id = s.id \
+             WHERE e.partnership_id = $1 ORDER BY s.id"
         )))
+        .bind(partnership.get())
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?

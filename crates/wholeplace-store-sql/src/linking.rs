@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
-use wholeplace_domain::{HouseholdId, LinkageRunId, PersonId, ReviewItemId, StagedRecordId};
+use wholeplace_domain::{
+    HouseholdId, LinkageRunId, PartnershipId, PersonId, ReviewItemId, StagedRecordId,
+};
 use wholeplace_store::*;
 
 type Tx = Transaction<'static, Any>;
@@ -55,6 +57,7 @@ fn run_from_row(r: &AnyRow) -> StoreResult<LinkageRun> {
     let trained: i64 = get(r, "trained")?;
     Ok(LinkageRun {
         id: id(r, "id")?,
+        partnership_id: id(r, "partnership_id")?,
         started_by: get(r, "started_by")?,
         started_at: get(r, "started_at")?,
         ended_at: get(r, "ended_at")?,
@@ -78,6 +81,7 @@ fn review_from_row(r: &AnyRow) -> StoreResult<ReviewItem> {
     let status: String = get(r, "status")?;
     Ok(ReviewItem {
         id: id(r, "id")?,
+        partnership_id: id(r, "partnership_id")?,
         a: id(r, "a_record_id")?,
         b: id(r, "b_record_id")?,
         probability_ppm: get(r, "probability_ppm")?,
@@ -89,7 +93,7 @@ fn review_from_row(r: &AnyRow) -> StoreResult<ReviewItem> {
     })
 }
 
-const REVIEW: &str = "SELECT r.id, r.a_record_id, r.b_record_id, r.probability_ppm, r.evidence, r.status, r.decided_by, \
+const REVIEW: &str = "SELECT r.id, r.partnership_id, r.a_record_id, r.b_record_id, r.probability_ppm, r.evidence, r.status, r.decided_by, \
      pa.person_id AS a_person_id, pb.person_id AS b_person_id FROM review_item r \
      LEFT JOIN person_source pa ON pa.staged_record_id = r.a_record_id \
      LEFT JOIN person_source pb ON pb.staged_record_id = r.b_record_id";
@@ -217,17 +221,22 @@ async fn new_household(tx: &mut Tx, h: &NewHousehold) -> StoreResult<HouseholdId
     Ok(hid)
 }
 
-/// Replaces the pending pairs of the queue; decided pairs keep their decision.
-async fn write_queue(tx: &mut Tx, items: &[NewReviewItem]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM review_item WHERE status = 'pending'")
+/// Replaces the pending pairs of a partnership's queue; decided pairs keep their decision.
+async fn write_queue(
+    tx: &mut Tx,
+    partnership: PartnershipId,
+    items: &[NewReviewItem],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM review_item WHERE status = 'pending' AND partnership_id = $1")
+        .bind(partnership.get())
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
     for chunk in items.chunks(BATCH) {
         let sql = format!(
-            "INSERT INTO review_item (a_record_id, b_record_id, probability_ppm, evidence, status) VALUES {} \
+            "INSERT INTO review_item (a_record_id, b_record_id, probability_ppm, evidence, status, partnership_id) VALUES {} \
              ON CONFLICT (a_record_id, b_record_id) DO NOTHING",
-            placeholders(chunk.len(), 5)
+            placeholders(chunk.len(), 6)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for it in chunk {
@@ -236,7 +245,8 @@ async fn write_queue(tx: &mut Tx, items: &[NewReviewItem]) -> StoreResult<()> {
                 .bind(it.b.get())
                 .bind(it.probability_ppm)
                 .bind(it.evidence.clone())
-                .bind("pending");
+                .bind("pending")
+                .bind(partnership.get());
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
@@ -282,13 +292,17 @@ async fn write_run_end(
 
 #[async_trait]
 impl LinkingStore for SqlStore {
-    async fn linkage_settings(&self) -> StoreResult<LinkageSettings> {
-        let r = sqlx::query(
-            "SELECT lower_ppm, upper_ppm, second_review, model FROM linkage_settings WHERE id = 1",
+    async fn linkage_settings(&self, partnership: PartnershipId) -> StoreResult<LinkageSettings> {
+        let row = sqlx::query(
+            "SELECT lower_ppm, upper_ppm, second_review, model FROM partnership_linkage WHERE partnership_id = $1",
         )
-        .fetch_one(self.pool())
+        .bind(partnership.get())
+        .fetch_optional(self.pool())
         .await
         .map_err(db_err)?;
+        let Some(r) = row else {
+            return Ok(LinkageSettings::default());
+        };
         Ok(LinkageSettings {
             lower_ppm: get(&r, "lower_ppm")?,
             upper_ppm: get(&r, "upper_ppm")?,
@@ -299,37 +313,46 @@ impl LinkingStore for SqlStore {
 
     async fn save_review_band(
         &self,
+        partnership: PartnershipId,
         lower_ppm: Ppm,
         upper_ppm: Ppm,
         second_review: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let q = sqlx::query(
-            "UPDATE linkage_settings SET lower_ppm = $1, upper_ppm = $2, second_review = $3 WHERE id = 1",
+            "INSERT INTO partnership_linkage (partnership_id, lower_ppm, upper_ppm, second_review) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (partnership_id) DO UPDATE SET lower_ppm = excluded.lower_ppm, upper_ppm = excluded.upper_ppm, second_review = excluded.second_review",
         )
+        .bind(partnership.get())
         .bind(lower_ppm)
         .bind(upper_ppm)
         .bind(i64::from(second_review));
-        write_one(self, q, "the review band", audit).await
+        write_one(self, q, "that partnership", audit).await
     }
 
-    async fn start_linkage_run(&self, audit: &AuditEvent) -> StoreResult<LinkageRunId> {
+    async fn start_linkage_run(
+        &self,
+        partnership: PartnershipId,
+        audit: &AuditEvent,
+    ) -> StoreResult<LinkageRunId> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "UPDATE linkage_run SET state = 'failed', ended_at = $1 WHERE state = 'running'",
+            "UPDATE linkage_run SET state = 'failed', ended_at = $1 WHERE state = 'running' AND partnership_id = $2",
         )
         .bind(audit.at)
+        .bind(partnership.get())
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         let row = sqlx::query(
-            "INSERT INTO linkage_run (started_by, started_at, state) VALUES ($1, $2, 'running') RETURNING id",
+            "INSERT INTO linkage_run (started_by, started_at, state, partnership_id) VALUES ($1, $2, 'running', $3) RETURNING id",
         )
         .bind(audit.actor.clone())
         .bind(audit.at)
+        .bind(partnership.get())
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .map_err(|e| fk_or(e, "that partnership"))?;
         let run: LinkageRunId = id(&row, "id")?;
         let mut ev = audit.clone();
         ev.record_id = Some(run.to_string());
@@ -353,12 +376,25 @@ impl LinkingStore for SqlStore {
             &result.counts,
         )
         .await?;
+        let row = sqlx::query("SELECT partnership_id FROM linkage_run WHERE id = $1")
+            .bind(run.get())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let partnership: PartnershipId = id(&row, "partnership_id")?;
         let person_ids = write_people(&mut tx, &result.people).await?;
         write_households(&mut tx, &result.households, &person_ids).await?;
-        write_queue(&mut tx, &result.review).await?;
-        sqlx::query("UPDATE linkage_settings SET model = $1 WHERE id = 1")
-            .bind(result.model.clone())
-            .execute(&mut *tx)
+        write_queue(&mut tx, partnership, &result.review).await?;
+        let defaults = LinkageSettings::default();
+        sqlx::query(
+            "INSERT INTO partnership_linkage (partnership_id, lower_ppm, upper_ppm, second_review, model) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (partnership_id) DO UPDATE SET model = excluded.model",
+        )
+        .bind(partnership.get())
+        .bind(defaults.lower_ppm)
+        .bind(defaults.upper_ppm)
+        .bind(result.model.clone())
+        .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         insert_audit(&mut tx, audit).await?;
@@ -378,10 +414,12 @@ impl LinkingStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn list_linkage_runs(&self) -> StoreResult<Vec<LinkageRun>> {
+    async fn list_linkage_runs(&self, partnership: PartnershipId) -> StoreResult<Vec<LinkageRun>> {
         sqlx::query(
-            "SELECT id, started_by, started_at, ended_at, state, records, pairs, people, new_people, households, queued, expected_false, expected_missed, trained, probabilities FROM linkage_run ORDER BY id DESC",
+            "SELECT id, partnership_id, started_by, started_at, ended_at, state, records, pairs, people, new_people, households, queued, expected_false, expected_missed, trained, probabilities \
+             FROM linkage_run WHERE partnership_id = $1 ORDER BY id DESC",
         )
+        .bind(partnership.get())
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?
@@ -392,27 +430,32 @@ impl LinkingStore for SqlStore {
 
     async fn review_page(
         &self,
+        partnership: PartnershipId,
         status: ReviewStatus,
         offset: i64,
         limit: i64,
     ) -> StoreResult<ReviewPage> {
         let items = sqlx::query(AssertSqlSafe(format!(
-            "{REVIEW} WHERE r.status = $1 ORDER BY r.probability_ppm DESC, r.id LIMIT $2 OFFSET $3"
+            "{REVIEW} WHERE r.partnership_id = $4 AND r.status = $1 ORDER BY r.probability_ppm DESC, r.id LIMIT $2 OFFSET $3"
         )))
         .bind(status.as_str())
         .bind(limit)
         .bind(offset)
+        .bind(partnership.get())
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?
         .iter()
         .map(review_from_row)
         .collect::<StoreResult<Vec<_>>>()?;
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM review_item WHERE status = $1")
-            .bind(status.as_str())
-            .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?;
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM review_item WHERE partnership_id = $1 AND status = $2",
+        )
+        .bind(partnership.get())
+        .bind(status.as_str())
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_err)?;
         Ok(ReviewPage {
             items,
             total: get(&r, "n")?,
@@ -445,10 +488,14 @@ impl LinkingStore for SqlStore {
         write_one(self, q, "that pair", audit).await
     }
 
-    async fn review_decisions(&self) -> StoreResult<Vec<(StagedRecordId, StagedRecordId, bool)>> {
+    async fn review_decisions(
+        &self,
+        partnership: PartnershipId,
+    ) -> StoreResult<Vec<(StagedRecordId, StagedRecordId, bool)>> {
         sqlx::query(
-            "SELECT a_record_id, b_record_id, status FROM review_item WHERE status <> 'pending' ORDER BY id",
+            "SELECT a_record_id, b_record_id, status FROM review_item WHERE partnership_id = $1 AND status <> 'pending' ORDER BY id",
         )
+        .bind(partnership.get())
         .fetch_all(self.pool())
         .await
         .map_err(db_err)?

@@ -105,6 +105,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "outcomes: indicators, their figures by place and period, targets",
         sql: include_str!("../migrations/sqlite/0017_outcomes.sql"),
     },
+    Migration {
+        version: 18,
+        name: "linkage per partnership: extracts, settings, runs and the review queue",
+        sql: include_str!("../migrations/sqlite/0018_linkage_per_partnership.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -213,6 +218,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 17,
         name: "outcomes: indicators, their figures by place and period, targets",
         sql: include_str!("../migrations/postgres/0017_outcomes.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "linkage per partnership: extracts, settings, runs and the review queue",
+        sql: include_str!("../migrations/postgres/0018_linkage_per_partnership.sql"),
     },
 ];
 

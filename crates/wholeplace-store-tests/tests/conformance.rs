@@ -1248,7 +1248,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -2677,8 +2677,31 @@ fn staged(key: &str, given: &str, family: &str, street: &str) -> StagedValues {
     v.map(str::to_owned)
 }
 
+/// The partnership [`stage_two`] stages its extract for.
+async fn linkage_partnership(store: &SqlStore) -> PartnershipId {
+    store
+        .list_partnerships()
+        .await
+        .expect("partnerships")
+        .into_iter()
+        .find(|p| p.name == "Linkage partnership")
+        .expect("staged for it")
+        .id
+}
+
 async fn stage_two(store: &SqlStore) -> (AgencyId, Vec<StagedRecord>) {
     let aid = agency(store, "Linkage council").await;
+    store
+        .create_partnership(
+            "Linkage partnership",
+            "",
+            "",
+            &[aid],
+            &[],
+            &ev("partnership.create", 1),
+        )
+        .await
+        .expect("partnership");
     let class: DataClass = key("identity");
     assert_eq!(store.extract_mapping(aid, class).await.expect("none"), None);
     let cols = vec![("given_name".to_owned(), "Forename".to_owned())];
@@ -2692,6 +2715,7 @@ async fn stage_two(store: &SqlStore) -> (AgencyId, Vec<StagedRecord>) {
         .map(|i| staged(&format!("r{i}"), "Ann", "Lee", "High Street"))
         .collect();
     let e = NewExtract {
+        partnership_id: linkage_partnership(store).await,
         agency_id: aid,
         data_class: class,
         file_name: "council.csv".into(),
@@ -2710,7 +2734,10 @@ async fn stage_two(store: &SqlStore) -> (AgencyId, Vec<StagedRecord>) {
         (list[0].id, list[0].records, list[0].agency_id),
         (xid, 1201, aid)
     );
-    let recs = store.staged_records().await.expect("records");
+    let recs = store
+        .staged_records(linkage_partnership(store).await)
+        .await
+        .expect("records");
     assert_eq!(recs.len(), 1201);
     assert_eq!(recs[5].values[0], "r5");
     (aid, recs)
@@ -2753,7 +2780,10 @@ fn linked(existing: Option<PersonId>, records: &[&StagedRecord]) -> LinkedPerson
 
 async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStore) {
     let (_, recs) = stage_two(store).await;
-    let settings = store.linkage_settings().await.expect("settings");
+    let settings = store
+        .linkage_settings(linkage_partnership(store).await)
+        .await
+        .expect("settings");
     assert_eq!(
         (settings.lower_ppm, settings.upper_ppm, settings.model),
         (500_000, 950_000, None)
@@ -2763,11 +2793,17 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         "merges across classes wait by default"
     );
     store
-        .save_review_band(400_000, 900_000, false, &ev("linkage.settings", 3))
+        .save_review_band(
+            linkage_partnership(store).await,
+            400_000,
+            900_000,
+            false,
+            &ev("linkage.settings", 3),
+        )
         .await
         .expect("band");
     let run = store
-        .start_linkage_run(&ev("linkage.run", 4))
+        .start_linkage_run(linkage_partnership(store).await, &ev("linkage.run", 4))
         .await
         .expect("run");
     let item = NewReviewItem {
@@ -2788,7 +2824,10 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         .finish_linkage_run(run, &first, &ev("linkage.finish", 5))
         .await
         .expect("finish");
-    let after = store.staged_records().await.expect("records");
+    let after = store
+        .staged_records(linkage_partnership(store).await)
+        .await
+        .expect("records");
     let p0 = after[0].person_id.expect("linked");
     assert_eq!(after[1].person_id, Some(p0));
     let p2 = after[2].person_id.expect("linked");
@@ -2797,18 +2836,31 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         store.households_of(p0).await.expect("hh"),
         store.households_of(p2).await.expect("hh")
     );
-    let runs = store.list_linkage_runs().await.expect("runs");
+    let runs = store
+        .list_linkage_runs(linkage_partnership(store).await)
+        .await
+        .expect("runs");
     assert_eq!(
         (runs[0].state, runs[0].counts.people),
         (RunState::Finished, 2)
     );
     assert_eq!(runs[0].counts.probabilities, first.counts.probabilities);
     assert_eq!(
-        store.linkage_settings().await.expect("s").model.as_deref(),
+        store
+            .linkage_settings(linkage_partnership(store).await)
+            .await
+            .expect("s")
+            .model
+            .as_deref(),
         Some("{}")
     );
     let page = store
-        .review_page(ReviewStatus::Pending, 0, 10)
+        .review_page(
+            linkage_partnership(store).await,
+            ReviewStatus::Pending,
+            0,
+            10,
+        )
         .await
         .expect("queue");
     assert_eq!(page.total, 1);
@@ -2833,7 +2885,10 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         (ReviewStatus::Accepted, Some("tester"))
     );
     assert_eq!(
-        store.review_decisions().await.expect("d"),
+        store
+            .review_decisions(linkage_partnership(store).await)
+            .await
+            .expect("d"),
         vec![(recs[1].id, recs[2].id, true)]
     );
     store
@@ -2845,10 +2900,16 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         )
         .await
         .expect("undo");
-    assert!(store.review_decisions().await.expect("d").is_empty());
+    assert!(
+        store
+            .review_decisions(linkage_partnership(store).await)
+            .await
+            .expect("d")
+            .is_empty()
+    );
     // A second run keeps the people and their household, and a cancelled one writes nothing.
     let again = store
-        .start_linkage_run(&ev("linkage.run", 8))
+        .start_linkage_run(linkage_partnership(store).await, &ev("linkage.run", 8))
         .await
         .expect("run");
     let second = result_of(
@@ -2860,19 +2921,28 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         .await
         .expect("finish");
     assert_eq!(
-        store.staged_records().await.expect("r")[2].person_id,
+        store
+            .staged_records(linkage_partnership(store).await)
+            .await
+            .expect("r")[2]
+            .person_id,
         Some(p0)
     );
     assert_eq!(
         store
-            .review_page(ReviewStatus::Pending, 0, 10)
+            .review_page(
+                linkage_partnership(store).await,
+                ReviewStatus::Pending,
+                0,
+                10
+            )
             .await
             .expect("q")
             .total,
         0
     );
     let third = store
-        .start_linkage_run(&ev("linkage.run", 10))
+        .start_linkage_run(linkage_partnership(store).await, &ev("linkage.run", 10))
         .await
         .expect("run");
     store
@@ -2884,15 +2954,104 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         .await;
     assert!(matches!(late, Err(StoreError::NotFound)), "{late:?}");
     assert_eq!(
-        store.list_linkage_runs().await.expect("runs")[0].state,
+        store
+            .list_linkage_runs(linkage_partnership(store).await)
+            .await
+            .expect("runs")[0]
+            .state,
         RunState::Cancelled
     );
+    // Another partnership's linkage is its own: no records, runs or queue of the first, the
+    // default band, and a band of its own that leaves the first's alone.
+    let other = store
+        .create_partnership(
+            "Other partnership",
+            "",
+            "",
+            &[],
+            &[],
+            &ev("partnership.create", 12),
+        )
+        .await
+        .expect("other");
+    assert!(store.staged_records(other).await.expect("r").is_empty());
+    assert!(
+        store
+            .list_linkage_runs(other)
+            .await
+            .expect("runs")
+            .is_empty()
+    );
+    assert_eq!(
+        store.linkage_settings(other).await.expect("s"),
+        wholeplace_store::LinkageSettings::default()
+    );
+    store
+        .save_review_band(other, 100_000, 200_000, true, &ev("linkage.settings", 12))
+        .await
+        .expect("other band");
+    let mine = store
+        .linkage_settings(linkage_partnership(store).await)
+        .await
+        .expect("s");
+    assert_eq!(
+        (mine.lower_ppm, mine.upper_ppm, mine.second_review),
+        (400_000, 900_000, false)
+    );
+    let run_other = store
+        .start_linkage_run(other, &ev("linkage.run", 12))
+        .await
+        .expect("other run");
+    store
+        .finish_linkage_run(
+            run_other,
+            &result_of(Vec::new(), Vec::new()),
+            &ev("linkage.finish", 12),
+        )
+        .await
+        .expect("other finish");
+    assert_eq!(
+        store
+            .review_page(
+                linkage_partnership(store).await,
+                ReviewStatus::Accepted,
+                0,
+                10
+            )
+            .await
+            .expect("q")
+            .total
+            + store
+                .review_page(
+                    linkage_partnership(store).await,
+                    ReviewStatus::Pending,
+                    0,
+                    10
+                )
+                .await
+                .expect("q")
+                .total,
+        0,
+        "the first's queue is as it was"
+    );
+    assert_eq!(store.list_linkage_runs(other).await.expect("runs").len(), 1);
+    let missing = store
+        .save_review_band(
+            PartnershipId::new(999_999),
+            1,
+            2,
+            true,
+            &ev("linkage.settings", 12),
+        )
+        .await;
+    assert!(missing.is_err(), "no such partnership: {missing:?}");
     // An extract of encodings only keeps its columns and each record's encodings, no identifier.
     let (aid, class) = (recs[0].agency_id, key("identity"));
     let mut ids: Vec<StagedValues> = vec![Default::default(), Default::default()];
     ids[0][0] = "e1".into();
     ids[1][0] = "e2".into();
     let e = NewExtract {
+        partnership_id: linkage_partnership(store).await,
         agency_id: aid,
         data_class: class,
         file_name: "encoded.csv".into(),
@@ -2913,7 +3072,10 @@ async fn extracts_link_into_people_households_and_a_review_queue(store: &SqlStor
         listed.iter().any(|x| x.encoded_columns.is_empty()),
         "plain ones stay plain"
     );
-    let staged = store.staged_records().await.expect("records");
+    let staged = store
+        .staged_records(linkage_partnership(store).await)
+        .await
+        .expect("records");
     let mine: Vec<_> = staged.iter().filter(|r| r.extract_id == xid).collect();
     assert_eq!(
         (
@@ -3007,7 +3169,10 @@ fn correction(kind: CorrectionKind, person: PersonId, at: i64) -> NewCorrection 
 
 /// Whose each of the first three staged records is.
 async fn owners(store: &SqlStore) -> Vec<Option<PersonId>> {
-    store.staged_records().await.expect("records")[..3]
+    store
+        .staged_records(linkage_partnership(store).await)
+        .await
+        .expect("records")[..3]
         .iter()
         .map(|r| r.person_id)
         .collect()
@@ -3016,7 +3181,7 @@ async fn owners(store: &SqlStore) -> Vec<Option<PersonId>> {
 async fn people_merge_split_and_undo_with_their_lineage(store: &SqlStore) {
     let (aid, recs) = stage_two(store).await;
     let run = store
-        .start_linkage_run(&ev("linkage.run", 3))
+        .start_linkage_run(linkage_partnership(store).await, &ev("linkage.run", 3))
         .await
         .expect("run");
     let first = result_of(
@@ -3189,10 +3354,22 @@ async fn people_merge_split_and_undo_with_their_lineage(store: &SqlStore) {
         None
     );
     store
-        .save_review_band(500_000, 950_000, false, &ev("linkage.settings", 16))
+        .save_review_band(
+            linkage_partnership(store).await,
+            500_000,
+            950_000,
+            false,
+            &ev("linkage.settings", 16),
+        )
         .await
         .expect("band");
-    assert!(!store.linkage_settings().await.expect("s").second_review);
+    assert!(
+        !store
+            .linkage_settings(linkage_partnership(store).await)
+            .await
+            .expect("s")
+            .second_review
+    );
 }
 
 async fn indicators_figures_and_targets_round_trip(store: &SqlStore) {

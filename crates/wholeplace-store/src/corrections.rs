@@ -144,6 +144,8 @@ pub struct SourceRecord {
     pub id: StagedRecordId,
     /// Its extract.
     pub extract_id: ExtractId,
+    /// The partnership whose linkage the extract was staged for.
+    pub partnership_id: wholeplace_domain::PartnershipId,
     /// The agency that sent it.
     pub agency_id: AgencyId,
     /// That agency's name.

@@ -6,7 +6,7 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
-use wholeplace_domain::{AgencyId, DataClass, ExtractId, PersonId, StagedRecordId};
+use wholeplace_domain::{AgencyId, DataClass, ExtractId, PartnershipId, PersonId, StagedRecordId};
 
 /// The fields of a staged record, in order: what the linkage engine compares.
 pub const STAGED_FIELDS: [&str; 11] = [
@@ -31,6 +31,8 @@ pub type StagedValues = [String; 11];
 pub struct Extract {
     /// Id.
     pub id: ExtractId,
+    /// The partnership whose linkage it is staged for.
+    pub partnership_id: PartnershipId,
     /// The agency that sent it.
     pub agency_id: AgencyId,
     /// That agency's name.
@@ -52,6 +54,8 @@ pub struct Extract {
 /// An extract to stage, with its records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewExtract {
+    /// The partnership whose linkage it is staged for.
+    pub partnership_id: PartnershipId,
     /// The agency.
     pub agency_id: AgencyId,
     /// The class of data.
@@ -110,6 +114,7 @@ pub trait ExtractStore: Send + Sync {
     async fn create_extract(&self, e: &NewExtract, audit: &AuditEvent) -> StoreResult<ExtractId>;
     /// Extracts, newest first.
     async fn list_extracts(&self) -> StoreResult<Vec<Extract>>;
-    /// Every staged record, by id, with the person each is linked to.
-    async fn staged_records(&self) -> StoreResult<Vec<StagedRecord>>;
+    /// Every record staged for a partnership's linkage, by id, with the person each is linked
+    /// to.
+    async fn staged_records(&self, partnership: PartnershipId) -> StoreResult<Vec<StagedRecord>>;
 }

@@ -5,12 +5,12 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
-use wholeplace_domain::{LinkageRunId, PersonId, ReviewItemId, StagedRecordId};
+use wholeplace_domain::{LinkageRunId, PartnershipId, PersonId, ReviewItemId, StagedRecordId};
 
 /// Probabilities are stored as parts per million, exactly on both backends.
 pub type Ppm = i64;
 
-/// The partnership's linkage settings: the review band and the saved model.
+/// A partnership's linkage settings: the review band and the saved model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LinkageSettings {
     /// Pairs at or above this probability are linked without review.
@@ -22,6 +22,19 @@ pub struct LinkageSettings {
     pub second_review: bool,
     /// The trained model (the engine's JSON), once a run has trained one.
     pub model: Option<String>,
+}
+
+impl Default for LinkageSettings {
+    /// A partnership's settings before it saves any: review from 50% to 95%, a second reviewer
+    /// for merges across data classes, no model.
+    fn default() -> Self {
+        LinkageSettings {
+            upper_ppm: 950_000,
+            lower_ppm: 500_000,
+            second_review: true,
+            model: None,
+        }
+    }
 }
 
 /// How a run ended, or that it is running.
@@ -91,6 +104,8 @@ pub struct RunCounts {
 pub struct LinkageRun {
     /// Id.
     pub id: LinkageRunId,
+    /// The partnership whose extracts it linked.
+    pub partnership_id: PartnershipId,
     /// Who started it.
     pub started_by: String,
     /// When.
@@ -183,6 +198,8 @@ impl ReviewStatus {
 pub struct ReviewItem {
     /// Id.
     pub id: ReviewItemId,
+    /// The partnership whose linkage queued it.
+    pub partnership_id: PartnershipId,
     /// The first record.
     pub a: StagedRecordId,
     /// The second record.
@@ -208,22 +225,31 @@ pub struct ReviewPage {
     pub total: i64,
 }
 
-/// The storage port for linking.
+/// The storage port for linking. Each partnership links its own extracts: settings, runs,
+/// the queue and decisions are the partnership's.
 #[async_trait]
 pub trait LinkingStore: Send + Sync {
-    /// The review band and the saved model.
-    async fn linkage_settings(&self) -> StoreResult<LinkageSettings>;
-    /// Sets the review band and whether merges across data classes need a second reviewer.
+    /// A partnership's review band and saved model (the defaults until it saves any).
+    async fn linkage_settings(&self, partnership: PartnershipId) -> StoreResult<LinkageSettings>;
+    /// Sets a partnership's review band and whether merges across data classes need a second
+    /// reviewer.
     async fn save_review_band(
         &self,
+        partnership: PartnershipId,
         lower_ppm: Ppm,
         upper_ppm: Ppm,
         second_review: bool,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// Records a run's start; runs left running by a stopped server are marked failed.
-    async fn start_linkage_run(&self, audit: &AuditEvent) -> StoreResult<LinkageRunId>;
-    /// Writes a finished run's people, households, attachments, review queue and model.
+    /// Records the start of a partnership's run; its runs left running by a stopped server are
+    /// marked failed.
+    async fn start_linkage_run(
+        &self,
+        partnership: PartnershipId,
+        audit: &AuditEvent,
+    ) -> StoreResult<LinkageRunId>;
+    /// Writes a finished run's people, households, attachments, review queue (replacing the
+    /// pending pairs of the run's partnership) and model.
     async fn finish_linkage_run(
         &self,
         run: LinkageRunId,
@@ -238,16 +264,17 @@ pub trait LinkingStore: Send + Sync {
         at: Timestamp,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// Runs, newest first.
-    async fn list_linkage_runs(&self) -> StoreResult<Vec<LinkageRun>>;
-    /// A page of the review queue, most probable first.
+    /// A partnership's runs, newest first.
+    async fn list_linkage_runs(&self, partnership: PartnershipId) -> StoreResult<Vec<LinkageRun>>;
+    /// A page of a partnership's review queue, most probable first.
     async fn review_page(
         &self,
+        partnership: PartnershipId,
         status: ReviewStatus,
         offset: i64,
         limit: i64,
     ) -> StoreResult<ReviewPage>;
-    /// One item of the queue.
+    /// One item of a queue.
     async fn get_review_item(&self, id: ReviewItemId) -> StoreResult<Option<ReviewItem>>;
     /// Accepts, rejects or (with `Pending`) undoes the decision on a pair.
     async fn decide_review(
@@ -257,6 +284,9 @@ pub trait LinkingStore: Send + Sync {
         decided_by: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// Every decided pair: (a, b, accepted).
-    async fn review_decisions(&self) -> StoreResult<Vec<(StagedRecordId, StagedRecordId, bool)>>;
+    /// Every decided pair of a partnership's queue: (a, b, accepted).
+    async fn review_decisions(
+        &self,
+        partnership: PartnershipId,
+    ) -> StoreResult<Vec<(StagedRecordId, StagedRecordId, bool)>>;
 }

@@ -61,6 +61,7 @@ async fn queue() -> (App, common::Browser) {
     let _admin = app.admin().await;
     let ev = app.service_event("extract.import");
     let agency = app.agency().await;
+    let partnership = app.partnership("Bench partnership", &[agency]).await;
     let records = (0..2 * PAIRS)
         .map(|i| {
             let mut v: wholeplace_store::StagedValues = Default::default();
@@ -73,6 +74,7 @@ async fn queue() -> (App, common::Browser) {
     app.store
         .create_extract(
             &NewExtract {
+                partnership_id: partnership,
                 agency_id: agency,
                 data_class: DataClass::of("identity"),
                 file_name: "bench.csv".into(),
@@ -86,10 +88,14 @@ async fn queue() -> (App, common::Browser) {
         )
         .await
         .expect("extract");
-    let staged = app.store.staged_records().await.expect("records");
+    let staged = app
+        .store
+        .staged_records(partnership)
+        .await
+        .expect("records");
     let run = app
         .store
-        .start_linkage_run(&app.service_event("linkage.run"))
+        .start_linkage_run(partnership, &app.service_event("linkage.run"))
         .await
         .expect("run");
     let review = (0..PAIRS)
@@ -116,6 +122,7 @@ async fn queue() -> (App, common::Browser) {
         .service
         .review_queue(
             &Actor::operator(),
+            None,
             wholeplace_store::ReviewStatus::Pending,
             1,
         )

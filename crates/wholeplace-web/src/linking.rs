@@ -18,8 +18,8 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use wholeplace_domain::ReviewItemId;
 use wholeplace_domain::sharing::DATA_CLASSES;
+use wholeplace_domain::{PartnershipId, ReviewItemId};
 use wholeplace_service::clock::format_time;
 use wholeplace_service::extracts::{ExtractFile, ExtractForm, FIELD_LABELS};
 use wholeplace_service::linking::{REVIEW_PAGE_SIZE, ReviewBandForm, ReviewView};
@@ -67,6 +67,10 @@ pub(crate) struct ColumnField {
 #[template(path = "linking.html")]
 pub(crate) struct LinkingPage {
     layout: Layout,
+    /// The partnership whose linkage this is: (id, name).
+    partnership: (String, String),
+    /// Every partnership, to choose another.
+    partnerships: Vec<(String, String)>,
     extracts: Vec<ExtractRow>,
     /// Whether any staged extract is of encodings only.
     any_encoded: bool,
@@ -100,6 +104,54 @@ fn pct_text(p: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// `?partnership=` on the linking pages: which partnership's linkage (blank: the first).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LinkingQuery {
+    partnership: String,
+}
+
+/// The partnership a request names, or `None` for the default.
+fn named_partnership(raw: &str) -> Result<Option<PartnershipId>, crate::error::WebError> {
+    match raw.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Some(<PartnershipId as wholeplace_domain::RecordId>::from_raw(n)))
+            .ok_or_else(|| {
+                crate::error::WebError::BadRequest(
+                    "The partnership must be given by its number, such as partnership=1."
+                        .to_owned(),
+                )
+            }),
+    }
+}
+
+/// The partnership a page shows: the one named, else the first there is (`None` when there is
+/// none, and the service says what to do).
+async fn page_partnership(
+    state: &AppState,
+    s: &SignedIn,
+    raw: &str,
+) -> Result<Option<PartnershipId>, crate::error::WebError> {
+    Ok(match named_partnership(raw)? {
+        Some(p) => Some(p),
+        None => state
+            .service
+            .list_partnerships(&s.actor)
+            .await?
+            .first()
+            .map(|p| p.id),
+    })
+}
+
+/// Where the linking page of a partnership is.
+fn linking_href(p: PartnershipId) -> String {
+    format!("/linking?partnership={p}")
+}
+
 /// What the page shows after a post: the form as sent, a band as typed, a message.
 #[derive(Default)]
 pub(crate) struct Shown {
@@ -111,16 +163,36 @@ pub(crate) struct Shown {
 pub(crate) async fn linking_page(
     state: &AppState,
     s: &SignedIn,
-    status: StatusCode,
+    (status, partnership): (StatusCode, Option<PartnershipId>),
     shown: Shown,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let overview = state.service.linking_overview(&s.actor).await?;
-    let extracts = state.service.list_extracts(&s.actor).await?;
-    let agencies = state.service.list_agencies(&s.actor).await?;
+    let overview = state
+        .service
+        .linking_overview(&s.actor, partnership)
+        .await?;
+    let p = overview.partnership.0;
+    let mut extracts = state.service.list_extracts(&s.actor).await?;
+    extracts.retain(|e| e.partnership_id == p);
+    // The upload offers the partnership's members (any other agency would be refused).
+    let members: Vec<_> = state
+        .service
+        .list_partnerships(&s.actor)
+        .await?
+        .into_iter()
+        .filter(|x| x.id == p)
+        .flat_map(|x| x.members.into_iter().map(|m| m.id))
+        .collect();
+    let mut agencies = state.service.list_agencies(&s.actor).await?;
+    agencies.retain(|a| members.contains(&a.id));
     let pending = state
         .service
-        .review_queue(&s.actor, wholeplace_store::ReviewStatus::Pending, 1)
+        .review_queue(
+            &s.actor,
+            Some(p),
+            wholeplace_store::ReviewStatus::Pending,
+            1,
+        )
         .await?
         .total;
     let form = shown.form;
@@ -148,6 +220,12 @@ pub(crate) async fn linking_page(
     };
     let any_encoded = extracts.iter().any(|e| !e.encoded_columns.is_empty());
     let page = LinkingPage {
+        partnership: (p.to_string(), overview.partnership.1.clone()),
+        partnerships: overview
+            .partnerships
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
         any_encoded,
         layout: layout(state, s, "linking")
             .with_errors(errors)
@@ -206,8 +284,20 @@ pub(crate) async fn linking_page(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn linking(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    linking_page(&state, &s, StatusCode::OK, Shown::default(), Vec::new()).await
+pub async fn linking(
+    State(state): State<AppState>,
+    s: SignedIn,
+    PageQuery(q): PageQuery<LinkingQuery>,
+) -> PageResult {
+    let p = page_partnership(&state, &s, &q.partnership).await?;
+    linking_page(
+        &state,
+        &s,
+        (StatusCode::OK, p),
+        Shown::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 /// The upload of an agency's extract (multipart: the form token is checked by hand).
@@ -227,6 +317,7 @@ pub async fn upload_extract(
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
             "csrf_token" => csrf = field.text().await.map_err(|e| bad(&e))?,
+            "partnership_id" => form.partnership_id = field.text().await.map_err(|e| bad(&e))?,
             "agency_id" => form.agency_id = field.text().await.map_err(|e| bad(&e))?,
             "data_class" => form.data_class = field.text().await.map_err(|e| bad(&e))?,
             "file" => {
@@ -246,6 +337,7 @@ pub async fn upload_extract(
         }
     }
     check_csrf(&s.session, &csrf)?;
+    let p = named_partnership(&form.partnership_id).unwrap_or_default();
     match state.service.import_extract(&s.actor, &form, &file).await {
         Ok(done) => {
             let shown = Shown {
@@ -257,75 +349,81 @@ pub async fn upload_extract(
                 )),
                 ..Default::default()
             };
-            linking_page(&state, &s, StatusCode::OK, shown, Vec::new()).await
+            linking_page(&state, &s, (StatusCode::OK, p), shown, Vec::new()).await
         }
         Err(ServiceError::Validation(errors)) => {
             let shown = Shown {
                 form,
                 ..Default::default()
             };
-            linking_page(&state, &s, problems_status(&errors), shown, errors).await
+            let status = problems_status(&errors);
+            linking_page(&state, &s, (status, p), shown, errors).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Starts a run.
+/// Starts a run of a partnership's extracts.
 pub async fn run(
     State(state): State<AppState>,
     s: SignedIn,
-    CsrfForm(_form): CsrfForm,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    match state.service.start_linking(&s.actor).await {
-        Ok(_) => Ok(Redirect::to("/linking").into_response()),
+    let p = named_partnership(form.get("partnership"))?;
+    match state.service.start_linking(&s.actor, p).await {
+        Ok(_) => {
+            let p = state.service.linking_partnership(p).await?.0;
+            Ok(Redirect::to(&linking_href(p)).into_response())
+        }
         Err(ServiceError::Conflict(_)) => {
             let errors = vec![FieldError::new(
                 "run",
                 "A linking run is already in progress: wait for it to finish, or cancel it",
             )];
-            linking_page(&state, &s, StatusCode::CONFLICT, Shown::default(), errors).await
+            let status = StatusCode::CONFLICT;
+            linking_page(&state, &s, (status, p), Shown::default(), errors).await
         }
         Err(ServiceError::Validation(errors)) => {
-            linking_page(
-                &state,
-                &s,
-                problems_status(&errors),
-                Shown::default(),
-                errors,
-            )
-            .await
+            let status = problems_status(&errors);
+            linking_page(&state, &s, (status, p), Shown::default(), errors).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Cancels the running job; with none running (it has just ended), back to the page.
+/// Cancels a partnership's running job; with none running (it has just ended), back to the
+/// page.
 pub async fn cancel(
     State(state): State<AppState>,
     s: SignedIn,
-    CsrfForm(_form): CsrfForm,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    match state.service.cancel_linking(&s.actor).await {
-        Ok(_) | Err(ServiceError::NotFound) => Ok(Redirect::to("/linking").into_response()),
+    let p = named_partnership(form.get("partnership"))?;
+    match state.service.cancel_linking(&s.actor, p).await {
+        Ok(_) | Err(ServiceError::NotFound) => {
+            let p = state.service.linking_partnership(p).await?.0;
+            Ok(Redirect::to(&linking_href(p)).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Sets the review band.
+/// Sets a partnership's review band.
 pub async fn band(
     State(state): State<AppState>,
     s: SignedIn,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
+    let p = named_partnership(form.get("partnership"))?;
     let f: ReviewBandForm = form.typed()?;
     saved(
-        state.service.save_review_band(&s.actor, &f).await,
-        |_| "/linking".to_owned(),
+        state.service.save_review_band(&s.actor, p, &f).await,
+        |_| p.map(linking_href).unwrap_or_else(|| "/linking".to_owned()),
         |status, errors| {
             linking_page(
                 &state,
                 &s,
-                status,
+                (status, p),
                 Shown {
                     band: Some(f.clone()),
                     ..Default::default()
@@ -341,6 +439,7 @@ pub async fn band(
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ReviewQuery {
+    partnership: String,
     status: String,
     page: String,
 }
@@ -371,6 +470,8 @@ pub(crate) struct PairView {
 #[template(path = "linking_review.html")]
 pub(crate) struct ReviewPage {
     layout: Layout,
+    /// The partnership whose queue this is: (id, name).
+    partnership: (String, String),
     status: &'static str,
     status_words: &'static str,
     pairs: Vec<PairView>,
@@ -452,10 +553,20 @@ pub async fn review(
             )
         })?,
     };
-    let queue = state.service.review_queue(&s.actor, status, page).await?;
+    let chosen = page_partnership(&state, &s, &q.partnership).await?;
+    let queue = state
+        .service
+        .review_queue(&s.actor, chosen, status, page)
+        .await?;
+    let name = state
+        .service
+        .linking_partnership(Some(queue.partnership))
+        .await?
+        .1;
     let pages = ((queue.total + REVIEW_PAGE_SIZE - 1) / REVIEW_PAGE_SIZE).max(1);
     let first = (queue.page - 1) * REVIEW_PAGE_SIZE + 1;
     let p = ReviewPage {
+        partnership: (queue.partnership.to_string(), name),
         layout: layout(&state, &s, "linking"),
         status: status.as_str(),
         status_words: match status {
@@ -505,5 +616,9 @@ pub async fn decide(
         .unwrap_or(wholeplace_store::ReviewStatus::Pending)
         .as_str();
     let page = form.get("page").parse::<i64>().unwrap_or(1).max(1);
-    Ok(Redirect::to(&format!("/linking/review?status={back}&page={page}")).into_response())
+    let p = match named_partnership(form.get("partnership")) {
+        Ok(Some(p)) => format!("partnership={p}&"),
+        _ => String::new(),
+    };
+    Ok(Redirect::to(&format!("/linking/review?{p}status={back}&page={page}")).into_response())
 }

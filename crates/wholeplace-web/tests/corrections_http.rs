@@ -54,6 +54,8 @@ async fn staged(app: &App, police_class: &str) -> (AgencyId, AgencyId) {
         .create_agreement(&op, &form)
         .await
         .expect("agreement");
+    app.partnership("Shire partnership", &[council, police])
+        .await;
     let extracts = [
         (
             council,
@@ -70,6 +72,7 @@ async fn staged(app: &App, police_class: &str) -> (AgencyId, AgencyId) {
     ];
     for (agency, class, rows) in extracts {
         let form = ExtractForm {
+            partnership_id: String::new(),
             agency_id: agency.to_string(),
             data_class: class.into(),
             columns: Vec::new(),
@@ -88,7 +91,7 @@ async fn staged(app: &App, police_class: &str) -> (AgencyId, AgencyId) {
 
 async fn run(app: &App) {
     app.service
-        .start_linking(&Actor::operator())
+        .start_linking(&Actor::operator(), None)
         .await
         .expect("start");
     app.service.wait_for_linking(|_| {}).await;
@@ -96,7 +99,11 @@ async fn run(app: &App) {
 
 /// Each staged record's person, by the agency's record id.
 async fn people(app: &App) -> std::collections::BTreeMap<String, PersonId> {
-    let recs: Vec<StagedRecord> = app.store.staged_records().await.expect("records");
+    let recs: Vec<StagedRecord> = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("records");
     recs.into_iter()
         .map(|r| (r.values[0].clone(), r.person_id.expect("linked")))
         .collect()
@@ -232,7 +239,11 @@ async fn the_pages_merge_split_and_undo_and_the_next_run_keeps_to_them(db: TestD
         StatusCode::UNPROCESSABLE_ENTITY,
         &["Choose one or more", "Enter why"],
     );
-    let recs = app.store.staged_records().await.expect("r");
+    let recs = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("r");
     let p1 = recs
         .iter()
         .find(|r| r.values[0] == "p1")
@@ -384,7 +395,13 @@ async fn a_merge_across_data_classes_waits_for_someone_else_to_confirm_it(db: Te
         .post_as(&ana, "/linking/band", &[("lower", "50"), ("upper", "95")])
         .await;
     assert_eq!(band.status, StatusCode::SEE_OTHER, "{}", band.body);
-    assert!(!app.store.linkage_settings().await.expect("s").second_review);
+    assert!(
+        !app.store
+            .linkage_settings(app.first_partnership().await)
+            .await
+            .expect("s")
+            .second_review
+    );
     app.post_as(&ana, &format!("/linking/corrections/{}/undo", c.id), &[])
         .await;
     let again = app

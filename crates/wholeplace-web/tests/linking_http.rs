@@ -25,6 +25,7 @@ wholeplace_store_tests::both_backends!(
     the_upload_page_refuses_an_extract_without_an_agreement,
     the_api_stages_runs_and_reviews,
     extracts_of_encodings_link_without_an_identifier_reaching_the_service,
+    each_partnership_links_its_own_extracts_with_its_own_band_and_queue,
 );
 
 /// Synthetic extracts: per source, the CSV and each record's (record id, true household).
@@ -56,6 +57,8 @@ async fn agencies(app: &App) -> (AgencyId, AgencyId) {
         .create_agency(&op, "Shire Police", "police")
         .await
         .expect("police");
+    app.partnership("Shire partnership", &[council, police])
+        .await;
     (council, police)
 }
 
@@ -80,6 +83,7 @@ async fn agreement(app: &App, parties: &[AgencyId]) {
 
 fn form(agency: AgencyId) -> ExtractForm {
     ExtractForm {
+        partnership_id: String::new(),
         agency_id: agency.to_string(),
         data_class: "identity".into(),
         columns: Vec::new(),
@@ -95,7 +99,7 @@ fn file(name: &str, csv: &str) -> ExtractFile {
 
 async fn run(app: &App) {
     let op = Actor::operator();
-    app.service.start_linking(&op).await.expect("start");
+    app.service.start_linking(&op, None).await.expect("start");
     let mut seen = 0;
     app.service.wait_for_linking(|_| seen += 1).await;
     assert!(seen > 0, "progress was readable while the run ran");
@@ -122,7 +126,11 @@ fn b_cubed(pred: &[u64], truth: &[u64]) -> (f64, f64) {
 /// Each staged record's predicted household (its person's linked household, or the person
 /// alone) and true household.
 async fn households(app: &App, truth: &HashMap<(AgencyId, String), u64>) -> (Vec<u64>, Vec<u64>) {
-    let records = app.store.staged_records().await.expect("records");
+    let records = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("records");
     let mut of_person: HashMap<PersonId, u64> = HashMap::new();
     let (mut pred, mut real) = (Vec::new(), Vec::new());
     for r in &records {
@@ -156,7 +164,11 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
         truth.extend(rows.into_iter().map(|(id, h)| ((agency, id), h)));
     }
     run(&app).await;
-    let runs = app.store.list_linkage_runs().await.expect("runs");
+    let runs = app
+        .store
+        .list_linkage_runs(app.first_partnership().await)
+        .await
+        .expect("runs");
     assert_eq!(
         runs[0].state,
         wholeplace_store::RunState::Finished,
@@ -167,7 +179,7 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
     // run's own counts; a wider band, saved, shows more to review before any run.
     let saved = app
         .service
-        .linking_overview(&op)
+        .linking_overview(&op, None)
         .await
         .expect("o")
         .expected
@@ -181,12 +193,12 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
         second_review: "yes".into(),
     };
     app.service
-        .save_review_band(&op, &wider)
+        .save_review_band(&op, None, &wider)
         .await
         .expect("band");
     let now = app
         .service
-        .linking_overview(&op)
+        .linking_overview(&op, None)
         .await
         .expect("o")
         .expected
@@ -199,7 +211,7 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
         second_review: "yes".into(),
     };
     app.service
-        .save_review_band(&op, &back)
+        .save_review_band(&op, None, &back)
         .await
         .expect("band");
     let (pred, real) = households(&app, &truth).await;
@@ -211,7 +223,7 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
     );
     let before: Vec<_> = app
         .store
-        .staged_records()
+        .staged_records(app.first_partnership().await)
         .await
         .expect("r")
         .iter()
@@ -219,7 +231,7 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
         .collect();
     let queue = app
         .service
-        .review_queue(&op, ReviewStatus::Pending, 1)
+        .review_queue(&op, None, ReviewStatus::Pending, 1)
         .await
         .expect("queue");
     assert_eq!(queue.total, runs[0].counts.queued);
@@ -240,9 +252,17 @@ async fn extracts_link_into_people_and_households_with_a_review_queue(db: TestDb
             .expect("accept");
     }
     run(&app).await;
-    let runs = app.store.list_linkage_runs().await.expect("runs");
+    let runs = app
+        .store
+        .list_linkage_runs(app.first_partnership().await)
+        .await
+        .expect("runs");
     assert!(!runs[0].counts.trained, "the saved model is reused");
-    let after = app.store.staged_records().await.expect("r");
+    let after = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("r");
     let kept = before
         .iter()
         .zip(&after)
@@ -405,7 +425,8 @@ async fn the_pages_upload_run_and_review(db: TestDb) {
 
     let res = app.post_as(&analyst, "/linking/run", &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert_eq!(res.location(), "/linking");
+    let shire = app.first_partnership().await;
+    assert_eq!(res.location(), format!("/linking?partnership={shire}"));
     let again = app.post_as(&analyst, "/linking/run", &[]).await;
     assert!(
         again.status == StatusCode::CONFLICT || again.status == StatusCode::SEE_OTHER,
@@ -530,6 +551,161 @@ async fn the_upload_page_refuses_an_extract_without_an_agreement(db: TestDb) {
     let res = upload(&app, &analyst, council, "c.csv", csv).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.body.contains("1 record staged from c.csv"));
+}
+
+/// Two partnerships share an agency: each links only the extracts staged for it (the same
+/// people staged for both become different people in each), runs of the two go on at once,
+/// each keeps its own band and queue, an agency stages only for a partnership it is a member
+/// of, and with several partnerships a request must say which.
+async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db: TestDb) {
+    use axum::http::Method;
+    let app = App::new(db);
+    let _admin = app.admin().await;
+    let op = Actor::operator();
+    let (council, police) = agencies(&app).await;
+    let shire = app.first_partnership().await;
+    let vale = app.partnership("Vale partnership", &[council]).await;
+    agreement(&app, &[council, police]).await;
+    let files = synthetic(400, 2);
+    let for_ = |p: wholeplace_domain::PartnershipId, agency: AgencyId| ExtractForm {
+        partnership_id: p.to_string(),
+        ..form(agency)
+    };
+    // Not a member, and no partnership named among two: refused, nothing staged.
+    let outsider = app
+        .service
+        .import_extract(&op, &for_(vale, police), &file("p.csv", &files[1].0))
+        .await;
+    let Err(ServiceError::Validation(errs)) = outsider else {
+        panic!("{outsider:?}")
+    };
+    assert!(
+        errs.iter().any(|e| e.field == "agency_id"
+            && e.message.contains("Shire Police is not a member of Vale partnership")),
+        "{errs:?}"
+    );
+    let unnamed = app
+        .service
+        .import_extract(&op, &form(council), &file("c.csv", &files[0].0))
+        .await;
+    let Err(ServiceError::Validation(errs)) = unnamed else {
+        panic!("{unnamed:?}")
+    };
+    assert_eq!(errs[0].field, "partnership_id", "{errs:?}");
+    assert!(app.store.list_extracts().await.expect("e").is_empty());
+    // The council's extract staged for both; the police's for Shire only.
+    for (p, agency, i) in [(shire, council, 0), (shire, police, 1), (vale, council, 0)] {
+        app.service
+            .import_extract(&op, &for_(p, agency), &file("x.csv", &files[i].0))
+            .await
+            .expect("staged");
+    }
+    let shire_records = files[0].1.len() + files[1].1.len();
+    // Vale's band is its own.
+    let band = |lower: &str, upper: &str| wholeplace_service::linking::ReviewBandForm {
+        lower: lower.into(),
+        upper: upper.into(),
+        second_review: "yes".into(),
+    };
+    app.service
+        .save_review_band(&op, Some(vale), &band("10", "20"))
+        .await
+        .expect("vale band");
+    // Both run at once: one partnership's run never waits for the other's.
+    app.service
+        .start_linking(&op, Some(shire))
+        .await
+        .expect("shire starts");
+    app.service
+        .start_linking(&op, Some(vale))
+        .await
+        .expect("vale starts while shire may still run");
+    app.service.wait_for_linking(|_| {}).await;
+    let shire_view = app
+        .service
+        .linking_overview(&op, Some(shire))
+        .await
+        .expect("shire");
+    let vale_view = app
+        .service
+        .linking_overview(&op, Some(vale))
+        .await
+        .expect("vale");
+    assert_eq!(shire_view.band, (50.0, 95.0), "Shire keeps the default band");
+    assert_eq!(vale_view.band, (10.0, 20.0));
+    assert_eq!(
+        (shire_view.runs.len(), vale_view.runs.len()),
+        (1, 1),
+        "one run each"
+    );
+    assert_eq!(shire_view.runs[0].counts.records as usize, shire_records);
+    assert_eq!(vale_view.runs[0].counts.records as usize, files[0].1.len());
+    assert_eq!(
+        (shire_view.staged, vale_view.staged),
+        (shire_records, files[0].1.len())
+    );
+    // The same people staged for both are different people in each.
+    let people = |records: Vec<wholeplace_store::StagedRecord>| {
+        records
+            .iter()
+            .map(|r| r.person_id.expect("linked"))
+            .collect::<std::collections::HashSet<_>>()
+    };
+    let in_shire = people(app.store.staged_records(shire).await.expect("r"));
+    let in_vale = people(app.store.staged_records(vale).await.expect("r"));
+    assert!(!in_vale.is_empty());
+    assert!(
+        in_shire.is_disjoint(&in_vale),
+        "no person joins records of the two partnerships"
+    );
+    // Each queue holds its own pairs only.
+    let vale_queue = app
+        .service
+        .review_queue(&op, Some(vale), ReviewStatus::Pending, 1)
+        .await
+        .expect("vale queue");
+    assert!(vale_queue.items.iter().all(|i| i.item.partnership_id == vale));
+    let shire_queue = app
+        .service
+        .review_queue(&op, Some(shire), ReviewStatus::Pending, 1)
+        .await
+        .expect("shire queue");
+    assert!(shire_queue.items.iter().all(|i| i.item.partnership_id == shire));
+    // The API: with two partnerships a request names one, and the problem lists them.
+    let analyst = app.user("ana", "analyst").await;
+    let made = app
+        .post_as(&analyst, "/account/tokens", &[("token_name", "linking")])
+        .await;
+    let token = common::mono(&made.body).expect("a token");
+    let unnamed = app
+        .api(Method::GET, "/api/v1/linkage/runs", &token, None)
+        .await;
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = unnamed.json()["error"]["fields"][0]["message"].to_string();
+    assert!(
+        message.contains(&format!("{shire} (Shire partnership)"))
+            && message.contains(&format!("{vale} (Vale partnership)")),
+        "{message}"
+    );
+    let named = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/linkage/runs?partnership={vale}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    assert_eq!(named.json()["partnership_name"], "Vale partnership");
+    assert_eq!(named.json()["review_lower_percent"], 10.0);
+    // The page shows the partnership chosen, and a choice of the other.
+    let page = app
+        .get_as(&analyst, &format!("/linking?partnership={vale}"))
+        .await;
+    assert!(page.body.contains("Vale partnership") && page.body.contains("Shire partnership"));
+    assert!(page.body.contains("1 extract, newest first"), "{}", page.body);
+    let bad = app.get_as(&analyst, "/linking?partnership=nine").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
 async fn the_api_stages_runs_and_reviews(db: TestDb) {
@@ -711,7 +887,11 @@ async fn extracts_of_encodings_link_without_an_identifier_reaching_the_service(d
             .expect("import");
         assert!(done.records > 1000);
     }
-    let staged = app.store.staged_records().await.expect("staged");
+    let staged = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("staged");
     assert!(
         staged
             .iter()
@@ -729,7 +909,11 @@ async fn extracts_of_encodings_link_without_an_identifier_reaching_the_service(d
             .all(|r| !r.encoding.contains(first_name.trim_matches('"')))
     );
     run(&app).await;
-    let runs = app.store.list_linkage_runs().await.expect("runs");
+    let runs = app
+        .store
+        .list_linkage_runs(app.first_partnership().await)
+        .await
+        .expect("runs");
     assert_eq!(
         runs[0].state,
         wholeplace_store::RunState::Finished,
@@ -738,7 +922,11 @@ async fn extracts_of_encodings_link_without_an_identifier_reaching_the_service(d
     assert_eq!(runs[0].counts.households, 0, "no address, no household");
     // The people formed, against the generator's truth (pairwise within the two extracts).
     let agency_of = |a: AgencyId| usize::from(a != council);
-    let after = app.store.staged_records().await.expect("r");
+    let after = app
+        .store
+        .staged_records(app.first_partnership().await)
+        .await
+        .expect("r");
     let (mut pred, mut real) = (Vec::new(), Vec::new());
     for r in &after {
         pred.push(r.person_id.expect("linked").get() as u64);
@@ -756,7 +944,7 @@ async fn extracts_of_encodings_link_without_an_identifier_reaching_the_service(d
     );
     let queue = app
         .service
-        .review_queue(&op, ReviewStatus::Pending, 1)
+        .review_queue(&op, None, ReviewStatus::Pending, 1)
         .await
         .expect("queue");
     if let Some(item) = queue.items.first() {

@@ -16,6 +16,8 @@ use wholeplace_store::ReviewStatus;
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ExtractView {
     pub(crate) id: i64,
+    /// The partnership whose linkage it is staged for.
+    pub(crate) partnership_id: i64,
     pub(crate) agency_id: i64,
     pub(crate) agency_name: String,
     /// The class of data (a key of the sharing vocabulary).
@@ -31,6 +33,11 @@ pub(crate) struct ExtractView {
 /// agreements in force like an upload on the page.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct ExtractInput {
+    /// The partnership whose linkage the extract is for; the agency must be one of its members.
+    /// May be left out when there is only one partnership.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub(crate) partnership_id: Option<i64>,
     #[schema(minimum = 1)]
     pub(crate) agency_id: i64,
     /// The class of data it holds (a key of the sharing vocabulary, such as `identity`).
@@ -77,6 +84,8 @@ pub(crate) struct RunCountsView {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RunView {
     pub(crate) id: i64,
+    /// The partnership whose extracts it linked.
+    pub(crate) partnership_id: i64,
     /// `running`, `finished`, `cancelled` or `failed`.
     pub(crate) state: String,
     pub(crate) started_by: String,
@@ -98,9 +107,12 @@ pub(crate) struct ProgressView {
     pub(crate) total: u64,
 }
 
-/// The linking job: the run in progress, the runs, the review band.
+/// A partnership's linking job: the run in progress, the runs, the review band.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct LinkageView {
+    /// The partnership whose linkage this is.
+    pub(crate) partnership_id: i64,
+    pub(crate) partnership_name: String,
     /// The run in progress, if any.
     pub(crate) running: Option<ProgressView>,
     /// Runs, newest first.
@@ -132,6 +144,10 @@ pub(crate) struct BandView {
 /// The review band and the second-reviewer rule, as the linking page's form sets them.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct LinkageSettingsInput {
+    /// The partnership whose settings these are (may be left out when there is only one).
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub(crate) partnership_id: Option<i64>,
     /// Pairs from this match probability (per cent, 0 to 100, such as "50") are queued for
     /// review.
     pub(crate) lower_percent: String,
@@ -195,6 +211,8 @@ pub(crate) struct ReviewItemView {
 /// A page of the review queue.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ReviewPageView {
+    /// The partnership whose queue this is.
+    pub(crate) partnership_id: i64,
     /// Pairs with the status asked for.
     pub(crate) total: i64,
     pub(crate) page: i64,
@@ -206,11 +224,28 @@ pub(crate) struct ReviewPageView {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReviewParams {
+    /// The partnership whose queue (may be left out when there is only one).
+    #[param(minimum = 1)]
+    pub(crate) partnership: Option<i64>,
     /// `pending` (the default), `accepted` or `rejected`.
     pub(crate) status: Option<ReviewStatusParam>,
     /// The page, from 1 (the default).
     #[param(minimum = 1)]
     pub(crate) page: Option<i64>,
+}
+
+/// Which partnership's linkage.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PartnershipParams {
+    /// The partnership (may be left out when there is only one; with several, a 422 names
+    /// them).
+    #[param(minimum = 1)]
+    pub(crate) partnership: Option<i64>,
+}
+
+fn partnership(id: Option<i64>) -> Option<wholeplace_domain::PartnershipId> {
+    id.map(|n| <wholeplace_domain::PartnershipId as wholeplace_domain::RecordId>::from_raw(n))
 }
 
 /// A review status.
@@ -240,6 +275,7 @@ pub(crate) async fn extracts(
         all.into_iter()
             .map(|e| ExtractView {
                 id: e.id.get(),
+                partnership_id: e.partnership_id.get(),
                 agency_id: e.agency_id.get(),
                 agency_name: e.agency_name,
                 data_class: e.data_class.as_str().to_owned(),
@@ -262,6 +298,7 @@ pub(crate) async fn import_extract(
     ApiJson(b): ApiJson<ExtractInput>,
 ) -> Result<(StatusCode, Json<ExtractImportedView>), ApiError> {
     let form = ExtractForm {
+        partnership_id: b.partnership_id.map(|p| p.to_string()).unwrap_or_default(),
         agency_id: b.agency_id.to_string(),
         data_class: b.data_class,
         columns: b.columns.into_iter().collect(),
@@ -295,6 +332,7 @@ fn run_view(r: wholeplace_store::LinkageRun) -> RunView {
     let c = r.counts;
     RunView {
         id: r.id.get(),
+        partnership_id: r.partnership_id.get(),
         state: r.state.as_str().to_owned(),
         started_by: r.started_by,
         started_at: format_rfc3339(r.started_at),
@@ -313,15 +351,27 @@ fn run_view(r: wholeplace_store::LinkageRun) -> RunView {
     }
 }
 
-/// The linking job: the run in progress and its progress, the runs, the review band
-/// (analysts and administrators).
-#[utoipa::path(get, path = "/linkage/runs", security(("token" = [])), responses((status = 200, body = LinkageView), (status = 403, description = "The token's account may not read linkage (analysts and administrators do): see /about/roles", body = super::ErrorEnvelope)))]
+/// A partnership's linking job: the run in progress and its progress, the runs, the review
+/// band (analysts and administrators).
+#[utoipa::path(get, path = "/linkage/runs", params(PartnershipParams), security(("token" = [])), responses((status = 200, body = LinkageView), (status = 403, description = "The token's account may not read linkage (analysts and administrators do): see /about/roles", body = super::ErrorEnvelope), (status = 422, description = "No partnership named when there are several, or no such partnership", body = super::ErrorEnvelope)))]
 pub(crate) async fn runs(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
+    params: Result<Query<PartnershipParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<LinkageView>, ApiError> {
-    let o = state.service.linking_overview(&actor).await?;
+    let Query(p) = params.map_err(query_error)?;
+    overview(&state, &actor, partnership(p.partnership)).await
+}
+
+async fn overview(
+    state: &AppState,
+    actor: &wholeplace_service::Actor,
+    p: Option<wholeplace_domain::PartnershipId>,
+) -> Result<Json<LinkageView>, ApiError> {
+    let o = state.service.linking_overview(actor, p).await?;
     Ok(Json(LinkageView {
+        partnership_id: o.partnership.0.get(),
+        partnership_name: o.partnership.1,
         running: o.running.map(|(id, p)| ProgressView {
             run_id: id.get(),
             stage: p.stage,
@@ -355,30 +405,41 @@ pub(crate) async fn set_settings(
         upper: b.upper_percent,
         second_review: if b.second_review { "yes" } else { "" }.to_owned(),
     };
-    state.service.save_review_band(&actor, &form).await?;
-    runs(State(state), ApiCaller(actor)).await
+    let p = partnership(b.partnership_id);
+    state.service.save_review_band(&actor, p, &form).await?;
+    overview(&state, &actor, p).await
 }
 
-/// Starts linking every staged record in the background (analysts and administrators): 202
-/// with the run's id; follow it at GET /linkage/runs. One run at a time: 409 while one runs;
-/// 422 when no extract is staged.
-#[utoipa::path(post, path = "/linkage/runs", security(("token" = [])), responses((status = 202, body = RunStarted), (status = 409, description = "A run is in progress", body = super::ErrorEnvelope), (status = 422, description = "No extract is staged", body = super::ErrorEnvelope)))]
+/// Starts linking the records staged for a partnership in the background (analysts and
+/// administrators): 202 with the run's id; follow it at GET /linkage/runs. One run at a time
+/// per partnership: 409 while one runs; 422 when no extract is staged for it.
+#[utoipa::path(post, path = "/linkage/runs", params(PartnershipParams), security(("token" = [])), responses((status = 202, body = RunStarted), (status = 409, description = "A run is in progress", body = super::ErrorEnvelope), (status = 422, description = "No extract is staged, or no partnership named when there are several", body = super::ErrorEnvelope)))]
 pub(crate) async fn start_run(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
+    params: Result<Query<PartnershipParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    let id = state.service.start_linking(&actor).await?;
+    let Query(p) = params.map_err(query_error)?;
+    let id = state
+        .service
+        .start_linking(&actor, partnership(p.partnership))
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(RunStarted { id: id.get() })))
 }
 
-/// Asks the run in progress to stop at its next stage; nothing of it is written (analysts and
-/// administrators). 404 when no run is in progress.
-#[utoipa::path(post, path = "/linkage/runs/current/cancel", security(("token" = [])), responses((status = 202, body = RunStarted), (status = 404, description = "No run is in progress", body = super::ErrorEnvelope)))]
+/// Asks a partnership's run in progress to stop at its next stage; nothing of it is written
+/// (analysts and administrators). 404 when no run is in progress.
+#[utoipa::path(post, path = "/linkage/runs/current/cancel", params(PartnershipParams), security(("token" = [])), responses((status = 202, body = RunStarted), (status = 404, description = "No run is in progress", body = super::ErrorEnvelope)))]
 pub(crate) async fn cancel_run(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
+    params: Result<Query<PartnershipParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    let id = state.service.cancel_linking(&actor).await?;
+    let Query(p) = params.map_err(query_error)?;
+    let id = state
+        .service
+        .cancel_linking(&actor, partnership(p.partnership))
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(RunStarted { id: id.get() })))
 }
 
@@ -398,9 +459,15 @@ pub(crate) async fn review(
     };
     let q = state
         .service
-        .review_queue(&actor, status, p.page.unwrap_or(1).max(1))
+        .review_queue(
+            &actor,
+            partnership(p.partnership),
+            status,
+            p.page.unwrap_or(1).max(1),
+        )
         .await?;
     Ok(Json(ReviewPageView {
+        partnership_id: q.partnership.get(),
         total: q.total,
         page: q.page,
         page_size: wholeplace_service::linking::REVIEW_PAGE_SIZE,

@@ -409,6 +409,29 @@ impl App {
             .id
     }
 
+    /// Makes a partnership of `members` (for linking their extracts).
+    pub async fn partnership(
+        &self,
+        name: &str,
+        members: &[wholeplace_domain::AgencyId],
+    ) -> wholeplace_domain::PartnershipId {
+        self.service
+            .create_partnership(&Actor::operator(), name, "", "", members, &[])
+            .await
+            .expect("partnership")
+    }
+
+    /// The first partnership's id (the one extracts go to when none is named).
+    pub async fn first_partnership(&self) -> wholeplace_domain::PartnershipId {
+        self.service
+            .list_partnerships(&Actor::operator())
+            .await
+            .expect("partnerships")
+            .first()
+            .expect("a partnership")
+            .id
+    }
+
     /// Creates a user with `role` through the service and signs them in with [`PASSWORD`].
     /// Needs an agency (call [`App::admin`] first).
     pub async fn user(&self, username: &str, role: &str) -> Browser {
