@@ -25,6 +25,7 @@ pub use unitcost::{ATTRIBUTION, LocalUnitCost, Query, UnitCost, UnitCostLibrary}
 pub mod appraise;
 pub mod asis;
 pub mod prepare;
+pub mod realised;
 
 pub use appraise::{AppraisalResults, appraise, appraise_figures, explanations};
 pub use model::{ModelErrors, ModelFile, parse_model_toml};

@@ -596,7 +596,7 @@ fn option_of(o: &Option<String>) -> String {
 }
 
 /// The options named by cost and outcome lines, in order of first mention.
-fn option_names(file: &ModelFile) -> Vec<String> {
+pub fn option_names(file: &ModelFile) -> Vec<String> {
     let mut option_names: Vec<String> = Vec::new();
     for n in file
         .costs

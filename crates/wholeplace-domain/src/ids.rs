@@ -122,6 +122,8 @@ record_id! {
     IndicatorId;
     /// A target set on an indicator for a place.
     TargetId;
+    /// An approved appraisal's frozen forecast.
+    SnapshotId;
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
     ConsentId, ContactId, CorrectionId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId,
     IndicatorId, InvolvementId, LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId,
-    ProjectId, RecordId, RetentionRuleId, ReviewItemId, StagedRecordId, TargetId, UserId,
+    ProjectId, RecordId, RetentionRuleId, ReviewItemId, SnapshotId, StagedRecordId, TargetId,
+    UserId,
 };
 pub use money::{Money, MoneyError};
 pub use org_id::{OrgIdError, OrgIdentifier};

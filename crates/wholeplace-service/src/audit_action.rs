@@ -195,11 +195,17 @@ pub enum AuditAction {
     IndicatorValues,
     /// `target.create`: setting a target with its baseline
     TargetCreate,
+    /// `appraisal.snapshot`: freezing an approved appraisal's forecast
+    SnapshotCreate,
+    /// `appraisal.realised`: recording the outcomes an approved appraisal achieved
+    RealisedRecord,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 94] = [
+    pub const ALL: [AuditAction; 96] = [
+        AuditAction::SnapshotCreate,
+        AuditAction::RealisedRecord,
         AuditAction::IndicatorCreate,
         AuditAction::IndicatorValues,
         AuditAction::TargetCreate,
@@ -392,6 +398,8 @@ impl AuditAction {
             AuditAction::CohortDelete => "cohort.delete",
             AuditAction::CohortAppraisal => "cohort.appraisal",
             AuditAction::IndicatorCreate => "indicator.create",
+            AuditAction::SnapshotCreate => "appraisal.snapshot",
+            AuditAction::RealisedRecord => "appraisal.realised",
             AuditAction::IndicatorValues => "indicator.values",
             AuditAction::TargetCreate => "target.create",
         }

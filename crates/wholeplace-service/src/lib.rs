@@ -32,6 +32,7 @@ pub mod partnerships;
 pub mod places;
 pub mod policy;
 pub mod projects;
+pub mod realised;
 pub mod retention;
 pub mod secret;
 pub mod sharing;

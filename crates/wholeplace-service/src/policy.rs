@@ -370,7 +370,9 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::NeedSet
         | A::IndicatorCreate
         | A::IndicatorValues
-        | A::TargetCreate => (DataClass::Reference, Access::Change),
+        | A::TargetCreate
+        | A::SnapshotCreate
+        | A::RealisedRecord => (DataClass::Reference, Access::Change),
     }
 }
 

@@ -27,6 +27,7 @@ mod outcomes;
 mod partnerships;
 mod places;
 mod projects;
+mod realised;
 mod retention;
 mod store;
 

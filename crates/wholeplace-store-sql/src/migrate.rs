@@ -110,6 +110,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "linkage per partnership: extracts, settings, runs and the review queue",
         sql: include_str!("../migrations/sqlite/0018_linkage_per_partnership.sql"),
     },
+    Migration {
+        version: 19,
+        name: "forecast against realised savings: appraisal snapshots, outcomes achieved",
+        sql: include_str!("../migrations/sqlite/0019_realised_savings.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -223,6 +228,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 18,
         name: "linkage per partnership: extracts, settings, runs and the review queue",
         sql: include_str!("../migrations/postgres/0018_linkage_per_partnership.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "forecast against realised savings: appraisal snapshots, outcomes achieved",
+        sql: include_str!("../migrations/postgres/0019_realised_savings.sql"),
     },
 ];
 

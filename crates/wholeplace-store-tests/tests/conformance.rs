@@ -51,6 +51,7 @@ wholeplace_store_tests::both_backends!(
     extracts_link_into_people_households_and_a_review_queue,
     people_merge_split_and_undo_with_their_lineage,
     indicators_figures_and_targets_round_trip,
+    snapshots_keep_the_forecast_and_the_outcomes_achieved,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1248,7 +1249,7 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]
+        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -3521,4 +3522,123 @@ async fn indicators_figures_and_targets_round_trip(store: &SqlStore) {
     let profiles = store.la_profiles().await.expect("profiles");
     assert_eq!(profiles.len(), 1);
     assert_eq!(profiles[0].1.imd_rank, Some(282));
+}
+
+async fn snapshots_keep_the_forecast_and_the_outcomes_achieved(store: &SqlStore) {
+    let appraisal = store
+        .create_appraisal(
+            &NewAppraisal {
+                partnership_id: None,
+                title: "Family service".into(),
+                model_toml: "[appraisal]".into(),
+                created_by: "analyst".into(),
+                at: 1,
+            },
+            &ev("appraisal.create", 1),
+        )
+        .await
+        .expect("appraisal");
+    let new = wholeplace_store::NewSnapshot {
+        appraisal_id: appraisal,
+        option_name: "Family service".into(),
+        approval: "Leaders board, minute 12".into(),
+        approved_on: "2026-11-30".into(),
+        model_toml: "[appraisal]".into(),
+        forecast: "{\"lines\":[]}".into(),
+        created_by: "analyst".into(),
+        created_at: 2,
+    };
+    let sid = store
+        .create_snapshot(&new, &ev("appraisal.snapshot", 2))
+        .await
+        .expect("snapshot");
+    let missing = store
+        .create_snapshot(
+            &wholeplace_store::NewSnapshot {
+                appraisal_id: AppraisalId::new(999_999),
+                ..new.clone()
+            },
+            &ev("appraisal.snapshot", 2),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    let listed = store.list_snapshots(appraisal).await.expect("list");
+    assert_eq!(
+        (listed.len(), listed[0].id, listed[0].approval.as_str()),
+        (1, sid, "Leaders board, minute 12")
+    );
+    store
+        .record_outcomes(
+            sid,
+            &[(0, 0, Some(12_500)), (0, 1, Some(0)), (1, 0, Some(3_000))],
+            "amy",
+            3,
+            &ev("appraisal.realised", 3),
+        )
+        .await
+        .expect("record");
+    // A second recording replaces one, clears another; all or nothing.
+    store
+        .record_outcomes(
+            sid,
+            &[(0, 0, Some(13_000)), (1, 0, None)],
+            "bob",
+            4,
+            &ev("appraisal.realised", 4),
+        )
+        .await
+        .expect("again");
+    let got = store.get_snapshot(sid).await.expect("get").expect("there");
+    assert_eq!(got.forecast, new.forecast);
+    assert_eq!(
+        got.observed
+            .iter()
+            .map(|o| (o.line, o.year, o.milli, o.recorded_by.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(0, 0, 13_000, "bob"), (0, 1, 0, "amy")]
+    );
+    let bad = store
+        .record_outcomes(
+            sid,
+            &[(0, 2, Some(1)), (0, 3, Some(-1))],
+            "bob",
+            5,
+            &ev("appraisal.realised", 5),
+        )
+        .await;
+    assert!(bad.is_err(), "a negative count is refused");
+    assert_eq!(
+        store
+            .get_snapshot(sid)
+            .await
+            .expect("g")
+            .expect("s")
+            .observed
+            .len(),
+        2,
+        "nothing of a refused recording is kept"
+    );
+    let none = store
+        .record_outcomes(
+            SnapshotId::new(999_999),
+            &[],
+            "bob",
+            5,
+            &ev("appraisal.realised", 5),
+        )
+        .await;
+    assert!(matches!(none, Err(StoreError::NotFound)), "{none:?}");
+    assert_eq!(
+        store
+            .get_snapshot(SnapshotId::new(999_999))
+            .await
+            .expect("g"),
+        None
+    );
+    // The approved forecast outlives no appraisal: it cannot be deleted while frozen.
+    let delete = store
+        .delete_appraisal(appraisal, &ev("appraisal.delete", 6))
+        .await;
+    assert!(delete.is_err(), "{delete:?}");
+    assert!(store.get_appraisal(appraisal).await.expect("g").is_some());
 }

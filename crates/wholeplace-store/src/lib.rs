@@ -30,6 +30,7 @@ pub mod outcomes;
 pub mod partnerships;
 pub mod places;
 pub mod projects;
+pub mod realised;
 pub mod retention;
 
 pub use accounts::{AccountStore, ApiToken, NewUser, Session, User};
@@ -65,6 +66,7 @@ pub use outcomes::{Indicator, IndicatorValue, NewIndicator, OutcomeStore, Target
 pub use partnerships::{Partnership, PartnershipChange, PartnershipStore};
 pub use places::{LaProfile, NewPlace, Place, PlaceStore, Related};
 pub use projects::{Project, ProjectStore};
+pub use realised::{AppraisalSnapshot, NewSnapshot, RealisedOutcome, RealisedStore};
 pub use retention::{
     DisposalCandidate, DisposalRecord, LegalHold, NewRetentionRule, RetentionRule, RetentionStore,
 };
@@ -75,7 +77,7 @@ pub mod prelude {
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
         ContactStore, CorrectionStore, DatasetStore, ExtractStore, FamilyStore, GrantStore,
         LinkingStore, NeedStore, OutcomeStore, PartnershipStore, PlaceStore, ProjectStore,
-        RetentionStore, Store,
+        RealisedStore, RetentionStore, Store,
     };
 }
 
@@ -159,6 +161,7 @@ pub trait Store:
     + OutcomeStore
     + CohortStore
     + CorrectionStore
+    + RealisedStore
     + Send
     + Sync
     + 'static

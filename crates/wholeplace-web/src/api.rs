@@ -42,6 +42,7 @@ mod outcomes;
 mod partnerships;
 mod places;
 mod projects;
+mod realised;
 mod sharing;
 
 use self::{agencies::*, budget::*, places::*};
@@ -61,6 +62,9 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(outcomes::create_target))
         .routes(routes!(outcomes::targets))
         .routes(routes!(outcomes::iati))
+        .routes(routes!(realised::snapshots, realised::create_snapshot))
+        .routes(routes!(realised::snapshot))
+        .routes(routes!(realised::record_outcomes))
         .routes(routes!(places::places, places::create_place))
         .routes(routes!(
             places::place,

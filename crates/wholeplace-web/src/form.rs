@@ -22,6 +22,11 @@ impl FormFields {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Every field, in the order sent.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// Every value of a repeated field.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0

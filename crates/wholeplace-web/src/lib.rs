@@ -29,6 +29,7 @@ mod page;
 mod partnerships;
 mod places;
 mod projects;
+mod realised;
 mod retention;
 mod roles;
 mod security;
@@ -342,6 +343,18 @@ fn pages_router() -> Router<AppState> {
         .route(
             "/appraisals/{id}/delete",
             get(appraisals::confirm_delete).post(appraisals::delete),
+        )
+        .route(
+            "/appraisals/{id}/snapshots",
+            get(realised::snapshots).post(realised::create_snapshot),
+        )
+        .route(
+            "/appraisals/{id}/snapshots/{sid}",
+            get(realised::snapshot).post(realised::record_outcomes),
+        )
+        .route(
+            "/appraisals/{id}/snapshots/{sid}/variance.csv",
+            get(realised::variance_csv),
         )
         .route("/appraisals/{id}/{file}", get(appraisals::download))
         .route("/unit-costs", get(appraisals::unit_costs))

@@ -153,6 +153,8 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
             json!({"partnership_id": f.partnership, "name": "Pilot", "theme": "housing"})
         }
         "AppraisalInput" => json!({"model_toml": "[appraisal]\ntitle = \"T\"\n"}),
+        "SnapshotInput" => json!({"approval": "Leaders board", "approved_on": "2026-11-30"}),
+        "OutcomesInput" => json!({"outcomes": [{"line": 0, "year": 1, "value": 2.5}]}),
         "CohortInput" => {
             json!({"name": "Three needs", "needs": ["parenting", "debt"], "min_needs": 1, "weights": {"debt": 2}})
         }

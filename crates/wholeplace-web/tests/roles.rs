@@ -181,6 +181,11 @@ const ROUTES: &[Row] = &[
     r("GET", "/appraisals/{id}/delete", "/appraisals/{appraisal}/delete", Policy(Reference, Change), EDITORS),
     r("POST", "/appraisals/{id}/delete", "/appraisals/{appraisal}/delete", Policy(Reference, Change), EDITORS),
     r("GET", "/appraisals/{id}/{file}", "/appraisals/{appraisal}/model.toml", Policy(Reference, Read), ALL),
+    r("GET", "/appraisals/{id}/snapshots", "/appraisals/{snapped}/snapshots", Policy(Reference, Read), ALL),
+    r("POST", "/appraisals/{id}/snapshots", "/appraisals/{snapped}/snapshots", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/snapshots/{sid}", "/appraisals/{snapped}/snapshots/{snapshot}", Policy(Reference, Read), ALL),
+    r("POST", "/appraisals/{id}/snapshots/{sid}", "/appraisals/{snapped}/snapshots/{snapshot}", Policy(Reference, Change), EDITORS),
+    r("GET", "/appraisals/{id}/snapshots/{sid}/variance.csv", "/appraisals/{snapped}/snapshots/{snapshot}/variance.csv", Policy(Reference, Read), ALL),
     r("GET", "/unit-costs", "/unit-costs", Policy(Reference, Read), ALL),
     r("GET", "/unit-costs/{code}", "/unit-costs/HO1.0", Policy(Reference, Read), ALL),
     // Personal data: contacts, and the exports that hold them.
@@ -329,6 +334,10 @@ const ROUTES: &[Row] = &[
     r("GET", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Read), ALL),
     r("PUT", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Change), EDITORS),
     r("DELETE", "/api/v1/appraisals/{id}", "/api/v1/appraisals/{appraisal}", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/appraisals/{id}/snapshots", "/api/v1/appraisals/{snapped}/snapshots", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/appraisals/{id}/snapshots", "/api/v1/appraisals/{snapped}/snapshots", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/snapshots/{id}", "/api/v1/snapshots/{snapshot}", Policy(Reference, Read), ALL),
+    r("PUT", "/api/v1/snapshots/{id}/outcomes", "/api/v1/snapshots/{snapshot}/outcomes", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/unit-costs", "/api/v1/unit-costs", Policy(Reference, Read), ALL),
     r("GET", "/api/v1/contacts", "/api/v1/contacts", Policy(Personal, Read), NOT_VIEWERS),
     r("POST", "/api/v1/contacts", "/api/v1/contacts", Policy(Personal, Change), EDITORS),
@@ -592,6 +601,9 @@ struct Ids {
     hold: i64,
     cohort: i64,
     indicator: i64,
+    /// An appraisal with a frozen forecast (so the one above can still be deleted).
+    snapped: i64,
+    snapshot: i64,
 }
 
 impl Ids {
@@ -614,6 +626,8 @@ impl Ids {
             .replace("{hold}", &self.hold.to_string())
             .replace("{cohort}", &self.cohort.to_string())
             .replace("{indicator}", &self.indicator.to_string())
+            .replace("{snapped}", &self.snapped.to_string())
+            .replace("{snapshot}", &self.snapshot.to_string())
     }
 }
 
@@ -888,7 +902,25 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("indicator");
+    let snapped = s
+        .create_appraisal_from_text(&op, "", EXAMPLE)
+        .await
+        .expect("appraisal");
+    let snapshot = s
+        .create_snapshot(
+            &op,
+            snapped,
+            &wholeplace_service::realised::SnapshotForm {
+                approval: format!("Board {tag}"),
+                approved_on: "2026-11-30".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("snapshot");
     Ids {
+        snapped: snapped.get(),
+        snapshot: snapshot.get(),
         indicator: indicator.get(),
         place: place.get(),
         agency: agency.get(),
@@ -966,6 +998,12 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
         }),
         "/api/v1/indicators/{id}/figures" => serde_json::json!({
             "place": ids.place.to_string(), "period": format!("p-{tag}"), "value": "7"
+        }),
+        "/api/v1/appraisals/{id}/snapshots" => serde_json::json!({
+            "approval": format!("Board {tag}"), "approved_on": "2026-11-30"
+        }),
+        "/api/v1/snapshots/{id}/outcomes" => serde_json::json!({
+            "outcomes": [{"line": 0, "year": 1, "value": 3.5}]
         }),
         "/api/v1/indicators/{id}/targets" => serde_json::json!({
             "place": ids.place.to_string(), "baseline_value": "10", "baseline_period": "2011",

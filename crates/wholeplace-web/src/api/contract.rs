@@ -59,6 +59,8 @@ pub enum Rule {
     WordList(fn() -> Vec<String>, usize),
     /// A list of at most this many different texts, each matching the pattern (whole value).
     PatternList(&'static str, usize),
+    /// A list of from the first to the second number of items (objects the use case checks).
+    Items(usize, usize),
 }
 
 /// One request field's rule and what to say when it is broken.
@@ -321,6 +323,24 @@ pub const FIELD_RULES: &[FieldRule] = &[
         "tolerance",
         Rule::Pattern(NON_NEGATIVE, 40),
         "Write the tolerance as a number of 0 or more",
+    ),
+    r(
+        "OutcomesInput",
+        "outcomes",
+        Rule::Items(1, 10_000),
+        "Give from 1 to 10,000 outcomes, each a line, a year and a value (null clears it)",
+    ),
+    r(
+        "SnapshotInput",
+        "approval",
+        Rule::NotBlank(300),
+        "Say who approved the appraisal and how, up to 300 characters",
+    ),
+    r(
+        "SnapshotInput",
+        "approved_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter the day it was approved as year-month-day, such as 2026-11-30",
     ),
     r(
         "IdentifiersInput",
@@ -961,7 +981,10 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 && texts.len() <= max
                 && texts.iter().all(|t| compiled(&pattern_text(p)).is_match(t))
         }
-        (Rule::IdList(_) | Rule::WordList(..) | Rule::PatternList(..), _) => false,
+        (Rule::Items(min, max), Value::Array(items)) => (min..=max).contains(&items.len()),
+        (Rule::IdList(_) | Rule::WordList(..) | Rule::PatternList(..) | Rule::Items(..), _) => {
+            false
+        }
         (_, Value::String(s)) => {
             let len = s.chars().count();
             match rule {
@@ -973,7 +996,8 @@ fn allowed(rule: Rule, value: &Value) -> bool {
                 | Rule::Whole(..)
                 | Rule::IdList(_)
                 | Rule::WordList(..)
-                | Rule::PatternList(..) => false,
+                | Rule::PatternList(..)
+                | Rule::Items(..) => false,
             }
         }
         _ => false,
@@ -1199,6 +1223,10 @@ fn rules_into_schemas(schemas: &mut Map<String, Value>) {
                 prop.insert("minItems".into(), min.into());
                 prop.insert("uniqueItems".into(), true.into());
                 prop.insert("items".into(), json!({"type": "string", "enum": words()}));
+            }
+            Rule::Items(min, max) => {
+                prop.insert("minItems".into(), min.into());
+                prop.insert("maxItems".into(), max.into());
             }
             Rule::PatternList(p, max) => {
                 prop.insert("maxItems".into(), max.into());
