@@ -5,7 +5,7 @@
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use wholeplace_domain::{AgencyId, PartnershipId, PlaceId};
+use wholeplace_domain::{AgencyId, AppraisalId, PartnershipId, PlaceId};
 use wholeplace_domain::{FinancialYear, Money};
 use wholeplace_service::{Actor, Service};
 use wholeplace_service::{BudgetForm, PlaceForm};
@@ -309,7 +309,8 @@ impl Demo<'_> {
     /// The worked appraisal: a family-intervention service for Sherwood's families against doing
     /// nothing, valued with real GMCA unit costs (the shipped example model).
     async fn sherwood_appraisal(&self, partnership: PartnershipId) -> anyhow::Result<()> {
-        self.service
+        let id = self
+            .service
             .create_appraisal_from_text(
                 &self.op,
                 &partnership.to_string(),
@@ -317,7 +318,41 @@ impl Demo<'_> {
             )
             .await
             .map_err(err)?;
-        Ok(())
+        self.sherwood_realised(id).await
+    }
+
+    /// The appraisal's forecast frozen as the leaders board approved it, with the outcomes its
+    /// first two years achieved (illustrative: about 80% of the forecast in year 0, 90% in year
+    /// 1), so the forecast against realised view has something to show.
+    async fn sherwood_realised(&self, appraisal: AppraisalId) -> anyhow::Result<()> {
+        use wholeplace_service::realised::{OutcomesForm, SnapshotForm, outcome_field};
+        let sid = self
+            .service
+            .create_snapshot(
+                &self.op,
+                appraisal,
+                &SnapshotForm {
+                    option: "1".into(),
+                    approval: "Leaders board (illustrative approval for the demonstration)".into(),
+                    approved_on: "2013-03-28".into(),
+                },
+            )
+            .await
+            .map_err(err)?;
+        let view = self.service.realised(&self.op, sid).await.map_err(err)?;
+        let mut values = Vec::new();
+        for (l, line) in view.forecast.lines.iter().enumerate() {
+            for (t, share) in [(0usize, 0.8), (1, 0.9)] {
+                if let Some(n) = line.forecast_outcomes.get(t) {
+                    let achieved = (n * share * 10.0).round() / 10.0;
+                    values.push((outcome_field(l, t), achieved.to_string()));
+                }
+            }
+        }
+        self.service
+            .record_outcomes(&self.op, sid, &OutcomesForm { values })
+            .await
+            .map_err(err)
     }
 
     /// Worcestershire's areas of high need (seed 004): a place in each district and £500,000
