@@ -1,6 +1,7 @@
 //! The vocabulary every other part of wholeplace speaks: money in exact pence, UK financial years,
 //! GSS area codes, roles, agency kinds and record ids. Nothing here does IO, reads a clock or the environment.
 
+pub mod claims;
 pub mod cohort;
 pub mod gss;
 pub mod ids;
