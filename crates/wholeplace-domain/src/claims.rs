@@ -229,7 +229,20 @@ pub fn day_number(day: &str) -> Option<i64> {
     let num = |r: std::ops::Range<usize>| day.get(r)?.parse::<i64>().ok();
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
         return None;
     }
@@ -310,7 +323,12 @@ fn whole_family(
 }
 
 /// One outcome: achieved, evidenced, not lapsed, sustained; its reason added.
-fn outcome_met(o: &FrameworkOutcome, case: &FamilyCase<'_>, now: i64, reasons: &mut Vec<Reason>) -> bool {
+fn outcome_met(
+    o: &FrameworkOutcome,
+    case: &FamilyCase<'_>,
+    now: i64,
+    reasons: &mut Vec<Reason>,
+) -> bool {
     let outcome = o.key.clone();
     let p = case.progress.iter().find(|p| p.outcome == o.key);
     let Some(achieved) = p.and_then(|p| p.achieved_on) else {
@@ -359,7 +377,12 @@ fn outcome_met(o: &FrameworkOutcome, case: &FamilyCase<'_>, now: i64, reasons: &
 }
 
 /// The employment route; its reason added when there is work to speak of.
-fn employment(framework: &Framework, case: &FamilyCase<'_>, now: i64, reasons: &mut Vec<Reason>) -> bool {
+fn employment(
+    framework: &Framework,
+    case: &FamilyCase<'_>,
+    now: i64,
+    reasons: &mut Vec<Reason>,
+) -> bool {
     let (Some(days), Some(from)) = (framework.employment_days, case.work_from) else {
         return false;
     };
@@ -391,8 +414,18 @@ mod tests {
         assert_eq!(day_number("2000-03-01"), Some(11_017));
         assert_eq!(day_number("2026-11-30"), Some(20_787));
         assert_eq!(day_number("2100-02-29"), None, "not a leap year");
-        assert_eq!(day_number("2024-02-29").map(|d| d + 1), day_number("2024-03-01"));
-        for bad in ["", "2026-13-01", "2026-00-10", "2026-04-31", "26-01-01", "2026/01/01"] {
+        assert_eq!(
+            day_number("2024-02-29").map(|d| d + 1),
+            day_number("2024-03-01")
+        );
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-04-31",
+            "26-01-01",
+            "2026/01/01",
+        ] {
             assert_eq!(day_number(bad), None, "{bad}");
         }
     }

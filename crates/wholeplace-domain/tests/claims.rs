@@ -41,11 +41,21 @@ fn housing_only() -> Framework {
     f
 }
 
+/// A family: its name, the framework, the case, today, the route expected and the reasons.
+type Case<'a> = (
+    &'static str,
+    &'a Framework,
+    FamilyCase<'a>,
+    &'static str,
+    Option<Route>,
+    Vec<Reason>,
+);
+
 #[test]
 fn twenty_four_hand_built_families() {
     let sf = supporting_families();
     let local = housing_only();
-    let cases: Vec<(&str, &Framework, FamilyCase<'_>, &str, Option<Route>, Vec<Reason>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "1 already claimed: nothing else is looked at",
             &sf,
@@ -57,7 +67,14 @@ fn twenty_four_hand_built_families() {
             None,
             vec![Reason::AlreadyClaimed],
         ),
-        ("2 no needs, no work", &sf, family(&[], vec![]), TODAY, None, vec![Reason::NoNeeds]),
+        (
+            "2 no needs, no work",
+            &sf,
+            family(&[], vec![]),
+            TODAY,
+            None,
+            vec![Reason::NoNeeds],
+        ),
         (
             "3 no needs, in work since 1 January (333 days, over 182)",
             &sf,
@@ -156,7 +173,10 @@ fn twenty_four_hand_built_families() {
         (
             "11 debt and worklessness both call for financial stability, checked once",
             &sf,
-            family(&["debt", "worklessness"], vec![done("financial", "2026-02-01")]),
+            family(
+                &["debt", "worklessness"],
+                vec![done("financial", "2026-02-01")],
+            ),
             TODAY,
             Some(Route::WholeFamily),
             vec![sustained("financial")],
@@ -186,7 +206,10 @@ fn twenty_four_hand_built_families() {
         (
             "13 school attendance from 1 March: 274 days, over three terms (273)",
             &sf,
-            family(&["school_attendance"], vec![done("education", "2026-03-01")]),
+            family(
+                &["school_attendance"],
+                vec![done("education", "2026-03-01")],
+            ),
             TODAY,
             Some(Route::WholeFamily),
             vec![sustained("education")],
@@ -194,7 +217,10 @@ fn twenty_four_hand_built_families() {
         (
             "14 school attendance from 3 March: 272 days, one to go",
             &sf,
-            family(&["school_attendance"], vec![done("education", "2026-03-03")]),
+            family(
+                &["school_attendance"],
+                vec![done("education", "2026-03-03")],
+            ),
             TODAY,
             None,
             vec![Reason::NotSustained {

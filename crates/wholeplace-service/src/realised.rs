@@ -13,7 +13,7 @@ use serde::Deserialize;
 use wholeplace_appraisal::realised::{Observed, Snapshot, VarianceReport, variance, variance_csv};
 use wholeplace_appraisal::{appraise_figures, parse_model_toml};
 use wholeplace_domain::{AppraisalId, SnapshotId};
-use wholeplace_store::realised::Milli;
+use wholeplace_store::realised::OutcomeChange;
 use wholeplace_store::{AppraisalSnapshot, NewSnapshot};
 
 /// The most outcomes a line can record in a year (a guard against typing slips).
@@ -84,7 +84,7 @@ pub fn outcome_field(line: usize, year: usize) -> String {
 impl OutcomesForm {
     /// Each (line, year, thousandths or cleared), checked against the snapshot's lines and
     /// years; every problem names the line and the year.
-    pub fn parse(&self, s: &Snapshot) -> Result<Vec<(i64, i64, Option<Milli>)>, Vec<FieldError>> {
+    pub fn parse(&self, s: &Snapshot) -> Result<Vec<OutcomeChange>, Vec<FieldError>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (name, raw) in &self.values {

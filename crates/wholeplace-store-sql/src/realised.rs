@@ -7,7 +7,7 @@ use crate::store::{db_err, fk_or, id};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use wholeplace_domain::{AppraisalId, SnapshotId};
-use wholeplace_store::realised::Milli;
+use wholeplace_store::realised::OutcomeChange;
 use wholeplace_store::*;
 
 const SELECT: &str = "SELECT id, appraisal_id, option_name, approval, approved_on, model_toml, forecast, created_by, created_at FROM appraisal_snapshot";
@@ -104,7 +104,7 @@ impl RealisedStore for SqlStore {
     async fn record_outcomes(
         &self,
         snapshot: SnapshotId,
-        values: &[(i64, i64, Option<Milli>)],
+        values: &[OutcomeChange],
         by: &str,
         at: Timestamp,
         audit: &AuditEvent,

@@ -10,6 +10,9 @@ use wholeplace_domain::{AppraisalId, SnapshotId};
 /// Outcomes are kept in thousandths, exactly on both backends.
 pub type Milli = i64;
 
+/// A line's outcomes in a year to record: (line, year, thousandths, or `None` to clear).
+pub type OutcomeChange = (i64, i64, Option<Milli>);
+
 /// One observation: the net outcomes a line achieved in a year of the horizon.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RealisedOutcome {
@@ -86,7 +89,7 @@ pub trait RealisedStore: Send + Sync {
     async fn record_outcomes(
         &self,
         snapshot: SnapshotId,
-        values: &[(i64, i64, Option<Milli>)],
+        values: &[OutcomeChange],
         by: &str,
         at: Timestamp,
         audit: &AuditEvent,
