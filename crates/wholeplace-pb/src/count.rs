@@ -9,22 +9,24 @@ use crate::rules::{
     equal_shares_fixed, greedy,
 };
 
-/// Whether no project left out would still fit in the budget.
-fn exhaustive(p: &Profile, chosen: &[usize]) -> bool {
-    let spent = p.cost_of(chosen);
-    (0..p.ids.len()).all(|c| chosen.contains(&c) || spent + p.costs[c] > p.budget)
+/// Whether every project someone voted for is funded (more money per voter cannot add any).
+fn all_supported_funded(p: &Profile, chosen: &[usize]) -> bool {
+    (0..p.ids.len()).all(|c| p.approvers[c].is_empty() || p.costs[c] == 0 || chosen.contains(&c))
 }
 
 /// Equal Shares completed by adding one currency unit to every voter's share at a time, for as
-/// long as the outcome is not exhaustive and the next share's outcome stays within the budget.
-/// Returns the final run, its share and the number of steps taken.
+/// long as the next share's outcome stays within the budget (equalshares.net's "add1"; the
+/// published results of Assen 2024, Świecie 2023 and Wieliczka 2023 are reproduced this way, the
+/// last of them only without an extra stop at the first exhaustive outcome). Returns the final
+/// run, its share and the number of steps taken.
 fn add_one<A: Amount>(p: &Profile, lot: &Lot) -> Result<(Run<A>, A, u64), RuleError> {
     let mut share = A::ratio(p.budget, p.voters);
     let mut run = equal_shares_fixed(p, &share, lot, false)?;
     let mut steps = 0;
-    // Once a share pays for every project alone, no voter runs short and nothing changes.
+    // Once a share pays for every project alone no voter runs short, and once every project with
+    // a voter is funded nothing can be added: either way more money changes nothing.
     let everything = A::from_u64(p.costs.iter().sum());
-    while !exhaustive(p, &run.winners) && share.compare(&everything).is_lt() {
+    while share.compare(&everything).is_lt() && !all_supported_funded(p, &run.winners) {
         let next = share.plus(&A::from_u64(1));
         let next_run = equal_shares_fixed(p, &next, lot, false)?;
         if p.cost_of(&next_run.winners) > p.budget {
@@ -41,8 +43,14 @@ fn add_one<A: Amount>(p: &Profile, lot: &Lot) -> Result<(Run<A>, A, u64), RuleEr
 fn compare(p: &Profile, equal_shares: &[usize], greedy: &[usize]) -> (u64, u64) {
     let (mut prefer_es, mut prefer_greedy) = (0, 0);
     for (g, ballot) in p.ballots.iter().enumerate() {
-        let es = ballot.iter().filter(|c| equal_shares.contains(&(**c as usize))).count();
-        let gr = ballot.iter().filter(|c| greedy.contains(&(**c as usize))).count();
+        let es = ballot
+            .iter()
+            .filter(|c| equal_shares.contains(&(**c as usize)))
+            .count();
+        let gr = ballot
+            .iter()
+            .filter(|c| greedy.contains(&(**c as usize)))
+            .count();
         match es.cmp(&gr) {
             std::cmp::Ordering::Greater => prefer_es += p.weights[g],
             std::cmp::Ordering::Less => prefer_greedy += p.weights[g],
@@ -59,10 +67,23 @@ pub fn count<A: Amount>(p: &Profile, rule: Rule, lot: &Lot) -> Result<Outcome, R
     }
     if rule == Rule::Greedy {
         let (chosen, lots) = greedy(p, lot)?;
-        return Ok(outcome(p, rule, &chosen, None::<&Run<A>>, None, 0, lots, None));
+        return Ok(outcome(
+            p,
+            rule,
+            &chosen,
+            None::<&Run<A>>,
+            None,
+            0,
+            lots,
+            None,
+        ));
     }
     let (run, share, steps) = match rule {
-        Rule::EqualShares => (equal_shares_fixed(p, &A::ratio(p.budget, p.voters), lot, false)?, A::ratio(p.budget, p.voters), 0),
+        Rule::EqualShares => (
+            equal_shares_fixed(p, &A::ratio(p.budget, p.voters), lot, false)?,
+            A::ratio(p.budget, p.voters),
+            0,
+        ),
         _ => add_one::<A>(p, lot)?,
     };
     // The final share counted again with every payment recorded, for the explanation.
@@ -87,10 +108,22 @@ pub fn count<A: Amount>(p: &Profile, rule: Rule, lot: &Lot) -> Result<Outcome, R
         }
     }
     let used = comparison.as_ref().is_none_or(|c| !c.chose_greedy);
-    Ok(outcome(p, rule, &chosen, used.then_some(&detailed), Some(&share), steps, lots, comparison))
+    Ok(outcome(
+        p,
+        rule,
+        &chosen,
+        used.then_some(&detailed),
+        Some(&share),
+        steps,
+        lots,
+        comparison,
+    ))
 }
 
-#[expect(clippy::too_many_arguments, reason = "one assembly of every part of the outcome")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one assembly of every part of the outcome"
+)]
 fn outcome<A: Amount>(
     p: &Profile,
     rule: Rule,
@@ -101,7 +134,11 @@ fn outcome<A: Amount>(
     lots: Vec<LotDraw>,
     comparison: Option<Comparison>,
 ) -> Outcome {
-    let order: HashMap<usize, usize> = chosen.iter().enumerate().map(|(i, &c)| (c, i + 1)).collect();
+    let order: HashMap<usize, usize> = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c, i + 1))
+        .collect();
     let projects = (0..p.ids.len())
         .map(|c| {
             let support = match run {
@@ -157,6 +194,10 @@ fn went_to<A: Amount>(p: &Profile, run: &Run<A>, c: usize) -> Vec<Share> {
             amount: a.to_f64(),
         })
         .collect();
-    shares.sort_by(|a, b| b.amount.total_cmp(&a.amount).then(a.project.cmp(&b.project)));
+    shares.sort_by(|a, b| {
+        b.amount
+            .total_cmp(&a.amount)
+            .then(a.project.cmp(&b.project))
+    });
     shares
 }

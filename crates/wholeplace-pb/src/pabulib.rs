@@ -61,7 +61,12 @@ impl fmt::Display for ParseError {
     }
 }
 
-fn err(line: usize, column: usize, message: impl Into<String>, fix: impl Into<String>) -> ParseError {
+fn err(
+    line: usize,
+    column: usize,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> ParseError {
     ParseError {
         line,
         column,
@@ -119,7 +124,10 @@ fn split_line(line: &str, number: usize) -> Result<Vec<Field>, ParseError> {
             "close the field with a double quote (write a quote inside quotes as \"\")",
         ));
     }
-    fields.push(Field { text, column: start });
+    fields.push(Field {
+        text,
+        column: start,
+    });
     Ok(fields)
 }
 
@@ -205,7 +213,12 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
             continue;
         }
         let Some(current) = section else {
-            return Err(err(number, 1, "the file does not start with META", "begin the file with a line `META`"));
+            return Err(err(
+                number,
+                1,
+                "the file does not start with META",
+                "begin the file with a line `META`",
+            ));
         };
         let fields = split_line(line, number)?;
         if expect_header {
@@ -221,44 +234,89 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
     }
     let end = text.lines().count() + 1;
     if seen.len() < 3 {
-        return Err(err(end, 1, "the file ends before its VOTES section", "add the sections META, PROJECTS and VOTES"));
+        return Err(err(
+            end,
+            1,
+            "the file ends before its VOTES section",
+            "add the sections META, PROJECTS and VOTES",
+        ));
     }
     if expect_header {
-        return Err(err(end, 1, "a section has no header line", "give the section its header line"));
+        return Err(err(
+            end,
+            1,
+            "a section has no header line",
+            "give the section its header line",
+        ));
     }
     b.finish(end)
 }
 
 impl Builder {
-    fn header(&mut self, section: Section, fields: &[Field], number: usize) -> Result<(), ParseError> {
+    fn header(
+        &mut self,
+        section: Section,
+        fields: &[Field],
+        number: usize,
+    ) -> Result<(), ParseError> {
         let names: Vec<String> = fields.iter().map(|f| f.text.trim().to_string()).collect();
         let mut unique = HashSet::new();
         if let Some(dup) = fields.iter().find(|f| !unique.insert(f.text.trim())) {
-            return Err(err(number, dup.column, format!("the column `{}` is named twice", dup.text.trim()), "name each column once"));
+            return Err(err(
+                number,
+                dup.column,
+                format!("the column `{}` is named twice", dup.text.trim()),
+                "name each column once",
+            ));
         }
         match section {
             Section::Meta => {
                 if names.first().map(String::as_str) != Some("key") {
-                    return Err(err(number, 1, "the META header is not `key;value`", "write the header line `key;value`"));
+                    return Err(err(
+                        number,
+                        1,
+                        "the META header is not `key;value`",
+                        "write the header line `key;value`",
+                    ));
                 }
             }
             Section::Projects => {
                 if names.first().map(String::as_str) != Some("project_id") {
-                    return Err(err(number, 1, "the PROJECTS header does not start with `project_id`", "make `project_id` the first column"));
+                    return Err(err(
+                        number,
+                        1,
+                        "the PROJECTS header does not start with `project_id`",
+                        "make `project_id` the first column",
+                    ));
                 }
                 let Some(cost_at) = names.iter().position(|n| n == "cost") else {
-                    return Err(err(number, 1, "the PROJECTS header has no `cost` column", "add a `cost` column"));
+                    return Err(err(
+                        number,
+                        1,
+                        "the PROJECTS header has no `cost` column",
+                        "add a `cost` column",
+                    ));
                 };
                 self.cost_at = cost_at;
                 self.election.project_fields = names;
             }
             Section::Votes => {
                 if names.first().map(String::as_str) != Some("voter_id") {
-                    return Err(err(number, 1, "the VOTES header does not start with `voter_id`", "make `voter_id` the first column"));
+                    return Err(err(
+                        number,
+                        1,
+                        "the VOTES header does not start with `voter_id`",
+                        "make `voter_id` the first column",
+                    ));
                 }
                 self.vote_at = names.iter().position(|n| n == "vote");
                 if self.vote_at.is_none() {
-                    return Err(err(number, 1, "the VOTES header has no `vote` column", "add a `vote` column"));
+                    return Err(err(
+                        number,
+                        1,
+                        "the VOTES header has no `vote` column",
+                        "add a `vote` column",
+                    ));
                 }
                 self.points_at = names.iter().position(|n| n == "points");
                 self.election.vote_fields = names;
@@ -269,27 +327,54 @@ impl Builder {
 
     fn meta_row(&mut self, fields: Vec<Field>, number: usize) -> Result<(), ParseError> {
         if fields.len() < 2 {
-            return Err(err(number, 1, "a META row has no value", "write `key;value`"));
+            return Err(err(
+                number,
+                1,
+                "a META row has no value",
+                "write `key;value`",
+            ));
         }
         let key = fields[0].text.trim().to_string();
         if self.election.meta.iter().any(|(k, _)| *k == key) {
-            return Err(err(number, 1, format!("the META key `{key}` is given twice"), "give each key once"));
+            return Err(err(
+                number,
+                1,
+                format!("the META key `{key}` is given twice"),
+                "give each key once",
+            ));
         }
-        let value = fields[1..].iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join(";");
+        let value = fields[1..]
+            .iter()
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join(";");
         if key == "budget" && parse_budget(&value).is_none() {
-            return Err(err(number, fields[1].column, format!("the budget `{value}` is not a number"), "write the budget as a number without separators, such as 100000"));
+            return Err(err(
+                number,
+                fields[1].column,
+                format!("the budget `{value}` is not a number"),
+                "write the budget as a number without separators, such as 100000",
+            ));
         }
         self.election.meta.push((key, value.trim().to_string()));
         Ok(())
     }
 
-    fn row(fields: Vec<Field>, width: usize, number: usize, what: &str) -> Result<Vec<Field>, ParseError> {
+    fn row(
+        fields: Vec<Field>,
+        width: usize,
+        number: usize,
+        what: &str,
+    ) -> Result<Vec<Field>, ParseError> {
         if fields.len() != width {
             let column = fields.last().map_or(1, |f| f.column);
             return Err(err(
                 number,
                 column,
-                format!("this {what} row has {} fields but the header has {width}", fields.len()),
+                format!(
+                    "this {what} row has {} fields but the header has {width}",
+                    fields.len()
+                ),
                 "give the row one field per header column (quote a field that contains `;`)",
             ));
         }
@@ -297,17 +382,37 @@ impl Builder {
     }
 
     fn project_row(&mut self, fields: Vec<Field>, number: usize) -> Result<(), ParseError> {
-        let fields = Self::row(fields, self.election.project_fields.len(), number, "PROJECTS")?;
+        let fields = Self::row(
+            fields,
+            self.election.project_fields.len(),
+            number,
+            "PROJECTS",
+        )?;
         let id = fields[0].text.trim().to_string();
         if id.is_empty() {
-            return Err(err(number, 1, "a project has no id", "give every project an id"));
+            return Err(err(
+                number,
+                1,
+                "a project has no id",
+                "give every project an id",
+            ));
         }
         if !self.project_ids.insert(id.clone()) {
-            return Err(err(number, 1, format!("the project id `{id}` is used twice"), "give each project its own id"));
+            return Err(err(
+                number,
+                1,
+                format!("the project id `{id}` is used twice"),
+                "give each project its own id",
+            ));
         }
         let cost_field = &fields[self.cost_at];
         let Some(cost) = parse_amount(&cost_field.text) else {
-            return Err(err(number, cost_field.column, format!("the cost `{}` is not a whole number", cost_field.text), "write the cost as a whole number of currency units, such as 15000"));
+            return Err(err(
+                number,
+                cost_field.column,
+                format!("the cost `{}` is not a whole number", cost_field.text),
+                "write the cost as a whole number of currency units, such as 15000",
+            ));
         };
         self.election.projects.push(ProjectRow {
             id,
@@ -321,17 +426,37 @@ impl Builder {
         let fields = Self::row(fields, self.election.vote_fields.len(), number, "VOTES")?;
         let voter_id = fields[0].text.trim().to_string();
         if !self.voter_ids.insert(voter_id.clone()) {
-            return Err(err(number, 1, format!("the voter id `{voter_id}` is used twice"), "give each ballot its own voter id"));
+            return Err(err(
+                number,
+                1,
+                format!("the voter id `{voter_id}` is used twice"),
+                "give each ballot its own voter id",
+            ));
         }
         let vote_field = &fields[self.vote_at.unwrap_or(1)];
         let mut vote = Vec::new();
         let mut seen = HashSet::new();
-        for id in vote_field.text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for id in vote_field
+            .text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if !self.project_ids.contains(id) {
-                return Err(err(number, vote_field.column, format!("the ballot names `{id}`, which is not a project"), "name only projects listed in PROJECTS"));
+                return Err(err(
+                    number,
+                    vote_field.column,
+                    format!("the ballot names `{id}`, which is not a project"),
+                    "name only projects listed in PROJECTS",
+                ));
             }
             if !seen.insert(id) {
-                return Err(err(number, vote_field.column, format!("the ballot names `{id}` twice"), "name each project once in a ballot"));
+                return Err(err(
+                    number,
+                    vote_field.column,
+                    format!("the ballot names `{id}` twice"),
+                    "name each project once in a ballot",
+                ));
             }
             vote.push(id.to_string());
         }
@@ -342,12 +467,22 @@ impl Builder {
                 let mut points = Vec::new();
                 for p in f.text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     let Some(v) = parse_amount(p) else {
-                        return Err(err(number, f.column, format!("the points `{p}` are not a whole number"), "write points as whole numbers separated by commas"));
+                        return Err(err(
+                            number,
+                            f.column,
+                            format!("the points `{p}` are not a whole number"),
+                            "write points as whole numbers separated by commas",
+                        ));
                     };
                     points.push(v);
                 }
                 if points.len() != vote.len() {
-                    return Err(err(number, f.column, "the ballot gives a different number of points than projects", "give one number of points per project voted for, in the same order"));
+                    return Err(err(
+                        number,
+                        f.column,
+                        "the ballot gives a different number of points than projects",
+                        "give one number of points per project voted for, in the same order",
+                    ));
                 }
                 Some(points)
             }
@@ -363,7 +498,12 @@ impl Builder {
 
     fn finish(self, end: usize) -> Result<Election, ParseError> {
         if self.election.meta_value("budget").is_none() {
-            return Err(err(end, 1, "META has no budget", "add a META row `budget;AMOUNT`"));
+            return Err(err(
+                end,
+                1,
+                "META has no budget",
+                "add a META row `budget;AMOUNT`",
+            ));
         }
         Ok(self.election)
     }
@@ -374,7 +514,10 @@ impl Builder {
 pub fn parse_budget(text: &str) -> Option<u64> {
     let t = text.trim();
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     whole.parse().ok()
@@ -382,7 +525,10 @@ pub fn parse_budget(text: &str) -> Option<u64> {
 
 impl Election {
     pub fn meta_value(&self, key: &str) -> Option<&str> {
-        self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.meta
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets a META value, keeping its place or adding it at the end.
@@ -395,7 +541,9 @@ impl Election {
     }
 
     pub fn budget(&self) -> u64 {
-        self.meta_value("budget").and_then(parse_budget).unwrap_or(0)
+        self.meta_value("budget")
+            .and_then(parse_budget)
+            .unwrap_or(0)
     }
 
     /// The project column's value for one project, if the column exists.
@@ -425,7 +573,10 @@ impl Election {
     pub fn published_winners(&self) -> Vec<String> {
         self.projects
             .iter()
-            .filter(|p| self.project_value(p, "selected").is_some_and(|s| s.trim() == "1"))
+            .filter(|p| {
+                self.project_value(p, "selected")
+                    .is_some_and(|s| s.trim() == "1")
+            })
             .map(|p| p.id.clone())
             .collect()
     }
@@ -464,7 +615,9 @@ pub fn write(election: &Election) -> String {
                 *counts.entry(id.clone()).or_insert(0_u64) += 1;
             }
         }
-        e.set_project_column("votes", |p| counts.get(&p.id).copied().unwrap_or(0).to_string());
+        e.set_project_column("votes", |p| {
+            counts.get(&p.id).copied().unwrap_or(0).to_string()
+        });
     }
     let mut out = String::from("META\nkey;value\n");
     for (k, v) in &e.meta {

@@ -57,7 +57,10 @@ impl Profile {
         for (vote, pts) in ballots {
             voters += 1;
             let mut set = Vec::new();
-            for (id, p) in vote.iter().zip(pts.iter().copied().chain(std::iter::repeat(1))) {
+            for (id, p) in vote
+                .iter()
+                .zip(pts.iter().copied().chain(std::iter::repeat(1)))
+            {
                 if let Some(&c) = index.get(id.as_str()) {
                     votes[c as usize] += 1;
                     points[c as usize] += p;

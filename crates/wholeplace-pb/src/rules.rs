@@ -189,7 +189,11 @@ fn break_tie(
 /// longer fits is skipped.
 pub fn greedy(p: &Profile, lot: &Lot) -> Result<(Vec<usize>, Vec<LotDraw>), RuleError> {
     let mut order: Vec<usize> = (0..p.ids.len()).filter(|&c| p.points[c] > 0).collect();
-    order.sort_by(|&a, &b| p.points[b].cmp(&p.points[a]).then(p.costs[a].cmp(&p.costs[b])));
+    order.sort_by(|&a, &b| {
+        p.points[b]
+            .cmp(&p.points[a])
+            .then(p.costs[a].cmp(&p.costs[b]))
+    });
     let mut draw = Draw(lot.seed.unwrap_or(0));
     let mut lots = Vec::new();
     let mut chosen = Vec::new();
@@ -198,11 +202,15 @@ pub fn greedy(p: &Profile, lot: &Lot) -> Result<(Vec<usize>, Vec<LotDraw>), Rule
     while i < order.len() {
         let c = order[i];
         let mut j = i + 1;
-        while j < order.len() && p.points[order[j]] == p.points[c] && p.costs[order[j]] == p.costs[c] {
+        while j < order.len()
+            && p.points[order[j]] == p.points[c]
+            && p.costs[order[j]] == p.costs[c]
+        {
             j += 1;
         }
         let group: Vec<usize> = order[i..j].to_vec();
-        let fit = usize::try_from(left.checked_div(p.costs[c]).unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+        let fit =
+            usize::try_from(left.checked_div(p.costs[c]).unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
         let take = if fit >= group.len() {
             group
         } else if fit == 0 {
@@ -326,7 +334,11 @@ impl<A: Amount> Purses<A> {
             self.population[new as usize] += w;
             self.class_of[g as usize] = new;
             if let Some(paid) = paid.as_deref_mut() {
-                let amount = if value.compare(most) == Ordering::Greater { most.clone() } else { value };
+                let amount = if value.compare(most) == Ordering::Greater {
+                    most.clone()
+                } else {
+                    value
+                };
                 paid[g as usize].push((c, amount));
             }
         }
@@ -349,7 +361,11 @@ pub(crate) fn equal_shares_fixed<A: Amount>(
     let mut run = Run {
         winners: Vec::new(),
         last_support: vec![None; p.ids.len()],
-        paid: if detail { vec![Vec::new(); p.weights.len()] } else { Vec::new() },
+        paid: if detail {
+            vec![Vec::new(); p.weights.len()]
+        } else {
+            Vec::new()
+        },
         lots: Vec::new(),
     };
     let mut draw = Draw(lot.seed.unwrap_or(0));
@@ -383,7 +399,9 @@ pub(crate) fn equal_shares_fixed<A: Amount>(
             keep.push((c, support));
         }
         remaining = keep;
-        let Some((support, _)) = best_support else { break };
+        let Some((support, _)) = best_support else {
+            break;
+        };
         let chosen = if best.len() > 1 {
             break_tie(p, best, 1, lot, &mut draw, &mut run.lots)?[0]
         } else {
