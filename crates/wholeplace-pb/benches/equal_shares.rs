@@ -51,8 +51,21 @@ pub fn election() -> Profile {
 fn bench(c: &mut Criterion) {
     let p = election();
     let lot = Lot { seed: Some(1) };
+    if let Ok(o) = count::<Float>(&p, Rule::EqualSharesAdd1, &lot) {
+        eprintln!(
+            "add1 (float): {} steps, share {:?}, {} projects funded, {} of {} spent",
+            o.completion_steps,
+            o.per_voter_amount,
+            o.selected.len(),
+            o.spent,
+            o.budget
+        );
+    }
     let mut group = c.benchmark_group("pb_100k_voters_200_projects");
     group.sample_size(10);
+    group.bench_function("equalshares_fixed_float", |b| {
+        b.iter(|| count::<Float>(&p, Rule::EqualShares, &lot))
+    });
     group.bench_function("equalshares_fixed_exact", |b| {
         b.iter(|| count::<Exact>(&p, Rule::EqualShares, &lot))
     });

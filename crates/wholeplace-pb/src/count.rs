@@ -178,17 +178,20 @@ fn outcome<A: Amount>(
 
 /// What the voters of project `c` paid towards funded projects, most first.
 fn went_to<A: Amount>(p: &Profile, run: &Run<A>, c: usize) -> Vec<Share> {
-    let mut totals: HashMap<usize, A> = HashMap::new();
+    let mut totals: Vec<Option<A>> = vec![None; p.ids.len()];
     for &g in &p.approvers[c] {
         for (w, amount) in &run.paid[g as usize] {
             let add = amount.times(p.weights[g as usize]);
-            let entry = totals.entry(*w).or_insert_with(A::zero);
-            *entry = entry.plus(&add);
+            totals[*w] = Some(match &totals[*w] {
+                Some(t) => t.plus(&add),
+                None => add,
+            });
         }
     }
     let mut shares: Vec<Share> = totals
         .into_iter()
-        .filter(|(_, a)| !a.is_zero())
+        .enumerate()
+        .filter_map(|(w, a)| a.filter(|a| !a.is_zero()).map(|a| (w, a)))
         .map(|(w, a)| Share {
             project: p.ids[w].clone(),
             amount: a.to_f64(),

@@ -237,12 +237,14 @@ pub(crate) struct Run<A> {
 }
 
 /// Voters' money as classes of equal value: a group points at its class, so a project's
-/// support is computed from the few distinct amounts its voters hold.
+/// support is computed from the few distinct amounts its voters hold. Classes are ordered by a
+/// floating approximation of their amount (cheap to sort); the exact amounts decide every
+/// comparison, and an order the approximation got wrong near the result is redone exactly.
 struct Purses<A> {
     values: Vec<A>,
+    approx: Vec<f64>,
     population: Vec<u64>,
     class_of: Vec<u32>,
-    rank: Vec<u32>,
     count: Vec<u64>,
     touched: Vec<u32>,
 }
@@ -251,25 +253,20 @@ impl<A: Amount> Purses<A> {
     fn new(p: &Profile, share: &A) -> Self {
         Purses {
             values: vec![share.clone()],
+            approx: vec![share.to_f64()],
             population: vec![p.voters],
             class_of: vec![0; p.weights.len()],
-            rank: vec![0],
             count: vec![0],
             touched: Vec::new(),
         }
     }
 
-    /// Ranks the classes that hold voters by their amount.
-    fn rank_classes(&mut self) {
-        let mut live: Vec<u32> = (0..self.values.len())
-            .filter(|&k| self.population[k] > 0)
-            .map(|k| u32::try_from(k).unwrap_or(u32::MAX))
-            .collect();
-        live.sort_by(|&a, &b| self.values[a as usize].compare(&self.values[b as usize]));
-        self.rank = vec![u32::MAX; self.values.len()];
-        for (r, k) in live.into_iter().enumerate() {
-            self.rank[k as usize] = u32::try_from(r).unwrap_or(u32::MAX);
-        }
+    fn add_class(&mut self, value: A) -> u32 {
+        self.approx.push(value.to_f64());
+        self.values.push(value);
+        self.population.push(0);
+        self.count.push(0);
+        u32::try_from(self.values.len() - 1).unwrap_or(u32::MAX)
     }
 
     /// The effective vote count of project `c` and the most a voter pays for it, or None when its
@@ -283,12 +280,60 @@ impl<A: Amount> Purses<A> {
             self.count[k] += p.weights[g as usize];
         }
         let mut touched = std::mem::take(&mut self.touched);
-        touched.sort_by_key(|&k| self.rank[k as usize]);
+        self.order_poorest_first(p.costs[c], &mut touched);
+        let found = match self.split(p, c, &touched) {
+            Ok(found) => found,
+            Err(()) => {
+                // The approximation misordered amounts next to the result: order them exactly.
+                touched.sort_by(|&a, &b| self.values[a as usize].compare(&self.values[b as usize]));
+                self.split(p, c, &touched).unwrap_or(None)
+            }
+        };
+        for &k in &touched {
+            self.count[k as usize] = 0;
+        }
+        touched.clear();
+        self.touched = touched;
+        found
+    }
+
+    /// Puts the classes that (by the approximation) cannot pay an equal part of `cost` first, in
+    /// order of their amount; the rest follow in any order. Only those first need ordering, and
+    /// they are few (most voters can pay), so they are taken from a heap one at a time.
+    fn order_poorest_first(&self, cost: u64, touched: &mut Vec<u32>) {
+        // Amounts are never negative, so the bits of an f64 order as the numbers do.
+        let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u32)>> = touched
+            .iter()
+            .map(|&k| std::cmp::Reverse((self.approx[k as usize].to_bits(), k)))
+            .collect();
+        let mut left: u64 = touched.iter().map(|&k| self.count[k as usize]).sum();
+        let mut paid = 0.0;
+        touched.clear();
+        while let Some(std::cmp::Reverse((bits, k))) = heap.pop() {
+            touched.push(k);
+            let most = (cost as f64 - paid) / left.max(1) as f64;
+            let value = f64::from_bits(bits);
+            if value >= most * (1.0 - 1e-9) {
+                break;
+            }
+            paid += value * self.count[k as usize] as f64;
+            left -= self.count[k as usize];
+        }
+        touched.extend(heap.into_iter().map(|std::cmp::Reverse((_, k))| k));
+    }
+
+    /// Splits the cost of `c` over its voters' classes in the order given: those who cannot pay
+    /// an equal part pay all they hold, the rest the same amount. Err when a class after the
+    /// stopping point holds less than that amount (the order was wrong).
+    #[expect(
+        clippy::result_unit_err,
+        reason = "the one failure is a misordering, retried by the caller"
+    )]
+    fn split(&self, p: &Profile, c: usize, order: &[u32]) -> Result<Option<(A, A)>, ()> {
         let cost = A::from_u64(p.costs[c]);
         let mut paid = A::zero();
-        let mut left: u64 = touched.iter().map(|&k| self.count[k as usize]).sum();
-        let mut found = None;
-        for &k in &touched {
+        let mut left: u64 = order.iter().map(|&k| self.count[k as usize]).sum();
+        for (i, &k) in order.iter().enumerate() {
             let (value, n) = (&self.values[k as usize], self.count[k as usize]);
             if value.is_zero() {
                 left -= n;
@@ -298,17 +343,19 @@ impl<A: Amount> Purses<A> {
             if most.compare(value) == Ordering::Greater {
                 paid = paid.plus(&value.times(n));
                 left -= n;
-            } else {
-                found = Some((cost.divided_by(&most), most));
-                break;
+                continue;
             }
+            let band = most.to_f64() * (1.0 + 1e-9);
+            let misordered = order[i + 1..].iter().any(|&r| {
+                self.approx[r as usize] <= band
+                    && self.values[r as usize].compare(&most) == Ordering::Less
+            });
+            if misordered {
+                return Err(());
+            }
+            return Ok(Some((cost.divided_by(&most), most)));
         }
-        for &k in &touched {
-            self.count[k as usize] = 0;
-        }
-        touched.clear();
-        self.touched = touched;
-        found
+        Ok(None)
     }
 
     /// Each voter of `c` pays `most`, or all they hold if less.
@@ -318,17 +365,19 @@ impl<A: Amount> Purses<A> {
         for &g in &p.approvers[c] {
             let old = self.class_of[g as usize];
             let value = self.values[old as usize].clone();
-            let new = *moved.entry(old).or_insert_with(|| {
-                let rest = if value.compare(most) == Ordering::Greater {
-                    value.minus(most)
-                } else {
-                    A::zero()
-                };
-                self.values.push(rest);
-                self.population.push(0);
-                self.count.push(0);
-                u32::try_from(self.values.len() - 1).unwrap_or(u32::MAX)
-            });
+            let new = match moved.get(&old) {
+                Some(&new) => new,
+                None => {
+                    let rest = if value.compare(most) == Ordering::Greater {
+                        value.minus(most)
+                    } else {
+                        A::zero()
+                    };
+                    let new = self.add_class(rest);
+                    moved.insert(old, new);
+                    new
+                }
+            };
             let w = p.weights[g as usize];
             self.population[old as usize] -= w;
             self.population[new as usize] += w;
@@ -370,7 +419,6 @@ pub(crate) fn equal_shares_fixed<A: Amount>(
     };
     let mut draw = Draw(lot.seed.unwrap_or(0));
     loop {
-        purses.rank_classes();
         remaining.sort_by(|a, b| b.1.compare(&a.1));
         let mut best: Vec<usize> = Vec::new();
         let mut best_support: Option<(A, A)> = None;
