@@ -116,18 +116,18 @@ impl BallotRules {
         if let Some(max) = self.max_projects.filter(|m| n > *m) {
             problems.push(BallotProblem::TooMany(max));
         }
-        if let (BallotKind::Knapsack, Some(limit)) = (self.kind, self.max_cost) {
-            if cost > limit {
-                problems.push(BallotProblem::OverCost { cost, limit });
-            }
+        if let (BallotKind::Knapsack, Some(limit)) = (self.kind, self.max_cost)
+            && cost > limit
+        {
+            problems.push(BallotProblem::OverCost { cost, limit });
         }
-        if let (BallotKind::Cumulative, Some(limit)) = (self.kind, self.points) {
-            if points > limit {
-                problems.push(BallotProblem::TooManyPoints {
-                    given: points,
-                    limit,
-                });
-            }
+        if let (BallotKind::Cumulative, Some(limit)) = (self.kind, self.points)
+            && points > limit
+        {
+            problems.push(BallotProblem::TooManyPoints {
+                given: points,
+                limit,
+            });
         }
         if problems.is_empty() {
             Ok(())

@@ -69,28 +69,27 @@ pub fn check(text: &str) -> Vec<CheckError> {
         }
     }
     for key in ["num_projects", "num_votes", "budget"] {
-        if let Some(v) = e.meta_value(key) {
-            if parse_budget(v).is_none() {
-                add(
-                    "incorrect meta field datatype",
-                    format!("meta field '{key}' is not a number: {v}"),
-                );
-            }
-        }
-    }
-    if let Some(v) = e.meta_value("vote_type") {
-        if !["approval", "ordinal", "cumulative", "scoring"].contains(&v) {
+        if let Some(v) = e.meta_value(key)
+            && parse_budget(v).is_none()
+        {
             add(
-                "invalid meta field value",
-                format!("vote_type `{v}` is not approval, ordinal, cumulative or scoring"),
+                "incorrect meta field datatype",
+                format!("meta field '{key}' is not a number: {v}"),
             );
         }
+    }
+    if let Some(v) = e.meta_value("vote_type")
+        && !["approval", "ordinal", "cumulative", "scoring"].contains(&v)
+    {
+        add(
+            "invalid meta field value",
+            format!("vote_type `{v}` is not approval, ordinal, cumulative or scoring"),
+        );
     }
     check_dates(&e, &mut add);
     check_budgets(&e, &mut add);
     check_counts(&e, &mut add);
     check_votes(&e, &mut add);
-    drop(add);
     out
 }
 
@@ -215,27 +214,27 @@ fn sorted<'a>(s: &HashSet<&'a str>) -> Vec<&'a str> {
 }
 
 fn check_counts(e: &Election, add: &mut impl FnMut(&'static str, String)) {
-    if let Some(n) = e.meta_value("num_votes").and_then(parse_amount) {
-        if n != e.votes.len() as u64 {
-            add(
-                "different number of votes",
-                format!(
-                    "votes number in META: `{n}` vs counted from file: `{}`",
-                    e.votes.len()
-                ),
-            );
-        }
+    if let Some(n) = e.meta_value("num_votes").and_then(parse_amount)
+        && n != e.votes.len() as u64
+    {
+        add(
+            "different number of votes",
+            format!(
+                "votes number in META: `{n}` vs counted from file: `{}`",
+                e.votes.len()
+            ),
+        );
     }
-    if let Some(n) = e.meta_value("num_projects").and_then(parse_amount) {
-        if n != e.projects.len() as u64 {
-            add(
-                "different number of projects",
-                format!(
-                    "projects number in META: `{n}` vs counted from file: `{}`",
-                    e.projects.len()
-                ),
-            );
-        }
+    if let Some(n) = e.meta_value("num_projects").and_then(parse_amount)
+        && n != e.projects.len() as u64
+    {
+        add(
+            "different number of projects",
+            format!(
+                "projects number in META: `{n}` vs counted from file: `{}`",
+                e.projects.len()
+            ),
+        );
     }
     let has_votes = e.project_fields.iter().any(|c| c == "votes");
     let has_score = e.project_fields.iter().any(|c| c == "score");

@@ -325,10 +325,6 @@ impl<A: Amount> Purses<A> {
     /// Splits the cost of `c` over its voters' classes in the order given: those who cannot pay
     /// an equal part pay all they hold, the rest the same amount. Err when a class after the
     /// stopping point holds less than that amount (the order was wrong).
-    #[expect(
-        clippy::result_unit_err,
-        reason = "the one failure is a misordering, retried by the caller"
-    )]
     fn split(&self, p: &Profile, c: usize, order: &[u32]) -> Result<Option<(A, A)>, ()> {
         let cost = A::from_u64(p.costs[c]);
         let mut paid = A::zero();

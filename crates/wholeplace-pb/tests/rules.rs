@@ -130,7 +130,12 @@ fn on_generated_elections_every_rule_stays_within_budget_and_equal_shares_is_fai
         let budget = 50 + g.next() % 300;
         let voters = 1 + g.next() % 30;
         let ballots: Vec<Vec<String>> = (0..voters)
-            .map(|_| ids.iter().filter(|_| g.next() % 3 == 0).cloned().collect())
+            .map(|_| {
+                ids.iter()
+                    .filter(|_| g.next().is_multiple_of(3))
+                    .cloned()
+                    .collect()
+            })
             .collect();
         let p = Profile::build(
             budget,
