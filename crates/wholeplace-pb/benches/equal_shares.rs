@@ -1,4 +1,4 @@
-//! The Method of Equal Shares (add-one completion, exact arithmetic) and greedy on a generated
+//! The Method of Equal Shares (fixed share and add-one completion, float arithmetic) and greedy on a generated
 //! approval election of 100,000 voters and 200 projects (docs/BENCHMARKS.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -18,14 +18,14 @@ impl Gen {
 
 /// 100,000 voters, 200 projects costing 5,000 to 200,000, a budget of 4,000,000; each voter
 /// approves 1 to 10 projects, popular projects (low numbers) more often.
-pub fn election() -> Profile {
+pub fn election(voters: u64) -> Profile {
     let mut g = Gen(2024);
     let projects = 200;
     let ids: Vec<String> = (0..projects).map(|i| format!("p{i}")).collect();
     let costs: Vec<u64> = (0..projects)
         .map(|_| 5_000 + (g.next() % 196) * 1_000 + g.next() % 1_000)
         .collect();
-    let ballots: Vec<Vec<String>> = (0..100_000)
+    let ballots: Vec<Vec<String>> = (0..voters)
         .map(|_| {
             let k = 1 + g.next() % 10;
             let mut b: Vec<String> = Vec::new();
@@ -49,7 +49,7 @@ pub fn election() -> Profile {
 }
 
 fn bench(c: &mut Criterion) {
-    let p = election();
+    let p = election(100_000);
     let lot = Lot { seed: Some(1) };
     if let Ok(o) = count::<Float>(&p, Rule::EqualSharesAdd1, &lot) {
         eprintln!(
@@ -65,12 +65,6 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("equalshares_fixed_float", |b| {
         b.iter(|| count::<Float>(&p, Rule::EqualShares, &lot))
-    });
-    group.bench_function("equalshares_fixed_exact", |b| {
-        b.iter(|| count::<Exact>(&p, Rule::EqualShares, &lot))
-    });
-    group.bench_function("equalshares_add1_exact", |b| {
-        b.iter(|| count::<Exact>(&p, Rule::EqualSharesAdd1, &lot))
     });
     group.bench_function("equalshares_add1_float", |b| {
         b.iter(|| count::<Float>(&p, Rule::EqualSharesAdd1, &lot))
