@@ -95,6 +95,7 @@ const ENGINES: &[&str] = &[
     "wholeplace-domain",
     "wholeplace-appraisal",
     "wholeplace-linkage",
+    "wholeplace-pb",
 ];
 const FORBIDDEN_IN_ENGINES: &[&str] = &[
     "tokio",

@@ -10,6 +10,7 @@ mod demo_family;
 mod demo_outcomes;
 mod link;
 mod linking;
+mod pb;
 mod places;
 mod retention;
 mod serve;
@@ -94,6 +95,8 @@ enum Command {
     Link(link::LinkArgs),
     /// Generate synthetic UK-style person records with known truth (test and demo data).
     Synth(link::SynthArgs),
+    /// Participatory budgeting: count a pabulib .pb file (greedy or the Method of Equal Shares), check one.
+    Pb(pb::PbArgs),
 }
 
 /// Where the database is, as a URL, and a description that never shows a password.
@@ -252,5 +255,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::UnitCosts(args) => blocking(move || appraise::run_unit_costs(&args)).await,
         Command::Link(args) => blocking(move || link::run_link(&args)).await,
         Command::Synth(args) => blocking(move || link::run_synth(&args)).await,
+        Command::Pb(args) => blocking(move || pb::run(&args)).await,
     }
 }

@@ -1237,3 +1237,98 @@ fn grants_are_written_for_360giving_as_its_json_package_or_spreadsheet() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("name a .json file"));
 }
+
+/// The published elections from pabulib (Faliszewski, Flis, Peters, Pierczyński, Skowron,
+/// Stolicki, Szufa and Talmon, "Participatory Budgeting: Data, Tools, and Analysis", IJCAI 2023),
+/// read from `../shared/data/pabulib` beside the workspace, never copied into the repository.
+fn pabulib(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/pabulib")
+        .join(name)
+}
+
+#[test]
+fn pb_results_prints_the_funded_projects_as_json() {
+    let file = pabulib("Netherlands_Assen_2024.pb");
+    let run = |rule: &str| -> serde_json::Value {
+        let out = Command::new(BIN)
+            .args(["pb", "results"])
+            .arg(&file)
+            .args(["--rule", rule, "--format", "json"])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let text = std::fs::read_to_string(&file).expect("Assen 2024");
+    let published: Vec<String> = {
+        let mut v: Vec<String> = text
+            .lines()
+            .skip_while(|l| *l != "PROJECTS")
+            .skip(2)
+            .take_while(|l| *l != "VOTES")
+            .filter(|l| l.split(';').nth(4) == Some("1"))
+            .map(|l| l.split(';').next().unwrap_or_default().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["selected"]
+            .as_array()
+            .expect("selected")
+            .iter()
+            .map(|x| x.as_str().expect("id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mes = run("equalshares/add1");
+    assert_eq!(ids(&mes), published);
+    let projects = mes["projects"].as_array().expect("projects");
+    assert_eq!(projects.len(), 14);
+    assert!(
+        projects
+            .iter()
+            .all(|p| p["cost"].is_u64() && p["effective_support"].is_number())
+    );
+    assert_ne!(ids(&run("greedy")), published, "greedy differs on Assen");
+    assert!(ids(&run("equalshares")).len() <= published.len());
+}
+
+#[test]
+fn pb_results_explains_a_bad_file_and_a_bad_rule() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.pb");
+    std::fs::write(&bad, "META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;ten\nVOTES\nvoter_id;vote\nv;1\n")
+        .expect("write");
+    let out = Command::new(BIN)
+        .args(["pb", "results"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 6, column 3"), "{err}");
+    let out = Command::new(BIN)
+        .args(["pb", "results"])
+        .arg(&bad)
+        .args(["--rule", "borda"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let out = Command::new(BIN)
+        .args(["pb", "check"])
+        .arg(pabulib("Poland_Swiecie_2023.pb"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
