@@ -9,6 +9,7 @@
 //! Entry points: [`model::parse_model_toml`], [`Engine::prepare`], [`appraise::appraise`],
 //! [`montecarlo::monte_carlo`], [`unitcost::UnitCostLibrary::search`].
 
+pub mod check;
 pub mod csvtext;
 pub mod model;
 pub mod montecarlo;
