@@ -35,6 +35,8 @@ enum Kind {
     Bool,
     Year,
     UnitCosts,
+    /// A TOML value written as text: a list `[0, 0.5, 1]` or a table `{ per_year = 40, years = 5 }`.
+    Toml,
 }
 
 type Spec = &'static [(&'static str, Kind)];
@@ -58,6 +60,7 @@ const OUTCOMES: Spec = &[
     ("counted_as", Kind::Text),
     ("unit_costs", Kind::UnitCosts),
     ("cohort", Kind::Num),
+    ("intakes", Kind::Toml),
     ("engagement", Kind::Num),
     ("impact", Kind::Num),
     ("impact_count", Kind::Num),
@@ -71,6 +74,9 @@ const OUTCOMES: Spec = &[
     ("grade", Kind::Int),
     ("cashable", Kind::Num),
     ("cashable_from_year", Kind::Int),
+    ("cashable_schedule", Kind::Toml),
+    ("capacity_removed_year", Kind::Int),
+    ("capacity_removed", Kind::Text),
     ("health", Kind::Bool),
     ("evidence", Kind::Text),
 ];
@@ -205,7 +211,11 @@ const READ_ME: [&str; 16] = [
 fn unit_costs_text(refs: &[ValueRef]) -> String {
     refs.iter()
         .map(|r| {
-            if r.quantity == 1.0 && r.fiscal_agency.is_none() && r.values.is_none() {
+            if r.quantity == 1.0
+                && r.fiscal_agency.is_none()
+                && r.fiscal_split.is_none()
+                && r.values.is_none()
+            {
                 r.code.clone()
             } else {
                 let mut parts = vec![format!("code = {}", toml_str(&r.code))];
@@ -214,6 +224,19 @@ fn unit_costs_text(refs: &[ValueRef]) -> String {
                 }
                 if let Some(a) = &r.fiscal_agency {
                     parts.push(format!("fiscal_agency = {}", toml_str(a)));
+                }
+                if let Some(split) = &r.fiscal_split {
+                    let shares: Vec<String> = split
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{{ agency = {}, percent = {} }}",
+                                toml_str(&s.agency),
+                                s.percent
+                            )
+                        })
+                        .collect();
+                    parts.push(format!("fiscal_split = [{}]", shares.join(", ")));
                 }
                 if let Some(v) = &r.values {
                     let list: Vec<String> = v.iter().map(|s| toml_str(s)).collect();
@@ -224,6 +247,24 @@ fn unit_costs_text(refs: &[ValueRef]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A TOML value on one line: `[0, 0.5, 1]`, `{ per_year = 40, years = 5 }`.
+fn toml_inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
+        ),
+        toml::Value::Table(t) => format!(
+            "{{ {} }}",
+            t.iter()
+                .map(|(k, v)| format!("{k} = {}", toml_inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn toml_str(s: &str) -> String {
@@ -241,6 +282,10 @@ fn cell_of(v: Option<&Value>, kind: Kind) -> Cell {
         },
         (Some(v), Kind::UnitCosts) => match serde_json::from_value::<Vec<ValueRef>>(v.clone()) {
             Ok(r) => Cell::t(unit_costs_text(&r)),
+            Err(_) => Cell::E,
+        },
+        (Some(v), Kind::Toml) => match serde_json::from_value::<toml::Value>(v.clone()) {
+            Ok(t) => Cell::t(toml_inline(&t)),
             Err(_) => Cell::E,
         },
         (Some(Value::Number(n)), _) => n.as_f64().map(Cell::G).unwrap_or(Cell::E),
@@ -347,7 +392,12 @@ fn write_model(m: &ModelFile) -> Result<Vec<u8>, XlsxError> {
             ("format_version", Cell::G(a.format_version as f64)),
             ("title", t(&a.title)),
             ("description", t(&a.description)),
-            ("price_base", Cell::t(a.price_base.to_string())),
+            (
+                "price_base",
+                a.price_base
+                    .map(|p| Cell::t(p.to_string()))
+                    .unwrap_or(Cell::E),
+            ),
             ("start_year", Cell::t(a.start_year.to_string())),
             ("horizon_years", Cell::G(a.horizon_years as f64)),
             ("cohort", t(&a.cohort)),
@@ -619,6 +669,13 @@ fn read_cell(d: &Data, kind: Kind) -> Result<Option<Value>, String> {
         Kind::Year => {
             text.parse::<FinancialYear>().map_err(|e| e.to_string())?;
             Value::String(text)
+        }
+        Kind::Toml => {
+            let t: toml::Table = toml::from_str(&format!("v = {text}")).map_err(|_| {
+                format!("'{text}' is not a list or table: write a list such as [0, 0.5, 1] or a table such as {{ per_year = 40, years = 5 }}")
+            })?;
+            let v = t.get("v").cloned().unwrap_or(toml::Value::Array(Vec::new()));
+            serde_json::to_value(v).map_err(|e| e.to_string())?
         }
         Kind::UnitCosts => Value::Array(
             parse_unit_costs(&text)?

@@ -89,7 +89,7 @@ pub fn line_spans(o: &PreparedOutcome, h: usize) -> Vec<(usize, usize, f64)> {
 /// Adds each intake's persistence (`w x keep^(t - start)` in its active years) into `prof`,
 /// and into `gprof` the same taken after the year's drop-off and divided back (the gross SROI's
 /// convention). With one intake of 1 the profile is the persistence itself, bit for bit.
-fn add_profile(spans: &[(usize, usize, f64)], keep: f64, prof: &mut [f64], gprof: &mut [f64]) {
+pub(crate) fn add_profile(spans: &[(usize, usize, f64)], keep: f64, prof: &mut [f64], gprof: &mut [f64]) {
     for &(start, end, w) in spans {
         let mut persistence = 1.0;
         for t in start..end {
@@ -197,6 +197,10 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 }
 
 /// First year in which cumulative benefit reaches cumulative cost (with some cost borne).
+pub(crate) fn payback_of(benefit: &[f64], cost: &[f64]) -> Option<u32> {
+    payback(benefit, cost)
+}
+
 fn payback(benefit: &[f64], cost: &[f64]) -> Option<u32> {
     let (mut cb, mut cc) = (0.0, 0.0);
     for t in 0..benefit.len() {

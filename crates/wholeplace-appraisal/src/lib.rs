@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod csvtext;
+mod mcblock;
 pub mod model;
 pub mod montecarlo;
 pub mod params;

@@ -854,6 +854,7 @@ impl Locator {
 
     /// The line of `key` in the `index`th `[[table]]` (or `[table]`), or of the header itself.
     pub fn line(&self, table: &str, index: usize, key: Option<&str>) -> Option<usize> {
+        let table = if table == "model file" { "" } else { table };
         if let Some(k) = key
             && let Some(l) = self
                 .keys

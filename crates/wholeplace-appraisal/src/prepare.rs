@@ -946,11 +946,11 @@ fn check_as_is_and_doing_nothing(cx: &mut Ctx<'_>, file: &ModelFile, library: &U
         }
     }
     if let Some(dn) = &file.doing_nothing {
-        for m in crate::asis::check_doing_nothing(dn, library) {
+        for p in crate::asis::check_doing_nothing_located(dn, library) {
             cx.issues.push(ModelIssue {
-                location: "doing_nothing".into(),
-                line: cx.loc.line("doing_nothing", 0, None),
-                message: m,
+                location: location(p.table, p.index, &p.name, p.key),
+                line: cx.loc.line(p.table, p.index, p.key),
+                message: p.message,
             });
         }
     }

@@ -41,6 +41,14 @@ impl DrawRng {
         }
     }
 
+    /// Stream `k` of `seed` (the blocks of a Monte Carlo run each draw from their own).
+    pub fn stream(seed: u64, k: u64) -> Self {
+        DrawRng {
+            rng: SeededRng::stream(seed, k),
+            spare: None,
+        }
+    }
+
     /// A uniform float in (0, 1).
     #[inline]
     pub fn open01(&mut self) -> f64 {

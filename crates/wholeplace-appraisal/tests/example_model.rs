@@ -53,3 +53,25 @@ fn same_seed_same_monte_carlo() {
             && a.options[0].npbi.p50 <= a.options[0].npbi.p95
     );
 }
+
+/// Format version 2 draws in blocks, each its own stream of the seed: the same draws (and so the
+/// same results) whatever the number of threads.
+#[test]
+fn same_seed_same_draws_across_thread_counts() {
+    use wholeplace_appraisal::montecarlo::monte_carlo_threads;
+    let e = Engine::shipped().expect("engine");
+    let v2 = EXAMPLE.replace("format_version = 1", "format_version = 2");
+    let p = e.prepare_text(&v2).unwrap_or_else(|err| panic!("{err}"));
+    let cfg = McConfig {
+        draws: 3_000,
+        keep_draws: true,
+    };
+    let one = monte_carlo_threads(&p, &cfg, &mut SeededRng::new(7), 1);
+    assert_eq!(one.options[0].draws.len(), 3_000);
+    for threads in [2, 3, 8] {
+        let many = monte_carlo_threads(&p, &cfg, &mut SeededRng::new(7), threads);
+        assert_eq!(one, many, "{threads} threads");
+    }
+    let other = monte_carlo_threads(&p, &cfg, &mut SeededRng::new(8), 2);
+    assert_ne!(one.options[0].npbi.mean, other.options[0].npbi.mean);
+}
