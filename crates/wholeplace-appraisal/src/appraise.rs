@@ -196,11 +196,6 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     if b > 0.0 { Some(a / b) } else { None }
 }
 
-/// First year in which cumulative benefit reaches cumulative cost (with some cost borne).
-pub(crate) fn payback_of(benefit: &[f64], cost: &[f64]) -> Option<u32> {
-    payback(benefit, cost)
-}
-
 fn payback(benefit: &[f64], cost: &[f64]) -> Option<u32> {
     let (mut cb, mut cc) = (0.0, 0.0);
     for t in 0..benefit.len() {

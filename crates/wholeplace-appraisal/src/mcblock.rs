@@ -1,14 +1,17 @@
 //! Monte Carlo of format version 2 models: the draws are cut into blocks of [`BLOCK`], each
 //! drawn from its own stream of the seed (`SeededRng::stream(seed, block)`), so blocks can run on
 //! any number of threads and the results are the same for a seed whatever the thread count (the
-//! blocks' outputs are merged in block order). Each draw is evaluated over a structure of arrays:
-//! the inputs that count each simple line's outcomes (cohort or count, engagement, impact,
-//! deadweight, attribution, displacement) sit in six contiguous arrays, in line order, so the
-//! samplers write into them and the evaluation is a few multiply-adds over contiguous memory.
-//! Lines whose drop-off is uncertain keep the per-year loop. Format version 1 models keep the one
-//! sequential stream of [`crate::montecarlo::monte_carlo`], so their results do not change.
+//! blocks' outputs are merged in block order).
+//!
+//! Within a block, draws are taken [`CHUNK`] at a time as a structure of arrays: each uncertain
+//! input has one array of `CHUNK` values (its draws, in draw order), filled by one tight loop per
+//! input, and each line's figures are worked out for all the chunk's draws at once, a multiply-add
+//! over contiguous arrays that the compiler turns into SIMD. The order of the draws within a block
+//! (input by input, group by group, chunk by chunk) is part of the version 2 stream. Format
+//! version 1 models keep the one sequential stream of [`crate::montecarlo::monte_carlo`], so
+//! their results do not change.
 
-use crate::appraise::{Headline, line_spans};
+use crate::appraise::line_spans;
 use crate::model::Num;
 use crate::prepare::{ImpactInputs, InputKind, PreparedModel, PreparedOption, clamp};
 use crate::sampler::{DrawRng, Sampler, Samplers};
@@ -16,54 +19,73 @@ use crate::sampler::{DrawRng, Sampler, Samplers};
 /// Draws per block (each block its own stream).
 pub const BLOCK: u64 = 256;
 
-/// The six factors of a simple line's outcomes, in the order of the arrays.
-const FACTORS: usize = 6;
+/// Draws evaluated together.
+pub const CHUNK: usize = 64;
 
-/// A line whose drop-off is uncertain: evaluated year by year (positions in the draw buffer).
+/// A value the evaluation reads: fixed, or an uncertain input's array of draws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum F {
+    Fixed(f64),
+    Slot(usize),
+}
+
+/// A line whose drop-off is fixed: its figures are `base x` fixed weights.
+#[derive(Debug, Clone)]
+struct Line {
+    /// Product of its fixed factors and (1 - optimism bias).
+    konst: f64,
+    /// Its uncertain factors: (slot, taken as 1 - x).
+    uncertain: Vec<(usize, bool)>,
+    /// Sum of persistence x DF x fiscal, and of persistence x DF x public value.
+    wf: f64,
+    wp: f64,
+    /// (offset in `weights`, first year, end year) of its per-year fiscal weights.
+    span: (usize, usize, usize),
+}
+
+/// A line whose drop-off is uncertain: evaluated year by year, draw by draw.
 #[derive(Debug, Clone)]
 struct YearlyLine {
-    factors: [usize; FACTORS],
+    factors: [F; 6],
     keep_ob: f64,
-    drop_off: usize,
+    drop_off: F,
     spans: Vec<(usize, usize, f64)>,
     health: bool,
     fiscal: f64,
     public_per: f64,
 }
 
-/// One option laid out for the draw buffer.
+/// One option laid out for evaluating a chunk of draws.
 #[derive(Debug, Clone)]
-pub(crate) struct SoaOption {
+pub(crate) struct ChunkOption {
     h: usize,
-    /// (position of the scale, 1 + optimism bias, PV of the amounts, offset in `amounts`).
-    costs: Vec<(usize, f64, f64, usize)>,
+    /// (scale, 1 + optimism bias, PV of the amounts, offset in `amounts`).
+    costs: Vec<(F, f64, f64, usize)>,
     amounts: Vec<f64>,
     df: Vec<f64>,
     dfh: Vec<f64>,
-    /// Simple lines: how many, and where their six arrays start in the draw buffer.
-    n: usize,
-    at: usize,
-    keep_ob: Vec<f64>,
-    /// Per simple line: sum of persistence x DF x fiscal, and of persistence x DF x public value.
-    wf: Vec<f64>,
-    wp: Vec<f64>,
-    /// Per simple line: (offset in `weights`, first year, end year) of its per-year fiscal weights.
-    spans: Vec<(usize, usize, usize)>,
+    lines: Vec<Line>,
     weights: Vec<f64>,
     yearly: Vec<YearlyLine>,
     base: Vec<f64>,
+    pv_costs: Vec<f64>,
+    pv_fiscal: Vec<f64>,
+    pv_public: Vec<f64>,
+    /// Year-major: `cost_d[t * CHUNK + d]`.
     cost_d: Vec<f64>,
     fiscal_d: Vec<f64>,
 }
 
-/// Where every input of a model lives in the draw buffer, and the buffer's starting values.
+/// The uncertain inputs' slots (`usize::MAX` for fixed inputs) and the options laid out.
 pub(crate) struct Layout {
-    pub(crate) pos: Vec<usize>,
-    pub(crate) init: Vec<f64>,
-    pub(crate) options: Vec<SoaOption>,
+    pub(crate) slot: Vec<usize>,
+    pub(crate) slots: usize,
+    pub(crate) options: Vec<ChunkOption>,
 }
 
-fn factors_of(impact: ImpactInputs, dw: usize, at: usize, di: usize) -> [Option<usize>; FACTORS] {
+/// The six factors of a line's outcomes: count (or cohort), engagement, impact, and the three
+/// taken as 1 - x (deadweight, attribution, displacement).
+fn factors_of(impact: ImpactInputs, dw: usize, at: usize, di: usize) -> [Option<usize>; 6] {
     match impact {
         ImpactInputs::Rate {
             cohort,
@@ -81,60 +103,37 @@ fn factors_of(impact: ImpactInputs, dw: usize, at: usize, di: usize) -> [Option<
     }
 }
 
-/// Lays out the inputs: each option's simple lines as six arrays, then every other input.
+/// Lays out a model: a slot per uncertain input (in input order) and each option's lines.
 pub(crate) fn layout(m: &PreparedModel) -> Layout {
+    let mut slot = vec![usize::MAX; m.inputs.len()];
+    let mut slots = 0;
+    for (i, inp) in m.inputs.iter().enumerate() {
+        if matches!(inp.num, Num::Dist(_)) {
+            slot[i] = slots;
+            slots += 1;
+        }
+    }
     let base = m.point_values();
-    let mut pos = vec![usize::MAX; m.inputs.len()];
-    let mut init: Vec<f64> = Vec::new();
-    let mut simple_of: Vec<(Vec<usize>, usize)> = Vec::new();
-    for opt in &m.options {
-        let simple: Vec<usize> = opt
-            .outcomes
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| matches!(m.inputs[o.drop_off].num, Num::Fixed(_)))
-            .map(|(i, _)| i)
-            .collect();
-        let n = simple.len();
-        let at = init.len();
-        init.resize(at + FACTORS * n, 1.0);
-        for (l, &li) in simple.iter().enumerate() {
-            let o = &opt.outcomes[li];
-            let f = factors_of(o.impact, o.deadweight, o.attribution, o.displacement);
-            for (j, input) in f.iter().enumerate() {
-                let cell = at + j * n + l;
-                // Complement factors (deadweight, attribution, displacement) default to 0.
-                init[cell] = if j >= 3 { 0.0 } else { 1.0 };
-                if let Some(i) = *input {
-                    pos[i] = cell;
-                    init[cell] = base[i];
-                }
-            }
+    let value = |i: usize| {
+        if slot[i] == usize::MAX {
+            F::Fixed(base[i])
+        } else {
+            F::Slot(slot[i])
         }
-        simple_of.push((simple, at));
-    }
-    for (i, p) in pos.iter_mut().enumerate() {
-        if *p == usize::MAX {
-            *p = init.len();
-            init.push(base[i]);
-        }
-    }
+    };
     let options = m
         .options
         .iter()
-        .zip(&simple_of)
-        .map(|(opt, (simple, at))| soa_option(m, opt, simple, *at, &pos))
+        .map(|opt| chunk_option(m, opt, &value))
         .collect();
-    Layout { pos, init, options }
+    Layout {
+        slot,
+        slots,
+        options,
+    }
 }
 
-fn soa_option(
-    m: &PreparedModel,
-    opt: &PreparedOption,
-    simple: &[usize],
-    at: usize,
-    pos: &[usize],
-) -> SoaOption {
+fn chunk_option(m: &PreparedModel, opt: &PreparedOption, value: &dyn Fn(usize) -> F) -> ChunkOption {
     let h = m.horizon as usize;
     let df = m.discount_factors.clone();
     let dfh = m.health_discount_factors.clone();
@@ -146,174 +145,72 @@ fn soa_option(
             let at = amounts.len();
             amounts.extend((0..h).map(|t| c.amounts.get(t).copied().unwrap_or(0.0)));
             let pv = amounts[at..].iter().zip(&df).map(|(a, d)| a * d).sum();
-            (pos[c.scale], 1.0 + c.optimism_bias, pv, at)
+            (value(c.scale), 1.0 + c.optimism_bias, pv, at)
         })
         .collect();
-    let (mut keep_ob, mut wf, mut wp, mut spans, mut weights) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut yearly = Vec::new();
-    for (li, o) in opt.outcomes.iter().enumerate() {
-        let line_spans = line_spans(o, h);
+    let (mut lines, mut weights, mut yearly) = (Vec::new(), Vec::new(), Vec::new());
+    for o in &opt.outcomes {
+        let spans = line_spans(o, h);
         let public_per = o.fiscal - o.transfer + o.economic + o.social;
         let d = if o.health { &dfh } else { &df };
-        if simple.contains(&li) {
-            let keep = 1.0 - clamp(m.inputs[o.drop_off].kind, m.inputs[o.drop_off].num.point());
-            let (mut prof, mut gprof) = (vec![0.0; h], vec![0.0; h]);
-            crate::appraise::add_profile(&line_spans, keep, &mut prof, &mut gprof);
-            let start = line_spans.iter().map(|s| s.0).min().unwrap_or(h);
-            let end = line_spans.iter().map(|s| s.1).max().unwrap_or(h).max(start);
-            let (mut f, mut p) = (0.0, 0.0);
-            spans.push((weights.len(), start, end));
-            for (&dt, &pr) in d[start..end].iter().zip(&prof[start..end]) {
-                weights.push(pr * dt * o.fiscal);
-                f += pr * dt * o.fiscal;
-                p += pr * dt * public_per;
-            }
-            keep_ob.push(1.0 - o.optimism_bias);
-            wf.push(f);
-            wp.push(p);
-        } else {
-            let f = factors_of(o.impact, o.deadweight, o.attribution, o.displacement);
+        let factors = factors_of(o.impact, o.deadweight, o.attribution, o.displacement)
+            .map(|i| i.map_or(F::Fixed(1.0), value));
+        let F::Fixed(p) = value(o.drop_off) else {
             yearly.push(YearlyLine {
-                factors: f.map(|i| i.map_or(usize::MAX, |i| pos[i])),
+                factors,
                 keep_ob: 1.0 - o.optimism_bias,
-                drop_off: pos[o.drop_off],
-                spans: line_spans,
+                drop_off: value(o.drop_off),
+                spans,
                 health: o.health,
                 fiscal: o.fiscal,
                 public_per,
             });
+            continue;
+        };
+        let keep = 1.0 - clamp(InputKind::Rate, p);
+        let (mut prof, mut gprof) = (vec![0.0; h], vec![0.0; h]);
+        crate::appraise::add_profile(&spans, keep, &mut prof, &mut gprof);
+        let start = spans.iter().map(|s| s.0).min().unwrap_or(h);
+        let end = spans.iter().map(|s| s.1).max().unwrap_or(h).max(start);
+        let (mut wf, mut wp) = (0.0, 0.0);
+        let at = weights.len();
+        for (&dt, &pr) in d[start..end].iter().zip(&prof[start..end]) {
+            weights.push(pr * dt * o.fiscal);
+            wf += pr * dt * o.fiscal;
+            wp += pr * dt * public_per;
         }
+        let mut konst = 1.0 - o.optimism_bias;
+        let mut uncertain = Vec::new();
+        for (j, f) in factors.iter().enumerate() {
+            match *f {
+                F::Fixed(v) if j >= 3 => konst *= 1.0 - v,
+                F::Fixed(v) => konst *= v,
+                F::Slot(s) => uncertain.push((s, j >= 3)),
+            }
+        }
+        lines.push(Line {
+            konst,
+            uncertain,
+            wf,
+            wp,
+            span: (at, start, end),
+        });
     }
-    SoaOption {
+    ChunkOption {
         h,
         costs,
         amounts,
         df,
         dfh,
-        n: simple.len(),
-        at,
-        keep_ob,
-        wf,
-        wp,
-        spans,
+        lines,
         weights,
         yearly,
-        base: vec![0.0; simple.len()],
-        cost_d: vec![0.0; h],
-        fiscal_d: vec![0.0; h],
-    }
-}
-
-/// Sum of `a[i] x b[i]` with four running sums (a loop the compiler turns into SIMD).
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-impl SoaOption {
-    /// The headline figures for the draw buffer `xs`; with `years` the per-year streams are
-    /// formed for the discounted payback year (as [`crate::appraise::FastOption`] does).
-    pub(crate) fn headline(&mut self, xs: &[f64], years: bool) -> Headline {
-        let h = self.h;
-        let mut pv_costs = 0.0;
-        if years {
-            self.cost_d.fill(0.0);
-            self.fiscal_d.fill(0.0);
-            for &(p, uplift, _, at) in &self.costs {
-                let s = xs[p] * uplift;
-                for ((cd, a), d) in self.cost_d.iter_mut().zip(&self.amounts[at..at + h]).zip(&self.df) {
-                    *cd += a * s * d;
-                }
-            }
-        } else {
-            for &(p, uplift, pv, _) in &self.costs {
-                pv_costs += xs[p] * uplift * pv;
-            }
-        }
-        let n = self.n;
-        let cells = &xs[self.at..self.at + FACTORS * n];
-        let (cnt, rest) = cells.split_at(n);
-        let (eng, rest) = rest.split_at(n);
-        let (imp, rest) = rest.split_at(n);
-        let (dw, rest) = rest.split_at(n);
-        let (at, di) = rest.split_at(n);
-        for l in 0..n {
-            self.base[l] = cnt[l]
-                * eng[l]
-                * imp[l]
-                * ((1.0 - dw[l]) * (1.0 - at[l]) * (1.0 - di[l]))
-                * self.keep_ob[l];
-        }
-        let mut pv_public_value = dot(&self.base, &self.wp);
-        let mut pv_fiscal = 0.0;
-        if years {
-            for (l, &(w, start, end)) in self.spans.iter().enumerate() {
-                let b = self.base[l];
-                for (f, wt) in self.fiscal_d[start..end].iter_mut().zip(&self.weights[w..]) {
-                    *f += b * wt;
-                }
-            }
-        } else {
-            pv_fiscal = dot(&self.base, &self.wf);
-        }
-        for y in &self.yearly {
-            let v = |i: usize| if i == usize::MAX { 1.0 } else { xs[i] };
-            let base = v(y.factors[0])
-                * v(y.factors[1])
-                * v(y.factors[2])
-                * ((1.0 - xs[y.factors[3]]) * (1.0 - xs[y.factors[4]]) * (1.0 - xs[y.factors[5]]))
-                * y.keep_ob;
-            let keep = 1.0 - xs[y.drop_off];
-            let d = if y.health { &self.dfh } else { &self.df };
-            let mut public = 0.0;
-            for &(start, end, w) in &y.spans {
-                let mut persistence = base * w;
-                for (f, dt) in self.fiscal_d[start..end].iter_mut().zip(&d[start..end]) {
-                    let v = persistence * dt;
-                    if years {
-                        *f += v * y.fiscal;
-                    }
-                    public += v;
-                    persistence *= keep;
-                }
-            }
-            if !years {
-                pv_fiscal += public * y.fiscal;
-            }
-            pv_public_value += public * y.public_per;
-        }
-        if years {
-            pv_costs = self.cost_d.iter().sum();
-            pv_fiscal = self.fiscal_d.iter().sum();
-        }
-        let ratio = |a: f64, b: f64| if b > 0.0 { Some(a / b) } else { None };
-        let froi = ratio(pv_fiscal, pv_costs);
-        Headline {
-            pv_costs,
-            pv_fiscal,
-            pv_public_value,
-            npbi: pv_fiscal - pv_costs,
-            froi,
-            bcr: ratio(pv_public_value, pv_costs),
-            payback_year_discounted: if years && froi.is_some_and(|f| f > 1.0) {
-                crate::appraise::payback_of(&self.fiscal_d, &self.cost_d)
-            } else {
-                None
-            },
-        }
+        base: vec![0.0; CHUNK],
+        pv_costs: vec![0.0; CHUNK],
+        pv_fiscal: vec![0.0; CHUNK],
+        pv_public: vec![0.0; CHUNK],
+        cost_d: vec![0.0; h * CHUNK],
+        fiscal_d: vec![0.0; h * CHUNK],
     }
 }
 
@@ -327,9 +224,162 @@ pub(crate) struct DrawOut {
     pub(crate) paid: bool,
 }
 
+impl ChunkOption {
+    /// The figures of the chunk's `n` draws (`vals[slot * CHUNK + d]`), appended to `out` in
+    /// draw order.
+    fn evaluate(&mut self, vals: &[f64], n: usize, sh: &Shared<'_>, out: &mut Vec<DrawOut>) {
+        let years = sh.years;
+        self.pv_costs[..n].fill(0.0);
+        self.pv_fiscal[..n].fill(0.0);
+        self.pv_public[..n].fill(0.0);
+        if years {
+            self.cost_d.fill(0.0);
+            self.fiscal_d.fill(0.0);
+        }
+        self.costs_of(vals, n, years);
+        self.lines_of(vals, n, years);
+        self.yearly_of(vals, n, years);
+        for d in 0..n {
+            if years {
+                self.pv_costs[d] = (0..self.h).map(|t| self.cost_d[t * CHUNK + d]).sum();
+                self.pv_fiscal[d] = (0..self.h).map(|t| self.fiscal_d[t * CHUNK + d]).sum();
+            }
+            let (c, f, p) = (self.pv_costs[d], self.pv_fiscal[d], self.pv_public[d]);
+            let has_costs = c > 0.0;
+            let froi = if has_costs { f / c } else { f64::NAN };
+            let paid = if years {
+                froi > 1.0 && self.payback_year(d).is_some_and(|y| y < sh.payback_within)
+            } else {
+                froi > 1.0
+            };
+            out.push(DrawOut {
+                npbi: f - c,
+                froi,
+                bcr: if has_costs { p / c } else { f64::NAN },
+                has_costs,
+                paid,
+            });
+        }
+    }
+
+    fn costs_of(&mut self, vals: &[f64], n: usize, years: bool) {
+        let col = |s: usize| &vals[s * CHUNK..s * CHUNK + n];
+        let h = if years { self.h } else { 0 };
+        for &(scale, uplift, pv, at) in &self.costs {
+            match scale {
+                F::Fixed(s) => {
+                    for c in &mut self.pv_costs[..n] {
+                        *c += s * uplift * pv;
+                    }
+                    for t in 0..h {
+                        let v = self.amounts[at + t] * s * uplift * self.df[t];
+                        for c in &mut self.cost_d[t * CHUNK..t * CHUNK + n] {
+                            *c += v;
+                        }
+                    }
+                }
+                F::Slot(k) => {
+                    let x = col(k);
+                    for (c, s) in self.pv_costs[..n].iter_mut().zip(x) {
+                        *c += s * uplift * pv;
+                    }
+                    for t in 0..h {
+                        let v = self.amounts[at + t] * uplift * self.df[t];
+                        for (c, s) in self.cost_d[t * CHUNK..t * CHUNK + n].iter_mut().zip(x) {
+                            *c += v * s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn lines_of(&mut self, vals: &[f64], n: usize, years: bool) {
+        let col = |s: usize| &vals[s * CHUNK..s * CHUNK + n];
+        let base = &mut self.base[..n];
+        for l in &self.lines {
+            base.fill(l.konst);
+            for &(s, complement) in &l.uncertain {
+                let x = col(s);
+                if complement {
+                    for (b, v) in base.iter_mut().zip(x) {
+                        *b *= 1.0 - v;
+                    }
+                } else {
+                    for (b, v) in base.iter_mut().zip(x) {
+                        *b *= v;
+                    }
+                }
+            }
+            for (p, b) in self.pv_public[..n].iter_mut().zip(base.iter()) {
+                *p += b * l.wp;
+            }
+            if !years {
+                for (f, b) in self.pv_fiscal[..n].iter_mut().zip(base.iter()) {
+                    *f += b * l.wf;
+                }
+                continue;
+            }
+            let (w, start, end) = l.span;
+            for (k, t) in (start..end).enumerate() {
+                let wt = self.weights[w + k];
+                for (f, b) in self.fiscal_d[t * CHUNK..t * CHUNK + n].iter_mut().zip(base.iter()) {
+                    *f += b * wt;
+                }
+            }
+        }
+    }
+
+    fn yearly_of(&mut self, vals: &[f64], n: usize, years: bool) {
+        for y in &self.yearly {
+            let d_of = if y.health { &self.dfh } else { &self.df };
+            for d in 0..n {
+                let v = |f: F| match f {
+                    F::Fixed(x) => x,
+                    F::Slot(s) => vals[s * CHUNK + d],
+                };
+                let base = v(y.factors[0])
+                    * v(y.factors[1])
+                    * v(y.factors[2])
+                    * ((1.0 - v(y.factors[3])) * (1.0 - v(y.factors[4])) * (1.0 - v(y.factors[5])))
+                    * y.keep_ob;
+                let keep = 1.0 - v(y.drop_off);
+                let mut public = 0.0;
+                for &(start, end, w) in &y.spans {
+                    let mut persistence = base * w;
+                    for t in start..end {
+                        let x = persistence * d_of[t];
+                        if years {
+                            self.fiscal_d[t * CHUNK + d] += x * y.fiscal;
+                        }
+                        public += x;
+                        persistence *= keep;
+                    }
+                }
+                self.pv_fiscal[d] += public * y.fiscal;
+                self.pv_public[d] += public * y.public_per;
+            }
+        }
+    }
+
+    /// The discounted payback year of draw `d` (the year-major streams formed).
+    fn payback_year(&self, d: usize) -> Option<u32> {
+        let (mut cb, mut cc) = (0.0, 0.0);
+        for t in 0..self.h {
+            cb += self.fiscal_d[t * CHUNK + d];
+            cc += self.cost_d[t * CHUNK + d];
+            if cc > 0.0 && cb >= cc - 1e-9 * cc.abs() {
+                return Some(t as u32);
+            }
+        }
+        None
+    }
+}
+
 /// What every worker shares.
 pub(crate) struct Shared<'a> {
     pub(crate) samplers: &'a Samplers,
+    /// Each group's sampler and its targets (slot, kind).
     pub(crate) groups: &'a [(Sampler, Vec<(usize, InputKind)>)],
     pub(crate) seed: u64,
     pub(crate) draws: u64,
@@ -338,32 +388,30 @@ pub(crate) struct Shared<'a> {
 }
 
 /// Runs block `b`: its draws for every option, draw-major (`out[d * options + k]`).
-fn run_block(sh: &Shared<'_>, b: u64, opts: &mut [SoaOption], xs: &mut [f64]) -> Vec<DrawOut> {
+fn run_block(sh: &Shared<'_>, b: u64, opts: &mut [ChunkOption], vals: &mut [f64]) -> Vec<DrawOut> {
     let mut rng = DrawRng::stream(sh.seed, b);
     let first = b * BLOCK;
     let last = (first + BLOCK).min(sh.draws);
-    let mut out = Vec::with_capacity(((last - first) as usize) * opts.len());
-    for _ in first..last {
+    let k = opts.len();
+    let mut out = Vec::with_capacity(((last - first) as usize) * k);
+    let mut per_option: Vec<Vec<DrawOut>> = vec![Vec::with_capacity(CHUNK); k];
+    let mut at = first;
+    while at < last {
+        let n = ((last - at) as usize).min(CHUNK);
         for (s, targets) in sh.groups {
-            sh.samplers.fill(s, targets, xs, &mut rng);
+            for &(slot, kind) in targets {
+                sh.samplers
+                    .fill_slice(s, kind, &mut vals[slot * CHUNK..slot * CHUNK + n], &mut rng);
+            }
         }
-        for o in opts.iter_mut() {
-            let s = o.headline(xs, sh.years);
-            let froi = s.froi.unwrap_or(f64::NAN);
-            let paid = if sh.years {
-                s.payback_year_discounted
-                    .is_some_and(|y| y < sh.payback_within)
-            } else {
-                froi > 1.0
-            };
-            out.push(DrawOut {
-                npbi: s.npbi,
-                froi,
-                bcr: s.bcr.unwrap_or(f64::NAN),
-                has_costs: s.froi.is_some(),
-                paid,
-            });
+        for (o, po) in opts.iter_mut().zip(per_option.iter_mut()) {
+            po.clear();
+            o.evaluate(vals, n, sh, po);
         }
+        for d in 0..n {
+            out.extend(per_option.iter().map(|po| po[d]));
+        }
+        at += n as u64;
     }
     out
 }
@@ -384,18 +432,18 @@ pub(crate) fn run_blocks(
     let n_opt = layout.options.len().max(1);
     let blocks = sh.draws.div_ceil(BLOCK);
     let threads = (threads.max(1) as u64).min(blocks.max(1));
-    let mut workers: Vec<(Vec<SoaOption>, Vec<f64>)> = (0..threads)
-        .map(|_| (layout.options.clone(), layout.init.clone()))
+    let mut workers: Vec<(Vec<ChunkOption>, Vec<f64>)> = (0..threads)
+        .map(|_| (layout.options.clone(), vec![0.0; layout.slots * CHUNK]))
         .collect();
     let wave = threads * WAVE_PER_THREAD;
     let mut first = 0;
     while first < blocks {
         let last = (first + wave).min(blocks);
-        let work = |w: u64, (opts, xs): &mut (Vec<SoaOption>, Vec<f64>)| {
+        let work = |w: u64, (opts, vals): &mut (Vec<ChunkOption>, Vec<f64>)| {
             let mut done = Vec::new();
             let mut b = first + w;
             while b < last {
-                done.push((b, run_block(sh, b, opts, xs)));
+                done.push((b, run_block(sh, b, opts, vals)));
                 b += threads;
             }
             done

@@ -360,7 +360,7 @@ pub fn monte_carlo_threads(
         let layout = crate::mcblock::layout(m);
         let groups: Vec<(Sampler, Vec<(usize, InputKind)>)> = groups
             .iter()
-            .map(|(s, t)| (*s, t.iter().map(|&(i, k)| (layout.pos[i], k)).collect()))
+            .map(|(s, t)| (*s, t.iter().map(|&(i, k)| (layout.slot[i], k)).collect()))
             .collect();
         let shared = Shared {
             samplers: &samplers,
