@@ -674,7 +674,10 @@ fn read_cell(d: &Data, kind: Kind) -> Result<Option<Value>, String> {
             let t: toml::Table = toml::from_str(&format!("v = {text}")).map_err(|_| {
                 format!("'{text}' is not a list or table: write a list such as [0, 0.5, 1] or a table such as {{ per_year = 40, years = 5 }}")
             })?;
-            let v = t.get("v").cloned().unwrap_or(toml::Value::Array(Vec::new()));
+            let v = t
+                .get("v")
+                .cloned()
+                .unwrap_or(toml::Value::Array(Vec::new()));
             serde_json::to_value(v).map_err(|e| e.to_string())?
         }
         Kind::UnitCosts => Value::Array(

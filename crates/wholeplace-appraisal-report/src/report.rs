@@ -71,10 +71,10 @@ pub fn build_report(
     keep_draws: bool,
 ) -> Result<Report, ReportError> {
     // Every problem at once: the format's and the engine's.
-    if let Err(e) = engine.prepare_text(src) {
-        if price_base.is_none() {
-            return Err(ReportError::model(e));
-        }
+    if price_base.is_none()
+        && let Err(e) = engine.prepare_text(src)
+    {
+        return Err(ReportError::model(e));
     }
     let file = wholeplace_appraisal::parse_model_toml(src).map_err(ReportError::model)?;
     build_report_from(
@@ -175,9 +175,8 @@ pub fn read_model(path: &Path, engine: &Engine) -> Result<(ModelFile, ModelInput
     } else {
         let src = std::fs::read_to_string(path).map_err(read_error)?;
         // A file the format refuses is checked by the engine too, so every problem is named.
-        let file = wholeplace_appraisal::parse_model_toml(&src).map_err(|e| {
-            in_file(engine.prepare_text(&src).err().unwrap_or(e).to_string())
-        })?;
+        let file = wholeplace_appraisal::parse_model_toml(&src)
+            .map_err(|e| in_file(engine.prepare_text(&src).err().unwrap_or(e).to_string()))?;
         Ok((file, ModelInput::Toml(src)))
     }
 }

@@ -72,16 +72,7 @@ fn bench(c: &mut Criterion) {
     }
     g.bench_function(
         "10,000 draws, 200 lines x 10 years, format version 1 (sequential stream)",
-        |b| {
-            b.iter(|| {
-                black_box(monte_carlo_threads(
-                    &p1,
-                    &cfg,
-                    &mut SeededRng::new(1),
-                    1,
-                ))
-            })
-        },
+        |b| b.iter(|| black_box(monte_carlo_threads(&p1, &cfg, &mut SeededRng::new(1), 1))),
     );
     g.finish();
 }

@@ -89,7 +89,12 @@ pub fn line_spans(o: &PreparedOutcome, h: usize) -> Vec<(usize, usize, f64)> {
 /// Adds each intake's persistence (`w x keep^(t - start)` in its active years) into `prof`,
 /// and into `gprof` the same taken after the year's drop-off and divided back (the gross SROI's
 /// convention). With one intake of 1 the profile is the persistence itself, bit for bit.
-pub(crate) fn add_profile(spans: &[(usize, usize, f64)], keep: f64, prof: &mut [f64], gprof: &mut [f64]) {
+pub(crate) fn add_profile(
+    spans: &[(usize, usize, f64)],
+    keep: f64,
+    prof: &mut [f64],
+    gprof: &mut [f64],
+) {
     for &(start, end, w) in spans {
         let mut persistence = 1.0;
         for t in start..end {

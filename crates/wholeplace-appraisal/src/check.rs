@@ -104,7 +104,13 @@ const OUTCOMES: &[&str] = &[
     "health",
     "evidence",
 ];
-const VALUE_REF: &[&str] = &["code", "quantity", "fiscal_agency", "fiscal_split", "values"];
+const VALUE_REF: &[&str] = &[
+    "code",
+    "quantity",
+    "fiscal_agency",
+    "fiscal_split",
+    "values",
+];
 const SPLIT: &[&str] = &["agency", "percent"];
 const BAND: &[&str] = &["from_year", "to_year", "rate"];
 const INTAKE_RULE: &[&str] = &["per_year", "years", "from_year"];
@@ -142,7 +148,8 @@ const fn whole(
     }
 }
 
-const GRADE_MEANS: &str = "a confidence grade, 1 (audited, current local data) to 6 (expert judgement)";
+const GRADE_MEANS: &str =
+    "a confidence grade, 1 (audited, current local data) to 6 (expert judgement)";
 
 const APPRAISAL_WHOLE: &[Whole] = &[
     whole(
@@ -328,7 +335,9 @@ impl Checker<'_> {
                 Some(Value::Float(x)) if money.contains(&k.as_str()) && x.abs() > MAX_POUNDS => {
                     Some(too_large(&k, *x))
                 }
-                Some(Value::Integer(n)) if money.contains(&k.as_str()) && (*n as f64).abs() > MAX_POUNDS => {
+                Some(Value::Integer(n))
+                    if money.contains(&k.as_str()) && (*n as f64).abs() > MAX_POUNDS =>
+                {
                     Some(too_large(&k, *n as f64))
                 }
                 _ => None,
@@ -388,13 +397,15 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -438,13 +449,17 @@ fn read<T: for<'de> Deserialize<'de>>(
     }
 }
 
+/// Where a table is: its name, its position among `[[name]]` tables and its line's name.
+type At<'a> = (&'a str, usize, &'a str);
+
+/// A check of one entry of an array of tables.
+type EntryCheck<'f> = dyn FnMut(&mut Checker<'_>, &mut Table, At<'_>) + 'f;
+
+/// A reading of one entry of an array of tables.
+type EntryRead<'f> = dyn Fn(&mut Checker<'_>, &Value, At<'_>) -> bool + 'f;
+
 /// Checks each entry of an array of tables `[[name]]`.
-fn each_entry(
-    c: &mut Checker<'_>,
-    root: &mut Table,
-    name: &str,
-    f: &mut dyn FnMut(&mut Checker<'_>, &mut Table, (&str, usize, &str)),
-) {
+fn each_entry(c: &mut Checker<'_>, root: &mut Table, name: &str, f: &mut EntryCheck<'_>) {
     let Some(Value::Array(items)) = root.get_mut(name) else {
         return;
     };
@@ -523,7 +538,12 @@ fn check_intakes(c: &mut Checker<'_>, t: &mut Table, at: (&str, usize, &str)) {
 
 /// Checks the sections of the root table in place; returns what could not be read.
 fn check_sections(c: &mut Checker<'_>, root: &mut Table) {
-    c.keys(root, SECTIONS, ("model file", 0, ""), "the model file (its tables)");
+    c.keys(
+        root,
+        SECTIONS,
+        ("model file", 0, ""),
+        "the model file (its tables)",
+    );
     if let Some(Value::Table(a)) = root.get_mut("appraisal") {
         let at = ("appraisal", 0, "");
         c.keys(a, APPRAISAL, at, "[appraisal]");
@@ -611,22 +631,28 @@ fn read_sections(c: &mut Checker<'_>, root: &Table) -> bool {
     if let Some(v) = root.get("doing_nothing") {
         ok &= read::<DoingNothing>(c, v, ("doing_nothing", 0, ""));
     }
-    let mut array = |c: &mut Checker<'_>, name: &str, f: &dyn Fn(&mut Checker<'_>, &Value, (&str, usize, &str)) -> bool| {
-        match root.get(name) {
-            Some(Value::Array(items)) => {
-                for (i, v) in items.iter().enumerate() {
-                    let n = v.as_table().map(name_of).unwrap_or_default();
-                    ok &= f(c, v, (name, i, &n));
-                }
+    let mut array = |c: &mut Checker<'_>, name: &str, f: &EntryRead<'_>| match root.get(name) {
+        Some(Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                let n = v.as_table().map(name_of).unwrap_or_default();
+                ok &= f(c, v, (name, i, &n));
             }
-            Some(_) => {
-                c.push(name, 0, "", None, format!("{name} must be written as [[{name}]] tables"));
-                ok = false;
-            }
-            None => {}
         }
+        Some(_) => {
+            c.push(
+                name,
+                0,
+                "",
+                None,
+                format!("{name} must be written as [[{name}]] tables"),
+            );
+            ok = false;
+        }
+        None => {}
     };
-    array(c, "local_unit_costs", &|c, v, at| read::<LocalUnitCost>(c, v, at));
+    array(c, "local_unit_costs", &|c, v, at| {
+        read::<LocalUnitCost>(c, v, at)
+    });
     array(c, "as_is", &|c, v, at| read::<AsIsLine>(c, v, at));
     array(c, "costs", &|c, v, at| read::<CostLine>(c, v, at));
     array(c, "outcomes", &|c, v, at| read::<OutcomeLine>(c, v, at));

@@ -133,7 +133,11 @@ pub(crate) fn layout(m: &PreparedModel) -> Layout {
     }
 }
 
-fn chunk_option(m: &PreparedModel, opt: &PreparedOption, value: &dyn Fn(usize) -> F) -> ChunkOption {
+fn chunk_option(
+    m: &PreparedModel,
+    opt: &PreparedOption,
+    value: &dyn Fn(usize) -> F,
+) -> ChunkOption {
     let h = m.horizon as usize;
     let df = m.discount_factors.clone();
     let dfh = m.health_discount_factors.clone();
@@ -323,7 +327,10 @@ impl ChunkOption {
             let (w, start, end) = l.span;
             for (k, t) in (start..end).enumerate() {
                 let wt = self.weights[w + k];
-                for (f, b) in self.fiscal_d[t * CHUNK..t * CHUNK + n].iter_mut().zip(base.iter()) {
+                for (f, b) in self.fiscal_d[t * CHUNK..t * CHUNK + n]
+                    .iter_mut()
+                    .zip(base.iter())
+                {
                     *f += b * wt;
                 }
             }
@@ -347,8 +354,8 @@ impl ChunkOption {
                 let mut public = 0.0;
                 for &(start, end, w) in &y.spans {
                     let mut persistence = base * w;
-                    for t in start..end {
-                        let x = persistence * d_of[t];
+                    for (t, dt) in d_of.iter().enumerate().take(end).skip(start) {
+                        let x = persistence * dt;
                         if years {
                             self.fiscal_d[t * CHUNK + d] += x * y.fiscal;
                         }
@@ -400,8 +407,12 @@ fn run_block(sh: &Shared<'_>, b: u64, opts: &mut [ChunkOption], vals: &mut [f64]
         let n = ((last - at) as usize).min(CHUNK);
         for (s, targets) in sh.groups {
             for &(slot, kind) in targets {
-                sh.samplers
-                    .fill_slice(s, kind, &mut vals[slot * CHUNK..slot * CHUNK + n], &mut rng);
+                sh.samplers.fill_slice(
+                    s,
+                    kind,
+                    &mut vals[slot * CHUNK..slot * CHUNK + n],
+                    &mut rng,
+                );
             }
         }
         for (o, po) in opts.iter_mut().zip(per_option.iter_mut()) {

@@ -5,10 +5,10 @@
 //! kept only when asked for. Also the tornado of the largest drivers (one input at a time).
 
 use crate::appraise::FastOption;
+use crate::mcblock::{DrawOut, Shared, run_blocks};
 use crate::model::{Dist, Num};
 use crate::prepare::{InputKind, PreparedModel, clamp};
 use crate::rng::{RandomSource, SeededRng, gamma, standard_normal};
-use crate::mcblock::{DrawOut, Shared, run_blocks};
 use crate::sampler::{DrawRng, Sampler, Samplers};
 use serde::{Deserialize, Serialize};
 

@@ -770,8 +770,7 @@ fn prepare_cost(
     if c.amounts.len() > horizon as usize {
         cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
     }
-    if c
-        .amounts
+    if c.amounts
         .iter()
         .any(|x| !x.is_finite() || x.abs() > crate::check::MAX_POUNDS)
     {
@@ -1123,7 +1122,15 @@ fn outcome_impact(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine) -> Option<ImpactI
         }
         (Some(rate), None) if o.intakes.is_some() => {
             let one = Num::Fixed(1.0);
-            let cohort = cx.input(t, i, n, "each intake", Some(&one), 1.0, InputKind::NonNegative);
+            let cohort = cx.input(
+                t,
+                i,
+                n,
+                "each intake",
+                Some(&one),
+                1.0,
+                InputKind::NonNegative,
+            );
             let engagement = cx.input(
                 t,
                 i,
@@ -1277,7 +1284,16 @@ fn cashable_plan(
             cx.refuse(t, i, n, Some("cashable_schedule"), "the schedule is empty: write a share for each year from year 0, e.g. cashable_schedule = [0, 0.5, 1]".into());
         }
         if schedule.len() > horizon as usize {
-            cx.refuse(t, i, n, Some("cashable_schedule"), format!("{} shares given but the horizon is {horizon} years: remove the extra years", schedule.len()));
+            cx.refuse(
+                t,
+                i,
+                n,
+                Some("cashable_schedule"),
+                format!(
+                    "{} shares given but the horizon is {horizon} years: remove the extra years",
+                    schedule.len()
+                ),
+            );
         }
         for (y, x) in schedule.iter().enumerate() {
             if !(0.0..=1.0).contains(x) {
@@ -1310,11 +1326,20 @@ fn cashable_plan(
         }
     } else if !ever {
         let why = if from >= horizon {
-            format!("nothing is cashable before year {from} (cashable_from_year or capacity_removed_year), which is beyond the {horizon}-year horizon: the setting can never take effect; give a year from 0 to {}", horizon - 1)
+            format!(
+                "nothing is cashable before year {from} (cashable_from_year or capacity_removed_year), which is beyond the {horizon}-year horizon: the setting can never take effect; give a year from 0 to {}",
+                horizon - 1
+            )
         } else {
-            format!("the line has no outcomes with a cashable share in any year from year {from}: the cashable setting can never take effect")
+            format!(
+                "the line has no outcomes with a cashable share in any year from year {from}: the cashable setting can never take effect"
+            )
         };
-        cx.warn("non-cashable", n, format!("no cashable share in any year: all fiscal benefit is non-cashable. {why}"));
+        cx.warn(
+            "non-cashable",
+            n,
+            format!("no cashable share in any year: all fiscal benefit is non-cashable. {why}"),
+        );
     }
     if o.capacity_removed.is_some() && o.capacity_removed_year.is_none() {
         cx.warn("never-takes-effect", n, "capacity_removed says what capacity goes but not when: give capacity_removed_year (nothing is cashable before it)".into());
@@ -1323,13 +1348,20 @@ fn cashable_plan(
     let mut rule = if !schedule.is_empty() {
         format!(
             "cashable by year from year 0: {} (the last share holds)",
-            schedule.iter().map(|x| pct(*x)).collect::<Vec<_>>().join(", ")
+            schedule
+                .iter()
+                .map(|x| pct(*x))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     } else if let Some(c) = &o.cashable {
-        format!("{} cashable", match c {
-            Num::Fixed(x) => pct(*x),
-            Num::Dist(d) => d.to_text(),
-        })
+        format!(
+            "{} cashable",
+            match c {
+                Num::Fixed(x) => pct(*x),
+                Num::Dist(d) => d.to_text(),
+            }
+        )
     } else {
         "none cashable (freed capacity)".to_owned()
     };
@@ -1504,10 +1536,24 @@ fn value_parts(
             match &split {
                 Some(shares) => {
                     for (a, share) in shares {
-                        push("fiscal", fp.value, (Some(a.clone()), *share), fp.transfer, &code, cx);
+                        push(
+                            "fiscal",
+                            fp.value,
+                            (Some(a.clone()), *share),
+                            fp.transfer,
+                            &code,
+                            cx,
+                        );
                     }
                 }
-                None => push("fiscal", fp.value, (Some(agency), 1.0), fp.transfer, &code, cx),
+                None => push(
+                    "fiscal",
+                    fp.value,
+                    (Some(agency), 1.0),
+                    fp.transfer,
+                    &code,
+                    cx,
+                ),
             }
         }
         if uc.transfer_share > 0.0 {
@@ -1533,7 +1579,16 @@ fn check_split(cx: &mut Ctx<'_>, i: usize, n: &str, v: &ValueRef) -> Option<Vec<
     let t = "outcomes";
     let key = Some("unit_costs");
     if v.fiscal_agency.is_some() {
-        cx.refuse(t, i, n, key, format!("{}: give fiscal_agency (all to one agency) or fiscal_split (shares), not both", v.code));
+        cx.refuse(
+            t,
+            i,
+            n,
+            key,
+            format!(
+                "{}: give fiscal_agency (all to one agency) or fiscal_split (shares), not both",
+                v.code
+            ),
+        );
     }
     let mut out = Vec::new();
     let mut total = 0.0;
@@ -1544,8 +1599,20 @@ fn check_split(cx: &mut Ctx<'_>, i: usize, n: &str, v: &ValueRef) -> Option<Vec<
         if !(s.percent.is_finite() && s.percent > 0.0 && s.percent <= 100.0) {
             cx.refuse(t, i, n, key, format!("{}: the share of {} is {}%: each share is a percentage above 0 and at most 100, e.g. percent = 60", v.code, s.agency, s.percent));
         }
-        if out.iter().any(|(a, _): &(String, f64)| a == s.agency.trim()) {
-            cx.refuse(t, i, n, key, format!("{}: {} has two shares: give each agency one share", v.code, s.agency));
+        if out
+            .iter()
+            .any(|(a, _): &(String, f64)| a == s.agency.trim())
+        {
+            cx.refuse(
+                t,
+                i,
+                n,
+                key,
+                format!(
+                    "{}: {} has two shares: give each agency one share",
+                    v.code, s.agency
+                ),
+            );
         }
         total += s.percent;
         out.push((s.agency.trim().to_owned(), s.percent / 100.0));

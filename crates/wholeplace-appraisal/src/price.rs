@@ -156,8 +156,7 @@ impl DeflatorSeries {
                 .get(y)
                 .is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case("outturn"))
         };
-        let year = if self.index.contains_key(&preferred) && newer.index.contains_key(&preferred)
-        {
+        let year = if self.index.contains_key(&preferred) && newer.index.contains_key(&preferred) {
             preferred
         } else {
             self.index
@@ -176,13 +175,20 @@ impl DeflatorSeries {
         let newer_base = newer.index_of(year)?;
         let mut index: BTreeMap<FinancialYear, f64> =
             self.index.range(..=year).map(|(y, v)| (*y, *v)).collect();
-        let mut status: BTreeMap<FinancialYear, String> =
-            self.status.range(..=year).map(|(y, v)| (*y, v.clone())).collect();
+        let mut status: BTreeMap<FinancialYear, String> = self
+            .status
+            .range(..=year)
+            .map(|(y, v)| (*y, v.clone()))
+            .collect();
         for (y, v) in newer.index.range(year..).skip(1) {
             index.insert(*y, base * v / newer_base);
             status.insert(
                 *y,
-                newer.status.get(y).cloned().unwrap_or_else(|| "outturn".into()),
+                newer
+                    .status
+                    .get(y)
+                    .cloned()
+                    .unwrap_or_else(|| "outturn".into()),
             );
         }
         Ok(DeflatorSeries {
@@ -205,7 +211,9 @@ impl DeflatorSeries {
     /// "ONS YBGB 112.375 / 83.750 (2015/16 to 2024/25)".
     pub fn describe(&self, from: FinancialYear, to: FinancialYear) -> String {
         let idx = |s: &BTreeMap<FinancialYear, f64>, y: FinancialYear| {
-            s.get(&y).map(|v| format!("{v}")).unwrap_or_else(|| "?".into())
+            s.get(&y)
+                .map(|v| format!("{v}"))
+                .unwrap_or_else(|| "?".into())
         };
         match &self.chain {
             Some(c) if from >= c.year && to >= c.year => format!(

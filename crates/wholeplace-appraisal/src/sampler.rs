@@ -182,10 +182,8 @@ fn region_table(bins: &[(f64, f64); RBINS]) -> Box<[Region; 2 * RBINS]> {
     let width = 1.0 / RBINS as f64;
     for r in regions.iter_mut() {
         let counts = [r.threshold.max(1), (COIN - r.threshold).max(1)];
-        for k in 0..2 {
-            r.off[k] = (r.region[k] as usize % RBINS) as f64 * width;
-            r.scale[k] = width / counts[k] as f64;
-        }
+        r.off = r.region.map(|g| (g as usize % RBINS) as f64 * width);
+        r.scale = counts.map(|c| width / c as f64);
     }
     regions
 }
@@ -597,7 +595,14 @@ mod tests {
     /// The version 2 region sampler draws the same distribution.
     #[test]
     fn region_tables_reproduce_the_distribution() {
-        for (a, b) in [(2.5, 3.5), (1.0, 5.0), (5.0, 1.0), (3.0, 3.0), (1.2, 4.8), (1.0, 1.0)] {
+        for (a, b) in [
+            (2.5, 3.5),
+            (1.0, 5.0),
+            (5.0, 1.0),
+            (3.0, 3.0),
+            (1.2, 4.8),
+            (1.0, 1.0),
+        ] {
             let t = BetaTable::new(a, b).expect("table");
             let mut r = DrawRng::stream(11, 3);
             let n = 200_000;

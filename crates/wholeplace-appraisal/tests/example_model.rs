@@ -100,15 +100,31 @@ fn example_model_figures_are_unchanged_to_the_penny() {
             p(s.nppv)
         ],
         [
-            69_470_368, 37_618_271, 3_197_387, 6_464_823, 0, -31_852_097, -28_584_661
+            69_470_368,
+            37_618_271,
+            3_197_387,
+            6_464_823,
+            0,
+            -31_852_097,
+            -28_584_661
         ]
     );
     assert_eq!(s.froi.map(|x| (x * 1e6).round() as i64), Some(541_501));
-    assert_eq!(s.sroi_gross.map(|x| (x * 1e6).round() as i64), Some(874_808));
+    assert_eq!(
+        s.sroi_gross.map(|x| (x * 1e6).round() as i64),
+        Some(874_808)
+    );
     let ledger: Vec<(String, i64, i64, i64)> = r.options[0]
         .ledger
         .iter()
-        .map(|l| (l.agency.clone(), p(l.pv_costs), p(l.pv_fiscal), p(l.pv_cashable)))
+        .map(|l| {
+            (
+                l.agency.clone(),
+                p(l.pv_costs),
+                p(l.pv_fiscal),
+                p(l.pv_cashable),
+            )
+        })
         .collect();
     let want = [
         ("Criminal Justice System", 0, 805_535, 0),
@@ -139,7 +155,10 @@ fn example_model_figures_are_unchanged_to_the_penny() {
             (2_870_889, 4_472_803)
         ]
     );
-    assert_eq!(r.doing_nothing.as_ref().map(|d| p(d.pv_total)), Some(155_286_649));
+    assert_eq!(
+        r.doing_nothing.as_ref().map(|d| p(d.pv_total)),
+        Some(155_286_649)
+    );
     let mc = monte_carlo(
         &m,
         &McConfig {
