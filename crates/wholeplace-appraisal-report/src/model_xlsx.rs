@@ -159,10 +159,14 @@ const TABLES: [(&str, &str, Spec); 6] = [
 
 fn note(key: &str) -> &'static str {
     match key {
-        "format_version" => "Must be 1.",
+        "format_version" => {
+            "1 or 2: the rules the figures follow (docs/APPRAISAL-MODEL.md, Versions); new models use 2."
+        }
         "title" => "Shown on reports.",
         "description" => "A sentence or two on what is appraised.",
-        "price_base" => "Every value is uprated to this financial year, e.g. 2014/15.",
+        "price_base" => {
+            "Every value is uprated to this financial year, e.g. 2014/15 (version 2: empty means the deflator series' last year, today's prices)."
+        }
         "start_year" => "The financial year of appraisal year 0.",
         "horizon_years" => "Number of appraisal years (year 0 to horizon - 1).",
         "cohort" => "Who the cohort is (for reports).",
@@ -174,7 +178,9 @@ fn note(key: &str) -> &'static str {
         "discount_schedule" => {
             "Replace the discount schedule: bands 'from[-to]: rate' separated by ';', e.g. 0-29: 0.035; 30: 0.03"
         }
-        "health_discount_rate" => "Replace the health discount rate, e.g. 0.015.",
+        "health_discount_rate" => {
+            "Discount health lines at this rate flat, e.g. 0.015 (empty: the Green Book health schedule in version 2)."
+        }
         "optimism_bias" => {
             "Replace the optimism bias for grades 1 to 6: six fractions, e.g. 0, 0.05, 0.1, 0.15, 0.25, 0.4"
         }
@@ -186,8 +192,8 @@ fn note(key: &str) -> &'static str {
     }
 }
 
-const READ_ME: [&str; 16] = [
-    "wholeplace appraisal model workbook (format version 1)",
+const READ_ME: [&str; 17] = [
+    "wholeplace appraisal model workbook (format versions 1 and 2: see format_version on the Appraisal sheet)",
     "The same content as the TOML model file described in docs/APPRAISAL-MODEL.md; the key and column names are the TOML key names.",
     "Run it with: wholeplace appraise MODEL.xlsx (add --format html --output report.html for the report).",
     "Sheets: Appraisal and Parameters (a key in column A, its value in column B); Costs, Outcomes, Local unit costs, As Is, Doing nothing states, Doing nothing transitions (a header row, then one line per row).",
@@ -197,7 +203,8 @@ const READ_ME: [&str; 16] = [
     "  triangular(min, mode, max)   pert(min, mode, max)   uniform(min, max)   normal(mean, sd)   lognormal(median, sigma)",
     "  add ', point=x' inside the brackets to set the value the deterministic appraisal uses, e.g. pert(0.02, 0.05, 0.1, point=0.06).",
     "Costs: amounts for appraisal years 0, 1, 2 ... go in the columns 'year 0', 'year 1' ...; add more 'year N' columns if needed.",
-    "Outcomes, unit_costs: codes separated by commas, e.g. CR1.0, HO7.4; for options write a TOML inline table, e.g. CR1.0, { code = \"HO7.4\", quantity = 52, fiscal_agency = \"Council\" }",
+    "Outcomes, unit_costs: codes separated by commas, e.g. CR1.0, HO7.4; for options write a TOML inline table, e.g. CR1.0, { code = \"HO7.4\", quantity = 52, fiscal_agency = \"Council\" } or { code = \"SS1.0\", fiscal_split = [{ agency = \"Council\", percent = 60 }, { agency = \"NHS\", percent = 40 }] }",
+    "Outcomes, intakes: a list such as [40, 40, 30] (the numbers entering in years 0, 1, 2) or { per_year = 40, years = 5 }; cashable_schedule: a list of shares by year such as [0, 0.5, 1].",
     "kind (Costs) is capital, revenue or in-kind; grade is a confidence grade from 1 (audited, current local data) to 6 (expert judgement).",
     "Financial years are written as 2014/15.",
     "Find unit-cost codes with: wholeplace unit-costs search WORDS",
