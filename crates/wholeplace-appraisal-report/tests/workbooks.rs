@@ -487,9 +487,8 @@ fn second_pass_keys_round_trip_through_the_workbook() {
     let from_toml = build_report(&e, SECOND_PASS, None, 0, 7, false).expect("toml");
     let bytes = model_xlsx(&m).expect("writes");
     let (back, layout) = read_model_xlsx(&bytes).unwrap_or_else(|e| panic!("{e}"));
-    let from_xlsx =
-        build_report_from(&e, back, ModelSource::Workbook(&layout), None, 0, 7, false)
-            .expect("workbook");
+    let from_xlsx = build_report_from(&e, back, ModelSource::Workbook(&layout), None, 0, 7, false)
+        .expect("workbook");
     assert_eq!(from_toml.results, from_xlsx.results);
     assert_eq!(from_toml.results.price_base, "2024/25");
 }

@@ -1172,8 +1172,11 @@ fn explain_cost(
                     .collect::<Vec<_>>()
                     .join(", "),
                 source: format!(
-                    "uprating factor {:.6} from {}",
-                    c.uprating_factor, m.file.costs[c.index].price_year
+                    "uprating factor {:.6} from {} ({})",
+                    c.uprating_factor,
+                    m.file.costs[c.index].price_year,
+                    m.deflators
+                        .describe(m.file.costs[c.index].price_year, m.price_base)
                 ),
             },
             TraceItem {

@@ -380,6 +380,10 @@ fn too_large(key: &str, x: f64) -> String {
 
 /// The known key closest to `k` (edit distance at most 2, or one is a prefix of the other).
 pub fn closest<'a>(k: &str, known: &[&'a str]) -> Option<&'a str> {
+    // No key of the format is long: a long one is not a misspelling (and is not worth comparing).
+    if k.len() > 64 {
+        return None;
+    }
     let k = k.to_ascii_lowercase();
     known
         .iter()

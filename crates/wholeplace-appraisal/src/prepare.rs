@@ -417,11 +417,14 @@ impl Engine {
     }
 
     /// Loads a newer deflator series: version 2 models use it chained onto the database's
-    /// index ([`DeflatorSeries::chained`]); version 1 models use it as given, as before.
-    pub fn load_deflators(&mut self, newer: DeflatorSeries) -> Result<(), crate::PriceError> {
-        self.current = DeflatorSeries::shipped().chained(&newer)?;
+    /// index ([`DeflatorSeries::chained`]), or as given when it shares no outturn year with that
+    /// index (a value from a year it lacks is then refused, naming the year); version 1 models
+    /// use it as given, as before.
+    pub fn load_deflators(&mut self, newer: DeflatorSeries) {
+        self.current = DeflatorSeries::shipped()
+            .chained(&newer)
+            .unwrap_or_else(|_| newer.clone());
         self.deflators = newer;
-        Ok(())
     }
 
     /// The deflator series a model of `format_version` uses.
@@ -1212,6 +1215,14 @@ fn outcome_intakes(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine, horizon: u32) ->
     }
     if o.impact_count.is_some() {
         cx.refuse(t, i, n, Some("intakes"), "intakes are the numbers entering each year and go with impact (a rate of them): remove impact_count, or remove intakes".into());
+    }
+    let count = match intakes {
+        crate::model::Intakes::List(v) => v.len(),
+        crate::model::Intakes::Rule(r) => r.years as usize,
+    };
+    if count > horizon as usize {
+        cx.refuse(t, i, n, Some("intakes"), format!("{count} yearly intakes but the horizon is {horizon} years: give at most one intake a year within the horizon"));
+        return Vec::new();
     }
     let by_year = intakes.by_year();
     if by_year.is_empty() {

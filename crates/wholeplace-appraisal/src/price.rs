@@ -388,6 +388,38 @@ mod tests {
         assert!(msg.contains("2024/25") && msg.contains("1989/90") && msg.contains("2019/20"));
     }
 
+    /// The shipped chain: up to 2013/14 the database's own index, after it YBGB's growth:
+    /// index(2024/25) = 190.033434 x 112.375 / 82.175 = 259.872311; the factor from 2015/16 to
+    /// 2024/25 is YBGB's own, 112.375 / 83.750.
+    #[test]
+    fn the_ons_series_is_chained_at_2013_14() {
+        let d = DeflatorSeries::current().expect("chains");
+        let c = d.chain.as_ref().expect("chained");
+        assert_eq!(c.year, fy("2013/14"));
+        assert_eq!(d.index_of(fy("2002/03")).expect("held"), 145.544126);
+        assert_eq!(d.index_of(fy("2013/14")).expect("held"), 190.033434);
+        assert!((d.index_of(fy("2024/25")).expect("held") - 259.872311).abs() < 1e-6);
+        let f = d.factor(fy("2015/16"), fy("2024/25")).expect("factor");
+        assert!((f - 112.375 / 83.750).abs() < 1e-12);
+        assert!(
+            d.describe(fy("2015/16"), fy("2024/25"))
+                .contains("112.375 / 83.75")
+        );
+        assert!(
+            d.describe(fy("2002/03"), fy("2024/25"))
+                .contains("chained at 2013/14")
+        );
+        // A newer series without 2013/14 is joined at the last outturn year both hold.
+        let later =
+            DeflatorSeries::from_csv("later", "financial_year,index\n2012/13,90\n2030/31,150\n")
+                .expect("ok");
+        let j = DeflatorSeries::shipped().chained(&later).expect("joins");
+        assert_eq!(j.chain.as_ref().map(|c| c.year), Some(fy("2012/13")));
+        let apart =
+            DeflatorSeries::from_csv("apart", "financial_year,index\n2030/31,150\n").expect("ok");
+        assert!(DeflatorSeries::shipped().chained(&apart).is_err());
+    }
+
     #[test]
     fn loads_another_series_and_names_bad_lines() {
         let d =

@@ -109,7 +109,7 @@ fn engine(deflators: Option<&PathBuf>) -> anyhow::Result<Engine> {
     if let Some(p) = deflators {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        e.load_deflators(DeflatorSeries::from_csv(&p.display().to_string(), &text)?)?;
+        e.load_deflators(DeflatorSeries::from_csv(&p.display().to_string(), &text)?);
     }
     Ok(e)
 }
