@@ -22,7 +22,7 @@ pub use text::text_summary;
 pub use xlsx::report_xlsx;
 
 use wholeplace_appraisal::montecarlo::McResults;
-use wholeplace_appraisal::{AppraisalResults, Engine, PreparedModel, parse_model_toml};
+use wholeplace_appraisal::{AppraisalResults, Engine, PreparedModel};
 
 /// A model's results with its optional Monte Carlo run: what every renderer takes.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,8 +42,7 @@ pub fn prepare_toml(
     engine: &Engine,
     src: &str,
 ) -> Result<PreparedModel, wholeplace_appraisal::ModelErrors> {
-    let file = parse_model_toml(src)?;
-    engine.prepare(&file, Some(src))
+    engine.prepare_text(src)
 }
 
 /// Results as pretty JSON.

@@ -35,6 +35,8 @@ enum Kind {
     Bool,
     Year,
     UnitCosts,
+    /// A TOML value written as text: a list `[0, 0.5, 1]` or a table `{ per_year = 40, years = 5 }`.
+    Toml,
 }
 
 type Spec = &'static [(&'static str, Kind)];
@@ -58,6 +60,7 @@ const OUTCOMES: Spec = &[
     ("counted_as", Kind::Text),
     ("unit_costs", Kind::UnitCosts),
     ("cohort", Kind::Num),
+    ("intakes", Kind::Toml),
     ("engagement", Kind::Num),
     ("impact", Kind::Num),
     ("impact_count", Kind::Num),
@@ -71,6 +74,9 @@ const OUTCOMES: Spec = &[
     ("grade", Kind::Int),
     ("cashable", Kind::Num),
     ("cashable_from_year", Kind::Int),
+    ("cashable_schedule", Kind::Toml),
+    ("capacity_removed_year", Kind::Int),
+    ("capacity_removed", Kind::Text),
     ("health", Kind::Bool),
     ("evidence", Kind::Text),
 ];
@@ -153,10 +159,14 @@ const TABLES: [(&str, &str, Spec); 6] = [
 
 fn note(key: &str) -> &'static str {
     match key {
-        "format_version" => "Must be 1.",
+        "format_version" => {
+            "1 or 2: the rules the figures follow (docs/APPRAISAL-MODEL.md, Versions); new models use 2."
+        }
         "title" => "Shown on reports.",
         "description" => "A sentence or two on what is appraised.",
-        "price_base" => "Every value is uprated to this financial year, e.g. 2014/15.",
+        "price_base" => {
+            "Every value is uprated to this financial year, e.g. 2014/15 (version 2: empty means the deflator series' last year, today's prices)."
+        }
         "start_year" => "The financial year of appraisal year 0.",
         "horizon_years" => "Number of appraisal years (year 0 to horizon - 1).",
         "cohort" => "Who the cohort is (for reports).",
@@ -168,7 +178,9 @@ fn note(key: &str) -> &'static str {
         "discount_schedule" => {
             "Replace the discount schedule: bands 'from[-to]: rate' separated by ';', e.g. 0-29: 0.035; 30: 0.03"
         }
-        "health_discount_rate" => "Replace the health discount rate, e.g. 0.015.",
+        "health_discount_rate" => {
+            "Discount health lines at this rate flat, e.g. 0.015 (empty: the Green Book health schedule in version 2)."
+        }
         "optimism_bias" => {
             "Replace the optimism bias for grades 1 to 6: six fractions, e.g. 0, 0.05, 0.1, 0.15, 0.25, 0.4"
         }
@@ -180,8 +192,8 @@ fn note(key: &str) -> &'static str {
     }
 }
 
-const READ_ME: [&str; 16] = [
-    "wholeplace appraisal model workbook (format version 1)",
+const READ_ME: [&str; 17] = [
+    "wholeplace appraisal model workbook (format versions 1 and 2: see format_version on the Appraisal sheet)",
     "The same content as the TOML model file described in docs/APPRAISAL-MODEL.md; the key and column names are the TOML key names.",
     "Run it with: wholeplace appraise MODEL.xlsx (add --format html --output report.html for the report).",
     "Sheets: Appraisal and Parameters (a key in column A, its value in column B); Costs, Outcomes, Local unit costs, As Is, Doing nothing states, Doing nothing transitions (a header row, then one line per row).",
@@ -191,7 +203,8 @@ const READ_ME: [&str; 16] = [
     "  triangular(min, mode, max)   pert(min, mode, max)   uniform(min, max)   normal(mean, sd)   lognormal(median, sigma)",
     "  add ', point=x' inside the brackets to set the value the deterministic appraisal uses, e.g. pert(0.02, 0.05, 0.1, point=0.06).",
     "Costs: amounts for appraisal years 0, 1, 2 ... go in the columns 'year 0', 'year 1' ...; add more 'year N' columns if needed.",
-    "Outcomes, unit_costs: codes separated by commas, e.g. CR1.0, HO7.4; for options write a TOML inline table, e.g. CR1.0, { code = \"HO7.4\", quantity = 52, fiscal_agency = \"Council\" }",
+    "Outcomes, unit_costs: codes separated by commas, e.g. CR1.0, HO7.4; for options write a TOML inline table, e.g. CR1.0, { code = \"HO7.4\", quantity = 52, fiscal_agency = \"Council\" } or { code = \"SS1.0\", fiscal_split = [{ agency = \"Council\", percent = 60 }, { agency = \"NHS\", percent = 40 }] }",
+    "Outcomes, intakes: a list such as [40, 40, 30] (the numbers entering in years 0, 1, 2) or { per_year = 40, years = 5 }; cashable_schedule: a list of shares by year such as [0, 0.5, 1].",
     "kind (Costs) is capital, revenue or in-kind; grade is a confidence grade from 1 (audited, current local data) to 6 (expert judgement).",
     "Financial years are written as 2014/15.",
     "Find unit-cost codes with: wholeplace unit-costs search WORDS",
@@ -205,7 +218,11 @@ const READ_ME: [&str; 16] = [
 fn unit_costs_text(refs: &[ValueRef]) -> String {
     refs.iter()
         .map(|r| {
-            if r.quantity == 1.0 && r.fiscal_agency.is_none() && r.values.is_none() {
+            if r.quantity == 1.0
+                && r.fiscal_agency.is_none()
+                && r.fiscal_split.is_none()
+                && r.values.is_none()
+            {
                 r.code.clone()
             } else {
                 let mut parts = vec![format!("code = {}", toml_str(&r.code))];
@@ -214,6 +231,19 @@ fn unit_costs_text(refs: &[ValueRef]) -> String {
                 }
                 if let Some(a) = &r.fiscal_agency {
                     parts.push(format!("fiscal_agency = {}", toml_str(a)));
+                }
+                if let Some(split) = &r.fiscal_split {
+                    let shares: Vec<String> = split
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{{ agency = {}, percent = {} }}",
+                                toml_str(&s.agency),
+                                s.percent
+                            )
+                        })
+                        .collect();
+                    parts.push(format!("fiscal_split = [{}]", shares.join(", ")));
                 }
                 if let Some(v) = &r.values {
                     let list: Vec<String> = v.iter().map(|s| toml_str(s)).collect();
@@ -224,6 +254,24 @@ fn unit_costs_text(refs: &[ValueRef]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A TOML value on one line: `[0, 0.5, 1]`, `{ per_year = 40, years = 5 }`.
+fn toml_inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(toml_inline).collect::<Vec<_>>().join(", ")
+        ),
+        toml::Value::Table(t) => format!(
+            "{{ {} }}",
+            t.iter()
+                .map(|(k, v)| format!("{k} = {}", toml_inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn toml_str(s: &str) -> String {
@@ -241,6 +289,10 @@ fn cell_of(v: Option<&Value>, kind: Kind) -> Cell {
         },
         (Some(v), Kind::UnitCosts) => match serde_json::from_value::<Vec<ValueRef>>(v.clone()) {
             Ok(r) => Cell::t(unit_costs_text(&r)),
+            Err(_) => Cell::E,
+        },
+        (Some(v), Kind::Toml) => match serde_json::from_value::<toml::Value>(v.clone()) {
+            Ok(t) => Cell::t(toml_inline(&t)),
             Err(_) => Cell::E,
         },
         (Some(Value::Number(n)), _) => n.as_f64().map(Cell::G).unwrap_or(Cell::E),
@@ -347,7 +399,12 @@ fn write_model(m: &ModelFile) -> Result<Vec<u8>, XlsxError> {
             ("format_version", Cell::G(a.format_version as f64)),
             ("title", t(&a.title)),
             ("description", t(&a.description)),
-            ("price_base", Cell::t(a.price_base.to_string())),
+            (
+                "price_base",
+                a.price_base
+                    .map(|p| Cell::t(p.to_string()))
+                    .unwrap_or(Cell::E),
+            ),
             ("start_year", Cell::t(a.start_year.to_string())),
             ("horizon_years", Cell::G(a.horizon_years as f64)),
             ("cohort", t(&a.cohort)),
@@ -619,6 +676,16 @@ fn read_cell(d: &Data, kind: Kind) -> Result<Option<Value>, String> {
         Kind::Year => {
             text.parse::<FinancialYear>().map_err(|e| e.to_string())?;
             Value::String(text)
+        }
+        Kind::Toml => {
+            let t: toml::Table = toml::from_str(&format!("v = {text}")).map_err(|_| {
+                format!("'{text}' is not a list or table: write a list such as [0, 0.5, 1] or a table such as {{ per_year = 40, years = 5 }}")
+            })?;
+            let v = t
+                .get("v")
+                .cloned()
+                .unwrap_or(toml::Value::Array(Vec::new()));
+            serde_json::to_value(v).map_err(|e| e.to_string())?
         }
         Kind::UnitCosts => Value::Array(
             parse_unit_costs(&text)?

@@ -70,6 +70,12 @@ pub fn build_report(
     seed: u64,
     keep_draws: bool,
 ) -> Result<Report, ReportError> {
+    // Every problem at once: the format's and the engine's.
+    if price_base.is_none()
+        && let Err(e) = engine.prepare_text(src)
+    {
+        return Err(ReportError::model(e));
+    }
     let file = wholeplace_appraisal::parse_model_toml(src).map_err(ReportError::model)?;
     build_report_from(
         engine,
@@ -105,9 +111,10 @@ pub fn build_report_from(
     keep_draws: bool,
 ) -> Result<Report, ReportError> {
     if let Some(pb) = price_base {
-        file.appraisal.price_base = pb
-            .parse()
-            .map_err(|e| ReportError::PriceBase(format!("{e}")))?;
+        file.appraisal.price_base = Some(
+            pb.parse()
+                .map_err(|e| ReportError::PriceBase(format!("{e}")))?,
+        );
     }
     let prepared = match source {
         ModelSource::Toml(src) => engine.prepare(&file, Some(src)),
@@ -149,7 +156,7 @@ pub fn report_from_prepared(
 ///
 /// # Errors
 /// When the file cannot be read, or does not parse (naming the file).
-pub fn read_model(path: &Path) -> Result<(ModelFile, ModelInput), ReportError> {
+pub fn read_model(path: &Path, engine: &Engine) -> Result<(ModelFile, ModelInput), ReportError> {
     let is_xlsx = path
         .extension()
         .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
@@ -167,8 +174,9 @@ pub fn read_model(path: &Path) -> Result<(ModelFile, ModelInput), ReportError> {
         Ok((file, ModelInput::Workbook(layout)))
     } else {
         let src = std::fs::read_to_string(path).map_err(read_error)?;
-        let file =
-            wholeplace_appraisal::parse_model_toml(&src).map_err(|e| in_file(e.to_string()))?;
+        // A file the format refuses is checked by the engine too, so every problem is named.
+        let file = wholeplace_appraisal::parse_model_toml(&src)
+            .map_err(|e| in_file(engine.prepare_text(&src).err().unwrap_or(e).to_string()))?;
         Ok((file, ModelInput::Toml(src)))
     }
 }
@@ -235,14 +243,14 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "[appraisal\n").expect("write");
-        let err = read_model(&bad).expect_err("does not parse");
+        let err = read_model(&bad, &e).expect_err("does not parse");
         assert!(
             err.to_string()
                 .starts_with(&format!("in {}: ", bad.display())),
             "{err}"
         );
         let missing = dir.join("missing.toml");
-        let err = read_model(&missing).expect_err("no file");
+        let err = read_model(&missing, &e).expect_err("no file");
         assert!(
             err.to_string()
                 .starts_with(&format!("reading the model {}: ", missing.display())),

@@ -61,6 +61,15 @@ pub fn text_summary(report: &Report) -> String {
                 gbp(l.net)
             );
         }
+        for l in o.lines.iter().filter(|l| l.pv_cashable != 0.0) {
+            let _ = writeln!(
+                s,
+                "    cashable: {} {} ({})",
+                l.name,
+                gbp(l.pv_cashable),
+                l.cashable_rule
+            );
+        }
         for w in o.switching.iter().take(6) {
             let _ = writeln!(s, "  - {}", w.sentence);
         }

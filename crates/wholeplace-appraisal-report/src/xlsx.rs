@@ -290,6 +290,23 @@ fn ledger_sheet(wb: &mut Workbook, report: &Report) -> Result<(), XlsxError> {
             );
             s.row(&row)?;
         }
+        if o.matrix.cashable_cells.iter().flatten().any(|v| *v != 0.0) {
+            s.blank();
+            s.heading(&["Of which cashable: who pays (rows) x who gains (columns)"])?;
+            s.heading(&h)?;
+            for (i, inv) in o.matrix.investors.iter().enumerate() {
+                let mut row = vec![Cell::t(inv)];
+                row.extend(
+                    o.matrix
+                        .cashable_cells
+                        .get(i)
+                        .into_iter()
+                        .flatten()
+                        .map(|v| Cell::M(*v)),
+                );
+                s.row(&row)?;
+            }
+        }
         s.blank();
     }
     Ok(())
@@ -346,13 +363,22 @@ fn results_sheet(wb: &mut Workbook, report: &Report) -> Result<(), XlsxError> {
             ])?;
         }
         s.blank();
-        s.heading(&["Outcome line", "PV fiscal", "PV public value", "Gross"])?;
+        s.heading(&[
+            "Outcome line",
+            "PV fiscal",
+            "PV public value",
+            "Gross",
+            "PV cashable",
+            "Cashable rule",
+        ])?;
         for l in &o.lines {
             s.row(&[
                 Cell::t(&l.name),
                 Cell::M(l.pv_fiscal),
                 Cell::M(l.pv_public_value),
                 Cell::t(if l.gross { "gross" } else { "net" }),
+                Cell::M(l.pv_cashable),
+                Cell::t(&l.cashable_rule),
             ])?;
         }
         s.blank();

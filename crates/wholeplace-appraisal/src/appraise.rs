@@ -56,10 +56,65 @@ pub struct Workspace {
     pub line_pv_fiscal: Vec<f64>,
     /// Per outcome line: PV public value (transfers excluded).
     pub line_pv_public: Vec<f64>,
+    /// Per outcome line: PV cashable fiscal.
+    pub line_pv_cashable: Vec<f64>,
     /// Per outcome line: net outcomes per year (flattened line * h + t).
     pub line_outcomes: Vec<f64>,
     /// Per cost line: PV after optimism bias.
     pub cost_line_pv: Vec<f64>,
+    /// One line's persistence profile by year (the sum over its intakes).
+    prof: Vec<f64>,
+    /// The same, for the gross SROI.
+    gprof: Vec<f64>,
+}
+
+/// The spans of an outcome line: (first year, end year, number entering) of each intake, with
+/// a line of one cohort as one intake of 1 entering in year 0.
+pub fn line_spans(o: &PreparedOutcome, h: usize) -> Vec<(usize, usize, f64)> {
+    let span = |year: u32, w: f64| {
+        let start = (year.saturating_add(o.lag_years) as usize).min(h);
+        let end = match o.duration_years {
+            Some(d) => (start + d as usize).min(h),
+            None => h,
+        };
+        (start, end, w)
+    };
+    if o.intakes.is_empty() {
+        vec![span(0, 1.0)]
+    } else {
+        o.intakes.iter().map(|&(y, w)| span(y, w)).collect()
+    }
+}
+
+/// Adds each intake's persistence (`w x keep^(t - start)` in its active years) into `prof`,
+/// and into `gprof` the same taken after the year's drop-off and divided back (the gross SROI's
+/// convention). With one intake of 1 the profile is the persistence itself, bit for bit.
+pub(crate) fn add_profile(
+    spans: &[(usize, usize, f64)],
+    keep: f64,
+    prof: &mut [f64],
+    gprof: &mut [f64],
+) {
+    for &(start, end, w) in spans {
+        let mut persistence = 1.0;
+        for t in start..end {
+            prof[t] += w * persistence;
+            persistence *= keep;
+            gprof[t] += w * (persistence / keep.max(f64::MIN_POSITIVE));
+        }
+    }
+}
+
+/// The cashable share of an outcome line's fiscal benefit in year `t`, `cash` its drawn share.
+#[inline]
+pub(crate) fn cashable_share(o: &PreparedOutcome, t: usize, cash: f64) -> f64 {
+    if (t as u32) < o.cashable_from_year {
+        0.0
+    } else if o.cashable_schedule.is_empty() {
+        cash
+    } else {
+        o.cashable_schedule[t.min(o.cashable_schedule.len() - 1)]
+    }
 }
 
 impl Workspace {
@@ -95,11 +150,17 @@ impl Workspace {
         self.line_pv_fiscal.resize(lines, 0.0);
         self.line_pv_public.clear();
         self.line_pv_public.resize(lines, 0.0);
+        self.line_pv_cashable.clear();
+        self.line_pv_cashable.resize(lines, 0.0);
         self.line_outcomes.clear();
         self.line_outcomes.resize(lines * h, 0.0);
         self.cost_line_pv.clear();
         self.cost_line_pv.resize(cost_lines, 0.0);
         self.gross_public_d = 0.0;
+        self.prof.clear();
+        self.prof.resize(h, 0.0);
+        self.gprof.clear();
+        self.gprof.resize(h, 0.0);
     }
 }
 
@@ -140,7 +201,6 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     if b > 0.0 { Some(a / b) } else { None }
 }
 
-/// First year in which cumulative benefit reaches cumulative cost (with some cost borne).
 fn payback(benefit: &[f64], cost: &[f64]) -> Option<u32> {
     let (mut cb, mut cc) = (0.0, 0.0);
     for t in 0..benefit.len() {
@@ -194,16 +254,15 @@ pub fn evaluate(m: &PreparedModel, opt: &PreparedOption, x: &[f64], ws: &mut Wor
         let (base, gross_base) = line_base(o, x);
         let keep = 1.0 - x[o.drop_off];
         let cash = x[o.cashable];
-        let start = o.lag_years as usize;
-        let end = match o.duration_years {
-            Some(d) => (start + d as usize).min(h),
-            None => h,
-        };
+        let spans = line_spans(o, h);
+        let start = spans.iter().map(|s| s.0).min().unwrap_or(h);
+        let end = spans.iter().map(|s| s.1).max().unwrap_or(h).max(start);
         let public_per = o.fiscal - o.transfer + o.economic + o.social;
-        let mut persistence = 1.0;
+        ws.prof.fill(0.0);
+        ws.gprof.fill(0.0);
+        add_profile(&spans, keep, &mut ws.prof, &mut ws.gprof);
         for t in start..end {
-            let n = base * persistence;
-            persistence *= keep;
+            let n = base * ws.prof[t];
             let d = if o.health { dfh[t] } else { df[t] };
             ws.line_outcomes[li * h + t] = n;
             let f = n * o.fiscal;
@@ -217,15 +276,11 @@ pub fn evaluate(m: &PreparedModel, opt: &PreparedOption, x: &[f64], ws: &mut Wor
             ws.social_d[t] += n * o.social * d;
             ws.line_pv_fiscal[li] += f * d;
             ws.line_pv_public[li] += n * public_per * d;
-            ws.gross_public_d +=
-                gross_base * (persistence / keep.max(f64::MIN_POSITIVE)) * public_per * d;
-            let cash_now = if t as u32 >= o.cashable_from_year {
-                cash
-            } else {
-                0.0
-            };
+            ws.gross_public_d += gross_base * ws.gprof[t] * public_per * d;
+            let cash_now = cashable_share(o, t, cash);
             ws.cashable[t] += f * cash_now;
             ws.cashable_d[t] += f * cash_now * d;
+            ws.line_pv_cashable[li] += f * cash_now * d;
             for &(a, non_transfer, transfer) in &o.fiscal_by_agency {
                 let v = n * (non_transfer + transfer) * d;
                 ws.agency_fiscal_d[a * h + t] += v;
@@ -308,6 +363,8 @@ struct FastLine {
     drop_off: usize,
     start: usize,
     end: usize,
+    /// (start, end, number entering) of each intake.
+    spans: Vec<(usize, usize, f64)>,
     health: bool,
     fiscal: f64,
     public_per: f64,
@@ -358,11 +415,9 @@ impl FastOption {
             .outcomes
             .iter()
             .map(|o| {
-                let start = (o.lag_years as usize).min(h);
-                let end = match o.duration_years {
-                    Some(d) => (start + d as usize).min(h),
-                    None => h,
-                };
+                let spans = line_spans(o, h);
+                let start = spans.iter().map(|s| s.0).min().unwrap_or(h);
+                let end = spans.iter().map(|s| s.1).max().unwrap_or(h).max(start);
                 let public_per = o.fiscal - o.transfer + o.economic + o.social;
                 let d = if o.health { &dfh } else { &df };
                 let fixed = match &m.inputs[o.drop_off].num {
@@ -370,13 +425,13 @@ impl FastOption {
                         let keep = 1.0
                             - clamp(m.inputs[o.drop_off].kind, m.inputs[o.drop_off].num.point());
                         let at = weights.len();
-                        let mut persistence = 1.0;
+                        let (mut prof, mut gprof) = (vec![0.0; h], vec![0.0; h]);
+                        add_profile(&spans, keep, &mut prof, &mut gprof);
                         let (mut fiscal, mut public) = (0.0, 0.0);
-                        for &dt in &d[start..end] {
-                            weights.push(persistence * dt * o.fiscal);
-                            fiscal += persistence * dt * o.fiscal;
-                            public += persistence * dt * public_per;
-                            persistence *= keep;
+                        for (&dt, &p) in d[start..end].iter().zip(&prof[start..end]) {
+                            weights.push(p * dt * o.fiscal);
+                            fiscal += p * dt * o.fiscal;
+                            public += p * dt * public_per;
                         }
                         Some((at, fiscal, public))
                     }
@@ -391,6 +446,7 @@ impl FastOption {
                     drop_off: o.drop_off,
                     start,
                     end,
+                    spans,
                     health: o.health,
                     fiscal: o.fiscal,
                     public_per,
@@ -467,18 +523,17 @@ impl FastOption {
                 None => {
                     let keep = 1.0 - x[l.drop_off];
                     let d = if l.health { &self.dfh } else { &self.df };
-                    let mut persistence = base;
                     let mut public = 0.0;
-                    for (f, dt) in self.fiscal_d[l.start..l.end]
-                        .iter_mut()
-                        .zip(&d[l.start..l.end])
-                    {
-                        let v = persistence * dt;
-                        if years {
-                            *f += v * l.fiscal;
+                    for &(start, end, w) in &l.spans {
+                        let mut persistence = base * w;
+                        for (f, dt) in self.fiscal_d[start..end].iter_mut().zip(&d[start..end]) {
+                            let v = persistence * dt;
+                            if years {
+                                *f += v * l.fiscal;
+                            }
+                            public += v;
+                            persistence *= keep;
                         }
-                        public += v;
-                        persistence *= keep;
                     }
                     if !years {
                         pv_fiscal += public * l.fiscal;
@@ -578,6 +633,9 @@ pub struct Matrix {
     pub gainers: Vec<String>,
     /// `cells[i][g]`.
     pub cells: Vec<Vec<f64>>,
+    /// `cashable_cells[i][g]`: the cashable part of each cell, shared alike.
+    #[serde(default)]
+    pub cashable_cells: Vec<Vec<f64>>,
     /// How the cells are computed.
     pub rule: String,
 }
@@ -595,6 +653,12 @@ pub struct LineResult {
     pub pv_public_value: f64,
     /// Gross (no deadweight or comparison).
     pub gross: bool,
+    /// How its fiscal benefit becomes cashable.
+    #[serde(default)]
+    pub cashable_rule: String,
+    /// PV of its cashable fiscal benefit.
+    #[serde(default)]
+    pub pv_cashable: f64,
 }
 
 /// A switching value or break-even, with its sentence.
@@ -890,7 +954,11 @@ fn option_result(
             .iter()
             .map(|i| gainers.iter().map(|g| if s.pv_costs > 0.0 { g.pv_fiscal * i.pv_costs / s.pv_costs } else { 0.0 }).collect())
             .collect(),
-        rule: "each gaining agency's PV of fiscal benefit is shared among investing agencies in proportion to their share of PV costs".into(),
+        cashable_cells: investors
+            .iter()
+            .map(|i| gainers.iter().map(|g| if s.pv_costs > 0.0 { g.pv_cashable * i.pv_costs / s.pv_costs } else { 0.0 }).collect())
+            .collect(),
+        rule: "each gaining agency's PV of fiscal benefit (and of it, the cashable part: cashable only in the years each line's schedule and capacity rule allow) is shared among investing agencies in proportion to their share of PV costs".into(),
     };
     let lines: Vec<LineResult> = opt
         .outcomes
@@ -902,6 +970,8 @@ fn option_result(
             pv_fiscal: ws.line_pv_fiscal[li],
             pv_public_value: ws.line_pv_public[li],
             gross: o.gross,
+            cashable_rule: o.cashable_rule.clone(),
+            pv_cashable: ws.line_pv_cashable[li],
         })
         .collect();
     let basis = basis_of(opt).to_owned();
@@ -1102,8 +1172,11 @@ fn explain_cost(
                     .collect::<Vec<_>>()
                     .join(", "),
                 source: format!(
-                    "uprating factor {:.6} from {}",
-                    c.uprating_factor, m.file.costs[c.index].price_year
+                    "uprating factor {:.6} from {} ({})",
+                    c.uprating_factor,
+                    m.file.costs[c.index].price_year,
+                    m.deflators
+                        .describe(m.file.costs[c.index].price_year, m.price_base)
                 ),
             },
             TraceItem {
@@ -1230,11 +1303,17 @@ fn value_part_trace(m: &PreparedModel, p: &ValuePart) -> TraceItem {
                 .unwrap_or_default()
         ),
         value: format!(
-            "{} ({} prices) x {:.6} x {} = {}{}",
+            "{} ({} prices) x {:.6} [{}] x {}{} = {}{}",
             money(p.original.pounds),
             p.original.price_year,
             p.uprating_factor,
+            p.uprated_with,
             p.quantity,
+            if p.share == 1.0 {
+                String::new()
+            } else {
+                format!(" x {} share", pct(p.share))
+            },
             money(p.value),
             if p.transfer {
                 " — transfer payment, excluded from public value"

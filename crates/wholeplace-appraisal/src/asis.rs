@@ -128,87 +128,205 @@ pub fn cost_as_is(
 /// Checks a doing-nothing projection: names, probabilities (each row sums to at most 1; the rest
 /// stays), costs. Returns every problem.
 pub fn check_doing_nothing(dn: &DoingNothing, library: &UnitCostLibrary) -> Vec<String> {
+    check_doing_nothing_located(dn, library)
+        .into_iter()
+        .map(|p| p.message)
+        .collect()
+}
+
+/// A problem of the doing-nothing projection and where it is: the table
+/// (`doing_nothing`, `doing_nothing.states` or `doing_nothing.transitions`), the entry's index
+/// and the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DnProblem {
+    /// The table.
+    pub table: &'static str,
+    /// The entry's position (0 for `[doing_nothing]` itself).
+    pub index: usize,
+    /// The entry's name, if any.
+    pub name: String,
+    /// The key.
+    pub key: Option<&'static str>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// [`check_doing_nothing`] with each problem's place.
+pub fn check_doing_nothing_located(dn: &DoingNothing, library: &UnitCostLibrary) -> Vec<DnProblem> {
     let mut p = Vec::new();
+    let mut at = |table: &'static str,
+                  index: usize,
+                  name: &str,
+                  key: Option<&'static str>,
+                  message: String| {
+        p.push(DnProblem {
+            table,
+            index,
+            name: name.to_owned(),
+            key,
+            message,
+        })
+    };
+    const DN: &str = "doing_nothing";
+    const ST: &str = "doing_nothing.states";
     if dn.states.is_empty() {
-        p.push("give at least one [[doing_nothing.states]]".into());
+        at(
+            DN,
+            0,
+            "",
+            None,
+            "give at least one [[doing_nothing.states]]".into(),
+        );
     }
     // The projection holds every year in memory: a year count from outside is bounded like the
     // horizon (found by fuzzing: `years = 4294967295` asked for 34 GB and killed the process).
     if let Some(y) = dn.years
         && !(1..=300).contains(&y)
     {
-        p.push(format!(
-            "years is {y}: project between 1 and 300 years (leave it out to use the horizon)"
-        ));
+        at(
+            DN,
+            0,
+            "",
+            Some("years"),
+            format!(
+                "years is {y}: project between 1 and 300 years (leave it out to use the horizon)"
+            ),
+        );
     }
     let names: Vec<&str> = dn.states.iter().map(|s| s.name.as_str()).collect();
     for (i, s) in dn.states.iter().enumerate() {
         if names.iter().filter(|n| **n == s.name).count() > 1 {
-            p.push(format!(
-                "state '{}' is named twice; give each state a different name",
-                s.name
-            ));
+            at(
+                ST,
+                i,
+                &s.name,
+                Some("name"),
+                format!(
+                    "state '{}' is named twice; give each state a different name",
+                    s.name
+                ),
+            );
         }
         if !(s.initial >= 0.0 && s.initial.is_finite()) {
-            p.push(format!(
-                "state '{}': initial must be a number that is not negative",
-                s.name
-            ));
+            at(
+                ST,
+                i,
+                &s.name,
+                Some("initial"),
+                format!(
+                    "state '{}': initial must be a number that is not negative",
+                    s.name
+                ),
+            );
         }
         match (&s.unit_cost, s.annual_cost) {
             (Some(c), None) => {
                 if library.get(c).is_none() {
-                    p.push(format!(
-                        "state '{}': {}",
-                        s.name,
-                        crate::prepare::unknown_code(library, c)
-                    ));
+                    at(
+                        ST,
+                        i,
+                        &s.name,
+                        Some("unit_cost"),
+                        format!(
+                            "state '{}': {}",
+                            s.name,
+                            crate::prepare::unknown_code(library, c)
+                        ),
+                    );
                 }
             }
             (None, Some(_)) => {
                 if s.price_year.is_none() || s.agency.is_none() {
-                    p.push(format!(
-                        "state '{}': annual_cost needs price_year and agency",
-                        s.name
-                    ));
+                    at(
+                        ST,
+                        i,
+                        &s.name,
+                        Some("annual_cost"),
+                        format!(
+                            "state '{}': annual_cost needs price_year and agency",
+                            s.name
+                        ),
+                    );
                 }
             }
             (None, None) => {}
-            (Some(_), Some(_)) => p.push(format!(
-                "state #{} '{}': give unit_cost or annual_cost, not both",
-                i + 1,
-                s.name
-            )),
+            (Some(_), Some(_)) => at(
+                ST,
+                i,
+                &s.name,
+                Some("annual_cost"),
+                format!(
+                    "state #{} '{}': give unit_cost or annual_cost, not both",
+                    i + 1,
+                    s.name
+                ),
+            ),
         }
     }
-    for t in &dn.transitions {
-        for n in [&t.from, &t.to] {
+    check_transitions(dn, &names, &mut at);
+    p
+}
+
+/// Records a problem: table, entry, entry's name, key, message.
+type Report<'f> = dyn FnMut(&'static str, usize, &str, Option<&'static str>, String) + 'f;
+
+/// The transitions' problems: unknown states, probabilities outside 0..1, and states whose
+/// leaving probabilities add up to more than 1.
+fn check_transitions(dn: &DoingNothing, names: &[&str], at: &mut Report<'_>) {
+    const TR: &str = "doing_nothing.transitions";
+    for (k, t) in dn.transitions.iter().enumerate() {
+        for (n, key) in [(&t.from, "from"), (&t.to, "to")] {
             if !names.contains(&n.as_str()) {
-                p.push(format!(
-                    "transition {} -> {}: there is no state called '{n}'",
-                    t.from, t.to
-                ));
+                at(
+                    TR,
+                    k,
+                    "",
+                    Some(key),
+                    format!(
+                        "transition {} -> {}: there is no state called '{n}'; name one of: {}",
+                        t.from,
+                        t.to,
+                        names.join(", ")
+                    ),
+                );
             }
         }
         if !(0.0..=1.0).contains(&t.probability) {
-            p.push(format!(
-                "transition {} -> {}: probability {} must be between 0 and 1",
-                t.from, t.to, t.probability
-            ));
+            at(
+                TR,
+                k,
+                "",
+                Some("probability"),
+                format!(
+                    "transition {} -> {}: probability {} must be between 0 and 1 (write 30% as 0.3)",
+                    t.from, t.to, t.probability
+                ),
+            );
         }
     }
-    for s in &names {
+    for s in names {
         let sum: f64 = dn
             .transitions
             .iter()
             .filter(|t| t.from == *s && t.to != *s)
             .map(|t| t.probability)
             .sum();
+        let first = dn
+            .transitions
+            .iter()
+            .position(|t| t.from == *s && t.to != *s);
         if sum > 1.0 + 1e-9 {
-            p.push(format!("the probabilities of leaving '{s}' add up to {sum:.3}, more than 1: lower them (what is left over is the chance of staying)"));
+            at(
+                TR,
+                first.unwrap_or(0),
+                "",
+                Some("probability"),
+                format!(
+                    "the probabilities of leaving '{s}' add up to {sum:.3}, more than 1: lower them so that they add up to at most 1 (what is left over is the chance of staying)"
+                ),
+            );
         }
     }
-    p
 }
 
 /// The projected cost of doing nothing.

@@ -9,7 +9,9 @@
 //! Entry points: [`model::parse_model_toml`], [`Engine::prepare`], [`appraise::appraise`],
 //! [`montecarlo::monte_carlo`], [`unitcost::UnitCostLibrary::search`].
 
+pub mod check;
 pub mod csvtext;
+mod mcblock;
 pub mod model;
 pub mod montecarlo;
 pub mod params;

@@ -10,8 +10,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use wholeplace_domain::FinancialYear;
 
-/// The model file format version this engine reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest model file format version this engine reads (it reads every earlier one with that
+/// version's rules: docs/APPRAISAL-MODEL.md, "Versions").
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The versions this engine reads.
+pub const FORMAT_VERSIONS: [u32; 2] = [1, 2];
 
 /// A probability distribution for an uncertain input. Its point value (used by the deterministic
 /// appraisal) is `point` if given, else the mode (triangular, PERT), the mean (uniform, normal)
@@ -333,9 +337,22 @@ pub struct ValueRef {
     /// Give every fiscal part to this agency instead of the library's bearing agency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fiscal_agency: Option<String>,
+    /// Split every fiscal part between agencies by declared percentages (summing to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiscal_split: Option<Vec<SplitShare>>,
     /// Which kinds of value to count: any of "fiscal", "economic", "social" (default all three).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+}
+
+/// One agency's share of a fiscal value split between agencies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitShare {
+    /// The agency.
+    pub agency: String,
+    /// Its share in percent (the shares of one value add up to 100).
+    pub percent: f64,
 }
 
 fn one() -> f64 {
@@ -354,6 +371,8 @@ struct ValueRefTable {
     #[serde(default)]
     fiscal_agency: Option<String>,
     #[serde(default)]
+    fiscal_split: Option<Vec<SplitShare>>,
+    #[serde(default)]
     values: Option<Vec<String>>,
 }
 
@@ -370,6 +389,7 @@ impl<'de> Deserialize<'de> for ValueRef {
                     code: v.trim().to_owned(),
                     quantity: 1.0,
                     fiscal_agency: None,
+                    fiscal_split: None,
                     values: None,
                 })
             }
@@ -379,6 +399,7 @@ impl<'de> Deserialize<'de> for ValueRef {
                     code: t.code,
                     quantity: t.quantity,
                     fiscal_agency: t.fiscal_agency,
+                    fiscal_split: t.fiscal_split,
                     values: t.values,
                 })
             }
@@ -391,15 +412,17 @@ impl<'de> Deserialize<'de> for ValueRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppraisalSection {
-    /// Must be 1.
+    /// 1 or 2: the rules the figures are worked out by (docs/APPRAISAL-MODEL.md, "Versions").
     pub format_version: u32,
     /// Title shown on reports.
     pub title: String,
     /// A sentence or two on what is appraised.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// The price base every value is uprated to, e.g. "2014/15".
-    pub price_base: FinancialYear,
+    /// The price base every value is uprated to, e.g. "2014/15". Required in version 1; in
+    /// version 2 it defaults to the last year of the deflator series (today's prices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_base: Option<FinancialYear>,
     /// The financial year of appraisal year 0.
     pub start_year: FinancialYear,
     /// Number of appraisal years (year 0 to horizon_years - 1).
@@ -510,6 +533,9 @@ pub struct OutcomeLine {
     /// Number in need.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort: Option<Num>,
+    /// Instead of one cohort: the number entering in each year (a list from year 0, or a rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intakes: Option<Intakes>,
     /// Share engaging (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engagement: Option<Num>,
@@ -549,12 +575,77 @@ pub struct OutcomeLine {
     /// First appraisal year in which the cashable share applies (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cashable_from_year: Option<u32>,
+    /// Cashable share by appraisal year from year 0 (the last share holds for later years),
+    /// instead of one `cashable` share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cashable_schedule: Option<Vec<f64>>,
+    /// The appraisal year capacity is removed (a post, bed or contract goes): nothing is cashable
+    /// before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_removed_year: Option<u32>,
+    /// What capacity is removed, in words ("one social worker post").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_removed: Option<String>,
     /// Discount at the health rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<bool>,
     /// The evidence the line rests on.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub evidence: String,
+}
+
+/// The intakes of an outcome line: how many enter in each appraisal year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Intakes {
+    /// The number entering in years 0, 1, 2 ...
+    List(Vec<f64>),
+    /// `per_year` entering in each of `years` years from `from_year`.
+    Rule(IntakeRule),
+}
+
+/// "N a year for Y years".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRule {
+    /// Number entering each year.
+    pub per_year: f64,
+    /// Number of yearly intakes.
+    pub years: u32,
+    /// Appraisal year of the first intake (default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub from_year: u32,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+impl Intakes {
+    /// (appraisal year, number entering) of each intake.
+    pub fn by_year(&self) -> Vec<(u32, f64)> {
+        match self {
+            Intakes::List(v) => v.iter().enumerate().map(|(y, n)| (y as u32, *n)).collect(),
+            Intakes::Rule(r) => (0..r.years)
+                .map(|k| (r.from_year.saturating_add(k), r.per_year))
+                .collect(),
+        }
+    }
+
+    /// Text form: `40, 40, 30` or `40 a year for 5 years from year 1`.
+    pub fn to_text(&self) -> String {
+        match self {
+            Intakes::List(v) => v
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Intakes::Rule(r) => format!(
+                "{} a year for {} years from year {}",
+                r.per_year, r.years, r.from_year
+            ),
+        }
+    }
 }
 
 /// `[[as_is]]`: current service use.
@@ -687,25 +778,37 @@ impl fmt::Display for ModelErrors {
     }
 }
 
-/// Reads a model file. Syntax errors and unknown or mistyped keys name the line.
+/// Reads a model file. Every problem the format itself shows (syntax, unknown or misspelt keys,
+/// whole numbers out of range, values of the wrong kind) is reported at once with its line, key
+/// and fix; [`crate::Engine::prepare_text`] adds the engine's checks to the same list.
 pub fn parse_model_toml(src: &str) -> Result<ModelFile, ModelErrors> {
-    toml::from_str::<ModelFile>(src).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
-        let mut msg = e.message().trim().to_owned();
-        if msg.contains("unknown field") {
-            msg.push_str(" (check the spelling against docs/APPRAISAL-MODEL.md)");
-        }
-        if msg.contains("missing field") {
-            msg.push_str(" (add it: see docs/APPRAISAL-MODEL.md for what each section needs)");
-        }
-        ModelErrors(vec![ModelIssue {
-            location: "model file".into(),
-            line,
-            message: msg,
-        }])
-    })
+    match crate::check::parse_lenient(src) {
+        (Some(m), issues) if issues.is_empty() => Ok(m),
+        (_, issues) => Err(ModelErrors(issues)),
+    }
+}
+
+/// Where a problem is, in words: "outcomes #2 (Care entries avoided), deadweight" or
+/// "[appraisal] price_base".
+pub fn location(table: &str, index: usize, name: &str, key: Option<&str>) -> String {
+    if table == "appraisal" || table == "parameters" {
+        return match key {
+            Some(k) => format!("[{table}] {k}"),
+            None => format!("[{table}]"),
+        };
+    }
+    if table == "model file" {
+        return match key {
+            Some(k) => format!("model file, {k}"),
+            None => "model file".into(),
+        };
+    }
+    match (name.is_empty(), key) {
+        (true, Some(k)) => format!("{table} #{}, {k}", index + 1),
+        (true, None) => format!("{table} #{}", index + 1),
+        (false, Some(k)) => format!("{table} #{} ({name}), {k}", index + 1),
+        (false, None) => format!("{table} #{} ({name})", index + 1),
+    }
 }
 
 /// Writes a model file back as TOML.
@@ -751,6 +854,7 @@ impl Locator {
 
     /// The line of `key` in the `index`th `[[table]]` (or `[table]`), or of the header itself.
     pub fn line(&self, table: &str, index: usize, key: Option<&str>) -> Option<usize> {
+        let table = if table == "model file" { "" } else { table };
         if let Some(k) = key
             && let Some(l) = self
                 .keys

@@ -5,6 +5,7 @@
 //! kept only when asked for. Also the tornado of the largest drivers (one input at a time).
 
 use crate::appraise::FastOption;
+use crate::mcblock::{DrawOut, Shared, run_blocks};
 use crate::model::{Dist, Num};
 use crate::prepare::{InputKind, PreparedModel, clamp};
 use crate::rng::{RandomSource, SeededRng, gamma, standard_normal};
@@ -63,7 +64,7 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Stat {
             n: 0,
             mean: 0.0,
@@ -223,11 +224,81 @@ pub struct McResults {
     pub options: Vec<McOption>,
 }
 
-/// Runs `cfg.draws` draws of every option. The caller's seeded generator gives two words: one
-/// seeds the stream the inputs are drawn from (see [`crate::sampler`]), the other the reservoir's
-/// own stream, so results depend only on the seed. Each draw evaluates only the headline figures
-/// ([`FastOption`]) into reused buffers: nothing is allocated per draw unless `keep_draws`.
+/// The streaming results of every option, fed one draw at a time in draw order.
+struct Acc {
+    stats: Vec<[Stat; 3]>,
+    froi_ok: Vec<u64>,
+    payback_ok: Vec<u64>,
+    kept: Vec<Vec<(f64, f64, f64)>>,
+    keep: bool,
+    res_rng: SeededRng,
+    draw: u64,
+}
+
+impl Acc {
+    fn new(options: usize, keep: bool, res_seed: u64) -> Self {
+        Acc {
+            stats: (0..options)
+                .map(|_| [Stat::new(), Stat::new(), Stat::new()])
+                .collect(),
+            froi_ok: vec![0; options],
+            payback_ok: vec![0; options],
+            kept: vec![Vec::new(); options],
+            keep,
+            res_rng: SeededRng::new(res_seed),
+            draw: 0,
+        }
+    }
+
+    /// The next draw's outputs, one per option.
+    fn push(&mut self, outs: &[DrawOut]) {
+        // One reservoir slot decision per draw, shared by all outputs (keeps them paired).
+        let draw = self.draw;
+        self.draw += 1;
+        let slot = if draw as usize >= RESERVOIR {
+            let j = (self.res_rng.next_u64() % (draw + 1)) as usize;
+            (j < RESERVOIR).then_some(j)
+        } else {
+            None
+        };
+        for (k, o) in outs.iter().enumerate() {
+            self.stats[k][0].push(o.npbi, slot);
+            if o.has_costs {
+                self.stats[k][1].push(o.froi, slot);
+                self.stats[k][2].push(o.bcr, slot);
+            }
+            if o.froi >= 1.0 {
+                self.froi_ok[k] += 1;
+            }
+            if o.paid {
+                self.payback_ok[k] += 1;
+            }
+            if self.keep {
+                self.kept[k].push((o.npbi, o.froi, o.bcr));
+            }
+        }
+    }
+}
+
+/// Runs `cfg.draws` draws of every option on as many threads as the machine offers (the
+/// results depend only on the seed, not on the threads: see [`monte_carlo_threads`]).
 pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource) -> McResults {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    monte_carlo_threads(m, cfg, rng, threads)
+}
+
+/// Runs `cfg.draws` draws of every option. The caller's seeded generator gives two words: one
+/// seeds the draws, the other the reservoir's own stream, so results depend only on the seed.
+/// Format version 2 models draw in blocks, each block its own stream of the seed, spread over
+/// `threads` threads and merged in block order, over a structure of arrays ([`crate::mcblock`]);
+/// format version 1 models keep their one sequential stream (see [`crate::sampler`]) and so
+/// their results. Nothing is allocated per draw unless `keep_draws`.
+pub fn monte_carlo_threads(
+    m: &PreparedModel,
+    cfg: &McConfig,
+    rng: &mut dyn RandomSource,
+    threads: usize,
+) -> McResults {
     let base = m.point_values();
     let mut samplers = Samplers::default();
     // Inputs with the same distribution are drawn together (in input order within a group, groups
@@ -243,69 +314,77 @@ pub fn monte_carlo(m: &PreparedModel, cfg: &McConfig, rng: &mut dyn RandomSource
             None => groups.push((s, vec![(i, inp.kind)])),
         }
     }
-    let mut res_rng = SeededRng::new(rng.next_u64());
-    let mut draw_rng = DrawRng::new(rng.next_u64());
-    let mut fast: Vec<FastOption> = m.options.iter().map(|o| FastOption::new(m, o)).collect();
-    let mut options = Vec::new();
+    let res_seed = rng.next_u64();
+    let draw_seed = rng.next_u64();
     let n_opt = m.options.len();
-    let mut stats: Vec<[Stat; 3]> = (0..n_opt)
-        .map(|_| [Stat::new(), Stat::new(), Stat::new()])
-        .collect();
-    let mut froi_ok = vec![0u64; n_opt];
-    let mut payback_ok = vec![0u64; n_opt];
-    let mut kept: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); n_opt];
-    let mut x = base.clone();
+    let mut acc = Acc::new(n_opt, cfg.keep_draws, res_seed);
     // Paying back within N >= horizon years is FROI > 1: the per-year streams are then not needed.
     let years = m.payback_within_years < m.horizon;
-    for draw in 0..cfg.draws as u64 {
-        for (s, targets) in &groups {
-            samplers.fill(s, targets, &mut x, &mut draw_rng);
-        }
-        // One reservoir slot decision per draw, shared by all outputs (keeps them paired).
-        let slot = if draw as usize >= RESERVOIR {
-            let j = (res_rng.next_u64() % (draw + 1)) as usize;
-            (j < RESERVOIR).then_some(j)
-        } else {
-            None
-        };
-        for (k, f) in fast.iter_mut().enumerate() {
-            let s = f.evaluate_with(&x, years);
-            let froi = s.froi.unwrap_or(f64::NAN);
-            let bcr = s.bcr.unwrap_or(f64::NAN);
-            stats[k][0].push(s.npbi, slot);
-            if s.froi.is_some() {
-                stats[k][1].push(froi, slot);
-                stats[k][2].push(bcr, slot);
-            }
-            if froi >= 1.0 {
-                froi_ok[k] += 1;
-            }
-            let paid = if years {
-                s.payback_year_discounted
-                    .is_some_and(|y| y < m.payback_within_years)
-            } else {
-                froi > 1.0
+    let mut fast: Vec<FastOption> = m.options.iter().map(|o| FastOption::new(m, o)).collect();
+    if m.file.appraisal.format_version == 1 {
+        let mut draw_rng = DrawRng::new(draw_seed);
+        let mut x = base.clone();
+        let mut outs = vec![
+            DrawOut {
+                npbi: 0.0,
+                froi: 0.0,
+                bcr: 0.0,
+                has_costs: false,
+                paid: false,
             };
-            if paid {
-                payback_ok[k] += 1;
+            n_opt
+        ];
+        for _ in 0..cfg.draws {
+            for (s, targets) in &groups {
+                samplers.fill(s, targets, &mut x, &mut draw_rng);
             }
-            if cfg.keep_draws {
-                kept[k].push((s.npbi, froi, bcr));
+            for (k, f) in fast.iter_mut().enumerate() {
+                let s = f.evaluate_with(&x, years);
+                let froi = s.froi.unwrap_or(f64::NAN);
+                outs[k] = DrawOut {
+                    npbi: s.npbi,
+                    froi,
+                    bcr: s.bcr.unwrap_or(f64::NAN),
+                    has_costs: s.froi.is_some(),
+                    paid: if years {
+                        s.payback_year_discounted
+                            .is_some_and(|y| y < m.payback_within_years)
+                    } else {
+                        froi > 1.0
+                    },
+                };
             }
+            acc.push(&outs);
         }
+    } else {
+        let layout = crate::mcblock::layout(m);
+        let groups: Vec<(Sampler, Vec<(usize, InputKind)>)> = groups
+            .iter()
+            .map(|(s, t)| (*s, t.iter().map(|&(i, k)| (layout.slot[i], k)).collect()))
+            .collect();
+        let shared = Shared {
+            samplers: &samplers,
+            groups: &groups,
+            seed: draw_seed,
+            draws: u64::from(cfg.draws),
+            years,
+            payback_within: m.payback_within_years,
+        };
+        run_blocks(&shared, &layout, threads, &mut |outs| acc.push(outs));
     }
+    let mut options = Vec::new();
     for (k, opt) in m.options.iter().enumerate() {
         let n = cfg.draws.max(1) as f64;
         options.push(McOption {
             name: opt.name.clone(),
-            npbi: stats[k][0].summary(),
-            froi: stats[k][1].summary(),
-            bcr: stats[k][2].summary(),
-            prob_froi_at_least_1: froi_ok[k] as f64 / n,
-            prob_payback_within: payback_ok[k] as f64 / n,
+            npbi: acc.stats[k][0].summary(),
+            froi: acc.stats[k][1].summary(),
+            bcr: acc.stats[k][2].summary(),
+            prob_froi_at_least_1: acc.froi_ok[k] as f64 / n,
+            prob_payback_within: acc.payback_ok[k] as f64 / n,
             payback_within_years: m.payback_within_years,
             tornado: tornado_fast(m, &mut fast[k], &base),
-            draws: std::mem::take(&mut kept[k]),
+            draws: std::mem::take(&mut acc.kept[k]),
         });
     }
     McResults {

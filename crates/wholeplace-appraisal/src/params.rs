@@ -48,6 +48,29 @@ impl DiscountSchedule {
         }
     }
 
+    /// The Green Book's reduced schedule for health effects (HM Treasury, The Green Book 2022,
+    /// Annex A6 "Discounting", the long-term discount rates table: the health rate is the pure
+    /// time preference part of the standard rate, 1.5% for years 0-30, falling in the same bands
+    /// and proportion as the standard schedule): 1.50% years 0-30, 1.29% 31-75, 1.07% 76-125,
+    /// 0.86% 126-200, 0.64% 201-300, 0.43% beyond (the rates as published, to two decimals).
+    pub fn green_book_health() -> Self {
+        let b = |from_year, to_year, rate| DiscountBand {
+            from_year,
+            to_year,
+            rate,
+        };
+        DiscountSchedule {
+            bands: vec![
+                b(0, Some(30), 0.015),
+                b(31, Some(75), 0.0129),
+                b(76, Some(125), 0.0107),
+                b(126, Some(200), 0.0086),
+                b(201, Some(300), 0.0064),
+                b(301, None, 0.0043),
+            ],
+        }
+    }
+
     /// A single rate for every year (for example the 1.5% health rate).
     pub fn flat(rate: f64) -> Self {
         DiscountSchedule {
@@ -151,8 +174,11 @@ pub struct ParameterSet {
     pub notes: String,
     /// The real discount schedule.
     pub discount: DiscountSchedule,
-    /// The rate for health effects (lines marked `health = true`).
+    /// The rate for health effects (lines marked `health = true`) in years 0-30.
     pub health_discount_rate: f64,
+    /// The schedule for health effects over every horizon (format version 2; version 1 files
+    /// and a `health_discount_rate` override use the rate flat).
+    pub health_discount: DiscountSchedule,
     /// Optimism bias by confidence grade 1..6 (index 0 is grade 1), as fractions.
     pub optimism_bias: [f64; 6],
     /// The Mott MacDonald capital alternative.
@@ -186,6 +212,7 @@ impl ParameterSet {
             notes: "HM Treasury Green Book (2022) discount schedule and 1.5% health rate; optimism bias by confidence grade from the 2014 local-partnership CBA guidance (unverified default: 0/5/10/15/25/40%); Mott MacDonald upper/lower bounds for capital lines (unverified). HM Treasury opened a review of discounting in December 2025: check for a newer set.".into(),
             discount: DiscountSchedule::green_book(),
             health_discount_rate: 0.015,
+            health_discount: DiscountSchedule::green_book_health(),
             optimism_bias: [0.0, 0.05, 0.10, 0.15, 0.25, 0.40],
             capital_optimism_bias: vec![
                 c("standard-buildings", "Standard buildings (capital expenditure)", 0.24, 0.02),
@@ -208,9 +235,9 @@ impl ParameterSet {
         }
     }
 
-    /// The health schedule (flat at `health_discount_rate`).
+    /// The health schedule.
     pub fn health_schedule(&self) -> DiscountSchedule {
-        DiscountSchedule::flat(self.health_discount_rate)
+        self.health_discount.clone()
     }
 }
 
@@ -240,6 +267,32 @@ mod tests {
         assert_eq!(pence(s.factor(76)), 91_916);
         let f = s.factors(80);
         assert!((f[76] - s.factor(76)).abs() < 1e-15);
+    }
+
+    /// Hand-worked: the Green Book health schedule at its band boundaries, as the value of
+    /// £1,000,000 in pence (x 100,000,000, rounded), cumulative year by year:
+    /// DF(30) = 1.015^-30                          1.015^30 = 1.563080     -> 0.63976243
+    /// DF(31) = DF(30) / 1.0129                    0.63976243 / 1.0129     -> 0.63161460
+    /// DF(75) = DF(30) / 1.0129^45                 1.0129^45 = 1.780310    -> 0.35935445
+    /// DF(76) = DF(75) / 1.0107                    0.35935445 / 1.0107     -> 0.35555007
+    /// (so year 31 is discounted by 1.5% thirty times and 1.29% once, like the standard
+    /// schedule's 3.5% and 3.0%).
+    #[test]
+    fn green_book_health_schedule_at_band_boundaries() {
+        let s = DiscountSchedule::green_book_health();
+        assert!(s.validate().is_ok());
+        let p8 = |x: f64| (x * 100_000_000.0).round() as i64;
+        let f = s.factors(77);
+        assert_eq!(p8(f[30]), 63_976_243);
+        assert_eq!(p8(f[31]), 63_161_460);
+        assert_eq!(p8(f[75]), 35_935_445);
+        assert_eq!(p8(f[76]), 35_555_007);
+        assert_eq!(s.rate_for_year(30), 0.015);
+        assert_eq!(s.rate_for_year(31), 0.0129);
+        assert_eq!(s.rate_for_year(75), 0.0129);
+        assert_eq!(s.rate_for_year(76), 0.0107);
+        // Pence of £1,000,000 in year 76: the working above to the penny.
+        assert_eq!((1_000_000.0 * f[76] * 100.0).round() as i64, 35_555_007);
     }
 
     #[test]

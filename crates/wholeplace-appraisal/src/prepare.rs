@@ -4,7 +4,7 @@
 
 use crate::model::{
     AppraisalSection, CostKind, CostLine, Dist, Locator, ModelErrors, ModelFile, ModelIssue, Num,
-    OutcomeLine, ParametersSection, ValueRef,
+    OutcomeLine, ParametersSection, ValueRef, location,
 };
 use crate::params::{DiscountSchedule, ParameterSet};
 use crate::price::{DeflatorSeries, Priced};
@@ -40,8 +40,12 @@ pub struct Guard {
 pub struct Engine {
     /// The unit-cost library (national, before a model's local costs).
     pub library: UnitCostLibrary,
-    /// The deflator series.
+    /// The deflator series of format version 1 models: the Unit Cost Database's own (HM Treasury,
+    /// March 2015) unless replaced.
     pub deflators: DeflatorSeries,
+    /// The deflator series of format version 2 models: a newer series (shipped: ONS YBGB to
+    /// 2024/25) chained onto the database's index at an outturn year both hold.
+    pub current: DeflatorSeries,
 }
 
 /// What kind of value an input is, which bounds it and how Monte Carlo draws are clamped.
@@ -82,8 +86,18 @@ pub struct ValuePart {
     pub uprating_factor: f64,
     /// Units per outcome.
     pub quantity: f64,
-    /// Per-outcome value in the price base = original x factor x quantity.
+    /// This agency's share of the value (a `fiscal_split` percentage / 100; otherwise 1).
+    #[serde(default = "one")]
+    pub share: f64,
+    /// Which series and years uprated it.
+    #[serde(default)]
+    pub uprated_with: String,
+    /// Per-outcome value in the price base = original x factor x quantity x share.
     pub value: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// A cost line ready to evaluate.
@@ -152,8 +166,20 @@ pub struct PreparedOutcome {
     pub drop_off: usize,
     /// Cashable-share input.
     pub cashable: usize,
-    /// First year the cashable share applies.
+    /// First year the cashable share applies (the later of `cashable_from_year` and
+    /// `capacity_removed_year`).
     pub cashable_from_year: u32,
+    /// Cashable share by year when given as a schedule (the last share holds for later years);
+    /// empty: the `cashable` input.
+    #[serde(default)]
+    pub cashable_schedule: Vec<f64>,
+    /// How the line's fiscal benefit becomes cashable, in words.
+    #[serde(default)]
+    pub cashable_rule: String,
+    /// The intakes (appraisal year, number entering), each on its own timeline; empty: one
+    /// cohort (the `cohort` input) entering in year 0.
+    #[serde(default)]
+    pub intakes: Vec<(u32, f64)>,
     /// Lag in years.
     pub lag_years: u32,
     /// Duration in years (None: to the horizon).
@@ -282,22 +308,8 @@ impl Ctx<'_> {
         key: Option<&str>,
         message: String,
     ) {
-        let location = match (name.is_empty(), key) {
-            (true, Some(k)) => format!("{table} #{}, {k}", index + 1),
-            (true, None) => format!("{table} #{}", index + 1),
-            (false, Some(k)) => format!("{table} #{} ({name}), {k}", index + 1),
-            (false, None) => format!("{table} #{} ({name})", index + 1),
-        };
-        let location = if table == "appraisal" || table == "parameters" {
-            match key {
-                Some(k) => format!("[{table}] {k}"),
-                None => format!("[{table}]"),
-            }
-        } else {
-            location
-        };
         self.issues.push(ModelIssue {
-            location,
+            location: location(table, index, name, key),
             line: self.loc.line(table, index, key),
             message,
         });
@@ -329,11 +341,13 @@ impl Ctx<'_> {
         let num = num.cloned().unwrap_or(Num::Fixed(default));
         let check = |x: f64| match kind {
             InputKind::Rate => (0.0..=1.0).contains(&x),
-            InputKind::NonNegative => x >= 0.0 && x.is_finite(),
+            InputKind::NonNegative => (0.0..=crate::check::MAX_POUNDS).contains(&x),
         };
         let bounds = match kind {
             InputKind::Rate => "a rate between 0 and 1 (write 30% as 0.3)",
-            InputKind::NonNegative => "a number that is not negative",
+            InputKind::NonNegative => {
+                "a number that is not negative, at most 1,000,000,000,000 (write it like 1.2)"
+            }
         };
         match &num {
             Num::Fixed(x) => {
@@ -392,10 +406,58 @@ const ANNUAL_UNITS: [&str; 4] = ["per year", "per week", "per annum", "per month
 impl Engine {
     /// The shipped library and deflators.
     pub fn shipped() -> Result<Self, crate::unitcost::LibraryError> {
+        let deflators = DeflatorSeries::shipped();
+        // The shipped files are tested; only a damaged build could fail to chain them.
+        let current = DeflatorSeries::current().unwrap_or_else(|_| deflators.clone());
         Ok(Engine {
             library: UnitCostLibrary::shipped()?,
-            deflators: DeflatorSeries::shipped(),
+            deflators,
+            current,
         })
+    }
+
+    /// Loads a newer deflator series: version 2 models use it chained onto the database's
+    /// index ([`DeflatorSeries::chained`]), or as given when it shares no outturn year with that
+    /// index (a value from a year it lacks is then refused, naming the year); version 1 models
+    /// use it as given, as before.
+    pub fn load_deflators(&mut self, newer: DeflatorSeries) {
+        self.current = DeflatorSeries::shipped()
+            .chained(&newer)
+            .unwrap_or_else(|_| newer.clone());
+        self.deflators = newer;
+    }
+
+    /// The deflator series a model of `format_version` uses.
+    pub fn deflators_for(&self, format_version: u32) -> &DeflatorSeries {
+        if format_version == 1 {
+            &self.deflators
+        } else {
+            &self.current
+        }
+    }
+
+    /// The default price base of new models: the last year of the current series (today's
+    /// prices, as far as the series reaches).
+    pub fn default_price_base(&self) -> Option<FinancialYear> {
+        self.current.last_year()
+    }
+
+    /// Reads and checks a model text, reporting every problem at once: those of the format
+    /// (syntax, keys, whole numbers) and those of the content (rates, codes, years ...).
+    pub fn prepare_text(&self, src: &str) -> Result<PreparedModel, ModelErrors> {
+        let (file, mut issues) = crate::check::parse_lenient(src);
+        let Some(file) = file else {
+            return Err(ModelErrors(issues));
+        };
+        match self.prepare(&file, Some(src)) {
+            Ok(p) if issues.is_empty() => Ok(p),
+            Ok(_) => Err(ModelErrors(issues)),
+            Err(ModelErrors(more)) => {
+                issues.extend(more);
+                issues.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+                Err(ModelErrors(issues))
+            }
+        }
     }
 
     /// Checks and resolves a model. `src` (the TOML text, if any) lets errors name lines.
@@ -414,7 +476,10 @@ impl Engine {
         let a = &file.appraisal;
         check_appraisal(&mut cx, a);
         let horizon = a.horizon_years.clamp(1, 300);
-        let (params, overrides) = resolve_parameters(&mut cx, &file.parameters);
+        let (mut params, overrides) = resolve_parameters(&mut cx, &file.parameters);
+        if a.format_version == 1 || file.parameters.health_discount_rate.is_some() {
+            params.health_discount = DiscountSchedule::flat(params.health_discount_rate);
+        }
         let payback_within_years = file.parameters.payback_within_years.unwrap_or(horizon);
 
         // Library with local unit costs.
@@ -427,8 +492,15 @@ impl Engine {
                 self.library.clone()
             }
         };
-        let deflators = &self.deflators;
-        let pb = a.price_base;
+        let deflators = self.deflators_for(a.format_version);
+        let pb = match (a.price_base, a.format_version) {
+            (Some(pb), _) => pb,
+            (None, 1) => {
+                cx.refuse("appraisal", 0, "", None, "price_base is missing: a format version 1 model names its price base, e.g. price_base = \"2014/15\" (or write format_version = 2, whose default is today's prices)".into());
+                FinancialYear::new(2014).unwrap_or(a.start_year)
+            }
+            (None, _) => deflators.last_year().unwrap_or(a.start_year),
+        };
         if let Err(e) = deflators.index_of(pb) {
             cx.refuse("appraisal", 0, "", Some("price_base"), e.to_string());
         }
@@ -454,7 +526,7 @@ impl Engine {
         }
         let discount_factors = params.discount.factors(horizon);
         let health_discount_factors = params.health_schedule().factors(horizon);
-        Ok(PreparedModel {
+        let prepared = PreparedModel {
             file: file.clone(),
             overrides,
             library_version: library.version.clone(),
@@ -471,8 +543,41 @@ impl Engine {
             warnings: cx.warnings.into(),
             payback_within_years,
             params,
-        })
+        };
+        check_results_finite(&prepared, &cx.loc)?;
+        Ok(prepared)
     }
+}
+
+/// Refuses a model whose figures at its point values overflow or are not numbers: they are
+/// errors, never empty figures.
+fn check_results_finite(m: &PreparedModel, loc: &Locator) -> Result<(), ModelErrors> {
+    let x = m.point_values();
+    let mut ws = crate::appraise::Workspace::default();
+    for opt in &m.options {
+        let s = crate::appraise::evaluate(m, opt, &x, &mut ws);
+        let figures = [
+            s.pv_costs,
+            s.pv_fiscal,
+            s.pv_public_value,
+            s.npbi,
+            s.nppv,
+            s.froi.unwrap_or(0.0),
+            s.bcr.unwrap_or(0.0),
+            s.sroi_gross.unwrap_or(0.0),
+        ];
+        if figures
+            .iter()
+            .any(|f| !f.is_finite() || f.abs() > 100.0 * crate::check::MAX_POUNDS)
+        {
+            return Err(ModelErrors(vec![ModelIssue {
+                location: format!("option {}", opt.name),
+                line: loc.line("appraisal", 0, None),
+                message: "the figures overflow (they are too large to be worked out): check the amounts, counts and quantities for pence written as pounds or a stray exponent".into(),
+            }]));
+        }
+    }
+    Ok(())
 }
 
 /// The reference data that one option's lines are resolved against.
@@ -489,14 +594,14 @@ struct Refs<'a> {
 
 /// Checks the `[appraisal]` table's format version and horizon.
 fn check_appraisal(cx: &mut Ctx<'_>, a: &AppraisalSection) {
-    if a.format_version != crate::model::FORMAT_VERSION {
+    if !crate::model::FORMAT_VERSIONS.contains(&a.format_version) {
         cx.refuse(
             "appraisal",
             0,
             "",
             Some("format_version"),
             format!(
-                "format_version {} is not supported: this engine reads version {}",
+                "format_version {} is not supported: this engine reads versions 1 and 2; write format_version = {}",
                 a.format_version,
                 crate::model::FORMAT_VERSION
             ),
@@ -668,13 +773,16 @@ fn prepare_cost(
     if c.amounts.len() > horizon as usize {
         cx.refuse("costs", i, &c.name, Some("amounts"), format!("{} amounts given but the horizon is {horizon} years: remove the extra years or lengthen horizon_years", c.amounts.len()));
     }
-    if c.amounts.iter().any(|x| !x.is_finite()) {
+    if c.amounts
+        .iter()
+        .any(|x| !x.is_finite() || x.abs() > crate::check::MAX_POUNDS)
+    {
         cx.refuse(
             "costs",
             i,
             &c.name,
             Some("amounts"),
-            "every amount must be a number of pounds".into(),
+            "every amount must be a number of pounds, at most 1,000,000,000,000 (check for pence written as pounds or a stray exponent); write them like amounts = [125000, 90000]".into(),
         );
     }
     if c.amounts.iter().any(|x| *x < 0.0) {
@@ -840,11 +948,11 @@ fn check_as_is_and_doing_nothing(cx: &mut Ctx<'_>, file: &ModelFile, library: &U
         }
     }
     if let Some(dn) = &file.doing_nothing {
-        for m in crate::asis::check_doing_nothing(dn, library) {
+        for p in crate::asis::check_doing_nothing_located(dn, library) {
             cx.issues.push(ModelIssue {
-                location: "doing_nothing".into(),
-                line: cx.loc.line("doing_nothing", 0, None),
-                message: m,
+                location: location(p.table, p.index, &p.name, p.key),
+                line: cx.loc.line(p.table, p.index, p.key),
+                message: p.message,
             });
         }
     }
@@ -919,17 +1027,18 @@ fn prepare_outcome(
     if gross {
         cx.warn("gross", n, "no deadweight and no comparison group: this line's figures are GROSS, not net. Families chosen at a crisis peak improve anyway (regression to the mean); give deadweight or a comparison".into());
     }
-    if o.cashable.is_none() {
-        cx.warn("non-cashable", n, "no cashable share given: all fiscal benefit is treated as non-cashable (freed capacity), never assumed to leave a budget".into());
-    }
     let lag = o.lag_years.unwrap_or(0);
-    if lag >= horizon {
+    let intakes = outcome_intakes(cx, i, o, horizon);
+    let first = intakes.first().map(|x| x.0).unwrap_or(0);
+    if first.saturating_add(lag) >= horizon {
         cx.warn(
             "after-horizon",
             n,
             format!("the lag of {lag} years puts every outcome after the {horizon}-year horizon"),
         );
     }
+    let active = active_years(&intakes, lag, o.duration_years, horizon);
+    let plan = cashable_plan(cx, i, o, horizon, &active);
     if o.duration_years == Some(0) {
         cx.refuse(
             t,
@@ -976,7 +1085,10 @@ fn prepare_outcome(
         displacement,
         drop_off,
         cashable,
-        cashable_from_year: o.cashable_from_year.unwrap_or(0),
+        cashable_from_year: plan.from,
+        cashable_schedule: plan.schedule,
+        cashable_rule: plan.rule,
+        intakes,
         lag_years: lag,
         duration_years: o.duration_years,
         grade: o.grade,
@@ -1010,6 +1122,33 @@ fn outcome_impact(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine) -> Option<ImpactI
                 "give impact (a rate, with cohort) or impact_count (a number of outcomes)".into(),
             );
             None
+        }
+        (Some(rate), None) if o.intakes.is_some() => {
+            let one = Num::Fixed(1.0);
+            let cohort = cx.input(
+                t,
+                i,
+                n,
+                "each intake",
+                Some(&one),
+                1.0,
+                InputKind::NonNegative,
+            );
+            let engagement = cx.input(
+                t,
+                i,
+                n,
+                "engagement",
+                o.engagement.as_ref(),
+                1.0,
+                InputKind::Rate,
+            );
+            let impact = cx.input(t, i, n, "impact", Some(rate), 0.0, InputKind::Rate);
+            Some(ImpactInputs::Rate {
+                cohort,
+                engagement,
+                impact,
+            })
         }
         (Some(rate), None) => {
             if o.cohort.is_none() {
@@ -1061,6 +1200,198 @@ fn outcome_impact(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine) -> Option<ImpactI
             );
             Some(ImpactInputs::Count { count })
         }
+    }
+}
+
+/// The intakes of outcome line `i` (appraisal year, number entering), checked; empty when the
+/// line has one cohort.
+fn outcome_intakes(cx: &mut Ctx<'_>, i: usize, o: &OutcomeLine, horizon: u32) -> Vec<(u32, f64)> {
+    let (t, n) = ("outcomes", o.name.as_str());
+    let Some(intakes) = &o.intakes else {
+        return Vec::new();
+    };
+    if o.cohort.is_some() {
+        cx.refuse(t, i, n, Some("intakes"), "give cohort (one group in year 0) or intakes (the numbers entering each year), not both: remove one".into());
+    }
+    if o.impact_count.is_some() {
+        cx.refuse(t, i, n, Some("intakes"), "intakes are the numbers entering each year and go with impact (a rate of them): remove impact_count, or remove intakes".into());
+    }
+    let count = match intakes {
+        crate::model::Intakes::List(v) => v.len(),
+        crate::model::Intakes::Rule(r) => r.years as usize,
+    };
+    if count > horizon as usize {
+        cx.refuse(t, i, n, Some("intakes"), format!("{count} yearly intakes but the horizon is {horizon} years: give at most one intake a year within the horizon"));
+        return Vec::new();
+    }
+    let by_year = intakes.by_year();
+    if by_year.is_empty() {
+        cx.refuse(t, i, n, Some("intakes"), "no intakes given: write them like intakes = [40, 40, 30] or intakes = { per_year = 40, years = 5 }".into());
+    }
+    for (y, k) in &by_year {
+        if !(0.0..=crate::check::MAX_POUNDS).contains(k) {
+            cx.refuse(t, i, n, Some("intakes"), format!("the intake of year {y} is {k}: each intake is a number of people that is not negative, e.g. intakes = [40, 40, 30]"));
+        }
+    }
+    let lag = o.lag_years.unwrap_or(0);
+    let late: Vec<String> = by_year
+        .iter()
+        .filter(|(y, _)| y.saturating_add(lag) >= horizon)
+        .map(|(y, _)| y.to_string())
+        .collect();
+    if !late.is_empty() {
+        cx.warn("never-takes-effect", n, format!("the intakes of year(s) {} start (with a lag of {lag}) after the {horizon}-year horizon: they can never take effect and add nothing", late.join(", ")));
+    }
+    by_year
+}
+
+/// Whether the line has outcomes in each appraisal year.
+fn active_years(
+    intakes: &[(u32, f64)],
+    lag: u32,
+    duration: Option<u32>,
+    horizon: u32,
+) -> Vec<bool> {
+    let h = horizon as usize;
+    let mut active = vec![false; h];
+    let starts: Vec<u32> = if intakes.is_empty() {
+        vec![0]
+    } else {
+        intakes.iter().map(|x| x.0).collect()
+    };
+    for s in starts {
+        let from = (s.saturating_add(lag) as usize).min(h);
+        let to = duration.map_or(h, |d| (from + d as usize).min(h));
+        for a in &mut active[from..to] {
+            *a = true;
+        }
+    }
+    active
+}
+
+/// How an outcome line's fiscal benefit becomes cashable.
+struct CashablePlan {
+    from: u32,
+    schedule: Vec<f64>,
+    rule: String,
+}
+
+/// Checks and resolves the cashable share, schedule and capacity rule of outcome line `i`;
+/// warns when the line gives nothing cashable, or a setting can never take effect.
+fn cashable_plan(
+    cx: &mut Ctx<'_>,
+    i: usize,
+    o: &OutcomeLine,
+    horizon: u32,
+    active: &[bool],
+) -> CashablePlan {
+    let (t, n) = ("outcomes", o.name.as_str());
+    let schedule = o.cashable_schedule.clone().unwrap_or_default();
+    if o.cashable_schedule.is_some() {
+        if o.cashable.is_some() {
+            cx.refuse(t, i, n, Some("cashable_schedule"), "give cashable (one share) or cashable_schedule (a share by year), not both: remove one".into());
+        }
+        if schedule.is_empty() {
+            cx.refuse(t, i, n, Some("cashable_schedule"), "the schedule is empty: write a share for each year from year 0, e.g. cashable_schedule = [0, 0.5, 1]".into());
+        }
+        if schedule.len() > horizon as usize {
+            cx.refuse(
+                t,
+                i,
+                n,
+                Some("cashable_schedule"),
+                format!(
+                    "{} shares given but the horizon is {horizon} years: remove the extra years",
+                    schedule.len()
+                ),
+            );
+        }
+        for (y, x) in schedule.iter().enumerate() {
+            if !(0.0..=1.0).contains(x) {
+                cx.refuse(t, i, n, Some("cashable_schedule"), format!("the share of year {y} is {x}: each share is a rate between 0 and 1 (write 50% as 0.5)"));
+            }
+        }
+    }
+    let from = o
+        .cashable_from_year
+        .unwrap_or(0)
+        .max(o.capacity_removed_year.unwrap_or(0));
+    let share_at = |y: usize| -> f64 {
+        if (y as u32) < from {
+            0.0
+        } else if schedule.is_empty() {
+            o.cashable.as_ref().map_or(0.0, |c| match c {
+                Num::Fixed(x) => *x,
+                Num::Dist(d) => d.tornado_range().1,
+            })
+        } else {
+            schedule[y.min(schedule.len() - 1)]
+        }
+    };
+    let any_share = o.cashable.is_some() || o.cashable_schedule.is_some();
+    let ever = (0..active.len()).any(|y| active[y] && share_at(y) > 0.0);
+    if !any_share {
+        cx.warn("non-cashable", n, "no cashable share given: all fiscal benefit is treated as non-cashable (freed capacity), never assumed to leave a budget".into());
+        if o.cashable_from_year.is_some() || o.capacity_removed_year.is_some() {
+            cx.warn("never-takes-effect", n, "cashable_from_year or capacity_removed_year is given without cashable or cashable_schedule: it can never take effect; give the cashable share".into());
+        }
+    } else if !ever {
+        let why = if from >= horizon {
+            format!(
+                "nothing is cashable before year {from} (cashable_from_year or capacity_removed_year), which is beyond the {horizon}-year horizon: the setting can never take effect; give a year from 0 to {}",
+                horizon - 1
+            )
+        } else {
+            format!(
+                "the line has no outcomes with a cashable share in any year from year {from}: the cashable setting can never take effect"
+            )
+        };
+        cx.warn(
+            "non-cashable",
+            n,
+            format!("no cashable share in any year: all fiscal benefit is non-cashable. {why}"),
+        );
+    }
+    if o.capacity_removed.is_some() && o.capacity_removed_year.is_none() {
+        cx.warn("never-takes-effect", n, "capacity_removed says what capacity goes but not when: give capacity_removed_year (nothing is cashable before it)".into());
+    }
+    let pct = |x: f64| format!("{}%", (x * 1e6).round() / 1e4);
+    let mut rule = if !schedule.is_empty() {
+        format!(
+            "cashable by year from year 0: {} (the last share holds)",
+            schedule
+                .iter()
+                .map(|x| pct(*x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else if let Some(c) = &o.cashable {
+        format!(
+            "{} cashable",
+            match c {
+                Num::Fixed(x) => pct(*x),
+                Num::Dist(d) => d.to_text(),
+            }
+        )
+    } else {
+        "none cashable (freed capacity)".to_owned()
+    };
+    if let Some(y) = o.capacity_removed_year {
+        rule.push_str(&format!(
+            "; cashable only from year {y}, when capacity is removed{}",
+            o.capacity_removed
+                .as_ref()
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default()
+        ));
+    }
+    if from > o.capacity_removed_year.unwrap_or(0) {
+        rule.push_str(&format!("; none before year {from}"));
+    }
+    CashablePlan {
+        from,
+        schedule,
+        rule,
     }
 }
 
@@ -1178,7 +1509,7 @@ fn value_parts(
     let mut parts = Vec::new();
     let mut push = |kind: &str,
                     p: Priced,
-                    agency: Option<String>,
+                    (agency, share): (Option<String>, f64),
                     transfer: bool,
                     code: &str,
                     cx: &mut Ctx<'_>| {
@@ -1197,9 +1528,12 @@ fn value_parts(
             original: p,
             uprating_factor: factor,
             quantity: v.quantity,
-            value: p.pounds * factor * v.quantity,
+            share,
+            uprated_with: refs.deflators.describe(p.price_year, refs.pb),
+            value: p.pounds * factor * v.quantity * share,
         });
     };
+    let split = check_split(cx, i, n, v);
     if kinds.iter().any(|k| k == "fiscal") {
         for fp in &uc.fiscal_parts {
             let agency = v.fiscal_agency.clone().unwrap_or_else(|| {
@@ -1210,7 +1544,28 @@ fn value_parts(
                 }
             });
             let code = fp.from_code.clone().unwrap_or_else(|| uc.code.clone());
-            push("fiscal", fp.value, Some(agency), fp.transfer, &code, cx);
+            match &split {
+                Some(shares) => {
+                    for (a, share) in shares {
+                        push(
+                            "fiscal",
+                            fp.value,
+                            (Some(a.clone()), *share),
+                            fp.transfer,
+                            &code,
+                            cx,
+                        );
+                    }
+                }
+                None => push(
+                    "fiscal",
+                    fp.value,
+                    (Some(agency), 1.0),
+                    fp.transfer,
+                    &code,
+                    cx,
+                ),
+            }
         }
         if uc.transfer_share > 0.0 {
             cx.warn("transfer-excluded", n, format!("{}: {:.0}% of the fiscal value is a transfer payment (benefits or tax); it counts in the financial case but is excluded from public value (NPPV, BCR)", uc.code, uc.transfer_share * 100.0));
@@ -1219,14 +1574,64 @@ fn value_parts(
     if kinds.iter().any(|k| k == "economic")
         && let Some(e) = uc.economic
     {
-        push("economic", e, None, false, &uc.code, cx);
+        push("economic", e, (None, 1.0), false, &uc.code, cx);
     }
     if kinds.iter().any(|k| k == "social")
         && let Some(s) = uc.social
     {
-        push("social", s, None, false, &uc.code, cx);
+        push("social", s, (None, 1.0), false, &uc.code, cx);
     }
     parts
+}
+
+/// The checked `fiscal_split` of a unit cost reference: (agency, share as a fraction).
+fn check_split(cx: &mut Ctx<'_>, i: usize, n: &str, v: &ValueRef) -> Option<Vec<(String, f64)>> {
+    let shares = v.fiscal_split.as_ref()?;
+    let t = "outcomes";
+    let key = Some("unit_costs");
+    if v.fiscal_agency.is_some() {
+        cx.refuse(
+            t,
+            i,
+            n,
+            key,
+            format!(
+                "{}: give fiscal_agency (all to one agency) or fiscal_split (shares), not both",
+                v.code
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    let mut total = 0.0;
+    for s in shares {
+        if s.agency.trim().is_empty() {
+            cx.refuse(t, i, n, key, format!("{}: every fiscal_split share names its agency, e.g. {{ agency = \"Council\", percent = 60 }}", v.code));
+        }
+        if !(s.percent.is_finite() && s.percent > 0.0 && s.percent <= 100.0) {
+            cx.refuse(t, i, n, key, format!("{}: the share of {} is {}%: each share is a percentage above 0 and at most 100, e.g. percent = 60", v.code, s.agency, s.percent));
+        }
+        if out
+            .iter()
+            .any(|(a, _): &(String, f64)| a == s.agency.trim())
+        {
+            cx.refuse(
+                t,
+                i,
+                n,
+                key,
+                format!(
+                    "{}: {} has two shares: give each agency one share",
+                    v.code, s.agency
+                ),
+            );
+        }
+        total += s.percent;
+        out.push((s.agency.trim().to_owned(), s.percent / 100.0));
+    }
+    if (total - 100.0).abs() > 1e-9 {
+        cx.refuse(t, i, n, key, format!("{}: the fiscal_split shares add up to {total}%: they must add up to 100 (e.g. 60 and 40)", v.code));
+    }
+    Some(out)
 }
 
 /// An outcome line's value per outcome, summed from its parts.

@@ -15,6 +15,17 @@ pub const SHIPPED_DEFLATORS_CSV: &str =
 pub const SHIPPED_DEFLATORS_NAME: &str =
     "HM Treasury GDP deflators at market prices, March 2015 (Budget 2015), 1989/90 = 100";
 
+/// The ONS GDP deflator (series YBGB, 2022 = 100) by financial year, 2000/01 to 2024/25 (OGL v3).
+pub const ONS_DEFLATORS_CSV: &str =
+    include_str!("../../../data/ons-gdp-deflator/financial-years.csv");
+
+/// The name the ONS series is recorded under.
+pub const ONS_DEFLATORS_NAME: &str = "ONS GDP deflator at market prices, series YBGB (2022 = 100), release of 30 June 2025; contains public sector information licensed under the Open Government Licence v3.0";
+
+/// The year at which a newer series is joined onto the Unit Cost Database's own index: its last
+/// outturn year (its later years are forecasts made in 2014).
+pub const CHAIN_YEAR: &str = "2013/14";
+
 /// Why a value could not be priced or uprated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PriceError {
@@ -86,6 +97,23 @@ pub struct DeflatorSeries {
     pub index: BTreeMap<FinancialYear, f64>,
     /// "outturn" or "forecast" when the source says so.
     pub status: BTreeMap<FinancialYear, String>,
+    /// When the series is two joined together: the older series, the newer one and the year
+    /// they are joined at (up to it the older series' index, after it the newer one's growth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Chain>,
+}
+
+/// How a chained series was joined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chain {
+    /// The older series (used up to and including `year`).
+    pub older: String,
+    /// The newer series (its growth from `year` on).
+    pub newer: String,
+    /// The join year, an outturn year both hold.
+    pub year: FinancialYear,
+    /// The newer series' own index by year (to show its figures in traces).
+    pub newer_index: BTreeMap<FinancialYear, f64>,
 }
 
 impl DeflatorSeries {
@@ -98,7 +126,122 @@ impl DeflatorSeries {
                 name: SHIPPED_DEFLATORS_NAME.to_owned(),
                 index: BTreeMap::new(),
                 status: BTreeMap::new(),
+                chain: None,
             },
+        }
+    }
+
+    /// The shipped ONS series (YBGB) alone.
+    pub fn ons() -> Result<Self, PriceError> {
+        Self::from_csv(ONS_DEFLATORS_NAME, ONS_DEFLATORS_CSV)
+    }
+
+    /// Today's prices: the ONS series chained onto the Unit Cost Database's index at 2013/14
+    /// ([`DeflatorSeries::chained`]). Format version 2 models use it.
+    pub fn current() -> Result<Self, PriceError> {
+        Self::shipped().chained(&Self::ons()?)
+    }
+
+    /// This series continued by `newer`, joined at [`CHAIN_YEAR`] when both hold it (else at the
+    /// last year of this series marked outturn, or held without status, that `newer` holds):
+    /// years up to the join keep this series' index; a later year y gets
+    /// `index(join) x newer(y) / newer(join)`. So values after the join are uprated with the newer
+    /// series alone, and values before it with this series up to the join.
+    pub fn chained(&self, newer: &DeflatorSeries) -> Result<Self, PriceError> {
+        let preferred: FinancialYear = CHAIN_YEAR
+            .parse()
+            .map_err(|e| PriceError::Format(format!("{e}")))?;
+        let outturn = |y: &FinancialYear| {
+            self.status
+                .get(y)
+                .is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case("outturn"))
+        };
+        let year = if self.index.contains_key(&preferred) && newer.index.contains_key(&preferred) {
+            preferred
+        } else {
+            self.index
+                .keys()
+                .rev()
+                .find(|y| outturn(y) && newer.index.contains_key(y))
+                .copied()
+                .ok_or_else(|| {
+                    PriceError::Format(format!(
+                        "'{}' shares no outturn year with '{}': a newer series must hold {CHAIN_YEAR} (or another outturn year of the older one) to be joined onto it",
+                        newer.name, self.name
+                    ))
+                })?
+        };
+        let base = self.index_of(year)?;
+        let newer_base = newer.index_of(year)?;
+        let mut index: BTreeMap<FinancialYear, f64> =
+            self.index.range(..=year).map(|(y, v)| (*y, *v)).collect();
+        let mut status: BTreeMap<FinancialYear, String> = self
+            .status
+            .range(..=year)
+            .map(|(y, v)| (*y, v.clone()))
+            .collect();
+        for (y, v) in newer.index.range(year..).skip(1) {
+            index.insert(*y, base * v / newer_base);
+            status.insert(
+                *y,
+                newer
+                    .status
+                    .get(y)
+                    .cloned()
+                    .unwrap_or_else(|| "outturn".into()),
+            );
+        }
+        Ok(DeflatorSeries {
+            name: format!(
+                "{} to {year}, then {} (chained at {year})",
+                self.name, newer.name
+            ),
+            index,
+            status,
+            chain: Some(Chain {
+                older: self.name.clone(),
+                newer: newer.name.clone(),
+                year,
+                newer_index: newer.index.clone(),
+            }),
+        })
+    }
+
+    /// Which series and years uprate a value from `from` to `to`, in words, e.g.
+    /// "ONS YBGB 112.375 / 83.750 (2015/16 to 2024/25)".
+    pub fn describe(&self, from: FinancialYear, to: FinancialYear) -> String {
+        let idx = |s: &BTreeMap<FinancialYear, f64>, y: FinancialYear| {
+            s.get(&y)
+                .map(|v| format!("{v}"))
+                .unwrap_or_else(|| "?".into())
+        };
+        match &self.chain {
+            Some(c) if from >= c.year && to >= c.year => format!(
+                "{} index {} / {} ({from} to {to})",
+                c.newer,
+                idx(&c.newer_index, to),
+                idx(&c.newer_index, from)
+            ),
+            Some(c) if from < c.year && to < c.year => format!(
+                "{} index {} / {} ({from} to {to})",
+                c.older,
+                idx(&self.index, to),
+                idx(&self.index, from)
+            ),
+            Some(c) => format!(
+                "{} and {} chained at {} ({from} to {to}): index {} / {}",
+                c.older,
+                c.newer,
+                c.year,
+                idx(&self.index, to),
+                idx(&self.index, from)
+            ),
+            None => format!(
+                "{} index {} / {} ({from} to {to})",
+                self.name,
+                idx(&self.index, to),
+                idx(&self.index, from)
+            ),
         }
     }
 
@@ -165,6 +308,7 @@ impl DeflatorSeries {
             name: name.to_owned(),
             index,
             status,
+            chain: None,
         })
     }
 
@@ -242,6 +386,38 @@ mod tests {
             .expect_err("not covered");
         let msg = e.to_string();
         assert!(msg.contains("2024/25") && msg.contains("1989/90") && msg.contains("2019/20"));
+    }
+
+    /// The shipped chain: up to 2013/14 the database's own index, after it YBGB's growth:
+    /// index(2024/25) = 190.033434 x 112.375 / 82.175 = 259.872311; the factor from 2015/16 to
+    /// 2024/25 is YBGB's own, 112.375 / 83.750.
+    #[test]
+    fn the_ons_series_is_chained_at_2013_14() {
+        let d = DeflatorSeries::current().expect("chains");
+        let c = d.chain.as_ref().expect("chained");
+        assert_eq!(c.year, fy("2013/14"));
+        assert_eq!(d.index_of(fy("2002/03")).expect("held"), 145.544126);
+        assert_eq!(d.index_of(fy("2013/14")).expect("held"), 190.033434);
+        assert!((d.index_of(fy("2024/25")).expect("held") - 259.872311).abs() < 1e-6);
+        let f = d.factor(fy("2015/16"), fy("2024/25")).expect("factor");
+        assert!((f - 112.375 / 83.750).abs() < 1e-12);
+        assert!(
+            d.describe(fy("2015/16"), fy("2024/25"))
+                .contains("112.375 / 83.75")
+        );
+        assert!(
+            d.describe(fy("2002/03"), fy("2024/25"))
+                .contains("chained at 2013/14")
+        );
+        // A newer series without 2013/14 is joined at the last outturn year both hold.
+        let later =
+            DeflatorSeries::from_csv("later", "financial_year,index\n2012/13,90\n2030/31,150\n")
+                .expect("ok");
+        let j = DeflatorSeries::shipped().chained(&later).expect("joins");
+        assert_eq!(j.chain.as_ref().map(|c| c.year), Some(fy("2012/13")));
+        let apart =
+            DeflatorSeries::from_csv("apart", "financial_year,index\n2030/31,150\n").expect("ok");
+        assert!(DeflatorSeries::shipped().chained(&apart).is_err());
     }
 
     #[test]

@@ -33,7 +33,8 @@ pub struct SnapshotLine {
     /// The fiscal value of one outcome to each agency at the price base, in pounds: (index into
     /// [`Snapshot::agencies`], value).
     pub values: Vec<(usize, f64)>,
-    /// The share of the fiscal value that is cashable, in each year of the horizon.
+    /// The share of the fiscal value that is cashable, in each year of the horizon (the line's
+    /// share, schedule and capacity rule, as the engine applies them).
     pub cashable_share: Vec<f64>,
 }
 
@@ -108,14 +109,8 @@ pub fn snapshot(
                     .iter()
                     .map(|&(a, non_transfer, transfer)| (a, non_transfer + transfer))
                     .collect(),
-                cashable_share: (0..h as u32)
-                    .map(|t| {
-                        if t >= o.cashable_from_year {
-                            share
-                        } else {
-                            0.0
-                        }
-                    })
+                cashable_share: (0..h)
+                    .map(|t| crate::appraise::cashable_share(o, t, share))
                     .collect(),
             }
         })

@@ -109,7 +109,7 @@ fn engine(deflators: Option<&PathBuf>) -> anyhow::Result<Engine> {
     if let Some(p) = deflators {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        e.deflators = DeflatorSeries::from_csv(&p.display().to_string(), &text)?;
+        e.load_deflators(DeflatorSeries::from_csv(&p.display().to_string(), &text)?);
     }
     Ok(e)
 }
@@ -117,7 +117,7 @@ fn engine(deflators: Option<&PathBuf>) -> anyhow::Result<Engine> {
 /// Runs `wholeplace appraise`.
 pub fn run_appraise(args: &AppraiseArgs) -> anyhow::Result<()> {
     let e = engine(args.deflators.as_ref())?;
-    let (file, input) = read_model(&args.model)?;
+    let (file, input) = read_model(&args.model, &e)?;
     let binary = matches!(args.format, Format::Xlsx | Format::ModelXlsx);
     if binary && args.output.is_none() {
         bail!(
@@ -243,8 +243,13 @@ fn show_unit_cost(e: &Engine, code: &str, price_base: Option<&str>) -> anyhow::R
                     let y = pb
                         .parse()
                         .map_err(|e| anyhow::anyhow!("--price-base: {e}"))?;
-                    let x = e.deflators.uprate(v, y)?;
-                    format!(" = {} in {} prices", x.money(), y)
+                    let x = e.current.uprate(v, y)?;
+                    format!(
+                        " = {} in {} prices ({})",
+                        x.money(),
+                        y,
+                        e.current.describe(v.price_year, y)
+                    )
                 }
                 None => String::new(),
             };

@@ -308,7 +308,11 @@ pub fn start_model_text(f: &StartForm) -> Result<String, Vec<FieldError>> {
         s,
         "# Started in wholeplace; the format is docs/APPRAISAL-MODEL.md."
     );
-    let _ = writeln!(s, "[appraisal]\nformat_version = 1");
+    let _ = writeln!(
+        s,
+        "[appraisal]\nformat_version = {}",
+        wholeplace_appraisal::model::FORMAT_VERSION
+    );
     let _ = writeln!(s, "title = {}", quoted(f.title.trim()));
     for (k, v) in [
         ("description", &f.description),
@@ -415,6 +419,7 @@ pub fn outcome_line(f: &OutcomeForm) -> Result<OutcomeLine, Vec<FieldError>> {
             code: c.to_owned(),
             quantity: 1.0,
             fiscal_agency: None,
+            fiscal_split: None,
             values: None,
         })
         .collect();
@@ -456,6 +461,7 @@ pub fn outcome_line(f: &OutcomeForm) -> Result<OutcomeLine, Vec<FieldError>> {
         counted_as: opt_text(&f.counted_as),
         unit_costs,
         cohort,
+        intakes: None,
         engagement,
         impact,
         impact_count: None,
@@ -469,6 +475,9 @@ pub fn outcome_line(f: &OutcomeForm) -> Result<OutcomeLine, Vec<FieldError>> {
         grade,
         cashable,
         cashable_from_year: None,
+        cashable_schedule: None,
+        capacity_removed_year: None,
+        capacity_removed: None,
         health: None,
         evidence: f.evidence.trim().to_owned(),
     })
@@ -1001,8 +1010,11 @@ impl Service {
     /// the series covers in words.
     pub fn appraisal_defaults(&self) -> ServiceResult<(String, String, String)> {
         let engine = engine()?;
-        let d = &engine.deflators;
-        let last = d.last_year().map(|y| y.to_string()).unwrap_or_default();
+        let d = &engine.current;
+        let last = engine
+            .default_price_base()
+            .map(|y| y.to_string())
+            .unwrap_or_default();
         let range = match (d.first_year(), d.last_year()) {
             (Some(a), Some(b)) => format!("The deflator series covers {a} to {b}"),
             _ => String::new(),
@@ -1025,8 +1037,7 @@ impl Service {
 /// A blank model workbook to fill in and upload: a five-year appraisal with no lines yet.
 pub fn model_template_xlsx() -> ServiceResult<Vec<u8>> {
     let last = engine()?
-        .deflators
-        .last_year()
+        .default_price_base()
         .map(|y| y.to_string())
         .unwrap_or_default();
     let text = start_model_text(&StartForm {
@@ -1043,16 +1054,15 @@ pub fn model_template_xlsx() -> ServiceResult<Vec<u8>> {
 
 /// Runs a model text: its report, or every problem (the model is prepared once).
 fn report_of(engine: &Engine, text: &str, draws: u32, seed: u64) -> (Option<Report>, Vec<String>) {
-    let file = match parse_model_toml(text) {
-        Ok(f) => f,
-        Err(e) => return (None, issues(&e)),
-    };
-    match engine.prepare(&file, Some(text)) {
+    match engine.prepare_text(text) {
         Err(e) => (None, issues(&e)),
-        Ok(prepared) => (
-            Some(report_from_prepared(&prepared, file, draws, seed, false)),
-            Vec::new(),
-        ),
+        Ok(prepared) => {
+            let file = prepared.file.clone();
+            (
+                Some(report_from_prepared(&prepared, file, draws, seed, false)),
+                Vec::new(),
+            )
+        }
     }
 }
 
