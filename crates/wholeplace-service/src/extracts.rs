@@ -404,10 +404,15 @@ impl Service {
         };
         let partnership = match partnership {
             Ok(p) => Some(p),
-            Err(ServiceError::Validation(_)) => {
+            Err(ServiceError::Validation(why)) => {
+                // The resolver's own words name the partnerships there are.
+                let detail = why
+                    .first()
+                    .map(|e| format!(": {}", e.message))
+                    .unwrap_or_default();
                 errors.push(FieldError::new(
                     "partnership_id",
-                    "Choose the partnership whose linkage the extract is for",
+                    format!("Choose the partnership whose linkage the extract is for{detail}"),
                 ));
                 None
             }

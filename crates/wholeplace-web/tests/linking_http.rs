@@ -593,6 +593,12 @@ async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db:
         panic!("{unnamed:?}")
     };
     assert_eq!(errs[0].field, "partnership_id", "{errs:?}");
+    assert!(
+        errs[0].message.contains("Shire partnership")
+            && errs[0].message.contains("Vale partnership"),
+        "the problem names the partnerships: {}",
+        errs[0].message
+    );
     assert!(app.store.list_extracts().await.expect("e").is_empty());
     // The council's extract staged for both; the police's for Shire only.
     for (p, agency, i) in [(shire, council, 0), (shire, police, 1), (vale, council, 0)] {
