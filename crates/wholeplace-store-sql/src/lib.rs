@@ -28,7 +28,9 @@ mod partnerships;
 mod places;
 mod projects;
 mod retention;
+mod soft_outcomes;
 mod store;
+mod surveys;
 
 pub use migrate::{AUTOINCREMENT_TABLES, MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use store::SqlStore;

@@ -110,6 +110,16 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "linkage per partnership: extracts, settings, runs and the review queue",
         sql: include_str!("../migrations/sqlite/0018_linkage_per_partnership.sql"),
     },
+    Migration {
+        version: 30,
+        name: "soft outcomes: scales and readings, ONS4, (S)WEMWBS registration, Outcomes Star",
+        sql: include_str!("../migrations/sqlite/0030_soft_outcomes.sql"),
+    },
+    Migration {
+        version: 31,
+        name: "place perception surveys: surveys, rounds, responses",
+        sql: include_str!("../migrations/sqlite/0031_surveys.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -223,6 +233,16 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 18,
         name: "linkage per partnership: extracts, settings, runs and the review queue",
         sql: include_str!("../migrations/postgres/0018_linkage_per_partnership.sql"),
+    },
+    Migration {
+        version: 30,
+        name: "soft outcomes: scales and readings, ONS4, (S)WEMWBS registration, Outcomes Star",
+        sql: include_str!("../migrations/postgres/0030_soft_outcomes.sql"),
+    },
+    Migration {
+        version: 31,
+        name: "place perception surveys: surveys, rounds, responses",
+        sql: include_str!("../migrations/postgres/0031_surveys.sql"),
     },
 ];
 

@@ -31,6 +31,8 @@ pub mod partnerships;
 pub mod places;
 pub mod projects;
 pub mod retention;
+pub mod soft_outcomes;
+pub mod surveys;
 
 pub use accounts::{AccountStore, ApiToken, NewUser, Session, User};
 pub use agencies::{Agency, AgencyStore};
@@ -68,6 +70,11 @@ pub use projects::{Project, ProjectStore};
 pub use retention::{
     DisposalCandidate, DisposalRecord, LegalHold, NewRetentionRule, RetentionRule, RetentionStore,
 };
+pub use soft_outcomes::{
+    Instrument, Ons4Published, Scale, ScaleReading, SoftOutcomeStore, StarReading, Subject,
+    WellbeingReading, WemwbsRegistration,
+};
+pub use surveys::{Channel, Survey, SurveyResponse, SurveyRound, SurveyStore};
 
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
@@ -75,7 +82,7 @@ pub mod prelude {
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
         ContactStore, CorrectionStore, DatasetStore, ExtractStore, FamilyStore, GrantStore,
         LinkingStore, NeedStore, OutcomeStore, PartnershipStore, PlaceStore, ProjectStore,
-        RetentionStore, Store,
+        RetentionStore, SoftOutcomeStore, Store, SurveyStore,
     };
 }
 
@@ -159,6 +166,8 @@ pub trait Store:
     + OutcomeStore
     + CohortStore
     + CorrectionStore
+    + SoftOutcomeStore
+    + SurveyStore
     + Send
     + Sync
     + 'static
