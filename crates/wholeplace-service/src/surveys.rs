@@ -84,6 +84,9 @@ pub struct ResponseForm {
     pub good: String,
     /// What could be better.
     pub better: String,
+    /// For a paper response: the day it was filled in, year-month-day (empty for today; a
+    /// response through the link is always dated when it arrives).
+    pub received_on: String,
     /// Left empty by people; a form that fills it is from a script and is refused.
     pub website: String,
 }
@@ -137,6 +140,7 @@ impl ResponseForm {
             theme_14: s(13),
             good: good.to_owned(),
             better: better.to_owned(),
+            received_on: String::new(),
             website: String::new(),
         }
     }
@@ -175,6 +179,13 @@ impl ResponseForm {
                 "group",
                 "Choose one of the groups listed, or leave it empty",
             ));
+        }
+        let mut received_at = received_at;
+        if channel == Channel::Paper && !self.received_on.trim().is_empty() {
+            let day = date(&mut errors, "received_on", &self.received_on);
+            if let Some(t) = crate::clock::parse_date(&day) {
+                received_at = t;
+            }
         }
         let good = text(&mut errors, "good", &self.good, 2000, None);
         let better = text(&mut errors, "better", &self.better, 2000, None);
@@ -477,6 +488,34 @@ impl Service {
     ) -> ServiceResult<(Survey, SurveyRound)> {
         self.may_read(actor).await?;
         Ok((self.survey(survey).await?, self.round(survey, round).await?))
+    }
+
+    /// The survey of a round a response is to be entered in (analysts and administrators: the
+    /// refusal comes before any lookup, so a refused caller learns nothing of which rounds exist).
+    pub async fn survey_of_round(
+        &self,
+        actor: &Actor,
+        round: SurveyRoundId,
+    ) -> ServiceResult<SurveyId> {
+        self.require_editor(
+            actor,
+            AuditAction::SurveyResponse,
+            "survey_round",
+            Some(round.to_string()),
+        )
+        .await?;
+        for s in self.store().list_surveys().await? {
+            if self
+                .store()
+                .survey_rounds(s.id)
+                .await?
+                .iter()
+                .any(|r| r.id == round)
+            {
+                return Ok(s.id);
+            }
+        }
+        Err(ServiceError::NotFound)
     }
 
     /// Enters a response from paper (analysts and administrators).

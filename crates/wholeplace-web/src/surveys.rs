@@ -273,8 +273,19 @@ pub async fn create_round(
 }
 
 /// The response form's fields: the group, the fourteen themes (1 to 7) and the two texts.
-fn response_fields(f: &ResponseForm, groups: &[String]) -> Vec<Field> {
+fn response_fields(f: &ResponseForm, groups: &[String], paper: bool) -> Vec<Field> {
     let mut fields = Vec::new();
+    if paper {
+        fields.push(
+            Field::text(
+                "received_on",
+                "Day it was filled in (optional)",
+                "Year-month-day; empty for today",
+                &f.received_on,
+            )
+            .narrow(),
+        );
+    }
     if !groups.is_empty() {
         fields.push(Field::select(
             "group",
@@ -331,7 +342,7 @@ async fn paper_page(
         ],
         back: (format!("/surveys/{survey}"), format!("Back to {}", sv.name)),
         action: format!("/surveys/{survey}/rounds/{round}/paper"),
-        fields: response_fields(f, &r.groups),
+        fields: response_fields(f, &r.groups, true),
         submit: "Save response",
         upload: None,
     };
@@ -394,7 +405,7 @@ fn public_page(
     errors: Vec<FieldError>,
     thanks: bool,
 ) -> PageResult {
-    let fields = response_fields(f, &p.round.groups);
+    let fields = response_fields(f, &p.round.groups, false);
     Ok(render(&PublicPage {
         layout: Layout::anonymous("", state.config.demo).with_errors(errors),
         token: token.to_owned(),

@@ -107,6 +107,8 @@ pub(crate) struct RoundInput {
 /// A response entered from paper: fourteen scores in the themes' order, each 1 to 7 or null.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct ResponseInput {
+    /// The day the paper form was filled in, YYYY-MM-DD.
+    pub(crate) received_on: String,
     pub(crate) scores: Vec<Option<i64>>,
     #[serde(default)]
     pub(crate) group: String,
@@ -213,17 +215,22 @@ pub(crate) async fn create_round(
 }
 
 /// Enters a response from paper (analysts and administrators).
-#[utoipa::path(post, path = "/surveys/{id}/rounds/{round}/responses", params(("id" = i64, Path, minimum = 1, description = "Survey id"), ("round" = i64, Path, minimum = 1, description = "Round id")), request_body = ResponseInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
+#[utoipa::path(post, path = "/survey-rounds/{id}/responses", params(("id" = i64, Path, minimum = 1, description = "Round id")), request_body = ResponseInput, security(("token" = [])), responses((status = 201, body = Created), (status = 409, body = super::ErrorEnvelope)))]
 pub(crate) async fn add_response(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    Path((id, round)): Path<(String, String)>,
+    Path(id): Path<String>,
     ApiJson(i): ApiJson<ResponseInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let f = ResponseForm::from_scores(&i.scores, &i.group, &i.good, &i.better);
+    let f = ResponseForm {
+        received_on: i.received_on,
+        ..ResponseForm::from_scores(&i.scores, &i.group, &i.good, &i.better)
+    };
+    let round = path_id(&id)?;
+    let survey = state.service.survey_of_round(&actor, round).await?;
     let id = state
         .service
-        .add_paper_response(&actor, path_id(&id)?, path_id(&round)?, &f)
+        .add_paper_response(&actor, survey, round, &f)
         .await?;
     Ok(created_within(id))
 }
