@@ -81,12 +81,21 @@ async fn scale(service: &Service, op: &Actor) -> anyhow::Result<()> {
         )
         .await
         .map_err(err)?;
-    let families = service.list_families(op).await.map_err(err)?;
+    // Recorded by the family's lead practitioner, who works with them.
+    let lead = service
+        .list_users(op)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|u| u.username == "kcc.worker")
+        .map(|u| Actor::user(u, "demo", None))
+        .ok_or_else(|| anyhow::anyhow!("the demo's lead practitioner is missing"))?;
+    let families = service.list_families(&lead).await.map_err(err)?;
     for (n, f) in families.iter().enumerate() {
         for (on, score) in [("2024-01-15", 1 + n % 2), ("2024-06-10", 2 + n % 2), ("2024-12-02", 4)] {
             service
                 .add_scale_reading(
-                    op,
+                    &lead,
                     id,
                     &ScaleReadingForm {
                         family: f.id.to_string(),
