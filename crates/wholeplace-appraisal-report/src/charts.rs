@@ -944,8 +944,14 @@ mod compass_tests {
             }],
         )
         .to_string();
-        assert!(svg.contains("Wychavon &#60;round&#62;") || svg.contains("Wychavon &lt;round&gt;"), "{svg}");
-        assert!(svg.contains(">Influence and<") && svg.contains(">control<"), "{svg}");
+        assert!(
+            svg.contains("Wychavon &#60;round&#62;") || svg.contains("Wychavon &lt;round&gt;"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">Influence and<") && svg.contains(">control<"),
+            "{svg}"
+        );
         assert_eq!(svg.matches("r=\"3.5\"").count(), 13, "{svg}");
         assert_eq!(svg.matches("<circle").count(), 13 + 6, "six rings");
         assert_eq!(svg.matches("<polygon").count(), 1);

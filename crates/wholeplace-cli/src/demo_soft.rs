@@ -59,7 +59,12 @@ fn scores(rng: &mut SeededRng, typical: &[f64; 14]) -> Vec<Option<i64>> {
 }
 
 /// The scale and the family's readings, and Wychavon's survey.
-pub async fn load(service: &Service, op: &Actor, places: &[Place], sherwood: PlaceId) -> anyhow::Result<()> {
+pub async fn load(
+    service: &Service,
+    op: &Actor,
+    places: &[Place],
+    sherwood: PlaceId,
+) -> anyhow::Result<()> {
     scale(service, op).await?;
     let wychavon = places
         .iter()
@@ -92,7 +97,11 @@ async fn scale(service: &Service, op: &Actor) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("the demo's lead practitioner is missing"))?;
     let families = service.list_families(&lead).await.map_err(err)?;
     for (n, f) in families.iter().enumerate() {
-        for (on, score) in [("2024-01-15", 1 + n % 2), ("2024-06-10", 2 + n % 2), ("2024-12-02", 4)] {
+        for (on, score) in [
+            ("2024-01-15", 1 + n % 2),
+            ("2024-06-10", 2 + n % 2),
+            ("2024-12-02", 4),
+        ] {
             service
                 .add_scale_reading(
                     &lead,
@@ -126,7 +135,14 @@ async fn survey(service: &Service, op: &Actor, place: PlaceId) -> anyhow::Result
     let mut rng = SeededRng::new(2004);
     let second: [f64; 14] = std::array::from_fn(|k| FIRST_ROUND[k] + MOVED[k]);
     for (label, opens, closes, invited, responses, typical) in [
-        ("Spring 2023", "2023-03-01", "2023-04-30", 300, 99, FIRST_ROUND),
+        (
+            "Spring 2023",
+            "2023-03-01",
+            "2023-04-30",
+            300,
+            99,
+            FIRST_ROUND,
+        ),
         ("Spring 2024", "2024-03-01", "2024-04-30", 320, 118, second),
     ] {
         let round = service
@@ -144,11 +160,24 @@ async fn survey(service: &Service, op: &Actor, place: PlaceId) -> anyhow::Result
             .await
             .map_err(err)?;
         for k in 0..responses {
-            let good = if rng.chance(0.06) { GOOD[rng.index(GOOD.len())] } else { "" };
-            let better = if rng.chance(0.07) { BETTER[rng.index(BETTER.len())] } else { "" };
+            let good = if rng.chance(0.06) {
+                GOOD[rng.index(GOOD.len())]
+            } else {
+                ""
+            };
+            let better = if rng.chance(0.07) {
+                BETTER[rng.index(BETTER.len())]
+            } else {
+                ""
+            };
             let f = ResponseForm {
                 received_on: opens.into(),
-                ..ResponseForm::from_scores(&scores(&mut rng, &typical), TOWNS[k % TOWNS.len()], good, better)
+                ..ResponseForm::from_scores(
+                    &scores(&mut rng, &typical),
+                    TOWNS[k % TOWNS.len()],
+                    good,
+                    better,
+                )
             };
             service
                 .add_paper_response(op, id, round, &f)

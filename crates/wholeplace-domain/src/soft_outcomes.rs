@@ -461,17 +461,32 @@ mod tests {
 
     #[test]
     fn means_are_given_to_two_decimals_rounded_half_away_from_zero() {
-        assert_eq!(Hundredths::mean(&[7, 8, 8]).map(|h| h.to_string()), Some("7.67".into()));
-        assert_eq!(Hundredths::mean(&[1, 2]).map(|h| h.to_string()), Some("1.50".into()));
+        assert_eq!(
+            Hundredths::mean(&[7, 8, 8]).map(|h| h.to_string()),
+            Some("7.67".into())
+        );
+        assert_eq!(
+            Hundredths::mean(&[1, 2]).map(|h| h.to_string()),
+            Some("1.50".into())
+        );
         // 1/8 = 0.125 rounds up to 0.13.
         assert_eq!(
             Hundredths::mean(&[1, 0, 0, 0, 0, 0, 0, 0]).map(|h| h.to_string()),
             Some("0.13".into())
         );
-        assert_eq!(Hundredths::mean(&[-1, -2]).map(|h| h.to_string()), Some("-1.50".into()));
+        assert_eq!(
+            Hundredths::mean(&[-1, -2]).map(|h| h.to_string()),
+            Some("-1.50".into())
+        );
         assert_eq!(Hundredths::mean(&[]), None);
-        assert_eq!(Hundredths::percent(33, 100).map(|h| h.to_string()), Some("33.00".into()));
-        assert_eq!(Hundredths::percent(1, 3).map(|h| h.to_string()), Some("33.33".into()));
+        assert_eq!(
+            Hundredths::percent(33, 100).map(|h| h.to_string()),
+            Some("33.00".into())
+        );
+        assert_eq!(
+            Hundredths::percent(1, 3).map(|h| h.to_string()),
+            Some("33.33".into())
+        );
         assert_eq!(Hundredths::percent(1, 0), None);
     }
 
@@ -490,25 +505,69 @@ mod tests {
     #[test]
     fn distance_travelled_is_latest_less_first_per_subject_and_cohort() {
         let r = [
-            Dated { subject: 1, on: "2024-05-01", score: 4 },
-            Dated { subject: 2, on: "2024-01-01", score: 2 },
-            Dated { subject: 1, on: "2024-01-01", score: 2 },
-            Dated { subject: 1, on: "2024-03-01", score: 3 },
-            Dated { subject: 3, on: "2024-01-01", score: 5 },
-            Dated { subject: 3, on: "2024-06-01", score: 3 },
-            Dated { subject: 4, on: "2024-06-01", score: 3 },
-            Dated { subject: 4, on: "2024-07-01", score: 3 },
+            Dated {
+                subject: 1,
+                on: "2024-05-01",
+                score: 4,
+            },
+            Dated {
+                subject: 2,
+                on: "2024-01-01",
+                score: 2,
+            },
+            Dated {
+                subject: 1,
+                on: "2024-01-01",
+                score: 2,
+            },
+            Dated {
+                subject: 1,
+                on: "2024-03-01",
+                score: 3,
+            },
+            Dated {
+                subject: 3,
+                on: "2024-01-01",
+                score: 5,
+            },
+            Dated {
+                subject: 3,
+                on: "2024-06-01",
+                score: 3,
+            },
+            Dated {
+                subject: 4,
+                on: "2024-06-01",
+                score: 3,
+            },
+            Dated {
+                subject: 4,
+                on: "2024-07-01",
+                score: 3,
+            },
         ];
         let t = distance_travelled(&r);
-        let changes: Vec<(i32, usize, i64)> = t.iter().map(|t| (t.subject, t.readings, t.change)).collect();
+        let changes: Vec<(i32, usize, i64)> = t
+            .iter()
+            .map(|t| (t.subject, t.readings, t.change))
+            .collect();
         assert_eq!(changes, [(1, 3, 2), (2, 1, 0), (3, 2, -2), (4, 2, 0)]);
         assert_eq!(t[0].first, ("2024-01-01".to_owned(), 2));
         assert_eq!(t[0].latest, ("2024-05-01".to_owned(), 4));
         let c = cohort_distance(&t);
-        assert_eq!((c.measured_twice, c.measured_once, c.up, c.same, c.down), (3, 1, 1, 1, 1));
+        assert_eq!(
+            (c.measured_twice, c.measured_once, c.up, c.same, c.down),
+            (3, 1, 1, 1, 1)
+        );
         assert_eq!(c.mean_first.map(|h| h.to_string()).as_deref(), Some("3.33"));
-        assert_eq!(c.mean_latest.map(|h| h.to_string()).as_deref(), Some("3.33"));
-        assert_eq!(c.mean_change.map(|h| h.to_string()).as_deref(), Some("0.00"));
+        assert_eq!(
+            c.mean_latest.map(|h| h.to_string()).as_deref(),
+            Some("3.33")
+        );
+        assert_eq!(
+            c.mean_change.map(|h| h.to_string()).as_deref(),
+            Some("0.00")
+        );
     }
 
     #[test]
@@ -517,7 +576,10 @@ mod tests {
         assert_eq!(Wemwbs::Short.total(&[1, 2, 3, 4, 5, 5, 5]), Ok(25));
         assert_eq!(
             Wemwbs::Short.total(&[3; 6]),
-            Err(WemwbsError::Items { expected: 7, given: 6 })
+            Err(WemwbsError::Items {
+                expected: 7,
+                given: 6
+            })
         );
         let mut items = [3; 14];
         items[9] = 6;

@@ -76,14 +76,18 @@ pub fn extremes(means: &[Option<Hundredths>; 14]) -> Option<(usize, usize)> {
         .enumerate()
         .filter_map(|(k, m)| m.map(|m| (k, m)))
         .collect();
-    let hi = scored.iter().fold(None, |best: Option<(usize, Hundredths)>, c| match best {
-        Some(b) if b.1 >= c.1 => Some(b),
-        _ => Some(*c),
-    })?;
-    let lo = scored.iter().fold(None, |best: Option<(usize, Hundredths)>, c| match best {
-        Some(b) if b.1 <= c.1 => Some(b),
-        _ => Some(*c),
-    })?;
+    let hi = scored
+        .iter()
+        .fold(None, |best: Option<(usize, Hundredths)>, c| match best {
+            Some(b) if b.1 >= c.1 => Some(b),
+            _ => Some(*c),
+        })?;
+    let lo = scored
+        .iter()
+        .fold(None, |best: Option<(usize, Hundredths)>, c| match best {
+            Some(b) if b.1 <= c.1 => Some(b),
+            _ => Some(*c),
+        })?;
     Some((hi.0, lo.0))
 }
 
@@ -128,7 +132,12 @@ mod tests {
 
     #[test]
     fn response_rates_need_a_number_invited() {
-        assert_eq!(response_rate(33, Some(100)).map(|h| h.to_string()).as_deref(), Some("33.00"));
+        assert_eq!(
+            response_rate(33, Some(100))
+                .map(|h| h.to_string())
+                .as_deref(),
+            Some("33.00")
+        );
         assert_eq!(response_rate(5, None), None);
         assert_eq!(response_rate(5, Some(0)), None);
     }

@@ -340,7 +340,10 @@ impl WemwbsForm {
         } else if let Some(s) = scale
             && let Err(e) = s.total(&items)
         {
-            errors.push(FieldError::new("items", format!("Enter the item scores: {e}")));
+            errors.push(FieldError::new(
+                "items",
+                format!("Enter the item scores: {e}"),
+            ));
         }
         match (scale, person_id) {
             (Some(s), Some(person_id)) if errors.is_empty() => Ok(WellbeingReading {
@@ -624,8 +627,13 @@ impl Service {
     /// A scale's readings and the distance travelled by each person or family and the cohort
     /// (an audited read of personal data).
     pub async fn scale_report(&self, actor: &Actor, id: ScaleId) -> ServiceResult<ScaleReport> {
-        self.read_wellbeing(actor, "scale", Some(id.to_string()), "readings and distance travelled")
-            .await?;
+        self.read_wellbeing(
+            actor,
+            "scale",
+            Some(id.to_string()),
+            "readings and distance travelled",
+        )
+        .await?;
         let scale = self.scale(id).await?;
         let readings = self.store().scale_readings(id).await?;
         let dated: Vec<Dated<'_, Subject>> = readings
@@ -723,8 +731,13 @@ impl Service {
     /// Records a local authority's published ONS4 means for a period (analysts and
     /// administrators).
     pub async fn put_ons4_published(&self, actor: &Actor, f: &PublishedForm) -> ServiceResult<()> {
-        self.require_editor(actor, AuditAction::WellbeingPublished, "ons4_published", None)
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::WellbeingPublished,
+            "ons4_published",
+            None,
+        )
+        .await?;
         let lookup = Lookup::new(&[], &self.store().list_places().await?);
         let p = f.parse(&lookup).map_err(ServiceError::Validation)?;
         let ev = self.event(
@@ -906,7 +919,11 @@ impl Service {
     /// `person`, `date`, `star`, and one column per area holding its score 1 to 10 (blank where
     /// not scored). Every problem is named by row and column; nothing is imported unless every
     /// row is right.
-    pub async fn import_star_readings(&self, actor: &Actor, file: &StarFile) -> ServiceResult<usize> {
+    pub async fn import_star_readings(
+        &self,
+        actor: &Actor,
+        file: &StarFile,
+    ) -> ServiceResult<usize> {
         self.change_wellbeing(actor, AuditAction::WellbeingStarImport)
             .await?;
         let table = crate::extracts::read_extract(&crate::extracts::ExtractFile {
@@ -1013,18 +1030,28 @@ fn star_from_table(table: &Table) -> Result<Vec<StarReading>, Vec<FieldError>> {
         let mut e2 = Vec::new();
         let taken_on = date(&mut e2, "date", cell(d));
         if cell(d).is_empty() {
-            e2.push(FieldError::new("date", "Enter the reading's date, such as 2024-05-01"));
+            e2.push(FieldError::new(
+                "date",
+                "Enter the reading's date, such as 2024-05-01",
+            ));
         }
         row_errors.extend(e2);
         let star = cell(s).to_owned();
         if star.is_empty() || star.chars().count() > 100 {
-            row_errors.push(FieldError::new("star", "Enter the star's name (100 characters or fewer)"));
+            row_errors.push(FieldError::new(
+                "star",
+                "Enter the star's name (100 characters or fewer)",
+            ));
         }
         for (k, area) in &areas {
             if cell(*k).is_empty() {
                 continue;
             }
-            match cell(*k).parse::<i64>().ok().and_then(|v| in_range(v, 1, 10).ok()) {
+            match cell(*k)
+                .parse::<i64>()
+                .ok()
+                .and_then(|v| in_range(v, 1, 10).ok())
+            {
                 Some(score) => {
                     if let Some(person_id) = person_id {
                         out.push(StarReading {
@@ -1047,7 +1074,10 @@ fn star_from_table(table: &Table) -> Result<Vec<StarReading>, Vec<FieldError>> {
         {
             row_errors.push(FieldError::new(
                 "person",
-                format!("the person, star and date are given by row {} too", first + 2),
+                format!(
+                    "the person, star and date are given by row {} too",
+                    first + 2
+                ),
             ));
         }
         errors.extend(row_errors.into_iter().map(|e| {
@@ -1093,7 +1123,10 @@ mod tests {
         }
         .parse()
         .expect("two anchors");
-        assert_eq!(s.anchors, ["Not at all safe", "", "", "", "Completely safe"]);
+        assert_eq!(
+            s.anchors,
+            ["Not at all safe", "", "", "", "Completely safe"]
+        );
         let bad = ScaleForm {
             name: "x".into(),
             high: "10".into(),
@@ -1175,6 +1208,9 @@ mod tests {
         }
         .parse()
         .expect_err("three items");
-        assert_eq!(bad[0].message, "Enter the item scores: enter 7 item scores, not 3");
+        assert_eq!(
+            bad[0].message,
+            "Enter the item scores: enter 7 item scores, not 3"
+        );
     }
 }

@@ -377,8 +377,13 @@ impl Service {
         survey: SurveyId,
         f: &RoundForm,
     ) -> ServiceResult<SurveyRoundId> {
-        self.require_editor(actor, AuditAction::SurveyRound, "survey", Some(survey.to_string()))
-            .await?;
+        self.require_editor(
+            actor,
+            AuditAction::SurveyRound,
+            "survey",
+            Some(survey.to_string()),
+        )
+        .await?;
         self.survey(survey).await?;
         let mut errors = Vec::new();
         let label = text(
@@ -392,10 +397,7 @@ impl Service {
         let closes_on = date(&mut errors, "closes_on", &f.closes_on);
         for (field, v) in [("opens_on", &opens_on), ("closes_on", &closes_on)] {
             if v.is_empty() {
-                errors.push(FieldError::new(
-                    field,
-                    "Enter the day, such as 2024-04-01",
-                ));
+                errors.push(FieldError::new(field, "Enter the day, such as 2024-04-01"));
             }
         }
         if errors.is_empty() && closes_on < opens_on {
@@ -649,7 +651,10 @@ mod tests {
             .expect_err("bad response");
         let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["theme_3", "group", "website"]);
-        assert_eq!(e[0].message, "Choose a score for Traffic and parking from 1 to 7");
+        assert_eq!(
+            e[0].message,
+            "Choose a score for Traffic and parking from 1 to 7"
+        );
         let none = ResponseForm::default()
             .parse(&round(), Channel::Paper, 0)
             .expect_err("nothing scored");

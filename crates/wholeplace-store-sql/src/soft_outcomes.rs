@@ -76,13 +76,15 @@ const STAR_POSTGRES: &str = "INSERT INTO star_reading (person_id, star, taken_on
 #[async_trait]
 impl SoftOutcomeStore for SqlStore {
     async fn list_scales(&self) -> StoreResult<Vec<Scale>> {
-        sqlx::query("SELECT id, name, description, low, high, anchors FROM outcome_scale ORDER BY name")
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(scale_from_row)
-            .collect()
+        sqlx::query(
+            "SELECT id, name, description, low, high, anchors FROM outcome_scale ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(scale_from_row)
+        .collect()
     }
 
     async fn create_scale(&self, s: &Scale, audit: &AuditEvent) -> StoreResult<ScaleId> {
@@ -256,7 +258,11 @@ impl SoftOutcomeStore for SqlStore {
         .collect()
     }
 
-    async fn put_star_readings(&self, rs: &[StarReading], audit: &AuditEvent) -> StoreResult<usize> {
+    async fn put_star_readings(
+        &self,
+        rs: &[StarReading],
+        audit: &AuditEvent,
+    ) -> StoreResult<usize> {
         let mut tx = self.begin().await?;
         let sql = if is_postgres(&tx) {
             STAR_POSTGRES

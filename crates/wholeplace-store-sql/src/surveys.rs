@@ -11,7 +11,8 @@ use wholeplace_domain::surveys::Scores;
 use wholeplace_domain::{SurveyId, SurveyResponseId, SurveyRoundId};
 use wholeplace_store::*;
 
-const ROUNDS: &str = "SELECT id, survey_id, label, opens_on, closes_on, invited, token, groups FROM survey_round";
+const ROUNDS: &str =
+    "SELECT id, survey_id, label, opens_on, closes_on, invited, token, groups FROM survey_round";
 
 fn round_from_row(r: &AnyRow) -> StoreResult<SurveyRound> {
     Ok(SurveyRound {
@@ -119,16 +120,14 @@ impl SurveyStore for SqlStore {
     }
 
     async fn survey_round_by_token(&self, token: &str) -> StoreResult<Option<SurveyRound>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ROUNDS} WHERE token = $1"
-        )))
-        .bind(token.to_owned())
-        .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(round_from_row)
-        .transpose()
+        sqlx::query(sqlx::AssertSqlSafe(format!("{ROUNDS} WHERE token = $1")))
+            .bind(token.to_owned())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(round_from_row)
+            .transpose()
     }
 
     async fn survey_responses(&self, round: SurveyRoundId) -> StoreResult<Vec<SurveyResponse>> {

@@ -7,7 +7,9 @@
 use crate::*;
 use async_trait::async_trait;
 use serde::Serialize;
-use wholeplace_domain::{HouseholdId, PersonId, PlaceId, ScaleId, ScaleReadingId, WellbeingReadingId};
+use wholeplace_domain::{
+    HouseholdId, PersonId, PlaceId, ScaleId, ScaleReadingId, WellbeingReadingId,
+};
 
 /// A partnership-defined scale, measured repeatedly.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -176,8 +178,10 @@ pub trait SoftOutcomeStore: Send + Sync {
         audit: &AuditEvent,
     ) -> StoreResult<ScaleReadingId>;
     /// Wellbeing readings of one instrument, by date then id.
-    async fn wellbeing_readings(&self, instrument: Instrument)
-    -> StoreResult<Vec<WellbeingReading>>;
+    async fn wellbeing_readings(
+        &self,
+        instrument: Instrument,
+    ) -> StoreResult<Vec<WellbeingReading>>;
     /// Adds a wellbeing reading; `NotFound` when the person does not exist.
     async fn add_wellbeing_reading(
         &self,

@@ -25,8 +25,6 @@ mod layout;
 mod linking;
 mod needs;
 mod outcomes;
-mod soft_outcomes;
-mod surveys;
 mod page;
 mod partnerships;
 mod places;
@@ -36,6 +34,8 @@ mod roles;
 mod security;
 mod sharing;
 mod site;
+mod soft_outcomes;
+mod surveys;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -156,7 +156,10 @@ fn soft_outcomes_router() -> Router<AppState> {
             get(soft_outcomes::wemwbs).post(soft_outcomes::add_wemwbs),
         )
         .route("/soft-outcomes/wemwbs.csv", get(soft_outcomes::wemwbs_csv))
-        .route("/soft-outcomes/wemwbs.xlsx", get(soft_outcomes::wemwbs_xlsx))
+        .route(
+            "/soft-outcomes/wemwbs.xlsx",
+            get(soft_outcomes::wemwbs_xlsx),
+        )
         .route(
             "/soft-outcomes/wemwbs/registration",
             get(soft_outcomes::registration).post(soft_outcomes::register),

@@ -21,8 +21,7 @@ use wholeplace_domain::soft_outcomes::{Hundredths, Ons4Measure};
 use wholeplace_service::soft_outcomes::{StarArea, mean_text};
 use wholeplace_service::{
     Access, AuditAction, DataClass, FieldError, Ons4Form, Ons4Report, PublishedForm,
-    RegistrationForm, ScaleForm, ScaleReadingForm, ScaleReport, StarFile, WemwbsForm,
-    WemwbsReport,
+    RegistrationForm, ScaleForm, ScaleReadingForm, ScaleReport, StarFile, WemwbsForm, WemwbsReport,
 };
 use wholeplace_store::{Scale, WemwbsRegistration};
 
@@ -126,7 +125,14 @@ async fn index_page(
 }
 
 pub async fn soft_outcomes(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    index_page(&state, &s, StatusCode::OK, &ScaleForm::default(), Vec::new()).await
+    index_page(
+        &state,
+        &s,
+        StatusCode::OK,
+        &ScaleForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn create_scale(
@@ -416,7 +422,14 @@ async fn wemwbs_page(
 }
 
 pub async fn wemwbs(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    wemwbs_page(&state, &s, StatusCode::OK, &WemwbsForm::default(), Vec::new()).await
+    wemwbs_page(
+        &state,
+        &s,
+        StatusCode::OK,
+        &WemwbsForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn add_wemwbs(

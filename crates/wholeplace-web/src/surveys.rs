@@ -60,12 +60,7 @@ async fn surveys_page(
             .may(&s.actor, DataClass::Reference, Access::Change),
         fields: vec![
             Field::text("place", "Place", "Its name or GSS code", &f.place),
-            Field::text(
-                "name",
-                "Name",
-                "Such as 'Community survey'",
-                &f.name,
-            ),
+            Field::text("name", "Name", "Such as 'Community survey'", &f.name),
             Field {
                 rows: 2,
                 ..Field::text(
@@ -81,7 +76,14 @@ async fn surveys_page(
 }
 
 pub async fn surveys(State(state): State<AppState>, s: SignedIn) -> PageResult {
-    surveys_page(&state, &s, StatusCode::OK, &SurveyForm::default(), Vec::new()).await
+    surveys_page(
+        &state,
+        &s,
+        StatusCode::OK,
+        &SurveyForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn create_survey(
@@ -149,7 +151,10 @@ fn compasses(r: &SurveyReport) -> Vec<Charted> {
             heading: format!("{}: every round", r.survey.place_name),
             chart: Compass::new(
                 "compass-rounds",
-                &format!("{}, {}: mean score by theme, each round", r.survey.place_name, r.survey.name),
+                &format!(
+                    "{}, {}: mean score by theme, each round",
+                    r.survey.place_name, r.survey.name
+                ),
                 &text,
                 &THEMES,
                 &series,
@@ -180,7 +185,10 @@ fn compasses(r: &SurveyReport) -> Vec<Charted> {
                 heading: format!("{}: by group", latest.round.label),
                 chart: Compass::new(
                     "compass-groups",
-                    &format!("{}, {}: mean score by theme and group", r.survey.place_name, latest.round.label),
+                    &format!(
+                        "{}, {}: mean score by theme and group",
+                        r.survey.place_name, latest.round.label
+                    ),
                     &text,
                     &THEMES,
                     &series,
@@ -253,7 +261,15 @@ pub async fn survey(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    survey_page(&state, &s, id, StatusCode::OK, &RoundForm::default(), Vec::new()).await
+    survey_page(
+        &state,
+        &s,
+        id,
+        StatusCode::OK,
+        &RoundForm::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 pub async fn create_round(
@@ -316,11 +332,21 @@ fn response_fields(f: &ResponseForm, groups: &[String], paper: bool) -> Vec<Fiel
     }
     fields.push(Field {
         rows: 3,
-        ..Field::text("good", "What is good about the place?", "Optional. Please do not name anyone.", &f.good)
+        ..Field::text(
+            "good",
+            "What is good about the place?",
+            "Optional. Please do not name anyone.",
+            &f.good,
+        )
     });
     fields.push(Field {
         rows: 3,
-        ..Field::text("better", "What could be better?", "Optional. Please do not name anyone.", &f.better)
+        ..Field::text(
+            "better",
+            "What could be better?",
+            "Optional. Please do not name anyone.",
+            &f.better,
+        )
     });
     fields
 }
@@ -419,7 +445,14 @@ fn public_page(
 /// The public page of a round's link: the questions, or a note when the round is closed.
 pub async fn public(State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
     let p = state.service.public_round(&token).await?;
-    public_page(&state, p, &token, &ResponseForm::default(), Vec::new(), false)
+    public_page(
+        &state,
+        p,
+        &token,
+        &ResponseForm::default(),
+        Vec::new(),
+        false,
+    )
 }
 
 /// A response through a round's link (no sign-in: the link's token is the key; the form
@@ -433,7 +466,14 @@ pub async fn respond(
     match state.service.respond_by_link(&token, &f).await {
         Ok(_) => {
             let p = state.service.public_round(&token).await?;
-            public_page(&state, p, &token, &ResponseForm::default(), Vec::new(), true)
+            public_page(
+                &state,
+                p,
+                &token,
+                &ResponseForm::default(),
+                Vec::new(),
+                true,
+            )
         }
         Err(wholeplace_service::ServiceError::Validation(errors)) => {
             let p = state.service.public_round(&token).await?;

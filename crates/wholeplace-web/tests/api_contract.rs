@@ -204,7 +204,9 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
         "RoundInput" => json!({
             "label": "Spring", "opens_on": "2024-03-01", "closes_on": "2024-04-30", "invited": 300
         }),
-        "ResponseInput" => json!({"received_on": "2024-03-14", "scores": [4, 5, null, 3, 6, 2, 4, 4, 5, 5, 6, 3, 4, 2]}),
+        "ResponseInput" => {
+            json!({"received_on": "2024-03-14", "scores": [4, 5, null, 3, 6, 2, 4, 4, 5, 5, 6, 3, 4, 2]})
+        }
         other => panic!("no example body for {other}: add one"),
     }
 }

@@ -581,7 +581,8 @@ async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db:
     };
     assert!(
         errs.iter().any(|e| e.field == "agency_id"
-            && e.message.contains("Shire Police is not a member of Vale partnership")),
+            && e.message
+                .contains("Shire Police is not a member of Vale partnership")),
         "{errs:?}"
     );
     let unnamed = app
@@ -631,7 +632,11 @@ async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db:
         .linking_overview(&op, Some(vale))
         .await
         .expect("vale");
-    assert_eq!(shire_view.band, (50.0, 95.0), "Shire keeps the default band");
+    assert_eq!(
+        shire_view.band,
+        (50.0, 95.0),
+        "Shire keeps the default band"
+    );
     assert_eq!(vale_view.band, (10.0, 20.0));
     assert_eq!(
         (shire_view.runs.len(), vale_view.runs.len()),
@@ -664,13 +669,23 @@ async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db:
         .review_queue(&op, Some(vale), ReviewStatus::Pending, 1)
         .await
         .expect("vale queue");
-    assert!(vale_queue.items.iter().all(|i| i.item.partnership_id == vale));
+    assert!(
+        vale_queue
+            .items
+            .iter()
+            .all(|i| i.item.partnership_id == vale)
+    );
     let shire_queue = app
         .service
         .review_queue(&op, Some(shire), ReviewStatus::Pending, 1)
         .await
         .expect("shire queue");
-    assert!(shire_queue.items.iter().all(|i| i.item.partnership_id == shire));
+    assert!(
+        shire_queue
+            .items
+            .iter()
+            .all(|i| i.item.partnership_id == shire)
+    );
     // The API: with two partnerships a request names one, and the problem lists them.
     let analyst = app.user("ana", "analyst").await;
     let made = app
@@ -703,7 +718,11 @@ async fn each_partnership_links_its_own_extracts_with_its_own_band_and_queue(db:
         .get_as(&analyst, &format!("/linking?partnership={vale}"))
         .await;
     assert!(page.body.contains("Vale partnership") && page.body.contains("Shire partnership"));
-    assert!(page.body.contains("1 extract, newest first"), "{}", page.body);
+    assert!(
+        page.body.contains("1 extract, newest first"),
+        "{}",
+        page.body
+    );
     let bad = app.get_as(&analyst, "/linking?partnership=nine").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }

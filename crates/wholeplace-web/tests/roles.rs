@@ -1353,12 +1353,9 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
     let admin = callers.last().expect("the administrator");
     let cookie = admin.browser.as_ref().expect("a browser").cookie();
     let before = app.audit().await.len();
-    for row in ROUTES
-        .iter()
-        .filter(|r| {
-            r.method == "POST" && !is_api(r.route) && r.route != "/sign-in" && !matches!(r.need, Open)
-        })
-    {
+    for row in ROUTES.iter().filter(|r| {
+        r.method == "POST" && !is_api(r.route) && r.route != "/sign-in" && !matches!(r.need, Open)
+    }) {
         let path = admin.ids.path(row.path);
         let (content_type, body) = if MULTIPART.contains(&row.route) {
             multipart(&[("csrf_token", None, b"stale".as_slice())])

@@ -351,7 +351,9 @@ pub(crate) async fn add_ons4(
         happiness: i.happiness.to_string(),
         anxiety: i.anxiety.to_string(),
     };
-    Ok(created_within(state.service.add_ons4_reading(&actor, &f).await?))
+    Ok(created_within(
+        state.service.add_ons4_reading(&actor, &f).await?,
+    ))
 }
 
 /// A (S)WEMWBS reading with its total.

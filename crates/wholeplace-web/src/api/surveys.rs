@@ -148,7 +148,10 @@ pub(crate) async fn create_survey(
         name: i.name,
         description: i.description,
     };
-    Ok(created("surveys", state.service.create_survey(&actor, &f).await?))
+    Ok(created(
+        "surveys",
+        state.service.create_survey(&actor, &f).await?,
+    ))
 }
 
 /// A survey with each round's response rate and mean score per theme, overall and per group.
