@@ -245,7 +245,7 @@ pub(crate) struct PartnershipParams {
 }
 
 fn partnership(id: Option<i64>) -> Option<wholeplace_domain::PartnershipId> {
-    id.map(|n| <wholeplace_domain::PartnershipId as wholeplace_domain::RecordId>::from_raw(n))
+    id.map(<wholeplace_domain::PartnershipId as wholeplace_domain::RecordId>::from_raw)
 }
 
 /// A review status.
