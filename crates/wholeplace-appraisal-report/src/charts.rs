@@ -835,9 +835,10 @@ impl Compass {
                 let (_, y) = compass_point(0, f64::from(s), (cx, cy), radius);
                 (
                     cy - y,
+                    // Just inside its ring, clear of the theme's label above the rim.
                     Tick {
                         x: cx + 3.0,
-                        y: y - 2.0,
+                        y: y + 11.0,
                         anchor: "start",
                         text: s.to_string(),
                     },
