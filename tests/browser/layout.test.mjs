@@ -137,7 +137,8 @@ test('every page fits 375 px and 1280 px windows, keeps chart labels whole, and 
     '/appraisals/:id/outcomes/new', '/appraisals/:id/delete', '/families', '/needs', '/sharing', '/sharing/new',
     '/privacy', '/privacy/retention', '/linking', '/linking/review', '/linking/corrections',
     '/cohorts', '/cohorts/:id', '/agencies/:id/identifiers', '/funding/publisher', '/outcomes', '/outcomes/:id',
-    '/outcomes/:id/figures', '/outcomes/:id/targets'];
+    '/outcomes/:id/figures', '/outcomes/:id/targets', '/soft-outcomes', '/soft-outcomes/scales/:id', '/soft-outcomes/:id',
+    '/soft-outcomes/star', '/soft-outcomes/wemwbs/registration', '/surveys', '/surveys/:id', '/surveys/:id/rounds/:id/paper', '/survey/:id'];
   const shapes = new Set(visited.map((p) => shape(p.split('?')[0])));
   for (const e of expected) assert.ok(shapes.has(e), `the walk reached a page like ${e}; it visited ${[...shapes].join(' ')}`);
 

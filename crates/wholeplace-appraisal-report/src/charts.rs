@@ -776,3 +776,186 @@ impl XyChart {
         }
     }
 }
+
+/// One series of a [`Compass`]: a round's (or a group's) mean score per theme.
+#[derive(Debug, Clone)]
+pub struct CompassSeries {
+    /// Its name in the legend.
+    pub name: String,
+    /// Its colour (a GOV.UK colour).
+    pub colour: &'static str,
+    /// Drawn dashed (an earlier round).
+    pub dashed: bool,
+    /// The mean per theme, 1 to 7 (none where no one scored the theme).
+    pub scores: [Option<f64>; 14],
+}
+
+/// A theme's label around the compass.
+#[derive(Debug, Clone)]
+struct SpokeLabel {
+    x: f64,
+    anchor: &'static str,
+    lines: Vec<TextLine>,
+}
+
+/// The compass's width: wider than other charts, for the fourteen labels around it.
+const COMPASS_WIDTH: f64 = 640.0;
+
+/// The place perception compass (a radar chart): fourteen spokes clockwise from the top, 1 at the
+/// centre and 7 on the rim, one closed line per series, the ring figures on the top spoke and a
+/// legend under it. The page gives the same means as a table beside it.
+#[derive(Debug, Clone, Template)]
+#[template(path = "charts/compass.svg")]
+pub struct Compass {
+    frame: Frame,
+    cx: f64,
+    cy: f64,
+    rings: Vec<(f64, Tick)>,
+    spokes: Vec<(f64, f64)>,
+    labels: Vec<SpokeLabel>,
+    series: Vec<Drawn>,
+    legend: Vec<Legend>,
+    legend_x: f64,
+}
+
+impl Compass {
+    /// The compass of `series` around the `themes` (fourteen names).
+    pub fn new(
+        id: &str,
+        title: &str,
+        desc: &str,
+        themes: &[&str; 14],
+        series: &[CompassSeries],
+    ) -> Self {
+        use wholeplace_domain::surveys::{compass_point, label_anchor};
+        let (cx, cy, radius) = (COMPASS_WIDTH / 2.0, 210.0, 140.0);
+        let size = TICK - 1.0;
+        let rings = (2..=7)
+            .map(|s| {
+                let (_, y) = compass_point(0, f64::from(s), (cx, cy), radius);
+                (
+                    cy - y,
+                    // Just inside its ring, clear of the theme's label above the rim.
+                    Tick {
+                        x: cx + 3.0,
+                        y: y + 11.0,
+                        anchor: "start",
+                        text: s.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let spokes = (0..14)
+            .map(|k| compass_point(k, 7.0, (cx, cy), radius))
+            .collect();
+        let labels = themes
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let ((x, y), anchor) = label_anchor(k, (cx, cy), radius);
+                let lines = wrap(name, 120.0, size);
+                let step = size + 2.0;
+                // Labels above the centre grow upwards, below it downwards.
+                let mut top = if y < cy - 1.0 {
+                    y - size - step * (lines.len() as f64 - 1.0)
+                } else if y > cy + 1.0 {
+                    y - 2.0
+                } else {
+                    y - size / 2.0 - step * (lines.len() as f64 - 1.0) / 2.0
+                };
+                SpokeLabel {
+                    x,
+                    anchor,
+                    lines: label_lines(name, 120.0, size, step, &mut top),
+                }
+            })
+            .collect();
+        let drawn = series
+            .iter()
+            .map(|s| {
+                let points: Vec<(f64, f64)> = s
+                    .scores
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, v)| v.map(|v| compass_point(k, v, (cx, cy), radius)))
+                    .collect();
+                Drawn {
+                    path: points
+                        .iter()
+                        .map(|p| format!("{:.1},{:.1}", p.0, p.1))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    line: points.len() > 2,
+                    dots: points,
+                    colour: s.colour,
+                    dash: if s.dashed { "6 4" } else { "none" },
+                }
+            })
+            .collect();
+        let legend_top = cy + radius + 70.0;
+        let legend = series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Legend {
+                y: legend_top + i as f64 * (TICK + 6.0),
+                colour: s.colour,
+                dash: if s.dashed { "6 4" } else { "none" },
+                text: s.name.clone(),
+            })
+            .collect();
+        let mut frame = Frame::new(
+            id,
+            title,
+            desc,
+            legend_top + series.len() as f64 * (TICK + 6.0) + 4.0,
+        );
+        frame.width = COMPASS_WIDTH;
+        Compass {
+            frame,
+            cx,
+            cy,
+            rings,
+            spokes,
+            labels,
+            series: drawn,
+            legend,
+            legend_x: 20.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod compass_tests {
+    use super::*;
+
+    #[test]
+    fn the_compass_draws_every_theme_and_series_with_escaped_text() {
+        let mut scores = [Some(4.0); 14];
+        scores[2] = None;
+        let svg = Compass::new(
+            "c1",
+            "Wychavon <round>",
+            "Means by theme",
+            &wholeplace_domain::surveys::THEMES,
+            &[CompassSeries {
+                name: "Spring & summer".into(),
+                colour: "#1d70b8",
+                dashed: false,
+                scores,
+            }],
+        )
+        .to_string();
+        assert!(
+            svg.contains("Wychavon &#60;round&#62;") || svg.contains("Wychavon &lt;round&gt;"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">Influence and<") && svg.contains(">control<"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("r=\"3.5\"").count(), 13, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 13 + 6, "six rings");
+        assert_eq!(svg.matches("<polygon").count(), 1);
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+}

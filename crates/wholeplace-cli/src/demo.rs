@@ -125,6 +125,7 @@ pub async fn load_if_empty(
     demo.shropshire_contacts().await?;
     crate::demo_outcomes::load(service, &demo.op, sherwood, &demo.places).await?;
     let accounts = crate::demo_family::load(service, &demo.op, &demo.agencies, sherwood).await?;
+    crate::demo_soft::load(service, &demo.op, &demo.places, sherwood).await?;
     service.mark_demo().await.map_err(err)?;
     Ok(Some(accounts))
 }

@@ -8,6 +8,7 @@ mod data;
 mod demo;
 mod demo_family;
 mod demo_outcomes;
+mod demo_soft;
 mod link;
 mod linking;
 mod pb;

@@ -124,6 +124,18 @@ record_id! {
     TargetId;
     /// An approved appraisal's frozen forecast.
     SnapshotId;
+    /// A partnership-defined soft-outcome scale.
+    ScaleId;
+    /// One reading of a soft-outcome scale for a person or family.
+    ScaleReadingId;
+    /// One wellbeing reading (ONS4 or (S)WEMWBS) of a person.
+    WellbeingReadingId;
+    /// A place perception survey.
+    SurveyId;
+    /// A round of a place perception survey.
+    SurveyRoundId;
+    /// One response to a round of a place perception survey.
+    SurveyResponseId;
 }
 
 #[cfg(test)]

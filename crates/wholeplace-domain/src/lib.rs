@@ -12,6 +12,8 @@ pub mod retention;
 pub mod rng;
 pub mod role;
 pub mod sharing;
+pub mod soft_outcomes;
+pub mod surveys;
 pub mod taxonomy;
 pub mod year;
 
@@ -20,8 +22,9 @@ pub use ids::{
     AgencyId, AgreementId, ApiTokenId, AppraisalId, BadId, BreakGlassId, BudgetLineId, CohortId,
     ConsentId, ContactId, CorrectionId, ExtractId, FamilyEventId, GoalId, GrantId, HouseholdId,
     IndicatorId, InvolvementId, LegalHoldId, LinkageRunId, PartnershipId, PersonId, PlaceId,
-    ProjectId, RecordId, RetentionRuleId, ReviewItemId, SnapshotId, StagedRecordId, TargetId,
-    UserId,
+    ProjectId, RecordId, RetentionRuleId, ReviewItemId, ScaleId, ScaleReadingId, SnapshotId,
+    StagedRecordId, SurveyId, SurveyResponseId, SurveyRoundId, TargetId, UserId,
+    WellbeingReadingId,
 };
 pub use money::{Money, MoneyError};
 pub use org_id::{OrgIdError, OrgIdentifier};

@@ -199,13 +199,43 @@ pub enum AuditAction {
     SnapshotCreate,
     /// `appraisal.realised`: recording the outcomes an approved appraisal achieved
     RealisedRecord,
+    /// `scale.create`
+    ScaleCreate,
+    /// `scale.reading`
+    ScaleReading,
+    /// `wellbeing.read`
+    WellbeingRead,
+    /// `wellbeing.reading`
+    WellbeingReading,
+    /// `wellbeing.star_import`
+    WellbeingStarImport,
+    /// `wellbeing.published`
+    WellbeingPublished,
+    /// `wemwbs.register`
+    WemwbsRegister,
+    /// `survey.create`
+    SurveyCreate,
+    /// `survey.round`
+    SurveyRound,
+    /// `survey.response`
+    SurveyResponse,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 96] = [
+    pub const ALL: [AuditAction; 106] = [
         AuditAction::SnapshotCreate,
         AuditAction::RealisedRecord,
+        AuditAction::ScaleCreate,
+        AuditAction::ScaleReading,
+        AuditAction::WellbeingRead,
+        AuditAction::WellbeingReading,
+        AuditAction::WellbeingStarImport,
+        AuditAction::WellbeingPublished,
+        AuditAction::WemwbsRegister,
+        AuditAction::SurveyCreate,
+        AuditAction::SurveyRound,
+        AuditAction::SurveyResponse,
         AuditAction::IndicatorCreate,
         AuditAction::IndicatorValues,
         AuditAction::TargetCreate,
@@ -305,6 +335,16 @@ impl AuditAction {
     /// The name stored in the log, such as `place.create`.
     pub fn as_str(self) -> &'static str {
         match self {
+            AuditAction::ScaleCreate => "scale.create",
+            AuditAction::ScaleReading => "scale.reading",
+            AuditAction::WellbeingRead => "wellbeing.read",
+            AuditAction::WellbeingReading => "wellbeing.reading",
+            AuditAction::WellbeingStarImport => "wellbeing.star_import",
+            AuditAction::WellbeingPublished => "wellbeing.published",
+            AuditAction::WemwbsRegister => "wemwbs.register",
+            AuditAction::SurveyCreate => "survey.create",
+            AuditAction::SurveyRound => "survey.round",
+            AuditAction::SurveyResponse => "survey.response",
             AuditAction::UserCreate => "user.create",
             AuditAction::UserView => "user.view",
             AuditAction::UserList => "user.list",

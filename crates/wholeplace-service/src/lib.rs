@@ -36,7 +36,9 @@ pub mod realised;
 pub mod retention;
 pub mod secret;
 pub mod sharing;
+pub mod soft_outcomes;
 pub mod subject_access;
+pub mod surveys;
 
 pub use accounts::{NewUserForm, SessionView, SignedIn};
 pub use audit_action::AuditAction;
@@ -67,6 +69,11 @@ pub use policy::{Access, DataClass};
 pub use projects::ProjectForm;
 pub use retention::{LegalHoldForm, RetentionOverview, RetentionReport, RetentionRuleForm};
 pub use sharing::{AgreementForm, AgreementView};
+pub use soft_outcomes::{
+    Ons4Form, Ons4Report, PublishedForm, RegistrationForm, ScaleForm, ScaleReadingForm,
+    ScaleReport, StarFile, WemwbsForm, WemwbsReport,
+};
+pub use surveys::{ResponseForm, RoundForm, SurveyForm, SurveyReport};
 
 use std::sync::Arc;
 use wholeplace_domain::Role;

@@ -45,6 +45,9 @@ pub enum DataClass {
     /// Agencies' extracts staged for linkage, the linkage runs and the review queue of
     /// uncertain pairs (personal data: names, dates of birth, addresses, identifiers).
     Linkage,
+    /// Soft outcomes and wellbeing: readings of people and families on the partnership's scales,
+    /// ONS4 and (S)WEMWBS answers and Outcomes Star readings (personal data, every read audited).
+    Wellbeing,
 }
 
 /// What is being done to the data.
@@ -71,7 +74,7 @@ use Role::{Administrator, Analyst, Practitioner, Viewer};
 
 /// The policy, as one table: class x access -> roles allowed. A class and access missing from
 /// the table is allowed to nobody.
-pub const POLICY: [Rule; 22] = [
+pub const POLICY: [Rule; 24] = [
     Rule {
         class: DataClass::Reference,
         access: Access::Read,
@@ -182,17 +185,28 @@ pub const POLICY: [Rule; 22] = [
         access: Access::Change,
         roles: &[Analyst, Administrator],
     },
+    Rule {
+        class: DataClass::Wellbeing,
+        access: Access::Read,
+        roles: &[Practitioner, Analyst, Administrator],
+    },
+    Rule {
+        class: DataClass::Wellbeing,
+        access: Access::Change,
+        roles: &[Practitioner, Administrator],
+    },
 ];
 
 impl DataClass {
     /// Every class, least sensitive first.
-    pub const ALL: [DataClass; 11] = [
+    pub const ALL: [DataClass; 12] = [
         DataClass::Reference,
         DataClass::SharingAgreements,
         DataClass::OwnAccount,
         DataClass::Personal,
         DataClass::Cohorts,
         DataClass::CohortScores,
+        DataClass::Wellbeing,
         DataClass::CaseRecords,
         DataClass::Linkage,
         DataClass::Accounts,
@@ -214,6 +228,7 @@ impl DataClass {
             DataClass::CohortScores => "Cohorts' families and their scores (pseudonymous)",
             DataClass::PrivacyAlerts => "Emergency accesses and retention (privacy officer)",
             DataClass::Linkage => "Agencies' extracts and record linkage",
+            DataClass::Wellbeing => "Soft outcomes and wellbeing readings",
         }
     }
 
@@ -249,6 +264,9 @@ impl DataClass {
             }
             DataClass::PrivacyAlerts => {
                 "Every emergency access to a family's records beyond the agreements, with its written reason, for the privacy officer to review; how long each class of records is kept, the families on legal hold, and disposing of records past their period."
+            }
+            DataClass::Wellbeing => {
+                "People's and families' readings on the partnership's soft-outcome scales, their ONS4 personal wellbeing answers, (S)WEMWBS item scores (only once an administrator has recorded the registration) and Outcomes Star readings imported from an export. Readings name people by record number only; practitioners record them, and every read is recorded in the audit log."
             }
             DataClass::Linkage => {
                 "Agencies' extracts of people's records staged for linkage (names, dates of birth, addresses, NHS and NI numbers), each imported only under an agreement in force that covers the agency, the class of data and linkage; the runs that link them into people and households, and the review queue of uncertain pairs with their evidence. Every import, run and decision is recorded in the audit log."
@@ -341,6 +359,11 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::LinkageSplit
         | A::LinkageConfirm
         | A::LinkageUndo => (DataClass::Linkage, Access::Change),
+        A::WellbeingRead => (DataClass::Wellbeing, Access::Read),
+        A::ScaleReading | A::WellbeingReading | A::WellbeingStarImport => {
+            (DataClass::Wellbeing, Access::Change)
+        }
+        A::WemwbsRegister => (DataClass::Accounts, Access::Change),
         A::AgencyCreate
         | A::AgencyUpdate
         | A::AgencyDelete
@@ -372,7 +395,12 @@ pub fn governs(action: AuditAction) -> (DataClass, Access) {
         | A::IndicatorValues
         | A::TargetCreate
         | A::SnapshotCreate
-        | A::RealisedRecord => (DataClass::Reference, Access::Change),
+        | A::RealisedRecord
+        | A::ScaleCreate
+        | A::WellbeingPublished
+        | A::SurveyCreate
+        | A::SurveyRound
+        | A::SurveyResponse => (DataClass::Reference, Access::Change),
     }
 }
 

@@ -29,7 +29,9 @@ mod places;
 mod projects;
 mod realised;
 mod retention;
+mod soft_outcomes;
 mod store;
+mod surveys;
 
 pub use migrate::{AUTOINCREMENT_TABLES, MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use store::SqlStore;

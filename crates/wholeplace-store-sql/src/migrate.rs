@@ -115,6 +115,16 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "forecast against realised savings: appraisal snapshots, outcomes achieved",
         sql: include_str!("../migrations/sqlite/0019_realised_savings.sql"),
     },
+    Migration {
+        version: 20,
+        name: "soft outcomes: scales and readings, ONS4, (S)WEMWBS registration, Outcomes Star",
+        sql: include_str!("../migrations/sqlite/0020_soft_outcomes.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "place perception surveys: surveys, rounds, responses",
+        sql: include_str!("../migrations/sqlite/0021_surveys.sql"),
+    },
 ];
 
 /// The SQLite migration that rebuilds [`AUTOINCREMENT_TABLES`] before running its SQL.
@@ -233,6 +243,16 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 19,
         name: "forecast against realised savings: appraisal snapshots, outcomes achieved",
         sql: include_str!("../migrations/postgres/0019_realised_savings.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "soft outcomes: scales and readings, ONS4, (S)WEMWBS registration, Outcomes Star",
+        sql: include_str!("../migrations/postgres/0020_soft_outcomes.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "place perception surveys: surveys, rounds, responses",
+        sql: include_str!("../migrations/postgres/0021_surveys.sql"),
     },
 ];
 

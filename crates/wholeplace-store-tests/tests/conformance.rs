@@ -9,6 +9,10 @@ use wholeplace_store::{
     AppraisalStore, AuditEvent, AuditFilter, GrantChange, LaProfile, NewAppraisal, NewBudgetLine,
     NewGrant, NewPlace, NewUser, PlaceStore, Session, Store, StoreError,
 };
+use wholeplace_store::{
+    Channel, Instrument, Ons4Published, Scale, ScaleReading, StarReading, Subject, Survey,
+    SurveyResponse, SurveyRound, WellbeingReading, WemwbsRegistration,
+};
 use wholeplace_store::{CorrectionKind, CorrectionState, NewCorrection};
 use wholeplace_store::{DisposalRecord, NeedTerm, NewCohort, NewRetentionRule};
 use wholeplace_store::{
@@ -52,6 +56,8 @@ wholeplace_store_tests::both_backends!(
     people_merge_split_and_undo_with_their_lineage,
     indicators_figures_and_targets_round_trip,
     snapshots_keep_the_forecast_and_the_outcomes_achieved,
+    scales_readings_wellbeing_and_star_readings_round_trip,
+    surveys_rounds_and_responses_round_trip,
 );
 
 fn ev(action: &str, at: i64) -> AuditEvent {
@@ -1249,7 +1255,9 @@ async fn entries_written_before_the_chain_are_chained_on_upgrade(store: &SqlStor
     }
     assert_eq!(
         store.migrate().await.expect("upgrade"),
-        vec![5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        vec![
+            5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21
+        ]
     );
     let v = verify(store).await.expect("an upgraded log verifies");
     assert_eq!(v.entries, 2500);
@@ -3641,4 +3649,359 @@ async fn snapshots_keep_the_forecast_and_the_outcomes_achieved(store: &SqlStore)
         .await;
     assert!(delete.is_err(), "{delete:?}");
     assert!(store.get_appraisal(appraisal).await.expect("g").is_some());
+}
+
+async fn scales_readings_wellbeing_and_star_readings_round_trip(store: &SqlStore) {
+    let place = store
+        .create_place(
+            &NewPlace::new("Wychavon", key("district")),
+            &ev("place.create", 1),
+        )
+        .await
+        .expect("place");
+    let ann = store
+        .create_person(
+            &NewPerson {
+                given_name: "Ann".into(),
+                family_name: "Reed".into(),
+                date_of_birth: None,
+                nhs_number: None,
+                ni_number: None,
+            },
+            &ev("person.create", 2),
+        )
+        .await
+        .expect("person");
+    let family = store
+        .create_household(
+            &NewHousehold {
+                name: "The Reed family".into(),
+                place_id: Some(place),
+                address: String::new(),
+                lead_user_id: None,
+            },
+            &ev("family.create", 3),
+        )
+        .await
+        .expect("household");
+    let mut scale = Scale {
+        id: ScaleId::new(1),
+        name: "Feeling safe in my street".into(),
+        description: "Asked at each review".into(),
+        low: 1,
+        high: 5,
+        anchors: vec![
+            "Not at all".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            "Completely".into(),
+        ],
+    };
+    let sid = store
+        .create_scale(&scale, &ev("scale.create", 4))
+        .await
+        .expect("scale");
+    let clash = store
+        .create_scale(&scale, &ev("scale.create", 5))
+        .await
+        .expect_err("name taken");
+    assert!(matches!(clash, StoreError::Conflict(_)), "{clash:?}");
+    scale.id = sid;
+    assert_eq!(
+        store.list_scales().await.expect("scales"),
+        vec![scale.clone()]
+    );
+    for (subject, on, score) in [
+        (Subject::Person(ann), "2024-06-01", 4),
+        (Subject::Person(ann), "2024-01-01", 2),
+        (Subject::Family(family), "2024-02-01", 3),
+    ] {
+        let r = ScaleReading {
+            id: ScaleReadingId::new(1),
+            scale_id: sid,
+            subject,
+            taken_on: on.into(),
+            score,
+        };
+        store
+            .add_scale_reading(&r, &ev("scale.reading", 6))
+            .await
+            .expect("reading");
+    }
+    let nobody = ScaleReading {
+        id: ScaleReadingId::new(1),
+        scale_id: sid,
+        subject: Subject::Person(PersonId::new(9999)),
+        taken_on: "2024-01-01".into(),
+        score: 1,
+    };
+    let missing = store
+        .add_scale_reading(&nobody, &ev("scale.reading", 7))
+        .await
+        .expect_err("no such person");
+    assert!(matches!(missing, StoreError::NotFound), "{missing:?}");
+    let readings = store.scale_readings(sid).await.expect("readings");
+    let seen: Vec<(Subject, &str, i64)> = readings
+        .iter()
+        .map(|r| (r.subject, r.taken_on.as_str(), r.score))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Subject::Person(ann), "2024-01-01", 2),
+            (Subject::Family(family), "2024-02-01", 3),
+            (Subject::Person(ann), "2024-06-01", 4),
+        ]
+    );
+    let ons4 = WellbeingReading {
+        id: WellbeingReadingId::new(1),
+        instrument: Instrument::Ons4,
+        person_id: ann,
+        taken_on: "2024-01-01".into(),
+        items: vec![6, 7, 5, 4],
+    };
+    store
+        .add_wellbeing_reading(&ons4, &ev("wellbeing.reading", 8))
+        .await
+        .expect("ons4");
+    let short = WellbeingReading {
+        instrument: Instrument::Swemwbs,
+        items: vec![3; 7],
+        ..ons4.clone()
+    };
+    store
+        .add_wellbeing_reading(&short, &ev("wellbeing.reading", 9))
+        .await
+        .expect("swemwbs");
+    let got = store
+        .wellbeing_readings(Instrument::Ons4)
+        .await
+        .expect("ons4 readings");
+    assert_eq!((got.len(), got[0].items.clone()), (1, vec![6, 7, 5, 4]));
+    assert_eq!(
+        store
+            .wellbeing_readings(Instrument::Swemwbs)
+            .await
+            .expect("short")[0]
+            .items,
+        vec![3; 7]
+    );
+    assert!(
+        store
+            .wellbeing_readings(Instrument::Wemwbs)
+            .await
+            .expect("full")
+            .is_empty()
+    );
+    let published = Ons4Published {
+        place_id: place,
+        place_name: String::new(),
+        period: "2022/23".into(),
+        means: [Some(7.45), Some(7.77), None, Some(3.21)],
+        source: "ONS APS".into(),
+    };
+    store
+        .put_ons4_published(&published, &ev("wellbeing.published", 10))
+        .await
+        .expect("published");
+    store
+        .put_ons4_published(
+            &Ons4Published {
+                source: "ONS APS, revised".into(),
+                ..published.clone()
+            },
+            &ev("wellbeing.published", 11),
+        )
+        .await
+        .expect("replaced");
+    let p = store.ons4_published().await.expect("published list");
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        (p[0].place_name.as_str(), p[0].means, p[0].source.as_str()),
+        ("Wychavon", published.means, "ONS APS, revised")
+    );
+    assert_eq!(store.wemwbs_registration().await.expect("none"), None);
+    let reg = WemwbsRegistration {
+        registered_by: "Wychavon DC".into(),
+        registered_on: "2024-04-01".into(),
+        licence_reference: "WEMWBS-1234".into(),
+        recorded_by: "admin".into(),
+        recorded_at: 12,
+    };
+    store
+        .set_wemwbs_registration(&reg, &ev("wemwbs.register", 12))
+        .await
+        .expect("register");
+    store
+        .set_wemwbs_registration(&reg, &ev("wemwbs.register", 13))
+        .await
+        .expect("again");
+    assert_eq!(store.wemwbs_registration().await.expect("one"), Some(reg));
+    let star = |area: &str, on: &str, score| StarReading {
+        person_id: ann,
+        star: "Home Star".into(),
+        taken_on: on.into(),
+        area: area.into(),
+        score,
+    };
+    let n = store
+        .put_star_readings(
+            &[
+                star("Managing money", "2024-01-01", 3),
+                star("Managing money", "2024-06-01", 6),
+            ],
+            &ev("wellbeing.star_import", 14),
+        )
+        .await
+        .expect("star");
+    assert_eq!(n, 2);
+    store
+        .put_star_readings(
+            &[star("Managing money", "2024-06-01", 7)],
+            &ev("wellbeing.star_import", 15),
+        )
+        .await
+        .expect("replace");
+    let bad = StarReading {
+        person_id: PersonId::new(9999),
+        ..star("Managing money", "2024-01-01", 1)
+    };
+    let refused = store
+        .put_star_readings(
+            &[star("Living skills", "2024-01-01", 2), bad],
+            &ev("wellbeing.star_import", 16),
+        )
+        .await
+        .expect_err("no such person");
+    assert!(matches!(refused, StoreError::NotFound), "{refused:?}");
+    let scores: Vec<(String, i64)> = store
+        .star_readings()
+        .await
+        .expect("stars")
+        .into_iter()
+        .map(|r| (r.taken_on, r.score))
+        .collect();
+    assert_eq!(
+        scores,
+        [("2024-01-01".to_owned(), 3), ("2024-06-01".to_owned(), 7)]
+    );
+}
+
+async fn surveys_rounds_and_responses_round_trip(store: &SqlStore) {
+    let place = store
+        .create_place(
+            &NewPlace::new("Wychavon", key("district")),
+            &ev("place.create", 1),
+        )
+        .await
+        .expect("place");
+    let mut survey = Survey {
+        id: SurveyId::new(1),
+        place_id: place,
+        place_name: String::new(),
+        name: "Community survey".into(),
+        description: "Community researchers".into(),
+    };
+    let sid = store
+        .create_survey(&survey, &ev("survey.create", 2))
+        .await
+        .expect("survey");
+    let clash = store
+        .create_survey(&survey, &ev("survey.create", 3))
+        .await
+        .expect_err("same name");
+    assert!(matches!(clash, StoreError::Conflict(_)), "{clash:?}");
+    let nowhere = Survey {
+        place_id: PlaceId::new(9999),
+        ..survey.clone()
+    };
+    assert!(matches!(
+        store.create_survey(&nowhere, &ev("survey.create", 3)).await,
+        Err(StoreError::NotFound)
+    ));
+    survey.id = sid;
+    survey.place_name = "Wychavon".into();
+    assert_eq!(store.list_surveys().await.expect("surveys"), vec![survey]);
+    let mut round = SurveyRound {
+        id: SurveyRoundId::new(1),
+        survey_id: sid,
+        label: "Spring 2024".into(),
+        opens_on: "2024-03-01".into(),
+        closes_on: "2024-04-30".into(),
+        invited: Some(300),
+        token: "ps_abc".into(),
+        groups: vec!["16-24".into(), "65 and over".into()],
+    };
+    let rid = store
+        .create_survey_round(&round, &ev("survey.round", 4))
+        .await
+        .expect("round");
+    let again = store
+        .create_survey_round(
+            &SurveyRound {
+                token: "ps_def".into(),
+                ..round.clone()
+            },
+            &ev("survey.round", 5),
+        )
+        .await
+        .expect_err("same label");
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    round.id = rid;
+    assert_eq!(
+        store.survey_rounds(sid).await.expect("rounds"),
+        vec![round.clone()]
+    );
+    assert_eq!(
+        store
+            .survey_round_by_token("ps_abc")
+            .await
+            .expect("by token"),
+        Some(round)
+    );
+    assert_eq!(
+        store.survey_round_by_token("ps_nope").await.expect("none"),
+        None
+    );
+    let mut scores = [Some(5); 14];
+    scores[3] = None;
+    let response = SurveyResponse {
+        id: SurveyResponseId::new(1),
+        round_id: rid,
+        received_at: 100,
+        channel: Channel::Link,
+        group: "16-24".into(),
+        scores,
+        good: "The park".into(),
+        better: "Buses at night".into(),
+    };
+    let id = store
+        .add_survey_response(&response, &ev("survey.response", 6))
+        .await
+        .expect("response");
+    let paper = SurveyResponse {
+        channel: Channel::Paper,
+        group: String::new(),
+        received_at: 200,
+        ..response.clone()
+    };
+    store
+        .add_survey_response(&paper, &ev("survey.response", 7))
+        .await
+        .expect("paper");
+    let orphan = SurveyResponse {
+        round_id: SurveyRoundId::new(9999),
+        ..response.clone()
+    };
+    assert!(matches!(
+        store
+            .add_survey_response(&orphan, &ev("survey.response", 8))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let got = store.survey_responses(rid).await.expect("responses");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0], SurveyResponse { id, ..response });
+    assert_eq!(got[1].channel, Channel::Paper);
 }

@@ -32,6 +32,8 @@ pub mod places;
 pub mod projects;
 pub mod realised;
 pub mod retention;
+pub mod soft_outcomes;
+pub mod surveys;
 
 pub use accounts::{AccountStore, ApiToken, NewUser, Session, User};
 pub use agencies::{Agency, AgencyStore};
@@ -70,6 +72,11 @@ pub use realised::{AppraisalSnapshot, NewSnapshot, RealisedOutcome, RealisedStor
 pub use retention::{
     DisposalCandidate, DisposalRecord, LegalHold, NewRetentionRule, RetentionRule, RetentionStore,
 };
+pub use soft_outcomes::{
+    Instrument, Ons4Published, Scale, ScaleReading, SoftOutcomeStore, StarReading, Subject,
+    WellbeingReading, WemwbsRegistration,
+};
+pub use surveys::{Channel, Survey, SurveyResponse, SurveyRound, SurveyStore};
 
 /// Every port trait, for `use wholeplace_store::prelude::*`.
 pub mod prelude {
@@ -77,7 +84,7 @@ pub mod prelude {
         AccountStore, AgencyStore, AppraisalStore, AuditStore, BudgetStore, CohortStore,
         ContactStore, CorrectionStore, DatasetStore, ExtractStore, FamilyStore, GrantStore,
         LinkingStore, NeedStore, OutcomeStore, PartnershipStore, PlaceStore, ProjectStore,
-        RealisedStore, RetentionStore, Store,
+        RealisedStore, RetentionStore, SoftOutcomeStore, Store, SurveyStore,
     };
 }
 
@@ -162,6 +169,8 @@ pub trait Store:
     + CohortStore
     + CorrectionStore
     + RealisedStore
+    + SoftOutcomeStore
+    + SurveyStore
     + Send
     + Sync
     + 'static

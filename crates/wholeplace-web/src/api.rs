@@ -44,6 +44,8 @@ mod places;
 mod projects;
 mod realised;
 mod sharing;
+mod soft_outcomes;
+mod surveys;
 
 use self::{agencies::*, budget::*, places::*};
 
@@ -65,6 +67,15 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(realised::snapshots, realised::create_snapshot))
         .routes(routes!(realised::snapshot))
         .routes(routes!(realised::record_outcomes))
+        .routes(routes!(soft_outcomes::scales, soft_outcomes::create_scale))
+        .routes(routes!(soft_outcomes::scale))
+        .routes(routes!(soft_outcomes::add_reading))
+        .routes(routes!(soft_outcomes::ons4, soft_outcomes::add_ons4))
+        .routes(routes!(soft_outcomes::wemwbs, soft_outcomes::add_wemwbs))
+        .routes(routes!(surveys::surveys, surveys::create_survey))
+        .routes(routes!(surveys::survey))
+        .routes(routes!(surveys::create_round))
+        .routes(routes!(surveys::add_response))
         .routes(routes!(places::places, places::create_place))
         .routes(routes!(
             places::place,

@@ -35,6 +35,8 @@ mod roles;
 mod security;
 mod sharing;
 mod site;
+mod soft_outcomes;
+mod surveys;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -93,6 +95,7 @@ fn families_router() -> Router<AppState> {
         .route("/families/{id}/family.xlsx", get(families::family_xlsx))
         .route("/needs", get(needs::needs).post(needs::set_need))
         .merge(outcomes_router())
+        .merge(soft_outcomes_router())
         .route(
             "/families/{id}/records/{kind}",
             get(family_records::record_form).post(family_records::save_record),
@@ -131,6 +134,57 @@ fn cohorts_router() -> Router<AppState> {
 }
 
 /// Outcomes: indicators, their figures, targets and the exports.
+fn soft_outcomes_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/soft-outcomes",
+            get(soft_outcomes::soft_outcomes).post(soft_outcomes::create_scale),
+        )
+        .route(
+            "/soft-outcomes/scales/{id}",
+            get(soft_outcomes::scale).post(soft_outcomes::add_reading),
+        )
+        .route(
+            "/soft-outcomes/ons4",
+            get(soft_outcomes::ons4).post(soft_outcomes::add_ons4),
+        )
+        .route(
+            "/soft-outcomes/ons4/published",
+            post(soft_outcomes::add_published),
+        )
+        .route(
+            "/soft-outcomes/wemwbs",
+            get(soft_outcomes::wemwbs).post(soft_outcomes::add_wemwbs),
+        )
+        .route("/soft-outcomes/wemwbs.csv", get(soft_outcomes::wemwbs_csv))
+        .route(
+            "/soft-outcomes/wemwbs.xlsx",
+            get(soft_outcomes::wemwbs_xlsx),
+        )
+        .route(
+            "/soft-outcomes/wemwbs/registration",
+            get(soft_outcomes::registration).post(soft_outcomes::register),
+        )
+        .route(
+            "/soft-outcomes/star",
+            get(soft_outcomes::star).post(soft_outcomes::star_import),
+        )
+        .route(
+            "/surveys",
+            get(surveys::surveys).post(surveys::create_survey),
+        )
+        .route("/surveys/{id}", get(surveys::survey))
+        .route("/surveys/{id}/rounds", post(surveys::create_round))
+        .route(
+            "/surveys/{id}/rounds/{round}/paper",
+            get(surveys::paper).post(surveys::add_paper),
+        )
+        .route(
+            "/survey/{token}",
+            get(surveys::public).post(surveys::respond),
+        )
+}
+
 fn outcomes_router() -> Router<AppState> {
     Router::new()
         .route(

@@ -190,6 +190,25 @@ fn valid_body(schema: &str, f: &Fixture) -> Value {
         "MergeInput" => json!({"other_person_id": 2, "reason": "Same NHS number"}),
         "SplitInput" => json!({"record_ids": [1], "reason": "Different dates of birth"}),
         "ReviewInput" => json!({"finding": "Justified: child missing overnight"}),
+        "ScaleInput" => json!({
+            "name": "Feeling safe", "high": 5, "anchors": ["Not at all safe", "Completely safe"]
+        }),
+        "ReadingInput" => json!({"person_id": 1, "taken_on": "2024-05-01", "score": 3}),
+        "Ons4Input" => json!({
+            "person_id": 1, "taken_on": "2024-05-01", "life_satisfaction": 7,
+            "worthwhile": 8, "happiness": 6, "anxiety": 3
+        }),
+        "WemwbsInput" => json!({
+            "scale": "swemwbs", "person_id": 1, "taken_on": "2024-05-01",
+            "items": [3, 3, 4, 4, 3, 2, 5]
+        }),
+        "SurveyInput" => json!({"place": "Sherwood", "name": "Community survey"}),
+        "RoundInput" => json!({
+            "label": "Spring", "opens_on": "2024-03-01", "closes_on": "2024-04-30", "invited": 300
+        }),
+        "ResponseInput" => {
+            json!({"received_on": "2024-03-14", "scores": [4, 5, null, 3, 6, 2, 4, 4, 5, 5, 6, 3, 4, 2]})
+        }
         other => panic!("no example body for {other}: add one"),
     }
 }

@@ -37,7 +37,7 @@ enum Need {
 use Access::{Change, Read};
 use DataClass::{
     Accounts, AuditLog, CaseRecords, Cohorts, Linkage, OwnAccount, Personal, PrivacyAlerts,
-    Reference, SharingAgreements,
+    Reference, SharingAgreements, Wellbeing,
 };
 use Need::{Open, Policy};
 
@@ -118,6 +118,29 @@ const ROUTES: &[Row] = &[
     r("GET", "/agencies", "/agencies", Policy(Reference, Read), ALL),
     r("POST", "/agencies", "/agencies", Policy(Reference, Change), EDITORS),
     r("GET", "/needs", "/needs", Policy(Reference, Read), ALL),
+    r("GET", "/soft-outcomes", "/soft-outcomes", Policy(Reference, Read), ALL),
+    r("POST", "/soft-outcomes", "/soft-outcomes", Policy(Reference, Change), EDITORS),
+    r("GET", "/soft-outcomes/scales/{id}", "/soft-outcomes/scales/{scale}", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/soft-outcomes/scales/{id}", "/soft-outcomes/scales/{scale}", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/soft-outcomes/ons4", "/soft-outcomes/ons4", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/soft-outcomes/ons4", "/soft-outcomes/ons4", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("POST", "/soft-outcomes/ons4/published", "/soft-outcomes/ons4/published", Policy(Reference, Change), EDITORS),
+    r("GET", "/soft-outcomes/wemwbs", "/soft-outcomes/wemwbs", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/soft-outcomes/wemwbs", "/soft-outcomes/wemwbs", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/soft-outcomes/wemwbs.csv", "/soft-outcomes/wemwbs.csv", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("GET", "/soft-outcomes/wemwbs.xlsx", "/soft-outcomes/wemwbs.xlsx", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("GET", "/soft-outcomes/wemwbs/registration", "/soft-outcomes/wemwbs/registration", Policy(Accounts, Change), ADMINS),
+    r("POST", "/soft-outcomes/wemwbs/registration", "/soft-outcomes/wemwbs/registration", Policy(Accounts, Change), ADMINS),
+    r("GET", "/soft-outcomes/star", "/soft-outcomes/star", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/soft-outcomes/star", "/soft-outcomes/star", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/surveys", "/surveys", Policy(Reference, Read), ALL),
+    r("POST", "/surveys", "/surveys", Policy(Reference, Change), EDITORS),
+    r("GET", "/surveys/{id}", "/surveys/{survey}", Policy(Reference, Read), ALL),
+    r("POST", "/surveys/{id}/rounds", "/surveys/{survey}/rounds", Policy(Reference, Change), EDITORS),
+    r("GET", "/surveys/{id}/rounds/{round}/paper", "/surveys/{survey}/rounds/{round}/paper", Policy(Reference, Change), EDITORS),
+    r("POST", "/surveys/{id}/rounds/{round}/paper", "/surveys/{survey}/rounds/{round}/paper", Policy(Reference, Change), EDITORS),
+    r("GET", "/survey/{token}", "/survey/{survey_token}", Open, OPEN),
+    r("POST", "/survey/{token}", "/survey/{survey_token}", Open, OPEN),
     r("GET", "/outcomes", "/outcomes", Policy(Reference, Read), ALL),
     r("POST", "/outcomes", "/outcomes", Policy(Reference, Change), EDITORS),
     r("GET", "/outcomes.xlsx", "/outcomes.xlsx", Policy(Reference, Read), ALL),
@@ -293,6 +316,19 @@ const ROUTES: &[Row] = &[
     r("DELETE", "/api/v1/places/{id}", "/api/v1/places/{place}", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/agencies", "/api/v1/agencies", Policy(Reference, Read), ALL),
     r("GET", "/api/v1/needs", "/api/v1/needs", Policy(Reference, Read), ALL),
+    r("GET", "/api/v1/scales", "/api/v1/scales", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/scales", "/api/v1/scales", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/scales/{id}", "/api/v1/scales/{scale}", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/scales/{id}/readings", "/api/v1/scales/{scale}/readings", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/api/v1/wellbeing/ons4", "/api/v1/wellbeing/ons4", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/wellbeing/ons4", "/api/v1/wellbeing/ons4", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/api/v1/wellbeing/wemwbs", "/api/v1/wellbeing/wemwbs", Policy(Wellbeing, Read), NOT_VIEWERS),
+    r("POST", "/api/v1/wellbeing/wemwbs", "/api/v1/wellbeing/wemwbs", Policy(Wellbeing, Change), PRACTITIONERS),
+    r("GET", "/api/v1/surveys", "/api/v1/surveys", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/surveys", "/api/v1/surveys", Policy(Reference, Change), EDITORS),
+    r("GET", "/api/v1/surveys/{id}", "/api/v1/surveys/{survey}", Policy(Reference, Read), ALL),
+    r("POST", "/api/v1/surveys/{id}/rounds", "/api/v1/surveys/{survey}/rounds", Policy(Reference, Change), EDITORS),
+    r("POST", "/api/v1/survey-rounds/{id}/responses", "/api/v1/survey-rounds/{round}/responses", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/indicators", "/api/v1/indicators", Policy(Reference, Read), ALL),
     r("POST", "/api/v1/indicators", "/api/v1/indicators", Policy(Reference, Change), EDITORS),
     r("GET", "/api/v1/indicators/{id}", "/api/v1/indicators/{indicator}", Policy(Reference, Read), ALL),
@@ -350,6 +386,7 @@ const MULTIPART: &[&str] = &[
     "/appraisals/upload",
     "/linking/extracts",
     "/outcomes/{id}/import",
+    "/soft-outcomes/star",
 ];
 
 /// A body every JSON endpoint can read but no use case accepts: each input's fields, empty.
@@ -604,6 +641,10 @@ struct Ids {
     /// An appraisal with a frozen forecast (so the one above can still be deleted).
     snapped: i64,
     snapshot: i64,
+    scale: i64,
+    survey: i64,
+    round: i64,
+    survey_token: String,
 }
 
 impl Ids {
@@ -628,6 +669,10 @@ impl Ids {
             .replace("{indicator}", &self.indicator.to_string())
             .replace("{snapped}", &self.snapped.to_string())
             .replace("{snapshot}", &self.snapshot.to_string())
+            .replace("{scale}", &self.scale.to_string())
+            .replace("{survey}", &self.survey.to_string())
+            .replace("{round}", &self.round.to_string())
+            .replace("{survey_token}", &self.survey_token)
     }
 }
 
@@ -918,9 +963,69 @@ async fn seed(app: &App, tag: &str, owner: Option<&str>) -> Ids {
         )
         .await
         .expect("snapshot");
+    let scale = s
+        .create_scale(
+            &op,
+            &wholeplace_service::ScaleForm {
+                name: format!("Scale {tag}"),
+                high: "5".into(),
+                anchors: "Low\nHigh".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("scale");
+    s.register_wemwbs(
+        &op,
+        &wholeplace_service::RegistrationForm {
+            registered_by: "Partnership".into(),
+            registered_on: "2024-04-01".into(),
+            licence_reference: "REF-1".into(),
+        },
+    )
+    .await
+    .expect("registration");
+    let survey = s
+        .create_survey(
+            &op,
+            &wholeplace_service::SurveyForm {
+                place: place.to_string(),
+                name: format!("Survey {tag}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("survey");
+    let round = s
+        .create_survey_round(
+            &op,
+            survey,
+            &wholeplace_service::RoundForm {
+                label: "Always".into(),
+                opens_on: "2020-01-01".into(),
+                closes_on: "2099-12-31".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("round");
+    let survey_token = s
+        .survey_report(&op, survey)
+        .await
+        .expect("survey report")
+        .rounds
+        .into_iter()
+        .find(|r| r.round.id == round)
+        .expect("the round")
+        .round
+        .token;
     Ids {
         snapped: snapped.get(),
         snapshot: snapshot.get(),
+        scale: scale.get(),
+        survey: survey.get(),
+        round: round.get(),
+        survey_token,
         indicator: indicator.get(),
         place: place.get(),
         agency: agency.get(),
@@ -1011,6 +1116,29 @@ fn api_body(route: &str, ids: &Ids, tag: &str) -> String {
             "target_date": format!("2030-01-{:02}", 1 + tag.len() % 28), "owner": "Team",
             "tolerance": "1"
         }),
+        "/api/v1/scales" => serde_json::json!({
+            "name": format!("Scale {tag} new"), "high": 5, "anchors": ["Low", "High"]
+        }),
+        "/api/v1/scales/{id}/readings" => {
+            serde_json::json!({"person_id": ids.person, "taken_on": "2024-05-01", "score": 3})
+        }
+        "/api/v1/wellbeing/ons4" => serde_json::json!({
+            "person_id": ids.person, "taken_on": "2024-05-01", "life_satisfaction": 7,
+            "worthwhile": 8, "happiness": 6, "anxiety": 2
+        }),
+        "/api/v1/wellbeing/wemwbs" => serde_json::json!({
+            "scale": "swemwbs", "person_id": ids.person, "taken_on": "2024-05-01",
+            "items": [3, 3, 4, 4, 3, 2, 5]
+        }),
+        "/api/v1/surveys" => serde_json::json!({
+            "place": ids.place.to_string(), "name": format!("Survey {tag} new")
+        }),
+        "/api/v1/surveys/{id}/rounds" => serde_json::json!({
+            "label": format!("Round {tag}"), "opens_on": "2024-03-01", "closes_on": "2024-04-30"
+        }),
+        "/api/v1/survey-rounds/{id}/responses" => {
+            serde_json::json!({"received_on": "2024-03-14", "scores": [4, 5, null, 3, 6, 2, 4, 4, 5, 5, 6, 3, 4, 2]})
+        }
         "/api/v1/projects" => serde_json::json!({
             "partnership_id": ids.partnership, "name": format!("Pilot {tag}"), "theme": "housing"
         }),
@@ -1263,10 +1391,9 @@ async fn every_role_gets_what_the_policy_says_on_every_route(db: TestDb) {
     let admin = callers.last().expect("the administrator");
     let cookie = admin.browser.as_ref().expect("a browser").cookie();
     let before = app.audit().await.len();
-    for row in ROUTES
-        .iter()
-        .filter(|r| r.method == "POST" && !is_api(r.route) && r.route != "/sign-in")
-    {
+    for row in ROUTES.iter().filter(|r| {
+        r.method == "POST" && !is_api(r.route) && r.route != "/sign-in" && !matches!(r.need, Open)
+    }) {
         let path = admin.ids.path(row.path);
         let (content_type, body) = if MULTIPART.contains(&row.route) {
             multipart(&[("csrf_token", None, b"stale".as_slice())])

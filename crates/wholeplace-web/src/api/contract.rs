@@ -98,6 +98,9 @@ fn units() -> Vec<String> {
         .map(|u| u.as_str().to_owned())
         .collect()
 }
+fn wemwbs_scales() -> Vec<String> {
+    vec!["wemwbs".into(), "swemwbs".into()]
+}
 fn polarities() -> Vec<String> {
     vec!["higher".into(), "lower".into()]
 }
@@ -186,6 +189,168 @@ const REASON: &str = r"^[{WS}]*[^{WS}{CTRL}][^{CTRL}]{18,}[^{WS}{CTRL}][{WS}]*$"
 
 /// Every request field's rule.
 pub const FIELD_RULES: &[FieldRule] = &[
+    r(
+        "ScaleInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the scale's name, up to 200 characters",
+    ),
+    r(
+        "ScaleInput",
+        "description",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "ScaleInput",
+        "high",
+        Rule::Whole(5, 10),
+        "Give the highest point: 5 or 10",
+    ),
+    r(
+        "ReadingInput",
+        "person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ReadingInput",
+        "family_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "ReadingInput",
+        "taken_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2024-05-01",
+    ),
+    r(
+        "ReadingInput",
+        "score",
+        Rule::Whole(1, 10),
+        "Give the score as a whole number from 1 to 10 (within the scale's range)",
+    ),
+    r(
+        "Ons4Input",
+        "person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "Ons4Input",
+        "taken_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2024-05-01",
+    ),
+    r(
+        "Ons4Input",
+        "life_satisfaction",
+        Rule::Whole(0, 10),
+        "Give the answer as a whole number from 0 to 10",
+    ),
+    r(
+        "Ons4Input",
+        "worthwhile",
+        Rule::Whole(0, 10),
+        "Give the answer as a whole number from 0 to 10",
+    ),
+    r(
+        "Ons4Input",
+        "happiness",
+        Rule::Whole(0, 10),
+        "Give the answer as a whole number from 0 to 10",
+    ),
+    r(
+        "Ons4Input",
+        "anxiety",
+        Rule::Whole(0, 10),
+        "Give the answer as a whole number from 0 to 10",
+    ),
+    r(
+        "WemwbsInput",
+        "scale",
+        Rule::OneOf(wemwbs_scales),
+        "Use wemwbs or swemwbs",
+    ),
+    r(
+        "WemwbsInput",
+        "person_id",
+        Rule::Id,
+        "An id is a whole number from 1",
+    ),
+    r(
+        "WemwbsInput",
+        "taken_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2024-05-01",
+    ),
+    r(
+        "SurveyInput",
+        "place",
+        Rule::NotBlank(200),
+        "Enter the place: its name, GSS code or id",
+    ),
+    r(
+        "SurveyInput",
+        "name",
+        Rule::NotBlank(200),
+        "Enter the survey's name, up to 200 characters",
+    ),
+    r(
+        "SurveyInput",
+        "description",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "RoundInput",
+        "label",
+        Rule::NotBlank(100),
+        "Enter the round's label, up to 100 characters",
+    ),
+    r(
+        "RoundInput",
+        "opens_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2024-03-01",
+    ),
+    r(
+        "RoundInput",
+        "closes_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter a date as year-month-day, such as 2024-04-30",
+    ),
+    r(
+        "RoundInput",
+        "invited",
+        Rule::Whole(1, 100_000_000),
+        "Give how many were invited as a whole number from 1",
+    ),
+    r(
+        "ResponseInput",
+        "received_on",
+        Rule::Pattern(DATE_REQUIRED, 100),
+        "Enter the day the paper form was filled in, such as 2024-03-14",
+    ),
+    r(
+        "ResponseInput",
+        "group",
+        Rule::MaxLength(100),
+        "Use 100 characters or fewer",
+    ),
+    r(
+        "ResponseInput",
+        "good",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
+    r(
+        "ResponseInput",
+        "better",
+        Rule::MaxLength(2000),
+        "Use 2000 characters or fewer",
+    ),
     r(
         "IndicatorInput",
         "name",
