@@ -145,6 +145,30 @@ pub(crate) fn in_use(e: StoreError) -> ServiceError {
     }
 }
 
+/// A place named in a field (its name, GSS code or id), found with `find`: blank says
+/// `missing`, an unknown name says so.
+pub(crate) fn place_field(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    raw: &str,
+    missing: &str,
+    mut find: impl FnMut(&str) -> Option<PlaceId>,
+) -> Option<PlaceId> {
+    match raw.trim() {
+        "" => {
+            errors.push(FieldError::new(field, missing));
+            None
+        }
+        p => find(p).or_else(|| {
+            errors.push(FieldError::conflict(
+                field,
+                format!("There is no place called '{p}'"),
+            ));
+            None
+        }),
+    }
+}
+
 /// Agencies and places found by id, name (any case) or GSS code, in constant time per row.
 pub(crate) struct Lookup {
     agencies: std::collections::HashMap<String, AgencyId>,

@@ -269,22 +269,13 @@ fn parse_value(
     place_of: &mut dyn FnMut(&str) -> Option<PlaceId>,
 ) -> Result<IndicatorValue, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let place = match c.place.trim() {
-        "" => {
-            errors.push(FieldError::new(
-                "place",
-                "Enter the place: its name or GSS code",
-            ));
-            None
-        }
-        p => place_of(p).or_else(|| {
-            errors.push(FieldError::conflict(
-                "place",
-                format!("There is no place called '{p}'"),
-            ));
-            None
-        }),
-    };
+    let place = place_field(
+        &mut errors,
+        "place",
+        c.place,
+        "Enter the place: its name or GSS code",
+        |p| place_of(p),
+    );
     let period = text(
         &mut errors,
         "period",
@@ -370,22 +361,13 @@ impl TargetForm {
         lookup: &Lookup,
     ) -> Result<Target, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let place = match self.place.trim() {
-            "" => {
-                errors.push(FieldError::new(
-                    "place",
-                    "Enter the place the target is for",
-                ));
-                None
-            }
-            p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::conflict(
-                    "place",
-                    format!("There is no place called '{p}'"),
-                ));
-                None
-            }),
-        };
+        let place = place_field(
+            &mut errors,
+            "place",
+            &self.place,
+            "Enter the place the target is for",
+            |p| lookup.place(p),
+        );
         let baseline_value = number(
             &mut errors,
             "baseline_value",

@@ -384,19 +384,13 @@ pub struct PublishedForm {
 impl PublishedForm {
     fn parse(&self, lookup: &Lookup) -> Result<Ons4Published, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let place = match self.place.trim() {
-            "" => {
-                errors.push(FieldError::new("place", "Enter the local authority"));
-                None
-            }
-            p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::conflict(
-                    "place",
-                    format!("There is no place called '{p}'"),
-                ));
-                None
-            }),
-        };
+        let place = place_field(
+            &mut errors,
+            "place",
+            &self.place,
+            "Enter the local authority",
+            |p| lookup.place(p),
+        );
         let period = text(
             &mut errors,
             "period",

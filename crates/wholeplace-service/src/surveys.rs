@@ -323,19 +323,13 @@ impl Service {
             .await?;
         let mut errors = Vec::new();
         let lookup = Lookup::new(&[], &self.store().list_places().await?);
-        let place = match f.place.trim() {
-            "" => {
-                errors.push(FieldError::new("place", "Enter the place surveyed"));
-                None
-            }
-            p => lookup.place(p).or_else(|| {
-                errors.push(FieldError::conflict(
-                    "place",
-                    format!("There is no place called '{p}'"),
-                ));
-                None
-            }),
-        };
+        let place = place_field(
+            &mut errors,
+            "place",
+            &f.place,
+            "Enter the place surveyed",
+            |p| lookup.place(p),
+        );
         let name = text(
             &mut errors,
             "name",
